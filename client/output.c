@@ -1,0 +1,606 @@
+/*
+ * output: result sets and their three renderings (table, JSON, CSV).
+ * Everything is rendered into one memory buffer and written at the end, so
+ * a failed write is reported once and a half-built table never reaches the
+ * terminal.
+ */
+#include "output.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "textwidth.h"
+
+struct cell {
+	crm_cell_type type;
+	unsigned scale; /* DECIMAL */
+	size_t len;     /* STRING */
+	union {
+		int64_t i; /* INT, DECIMAL units, TIME */
+		bool b;
+		char *s;
+	} v;
+};
+
+struct crm_result {
+	size_t ncols;
+	char **names;
+	struct cell *cells; /* rows * ncols, row-major */
+	size_t rows, cap_rows;
+	size_t next_col; /* next cell of the last row to fill */
+};
+
+/* A growable byte buffer; out of memory aborts. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void oom(void) {
+	fputs("crm: out of memory\n", stderr);
+	abort();
+}
+
+static void *xrealloc(void *p, size_t n) {
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+static void *xcalloc(size_t n, size_t size) {
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+static void sbuf_put(struct sbuf *b, const char *s, size_t n) {
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sbuf_puts(struct sbuf *b, const char *s) { sbuf_put(b, s, strlen(s)); }
+
+static void sbuf_putc(struct sbuf *b, char c) { sbuf_put(b, &c, 1); }
+
+static void sbuf_pad(struct sbuf *b, size_t n) {
+	while (n-- > 0)
+		sbuf_putc(b, ' ');
+}
+
+CRM_PRINTF(2, 3)
+static void sbuf_printf(struct sbuf *b, const char *fmt, ...) {
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sbuf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* ---------------------------------------------------------------- result sets */
+
+bool crm_format_parse(const char *s, crm_format *out) {
+	static const char *const names[] = {"table", "json", "csv"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (crm_format)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+crm_result *crm_result_new(size_t ncols, const char *const *names) {
+	crm_result *r = xrealloc(NULL, sizeof(*r));
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->ncols = ncols;
+	r->names = xrealloc(NULL, ncols * sizeof(char *));
+	for (i = 0; i < ncols; i++) {
+		r->names[i] = strdup(names[i]);
+		if (r->names[i] == NULL)
+			oom();
+	}
+	r->next_col = ncols;
+	return r;
+}
+
+void crm_result_free(crm_result *r) {
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->rows * r->ncols; i++)
+		if (r->cells[i].type == CRM_CELL_STRING)
+			free(r->cells[i].v.s);
+	for (i = 0; i < r->ncols; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->cells);
+	free(r);
+}
+
+size_t crm_result_rows(const crm_result *r) { return r->rows; }
+
+void crm_result_add_row(crm_result *r) {
+	if (r->rows == r->cap_rows) {
+		r->cap_rows = r->cap_rows ? r->cap_rows * 2 : 8;
+		r->cells = xrealloc(r->cells, r->cap_rows * r->ncols * sizeof(struct cell));
+	}
+	memset(&r->cells[r->rows * r->ncols], 0, r->ncols * sizeof(struct cell));
+	r->rows++;
+	r->next_col = 0;
+}
+
+static struct cell *next_cell(crm_result *r, crm_cell_type type) {
+	struct cell *c;
+
+	if (r->rows == 0 || r->next_col >= r->ncols) {
+		fputs("crm: bug: result cell added outside a row\n", stderr);
+		abort();
+	}
+	c = &r->cells[(r->rows - 1) * r->ncols + r->next_col++];
+	c->type = type;
+	return c;
+}
+
+void crm_result_add_null(crm_result *r) { next_cell(r, CRM_CELL_NULL); }
+
+void crm_result_add_strn(crm_result *r, const char *s, size_t len) {
+	struct cell *c = next_cell(r, CRM_CELL_STRING);
+
+	c->v.s = xrealloc(NULL, len + 1);
+	memcpy(c->v.s, s, len);
+	c->v.s[len] = '\0';
+	c->len = len;
+}
+
+void crm_result_add_str(crm_result *r, const char *s) {
+	if (s == NULL)
+		crm_result_add_null(r);
+	else
+		crm_result_add_strn(r, s, strlen(s));
+}
+
+void crm_result_add_int(crm_result *r, int64_t v) { next_cell(r, CRM_CELL_INT)->v.i = v; }
+
+void crm_result_add_bool(crm_result *r, bool v) { next_cell(r, CRM_CELL_BOOL)->v.b = v; }
+
+void crm_result_add_decimal(crm_result *r, int64_t units, unsigned scale) {
+	struct cell *c = next_cell(r, CRM_CELL_DECIMAL);
+
+	c->v.i = units;
+	c->scale = scale > 18 ? 18 : scale;
+}
+
+void crm_result_add_time(crm_result *r, int64_t us) { next_cell(r, CRM_CELL_TIME)->v.i = us; }
+
+static const struct cell *cell_at(const crm_result *r, size_t row, size_t col) {
+	return &r->cells[row * r->ncols + col];
+}
+
+/* ---------------------------------------------------------------- plain text of a cell */
+
+static void put_decimal(struct sbuf *b, int64_t units, unsigned scale) {
+	uint64_t mag = units < 0 ? -(uint64_t)units : (uint64_t)units;
+	uint64_t div = 1;
+	unsigned i;
+
+	for (i = 0; i < scale; i++)
+		div *= 10;
+	if (units < 0)
+		sbuf_putc(b, '-');
+	sbuf_printf(b, "%" PRIu64, mag / div);
+	if (scale > 0)
+		sbuf_printf(b, ".%0*" PRIu64, (int)scale, mag % div);
+}
+
+/* Local time for people ("2024-05-01 14:03:07 CEST"), RFC 3339 UTC with
+ * microseconds for machines ("2024-05-01T12:03:07.123456Z"). */
+static void put_time(struct sbuf *b, int64_t us, bool people, bool utc) {
+	int64_t secs = us / 1000000, frac = us % 1000000;
+	time_t t;
+	struct tm tm;
+	char tmp[64];
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	t = (time_t)secs;
+	if (people && !utc) {
+		localtime_r(&t, &tm);
+		strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(tmp, sizeof(tmp), people ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%dT%H:%M:%S",
+			 &tm);
+	}
+	sbuf_puts(b, tmp);
+	if (!people)
+		sbuf_printf(b, ".%06" PRId64 "Z", frac);
+}
+
+/* Non-string cells as text; strings are handled by each format. */
+static void put_scalar(struct sbuf *b, const struct cell *c, bool people, bool utc) {
+	switch (c->type) {
+	case CRM_CELL_INT:
+		sbuf_printf(b, "%" PRId64, c->v.i);
+		break;
+	case CRM_CELL_BOOL:
+		sbuf_puts(b, c->v.b ? "true" : "false");
+		break;
+	case CRM_CELL_DECIMAL:
+		put_decimal(b, c->v.i, c->scale);
+		break;
+	case CRM_CELL_TIME:
+		put_time(b, c->v.i, people, utc);
+		break;
+	case CRM_CELL_STRING:
+		sbuf_put(b, c->v.s, c->len);
+		break;
+	case CRM_CELL_NULL:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- table */
+
+/*
+ * Text safe for a terminal: invalid UTF-8 becomes U+FFFD, control
+ * characters become visible escapes, newlines too unless keep_newlines.
+ */
+static void put_terminal_text(struct sbuf *b, const char *s, size_t len, bool keep_newlines) {
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		n = crm_textwidth_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			sbuf_puts(b, "\xEF\xBF\xBD");
+			i++;
+			continue;
+		}
+		if (cp == '\n' && keep_newlines)
+			sbuf_putc(b, '\n');
+		else if (cp == '\n')
+			sbuf_puts(b, "\\n");
+		else if (cp == '\t')
+			sbuf_puts(b, "\\t");
+		else if (cp == '\r')
+			sbuf_puts(b, "\\r");
+		else if (cp < 0x20 || cp == 0x7F)
+			sbuf_printf(b, "\\x%02x", (unsigned)cp);
+		else if (cp >= 0x80 && cp < 0xA0)
+			sbuf_printf(b, "\\u%04x", (unsigned)cp);
+		else
+			sbuf_put(b, s + i, n);
+		i += n;
+	}
+}
+
+/* Each cell of r as terminal text, with its display width. */
+struct table_text {
+	char **text; /* rows * ncols */
+	size_t *width;
+};
+
+static void table_text_build(const crm_result *r, const crm_output_opts *o, bool keep_newlines,
+			     struct table_text *t) {
+	size_t n = r->rows * r->ncols, i;
+	struct sbuf plain = {0}, shown = {0};
+
+	t->text = xcalloc(n, sizeof(char *));
+	t->width = xcalloc(n, sizeof(size_t));
+	for (i = 0; i < n; i++) {
+		plain.len = shown.len = 0;
+		sbuf_puts(&plain, "");
+		sbuf_puts(&shown, "");
+		put_scalar(&plain, &r->cells[i], true, o->utc);
+		put_terminal_text(&shown, plain.p, plain.len, keep_newlines);
+		t->text[i] = strdup(shown.p);
+		if (t->text[i] == NULL)
+			oom();
+		t->width[i] = crm_textwidth(shown.p, shown.len);
+	}
+	free(plain.p);
+	free(shown.p);
+}
+
+static void table_text_free(const crm_result *r, struct table_text *t) {
+	size_t i;
+
+	for (i = 0; i < r->rows * r->ncols; i++)
+		free(t->text[i]);
+	free(t->text);
+	free(t->width);
+}
+
+/* A column is right-aligned when every non-NULL cell in it is a number. */
+static bool column_numeric(const crm_result *r, size_t col) {
+	bool any = false;
+	size_t row;
+
+	for (row = 0; row < r->rows; row++) {
+		crm_cell_type ty = cell_at(r, row, col)->type;
+		if (ty == CRM_CELL_NULL)
+			continue;
+		if (ty != CRM_CELL_INT && ty != CRM_CELL_DECIMAL)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * One line of a table. Padding after the last text on the line is dropped,
+ * so a row whose last cells are empty has no trailing blanks.
+ */
+static void put_line(struct sbuf *b, char *const *text, const size_t *width, const size_t *colw,
+		     const bool *right, size_t ncols) {
+	size_t col, end = b->len;
+
+	for (col = 0; col < ncols; col++) {
+		if (col > 0)
+			sbuf_puts(b, "  ");
+		if (right[col])
+			sbuf_pad(b, colw[col] - width[col]);
+		sbuf_puts(b, text[col]);
+		if (text[col][0] != '\0')
+			end = b->len;
+		if (!right[col])
+			sbuf_pad(b, colw[col] - width[col]);
+	}
+	b->len = end;
+	sbuf_putc(b, '\n');
+}
+
+static void render_table_list(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+	struct table_text t;
+	size_t n = r->ncols, *colw = xcalloc(n, sizeof(size_t));
+	size_t *headw = xcalloc(n, sizeof(size_t));
+	bool *right = xcalloc(n, sizeof(bool));
+	size_t row, col, i;
+
+	table_text_build(r, o, false, &t);
+	for (col = 0; col < n; col++) {
+		right[col] = column_numeric(r, col);
+		headw[col] = colw[col] = crm_textwidth(r->names[col], strlen(r->names[col]));
+		for (row = 0; row < r->rows; row++)
+			if (t.width[row * n + col] > colw[col])
+				colw[col] = t.width[row * n + col];
+	}
+	put_line(b, r->names, headw, colw, right, n);
+	for (col = 0; col < n; col++) {
+		if (col > 0)
+			sbuf_puts(b, "  ");
+		for (i = 0; i < colw[col]; i++)
+			sbuf_putc(b, '-');
+	}
+	sbuf_putc(b, '\n');
+	for (row = 0; row < r->rows; row++)
+		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, n);
+	if (r->rows == 0)
+		sbuf_puts(b, "(no rows)\n");
+	table_text_free(r, &t);
+	free(colw);
+	free(headw);
+	free(right);
+}
+
+/* key  value, with the continuation lines of a multi-line value indented. */
+static void render_table_record(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+	struct table_text t;
+	size_t keyw = 0, row, col, w;
+	const char *p;
+
+	table_text_build(r, o, true, &t);
+	for (col = 0; col < r->ncols; col++) {
+		w = crm_textwidth(r->names[col], strlen(r->names[col]));
+		keyw = w > keyw ? w : keyw;
+	}
+	for (row = 0; row < r->rows; row++) {
+		if (row > 0)
+			sbuf_putc(b, '\n');
+		for (col = 0; col < r->ncols; col++) {
+			sbuf_puts(b, r->names[col]);
+			p = t.text[row * r->ncols + col];
+			if (*p != '\0')
+				sbuf_pad(b, keyw - crm_textwidth(r->names[col],
+								 strlen(r->names[col])) + 2);
+			for (; *p; p++) {
+				sbuf_putc(b, *p);
+				if (*p == '\n')
+					sbuf_pad(b, keyw + 2);
+			}
+			sbuf_putc(b, '\n');
+		}
+	}
+	table_text_free(r, &t);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+/* A JSON string: quotes, backslash and control characters escaped, valid
+ * UTF-8 passed through, invalid bytes replaced by \ufffd. */
+static void put_json_string(struct sbuf *b, const char *s, size_t len) {
+	size_t i = 0, n;
+	uint32_t cp;
+
+	sbuf_putc(b, '"');
+	while (i < len) {
+		n = crm_textwidth_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			sbuf_puts(b, "\\ufffd");
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\') {
+			sbuf_putc(b, '\\');
+			sbuf_putc(b, (char)cp);
+		} else if (cp < 0x20) {
+			sbuf_printf(b, "\\u%04x", (unsigned)cp);
+		} else {
+			sbuf_put(b, s + i, n);
+		}
+		i += n;
+	}
+	sbuf_putc(b, '"');
+}
+
+static void put_json_value(struct sbuf *b, const struct cell *c) {
+	struct sbuf tmp = {0};
+
+	switch (c->type) {
+	case CRM_CELL_NULL:
+		sbuf_puts(b, "null");
+		return;
+	case CRM_CELL_STRING:
+		put_json_string(b, c->v.s, c->len);
+		return;
+	case CRM_CELL_TIME:
+		put_scalar(&tmp, c, false, true);
+		put_json_string(b, tmp.p, tmp.len);
+		free(tmp.p);
+		return;
+	default:
+		put_scalar(b, c, false, true);
+		return;
+	}
+}
+
+static void put_json_object(struct sbuf *b, const crm_result *r, size_t row) {
+	size_t col;
+
+	sbuf_putc(b, '{');
+	for (col = 0; col < r->ncols; col++) {
+		if (col > 0)
+			sbuf_putc(b, ',');
+		put_json_string(b, r->names[col], strlen(r->names[col]));
+		sbuf_putc(b, ':');
+		put_json_value(b, cell_at(r, row, col));
+	}
+	sbuf_putc(b, '}');
+}
+
+/* An array with one object per line; a record alone as one object. */
+static void render_json(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+	size_t row;
+
+	if (o->record && r->rows == 1) {
+		put_json_object(b, r, 0);
+		sbuf_putc(b, '\n');
+		return;
+	}
+	if (r->rows == 0) {
+		sbuf_puts(b, "[]\n");
+		return;
+	}
+	sbuf_puts(b, "[\n");
+	for (row = 0; row < r->rows; row++) {
+		put_json_object(b, r, row);
+		sbuf_puts(b, row + 1 < r->rows ? ",\n" : "\n");
+	}
+	sbuf_puts(b, "]\n");
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+static void put_csv_field(struct sbuf *b, const char *s, size_t len, bool neutralise) {
+	bool quote = len == 0; /* "" keeps an empty string apart from NULL */
+	size_t i;
+
+	for (i = 0; i < len && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+	neutralise = neutralise && len > 0 &&
+		     (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+		      s[0] == '\r');
+	if (quote)
+		sbuf_putc(b, '"');
+	if (neutralise)
+		sbuf_putc(b, '\'');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			sbuf_putc(b, '"');
+		sbuf_putc(b, s[i]);
+	}
+	if (quote)
+		sbuf_putc(b, '"');
+}
+
+static void put_csv_cell(struct sbuf *b, const struct cell *c, bool raw) {
+	struct sbuf tmp = {0};
+
+	if (c->type == CRM_CELL_NULL)
+		return;
+	if (c->type == CRM_CELL_STRING) {
+		put_csv_field(b, c->v.s, c->len, !raw);
+		return;
+	}
+	put_scalar(&tmp, c, false, true);
+	sbuf_put(b, tmp.p, tmp.len);
+	free(tmp.p);
+}
+
+static void render_csv(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+	size_t row, col;
+
+	for (col = 0; col < r->ncols; col++) {
+		if (col > 0)
+			sbuf_putc(b, ',');
+		put_csv_field(b, r->names[col], strlen(r->names[col]), false);
+	}
+	sbuf_puts(b, "\r\n");
+	for (row = 0; row < r->rows; row++) {
+		for (col = 0; col < r->ncols; col++) {
+			if (col > 0)
+				sbuf_putc(b, ',');
+			put_csv_cell(b, cell_at(r, row, col), o->csv_raw);
+		}
+		sbuf_puts(b, "\r\n");
+	}
+}
+
+/* ---------------------------------------------------------------- render */
+
+bool crm_output_render(const crm_result *r, const crm_output_opts *o, FILE *out) {
+	struct sbuf b = {0};
+	bool ok;
+
+	sbuf_puts(&b, "");
+	switch (o->format) {
+	case CRM_FORMAT_JSON:
+		render_json(r, o, &b);
+		break;
+	case CRM_FORMAT_CSV:
+		render_csv(r, o, &b);
+		break;
+	case CRM_FORMAT_TABLE:
+	default:
+		if (o->record)
+			render_table_record(r, o, &b);
+		else
+			render_table_list(r, o, &b);
+		break;
+	}
+	ok = fwrite(b.p, 1, b.len, out) == b.len && fflush(out) == 0;
+	free(b.p);
+	return ok;
+}

@@ -1,0 +1,88 @@
+/*
+ * output: the one way every `crm` command prints what it got. A command
+ * fills a result set (named columns, typed cells) and hands it to
+ * crm_output_render, which writes it as an aligned table for people, or as
+ * exact JSON or CSV for scripts. Commands never printf their results.
+ *
+ * Cells are typed so that each format can be exact: integers and decimals
+ * are JSON numbers and right-aligned in tables; times are microseconds
+ * since the epoch, shown in local time for people and as RFC 3339 UTC in
+ * JSON and CSV; NULL is JSON null and, in CSV, an empty unquoted field
+ * (an empty string is "" so the two stay distinct, as in PostgreSQL COPY).
+ *
+ * Tables measure text with textwidth (CJK wide characters take two
+ * columns) and never pass control characters through to the terminal:
+ * they are shown as escapes (\n, \t, \x1b). CSV follows RFC 4180 (CRLF,
+ * quotes doubled) and, unless raw, neutralises cells a spreadsheet would
+ * run as a formula (leading = + - @, tab or CR) with a leading '.
+ *
+ * Memory: the result set owns copies of everything added to it. Running
+ * out of memory aborts the program (this is CLI code). Not thread-safe;
+ * one result set per thread.
+ */
+#ifndef CRM_OUTPUT_H
+#define CRM_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crm_status.h"
+
+typedef enum {
+	CRM_FORMAT_TABLE = 0,
+	CRM_FORMAT_JSON,
+	CRM_FORMAT_CSV,
+} crm_format;
+
+/* "table", "json" or "csv". */
+bool crm_format_parse(const char *s, crm_format *out) CRM_MUSTCHECK;
+
+typedef enum {
+	CRM_CELL_NULL = 0,
+	CRM_CELL_STRING,
+	CRM_CELL_INT,
+	CRM_CELL_BOOL,
+	CRM_CELL_DECIMAL, /* units / 10^scale, exact */
+	CRM_CELL_TIME,    /* microseconds since the epoch, UTC */
+} crm_cell_type;
+
+typedef struct crm_result crm_result;
+
+/* A result set with ncols columns named names[0..ncols-1] (copied). */
+crm_result *crm_result_new(size_t ncols, const char *const *names);
+void crm_result_free(crm_result *r);
+
+/*
+ * Starts a new row; the add functions below then fill its cells left to
+ * right. Cells not added stay NULL. Adding more cells than there are
+ * columns is a programming error and aborts.
+ */
+void crm_result_add_row(crm_result *r);
+void crm_result_add_null(crm_result *r);
+void crm_result_add_str(crm_result *r, const char *s); /* NULL adds a NULL cell */
+void crm_result_add_strn(crm_result *r, const char *s, size_t len);
+void crm_result_add_int(crm_result *r, int64_t v);
+void crm_result_add_bool(crm_result *r, bool v);
+void crm_result_add_decimal(crm_result *r, int64_t units, unsigned scale);
+void crm_result_add_time(crm_result *r, int64_t us);
+
+size_t crm_result_rows(const crm_result *r);
+
+typedef struct crm_output_opts {
+	crm_format format;
+	/*
+	 * The result is one record ("show"): a table prints it as key/value
+	 * lines (multi-line values indented), JSON as one object instead of
+	 * an array of objects. CSV is the same either way.
+	 */
+	bool record;
+	bool csv_raw;  /* CSV: do not neutralise formula-like cells */
+	bool utc;      /* table: times in UTC instead of local time */
+} crm_output_opts;
+
+/* Writes r to out. Returns false when writing failed (errno is set). */
+bool crm_output_render(const crm_result *r, const crm_output_opts *o, FILE *out) CRM_MUSTCHECK;
+
+#endif

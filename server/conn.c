@@ -1,0 +1,676 @@
+/*
+ * conn: one client connection on its I/O thread: the optional PROXY v2
+ * header, the TLS handshake, framing, hello, the requests answered here
+ * (hello, ping) and the hand-off of everything else to the DB workers,
+ * then delivery of their results.
+ *
+ * Lifetime: a connection holds one reference for being open and one per
+ * job in flight; callbacks hold one while they run. Closing frees the
+ * bufferevent (and socket) at once; the struct goes when the last
+ * reference does, so a worker's late result finds it and is dropped.
+ *
+ * Back-pressure: at most max_inflight jobs per connection (more are
+ * answered RESOURCE_EXHAUSTED at once), at most FRAMES_PER_PASS frames per
+ * callback (the rest are picked up on a deferred pass, so one client
+ * cannot starve the others), and reading stops while the output buffer is
+ * above the high-water mark.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "handlers/handlers.h"
+#include "log.h"
+#include "proxy.h"
+#include "server_internal.h"
+#include "tls.h"
+
+#define FRAMES_PER_PASS 64
+#define OUTPUT_HWM_MIN (256 * 1024)
+
+struct crm_conn {
+	crm_conn *next, *prev;
+	crm_io *io;
+	uint64_t id;
+	evutil_socket_t fd;
+	struct bufferevent *bev;
+	struct event *proxy_ev;  /* reading the PROXY header */
+	struct event *deadline;  /* handshake deadline, until hello */
+	uint8_t *proxybuf;
+	size_t proxylen;
+	char peer[64];
+	int refs;
+	int inflight;
+	size_t hwm;
+	bool open, tls_up, hello_done, authenticated;
+	bool reject, closing, read_paused, draining;
+	uint64_t ids[]; /* request ids in flight, cfg.max_inflight of them */
+};
+
+static const crm_config *cfg(void) { return &crm_srv->cfg; }
+
+int64_t crm_mono_us(void) {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void format_peer(const struct sockaddr_storage *ss, char *out, size_t size) {
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+		port = ntohs(s->sin_port);
+		snprintf(out, size, "%s:%u", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+		port = ntohs(s->sin6_port);
+		snprintf(out, size, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, size, "unknown");
+	}
+}
+
+static void conn_unref(crm_conn *c) {
+	if (--c->refs > 0)
+		return;
+	free(c->proxybuf);
+	free(c);
+}
+
+static void conn_close(crm_conn *c, const char *why) {
+	crm_io *io = c->io;
+
+	if (!c->open)
+		return;
+	c->open = false;
+	log_debug("conn=%llu peer=%s closed: %s", (unsigned long long)c->id, c->peer, why);
+	if (c->deadline)
+		event_free(c->deadline);
+	if (c->proxy_ev)
+		event_free(c->proxy_ev);
+	c->deadline = c->proxy_ev = NULL;
+	if (c->bev) {
+		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+		if (c->tls_up && ssl) {
+			ERR_clear_error();
+			SSL_shutdown(ssl); /* best effort close_notify; never waits */
+		}
+		bufferevent_free(c->bev); /* closes the socket */
+		c->bev = NULL;
+	} else {
+		close(c->fd);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		io->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	io->n_conns--;
+	atomic_fetch_sub(&crm_srv->conns, 1);
+	if (io->drain_seen && io->n_conns == 0)
+		event_base_loopexit(io->base, NULL);
+	conn_unref(c);
+}
+
+/* Stops reading and closes once everything queued has been written. */
+static void close_after_write(crm_conn *c) {
+	if (!c->open || c->closing)
+		return;
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_close(c, "closed by server");
+}
+
+static void check_output(crm_conn *c) {
+	if (!c->read_paused && !c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > c->hwm) {
+		c->read_paused = true;
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_setwatermark(c->bev, EV_WRITE, c->hwm / 2, 0);
+	}
+}
+
+static void send_frame(crm_conn *c, const Crm__ServerFrame *sf) {
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t n = crm__server_frame__get_packed_size(sf);
+	struct evbuffer_iovec v;
+
+	if (evbuffer_reserve_space(out, n + CRM_FRAME_HEADER, &v, 1) < 1) {
+		log_error("conn=%llu: out of memory for a %zu-byte frame",
+			  (unsigned long long)c->id, n);
+		return;
+	}
+	crm_frame_put_len(v.iov_base, (uint32_t)n);
+	crm__server_frame__pack(sf, (uint8_t *)v.iov_base + CRM_FRAME_HEADER);
+	v.iov_len = n + CRM_FRAME_HEADER;
+	evbuffer_commit_space(out, &v, 1);
+	check_output(c);
+}
+
+static void log_request(const crm_conn *c, uint64_t id, const char *type, crm_status code,
+			int64_t t0, const char *user) {
+	crm_log(crm_status_log_level(code),
+		"conn=%llu peer=%s req=%llu type=%s status=%s ms=%.3f user=%s",
+		(unsigned long long)c->id, c->peer, (unsigned long long)id, type,
+		crm_status_name(code), (double)(crm_mono_us() - t0) / 1000.0,
+		user && user[0] ? user : "-");
+}
+
+/* Sends a response carrying only a status. */
+static void reply_status(crm_conn *c, uint64_t id, const char *type, int64_t t0,
+			 const crm_err *err) {
+	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
+	Crm__Response resp = CRM__RESPONSE__INIT;
+	Crm__Status st = CRM__STATUS__INIT;
+
+	st.has_code = true;
+	st.code = (Crm__Code)err->code;
+	st.message = (char *)err->msg;
+	if (err->field[0])
+		st.field = (char *)err->field;
+	resp.has_id = true;
+	resp.id = id;
+	resp.status = &st;
+	sf.kind_case = CRM__SERVER_FRAME__KIND_RESPONSE;
+	sf.response = &resp;
+	send_frame(c, &sf);
+	log_request(c, id, type, err->code, t0, NULL);
+}
+
+/* Answers and then closes: for violations after which the stream cannot
+ * be trusted (bad framing, no hello). */
+static void protocol_error(crm_conn *c, uint64_t id, const char *type, int64_t t0,
+			   const crm_err *err) {
+	reply_status(c, id, type, t0, err);
+	close_after_write(c);
+}
+
+static void reply_ok(crm_conn *c, Crm__Response *resp, uint64_t id, const char *type,
+		     int64_t t0) {
+	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
+	Crm__Status st = CRM__STATUS__INIT;
+
+	st.has_code = true;
+	st.code = CRM__CODE__OK;
+	resp->has_id = true;
+	resp->id = id;
+	resp->status = &st;
+	sf.kind_case = CRM__SERVER_FRAME__KIND_RESPONSE;
+	sf.response = resp;
+	send_frame(c, &sf);
+	log_request(c, id, type, CRM_OK, t0, NULL);
+}
+
+static uint32_t frame_limit(const crm_conn *c) {
+	return c->authenticated ? cfg()->max_frame : cfg()->max_frame_preauth;
+}
+
+static void do_hello(crm_conn *c, const Crm__ClientFrame *f, int64_t t0) {
+	static const char *features[] = {"pipelining", "idempotency", "deep-ping", "events"};
+	Crm__Response resp = CRM__RESPONSE__INIT;
+	Crm__HelloReply hr = CRM__HELLO_REPLY__INIT;
+	Crm__Version v = CRM__VERSION__INIT, *supported[1] = {&v};
+	struct timeval idle = {cfg()->idle_timeout / 1000, (cfg()->idle_timeout % 1000) * 1000};
+	crm_err err;
+
+	if (f->hello->protocol->major != CRM_PROTO_MAJOR) {
+		crm_err_clear(&err);
+		crm_err_set(&err, CRM_FAILED_PRECONDITION, "hello.protocol.major",
+			    "protocol version %u is not supported; this server speaks %d.x "
+			    "(supported: %d.%d); upgrade the client or the server",
+			    f->hello->protocol->major, CRM_PROTO_MAJOR, CRM_PROTO_MAJOR,
+			    CRM_PROTO_MINOR);
+		protocol_error(c, f->id, "hello", t0, &err);
+		return;
+	}
+	v.has_major = v.has_minor = true;
+	v.major = CRM_PROTO_MAJOR;
+	v.minor = CRM_PROTO_MINOR;
+	hr.protocol = &v;
+	hr.server_version = CRM_VERSION;
+	hr.n_features = sizeof(features) / sizeof(features[0]);
+	hr.features = (char **)features;
+	hr.n_supported = 1;
+	hr.supported = supported;
+	hr.has_max_frame = hr.has_max_inflight = true;
+	hr.max_frame = frame_limit(c);
+	hr.max_inflight = (uint32_t)cfg()->max_inflight;
+	resp.body_case = CRM__RESPONSE__BODY_HELLO;
+	resp.hello = &hr;
+	c->hello_done = true;
+	if (c->deadline) {
+		event_free(c->deadline);
+		c->deadline = NULL;
+	}
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	reply_ok(c, &resp, f->id, "hello", t0);
+}
+
+static void do_ping(crm_conn *c, const Crm__ClientFrame *f, int64_t t0) {
+	Crm__Response resp = CRM__RESPONSE__INIT;
+	Crm__PingReply pr = CRM__PING_REPLY__INIT;
+
+	pr.has_server_time = true;
+	pr.server_time = crm_now_us();
+	if (f->ping->has_payload) {
+		pr.has_payload = true;
+		pr.payload = f->ping->payload;
+	}
+	resp.body_case = CRM__RESPONSE__BODY_PING;
+	resp.ping = &pr;
+	reply_ok(c, &resp, f->id, "ping", t0);
+}
+
+static bool id_in_flight(const crm_conn *c, uint64_t id) {
+	for (int i = 0; i < c->inflight; i++)
+		if (c->ids[i] == id)
+			return true;
+	return false;
+}
+
+static void forget_id(crm_conn *c, uint64_t id) {
+	for (int i = 0; i < c->inflight; i++) {
+		if (c->ids[i] == id) {
+			c->ids[i] = c->ids[--c->inflight];
+			return;
+		}
+	}
+}
+
+/* Hands a validated request to the DB workers. Takes the job. */
+static void submit(crm_conn *c, crm_job *job, int64_t t0) {
+	const Crm__ClientFrame *f = job->frame;
+	const char *type = crm_wire_request_name(f);
+	crm_err err;
+
+	crm_err_clear(&err);
+	if (c->inflight >= cfg()->max_inflight)
+		crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
+			    "too many requests in flight on this connection (max %d); wait for "
+			    "replies before sending more",
+			    cfg()->max_inflight);
+	else if (id_in_flight(c, f->id))
+		crm_err_set(&err, CRM_INVALID_ARGUMENT, "id",
+			    "request id %llu is already in flight on this connection",
+			    (unsigned long long)f->id);
+	if (!crm_err_isset(&err)) {
+		job->conn = c;
+		job->io = c->io;
+		job->conn_id = c->id;
+		job->request_id = f->id;
+		job->received_us = t0;
+		snprintf(job->peer, sizeof(job->peer), "%s", c->peer);
+		c->refs++;
+		c->ids[c->inflight++] = f->id;
+		if (crm_pool_submit(crm_srv->pool, job))
+			return;
+		c->refs--;
+		c->inflight--;
+		crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
+			    "server busy: all database workers are occupied and the queue is full; "
+			    "retry shortly");
+	}
+	reply_status(c, f->id, type, t0, &err);
+	crm_job_free(job);
+}
+
+/* One complete frame body. May close the connection (after write). */
+static void handle_frame(crm_conn *c, const uint8_t *body, uint32_t len) {
+	int64_t t0 = crm_mono_us();
+	crm_job *job = crm_job_new(CRM_JOB_REQUEST);
+	Crm__ClientFrame *f;
+	crm_err err;
+
+	crm_err_clear(&err);
+	f = crm__client_frame__unpack(&job->arena.pb, len, body);
+	if (f == NULL) {
+		crm_err_set(&err, CRM_INVALID_ARGUMENT, "frame",
+			    "malformed frame: not a ClientFrame message");
+		protocol_error(c, 0, "unknown", t0, &err);
+		goto done;
+	}
+	job->frame = f;
+	if (!c->hello_done) {
+		if (f->request_case != CRM__CLIENT_FRAME__REQUEST_HELLO)
+			crm_err_set(&err, CRM_FAILED_PRECONDITION, "request",
+				    "the first request on a connection must be hello");
+		else if (crm_wire_validate(f, &err))
+			do_hello(c, f, t0);
+		if (crm_err_isset(&err))
+			protocol_error(c, f->id, crm_wire_request_name(f), t0, &err);
+		goto done;
+	}
+	if (!crm_wire_validate(f, &err)) {
+		reply_status(c, f->id, crm_wire_request_name(f), t0, &err);
+		goto done;
+	}
+	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_HELLO) {
+		crm_err_set(&err, CRM_FAILED_PRECONDITION, "request",
+			    "hello was already done on this connection");
+		reply_status(c, f->id, "hello", t0, &err);
+	} else if (f->request_case == CRM__CLIENT_FRAME__REQUEST_PING && !f->ping->deep) {
+		do_ping(c, f, t0);
+	} else if (c->draining) {
+		crm_err_set(&err, CRM_UNAVAILABLE, NULL,
+			    "server is shutting down; reconnect and retry");
+		reply_status(c, f->id, crm_wire_request_name(f), t0, &err);
+	} else {
+		submit(c, job, t0);
+		return;
+	}
+done:
+	crm_job_free(job);
+}
+
+static void process_input(crm_conn *c) {
+	struct evbuffer *in;
+	uint8_t hdr[CRM_FRAME_HEADER];
+	int frames = 0;
+
+	while (c->open && !c->closing && !c->read_paused) {
+		size_t avail;
+		uint32_t len;
+		uint8_t *p;
+
+		in = bufferevent_get_input(c->bev);
+		avail = evbuffer_get_length(in);
+		if (avail < CRM_FRAME_HEADER)
+			break;
+		if (frames++ == FRAMES_PER_PASS) {
+			bufferevent_trigger(c->bev, EV_READ,
+					    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+			break;
+		}
+		evbuffer_copyout(in, hdr, CRM_FRAME_HEADER);
+		len = crm_frame_get_len(hdr);
+		if (len > frame_limit(c)) {
+			crm_err err;
+			crm_err_clear(&err);
+			crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, "frame",
+				    "frame of %u bytes exceeds this connection's limit of %u bytes",
+				    len, frame_limit(c));
+			protocol_error(c, 0, "unknown", crm_mono_us(), &err);
+			break;
+		}
+		if (avail < CRM_FRAME_HEADER + (size_t)len)
+			break;
+		p = evbuffer_pullup(in, CRM_FRAME_HEADER + (ssize_t)len);
+		handle_frame(c, p + CRM_FRAME_HEADER, len);
+		if (c->open)
+			evbuffer_drain(bufferevent_get_input(c->bev), CRM_FRAME_HEADER + len);
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg) {
+	crm_conn *c = arg;
+
+	(void)bev;
+	c->refs++;
+	process_input(c);
+	conn_unref(c);
+}
+
+static void on_write(struct bufferevent *bev, void *arg) {
+	crm_conn *c = arg;
+	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
+
+	if (c->closing) {
+		if (left == 0)
+			conn_close(c, "closed by server");
+		return;
+	}
+	if (c->read_paused && left <= c->hwm / 2) {
+		c->read_paused = false;
+		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		bufferevent_enable(bev, EV_READ);
+		/* Frames may already be waiting in the input buffer. */
+		bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+}
+
+static void reject_full(crm_conn *c) {
+	crm_err err;
+
+	crm_err_clear(&err);
+	crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
+		    "too many connections (max %d); try again later", cfg()->max_connections);
+	protocol_error(c, 0, "connect", crm_mono_us(), &err);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg) {
+	crm_conn *c = arg;
+	char detail[256] = "";
+
+	if (what & BEV_EVENT_CONNECTED) {
+		c->tls_up = true;
+		if (c->reject)
+			reject_full(c);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		if (c->inflight > 0 || c->closing) {
+			bufferevent_enable(bev, EV_READ); /* busy, not idle */
+			return;
+		}
+		conn_close(c, "idle timeout");
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		unsigned long e;
+		while ((e = bufferevent_get_openssl_error(bev)) != 0 && !detail[0])
+			ERR_error_string_n(e, detail, sizeof(detail));
+		if (!detail[0] && EVUTIL_SOCKET_ERROR())
+			snprintf(detail, sizeof(detail), "%s",
+				 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		if (!c->tls_up)
+			log_info("conn=%llu peer=%s TLS handshake failed: %s",
+				 (unsigned long long)c->id, c->peer, detail[0] ? detail : "closed");
+		conn_close(c, detail[0] ? detail : "error");
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		conn_close(c, "peer closed");
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg) {
+	crm_conn *c = arg;
+
+	(void)fd, (void)what;
+	log_info("conn=%llu peer=%s dropped: no hello within handshake_timeout",
+		 (unsigned long long)c->id, c->peer);
+	conn_close(c, "handshake timeout");
+}
+
+static bool start_tls(crm_conn *c) {
+	SSL *ssl = crm_tls_new_ssl();
+
+	if (ssl == NULL)
+		return false;
+	c->bev = bufferevent_openssl_socket_new(c->io->base, c->fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+						BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		return false;
+	}
+	/* A peer that closes without close_notify is an EOF, not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return true;
+}
+
+static void on_proxy(evutil_socket_t fd, short what, void *arg) {
+	crm_conn *c = arg;
+	size_t need = CRM_PROXY_HEADER_MIN;
+	struct sockaddr_storage src;
+	crm_proxy_result r;
+	bool local = false;
+	ssize_t n;
+	crm_err err;
+
+	(void)what;
+	crm_err_clear(&err);
+	/* Read exactly what the header still needs: never into the TLS bytes. */
+	r = crm_proxy_parse(c->proxybuf, c->proxylen, &need, &src, &local, &err);
+	while (r == CRM_PROXY_MORE) {
+		n = recv(fd, c->proxybuf + c->proxylen, need - c->proxylen, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_close(c, "peer closed during PROXY header");
+			return;
+		}
+		if (n < 0)
+			return; /* wait for more */
+		c->proxylen += (size_t)n;
+		r = crm_proxy_parse(c->proxybuf, c->proxylen, &need, &src, &local, &err);
+	}
+	if (r == CRM_PROXY_ERROR) {
+		log_warn("conn=%llu peer=%s bad PROXY header from trusted proxy: %s",
+			 (unsigned long long)c->id, c->peer, err.msg);
+		conn_close(c, "bad PROXY header");
+		return;
+	}
+	if (!local) {
+		char via[64];
+		snprintf(via, sizeof(via), "%s", c->peer);
+		format_peer(&src, c->peer, sizeof(c->peer));
+		log_debug("conn=%llu peer=%s via proxy %s", (unsigned long long)c->id, c->peer, via);
+	}
+	event_free(c->proxy_ev);
+	c->proxy_ev = NULL;
+	free(c->proxybuf);
+	c->proxybuf = NULL;
+	if (!start_tls(c))
+		conn_close(c, "cannot start TLS");
+}
+
+crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
+	size_t ids = (size_t)cfg()->max_inflight;
+	struct timeval hs = {cfg()->handshake_timeout / 1000,
+			     (cfg()->handshake_timeout % 1000) * 1000};
+	crm_conn *c = calloc(1, sizeof(*c) + ids * sizeof(uint64_t));
+	int one = 1;
+
+	if (c == NULL) {
+		close(h->fd);
+		return NULL;
+	}
+	c->io = io;
+	c->fd = h->fd;
+	c->id = atomic_fetch_add(&crm_srv->next_conn_id, 1);
+	c->reject = h->reject;
+	c->refs = 1;
+	c->open = true;
+	c->hwm = cfg()->max_frame * 2 > OUTPUT_HWM_MIN ? cfg()->max_frame * 2 : OUTPUT_HWM_MIN;
+	format_peer(&h->addr, c->peer, sizeof(c->peer));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->next = io->conns;
+	if (io->conns)
+		io->conns->prev = c;
+	io->conns = c;
+	io->n_conns++;
+	c->deadline = evtimer_new(io->base, on_deadline, c);
+	if (c->deadline)
+		evtimer_add(c->deadline, &hs);
+	if (crm_config_is_trusted_proxy(cfg(), (struct sockaddr *)&h->addr)) {
+		c->proxybuf = malloc(CRM_PROXY_HEADER_MAX);
+		c->proxy_ev = event_new(io->base, c->fd, EV_READ | EV_PERSIST, on_proxy, c);
+		if (c->proxybuf && c->proxy_ev && event_add(c->proxy_ev, NULL) == 0)
+			return c;
+	} else if (start_tls(c)) {
+		return c;
+	}
+	log_error("conn=%llu peer=%s cannot set up connection", (unsigned long long)c->id, c->peer);
+	atomic_fetch_add(&crm_srv->conns, 1); /* conn_close takes it back; so does the caller */
+	conn_close(c, "setup failed");
+	return NULL;
+}
+
+static void free_job_output(const void *data, size_t len, void *arg) {
+	(void)len, (void)arg;
+	free((void *)data);
+}
+
+void crm_conn_deliver(crm_job *job) {
+	crm_conn *c = job->conn;
+
+	if (c == NULL) { /* maintenance job */
+		crm_job_free(job);
+		return;
+	}
+	forget_id(c, job->request_id);
+	if (c->open) {
+		if (job->out &&
+		    evbuffer_add_reference(bufferevent_get_output(c->bev), job->out, job->out_len,
+					   free_job_output, NULL) == 0) {
+			job->out = NULL;
+			log_request(c, job->request_id, crm_wire_request_name(job->frame),
+				    job->status, job->received_us, job->user);
+			check_output(c);
+		} else {
+			log_error("conn=%llu req=%llu: reply could not be queued; closing",
+				  (unsigned long long)c->id, (unsigned long long)job->request_id);
+			close_after_write(c);
+		}
+		if (c->draining && c->inflight == 0)
+			close_after_write(c);
+	}
+	crm_job_free(job);
+	conn_unref(c);
+}
+
+static void send_shutdown_event(crm_conn *c) {
+	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
+	Crm__Event ev = CRM__EVENT__INIT;
+	Crm__Shutdown sd = CRM__SHUTDOWN__INIT;
+
+	sd.has_grace_ms = true;
+	sd.grace_ms = (uint32_t)cfg()->shutdown_grace;
+	ev.has_at = true;
+	ev.at = crm_now_us();
+	ev.kind_case = CRM__EVENT__KIND_SHUTDOWN;
+	ev.shutdown = &sd;
+	sf.kind_case = CRM__SERVER_FRAME__KIND_EVENT;
+	sf.event = &ev;
+	send_frame(c, &sf);
+}
+
+void crm_conn_drain_all(crm_io *io) {
+	crm_conn *c = io->conns, *next;
+
+	while (c) {
+		next = c->next;
+		c->draining = true;
+		if (!c->tls_up || !c->hello_done) {
+			conn_close(c, "server shutting down");
+		} else {
+			send_shutdown_event(c);
+			if (c->inflight == 0)
+				close_after_write(c);
+		}
+		c = next;
+	}
+}
+
+void crm_conn_abort_all(crm_io *io, const char *why) {
+	while (io->conns)
+		conn_close(io->conns, why);
+}

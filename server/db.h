@@ -1,0 +1,91 @@
+/*
+ * db: one database worker's PostgreSQL connection, its prepared statements
+ * and the transaction around each request.
+ *
+ * The connection lives in libpq pipeline mode, so the transaction's
+ * prologue (BEGIN and the statement that sets the acting user, request id,
+ * client address and statement timeout) travels in the same round trip as
+ * the handler's first query, and a handler's last query can travel with
+ * COMMIT. Every statement is prepared once per connection from the table in
+ * db.c and re-prepared after a reconnect. SQLSTATEs are translated to
+ * statuses in exactly one place, crm_db_translate.
+ *
+ * A crm_db belongs to one worker thread.
+ */
+#ifndef CRM_DB_H
+#define CRM_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crm_status.h"
+
+/* Named statements; each has its SQL in db.c's table. */
+typedef enum {
+	CRM_STMT_SETUP,        /* set acting user, request id, addr, timeout */
+	CRM_STMT_DEEP_PING,    /* clock of the database */
+	CRM_STMT_SLEEP,        /* pg_sleep(ms) for diagnostics */
+	CRM_STMT_NOTE_INSERT,
+	CRM_STMT_NOTE_GET,
+	CRM_STMT_IDEM_CLAIM,   /* insert the key or find it taken */
+	CRM_STMT_IDEM_GET,
+	CRM_STMT_IDEM_STORE,
+	CRM_STMT_IDEM_PURGE,
+	CRM_STMT__COUNT
+} crm_stmt;
+
+typedef struct crm_db {
+	PGconn *conn;
+	char dsn[1024];
+	int index;              /* worker number, for logs */
+	int64_t next_attempt;   /* monotonic µs of the next reconnect attempt */
+	int64_t backoff;        /* current reconnect backoff, µs */
+	int pending;            /* results sent but not yet read */
+	int syncs;              /* pipeline syncs sent but not yet read */
+	bool in_tx;
+	bool hold_commit;       /* set by the caller: `last` must not commit */
+	char sqlstate[6];       /* of the last failure, "" if none */
+} crm_db;
+
+/* Context of the transaction a request runs in. */
+typedef struct crm_db_ctx {
+	const char *user_id;    /* "" until sessions exist */
+	uint64_t request_id;
+	const char *client_addr;
+	int timeout_ms;         /* statement_timeout for this transaction */
+} crm_db_ctx;
+
+void crm_db_init(crm_db *db, const char *dsn, int index);
+void crm_db_fini(crm_db *db);
+
+/* Connects (with backoff between failures) when not connected. Fails with
+ * UNAVAILABLE while the database is unreachable. */
+bool crm_db_ensure(crm_db *db, crm_err *err) CRM_MUSTCHECK;
+
+/* Queues BEGIN and the prologue; nothing is sent until the first query. */
+bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) CRM_MUSTCHECK;
+
+/*
+ * Runs a prepared statement inside the transaction and returns its result
+ * (caller PQclears), or NULL with err set. With `last` the COMMIT is sent
+ * in the same round trip and the transaction is over when this returns
+ * successfully (unless hold_commit is set); crm_db_commit after that is a
+ * no-op.
+ */
+PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
+		      const int *lengths, const int *formats, bool last, crm_err *err);
+
+bool crm_db_commit(crm_db *db, crm_err *err) CRM_MUSTCHECK;
+/* Ends a failed or abandoned transaction; drops the connection if it
+ * cannot be brought back to idle. */
+void crm_db_rollback(crm_db *db);
+
+/* True when the last failure may succeed if the whole transaction is run
+ * again (serialization failure, deadlock). */
+bool crm_db_retryable(const crm_db *db);
+
+/* The one SQLSTATE → status translation. */
+crm_status crm_db_translate(const char *sqlstate);
+
+#endif

@@ -1,0 +1,50 @@
+/* system: requests about the server itself: deep ping, diagnostics. */
+#include <stdlib.h>
+
+#include "handlers.h"
+
+bool crm_handle_deep_ping(crm_hctx *h, crm_err *err) {
+	Crm__PingReply *pr = crm_arena_alloc(h->arena, sizeof(*pr));
+	PGresult *r;
+
+	crm__ping_reply__init(pr);
+	r = crm_db_exec(h->db, CRM_STMT_DEEP_PING, 0, NULL, NULL, NULL, true, err);
+	if (r == NULL)
+		return false;
+	pr->has_db_time = true;
+	pr->db_time = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	pr->has_server_time = true;
+	pr->server_time = crm_now_us();
+	pr->has_schema_version = true;
+	pr->schema_version = (uint32_t)h->schema_version;
+	if (h->req->ping->has_payload) {
+		pr->has_payload = true;
+		pr->payload = h->req->ping->payload;
+	}
+	h->resp->body_case = CRM__RESPONSE__BODY_PING;
+	h->resp->ping = pr;
+	return true;
+}
+
+bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
+	Crm__SleepReply *sr;
+	const char *ms;
+	PGresult *r;
+
+	if (!h->diagnostics)
+		return crm_err_set(err, CRM_FAILED_PRECONDITION, "sleep",
+				   "diagnostic requests are disabled on this server (diagnostics = false)");
+	ms = crm_hctx_i64(h, h->req->sleep->ms);
+	r = crm_db_exec(h->db, CRM_STMT_SLEEP, 1, &ms, NULL, NULL, true, err);
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	sr = crm_arena_alloc(h->arena, sizeof(*sr));
+	crm__sleep_reply__init(sr);
+	sr->has_slept_ms = true;
+	sr->slept_ms = h->req->sleep->ms;
+	h->resp->body_case = CRM__RESPONSE__BODY_SLEEP;
+	h->resp->sleep = sr;
+	return true;
+}

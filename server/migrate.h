@@ -1,0 +1,49 @@
+/*
+ * migrate: schema migrations. The numbered files in sql/ are compiled into
+ * crmd (migrations_data.c, generated at build time), so the binary carries
+ * the exact schema it was built for.
+ *
+ * `crmd migrate` applies the missing ones in order as the owner role,
+ * under an advisory lock, each in its own transaction unless the file's
+ * first line is `-- crm:no-transaction`, and records version, name and
+ * SHA-256 checksum in crm_meta.schema_migrations.
+ *
+ * `crmd serve` calls crm_migrate_check on the app connection and refuses
+ * to start on a database that is behind CRM_SCHEMA_MIN, ahead of the
+ * newest migration it knows, or whose recorded checksums differ from the
+ * compiled-in files.
+ */
+#ifndef CRM_MIGRATE_H
+#define CRM_MIGRATE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "crm_status.h"
+
+/* The oldest schema version this build can serve; the newest is the
+ * highest compiled-in migration. Raise the minimum only when the code
+ * stops working on an older schema, so rolling upgrades stay possible. */
+#define CRM_SCHEMA_MIN 1
+
+typedef struct crm_migration {
+	int version;
+	const char *name;     /* file name, e.g. "0001_init.sql" */
+	const char *sql;
+	unsigned long len;
+} crm_migration;
+
+/* Generated: every file in sql/ matching NNNN_*.sql, ordered by version. */
+extern const crm_migration crm_migrations[];
+extern const int crm_migrations_count;
+
+/* Applies pending migrations using cfg->db_owner. Prints one line per
+ * applied migration to stdout. */
+bool crm_migrate_run(const crm_config *cfg, crm_err *err) CRM_MUSTCHECK;
+
+/* Checks the schema on an open connection (any role that can read
+ * crm_meta.schema_migrations). Sets *version to the newest applied one. */
+bool crm_migrate_check(PGconn *conn, int *version, crm_err *err) CRM_MUSTCHECK;
+
+#endif

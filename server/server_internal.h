@@ -1,0 +1,137 @@
+/*
+ * server_internal: the structures the parts of `crmd serve` share. Only
+ * files in server/ include this.
+ *
+ * Threads: the main thread runs the listeners, signals and timers on
+ * srv->main_base; each I/O thread runs its own event_base with its
+ * connections; DB workers (pool.c) run jobs. A connection and everything
+ * in it is touched only by its I/O thread. A job travels I/O thread →
+ * worker → I/O thread and is owned by whoever holds it.
+ */
+#ifndef CRM_SERVER_INTERNAL_H
+#define CRM_SERVER_INTERNAL_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crm_wire.h"
+#include "pool.h"
+
+typedef struct crm_io crm_io;
+typedef struct crm_conn crm_conn;
+typedef struct crm_job crm_job;
+
+/* Connections allowed past max_connections only to be told so. */
+#define CRM_REJECT_SLACK 64
+
+typedef struct crm_server {
+	crm_config cfg;
+	char config_path[CRM_CONFIG_PATH_MAX];
+	struct event_base *main_base;
+	struct evconnlistener *listeners[CRM_CONFIG_MAX_LISTEN];
+	int n_listeners;
+	crm_io *ios;
+	int n_io;
+	unsigned next_io;
+	crm_pool *pool;
+	int schema_version;
+	atomic_int conns;          /* open connections, all I/O threads */
+	atomic_bool draining;      /* SIGTERM seen */
+	atomic_uint_fast64_t next_conn_id;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_purge;
+} crm_server;
+
+extern crm_server *crm_srv;
+
+/* ---- I/O threads (io.c) */
+
+typedef struct crm_handoff {
+	int fd;
+	bool reject;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct crm_handoff *next;
+} crm_handoff;
+
+struct crm_io {
+	int index;
+	pthread_t thread;
+	struct event_base *base;
+	struct event *wake;        /* activated from other threads */
+	struct event *grace;       /* shutdown deadline */
+	pthread_mutex_t lock;      /* guards the three fields below */
+	crm_job *done_head, *done_tail;
+	crm_handoff *new_conns;
+	bool wake_pending;
+	bool drain_seen;
+	crm_conn *conns;           /* this thread's connections */
+	int n_conns;
+};
+
+bool crm_io_start(crm_io *io, int index, crm_err *err) CRM_MUSTCHECK;
+/* Hands an accepted socket to the I/O thread (any thread). */
+void crm_io_adopt(crm_io *io, crm_handoff *h);
+/* Hands a finished job back to its I/O thread (worker threads). */
+void crm_io_complete(crm_io *io, crm_job *job);
+/* Asks the I/O thread to drain and exit (main thread). */
+void crm_io_drain(crm_io *io);
+void crm_io_join(crm_io *io);
+/* After the workers have stopped: drops late results, frees the thread's
+ * resources. */
+void crm_io_free(crm_io *io);
+
+/* ---- connections (conn.c), I/O thread only */
+
+crm_conn *crm_conn_new(crm_io *io, crm_handoff *h);
+/* Delivers a worker's result on its connection, or drops it if the
+ * connection is gone; releases the job and its reference. */
+void crm_conn_deliver(crm_job *job);
+/* Starts draining every connection of the thread: in-flight requests
+ * finish, new ones are refused, idle connections close. */
+void crm_conn_drain_all(crm_io *io);
+/* Closes every connection of the thread at once, dropping unsent output. */
+void crm_conn_abort_all(crm_io *io, const char *why);
+
+/* ---- jobs (worker.c) */
+
+typedef enum { CRM_JOB_REQUEST, CRM_JOB_PURGE } crm_job_kind;
+
+struct crm_job {
+	crm_arena arena;
+	crm_job_kind kind;
+	crm_conn *conn;            /* holds a reference; I/O thread only */
+	crm_io *io;
+	const Crm__ClientFrame *frame;
+	uint64_t request_id;
+	uint64_t conn_id;
+	int64_t received_us;       /* monotonic */
+	char peer[64];
+	char user[72];             /* acting user for logs, "" = none */
+	/* result */
+	crm_status status;
+	uint8_t *out;              /* packed frame with header, malloc'd */
+	size_t out_len;
+	crm_job *next;
+};
+
+crm_job *crm_job_new(crm_job_kind kind);
+void crm_job_free(crm_job *job);
+
+/* Worker-thread pool callbacks. */
+void *crm_worker_init(int index, void *arg);
+void crm_worker_run(void *state, void *item);
+void crm_worker_fini(void *state);
+
+/* Packs a ServerFrame with its length header into a malloc'd buffer.
+ * Returns NULL if it exceeds CRM_FRAME_MAX_CEILING. */
+uint8_t *crm_pack_frame(const Crm__ServerFrame *sf, size_t *len);
+
+int64_t crm_mono_us(void);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * Unit test of client/output.c and client/textwidth.c: display widths,
+ * table alignment with CJK text, JSON escaping, CSV quoting and formula
+ * neutralisation. No server needed. Exits non-zero on the first failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "textwidth.h"
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+/* Renders r and compares with want, showing both on a mismatch. */
+static void expect(const crm_result *r, crm_format format, bool record, bool raw,
+		   const char *want, int line) {
+	crm_output_opts o = {.format = format, .record = record, .csv_raw = raw, .utc = true};
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+
+	if (f == NULL || !crm_output_render(r, &o, f)) {
+		fprintf(stderr, "line %d: render failed\n", line);
+		failures++;
+		return;
+	}
+	fclose(f);
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "line %d: output differs\n--- want\n%s--- got\n%s---\n", line, want,
+			got);
+		failures++;
+	}
+	free(got);
+}
+
+static void test_width(void) {
+	CHECK(crm_textwidth_cp('A') == 1);
+	CHECK(crm_textwidth_cp(0x4E2D) == 2);  /* 中 */
+	CHECK(crm_textwidth_cp(0x3000) == 2);  /* ideographic space */
+	CHECK(crm_textwidth_cp(0xAC00) == 2);  /* 가 */
+	CHECK(crm_textwidth_cp(0xFF21) == 2);  /* fullwidth A */
+	CHECK(crm_textwidth_cp(0xFF76) == 1);  /* halfwidth katakana ka */
+	CHECK(crm_textwidth_cp(0x20000) == 2); /* CJK extension B */
+	CHECK(crm_textwidth_cp(0x2FFF0) == 2); /* unassigned, still the ideographic plane */
+	CHECK(crm_textwidth_cp(0x1F600) == 2); /* emoji */
+	CHECK(crm_textwidth_cp(0x0301) == 0);  /* combining acute */
+	CHECK(crm_textwidth_cp(0x200B) == 0);  /* zero width space */
+	CHECK(crm_textwidth_cp(0xFE0F) == 0);  /* variation selector */
+	CHECK(crm_textwidth_cp(0x00E9) == 1);
+	CHECK(crm_textwidth_cp(0x0007) == 0);
+	CHECK(crm_textwidth("张三", strlen("张三")) == 4);
+	CHECK(crm_textwidth("e\xCC\x81", 3) == 1);          /* e + combining acute */
+	CHECK(crm_textwidth("\xFF\xFE", 2) == 2);           /* invalid bytes: 1 each */
+	CHECK(crm_textwidth("\xE4\xB8", 2) == 2);           /* truncated sequence */
+	CHECK(crm_textwidth("\xC0\x80", 2) == 2);           /* overlong NUL */
+	CHECK(crm_textwidth("\xED\xA0\x80", 3) == 3);       /* surrogate */
+}
+
+static crm_result *people(void) {
+	static const char *const cols[] = {"id", "name", "city", "vip"};
+	crm_result *r = crm_result_new(4, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_int(r, 7);
+	crm_result_add_str(r, "张三");
+	crm_result_add_str(r, "北京");
+	crm_result_add_bool(r, true);
+	crm_result_add_row(r);
+	crm_result_add_int(r, 1234);
+	crm_result_add_str(r, "Zoë Lee");
+	crm_result_add_str(r, "Zu\xCC\x88rich"); /* u + combining diaeresis */
+	crm_result_add_null(r);
+	crm_result_add_row(r);
+	crm_result_add_int(r, -5);
+	crm_result_add_str(r, "ＡＢ");
+	crm_result_add_str(r, "ｶﾀｶﾅ");
+	crm_result_add_bool(r, false);
+	return r;
+}
+
+static void test_table(void) {
+	crm_result *r = people();
+
+	expect(r, CRM_FORMAT_TABLE, false, false,
+	       "  id  name     city    vip\n"
+	       "----  -------  ------  -----\n"
+	       "   7  张三     北京    true\n"
+	       "1234  Zoë Lee  Zu\xCC\x88rich\n"
+	       "  -5  ＡＢ     ｶﾀｶﾅ    false\n",
+	       __LINE__);
+	crm_result_free(r);
+}
+
+static void test_table_controls(void) {
+	static const char *const cols[] = {"k", "v"};
+	crm_result *r = crm_result_new(2, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_str(r, "a\tb");
+	crm_result_add_strn(r, "x\n\x1b[31my\0z\xC2\x85", 12);
+	expect(r, CRM_FORMAT_TABLE, false, false,
+	       "k     v\n"
+	       "----  -----------------------\n"
+	       "a\\tb  x\\n\\x1b[31my\\x00z\\u0085\n",
+	       __LINE__);
+	crm_result_free(r);
+	r = crm_result_new(0, cols);
+	expect(r, CRM_FORMAT_TABLE, false, false, "\n\n(no rows)\n", __LINE__);
+	crm_result_free(r);
+}
+
+static void test_record(void) {
+	static const char *const cols[] = {"note_id", "created_at", "body", "备注"};
+	crm_result *r = crm_result_new(4, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_int(r, 42);
+	crm_result_add_time(r, 1714565000123456LL);
+	crm_result_add_str(r, "first line\nsecond line");
+	crm_result_add_null(r);
+	expect(r, CRM_FORMAT_TABLE, true, false,
+	       "note_id     42\n"
+	       "created_at  2024-05-01 12:03:20 UTC\n"
+	       "body        first line\n"
+	       "            second line\n"
+	       "备注\n",
+	       __LINE__);
+	expect(r, CRM_FORMAT_JSON, true, false,
+	       "{\"note_id\":42,\"created_at\":\"2024-05-01T12:03:20.123456Z\","
+	       "\"body\":\"first line\\u000asecond line\",\"备注\":null}\n",
+	       __LINE__);
+	crm_result_free(r);
+}
+
+static void test_json(void) {
+	static const char *const cols[] = {"s", "n", "d", "b"};
+	crm_result *r = crm_result_new(4, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_strn(r, "q\"b\\s/\n\r\t\x01\x1f\x7f\0end", 16);
+	crm_result_add_int(r, -9223372036854775807LL - 1);
+	crm_result_add_decimal(r, -5, 3);
+	crm_result_add_bool(r, false);
+	crm_result_add_row(r);
+	crm_result_add_str(r, "张三 \xF0\x9F\x98\x80 \xE2\x80\xA8 bad\xFFok");
+	crm_result_add_int(r, 0);
+	crm_result_add_decimal(r, 123456, 2);
+	crm_result_add_null(r);
+	expect(r, CRM_FORMAT_JSON, false, false,
+	       "[\n"
+	       "{\"s\":\"q\\\"b\\\\s/\\u000a\\u000d\\u0009\\u0001\\u001f\x7f\\u0000end\","
+	       "\"n\":-9223372036854775808,\"d\":-0.005,\"b\":false},\n"
+	       "{\"s\":\"张三 \xF0\x9F\x98\x80 \xE2\x80\xA8 bad\\ufffdok\",\"n\":0,"
+	       "\"d\":1234.56,\"b\":null}\n"
+	       "]\n",
+	       __LINE__);
+	crm_result_free(r);
+	r = crm_result_new(1, cols);
+	expect(r, CRM_FORMAT_JSON, false, false, "[]\n", __LINE__);
+	crm_result_free(r);
+}
+
+static void test_csv(void) {
+	static const char *const cols[] = {"a", "b", "c"};
+	crm_result *r = crm_result_new(3, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_str(r, "plain");
+	crm_result_add_str(r, "with,comma");
+	crm_result_add_str(r, "say \"hi\"");
+	crm_result_add_row(r);
+	crm_result_add_str(r, "two\nlines");
+	crm_result_add_str(r, "");
+	crm_result_add_null(r);
+	crm_result_add_row(r);
+	crm_result_add_str(r, "=1+2");
+	crm_result_add_str(r, "+cmd|' /C calc'!A0");
+	crm_result_add_str(r, "-2");
+	crm_result_add_row(r);
+	crm_result_add_str(r, "@SUM(A1)");
+	crm_result_add_int(r, -7); /* a number is data, never neutralised */
+	crm_result_add_str(r, "=\"x\",y");
+	crm_result_add_row(r);
+	crm_result_add_str(r, "北京");
+	crm_result_add_bool(r, true);
+	crm_result_add_time(r, 0);
+	expect(r, CRM_FORMAT_CSV, false, false,
+	       "a,b,c\r\n"
+	       "plain,\"with,comma\",\"say \"\"hi\"\"\"\r\n"
+	       "\"two\nlines\",\"\",\r\n"
+	       "'=1+2,'+cmd|' /C calc'!A0,'-2\r\n"
+	       "'@SUM(A1),-7,\"'=\"\"x\"\",y\"\r\n"
+	       "北京,true,1970-01-01T00:00:00.000000Z\r\n",
+	       __LINE__);
+	expect(r, CRM_FORMAT_CSV, false, true,
+	       "a,b,c\r\n"
+	       "plain,\"with,comma\",\"say \"\"hi\"\"\"\r\n"
+	       "\"two\nlines\",\"\",\r\n"
+	       "=1+2,+cmd|' /C calc'!A0,-2\r\n"
+	       "@SUM(A1),-7,\"=\"\"x\"\",y\"\r\n"
+	       "北京,true,1970-01-01T00:00:00.000000Z\r\n",
+	       __LINE__);
+	crm_result_free(r);
+}
+
+static void test_format_parse(void) {
+	crm_format f = CRM_FORMAT_TABLE;
+
+	CHECK(crm_format_parse("json", &f) && f == CRM_FORMAT_JSON);
+	CHECK(crm_format_parse("csv", &f) && f == CRM_FORMAT_CSV);
+	CHECK(crm_format_parse("table", &f) && f == CRM_FORMAT_TABLE);
+	CHECK(!crm_format_parse("xml", &f));
+}
+
+int main(void) {
+	test_width();
+	test_table();
+	test_table_controls();
+	test_record();
+	test_json();
+	test_csv();
+	test_format_parse();
+	if (failures != 0) {
+		fprintf(stderr, "%d failure(s)\n", failures);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}

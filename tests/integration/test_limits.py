@@ -1,0 +1,152 @@
+"""Server limits: the bounded job queue, the connection cap, the idle
+timeout, output back-pressure."""
+
+import socket
+import ssl
+import time
+
+from conftest import OK, RESOURCE_EXHAUSTED, Closed, Conn, frame, pb
+
+
+def test_queue_full_gives_resource_exhausted_at_once(crmd_factory):
+    crmd = crmd_factory(db_workers=1, queue_length=2)
+    conns = [crmd.connect() for _ in range(3)]
+    t0 = time.monotonic()
+    ids = {}
+    for ci, c in enumerate(conns):
+        for k in range(2):
+            cf = c.build(sleep=pb().Sleep(ms=1000))
+            c.send(cf)
+            ids[(ci, cf.id)] = None
+            time.sleep(0.05)  # a stable order: the first one is running
+    results = []
+    for ci, c in enumerate(conns):
+        for _ in range(2):
+            r = c.recv_response(timeout=15)
+            results.append((r.status.code, time.monotonic() - t0, r.status.message))
+    codes = [r[0] for r in results]
+    assert set(codes) <= {OK, RESOURCE_EXHAUSTED}, results
+    busy = [r for r in results if r[0] == RESOURCE_EXHAUSTED]
+    ok = [r for r in results if r[0] == OK]
+    # one running + two queued; the others are turned away
+    assert 2 <= len(ok) <= 3, results
+    assert len(busy) >= 3, results
+    for code, at, msg in busy:
+        assert at < 0.8, f"RESOURCE_EXHAUSTED after {at:.2f}s: must be answered at once"
+        assert msg
+    # the I/O thread still answers plain pings while workers are busy
+    with crmd.connect() as c:
+        c.send(c.build(sleep=pb().Sleep(ms=800)))
+        t1 = time.monotonic()
+        assert c.ping().status.code == OK
+        assert time.monotonic() - t1 < 0.5
+        c.recv_response(timeout=10)
+    for c in conns:
+        c.close()
+
+
+def test_max_connections_plus_one_refused_cleanly(crmd_factory):
+    crmd = crmd_factory(max_connections=3, handshake_timeout="2s")
+    conns = [crmd.connect() for _ in range(3)]
+    # number 4: TLS completes, then one RESOURCE_EXHAUSTED frame, then close
+    t0 = time.monotonic()
+    c4 = Conn(crmd.port, crmd.ca, timeout=5, hello=False)
+    frames = c4.expect_close(5)
+    c4.close()
+    assert time.monotonic() - t0 < 3
+    assert len(frames) == 1, frames
+    r = frames[0].response
+    assert r.status.code == RESOURCE_EXHAUSTED, r
+    assert "connections" in r.status.message, r.status.message
+    # the three are unaffected
+    for c in conns:
+        assert c.ping().status.code == OK
+    assert crmd.alive()
+    # a slot freed: new connections are served again
+    conns.pop().close()
+
+    def try_connect():
+        try:
+            with Conn(crmd.port, crmd.ca, timeout=2) as c:
+                return c.ping(timeout=2).status.code == OK
+        except (ssl.SSLError, OSError, Closed, TimeoutError, AssertionError):
+            return False
+
+    deadline = time.monotonic() + 5
+    while not try_connect():
+        assert time.monotonic() < deadline, "no new connection served after a slot freed"
+        time.sleep(0.1)
+    for c in conns:
+        c.close()
+
+
+def test_connection_flood_beyond_limit(crmd_factory):
+    """Far past max_connections crmd closes at accept; it keeps serving."""
+    crmd = crmd_factory(max_connections=2)
+    keep = [crmd.connect() for _ in range(2)]
+    socks = []
+    for _ in range(100):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", crmd.port), timeout=2))
+        except OSError:
+            break
+    time.sleep(0.3)
+    for s in socks:
+        s.close()
+    for c in keep:
+        assert c.ping(deep=True).status.code == OK
+        c.close()
+    time.sleep(0.3)
+    with crmd.connect() as c:
+        assert c.ping().status.code == OK
+
+
+def test_idle_connection_closed(crmd_factory):
+    crmd = crmd_factory(idle_timeout="1s")
+    busy = crmd.connect()
+    idle = crmd.connect()
+    assert idle.ping().status.code == OK
+    t0 = time.monotonic()
+    # the busy one keeps talking and must survive past the timeout
+    while time.monotonic() - t0 < 2.2:
+        assert busy.ping().status.code == OK
+        time.sleep(0.25)
+    idle.expect_close(3)
+    assert time.monotonic() - t0 < 4.5
+    busy.close()
+
+
+def test_request_in_progress_is_not_idle(crmd_factory):
+    crmd = crmd_factory(idle_timeout="1s", request_timeout="10s")
+    with crmd.connect() as c:
+        r = c.sleep(1800, timeout=10)
+        assert r.status.code == OK
+
+
+def test_slow_reader_does_not_stall_others(crmd):
+    """A client that sends many requests but never reads: the server stops
+    reading from it (output high-water mark) without hurting others."""
+    hog = crmd.connect()
+    payload = b"p" * 1000
+    data = b"".join(frame(pb().ClientFrame(id=i + 1, ping=pb().Ping(payload=payload))
+                          .SerializeToString()) for i in range(500))
+    hog.sock.setblocking(False)
+    sent = 0
+    t0 = time.monotonic()
+    for _ in range(400):  # ~20 MB of requests at most, bounded in time
+        try:
+            hog.sock.sendall(data)
+            sent += 1
+        except (ssl.SSLWantWriteError, BlockingIOError, socket.timeout):
+            break
+        except OSError:
+            break
+        if time.monotonic() - t0 > 5:
+            break
+    with crmd.connect() as c:
+        t1 = time.monotonic()
+        assert c.ping().status.code == OK
+        assert c.ping(deep=True).status.code == OK
+        assert time.monotonic() - t1 < 2
+    hog.close()
+    assert crmd.alive()

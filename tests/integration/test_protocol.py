@@ -1,0 +1,381 @@
+"""The wire protocol as a raw client sees it: hello, versions, unknown
+requests, ping, pipelining, in-flight caps, malformed and oversized frames,
+and what the request log says."""
+
+import os
+import re
+import socket
+import struct
+import time
+
+from conftest import (DEADLINE_EXCEEDED, FAILED_PRECONDITION, INVALID_ARGUMENT, OK,
+                      RESOURCE_EXHAUSTED, UNIMPLEMENTED, Closed, frame, pb, varint)
+
+
+def test_hello_reply_describes_server(crmd):
+    c = crmd.connect(hello=False)
+    r = c.hello(name=b"pytest/1")
+    assert r.status.code == OK
+    assert r.WhichOneof("body") == "hello"
+    h = r.hello
+    assert h.protocol.major == 1
+    assert re.match(r"^\d+\.\d+\.\d+", h.server_version), h.server_version
+    assert any(v.major == 1 for v in h.supported)
+    assert h.max_frame > 0 and h.max_inflight > 0
+
+
+def test_request_before_hello_fails_then_closes(crmd):
+    c = crmd.connect(hello=False)
+    c.send(c.build(id=7, ping=pb().Ping()))
+    frames = c.expect_close(5)
+    assert len(frames) == 1, frames
+    r = frames[0].response
+    assert r.id == 7
+    assert r.status.code == FAILED_PRECONDITION
+    assert "hello" in r.status.message.lower()
+    # the server itself is fine
+    with crmd.connect() as c2:
+        assert c2.ping().status.code == OK
+
+
+def test_second_hello_is_refused(crmd):
+    with crmd.connect() as c:
+        r = c.hello()
+        assert r.status.code != OK
+        # not a reason to crash: either the connection is closed or usable
+        if not c.closed:
+            try:
+                c.ping(timeout=2)
+            except (Closed, TimeoutError):
+                pass
+    with crmd.connect() as c2:
+        assert c2.ping().status.code == OK
+
+
+def test_unsupported_major_version(crmd):
+    c = crmd.connect(hello=False)
+    r = c.hello(major=99, minor=0)
+    assert r.status.code == FAILED_PRECONDITION
+    msg = r.status.message
+    assert re.search(r"\b1(\.\d+)?\b", msg), f"message does not name version 1: {msg!r}"
+    c.close()
+
+
+def test_newer_minor_version_is_accepted(crmd):
+    with crmd.connect(hello=False) as c:
+        r = c.hello(major=1, minor=57)
+        assert r.status.code == OK
+        assert r.hello.protocol.major == 1
+
+
+def test_unknown_request_type_is_unimplemented_and_connection_stays(crmd):
+    with crmd.connect() as c:
+        # ClientFrame{id=41, <field 900: empty message>}: a request type from
+        # the future. Field 900, wire type 2 (length-delimited), length 0.
+        body = varint(1 << 3 | 0) + varint(41) + varint(900 << 3 | 2) + varint(0)
+        c.send_raw(frame(body))
+        r = c.recv_response(want_id=41)
+        assert r.status.code == UNIMPLEMENTED
+        # still open and usable
+        assert c.ping().status.code == OK
+
+
+def test_frame_without_request_is_invalid(crmd):
+    with crmd.connect() as c:
+        c.send(pb().ClientFrame(id=5))
+        r = c.recv_response(want_id=5)
+        assert r.status.code == INVALID_ARGUMENT
+        assert r.status.field == "request"
+
+
+def test_ping_and_payload_echo(crmd):
+    with crmd.connect() as c:
+        r = c.ping(payload=b"hello \xe4\xb8\xad\xe6\x96\x87")
+        assert r.status.code == OK
+        assert r.ping.payload == b"hello \xe4\xb8\xad\xe6\x96\x87"
+        now = time.time() * 1e6
+        assert abs(r.ping.server_time - now) < 60e6
+        assert not r.ping.HasField("db_time")
+
+
+def test_ping_payload_too_long(crmd):
+    with crmd.connect() as c:
+        r = c.ping(payload=b"x" * 1025)
+        assert r.status.code == INVALID_ARGUMENT
+        assert "payload" in r.status.field
+
+
+def test_deep_ping_goes_through_database(crmd):
+    with crmd.connect() as c:
+        r = c.ping(deep=True)
+        assert r.status.code == OK, r.status
+        assert r.ping.HasField("db_time")
+        assert abs(r.ping.db_time - time.time() * 1e6) < 60e6
+        assert r.ping.schema_version >= 1
+
+
+def test_invalid_utf8_and_nul_refused_naming_field(crmd):
+    with crmd.connect() as c:
+        for bad in (b"a\x00b", b"\xff\xfe", b"bell\x07", b"\xc0\xaf"):
+            r = c.note_create(bad)
+            assert r.status.code == INVALID_ARGUMENT, (bad, r)
+            assert r.status.field.endswith("body"), r.status.field
+        r = c.note_create("tab\tnewline\n中文 ok".encode())
+        assert r.status.code == OK, r.status
+
+
+def test_note_roundtrip(crmd):
+    with crmd.connect() as c:
+        body = "Ünïcödé 中文 note".encode()
+        r = c.note_create(body)
+        assert r.status.code == OK, r.status
+        nid = r.note.note_id
+        assert nid > 0
+        g = c.note_get(nid)
+        assert g.status.code == OK
+        assert g.note.body == body
+        assert c.note_get(nid + 1000000).status.code == 3  # NOT_FOUND
+
+
+def test_pipelined_ping_ten_times_inflight_cap_in_one_write(crmd_factory):
+    crmd = crmd_factory(max_inflight=8)
+    with crmd.connect() as c:
+        n = 80
+        data = b"".join(frame(pb().ClientFrame(id=1000 + i, ping=pb().Ping(
+            payload=str(i).encode())).SerializeToString()) for i in range(n))
+        c.send_raw(data)  # one write: many frames in the same TLS records
+        seen = {}
+        for _ in range(n):
+            r = c.recv_response(timeout=10)
+            assert r.id not in seen, f"id {r.id} answered twice"
+            seen[r.id] = r
+        assert sorted(seen) == list(range(1000, 1000 + n))
+        codes = [r.status.code for r in seen.values()]
+        assert set(codes) <= {OK, RESOURCE_EXHAUSTED}, codes
+        assert codes.count(OK) >= 8
+        for i, r in seen.items():
+            if r.status.code == OK:
+                assert r.ping.payload == str(i - 1000).encode()
+        # nothing more arrives
+        try:
+            extra = c.recv_response(timeout=0.3)
+            raise AssertionError(f"unexpected extra response {extra}")
+        except TimeoutError:
+            pass
+        assert c.ping().status.code == OK
+
+
+def test_pipelined_deep_pings_over_cap_get_resource_exhausted(crmd_factory):
+    crmd = crmd_factory(max_inflight=4, db_workers=2)
+    with crmd.connect() as c:
+        n = 40
+        # sleeps keep the first requests in flight, so the cap must bite
+        data = b"".join(frame(pb().ClientFrame(id=i + 1, sleep=pb().Sleep(ms=300))
+                              .SerializeToString()) for i in range(n))
+        t0 = time.monotonic()
+        c.send_raw(data)
+        seen = {}
+        exhausted_at = []
+        for _ in range(n):
+            r = c.recv_response(timeout=15)
+            assert r.id not in seen
+            seen[r.id] = r.status.code
+            if r.status.code == RESOURCE_EXHAUSTED:
+                exhausted_at.append(time.monotonic() - t0)
+        assert sorted(seen) == list(range(1, n + 1))
+        ok = [i for i, s in seen.items() if s == OK]
+        assert set(seen.values()) <= {OK, RESOURCE_EXHAUSTED}
+        assert 4 <= len(ok) < n, seen
+        assert exhausted_at and min(exhausted_at) < 0.25, "over-cap answers must come at once"
+        assert set(range(1, 5)) <= set(ok), "the first max_inflight requests are served"
+
+
+def test_pipelined_mixed_requests_answered_by_id(crmd):
+    with crmd.connect() as c:
+        p = pb()
+        frames = [
+            p.ClientFrame(id=501, sleep=p.Sleep(ms=400)),
+            p.ClientFrame(id=502, ping=p.Ping(payload=b"a")),
+            p.ClientFrame(id=503, ping=p.Ping(deep=True)),
+            p.ClientFrame(id=504, ping=p.Ping(payload=b"b")),
+        ]
+        c.send_raw(b"".join(frame(f.SerializeToString()) for f in frames))
+        order = []
+        for _ in frames:
+            r = c.recv_response(timeout=10)
+            assert r.status.code == OK, r
+            order.append(r.id)
+        assert sorted(order) == [501, 502, 503, 504]
+        # the plain pings do not wait behind the sleep
+        assert order.index(502) < order.index(501)
+        assert order.index(504) < order.index(501)
+
+
+def test_duplicate_inflight_id_is_invalid_argument(crmd):
+    with crmd.connect() as c:
+        c.send(c.build(id=77, sleep=pb().Sleep(ms=800)))
+        time.sleep(0.1)
+        c.send(c.build(id=77, ping=pb().Ping()))
+        first = c.recv_response(timeout=5, want_id=77)
+        assert first.status.code == INVALID_ARGUMENT, first
+        assert first.status.field == "id"
+        second = c.recv_response(timeout=5, want_id=77)
+        assert second.status.code == OK
+        assert second.WhichOneof("body") == "sleep"
+        # once answered, the id may be reused
+        assert c.ping(id=77).status.code == OK
+
+
+def test_sleep_needs_diagnostics(crmd_factory):
+    crmd = crmd_factory(diagnostics="false")
+    with crmd.connect() as c:
+        r = c.sleep(10)
+        assert r.status.code != OK
+        assert c.ping().status.code == OK
+
+
+def test_oversized_frame_refused_before_body_and_others_unaffected(crmd_factory):
+    crmd = crmd_factory(max_frame="65536", max_frame_preauth="4096")
+    other = crmd.connect()
+    with crmd.connect() as c:
+        # only the header: the server must answer without waiting for 10 MB
+        c.send_raw(struct.pack(">I", 10 * 1024 * 1024))
+        frames = c.expect_close(5)
+        assert len(frames) == 1, frames
+        r = frames[0].response
+        assert r.status.code in (RESOURCE_EXHAUSTED, INVALID_ARGUMENT), r
+        assert r.status.message
+    assert other.ping().status.code == OK
+    assert other.ping(deep=True).status.code == OK
+    other.close()
+
+
+def test_preauth_frame_limit(crmd_factory):
+    crmd = crmd_factory(max_frame="1048576", max_frame_preauth="2048")
+    with crmd.connect() as c:
+        # a frame under the limit passes
+        assert c.ping(payload=b"x" * 1000).status.code == OK
+        # a 3000-byte frame is over max_frame_preauth (nobody is logged in)
+        cf = pb().ClientFrame(id=9, note_create=pb().NoteCreate(body=b"y" * 3000))
+        c.send(cf)
+        frames = c.expect_close(5)
+        assert len(frames) == 1
+        assert frames[0].response.status.code in (RESOURCE_EXHAUSTED, INVALID_ARGUMENT)
+    with crmd.connect(hello=False) as c:
+        r = c.hello()
+        assert r.hello.max_frame <= 2048
+
+
+def test_garbage_frame_gets_error_then_close(crmd):
+    with crmd.connect() as c:
+        junk = bytes([0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02, 0x03])  # not protobuf
+        c.send_raw(frame(junk))
+        frames = c.expect_close(5)
+        assert len(frames) == 1
+        assert frames[0].response.status.code == INVALID_ARGUMENT
+    with crmd.connect() as c:
+        assert c.ping().status.code == OK
+
+
+def test_truncated_protobuf_gets_error_then_close(crmd):
+    with crmd.connect() as c:
+        good = pb().ClientFrame(id=3, ping=pb().Ping(payload=b"abcdefgh")).SerializeToString()
+        c.send_raw(frame(good[:-3]))  # submessage cut short
+        frames = c.expect_close(5)
+        assert len(frames) == 1
+        assert frames[0].response.status.code == INVALID_ARGUMENT
+
+
+def test_random_garbage_before_hello(crmd):
+    for junk in (os.urandom(64), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\x00\x00\x00\x00"):
+        c = crmd.connect(hello=False)
+        c.send_raw(junk)
+        try:
+            c.expect_close(5)
+        finally:
+            c.close()
+    with crmd.connect() as c:
+        assert c.ping().status.code == OK
+    assert crmd.alive()
+
+
+def test_truncated_frame_then_disconnect(crmd):
+    for cut in (1, 3, 4, 10):
+        c = crmd.connect()
+        data = frame(pb().ClientFrame(id=1, ping=pb().Ping(payload=b"z" * 40))
+                     .SerializeToString())
+        c.send_raw(data[:cut])
+        c.close()
+    time.sleep(0.2)
+    with crmd.connect() as c:
+        assert c.ping(deep=True).status.code == OK
+    assert crmd.alive()
+
+
+def test_frame_split_across_writes(crmd):
+    with crmd.connect() as c:
+        data = frame(pb().ClientFrame(id=66, ping=pb().Ping(payload=b"split")).SerializeToString())
+        for b in data:
+            c.send_raw(bytes([b]))
+            time.sleep(0.002)
+        r = c.recv_response(want_id=66)
+        assert r.status.code == OK and r.ping.payload == b"split"
+
+
+def test_request_log_line_fields_and_no_body(crmd):
+    secret = b"TOPSECRET-body-" + os.urandom(4).hex().encode()
+    with crmd.connect() as c:
+        assert c.ping(id=987654321, payload=secret).status.code == OK
+        assert c.note_create(secret, id=987654322).status.code == OK
+        assert c.ping(deep=True, id=987654323).status.code == OK
+        assert c.note_get(123456789, id=987654324).status.code == 3
+    line = crmd.wait_log(r"\b987654321\b")
+    assert re.search(r"\bping\b", line), line
+    assert re.search(r"\bOK\b", line), line
+    assert "127.0.0.1" in line, line
+    assert re.search(r"\d+(\.\d+)?\s*ms\b|\bms=\d", line), line
+    line = crmd.wait_log(r"\b987654322\b")
+    assert "note_create" in line and re.search(r"\bOK\b", line), line
+    line = crmd.wait_log(r"\b987654324\b")
+    assert "NOT_FOUND" in line, line
+    log = crmd.log()
+    assert secret.decode() not in log, "a message body reached the log"
+    assert crmd.env.pg.app_password not in log, "a password reached the log"
+
+
+def test_request_timeout_is_deadline_exceeded(crmd_factory):
+    crmd = crmd_factory(request_timeout="1s")
+    with crmd.connect() as c:
+        t0 = time.monotonic()
+        r = c.sleep(3000, timeout=10)
+        took = time.monotonic() - t0
+        assert r.status.code == DEADLINE_EXCEEDED, r
+        assert took < 2.8, took
+        # the worker is free again and the server healthy
+        assert c.ping(deep=True).status.code == OK
+        assert c.sleep(100).status.code == OK
+
+
+def test_many_connections_in_parallel(crmd):
+    conns = [crmd.connect() for _ in range(20)]
+    for i, c in enumerate(conns):
+        c.send(c.build(id=i + 1, ping=pb().Ping(deep=bool(i % 2))))
+    for i, c in enumerate(conns):
+        r = c.recv_response(timeout=10)
+        assert r.id == i + 1 and r.status.code == OK
+    for c in conns:
+        c.close()
+
+
+def test_half_closed_client_still_gets_reply(crmd):
+    c = crmd.connect()
+    c.send(c.build(id=12, ping=pb().Ping(deep=True)))
+    r = c.recv_response(want_id=12)
+    assert r.status.code == OK
+    raw = c.sock
+    try:
+        raw.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    c.close()
+    assert crmd.alive()
