@@ -267,7 +267,7 @@ static const struct {
 };
 
 static bool closed(crm_client *c, const char *when, crm_err *err) {
-	if (!SSL_is_init_finished(c->ssl))
+	if (!c->connected) /* OpenSSL forgets that the handshake was done once it failed */
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
 				   "%s %s: the server closed the connection during the handshake; "
 				   "is this the address and port of crmd?",

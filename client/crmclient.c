@@ -290,6 +290,20 @@ static void backoff(int attempt) {
 		;
 }
 
+/*
+ * A connection the server closed while we were idle (idle timeout, restart)
+ * is noticed here, before a request is written into it: the request can
+ * then go out on a new connection with no doubt about its outcome.
+ */
+static void notice_close(crm_client *c) {
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	crm_err ignored;
+
+	crm_err_clear(&ignored);
+	if (c->connected && poll(&pfd, 1, 0) > 0 && !crm_client_process(c, pfd.revents, &ignored))
+		return; /* closed now; crm_client_call reconnects */
+}
+
 /* The final error of a call that got no reply. */
 static bool give_up(crm_err *err, const crm_err *last, bool unknown, bool last_says_unknown) {
 	if (unknown && !last_says_unknown)
@@ -313,6 +327,7 @@ bool crm_client_call(crm_client *c, Crm__ClientFrame *req, Crm__ServerFrame **re
 		if (attempt > 0)
 			backoff(attempt);
 		crm_err_clear(&last);
+		notice_close(c);
 		if (!c->connected && !connect_now(c, &last)) {
 			/* a first connect failure is final; while retrying, the server may be
 			 * restarting */

@@ -171,13 +171,21 @@ static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 		state = NULL;
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
 	code = crm_db_translate(state);
-	if (code == CRM_INTERNAL || code == CRM_UNAVAILABLE)
-		log_warn("db worker %d: %s%s%s", db->index, state ? state : "",
-			 state ? " " : "", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+	if (code == CRM_INTERNAL || code == CRM_UNAVAILABLE) {
+		char msg[512];
+		size_t n;
+
+		snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+		n = strlen(msg);
+		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+			msg[--n] = '\0';
+		log_warn("db worker %d: %s%s%s", db->index, state ? state : "", state ? " " : "", msg);
+	}
 	switch (code) {
 	case CRM_UNAVAILABLE:
-		crm_err_set(err, code, NULL, state ? "database busy; retry"
-						   : "database connection lost; retry shortly");
+		crm_err_set(err, code, NULL, state && strncmp(state, "40", 2) == 0
+						 ? "database busy; retry"
+						 : "database connection lost; retry shortly");
 		break;
 	case CRM_DEADLINE_EXCEEDED:
 		crm_err_set(err, code, NULL, "request took longer than the server allows");
