@@ -16,7 +16,8 @@
 
 struct cell {
 	crm_cell_type type;
-	unsigned scale; /* DECIMAL */
+	unsigned scale;   /* DECIMAL */
+	const char *unit; /* DECIMAL, shown in tables; static */
 	size_t len;     /* STRING */
 	union {
 		int64_t i; /* INT, DECIMAL units, TIME */
@@ -190,6 +191,11 @@ void crm_result_add_decimal(crm_result *r, int64_t units, unsigned scale) {
 	c->scale = scale > 18 ? 18 : scale;
 }
 
+void crm_result_add_decimal_unit(crm_result *r, int64_t units, unsigned scale, const char *unit) {
+	crm_result_add_decimal(r, units, scale);
+	r->cells[(r->rows - 1) * r->ncols + r->next_col - 1].unit = unit;
+}
+
 void crm_result_add_time(crm_result *r, int64_t us) { next_cell(r, CRM_CELL_TIME)->v.i = us; }
 
 static const struct cell *cell_at(const crm_result *r, size_t row, size_t col) {
@@ -249,6 +255,10 @@ static void put_scalar(struct sbuf *b, const struct cell *c, bool people, bool u
 		break;
 	case CRM_CELL_DECIMAL:
 		put_decimal(b, c->v.i, c->scale);
+		if (people && c->unit != NULL) {
+			sbuf_putc(b, ' ');
+			sbuf_puts(b, c->unit);
+		}
 		break;
 	case CRM_CELL_TIME:
 		put_time(b, c->v.i, people, utc);
@@ -410,6 +420,7 @@ static void render_table_record(const crm_result *r, const crm_output_opts *o, s
 	struct table_text t;
 	size_t keyw = 0, row, col, w;
 	const char *p;
+	bool fresh;
 
 	table_text_build(r, o, true, &t);
 	for (col = 0; col < r->ncols; col++) {
@@ -425,10 +436,11 @@ static void render_table_record(const crm_result *r, const crm_output_opts *o, s
 			if (*p != '\0')
 				sbuf_pad(b, keyw - crm_textwidth(r->names[col],
 								 strlen(r->names[col])) + 2);
-			for (; *p; p++) {
-				sbuf_putc(b, *p);
-				if (*p == '\n')
+			for (fresh = false; *p; p++) {
+				if (fresh && *p != '\n') /* indent continuation lines with text */
 					sbuf_pad(b, keyw + 2);
+				sbuf_putc(b, *p);
+				fresh = *p == '\n';
 			}
 			sbuf_putc(b, '\n');
 		}

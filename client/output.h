@@ -66,6 +66,9 @@ void crm_result_add_strn(crm_result *r, const char *s, size_t len);
 void crm_result_add_int(crm_result *r, int64_t v);
 void crm_result_add_bool(crm_result *r, bool v);
 void crm_result_add_decimal(crm_result *r, int64_t units, unsigned scale);
+/* A decimal with a unit that tables show after it ("1.377 ms"); JSON and
+ * CSV get the bare number. unit is not copied: pass a string literal. */
+void crm_result_add_decimal_unit(crm_result *r, int64_t units, unsigned scale, const char *unit);
 void crm_result_add_time(crm_result *r, int64_t us);
 
 size_t crm_result_rows(const crm_result *r);

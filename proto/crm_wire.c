@@ -146,40 +146,183 @@ static bool validate_hello(const Crm__Hello *h, crm_err *err) {
 			      "hello.client_name", err);
 }
 
-static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
-	switch (f->request_case) {
-	case CRM__CLIENT_FRAME__REQUEST_HELLO:
-		return validate_hello(f->hello, err);
-	case CRM__CLIENT_FRAME__REQUEST_PING:
-		if (f->ping->has_payload && f->ping->payload.len > CRM_PING_PAYLOAD_MAX)
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, "ping.payload",
-					   "must be at most %d bytes", CRM_PING_PAYLOAD_MAX);
-		return true;
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE:
-		if (!f->note_create->has_body)
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, "note_create.body",
-					   "is required");
-		return crm_text_check(f->note_create->body.data, f->note_create->body.len, 1,
-				      CRM_NOTE_BODY_MAX, "note_create.body", err);
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_GET:
-		if (!f->note_get->has_note_id || f->note_get->note_id <= 0)
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, "note_get.note_id",
-					   "must be a positive id");
-		return true;
-	case CRM__CLIENT_FRAME__REQUEST_SLEEP:
-		if (f->sleep->ms > CRM_SLEEP_MS_MAX)
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, "sleep.ms",
-					   "must be at most %d", CRM_SLEEP_MS_MAX);
-		return true;
-	case CRM__CLIENT_FRAME__REQUEST__NOT_SET:
-	default:
-		break;
+/*
+ * Per-request field rules: which fields must be present and how long they
+ * may be. Text fields (bytes) are measured in bytes; integer ids must be
+ * positive. Anything not listed is optional and bounded by the generic walk.
+ */
+typedef struct {
+	Crm__ClientFrame__RequestCase request;
+	const char *field;
+	bool required;
+	uint32_t min, max; /* bytes for text; for uint32 the allowed range */
+} field_rule;
+
+#define REQ(c) CRM__CLIENT_FRAME__REQUEST_##c
+#define NAME_MAX_ 64
+#define TEXT_MAX_ 256
+#define PASSWORD_MAX 1024
+
+static const field_rule rules[] = {
+	{REQ(PING), "payload", false, 0, CRM_PING_PAYLOAD_MAX},
+	{REQ(SLEEP), "ms", false, 0, CRM_SLEEP_MS_MAX},
+	{REQ(LOGIN), "username", true, 1, NAME_MAX_},
+	{REQ(LOGIN), "password", true, 1, PASSWORD_MAX},
+	{REQ(RESUME), "token", true, 1, 128},
+	{REQ(PASSWORD_CHANGE), "old_password", true, 1, PASSWORD_MAX},
+	{REQ(PASSWORD_CHANGE), "new_password", true, 1, PASSWORD_MAX},
+	{REQ(USER_CREATE), "username", true, 1, NAME_MAX_},
+	{REQ(USER_CREATE), "display_name", false, 1, TEXT_MAX_},
+	{REQ(USER_CREATE), "email", false, 0, TEXT_MAX_},
+	{REQ(USER_CREATE), "time_zone", false, 1, NAME_MAX_},
+	{REQ(USER_CREATE), "locale", false, 1, 35},
+	{REQ(USER_CREATE), "role", true, 1, NAME_MAX_},
+	{REQ(USER_CREATE), "team", false, 1, TEXT_MAX_},
+	{REQ(USER_CREATE), "password", false, 1, PASSWORD_MAX},
+	{REQ(USER_GET), "username", true, 1, NAME_MAX_},
+	{REQ(USER_LIST), "team", false, 1, TEXT_MAX_},
+	{REQ(USER_LIST), "role", false, 1, NAME_MAX_},
+	{REQ(USER_UPDATE), "username", true, 1, NAME_MAX_},
+	{REQ(USER_UPDATE), "display_name", false, 1, TEXT_MAX_},
+	{REQ(USER_UPDATE), "email", false, 0, TEXT_MAX_},
+	{REQ(USER_UPDATE), "time_zone", false, 1, NAME_MAX_},
+	{REQ(USER_UPDATE), "locale", false, 1, 35},
+	{REQ(USER_UPDATE), "role", false, 1, NAME_MAX_},
+	{REQ(USER_UPDATE), "team", false, 1, TEXT_MAX_},
+	{REQ(USER_SET_ACTIVE), "username", true, 1, NAME_MAX_},
+	{REQ(USER_SET_ACTIVE), "active", true, 0, 0},
+	{REQ(USER_RESET_PASSWORD), "username", true, 1, NAME_MAX_},
+	{REQ(USER_RESET_PASSWORD), "new_password", true, 1, PASSWORD_MAX},
+	{REQ(TEAM_CREATE), "name", true, 1, TEXT_MAX_},
+	{REQ(TEAM_CREATE), "parent", false, 1, TEXT_MAX_},
+	{REQ(TEAM_GET), "name", true, 1, TEXT_MAX_},
+	{REQ(TEAM_UPDATE), "name", true, 1, TEXT_MAX_},
+	{REQ(TEAM_UPDATE), "new_name", false, 1, TEXT_MAX_},
+	{REQ(TEAM_UPDATE), "parent", false, 1, TEXT_MAX_},
+	{REQ(ROLE_GET), "name", true, 1, NAME_MAX_},
+	{REQ(PERMISSION_LIST), "role", false, 1, NAME_MAX_},
+	{REQ(PERMISSION_LIST), "record_type", false, 1, NAME_MAX_},
+	{REQ(PERMISSION_SET), "role", true, 1, NAME_MAX_},
+	{REQ(PERMISSION_SET), "record_type", true, 1, NAME_MAX_},
+	{REQ(PERMISSION_SET), "action", true, 0, 0},
+	{REQ(PERMISSION_SET), "scope", true, 0, 0},
+	{REQ(SESSION_LIST), "username", false, 1, NAME_MAX_},
+	{REQ(SESSION_REVOKE), "session_id", true, 0, 0},
+	{REQ(AUDIT_LIST), "record_type", false, 1, NAME_MAX_},
+	{REQ(AUDIT_LIST), "record_id", false, 0, 0},
+	{REQ(AUDIT_LIST), "username", false, 1, NAME_MAX_},
+	{REQ(NOTE_CREATE), "body", true, 1, CRM_NOTE_BODY_MAX},
+	{REQ(NOTE_GET), "note_id", true, 0, 0},
+	{REQ(NOTE_UPDATE), "note_id", true, 0, 0},
+	{REQ(NOTE_UPDATE), "version", true, 0, 0},
+	{REQ(NOTE_UPDATE), "body", true, 1, CRM_NOTE_BODY_MAX},
+	{REQ(NOTE_DELETE), "note_id", true, 0, 0},
+	{REQ(NOTE_RESTORE), "note_id", true, 0, 0},
+	{REQ(NOTE_REASSIGN), "note_id", true, 0, 0},
+	{REQ(NOTE_REASSIGN), "owner", true, 1, NAME_MAX_},
+	{REQ(NOTE_REASSIGN), "team", false, 1, TEXT_MAX_},
+	{REQ(NOTE_SHARE), "note_id", true, 0, 0},
+	{REQ(NOTE_SHARE), "user", false, 1, NAME_MAX_},
+	{REQ(NOTE_SHARE), "team", false, 1, TEXT_MAX_},
+	{REQ(NOTE_SHARE), "access", false, 0, 0},
+};
+
+/* The request's sub-message, or NULL when the oneof is unset. */
+static const ProtobufCMessage *request_message(const Crm__ClientFrame *f,
+					       const ProtobufCFieldDescriptor **fd_out) {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field(&crm__client_frame__descriptor,
+							(unsigned)f->request_case);
+	if (fd == NULL)
+		return NULL;
+	*fd_out = fd;
+	return *(const ProtobufCMessage *const *)((const char *)f + fd->offset);
+}
+
+static bool check_rule(const ProtobufCMessage *m, const char *req_name, const field_rule *r,
+		       crm_err *err) {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, r->field);
+	const char *base = (const char *)m;
+	char path[CRM_ERR_FIELD_MAX];
+	bool present;
+
+	snprintf(path, sizeof(path), "%s.%s", req_name, r->field);
+	if (fd == NULL)
+		return crm_err_set(err, CRM_INTERNAL, path, "validator names an unknown field");
+	present = fd->quantifier_offset == 0 ||
+		  *(const protobuf_c_boolean *)(base + fd->quantifier_offset);
+	if (!present)
+		return r->required ? crm_err_set(err, CRM_INVALID_ARGUMENT, path, "is required")
+				   : true;
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *b = (const ProtobufCBinaryData *)(base + fd->offset);
+		return crm_text_check(b->data, b->len, r->min, r->max, path, err);
 	}
-	if (f->base.n_unknown_fields > 0)
-		return crm_err_set(err, CRM_UNIMPLEMENTED, "request",
-				   "unknown request type (field %u); upgrade the server or the client",
-				   f->base.unknown_fields[0].tag);
-	return crm_err_set(err, CRM_INVALID_ARGUMENT, "request", "no request in frame");
+	case PROTOBUF_C_TYPE_INT64: {
+		int64_t v = *(const int64_t *)(base + fd->offset);
+		return v > 0 || crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be a positive id");
+	}
+	case PROTOBUF_C_TYPE_UINT32: {
+		uint32_t v = *(const uint32_t *)(base + fd->offset);
+		return (v >= r->min && v <= r->max) ||
+		       crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be between %u and %u",
+				   r->min, r->max);
+	}
+	case PROTOBUF_C_TYPE_ENUM: {
+		int v = *(const int *)(base + fd->offset);
+		return v != 0 || crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be set");
+	}
+	default:
+		return true;
+	}
+}
+
+static bool validate_page(const ProtobufCMessage *m, const char *req_name, crm_err *err) {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "page");
+	const Crm__ListPage *page;
+	char path[CRM_ERR_FIELD_MAX];
+
+	if (fd == NULL)
+		return true;
+	page = *(const Crm__ListPage *const *)((const char *)m + fd->offset);
+	if (page == NULL)
+		return true;
+	snprintf(path, sizeof(path), "%s.page.limit", req_name);
+	if (page->has_limit && (page->limit < 1 || page->limit > CRM_PAGE_MAX))
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be between 1 and %d",
+				   CRM_PAGE_MAX);
+	snprintf(path, sizeof(path), "%s.page.cursor", req_name);
+	if (page->has_cursor && page->cursor.len > CRM_CURSOR_MAX)
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, path, "is not a cursor this server issued");
+	return true;
+}
+
+static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
+	const ProtobufCFieldDescriptor *fd = NULL;
+	const ProtobufCMessage *m = request_message(f, &fd);
+	size_t i;
+
+	if (m == NULL) {
+		if (f->base.n_unknown_fields > 0)
+			return crm_err_set(err, CRM_UNIMPLEMENTED, "request",
+					   "unknown request type (field %u); upgrade the server or "
+					   "the client",
+					   f->base.unknown_fields[0].tag);
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "request", "no request in frame");
+	}
+	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_HELLO)
+		return validate_hello(f->hello, err);
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].request == f->request_case && !check_rule(m, fd->name, &rules[i], err))
+			return false;
+	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_NOTE_SHARE &&
+	    f->note_share->has_user == f->note_share->has_team)
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "note_share.user",
+				   "give exactly one of user or team");
+	return validate_page(m, fd->name, err);
 }
 
 bool crm_wire_validate(const Crm__ClientFrame *f, crm_err *err) {
@@ -211,7 +354,23 @@ const char *crm_wire_request_name(const Crm__ClientFrame *f) {
 }
 
 bool crm_wire_request_mutates(const Crm__ClientFrame *f) {
-	return f->request_case == CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE;
+	switch (f->request_case) {
+	case CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE:
+	case CRM__CLIENT_FRAME__REQUEST_NOTE_UPDATE:
+	case CRM__CLIENT_FRAME__REQUEST_NOTE_DELETE:
+	case CRM__CLIENT_FRAME__REQUEST_NOTE_RESTORE:
+	case CRM__CLIENT_FRAME__REQUEST_NOTE_REASSIGN:
+	case CRM__CLIENT_FRAME__REQUEST_NOTE_SHARE:
+	case CRM__CLIENT_FRAME__REQUEST_USER_CREATE:
+	case CRM__CLIENT_FRAME__REQUEST_USER_UPDATE:
+	case CRM__CLIENT_FRAME__REQUEST_USER_SET_ACTIVE:
+	case CRM__CLIENT_FRAME__REQUEST_TEAM_CREATE:
+	case CRM__CLIENT_FRAME__REQUEST_TEAM_UPDATE:
+	case CRM__CLIENT_FRAME__REQUEST_PERMISSION_SET:
+		return true;
+	default:
+		return false;
+	}
 }
 
 int64_t crm_now_us(void) {

@@ -33,6 +33,9 @@
 #define CRM_NOTE_BODY_MAX 4096
 #define CRM_SLEEP_MS_MAX 60000
 #define CRM_TEXT_MAX (1024 * 1024) /* any bytes field without its own limit */
+#define CRM_PAGE_DEFAULT 50
+#define CRM_PAGE_MAX 500
+#define CRM_CURSOR_MAX 512
 
 /* Writes the 4-byte big-endian length of a frame. */
 static inline void crm_frame_put_len(uint8_t *out, uint32_t len) {

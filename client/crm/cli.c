@@ -75,7 +75,8 @@ int crm_cli_usage(struct crm_cli *cli, const char *fmt, ...) {
 		return CRM_EXIT_USAGE;
 	}
 	command_name(cli->cmd, name, sizeof(name));
-	fprintf(stderr, "usage: %s %s\nTry '%s --help'.\n", name, cli->cmd->args, name);
+	fprintf(stderr, "usage: %s%s%s\nTry '%s --help'.\n", name, cli->cmd->args[0] ? " " : "",
+		cli->cmd->args, name);
 	return CRM_EXIT_USAGE;
 }
 
@@ -141,6 +142,19 @@ int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *short
 }
 
 int crm_cli_optind(void) { return optind; }
+
+int crm_cli_operands(struct crm_cli *cli, int argc, char **argv, int want, const char *what) {
+	static const struct option none[] = {{NULL, 0, NULL, 0}};
+	char *arg;
+
+	if (crm_cli_getopt(cli, argc, argv, "", none, &arg) != -1)
+		return CRM_EXIT_USAGE;
+	if (argc - optind == want)
+		return 0;
+	if (want == 0)
+		return crm_cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	return crm_cli_usage(cli, "give %s", what);
+}
 
 bool crm_cli_parse_id(struct crm_cli *cli, const char *s, const char *what, int64_t *out) {
 	char *end;

@@ -87,6 +87,13 @@ int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *short
 /* Index of the first operand once crm_cli_getopt returned -1. */
 int crm_cli_optind(void);
 
+/*
+ * For commands without options: refuses any option and wants exactly
+ * `want` operands (from crm_cli_optind()); `what` names them for the error
+ * ("one note id"). Returns 0 or the exit code of the usage error.
+ */
+int crm_cli_operands(struct crm_cli *cli, int argc, char **argv, int want, const char *what);
+
 /* Parses a positive int64 (an id) or prints a usage error naming what. */
 bool crm_cli_parse_id(struct crm_cli *cli, const char *s, const char *what, int64_t *out);
 

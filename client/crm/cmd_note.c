@@ -127,20 +127,17 @@ int crm_cmd_note_add(struct crm_cli *cli, int argc, char **argv) {
 }
 
 int crm_cmd_note_show(struct crm_cli *cli, int argc, char **argv) {
-	static const struct option none[] = {{NULL, 0, NULL, 0}};
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__NoteGet get = CRM__NOTE_GET__INIT;
 	Crm__ServerFrame *reply = NULL;
 	const Crm__Note *note;
 	crm_err err;
-	char *arg;
 	int rc;
 
 	crm_err_clear(&err);
-	if (crm_cli_getopt(cli, argc, argv, "", none, &arg) != -1)
-		return CRM_EXIT_USAGE;
-	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one note id");
+	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one note id");
+	if (rc != 0)
+		return rc;
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &get.note_id))
 		return CRM_EXIT_USAGE;
 	get.has_note_id = true;

@@ -84,23 +84,28 @@ static void add_version(crm_result *r, uint32_t major, uint32_t minor) {
 	crm_result_add_str(r, v);
 }
 
-/* Scripts get one row per ping, always the same columns; people get the
- * one ping of a plain `crm ping` as key/value lines, without the seq. */
-static crm_result *ping_rows(struct crm_cli *cli, const struct ping_run *p, bool with_seq) {
+/*
+ * Scripts get one row per ping, always the same columns, times as plain
+ * numbers. People get the one ping of a plain `crm ping` as key/value
+ * lines, without the seq, times with their unit.
+ */
+static crm_result *ping_rows(struct crm_cli *cli, const struct ping_run *p, bool people) {
 	static const char *const cols[] = {"seq", "server_version", "protocol", "rtt_ms",
 					   "schema_version"};
+	static const char *const people_cols[] = {"server_version", "protocol", "rtt",
+						  "schema_version"};
 	const crm_client_server_info *info = crm_client_server(cli->client);
-	size_t first = with_seq ? 0 : 1;
-	crm_result *r = crm_result_new((p->deep ? 5 : 4) - first, cols + first);
+	crm_result *r = people ? crm_result_new(p->deep ? 4 : 3, people_cols)
+			       : crm_result_new(p->deep ? 5 : 4, cols);
 	long i;
 
 	for (i = 0; i < p->count; i++) {
 		crm_result_add_row(r);
-		if (with_seq)
+		if (!people)
 			crm_result_add_int(r, i + 1);
 		crm_result_add_str(r, info->server_version);
 		add_version(r, info->protocol_major, info->protocol_minor);
-		crm_result_add_decimal(r, p->rtt_us[i], 3);
+		crm_result_add_decimal_unit(r, p->rtt_us[i], 3, "ms");
 		if (p->deep)
 			crm_result_add_int(r, p->schema_version);
 	}
@@ -109,10 +114,9 @@ static crm_result *ping_rows(struct crm_cli *cli, const struct ping_run *p, bool
 
 /* People get the per-ping times, then a summary. */
 static int ping_table(struct crm_cli *cli, const struct ping_run *p) {
-	static const char *const seq_cols[] = {"seq", "rtt_ms"};
-	static const char *const sum_cols[] = {"server_version", "protocol", "count",
-					       "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms",
-					       "schema_version"};
+	static const char *const seq_cols[] = {"seq", "rtt"};
+	static const char *const sum_cols[] = {"server_version", "protocol", "count", "rtt_min",
+					       "rtt_avg", "rtt_max", "schema_version"};
 	const crm_client_server_info *info = crm_client_server(cli->client);
 	int64_t min = p->rtt_us[0], max = p->rtt_us[0], sum = 0;
 	crm_result *seq = crm_result_new(2, seq_cols), *r = crm_result_new(p->deep ? 7 : 6, sum_cols);
@@ -125,15 +129,15 @@ static int ping_table(struct crm_cli *cli, const struct ping_run *p) {
 		sum += p->rtt_us[i];
 		crm_result_add_row(seq);
 		crm_result_add_int(seq, i + 1);
-		crm_result_add_decimal(seq, p->rtt_us[i], 3);
+		crm_result_add_decimal_unit(seq, p->rtt_us[i], 3, "ms");
 	}
 	crm_result_add_row(r);
 	crm_result_add_str(r, info->server_version);
 	add_version(r, info->protocol_major, info->protocol_minor);
 	crm_result_add_int(r, p->count);
-	crm_result_add_decimal(r, min, 3);
-	crm_result_add_decimal(r, sum / p->count, 3);
-	crm_result_add_decimal(r, max, 3);
+	crm_result_add_decimal_unit(r, min, 3, "ms");
+	crm_result_add_decimal_unit(r, sum / p->count, 3, "ms");
+	crm_result_add_decimal_unit(r, max, 3, "ms");
 	if (p->deep)
 		crm_result_add_int(r, p->schema_version);
 	rc = crm_cli_print(cli, seq, false);
@@ -150,7 +154,7 @@ static int ping_print(struct crm_cli *cli, const struct ping_run *p) {
 
 	if (cli->format == CRM_FORMAT_TABLE && p->count > 1)
 		return ping_table(cli, p);
-	r = ping_rows(cli, p, cli->format != CRM_FORMAT_TABLE);
+	r = ping_rows(cli, p, cli->format == CRM_FORMAT_TABLE);
 	rc = crm_cli_print(cli, r, cli->format == CRM_FORMAT_TABLE);
 	crm_result_free(r);
 	return rc;
@@ -190,16 +194,12 @@ int crm_cmd_version(struct crm_cli *cli, int argc, char **argv) {
 	const crm_client_server_info *info;
 	crm_result *r;
 	crm_err err;
-	char *arg;
 	int rc;
 
-	static const struct option none[] = {{NULL, 0, NULL, 0}};
-
 	crm_err_clear(&err);
-	if (crm_cli_getopt(cli, argc, argv, "", none, &arg) != -1)
-		return CRM_EXIT_USAGE;
-	if (crm_cli_optind() < argc)
-		return crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+	rc = crm_cli_operands(cli, argc, argv, 0, NULL);
+	if (rc != 0)
+		return rc;
 	if (!crm_cli_connect(cli, &err))
 		return crm_cli_fail(cli, &err);
 	info = crm_client_server(cli->client);

@@ -73,14 +73,14 @@ static void print_help(void) {
 	free(config);
 }
 
-static void print_noun_help(const struct crm_cli_noun *n) {
-	printf("usage: crm %s COMMAND [ARGS]\n\n%s.\n\nCommands:\n", n->noun, n->summary);
-	print_commands(stdout, n->noun);
+static void print_noun_help(FILE *out, const struct crm_cli_noun *n) {
+	fprintf(out, "usage: crm %s COMMAND [ARGS]\n\n%s.\n\nCommands:\n", n->noun, n->summary);
+	print_commands(out, n->noun);
 }
 
 static void print_command_help(const struct crm_cli_command *c) {
-	printf("usage: crm %s%s%s %s\n\n%s\n", c->noun, c->verb ? " " : "", c->verb ? c->verb : "",
-	       c->args, c->help);
+	printf("usage: crm %s%s%s%s%s\n\n%s\n", c->noun, c->verb ? " " : "", c->verb ? c->verb : "",
+	       c->args[0] ? " " : "", c->args, c->help);
 	printf("Global options (--server, --ca, --format, ...) go before the command;\n"
 	       "see 'crm --help'.\n");
 }
@@ -165,17 +165,20 @@ static const struct crm_cli_command *lookup(struct crm_cli *cli, int argc, char 
 	}
 	if (!noun_has_verbs(n->noun))
 		return find_command(n->noun, NULL);
-	if (argc < 2 || wants_help(1, argv + 1)) {
-		*rc = argc < 2 ? CRM_EXIT_USAGE : 0;
-		if (argc < 2)
-			fprintf(stderr, "crm: error: '%s' needs a command\n", n->noun);
-		print_noun_help(n);
+	if (argc >= 2 && wants_help(1, argv + 1)) {
+		print_noun_help(stdout, n);
+		*rc = 0;
 		return NULL;
 	}
-	c = find_command(n->noun, argv[1]);
-	if (c == NULL)
-		*rc = crm_cli_usage(cli, "unknown command '%s %s'; see 'crm %s --help'", n->noun,
-				    argv[1], n->noun);
+	c = argc >= 2 ? find_command(n->noun, argv[1]) : NULL;
+	if (c == NULL) {
+		if (argc < 2)
+			fprintf(stderr, "crm: error: '%s' needs a command\n", n->noun);
+		else
+			fprintf(stderr, "crm: error: unknown command '%s %s'\n", n->noun, argv[1]);
+		print_noun_help(stderr, n);
+		*rc = CRM_EXIT_USAGE;
+	}
 	return c;
 }
 

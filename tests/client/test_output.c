@@ -126,18 +126,19 @@ static void test_record(void) {
 	crm_result_add_row(r);
 	crm_result_add_int(r, 42);
 	crm_result_add_time(r, 1714565000123456LL);
-	crm_result_add_str(r, "first line\nsecond line");
+	crm_result_add_str(r, "first line\n\nthird line");
 	crm_result_add_null(r);
 	expect(r, CRM_FORMAT_TABLE, true, false,
 	       "note_id     42\n"
 	       "created_at  2024-05-01 12:03:20 UTC\n"
 	       "body        first line\n"
-	       "            second line\n"
+	       "\n"
+	       "            third line\n"
 	       "备注\n",
 	       __LINE__);
 	expect(r, CRM_FORMAT_JSON, true, false,
 	       "{\"note_id\":42,\"created_at\":\"2024-05-01T12:03:20.123456Z\","
-	       "\"body\":\"first line\\u000asecond line\",\"备注\":null}\n",
+	       "\"body\":\"first line\\u000a\\u000athird line\",\"备注\":null}\n",
 	       __LINE__);
 	crm_result_free(r);
 }
@@ -213,6 +214,26 @@ static void test_csv(void) {
 	crm_result_free(r);
 }
 
+static void test_units(void) {
+	static const char *const cols[] = {"rtt"};
+	crm_result *r = crm_result_new(1, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_decimal_unit(r, 1377, 3, "ms");
+	crm_result_add_row(r);
+	crm_result_add_decimal_unit(r, 12001, 3, "ms");
+	expect(r, CRM_FORMAT_TABLE, false, false,
+	       "      rtt\n"
+	       "---------\n"
+	       " 1.377 ms\n"
+	       "12.001 ms\n",
+	       __LINE__);
+	expect(r, CRM_FORMAT_JSON, false, false, "[\n{\"rtt\":1.377},\n{\"rtt\":12.001}\n]\n",
+	       __LINE__);
+	expect(r, CRM_FORMAT_CSV, false, false, "rtt\r\n1.377\r\n12.001\r\n", __LINE__);
+	crm_result_free(r);
+}
+
 static void test_format_parse(void) {
 	crm_format f = CRM_FORMAT_TABLE;
 
@@ -229,6 +250,7 @@ int main(void) {
 	test_record();
 	test_json();
 	test_csv();
+	test_units();
 	test_format_parse();
 	if (failures != 0) {
 		fprintf(stderr, "%d failure(s)\n", failures);
