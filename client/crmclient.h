@@ -153,6 +153,10 @@ void crm_client_set_event_cb(crm_client *c, crm_client_event_cb cb, void *userda
  * A request larger than the server's max_frame is refused locally with
  * INVALID_ARGUMENT and never sent.
  *
+ * If the connection is down (it broke earlier, or the server closed it
+ * while idle and said so), the call reconnects first: nothing was sent, so
+ * that is safe for any request.
+ *
  * Never call it from inside one of this client's callbacks.
  */
 bool crm_client_call(crm_client *c, Crm__ClientFrame *req, Crm__ServerFrame **reply,
