@@ -39,6 +39,8 @@ struct crm_client_pending {
 	uint8_t *frame;         /* header + body while queued locally */
 	size_t frame_len;
 	uint64_t out_start;     /* stream offset of its first byte, once in out */
+	Crm__ClientFrame__RequestCase request; /* what was asked, for the session rules */
+	bool secret;            /* holds a password or token: wiped before free */
 };
 
 struct crm_client_queue {
@@ -72,6 +74,7 @@ struct crm_client {
 	bool write_wants_read; /* SSL_write said WANT_READ */
 	size_t write_retry_len; /* SSL_write must be retried with this length */
 	struct crm_client_buf in, out;
+	bool out_secret; /* out has held a password or token: wipe it when emptied */
 	uint64_t out_queued, out_sent; /* stream offsets */
 	struct crm_client_verify verify;
 	crm_err server_said; /* an error Response with no request of ours */
@@ -91,6 +94,10 @@ struct crm_client {
 	char *server_version;
 	char **features;
 	crm_client_server_info info;
+	uint32_t preauth_max_frame; /* the hello's limit, in force again after a logout */
+
+	/* the session: resumed on every (re)connect; owned, wiped when freed */
+	char *token;
 };
 
 /* client_net.c */
@@ -117,5 +124,12 @@ void crm_client_io_close(crm_client *c, bool graceful);
  * from why. */
 void crm_client_io_fail(crm_client *c, const crm_err *why, bool graceful);
 void crm_client_io_free_queues(crm_client *c);
+
+/* crmclient.c: a successful reply to a session request (Login, Resume,
+ * PasswordChange, Logout) updates the token and frame limit. */
+void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase request,
+			      const Crm__Response *r);
+/* Replaces c->token (NULL clears); false when out of memory. */
+bool crm_client_token_replace(crm_client *c, const char *token);
 
 #endif

@@ -16,6 +16,9 @@
  * offsets: once any of its bytes went to SSL_write (even an attempt that
  * returned WANT_WRITE: OpenSSL may have sent part of the record), its
  * outcome is unknown.
+ *
+ * Requests that carry a password or a token are wiped from our buffers
+ * once written or dropped (best effort: a realloc may leave a copy).
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "client_internal.h"
@@ -97,8 +101,33 @@ static struct crm_client_pending *q_take(struct crm_client_queue *q, uint64_t id
 }
 
 static void pending_free(struct crm_client_pending *p) {
+	if (p->secret && p->frame != NULL)
+		OPENSSL_cleanse(p->frame, p->frame_len);
 	free(p->frame);
 	free(p);
+}
+
+/* Requests whose frame holds a password or a session token. */
+static bool request_secret(const Crm__ClientFrame *req) {
+	switch (req->request_case) {
+	case CRM__CLIENT_FRAME__REQUEST_LOGIN:
+	case CRM__CLIENT_FRAME__REQUEST_RESUME:
+	case CRM__CLIENT_FRAME__REQUEST_PASSWORD_CHANGE:
+	case CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD:
+		return true;
+	case CRM__CLIENT_FRAME__REQUEST_USER_CREATE:
+		return req->user_create != NULL && req->user_create->has_password;
+	default:
+		return false;
+	}
+}
+
+/* Empties the output buffer, wiping it first if it held a secret. */
+static void out_reset(crm_client *c) {
+	if (c->out_secret && c->out.p != NULL)
+		OPENSSL_cleanse(c->out.p, c->out.cap);
+	c->out_secret = false;
+	c->out.off = c->out.len = 0;
 }
 
 static uint32_t max_inflight(const crm_client *c) {
@@ -115,6 +144,10 @@ static bool start(crm_client *c, struct crm_client_pending *p) {
 	c->out.len += p->frame_len;
 	p->out_start = c->out_queued;
 	c->out_queued += p->frame_len;
+	if (p->secret) {
+		OPENSSL_cleanse(p->frame, p->frame_len);
+		c->out_secret = true;
+	}
 	free(p->frame);
 	p->frame = NULL;
 	q_push(&c->inflight, p);
@@ -161,6 +194,8 @@ static struct crm_client_pending *encode(crm_client *c, Crm__ClientFrame *req, c
 	crm__client_frame__pack(req, p->frame + CRM_FRAME_HEADER);
 	p->frame_len = CRM_FRAME_HEADER + n;
 	p->id = c->next_id++;
+	p->request = req->request_case;
+	p->secret = request_secret(req);
 	return p;
 }
 
@@ -215,7 +250,7 @@ static bool flush(crm_client *c, crm_err *err) {
 		c->write_wants_read = e == SSL_ERROR_WANT_READ;
 		return true;
 	}
-	c->out.off = c->out.len = 0;
+	out_reset(c);
 	return true;
 }
 
@@ -253,12 +288,15 @@ static bool on_response(crm_client *c, Crm__ServerFrame *f, crm_err *err) {
 		return true;
 	}
 	promoted = promote(c);
+	/* even for an abandoned request: the connection's session changed */
+	if (response_status(r, &e))
+		crm_client_session_reply(c, p->request, r);
 	if (p->cb == NULL) {
 		c->n_abandoned--;
 		crm__server_frame__free_unpacked(f, NULL);
 	} else {
 		c->outcome = CRM_OUTCOME_REPLY;
-		p->cb(c, f, response_status(r, &e) ? NULL : &e, p->userdata);
+		p->cb(c, f, crm_err_isset(&e) ? &e : NULL, p->userdata);
 	}
 	pending_free(p);
 	return promoted || crm_err_set(err, CRM_INTERNAL, NULL, "out of memory");
@@ -405,7 +443,7 @@ void crm_client_io_close(crm_client *c, bool graceful) {
 	c->read_wants_write = c->write_wants_read = false;
 	c->write_retry_len = 0;
 	c->in.off = c->in.len = 0;
-	c->out.off = c->out.len = 0;
+	out_reset(c);
 	c->out_queued = c->out_sent = 0;
 	ERR_clear_error();
 }
@@ -456,6 +494,7 @@ void crm_client_io_free_queues(crm_client *c) {
 		pending_free(p);
 	while ((p = q_pop(&c->waiting)) != NULL)
 		pending_free(p);
+	out_reset(c);
 	free(c->in.p);
 	free(c->out.p);
 	memset(&c->in, 0, sizeof(c->in));

@@ -1,7 +1,8 @@
 /*
  * crmclient: the public face of libcrmclient. Options, connecting (TCP,
- * TLS, hello), the blocking call with its retry rules, and the small
- * accessors. The non-blocking machinery lives in client_io.c.
+ * TLS, hello, resume), the session token, the blocking call with its retry
+ * rules, and the small accessors. The non-blocking machinery lives in
+ * client_io.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "client_internal.h"
@@ -84,6 +86,7 @@ static void store_hello(crm_client *c, const Crm__HelloReply *h) {
 									 : CRM_FRAME_MAX_CEILING;
 	if (h->has_max_inflight && h->max_inflight > 0)
 		c->info.max_inflight = h->max_inflight;
+	c->preauth_max_frame = c->info.max_frame;
 }
 
 static void forget_hello(crm_client *c) {
@@ -99,6 +102,68 @@ static void forget_hello(crm_client *c) {
 	c->info.server_version = "unknown";
 	c->info.max_frame = CRM_FRAME_MIN_FLOOR; /* enough for a hello */
 	c->info.max_inflight = 1;
+	c->preauth_max_frame = c->info.max_frame;
+}
+
+/* ---------------------------------------------------------------- the session */
+
+bool crm_client_token_replace(crm_client *c, const char *token) {
+	char *copy = NULL;
+
+	if (token != NULL && (copy = strdup(token)) == NULL)
+		return false;
+	if (c->token != NULL) {
+		OPENSSL_cleanse(c->token, strlen(c->token));
+		free(c->token);
+	}
+	c->token = copy;
+	return true;
+}
+
+void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase request,
+			      const Crm__Response *r) {
+	const Crm__LoginReply *l = r->body_case == CRM__RESPONSE__BODY_LOGIN ? r->login : NULL;
+
+	switch (request) {
+	case CRM__CLIENT_FRAME__REQUEST_LOGIN:
+	case CRM__CLIENT_FRAME__REQUEST_RESUME:
+	case CRM__CLIENT_FRAME__REQUEST_PASSWORD_CHANGE:
+		if (l == NULL)
+			return;
+		c->info.authenticated = true;
+		if (l->has_session_id)
+			c->info.session_id = (int64_t)l->session_id;
+		if (l->has_expires_at)
+			c->info.expires_at = l->expires_at;
+		if (l->has_max_frame && l->max_frame >= CRM_FRAME_MIN_FLOOR)
+			c->info.max_frame = l->max_frame < CRM_FRAME_MAX_CEILING
+						    ? l->max_frame
+						    : CRM_FRAME_MAX_CEILING;
+		/* a new token (login, or a password change that revoked the old
+		 * sessions) is what a reconnect must resume from now on; if the
+		 * copy fails the old one stays and a reconnect will say so */
+		if (l->token != NULL && l->token[0] != '\0')
+			(void)crm_client_token_replace(c, l->token);
+		return;
+	case CRM__CLIENT_FRAME__REQUEST_LOGOUT:
+		(void)crm_client_token_replace(c, NULL);
+		c->info.authenticated = false;
+		c->info.session_id = c->info.expires_at = 0;
+		c->info.max_frame = c->preauth_max_frame;
+		return;
+	default:
+		return;
+	}
+}
+
+const char *crm_client_session_token(const crm_client *c) { return c->token; }
+
+bool crm_client_set_session(crm_client *c, const char *token, crm_err *err) {
+	if (token != NULL && (token[0] == '\0' || strlen(token) > 128))
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "session_token",
+				   "a session token is 1 to 128 bytes");
+	return crm_client_token_replace(c, token) ||
+	       crm_err_set(err, CRM_INTERNAL, NULL, "out of memory");
 }
 
 static bool hello_failed(crm_client *c, const struct wait_state *st, crm_err *err) {
@@ -148,6 +213,38 @@ cleanup:
 	return ok;
 }
 
+/* Resumes the session of c->token on the new connection. */
+static bool say_resume(crm_client *c, int64_t deadline_us, crm_err *err) {
+	Crm__Resume rs = CRM__RESUME__INIT;
+	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+	struct wait_state st = {0};
+	bool ok;
+
+	rs.has_token = true;
+	rs.token.data = (uint8_t *)c->token;
+	rs.token.len = strlen(c->token);
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RESUME;
+	f.resume = &rs;
+	if (!crm_client_io_enqueue(c, &f, wait_cb, &st, deadline_us, err))
+		return false;
+	wait_done(c, &st);
+	ok = st.reply != NULL && !crm_err_isset(&st.err);
+	if (ok) /* even without a LoginReply body (then the frame limit stays) */
+		c->info.authenticated = true;
+	if (!ok && st.reply != NULL && st.err.code == CRM_UNAUTHENTICATED)
+		crm_err_set(err, CRM_UNAUTHENTICATED, NULL,
+			    "session expired or revoked: log in again");
+	else if (!ok && st.outcome == CRM_OUTCOME_TIMEOUT)
+		crm_err_set(err, CRM_UNAVAILABLE, "server",
+			    "the server %s did not answer the session resume within %d ms",
+			    c->server, c->opt.connect_timeout_ms);
+	else if (!ok)
+		copy_err(err, st.reply == NULL && crm_err_isset(&st.conn_err) ? &st.conn_err
+									    : &st.err);
+	crm_client_reply_free(st.reply);
+	return ok;
+}
+
 static bool connect_now(crm_client *c, crm_err *err) {
 	int64_t deadline = crm_client_mono_us() + (int64_t)c->opt.connect_timeout_ms * 1000;
 
@@ -162,7 +259,7 @@ static bool connect_now(crm_client *c, crm_err *err) {
 		return false;
 	}
 	c->connected = true;
-	if (!say_hello(c, deadline, err)) {
+	if (!say_hello(c, deadline, err) || (c->token != NULL && !say_resume(c, deadline, err))) {
 		crm_client_io_close(c, true);
 		return false;
 	}
@@ -203,6 +300,9 @@ static bool copy_options(crm_client *c, const crm_client_options *o, crm_err *er
 	c->opt.cert_file = c->cert_file;
 	c->opt.key_file = c->key_file;
 	c->opt.client_name = c->client_name;
+	c->opt.session_token = NULL; /* lives in c->token, which changes */
+	if (o->session_token != NULL && !crm_client_set_session(c, o->session_token, err))
+		return false;
 	c->event_cb = o->event_cb;
 	c->event_userdata = o->event_userdata;
 	return true;
@@ -251,6 +351,7 @@ void crm_client_free(crm_client *c) {
 	crm_client_io_fail(c, &why, true);
 	crm_client_io_free_queues(c);
 	forget_hello(c);
+	(void)crm_client_token_replace(c, NULL);
 	SSL_CTX_free(c->ctx);
 	free(c->server);
 	free(c->ca_file);
@@ -330,8 +431,9 @@ bool crm_client_call(crm_client *c, Crm__ClientFrame *req, Crm__ServerFrame **re
 		notice_close(c);
 		if (!c->connected && !connect_now(c, &last)) {
 			/* a first connect failure is final; while retrying, the server may be
-			 * restarting */
-			if (attempt == 0 || attempt >= c->opt.retries)
+			 * restarting, but a refused session or certificate will not mend */
+			if (attempt == 0 || attempt >= c->opt.retries ||
+			    (last.code != CRM_UNAVAILABLE && last.code != CRM_DEADLINE_EXCEEDED))
 				return give_up(err, &last, unknown, false);
 			continue;
 		}

@@ -77,6 +77,12 @@ typedef struct crm_client_options {
 	 * reconnect and resend after the connection dropped. -1 gives the
 	 * default; 0 disables the retry. */
 	int retries;
+	/* A session token from an earlier Login, or NULL. When set, every
+	 * connection (the first and each reconnect) sends Resume{token} right
+	 * after the hello, and the connect fails with the server's status if
+	 * the token is refused (UNAUTHENTICATED: "session expired or revoked").
+	 * Copied; see also crm_client_set_session. */
+	const char *session_token;
 	/* Optional handler for pushed events, in place from the hello on (an
 	 * event may follow the HelloReply at once); see crm_client_event_cb. */
 	void (*event_cb)(struct crm_client *c, const Crm__Event *ev, void *userdata);
@@ -90,8 +96,13 @@ typedef struct crm_client_server_info {
 	uint32_t protocol_major, protocol_minor;
 	const char *const *features;
 	size_t n_features;
-	uint32_t max_frame;    /* largest frame body the server accepts now */
+	uint32_t max_frame;    /* largest frame body the server accepts now: the
+				* hello's (pre-login) limit, raised by the
+				* max_frame of a Login or Resume reply */
 	uint32_t max_inflight; /* requests the server allows in flight */
+	bool authenticated;    /* a Login or Resume succeeded on this connection */
+	int64_t session_id;    /* from that LoginReply; 0 if none */
+	int64_t expires_at;    /* the session's absolute expiry, µs; 0 if unknown */
 } crm_client_server_info;
 
 /* Zeroes o and fills in the defaults. */
@@ -99,9 +110,10 @@ void crm_client_options_init(crm_client_options *o);
 
 /*
  * Connects, verifies the server (chain against the CA, host name), says
- * hello. Blocks up to the connect timeout. The options are copied. On
- * failure returns NULL with err set; a hello refused by the server (say,
- * an unsupported protocol version) gives the server's status.
+ * hello and, with a session token, resumes the session. Blocks up to the
+ * connect timeout. The options are copied. On failure returns NULL with
+ * err set; a hello or resume refused by the server (say, an unsupported
+ * protocol version, or an expired token) gives the server's status.
  */
 crm_client *crm_client_connect(const crm_client_options *o, crm_err *err) CRM_MUSTCHECK;
 
@@ -121,6 +133,22 @@ const crm_client_server_info *crm_client_server(const crm_client *c);
 
 /* True while the connection is up (false after it broke or was closed). */
 bool crm_client_connected(const crm_client *c);
+
+/* ---------------------------------------------------------------- sessions */
+
+/*
+ * The token the client resumes with when it (re)connects. It starts as
+ * options.session_token and follows the conversation: a successful Login
+ * or PasswordChange whose LoginReply carries a token replaces it (so a
+ * reconnect after a dropped connection resumes the new session), a
+ * successful Logout clears it. NULL when there is none. Valid until the
+ * next call on the client.
+ */
+const char *crm_client_session_token(const crm_client *c);
+
+/* Replaces the token used by later (re)connects; NULL forgets it. It does
+ * not touch the current connection. */
+bool crm_client_set_session(crm_client *c, const char *token, crm_err *err) CRM_MUSTCHECK;
 
 /* ---------------------------------------------------------------- events */
 
@@ -149,7 +177,9 @@ void crm_client_set_event_cb(crm_client *c, crm_client_event_cb cb, void *userda
  *    key it never resends, and the error is UNAVAILABLE "connection lost;
  *    outcome unknown: the request may or may not have been applied". No
  *    reply within the request timeout is DEADLINE_EXCEEDED (outcome
- *    unknown as well; never retried).
+ *    unknown as well; never retried). Each reconnect resumes the session
+ *    (crm_client_session_token); a token the server refuses ends the
+ *    retries with UNAUTHENTICATED.
  * A request larger than the server's max_frame is refused locally with
  * INVALID_ARGUMENT and never sent.
  *

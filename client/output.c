@@ -12,13 +12,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "textwidth.h"
 
 struct cell {
 	crm_cell_type type;
 	unsigned scale;   /* DECIMAL */
 	const char *unit; /* DECIMAL, shown in tables; static */
-	size_t len;     /* STRING */
+	size_t len;     /* STRING, JSON: of v.s */
+	char *json;     /* JSON: the JSON text (v.s is the table text) */
+	size_t json_len;
 	union {
 		int64_t i; /* INT, DECIMAL units, TIME */
 		bool b;
@@ -29,6 +32,7 @@ struct cell {
 struct crm_result {
 	size_t ncols;
 	char **names;
+	bool *hidden; /* in list tables */
 	struct cell *cells; /* rows * ncols, row-major */
 	size_t rows, cap_rows;
 	size_t next_col; /* next cell of the last row to fill */
@@ -114,6 +118,7 @@ crm_result *crm_result_new(size_t ncols, const char *const *names) {
 	memset(r, 0, sizeof(*r));
 	r->ncols = ncols;
 	r->names = xrealloc(NULL, ncols * sizeof(char *));
+	r->hidden = xcalloc(ncols, sizeof(bool));
 	for (i = 0; i < ncols; i++) {
 		r->names[i] = strdup(names[i]);
 		if (r->names[i] == NULL)
@@ -128,12 +133,15 @@ void crm_result_free(crm_result *r) {
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->rows * r->ncols; i++)
-		if (r->cells[i].type == CRM_CELL_STRING)
+	for (i = 0; i < r->rows * r->ncols; i++) {
+		if (r->cells[i].type == CRM_CELL_STRING || r->cells[i].type == CRM_CELL_JSON)
 			free(r->cells[i].v.s);
+		free(r->cells[i].json);
+	}
 	for (i = 0; i < r->ncols; i++)
 		free(r->names[i]);
 	free(r->names);
+	free(r->hidden);
 	free(r->cells);
 	free(r);
 }
@@ -197,6 +205,77 @@ void crm_result_add_decimal_unit(crm_result *r, int64_t units, unsigned scale, c
 }
 
 void crm_result_add_time(crm_result *r, int64_t us) { next_cell(r, CRM_CELL_TIME)->v.i = us; }
+
+static char *xstrndup(const char *s, size_t len) {
+	char *p = xrealloc(NULL, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Takes ownership of json (valid JSON text) and copies display. */
+static void add_json_owned(crm_result *r, char *json, size_t len, const char *display) {
+	struct cell *c = next_cell(r, CRM_CELL_JSON);
+
+	c->json = json;
+	c->json_len = len;
+	c->v.s = display ? xstrndup(display, strlen(display)) : xstrndup(json, len);
+	c->len = strlen(c->v.s);
+}
+
+void crm_result_add_json(crm_result *r, const char *json, size_t len, const char *display) {
+	if (!crm_json_valid(json, len)) {
+		crm_result_add_strn(r, json, len);
+		return;
+	}
+	add_json_owned(r, xstrndup(json, len), len, display);
+}
+
+static void put_json_string(struct sbuf *b, const char *s, size_t len);
+static void put_json_object(struct sbuf *b, const crm_result *r, size_t row);
+
+void crm_result_add_list(crm_result *r, const char *const *items, size_t n) {
+	struct sbuf json = {0}, text = {0};
+	size_t i;
+
+	sbuf_puts(&json, "[");
+	sbuf_puts(&text, "");
+	for (i = 0; i < n; i++) {
+		const char *it = items[i] ? items[i] : "";
+		if (i > 0) {
+			sbuf_putc(&json, ',');
+			sbuf_puts(&text, ", ");
+		}
+		put_json_string(&json, it, strlen(it));
+		sbuf_puts(&text, it);
+	}
+	sbuf_putc(&json, ']');
+	add_json_owned(r, json.p, json.len, text.p);
+	free(text.p);
+}
+
+void crm_result_add_json_result(crm_result *r, const crm_result *sub, const char *display) {
+	struct sbuf json = {0};
+	size_t row;
+
+	sbuf_puts(&json, "[");
+	for (row = 0; row < sub->rows; row++) {
+		if (row > 0)
+			sbuf_putc(&json, ',');
+		put_json_object(&json, sub, row);
+	}
+	sbuf_putc(&json, ']');
+	add_json_owned(r, json.p, json.len, display ? display : "");
+}
+
+void crm_result_hide(crm_result *r, const char *name) {
+	size_t i;
+
+	for (i = 0; i < r->ncols; i++)
+		if (strcmp(r->names[i], name) == 0)
+			r->hidden[i] = true;
+}
 
 static const struct cell *cell_at(const crm_result *r, size_t row, size_t col) {
 	return &r->cells[row * r->ncols + col];
@@ -264,6 +343,7 @@ static void put_scalar(struct sbuf *b, const struct cell *c, bool people, bool u
 		put_time(b, c->v.i, people, utc);
 		break;
 	case CRM_CELL_STRING:
+	case CRM_CELL_JSON: /* the table text */
 		sbuf_put(b, c->v.s, c->len);
 		break;
 	case CRM_CELL_NULL:
@@ -364,12 +444,16 @@ static bool column_numeric(const crm_result *r, size_t col) {
  * so a row whose last cells are empty has no trailing blanks.
  */
 static void put_line(struct sbuf *b, char *const *text, const size_t *width, const size_t *colw,
-		     const bool *right, size_t ncols) {
+		     const bool *right, const bool *hidden, size_t ncols) {
 	size_t col, end = b->len;
+	bool first = true;
 
 	for (col = 0; col < ncols; col++) {
-		if (col > 0)
+		if (hidden[col])
+			continue;
+		if (!first)
 			sbuf_puts(b, "  ");
+		first = false;
 		if (right[col])
 			sbuf_pad(b, colw[col] - width[col]);
 		sbuf_puts(b, text[col]);
@@ -386,7 +470,7 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, str
 	struct table_text t;
 	size_t n = r->ncols, *colw = xcalloc(n, sizeof(size_t));
 	size_t *headw = xcalloc(n, sizeof(size_t));
-	bool *right = xcalloc(n, sizeof(bool));
+	bool *right = xcalloc(n, sizeof(bool)), first;
 	size_t row, col, i;
 
 	table_text_build(r, o, false, &t);
@@ -397,16 +481,19 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, str
 			if (t.width[row * n + col] > colw[col])
 				colw[col] = t.width[row * n + col];
 	}
-	put_line(b, r->names, headw, colw, right, n);
-	for (col = 0; col < n; col++) {
-		if (col > 0)
+	put_line(b, r->names, headw, colw, right, r->hidden, n);
+	for (col = 0, first = true; col < n; col++) {
+		if (r->hidden[col])
+			continue;
+		if (!first)
 			sbuf_puts(b, "  ");
+		first = false;
 		for (i = 0; i < colw[col]; i++)
 			sbuf_putc(b, '-');
 	}
 	sbuf_putc(b, '\n');
 	for (row = 0; row < r->rows; row++)
-		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, n);
+		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, r->hidden, n);
 	if (r->rows == 0)
 		sbuf_puts(b, "(no rows)\n");
 	table_text_free(r, &t);
@@ -487,6 +574,9 @@ static void put_json_value(struct sbuf *b, const struct cell *c) {
 	case CRM_CELL_STRING:
 		put_json_string(b, c->v.s, c->len);
 		return;
+	case CRM_CELL_JSON:
+		sbuf_put(b, c->json, c->json_len);
+		return;
 	case CRM_CELL_TIME:
 		put_scalar(&tmp, c, false, true);
 		put_json_string(b, tmp.p, tmp.len);
@@ -564,6 +654,10 @@ static void put_csv_cell(struct sbuf *b, const struct cell *c, bool raw) {
 		return;
 	if (c->type == CRM_CELL_STRING) {
 		put_csv_field(b, c->v.s, c->len, !raw);
+		return;
+	}
+	if (c->type == CRM_CELL_JSON) { /* starts with [ { " or a letter: never a formula */
+		put_csv_field(b, c->json, c->json_len, !raw);
 		return;
 	}
 	put_scalar(&tmp, c, false, true);

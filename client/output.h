@@ -9,6 +9,9 @@
  * since the epoch, shown in local time for people and as RFC 3339 UTC in
  * JSON and CSV; NULL is JSON null and, in CSV, an empty unquoted field
  * (an empty string is "" so the two stay distinct, as in PostgreSQL COPY).
+ * A JSON cell (a list of strings, an object, a nested result) is a JSON
+ * value in JSON output, its compact JSON text in CSV and a short text of
+ * the command's choosing in tables.
  *
  * Tables measure text with textwidth (CJK wide characters take two
  * columns) and never pass control characters through to the terminal:
@@ -46,6 +49,7 @@ typedef enum {
 	CRM_CELL_BOOL,
 	CRM_CELL_DECIMAL, /* units / 10^scale, exact */
 	CRM_CELL_TIME,    /* microseconds since the epoch, UTC */
+	CRM_CELL_JSON,    /* a JSON value, with a text for tables */
 } crm_cell_type;
 
 typedef struct crm_result crm_result;
@@ -70,6 +74,23 @@ void crm_result_add_decimal(crm_result *r, int64_t units, unsigned scale);
  * CSV get the bare number. unit is not copied: pass a string literal. */
 void crm_result_add_decimal_unit(crm_result *r, int64_t units, unsigned scale, const char *unit);
 void crm_result_add_time(crm_result *r, int64_t us);
+
+/* A JSON array of strings; tables show them joined by ", ". */
+void crm_result_add_list(crm_result *r, const char *const *items, size_t n);
+
+/*
+ * JSON text, passed through as a value in JSON output once checked (text
+ * that is not valid JSON is added as a plain string instead, so the output
+ * stays valid). Tables show `display`, or the JSON text when it is NULL.
+ */
+void crm_result_add_json(crm_result *r, const char *json, size_t len, const char *display);
+
+/* sub as a JSON array of objects (one per row); tables show `display`. */
+void crm_result_add_json_result(crm_result *r, const crm_result *sub, const char *display);
+
+/* Leaves the named column out of list tables; "show" tables (record),
+ * JSON and CSV still have it. For details too wide for a list. */
+void crm_result_hide(crm_result *r, const char *name);
 
 size_t crm_result_rows(const crm_result *r);
 

@@ -91,6 +91,16 @@ static const key_def keys[] = {
 	{"log_level", K_LOG_LEVEL, AT(log_level), 0, 0, "info"},
 	{"pid_file", K_PATH, AT(pid_file), 0, 0, ""},
 	{"diagnostics", K_BOOL, AT(diagnostics), 0, 0, "false"},
+	{"auth_threads", K_INT, AT(auth_threads), 1, 64, "2"},
+	{"auth_queue_length", K_INT, AT(auth_queue_length), 1, 100000, "64"},
+	{"password_hash_memory", K_INT, AT(password_hash_memory), 8, 4 * 1024 * 1024, "19456"},
+	{"password_hash_iterations", K_INT, AT(password_hash_iterations), 1, 100, "2"},
+	{"password_min_length", K_INT, AT(password_min_length), 8, 1024, "10"},
+	{"session_lifetime", K_DURATION, AT(session_lifetime), 1000, 20 * 24 * 60 * MINUTE, "12h"},
+	{"session_idle_timeout", K_DURATION, AT(session_idle_timeout), 1000, 20 * 24 * 60 * MINUTE, "1h"},
+	{"login_max_failures", K_INT, AT(login_max_failures), 1, 1000, "5"},
+	{"login_max_failures_addr", K_INT, AT(login_max_failures_addr), 1, 100000, "20"},
+	{"login_lockout_max", K_DURATION, AT(login_lockout_max), 1000, 24 * 60 * MINUTE, "15min"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -156,7 +166,9 @@ static bool set_int(const key_def *k, crm_config *cfg, const char *v, crm_err *e
 
 /* Writes a millisecond count the way a user would: "5min", "10s", "250ms". */
 static const char *fmt_duration(long long ms, char out[32]) {
-	if (ms != 0 && ms % MINUTE == 0)
+	if (ms != 0 && ms % (60 * MINUTE) == 0)
+		snprintf(out, 32, "%lldh", ms / (60 * MINUTE));
+	else if (ms != 0 && ms % MINUTE == 0)
 		snprintf(out, 32, "%lldmin", ms / MINUTE);
 	else if (ms != 0 && ms % SECOND == 0)
 		snprintf(out, 32, "%llds", ms / SECOND);
@@ -165,7 +177,7 @@ static const char *fmt_duration(long long ms, char out[32]) {
 	return out;
 }
 
-/* "<digits>[ms|s|min]", bare digits being seconds. */
+/* "<digits>[ms|s|min|h|d]", bare digits being seconds. */
 static bool parse_duration(const char *s, long long *ms) {
 	long long n = 0, unit;
 	const char *p = s;
@@ -183,6 +195,10 @@ static bool parse_duration(const char *s, long long *ms) {
 		unit = 1;
 	else if (strcmp(p, "min") == 0)
 		unit = MINUTE;
+	else if (strcmp(p, "h") == 0)
+		unit = 60 * MINUTE;
+	else if (strcmp(p, "d") == 0)
+		unit = 24 * 60 * MINUTE;
 	else
 		return false;
 	*ms = n * unit;

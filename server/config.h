@@ -72,6 +72,18 @@ typedef struct crm_config {
 	crm_log_level log_level;
 	char pid_file[CRM_CONFIG_PATH_MAX];
 	bool diagnostics;
+
+	/* authentication */
+	int auth_threads;             /* password hashing pool; at most the cores */
+	int auth_queue_length;
+	int password_hash_memory;     /* argon2id memory, KiB */
+	int password_hash_iterations; /* argon2id passes */
+	int password_min_length;
+	int session_lifetime;         /* ms, absolute */
+	int session_idle_timeout;     /* ms */
+	int login_max_failures;       /* per username, before lockout */
+	int login_max_failures_addr;  /* per client address */
+	int login_lockout_max;        /* ms, ceiling of the doubling lockout */
 } crm_config;
 
 /* Fills *cfg with every key's default. */

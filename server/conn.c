@@ -49,7 +49,10 @@ struct crm_conn {
 	struct event *deadline;  /* handshake deadline, until hello */
 	uint8_t *proxybuf;
 	size_t proxylen;
-	char peer[64];
+	char peer[64];           /* address:port, for logs */
+	char client_ip[48];      /* address only */
+	char client_name[72];    /* from hello */
+	uint8_t token_hash[32];  /* of the session this connection logged in with */
 	int refs;
 	int inflight;
 	size_t hwm;
@@ -67,7 +70,8 @@ int64_t crm_mono_us(void) {
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void format_peer(const struct sockaddr_storage *ss, char *out, size_t size) {
+static void format_peer(const struct sockaddr_storage *ss, char *out, size_t size, char *ip,
+			size_t ipsize) {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
 
@@ -84,6 +88,7 @@ static void format_peer(const struct sockaddr_storage *ss, char *out, size_t siz
 	} else {
 		snprintf(out, size, "unknown");
 	}
+	snprintf(ip, ipsize, "%s", host);
 }
 
 static void conn_unref(crm_conn *c) {
@@ -257,6 +262,8 @@ static void do_hello(crm_conn *c, const Crm__ClientFrame *f, int64_t t0) {
 	resp.body_case = CRM__RESPONSE__BODY_HELLO;
 	resp.hello = &hr;
 	c->hello_done = true;
+	snprintf(c->client_name, sizeof(c->client_name), "%.*s", (int)f->hello->client_name.len,
+		 (const char *)f->hello->client_name.data);
 	if (c->deadline) {
 		event_free(c->deadline);
 		c->deadline = NULL;
@@ -296,14 +303,20 @@ static void forget_id(crm_conn *c, uint64_t id) {
 	}
 }
 
-/* Hands a validated request to the DB workers. Takes the job. */
+/* Hands a validated request to the DB (or auth) workers. Takes the job. */
 static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 	const Crm__ClientFrame *f = job->frame;
 	const char *type = crm_wire_request_name(f);
+	const crm_route *route = crm_route_find(f->request_case);
+	crm_pool *pool = crm_srv->pool;
 	crm_err err;
 
 	crm_err_clear(&err);
-	if (c->inflight >= cfg()->max_inflight)
+	if (route == NULL)
+		crm_err_set(&err, CRM_UNIMPLEMENTED, "request", "this server does not serve %s", type);
+	else if (route->session && !c->authenticated)
+		crm_err_set(&err, CRM_UNAUTHENTICATED, NULL, "log in first (crm login USERNAME)");
+	else if (c->inflight >= cfg()->max_inflight)
 		crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
 			    "too many requests in flight on this connection (max %d); wait for "
 			    "replies before sending more",
@@ -318,10 +331,17 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 		job->conn_id = c->id;
 		job->request_id = f->id;
 		job->received_us = t0;
+		job->route = route;
 		snprintf(job->peer, sizeof(job->peer), "%s", c->peer);
+		snprintf(job->client_ip, sizeof(job->client_ip), "%s", c->client_ip);
+		snprintf(job->client_name, sizeof(job->client_name), "%s", c->client_name);
+		job->has_token = c->authenticated;
+		memcpy(job->token_hash, c->token_hash, sizeof(job->token_hash));
+		if (route->pool == CRM_POOL_AUTH)
+			pool = crm_srv->auth_pool;
 		c->refs++;
 		c->ids[c->inflight++] = f->id;
-		if (crm_pool_submit(crm_srv->pool, job))
+		if (crm_pool_submit(pool, job))
 			return;
 		c->refs--;
 		c->inflight--;
@@ -551,7 +571,7 @@ static void on_proxy(evutil_socket_t fd, short what, void *arg) {
 	if (!local) {
 		char via[64];
 		snprintf(via, sizeof(via), "%s", c->peer);
-		format_peer(&src, c->peer, sizeof(c->peer));
+		format_peer(&src, c->peer, sizeof(c->peer), c->client_ip, sizeof(c->client_ip));
 		log_debug("conn=%llu peer=%s via proxy %s", (unsigned long long)c->id, c->peer, via);
 	}
 	event_free(c->proxy_ev);
@@ -580,7 +600,7 @@ crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 	c->refs = 1;
 	c->open = true;
 	c->hwm = cfg()->max_frame * 2 > OUTPUT_HWM_MIN ? cfg()->max_frame * 2 : OUTPUT_HWM_MIN;
-	format_peer(&h->addr, c->peer, sizeof(c->peer));
+	format_peer(&h->addr, c->peer, sizeof(c->peer), c->client_ip, sizeof(c->client_ip));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = io->conns;
 	if (io->conns)
@@ -617,6 +637,13 @@ void crm_conn_deliver(crm_job *job) {
 		return;
 	}
 	forget_id(c, job->request_id);
+	if (c->open && job->status == CRM_OK && job->sets_session) {
+		memcpy(c->token_hash, job->new_token_hash, sizeof(c->token_hash));
+		c->authenticated = true;
+	} else if (c->open && job->status == CRM_OK && job->clears_session) {
+		memset(c->token_hash, 0, sizeof(c->token_hash));
+		c->authenticated = false;
+	}
 	if (c->open) {
 		if (job->out &&
 		    evbuffer_add_reference(bufferevent_get_output(c->bev), job->out, job->out_len,

@@ -19,23 +19,92 @@ typedef struct {
 /* Every statement crmd runs. Named by crm_stmt; prepared on connect. */
 static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_SETUP] = {"setup",
-			    "SELECT set_config('crm.user_id', $1, true),"
-			    " set_config('crm.request_id', $2, true),"
-			    " set_config('crm.client_addr', $3, true),"
-			    " set_config('statement_timeout', $4, true)"},
+			    "SELECT user_id, username, role, session_id, scope"
+			    " FROM crm.begin_request($1::bytea, $2, $3, $4, $5, $6)"},
 	[CRM_STMT_DEEP_PING] = {"deep_ping",
 				"SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8"},
 	[CRM_STMT_SLEEP] = {"sleep", "SELECT pg_sleep($1::int4 / 1000.0)"},
-	[CRM_STMT_NOTE_INSERT] = {"note_insert",
-				  "INSERT INTO crm.notes (body) VALUES ($1)"
-				  " RETURNING id, (extract(epoch FROM created_at) * 1000000)::int8"},
+	[CRM_STMT_LOGIN_PRECHECK] = {"login_precheck",
+				     "SELECT user_id, password_hash, wait_seconds"
+				     " FROM crm.login_precheck($1, $2)"},
+	[CRM_STMT_LOGIN_FINISH] = {"login_finish",
+				   "SELECT session_id, crm.us(expires_at) AS expires_at, wait_seconds"
+				   " FROM crm.login_finish($1, $2, $3::bigint, $4::boolean, $5::bytea, $6,"
+				   " $7::interval, $8::interval, $9::integer, $10::integer, $11::interval)"},
+	[CRM_STMT_SESSION_OPEN] = {"session_open",
+				   "SELECT session_id, crm.us(expires_at) AS expires_at"
+				   " FROM crm.session_open($1::bytea, $2, $3::interval, $4::interval)"},
+	[CRM_STMT_OWN_PASSWORD_HASH] = {"own_password_hash", "SELECT crm.own_password_hash()"},
+	[CRM_STMT_PASSWORD_SET] = {"password_set", "SELECT crm.password_set($1, $2, $3)"},
+	[CRM_STMT_SESSION_CURRENT] = {"session_current",
+				      "SELECT session_id, expires_at FROM crm.session_out WHERE current"},
+	[CRM_STMT_USER_BY_ID] = {"user_by_id", "SELECT * FROM crm.user_out WHERE user_id = $1"},
+	[CRM_STMT_USER_GET] = {"user_get", "SELECT * FROM crm.user_out WHERE username = lower($1)"},
+	[CRM_STMT_USER_LIST] = {"user_list",
+				"SELECT * FROM crm.user_out"
+				" WHERE ($1::text IS NULL OR team_id = crm.team_id_of($1, 'team'))"
+				" AND ($2::text IS NULL OR role = $2) AND (active OR $3::boolean)"
+				" AND ($4::text IS NULL OR username > $4)"
+				" ORDER BY username LIMIT $5::integer + 1"},
+	[CRM_STMT_USER_CREATE] = {"user_create",
+				  "SELECT * FROM crm.user_create($1, $2, $3, $4, $5, $6, $7, $8)"},
+	[CRM_STMT_USER_UPDATE] = {"user_update",
+				  "SELECT * FROM crm.user_update($1, $2, $3, $4, $5, $6, $7,"
+				  " $8::text[], $9::text[])"},
+	[CRM_STMT_USER_SET_ACTIVE] = {"user_set_active",
+				      "SELECT * FROM crm.user_set_active($1, $2::boolean)"},
+	[CRM_STMT_TEAM_CREATE] = {"team_create", "SELECT * FROM crm.team_create($1, $2)"},
+	[CRM_STMT_TEAM_GET] = {"team_get", "SELECT * FROM crm.team_out WHERE lower(name) = lower($1)"},
+	[CRM_STMT_TEAM_LIST] = {"team_list", "SELECT * FROM crm.team_out ORDER BY path"},
+	[CRM_STMT_TEAM_UPDATE] = {"team_update",
+				  "SELECT * FROM crm.team_update($1, $2, $3, $4::text[])"},
+	[CRM_STMT_ROLE_LIST] = {"role_list", "SELECT * FROM crm.role_out ORDER BY name"},
+	[CRM_STMT_ROLE_GET] = {"role_get", "SELECT * FROM crm.role_out WHERE name = $1"},
+	[CRM_STMT_PERMISSION_LIST] = {"permission_list",
+				      "SELECT role, record_type, action, scope FROM crm.permissions"
+				      " WHERE ($1::text IS NULL OR role = $1)"
+				      " AND ($2::text IS NULL OR record_type = $2)"
+				      " ORDER BY role, record_type, array_position(ARRAY['read',"
+				      " 'create', 'update', 'delete', 'export', 'reassign', 'admin'],"
+				      " action)"},
+	[CRM_STMT_PERMISSION_SET] = {"permission_set",
+				     "SELECT * FROM crm.permission_set($1, $2, $3, $4)"},
+	[CRM_STMT_SESSION_LIST] = {"session_list",
+				   "SELECT * FROM crm.session_out"
+				   " WHERE ($1::text IS NULL OR username = lower($1))"
+				   " AND ($2::boolean OR $1::text IS NOT NULL OR user_id = crm.acting_user())"
+				   " ORDER BY session_id"},
+	[CRM_STMT_SESSION_REVOKE] = {"session_revoke",
+				     "SELECT * FROM crm.session_revoke($1::bigint)"},
+	[CRM_STMT_AUDIT_LIST] = {"audit_list",
+				 "SELECT audit_id, at, username, request_id, client_addr, record_type,"
+				 " record_id, action, old_values, new_values FROM crm.audit_out"
+				 " WHERE ($1::text IS NULL OR record_type = $1)"
+				 " AND ($2::bigint IS NULL OR record_id = $2)"
+				 " AND ($3::text IS NULL OR user_id = crm.user_id_of($3, 'username'))"
+				 " AND ($4::bigint IS NULL OR at_ts >= to_timestamp($4::float8 / 1e6))"
+				 " AND ($5::bigint IS NULL OR at_ts < to_timestamp($5::float8 / 1e6))"
+				 " AND ($6::bigint IS NULL OR audit_id < $6)"
+				 " ORDER BY audit_id DESC LIMIT $7::integer + 1"},
+	[CRM_STMT_NOTE_CREATE] = {"note_create", "SELECT * FROM crm.note_create($1)"},
 	[CRM_STMT_NOTE_GET] = {"note_get",
-			       "SELECT id, body, (extract(epoch FROM created_at) * 1000000)::int8"
-			       " FROM crm.notes WHERE id = $1"},
+			       "SELECT * FROM crm.note_out WHERE note_id = $1 AND NOT is_deleted"},
+	[CRM_STMT_NOTE_LIST] = {"note_list",
+				"SELECT * FROM crm.note_out WHERE is_deleted = $1::boolean"
+				" AND ($2::bigint IS NULL OR note_id < $2)"
+				" ORDER BY note_id DESC LIMIT $3::integer + 1"},
+	[CRM_STMT_NOTE_UPDATE] = {"note_update",
+				  "SELECT * FROM crm.note_update($1::bigint, $2::bigint, $3)"},
+	[CRM_STMT_NOTE_SET_DELETED] = {"note_set_deleted",
+				       "SELECT * FROM crm.note_set_deleted($1::bigint, $2::boolean)"},
+	[CRM_STMT_NOTE_REASSIGN] = {"note_reassign",
+				    "SELECT * FROM crm.note_reassign($1::bigint, $2, $3)"},
+	[CRM_STMT_NOTE_SHARE] = {"note_share",
+				 "SELECT * FROM crm.note_share($1::bigint, $2, $3, $4, $5::boolean)"},
 	[CRM_STMT_IDEM_CLAIM] = {"idem_claim",
 				 "INSERT INTO crm.idempotency_keys AS k"
 				 " (principal, key, request_type, request_hash)"
-				 " VALUES ($1, $2, $3, $4)"
+				 " VALUES (coalesce(crm.acting_user()::text, $1), $2, $3, $4)"
 				 " ON CONFLICT (principal, key) DO UPDATE"
 				 " SET request_type = EXCLUDED.request_type,"
 				 "  request_hash = EXCLUDED.request_hash, response = NULL,"
@@ -44,10 +113,11 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				 " RETURNING 1"},
 	[CRM_STMT_IDEM_GET] = {"idem_get",
 			       "SELECT request_type, request_hash, response"
-			       " FROM crm.idempotency_keys WHERE principal = $1 AND key = $2"},
+			       " FROM crm.idempotency_keys"
+			       " WHERE principal = coalesce(crm.acting_user()::text, $1) AND key = $2"},
 	[CRM_STMT_IDEM_STORE] = {"idem_store",
 				 "UPDATE crm.idempotency_keys SET response = $3"
-				 " WHERE principal = $1 AND key = $2"},
+				 " WHERE principal = coalesce(crm.acting_user()::text, $1) AND key = $2"},
 	[CRM_STMT_IDEM_PURGE] = {"idem_purge",
 				 "DELETE FROM crm.idempotency_keys"
 				 " WHERE created_at < now() - interval '24 hours'"},
@@ -61,8 +131,22 @@ static int64_t mono_us(void) {
 }
 
 crm_status crm_db_translate(const char *s) {
+	static const struct {
+		const char *state;
+		crm_status code;
+	} ours[] = {
+		/* raised by our own SQL (sql/0002_identity.sql) */
+		{"CRA01", CRM_UNAUTHENTICATED}, {"CRP01", CRM_PERMISSION_DENIED},
+		{"CRN01", CRM_NOT_FOUND},       {"CRI01", CRM_INVALID_ARGUMENT},
+		{"CRF01", CRM_FAILED_PRECONDITION}, {"CRC01", CRM_CONFLICT},
+		{"CRE01", CRM_ALREADY_EXISTS},  {"CRR01", CRM_RESOURCE_EXHAUSTED},
+	};
+
 	if (s == NULL || s[0] == '\0')
 		return CRM_UNAVAILABLE; /* no SQLSTATE: the connection failed */
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (strcmp(s, ours[i].state) == 0)
+			return ours[i].code;
 	if (strcmp(s, "23505") == 0)
 		return CRM_ALREADY_EXISTS;
 	if (strcmp(s, "23503") == 0)
@@ -73,7 +157,7 @@ crm_status crm_db_translate(const char *s) {
 		return CRM_UNAVAILABLE; /* retried first, see crm_db_retryable */
 	if (strcmp(s, "57014") == 0)
 		return CRM_DEADLINE_EXCEEDED;
-	if (strcmp(s, "42501") == 0)
+	if (strcmp(s, "42501") == 0) /* incl. a row-level security WITH CHECK failure */
 		return CRM_PERMISSION_DENIED;
 	if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P", 3) == 0)
 		return CRM_UNAVAILABLE;
@@ -162,6 +246,19 @@ bool crm_db_ensure(crm_db *db, crm_err *err) {
 			   "database unavailable; retry in a few seconds");
 }
 
+static void read_session(crm_db *db, const PGresult *r) {
+	crm_db_session *s = &db->session;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		return;
+	s->valid = true;
+	s->user_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(s->username, sizeof(s->username), "%s", PQgetvalue(r, 0, 1));
+	snprintf(s->role, sizeof(s->role), "%s", PQgetvalue(r, 0, 2));
+	s->session_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	snprintf(s->scope, sizeof(s->scope), "%s", PQgetvalue(r, 0, 4));
+}
+
 /* Records a failed result in err and db->sqlstate. */
 static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -194,8 +291,21 @@ static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 		crm_err_set(err, code, NULL, "internal error; the server log has the details");
 		break;
 	default:
+		if (strncmp(state, "CR", 2) == 0) { /* our own message, written for users */
+			crm_err_set(err, code, PQresultErrorField(r, PG_DIAG_COLUMN_NAME), "%s",
+				    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+			break;
+		}
+		/* PostgreSQL's own text may name tables and values of records the
+		 * user cannot see: log it, tell the user only the kind. */
+		log_info("db worker %d: %s %s", db->index, state,
+			 PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
 		crm_err_set(err, code, PQresultErrorField(r, PG_DIAG_COLUMN_NAME), "%s",
-			    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+			    code == CRM_ALREADY_EXISTS    ? "a record with this value already exists"
+			    : code == CRM_NOT_FOUND       ? "a record it refers to does not exist"
+			    : code == CRM_PERMISSION_DENIED ? "permission denied"
+			    : code == CRM_RESOURCE_EXHAUSTED ? "the database is out of resources; retry later"
+							     : "a value is out of range or not valid");
 		break;
 	}
 }
@@ -261,19 +371,24 @@ static PGresult *drain_pending(crm_db *db, crm_err *err) {
 
 bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) {
 	char reqid[24], timeout[16];
-	const char *params[4] = {ctx->user_id, reqid, ctx->client_addr, timeout};
+	const char *params[6] = {(const char *)ctx->token_hash, reqid, ctx->client_addr, timeout,
+				 ctx->record_type, ctx->action};
+	const int lengths[6] = {32, 0, 0, 0, 0, 0};
+	const int formats[6] = {1, 0, 0, 0, 0, 0};
 
 	snprintf(reqid, sizeof(reqid), "%llu", (unsigned long long)ctx->request_id);
 	snprintf(timeout, sizeof(timeout), "%d", ctx->timeout_ms > 0 ? ctx->timeout_ms : 1);
 	db->sqlstate[0] = '\0';
+	memset(&db->session, 0, sizeof(db->session));
 	if (PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
-	    PQsendQueryPrepared(db->conn, stmts[CRM_STMT_SETUP].name, 4, params, NULL, NULL, 0) !=
-		1) {
+	    PQsendQueryPrepared(db->conn, stmts[CRM_STMT_SETUP].name, 6, params, lengths, formats,
+				0) != 1) {
 		result_error(db, NULL, err);
 		return false;
 	}
 	db->pending = 2;
 	db->in_tx = true;
+	db->expect_session = true;
 	return true;
 }
 
@@ -296,9 +411,12 @@ PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const 
 	}
 	/* Everything queued before this statement must have succeeded. */
 	r = drain_pending(db, err);
-	PQclear(r);
 	if (crm_err_isset(err))
 		return NULL;
+	if (db->expect_session && r != NULL)
+		read_session(db, r);
+	db->expect_session = false;
+	PQclear(r);
 	db->pending = 1;
 	r = drain_pending(db, err);
 	if (r == NULL)
@@ -316,11 +434,33 @@ PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const 
 	return r;
 }
 
+bool crm_db_prologue(crm_db *db, crm_err *err) {
+	PGresult *r;
+
+	if (!db->expect_session)
+		return true;
+	if (PQsendFlushRequest(db->conn) != 1 || PQflush(db->conn) != 0) {
+		result_error(db, NULL, err);
+		return false;
+	}
+	r = drain_pending(db, err);
+	db->expect_session = false;
+	if (r == NULL)
+		return false;
+	read_session(db, r);
+	PQclear(r);
+	return true;
+}
+
 bool crm_db_commit(crm_db *db, crm_err *err) {
 	PGresult *r;
 
 	if (!db->in_tx)
 		return true;
+	if (db->expect_session) { /* no statement ran: read the prologue first */
+		if (!crm_db_prologue(db, err))
+			return false;
+	}
 
 	if (PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
 	    !send_sync(db)) {

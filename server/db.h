@@ -23,17 +23,56 @@
 
 /* Named statements; each has its SQL in db.c's table. */
 typedef enum {
-	CRM_STMT_SETUP,        /* set acting user, request id, addr, timeout */
+	CRM_STMT_SETUP,        /* crm.begin_request: session, context, permission */
 	CRM_STMT_DEEP_PING,    /* clock of the database */
 	CRM_STMT_SLEEP,        /* pg_sleep(ms) for diagnostics */
-	CRM_STMT_NOTE_INSERT,
+	CRM_STMT_LOGIN_PRECHECK,
+	CRM_STMT_LOGIN_FINISH,
+	CRM_STMT_SESSION_OPEN,
+	CRM_STMT_OWN_PASSWORD_HASH,
+	CRM_STMT_PASSWORD_SET,
+	CRM_STMT_SESSION_CURRENT,
+	CRM_STMT_USER_BY_ID,
+	CRM_STMT_USER_GET,
+	CRM_STMT_USER_LIST,
+	CRM_STMT_USER_CREATE,
+	CRM_STMT_USER_UPDATE,
+	CRM_STMT_USER_SET_ACTIVE,
+	CRM_STMT_TEAM_CREATE,
+	CRM_STMT_TEAM_GET,
+	CRM_STMT_TEAM_LIST,
+	CRM_STMT_TEAM_UPDATE,
+	CRM_STMT_ROLE_LIST,
+	CRM_STMT_ROLE_GET,
+	CRM_STMT_PERMISSION_LIST,
+	CRM_STMT_PERMISSION_SET,
+	CRM_STMT_SESSION_LIST,
+	CRM_STMT_SESSION_REVOKE,
+	CRM_STMT_AUDIT_LIST,
+	CRM_STMT_NOTE_CREATE,
 	CRM_STMT_NOTE_GET,
+	CRM_STMT_NOTE_LIST,
+	CRM_STMT_NOTE_UPDATE,
+	CRM_STMT_NOTE_SET_DELETED,
+	CRM_STMT_NOTE_REASSIGN,
+	CRM_STMT_NOTE_SHARE,
 	CRM_STMT_IDEM_CLAIM,   /* insert the key or find it taken */
 	CRM_STMT_IDEM_GET,
 	CRM_STMT_IDEM_STORE,
 	CRM_STMT_IDEM_PURGE,
 	CRM_STMT__COUNT
 } crm_stmt;
+
+/* What crm.begin_request said about the session (valid after the first
+ * crm_db_exec of a transaction). */
+typedef struct crm_db_session {
+	bool valid;
+	int64_t user_id;
+	int64_t session_id;
+	char username[72];
+	char role[72];
+	char scope[16];
+} crm_db_session;
 
 typedef struct crm_db {
 	PGconn *conn;
@@ -45,16 +84,22 @@ typedef struct crm_db {
 	int syncs;              /* pipeline syncs sent but not yet read */
 	bool in_tx;
 	bool hold_commit;       /* set by the caller: `last` must not commit */
+	bool expect_session;    /* the prologue's result is still to be read */
 	char sqlstate[6];       /* of the last failure, "" if none */
+	crm_db_session session; /* from the current transaction's prologue */
 } crm_db;
 
 /* Context of the transaction a request runs in. */
 typedef struct crm_db_ctx {
-	const char *user_id;    /* "" until sessions exist */
+	const uint8_t *token_hash; /* 32 bytes, or NULL for no session */
 	uint64_t request_id;
 	const char *client_addr;
-	int timeout_ms;         /* statement_timeout for this transaction */
+	int timeout_ms;            /* statement_timeout for this transaction */
+	const char *record_type;   /* permission checked by begin_request, or NULL */
+	const char *action;
 } crm_db_ctx;
+
+
 
 void crm_db_init(crm_db *db, const char *dsn, int index);
 void crm_db_fini(crm_db *db);
@@ -75,6 +120,10 @@ bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) CRM_MUSTCHECK
  */
 PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
 		      const int *lengths, const int *formats, bool last, crm_err *err);
+
+/* Sends the queued prologue and reads it, so db->session is known before
+ * the first statement (costs a round trip; most handlers need not). */
+bool crm_db_prologue(crm_db *db, crm_err *err) CRM_MUSTCHECK;
 
 bool crm_db_commit(crm_db *db, crm_err *err) CRM_MUSTCHECK;
 /* Ends a failed or abandoned transaction; drops the connection if it

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin.h"
 #include "config.h"
 #include "crm_wire.h"
 #include "log.h"
@@ -17,6 +18,9 @@ static void usage(FILE *out) {
 		"  serve         run the server (SIGHUP reloads TLS, SIGTERM drains and exits)\n"
 		"  migrate       apply pending schema migrations as the db_owner role\n"
 		"  check-config  validate the configuration file and exit\n"
+		"  create-admin USERNAME\n"
+		"                create the first administrator; the password is read\n"
+		"                from stdin (prompted for, twice, on a terminal)\n"
 		"\n"
 		"options:\n"
 		"  -c, --config FILE  configuration file (see deploy/crmd.conf.example)\n"
@@ -44,7 +48,7 @@ int main(int argc, char **argv) {
 					     {"version", no_argument, NULL, 'V'},
 					     {NULL, 0, NULL, 0}};
 	static crm_config cfg;
-	const char *cmd = NULL, *path = NULL;
+	const char *cmd = NULL, *path = NULL, *arg = NULL;
 	crm_err err;
 	int c, rc;
 
@@ -52,6 +56,8 @@ int main(int argc, char **argv) {
 	       (optind < argc && cmd == NULL)) {
 		if (c == -1) {
 			cmd = argv[optind++];
+			if (strcmp(cmd, "create-admin") == 0 && optind < argc && argv[optind][0] != '-')
+				arg = argv[optind++];
 			continue;
 		}
 		switch (c) {
@@ -71,6 +77,8 @@ int main(int argc, char **argv) {
 			return 2;
 		}
 	}
+	if (cmd && strcmp(cmd, "create-admin") == 0 && arg == NULL && optind < argc)
+		arg = argv[optind++];
 	if (optind < argc || cmd == NULL || path == NULL) {
 		fprintf(stderr, cmd == NULL ? "crmd: no command given\n"
 					    : path == NULL ? "crmd: --config FILE is required\n"
@@ -79,7 +87,7 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
-	    strcmp(cmd, "check-config") != 0) {
+	    strcmp(cmd, "check-config") != 0 && strcmp(cmd, "create-admin") != 0) {
 		fprintf(stderr, "crmd: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -93,6 +101,18 @@ int main(int argc, char **argv) {
 	if (strcmp(cmd, "serve") == 0)
 		return crm_serve(path, &cfg);
 	crm_err_clear(&err);
+	if (strcmp(cmd, "create-admin") == 0) {
+		if (arg == NULL) {
+			fprintf(stderr, "crmd create-admin: USERNAME is required\n");
+			return 2;
+		}
+		if (!crm_create_admin(&cfg, arg, &err)) {
+			fprintf(stderr, "crmd create-admin: %s%s%s\n", err.field,
+				err.field[0] ? ": " : "", err.msg);
+			return crm_status_exit_code(err.code);
+		}
+		return 0;
+	}
 	if (!crm_migrate_run(&cfg, &err)) {
 		fprintf(stderr, "crmd migrate: %s%s%s\n", err.field, err.field[0] ? ": " : "",
 			err.msg);

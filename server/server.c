@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "cursor.h"
 #include "log.h"
 #include "migrate.h"
 #include "server_internal.h"
@@ -137,6 +139,20 @@ static void on_startup_signal(int sig) {
 	startup_stop = 1;
 }
 
+static bool load_cursor_key(PGconn *conn, crm_err *err) {
+	PGresult *r = PQexec(conn, "SELECT value FROM crm_meta.settings WHERE name = 'cursor_key'");
+	bool ok;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		PQclear(r);
+		return crm_err_set(err, CRM_FAILED_PRECONDITION, "db_app",
+				   "cannot read crm_meta.settings cursor_key: run crmd migrate");
+	}
+	ok = crm_cursor_set_key(PQgetvalue(r, 0, 0), err);
+	PQclear(r);
+	return ok;
+}
+
 /* Waits for the database and checks its schema. Only a wrong schema is
  * fatal; an unreachable database is retried until it answers. */
 static bool check_database(crm_server *srv, crm_err *err) {
@@ -149,7 +165,8 @@ static bool check_database(crm_server *srv, crm_err *err) {
 	while (!startup_stop) {
 		PGconn *conn = PQconnectdb(srv->cfg.db_app);
 		if (PQstatus(conn) == CONNECTION_OK) {
-			ok = crm_migrate_check(conn, &srv->schema_version, err);
+			ok = crm_migrate_check(conn, &srv->schema_version, err) &&
+			     load_cursor_key(conn, err);
 			PQfinish(conn);
 			break;
 		}
@@ -183,10 +200,23 @@ static bool start(crm_server *srv, crm_err *err) {
 	crm_pool_ops ops = {crm_worker_init, crm_worker_run, crm_worker_fini, NULL};
 	struct timeval purge = {PURGE_INTERVAL_S, 0};
 
-	if (!crm_tls_load(&srv->cfg, err) || !check_database(srv, err))
+	crm_pool_ops auth_ops = {crm_worker_init, crm_worker_run, crm_worker_fini, srv};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int auth_threads = srv->cfg.auth_threads;
+
+	if (!crm_tls_load(&srv->cfg, err) || !check_database(srv, err) ||
+	    !crm_auth_init(srv->cfg.password_hash_memory, srv->cfg.password_hash_iterations, err))
 		return false;
+	if (cores > 0 && auth_threads > cores) {
+		log_warn("auth_threads = %d is more than the %ld cores; using %ld", auth_threads,
+			 cores, cores);
+		auth_threads = (int)cores;
+	}
 	srv->main_base = event_base_new();
 	srv->pool = crm_pool_new("crmd-db", srv->cfg.db_workers, srv->cfg.queue_length, &ops);
+	srv->auth_pool = crm_pool_new("crmd-auth", auth_threads, srv->cfg.auth_queue_length, &auth_ops);
+	if (srv->auth_pool == NULL)
+		return crm_err_set(err, CRM_INTERNAL, NULL, "cannot start the auth threads");
 	srv->ios = calloc((size_t)srv->cfg.io_threads, sizeof(crm_io));
 	if (srv->main_base == NULL || srv->pool == NULL || srv->ios == NULL)
 		return crm_err_set(err, CRM_INTERNAL, NULL, "out of memory at start-up");
@@ -214,6 +244,10 @@ static void stop(crm_server *srv) {
 	 * then the workers finish the queue; then late results are dropped. */
 	for (int i = 0; i < srv->n_io; i++)
 		crm_io_join(&srv->ios[i]);
+	if (srv->auth_pool) {
+		crm_pool_stop(srv->auth_pool);
+		crm_pool_free(srv->auth_pool);
+	}
 	if (srv->pool) {
 		crm_pool_stop(srv->pool);
 		crm_pool_free(srv->pool);

@@ -44,6 +44,7 @@ typedef struct crm_server {
 	atomic_int conns;          /* open connections, all I/O threads */
 	atomic_bool draining;      /* SIGTERM seen */
 	atomic_uint_fast64_t next_conn_id;
+	crm_pool *auth_pool;       /* password hashing, at most the cores */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_purge;
 } crm_server;
 
@@ -111,10 +112,17 @@ struct crm_job {
 	uint64_t request_id;
 	uint64_t conn_id;
 	int64_t received_us;       /* monotonic */
-	char peer[64];
-	char user[72];             /* acting user for logs, "" = none */
+	char peer[64];             /* address:port for logs */
+	char client_ip[48];        /* address only, for sessions and throttling */
+	char client_name[72];      /* from the connection's hello */
+	bool has_token;            /* the connection is logged in */
+	uint8_t token_hash[32];
+	const struct crm_route *route;
 	/* result */
+	char user[72];             /* acting user for logs, "" = none */
 	crm_status status;
+	bool sets_session, clears_session; /* applied to the connection on OK */
+	uint8_t new_token_hash[32];
 	uint8_t *out;              /* packed frame with header, malloc'd */
 	size_t out_len;
 	crm_job *next;

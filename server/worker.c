@@ -1,10 +1,14 @@
 /*
- * worker: what a DB worker does with a job. It opens the request's
- * transaction, runs the handler, commits, and packs the response for the
- * I/O thread. Around the handler it does, once for every request type:
- * the queue deadline, retries of serialization failures and deadlocks,
- * and idempotency keys (the stored result of a keyed request is replayed,
- * written in the same transaction as the effect).
+ * worker: what a DB worker (or auth worker) does with a job. It opens the
+ * request's transaction with crm.begin_request (session check, acting
+ * user, permission check for the route), runs the handler, commits, and
+ * packs the response for the I/O thread. Around the handler it does, once
+ * for every request type: the queue deadline, retries of serialization
+ * failures and deadlocks, idempotency keys (the stored result of a keyed
+ * request is replayed; it is written in the same transaction as the
+ * effect), and on the auth pool the password hashing that must happen
+ * before, and outside, the transaction. Login and password change are
+ * flows of their own at the end of this file.
  */
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -12,9 +16,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "db.h"
 #include "handlers/handlers.h"
 #include "log.h"
+#include "rowmap.h"
 #include "server_internal.h"
 
 typedef struct crm_worker {
@@ -59,11 +65,10 @@ void *crm_worker_init(int index, void *arg) {
 	crm_worker *w = calloc(1, sizeof(*w));
 	crm_err err;
 
-	(void)arg;
 	if (w == NULL)
 		abort();
-	w->index = index;
-	crm_db_init(&w->db, crm_srv->cfg.db_app, index);
+	w->index = index + (arg ? 1000 : 0); /* auth workers log as 1000+ */
+	crm_db_init(&w->db, crm_srv->cfg.db_app, w->index);
 	crm_err_clear(&err);
 	if (!crm_db_ensure(&w->db, &err)) {
 		/* logged by db.c; the first request retries */
@@ -78,12 +83,7 @@ void crm_worker_fini(void *state) {
 	free(w);
 }
 
-/* Binary parameter helpers for idempotency statements. */
-typedef struct {
-	const char *v[4];
-	int len[4];
-	int fmt[4];
-} params4;
+/* ------------------------------------------------------------ idempotency */
 
 static void request_hash(const Crm__ClientFrame *f, crm_arena *a, uint8_t out[32]) {
 	size_t n = protobuf_c_message_get_packed_size(&f->base);
@@ -98,32 +98,37 @@ static void request_hash(const Crm__ClientFrame *f, crm_arena *a, uint8_t out[32
 	EVP_Digest(buf, n, out, &outlen, EVP_sha256(), NULL);
 }
 
-/*
- * Claims the request's key. Returns 1 when this transaction owns it (run
- * the handler), 0 when a stored response was loaded into *stored (replay
- * it), -1 on error.
- */
-static int idem_claim(crm_worker *w, crm_job *job, const char *principal,
-		      Crm__Response **stored, crm_err *err) {
-	const Crm__ClientFrame *f = job->frame;
-	char *key = crm_arena_alloc(&job->arena, f->idempotency_key.len + 1);
-	const char *type = crm_wire_request_name(f);
-	uint8_t hash[32];
-	params4 p = {{principal, key, type, (const char *)hash}, {0, 0, 0, 32}, {0, 0, 0, 1}};
-	PGresult *r;
-	bool mine;
+static const char *idem_key(crm_job *job) {
+	const ProtobufCBinaryData *k = &job->frame->idempotency_key;
+	char *key = crm_arena_alloc(&job->arena, k->len + 1);
 
-	memcpy(key, f->idempotency_key.data, f->idempotency_key.len);
-	key[f->idempotency_key.len] = '\0';
-	request_hash(f, &job->arena, hash);
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_CLAIM, 4, p.v, p.len, p.fmt, false, err);
+	memcpy(key, k->data, k->len);
+	key[k->len] = '\0';
+	return key;
+}
+
+/* Claims the request's key for this user (in SQL: the acting user).
+ * 1: this transaction owns it (run the handler); 0: a stored response was
+ * loaded into *stored (replay it); -1: error. */
+static int idem_claim(crm_worker *w, crm_job *job, Crm__Response **stored, crm_err *err) {
+	const char *type = crm_wire_request_name(job->frame);
+	uint8_t hash[32];
+	const char *v[4] = {"", idem_key(job), type, (const char *)hash};
+	const int len[4] = {0, 0, 0, 32}, fmt[4] = {0, 0, 0, 1};
+	unsigned char *h, *raw;
+	size_t hlen = 0, rlen = 0;
+	PGresult *r;
+	bool mine, same;
+
+	request_hash(job->frame, &job->arena, hash);
+	r = crm_db_exec(&w->db, CRM_STMT_IDEM_CLAIM, 4, v, len, fmt, false, err);
 	if (r == NULL)
 		return -1;
 	mine = PQntuples(r) == 1;
 	PQclear(r);
 	if (mine)
 		return 1;
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_GET, 2, p.v, NULL, NULL, false, err);
+	r = crm_db_exec(&w->db, CRM_STMT_IDEM_GET, 2, v, NULL, NULL, false, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) { /* purged between the two statements */
@@ -131,86 +136,108 @@ static int idem_claim(crm_worker *w, crm_job *job, const char *principal,
 		crm_err_set(err, CRM_UNAVAILABLE, "idempotency_key", "key changed meanwhile; retry");
 		return -1;
 	}
-	{
-		size_t hlen = 0;
-		unsigned char *h = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &hlen);
-		bool same = strcmp(PQgetvalue(r, 0, 0), type) == 0 && h &&
-			    hlen == 32 && memcmp(h, hash, 32) == 0;
-		PQfreemem(h);
-		if (!same) {
-			PQclear(r);
-			crm_err_set(err, CRM_INVALID_ARGUMENT, "idempotency_key",
-				    "this key was already used for a different request; use a new key");
-			return -1;
-		}
-	}
-	{
-		size_t rlen = 0;
-		unsigned char *raw =
-			PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 2), &rlen);
-		*stored = raw ? crm__response__unpack(&job->arena.pb, rlen, raw) : NULL;
-		PQfreemem(raw);
-	}
-	PQclear(r);
-	if (*stored == NULL) {
-		crm_err_set(err, CRM_INTERNAL, NULL, "stored result for this key is unreadable");
+	h = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &hlen);
+	same = strcmp(PQgetvalue(r, 0, 0), type) == 0 && h && hlen == 32 && memcmp(h, hash, 32) == 0;
+	PQfreemem(h);
+	if (!same) {
+		PQclear(r);
+		crm_err_set(err, CRM_INVALID_ARGUMENT, "idempotency_key",
+			    "this key was already used for a different request; use a new key");
 		return -1;
 	}
+	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 2), &rlen);
+	*stored = raw ? crm__response__unpack(&job->arena.pb, rlen, raw) : NULL;
+	PQfreemem(raw);
+	PQclear(r);
+	if (*stored == NULL)
+		return crm_err_set(err, CRM_INTERNAL, NULL, "stored result for this key is unreadable"), -1;
 	return 0;
 }
 
-static bool idem_store(crm_worker *w, crm_job *job, const char *principal,
-		       const Crm__Response *resp, crm_err *err) {
-	const Crm__ClientFrame *f = job->frame;
+static bool idem_store(crm_worker *w, crm_job *job, const Crm__Response *resp, crm_err *err) {
 	size_t n = crm__response__get_packed_size(resp);
 	uint8_t *buf = crm_arena_alloc(&job->arena, n + 1);
-	char *key = crm_arena_alloc(&job->arena, f->idempotency_key.len + 1);
-	params4 p = {{principal, key, (const char *)buf, NULL}, {0, 0, 0, 0}, {0, 0, 1, 0}};
+	const char *v[3] = {"", idem_key(job), (const char *)buf};
+	int len[3] = {0, 0, 0};
+	const int fmt[3] = {0, 0, 1};
 	PGresult *r;
 
-	memcpy(key, f->idempotency_key.data, f->idempotency_key.len);
-	key[f->idempotency_key.len] = '\0';
-	p.len[2] = (int)crm__response__pack(resp, buf);
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_STORE, 3, p.v, p.len, p.fmt, false, err);
+	len[2] = (int)crm__response__pack(resp, buf);
+	r = crm_db_exec(&w->db, CRM_STMT_IDEM_STORE, 3, v, len, fmt, false, err);
 	if (r == NULL)
 		return false;
 	PQclear(r);
 	return true;
 }
 
-/* One try of the whole transaction. On success *resp is the response. */
-static bool run_once(crm_worker *w, crm_job *job, crm_handler_fn fn, Crm__Response **resp,
-		     crm_err *err) {
-	const crm_config *cfg = &crm_srv->cfg;
+/* ------------------------------------------------------------ requests */
+
+static int remaining_ms(const crm_job *job) {
 	int64_t waited_ms = (crm_mono_us() - job->received_us) / 1000;
-	crm_db_ctx ctx = {"", job->request_id, job->peer, (int)(cfg->request_timeout - waited_ms)};
-	bool keyed = job->frame->has_idempotency_key;
+	return (int)(crm_srv->cfg.request_timeout - waited_ms);
+}
+
+static void ctx_for(crm_job *job, crm_db_ctx *ctx, const uint8_t *token_hash) {
+	const crm_route *route = job->route;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->token_hash = token_hash;
+	ctx->request_id = job->request_id;
+	ctx->client_addr = job->client_ip;
+	ctx->timeout_ms = remaining_ms(job);
+	ctx->record_type = route ? route->record_type : NULL;
+	ctx->action = route && route->action_of ? route->action_of(job->frame)
+						 : route ? route->action : NULL;
+}
+
+static void hctx_init(crm_hctx *h, crm_worker *w, crm_job *job) {
+	memset(h, 0, sizeof(*h));
+	h->db = &w->db;
+	h->arena = &job->arena;
+	h->req = job->frame;
+	h->resp = crm_arena_alloc(&job->arena, sizeof(Crm__Response));
+	crm__response__init(h->resp);
+	h->cfg = &crm_srv->cfg;
+	h->schema_version = crm_srv->schema_version;
+	h->client_name = job->client_name;
+	h->client_ip = job->client_ip;
+}
+
+/* One try of the whole transaction. On success *resp is the response. */
+static bool run_once(crm_worker *w, crm_job *job, const char *pw_hash, Crm__Response **resp,
+		     crm_err *err) {
+	const Crm__ClientFrame *f = job->frame;
+	bool keyed = f->has_idempotency_key;
+	uint8_t resume_hash[32];
+	const uint8_t *token = job->has_token ? job->token_hash : NULL;
 	Crm__Response *stored = NULL;
+	crm_db_ctx ctx;
 	crm_hctx h;
 	int claim = 1;
 
+	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_RESUME) {
+		crm_auth_token_hash(f->resume->token.data, f->resume->token.len, resume_hash);
+		token = resume_hash;
+	}
+	ctx_for(job, &ctx, token);
 	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
 		return false;
 	w->db.hold_commit = keyed;
-	if (keyed && (claim = idem_claim(w, job, ctx.user_id, &stored, err)) < 0)
+	if (keyed && (claim = idem_claim(w, job, &stored, err)) < 0)
 		goto fail;
 	if (claim == 0) {
 		*resp = stored;
 	} else {
-		memset(&h, 0, sizeof(h));
-		h.db = &w->db;
-		h.arena = &job->arena;
-		h.req = job->frame;
-		h.resp = crm_arena_alloc(&job->arena, sizeof(Crm__Response));
-		crm__response__init(h.resp);
-		h.user_id = ctx.user_id;
-		h.diagnostics = cfg->diagnostics;
-		h.schema_version = crm_srv->schema_version;
-		if (!fn(&h, err))
+		hctx_init(&h, w, job);
+		h.password_hash = pw_hash;
+		if (!job->route->fn(&h, err))
 			goto fail;
-		if (keyed && !idem_store(w, job, ctx.user_id, h.resp, err))
+		if (keyed && !idem_store(w, job, h.resp, err))
 			goto fail;
 		*resp = h.resp;
+		job->sets_session = h.sets_session;
+		job->clears_session = h.clears_session;
+		memcpy(job->new_token_hash, h.new_token_hash, 32);
 	}
 	w->db.hold_commit = false;
 	if (crm_db_commit(&w->db, err))
@@ -221,33 +248,255 @@ fail:
 	return false;
 }
 
+/* The new password of a request that sets one, if any. */
+static const ProtobufCBinaryData *new_password(const Crm__ClientFrame *f, const char **user) {
+	switch (f->request_case) {
+	case CRM__CLIENT_FRAME__REQUEST_USER_CREATE:
+		*user = NULL;
+		return f->user_create->has_password ? &f->user_create->password : NULL;
+	case CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD:
+		*user = NULL;
+		return &f->user_reset_password->new_password;
+	default:
+		return NULL;
+	}
+}
+
 static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
-	crm_handler_fn fn = crm_handler_find(job->frame->request_case);
+	const ProtobufCBinaryData *pw;
+	const char *user = NULL, *pw_hash = NULL;
+	char hash[CRM_HASH_MAX];
 	int attempt;
 
-	if (fn == NULL) {
-		crm_err_set(err, CRM_UNIMPLEMENTED, "request", "not served by this server");
-		return;
-	}
-	if (crm_mono_us() - job->received_us >= (int64_t)cfg->request_timeout * 1000) {
+	if (remaining_ms(job) <= 0) {
 		crm_err_set(err, CRM_DEADLINE_EXCEEDED, NULL,
 			    "request waited in the queue longer than the server allows; retry");
 		return;
 	}
+	if ((pw = new_password(job->frame, &user)) != NULL) {
+		const ProtobufCBinaryData *name = job->frame->request_case ==
+							  CRM__CLIENT_FRAME__REQUEST_USER_CREATE
+						  ? &job->frame->user_create->username
+						  : &job->frame->user_reset_password->username;
+		char *uname = crm_arena_alloc(&job->arena, name->len + 1);
+		memcpy(uname, name->data, name->len);
+		uname[name->len] = '\0';
+		if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length, "password", err))
+			return;
+		if (!crm_auth_hash(pw->data, pw->len, hash)) {
+			crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL, "cannot hash the password now; retry");
+			return;
+		}
+		pw_hash = hash;
+	}
 	for (attempt = 0; attempt <= cfg->db_retries; attempt++) {
 		crm_err_clear(err);
-		if (run_once(w, job, fn, resp, err))
-			return;
+		if (run_once(w, job, pw_hash, resp, err))
+			break;
 		if (!crm_db_retryable(&w->db))
-			return;
+			break;
 		log_debug("db worker %d: req=%llu retry %d after SQLSTATE %s", w->index,
 			  (unsigned long long)job->request_id, attempt + 1, w->db.sqlstate);
 	}
+	sodium_memzero(hash, sizeof(hash));
+	snprintf(job->user, sizeof(job->user), "%s", w->db.session.username);
 }
 
-static void run_purge(crm_worker *w, crm_job *job) {
-	crm_db_ctx ctx = {"", 0, "", crm_srv->cfg.request_timeout};
+/* ------------------------------------------------------------ login */
+
+static const char *bytes_str(crm_job *job, const ProtobufCBinaryData *b) {
+	char *s = crm_arena_alloc(&job->arena, b->len + 1);
+
+	memcpy(s, b->data, b->len);
+	s[b->len] = '\0';
+	return s;
+}
+
+static const char *interval(crm_job *job, int ms) {
+	return crm_arena_printf(&job->arena, "%d milliseconds", ms);
+}
+
+/* Runs one statement as a transaction of its own (login steps have no
+ * session). Returns the result or NULL with err set. */
+static PGresult *tx_one(crm_worker *w, crm_job *job, crm_stmt stmt, int n, const char *const *v,
+			const int *len, const int *fmt, crm_err *err) {
+	crm_db_ctx ctx;
+	PGresult *r;
+
+	ctx_for(job, &ctx, job->has_token ? job->token_hash : NULL);
+	ctx.record_type = ctx.action = NULL;
+	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+		return NULL;
+	r = crm_db_exec(&w->db, stmt, n, v, len, fmt, true, err);
+	if (r == NULL)
+		crm_db_rollback(&w->db);
+	return r;
+}
+
+static bool login_reply(crm_worker *w, crm_job *job, const char *token, int64_t user_id,
+			PGresult *fin, Crm__Response **resp, crm_err *err) {
+	Crm__LoginReply *lr = crm_arena_alloc(&job->arena, sizeof(*lr));
+	crm_hctx h;
+
+	crm__login_reply__init(lr);
+	lr->token = (char *)token;
+	lr->has_session_id = lr->has_expires_at = lr->has_max_frame = true;
+	lr->session_id = (uint64_t)strtoll(PQgetvalue(fin, 0, 0), NULL, 10);
+	lr->expires_at = strtoll(PQgetvalue(fin, 0, 1), NULL, 10);
+	lr->max_frame = crm_srv->cfg.max_frame;
+	hctx_init(&h, w, job);
+	(void)user_id;
+	/* The user as the new session sees it. */
+	job->has_token = true;
+	memcpy(job->token_hash, job->new_token_hash, 32);
+	{
+		PGresult *r;
+		const char *p[1];
+		crm_db_ctx ctx;
+
+		ctx_for(job, &ctx, job->token_hash);
+		ctx.record_type = ctx.action = NULL;
+		if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err) ||
+		    !crm_db_prologue(&w->db, err)) {
+			crm_db_rollback(&w->db);
+			return false;
+		}
+		p[0] = crm_arena_printf(&job->arena, "%lld", (long long)w->db.session.user_id);
+		r = crm_db_exec(&w->db, CRM_STMT_USER_BY_ID, 1, p, NULL, NULL, true, err);
+		if (r == NULL) {
+			crm_db_rollback(&w->db);
+			return false;
+		}
+		if (PQntuples(r) == 1)
+			lr->user = crm_rowmap_new(&job->arena, &crm__user__descriptor, r, 0);
+		PQclear(r);
+	}
+	crm_hctx_body(&h, CRM__RESPONSE__BODY_LOGIN, lr);
+	*resp = h.resp;
+	job->sets_session = true;
+	return true;
+}
+
+static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
+	const crm_config *cfg = &crm_srv->cfg;
+	const Crm__Login *q = job->frame->login;
+	const char *username = bytes_str(job, &q->username);
+	const char *pre[2] = {username, job->client_ip};
+	char token[CRM_TOKEN_TEXT] = "";
+	const char *hash = NULL, *uid = NULL;
+	PGresult *r;
+	bool ok;
+	int wait;
+
+	r = tx_one(w, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
+	if (r == NULL)
+		return;
+	wait = atoi(PQgetvalue(r, 0, 2));
+	if (!PQgetisnull(r, 0, 0)) {
+		uid = crm_arena_strdup(&job->arena, PQgetvalue(r, 0, 0));
+		if (!PQgetisnull(r, 0, 1))
+			hash = crm_arena_strdup(&job->arena, PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	if (wait > 0) {
+		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
+			    "too many failed logins for this user or address; try again in %d s", wait);
+		return;
+	}
+	/* Outside any transaction: the expensive part. */
+	ok = crm_auth_verify(hash, q->password.data, q->password.len) && uid != NULL;
+	if (ok)
+		crm_auth_new_token(token, job->new_token_hash);
+	{
+		const char *v[11] = {username, job->client_ip, uid, ok ? "true" : "false",
+				     ok ? (const char *)job->new_token_hash : NULL, job->client_name,
+				     interval(job, cfg->session_lifetime),
+				     interval(job, cfg->session_idle_timeout),
+				     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures),
+				     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures_addr),
+				     interval(job, cfg->login_lockout_max)};
+		const int len[11] = {0, 0, 0, 0, 32}, fmt[11] = {0, 0, 0, 0, 1};
+		r = tx_one(w, job, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, err);
+	}
+	if (r == NULL)
+		return;
+	if (!ok) {
+		wait = atoi(PQgetvalue(r, 0, 2));
+		PQclear(r);
+		crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "invalid username or password");
+		return;
+	}
+	snprintf(job->user, sizeof(job->user), "%s", username);
+	login_reply(w, job, crm_arena_strdup(&job->arena, token), 0, r, resp, err);
+	PQclear(r);
+	sodium_memzero(token, sizeof(token));
+}
+
+/* ------------------------------------------------------- password change */
+
+static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
+	const crm_config *cfg = &crm_srv->cfg;
+	const Crm__PasswordChange *q = job->frame->password_change;
+	char newhash[CRM_HASH_MAX], token[CRM_TOKEN_TEXT];
+	const char *old;
+	PGresult *r;
+	crm_db_ctx ctx;
+	bool ok;
+
+	r = tx_one(w, job, CRM_STMT_OWN_PASSWORD_HASH, 0, NULL, NULL, NULL, err);
+	if (r == NULL)
+		return;
+	snprintf(job->user, sizeof(job->user), "%s", w->db.session.username);
+	old = PQgetisnull(r, 0, 0) ? NULL : crm_arena_strdup(&job->arena, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	ok = crm_auth_verify(old, q->old_password.data, q->old_password.len);
+	if (!ok) {
+		crm_err_set(err, CRM_INVALID_ARGUMENT, "password_change.old_password",
+			    "is not your current password");
+		return;
+	}
+	if (!crm_auth_policy(q->new_password.data, q->new_password.len, job->user,
+			     cfg->password_min_length, "password_change.new_password", err))
+		return;
+	if (!crm_auth_hash(q->new_password.data, q->new_password.len, newhash)) {
+		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL, "cannot hash the password now; retry");
+		return;
+	}
+	crm_auth_new_token(token, job->new_token_hash);
+	ctx_for(job, &ctx, job->token_hash);
+	ctx.record_type = ctx.action = NULL;
+	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+		return;
+	{
+		const char *set[3] = {job->user, newhash, "password_change"};
+		const char *open[4] = {(const char *)job->new_token_hash, job->client_name,
+				       interval(job, cfg->session_lifetime),
+				       interval(job, cfg->session_idle_timeout)};
+		const int len[4] = {32}, fmt[4] = {1};
+
+		r = crm_db_exec(&w->db, CRM_STMT_PASSWORD_SET, 3, set, NULL, NULL, false, err);
+		if (r == NULL) {
+			crm_db_rollback(&w->db);
+			return;
+		}
+		PQclear(r);
+		r = crm_db_exec(&w->db, CRM_STMT_SESSION_OPEN, 4, open, len, fmt, true, err);
+		if (r == NULL) {
+			crm_db_rollback(&w->db);
+			return;
+		}
+	}
+	login_reply(w, job, crm_arena_strdup(&job->arena, token), 0, r, resp, err);
+	PQclear(r);
+	sodium_memzero(token, sizeof(token));
+	sodium_memzero(newhash, sizeof(newhash));
+}
+
+/* ------------------------------------------------------------ maintenance */
+
+static void run_purge(crm_worker *w) {
+	crm_db_ctx ctx = {NULL, 0, "", crm_srv->cfg.request_timeout, NULL, NULL};
 	crm_err err;
 	PGresult *r;
 
@@ -263,7 +512,16 @@ static void run_purge(crm_worker *w, crm_job *job) {
 	if (atoi(PQcmdTuples(r)) > 0)
 		log_info("purged %s expired idempotency keys", PQcmdTuples(r));
 	PQclear(r);
-	(void)job;
+}
+
+/* Names a field the way the client sent it: "note_update.version". */
+static void qualify_field(crm_job *job, crm_err *err) {
+	char buf[CRM_ERR_FIELD_MAX];
+
+	if (err->field[0] == '\0' || strchr(err->field, '.') != NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%s.%s", crm_wire_request_name(job->frame), err->field);
+	memcpy(err->field, buf, sizeof(buf));
 }
 
 void crm_worker_run(void *state, void *item) {
@@ -275,18 +533,26 @@ void crm_worker_run(void *state, void *item) {
 	crm_err err;
 
 	if (job->kind == CRM_JOB_PURGE) {
-		run_purge(w, job);
+		run_purge(w);
 		crm_job_free(job);
 		return;
 	}
 	crm_err_clear(&err);
-	run_request(w, job, &resp, &err);
+	memset(&w->db.session, 0, sizeof(w->db.session));
+	if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_LOGIN)
+		run_login(w, job, &resp, &err);
+	else if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_PASSWORD_CHANGE)
+		run_password_change(w, job, &resp, &err);
+	else
+		run_request(w, job, &resp, &err);
 	if (crm_err_isset(&err) || resp == NULL) {
 		if (!crm_err_isset(&err))
 			crm_err_set(&err, CRM_INTERNAL, NULL, "handler returned no response");
+		qualify_field(job, &err);
 		resp = &fallback;
 		st.message = err.msg;
 		st.field = err.field[0] ? err.field : NULL;
+		job->sets_session = job->clears_session = false;
 	}
 	job->status = crm_err_isset(&err) ? err.code : CRM_OK;
 	st.has_code = true;

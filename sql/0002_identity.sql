@@ -475,11 +475,11 @@ AS $$
 DECLARE
 	t text := p_table::text;
 	q text := quote_literal(p_type);
-	vis text := 'SELECT crm.scope_all(%1$s, %2$L)) OR owner_id = (SELECT crm.scope_own(%1$s, %2$L)) '
-		    'OR team_id = ANY ((SELECT crm.scope_teams(%1$s, %2$L)))';
-	rd text := '((' || format(vis, q, 'read') || ') OR id = ANY ((SELECT crm.shared_ids(' || q || ', false))))';
-	wr text := '((' || format(vis, q, 'update') || ') OR (' || format(vis, q, 'delete') || ') OR ('
-		   || format(vis, q, 'reassign') || ') OR id = ANY ((SELECT crm.shared_ids(' || q || ', true))))';
+	vis text := '(SELECT crm.scope_all(%1$s, %2$L)) OR owner_id = (SELECT crm.scope_own(%1$s, %2$L)) '
+		    'OR team_id = ANY ((SELECT crm.scope_teams(%1$s, %2$L))::bigint[])';
+	rd text := '(' || format(vis, q, 'read') || ' OR id = ANY ((SELECT crm.shared_ids(' || q || ', false))::bigint[]))';
+	wr text := '(' || format(vis, q, 'update') || ' OR ' || format(vis, q, 'delete') || ' OR '
+		   || format(vis, q, 'reassign') || ' OR id = ANY ((SELECT crm.shared_ids(' || q || ', true))::bigint[]))';
 BEGIN
 	EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
 	EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
@@ -487,10 +487,10 @@ BEGIN
 	EXECUTE format('CREATE POLICY insert_scope ON %s FOR INSERT TO crm_app WITH CHECK '
 		       '((SELECT crm.scope_all(%2$s, ''create'')) OR owner_id = (SELECT crm.scope_own(%2$s, ''create'')) '
 		       'AND (team_id IS NULL OR team_id = (SELECT team_id FROM crm.users WHERE id = crm.acting_user())) '
-		       'OR team_id = ANY ((SELECT crm.scope_teams(%2$s, ''create''))))', t, q);
+		       'OR team_id = ANY ((SELECT crm.scope_teams(%2$s, ''create''))::bigint[]))', t, q);
 	EXECUTE format('CREATE POLICY update_scope ON %s FOR UPDATE TO crm_app USING %s WITH CHECK '
 		       '((SELECT crm.scope_of(%s, ''update'')) <> ''none'' OR (SELECT crm.scope_of(%3$s, ''reassign'')) <> ''none'' '
-		       'OR (SELECT crm.scope_of(%3$s, ''delete'')) <> ''none'' OR id = ANY ((SELECT crm.shared_ids(%3$s, true))))',
+		       'OR (SELECT crm.scope_of(%3$s, ''delete'')) <> ''none'' OR id = ANY ((SELECT crm.shared_ids(%3$s, true))::bigint[]))',
 		       t, wr, q);
 	EXECUTE format('CREATE POLICY delete_scope ON %s FOR DELETE TO crm_app USING ((SELECT crm.scope_all(%s, ''admin'')))', t, q);
 	-- The owner role reaches the rows in maintenance functions.
@@ -534,7 +534,7 @@ BEGIN
 	EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
 	EXECUTE format('CREATE POLICY select_scope ON %s FOR SELECT TO crm_app USING ((SELECT crm.scope_of(%s, ''read'')) <> ''none'')', t, q);
 	EXECUTE format('CREATE POLICY insert_scope ON %s FOR INSERT TO crm_app WITH CHECK ((SELECT crm.scope_all(%s, ''create'')))', t, q);
-	EXECUTE format('CREATE POLICY update_scope ON %s FOR UPDATE TO crm_app USING ((SELECT crm.scope_all(%1$s, ''update''))) WITH CHECK ((SELECT crm.scope_all(%1$s, ''update'')))', t, q);
+	EXECUTE format('CREATE POLICY update_scope ON %1$s FOR UPDATE TO crm_app USING ((SELECT crm.scope_all(%2$s, ''update''))) WITH CHECK ((SELECT crm.scope_all(%2$s, ''update'')))', t, q);
 	EXECUTE format('CREATE POLICY delete_scope ON %s FOR DELETE TO crm_app USING ((SELECT crm.scope_all(%s, ''delete'')))', t, q);
 	EXECUTE format('CREATE POLICY owner_all ON %s TO crm_owner USING (true) WITH CHECK (true)', t);
 END
@@ -550,7 +550,11 @@ SELECT crm.attach_audit('crm.teams', 'team', 'updated_at');
 SELECT crm.attach_audit('crm.team_managers', 'team_manager');
 SELECT crm.attach_audit('crm.roles', 'role');
 SELECT crm.attach_audit('crm.permissions', 'permission');
-GRANT SELECT, INSERT, UPDATE ON crm.users, crm.teams TO crm_app;
+GRANT SELECT, INSERT, UPDATE ON crm.teams TO crm_app;
+GRANT INSERT ON crm.users TO crm_app;
+-- Passwords change only through crm.password_set().
+GRANT UPDATE (display_name, email, time_zone, locale, role, team_id, active, updated_at)
+	ON crm.users TO crm_app;
 GRANT SELECT, INSERT, DELETE ON crm.team_managers TO crm_app;
 GRANT SELECT ON crm.roles, crm.record_types TO crm_app;
 GRANT SELECT, UPDATE ON crm.permissions TO crm_app;

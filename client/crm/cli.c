@@ -1,5 +1,6 @@
 /*
- * cli: errors, usage, the connection and output, shared by every command.
+ * cli: errors, usage, the connection and its session, requests and
+ * output, shared by every command.
  */
 #include "cli.h"
 
@@ -8,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "args.h"
+#include "crm_wire.h"
 
 /* Server text on our terminal: no control characters, no escapes. */
 static void put_safe(FILE *out, const char *s) {
@@ -25,9 +29,23 @@ void crm_cli_hint(const char *fmt, ...) {
 	fputc('\n', stderr);
 }
 
+/* What to say when the server wants a session we did not give it. */
+static void hint_unauthenticated(struct crm_cli *cli) {
+	if (cli->token_sent)
+		crm_cli_hint("session expired or revoked: run `crm login`");
+	else if (cli->session_other_server)
+		crm_cli_hint("your session (%s) is for the server %s, not %s; run `crm login "
+			     "USERNAME` to log in to this one",
+			     cli->session_path, cli->session.server, cli->server);
+	else if (cli->cmd == NULL || !(cli->cmd->flags & CRM_CMD_NO_SESSION))
+		crm_cli_hint("not logged in: run `crm login USERNAME`");
+}
+
 int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 	const char *name = crm_status_name(err->code);
 
+	if (cli->reported)
+		return CRM_EXIT_FAILURE;
 	fputs("crm: error: ", stderr);
 	put_safe(stderr, err->msg[0] ? err->msg : "unknown error");
 	if (err->field[0]) {
@@ -47,6 +65,16 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 	case CRM_UNIMPLEMENTED:
 		crm_cli_hint("this crm is %s; the server may be older (see 'crm version')",
 			     CRM_VERSION);
+		break;
+	case CRM_UNAUTHENTICATED:
+		if (strstr(err->msg, "crm login") == NULL)
+			hint_unauthenticated(cli);
+		break;
+	case CRM_UNAVAILABLE:
+		if (cli->keyed && strstr(err->msg, "outcome unknown") != NULL &&
+		    strcmp(cli->cmd ? cli->cmd->noun : "", "note") != 0)
+			crm_cli_hint("check whether the change was made (with a show or list "
+				     "command) before running it again");
 		break;
 	default:
 		break;
@@ -80,11 +108,38 @@ int crm_cli_usage(struct crm_cli *cli, const char *fmt, ...) {
 	return CRM_EXIT_USAGE;
 }
 
+/*
+ * Reads the session file for the connect. False when it must not be used
+ * (the reason is printed); a missing file, or one for another server, is
+ * fine: the command goes without a session.
+ */
+static bool load_session(struct crm_cli *cli) {
+	char why[CRM_SESSION_WHY_MAX];
+
+	cli->session_status = CRM_SESSION_NONE;
+	if (cli->cmd != NULL && (cli->cmd->flags & CRM_CMD_NO_SESSION))
+		return true;
+	if (cli->session_path == NULL && (cli->session_path = crm_session_path()) == NULL)
+		return true; /* no HOME: nowhere a session could be */
+	crm_session_clear(&cli->session);
+	cli->session_status = crm_session_load(cli->session_path, &cli->session, why);
+	if (cli->session_status == CRM_SESSION_UNSAFE || cli->session_status == CRM_SESSION_BAD) {
+		fprintf(stderr, "crm: error: %s\n", why);
+		cli->reported = true;
+		return false;
+	}
+	cli->session_other_server = cli->session_status == CRM_SESSION_OK &&
+				    strcmp(cli->session.server, cli->server) != 0;
+	return true;
+}
+
 bool crm_cli_connect(struct crm_cli *cli, crm_err *err) {
 	crm_client_options o;
 
 	if (cli->client != NULL)
 		return true;
+	if (!load_session(cli))
+		return crm_err_set(err, CRM_FAILED_PRECONDITION, NULL, "session file refused");
 	crm_client_options_init(&o);
 	o.server = cli->server;
 	o.ca_file = cli->ca;
@@ -93,16 +148,171 @@ bool crm_cli_connect(struct crm_cli *cli, crm_err *err) {
 	o.client_name = "crm/" CRM_VERSION;
 	if (cli->timeout_ms > 0)
 		o.connect_timeout_ms = o.request_timeout_ms = cli->timeout_ms;
+	cli->token_sent = cli->session_status == CRM_SESSION_OK && !cli->session_other_server;
+	if (cli->token_sent)
+		o.session_token = cli->session.token;
 	cli->client = crm_client_connect(&o, err);
-	/* the server never judges a connect: INVALID_ARGUMENT is about our settings */
-	cli->bad_settings = cli->client == NULL && err->code == CRM_INVALID_ARGUMENT;
+	if (cli->client == NULL && cli->token_sent && err->code == CRM_UNAUTHENTICATED) {
+		crm_err_clear(err);
+		crm_err_set(err, CRM_UNAUTHENTICATED, NULL,
+			    "session expired or revoked: run `crm login`");
+	}
+	/* the server judges nothing in a connect but the session: INVALID_ARGUMENT
+	 * elsewhere is about our settings */
+	cli->bad_settings = cli->client == NULL && err->code == CRM_INVALID_ARGUMENT &&
+			    strncmp(err->field, "resume", 6) != 0;
 	return cli->client != NULL;
 }
 
 bool crm_cli_call(struct crm_cli *cli, Crm__ClientFrame *req, Crm__ServerFrame **reply,
 		  crm_err *err) {
 	*reply = NULL;
+	if (!req->has_idempotency_key && crm_wire_request_mutates(req)) {
+		if (!crm_client_idempotency_key(cli->key, err))
+			return false;
+		req->has_idempotency_key = true;
+		req->idempotency_key.data = (uint8_t *)cli->key;
+		req->idempotency_key.len = strlen(cli->key);
+	}
+	cli->keyed = req->has_idempotency_key;
 	return crm_cli_connect(cli, err) && crm_client_call(cli->client, req, reply, err);
+}
+
+const void *crm_cli_body(const Crm__ServerFrame *reply, Crm__Response__BodyCase want,
+			 crm_err *err) {
+	const Crm__Response *r = reply ? reply->response : NULL;
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field(&crm__response__descriptor, (unsigned)want);
+	const void *body;
+
+	if (r == NULL || fd == NULL || r->body_case != want) {
+		crm_err_set(err, CRM_INTERNAL, NULL,
+			    "the server's reply holds no %s; is this crm (%s) too new or too old "
+			    "for the server?",
+			    fd ? fd->name : "body", CRM_VERSION);
+		return NULL;
+	}
+	body = *(const void *const *)((const char *)r + fd->offset);
+	if (body == NULL)
+		crm_err_set(err, CRM_INTERNAL, NULL, "the server's reply holds an empty %s",
+			    fd->name);
+	return body;
+}
+
+const void *crm_cli_request(struct crm_cli *cli, Crm__ClientFrame *req,
+			    Crm__Response__BodyCase want, Crm__ServerFrame **reply, int *rc) {
+	const void *body = NULL;
+	crm_err err;
+
+	crm_err_clear(&err);
+	if (crm_cli_call(cli, req, reply, &err))
+		body = crm_cli_body(*reply, want, &err);
+	if (body == NULL)
+		*rc = crm_cli_fail(cli, &err);
+	return body;
+}
+
+void crm_cli_next_page(struct crm_cli *cli, bool has_cursor, const ProtobufCBinaryData *cursor) {
+	char *enc;
+	int i;
+
+	if (!has_cursor || cursor->len == 0)
+		return;
+	enc = crm_args_cursor_encode(cursor->data, cursor->len);
+	if (enc == NULL)
+		return;
+	fprintf(stderr, "next page: %s", cli->argv[0]);
+	for (i = 1; i < cli->argc; i++) {
+		if (strcmp(cli->argv[i], "--cursor") == 0 && i + 1 < cli->argc) {
+			i++;
+			continue;
+		}
+		if (strncmp(cli->argv[i], "--cursor=", 9) == 0)
+			continue;
+		fputc(' ', stderr);
+		crm_args_shell_quote(cli->argv[i], stderr);
+	}
+	fputs(" --cursor ", stderr);
+	crm_args_shell_quote(enc, stderr);
+	fputc('\n', stderr);
+	free(enc);
+}
+
+bool crm_cli_parse_limit(struct crm_cli *cli, const char *s, Crm__ListPage *page) {
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > CRM_PAGE_MAX) {
+		crm_cli_usage(cli, "--limit must be a number from 1 to %d, not '%s'", CRM_PAGE_MAX,
+			      s);
+		return false;
+	}
+	page->has_limit = true;
+	page->limit = (uint32_t)v;
+	return true;
+}
+
+bool crm_cli_parse_cursor(struct crm_cli *cli, const char *s, Crm__ListPage *page) {
+	size_t len = 0;
+
+	free(cli->cursor);
+	cli->cursor = crm_args_cursor_decode(s, &len);
+	if (cli->cursor == NULL || len == 0 || len > CRM_CURSOR_MAX) {
+		crm_cli_usage(cli, "--cursor takes the value a 'next page' line printed");
+		return false;
+	}
+	page->has_cursor = true;
+	page->cursor.data = cli->cursor;
+	page->cursor.len = len;
+	return true;
+}
+
+void crm_cli_done(struct crm_cli *cli, const char *fmt, ...) {
+	va_list ap;
+
+	if (cli->format != CRM_FORMAT_TABLE)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void crm_cli_add_opt_time(crm_result *r, protobuf_c_boolean has, int64_t us) {
+	if (has)
+		crm_result_add_time(r, us);
+	else
+		crm_result_add_null(r);
+}
+
+void crm_cli_bytes(ProtobufCBinaryData *b, protobuf_c_boolean *has, const char *s) {
+	*has = s != NULL;
+	b->data = (uint8_t *)s;
+	b->len = s ? strlen(s) : 0;
+}
+
+bool crm_cli_session_store(struct crm_cli *cli, const char *username, const char *token,
+			   int64_t session_id) {
+	crm_session s = {.server = cli->server,
+			 .username = (char *)username,
+			 .token = (char *)token,
+			 .session_id = session_id};
+	char why[CRM_SESSION_WHY_MAX];
+
+	if (cli->session_path == NULL && (cli->session_path = crm_session_path()) == NULL) {
+		fputs("crm: error: nowhere to keep the session: set HOME, XDG_CONFIG_HOME or "
+		      "CRM_SESSION_FILE\n",
+		      stderr);
+		return false;
+	}
+	if (!crm_session_save(cli->session_path, &s, why)) {
+		fprintf(stderr, "crm: error: %s\n", why);
+		return false;
+	}
+	return true;
 }
 
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record) {
@@ -173,6 +383,9 @@ bool crm_cli_parse_id(struct crm_cli *cli, const char *s, const char *what, int6
 void crm_cli_fini(struct crm_cli *cli) {
 	crm_client_free(cli->client);
 	cli->client = NULL;
+	crm_session_clear(&cli->session);
+	free(cli->session_path);
+	free(cli->cursor);
 	free(cli->server);
 	free(cli->ca);
 	free(cli->cert);

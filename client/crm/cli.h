@@ -17,6 +17,10 @@
 
 #include "crmclient.h"
 #include "output.h"
+#include "session.h"
+
+/* How a command uses the stored session (crm_cli_command.flags). */
+#define CRM_CMD_NO_SESSION 0x1 /* never read or send the session token */
 
 struct crm_cli {
 	/* settings; strings owned by the cli */
@@ -27,7 +31,23 @@ struct crm_cli {
 
 	crm_client *client; /* NULL until crm_cli_connect */
 	bool bad_settings;  /* connecting failed on our own settings */
+	bool reported;      /* the error was already printed: exit 1 */
 	const struct crm_cli_command *cmd; /* the command running */
+	char *const *argv;  /* its arguments (argv[0] = "crm NOUN VERB") */
+	int argc;
+
+	/* the session file, read by crm_cli_connect */
+	char *session_path;
+	crm_session session;
+	crm_session_status session_status;
+	bool session_other_server; /* a session exists, for another server */
+	bool token_sent;           /* this connection resumed that session */
+
+	uint8_t *cursor; /* decoded --cursor, owned */
+
+	/* the idempotency key of the last mutating request */
+	char key[CRM_CLIENT_KEY_LEN + 1];
+	bool keyed;
 };
 
 typedef int (*crm_cli_handler)(struct crm_cli *cli, int argc, char **argv);
@@ -39,6 +59,7 @@ struct crm_cli_command {
 	const char *args;    /* synopsis after "crm NOUN VERB" */
 	const char *summary; /* one line, for the command list */
 	const char *help;    /* options and details, printed by --help */
+	unsigned flags;      /* CRM_CMD_* */
 };
 
 struct crm_cli_noun {
@@ -54,8 +75,37 @@ extern const size_t crm_cli_n_nouns;
 /* Handlers (one file per noun). */
 int crm_cmd_ping(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_version(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_login(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_logout(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_whoami(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_passwd(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_user_add(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_user_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_user_show(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_user_edit(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_user_disable(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_user_enable(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_user_reset_password(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_team_add(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_team_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_team_show(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_team_edit(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_team_move(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_role_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_role_show(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_permission_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_permission_set(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_session_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_session_revoke(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_note_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_note_show(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_note_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_note_edit(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_note_delete(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_note_restore(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_note_reassign(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_note_share(struct crm_cli *cli, int argc, char **argv);
 
 /* Prints "crm: error: MESSAGE (field: F) [CODE]" and a hint where one
  * helps; returns the exit code for err's status. */
@@ -67,12 +117,66 @@ int crm_cli_usage(struct crm_cli *cli, const char *fmt, ...) CRM_PRINTF(2, 3);
 /* "crm: hint: ..." on stderr. */
 void crm_cli_hint(const char *fmt, ...) CRM_PRINTF(1, 2);
 
-/* Connects if not connected yet. */
+/*
+ * Connects if not connected yet, resuming the stored session unless the
+ * command has CRM_CMD_NO_SESSION: the session file is read (and refused,
+ * with the reason printed, when others may read it); its token is sent
+ * only to the server it belongs to. A refused token fails the connect
+ * with UNAUTHENTICATED "session expired or revoked: run `crm login`".
+ */
 bool crm_cli_connect(struct crm_cli *cli, crm_err *err) CRM_MUSTCHECK;
 
-/* Connects if needed, then crm_client_call. */
+/*
+ * Connects if needed, then crm_client_call. A request that changes data
+ * (crm_wire_request_mutates) without an idempotency key gets a random one,
+ * so that the library may resend it safely after a dropped connection.
+ */
 bool crm_cli_call(struct crm_cli *cli, Crm__ClientFrame *req, Crm__ServerFrame **reply,
 		  crm_err *err) CRM_MUSTCHECK;
+
+/*
+ * The reply's body of the wanted kind (a Crm__User *, ...), or NULL with
+ * err set (INTERNAL: the server answered with something else).
+ */
+const void *crm_cli_body(const Crm__ServerFrame *reply, Crm__Response__BodyCase want,
+			 crm_err *err);
+
+/* Sends req, then prints a failure or returns the wanted body; on
+ * failure *rc is the exit code and NULL is returned. The reply is freed
+ * with crm_client_reply_free(*reply) by the caller in both cases. */
+const void *crm_cli_request(struct crm_cli *cli, Crm__ClientFrame *req,
+			    Crm__Response__BodyCase want, Crm__ServerFrame **reply, int *rc);
+
+/*
+ * When a list reply carries a cursor: prints on standard error
+ * "next page: crm NOUN VERB [the same options] --cursor C".
+ */
+void crm_cli_next_page(struct crm_cli *cli, bool has_cursor, const ProtobufCBinaryData *cursor);
+
+/* Parses --limit (1..500) or --cursor into a ListPage; usage errors print. */
+bool crm_cli_parse_limit(struct crm_cli *cli, const char *s, Crm__ListPage *page);
+bool crm_cli_parse_cursor(struct crm_cli *cli, const char *s, Crm__ListPage *page);
+
+/* Sets a bytes field from a C string (not copied). */
+void crm_cli_bytes(ProtobufCBinaryData *b, protobuf_c_boolean *has, const char *s);
+
+/* For commands whose success has nothing to show: prints the message
+ * (a line, printf-style) in table format; JSON and CSV print nothing. */
+void crm_cli_done(struct crm_cli *cli, const char *fmt, ...) CRM_PRINTF(2, 3);
+
+/* A time cell when has is set, else NULL. */
+void crm_cli_add_opt_time(crm_result *r, protobuf_c_boolean has, int64_t us);
+
+/* The columns of a User (proto field names) and its cells, in order;
+ * cmd_user.c. List tables hide the less used ones (crm_cli_user_hide). */
+#define CRM_CLI_USER_NCOLS 13
+extern const char *const crm_cli_user_cols[CRM_CLI_USER_NCOLS];
+void crm_cli_user_cells(crm_result *r, const Crm__User *u);
+void crm_cli_user_hide(crm_result *r);
+
+/* Writes the session file; prints why on failure. */
+bool crm_cli_session_store(struct crm_cli *cli, const char *username, const char *token,
+			   int64_t session_id);
 
 /* Renders r in the chosen format on stdout; returns an exit code. */
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record);

@@ -1,15 +1,18 @@
 /*
  * handlers: the requests DB workers run, one file per domain. A handler is
- * straight-line code inside the request's transaction (worker.c opens it,
- * commits it, retries it on serialization failures and replays
- * idempotent results); it reads the request, runs prepared statements
- * through db.h and fills the response body from the arena. It never
- * touches sockets. Returning false with err set rolls everything back.
+ * straight-line code inside the request's transaction (worker.c opens it
+ * with crm.begin_request, which has already validated the session and
+ * checked the route's permission; worker.c commits, retries serialization
+ * failures and replays idempotent results). It reads the request, runs
+ * prepared statements through db.h and fills the response from the arena.
+ * It never touches sockets. Returning false with err set rolls back.
  */
 #ifndef CRM_HANDLERS_H
 #define CRM_HANDLERS_H
 
 #include "arena.h"
+#include "auth.h"
+#include "config.h"
 #include "crm_wire.h"
 #include "db.h"
 
@@ -17,24 +20,97 @@ typedef struct crm_hctx {
 	crm_db *db;
 	crm_arena *arena;
 	const Crm__ClientFrame *req;
-	Crm__Response *resp; /* set body_case and the body */
-	const char *user_id; /* "" until sessions exist */
-	bool diagnostics;    /* the server's `diagnostics` key */
+	Crm__Response *resp;        /* set the body with crm_hctx_body */
+	const crm_config *cfg;
 	int schema_version;
+	const char *client_name;    /* from the connection's hello */
+	const char *client_ip;      /* real client address (PROXY-aware) */
+	const char *password_hash;  /* hashed beforehand on the auth pool, or NULL */
+	/* session changes the I/O thread applies to the connection on OK */
+	bool sets_session, clears_session;
+	uint8_t new_token_hash[32];
 } crm_hctx;
 
 typedef bool (*crm_handler_fn)(crm_hctx *h, crm_err *err);
 
-/* The handler for a request type, or NULL if workers do not serve it. */
-crm_handler_fn crm_handler_find(Crm__ClientFrame__RequestCase which);
+typedef enum { CRM_POOL_DB, CRM_POOL_AUTH } crm_pool_kind;
 
-/* Per-domain handlers. */
+/* How a request type is served. */
+typedef struct crm_route {
+	Crm__ClientFrame__RequestCase which;
+	crm_handler_fn fn;
+	const char *record_type; /* permission checked before the handler, or NULL */
+	const char *action;
+	/* when the action depends on the request (a list that exports) */
+	const char *(*action_of)(const Crm__ClientFrame *f);
+	bool session;            /* needs a logged-in connection */
+	crm_pool_kind pool;      /* AUTH: password hashing happens first */
+} crm_route;
+
+const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which);
+
+/* ---- helpers shared by handlers (common.c) */
+
+const char *crm_hctx_i64(crm_hctx *h, int64_t v);
+/* A text field as an arena C string (validated: no NUL inside), or NULL
+ * when absent. */
+const char *crm_hctx_text(crm_hctx *h, const ProtobufCBinaryData *b, protobuf_c_boolean has);
+/* A PostgreSQL array literal of the given strings (or byte strings). */
+const char *crm_hctx_array(crm_hctx *h, char **strs, const ProtobufCBinaryData *bins, size_t n);
+/* Sets the response's oneof body to msg (case = the body's field number). */
+void crm_hctx_body(crm_hctx *h, unsigned body_case, void *msg);
+/* Runs stmt; one row becomes the body (a message of type d); no row is
+ * NOT_FOUND on nf_field with nf_msg. `last` commits in the same trip. */
+bool crm_hctx_one(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
+		  const ProtobufCMessageDescriptor *d, unsigned body_case, bool last,
+		  const char *nf_field, const char *nf_msg, crm_err *err) CRM_MUSTCHECK;
+/* Runs stmt; every row becomes an element of the reply's first (repeated)
+ * field; the reply (type reply_d) becomes the body. With page != NULL,
+ * the statement was asked for limit+1 rows: the extra one is dropped and
+ * a cursor from key_col of the last row kept goes in next_cursor. */
+bool crm_hctx_list(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
+		   const ProtobufCMessageDescriptor *reply_d, unsigned body_case,
+		   const char *filters, uint32_t limit, const char *key_col,
+		   crm_err *err) CRM_MUSTCHECK;
+/* Page size and the cursor's key (NULL for the first page) of a request's
+ * ListPage, checked against the filters string. */
+bool crm_hctx_page(crm_hctx *h, const Crm__ListPage *page, const char *field, const char *filters,
+		   uint32_t *limit, const char **key, crm_err *err) CRM_MUSTCHECK;
+
+/* ---- handlers */
 bool crm_handle_deep_ping(crm_hctx *h, crm_err *err);
 bool crm_handle_sleep(crm_hctx *h, crm_err *err);
+
+bool crm_handle_resume(crm_hctx *h, crm_err *err);
+bool crm_handle_logout(crm_hctx *h, crm_err *err);
+bool crm_handle_whoami(crm_hctx *h, crm_err *err);
+
+bool crm_handle_user_create(crm_hctx *h, crm_err *err);
+bool crm_handle_user_get(crm_hctx *h, crm_err *err);
+bool crm_handle_user_list(crm_hctx *h, crm_err *err);
+bool crm_handle_user_update(crm_hctx *h, crm_err *err);
+bool crm_handle_user_set_active(crm_hctx *h, crm_err *err);
+bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err);
+bool crm_handle_team_create(crm_hctx *h, crm_err *err);
+bool crm_handle_team_get(crm_hctx *h, crm_err *err);
+bool crm_handle_team_list(crm_hctx *h, crm_err *err);
+bool crm_handle_team_update(crm_hctx *h, crm_err *err);
+bool crm_handle_role_list(crm_hctx *h, crm_err *err);
+bool crm_handle_role_get(crm_hctx *h, crm_err *err);
+bool crm_handle_permission_list(crm_hctx *h, crm_err *err);
+bool crm_handle_permission_set(crm_hctx *h, crm_err *err);
+bool crm_handle_session_list(crm_hctx *h, crm_err *err);
+bool crm_handle_session_revoke(crm_hctx *h, crm_err *err);
+bool crm_handle_audit_list(crm_hctx *h, crm_err *err);
+
 bool crm_handle_note_create(crm_hctx *h, crm_err *err);
 bool crm_handle_note_get(crm_hctx *h, crm_err *err);
-
-/* Helpers shared by handlers: decimal text of an int64 in the arena. */
-const char *crm_hctx_i64(crm_hctx *h, int64_t v);
+bool crm_handle_note_list(crm_hctx *h, crm_err *err);
+bool crm_handle_note_update(crm_hctx *h, crm_err *err);
+bool crm_handle_note_delete(crm_hctx *h, crm_err *err);
+bool crm_handle_note_restore(crm_hctx *h, crm_err *err);
+bool crm_handle_note_reassign(crm_hctx *h, crm_err *err);
+bool crm_handle_note_share(crm_hctx *h, crm_err *err);
+const char *crm_note_list_action(const Crm__ClientFrame *f);
 
 #endif

@@ -1,59 +1,85 @@
-/* notes: the small record type that exercises the write path. */
-#include <stdlib.h>
-#include <string.h>
-
+/* notes: the fixture record type. Ownership, scopes, soft delete, versions
+ * and audit live in SQL (crm.note_* in sql/0003_identity_api.sql); here
+ * each request becomes one statement and its row the reply. */
 #include "handlers.h"
 
-static Crm__Note *note_from_row(crm_hctx *h, PGresult *r, int id_col, int body_col, int at_col) {
-	Crm__Note *n = crm_arena_alloc(h->arena, sizeof(*n));
+#define NOTE_BODY CRM__RESPONSE__BODY_NOTE
+#define NOTE(h) (&crm__note__descriptor)
 
-	crm__note__init(n);
-	n->has_note_id = true;
-	n->note_id = strtoll(PQgetvalue(r, 0, id_col), NULL, 10);
-	n->has_created_at = true;
-	n->created_at = strtoll(PQgetvalue(r, 0, at_col), NULL, 10);
-	if (body_col >= 0) {
-		size_t len = (size_t)PQgetlength(r, 0, body_col);
-		n->has_body = true;
-		n->body.len = len;
-		n->body.data = memcpy(crm_arena_alloc(h->arena, len + 1), PQgetvalue(r, 0, body_col), len);
-	}
-	return n;
+static bool one_note(crm_hctx *h, crm_stmt stmt, int n, const char *const *p, bool last,
+		     crm_err *err) {
+	return crm_hctx_one(h, stmt, n, p, NOTE(h), NOTE_BODY, last, "note_id", "no such note", err);
 }
 
 bool crm_handle_note_create(crm_hctx *h, crm_err *err) {
-	const ProtobufCBinaryData *body = &h->req->note_create->body;
-	char *text = crm_arena_alloc(h->arena, body->len + 1);
-	const char *params[1] = {text};
-	PGresult *r;
-	Crm__Note *n;
+	const Crm__NoteCreate *q = h->req->note_create;
+	const char *p[] = {crm_hctx_text(h, &q->body, q->has_body)};
 
-	memcpy(text, body->data, body->len); /* validated: no NUL inside */
-	text[body->len] = '\0';
-	r = crm_db_exec(h->db, CRM_STMT_NOTE_INSERT, 1, params, NULL, NULL, false, err);
-	if (r == NULL)
-		return false;
-	n = note_from_row(h, r, 0, -1, 1);
-	PQclear(r);
-	n->has_body = true;
-	n->body = *body;
-	h->resp->body_case = CRM__RESPONSE__BODY_NOTE;
-	h->resp->note = n;
-	return true;
+	return one_note(h, CRM_STMT_NOTE_CREATE, 1, p, true, err);
 }
 
 bool crm_handle_note_get(crm_hctx *h, crm_err *err) {
-	const char *params[1] = {crm_hctx_i64(h, h->req->note_get->note_id)};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_NOTE_GET, 1, params, NULL, NULL, true, err);
+	const char *p[] = {crm_hctx_i64(h, h->req->note_get->note_id)};
 
-	if (r == NULL)
+	return one_note(h, CRM_STMT_NOTE_GET, 1, p, true, err);
+}
+
+bool crm_handle_note_list(crm_hctx *h, crm_err *err) {
+	const Crm__NoteList *q = h->req->note_list;
+	const char *filters = q->deleted ? "deleted" : "live";
+	const char *p[3];
+	const char *key;
+	uint32_t limit;
+
+	if (!crm_hctx_page(h, q->page, "note_list.page.cursor", filters, &limit, &key, err))
 		return false;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return crm_err_set(err, CRM_NOT_FOUND, "note_get.note_id", "no such note");
-	}
-	h->resp->body_case = CRM__RESPONSE__BODY_NOTE;
-	h->resp->note = note_from_row(h, r, 0, 1, 2);
-	PQclear(r);
-	return true;
+	p[0] = q->deleted ? "true" : "false";
+	p[1] = key;
+	p[2] = crm_hctx_i64(h, limit);
+	return crm_hctx_list(h, CRM_STMT_NOTE_LIST, 3, p, &crm__note_list_reply__descriptor,
+			     CRM__RESPONSE__BODY_NOTE_LIST, filters, limit, "note_id", err);
+}
+
+bool crm_handle_note_update(crm_hctx *h, crm_err *err) {
+	const Crm__NoteUpdate *q = h->req->note_update;
+	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_i64(h, q->version),
+			   crm_hctx_text(h, &q->body, q->has_body)};
+
+	return one_note(h, CRM_STMT_NOTE_UPDATE, 3, p, true, err);
+}
+
+static bool set_deleted(crm_hctx *h, int64_t id, bool deleted, crm_err *err) {
+	const char *p[] = {crm_hctx_i64(h, id), deleted ? "true" : "false"};
+
+	return one_note(h, CRM_STMT_NOTE_SET_DELETED, 2, p, true, err);
+}
+
+bool crm_handle_note_delete(crm_hctx *h, crm_err *err) {
+	return set_deleted(h, h->req->note_delete->note_id, true, err);
+}
+
+bool crm_handle_note_restore(crm_hctx *h, crm_err *err) {
+	return set_deleted(h, h->req->note_restore->note_id, false, err);
+}
+
+bool crm_handle_note_reassign(crm_hctx *h, crm_err *err) {
+	const Crm__NoteReassign *q = h->req->note_reassign;
+	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_text(h, &q->owner, q->has_owner),
+			   crm_hctx_text(h, &q->team, q->has_team)};
+
+	return one_note(h, CRM_STMT_NOTE_REASSIGN, 3, p, true, err);
+}
+
+bool crm_handle_note_share(crm_hctx *h, crm_err *err) {
+	const Crm__NoteShare *q = h->req->note_share;
+	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_text(h, &q->user, q->has_user),
+			   crm_hctx_text(h, &q->team, q->has_team),
+			   q->access == CRM__ACCESS__ACCESS_EDIT ? "edit" : "read",
+			   q->revoke ? "true" : "false"};
+
+	return one_note(h, CRM_STMT_NOTE_SHARE, 5, p, true, err);
+}
+
+const char *crm_note_list_action(const Crm__ClientFrame *f) {
+	return f->note_list->export ? "export" : "read";
 }

@@ -22,8 +22,7 @@ bool crm_handle_deep_ping(crm_hctx *h, crm_err *err) {
 		pr->has_payload = true;
 		pr->payload = h->req->ping->payload;
 	}
-	h->resp->body_case = CRM__RESPONSE__BODY_PING;
-	h->resp->ping = pr;
+	crm_hctx_body(h, CRM__RESPONSE__BODY_PING, pr);
 	return true;
 }
 
@@ -32,7 +31,7 @@ bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
 	const char *ms;
 	PGresult *r;
 
-	if (!h->diagnostics)
+	if (!h->cfg->diagnostics)
 		return crm_err_set(err, CRM_FAILED_PRECONDITION, "sleep",
 				   "diagnostic requests are disabled on this server (diagnostics = false)");
 	ms = crm_hctx_i64(h, h->req->sleep->ms);
@@ -44,7 +43,6 @@ bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
 	crm__sleep_reply__init(sr);
 	sr->has_slept_ms = true;
 	sr->slept_ms = h->req->sleep->ms;
-	h->resp->body_case = CRM__RESPONSE__BODY_SLEEP;
-	h->resp->sleep = sr;
+	crm_hctx_body(h, CRM__RESPONSE__BODY_SLEEP, sr);
 	return true;
 }

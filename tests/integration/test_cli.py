@@ -127,3 +127,32 @@ def test_version_command(crmd):
     r = crmd.crm("version")
     assert r.rc == 0, r
     assert r.out.count("0.1.0") >= 1
+
+
+def test_ping_count(crmd):
+    r = crmd.crm("--format", "csv", "ping", "--count", "3")
+    assert r.rc == 0, r
+    rows = list(csv.reader(io.StringIO(r.out)))
+    assert len(rows) >= 4, rows  # header + one row per ping (+ summary)
+
+
+def _note_id(out):
+    doc = json.loads(out)
+    nid = doc.get("id", doc.get("note_id"))
+    assert isinstance(nid, int), doc
+    return nid
+
+
+def test_note_add_from_stdin_and_idempotency_key(crmd, env):
+    r = run_crm("--format", "json", "note", "add", "-", input="from stdin\nline 2\n",
+                server=f"127.0.0.1:{crmd.port}", ca=crmd.ca, home=env.base)
+    assert r.rc == 0, r
+    nid = _note_id(r.out)
+    r = crmd.crm("--format", "json", "note", "show", str(nid))
+    assert json.loads(r.out)["body"] == "from stdin\nline 2\n"
+    a = crmd.crm("--format", "json", "note", "add", "once", "--idempotency-key", "k-123")
+    b = crmd.crm("--format", "json", "note", "add", "once", "--idempotency-key", "k-123")
+    assert a.rc == 0 and b.rc == 0, (a, b)
+    assert _note_id(a.out) == _note_id(b.out)
+    c = crmd.crm("note", "add", "different", "--idempotency-key", "k-123")
+    assert c.rc != 0, c

@@ -2,6 +2,7 @@
 migrations, idempotent retries, the app role's privileges."""
 
 import os
+import signal
 import time
 
 import conftest
@@ -42,14 +43,32 @@ def test_postgres_down_gives_unavailable_and_service_resumes(env, crmd_factory):
 
 
 def test_postgres_down_at_startup_then_up(env, crmd_factory):
-    """crmd refuses to serve a schema it cannot check; starting while the
-    database is down must not crash or hang forever."""
+    """Started while PostgreSQL is down, crmd waits for it (hosts that boot
+    both may start them in either order), then serves."""
     env.pg.stop()
     try:
         crmd = crmd_factory(start=False)
-        r = crmd.run("serve", "--config", crmd.config_path, timeout=60)
-        assert r.rc != 0
-        assert r.err.strip()
+        crmd.start(wait=False)
+        time.sleep(2.5)
+        assert crmd.alive(), "crmd gave up while PostgreSQL was down:\n" + crmd.log()
+        assert "not reachable" in crmd.log() or "database" in crmd.log()
+    finally:
+        env.pg.start()
+    crmd.wait_ready(timeout=20)
+    with crmd.connect() as c:
+        assert c.ping(deep=True).status.code == OK
+
+
+def test_sigterm_while_waiting_for_postgres(env, crmd_factory):
+    env.pg.stop()
+    try:
+        crmd = crmd_factory(start=False)
+        crmd.start(wait=False)
+        time.sleep(1)
+        crmd.send_signal(signal.SIGTERM)
+        rc = crmd.wait(10)
+        crmd.expected_rc = rc
+        assert crmd.sanitizer_reports() == []
     finally:
         env.pg.start()
 

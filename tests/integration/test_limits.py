@@ -3,6 +3,7 @@ timeout, output back-pressure."""
 
 import socket
 import ssl
+import threading
 import time
 
 from conftest import OK, RESOURCE_EXHAUSTED, Closed, Conn, frame, pb
@@ -12,18 +13,24 @@ def test_queue_full_gives_resource_exhausted_at_once(crmd_factory):
     crmd = crmd_factory(db_workers=1, queue_length=2)
     conns = [crmd.connect() for _ in range(3)]
     t0 = time.monotonic()
-    ids = {}
-    for ci, c in enumerate(conns):
-        for k in range(2):
+    for c in conns:
+        for _ in range(2):
             cf = c.build(sleep=pb().Sleep(ms=1000))
             c.send(cf)
-            ids[(ci, cf.id)] = None
             time.sleep(0.05)  # a stable order: the first one is running
     results = []
-    for ci, c in enumerate(conns):
+
+    def reader(c):
         for _ in range(2):
             r = c.recv_response(timeout=15)
             results.append((r.status.code, time.monotonic() - t0, r.status.message))
+
+    threads = [threading.Thread(target=reader, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert len(results) == 6, results
     codes = [r[0] for r in results]
     assert set(codes) <= {OK, RESOURCE_EXHAUSTED}, results
     busy = [r for r in results if r[0] == RESOURCE_EXHAUSTED]

@@ -45,9 +45,12 @@ def permissive_server(env):
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
         procs.append(p)
-        line = p.stdout.readline()
-        assert "ACCEPT" in line, line
-        return port
+        seen = []
+        for line in p.stdout:
+            seen.append(line)
+            if "ACCEPT" in line:
+                return port
+        raise AssertionError("openssl s_server did not start: " + "".join(seen))
 
     yield start
     for p in procs:

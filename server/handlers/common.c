@@ -1,0 +1,162 @@
+/* common: the route table and the helpers every handler uses. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "handlers.h"
+#include "rowmap.h"
+
+#define R(c) CRM__CLIENT_FRAME__REQUEST_##c
+#define DB CRM_POOL_DB
+#define AUTH CRM_POOL_AUTH
+
+/* Every request type a worker serves. Hello and shallow ping are answered
+ * on the I/O thread; login and password_change have their own flows in
+ * worker.c (fn NULL). */
+static const crm_route routes[] = {
+	{R(PING), crm_handle_deep_ping, NULL, NULL, NULL, true, DB},
+	{R(SLEEP), crm_handle_sleep, NULL, NULL, NULL, true, DB},
+	{R(LOGIN), NULL, NULL, NULL, NULL, false, AUTH},
+	{R(RESUME), crm_handle_resume, NULL, NULL, NULL, false, DB},
+	{R(LOGOUT), crm_handle_logout, NULL, NULL, NULL, true, DB},
+	{R(WHOAMI), crm_handle_whoami, NULL, NULL, NULL, true, DB},
+	{R(PASSWORD_CHANGE), NULL, NULL, NULL, NULL, true, AUTH},
+	{R(USER_CREATE), crm_handle_user_create, "user", "create", NULL, true, AUTH},
+	{R(USER_GET), crm_handle_user_get, "user", "read", NULL, true, DB},
+	{R(USER_LIST), crm_handle_user_list, "user", "read", NULL, true, DB},
+	{R(USER_UPDATE), crm_handle_user_update, "user", "update", NULL, true, DB},
+	{R(USER_SET_ACTIVE), crm_handle_user_set_active, "user", "update", NULL, true, DB},
+	{R(USER_RESET_PASSWORD), crm_handle_user_reset_password, "user", "admin", NULL, true, AUTH},
+	{R(TEAM_CREATE), crm_handle_team_create, "team", "create", NULL, true, DB},
+	{R(TEAM_GET), crm_handle_team_get, "team", "read", NULL, true, DB},
+	{R(TEAM_LIST), crm_handle_team_list, "team", "read", NULL, true, DB},
+	{R(TEAM_UPDATE), crm_handle_team_update, "team", "update", NULL, true, DB},
+	{R(ROLE_LIST), crm_handle_role_list, "permission", "read", NULL, true, DB},
+	{R(ROLE_GET), crm_handle_role_get, "permission", "read", NULL, true, DB},
+	{R(PERMISSION_LIST), crm_handle_permission_list, "permission", "read", NULL, true, DB},
+	{R(PERMISSION_SET), crm_handle_permission_set, "permission", "update", NULL, true, DB},
+	{R(SESSION_LIST), crm_handle_session_list, "session", "read", NULL, true, DB},
+	{R(SESSION_REVOKE), crm_handle_session_revoke, "session", "delete", NULL, true, DB},
+	{R(AUDIT_LIST), crm_handle_audit_list, "audit", "read", NULL, true, DB},
+	{R(NOTE_CREATE), crm_handle_note_create, "note", "create", NULL, true, DB},
+	{R(NOTE_GET), crm_handle_note_get, "note", "read", NULL, true, DB},
+	{R(NOTE_LIST), crm_handle_note_list, "note", "read", crm_note_list_action, true, DB},
+	{R(NOTE_UPDATE), crm_handle_note_update, "note", "update", NULL, true, DB},
+	{R(NOTE_DELETE), crm_handle_note_delete, "note", "delete", NULL, true, DB},
+	{R(NOTE_RESTORE), crm_handle_note_restore, "note", "delete", NULL, true, DB},
+	{R(NOTE_REASSIGN), crm_handle_note_reassign, "note", "reassign", NULL, true, DB},
+	{R(NOTE_SHARE), crm_handle_note_share, "note", "update", NULL, true, DB},
+};
+
+const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which) {
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].which == which)
+			return &routes[i];
+	return NULL;
+}
+
+const char *crm_hctx_i64(crm_hctx *h, int64_t v) {
+	return crm_arena_printf(h->arena, "%" PRId64, v);
+}
+
+const char *crm_hctx_text(crm_hctx *h, const ProtobufCBinaryData *b, protobuf_c_boolean has) {
+	char *s;
+
+	if (!has)
+		return NULL;
+	s = crm_arena_alloc(h->arena, b->len + 1);
+	memcpy(s, b->data, b->len);
+	s[b->len] = '\0';
+	return s;
+}
+
+const char *crm_hctx_array(crm_hctx *h, char **strs, const ProtobufCBinaryData *bins, size_t n) {
+	size_t cap = 3, o = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		cap += 3 + 2 * (strs ? strlen(strs[i]) : bins[i].len);
+	out = crm_arena_alloc(h->arena, cap);
+	out[o++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		const char *s = strs ? strs[i] : (const char *)bins[i].data;
+		size_t len = strs ? strlen(strs[i]) : bins[i].len;
+		if (i)
+			out[o++] = ',';
+		out[o++] = '"';
+		for (size_t j = 0; j < len; j++) {
+			if (s[j] == '"' || s[j] == '\\')
+				out[o++] = '\\';
+			out[o++] = s[j];
+		}
+		out[o++] = '"';
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return out;
+}
+
+void crm_hctx_body(crm_hctx *h, unsigned body_case, void *msg) {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field(&crm__response__descriptor, body_case);
+
+	h->resp->body_case = (Crm__Response__BodyCase)body_case;
+	*(void **)((char *)h->resp + fd->offset) = msg;
+}
+
+bool crm_hctx_one(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
+		  const ProtobufCMessageDescriptor *d, unsigned body_case, bool last,
+		  const char *nf_field, const char *nf_msg, crm_err *err) {
+	PGresult *r = crm_db_exec(h->db, stmt, n, p, NULL, NULL, last, err);
+
+	if (r == NULL)
+		return false;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return crm_err_set(err, CRM_NOT_FOUND, nf_field, "%s", nf_msg);
+	}
+	crm_hctx_body(h, body_case, crm_rowmap_new(h->arena, d, r, 0));
+	PQclear(r);
+	return true;
+}
+
+bool crm_hctx_page(crm_hctx *h, const Crm__ListPage *page, const char *field, const char *filters,
+		   uint32_t *limit, const char **key, crm_err *err) {
+	*limit = page && page->has_limit ? page->limit : CRM_PAGE_DEFAULT;
+	*key = NULL;
+	if (page == NULL || !page->has_cursor || page->cursor.len == 0)
+		return true;
+	return crm_cursor_read(h->arena, &page->cursor, h->db->session.user_id, filters, field, key,
+			       err);
+}
+
+bool crm_hctx_list(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
+		   const ProtobufCMessageDescriptor *reply_d, unsigned body_case,
+		   const char *filters, uint32_t limit, const char *key_col, crm_err *err) {
+	const ProtobufCFieldDescriptor *items = &reply_d->fields[0];
+	const ProtobufCFieldDescriptor *next =
+		protobuf_c_message_descriptor_get_field_by_name(reply_d, "next_cursor");
+	ProtobufCMessage *reply = crm_arena_alloc(h->arena, reply_d->sizeof_message);
+	PGresult *r = crm_db_exec(h->db, stmt, n, p, NULL, NULL, true, err);
+	size_t count;
+	void **rows;
+
+	if (r == NULL)
+		return false;
+	reply_d->message_init(reply);
+	count = crm_rowmap_all(h->arena, items->descriptor, r, &rows);
+	if (key_col && next && count > limit) {
+		int col = PQfnumber(r, key_col);
+		ProtobufCBinaryData *nc = (ProtobufCBinaryData *)((char *)reply + next->offset);
+		count = limit;
+		*nc = crm_cursor_make(h->arena, h->db->session.user_id, filters,
+				      PQgetvalue(r, (int)limit - 1, col));
+		*(protobuf_c_boolean *)((char *)reply + next->quantifier_offset) = 1;
+	}
+	*(size_t *)((char *)reply + items->quantifier_offset) = count;
+	*(void ***)((char *)reply + items->offset) = rows;
+	PQclear(r);
+	crm_hctx_body(h, body_case, reply);
+	return true;
+}

@@ -1,0 +1,300 @@
+/* identity: resuming a session, whoami, logout, and the user, team, role,
+ * permission, session and audit requests. Login and password change run
+ * as multi-step flows in worker.c (hashing stays outside transactions). */
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "rowmap.h"
+
+#define BODY(x) CRM__RESPONSE__BODY_##x
+
+/* The session user as a User message, for login, resume and whoami. */
+static Crm__User *session_user(crm_hctx *h, crm_err *err) {
+	const char *p[] = {crm_hctx_i64(h, h->db->session.user_id)};
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_USER_BY_ID, 1, p, NULL, NULL, false, err);
+	Crm__User *u;
+
+	if (r == NULL)
+		return NULL;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "session user not found; log in again");
+		return NULL;
+	}
+	u = crm_rowmap_new(h->arena, &crm__user__descriptor, r, 0);
+	PQclear(r);
+	return u;
+}
+
+bool crm_handle_resume(crm_hctx *h, crm_err *err) {
+	Crm__LoginReply *lr = crm_arena_alloc(h->arena, sizeof(*lr));
+	PGresult *r;
+
+	crm__login_reply__init(lr);
+	if (!crm_db_prologue(h->db, err))
+		return false;
+	if (!h->db->session.valid)
+		return crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "session expired or revoked: log in again");
+	if ((lr->user = session_user(h, err)) == NULL)
+		return false;
+	r = crm_db_exec(h->db, CRM_STMT_SESSION_CURRENT, 0, NULL, NULL, NULL, true, err);
+	if (r == NULL)
+		return false;
+	if (PQntuples(r) == 1) {
+		lr->has_session_id = lr->has_expires_at = true;
+		lr->session_id = (uint64_t)strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		lr->expires_at = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	}
+	PQclear(r);
+	lr->has_max_frame = true;
+	lr->max_frame = h->cfg->max_frame;
+	crm_auth_token_hash(h->req->resume->token.data, h->req->resume->token.len, h->new_token_hash);
+	h->sets_session = true;
+	crm_hctx_body(h, BODY(LOGIN), lr);
+	return true;
+}
+
+bool crm_handle_whoami(crm_hctx *h, crm_err *err) {
+	if (!crm_db_prologue(h->db, err))
+		return false;
+	const char *p[] = {crm_hctx_i64(h, h->db->session.user_id)};
+	return crm_hctx_one(h, CRM_STMT_USER_BY_ID, 1, p, &crm__user__descriptor, BODY(USER), true,
+			    NULL, "session user not found", err);
+}
+
+bool crm_handle_logout(crm_hctx *h, crm_err *err) {
+	PGresult *r;
+
+	if (!crm_db_prologue(h->db, err))
+		return false;
+	const char *p[] = {crm_hctx_i64(h, h->db->session.session_id)};
+	r = crm_db_exec(h->db, CRM_STMT_SESSION_REVOKE, 1, p, NULL, NULL, true, err);
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	h->clears_session = true;
+	crm_hctx_body(h, BODY(EMPTY), crm_arena_alloc(h->arena, sizeof(Crm__Empty)));
+	crm__empty__init(h->resp->empty);
+	return true;
+}
+
+/* ------------------------------------------------------------ users */
+
+bool crm_handle_user_create(crm_hctx *h, crm_err *err) {
+	const Crm__UserCreate *q = h->req->user_create;
+	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username),
+			   crm_hctx_text(h, &q->display_name, q->has_display_name),
+			   crm_hctx_text(h, &q->email, q->has_email),
+			   crm_hctx_text(h, &q->time_zone, q->has_time_zone),
+			   crm_hctx_text(h, &q->locale, q->has_locale),
+			   crm_hctx_text(h, &q->role, q->has_role),
+			   crm_hctx_text(h, &q->team, q->has_team),
+			   h->password_hash};
+
+	return crm_hctx_one(h, CRM_STMT_USER_CREATE, 8, p, &crm__user__descriptor, BODY(USER), true,
+			    "username", "user not created", err);
+}
+
+bool crm_handle_user_get(crm_hctx *h, crm_err *err) {
+	const Crm__UserGet *q = h->req->user_get;
+	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username)};
+
+	return crm_hctx_one(h, CRM_STMT_USER_GET, 1, p, &crm__user__descriptor, BODY(USER), true,
+			    "username", "no such user", err);
+}
+
+bool crm_handle_user_list(crm_hctx *h, crm_err *err) {
+	const Crm__UserList *q = h->req->user_list;
+	const char *team = crm_hctx_text(h, &q->team, q->has_team);
+	const char *role = crm_hctx_text(h, &q->role, q->has_role);
+	const char *filters = crm_arena_printf(h->arena, "users|%s|%s|%d", team ? team : "",
+					       role ? role : "", q->include_inactive);
+	const char *key;
+	uint32_t limit;
+
+	if (!crm_db_prologue(h->db, err) ||
+	    !crm_hctx_page(h, q->page, "user_list.page.cursor", filters, &limit, &key, err))
+		return false;
+	const char *p[] = {team, role, q->include_inactive ? "true" : "false", key,
+			   crm_hctx_i64(h, limit)};
+	return crm_hctx_list(h, CRM_STMT_USER_LIST, 5, p, &crm__user_list_reply__descriptor,
+			     BODY(USER_LIST), filters, limit, "username", err);
+}
+
+bool crm_handle_user_update(crm_hctx *h, crm_err *err) {
+	const Crm__UserUpdate *q = h->req->user_update;
+	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username),
+			   crm_hctx_text(h, &q->display_name, q->has_display_name),
+			   crm_hctx_text(h, &q->email, q->has_email),
+			   crm_hctx_text(h, &q->time_zone, q->has_time_zone),
+			   crm_hctx_text(h, &q->locale, q->has_locale),
+			   crm_hctx_text(h, &q->role, q->has_role),
+			   crm_hctx_text(h, &q->team, q->has_team),
+			   crm_hctx_array(h, NULL, q->manages, q->n_manages),
+			   crm_hctx_array(h, q->clear, NULL, q->n_clear)};
+
+	return crm_hctx_one(h, CRM_STMT_USER_UPDATE, 9, p, &crm__user__descriptor, BODY(USER), true,
+			    "username", "no such user", err);
+}
+
+bool crm_handle_user_set_active(crm_hctx *h, crm_err *err) {
+	const Crm__UserSetActive *q = h->req->user_set_active;
+	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username),
+			   q->active ? "true" : "false"};
+
+	return crm_hctx_one(h, CRM_STMT_USER_SET_ACTIVE, 2, p, &crm__user__descriptor, BODY(USER),
+			    true, "username", "no such user", err);
+}
+
+bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err) {
+	const Crm__UserResetPassword *q = h->req->user_reset_password;
+	const char *name = crm_hctx_text(h, &q->username, q->has_username);
+	const char *p[] = {name, h->password_hash, "password_reset"};
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_PASSWORD_SET, 3, p, NULL, NULL, false, err);
+
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	return crm_hctx_one(h, CRM_STMT_USER_GET, 1, p, &crm__user__descriptor, BODY(USER), true,
+			    "username", "no such user", err);
+}
+
+/* ------------------------------------------------------------ teams */
+
+bool crm_handle_team_create(crm_hctx *h, crm_err *err) {
+	const Crm__TeamCreate *q = h->req->team_create;
+	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
+			   crm_hctx_text(h, &q->parent, q->has_parent)};
+
+	return crm_hctx_one(h, CRM_STMT_TEAM_CREATE, 2, p, &crm__team__descriptor, BODY(TEAM), true,
+			    "name", "team not created", err);
+}
+
+bool crm_handle_team_get(crm_hctx *h, crm_err *err) {
+	const Crm__TeamGet *q = h->req->team_get;
+	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
+
+	return crm_hctx_one(h, CRM_STMT_TEAM_GET, 1, p, &crm__team__descriptor, BODY(TEAM), true,
+			    "name", "no such team", err);
+}
+
+bool crm_handle_team_list(crm_hctx *h, crm_err *err) {
+	return crm_hctx_list(h, CRM_STMT_TEAM_LIST, 0, NULL, &crm__team_list_reply__descriptor,
+			     BODY(TEAM_LIST), "", UINT32_MAX, NULL, err);
+}
+
+bool crm_handle_team_update(crm_hctx *h, crm_err *err) {
+	const Crm__TeamUpdate *q = h->req->team_update;
+	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
+			   crm_hctx_text(h, &q->new_name, q->has_new_name),
+			   crm_hctx_text(h, &q->parent, q->has_parent),
+			   crm_hctx_array(h, q->clear, NULL, q->n_clear)};
+
+	return crm_hctx_one(h, CRM_STMT_TEAM_UPDATE, 4, p, &crm__team__descriptor, BODY(TEAM), true,
+			    "name", "no such team", err);
+}
+
+/* ------------------------------------------------------ roles, matrix */
+
+bool crm_handle_role_list(crm_hctx *h, crm_err *err) {
+	return crm_hctx_list(h, CRM_STMT_ROLE_LIST, 0, NULL, &crm__role_list_reply__descriptor,
+			     BODY(ROLE_LIST), "", UINT32_MAX, NULL, err);
+}
+
+bool crm_handle_role_get(crm_hctx *h, crm_err *err) {
+	const Crm__RoleGet *q = h->req->role_get;
+	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name), NULL};
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_ROLE_GET, 1, p, NULL, NULL, false, err);
+	Crm__Role *role;
+
+	if (r == NULL)
+		return false;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return crm_err_set(err, CRM_NOT_FOUND, "name", "no such role (see crm role list)");
+	}
+	role = crm_rowmap_new(h->arena, &crm__role__descriptor, r, 0);
+	PQclear(r);
+	r = crm_db_exec(h->db, CRM_STMT_PERMISSION_LIST, 2, p, NULL, NULL, true, err);
+	if (r == NULL)
+		return false;
+	role->n_permissions = crm_rowmap_all(h->arena, &crm__permission__descriptor, r,
+					     (void ***)&role->permissions);
+	PQclear(r);
+	crm_hctx_body(h, BODY(ROLE), role);
+	return true;
+}
+
+bool crm_handle_permission_list(crm_hctx *h, crm_err *err) {
+	const Crm__PermissionList *q = h->req->permission_list;
+	const char *p[] = {crm_hctx_text(h, &q->role, q->has_role),
+			   crm_hctx_text(h, &q->record_type, q->has_record_type)};
+
+	return crm_hctx_list(h, CRM_STMT_PERMISSION_LIST, 2, p,
+			     &crm__permission_list_reply__descriptor, BODY(PERMISSION_LIST), "",
+			     UINT32_MAX, NULL, err);
+}
+
+static const char *enum_text(crm_hctx *h, const ProtobufCEnumDescriptor *d, int v) {
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
+	char *s = crm_arena_strdup(h->arena, ev ? ev->name : "");
+
+	for (char *c = s; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	return s;
+}
+
+bool crm_handle_permission_set(crm_hctx *h, crm_err *err) {
+	const Crm__PermissionSet *q = h->req->permission_set;
+	const char *p[] = {crm_hctx_text(h, &q->role, q->has_role),
+			   crm_hctx_text(h, &q->record_type, q->has_record_type),
+			   enum_text(h, &crm__action__descriptor, q->action),
+			   enum_text(h, &crm__scope__descriptor, q->scope)};
+
+	return crm_hctx_one(h, CRM_STMT_PERMISSION_SET, 4, p, &crm__permission__descriptor,
+			    BODY(PERMISSION), true, "role", "permission not set", err);
+}
+
+/* ------------------------------------------------------ sessions, audit */
+
+bool crm_handle_session_list(crm_hctx *h, crm_err *err) {
+	const Crm__SessionList *q = h->req->session_list;
+	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username), q->all ? "true" : "false"};
+
+	return crm_hctx_list(h, CRM_STMT_SESSION_LIST, 2, p, &crm__session_list_reply__descriptor,
+			     BODY(SESSION_LIST), "", UINT32_MAX, NULL, err);
+}
+
+bool crm_handle_session_revoke(crm_hctx *h, crm_err *err) {
+	const char *p[] = {crm_hctx_i64(h, h->req->session_revoke->session_id)};
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_SESSION_REVOKE, 1, p, NULL, NULL, true, err);
+
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	crm_hctx_body(h, BODY(EMPTY), crm_arena_alloc(h->arena, sizeof(Crm__Empty)));
+	crm__empty__init(h->resp->empty);
+	return true;
+}
+
+bool crm_handle_audit_list(crm_hctx *h, crm_err *err) {
+	const Crm__AuditList *q = h->req->audit_list;
+	const char *type = crm_hctx_text(h, &q->record_type, q->has_record_type);
+	const char *user = crm_hctx_text(h, &q->username, q->has_username);
+	const char *id = q->has_record_id ? crm_hctx_i64(h, q->record_id) : NULL;
+	const char *since = q->has_since ? crm_hctx_i64(h, q->since) : NULL;
+	const char *until = q->has_until ? crm_hctx_i64(h, q->until) : NULL;
+	const char *filters = crm_arena_printf(h->arena, "audit|%s|%s|%s|%s|%s", type ? type : "",
+					       id ? id : "", user ? user : "", since ? since : "",
+					       until ? until : "");
+	const char *key;
+	uint32_t limit;
+
+	if (!crm_db_prologue(h->db, err) ||
+	    !crm_hctx_page(h, q->page, "audit_list.page.cursor", filters, &limit, &key, err))
+		return false;
+	const char *p[] = {type, id, user, since, until, key, crm_hctx_i64(h, limit)};
+	return crm_hctx_list(h, CRM_STMT_AUDIT_LIST, 7, p, &crm__audit_list_reply__descriptor,
+			     BODY(AUDIT_LIST), filters, limit, "audit_id", err);
+}
