@@ -526,10 +526,11 @@ CREATE FUNCTION crm.note_reassign(p_id bigint, p_owner text, p_team text) RETURN
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	new_owner crm.users;
+	new_owner record;
 	new_team bigint;
 BEGIN
-	SELECT * INTO new_owner FROM crm.users WHERE username = lower(p_owner) AND active;
+	SELECT id, username, team_id INTO new_owner FROM crm.users
+	WHERE username = lower(p_owner) AND active;
 	IF NOT FOUND THEN
 		PERFORM crm.fail('CRN01', 'owner', format('no active user named %s', p_owner));
 	END IF;

@@ -17,6 +17,7 @@ Environment:
 import atexit
 import ctypes
 import fcntl
+import ipaddress
 import os
 import pwd
 import re
@@ -147,6 +148,10 @@ def varint(n):
         else:
             out.append(b)
             return bytes(out)
+
+
+# PROXY protocol v2 header, command LOCAL (what a balancer's health check sends).
+PROXY_V2_LOCAL = b"\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00"
 
 
 def frame(body):
@@ -597,12 +602,15 @@ class Crmd:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
 
+        preamble = PROXY_V2_LOCAL if self.loopback_is_trusted_proxy() else b""
+
         def ready():
             if self.proc.poll() is not None:
                 raise AssertionError(f"crmd exited with {self.proc.returncode}:\n"
                                      + self.log())
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(preamble)
                     with ctx.wrap_socket(s, server_hostname="localhost"):
                         return True
             except (OSError, ssl.SSLError):
@@ -612,6 +620,15 @@ class Crmd:
             wait_for(ready, timeout, 0.05, "crmd to accept TLS connections")
         except AssertionError as e:
             raise AssertionError(f"{e}; crmd log:\n" + "\n".join(self.log_lines()[-30:]))
+
+    def loopback_is_trusted_proxy(self):
+        for item in (self.cfg.get("trusted_proxies") or "").split(","):
+            try:
+                if ipaddress.ip_address("127.0.0.1") in ipaddress.ip_network(item.strip()):
+                    return True
+            except ValueError:
+                pass
+        return False
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
