@@ -269,6 +269,14 @@ bool crm_cli_parse_cursor(struct crm_cli *cli, const char *s, Crm__ListPage *pag
 	return true;
 }
 
+int crm_cli_page_option(struct crm_cli *cli, int c, const char *arg, Crm__ListPage *page) {
+	if (c == CRM_OPT_LIMIT)
+		return crm_cli_parse_limit(cli, arg, page) ? 1 : -1;
+	if (c == CRM_OPT_CURSOR)
+		return crm_cli_parse_cursor(cli, arg, page) ? 1 : -1;
+	return 0;
+}
+
 void crm_cli_done(struct crm_cli *cli, const char *fmt, ...) {
 	va_list ap;
 

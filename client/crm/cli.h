@@ -157,6 +157,18 @@ void crm_cli_next_page(struct crm_cli *cli, bool has_cursor, const ProtobufCBina
 bool crm_cli_parse_limit(struct crm_cli *cli, const char *s, Crm__ListPage *page);
 bool crm_cli_parse_cursor(struct crm_cli *cli, const char *s, Crm__ListPage *page);
 
+/* --limit N and --cursor C for list commands' getopt tables. */
+#define CRM_OPT_LIMIT 1000
+#define CRM_OPT_CURSOR 1001
+#define CRM_CLI_PAGE_OPTIONS                                        \
+	{"limit", required_argument, NULL, CRM_OPT_LIMIT},          \
+	{                                                           \
+		"cursor", required_argument, NULL, CRM_OPT_CURSOR   \
+	}
+/* 1: c was a page option and is now in page; 0: not one; -1: a usage
+ * error was printed. */
+int crm_cli_page_option(struct crm_cli *cli, int c, const char *arg, Crm__ListPage *page);
+
 /* Sets a bytes field from a C string (not copied). */
 void crm_cli_bytes(ProtobufCBinaryData *b, protobuf_c_boolean *has, const char *s);
 

@@ -40,6 +40,7 @@ CRMD = os.path.join(BUILD_DIR, "server", "crmd")
 CRM = os.path.join(BUILD_DIR, "client", "crm")
 GEN_CERTS = os.path.join(SOURCE_DIR, "deploy", "gen-certs")
 PG_OS_USER = "crmtest"
+ADMIN_USER = "admin"  # created in the template database by `crmd create-admin`
 
 # Status codes (crm.Code) and CLI exit codes (wire value + 1; OK is 0).
 OK, INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS = 1, 2, 3, 4
@@ -372,6 +373,7 @@ class Conn:
         self.events = []
         self.next_id = 1
         self.closed = False
+        self.token = None
         if hello:
             r = self.hello()
             assert r.status.code == OK, r
@@ -475,6 +477,19 @@ class Conn:
             p.payload = payload
         return self.request(ping=p, **kw)
 
+    def login(self, username, password, **kw):
+        r = self.request(login=self.pb.Login(username=username.encode(),
+                                              password=password.encode()), **kw)
+        if r.status.code == OK:
+            self.token = r.login.token
+        return r
+
+    def resume(self, token, **kw):
+        r = self.request(resume=self.pb.Resume(token=token.encode()), **kw)
+        if r.status.code == OK:
+            self.token = token
+        return r
+
     def sleep(self, ms, **kw):
         return self.request(sleep=self.pb.Sleep(ms=ms), **kw)
 
@@ -538,6 +553,7 @@ class Crmd:
         self.ca = env.certs.ca
         self.proc = None
         self.expected_rc = 0
+        self.token = None
         self.cfg = {
             "listen": f"127.0.0.1:{self.port}",
             "tls_cert": env.certs.server_cert,
@@ -571,9 +587,10 @@ class Crmd:
             f.write(text)
 
     # -- one-shot commands
-    def run(self, *args, timeout=30):
+    def run(self, *args, timeout=30, input=None):
         r = subprocess.run([CRMD, *args], capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL, preexec_fn=_child_setup(signal.SIGKILL))
+                           input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                           preexec_fn=_child_setup(signal.SIGKILL))
         return CliResult(r.returncode, r.stdout, r.stderr)
 
     def check_config(self):
@@ -680,8 +697,20 @@ class Crmd:
         return [l for l in self.log_lines() if any(m in l for m in SANITIZER_MARKERS)]
 
     # -- clients
-    def connect(self, **kw):
-        return Conn(self.port, self.ca, **kw)
+    def connect(self, auth=True, **kw):
+        """A Conn that said hello and, with auth, is logged in as the test
+        admin (Login once per crmd, then Resume with the same token: a
+        login costs an argon2id hash)."""
+        c = Conn(self.port, self.ca, **kw)
+        if auth and kw.get("hello", True):
+            r = None
+            if self.token:
+                r = c.resume(self.token)
+            if r is None or r.status.code != OK:
+                r = c.login(ADMIN_USER, self.env.admin_password)
+                assert r.status.code == OK, f"login failed: {r}"
+                self.token = c.token
+        return c
 
     def crm(self, *args, env=None, timeout=30, server=True):
         return run_crm(*args, env=env, timeout=timeout,
@@ -730,6 +759,11 @@ class Env:
         r = m.migrate()
         if r.rc != 0:
             raise RuntimeError(f"crmd migrate failed ({r.rc}):\n{r.out}\n{r.err}")
+        self.admin_password = "pw-" + os.urandom(12).hex()
+        r = m.run("create-admin", "--config", m.config_path, ADMIN_USER,
+                  input=self.admin_password + "\n")
+        if r.rc != 0:
+            raise RuntimeError(f"crmd create-admin failed ({r.rc}):\n{r.out}\n{r.err}")
         self.pg.sql("ALTER DATABASE crm_template WITH IS_TEMPLATE true")
 
 

@@ -256,18 +256,41 @@ def test_oversized_frame_refused_before_body_and_others_unaffected(crmd_factory)
 
 def test_preauth_frame_limit(crmd_factory):
     crmd = crmd_factory(max_frame="1048576", max_frame_preauth="2048")
-    with crmd.connect() as c:
+    big = pb().NoteCreate(body=b"y" * 3000)  # a 3000-byte frame
+    with crmd.connect(auth=False, hello=False) as c:
+        r = c.hello()
+        assert r.hello.max_frame <= 2048
         # a frame under the limit passes
         assert c.ping(payload=b"x" * 1000).status.code == OK
-        # a 3000-byte frame is over max_frame_preauth (nobody is logged in)
-        cf = pb().ClientFrame(id=9, note_create=pb().NoteCreate(body=b"y" * 3000))
-        c.send(cf)
+        # one over max_frame_preauth (nobody is logged in): error, close
+        c.send(c.build(id=9, note_create=big))
         frames = c.expect_close(5)
         assert len(frames) == 1
         assert frames[0].response.status.code in (RESOURCE_EXHAUSTED, INVALID_ARGUMENT)
-    with crmd.connect(hello=False) as c:
-        r = c.hello()
-        assert r.hello.max_frame <= 2048
+    # once logged in, the connection gets max_frame
+    with crmd.connect() as c:
+        r = c.request(note_create=big)
+        assert r.status.code == OK, r
+
+
+def test_requests_need_a_session(crmd):
+    with crmd.connect(auth=False) as c:
+        assert c.ping().status.code == OK  # plain ping needs none
+        for kw in ({"ping": pb().Ping(deep=True)}, {"note_create": pb().NoteCreate(body=b"x")},
+                   {"note_get": pb().NoteGet(note_id=1)}, {"sleep": pb().Sleep(ms=1)}):
+            r = c.request(**kw)
+            assert r.status.code == 6, (kw, r)  # UNAUTHENTICATED
+        r = c.login("admin", "wrong password")
+        assert r.status.code == 6, r
+        assert not r.login.token
+        r = c.resume("not-a-token")
+        assert r.status.code == 6, r
+        r = c.login("admin", crmd.env.admin_password)
+        assert r.status.code == OK and r.login.token
+        assert c.ping(deep=True).status.code == OK
+    log = crmd.log()
+    assert crmd.env.admin_password not in log
+    assert "wrong password" not in log
 
 
 def test_garbage_frame_gets_error_then_close(crmd):
@@ -345,6 +368,7 @@ def test_request_log_line_fields_and_no_body(crmd):
     log = crmd.log()
     assert secret.decode() not in log, "a message body reached the log"
     assert crmd.env.pg.app_password not in log, "a password reached the log"
+    assert crmd.token and crmd.token not in log, "a session token reached the log"
 
 
 def test_request_timeout_is_deadline_exceeded(crmd_factory):

@@ -1,0 +1,269 @@
+/*
+ * cmd_audit: `crm audit list`: the audit trail, filtered by record, user
+ * and time, one page at a time. Tables summarise each entry's old and new
+ * values as "field: old → new"; JSON keeps them as JSON objects, CSV as
+ * JSON text.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "crm_wire.h"
+#include "json.h"
+#include "textwidth.h"
+
+#define VALUE_SHOWN_MAX 40 /* bytes of one value in the changes column */
+
+/* A growable string; out of memory aborts (CLI code, like output.c). */
+struct text {
+	char *p;
+	size_t len;
+};
+
+static void put(struct text *t, const char *s, size_t n) {
+	char *p = realloc(t->p, t->len + n + 1);
+
+	if (p == NULL) {
+		fputs("crm: out of memory\n", stderr);
+		abort();
+	}
+	memcpy(p + t->len, s, n);
+	t->p = p;
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
+
+/* A value, shortened to about VALUE_SHOWN_MAX bytes at a character edge. */
+static void put_value(struct text *t, const crm_json *v) {
+	char *json = NULL;
+	const char *s;
+	size_t len = 0, cut = 0, n;
+	uint32_t cp;
+
+	if (v->type == CRM_JSON_STRING) {
+		s = v->str;
+		len = v->len;
+	} else {
+		if (!crm_json_write(v, &json, &len)) {
+			free(json);
+			puts_(t, "?");
+			return;
+		}
+		s = json;
+	}
+	while (cut < len && cut < VALUE_SHOWN_MAX &&
+	       (n = crm_textwidth_decode(s + cut, len - cut, &cp)) > 0)
+		cut += n;
+	put(t, s, cut);
+	if (cut < len)
+		puts_(t, "…");
+	free(json);
+}
+
+static void put_key(struct text *t, const crm_json *m, const char *mark) {
+	if (t->len > 0)
+		puts_(t, "; ");
+	puts_(t, mark);
+	put(t, m->key, m->key_len);
+	puts_(t, ": ");
+}
+
+/* "a: 1 → 2; +b: x; -c: y" from two JSON objects (either may be absent). */
+static char *changes(const char *old_json, const char *new_json) {
+	crm_json *o = old_json ? crm_json_parse(old_json, strlen(old_json), NULL, 0) : NULL;
+	crm_json *n = new_json ? crm_json_parse(new_json, strlen(new_json), NULL, 0) : NULL;
+	struct text t = {0};
+	const crm_json *m, *other;
+
+	puts_(&t, "");
+	if ((old_json && o == NULL) || (new_json && n == NULL) ||
+	    (o && o->type != CRM_JSON_OBJECT) || (n && n->type != CRM_JSON_OBJECT)) {
+		/* not what the server promised: show it as it came */
+		puts_(&t, old_json ? old_json : "");
+		puts_(&t, " → ");
+		puts_(&t, new_json ? new_json : "");
+		goto cleanup;
+	}
+	for (m = n ? n->child : NULL; m != NULL; m = m->next) {
+		other = crm_json_get(o, m->key);
+		put_key(&t, m, other ? "" : "+");
+		if (other) {
+			put_value(&t, other);
+			puts_(&t, " → ");
+		}
+		put_value(&t, m);
+	}
+	for (m = o ? o->child : NULL; m != NULL; m = m->next) {
+		if (crm_json_get(n, m->key) != NULL)
+			continue;
+		put_key(&t, m, "-");
+		put_value(&t, m);
+	}
+cleanup:
+	crm_json_free(o);
+	crm_json_free(n);
+	return t.p;
+}
+
+/* ---------------------------------------------------------------- rendering */
+
+static const char *const people_cols[] = {"at",		 "user",	"action", "record",
+					  "request_id", "client_addr", "changes"};
+static const char *const machine_cols[] = {"audit_id",	  "at",		 "username",
+					   "action",	  "record_type", "record_id",
+					   "request_id",  "client_addr", "old_values",
+					   "new_values"};
+
+static void add_opt_int(crm_result *r, protobuf_c_boolean has, int64_t v) {
+	if (has)
+		crm_result_add_int(r, v);
+	else
+		crm_result_add_null(r);
+}
+
+static void people_row(crm_result *r, const Crm__AuditEntry *e) {
+	char record[160], *ch;
+
+	crm_result_add_row(r);
+	crm_cli_add_opt_time(r, e->has_at, e->at);
+	crm_result_add_str(r, e->username);
+	crm_result_add_str(r, e->action);
+	if (e->record_type && e->has_record_id)
+		snprintf(record, sizeof(record), "%s/%" PRId64, e->record_type, e->record_id);
+	else
+		snprintf(record, sizeof(record), "%s", e->record_type ? e->record_type : "");
+	crm_result_add_str(r, record);
+	add_opt_int(r, e->has_request_id, (int64_t)e->request_id);
+	crm_result_add_str(r, e->client_addr);
+	ch = changes(e->old_values, e->new_values);
+	crm_result_add_str(r, ch);
+	free(ch);
+}
+
+static void add_json_or_null(crm_result *r, const char *json) {
+	if (json == NULL || json[0] == '\0')
+		crm_result_add_null(r);
+	else
+		crm_result_add_json(r, json, strlen(json), NULL);
+}
+
+static void machine_row(crm_result *r, const Crm__AuditEntry *e) {
+	crm_result_add_row(r);
+	add_opt_int(r, e->has_audit_id, e->audit_id);
+	crm_cli_add_opt_time(r, e->has_at, e->at);
+	crm_result_add_str(r, e->username);
+	crm_result_add_str(r, e->action);
+	crm_result_add_str(r, e->record_type);
+	add_opt_int(r, e->has_record_id, e->record_id);
+	add_opt_int(r, e->has_request_id, (int64_t)e->request_id);
+	crm_result_add_str(r, e->client_addr);
+	add_json_or_null(r, e->old_values);
+	add_json_or_null(r, e->new_values);
+}
+
+static int print_entries(struct crm_cli *cli, const Crm__AuditListReply *l) {
+	bool people = cli->format == CRM_FORMAT_TABLE;
+	crm_result *r = people ? crm_result_new(7, people_cols) : crm_result_new(10, machine_cols);
+	size_t i;
+	int rc;
+
+	for (i = 0; i < l->n_entries; i++) {
+		if (people)
+			people_row(r, l->entries[i]);
+		else
+			machine_row(r, l->entries[i]);
+	}
+	rc = crm_cli_print(cli, r, false);
+	crm_result_free(r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- the command */
+
+static bool time_option(struct crm_cli *cli, const char *flag, const char *s, int64_t *out) {
+	if (crm_args_time(s, crm_now_us(), out))
+		return true;
+	crm_cli_usage(cli,
+		      "%s takes an RFC 3339 time (2026-11-22T10:00:00Z, or with an offset "
+		      "like +01:00), a date (2026-11-22, midnight UTC) or a time back from now "
+		      "(-30m, -1h, -7d), not '%s'",
+		      flag, s);
+	return false;
+}
+
+static int audit_option(struct crm_cli *cli, int c, char *arg, Crm__AuditList *al) {
+	const char *type;
+	size_t type_len;
+
+	switch (c) {
+	case 'r':
+		if (!crm_args_record(arg, &type, &type_len, &al->record_id))
+			return crm_cli_usage(cli, "--record takes TYPE/ID (note/42) or TYPE, not "
+						  "'%s'",
+					     arg);
+		arg[type_len] = '\0'; /* argv is ours to edit: TYPE/ID becomes TYPE */
+		crm_cli_bytes(&al->record_type, &al->has_record_type, type);
+		al->has_record_id = al->record_id != 0;
+		return 0;
+	case 'u':
+		crm_cli_bytes(&al->username, &al->has_username, arg);
+		return 0;
+	case 's':
+		al->has_since = true;
+		return time_option(cli, "--since", arg, &al->since) ? 0 : CRM_EXIT_USAGE;
+	case 't':
+		al->has_until = true;
+		return time_option(cli, "--until", arg, &al->until) ? 0 : CRM_EXIT_USAGE;
+	default:
+		return crm_cli_page_option(cli, c, arg, al->page) == 1 ? 0 : CRM_EXIT_USAGE;
+	}
+}
+
+int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
+	static const struct option longopts[] = {{"record", required_argument, NULL, 'r'},
+						 {"user", required_argument, NULL, 'u'},
+						 {"since", required_argument, NULL, 's'},
+						 {"until", required_argument, NULL, 't'},
+						 CRM_CLI_PAGE_OPTIONS,
+						 {NULL, 0, NULL, 0}};
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__AuditList al = CRM__AUDIT_LIST__INIT;
+	Crm__ListPage page = CRM__LIST_PAGE__INIT;
+	Crm__ServerFrame *reply = NULL;
+	const Crm__AuditListReply *l;
+	char **args, *arg;
+	int c, i, rc = 0;
+
+	/* --record is cut in place: keep the original words for the next-page line */
+	args = calloc((size_t)argc + 1, sizeof(char *));
+	if (args == NULL)
+		return CRM_EXIT_FAILURE;
+	for (i = 0; i < argc; i++)
+		args[i] = strdup(argv[i]);
+	al.page = &page;
+	while (rc == 0 && (c = crm_cli_getopt(cli, argc, args, "", longopts, &arg)) != -1)
+		rc = audit_option(cli, c, arg, &al);
+	if (rc == 0 && crm_cli_optind() != argc)
+		rc = crm_cli_usage(cli, "unexpected argument '%s'", args[crm_cli_optind()]);
+	if (rc == 0 && al.has_since && al.has_until && al.since > al.until)
+		rc = crm_cli_usage(cli, "--since is after --until");
+	if (rc == 0) {
+		req.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
+		req.audit_list = &al;
+		l = crm_cli_request(cli, &req, CRM__RESPONSE__BODY_AUDIT_LIST, &reply, &rc);
+		if (l != NULL) {
+			rc = print_entries(cli, l);
+			crm_cli_next_page(cli, l->has_next_cursor, &l->next_cursor);
+		}
+	}
+	crm_client_reply_free(reply);
+	for (i = 0; i < argc; i++)
+		free(args[i]);
+	free(args);
+	return rc;
+}
