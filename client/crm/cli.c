@@ -168,11 +168,11 @@ bool crm_cli_call(struct crm_cli *cli, Crm__ClientFrame *req, Crm__ServerFrame *
 		  crm_err *err) {
 	*reply = NULL;
 	if (!req->has_idempotency_key && crm_wire_request_mutates(req)) {
-		if (!crm_client_idempotency_key(cli->key, err))
+		if (!crm_client_idempotency_key(cli->idem_key, err))
 			return false;
 		req->has_idempotency_key = true;
-		req->idempotency_key.data = (uint8_t *)cli->key;
-		req->idempotency_key.len = strlen(cli->key);
+		req->idempotency_key.data = (uint8_t *)cli->idem_key;
+		req->idempotency_key.len = strlen(cli->idem_key);
 	}
 	cli->keyed = req->has_idempotency_key;
 	return crm_cli_connect(cli, err) && crm_client_call(cli->client, req, reply, err);

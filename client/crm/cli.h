@@ -46,7 +46,7 @@ struct crm_cli {
 	uint8_t *cursor; /* decoded --cursor, owned */
 
 	/* the idempotency key of the last mutating request */
-	char key[CRM_CLIENT_KEY_LEN + 1];
+	char idem_key[CRM_CLIENT_KEY_LEN + 1];
 	bool keyed;
 };
 

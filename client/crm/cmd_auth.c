@@ -78,7 +78,8 @@ static void logout_quietly(struct crm_cli *cli) {
 	crm_err_clear(&err);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_LOGOUT;
 	req.logout = &lo;
-	(void)crm_cli_call(cli, &req, &reply, &err);
+	if (!crm_cli_call(cli, &req, &reply, &err))
+		crm_cli_hint("the new session could not be ended either: %s", err.msg);
 	crm_client_reply_free(reply);
 }
 

@@ -8,9 +8,28 @@
 const struct crm_cli_noun crm_cli_nouns[] = {
 	{"ping", "check that the server answers, and how fast"},
 	{"version", "show the client's and the server's versions"},
+	{"login", "log in and keep the session for the next commands"},
+	{"logout", "end the session"},
+	{"whoami", "show who the session belongs to"},
+	{"passwd", "change your password"},
+	{"user", "user accounts (admins)"},
+	{"team", "teams and their tree"},
+	{"role", "roles and their permissions"},
+	{"permission", "the permission matrix: role x record type x action -> scope"},
+	{"session", "sessions: list and revoke"},
+	{"audit", "the audit trail of changes and logins"},
 	{"note", "short text notes (a simple record type)"},
 };
 const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
+
+#define PAGE_HELP                                                                   \
+	"  --limit N        at most N rows (1-500, default 50)\n"                       \
+	"  --cursor C       the page after the one that printed 'next page: ...'\n"     \
+	"                   on standard error (printed whenever there is more)\n"
+
+#define PASSWORD_STDIN_HELP                                                         \
+	"  --password-stdin read the password from the first line of standard\n"        \
+	"                   input (for scripts) instead of prompting\n"
 
 const struct crm_cli_command crm_cli_commands[] = {
 	{"ping", NULL, crm_cmd_ping, "[--deep] [--count N]",
@@ -21,20 +40,193 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "  --deep       go through a database worker too (proves the whole path)\n"
 	 "               and print the database schema version\n"
 	 "  --count N    send N pings (default 1); with N > 1 the table also shows\n"
-	 "               the minimum, average and maximum round-trip time\n"},
+	 "               the minimum, average and maximum round-trip time\n", 0},
 	{"version", NULL, crm_cmd_version, "", "show the client's and the server's versions",
 	 "Prints this crm's version and protocol, and those of the server.\n"
-	 "('crm --version' prints the client's alone, without connecting.)\n"},
+	 "('crm --version' prints the client's alone, without connecting.)\n",
+	 CRM_CMD_NO_SESSION},
+
+	/* ---------------------------------------------------------------- session */
+	{"login", NULL, crm_cmd_login, "USERNAME [--password-stdin]",
+	 "log in and keep the session for the next commands",
+	 "Logs in as USERNAME and stores the session token in the session file\n"
+	 "($CRM_SESSION_FILE, else $XDG_CONFIG_HOME/crm/session, else\n"
+	 "~/.config/crm/session; created with mode 0600 in a folder with mode 0700),\n"
+	 "together with the server it belongs to. Later commands to that server\n"
+	 "resume the session; the token is never sent to another server.\n"
+	 "\n"
+	 "On a terminal crm asks for the password without echoing it; when standard\n"
+	 "input is not a terminal it refuses to ask: use --password-stdin.\n"
+	 "\n" PASSWORD_STDIN_HELP,
+	 CRM_CMD_NO_SESSION},
+	{"logout", NULL, crm_cmd_logout, "", "end the session",
+	 "Ends the session on the server and removes the session file.\n", 0},
+	{"whoami", NULL, crm_cmd_whoami, "", "show who the session belongs to",
+	 "Prints the logged-in user (role, team, teams managed) and the session's\n"
+	 "id and expiry.\n", 0},
+	{"passwd", NULL, crm_cmd_passwd, "[--password-stdin]", "change your password",
+	 "Asks for the current password and the new one (twice). Changing it ends\n"
+	 "every session of yours; the new session the server returns replaces the\n"
+	 "one in the session file, so this crm stays logged in.\n"
+	 "\n"
+	 "  --password-stdin read the current password, then the new one, from the\n"
+	 "                   first two lines of standard input\n", 0},
+
+	/* ---------------------------------------------------------------- users */
+	{"user", "add", crm_cmd_user_add,
+	 "USERNAME --role ROLE [--team TEAM] [--email E] [--display-name N]\n"
+	 "       [--time-zone TZ] [--locale L] [--password-stdin]",
+	 "create a user",
+	 "Creates a user. USERNAME is 1-64 of a-z 0-9 . _ - (lower-cased).\n"
+	 "\n"
+	 "  --role ROLE         the user's role (see 'crm role list'); required\n"
+	 "  --team TEAM         the team the user belongs to\n"
+	 "  --email E           e-mail address\n"
+	 "  --display-name N    the name people see\n"
+	 "  --time-zone TZ      IANA time zone, e.g. Europe/Berlin (default UTC)\n"
+	 "  --locale L          e.g. de-DE (default en-US)\n" PASSWORD_STDIN_HELP
+	 "\n"
+	 "On a terminal crm asks for the new user's password (twice; an empty answer\n"
+	 "creates the user without one). Without a terminal and without\n"
+	 "--password-stdin the user is created without a password: set one later\n"
+	 "with 'crm user reset-password'.\n", 0},
+	{"user", "list", crm_cmd_user_list,
+	 "[--team TEAM] [--role ROLE] [--all] [--limit N] [--cursor C]", "list users",
+	 "Lists active users, by username.\n"
+	 "\n"
+	 "  --team TEAM      only members of TEAM\n"
+	 "  --role ROLE      only users with ROLE\n"
+	 "  --all            include disabled users\n" PAGE_HELP
+	 "\n"
+	 "The table leaves out some columns; JSON and CSV have them all.\n", 0},
+	{"user", "show", crm_cmd_user_show, "USERNAME", "show one user",
+	 "Prints every field of one user.\n", 0},
+	{"user", "edit", crm_cmd_user_edit,
+	 "USERNAME [--display-name N] [--email E | --clear-email] [--time-zone TZ]\n"
+	 "       [--locale L] [--role ROLE] [--team TEAM]\n"
+	 "       [--manages TEAM ... | --clear-manages]",
+	 "change a user",
+	 "Changes the fields given and leaves the others alone.\n"
+	 "\n"
+	 "  --display-name N    the name people see\n"
+	 "  --email E           e-mail address; --clear-email removes it\n"
+	 "  --time-zone TZ      IANA time zone\n"
+	 "  --locale L          locale, e.g. en-GB\n"
+	 "  --role ROLE         the role (the last active admin keeps theirs)\n"
+	 "  --team TEAM         the team the user belongs to\n"
+	 "  --manages TEAM      repeatable: the teams the user manages (replaces the\n"
+	 "                      list); --clear-manages empties it\n", 0},
+	{"user", "disable", crm_cmd_user_disable, "USERNAME", "disable a user",
+	 "Disables a user: they can no longer log in and all their sessions end.\n"
+	 "The last active admin cannot be disabled.\n", 0},
+	{"user", "enable", crm_cmd_user_enable, "USERNAME", "enable a disabled user",
+	 "Lets a disabled user log in again.\n", 0},
+	{"user", "reset-password", crm_cmd_user_reset_password, "USERNAME [--password-stdin]",
+	 "set a user's password (admins)",
+	 "Sets a new password for USERNAME; all their sessions end. crm asks for it\n"
+	 "twice on a terminal.\n"
+	 "\n" PASSWORD_STDIN_HELP, 0},
+
+	/* ---------------------------------------------------------------- teams */
+	{"team", "add", crm_cmd_team_add, "NAME [--parent TEAM]", "create a team",
+	 "Creates a team, at the top or below --parent TEAM.\n", 0},
+	{"team", "list", crm_cmd_team_list, "", "list teams",
+	 "Lists every team with its path in the tree, members and managers.\n", 0},
+	{"team", "show", crm_cmd_team_show, "NAME", "show one team",
+	 "Prints one team: parent, path, number of members, managers.\n", 0},
+	{"team", "edit", crm_cmd_team_edit, "NAME --name NEW", "rename a team",
+	 "Renames a team. (To move it in the tree: 'crm team move'.)\n", 0},
+	{"team", "move", crm_cmd_team_move, "NAME (--parent TEAM | --root)",
+	 "move a team in the tree",
+	 "Moves a team below --parent TEAM, or to the top with --root. A team cannot\n"
+	 "move below itself or its own sub-teams.\n", 0},
+
+	/* ---------------------------------------------------------------- roles, permissions */
+	{"role", "list", crm_cmd_role_list, "", "list roles",
+	 "Lists the roles with their description and number of users.\n", 0},
+	{"role", "show", crm_cmd_role_show, "ROLE", "show a role's permissions",
+	 "Prints the role, then its permissions as a matrix: a row per record type,\n"
+	 "a column per action, the scope in each cell ('-': not allowed).\n"
+	 "JSON: the role with its permissions as a list; CSV: one permission a line.\n", 0},
+	{"permission", "list", crm_cmd_permission_list, "[--role ROLE] [--type TYPE]",
+	 "list permissions",
+	 "Lists the permission matrix one cell a line: role, record type, action,\n"
+	 "scope.\n"
+	 "\n"
+	 "  --role ROLE      only this role\n"
+	 "  --type TYPE      only this record type\n", 0},
+	{"permission", "set", crm_cmd_permission_set, "ROLE TYPE ACTION SCOPE",
+	 "change one cell of the matrix (admins)",
+	 "Lets ROLE do ACTION on records of TYPE within SCOPE. The change is audited.\n"
+	 "\n"
+	 "  ACTION  read, create, update, delete, export, reassign or admin\n"
+	 "  SCOPE   none, own (records the user owns), team (of the user's team and\n"
+	 "          the teams they manage), subteams (those and every team below\n"
+	 "          them) or all\n", 0},
+
+	/* ---------------------------------------------------------------- sessions */
+	{"session", "list", crm_cmd_session_list, "[--user USER | --all]", "list sessions",
+	 "Lists your sessions ('current' marks this one); an admin may ask for one\n"
+	 "user's (--user USER) or everyone's (--all).\n", 0},
+	{"session", "revoke", crm_cmd_session_revoke, "ID", "end a session",
+	 "Ends the session with this id (see 'crm session list'). Revoking your own\n"
+	 "current session logs you out.\n", 0},
+
+	/* ---------------------------------------------------------------- audit */
+	{"audit", "list", crm_cmd_audit_list,
+	 "[--record TYPE/ID] [--user NAME] [--since TIME] [--until TIME]\n"
+	 "       [--limit N] [--cursor C]",
+	 "show the audit trail",
+	 "Lists audit entries: who changed what, when, from where; newest first.\n"
+	 "\n"
+	 "  --record TYPE/ID the history of one record (note/42), or TYPE for all\n"
+	 "                   records of a type\n"
+	 "  --user NAME      what NAME did\n"
+	 "  --since TIME     from TIME on\n"
+	 "  --until TIME     up to TIME\n" PAGE_HELP
+	 "\n"
+	 "TIME is RFC 3339 (2026-11-22T10:00:00Z, 2026-11-22T11:00:00+01:00), a date\n"
+	 "(2026-11-22: midnight UTC) or a time back from now: -30m, -1h, -7d, -2w.\n"
+	 "\n"
+	 "Tables summarise the changed fields as 'field: old → new' (+field: added,\n"
+	 "-field: removed); JSON gives old_values and new_values as JSON objects, CSV\n"
+	 "as JSON text.\n", 0},
+
+	/* ---------------------------------------------------------------- notes */
 	{"note", "add", crm_cmd_note_add, "TEXT [--idempotency-key KEY]", "add a note",
 	 "Stores TEXT (1 to 4096 bytes of UTF-8; - reads it from standard input)\n"
-	 "as a new note and prints its id.\n"
+	 "as a new note and prints it.\n"
 	 "\n"
 	 "  --idempotency-key KEY   the request's idempotency key (1-64 bytes).\n"
 	 "                          Without one, a random key is used, so a retry\n"
 	 "                          after a dropped connection cannot add the note\n"
 	 "                          twice. Repeating a command with the same key\n"
-	 "                          within 24 hours returns the first result.\n"},
+	 "                          within 24 hours returns the first result.\n", 0},
 	{"note", "show", crm_cmd_note_show, "ID", "show one note",
-	 "Prints the note with this id.\n"},
+	 "Prints the note with this id.\n", 0},
+	{"note", "list", crm_cmd_note_list, "[--deleted] [--export] [--limit N] [--cursor C]",
+	 "list the notes you can see",
+	 "Lists the notes you may read, newest first.\n"
+	 "\n"
+	 "  --deleted        list deleted notes instead (they can be restored)\n"
+	 "  --export         a bulk export: needs the export permission\n" PAGE_HELP, 0},
+	{"note", "edit", crm_cmd_note_edit, "ID TEXT [--version N]", "change a note's text",
+	 "Replaces the note's text (- reads it from standard input). The change is\n"
+	 "applied only if the note is still at the version read: --version N, or the\n"
+	 "version crm reads just before. If someone changed it in between, nothing\n"
+	 "is changed and crm says so (exit 8, CONFLICT).\n", 0},
+	{"note", "delete", crm_cmd_note_delete, "ID", "delete a note",
+	 "Deletes a note (softly: 'crm note restore' brings it back).\n", 0},
+	{"note", "restore", crm_cmd_note_restore, "ID", "restore a deleted note",
+	 "Brings back a deleted note (see 'crm note list --deleted').\n", 0},
+	{"note", "reassign", crm_cmd_note_reassign, "ID --owner USER [--team TEAM]",
+	 "give a note to another owner",
+	 "Makes USER the note's owner. The note moves to USER's team unless --team\n"
+	 "names another.\n", 0},
+	{"note", "share", crm_cmd_note_share,
+	 "ID (--user USER | --team TEAM) [--access read|edit] [--revoke]",
+	 "share a note with a user or team",
+	 "Shares the note with one user or one team, to read or to edit; --revoke\n"
+	 "takes the share back.\n", 0},
 };
 const size_t crm_cli_n_commands = sizeof(crm_cli_commands) / sizeof(crm_cli_commands[0]);

@@ -15,7 +15,8 @@
 static void print_exit_codes(FILE *out) {
 	fputs("Exit status:\n"
 	      "  0   success\n"
-	      "  1   failure without a status (output could not be written, ...)\n"
+	      "  1   failure without a status (output could not be written, session\n"
+	      "      file refused or not writable, ...)\n"
 	      "  2   usage error (bad command line or settings)\n",
 	      out);
 #define X(name, wire, exitc, lvl) \
@@ -35,12 +36,12 @@ static void print_commands(FILE *out, const char *noun) {
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", c->noun, c->verb ? " " : "",
 			 c->verb ? c->verb : "");
-		fprintf(out, "  %-12s %s\n", name, c->summary);
+		fprintf(out, "  %-20s %s\n", name, c->summary);
 	}
 }
 
 static void print_help(void) {
-	char *config = crm_cli_config_path();
+	char *config = crm_cli_config_path(), *session = crm_session_path();
 
 	printf("usage: crm [OPTIONS] COMMAND [ARGS]\n"
 	       "\n"
@@ -67,10 +68,16 @@ static void print_help(void) {
 	printf("\n"
 	       "Settings: flags win over the environment, which wins over the config file\n"
 	       "%s: 'key = value' lines, keys server, ca, cert, key, format and timeout.\n"
+	       "\n"
+	       "Session: 'crm login' keeps the session token in %s\n"
+	       "(mode 0600; CRM_SESSION_FILE names another file). crm refuses a session\n"
+	       "file that other users may read, and sends a token only to its own server.\n"
 	       "\n",
-	       config ? config : "$XDG_CONFIG_HOME/crm/config");
+	       config ? config : "$XDG_CONFIG_HOME/crm/config",
+	       session ? session : "$XDG_CONFIG_HOME/crm/session");
 	print_exit_codes(stdout);
 	free(config);
+	free(session);
 }
 
 static void print_noun_help(FILE *out, const struct crm_cli_noun *n) {
@@ -211,6 +218,8 @@ static int run(struct crm_cli *cli, const struct crm_cli_flags *fl, int argc, ch
 		return CRM_EXIT_FAILURE;
 	cargv[0] = name;
 	memcpy(cargv + 1, argv + skip, (size_t)(argc - skip) * sizeof(char *));
+	cli->argv = cargv;
+	cli->argc = cargc;
 	optind = 0; /* a fresh getopt scan for the command */
 	rc = c->run(cli, cargc, cargv);
 	free(cargv);

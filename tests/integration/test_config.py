@@ -26,11 +26,21 @@ BAD = {
     "max_inflight": ["0", "100000"],
     "db_retries": ["11", "-1"],
     "handshake_timeout": ["10x", "0", "-1s"],
-    "idle_timeout": ["abc", "1h"],
+    "idle_timeout": ["abc", "1w", "25h"],
     "request_timeout": ["0ms", "s"],
     "shutdown_grace": ["forever", "10 s"],
     "log_level": ["loud", "INFO!"],
     "diagnostics": ["perhaps"],
+    "auth_threads": ["0", "65"],
+    "auth_queue_length": ["0"],
+    "password_hash_memory": ["4", "lots"],
+    "password_hash_iterations": ["0", "101"],
+    "password_min_length": ["7"],
+    "session_lifetime": ["500ms", "21d"],
+    "session_idle_timeout": ["0"],
+    "login_max_failures": ["0"],
+    "login_max_failures_addr": ["0"],
+    "login_lockout_max": ["10ms"],
 }
 
 

@@ -1,0 +1,284 @@
+"""Helpers for the identity, access and audit tests (test_identity.py,
+test_access.py, test_rls.py, test_audit.py): an admin made with
+`crmd create-admin`, logins, a small organisation of teams and users, typed
+requests, and SQL as the application role or the superuser.
+
+The organisation every test starts from (make_world):
+
+    root   admin      (no team)        made by `crmd create-admin`
+    mgr    manager    Sales
+    mkt    marketing  Sales
+    sal    sales      Sales East       (Sales East is a sub-team of Sales)
+    sal2   sales      Sales East
+    sup    support    Support
+    vie    viewer     Support
+
+The template database's own admin (conftest's ADMIN_USER), if there is one,
+is disabled so that root is the only active admin. Passwords are hashed at
+a tiny argon2id cost (SMALL) so that the suite stays fast; one test in
+test_identity.py runs at production cost.
+"""
+
+import json
+import os
+import subprocess
+
+import conftest
+from conftest import OK, Conn, pb
+
+SMALL = {"password_hash_memory": "64", "password_hash_iterations": "1"}
+
+ROLES = ("admin", "manager", "sales", "support", "marketing", "viewer")
+
+# username → (role, team); root is made separately by create-admin.
+PEOPLE = {
+    "mgr": ("manager", "Sales"),
+    "mkt": ("marketing", "Sales"),
+    "sal": ("sales", "Sales East"),
+    "sal2": ("sales", "Sales East"),
+    "sup": ("support", "Support"),
+    "vie": ("viewer", "Support"),
+}
+# The user acting for each role in the permission matrix.
+BY_ROLE = {"admin": "root", "manager": "mgr", "sales": "sal", "support": "sup",
+           "marketing": "mkt", "viewer": "vie"}
+
+# The default matrix for notes, as docs/security.md states it.
+ACTIONS = ("read", "create", "update", "delete", "export", "reassign", "admin")
+DOC_MATRIX = {
+    "admin": ("all", "all", "all", "all", "all", "all", "all"),
+    "manager": ("subteams", "subteams", "subteams", "subteams", "subteams", "subteams", "none"),
+    "sales": ("own", "own", "own", "own", "own", "none", "none"),
+    "support": ("team", "own", "own", "none", "none", "none", "none"),
+    "marketing": ("team", "own", "own", "own", "team", "none", "none"),
+    "viewer": ("all", "none", "none", "none", "none", "none", "none"),
+}
+
+
+def doc_scope(role, action):
+    return DOC_MATRIX[role][ACTIONS.index(action)]
+
+
+def code_name(code):
+    return pb().Code.Name(code)
+
+
+def password():
+    return "pw-" + os.urandom(10).hex()
+
+
+# --------------------------------------------------------------- requests
+
+_REQ_CLASS = {"whoami": "WhoAmI"}
+
+
+def message(kind, **fields):
+    """The request message for ClientFrame field `kind` ("note_create"),
+    with str values turned into bytes where the field is bytes and dicts
+    into nested messages (page=dict(limit=2))."""
+    p = pb()
+    fd = p.ClientFrame.DESCRIPTOR.fields_by_name[kind]
+    return _build(fd.message_type, fields)
+
+
+def _build(desc, fields):
+    p = pb()
+    cls = getattr(p, desc.name)
+    out = {}
+    for k, v in fields.items():
+        if v is None:
+            continue
+        f = desc.fields_by_name[k]
+        if f.message_type is not None and isinstance(v, dict):
+            v = _build(f.message_type, v)
+        elif f.type == f.TYPE_BYTES:
+            if isinstance(v, (list, tuple)):
+                v = [x.encode() if isinstance(x, str) else x for x in v]
+            elif isinstance(v, str):
+                v = v.encode()
+        out[k] = v
+    return cls(**out)
+
+
+def rq(conn, kind, id=None, key=None, timeout=None, **fields):
+    """Sends one request and returns the Response."""
+    return conn.request(timeout=timeout, id=id, key=key, **{kind: message(kind, **fields)})
+
+
+def ok(resp, what=""):
+    assert resp.status.code == OK, (
+        f"{what}: expected OK, got {code_name(resp.status.code)} "
+        f"field={resp.status.field!r} message={resp.status.message!r}")
+    return resp
+
+
+def status(resp, code, field=None, what=""):
+    """Asserts the response's status code (and field, when given)."""
+    got = (code_name(resp.status.code), resp.status.field, resp.status.message)
+    assert resp.status.code == code, f"{what}: expected {code_name(code)}, got {got}"
+    if field is not None:
+        assert resp.status.field == field, f"{what}: expected field {field!r}, got {got}"
+    return resp
+
+
+def login(conn, user, pw):
+    """Logs `conn` in and returns the session token."""
+    r = conn.request(login=pb().Login(username=user.encode(), password=pw.encode()))
+    ok(r, f"login {user}")
+    assert r.login.token, r
+    conn.token = r.login.token
+    return r.login.token
+
+
+def resume(conn, token):
+    return conn.request(resume=pb().Resume(token=token.encode()))
+
+
+# --------------------------------------------------------------- admin and SQL
+
+def create_admin(crmd, username, pw):
+    """`crmd create-admin --config FILE USERNAME` with the password on stdin."""
+    r = subprocess.run([conftest.CRMD, "create-admin", "--config", crmd.config_path, username],
+                       input=pw + "\n", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, f"create-admin failed ({r.returncode}): {r.stdout} {r.stderr}"
+    return r
+
+
+def psql(env, db, sql, role="crm_app", check=True):
+    """Runs `sql` (statements separated by ;, one psql session, autocommit)
+    over TCP as `role` with its password; returns the CompletedProcess.
+    Output is unaligned and tuples-only, command tags included."""
+    r = subprocess.run([os.path.join(env.pg.bindir, "psql"), "-X", "-A", "-t",
+                        "-v", "ON_ERROR_STOP=1", "-d", env.pg.conninfo(db, role), "-f", "-"],
+                       input=sql, capture_output=True, text=True, timeout=30)
+    if check:
+        assert r.returncode == 0, f"psql as {role} failed: {r.stderr}\nSQL: {sql}"
+    return r
+
+
+def app_sql(env, db, sql, check=True):
+    return psql(env, db, sql, "crm_app", check)
+
+
+def su_sql(env, db, sql):
+    """SQL as the superuser (bypasses RLS): the fixture's view of the truth."""
+    return env.pg.sql(sql, db=db)
+
+
+def su_json(env, db, query):
+    """Rows of `query` as a list of dicts (via json_agg), as the superuser."""
+    out = su_sql(env, db, f"SELECT coalesce(json_agg(q), '[]') FROM ({query}) q")
+    return json.loads(out)
+
+
+def audit_rows(env, db, where):
+    """crm.audit rows matching a WHERE clause, oldest first, as dicts."""
+    return su_json(env, db, f"SELECT id, user_id, username, request_id, client_addr, record_type,"
+                            f" record_id, action, old_values, new_values FROM crm.audit"
+                            f" WHERE {where} ORDER BY id")
+
+
+# --------------------------------------------------------------- the world
+
+class World:
+    """A crmd (small argon2 cost) on this test's database with root, two
+    team trees and one user per role (see the module docstring)."""
+
+    def __init__(self, env, db, crmd):
+        self.env = env
+        self.db = db
+        self.crmd = crmd
+        self.pw = {}
+        self.uid = {}
+        self.role = {"root": "admin"}
+        self.team = {"root": None}
+        self.tokens = {}
+        self._conns = {}
+        self._next_id = 1 << 40
+
+    # -- connections
+    def connect(self, crmd=None):
+        """A fresh connection that said hello but did not log in."""
+        c = crmd or self.crmd
+        return Conn(c.port, c.ca)
+
+    def login_new(self, user, crmd=None):
+        """A fresh connection with a fresh session of `user`."""
+        c = self.connect(crmd)
+        self.tokens[user] = login(c, user, self.pw[user])
+        return c
+
+    def c(self, user):
+        """A cached connection logged in as `user` (one session per user)."""
+        conn = self._conns.get(user)
+        if conn is None or conn.closed:
+            conn = self.connect()
+            token = self.tokens.get(user)
+            if token is None or resume(conn, token).status.code != OK:
+                self.tokens[user] = login(conn, user, self.pw[user])
+            self._conns[user] = conn
+        return conn
+
+    def forget(self, user):
+        conn = self._conns.pop(user, None)
+        if conn is not None:
+            conn.close()
+        self.tokens.pop(user, None)
+
+    def rid(self):
+        """A request id unique in this test (audit rows carry it)."""
+        self._next_id += 1
+        return self._next_id
+
+    def do(self, user, kind, **fields):
+        return rq(self.c(user), kind, **fields)
+
+    # -- records
+    def add_user(self, username, role, team=None, pw=None, as_user="root", **extra):
+        pw = pw or password()
+        r = ok(self.do(as_user, "user_create", username=username, role=role, team=team,
+                       password=pw, **extra), f"user_create {username}")
+        self.pw[username] = pw
+        self.uid[username] = r.user.user_id
+        self.role[username] = role
+        self.team[username] = team
+        return r.user
+
+    def note(self, owner, body=None):
+        """A note owned by `owner` (in owner's team): root writes it and,
+        for anyone else, reassigns it. Returns the note id."""
+        body = body or f"note of {owner} {os.urandom(4).hex()}"
+        r = ok(self.do("root", "note_create", body=body), "note_create")
+        nid = r.note.note_id
+        if owner != "root":
+            ok(self.do("root", "note_reassign", note_id=nid, owner=owner), "note_reassign")
+        return nid
+
+    def note_row(self, nid):
+        rows = su_json(self.env, self.db, f"SELECT * FROM crm.notes WHERE id = {int(nid)}")
+        return rows[0] if rows else None
+
+
+def make_world(env, crmd_factory, **overrides):
+    """Starts a crmd with the small argon2 cost (plus `overrides`) on this
+    test's database and creates root, the teams and the users."""
+    cfg = dict(SMALL)
+    cfg.update(overrides)
+    crmd = crmd_factory(start=False, **cfg)
+    w = World(env, crmd.db, crmd)
+    w.pw["root"] = password()
+    create_admin(crmd, "root", w.pw["root"])
+    crmd.start()
+    w.uid["root"] = ok(w.do("root", "whoami"), "whoami").user.user_id
+    # Only root is an active admin (the template may hold one of its own).
+    tmpl_admin = getattr(conftest, "ADMIN_USER", "admin")
+    r = w.do("root", "user_get", username=tmpl_admin)
+    if r.status.code == OK and r.user.active:
+        ok(w.do("root", "user_set_active", username=tmpl_admin, active=False),
+           "disable the template's admin")
+    ok(w.do("root", "team_create", name="Sales"), "team Sales")
+    ok(w.do("root", "team_create", name="Sales East", parent="Sales"), "team Sales East")
+    ok(w.do("root", "team_create", name="Support"), "team Support")
+    for name, (role, team) in PEOPLE.items():
+        w.add_user(name, role, team)
+    return w
