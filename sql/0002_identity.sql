@@ -190,7 +190,10 @@ CREATE FUNCTION crm.users_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, crm
 AS $$
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = NEW.time_zone) THEN
+	-- pg_timezone_names reads the zone files: only look when the zone changes.
+	IF NEW.time_zone <> 'UTC'
+	   AND (TG_OP = 'INSERT' OR NEW.time_zone IS DISTINCT FROM OLD.time_zone)
+	   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = NEW.time_zone) THEN
 		RAISE EXCEPTION 'unknown time zone "%": use an IANA name such as Europe/Paris or UTC', NEW.time_zone
 			USING ERRCODE = 'CRI01', COLUMN = 'time_zone';
 	END IF;

@@ -30,14 +30,17 @@ void crm_cli_hint(const char *fmt, ...) {
 }
 
 /* What to say when the server wants a session we did not give it. */
-static void hint_unauthenticated(struct crm_cli *cli) {
-	if (cli->token_sent)
+static void hint_unauthenticated(struct crm_cli *cli, const crm_err *err) {
+	bool says_login = strstr(err->msg, "crm login") != NULL;
+
+	if (cli->token_sent && !says_login)
 		crm_cli_hint("session expired or revoked: run `crm login`");
 	else if (cli->session_other_server)
 		crm_cli_hint("your session (%s) is for the server %s, not %s; run `crm login "
 			     "USERNAME` to log in to this one",
 			     cli->session_path, cli->session.server, cli->server);
-	else if (cli->cmd == NULL || !(cli->cmd->flags & CRM_CMD_NO_SESSION))
+	else if (!cli->token_sent && !says_login &&
+		 (cli->cmd == NULL || !(cli->cmd->flags & CRM_CMD_NO_SESSION)))
 		crm_cli_hint("not logged in: run `crm login USERNAME`");
 }
 
@@ -67,8 +70,7 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 			     CRM_VERSION);
 		break;
 	case CRM_UNAUTHENTICATED:
-		if (strstr(err->msg, "crm login") == NULL)
-			hint_unauthenticated(cli);
+		hint_unauthenticated(cli, err);
 		break;
 	case CRM_UNAVAILABLE:
 		if (cli->keyed && strstr(err->msg, "outcome unknown") != NULL &&
@@ -117,7 +119,7 @@ static bool load_session(struct crm_cli *cli) {
 	char why[CRM_SESSION_WHY_MAX];
 
 	cli->session_status = CRM_SESSION_NONE;
-	if (cli->cmd != NULL && (cli->cmd->flags & CRM_CMD_NO_SESSION))
+	if (cli->no_session || (cli->cmd != NULL && (cli->cmd->flags & CRM_CMD_NO_SESSION)))
 		return true;
 	if (cli->session_path == NULL && (cli->session_path = crm_session_path()) == NULL)
 		return true; /* no HOME: nowhere a session could be */

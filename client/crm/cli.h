@@ -32,6 +32,7 @@ struct crm_cli {
 	crm_client *client; /* NULL until crm_cli_connect */
 	bool bad_settings;  /* connecting failed on our own settings */
 	bool reported;      /* the error was already printed: exit 1 */
+	bool no_session;    /* this run needs no session: do not resume one */
 	const struct crm_cli_command *cmd; /* the command running */
 	char *const *argv;  /* its arguments (argv[0] = "crm NOUN VERB") */
 	int argc;

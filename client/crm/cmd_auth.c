@@ -30,6 +30,7 @@ static int password_stdin_arg(struct crm_cli *cli, int argc, char **argv, bool *
 /* The user and session as one record: the User's columns, then the
  * session's. The token is never shown. */
 static int print_login(struct crm_cli *cli, const Crm__LoginReply *l, const Crm__User *u) {
+	const crm_client_server_info *info = cli->client ? crm_client_server(cli->client) : NULL;
 	const char *cols[CRM_CLI_USER_NCOLS + 3];
 	Crm__User none = CRM__USER__INIT;
 	crm_result *r;
@@ -42,11 +43,16 @@ static int print_login(struct crm_cli *cli, const Crm__LoginReply *l, const Crm_
 	r = crm_result_new(CRM_CLI_USER_NCOLS + 3, cols);
 	crm_result_add_row(r);
 	crm_cli_user_cells(r, u ? u : &none);
-	if (l != NULL && l->has_session_id)
+	if (l == NULL && info != NULL && info->session_id != 0) /* from the resume */
+		crm_result_add_int(r, info->session_id);
+	else if (l != NULL && l->has_session_id)
 		crm_result_add_int(r, (int64_t)l->session_id);
 	else
 		crm_result_add_null(r);
-	crm_cli_add_opt_time(r, l != NULL && l->has_expires_at, l ? l->expires_at : 0);
+	if (l == NULL && info != NULL && info->expires_at != 0)
+		crm_result_add_time(r, info->expires_at);
+	else
+		crm_cli_add_opt_time(r, l != NULL && l->has_expires_at, l ? l->expires_at : 0);
 	crm_result_add_str(r, cli->server);
 	rc = crm_cli_print(cli, r, true);
 	crm_result_free(r);

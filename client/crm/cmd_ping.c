@@ -170,6 +170,7 @@ int crm_cmd_ping(struct crm_cli *cli, int argc, char **argv) {
 	rc = ping_args(cli, argc, argv, &p);
 	if (rc != 0)
 		return rc;
+	cli->no_session = !p.deep; /* a plain ping works, and must, without one */
 	p.rtt_us = calloc((size_t)p.count, sizeof(int64_t));
 	if (p.rtt_us == NULL)
 		return CRM_EXIT_FAILURE;

@@ -204,7 +204,7 @@ static crm_result *matrix(const Crm__Role *role) {
 	const ProtobufCEnumDescriptor *d = &crm__action__descriptor;
 	const char **cols = calloc(d->n_values + 1, sizeof(char *));
 	const char **types = calloc(role->n_permissions + 1, sizeof(char *));
-	char names[16][ENUM_NAME_MAX], buf[ENUM_NAME_MAX];
+	char names[16][ENUM_NAME_MAX], abuf[ENUM_NAME_MAX], sbuf[ENUM_NAME_MAX];
 	size_t ncols = 1, nt, t, a, i;
 	crm_result *r = NULL;
 
@@ -228,8 +228,8 @@ static crm_result *matrix(const Crm__Role *role) {
 				const Crm__Permission *p = role->permissions[i];
 				if (strcmp(p->record_type ? p->record_type : "", types[t]) == 0 &&
 				    p->has_action && p->has_scope &&
-				    strcmp(action_name(p->action, buf), cols[a]) == 0)
-					scope = scope_name(p->scope, buf);
+				    strcmp(action_name(p->action, abuf), cols[a]) == 0)
+					scope = scope_name(p->scope, sbuf);
 			}
 			crm_result_add_str(r, scope ? scope : "-");
 		}

@@ -712,10 +712,18 @@ class Crmd:
                 self.token = c.token
         return c
 
-    def crm(self, *args, env=None, timeout=30, server=True):
-        return run_crm(*args, env=env, timeout=timeout,
+    def crm(self, *args, env=None, timeout=30, server=True, input=None):
+        """Runs `crm` against this crmd; its config and session files live
+        in this crmd's directory (XDG_CONFIG_HOME)."""
+        return run_crm(*args, env=env, timeout=timeout, input=input,
                        server=f"127.0.0.1:{self.port}" if server else None,
-                       ca=self.ca, home=self.env.base)
+                       ca=self.ca, home=self.dir)
+
+    def crm_login(self):
+        r = self.crm("login", ADMIN_USER, "--password-stdin",
+                     input=self.env.admin_password + "\n")
+        assert r.rc == 0, f"crm login failed: {r}"
+        return r
 
 
 def run_crm(*args, env=None, timeout=30, server=None, ca=None, home=None, input=None):

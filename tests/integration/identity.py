@@ -230,8 +230,8 @@ class World:
         self._next_id += 1
         return self._next_id
 
-    def do(self, user, kind, **fields):
-        return rq(self.c(user), kind, **fields)
+    def do(self, who, kind, /, **fields):
+        return rq(self.c(who), kind, **fields)
 
     # -- records
     def add_user(self, username, role, team=None, pw=None, as_user="root", **extra):
@@ -257,6 +257,13 @@ class World:
     def note_row(self, nid):
         rows = su_json(self.env, self.db, f"SELECT * FROM crm.notes WHERE id = {int(nid)}")
         return rows[0] if rows else None
+
+    def note_state(self, nid):
+        """The note's row and its shares, to tell whether a request changed it."""
+        shares = su_json(self.env, self.db, f"SELECT user_id, team_id, access FROM crm.shares"
+                                            f" WHERE record_type = 'note' AND record_id = {int(nid)}"
+                                            f" ORDER BY id")
+        return self.note_row(nid), shares
 
 
 def make_world(env, crmd_factory, **overrides):

@@ -39,10 +39,15 @@ def test_ping(crmd):
     assert "0.1.0" in r.out, r.out
     assert re.search(r"\d+(\.\d+)?\s*ms", r.out), r.out
     r = crmd.crm("ping", "--deep")
+    assert r.rc == 7, r  # UNAUTHENTICATED: deep ping needs a session
+    assert "login" in r.err, r.err
+    crmd.crm_login()
+    r = crmd.crm("ping", "--deep")
     assert r.rc == 0, r
 
 
 def test_ping_json_and_csv(crmd):
+    crmd.crm_login()
     r = crmd.crm("--format", "json", "ping", "--deep")
     assert r.rc == 0, r
     doc = json.loads(r.out)
@@ -56,7 +61,27 @@ def test_ping_json_and_csv(crmd):
     assert "0.1.0" in rows[1]
 
 
+def test_login_whoami_logout(crmd):
+    r = crmd.crm("whoami")
+    assert r.rc == 7, r
+    r = crmd.crm("login", "admin", "--password-stdin", input="wrong-password\n")
+    assert r.rc == 7, r
+    crmd.crm_login()
+    session = os.path.join(crmd.dir, "xdg", "crm", "session")
+    assert os.stat(session).st_mode & 0o077 == 0
+    with open(session) as f:
+        assert crmd.env.admin_password not in f.read()
+    r = crmd.crm("--format", "json", "whoami")
+    assert r.rc == 0, r
+    assert "admin" in r.out
+    r = crmd.crm("logout")
+    assert r.rc == 0, r
+    r = crmd.crm("whoami")
+    assert r.rc == 7, r
+
+
 def test_note_add_and_show(crmd):
+    crmd.crm_login()
     body = "Call back Mr. 王 about the 3 € invoice, \"urgent\", ok"
     r = crmd.crm("--format", "json", "note", "add", body)
     assert r.rc == 0, r
@@ -77,6 +102,7 @@ def test_note_add_and_show(crmd):
 
 
 def test_exit_codes_from_status(crmd):
+    crmd.crm_login()
     r = crmd.crm("note", "show", "999999999")
     assert r.rc == 4, r  # NOT_FOUND
     assert "NOT_FOUND" in r.err or "not found" in r.err.lower(), r.err
@@ -109,7 +135,7 @@ def test_flags_win_over_environment(crmd, env):
 
 
 def test_config_file_used_and_overridden(crmd, env):
-    cfgdir = os.path.join(env.base, "xdg", "crm")
+    cfgdir = os.path.join(crmd.dir, "xdg", "crm")
     os.makedirs(cfgdir, exist_ok=True)
     path = os.path.join(cfgdir, "config")
     with open(path, "w") as f:
@@ -144,8 +170,8 @@ def _note_id(out):
 
 
 def test_note_add_from_stdin_and_idempotency_key(crmd, env):
-    r = run_crm("--format", "json", "note", "add", "-", input="from stdin\nline 2\n",
-                server=f"127.0.0.1:{crmd.port}", ca=crmd.ca, home=env.base)
+    crmd.crm_login()
+    r = crmd.crm("--format", "json", "note", "add", "-", input="from stdin\nline 2\n")
     assert r.rc == 0, r
     nid = _note_id(r.out)
     r = crmd.crm("--format", "json", "note", "show", str(nid))

@@ -1,8 +1,10 @@
 """Server limits: the bounded job queue, the connection cap, the idle
 timeout, output back-pressure."""
 
+import select
 import socket
 import ssl
+import struct
 import threading
 import time
 
@@ -157,3 +159,66 @@ def test_slow_reader_does_not_stall_others(crmd):
         assert time.monotonic() - t1 < 2
     hog.close()
     assert crmd.alive()
+
+
+def test_paused_reading_resumes_with_buffered_frames(crmd_factory):
+    """The client writes far more than the output high-water mark while not
+    reading; crmd pauses reading from it. When the client reads again, crmd
+    must resume and answer every request, including the frames that sat in
+    its input buffer (or inside OpenSSL) while reading was paused."""
+    crmd = crmd_factory(max_frame="65536", max_inflight="1024")
+    c = crmd.connect()
+    n = 3000
+    payload = b"q" * 1000  # ~3 MB of replies, well above the 256 KiB mark
+    data = b"".join(frame(pb().ClientFrame(id=i + 1, ping=pb().Ping(payload=payload))
+                          .SerializeToString()) for i in range(n))
+    sock = c.sock
+    sock.setblocking(False)
+    sent = 0
+    blocked_since = None
+    deadline = time.monotonic() + 30
+    # phase 1: write only, until crmd stops reading (our writes block)
+    while sent < len(data):
+        assert time.monotonic() < deadline
+        try:
+            sent += sock.send(data[sent:sent + 65536])
+            blocked_since = None
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+            blocked_since = blocked_since or time.monotonic()
+            if time.monotonic() - blocked_since > 0.7:
+                break
+            time.sleep(0.01)
+    assert sent < len(data), "crmd never stopped reading: no back-pressure"
+    # phase 2: read and write until everything is answered
+    buf = b""
+    seen = set()
+    while len(seen) < n:
+        assert time.monotonic() < deadline, f"stalled with {len(seen)}/{n} answers"
+        progress = False
+        if sent < len(data):
+            try:
+                sent += sock.send(data[sent:sent + 65536])
+                progress = True
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+                pass
+        try:
+            chunk = sock.recv(262144)
+            assert chunk, "crmd closed the connection"
+            buf += chunk
+            progress = True
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+            pass
+        while len(buf) >= 4:
+            (ln,) = struct.unpack(">I", buf[:4])
+            if len(buf) < 4 + ln:
+                break
+            sf = pb().ServerFrame()
+            sf.ParseFromString(buf[4:4 + ln])
+            buf = buf[4 + ln:]
+            assert sf.response.status.code == OK, sf
+            assert sf.response.id not in seen
+            seen.add(sf.response.id)
+        if not progress:
+            select.select([sock], [sock] if sent < len(data) else [], [], 0.05)
+    assert seen == set(range(1, n + 1))
+    c.close()

@@ -1,0 +1,239 @@
+/*
+ * Unit test of client/crm/args.c (instants, enum names, cursors, TYPE/ID,
+ * shell quoting) and client/json.c (the strict reader behind audit
+ * values). No server needed. Exits non-zero if a check failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "crm.pb-c.h"
+#include "json.h"
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+#define NOW INT64_C(1795341600000000) /* 2026-11-22T10:00:00Z */
+#define US INT64_C(1000000)
+
+static int64_t t(const char *s) {
+	int64_t v = -1;
+
+	if (!crm_args_time(s, NOW, &v)) {
+		fprintf(stderr, "crm_args_time refused '%s'\n", s);
+		failures++;
+	}
+	return v;
+}
+
+static bool refused(const char *s) {
+	int64_t v;
+	return !crm_args_time(s, NOW, &v);
+}
+
+static void test_times(void) {
+	CHECK(t("2026-11-22T10:00:00Z") == NOW);
+	CHECK(t("2026-11-22t10:00:00z") == NOW);
+	CHECK(t("2026-11-22 10:00:00Z") == NOW);
+	CHECK(t("2026-11-22T11:00:00+01:00") == NOW);
+	CHECK(t("2026-11-22T04:30:00-05:30") == NOW);
+	CHECK(t("2026-11-22T10:00:00.5Z") == NOW + 500000);
+	CHECK(t("2026-11-22T10:00:00.123456789Z") == NOW + 123456);
+	CHECK(t("2026-11-22") == NOW - 10 * 3600 * US);
+	CHECK(t("1970-01-01") == 0);
+	CHECK(t("1969-12-31T23:59:59Z") == -US);
+	CHECK(t("2000-02-29") == INT64_C(951782400) * US);
+	CHECK(t("2026-12-31T23:59:60Z") == t("2027-01-01T00:00:00Z")); /* a leap second */
+	CHECK(t("-1h") == NOW - 3600 * US);
+	CHECK(t("-7d") == NOW - 7 * 86400 * US);
+	CHECK(t("-30m") == NOW - 1800 * US);
+	CHECK(t("-90s") == NOW - 90 * US);
+	CHECK(t("-2w") == NOW - 14 * 86400 * US);
+	CHECK(t("now") == NOW);
+
+	CHECK(refused(""));
+	CHECK(refused("yesterday"));
+	CHECK(refused("2026-11-22T10:00:00")); /* no offset: ambiguous */
+	CHECK(refused("2026-11-22T10:00Z"));
+	CHECK(refused("2026-13-01"));
+	CHECK(refused("2026-02-29")); /* not a leap year */
+	CHECK(refused("1900-02-29"));
+	CHECK(refused("2026-11-31"));
+	CHECK(refused("2026-11-22T24:00:00Z"));
+	CHECK(refused("2026-11-22T10:60:00Z"));
+	CHECK(refused("2026-11-22T10:00:00+24:00"));
+	CHECK(refused("2026-11-22T10:00:00+0100"));
+	CHECK(refused("2026-11-22T10:00:00.Z"));
+	CHECK(refused("2026-11-22Z"));
+	CHECK(refused("26-11-22"));
+	CHECK(refused("2026-11-22 "));
+	CHECK(refused("-1"));
+	CHECK(refused("-1y"));
+	CHECK(refused("-1hh"));
+	CHECK(refused("-h"));
+	CHECK(refused("+1h"));
+	CHECK(refused("-99999999999999999999d"));
+	CHECK(refused("-9999999999999d"));
+}
+
+static void test_enums(void) {
+	char buf[64];
+	int v = 0;
+
+	CHECK(crm_args_enum(&crm__action__descriptor, "", "read", &v) && v == CRM__ACTION__READ);
+	CHECK(crm_args_enum(&crm__action__descriptor, "", "REASSIGN", &v) &&
+	      v == CRM__ACTION__REASSIGN);
+	CHECK(crm_args_enum(&crm__scope__descriptor, "", "subteams", &v) &&
+	      v == CRM__SCOPE__SUBTEAMS);
+	CHECK(crm_args_enum(&crm__access__descriptor, "ACCESS_", "edit", &v) &&
+	      v == CRM__ACCESS__ACCESS_EDIT);
+	CHECK(!crm_args_enum(&crm__action__descriptor, "", "action_unspecified", &v));
+	CHECK(!crm_args_enum(&crm__action__descriptor, "", "fly", &v));
+	CHECK(!crm_args_enum(&crm__access__descriptor, "ACCESS_", "access_read", &v));
+	CHECK(!crm_args_enum(&crm__scope__descriptor, "", "", &v));
+
+	CHECK(strcmp(crm_args_enum_name(&crm__scope__descriptor, "", CRM__SCOPE__ALL, buf,
+					sizeof(buf)),
+		     "all") == 0);
+	CHECK(strcmp(crm_args_enum_name(&crm__access__descriptor, "ACCESS_",
+					CRM__ACCESS__ACCESS_READ, buf, sizeof(buf)),
+		     "read") == 0);
+	CHECK(strcmp(crm_args_enum_name(&crm__scope__descriptor, "", 99, buf, sizeof(buf)),
+		     "unknown(99)") == 0);
+	CHECK(strcmp(crm_args_enum_list(&crm__action__descriptor, "", buf, sizeof(buf)),
+		     "read, create, update, delete, export, reassign, admin") == 0);
+	CHECK(strcmp(crm_args_enum_list(&crm__scope__descriptor, "", buf, sizeof(buf)),
+		     "none, own, team, subteams, all") == 0);
+	CHECK(strcmp(crm_args_enum_list(&crm__access__descriptor, "ACCESS_", buf, sizeof(buf)),
+		     "read, edit") == 0);
+	crm_args_enum_list(&crm__action__descriptor, "", buf, 8); /* truncates, terminated */
+	CHECK(strlen(buf) < 8);
+}
+
+static void cursor_round_trip(const uint8_t *raw, size_t len, const char *want) {
+	char *enc = crm_args_cursor_encode(raw, len);
+	uint8_t *dec;
+	size_t n = 0;
+
+	CHECK(enc != NULL && strcmp(enc, want) == 0);
+	dec = enc ? crm_args_cursor_decode(enc, &n) : NULL;
+	CHECK(dec != NULL && n == len && memcmp(dec, raw, len) == 0);
+	free(enc);
+	free(dec);
+}
+
+static void test_cursors(void) {
+	size_t n;
+
+	cursor_round_trip((const uint8_t *)"AbC-_9.~+/=", 11, "AbC-_9.~+/=");
+	cursor_round_trip((const uint8_t *)"a:b", 3, "hex:613a62");
+	cursor_round_trip((const uint8_t *)"\x00\xff", 2, "hex:00ff");
+	cursor_round_trip((const uint8_t *)"a b", 3, "hex:612062");
+	CHECK(crm_args_cursor_decode("hex:0", &n) == NULL);
+	CHECK(crm_args_cursor_decode("hex:zz", &n) == NULL);
+}
+
+static void test_records(void) {
+	const char *type;
+	size_t len;
+	int64_t id;
+
+	CHECK(crm_args_record("note/42", &type, &len, &id) && len == 4 &&
+	      strncmp(type, "note", 4) == 0 && id == 42);
+	CHECK(crm_args_record("note", &type, &len, &id) && len == 4 && id == 0);
+	CHECK(!crm_args_record("note/", &type, &len, &id));
+	CHECK(!crm_args_record("/42", &type, &len, &id));
+	CHECK(!crm_args_record("note/0", &type, &len, &id));
+	CHECK(!crm_args_record("note/-1", &type, &len, &id));
+	CHECK(!crm_args_record("note/4x", &type, &len, &id));
+	CHECK(!crm_args_record("", &type, &len, &id));
+}
+
+static void expect_quote(const char *in, const char *want) {
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+
+	crm_args_shell_quote(in, f);
+	fclose(f);
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "quote(%s): got %s, want %s\n", in, got, want);
+		failures++;
+	}
+	free(got);
+}
+
+static void test_quoting(void) {
+	expect_quote("--limit", "--limit");
+	expect_quote("Sales East", "'Sales East'");
+	expect_quote("it's", "'it'\\''s'");
+	expect_quote("", "''");
+	expect_quote("$HOME", "'$HOME'");
+}
+
+static bool valid(const char *s) { return crm_json_valid(s, strlen(s)); }
+
+static void test_json(void) {
+	char why[96], *out = NULL;
+	size_t len = 0;
+	crm_json *j;
+
+	CHECK(valid("{}"));
+	CHECK(valid(" {\"a\": 1, \"b\": [true, false, null], \"c\": \"x\\u00e9\\ud83d\\ude00\"} "));
+	CHECK(valid("-0.5e+10"));
+	CHECK(valid("\"\xc3\xa9\""));
+	CHECK(!valid(""));
+	CHECK(!valid("{"));
+	CHECK(!valid("{\"a\" 1}"));
+	CHECK(!valid("[1,]"));
+	CHECK(!valid("01"));
+	CHECK(!valid("1."));
+	CHECK(!valid("\"\\ud800\""));   /* lone surrogate */
+	CHECK(!valid("\"\x01\""));       /* raw control character */
+	CHECK(!valid("\"\xc3\""));       /* bad UTF-8 */
+	CHECK(!valid("\"a\\x\""));
+	CHECK(!valid("{} {}"));
+	CHECK(!valid("nul"));
+	{
+		char deep[200];
+		memset(deep, '[', 100);
+		memset(deep + 100, ']', 100);
+		CHECK(!crm_json_valid(deep, 200)); /* deeper than CRM_JSON_DEPTH_MAX */
+	}
+
+	j = crm_json_parse("{\"a\": 1, \"b\": \"t\\n\", \"a\": 2}", 28, why, sizeof(why));
+	CHECK(j != NULL && j->type == CRM_JSON_OBJECT && j->n_children == 3);
+	CHECK(crm_json_get(j, "a") != NULL && strcmp(crm_json_get(j, "a")->str, "1") == 0);
+	CHECK(crm_json_get(j, "b") != NULL && strcmp(crm_json_get(j, "b")->str, "t\n") == 0);
+	CHECK(crm_json_get(j, "c") == NULL);
+	CHECK(crm_json_write(j, &out, &len) && strcmp(out, "{\"a\":1,\"b\":\"t\\u000a\",\"a\":2}") == 0);
+	crm_json_free(j);
+	free(out);
+
+	j = crm_json_parse("[1, }", 5, why, sizeof(why));
+	CHECK(j == NULL && strstr(why, "byte") != NULL);
+}
+
+int main(void) {
+	test_times();
+	test_enums();
+	test_cursors();
+	test_records();
+	test_quoting();
+	test_json();
+	if (failures > 0) {
+		fprintf(stderr, "test_args: %d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("test_args: ok\n");
+	return 0;
+}
