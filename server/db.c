@@ -118,9 +118,7 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_IDEM_STORE] = {"idem_store",
 				 "UPDATE crm.idempotency_keys SET response = $3"
 				 " WHERE principal = coalesce(crm.acting_user()::text, $1) AND key = $2"},
-	[CRM_STMT_IDEM_PURGE] = {"idem_purge",
-				 "DELETE FROM crm.idempotency_keys"
-				 " WHERE created_at < now() - interval '24 hours'"},
+	[CRM_STMT_IDEM_PURGE] = {"idem_purge", "SELECT crm.idempotency_purge()"},
 };
 
 static int64_t mono_us(void) {
@@ -259,9 +257,33 @@ static void read_session(crm_db *db, const PGresult *r) {
 	snprintf(s->scope, sizeof(s->scope), "%s", PQgetvalue(r, 0, 4));
 }
 
+/*
+ * Check constraints are named <table>_<column>_<rule> (users_email_format,
+ * notes_body_length): a violation names the column as the field.
+ */
+static bool constraint_field(const PGresult *r, char *out, size_t size) {
+	const char *con = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+	const char *tab = PQresultErrorField(r, PG_DIAG_TABLE_NAME);
+	size_t tl, len;
+	const char *last;
+
+	if (con == NULL || tab == NULL)
+		return false;
+	tl = strlen(tab);
+	if (strncmp(con, tab, tl) != 0 || con[tl] != '_' || (last = strrchr(con, '_')) <= con + tl)
+		return false;
+	len = (size_t)(last - (con + tl + 1));
+	if (len == 0 || len >= size)
+		return false;
+	memcpy(out, con + tl + 1, len);
+	out[len] = '\0';
+	return true;
+}
+
 /* Records a failed result in err and db->sqlstate. */
 static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	char field[CRM_ERR_FIELD_MAX];
 	crm_status code;
 
 	if (PQstatus(db->conn) != CONNECTION_OK)
@@ -300,6 +322,10 @@ static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 		 * user cannot see: log it, tell the user only the kind. */
 		log_info("db worker %d: %s %s", db->index, state,
 			 PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+		if (strcmp(state, "23514") == 0 && constraint_field(r, field, sizeof(field))) {
+			crm_err_set(err, code, field, "is not valid");
+			break;
+		}
 		crm_err_set(err, code, PQresultErrorField(r, PG_DIAG_COLUMN_NAME), "%s",
 			    code == CRM_ALREADY_EXISTS    ? "a record with this value already exists"
 			    : code == CRM_NOT_FOUND       ? "a record it refers to does not exist"

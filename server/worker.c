@@ -282,7 +282,11 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 		char *uname = crm_arena_alloc(&job->arena, name->len + 1);
 		memcpy(uname, name->data, name->len);
 		uname[name->len] = '\0';
-		if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length, "password", err))
+		if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length,
+				     job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_CREATE
+					     ? "user_create.password"
+					     : "user_reset_password.new_password",
+				     err))
 			return;
 		if (!crm_auth_hash(pw->data, pw->len, hash)) {
 			crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL, "cannot hash the password now; retry");
@@ -509,8 +513,8 @@ static void run_purge(crm_worker *w) {
 		log_warn("purge of expired idempotency keys failed: %s", err.msg);
 		return;
 	}
-	if (atoi(PQcmdTuples(r)) > 0)
-		log_info("purged %s expired idempotency keys", PQcmdTuples(r));
+	if (atoi(PQgetvalue(r, 0, 0)) > 0)
+		log_info("purged %s expired idempotency keys", PQgetvalue(r, 0, 0));
 	PQclear(r);
 }
 

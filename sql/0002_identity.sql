@@ -251,10 +251,14 @@ COMMENT ON COLUMN crm.sessions.last_used_at IS 'Written at most once a minute; i
 CREATE FUNCTION crm.users_revoke_sessions() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, crm
 AS $$
+DECLARE
+	outer_action text := current_setting('crm.audit_action', true);
 BEGIN
 	IF (OLD.active AND NOT NEW.active) OR NEW.password_hash IS DISTINCT FROM OLD.password_hash THEN
+		PERFORM set_config('crm.audit_action', 'revoke', true);
 		UPDATE crm.sessions SET revoked_at = now()
 		WHERE user_id = NEW.id AND revoked_at IS NULL;
+		PERFORM set_config('crm.audit_action', coalesce(outer_action, ''), true);
 	END IF;
 	RETURN NULL;
 END
@@ -317,9 +321,9 @@ COMMENT ON TABLE crm.audit IS
 	'permissions, shares and sessions, and of every login attempt. Written by '
 	'triggers in the same transaction as the change; crm_app can neither '
 	'insert, update nor delete rows directly.';
-COMMENT ON COLUMN crm.audit.user_id IS 'Acting user (NULL for a failed login of an unknown user).';
+COMMENT ON COLUMN crm.audit.user_id IS 'Acting user (NULL for failed logins, which have no authenticated actor, and for changes made by the owner role, such as crmd create-admin).';
 COMMENT ON COLUMN crm.audit.username IS 'Acting user''s name at the time, kept even if the user is renamed.';
-COMMENT ON COLUMN crm.audit.action IS 'create, update, delete, restore, purge, reassign, revoke, enable, disable, login, login_failed, logout, password_change, password_reset, share, unshare, permission_set';
+COMMENT ON COLUMN crm.audit.action IS 'create, update, delete, restore, purge, reassign, revoke, enable, disable, login, login_failed, password_change, password_reset. Shares are records of type share (create, update, purge); permission changes are updates of type permission; a logout is a revoke of type session.';
 COMMENT ON COLUMN crm.audit.old_values IS 'The changed fields'' values before the change (JSON object).';
 COMMENT ON COLUMN crm.audit.new_values IS 'The changed fields'' values after the change (JSON object).';
 
@@ -464,13 +468,36 @@ AS $$
 	       OR s.team_id = (SELECT team_id FROM crm.users WHERE id = crm.acting_user()))
 $$;
 
+-- Changing a record's owner or team is the reassign action: the acting
+-- user needs a reassign scope covering the new team (or all, or the record
+-- stays their own). Row-level security cannot see the old row, so this
+-- trigger, attached by crm.attach_rls, guards the change for crm_app.
+CREATE FUNCTION crm.guard_owner() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, crm
+AS $$
+BEGIN
+	IF current_user = 'crm_app'
+	   AND (NEW.owner_id IS DISTINCT FROM OLD.owner_id OR NEW.team_id IS DISTINCT FROM OLD.team_id)
+	   AND NOT (crm.scope_all(TG_ARGV[0], 'reassign')
+		    OR NEW.team_id = ANY (crm.scope_teams(TG_ARGV[0], 'reassign'))
+		    OR (NEW.owner_id = crm.acting_user() AND NEW.owner_id = OLD.owner_id
+			AND crm.scope_of(TG_ARGV[0], 'reassign') <> 'none')) THEN
+		RAISE EXCEPTION 'permission denied: you may not reassign this %', TG_ARGV[0]
+			USING ERRCODE = 'CRP01', COLUMN = 'owner';
+	END IF;
+	RETURN NEW;
+END
+$$;
+
 -- Row-level security for a business table with id, owner_id and team_id:
 -- ENABLE and FORCE, and one policy per command for crm_app:
 --   SELECT  rows in the read scope, or shared with the user;
 --   INSERT  needs a create scope; the row must be the user's own or in a
 --           team of that scope (all: anything);
 --   UPDATE  rows in the update, delete (soft delete) or reassign scope, or
---           shared for editing; new rows must stay within one of those;
+--           shared for editing; new rows must stay within one of those,
+--           and a change of owner or team needs the reassign scope
+--           (trigger crm.guard_owner);
 --   DELETE  (purge) needs the admin action with scope all.
 CREATE FUNCTION crm.attach_rls(p_table regclass, p_type text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, crm
@@ -491,10 +518,10 @@ BEGIN
 		       '((SELECT crm.scope_all(%2$s, ''create'')) OR owner_id = (SELECT crm.scope_own(%2$s, ''create'')) '
 		       'AND (team_id IS NULL OR team_id = (SELECT team_id FROM crm.users WHERE id = crm.acting_user())) '
 		       'OR team_id = ANY ((SELECT crm.scope_teams(%2$s, ''create''))::bigint[]))', t, q);
-	EXECUTE format('CREATE POLICY update_scope ON %s FOR UPDATE TO crm_app USING %s WITH CHECK '
-		       '((SELECT crm.scope_of(%s, ''update'')) <> ''none'' OR (SELECT crm.scope_of(%3$s, ''reassign'')) <> ''none'' '
-		       'OR (SELECT crm.scope_of(%3$s, ''delete'')) <> ''none'' OR id = ANY ((SELECT crm.shared_ids(%3$s, true))::bigint[]))',
-		       t, wr, q);
+	EXECUTE format('CREATE POLICY update_scope ON %1$s FOR UPDATE TO crm_app USING %2$s WITH CHECK %2$s',
+		       t, wr);
+	EXECUTE format('CREATE TRIGGER guard_owner BEFORE UPDATE OF owner_id, team_id ON %s '
+		       'FOR EACH ROW EXECUTE FUNCTION crm.guard_owner(%s)', t, q);
 	EXECUTE format('CREATE POLICY delete_scope ON %s FOR DELETE TO crm_app USING ((SELECT crm.scope_all(%s, ''admin'')))', t, q);
 	-- The owner role reaches the rows in maintenance functions.
 	EXECUTE format('CREATE POLICY owner_all ON %s TO crm_owner USING (true) WITH CHECK (true)', t);
@@ -624,7 +651,22 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 CREATE POLICY owner_all ON crm.audit TO crm_owner USING (true) WITH CHECK (true);
 GRANT SELECT ON crm.audit TO crm_app;
 
--- Idempotency keys are per principal and reached only through crmd.
+-- Idempotency keys: each user reaches only their own stored replies;
+-- expired ones are purged through crm.idempotency_purge().
+ALTER TABLE crm.idempotency_keys ENABLE ROW LEVEL SECURITY;
+ALTER TABLE crm.idempotency_keys FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_keys ON crm.idempotency_keys TO crm_app
+	USING (principal = coalesce(crm.acting_user()::text, ''))
+	WITH CHECK (principal = coalesce(crm.acting_user()::text, ''));
+CREATE POLICY owner_all ON crm.idempotency_keys TO crm_owner USING (true) WITH CHECK (true);
+CREATE FUNCTION crm.idempotency_purge() RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, crm
+AS $$
+	WITH gone AS (DELETE FROM crm.idempotency_keys
+		      WHERE created_at < now() - interval '24 hours' RETURNING 1)
+	SELECT count(*) FROM gone
+$$;
+GRANT EXECUTE ON FUNCTION crm.idempotency_purge() TO crm_app;
 GRANT EXECUTE ON FUNCTION crm.acting_user(), crm.scope_of(text, text), crm.scope_all(text, text),
 	crm.scope_own(text, text), crm.scope_teams(text, text), crm.shared_ids(text, boolean),
 	crm.record_visible(text, bigint) TO crm_app;

@@ -184,10 +184,11 @@ BEGIN
 	   AND NOT crm.scope_all('user', 'admin') THEN
 		PERFORM crm.fail('CRP01', NULL, 'permission denied: only an administrator may reset another user''s password');
 	END IF;
+	-- The audit trigger records the change under this action (the hash
+	-- itself is never recorded; password_changed_at is).
 	PERFORM set_config('crm.audit_action', p_action, true);
 	UPDATE crm.users SET password_hash = p_hash, password_changed_at = now(), updated_at = now()
 	WHERE id = target.id;
-	PERFORM crm.audit_write('user', target.id, p_action, NULL, NULL);
 	PERFORM set_config('crm.audit_action', '', true);
 END
 $$;
@@ -281,7 +282,7 @@ CREATE FUNCTION crm.check_role(p_role text) RETURNS text
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM crm.roles WHERE name = p_role) THEN
+	IF p_role IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.roles WHERE name = p_role) THEN
 		PERFORM crm.fail('CRI01', 'role', format('unknown role %s (see crm role list)', p_role));
 	END IF;
 	RETURN p_role;

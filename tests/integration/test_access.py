@@ -3,8 +3,6 @@ every role and action, the scopes (own, team, sub-teams, managed teams,
 all), explicit shares, ids of invisible records, reassigning, and the
 administrative requests only admins may make."""
 
-import re
-
 import pytest
 
 from conftest import NOT_FOUND, OK, PERMISSION_DENIED, pb

@@ -4,14 +4,13 @@ login throttling, argon2id at production cost, secrets kept out of logs,
 and input checks on users, teams and permissions."""
 
 import base64
-import json
 import os
 import re
 import time
 
 import pytest
 
-from conftest import (FAILED_PRECONDITION, Conn, INVALID_ARGUMENT, NOT_FOUND, OK, PERMISSION_DENIED,
+from conftest import (FAILED_PRECONDITION, Conn, pb, INVALID_ARGUMENT, NOT_FOUND, OK, PERMISSION_DENIED,
                       RESOURCE_EXHAUSTED, UNAUTHENTICATED, wait_for)
 from identity import (SMALL, audit_rows, create_admin, login, make_world, ok, password, resume,
                       rq, status, su_json, su_sql)
@@ -297,9 +296,12 @@ def test_login_throttling_lockout_and_expiry(world, crmd_factory):
         waits.append(int(re.search(r"(\d+) s", r.status.message).group(1)))
         if i == 3:
             break
-        time.sleep(waits[-1] + 0.15)
+        time.sleep((1, 2, 4)[i] + 0.15)  # the documented lockout, not the rounded reply
         status(attempt("sal", f"bad-{i + 3}-password"), UNAUTHENTICATED, what=f"failure {i + 4}")
-    assert waits == [1, 2, 4, 4], waits
+    # 1, 2, 4 and (capped) 4 seconds; the reply rounds the time left up,
+    # so a slow probe may see one second less.
+    assert waits[0] == 1 and 1 <= waits[1] <= 2 and 3 <= waits[2] <= 4 and 3 <= waits[3] <= 4, \
+        f"lockouts {waits}, expected 1, 2, 4, 4 s"
 
 
 def test_login_throttling_per_address(world, crmd_factory):
@@ -395,9 +397,9 @@ def test_passwords_and_tokens_never_in_logs(env, crmd_factory):
     log = w.crmd.log()
     assert "login" in log  # the requests were logged at all
     for s in secrets:
-        assert s not in log, f"a password appears in the crmd log"
+        assert s not in log, "a password appears in the crmd log"
     for t in tokens:
-        assert t not in log, f"a session token appears in the crmd log"
+        assert t not in log, "a session token appears in the crmd log"
     # Nor in PostgreSQL's log, nor (as a hash or in clear) in the audit trail.
     with open(env.pg.logfile, errors="replace") as f:
         pglog = f.read()
@@ -493,8 +495,6 @@ def test_team_cycles_and_permission_set_on_admin_are_refused(world):
     ok(w.do("root", "team_update", name="Sales East", parent="Support"))
     assert ok(w.do("root", "team_get", name="Sales East")).team.path == "Support / Sales East"
 
-    p = world.crmd  # noqa: F841 (keep the fixture alive)
-    from conftest import pb
     A, S = pb().Action, pb().Scope
     status(w.do("root", "permission_set", role="admin", record_type="note",
                 action=A.Value("DELETE"), scope=S.Value("NONE")), FAILED_PRECONDITION,

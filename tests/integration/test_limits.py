@@ -168,8 +168,13 @@ def test_paused_reading_resumes_with_buffered_frames(crmd_factory):
     its input buffer (or inside OpenSSL) while reading was paused."""
     crmd = crmd_factory(max_frame="65536", max_inflight="1024")
     c = crmd.connect()
-    n = 3000
-    payload = b"q" * 1000  # ~3 MB of replies, well above the 256 KiB mark
+    # a small receive buffer, so that the kernel does not absorb it all
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+    # more than the kernel's socket buffers (several MB on loopback) can
+    # hold besides crmd's 256 KiB output mark
+    n = 16000
+    payload = b"q" * 1000
     data = b"".join(frame(pb().ClientFrame(id=i + 1, ping=pb().Ping(payload=payload))
                           .SerializeToString()) for i in range(n))
     sock = c.sock
@@ -193,7 +198,8 @@ def test_paused_reading_resumes_with_buffered_frames(crmd_factory):
     buf = b""
     seen = set()
     while len(seen) < n:
-        assert time.monotonic() < deadline, f"stalled with {len(seen)}/{n} answers"
+        assert time.monotonic() < deadline, \
+            f"stalled with {len(seen)}/{n} answers, {sent}/{len(data)} bytes sent"
         progress = False
         if sent < len(data):
             try:
