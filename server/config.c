@@ -211,7 +211,7 @@ static bool set_duration(const key_def *k, crm_config *cfg, const char *v, crm_e
 
 	if (!parse_duration(v, &ms))
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, k->name,
-				   "must be a duration such as 500ms, 10s or 5min, got \"%s\"",
+				   "must be a duration such as 500ms, 10s, 5min or 12h, got \"%s\"",
 				   quote(v, q));
 	if (ms < k->min || ms > k->max)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, k->name,

@@ -387,6 +387,11 @@ static void handle_frame(crm_conn *c, const uint8_t *body, uint32_t len) {
 		crm_err_set(&err, CRM_FAILED_PRECONDITION, "request",
 			    "hello was already done on this connection");
 		reply_status(c, f->id, "hello", t0, &err);
+	} else if (id_in_flight(c, f->id)) {
+		crm_err_set(&err, CRM_INVALID_ARGUMENT, "id",
+			    "request id %llu is already in flight on this connection",
+			    (unsigned long long)f->id);
+		reply_status(c, f->id, crm_wire_request_name(f), t0, &err);
 	} else if (f->request_case == CRM__CLIENT_FRAME__REQUEST_PING && !f->ping->deep) {
 		do_ping(c, f, t0);
 	} else if (c->draining) {

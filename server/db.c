@@ -170,12 +170,18 @@ bool crm_db_retryable(const crm_db *db) {
 
 void crm_db_init(crm_db *db, const char *dsn, int index) {
 	memset(db, 0, sizeof(*db));
+	pthread_mutex_init(&db->cancel_lock, NULL);
 	snprintf(db->dsn, sizeof(db->dsn), "%s", dsn);
 	db->index = index;
 	db->backoff = BACKOFF_MIN_US;
 }
 
 static void db_drop(crm_db *db) {
+	pthread_mutex_lock(&db->cancel_lock);
+	if (db->cancel)
+		PQfreeCancel(db->cancel);
+	db->cancel = NULL;
+	pthread_mutex_unlock(&db->cancel_lock);
 	if (db->conn) {
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -185,7 +191,27 @@ static void db_drop(crm_db *db) {
 	db->in_tx = false;
 }
 
-void crm_db_fini(crm_db *db) { db_drop(db); }
+void crm_db_fini(crm_db *db) {
+	db_drop(db);
+	pthread_mutex_destroy(&db->cancel_lock);
+}
+
+void crm_db_cancel(crm_db *db) {
+	char buf[256];
+
+	pthread_mutex_lock(&db->cancel_lock);
+	if (db->cancel)
+		(void)PQcancel(db->cancel, buf, sizeof(buf));
+	pthread_mutex_unlock(&db->cancel_lock);
+}
+
+/* The first line of libpq's error message (thread-safe; no strtok). */
+static const char *first_line(const char *msg, char *buf, size_t size) {
+	size_t n = strcspn(msg, "\n");
+
+	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), msg);
+	return buf;
+}
 
 static bool prepare_all(crm_db *db) {
 	for (int i = 0; i < CRM_STMT__COUNT; i++) {
@@ -207,11 +233,13 @@ static bool db_connect(crm_db *db) {
 					   "keepalives_interval", "dbname", NULL};
 	const char *vals[] = {"crmd", "5", "10", "5", db->dsn, NULL};
 
+	char line[256];
+
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		/* libpq's message names host and reason, never the password */
 		log_warn("db worker %d: cannot connect: %s", db->index,
-			 strtok(PQerrorMessage(db->conn), "\n"));
+			 first_line(PQerrorMessage(db->conn), line, sizeof(line)));
 		db_drop(db);
 		return false;
 	}
@@ -219,6 +247,9 @@ static bool db_connect(crm_db *db) {
 		db_drop(db);
 		return false;
 	}
+	pthread_mutex_lock(&db->cancel_lock);
+	db->cancel = PQgetCancel(db->conn);
+	pthread_mutex_unlock(&db->cancel_lock);
 	log_info("db worker %d: connected", db->index);
 	return true;
 }

@@ -16,6 +16,7 @@
 #define CRM_DB_H
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -87,6 +88,8 @@ typedef struct crm_db {
 	bool expect_session;    /* the prologue's result is still to be read */
 	char sqlstate[6];       /* of the last failure, "" if none */
 	crm_db_session session; /* from the current transaction's prologue */
+	pthread_mutex_t cancel_lock; /* guards cancel, which other threads use */
+	PGcancel *cancel;
 } crm_db;
 
 /* Context of the transaction a request runs in. */
@@ -103,6 +106,10 @@ typedef struct crm_db_ctx {
 
 void crm_db_init(crm_db *db, const char *dsn, int index);
 void crm_db_fini(crm_db *db);
+
+/* Asks the server to cancel whatever this connection is running. Any
+ * thread may call it (shutdown after the grace period). */
+void crm_db_cancel(crm_db *db);
 
 /* Connects (with backoff between failures) when not connected. Fails with
  * UNAVAILABLE while the database is unreachable. */

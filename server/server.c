@@ -244,6 +244,10 @@ static void stop(crm_server *srv) {
 	 * then the workers finish the queue; then late results are dropped. */
 	for (int i = 0; i < srv->n_io; i++)
 		crm_io_join(&srv->ios[i]);
+	/* Whatever still runs has nobody to answer to (the grace period is
+	 * over): cancel it rather than wait. */
+	atomic_store(&srv->io_stopped, true);
+	crm_workers_cancel();
 	if (srv->auth_pool) {
 		crm_pool_stop(srv->auth_pool);
 		crm_pool_free(srv->auth_pool);

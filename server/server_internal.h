@@ -43,6 +43,7 @@ typedef struct crm_server {
 	int schema_version;
 	atomic_int conns;          /* open connections, all I/O threads */
 	atomic_bool draining;      /* SIGTERM seen */
+	atomic_bool io_stopped;    /* I/O threads gone: queued jobs are dropped */
 	atomic_uint_fast64_t next_conn_id;
 	crm_pool *auth_pool;       /* password hashing, at most the cores */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_purge;
@@ -135,6 +136,8 @@ void crm_job_free(crm_job *job);
 void *crm_worker_init(int index, void *arg);
 void crm_worker_run(void *state, void *item);
 void crm_worker_fini(void *state);
+/* Cancels the statement every worker is running (shutdown, grace over). */
+void crm_workers_cancel(void);
 
 /* Packs a ServerFrame with its length header into a malloc'd buffer.
  * Returns NULL if it exceeds CRM_FRAME_MAX_CEILING. */

@@ -11,6 +11,7 @@
  * flows of their own at the end of this file.
  */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,18 @@
 typedef struct crm_worker {
 	crm_db db;
 	int index;
+	struct crm_worker *next; /* in `workers`, for crm_workers_cancel */
 } crm_worker;
+
+static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
+static crm_worker *workers;
+
+void crm_workers_cancel(void) {
+	pthread_mutex_lock(&workers_lock);
+	for (crm_worker *w = workers; w; w = w->next)
+		crm_db_cancel(&w->db);
+	pthread_mutex_unlock(&workers_lock);
+}
 
 crm_job *crm_job_new(crm_job_kind kind) {
 	crm_job *job = calloc(1, sizeof(*job));
@@ -69,6 +81,10 @@ void *crm_worker_init(int index, void *arg) {
 		abort();
 	w->index = index + (arg ? 1000 : 0); /* auth workers log as 1000+ */
 	crm_db_init(&w->db, crm_srv->cfg.db_app, w->index);
+	pthread_mutex_lock(&workers_lock);
+	w->next = workers;
+	workers = w;
+	pthread_mutex_unlock(&workers_lock);
 	crm_err_clear(&err);
 	if (!crm_db_ensure(&w->db, &err)) {
 		/* logged by db.c; the first request retries */
@@ -79,6 +95,14 @@ void *crm_worker_init(int index, void *arg) {
 void crm_worker_fini(void *state) {
 	crm_worker *w = state;
 
+	pthread_mutex_lock(&workers_lock);
+	for (crm_worker **p = &workers; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&workers_lock);
 	crm_db_fini(&w->db);
 	free(w);
 }
@@ -543,7 +567,9 @@ void crm_worker_run(void *state, void *item) {
 	}
 	crm_err_clear(&err);
 	memset(&w->db.session, 0, sizeof(w->db.session));
-	if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_LOGIN)
+	if (atomic_load(&crm_srv->io_stopped)) /* nobody is left to answer */
+		crm_err_set(&err, CRM_UNAVAILABLE, NULL, "server is shutting down");
+	else if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_LOGIN)
 		run_login(w, job, &resp, &err);
 	else if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_PASSWORD_CHANGE)
 		run_password_change(w, job, &resp, &err);

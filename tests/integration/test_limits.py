@@ -194,6 +194,9 @@ def test_paused_reading_resumes_with_buffered_frames(crmd_factory):
                 break
             time.sleep(0.01)
     assert sent < len(data), "crmd never stopped reading: no back-pressure"
+    # normal buffers again: tiny windows would make the rest crawl
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     # phase 2: read and write until everything is answered
     buf = b""
     seen = set()
