@@ -10,7 +10,7 @@
 
 #include "crm_status.h"
 
-extern int crm_log_threshold; /* a crm_log_level; read racily on purpose */
+extern int crm_log_threshold; /* a crm_log_level; atomic (SIGHUP may change it) */
 
 void crm_log_set_level(crm_log_level level);
 /* Parses "error|warn|info|debug". */
@@ -19,7 +19,7 @@ void crm_log_write(crm_log_level level, const char *fmt, ...) CRM_PRINTF(2, 3);
 
 #define crm_log(level, ...)                                   \
 	do {                                                  \
-		if ((int)(level) <= crm_log_threshold)        \
+		if ((int)(level) <= __atomic_load_n(&crm_log_threshold, __ATOMIC_RELAXED)) \
 			crm_log_write((level), __VA_ARGS__);  \
 	} while (0)
 #define log_error(...) crm_log(CRM_LOG_ERROR, __VA_ARGS__)

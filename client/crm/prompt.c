@@ -93,9 +93,11 @@ bool crm_prompt_password(const char *prompt, char *buf, size_t cap, bool allow_e
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
+	/* echo off before the prompt shows: what is typed after it is kept and
+	 * never echoed (TCSAFLUSH drops only what was typed before) */
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	fputs(prompt, stderr);
 	fflush(stderr);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	rc = read_line_fd(STDIN_FILENO, buf, cap, &too_long);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	for (i = 0; i < N_FATAL; i++)
