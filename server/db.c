@@ -437,7 +437,13 @@ bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) {
 	snprintf(timeout, sizeof(timeout), "%d", ctx->timeout_ms > 0 ? ctx->timeout_ms : 1);
 	db->sqlstate[0] = '\0';
 	memset(&db->session, 0, sizeof(db->session));
-	if (PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
+	const char *begin = "BEGIN";
+
+	if (ctx->isolation && strcmp(ctx->isolation, "SERIALIZABLE") == 0)
+		begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+	else if (ctx->isolation && strcmp(ctx->isolation, "REPEATABLE READ") == 0)
+		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+	if (PQsendQueryParams(db->conn, begin, 0, NULL, NULL, NULL, NULL, 0) != 1 ||
 	    PQsendQueryPrepared(db->conn, stmts[CRM_STMT_SETUP].name, 6, params, lengths, formats,
 				0) != 1) {
 		result_error(db, NULL, err);

@@ -100,6 +100,7 @@ typedef struct crm_db_ctx {
 	int timeout_ms;            /* statement_timeout for this transaction */
 	const char *record_type;   /* permission checked by begin_request, or NULL */
 	const char *action;
+	const char *isolation;     /* NULL: READ COMMITTED */
 } crm_db_ctx;
 
 

@@ -207,6 +207,10 @@ static bool start(crm_server *srv, crm_err *err) {
 	if (!crm_tls_load(&srv->cfg, err) || !check_database(srv, err) ||
 	    !crm_auth_init(srv->cfg.password_hash_memory, srv->cfg.password_hash_iterations, err))
 		return false;
+	if (srv->cfg.password_hash_memory < 19456 || srv->cfg.password_hash_iterations < 2)
+		log_warn("password_hash_memory = %d KiB, password_hash_iterations = %d: below OWASP's "
+			 "minimum for argon2id (19456 KiB, 2); for tests only, never in production",
+			 srv->cfg.password_hash_memory, srv->cfg.password_hash_iterations);
 	if (cores > 0 && auth_threads > cores) {
 		log_warn("auth_threads = %d is more than the %ld cores; using %ld", auth_threads,
 			 cores, cores);

@@ -210,6 +210,7 @@ static void ctx_for(crm_job *job, crm_db_ctx *ctx, const uint8_t *token_hash) {
 	ctx->client_addr = job->client_ip;
 	ctx->timeout_ms = remaining_ms(job);
 	ctx->record_type = route ? route->record_type : NULL;
+	ctx->isolation = route ? route->isolation : NULL;
 	ctx->action = route && route->action_of ? route->action_of(job->frame)
 						 : route ? route->action : NULL;
 }
@@ -286,6 +287,20 @@ static const ProtobufCBinaryData *new_password(const Crm__ClientFrame *f, const 
 	}
 }
 
+/* Session and permission only, in a transaction of their own: run before
+ * hashing a password so that a request without the right costs no hash. */
+static bool check_access(crm_worker *w, crm_job *job, crm_err *err) {
+	crm_db_ctx ctx;
+
+	ctx_for(job, &ctx, job->has_token ? job->token_hash : NULL);
+	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+		return false;
+	if (crm_db_prologue(&w->db, err) && crm_db_commit(&w->db, err))
+		return true;
+	crm_db_rollback(&w->db);
+	return false;
+}
+
 static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
 	const ProtobufCBinaryData *pw;
@@ -298,7 +313,9 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 			    "request waited in the queue longer than the server allows; retry");
 		return;
 	}
-	if ((pw = new_password(job->frame, &user)) != NULL) {
+	if ((pw = new_password(job->frame, &user)) != NULL && !check_access(w, job, err))
+		return;
+	if (pw != NULL) {
 		const ProtobufCBinaryData *name = job->frame->request_case ==
 							  CRM__CLIENT_FRAME__REQUEST_USER_CREATE
 						  ? &job->frame->user_create->username
@@ -463,11 +480,51 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 
 /* ------------------------------------------------------- password change */
 
+/* True (err set) while the username or the address is locked out. */
+static bool login_locked(crm_worker *w, crm_job *job, const char *username, crm_err *err) {
+	const char *pre[2] = {username, job->client_ip};
+	PGresult *r = tx_one(w, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
+	int wait;
+
+	if (r == NULL)
+		return true;
+	wait = atoi(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	if (wait > 0)
+		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
+			    "too many failed attempts for this user or address; try again in %d s",
+			    wait);
+	return wait > 0;
+}
+
+/* Counts a wrong password against the user and the address (and audits
+ * it as a failed login). */
+static void record_failure(crm_worker *w, crm_job *job, const char *username, int64_t uid,
+			   crm_err *err) {
+	const crm_config *cfg = &crm_srv->cfg;
+	const char *v[11] = {username, job->client_ip,
+			     crm_arena_printf(&job->arena, "%lld", (long long)uid), "false", NULL,
+			     job->client_name,
+			     interval(job, cfg->session_lifetime),
+			     interval(job, cfg->session_idle_timeout),
+			     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures),
+			     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures_addr),
+			     interval(job, cfg->login_lockout_max)};
+	const int len[11] = {0}, fmt[11] = {0};
+	PGresult *r;
+
+	job->has_token = false; /* recorded without a session, like a login */
+	r = tx_one(w, job, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, err);
+	job->has_token = true;
+	PQclear(r);
+}
+
 static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
 	const Crm__PasswordChange *q = job->frame->password_change;
 	char newhash[CRM_HASH_MAX], token[CRM_TOKEN_TEXT];
 	const char *old;
+	int64_t uid;
 	PGresult *r;
 	crm_db_ctx ctx;
 	bool ok;
@@ -477,9 +534,14 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 		return;
 	snprintf(job->user, sizeof(job->user), "%s", w->db.session.username);
 	old = PQgetisnull(r, 0, 0) ? NULL : crm_arena_strdup(&job->arena, PQgetvalue(r, 0, 0));
+	uid = w->db.session.user_id;
 	PQclear(r);
+	/* Guessing the old password is throttled like a login. */
+	if (login_locked(w, job, job->user, err))
+		return;
 	ok = crm_auth_verify(old, q->old_password.data, q->old_password.len);
 	if (!ok) {
+		record_failure(w, job, job->user, uid, err);
 		crm_err_set(err, CRM_INVALID_ARGUMENT, "password_change.old_password",
 			    "is not your current password");
 		return;
@@ -524,7 +586,7 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 /* ------------------------------------------------------------ maintenance */
 
 static void run_purge(crm_worker *w) {
-	crm_db_ctx ctx = {NULL, 0, "", crm_srv->cfg.request_timeout, NULL, NULL};
+	crm_db_ctx ctx = {NULL, 0, "", crm_srv->cfg.request_timeout, NULL, NULL, NULL};
 	crm_err err;
 	PGresult *r;
 

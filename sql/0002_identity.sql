@@ -593,14 +593,49 @@ REVOKE SELECT ON crm.users FROM crm_app;
 GRANT SELECT (id, username, display_name, email, time_zone, locale, role, team_id, active,
 	      password_changed_at, last_login_at, created_at, updated_at) ON crm.users TO crm_app;
 
--- Shares: visible to whoever can see the record (or is the target); written
--- through crmd by users who can update the record.
+CREATE FUNCTION crm.record_visible(p_type text, p_id bigint) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, crm
+AS $$
+	SELECT CASE p_type
+		WHEN 'note' THEN EXISTS (SELECT 1 FROM crm.notes WHERE id = p_id)
+		WHEN 'user' THEN p_id = crm.acting_user()
+		WHEN 'session' THEN EXISTS (SELECT 1 FROM crm.sessions WHERE id = p_id AND user_id = crm.acting_user())
+		WHEN 'team' THEN true
+		WHEN 'permission' THEN true
+		WHEN 'role' THEN true
+		ELSE false END
+$$;
+COMMENT ON FUNCTION crm.record_visible(text, bigint) IS
+	'Whether the acting user may see a record, under its table''s row-level security. '
+	'Every business type adds its line here.';
+
+CREATE FUNCTION crm.record_updatable(p_type text, p_id bigint) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, crm
+AS $$
+	SELECT CASE p_type
+		WHEN 'note' THEN EXISTS (SELECT 1 FROM crm.notes n WHERE n.id = p_id
+			AND ((SELECT crm.scope_all('note', 'update'))
+			     OR n.owner_id = (SELECT crm.scope_own('note', 'update'))
+			     OR n.team_id = ANY ((SELECT crm.scope_teams('note', 'update'))::bigint[])))
+		ELSE false END
+$$;
+COMMENT ON FUNCTION crm.record_updatable(text, bigint) IS
+	'Whether the acting user may update a record by the matrix (shares do not count): '
+	'who may share it. Every business type adds its line here.';
+
+
+-- Shares: visible to their target (user or team) and to whoever can see
+-- the record; written only by users who may update the record
+-- (crm.record_updatable), so a share cannot widen anyone's own access.
 ALTER TABLE crm.shares ENABLE ROW LEVEL SECURITY;
 ALTER TABLE crm.shares FORCE ROW LEVEL SECURITY;
-CREATE POLICY select_mine ON crm.shares FOR SELECT TO crm_app
-	USING (crm.acting_user() IS NOT NULL);
-CREATE POLICY write_mine ON crm.shares FOR ALL TO crm_app
-	USING (crm.acting_user() IS NOT NULL) WITH CHECK (crm.acting_user() IS NOT NULL);
+CREATE POLICY select_scope ON crm.shares FOR SELECT TO crm_app
+	USING (user_id = crm.acting_user()
+	       OR team_id = (SELECT team_id FROM crm.users WHERE id = crm.acting_user())
+	       OR crm.record_visible(record_type, record_id));
+CREATE POLICY write_scope ON crm.shares FOR ALL TO crm_app
+	USING (crm.record_updatable(record_type, record_id))
+	WITH CHECK (crm.record_updatable(record_type, record_id));
 CREATE POLICY owner_all ON crm.shares TO crm_owner USING (true) WITH CHECK (true);
 SELECT crm.attach_audit('crm.shares', 'share');
 GRANT SELECT, INSERT, UPDATE, DELETE ON crm.shares TO crm_app;
@@ -626,21 +661,7 @@ CREATE POLICY owner_all ON crm.login_throttle TO crm_owner USING (true) WITH CHE
 -- Audit: append-only; crm_app may only read, within the matrix: scope all
 -- sees everything; otherwise one's own actions and the history of records
 -- one can see.
-CREATE FUNCTION crm.record_visible(p_type text, p_id bigint) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, crm
-AS $$
-	SELECT CASE p_type
-		WHEN 'note' THEN EXISTS (SELECT 1 FROM crm.notes WHERE id = p_id)
-		WHEN 'user' THEN p_id = crm.acting_user()
-		WHEN 'session' THEN EXISTS (SELECT 1 FROM crm.sessions WHERE id = p_id AND user_id = crm.acting_user())
-		WHEN 'team' THEN true
-		WHEN 'permission' THEN true
-		WHEN 'role' THEN true
-		ELSE false END
-$$;
-COMMENT ON FUNCTION crm.record_visible(text, bigint) IS
-	'Whether the acting user may see a record, under its table''s row-level security. '
-	'Every business type adds its line here.';
+
 
 ALTER TABLE crm.audit ENABLE ROW LEVEL SECURITY;
 ALTER TABLE crm.audit FORCE ROW LEVEL SECURITY;
@@ -669,4 +690,4 @@ $$;
 GRANT EXECUTE ON FUNCTION crm.idempotency_purge() TO crm_app;
 GRANT EXECUTE ON FUNCTION crm.acting_user(), crm.scope_of(text, text), crm.scope_all(text, text),
 	crm.scope_own(text, text), crm.scope_teams(text, text), crm.shared_ids(text, boolean),
-	crm.record_visible(text, bigint) TO crm_app;
+	crm.record_visible(text, bigint), crm.record_updatable(text, bigint) TO crm_app;

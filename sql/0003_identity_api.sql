@@ -48,14 +48,16 @@ BEGIN
 	IF p_token_hash IS NULL THEN
 		RETURN;
 	END IF;
-	SELECT se.id, se.user_id, u.username, u.role, se.last_used_at INTO s
+	SELECT se.id, se.user_id, u.username, u.role, se.last_used_at, se.idle_timeout INTO s
 	FROM crm.sessions se JOIN crm.users u ON u.id = se.user_id
 	WHERE se.token_hash = p_token_hash AND se.revoked_at IS NULL
 	  AND se.expires_at > now() AND se.last_used_at + se.idle_timeout > now() AND u.active;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'session expired or revoked: log in again' USING ERRCODE = 'CRA01';
 	END IF;
-	IF s.last_used_at < now() - interval '1 minute' THEN
+	-- Written at most once a minute (or per half idle timeout, if shorter),
+	-- not on every request.
+	IF s.last_used_at < now() - least(interval '1 minute', s.idle_timeout / 2) THEN
 		UPDATE crm.sessions SET last_used_at = now() WHERE id = s.id;
 	END IF;
 	PERFORM set_config('crm.user_id', s.user_id::text, true),
@@ -112,8 +114,9 @@ DECLARE
 	waited integer := 0;
 BEGIN
 	IF p_ok THEN
-		DELETE FROM crm.login_throttle
-		WHERE (kind = 'user' AND key = lower(p_username)) OR (kind = 'addr' AND key = p_addr);
+		-- Only the username's count: an address's decays by itself, so one
+		-- valid account cannot reset the limit on guessing others.
+		DELETE FROM crm.login_throttle WHERE kind = 'user' AND key = lower(p_username);
 		PERFORM set_config('crm.user_id', p_user_id::text, true);
 		INSERT INTO crm.sessions (token_hash, user_id, expires_at, idle_timeout, client_addr, client_name)
 		VALUES (p_token_hash, p_user_id, now() + p_lifetime, p_idle, p_addr, p_client_name)

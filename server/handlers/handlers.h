@@ -45,6 +45,10 @@ typedef struct crm_route {
 	const char *(*action_of)(const Crm__ClientFrame *f);
 	bool session;            /* needs a logged-in connection */
 	crm_pool_kind pool;      /* AUTH: password hashing happens first */
+	/* "REPEATABLE READ" or "SERIALIZABLE" for a handler that needs more
+	 * than READ COMMITTED (serialization failures are retried); NULL
+	 * for the default. */
+	const char *isolation;
 } crm_route;
 
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which);

@@ -511,3 +511,52 @@ def test_team_cycles_and_permission_set_on_admin_are_refused(world):
     rows = su_json(w.env, w.db, "SELECT scope FROM crm.permissions WHERE role = 'admin'"
                                 " AND record_type = 'note' AND action = 'delete'")
     assert rows == [{"scope": "all"}]
+
+
+def test_setting_a_password_needs_the_permission_before_any_hashing(world):
+    """A user without the right gets PERMISSION_DENIED, not a password
+    policy error: the permission is checked before the server hashes."""
+    w = world
+    for kind, fields in (("user_reset_password", dict(username="mgr", new_password="short")),
+                         ("user_create", dict(username="newbie", role="sales", password="short"))):
+        status(w.do("sal", kind, **fields), PERMISSION_DENIED, what=kind)
+
+
+def test_a_used_session_outlives_a_short_idle_timeout(world, crmd_factory):
+    w = world
+    t = crmd_factory(**SMALL, session_idle_timeout="3s")
+    c = w.connect(t)
+    login(c, "sal", w.pw["sal"])
+    for _ in range(5):  # 5 s of use, one request a second: never 3 s idle
+        ok(rq(c, "whoami"))
+        time.sleep(1)
+    ok(rq(c, "whoami"), "session kept alive by use")
+    time.sleep(3.5)
+    status(rq(c, "whoami"), UNAUTHENTICATED, what="after 3.5 s idle")
+
+
+def test_a_success_does_not_reset_the_address_count(world, crmd_factory):
+    w = world
+    t = crmd_factory(**SMALL, login_max_failures="10", login_max_failures_addr="3")
+    c = w.connect(t)
+    status(rq(c, "login", username="nobody1", password="wrong-password"), UNAUTHENTICATED)
+    status(rq(c, "login", username="nobody2", password="wrong-password"), UNAUTHENTICATED)
+    login(w.connect(t), "sal", w.pw["sal"])  # a valid account in between
+    status(rq(c, "login", username="nobody3", password="wrong-password"), UNAUTHENTICATED)
+    status(rq(w.connect(t), "login", username="sup", password=w.pw["sup"]), RESOURCE_EXHAUSTED,
+           what="the address is locked out although a login succeeded in between")
+
+
+def test_guessing_the_old_password_is_throttled(world, crmd_factory):
+    w = world
+    t = crmd_factory(**SMALL, login_max_failures="3", login_lockout_max="30s")
+    c = w.connect(t)
+    login(c, "sal", w.pw["sal"])
+    for i in range(3):
+        status(rq(c, "password_change", old_password=f"guess-{i}-password",
+                  new_password="a-new-password-1"), INVALID_ARGUMENT, field="password_change.old_password")
+    status(rq(c, "password_change", old_password=w.pw["sal"], new_password="a-new-password-1"),
+           RESOURCE_EXHAUSTED, what="right old password during the lockout")
+    rows = audit_rows(w.env, w.db, "action = 'login_failed' AND record_id = "
+                                   f"{w.uid['sal']}")
+    assert len(rows) >= 3, rows

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from conftest import pb
 from identity import app_sql, make_world, ok, su_json, su_sql
 
 
@@ -328,3 +329,21 @@ def test_catalog_app_role_and_functions(env, db):
                                f" 'SELECT')") == "f"
     assert su_sql(env, db, "SELECT has_column_privilege('crm_app', 'crm.sessions', 'token_hash',"
                            " 'SELECT')") == "f"
+
+
+def test_shares_cannot_widen_ones_own_access(world):
+    """A share is written only by someone who may update the record: a
+    sales user cannot share an invisible note with themselves in SQL and
+    then change it."""
+    w = world
+    target = w.notes["root"][0]
+    body = w.note_row(target)["body"]
+    r = as_app(w, "sal", f"INSERT INTO crm.shares (record_type, record_id, user_id, access)"
+                         f" VALUES ('note', {target}, {w.uid['sal']}, 'edit');", check=False)
+    assert r.returncode != 0 and "row-level security" in r.stderr, r.stdout + r.stderr
+    as_app(w, "sal", f"UPDATE crm.notes SET body = 'pwned' WHERE id = {target};", check=False)
+    assert w.note_row(target)["body"] == body
+    # the owner-side path still works: root shares, sal reads
+    ok(w.do("root", "note_share", note_id=target, user="sal", access=pb().ACCESS_READ))
+    out = as_app(w, "sal", f"SELECT count(*) FROM crm.notes WHERE id = {target};").stdout
+    assert out.split()[0] == "1", out
