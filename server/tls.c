@@ -68,6 +68,9 @@ static SSL_CTX *build_ctx(const crm_config *cfg, crm_err *err) {
 					 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
 					 SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* Clients resume sessions with crmd's own token, not TLS tickets:
+	 * sending TLS 1.3 tickets after every handshake would be wasted work. */
+	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {

@@ -213,8 +213,8 @@ static void *run_requests(void *arg) {
 			send_one(t, c, next_due);
 			next_due += (int64_t)interval;
 		}
-		if (interval > 0)
-			timeout = (int)((next_due - now) / 1000);
+		if (interval > 0) /* whole milliseconds: send what is due in bursts, never spin */
+			timeout = (int)((next_due - now + 999) / 1000);
 		for (int i = 0; i < t->n_clients; i++) {
 			pfd[i].fd = crm_client_fd(t->clients[i]);
 			pfd[i].events = crm_client_events(t->clients[i]);
