@@ -379,9 +379,17 @@ static PGresult *tx_one(crm_worker *w, crm_job *job, crm_stmt stmt, int n, const
 	return r;
 }
 
+/*
+ * Finishes a login or password change inside its still-open transaction
+ * (where the acting user is already the new session's): reads the user's
+ * row, commits, and builds the LoginReply. `fin` holds the new session's
+ * id and expiry. On failure the transaction is rolled back.
+ */
 static bool login_reply(crm_worker *w, crm_job *job, const char *token, int64_t user_id,
 			PGresult *fin, Crm__Response **resp, crm_err *err) {
 	Crm__LoginReply *lr = crm_arena_alloc(&job->arena, sizeof(*lr));
+	const char *p[1] = {crm_arena_printf(&job->arena, "%lld", (long long)user_id)};
+	PGresult *r;
 	crm_hctx h;
 
 	crm__login_reply__init(lr);
@@ -390,33 +398,15 @@ static bool login_reply(crm_worker *w, crm_job *job, const char *token, int64_t 
 	lr->session_id = (uint64_t)strtoll(PQgetvalue(fin, 0, 0), NULL, 10);
 	lr->expires_at = strtoll(PQgetvalue(fin, 0, 1), NULL, 10);
 	lr->max_frame = crm_srv->cfg.max_frame;
-	hctx_init(&h, w, job);
-	(void)user_id;
-	/* The user as the new session sees it. */
-	job->has_token = true;
-	memcpy(job->token_hash, job->new_token_hash, 32);
-	{
-		PGresult *r;
-		const char *p[1];
-		crm_db_ctx ctx;
-
-		ctx_for(job, &ctx, job->token_hash);
-		ctx.record_type = ctx.action = NULL;
-		if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err) ||
-		    !crm_db_prologue(&w->db, err)) {
-			crm_db_rollback(&w->db);
-			return false;
-		}
-		p[0] = crm_arena_printf(&job->arena, "%lld", (long long)w->db.session.user_id);
-		r = crm_db_exec(&w->db, CRM_STMT_USER_BY_ID, 1, p, NULL, NULL, true, err);
-		if (r == NULL) {
-			crm_db_rollback(&w->db);
-			return false;
-		}
-		if (PQntuples(r) == 1)
-			lr->user = crm_rowmap_new(&job->arena, &crm__user__descriptor, r, 0);
-		PQclear(r);
+	r = crm_db_exec(&w->db, CRM_STMT_USER_BY_ID, 1, p, NULL, NULL, true, err);
+	if (r == NULL) {
+		crm_db_rollback(&w->db);
+		return false;
 	}
+	if (PQntuples(r) == 1)
+		lr->user = crm_rowmap_new(&job->arena, &crm__user__descriptor, r, 0);
+	PQclear(r);
+	hctx_init(&h, w, job);
 	crm_hctx_body(&h, CRM__RESPONSE__BODY_LOGIN, lr);
 	*resp = h.resp;
 	job->sets_session = true;
@@ -462,18 +452,28 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 				     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures_addr),
 				     interval(job, cfg->login_lockout_max)};
 		const int len[11] = {0, 0, 0, 0, 32}, fmt[11] = {0, 0, 0, 0, 1};
-		r = tx_one(w, job, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, err);
+		crm_db_ctx ctx;
+
+		/* One transaction: the outcome (session or failure count and
+		 * audit) and, on success, the user's row for the reply. */
+		ctx_for(job, &ctx, NULL);
+		ctx.record_type = ctx.action = NULL;
+		if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+			return;
+		r = crm_db_exec(&w->db, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, !ok, err);
 	}
-	if (r == NULL)
+	if (r == NULL) {
+		crm_db_rollback(&w->db);
 		return;
+	}
 	if (!ok) {
-		wait = atoi(PQgetvalue(r, 0, 2));
 		PQclear(r);
 		crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "invalid username or password");
 		return;
 	}
 	snprintf(job->user, sizeof(job->user), "%s", username);
-	login_reply(w, job, crm_arena_strdup(&job->arena, token), 0, r, resp, err);
+	login_reply(w, job, crm_arena_strdup(&job->arena, token), strtoll(uid, NULL, 10), r, resp,
+		    err);
 	PQclear(r);
 	sodium_memzero(token, sizeof(token));
 }
@@ -571,13 +571,13 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 			return;
 		}
 		PQclear(r);
-		r = crm_db_exec(&w->db, CRM_STMT_SESSION_OPEN, 4, open, len, fmt, true, err);
+		r = crm_db_exec(&w->db, CRM_STMT_SESSION_OPEN, 4, open, len, fmt, false, err);
 		if (r == NULL) {
 			crm_db_rollback(&w->db);
 			return;
 		}
 	}
-	login_reply(w, job, crm_arena_strdup(&job->arena, token), 0, r, resp, err);
+	login_reply(w, job, crm_arena_strdup(&job->arena, token), uid, r, resp, err);
 	PQclear(r);
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(newhash, sizeof(newhash));
