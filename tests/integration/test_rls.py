@@ -213,11 +213,10 @@ def test_app_role_cannot_read_secrets(world):
 # have row-level security ENABLEd and FORCEd, at least one policy TO
 # crm_app, and the `audit` trigger.
 EXEMPT = {
-    # Operational cache of replies to keyed requests, per principal: not
-    # business data, reached only by crmd's own statements (which filter by
-    # principal = the acting user); auditing it would double every
-    # audited request.
-    "idempotency_keys": {"rls", "policy", "audit"},
+    # Operational cache of replies to keyed requests, per principal (RLS:
+    # each user reaches only their own): not business data; auditing it
+    # would double every audited request.
+    "idempotency_keys": {"audit"},
     # Static reference data written only by migrations (crm_app: SELECT).
     "record_types": {"rls", "policy", "audit"},
     # Login throttling state: RLS on, but crm_app has neither grants nor
@@ -227,6 +226,12 @@ EXEMPT = {
     # The trail itself: auditing it would recurse.
     "audit": {"audit"},
 }
+
+# Tables that are not business records and so carry no owner/team: the
+# identity and access machinery itself. Every other table of schema crm
+# must be a business table (crm.attach_rls policies, owner_id, team_id).
+NOT_BUSINESS = {"users", "teams", "team_managers", "roles", "permissions", "sessions", "shares",
+                "record_types", "login_throttle", "audit", "idempotency_keys"}
 
 CATALOG = """
 SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS force,
@@ -280,6 +285,9 @@ def test_catalog_every_table_is_covered(env, db):
             if sorted(t["app_cmds"]) != ["a", "d", "r", "w"]:
                 problems.append(f"{t['name']}: policies TO crm_app are {t['app_cmds']}, not one "
                                 f"per command")
+        elif t["name"] not in NOT_BUSINESS:
+            problems.append(f"{t['name']}: neither a business table (crm.attach_rls, owner_id, "
+                            f"team_id) nor on the short NOT_BUSINESS list")
         elif t["has_owner"]:
             problems.append(f"{t['name']}: has owner_id but not the business policies "
                             f"(crm.attach_rls)")
