@@ -2,6 +2,7 @@
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,12 @@ void crm_arena_fini(crm_arena *a) {
 
 void *crm_arena_alloc(crm_arena *a, size_t size) {
 	crm_arena_chunk *c = a->chunks;
-	size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	size_t need;
 	void *p;
 
+	if (size > SIZE_MAX - ALIGN - sizeof(crm_arena_chunk))
+		abort(); /* no such allocation can succeed; never wrap around */
+	need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	if (need == 0)
 		need = ALIGN;
 	if (c == NULL || c->size - a->used < need) {

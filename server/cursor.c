@@ -26,9 +26,10 @@ static int hexval(char c) {
 }
 
 bool crm_cursor_set_key(const char *hex, crm_err *err) {
-	size_t n = strlen(hex) / 2;
+	size_t digits = strlen(hex), n = digits / 2;
+	uint8_t key[sizeof(cursor_key)];
 
-	if (n < 16 || n > sizeof(cursor_key))
+	if (digits % 2 != 0 || n < 16 || n > sizeof(cursor_key))
 		return crm_err_set(err, CRM_FAILED_PRECONDITION, "cursor_key",
 				   "crm_meta.settings cursor_key must be 32 to 128 hex digits");
 	for (size_t i = 0; i < n; i++) {
@@ -36,8 +37,10 @@ bool crm_cursor_set_key(const char *hex, crm_err *err) {
 		if (hi < 0 || lo < 0)
 			return crm_err_set(err, CRM_FAILED_PRECONDITION, "cursor_key",
 					   "crm_meta.settings cursor_key is not hex");
-		cursor_key[i] = (uint8_t)(hi << 4 | lo);
+		key[i] = (uint8_t)(hi << 4 | lo);
 	}
+	/* Only a complete, valid key replaces the one in use. */
+	memcpy(cursor_key, key, n);
 	cursor_key_len = n;
 	return true;
 }
@@ -105,6 +108,9 @@ static bool b64_decode(const uint8_t *in, size_t n, uint8_t *out, size_t *outlen
 			out[o++] = (uint8_t)(acc >> bits);
 		}
 	}
+	/* One spelling per cursor: no stray sextet, no stray low bits. */
+	if (n % 4 == 1 || (acc & ((1u << bits) - 1)) != 0)
+		return false;
 	*outlen = o;
 	return true;
 }

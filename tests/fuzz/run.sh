@@ -3,6 +3,7 @@
 #
 #   tests/fuzz/run.sh frame 60
 #   tests/fuzz/run.sh config 60
+#   tests/fuzz/run.sh proxy 60
 #
 # Builds the target first (clang, -DCRM_FUZZ=ON) in $CRM_FUZZ_BUILD
 # (default: build-fuzz in the checkout). The checked-in seeds in
@@ -14,7 +15,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-	echo "usage: $0 frame|config SECONDS" >&2
+	echo "usage: $0 frame|config|proxy SECONDS" >&2
 	exit 2
 fi
 target=$1
@@ -22,8 +23,9 @@ seconds=$2
 case $target in
 frame) max_len=65536 ;;
 config) max_len=4096 ;;
+proxy) max_len=1024 ;;
 *)
-	echo "$0: unknown target '$target' (frame, config)" >&2
+	echo "$0: unknown target '$target' (frame, config, proxy)" >&2
 	exit 2
 	;;
 esac
