@@ -580,3 +580,74 @@ void crm_db_rollback(crm_db *db) {
 		db_drop(db);
 	}
 }
+
+/* ------------------------------------------------------------ batches */
+
+bool crm_db_queue_tx(crm_db *db, const crm_db_ctx *ctx, crm_stmt stmt, int nparams,
+		     const char *const *values, crm_err *err) {
+	char reqid[24], timeout[16];
+	const char *params[6] = {(const char *)ctx->token_hash, reqid, ctx->client_addr, timeout,
+				 ctx->record_type, ctx->action};
+	const int lengths[6] = {32, 0, 0, 0, 0, 0};
+	const int formats[6] = {1, 0, 0, 0, 0, 0};
+
+	snprintf(reqid, sizeof(reqid), "%llu", (unsigned long long)ctx->request_id);
+	snprintf(timeout, sizeof(timeout), "%d", ctx->timeout_ms > 0 ? ctx->timeout_ms : 1);
+	if (PQsendQueryPrepared(db->conn, stmts[CRM_STMT_SETUP].name, 6, params, lengths, formats,
+				0) != 1 ||
+	    PQsendQueryPrepared(db->conn, stmts[stmt].name, nparams, values, NULL, NULL, 0) != 1 ||
+	    !send_sync(db)) {
+		result_error(db, NULL, err);
+		return false;
+	}
+	return true;
+}
+
+bool crm_db_flush(crm_db *db, crm_err *err) {
+	if (PQflush(db->conn) != 0) {
+		result_error(db, NULL, err);
+		return false;
+	}
+	return true;
+}
+
+PGresult *crm_db_read_tx(crm_db *db, crm_err *err) {
+	PGresult *setup, *r, *sync;
+	bool failed = false;
+
+	db->sqlstate[0] = '\0';
+	memset(&db->session, 0, sizeof(db->session));
+	setup = next_result(db);
+	if (setup == NULL) {
+		result_error(db, NULL, err);
+		return NULL;
+	}
+	if (PQresultStatus(setup) == PGRES_TUPLES_OK) {
+		read_session(db, setup);
+	} else {
+		result_error(db, setup, err);
+		failed = true;
+	}
+	PQclear(setup);
+	r = next_result(db);
+	if (r == NULL) {
+		result_error(db, NULL, err);
+		return NULL;
+	}
+	if (!failed && PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+		result_error(db, r, err);
+		failed = true;
+	}
+	sync = next_result(db); /* the transaction commits (or rolls back) here */
+	if (sync == NULL || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+		if (!failed)
+			result_error(db, sync, err);
+		failed = true;
+	}
+	PQclear(sync);
+	if (failed) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}

@@ -138,6 +138,21 @@ bool crm_db_commit(crm_db *db, crm_err *err) CRM_MUSTCHECK;
  * cannot be brought back to idle. */
 void crm_db_rollback(crm_db *db);
 
+/*
+ * Batches. A transaction that is one statement can be queued without
+ * waiting, several in a row, then flushed once and read back in order: one
+ * write and one wake-up for the whole batch instead of one per request.
+ * Each runs as an implicit transaction (the prologue and the statement up
+ * to its own sync), so a failure in one leaves the others untouched. Only
+ * for READ COMMITTED and no idempotency key; nothing else may be pending.
+ */
+bool crm_db_queue_tx(crm_db *db, const crm_db_ctx *ctx, crm_stmt stmt, int nparams,
+		     const char *const *values, crm_err *err) CRM_MUSTCHECK;
+bool crm_db_flush(crm_db *db, crm_err *err) CRM_MUSTCHECK;
+/* The next queued transaction's statement result (caller PQclears), with
+ * db->session set from its prologue; NULL with err set if it failed. */
+PGresult *crm_db_read_tx(crm_db *db, crm_err *err);
+
 /* True when the last failure may succeed if the whole transaction is run
  * again (serialization failure, deadlock). */
 bool crm_db_retryable(const crm_db *db);

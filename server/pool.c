@@ -16,7 +16,8 @@ struct crm_pool {
 	int capacity, head, count;
 	bool stopping;
 	crm_pool_ops ops;
-	int n_threads;
+	int n_threads;     /* started so far (creation and stop only) */
+	int n_workers;     /* configured; read by workers */
 	pthread_t *threads;
 	char name[32];
 };
@@ -29,8 +30,12 @@ typedef struct {
 static void *worker_main(void *p) {
 	worker_arg wa = *(worker_arg *)p;
 	crm_pool *pool = wa.pool;
-	void *state, *item;
+	void *state, *items[64];
+	int take, max = pool->ops.run_batch && pool->ops.batch > 1 ? pool->ops.batch : 1;
 	char tname[16];
+
+	if (max > 64)
+		max = 64;
 
 	free(p);
 	snprintf(tname, sizeof(tname), "%.10s-%d", pool->name, wa.index);
@@ -44,11 +49,19 @@ static void *worker_main(void *p) {
 			pthread_mutex_unlock(&pool->lock);
 			break;
 		}
-		item = pool->ring[pool->head];
-		pool->head = (pool->head + 1) % pool->capacity;
-		pool->count--;
+		/* A fair share of what waits, so idle workers get some too. */
+		take = (pool->count + pool->n_workers - 1) / pool->n_workers;
+		take = take < 1 ? 1 : take > max ? max : take;
+		for (int i = 0; i < take; i++) {
+			items[i] = pool->ring[pool->head];
+			pool->head = (pool->head + 1) % pool->capacity;
+		}
+		pool->count -= take;
 		pthread_mutex_unlock(&pool->lock);
-		pool->ops.run(state, item);
+		if (take == 1)
+			pool->ops.run(state, items[0]);
+		else
+			pool->ops.run_batch(state, items, take);
 	}
 	if (pool->ops.fini)
 		pool->ops.fini(state);
@@ -70,6 +83,7 @@ crm_pool *crm_pool_new(const char *name, int workers, int capacity, const crm_po
 		goto fail;
 	pool->capacity = capacity;
 	pool->ops = *ops;
+	pool->n_workers = workers;
 	for (i = 0; i < workers; i++) {
 		worker_arg *wa = malloc(sizeof(*wa));
 		if (wa == NULL)

@@ -20,6 +20,11 @@ typedef struct crm_pool crm_pool;
 typedef struct crm_pool_ops {
 	void *(*init)(int index, void *arg); /* on the worker thread */
 	void (*run)(void *state, void *item);
+	/* Optional: with several items waiting, a worker takes up to
+	 * `batch` of them at once (its fair share of what is queued) and
+	 * hands them to run_batch, which must run each exactly once. */
+	void (*run_batch)(void *state, void **items, int n);
+	int batch;
 	void (*fini)(void *state);
 	void *arg;
 } crm_pool_ops;

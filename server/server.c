@@ -197,10 +197,11 @@ static bool write_pid_file(const char *path) {
 }
 
 static bool start(crm_server *srv, crm_err *err) {
-	crm_pool_ops ops = {crm_worker_init, crm_worker_run, crm_worker_fini, NULL};
+	crm_pool_ops ops = {crm_worker_init, crm_worker_run, crm_worker_run_batch,
+			    CRM_WORKER_BATCH, crm_worker_fini, NULL};
 	struct timeval purge = {PURGE_INTERVAL_S, 0};
 
-	crm_pool_ops auth_ops = {crm_worker_init, crm_worker_run, crm_worker_fini, srv};
+	crm_pool_ops auth_ops = {crm_worker_init, crm_worker_run, NULL, 1, crm_worker_fini, srv};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int auth_threads = srv->cfg.auth_threads;
 

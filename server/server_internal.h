@@ -135,6 +135,10 @@ void crm_job_free(crm_job *job);
 /* Worker-thread pool callbacks. */
 void *crm_worker_init(int index, void *arg);
 void crm_worker_run(void *state, void *item);
+/* Several jobs at once: single-statement reads go out as one pipeline
+ * (see crm_db_queue_tx), the rest run one by one. */
+void crm_worker_run_batch(void *state, void **items, int n);
+#define CRM_WORKER_BATCH 16
 void crm_worker_fini(void *state);
 /* Cancels the statement every worker is running (shutdown, grace over). */
 void crm_workers_cancel(void);

@@ -226,6 +226,7 @@ static void hctx_init(crm_hctx *h, crm_worker *w, crm_job *job) {
 	h->schema_version = crm_srv->schema_version;
 	h->client_name = job->client_name;
 	h->client_ip = job->client_ip;
+	h->route = job->route;
 }
 
 /* One try of the whole transaction. On success *resp is the response. */
@@ -606,20 +607,47 @@ static void run_purge(crm_worker *w) {
 
 /* Names a field the way the client sent it: "note_update.version". */
 static void qualify_field(crm_job *job, crm_err *err) {
-	char buf[CRM_ERR_FIELD_MAX];
+	char buf[CRM_ERR_FIELD_MAX * 2];
 
 	if (err->field[0] == '\0' || strchr(err->field, '.') != NULL)
 		return;
-	snprintf(buf, sizeof(buf), "%s.%s", crm_wire_request_name(job->frame), err->field);
-	memcpy(err->field, buf, sizeof(buf));
+	if (snprintf(buf, sizeof(buf), "%s.%s", crm_wire_request_name(job->frame), err->field) < 0)
+		return;
+	memcpy(err->field, buf, CRM_ERR_FIELD_MAX - 1);
+	err->field[CRM_ERR_FIELD_MAX - 1] = '\0';
+}
+
+/* Packs the response (or the error) and hands the job back. */
+static void finish_job(crm_job *job, Crm__Response *resp, crm_err *err) {
+	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
+	Crm__Response fallback = CRM__RESPONSE__INIT;
+	Crm__Status st = CRM__STATUS__INIT;
+
+	if (crm_err_isset(err) || resp == NULL) {
+		if (!crm_err_isset(err))
+			crm_err_set(err, CRM_INTERNAL, NULL, "handler returned no response");
+		qualify_field(job, err);
+		resp = &fallback;
+		st.message = err->msg;
+		st.field = err->field[0] ? err->field : NULL;
+		job->sets_session = job->clears_session = false;
+	}
+	job->status = crm_err_isset(err) ? err->code : CRM_OK;
+	st.has_code = true;
+	st.code = (Crm__Code)job->status;
+	resp->status = &st;
+	resp->has_id = true;
+	resp->id = job->request_id;
+	sf.kind_case = CRM__SERVER_FRAME__KIND_RESPONSE;
+	sf.response = resp;
+	job->out = crm_pack_frame(&sf, &job->out_len);
+	crm_io_complete(job->io, job);
 }
 
 void crm_worker_run(void *state, void *item) {
 	crm_worker *w = state;
 	crm_job *job = item;
-	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
-	Crm__Response *resp = NULL, fallback = CRM__RESPONSE__INIT;
-	Crm__Status st = CRM__STATUS__INIT;
+	Crm__Response *resp = NULL;
 	crm_err err;
 
 	if (job->kind == CRM_JOB_PURGE) {
@@ -637,23 +665,73 @@ void crm_worker_run(void *state, void *item) {
 		run_password_change(w, job, &resp, &err);
 	else
 		run_request(w, job, &resp, &err);
-	if (crm_err_isset(&err) || resp == NULL) {
-		if (!crm_err_isset(&err))
-			crm_err_set(&err, CRM_INTERNAL, NULL, "handler returned no response");
-		qualify_field(job, &err);
-		resp = &fallback;
-		st.message = err.msg;
-		st.field = err.field[0] ? err.field : NULL;
-		job->sets_session = job->clears_session = false;
+	finish_job(job, resp, &err);
+}
+
+/* ------------------------------------------------------------ batches */
+
+static bool batchable(const crm_job *job) {
+	const crm_route *r = job->route;
+
+	return job->kind == CRM_JOB_REQUEST && r && r->single && !r->isolation &&
+	       !job->frame->has_idempotency_key && remaining_ms(job) > 0 &&
+	       !atomic_load(&crm_srv->io_stopped);
+}
+
+void crm_worker_run_batch(void *state, void **items, int n) {
+	crm_worker *w = state;
+	crm_job *queued[CRM_WORKER_BATCH * 4];
+	crm_hctx *hs[CRM_WORKER_BATCH * 4];
+	int nq = 0;
+	crm_err err;
+
+	crm_err_clear(&err);
+	if (!crm_db_ensure(&w->db, &err))
+		crm_err_clear(&err); /* each job reports it on its own below */
+	for (int i = 0; i < n; i++) {
+		crm_job *job = items[i];
+		const char *params[CRM_SINGLE_PARAMS];
+		crm_hctx *h;
+		crm_db_ctx ctx;
+		crm_stmt stmt;
+		int np;
+
+		if (!batchable(job) || w->db.conn == NULL || nq == (int)(sizeof(queued) / sizeof(queued[0]))) {
+			crm_worker_run(w, job);
+			continue;
+		}
+		h = crm_arena_alloc(&job->arena, sizeof(*h));
+		hctx_init(h, w, job);
+		crm_err_clear(&err);
+		if (!job->route->single->prep(h, &stmt, &np, params, &err)) {
+			finish_job(job, NULL, &err);
+			continue;
+		}
+		ctx_for(job, &ctx, job->has_token ? job->token_hash : NULL);
+		if (!crm_db_queue_tx(&w->db, &ctx, stmt, np, params, &err)) {
+			finish_job(job, NULL, &err);
+			continue;
+		}
+		queued[nq] = job;
+		hs[nq++] = h;
 	}
-	job->status = crm_err_isset(&err) ? err.code : CRM_OK;
-	st.has_code = true;
-	st.code = (Crm__Code)job->status;
-	resp->status = &st;
-	resp->has_id = true;
-	resp->id = job->request_id;
-	sf.kind_case = CRM__SERVER_FRAME__KIND_RESPONSE;
-	sf.response = resp;
-	job->out = crm_pack_frame(&sf, &job->out_len);
-	crm_io_complete(job->io, job);
+	crm_err_clear(&err);
+	log_debug("db worker %d: batch of %d, %d pipelined", w->index, n, nq);
+	if (nq > 0 && !crm_db_flush(&w->db, &err))
+		log_warn("db worker %d: flushing a batch of %d failed: %s", w->index, nq, err.msg);
+	for (int i = 0; i < nq; i++) {
+		PGresult *r;
+
+		crm_err_clear(&err);
+		r = crm_db_read_tx(&w->db, &err);
+		if (r != NULL) {
+			if (!queued[i]->route->single->finish(hs[i], r, &err))
+				hs[i]->resp = NULL;
+			PQclear(r);
+		}
+		memcpy(queued[i]->user, w->db.session.username, sizeof(queued[i]->user));
+		finish_job(queued[i], r ? hs[i]->resp : NULL, &err);
+	}
+	if (nq > 0 && PQstatus(w->db.conn) != CONNECTION_OK)
+		crm_db_rollback(&w->db); /* drops the connection; the next job reconnects */
 }

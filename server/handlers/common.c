@@ -15,38 +15,38 @@
  * on the I/O thread; login and password_change have their own flows in
  * worker.c (fn NULL). */
 static const crm_route routes[] = {
-	{R(PING), crm_handle_deep_ping, NULL, NULL, NULL, true, DB, NULL},
-	{R(SLEEP), crm_handle_sleep, NULL, NULL, NULL, true, DB, NULL},
-	{R(LOGIN), NULL, NULL, NULL, NULL, false, AUTH, NULL},
-	{R(RESUME), crm_handle_resume, NULL, NULL, NULL, false, DB, NULL},
-	{R(LOGOUT), crm_handle_logout, NULL, NULL, NULL, true, DB, NULL},
-	{R(WHOAMI), crm_handle_whoami, NULL, NULL, NULL, true, DB, NULL},
-	{R(PASSWORD_CHANGE), NULL, NULL, NULL, NULL, true, AUTH, NULL},
-	{R(USER_CREATE), crm_handle_user_create, "user", "create", NULL, true, AUTH, NULL},
-	{R(USER_GET), crm_handle_user_get, "user", "read", NULL, true, DB, NULL},
-	{R(USER_LIST), crm_handle_user_list, "user", "read", NULL, true, DB, NULL},
-	{R(USER_UPDATE), crm_handle_user_update, "user", "update", NULL, true, DB, NULL},
-	{R(USER_SET_ACTIVE), crm_handle_user_set_active, "user", "update", NULL, true, DB, NULL},
-	{R(USER_RESET_PASSWORD), crm_handle_user_reset_password, "user", "admin", NULL, true, AUTH, NULL},
-	{R(TEAM_CREATE), crm_handle_team_create, "team", "create", NULL, true, DB, NULL},
-	{R(TEAM_GET), crm_handle_team_get, "team", "read", NULL, true, DB, NULL},
-	{R(TEAM_LIST), crm_handle_team_list, "team", "read", NULL, true, DB, NULL},
-	{R(TEAM_UPDATE), crm_handle_team_update, "team", "update", NULL, true, DB, NULL},
-	{R(ROLE_LIST), crm_handle_role_list, "permission", "read", NULL, true, DB, NULL},
-	{R(ROLE_GET), crm_handle_role_get, "permission", "read", NULL, true, DB, NULL},
-	{R(PERMISSION_LIST), crm_handle_permission_list, "permission", "read", NULL, true, DB, NULL},
-	{R(PERMISSION_SET), crm_handle_permission_set, "permission", "update", NULL, true, DB, NULL},
-	{R(SESSION_LIST), crm_handle_session_list, "session", "read", NULL, true, DB, NULL},
-	{R(SESSION_REVOKE), crm_handle_session_revoke, "session", "delete", NULL, true, DB, NULL},
-	{R(AUDIT_LIST), crm_handle_audit_list, "audit", "read", NULL, true, DB, NULL},
-	{R(NOTE_CREATE), crm_handle_note_create, "note", "create", NULL, true, DB, NULL},
-	{R(NOTE_GET), crm_handle_note_get, "note", "read", NULL, true, DB, NULL},
-	{R(NOTE_LIST), crm_handle_note_list, "note", "read", crm_note_list_action, true, DB, NULL},
-	{R(NOTE_UPDATE), crm_handle_note_update, "note", "update", NULL, true, DB, NULL},
-	{R(NOTE_DELETE), crm_handle_note_delete, "note", "delete", NULL, true, DB, NULL},
-	{R(NOTE_RESTORE), crm_handle_note_restore, "note", "delete", NULL, true, DB, NULL},
-	{R(NOTE_REASSIGN), crm_handle_note_reassign, "note", "reassign", NULL, true, DB, NULL},
-	{R(NOTE_SHARE), crm_handle_note_share, "note", "update", NULL, true, DB, NULL},
+	{R(PING), crm_handle_single, NULL, NULL, NULL, true, DB, NULL, &crm_single_deep_ping},
+	{R(SLEEP), crm_handle_sleep, NULL, NULL, NULL, true, DB, NULL, NULL},
+	{R(LOGIN), NULL, NULL, NULL, NULL, false, AUTH, NULL, NULL},
+	{R(RESUME), crm_handle_resume, NULL, NULL, NULL, false, DB, NULL, NULL},
+	{R(LOGOUT), crm_handle_logout, NULL, NULL, NULL, true, DB, NULL, NULL},
+	{R(WHOAMI), crm_handle_whoami, NULL, NULL, NULL, true, DB, NULL, NULL},
+	{R(PASSWORD_CHANGE), NULL, NULL, NULL, NULL, true, AUTH, NULL, NULL},
+	{R(USER_CREATE), crm_handle_user_create, "user", "create", NULL, true, AUTH, NULL, NULL},
+	{R(USER_GET), crm_handle_single, "user", "read", NULL, true, DB, NULL, &crm_single_user_get},
+	{R(USER_LIST), crm_handle_user_list, "user", "read", NULL, true, DB, NULL, NULL},
+	{R(USER_UPDATE), crm_handle_user_update, "user", "update", NULL, true, DB, NULL, NULL},
+	{R(USER_SET_ACTIVE), crm_handle_user_set_active, "user", "update", NULL, true, DB, NULL, NULL},
+	{R(USER_RESET_PASSWORD), crm_handle_user_reset_password, "user", "admin", NULL, true, AUTH, NULL, NULL},
+	{R(TEAM_CREATE), crm_handle_team_create, "team", "create", NULL, true, DB, NULL, NULL},
+	{R(TEAM_GET), crm_handle_single, "team", "read", NULL, true, DB, NULL, &crm_single_team_get},
+	{R(TEAM_LIST), crm_handle_team_list, "team", "read", NULL, true, DB, NULL, NULL},
+	{R(TEAM_UPDATE), crm_handle_team_update, "team", "update", NULL, true, DB, NULL, NULL},
+	{R(ROLE_LIST), crm_handle_role_list, "permission", "read", NULL, true, DB, NULL, NULL},
+	{R(ROLE_GET), crm_handle_role_get, "permission", "read", NULL, true, DB, NULL, NULL},
+	{R(PERMISSION_LIST), crm_handle_permission_list, "permission", "read", NULL, true, DB, NULL, NULL},
+	{R(PERMISSION_SET), crm_handle_permission_set, "permission", "update", NULL, true, DB, NULL, NULL},
+	{R(SESSION_LIST), crm_handle_session_list, "session", "read", NULL, true, DB, NULL, NULL},
+	{R(SESSION_REVOKE), crm_handle_session_revoke, "session", "delete", NULL, true, DB, NULL, NULL},
+	{R(AUDIT_LIST), crm_handle_audit_list, "audit", "read", NULL, true, DB, NULL, NULL},
+	{R(NOTE_CREATE), crm_handle_note_create, "note", "create", NULL, true, DB, NULL, NULL},
+	{R(NOTE_GET), crm_handle_single, "note", "read", NULL, true, DB, NULL, &crm_single_note_get},
+	{R(NOTE_LIST), crm_handle_note_list, "note", "read", crm_note_list_action, true, DB, NULL, NULL},
+	{R(NOTE_UPDATE), crm_handle_note_update, "note", "update", NULL, true, DB, NULL, NULL},
+	{R(NOTE_DELETE), crm_handle_note_delete, "note", "delete", NULL, true, DB, NULL, NULL},
+	{R(NOTE_RESTORE), crm_handle_note_restore, "note", "delete", NULL, true, DB, NULL, NULL},
+	{R(NOTE_REASSIGN), crm_handle_note_reassign, "note", "reassign", NULL, true, DB, NULL, NULL},
+	{R(NOTE_SHARE), crm_handle_note_share, "note", "update", NULL, true, DB, NULL, NULL},
 };
 
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which) {
@@ -105,20 +105,42 @@ void crm_hctx_body(crm_hctx *h, unsigned body_case, void *msg) {
 	*(void **)((char *)h->resp + fd->offset) = msg;
 }
 
+bool crm_hctx_row(crm_hctx *h, const PGresult *r, const ProtobufCMessageDescriptor *d,
+		  unsigned body_case, const char *nf_field, const char *nf_msg, crm_err *err) {
+	if (PQntuples(r) == 0)
+		return crm_err_set(err, CRM_NOT_FOUND, nf_field, "%s", nf_msg);
+	crm_hctx_body(h, body_case, crm_rowmap_new(h->arena, d, r, 0));
+	return true;
+}
+
 bool crm_hctx_one(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
 		  const ProtobufCMessageDescriptor *d, unsigned body_case, bool last,
 		  const char *nf_field, const char *nf_msg, crm_err *err) {
 	PGresult *r = crm_db_exec(h->db, stmt, n, p, NULL, NULL, last, err);
+	bool ok;
 
 	if (r == NULL)
 		return false;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return crm_err_set(err, CRM_NOT_FOUND, nf_field, "%s", nf_msg);
-	}
-	crm_hctx_body(h, body_case, crm_rowmap_new(h->arena, d, r, 0));
+	ok = crm_hctx_row(h, r, d, body_case, nf_field, nf_msg, err);
 	PQclear(r);
-	return true;
+	return ok;
+}
+
+bool crm_handle_single(crm_hctx *h, crm_err *err) {
+	const char *params[CRM_SINGLE_PARAMS];
+	crm_stmt stmt;
+	PGresult *r;
+	int n;
+	bool ok;
+
+	if (!h->route->single->prep(h, &stmt, &n, params, err))
+		return false;
+	r = crm_db_exec(h->db, stmt, n, params, NULL, NULL, true, err);
+	if (r == NULL)
+		return false;
+	ok = h->route->single->finish(h, r, err);
+	PQclear(r);
+	return ok;
 }
 
 bool crm_hctx_page(crm_hctx *h, const Crm__ListPage *page, const char *field, const char *filters,

@@ -16,7 +16,10 @@
 #include "crm_wire.h"
 #include "db.h"
 
+typedef struct crm_route crm_route;
+
 typedef struct crm_hctx {
+	const crm_route *route;
 	crm_db *db;
 	crm_arena *arena;
 	const Crm__ClientFrame *req;
@@ -33,10 +36,22 @@ typedef struct crm_hctx {
 
 typedef bool (*crm_handler_fn)(crm_hctx *h, crm_err *err);
 
+/* A handler that is one statement, split so a worker can pipeline many of
+ * them: prep names the statement and its parameters (arena strings),
+ * finish builds the response from its result (not cleared by finish). */
+typedef struct crm_single {
+	bool (*prep)(crm_hctx *h, crm_stmt *stmt, int *n, const char **params, crm_err *err);
+	bool (*finish)(crm_hctx *h, PGresult *r, crm_err *err);
+} crm_single;
+#define CRM_SINGLE_PARAMS 8
+
+/* Runs a single-statement handler the ordinary way (one transaction). */
+bool crm_handle_single(crm_hctx *h, crm_err *err);
+
 typedef enum { CRM_POOL_DB, CRM_POOL_AUTH } crm_pool_kind;
 
 /* How a request type is served. */
-typedef struct crm_route {
+struct crm_route {
 	Crm__ClientFrame__RequestCase which;
 	crm_handler_fn fn;
 	const char *record_type; /* permission checked before the handler, or NULL */
@@ -49,7 +64,8 @@ typedef struct crm_route {
 	 * than READ COMMITTED (serialization failures are retried); NULL
 	 * for the default. */
 	const char *isolation;
-} crm_route;
+	const crm_single *single; /* set when fn is crm_handle_single */
+};
 
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which);
 
@@ -63,6 +79,9 @@ const char *crm_hctx_text(crm_hctx *h, const ProtobufCBinaryData *b, protobuf_c_
 const char *crm_hctx_array(crm_hctx *h, char **strs, const ProtobufCBinaryData *bins, size_t n);
 /* Sets the response's oneof body to msg (case = the body's field number). */
 void crm_hctx_body(crm_hctx *h, unsigned body_case, void *msg);
+/* The first row of r as the body, or NOT_FOUND on nf_field. */
+bool crm_hctx_row(crm_hctx *h, const PGresult *r, const ProtobufCMessageDescriptor *d,
+		  unsigned body_case, const char *nf_field, const char *nf_msg, crm_err *err) CRM_MUSTCHECK;
 /* Runs stmt; one row becomes the body (a message of type d); no row is
  * NOT_FOUND on nf_field with nf_msg. `last` commits in the same trip. */
 bool crm_hctx_one(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
@@ -81,8 +100,11 @@ bool crm_hctx_list(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
 bool crm_hctx_page(crm_hctx *h, const Crm__ListPage *page, const char *field, const char *filters,
 		   uint32_t *limit, const char **key, crm_err *err) CRM_MUSTCHECK;
 
+/* ---- single-statement handlers (prep + finish) */
+extern const crm_single crm_single_deep_ping, crm_single_note_get, crm_single_user_get,
+	crm_single_team_get;
+
 /* ---- handlers */
-bool crm_handle_deep_ping(crm_hctx *h, crm_err *err);
 bool crm_handle_sleep(crm_hctx *h, crm_err *err);
 
 bool crm_handle_resume(crm_hctx *h, crm_err *err);
@@ -90,13 +112,11 @@ bool crm_handle_logout(crm_hctx *h, crm_err *err);
 bool crm_handle_whoami(crm_hctx *h, crm_err *err);
 
 bool crm_handle_user_create(crm_hctx *h, crm_err *err);
-bool crm_handle_user_get(crm_hctx *h, crm_err *err);
 bool crm_handle_user_list(crm_hctx *h, crm_err *err);
 bool crm_handle_user_update(crm_hctx *h, crm_err *err);
 bool crm_handle_user_set_active(crm_hctx *h, crm_err *err);
 bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err);
 bool crm_handle_team_create(crm_hctx *h, crm_err *err);
-bool crm_handle_team_get(crm_hctx *h, crm_err *err);
 bool crm_handle_team_list(crm_hctx *h, crm_err *err);
 bool crm_handle_team_update(crm_hctx *h, crm_err *err);
 bool crm_handle_role_list(crm_hctx *h, crm_err *err);
@@ -108,7 +128,6 @@ bool crm_handle_session_revoke(crm_hctx *h, crm_err *err);
 bool crm_handle_audit_list(crm_hctx *h, crm_err *err);
 
 bool crm_handle_note_create(crm_hctx *h, crm_err *err);
-bool crm_handle_note_get(crm_hctx *h, crm_err *err);
 bool crm_handle_note_list(crm_hctx *h, crm_err *err);
 bool crm_handle_note_update(crm_hctx *h, crm_err *err);
 bool crm_handle_note_delete(crm_hctx *h, crm_err *err);

@@ -96,13 +96,23 @@ bool crm_handle_user_create(crm_hctx *h, crm_err *err) {
 			    "username", "user not created", err);
 }
 
-bool crm_handle_user_get(crm_hctx *h, crm_err *err) {
+static bool user_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
+			  crm_err *err) {
 	const Crm__UserGet *q = h->req->user_get;
-	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username)};
 
-	return crm_hctx_one(h, CRM_STMT_USER_GET, 1, p, &crm__user__descriptor, BODY(USER), true,
-			    "username", "no such user", err);
+	(void)err;
+	*stmt = CRM_STMT_USER_GET;
+	*n = 1;
+	params[0] = crm_hctx_text(h, &q->username, q->has_username);
+	return true;
 }
+
+static bool user_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
+	return crm_hctx_row(h, r, &crm__user__descriptor, BODY(USER), "username", "no such user",
+			    err);
+}
+
+const crm_single crm_single_user_get = {user_get_prep, user_get_finish};
 
 bool crm_handle_user_list(crm_hctx *h, crm_err *err) {
 	const Crm__UserList *q = h->req->user_list;
@@ -171,13 +181,22 @@ bool crm_handle_team_create(crm_hctx *h, crm_err *err) {
 			    "name", "team not created", err);
 }
 
-bool crm_handle_team_get(crm_hctx *h, crm_err *err) {
+static bool team_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
+			  crm_err *err) {
 	const Crm__TeamGet *q = h->req->team_get;
-	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
 
-	return crm_hctx_one(h, CRM_STMT_TEAM_GET, 1, p, &crm__team__descriptor, BODY(TEAM), true,
-			    "name", "no such team", err);
+	(void)err;
+	*stmt = CRM_STMT_TEAM_GET;
+	*n = 1;
+	params[0] = crm_hctx_text(h, &q->name, q->has_name);
+	return true;
 }
+
+static bool team_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
+	return crm_hctx_row(h, r, &crm__team__descriptor, BODY(TEAM), "name", "no such team", err);
+}
+
+const crm_single crm_single_team_get = {team_get_prep, team_get_finish};
 
 bool crm_handle_team_list(crm_hctx *h, crm_err *err) {
 	return crm_hctx_list(h, CRM_STMT_TEAM_LIST, 0, NULL, &crm__team_list_reply__descriptor,

@@ -18,11 +18,20 @@ bool crm_handle_note_create(crm_hctx *h, crm_err *err) {
 	return one_note(h, CRM_STMT_NOTE_CREATE, 1, p, true, err);
 }
 
-bool crm_handle_note_get(crm_hctx *h, crm_err *err) {
-	const char *p[] = {crm_hctx_i64(h, h->req->note_get->note_id)};
-
-	return one_note(h, CRM_STMT_NOTE_GET, 1, p, true, err);
+static bool note_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
+			  crm_err *err) {
+	(void)err;
+	*stmt = CRM_STMT_NOTE_GET;
+	*n = 1;
+	params[0] = crm_hctx_i64(h, h->req->note_get->note_id);
+	return true;
 }
+
+static bool note_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
+	return crm_hctx_row(h, r, NOTE(h), NOTE_BODY, "note_id", "no such note", err);
+}
+
+const crm_single crm_single_note_get = {note_get_prep, note_get_finish};
 
 bool crm_handle_note_list(crm_hctx *h, crm_err *err) {
 	const Crm__NoteList *q = h->req->note_list;

@@ -3,17 +3,21 @@
 
 #include "handlers.h"
 
-bool crm_handle_deep_ping(crm_hctx *h, crm_err *err) {
-	Crm__PingReply *pr = crm_arena_alloc(h->arena, sizeof(*pr));
-	PGresult *r;
+static bool deep_ping_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
+			   crm_err *err) {
+	(void)h, (void)params, (void)err;
+	*stmt = CRM_STMT_DEEP_PING;
+	*n = 0;
+	return true;
+}
 
+static bool deep_ping_finish(crm_hctx *h, PGresult *r, crm_err *err) {
+	Crm__PingReply *pr = crm_arena_alloc(h->arena, sizeof(*pr));
+
+	(void)err;
 	crm__ping_reply__init(pr);
-	r = crm_db_exec(h->db, CRM_STMT_DEEP_PING, 0, NULL, NULL, NULL, true, err);
-	if (r == NULL)
-		return false;
 	pr->has_db_time = true;
 	pr->db_time = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
 	pr->has_server_time = true;
 	pr->server_time = crm_now_us();
 	pr->has_schema_version = true;
@@ -25,6 +29,8 @@ bool crm_handle_deep_ping(crm_hctx *h, crm_err *err) {
 	crm_hctx_body(h, CRM__RESPONSE__BODY_PING, pr);
 	return true;
 }
+
+const crm_single crm_single_deep_ping = {deep_ping_prep, deep_ping_finish};
 
 bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
 	Crm__SleepReply *sr;

@@ -1,0 +1,61 @@
+"""A DB worker that finds several single-statement reads waiting sends them
+to PostgreSQL as one pipeline, each its own implicit transaction. One
+request failing inside such a batch must not affect the others, and every
+request must still get its own, right answer."""
+
+from conftest import NOT_FOUND, OK, frame, pb
+
+
+def test_a_failure_inside_a_batch_leaves_the_others_alone(crmd_factory):
+    crmd = crmd_factory(db_workers="1", max_inflight="256", queue_length="512",
+                        log_level="debug")
+    with crmd.connect() as c:
+        p = pb()
+        made = c.note_create(b"batched note")
+        assert made.status.code == OK, made
+        nid = made.note.note_id
+        c.sleep(200)  # nothing else waits; then everything below queues behind one sleep
+        frames, want = [], {}
+        c.send(c.build(id=1000, sleep=p.Sleep(ms=300)))  # holds the one worker
+        for i in range(60):
+            rid = 2000 + i
+            kind = i % 5
+            if kind == 0:
+                f = p.ClientFrame(id=rid, ping=p.Ping(deep=True, payload=b"p%d" % i))
+                want[rid] = ("ping", OK)
+            elif kind == 1:
+                f = p.ClientFrame(id=rid, note_get=p.NoteGet(note_id=nid))
+                want[rid] = ("note", OK)
+            elif kind == 2:
+                f = p.ClientFrame(id=rid, note_get=p.NoteGet(note_id=nid + 1000 + i))
+                want[rid] = (None, NOT_FOUND)
+            elif kind == 3:
+                f = p.ClientFrame(id=rid, user_get=p.UserGet(username=b"nobody-%d" % i))
+                want[rid] = (None, NOT_FOUND)
+            else:
+                f = p.ClientFrame(id=rid, team_get=p.TeamGet(name=b"no team %d" % i))
+                want[rid] = (None, NOT_FOUND)
+            frames.append(frame(f.SerializeToString()))
+        c.send_raw(b"".join(frames))
+        got = {}
+        for _ in range(len(frames) + 1):
+            r = c.recv_response(timeout=20)
+            got[r.id] = r
+        assert got[1000].status.code == OK
+        for rid, (body, code) in want.items():
+            r = got[rid]
+            assert r.status.code == code, (rid, r)
+            if body:
+                assert r.WhichOneof("body") == body, (rid, r)
+            if body == "ping":
+                assert r.ping.payload == b"p%d" % (rid - 2000) and r.ping.db_time > 0, r
+            if body == "note":
+                assert r.note.body == b"batched note" and r.note.note_id == nid, r
+            if code == NOT_FOUND:
+                assert r.status.field, r
+    log = crmd.log()
+    # the pipelined path really ran, and the connection stayed healthy
+    import re
+    batches = [int(m.group(1)) for m in re.finditer(r"batch of \d+, (\d+) pipelined", log)]
+    assert batches and max(batches) >= 2, "no request was pipelined in a batch"
+    assert "connection not idle" not in log and "reconnecting" not in log, log[-2000:]
