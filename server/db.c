@@ -36,8 +36,13 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				   " FROM crm.session_open($1::bytea, $2, $3::interval, $4::interval)"},
 	[CRM_STMT_OWN_PASSWORD_HASH] = {"own_password_hash", "SELECT crm.own_password_hash()"},
 	[CRM_STMT_PASSWORD_SET] = {"password_set", "SELECT crm.password_set($1, $2, $3)"},
-	[CRM_STMT_SESSION_CURRENT] = {"session_current",
-				      "SELECT session_id, expires_at FROM crm.session_out WHERE current"},
+	[CRM_STMT_RESUME] = {"resume",
+			     "SELECT u.*, s.session_id AS resume_session_id,"
+			     " s.expires_at AS resume_expires_at"
+			     " FROM crm.session_out s JOIN crm.user_out u ON u.user_id = s.user_id"
+			     " WHERE s.current"},
+	[CRM_STMT_WHOAMI] = {"whoami",
+			     "SELECT * FROM crm.user_out WHERE user_id = crm.acting_user()"},
 	[CRM_STMT_USER_BY_ID] = {"user_by_id", "SELECT * FROM crm.user_out WHERE user_id = $1"},
 	[CRM_STMT_USER_GET] = {"user_get", "SELECT * FROM crm.user_out WHERE username = lower($1)"},
 	[CRM_STMT_USER_LIST] = {"user_list",

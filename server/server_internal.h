@@ -118,6 +118,7 @@ struct crm_job {
 	char client_name[72];      /* from the connection's hello */
 	bool has_token;            /* the connection is logged in */
 	uint8_t token_hash[32];
+	uint8_t resume_hash[32];   /* Resume: the hash of the request's token */
 	const struct crm_route *route;
 	/* result */
 	char user[72];             /* acting user for logs, "" = none */

@@ -201,6 +201,18 @@ static int remaining_ms(const crm_job *job) {
 	return (int)(crm_srv->cfg.request_timeout - waited_ms);
 }
 
+/* The session a request runs under: the connection's, or for Resume the
+ * token the request carries (hashed into job->resume_hash). */
+static const uint8_t *job_token(crm_job *job) {
+	const Crm__ClientFrame *f = job->frame;
+
+	if (f && f->request_case == CRM__CLIENT_FRAME__REQUEST_RESUME) {
+		crm_auth_token_hash(f->resume->token.data, f->resume->token.len, job->resume_hash);
+		return job->resume_hash;
+	}
+	return job->has_token ? job->token_hash : NULL;
+}
+
 static void ctx_for(crm_job *job, crm_db_ctx *ctx, const uint8_t *token_hash) {
 	const crm_route *route = job->route;
 
@@ -234,18 +246,12 @@ static bool run_once(crm_worker *w, crm_job *job, const char *pw_hash, Crm__Resp
 		     crm_err *err) {
 	const Crm__ClientFrame *f = job->frame;
 	bool keyed = f->has_idempotency_key;
-	uint8_t resume_hash[32];
-	const uint8_t *token = job->has_token ? job->token_hash : NULL;
 	Crm__Response *stored = NULL;
 	crm_db_ctx ctx;
 	crm_hctx h;
 	int claim = 1;
 
-	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_RESUME) {
-		crm_auth_token_hash(f->resume->token.data, f->resume->token.len, resume_hash);
-		token = resume_hash;
-	}
-	ctx_for(job, &ctx, token);
+	ctx_for(job, &ctx, job_token(job));
 	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
 		return false;
 	w->db.hold_commit = keyed;
@@ -293,7 +299,7 @@ static const ProtobufCBinaryData *new_password(const Crm__ClientFrame *f, const 
 static bool check_access(crm_worker *w, crm_job *job, crm_err *err) {
 	crm_db_ctx ctx;
 
-	ctx_for(job, &ctx, job->has_token ? job->token_hash : NULL);
+	ctx_for(job, &ctx, job_token(job));
 	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
 		return false;
 	if (crm_db_prologue(&w->db, err) && crm_db_commit(&w->db, err))
@@ -707,7 +713,7 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 			finish_job(job, NULL, &err);
 			continue;
 		}
-		ctx_for(job, &ctx, job->has_token ? job->token_hash : NULL);
+		ctx_for(job, &ctx, job_token(job));
 		if (!crm_db_queue_tx(&w->db, &ctx, stmt, np, params, &err)) {
 			finish_job(job, NULL, &err);
 			continue;
@@ -728,6 +734,9 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 			if (!queued[i]->route->single->finish(hs[i], r, &err))
 				hs[i]->resp = NULL;
 			PQclear(r);
+			queued[i]->sets_session = hs[i]->sets_session;
+			queued[i]->clears_session = hs[i]->clears_session;
+			memcpy(queued[i]->new_token_hash, hs[i]->new_token_hash, 32);
 		}
 		memcpy(queued[i]->user, w->db.session.username, sizeof(queued[i]->user));
 		finish_job(queued[i], r ? hs[i]->resp : NULL, &err);

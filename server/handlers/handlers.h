@@ -102,14 +102,12 @@ bool crm_hctx_page(crm_hctx *h, const Crm__ListPage *page, const char *field, co
 
 /* ---- single-statement handlers (prep + finish) */
 extern const crm_single crm_single_deep_ping, crm_single_note_get, crm_single_user_get,
-	crm_single_team_get;
+	crm_single_team_get, crm_single_resume, crm_single_whoami;
 
 /* ---- handlers */
 bool crm_handle_sleep(crm_hctx *h, crm_err *err);
 
-bool crm_handle_resume(crm_hctx *h, crm_err *err);
 bool crm_handle_logout(crm_hctx *h, crm_err *err);
-bool crm_handle_whoami(crm_hctx *h, crm_err *err);
 
 bool crm_handle_user_create(crm_hctx *h, crm_err *err);
 bool crm_handle_user_list(crm_hctx *h, crm_err *err);

@@ -9,45 +9,27 @@
 
 #define BODY(x) CRM__RESPONSE__BODY_##x
 
-/* The session user as a User message, for login, resume and whoami. */
-static Crm__User *session_user(crm_hctx *h, crm_err *err) {
-	const char *p[] = {crm_hctx_i64(h, h->db->session.user_id)};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_USER_BY_ID, 1, p, NULL, NULL, false, err);
-	Crm__User *u;
-
-	if (r == NULL)
-		return NULL;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "session user not found; log in again");
-		return NULL;
-	}
-	u = crm_rowmap_new(h->arena, &crm__user__descriptor, r, 0);
-	PQclear(r);
-	return u;
+/* Resume: crm.begin_request has already checked the token (the worker
+ * uses the request's token for this one); one statement reads the user and
+ * the session, so a reconnect costs one round trip. */
+static bool resume_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params, crm_err *err) {
+	(void)h, (void)params, (void)err;
+	*stmt = CRM_STMT_RESUME;
+	*n = 0;
+	return true;
 }
 
-bool crm_handle_resume(crm_hctx *h, crm_err *err) {
+static bool resume_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	Crm__LoginReply *lr = crm_arena_alloc(h->arena, sizeof(*lr));
-	PGresult *r;
 
+	if (PQntuples(r) != 1)
+		return crm_err_set(err, CRM_UNAUTHENTICATED, NULL,
+				   "session expired or revoked: log in again");
 	crm__login_reply__init(lr);
-	if (!crm_db_prologue(h->db, err))
-		return false;
-	if (!h->db->session.valid)
-		return crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "session expired or revoked: log in again");
-	if ((lr->user = session_user(h, err)) == NULL)
-		return false;
-	r = crm_db_exec(h->db, CRM_STMT_SESSION_CURRENT, 0, NULL, NULL, NULL, true, err);
-	if (r == NULL)
-		return false;
-	if (PQntuples(r) == 1) {
-		lr->has_session_id = lr->has_expires_at = true;
-		lr->session_id = (uint64_t)strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		lr->expires_at = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-	}
-	PQclear(r);
-	lr->has_max_frame = true;
+	lr->user = crm_rowmap_new(h->arena, &crm__user__descriptor, r, 0);
+	lr->has_session_id = lr->has_expires_at = lr->has_max_frame = true;
+	lr->session_id = (uint64_t)strtoll(PQgetvalue(r, 0, PQfnumber(r, "resume_session_id")), NULL, 10);
+	lr->expires_at = strtoll(PQgetvalue(r, 0, PQfnumber(r, "resume_expires_at")), NULL, 10);
 	lr->max_frame = h->cfg->max_frame;
 	crm_auth_token_hash(h->req->resume->token.data, h->req->resume->token.len, h->new_token_hash);
 	h->sets_session = true;
@@ -55,13 +37,21 @@ bool crm_handle_resume(crm_hctx *h, crm_err *err) {
 	return true;
 }
 
-bool crm_handle_whoami(crm_hctx *h, crm_err *err) {
-	if (!crm_db_prologue(h->db, err))
-		return false;
-	const char *p[] = {crm_hctx_i64(h, h->db->session.user_id)};
-	return crm_hctx_one(h, CRM_STMT_USER_BY_ID, 1, p, &crm__user__descriptor, BODY(USER), true,
-			    NULL, "session user not found", err);
+const crm_single crm_single_resume = {resume_prep, resume_finish};
+
+static bool whoami_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params, crm_err *err) {
+	(void)h, (void)params, (void)err;
+	*stmt = CRM_STMT_WHOAMI;
+	*n = 0;
+	return true;
 }
+
+static bool whoami_finish(crm_hctx *h, PGresult *r, crm_err *err) {
+	return crm_hctx_row(h, r, &crm__user__descriptor, BODY(USER), NULL, "session user not found",
+			    err);
+}
+
+const crm_single crm_single_whoami = {whoami_prep, whoami_finish};
 
 bool crm_handle_logout(crm_hctx *h, crm_err *err) {
 	PGresult *r;
