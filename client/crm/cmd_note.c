@@ -23,6 +23,21 @@ static int read_stdin(struct crm_cli *cli, char *buf, size_t max, size_t *len) {
 	return 0;
 }
 
+/* The note's text: the argument, or standard input when it is "-".
+ * buf holds CRM_NOTE_BODY_MAX + 1 bytes. */
+static int note_text(struct crm_cli *cli, const char **text, char *buf, size_t *len) {
+	int rc;
+
+	if (strcmp(*text, "-") != 0) {
+		*len = strlen(*text);
+		return 0;
+	}
+	rc = read_stdin(cli, buf, CRM_NOTE_BODY_MAX, len);
+	if (rc == 0)
+		*text = buf;
+	return rc;
+}
+
 static const char *const note_cols[] = {"note_id",    "owner",	 "team",       "version",
 					"created_at", "updated_at", "deleted_at", "body"};
 #define NOTE_NCOLS (sizeof(note_cols) / sizeof(note_cols[0]))
@@ -114,16 +129,8 @@ int crm_cmd_note_add(struct crm_cli *cli, int argc, char **argv) {
 
 	crm_err_clear(&err);
 	rc = add_args(cli, argc, argv, &key, &text);
-	if (rc != 0)
+	if (rc != 0 || (rc = note_text(cli, &text, body, &len)) != 0)
 		return rc;
-	if (strcmp(text, "-") == 0) {
-		rc = read_stdin(cli, body, CRM_NOTE_BODY_MAX, &len);
-		if (rc != 0)
-			return rc;
-		text = body;
-	} else {
-		len = strlen(text);
-	}
 	if (key == NULL) { /* so that the library may retry after a dropped connection */
 		if (!crm_client_idempotency_key(keybuf, &err))
 			return crm_cli_fail(cli, &err);
@@ -279,16 +286,8 @@ int crm_cmd_note_edit(struct crm_cli *cli, int argc, char **argv) {
 
 	crm_err_clear(&err);
 	rc = edit_args(cli, argc, argv, &nu, &text);
-	if (rc != 0)
+	if (rc != 0 || (rc = note_text(cli, &text, body, &len)) != 0)
 		return rc;
-	if (strcmp(text, "-") == 0) {
-		rc = read_stdin(cli, body, CRM_NOTE_BODY_MAX, &len);
-		if (rc != 0)
-			return rc;
-		text = body;
-	} else {
-		len = strlen(text);
-	}
 	if (!nu.has_version && !current_version(cli, nu.note_id, &nu.version, &rc))
 		return rc;
 	nu.has_version = true;
