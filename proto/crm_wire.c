@@ -88,6 +88,9 @@ static bool check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescrip
 	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
 		count = *(const size_t *)(base + fd->quantifier_offset);
 		vals = *(void *const *)(base + fd->offset);
+		if (count > CRM_REPEATED_MAX)
+			return crm_err_set(err, CRM_INVALID_ARGUMENT, path,
+					   "has %zu values; at most %d", count, CRM_REPEATED_MAX);
 	} else {
 		if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
 			if (*(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
@@ -225,6 +228,38 @@ static const field_rule rules[] = {
 	{REQ(NOTE_SHARE), "user", false, 1, NAME_MAX_},
 	{REQ(NOTE_SHARE), "team", false, 1, TEXT_MAX_},
 	{REQ(NOTE_SHARE), "access", false, 0, 0},
+	{REQ(RECORD_CREATE), "record", true, 0, 0},
+	{REQ(RECORD_GET), "type", true, 0, 0},
+	{REQ(RECORD_GET), "id", true, 0, 0},
+	{REQ(RECORD_UPDATE), "id", true, 0, 0},
+	{REQ(RECORD_UPDATE), "version", true, 0, 0},
+	{REQ(RECORD_UPDATE), "changes", true, 0, 0},
+	{REQ(RECORD_LIST), "type", true, 0, 0},
+	{REQ(RECORD_DELETE), "type", true, 0, 0},
+	{REQ(RECORD_DELETE), "id", true, 0, 0},
+	{REQ(RECORD_RESTORE), "type", true, 0, 0},
+	{REQ(RECORD_RESTORE), "id", true, 0, 0},
+	{REQ(RECORD_PURGE), "type", true, 0, 0},
+	{REQ(RECORD_PURGE), "id", true, 0, 0},
+	{REQ(RECORD_REASSIGN), "type", true, 0, 0},
+	{REQ(RECORD_REASSIGN), "id", true, 0, 0},
+	{REQ(RECORD_REASSIGN), "owner", true, 1, NAME_MAX_},
+	{REQ(RECORD_REASSIGN), "team", false, 1, TEXT_MAX_},
+	{REQ(RELATION_ADD), "from_id", true, 0, 0},
+	{REQ(RELATION_ADD), "to_id", true, 0, 0},
+	{REQ(RELATION_ADD), "role", true, 1, NAME_MAX_},
+	{REQ(RELATION_LIST), "record_id", true, 0, 0},
+	{REQ(RELATION_REMOVE), "relation_id", true, 0, 0},
+	{REQ(FIELD_ADD), "field", true, 0, 0},
+	{REQ(FIELD_LIST), "record_type", true, 0, 0},
+	{REQ(FIELD_REMOVE), "record_type", true, 0, 0},
+	{REQ(FIELD_REMOVE), "name", true, 1, NAME_MAX_},
+	{REQ(PICKLIST_ADD), "name", true, 1, NAME_MAX_},
+	{REQ(PICKLIST_ADD), "value", true, 1, TEXT_MAX_},
+	{REQ(PICKLIST_ADD), "label", false, 1, TEXT_MAX_},
+	{REQ(PICKLIST_LIST), "name", false, 1, NAME_MAX_},
+	{REQ(PICKLIST_REMOVE), "name", true, 1, NAME_MAX_},
+	{REQ(PICKLIST_REMOVE), "value", true, 1, TEXT_MAX_},
 };
 
 /* The request's sub-message, or NULL when the oneof is unset. */
@@ -250,8 +285,11 @@ static bool check_rule(const ProtobufCMessage *m, const char *req_name, const fi
 	snprintf(path, sizeof(path), "%s.%s", req_name, r->field);
 	if (fd == NULL)
 		return crm_err_set(err, CRM_INTERNAL, path, "validator names an unknown field");
-	present = fd->quantifier_offset == 0 ||
-		  *(const protobuf_c_boolean *)(base + fd->quantifier_offset);
+	if (fd->type == PROTOBUF_C_TYPE_MESSAGE)
+		present = *(const void *const *)(base + fd->offset) != NULL;
+	else
+		present = fd->quantifier_offset == 0 ||
+			  *(const protobuf_c_boolean *)(base + fd->quantifier_offset);
 	if (!present)
 		return r->required ? crm_err_set(err, CRM_INVALID_ARGUMENT, path, "is required")
 				   : true;
@@ -300,6 +338,20 @@ static bool validate_page(const ProtobufCMessage *m, const char *req_name, crm_e
 	return true;
 }
 
+/* A Record inside a create or update must say which kind it is. */
+static bool validate_oneofs(const Crm__ClientFrame *f) {
+	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE)
+		return f->record_create->record->kind_case != CRM__RECORD__KIND__NOT_SET;
+	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_RECORD_UPDATE)
+		return f->record_update->changes->kind_case != CRM__RECORD__KIND__NOT_SET;
+	return true;
+}
+
+static const char *record_path(const Crm__ClientFrame *f) {
+	return f->request_case == CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE ? "record_create.record"
+									  : "record_update.changes";
+}
+
 static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 	const ProtobufCFieldDescriptor *fd = NULL;
 	const ProtobufCMessage *m = request_message(f, &fd);
@@ -322,6 +374,8 @@ static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 	    f->note_share->has_user == f->note_share->has_team)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "note_share.user",
 				   "give exactly one of user or team");
+	if (!validate_oneofs(f))
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, record_path(f), "must hold an account or a contact");
 	return validate_page(m, fd->name, err);
 }
 
@@ -367,6 +421,18 @@ bool crm_wire_request_mutates(const Crm__ClientFrame *f) {
 	case CRM__CLIENT_FRAME__REQUEST_TEAM_CREATE:
 	case CRM__CLIENT_FRAME__REQUEST_TEAM_UPDATE:
 	case CRM__CLIENT_FRAME__REQUEST_PERMISSION_SET:
+	case CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE:
+	case CRM__CLIENT_FRAME__REQUEST_RECORD_UPDATE:
+	case CRM__CLIENT_FRAME__REQUEST_RECORD_DELETE:
+	case CRM__CLIENT_FRAME__REQUEST_RECORD_RESTORE:
+	case CRM__CLIENT_FRAME__REQUEST_RECORD_PURGE:
+	case CRM__CLIENT_FRAME__REQUEST_RECORD_REASSIGN:
+	case CRM__CLIENT_FRAME__REQUEST_RELATION_ADD:
+	case CRM__CLIENT_FRAME__REQUEST_RELATION_REMOVE:
+	case CRM__CLIENT_FRAME__REQUEST_FIELD_ADD:
+	case CRM__CLIENT_FRAME__REQUEST_FIELD_REMOVE:
+	case CRM__CLIENT_FRAME__REQUEST_PICKLIST_ADD:
+	case CRM__CLIENT_FRAME__REQUEST_PICKLIST_REMOVE:
 		return true;
 	default:
 		return false;

@@ -35,7 +35,8 @@
 #define CRM_TEXT_MAX (1024 * 1024) /* any bytes field without its own limit */
 #define CRM_PAGE_DEFAULT 50
 #define CRM_PAGE_MAX 500
-#define CRM_CURSOR_MAX 512
+#define CRM_CURSOR_MAX 2048
+#define CRM_REPEATED_MAX 200 /* values of any repeated field */
 
 /* Writes the 4-byte big-endian length of a frame. */
 static inline void crm_frame_put_len(uint8_t *out, uint32_t len) {

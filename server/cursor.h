@@ -18,7 +18,7 @@
 #include "crm_status.h"
 
 #define CRM_CURSOR_TTL_S (24 * 3600)
-#define CRM_CURSOR_KEY_MAX 200
+#define CRM_CURSOR_KEY_MAX 1800
 
 /* Sets the signing key (start-up, before any worker runs). */
 bool crm_cursor_set_key(const char *hex, crm_err *err) CRM_MUSTCHECK;
