@@ -684,6 +684,7 @@ $$;
 -- ------------------------------------------------------------ pick lists
 
 CREATE TABLE crm.picklists (
+	id bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
 	name text PRIMARY KEY CONSTRAINT picklists_name_format CHECK (name ~ '^[a-z][a-z0-9_.]{0,63}$'),
 	description text NOT NULL DEFAULT ''
 );
@@ -693,6 +694,7 @@ COMMENT ON TABLE crm.picklists IS
 	'(<type>.<field>).';
 
 CREATE TABLE crm.picklist_values (
+	id bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
 	picklist text NOT NULL REFERENCES crm.picklists ON DELETE CASCADE ON UPDATE CASCADE,
 	value text NOT NULL CONSTRAINT picklist_values_value_length CHECK (length(value) BETWEEN 1 AND 255),
 	label text NOT NULL CONSTRAINT picklist_values_label_length CHECK (length(label) BETWEEN 1 AND 255),
@@ -1115,6 +1117,8 @@ SELECT crm.attach_admin_rls('crm.fields', 'field');
 SELECT crm.attach_admin_rls('crm.picklists', 'field');
 SELECT crm.attach_admin_rls('crm.picklist_values', 'field');
 SELECT crm.attach_audit('crm.fields', 'field');
+SELECT crm.attach_audit('crm.picklists', 'picklist');
+SELECT crm.attach_audit('crm.picklist_values', 'picklist_value');
 GRANT SELECT, INSERT, UPDATE, DELETE ON crm.fields, crm.picklists, crm.picklist_values TO crm_app;
 
 -- ------------------------------------------------------------ visibility, every type
