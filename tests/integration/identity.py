@@ -91,6 +91,12 @@ def _build(desc, fields):
         f = desc.fields_by_name[k]
         if f.message_type is not None and isinstance(v, dict):
             v = _build(f.message_type, v)
+        elif f.message_type is not None and isinstance(v, (list, tuple)):
+            v = [_build(f.message_type, x) if isinstance(x, dict) else x for x in v]
+        elif f.enum_type is not None and isinstance(v, str):
+            names = f.enum_type.values_by_name
+            full = f"{_enum_prefix(f.enum_type.name)}{v.upper()}"
+            v = names[full].number if full in names else names[v].number
         elif f.type == f.TYPE_BYTES:
             if isinstance(v, (list, tuple)):
                 v = [x.encode() if isinstance(x, str) else x for x in v]
@@ -98,6 +104,12 @@ def _build(desc, fields):
                 v = v.encode()
         out[k] = v
     return cls(**out)
+
+
+def _enum_prefix(name):
+    """RecordType → RECORD_TYPE_ (the protocol's enum value prefix)."""
+    out = "".join("_" + c if c.isupper() and i else c for i, c in enumerate(name))
+    return out.upper() + "_"
 
 
 def rq(conn, kind, id=None, key=None, timeout=None, **fields):
