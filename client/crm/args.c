@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crm.pb-c.h"
+
 #define US_PER_SEC INT64_C(1000000)
 
 /* ---------------------------------------------------------------- instants */
@@ -235,6 +237,171 @@ const char *crm_args_enum_list(const ProtobufCEnumDescriptor *d, const char *pre
 			break;
 	}
 	return buf;
+}
+
+bool crm_args_enum_prefix(const ProtobufCEnumDescriptor *d, char *buf, size_t bufsz) {
+	const char *s = d->short_name;
+	size_t n = 0, i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i > 0 && isupper((unsigned char)s[i]) && n < bufsz)
+			buf[n++] = '_';
+		if (n < bufsz)
+			buf[n++] = (char)toupper((unsigned char)s[i]);
+	}
+	if (n + 2 > bufsz)
+		return false;
+	buf[n++] = '_';
+	buf[n] = '\0';
+	return true;
+}
+
+/* ---------------------------------------------------------------- dates, money, words */
+
+bool crm_args_date(const char *s, unsigned *year, unsigned *month, unsigned *day) {
+	const char *p = s;
+	unsigned y = 0, m, d;
+
+	if (strncmp(p, "--", 2) == 0)
+		p += 2;
+	else if (strlen(p) == 10 && (!fixed(&p, 4, &y) || !expect(&p, '-') || y == 0))
+		return false;
+	if (!fixed(&p, 2, &m) || !expect(&p, '-') || !fixed(&p, 2, &d) || *p != '\0')
+		return false;
+	/* without a year, February has 29 days: a birthday on 29 February */
+	if (m < 1 || m > 12 || d < 1 || d > month_days(y ? y : 2000, m))
+		return false;
+	*year = y;
+	*month = m;
+	*day = d;
+	return true;
+}
+
+bool crm_args_money(const char *s, size_t *amount_len, char currency[4]) {
+	size_t i = 0, digits = 0, j;
+
+	if (s[i] == '-')
+		i++;
+	for (; isdigit((unsigned char)s[i]); i++)
+		digits++;
+	if (digits == 0)
+		return false;
+	if (s[i] == '.') {
+		i++;
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		while (isdigit((unsigned char)s[i]))
+			i++;
+	}
+	*amount_len = i;
+	currency[0] = '\0';
+	if (s[i] == '\0')
+		return true;
+	if (s[i] != ' ')
+		return false;
+	while (s[i] == ' ')
+		i++;
+	for (j = 0; j < 3; j++) {
+		if (!isalpha((unsigned char)s[i + j]) || (unsigned char)s[i + j] >= 0x80)
+			return false;
+		currency[j] = (char)toupper((unsigned char)s[i + j]);
+	}
+	currency[3] = '\0';
+	return s[i + 3] == '\0';
+}
+
+bool crm_args_yesno(const char *s, bool *out) {
+	static const char *const yes[] = {"yes", "y", "true", "on"};
+	static const char *const no[] = {"no", "n", "false", "off"};
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+			*out = strcasecmp(s, yes[i]) == 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool crm_args_pair(const char *s, size_t *key_len, const char **value) {
+	const char *eq = strchr(s, '=');
+
+	if (eq == NULL || eq == s)
+		return false;
+	*key_len = (size_t)(eq - s);
+	*value = eq + 1;
+	return true;
+}
+
+bool crm_args_typed(const char *s, const char *const *kinds, const char **kind,
+		    size_t *kind_len, const char **value, const char **why) {
+	const char *colon = strchr(s, ':');
+	size_t i, n;
+
+	*kind = NULL;
+	*kind_len = 0;
+	*value = s;
+	if (colon != NULL) {
+		n = (size_t)(colon - s);
+		for (i = 0; kinds[i] != NULL; i++)
+			if (strlen(kinds[i]) == n && strncasecmp(s, kinds[i], n) == 0)
+				break;
+		if (kinds[i] == NULL) {
+			*why = "unknown kind";
+			return false;
+		}
+		*kind = kinds[i];
+		*kind_len = n;
+		*value = colon + 1;
+	}
+	if (**value == '\0') {
+		*why = "empty";
+		return false;
+	}
+	return true;
+}
+
+bool crm_args_field_name(const char *s, size_t len) {
+	size_t i;
+
+	if (len == 0 || !islower((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.')
+			return false;
+	return true;
+}
+
+int crm_args_filter(const char *s, size_t *field_len, const char **value) {
+	static const struct {
+		const char *text;
+		int op, op_empty;
+	} ops[] = {
+		/* two-character operators first */
+		{"!=", CRM__FILTER_OP__FILTER_OP_NE, CRM__FILTER_OP__FILTER_OP_NOT_EMPTY},
+		{">=", CRM__FILTER_OP__FILTER_OP_GE, 0},
+		{"<=", CRM__FILTER_OP__FILTER_OP_LE, 0},
+		{"=", CRM__FILTER_OP__FILTER_OP_EQ, CRM__FILTER_OP__FILTER_OP_EMPTY},
+		{">", CRM__FILTER_OP__FILTER_OP_GT, 0},
+		{"<", CRM__FILTER_OP__FILTER_OP_LT, 0},
+	};
+	size_t n = strcspn(s, "!=<>"), i, oplen;
+
+	if (!crm_args_field_name(s, n))
+		return 0;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		oplen = strlen(ops[i].text);
+		if (strncmp(s + n, ops[i].text, oplen) != 0)
+			continue;
+		*field_len = n;
+		*value = s + n + oplen;
+		if (**value == '\0')
+			return ops[i].op_empty;
+		return ops[i].op;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- cursors */

@@ -1,8 +1,10 @@
 /*
  * args: parsers for the values `crm` takes on its command line that are
- * more than a word: instants (RFC 3339, dates, "-7d"), enum names
- * (actions, scopes, access levels), list cursors, TYPE/ID record names;
- * and shell quoting for the commands crm suggests.
+ * more than a word: instants (RFC 3339, dates, "-7d"), calendar dates
+ * with or without a year, money, yes/no, enum names (actions, scopes,
+ * access levels, record enums), list filters (FIELD>=VALUE), KEY=VALUE
+ * pairs, [KIND:]VALUE items, list cursors, TYPE/ID record names; and shell
+ * quoting for the commands crm suggests.
  *
  * Pure functions, no I/O except crm_args_shell_quote; unit-tested in
  * tests/client/test_args.c.
@@ -40,6 +42,67 @@ const char *crm_args_enum_name(const ProtobufCEnumDescriptor *d, const char *pre
 /* "read, create, update, ..." into buf, for usage errors. */
 const char *crm_args_enum_list(const ProtobufCEnumDescriptor *d, const char *prefix, char *buf,
 			       size_t bufsz);
+
+/*
+ * The prefix an enum's values carry: its name in UPPER_SNAKE and "_"
+ * (AccountType -> "ACCOUNT_TYPE_", FilterOp -> "FILTER_OP_"), the
+ * convention of the record enums in crm.proto. False if buf is too small.
+ */
+bool crm_args_enum_prefix(const ProtobufCEnumDescriptor *d, char *buf, size_t bufsz)
+	__attribute__((warn_unused_result));
+
+/*
+ * A calendar date: YYYY-MM-DD, or MM-DD (also --MM-DD) for a date without
+ * a year (*year = 0; 02-29 is valid then). The day is checked against the
+ * month and, with a year, leap years: 2026-02-30 and 2026-02-29 are refused.
+ */
+bool crm_args_date(const char *s, unsigned *year, unsigned *month, unsigned *day)
+	__attribute__((warn_unused_result));
+
+/*
+ * An amount of money, "AMOUNT" or "AMOUNT CURRENCY": AMOUNT is an optional
+ * '-', digits and optionally a '.' with more digits ("1234.50"; "12,50",
+ * "1e6" and "1,000" are refused); CURRENCY three ASCII letters, stored
+ * upper-cased in currency ("" when absent). *amount_len is the length of
+ * the amount at the start of s.
+ */
+bool crm_args_money(const char *s, size_t *amount_len, char currency[4])
+	__attribute__((warn_unused_result));
+
+/* yes/no (also true/false, y/n, on/off), any case. */
+bool crm_args_yesno(const char *s, bool *out) __attribute__((warn_unused_result));
+
+/*
+ * KEY=VALUE: *key_len is the length of KEY (at least 1), *value points
+ * after the first '='; VALUE may be empty. False without '=' or with an
+ * empty KEY.
+ */
+bool crm_args_pair(const char *s, size_t *key_len, const char **value)
+	__attribute__((warn_unused_result));
+
+/*
+ * [KIND:]VALUE, KIND one of kinds (a NULL-terminated list, matched without
+ * case). Without a KIND prefix, *kind is NULL. *value is the rest of s.
+ * False, with *why set, when KIND is not one of kinds ("unknown kind") or
+ * VALUE is empty ("empty"). A ':' after other text (say "tel:" or a port)
+ * is taken as a KIND too, so that a typo is reported, not stored.
+ */
+bool crm_args_typed(const char *s, const char *const *kinds, const char **kind,
+		    size_t *kind_len, const char **value, const char **why)
+	__attribute__((warn_unused_result));
+
+/*
+ * A list filter, FIELD OP VALUE with OP one of = != >= <= > < (the first
+ * operator after FIELD, which is [a-z0-9_.]+). Returns the FilterOp
+ * (crm.proto) or 0 when s is not a filter. FIELD= (no value) is
+ * FILTER_OP_EMPTY, FIELD!= FILTER_OP_NOT_EMPTY; the other operators need a
+ * value.
+ */
+int crm_args_filter(const char *s, size_t *field_len, const char **value);
+
+/* True for a field name as filters and sorts take it: [a-z0-9_.]+,
+ * starting with a letter. */
+bool crm_args_field_name(const char *s, size_t len);
 
 /*
  * Cursors are opaque bytes from the server. Shown as they are when every

@@ -21,6 +21,7 @@
 
 /* How a command uses the stored session (crm_cli_command.flags). */
 #define CRM_CMD_NO_SESSION 0x1 /* never read or send the session token */
+#define CRM_CMD_OWN_RETRY_HINT 0x2 /* prints its own hint when the outcome is unknown */
 
 struct crm_cli {
 	/* settings; strings owned by the cli */
@@ -107,6 +108,26 @@ int crm_cmd_note_delete(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_note_restore(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_note_reassign(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_note_share(struct crm_cli *cli, int argc, char **argv);
+/* Business records, every type (cmd_record.c; the type from the noun). */
+int crm_cmd_record_add(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_record_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_record_delete(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_record_restore(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_contact_link(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_contact_unlink(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_relation_add(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_relation_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_relation_remove(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_field_add(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_field_remove(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_picklist_add(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_picklist_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_picklist_remove(struct crm_cli *cli, int argc, char **argv);
 
 /* Prints "crm: error: MESSAGE (field: F) [CODE]" and a hint where one
  * helps; returns the exit code for err's status. */

@@ -19,6 +19,11 @@ const struct crm_cli_noun crm_cli_nouns[] = {
 	{"session", "sessions: list and revoke"},
 	{"audit", "the audit trail of changes and logins"},
 	{"note", "short text notes (a simple record type)"},
+	{"account", "accounts: companies and people you do business with"},
+	{"contact", "contacts: people, their e-mail addresses, phones and accounts"},
+	{"relation", "relationships between records (contact -> account, ...)"},
+	{"field", "custom fields of a record type (admins add and remove them)"},
+	{"picklist", "value lists of pick-list fields and relationship roles"},
 };
 const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 
@@ -30,6 +35,97 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 #define PASSWORD_STDIN_HELP                                                         \
 	"  --password-stdin read the password from the first line of standard\n"        \
 	"                   input (for scripts) instead of prompting\n"
+
+
+/* ---------------------------------------------------------------- record help */
+
+#define RECORD_COMMON_HELP                                                           \
+	"  --tag TAG                   repeatable; the tags given replace the record's\n" \
+	"  --set FIELD=VALUE           a custom field ('crm field list TYPE'); repeatable;\n" \
+	"                              an empty VALUE empties it. VALUE: 12.5, \"10.00 EUR\",\n" \
+	"                              2026-03-01, true/false, a pick-list value, text\n"
+
+#define RECORD_EDIT_HELP                                                              \
+	"  --clear FIELD               repeatable: empty a field, named like its option\n"  \
+	"                              (website, billing-city) or its JSON name\n"           \
+	"                              (billing_address, tags, emails, custom.NAME)\n"       \
+	"  --version N                 change only if the record is still at version N\n" \
+	"                              (default: the version crm reads just before)\n"     \
+	"\n"                                                                                 \
+	"Only the fields given change. If someone else changed the record between the\n"  \
+	"read and the write, nothing is changed and crm says so (exit 8, CONFLICT): run\n" \
+	"the command again. Prints the record as it is now.\n"
+
+#define RECORD_ADD_KEY_HELP                                                           \
+	"  --idempotency-key KEY       the request's idempotency key (1-64 bytes); a\n"    \
+	"                              random one by default, so a retry after a dropped\n" \
+	"                              connection cannot add the record twice\n"           \
+	"\n"                                                                                 \
+	"Prints the new record's id; with --format json or csv the whole record.\n"
+
+#define ACCOUNT_FIELDS_HELP                                                              \
+	"  --name NAME                 the account's name (1-255 bytes)\n"                   \
+	"  --legal-name NAME           the registered name\n"                               \
+	"  --type TYPE                 prospect (the default), customer, partner,\n"        \
+	"                              competitor or other\n"                                \
+	"  --individual[=yes|no]       a person rather than a company\n"                     \
+	"  --industry, --region, --tier VALUE\n"                                             \
+	"                              a value of the pick list of that name\n"            \
+	"                              ('crm picklist list industry')\n"                     \
+	"  --website URL, --phone NUMBER\n"                                                  \
+	"  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"            \
+	"  --billing-postal-code TEXT, --billing-country CODE\n"                            \
+	"                              the billing address (country: ISO 3166 code, DE)\n" \
+	"  --shipping-street ... --shipping-country\n"                                     \
+	"                              the shipping address, the same way\n"               \
+	"  --parent ID                 the parent account (no cycles)\n"                     \
+	"  --annual-revenue \"AMOUNT CUR\"\n"                                                \
+	"                              e.g. \"1250000 EUR\": a point before the decimals,\n" \
+	"                              no thousands separators\n"                          \
+	"  --employees N               the number of employees\n"                          \
+	"  --description TEXT\n" RECORD_COMMON_HELP
+
+#define CONTACT_FIELDS_HELP                                                              \
+	"  --given-name NAME, --family-name NAME\n"                                          \
+	"                              at least one of them on add\n"                        \
+	"  --name-order western|eastern\n"                                                   \
+	"                              how the display name is put together (default:\n"   \
+	"                              eastern for Han, Kana or Hangul names)\n"             \
+	"  --title TITLE               job title\n"                                          \
+	"  --email [KIND:]ADDRESS      repeatable; KIND work (default), home or other:\n"    \
+	"                              --email work:ada@example.com --email home:ada@h.example\n" \
+	"                              The addresses given replace the contact's.\n"       \
+	"  --primary-email ADDRESS     which of them is primary (default: the first)\n"     \
+	"  --phone [KIND:]NUMBER       repeatable; KIND work (default), mobile, home, fax\n" \
+	"                              or other: --phone 'mobile:+44 20 7946 0958'\n"        \
+	"  --primary-phone NUMBER      which of them is primary (default: the first)\n"     \
+	"  --birthday DATE             YYYY-MM-DD, or MM-DD when the year is unknown\n"      \
+	"  --preferred-channel CHANNEL email, phone, sms, mail or in_person\n"              \
+	"  --do-not-contact yes|no     --marketing-opt-out yes|no\n"                          \
+	"  --pref KEY=VALUE            a communication preference; repeatable, the ones\n"  \
+	"                              given replace the contact's\n"                       \
+	"  --account ID                the primary account (links the contact to it)\n"   \
+	"  --description TEXT\n" RECORD_COMMON_HELP
+
+#define RECORD_LIST_HELP                                                                  \
+	"  --filter COND    repeatable; all must hold. COND is FIELD=VALUE, FIELD!=VALUE,\n" \
+	"                   FIELD>=VALUE, FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE;\n"      \
+	"                   FIELD= matches an empty field, FIELD!= a filled one. FIELD=V\n" \
+	"                   repeated for one FIELD matches any of the values. FIELD is a\n" \
+	"                   standard field (name, industry, updated_at, annual_revenue,\n"  \
+	"                   owner, tags, ...) or custom.NAME; a FIELD ending in _at also\n" \
+	"                   takes -7d and dates\n"                                         \
+	"  --owner USER, --team TEAM, --tag TAG\n"                                           \
+	"                   the same as --filter owner=USER and so on (repeatable)\n"     \
+	"  --updated-since TIME  changed at or after TIME: 2026-03-01 (midnight UTC),\n"   \
+	"                   RFC 3339 (2026-03-01T09:00:00+01:00), or -7d, -12h\n"           \
+	"  --sort FIELDS    comma-separated, '-' before a field sorts it descending:\n"    \
+	"                   name,-updated_at (at most 3; id is always the last key)\n"     \
+	"  --total          count the matches too: exact up to 10,000, then \"10,000+\"\n" \
+	"  --deleted        list deleted records instead (restore brings them back)\n"   \
+	"  --export         a bulk export: needs the export permission\n"                 \
+	"  --all            every page, not only the first (progress on standard error\n" \
+	"                   on a terminal); pages of 500 unless --limit\n" PAGE_HELP
 
 const struct crm_cli_command crm_cli_commands[] = {
 	{"ping", NULL, crm_cmd_ping, "[--deep] [--count N]",
@@ -228,5 +324,154 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "share a note with a user or team",
 	 "Shares the note with one user or one team, to read or to edit; --revoke\n"
 	 "takes the share back.\n", 0},
+	/* ---------------------------------------------------------------- accounts */
+	{"account", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
+	 "add an account",
+	 "Adds an account with the fields given as options.\n"
+	 "\n" ACCOUNT_FIELDS_HELP RECORD_ADD_KEY_HELP,
+	 CRM_CMD_OWN_RETRY_HINT},
+	{"account", "show", crm_cmd_record_show, "ID", "show one account",
+	 "Prints every field the account has, one per line (addresses, lists and custom\n"
+	 "values over several lines). With --format json: one object with every field\n"
+	 "(null when empty), named as in the README's data reference.\n", 0},
+	{"account", "list", crm_cmd_record_list,
+	 "[--filter COND]... [--sort FIELDS] [--total] [--all] [--deleted] [--export]\n"
+	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
+	 "list accounts",
+	 "Lists the accounts you may read, a page at a time.\n"
+	 "\n" RECORD_LIST_HELP
+	 "  --type, --industry, --region, --tier, --country VALUE, --parent ID\n"
+	 "                   shortcuts for --filter FIELD=VALUE\n"
+	 "\n"
+	 "The table shows id, name, type, industry, region, owner and\n"
+	 "updated_at; JSON and CSV every field.\n"
+	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
+	 "false, \"accounts\": [...]}; CSV: on standard error).\n", 0},
+	{"account", "edit", crm_cmd_record_edit,
+	 "ID [--FIELD VALUE]... [--set FIELD=VALUE]... [--clear FIELD]... [--version N]",
+	 "change an account",
+	 "Changes the fields given of account ID.\n"
+	 "\n" ACCOUNT_FIELDS_HELP RECORD_EDIT_HELP, 0},
+	{"account", "delete", crm_cmd_record_delete, "ID", "delete an account",
+	 "Deletes an account softly: 'crm account restore ID' brings it back, 'crm account\n"
+	 "list --deleted' lists the deleted ones.\n", 0},
+	{"account", "restore", crm_cmd_record_restore, "ID", "restore a deleted account",
+	 "Brings back a deleted account.\n", 0},
+	{"account", "purge", crm_cmd_record_purge, "ID [--yes]", "remove an account for good (admins)",
+	 "Removes an account for good, with its tags, custom values, relationships and\n"
+	 "shares, and blanks its personal data in the audit trail. It cannot be undone.\n"
+	 "\n"
+	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
+	 "          go ahead without one unless --yes is given)\n", 0},
+	{"account", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM]",
+	 "give an account to another owner",
+	 "Makes USER the account's owner. It moves to USER's team unless --team names\n"
+	 "another.\n", 0},
+	/* ---------------------------------------------------------------- contacts */
+	{"contact", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
+	 "add a contact",
+	 "Adds a contact with the fields given as options.\n"
+	 "\n" CONTACT_FIELDS_HELP RECORD_ADD_KEY_HELP,
+	 CRM_CMD_OWN_RETRY_HINT},
+	{"contact", "show", crm_cmd_record_show, "ID", "show one contact",
+	 "Prints every field the contact has, one per line (addresses, lists and custom\n"
+	 "values over several lines). With --format json: one object with every field\n"
+	 "(null when empty), named as in the README's data reference.\n", 0},
+	{"contact", "list", crm_cmd_record_list,
+	 "[--filter COND]... [--sort FIELDS] [--total] [--all] [--deleted] [--export]\n"
+	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
+	 "list contacts",
+	 "Lists the contacts you may read, a page at a time.\n"
+	 "\n" RECORD_LIST_HELP
+	 "  --account ID, --email ADDRESS, --phone NUMBER, --family-name NAME\n"
+	 "                   shortcuts for --filter account_id=ID and so on\n"
+	 "\n"
+	 "The table shows id, display name, title, primary e-mail and\n"
+	 "phone, account and owner; JSON and CSV every field.\n"
+	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
+	 "false, \"contacts\": [...]}; CSV: on standard error).\n", 0},
+	{"contact", "edit", crm_cmd_record_edit,
+	 "ID [--FIELD VALUE]... [--set FIELD=VALUE]... [--clear FIELD]... [--version N]",
+	 "change a contact",
+	 "Changes the fields given of contact ID.\n"
+	 "\n" CONTACT_FIELDS_HELP RECORD_EDIT_HELP, 0},
+	{"contact", "delete", crm_cmd_record_delete, "ID", "delete a contact",
+	 "Deletes a contact softly: 'crm contact restore ID' brings it back, 'crm contact\n"
+	 "list --deleted' lists the deleted ones.\n", 0},
+	{"contact", "restore", crm_cmd_record_restore, "ID", "restore a deleted contact",
+	 "Brings back a deleted contact.\n", 0},
+	{"contact", "purge", crm_cmd_record_purge, "ID [--yes]", "remove a contact for good (admins)",
+	 "Removes a contact for good, with its tags, custom values, relationships and\n"
+	 "shares, and blanks its personal data in the audit trail. It cannot be undone.\n"
+	 "\n"
+	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
+	 "          go ahead without one unless --yes is given)\n", 0},
+	{"contact", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM]",
+	 "give a contact to another owner",
+	 "Makes USER the contact's owner. It moves to USER's team unless --team names\n"
+	 "another.\n", 0},
+	{"contact", "link", crm_cmd_contact_link, "CONTACT ACCOUNT --role ROLE [--primary]",
+	 "link a contact to an account",
+	 "Links contact CONTACT to account ACCOUNT in a role (decision_maker, billing,\n"
+	 "technical, ...: the pick list relation.contact.account). --primary makes it\n"
+	 "the contact's primary account. The same as 'crm relation add'. Prints the\n"
+	 "relation's id (for 'crm contact unlink').\n", 0},
+	{"contact", "unlink", crm_cmd_contact_unlink, "RELATION_ID", "remove a contact's link",
+	 "Removes the link with this id (see 'crm relation list CONTACT').\n", 0},
+
+	/* ---------------------------------------------------------------- relations */
+	{"relation", "add", crm_cmd_relation_add, "FROM TO --role ROLE [--primary]",
+	 "relate two records",
+	 "Relates record FROM to record TO in a role: contact -> account\n"
+	 "(decision_maker, billing, technical, ...), contact -> contact (reports_to,\n"
+	 "referred_by, family, ...), account -> account (parent, partner, competitor,\n"
+	 "supplier). The roles allowed for each pair are the pick lists\n"
+	 "relation.contact.account and so on ('crm picklist list'). --primary (contact\n"
+	 "-> account only) makes it the contact's primary account. Prints the\n"
+	 "relation's id; with --format json or csv the relation.\n", 0},
+	{"relation", "list", crm_cmd_relation_list, "ID [--all] [--limit N] [--cursor C]",
+	 "list a record's relationships",
+	 "Lists the relationships from and to record ID.\n"
+	 "\n"
+	 "  --all            every page, not only the first\n" PAGE_HELP, 0},
+	{"relation", "remove", crm_cmd_relation_remove, "RELATION_ID", "remove a relationship",
+	 "Removes the relationship with this id.\n", 0},
+
+	/* ---------------------------------------------------------------- custom fields */
+	{"field", "add", crm_cmd_field_add,
+	 "TYPE NAME --kind KIND [--label L] [--required] [--max-length N] [--min X]\n"
+	 "       [--max Y] [--option VALUE]...",
+	 "add a custom field (admins)",
+	 "Adds a custom field to records of TYPE (account, contact). NAME is a-z, 0-9\n"
+	 "and _, starting with a letter, at most 40 bytes; records then take\n"
+	 "--set NAME=VALUE and filters custom.NAME.\n"
+	 "\n"
+	 "  --kind KIND       text, number, money, date, boolean or picklist; required\n"
+	 "  --label L         the name people see (default: NAME)\n"
+	 "  --required        every record must have a value\n"
+	 "  --max-length N    text: at most N bytes (default 255, at most 4096)\n"
+	 "  --min X, --max Y  number and money: bounds (12.5); date: YYYY-MM-DD\n"
+	 "  --option VALUE    picklist: a value; repeatable (more with 'crm picklist\n"
+	 "                    add TYPE.NAME VALUE')\n", 0},
+	{"field", "list", crm_cmd_field_list, "TYPE", "list the fields of a record type",
+	 "Lists the fields of records of TYPE: the standard ones, then the custom ones.\n", 0},
+	{"field", "remove", crm_cmd_field_remove, "TYPE NAME", "remove a custom field (admins)",
+	 "Removes a custom field and deletes its values from every record (each is\n"
+	 "audited as a change of the record).\n", 0},
+
+	/* ---------------------------------------------------------------- pick lists */
+	{"picklist", "list", crm_cmd_picklist_list, "[NAME]", "list pick lists and their values",
+	 "Lists the values of one pick list (industry, region, tier, account.FIELD,\n"
+	 "relation.contact.account, ...) or of all, one value a line. Retired values\n"
+	 "show active false: records keep them, new writes may not use them.\n", 0},
+	{"picklist", "add", crm_cmd_picklist_add, "NAME VALUE [--label L]",
+	 "add a value to a pick list (admins)",
+	 "Adds VALUE to pick list NAME (or makes a retired one active again) and\n"
+	 "prints the list.\n"
+	 "\n"
+	 "  --label L   the text people see (default: VALUE)\n", 0},
+	{"picklist", "remove", crm_cmd_picklist_remove, "NAME VALUE",
+	 "retire a value of a pick list (admins)",
+	 "Retires VALUE: records keep it, new writes may not use it. Prints the list.\n", 0},
 };
 const size_t crm_cli_n_commands = sizeof(crm_cli_commands) / sizeof(crm_cli_commands[0]);

@@ -1,0 +1,220 @@
+/*
+ * cmd_record: the business record commands (`crm account ...`,
+ * `crm contact ...`), one implementation for every record type.
+ *
+ * A record type is a row of data, struct crm_rec_type (cmd_account.c,
+ * cmd_contact.c): its message in crm.proto, the flags that set its
+ * standard fields (each names a proto field path), the columns of its list
+ * table, the filter shortcuts of its list. Everything else is read from
+ * the protobuf-c descriptors: a flag's value is parsed by the type of the
+ * field it names (text, enum, yes/no, id, count, money, date, list of
+ * text), and records are printed by walking their fields. A new record
+ * type (leads, deals, ...) is a new table and rows in commands.c.
+ *
+ *   cmd_record_build.c  flags -> RecordCreate / RecordUpdate / RecordList
+ *   cmd_record_view.c   messages -> result sets (show, list, JSON values)
+ *   cmd_record.c        the handlers: add show list edit delete restore
+ *                       purge reassign
+ *
+ * Memory: what a parse builds (sub-messages, arrays, copied text) lives in
+ * a crm_rec_mem and is freed with it; message text otherwise points into
+ * argv. Out of memory aborts (CLI code, like output.c).
+ */
+#ifndef CRM_CLI_CMD_RECORD_H
+#define CRM_CLI_CMD_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+/* How a flag's argument becomes a field value. */
+enum crm_rec_flag_kind {
+	/* by the field's type: bytes (text; a repeated one appends), enum
+	 * (its value names), bool (yes|no), int64 (an id when the field ends
+	 * in _id, else a whole number >= 0), Money, Date */
+	CRM_REC_VALUE = 0,
+	CRM_REC_SWITCH,  /* bool without a value: --flag, --flag=no */
+	CRM_REC_TYPED,   /* repeated message: [KIND:]VALUE into its first field and "kind" */
+	CRM_REC_PRIMARY, /* which item of a TYPED list (same path) is primary */
+	CRM_REC_PAIR,    /* repeated message: KEY=VALUE into its first two fields */
+};
+
+struct crm_rec_flag {
+	const char *flag;         /* the long option, without "--" */
+	const char *path;         /* proto field path: "name", "billing_address.city" */
+	enum crm_rec_flag_kind kind;
+	const char *const *kinds; /* TYPED: the kinds allowed (NULL-terminated) */
+};
+
+/* A column of a list table for people. */
+enum crm_rec_col_how {
+	CRM_REC_COL_FIELD = 0, /* the field at path */
+	CRM_REC_COL_PRIMARY,   /* path is a repeated message: the first field of its
+				* primary item (else of the first item) */
+};
+
+struct crm_rec_col {
+	const char *header;
+	const char *path;
+	enum crm_rec_col_how how;
+};
+
+/* A list filter shortcut: --FLAG VALUE is --filter FIELD=VALUE. */
+struct crm_rec_shortcut {
+	const char *flag;
+	const char *field;
+};
+
+struct crm_rec_type {
+	const char *noun;   /* "account": the command noun and the type's name */
+	const char *plural; /* "accounts" */
+	Crm__RecordType type;
+	const ProtobufCMessageDescriptor *desc; /* &crm__account__descriptor */
+	const char *const *needs_one_of;        /* add: at least one of these fields */
+	const struct crm_rec_flag *flags;
+	size_t n_flags;
+	const struct crm_rec_col *cols;
+	size_t n_cols;
+	const struct crm_rec_shortcut *shortcuts; /* besides owner, team, tag */
+	size_t n_shortcuts;
+};
+
+extern const struct crm_rec_type crm_rec_account;
+extern const struct crm_rec_type crm_rec_contact;
+
+/* The type whose noun is noun ("account"), or NULL. */
+const struct crm_rec_type *crm_rec_type_by_noun(const char *noun);
+/* The type of the running command (cli->cmd->noun); aborts if none. */
+const struct crm_rec_type *crm_rec_type_of(const struct crm_cli *cli);
+/* Parses a TYPE operand ("account", "contact") into *type; false after
+ * printing a usage error. */
+bool crm_rec_parse_type(struct crm_cli *cli, const char *s, Crm__RecordType *type);
+
+/* ---------------------------------------------------------------- memory */
+
+struct crm_rec_mem {
+	void **p;
+	size_t n, cap;
+};
+
+/* Zeroed memory that lives until crm_rec_mem_free. */
+void *crm_rec_alloc(struct crm_rec_mem *m, size_t size);
+char *crm_rec_strdup(struct crm_rec_mem *m, const char *s, size_t len);
+void crm_rec_mem_free(struct crm_rec_mem *m);
+
+/* ---------------------------------------------------------------- building */
+
+/* add and edit: the record to send and what else the flags said. */
+struct crm_rec_edit {
+	struct crm_rec_mem mem;
+	Crm__Record record;    /* its kind set to the type's */
+	ProtobufCMessage *msg; /* the account / contact inside record */
+	char **clear;          /* edit: field names to empty */
+	size_t n_clear;
+	int64_t id; /* edit: the ID operand */
+	bool has_version;
+	int64_t version;
+	const char *idempotency_key; /* add */
+	int changes;                 /* fields set or cleared */
+	size_t max_items;            /* room in each repeated field */
+};
+
+/*
+ * Parses the options and operands of `crm TYPE add` (edit false: no
+ * operand) or `crm TYPE edit ID` into e (zero it first; free with
+ * crm_rec_edit_fini in any case). Returns 0 or the exit code of a usage
+ * error, which it printed.
+ */
+int crm_rec_parse_edit(struct crm_cli *cli, const struct crm_rec_type *t, bool edit, int argc,
+		       char **argv, struct crm_rec_edit *e);
+void crm_rec_edit_fini(struct crm_rec_edit *e);
+
+/* list: the request and how to page. */
+struct crm_rec_list {
+	struct crm_rec_mem mem;
+	Crm__RecordList rl;
+	Crm__ListPage page;
+	bool all; /* follow the cursors */
+};
+
+/* Parses `crm TYPE list` options into l (zero it first; free with
+ * crm_rec_list_fini). Returns 0 or the exit code of a printed usage error. */
+int crm_rec_parse_list(struct crm_cli *cli, const struct crm_rec_type *t, int argc, char **argv,
+		       int64_t now_us, struct crm_rec_list *l);
+void crm_rec_list_fini(struct crm_rec_list *l);
+
+/* The account, contact, ... inside a Record, or NULL when it is empty. */
+const ProtobufCMessage *crm_rec_inner(const Crm__Record *r);
+/* An int64 field of m by name (id, version); false when absent. */
+bool crm_rec_get_int(const ProtobufCMessage *m, const char *name, int64_t *out);
+
+/* ---------------------------------------------------------------- viewing */
+
+/*
+ * The fields of d in the order people read them: for records (messages
+ * with fields numbered 20 and up), field 1 (the id), the type's own fields
+ * (20..), then 10..19 (tags, custom values), then the rest of the shared
+ * ones (version, owner, team, times); other messages in field order.
+ * Returns how many were written to out (room for d->n_fields; at most 128).
+ */
+size_t crm_rec_fields(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor **out);
+
+/* True when m has a value for field fd. */
+bool crm_rec_has(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd);
+
+/*
+ * A result set with a column per field of d (crm_rec_fields order), for
+ * JSON and CSV; crm_rec_add_message adds m as a row. Values: enums by
+ * their lower-case names ("customer"), instants (int64 *_at) as times,
+ * money as {"amount","currency"}, nested messages as JSON objects of their
+ * set fields, lists as JSON arrays; tables get readable text for these.
+ */
+crm_result *crm_rec_result(const ProtobufCMessageDescriptor *d);
+void crm_rec_add_message(crm_result *r, const ProtobufCMessage *m);
+
+/*
+ * Prints one message: in table format as "field  value" lines of the
+ * fields it has, in JSON as one object with every field (null when
+ * absent), in CSV as one row. Returns the exit code.
+ */
+int crm_rec_print(struct crm_cli *cli, const ProtobufCMessage *m);
+
+/* The list table for people of type t: its columns, and a row per record. */
+crm_result *crm_rec_people_result(const struct crm_rec_type *t);
+void crm_rec_add_people_row(crm_result *r, const struct crm_rec_type *t,
+			    const ProtobufCMessage *m);
+
+/* ---------------------------------------------------------------- helpers for other nouns */
+
+/*
+ * Sends a list request, then, while `all` is set, again for each next page
+ * (page is the request's ListPage: its cursor is advanced; a RecordList's
+ * total is asked for on the first page only), calling add(ctx, body) for
+ * each reply body. With `all`, progress goes to standard error when it is
+ * a terminal; without, the "next page: ..." line when there is more.
+ * Returns 0 or the exit code of a failure, which was printed.
+ */
+struct crm_rec_pager {
+	Crm__ClientFrame *req;
+	Crm__ListPage *page;
+	Crm__Response__BodyCase want;
+	bool all;
+	const char *what; /* "accounts", for the progress line */
+	/* Adds the rows of body; returns how many. */
+	size_t (*add)(void *ctx, const void *body);
+	void *ctx;
+	/* The cursor of body (NULL when none). */
+	const ProtobufCBinaryData *(*next_cursor)(const void *body);
+	/* Called with the first reply's body (totals); may be NULL. */
+	void (*first)(void *ctx, const void *body);
+};
+int crm_rec_page_all(struct crm_cli *cli, struct crm_rec_pager *p);
+
+/* Asks "QUESTION [y/N] " on standard error and reads the answer from a
+ * terminal; false for anything but y/yes (*rc 1), or when standard input
+ * is no terminal (*rc: a usage error saying to add --yes). */
+bool crm_rec_confirm(struct crm_cli *cli, const char *question, int *rc);
+
+#endif
