@@ -55,7 +55,7 @@ static void print_help(void) {
 	       "                      (or CRM_CERT)\n"
 	       "  --key FILE          its private key, if not in --cert's file (or CRM_KEY)\n"
 	       "  --format FORMAT     table (default), json or csv\n"
-	       "  --csv-raw           CSV: keep cells starting with = + - @ as they are\n"
+	       "  --raw, --csv-raw    CSV: keep cells starting with = + - @ as they are\n"
 	       "                      (by default they get a leading ' so that spreadsheets\n"
 	       "                      do not run them as formulas)\n"
 	       "  --timeout MS        give up connecting, or waiting for a reply, after MS\n"
@@ -99,7 +99,8 @@ static int parse_global(int argc, char **argv, struct crm_cli_flags *fl) {
 		{"server", required_argument, NULL, 's'}, {"ca", required_argument, NULL, 'a'},
 		{"cert", required_argument, NULL, 'c'},   {"key", required_argument, NULL, 'k'},
 		{"format", required_argument, NULL, 'f'}, {"timeout", required_argument, NULL, 't'},
-		{"csv-raw", no_argument, NULL, 'r'},      {"help", no_argument, NULL, 'h'},
+		{"csv-raw", no_argument, NULL, 'r'},      {"raw", no_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
 	struct crm_cli none = {0};
 	char *arg;
