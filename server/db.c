@@ -106,6 +106,40 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				    "SELECT * FROM crm.note_reassign($1::bigint, $2, $3)"},
 	[CRM_STMT_NOTE_SHARE] = {"note_share",
 				 "SELECT * FROM crm.note_share($1::bigint, $2, $3, $4, $5::boolean)"},
+	[CRM_STMT_RECORD_CREATE] = {"record_create",
+				    "SELECT crm.record_create($1::jsonb)::text AS json"},
+	[CRM_STMT_RECORD_GET] = {"record_get",
+				 "SELECT crm.record_get($1::text, $2::bigint)::text AS json"},
+	[CRM_STMT_RECORD_UPDATE] = {"record_update",
+				    "SELECT crm.record_update($1::bigint, $2::bigint, $3::jsonb,"
+				    " $4::text[])::text AS json"},
+	[CRM_STMT_RECORD_LIST] = {"record_list",
+				  "SELECT json, sort_key FROM crm.record_list($1::text, $2::jsonb,"
+				  " $3::jsonb, $4::text, $5::integer, $6::boolean)"},
+	[CRM_STMT_RECORD_COUNT] = {"record_count",
+				   "SELECT crm.record_count($1::text, $2::jsonb, $3::boolean) AS total"},
+	[CRM_STMT_RECORD_SET_DELETED] = {"record_set_deleted",
+					 "SELECT crm.record_set_deleted($1::text, $2::bigint,"
+					 " $3::boolean)::text AS json"},
+	[CRM_STMT_RECORD_PURGE] = {"record_purge", "SELECT crm.record_purge($1::text, $2::bigint)"},
+	[CRM_STMT_RECORD_REASSIGN] = {"record_reassign",
+				      "SELECT crm.record_reassign($1::text, $2::bigint, $3::text,"
+				      " $4::text)::text AS json"},
+	[CRM_STMT_RELATION_ADD] = {"relation_add",
+				   "SELECT crm.relation_add($1::bigint, $2::bigint, $3::text,"
+				   " $4::boolean)::text AS json"},
+	[CRM_STMT_RELATION_LIST] = {"relation_list",
+				    "SELECT json, sort_key FROM crm.relation_list($1::bigint, $2::text,"
+				    " $3::integer)"},
+	[CRM_STMT_RELATION_REMOVE] = {"relation_remove", "SELECT crm.relation_remove($1::bigint)"},
+	[CRM_STMT_FIELD_ADD] = {"field_add", "SELECT crm.field_add($1::jsonb)::text AS json"},
+	[CRM_STMT_FIELD_LIST] = {"field_list", "SELECT json FROM crm.field_list($1::text)"},
+	[CRM_STMT_FIELD_REMOVE] = {"field_remove", "SELECT crm.field_remove($1::text, $2::text)"},
+	[CRM_STMT_PICKLIST_ADD] = {"picklist_add",
+				   "SELECT json FROM crm.picklist_add($1::text, $2::text, $3::text)"},
+	[CRM_STMT_PICKLIST_LIST] = {"picklist_list", "SELECT json FROM crm.picklist_list($1::text)"},
+	[CRM_STMT_PICKLIST_REMOVE] = {"picklist_remove",
+				      "SELECT json FROM crm.picklist_remove($1::text, $2::text)"},
 	[CRM_STMT_IDEM_CLAIM] = {"idem_claim",
 				 "INSERT INTO crm.idempotency_keys AS k"
 				 " (principal, key, request_type, request_hash)"

@@ -221,10 +221,9 @@ static void ctx_for(crm_job *job, crm_db_ctx *ctx, const uint8_t *token_hash) {
 	ctx->request_id = job->request_id;
 	ctx->client_addr = job->client_ip;
 	ctx->timeout_ms = remaining_ms(job);
-	ctx->record_type = route ? route->record_type : NULL;
+	ctx->record_type = route ? crm_route_record_type(route, job->frame) : NULL;
 	ctx->isolation = route ? route->isolation : NULL;
-	ctx->action = route && route->action_of ? route->action_of(job->frame)
-						 : route ? route->action : NULL;
+	ctx->action = route ? crm_route_action(route, job->frame) : NULL;
 }
 
 static void hctx_init(crm_hctx *h, crm_worker *w, crm_job *job) {

@@ -65,9 +65,16 @@ struct crm_route {
 	 * for the default. */
 	const char *isolation;
 	const crm_single *single; /* set when fn is crm_handle_single */
+	/* when the record type comes from the request (record_get: its
+	 * `type`); overrides record_type */
+	const char *(*type_of)(const Crm__ClientFrame *f);
 };
 
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which);
+/* The record type and action crm.begin_request checks for request f on
+ * route r (NULL: no permission check). */
+const char *crm_route_record_type(const crm_route *r, const Crm__ClientFrame *f);
+const char *crm_route_action(const crm_route *r, const Crm__ClientFrame *f);
 
 /* ---- helpers shared by handlers (common.c) */
 
@@ -88,21 +95,31 @@ bool crm_hctx_one(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
 		  const ProtobufCMessageDescriptor *d, unsigned body_case, bool last,
 		  const char *nf_field, const char *nf_msg, crm_err *err) CRM_MUSTCHECK;
 /* Runs stmt; every row becomes an element of the reply's first (repeated)
- * field; the reply (type reply_d) becomes the body. With page != NULL,
+ * field; the reply (type reply_d) becomes the body. With key_col != NULL,
  * the statement was asked for limit+1 rows: the extra one is dropped and
  * a cursor from key_col of the last row kept goes in next_cursor. */
 bool crm_hctx_list(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
 		   const ProtobufCMessageDescriptor *reply_d, unsigned body_case,
 		   const char *filters, uint32_t limit, const char *key_col,
 		   crm_err *err) CRM_MUSTCHECK;
+/* Makes the list element for row `row` of r: a message of type d. */
+typedef bool (*crm_hctx_row_fn)(crm_hctx *h, const PGresult *r, int row,
+				const ProtobufCMessageDescriptor *d, void **out, crm_err *err);
+/* crm_hctx_list's reply from a result already read, elements made by
+ * row_fn; the caller sets the body (and may add to the reply first).
+ * NULL with err set when a row does not convert. */
+void *crm_hctx_list_reply(crm_hctx *h, const PGresult *r, const ProtobufCMessageDescriptor *reply_d,
+			  crm_hctx_row_fn row_fn, const char *filters, uint32_t limit,
+			  const char *key_col, crm_err *err);
 /* Page size and the cursor's key (NULL for the first page) of a request's
- * ListPage, checked against the filters string. */
+ * ListPage, checked against the filters string and the session's user
+ * (reads the transaction's prologue first when there is a cursor). */
 bool crm_hctx_page(crm_hctx *h, const Crm__ListPage *page, const char *field, const char *filters,
 		   uint32_t *limit, const char **key, crm_err *err) CRM_MUSTCHECK;
 
 /* ---- single-statement handlers (prep + finish) */
 extern const crm_single crm_single_deep_ping, crm_single_note_get, crm_single_user_get,
-	crm_single_team_get, crm_single_resume, crm_single_whoami;
+	crm_single_team_get, crm_single_resume, crm_single_whoami, crm_single_record_get;
 
 /* ---- handlers */
 bool crm_handle_sleep(crm_hctx *h, crm_err *err);
@@ -133,5 +150,26 @@ bool crm_handle_note_restore(crm_hctx *h, crm_err *err);
 bool crm_handle_note_reassign(crm_hctx *h, crm_err *err);
 bool crm_handle_note_share(crm_hctx *h, crm_err *err);
 const char *crm_note_list_action(const Crm__ClientFrame *f);
+
+/* records.c: accounts and contacts, relations, custom fields, pick lists */
+bool crm_handle_record_create(crm_hctx *h, crm_err *err);
+bool crm_handle_record_update(crm_hctx *h, crm_err *err);
+bool crm_handle_record_list(crm_hctx *h, crm_err *err);
+bool crm_handle_record_delete(crm_hctx *h, crm_err *err);
+bool crm_handle_record_restore(crm_hctx *h, crm_err *err);
+bool crm_handle_record_purge(crm_hctx *h, crm_err *err);
+bool crm_handle_record_reassign(crm_hctx *h, crm_err *err);
+bool crm_handle_relation_add(crm_hctx *h, crm_err *err);
+bool crm_handle_relation_list(crm_hctx *h, crm_err *err);
+bool crm_handle_relation_remove(crm_hctx *h, crm_err *err);
+bool crm_handle_field_add(crm_hctx *h, crm_err *err);
+bool crm_handle_field_list(crm_hctx *h, crm_err *err);
+bool crm_handle_field_remove(crm_hctx *h, crm_err *err);
+bool crm_handle_picklist_add(crm_hctx *h, crm_err *err);
+bool crm_handle_picklist_list(crm_hctx *h, crm_err *err);
+bool crm_handle_picklist_remove(crm_hctx *h, crm_err *err);
+/* The record type ("account", "contact") a record request is about. */
+const char *crm_record_type_of(const Crm__ClientFrame *f);
+const char *crm_record_list_action(const Crm__ClientFrame *f);
 
 #endif
