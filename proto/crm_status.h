@@ -49,7 +49,7 @@ typedef enum {
 #define CRM_EXIT_FAILURE 1 /* anything not covered below */
 #define CRM_EXIT_USAGE 2   /* bad command line */
 
-#define CRM_ERR_FIELD_MAX 64
+#define CRM_ERR_FIELD_MAX 128
 #define CRM_ERR_MSG_MAX 256
 
 /*

@@ -613,10 +613,12 @@ static void run_purge(crm_worker *w) {
 /* Names a field the way the client sent it: "note_update.version". */
 static void qualify_field(crm_job *job, crm_err *err) {
 	char buf[CRM_ERR_FIELD_MAX * 2];
+	const char *req = crm_wire_request_name(job->frame);
+	size_t rl = strlen(req);
 
-	if (err->field[0] == '\0' || strchr(err->field, '.') != NULL)
+	if (err->field[0] == '\0' || (strncmp(err->field, req, rl) == 0 && err->field[rl] == '.'))
 		return;
-	if (snprintf(buf, sizeof(buf), "%s.%s", crm_wire_request_name(job->frame), err->field) < 0)
+	if (snprintf(buf, sizeof(buf), "%s.%s", req, err->field) < 0)
 		return;
 	memcpy(err->field, buf, CRM_ERR_FIELD_MAX - 1);
 	err->field[CRM_ERR_FIELD_MAX - 1] = '\0';

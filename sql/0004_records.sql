@@ -557,6 +557,9 @@ BEGIN
 END
 $$;
 
+CREATE TRIGGER register_record BEFORE INSERT ON crm.notes
+	FOR EACH ROW EXECUTE FUNCTION crm.register_record('note');
+
 -- Every update of a business row: next version, who and when.
 CREATE FUNCTION crm.touch_record() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, crm
@@ -2637,12 +2640,17 @@ BEGIN
 	IF (p ? 'min' OR p ? 'max') AND k NOT IN ('number', 'money', 'date') THEN
 		PERFORM crm.fail('CRI01', 'field.min', 'only number, money and date fields have a range');
 	END IF;
-	IF k IN ('number', 'money') THEN
-		PERFORM crm.check_number(p ->> 'min', 'field.min') WHERE p ? 'min';
-		PERFORM crm.check_number(p ->> 'max', 'field.max') WHERE p ? 'max';
-	ELSIF k = 'date' THEN
-		PERFORM crm.check_date(p ->> 'min', 'field.min') WHERE p ? 'min';
-		PERFORM crm.check_date(p ->> 'max', 'field.max') WHERE p ? 'max';
+	IF k IN ('number', 'money') AND p ? 'min' THEN
+		PERFORM crm.check_number(p ->> 'min', 'field.min');
+	END IF;
+	IF k IN ('number', 'money') AND p ? 'max' THEN
+		PERFORM crm.check_number(p ->> 'max', 'field.max');
+	END IF;
+	IF k = 'date' AND p ? 'min' THEN
+		PERFORM crm.check_date(p ->> 'min', 'field.min');
+	END IF;
+	IF k = 'date' AND p ? 'max' THEN
+		PERFORM crm.check_date(p ->> 'max', 'field.max');
 	END IF;
 	IF k = 'picklist' AND jsonb_array_length(coalesce(p -> 'options', '[]')) = 0 THEN
 		PERFORM crm.fail('CRI01', 'field.options', 'a pick-list field needs at least one option');

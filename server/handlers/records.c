@@ -7,6 +7,7 @@
  * fields. /work/notes/records-contract.md has the statements' contract.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "handlers.h"
@@ -182,13 +183,29 @@ const char *crm_record_list_action(const Crm__ClientFrame *f) {
 
 /* ------------------------------------------------------------ records */
 
+/*
+ * The SQL names a record's fields from the record ("account.name"); the
+ * request holds the record under `record` (create) or `changes` (update),
+ * so the path the client sees is record_create.record.account.name.
+ */
+static bool under(const char *member, bool ok, crm_err *err) {
+	char buf[CRM_ERR_FIELD_MAX];
+
+	if (ok || (strncmp(err->field, "account.", 8) != 0 && strncmp(err->field, "contact.", 8) != 0))
+		return ok;
+	if (snprintf(buf, sizeof(buf), "%s.%s", member, err->field) < (int)sizeof(buf))
+		memcpy(err->field, buf, sizeof(buf));
+	return false;
+}
+
 bool crm_handle_record_create(crm_hctx *h, crm_err *err) {
 	const Crm__RecordCreate *q = h->req->record_create;
 	const char *p[1];
 
 	if (!json_param(h, &q->record->base, &p[0], err))
 		return false;
-	return one_record(h, CRM_STMT_RECORD_CREATE, 1, p, kind_name(q->record), err);
+	return under("record", one_record(h, CRM_STMT_RECORD_CREATE, 1, p, kind_name(q->record), err),
+		     err);
 }
 
 static bool record_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
@@ -217,7 +234,8 @@ bool crm_handle_record_update(crm_hctx *h, crm_err *err) {
 
 	if (!json_param(h, &q->changes->base, &p[2], err))
 		return false;
-	return one_record(h, CRM_STMT_RECORD_UPDATE, 4, p, kind_name(q->changes), err);
+	return under("changes", one_record(h, CRM_STMT_RECORD_UPDATE, 4, p, kind_name(q->changes), err),
+		     err);
 }
 
 static bool set_deleted(crm_hctx *h, Crm__RecordType type, int64_t id, bool deleted,

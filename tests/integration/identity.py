@@ -112,9 +112,9 @@ def _enum_prefix(name):
     return out.upper() + "_"
 
 
-def rq(conn, kind, id=None, key=None, timeout=None, **fields):
+def rq(conn, kind, frame_id=None, key=None, timeout=None, **fields):
     """Sends one request and returns the Response."""
-    return conn.request(timeout=timeout, id=id, key=key, **{kind: message(kind, **fields)})
+    return conn.request(timeout=timeout, id=frame_id, key=key, **{kind: message(kind, **fields)})
 
 
 def ok(resp, what=""):

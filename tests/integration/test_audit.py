@@ -29,7 +29,7 @@ class Trail:
 
     def run(self, who, kind, /, conn=None, **fields):
         rid = self.w.rid()
-        r = rq(conn or self.w.c(who), kind, id=rid, **fields)
+        r = rq(conn or self.w.c(who), kind, frame_id=rid, **fields)
         if r.status.code != OK:
             self.problems.append(f"{kind} {fields}: {pb().Code.Name(r.status.code)} "
                                  f"{r.status.field!r} {r.status.message!r}")
@@ -261,8 +261,8 @@ def test_password_reset_audits_once_and_names_session_revocations(world):
 def test_logins_are_audited_with_request_ids(world):
     w = world
     c = w.connect()
-    rq(c, "login", id=555, username="sal", password="wrong-password")
-    rq(c, "login", id=556, username="sal", password=w.pw["sal"])
+    rq(c, "login", frame_id=555, username="sal", password="wrong-password")
+    rq(c, "login", frame_id=556, username="sal", password=w.pw["sal"])
     rows = audit_rows(w.env, w.db, "request_id IN (555, 556)")
     sid = ok(rq(c, "session_list")).session_list.sessions[0].session_id
     # A success opens a session (its own row, like every session change)

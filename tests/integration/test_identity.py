@@ -318,15 +318,15 @@ def test_unknown_user_and_wrong_password_look_the_same_and_are_audited(world):
     w = world
     c = w.connect()
     before = int(su_sql(w.env, w.db, "SELECT coalesce(max(id), 0) FROM crm.audit"))
-    r1 = rq(c, "login", username="sal", password="not-the-password", id=101)
-    r2 = rq(c, "login", username="no-such-user", password="not-the-password", id=102)
+    r1 = rq(c, "login", username="sal", password="not-the-password", frame_id=101)
+    r2 = rq(c, "login", username="no-such-user", password="not-the-password", frame_id=102)
     ok(w.do("root", "user_set_active", username="sal2", active=False))
-    r3 = rq(c, "login", username="sal2", password=w.pw["sal2"], id=103)
+    r3 = rq(c, "login", username="sal2", password=w.pw["sal2"], frame_id=103)
     for r in (r1, r2, r3):
         status(r, UNAUTHENTICATED)
         assert r.status.message == "invalid username or password", r.status.message
         assert not r.status.field
-    r4 = ok(rq(c, "login", username="sal", password=w.pw["sal"], id=104))
+    r4 = ok(rq(c, "login", username="sal", password=w.pw["sal"], frame_id=104))
 
     rows = audit_rows(w.env, w.db, f"id > {before} AND action IN ('login', 'login_failed')")
     by_req = {r["request_id"]: r for r in rows}

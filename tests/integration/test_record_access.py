@@ -88,19 +88,19 @@ def test_links_to_invisible_records_are_not_found(world):
     mine = contact(world, family_name="Mine", owner="sal")
     theirs = account(world, name="Theirs", owner="sup")
     own_acct = account(world, name="Own", owner="sal")
-    status(world.do("sal", "relation_add", from_id=mine.id, to_id=theirs.id, role="employee"), NOT_FOUND, "to_id")
+    status(world.do("sal", "relation_add", from_id=mine.id, to_id=theirs.id, role="employee"), NOT_FOUND, "relation_add.to_id")
     status(world.do("sal", "relation_add", from_id=theirs.id, to_id=own_acct.id, role="partner"),
-           NOT_FOUND, "from_id")
+           NOT_FOUND, "relation_add.from_id")
     status(update(world, "sal", mine.id, mine.version, "contact", account_id=theirs.id), NOT_FOUND,
-           "contact.account_id")
+           "record_update.changes.contact.account_id")
     status(update(world, "sal", own_acct.id, own_acct.version, "account", parent_id=theirs.id), NOT_FOUND,
-           "account.parent_id")
+           "record_update.changes.account.parent_id")
     # A visible but not editable record cannot be linked from.
     seen = account(world, name="Seen", owner="vie")
     status(world.do("vie", "relation_add", from_id=seen.id, to_id=own_acct.id, role="partner"), NOT_FOUND)
     r = world.do("mgr", "relation_add", from_id=account(world, name="S", owner="sal").id, to_id=seen.id,
                  role="partner")
-    status(r, NOT_FOUND, "to_id")  # Support's record is outside the manager's sub-teams
+    status(r, NOT_FOUND, "relation_add.to_id")  # Support's record is outside the manager's sub-teams
     # Relations of a record are listed only when both ends are visible.
     ok(world.do("root", "relation_add", from_id=mine.id, to_id=theirs.id, role="employee"))
     rels = ok(world.do("sal", "relation_list", record_id=mine.id)).relation_list.relations
@@ -111,9 +111,9 @@ def test_reassign_stays_within_scope(world):
     a = account(world, name="Mine", owner="mgr")
     r = ok(world.do("mgr", "record_reassign", type="account", id=a.id, owner="sal"))
     assert (r.record.account.owner, r.record.account.team) == ("sal", "Sales East")
-    status(world.do("mgr", "record_reassign", type="account", id=a.id, owner="sup"), PERMISSION_DENIED, "owner")
+    status(world.do("mgr", "record_reassign", type="account", id=a.id, owner="sup"), PERMISSION_DENIED, "record_reassign.owner")
     status(world.do("sal", "record_reassign", type="account", id=a.id, owner="sal2"), PERMISSION_DENIED)
-    status(world.do("mgr", "record_reassign", type="account", id=a.id, owner="ghost"), NOT_FOUND, "owner")
+    status(world.do("mgr", "record_reassign", type="account", id=a.id, owner="ghost"), NOT_FOUND, "record_reassign.owner")
 
 
 def as_app(w, user, sql):

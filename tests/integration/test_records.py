@@ -51,9 +51,9 @@ def test_ids_are_shared_across_types_and_a_wrong_type_is_not_found(world):
     c = contact(world)
     n = ok(world.do("root", "note_create", body="x")).note.note_id
     assert len({a.id, c.id, n}) == 3
-    status(get(world, "root", "contact", a.id), NOT_FOUND, "id")
-    status(get(world, "root", "account", c.id), NOT_FOUND, "id")
-    status(get(world, "root", "account", 10 ** 15), NOT_FOUND, "id")
+    status(get(world, "root", "contact", a.id), NOT_FOUND, "record_get.id")
+    status(get(world, "root", "account", c.id), NOT_FOUND, "record_get.id")
+    status(get(world, "root", "account", 10 ** 15), NOT_FOUND, "record_get.id")
 
 
 def test_update_carries_the_version_and_stale_is_conflict(world):
@@ -63,7 +63,7 @@ def test_update_carries_the_version_and_stale_is_conflict(world):
     assert b.version == a.version + 1 and b.website == b"https://acme.test"
     assert b.name == a.name and b.annual_revenue == a.annual_revenue  # untouched
     r = status(update(world, "root", a.id, a.version, "account", website="https://late.test"),
-               CONFLICT, "version")
+               CONFLICT, "record_update.version")
     assert f"account {a.id}" in r.status.message and "version" in r.status.message
     assert ok(get(world, "root", "account", a.id)).record.account.website == b"https://acme.test"
     # Clearing: named fields are emptied, others kept.
@@ -72,7 +72,7 @@ def test_update_carries_the_version_and_stale_is_conflict(world):
     c = r.record.account
     assert not c.website and not c.HasField("billing_address") and not c.HasField("annual_revenue")
     assert list(c.tags) == [] and c.HasField("shipping_address")
-    status(update(world, "root", a.id, c.version, "account", clear=["name"]), INVALID_ARGUMENT, "clear")
+    status(update(world, "root", a.id, c.version, "account", clear=["name"]), INVALID_ARGUMENT, "record_update.clear")
 
 
 def test_soft_delete_restore_and_purge(world):
@@ -84,7 +84,7 @@ def test_soft_delete_restore_and_purge(world):
     # A deleted record can be read (to restore it) but not changed.
     assert ok(get(world, "root", "account", a.id)).record.account.HasField("deleted_at")
     v = r.record.account.version
-    r = status(update(world, "root", a.id, v, "account", name="X"), NOT_FOUND, "id")
+    r = status(update(world, "root", a.id, v, "account", name="X"), NOT_FOUND, "record_update.id")
     assert "restore" in r.status.message
     status(world.do("root", "record_delete", type="account", id=a.id), NOT_FOUND)
     r = ok(world.do("root", "record_restore", type="account", id=a.id))
@@ -141,7 +141,7 @@ def test_contact_names_chinese_and_latin(world):
     g = contact(world, given_name="Cher", family_name=None)
     assert g.display_name == "Cher"
     status(world.do("root", "record_create", record={"contact": {"title": "CEO"}}), INVALID_ARGUMENT,
-           "contact.family_name")
+           "record_create.record.contact.family_name")
 
 
 def test_contact_emails_phones_birthday_flags_and_primary_account(world):
@@ -183,7 +183,7 @@ def test_contact_bad_input_names_the_field(world, changes, field):
     fields = dict(family_name="Doe")
     fields.update(changes)
     status(world.do("root", "record_create", record={"contact": fields}), INVALID_ARGUMENT
-           if field != "contact.account_id" else NOT_FOUND, field)
+           if field != "contact.account_id" else NOT_FOUND, "record_create.record." + field)
     assert su_sql(world.env, world.db, "SELECT count(*) FROM crm.contacts") == "0"
 
 
@@ -208,7 +208,7 @@ def test_account_bad_input_names_the_field(world, changes, field):
     fields.update(changes)
     r = world.do("root", "record_create", record={"account": fields})
     assert r.status.code in (INVALID_ARGUMENT, NOT_FOUND), r
-    assert r.status.field == field, r.status
+    assert r.status.field == "record_create.record." + field, r.status
     assert su_sql(world.env, world.db, "SELECT count(*) FROM crm.accounts") == "0"
     assert su_sql(world.env, world.db, "SELECT count(*) FROM crm.records WHERE record_type = 'account'") == "0"
 
@@ -226,9 +226,9 @@ def test_parent_accounts_cannot_loop(world):
     c = account(world, name="C", parent_id=b.id)
     assert c.parent_name == "B"
     status(update(world, "root", a.id, a.version, "account", parent_id=c.id), INVALID_ARGUMENT,
-           "account.parent_id")
+           "record_update.changes.account.parent_id")
     status(update(world, "root", a.id, a.version, "account", parent_id=a.id), INVALID_ARGUMENT,
-           "account.parent_id")
+           "record_update.changes.account.parent_id")
 
 
 TRICKY = ["O'Brien \"Quotes\" \\ backslash", "emoji 🦄👩‍💻", "עברית right-to-left", "'); DROP TABLE crm.accounts; --",
@@ -267,9 +267,9 @@ def test_custom_fields_are_defined_validated_stored_and_filtered(world):
         r = ok(world.do("root", "field_add", field=dict(record_type="account", **f)), f)
         assert r.field.name == f["name"].encode()
     status(world.do("root", "field_add", field={"record_type": "account", "name": "score", "kind": "text"}),
-           ALREADY_EXISTS, "field.name")
+           ALREADY_EXISTS, "field_add.field.name")
     status(world.do("root", "field_add", field={"record_type": "account", "name": "Bad Name", "kind": "text"}),
-           INVALID_ARGUMENT, "field.name")
+           INVALID_ARGUMENT, "field_add.field.name")
     status(world.do("mgr", "field_add", field={"record_type": "account", "name": "x", "kind": "text"}),
            PERMISSION_DENIED)
     # Defining fields ran no DDL: no new column, no new table.
@@ -287,9 +287,9 @@ def test_custom_fields_are_defined_validated_stored_and_filtered(world):
                          ("budget", "5000"), ("segment", "Huge"), ("churn_risk", "maybe"),
                          ("note", "x" * 11)):
         status(update(world, "root", a.id, a.version, "account", custom=[{"field": field, "value": value}]),
-               INVALID_ARGUMENT, f"account.custom.{field}")
+               INVALID_ARGUMENT, f"record_update.changes.account.custom.{field}")
     status(update(world, "root", a.id, a.version, "account", custom=[{"field": "nope", "value": "1"}]),
-           INVALID_ARGUMENT, "account.custom")
+           INVALID_ARGUMENT, "record_update.changes.account.custom")
     other = account(world, name="Other", custom=[{"field": "score", "value": "7"}])
     assert list_all(world, "root", "account", [flt("custom.score", "ge", 40)]) == [a.id]
     assert list_all(world, "root", "account", [flt("custom.segment", "eq", "SMB")]) == [a.id]
@@ -301,7 +301,7 @@ def test_custom_fields_are_defined_validated_stored_and_filtered(world):
     ok(world.do("root", "field_add", field={"record_type": "account", "name": "region_code", "kind": "text",
                                             "required": True}))
     status(world.do("root", "record_create", record={"account": {"name": "No code"}}), INVALID_ARGUMENT,
-           "account.custom.region_code")
+           "record_create.record.account.custom.region_code")
     # The field list shows standard and custom fields.
     fl = ok(world.do("sal", "field_list", record_type="account")).field_list.fields
     names = [f.name for f in fl]
@@ -323,10 +323,10 @@ def test_pick_lists_are_admin_managed(world):
     ok(world.do("root", "picklist_remove", name="industry", value="Space"))
     # Retired: new writes refuse it, the record keeps it.
     status(world.do("root", "record_create", record={"account": {"name": "R2", "industry": "Space"}}),
-           INVALID_ARGUMENT, "account.industry")
+           INVALID_ARGUMENT, "record_create.record.account.industry")
     assert ok(get(world, "root", "account", a.id)).record.account.industry == b"Space"
     ok(update(world, "root", a.id, a.version, "account", description="still Space"))
-    status(world.do("root", "picklist_list", name="nope"), NOT_FOUND, "name")
+    status(world.do("root", "picklist_list", name="nope"), NOT_FOUND, "picklist_list.name")
 
 
 # --------------------------------------------------------------- relationships
@@ -345,17 +345,17 @@ def test_relationships(world):
     ok(world.do("root", "relation_add", from_id=bob.id, to_id=ada.id, role="reports_to"))
     ok(world.do("root", "relation_add", from_id=acme.id, to_id=globex.id, role="competitor"))
     status(world.do("root", "relation_add", from_id=ada.id, to_id=acme.id, role="decision_maker"),
-           ALREADY_EXISTS, "role")
+           ALREADY_EXISTS, "relation_add.role")
     status(world.do("root", "relation_add", from_id=acme.id, to_id=ada.id, role="partner"),
-           INVALID_ARGUMENT, "to_id")
+           INVALID_ARGUMENT, "relation_add.to_id")
     status(world.do("root", "relation_add", from_id=ada.id, to_id=ada.id, role="family"),
-           INVALID_ARGUMENT, "to_id")
+           INVALID_ARGUMENT, "relation_add.to_id")
     status(world.do("root", "relation_add", from_id=ada.id, to_id=acme.id, role="astrologer"),
-           INVALID_ARGUMENT, "role")
+           INVALID_ARGUMENT, "relation_add.role")
     status(world.do("root", "relation_add", from_id=acme.id, to_id=globex.id, role="parent"),
-           INVALID_ARGUMENT, "role")
+           INVALID_ARGUMENT, "relation_add.role")
     status(world.do("root", "relation_add", from_id=acme.id, to_id=globex.id, role="partner", primary=True),
-           INVALID_ARGUMENT, "primary")
+           INVALID_ARGUMENT, "relation_add.primary")
     lst = ok(world.do("root", "relation_list", record_id=ada.id)).relation_list.relations
     assert {(x.from_id, x.to_id, x.role) for x in lst} == {
         (ada.id, acme.id, b"decision_maker"), (ada.id, globex.id, b"billing"), (bob.id, ada.id, b"reports_to")}
@@ -369,7 +369,7 @@ def test_relationships(world):
     prim = [x for x in lst if x.primary][0]
     ok(world.do("root", "relation_remove", relation_id=prim.relation_id))
     assert not ok(get(world, "root", "contact", ada.id)).record.contact.HasField("account_id")
-    status(world.do("root", "relation_remove", relation_id=prim.relation_id), NOT_FOUND, "relation_id")
+    status(world.do("root", "relation_remove", relation_id=prim.relation_id), NOT_FOUND, "relation_remove.relation_id")
     # New roles come from the pick list.
     ok(world.do("root", "picklist_add", name="relation.contact.account", value="astrologer"))
     ok(world.do("root", "relation_add", from_id=ada.id, to_id=acme.id, role="astrologer"))
