@@ -766,6 +766,12 @@ CREATE TABLE crm.standard_fields (
 	position integer NOT NULL,
 	PRIMARY KEY (record_type, name)
 );
+COMMENT ON COLUMN crm.standard_fields.sort_expr IS
+	'The sort key: one expression, or for a field that may be empty '
+	'"x IS NULL|CASE WHEN x IS NULL THEN c ELSE x END": two keys that put empty values last '
+	'(first descending) and never compare NULL, so a keyset condition stays one row comparison '
+	'an index serves. CASE, not coalesce: PostgreSQL treats COALESCE as possibly leaky under '
+	'row-level security, CASE and IS NULL as safe.';
 COMMENT ON TABLE crm.standard_fields IS
 	'Built-in fields per record type, for field lists, filters and sorting. kind: text, norm '
 	'(equality on a normalised column), enum, picklist, number, money, instant, boolean, user, '
@@ -788,8 +794,8 @@ FROM (VALUES
 	('country', 'Billing country', 'country', 'r.billing_country', NULL, true),
 	('shipping_address', 'Shipping address', 'none', NULL, NULL, true),
 	('parent_id', 'Parent account', 'ref', 'r.parent_id', NULL, true),
-	('annual_revenue', 'Annual revenue', 'money', 'r.annual_revenue', 'r.annual_revenue_key', true),
-	('employees', 'Employees', 'number', 'r.employees', 'r.employees', true),
+	('annual_revenue', 'Annual revenue', 'money', 'r.annual_revenue', 'r.annual_revenue_key IS NULL|CASE WHEN r.annual_revenue_key IS NULL THEN 0 ELSE r.annual_revenue_key END', true),
+	('employees', 'Employees', 'number', 'r.employees', 'r.employees IS NULL|CASE WHEN r.employees IS NULL THEN 0 ELSE r.employees END', true),
 	('description', 'Description', 'none', NULL, NULL, true),
 	('tags', 'Tags', 'tags', NULL, NULL, true),
 	('owner', 'Owner', 'user', 'r.owner_id', NULL, false),
@@ -804,7 +810,7 @@ FROM (VALUES
 	('id', 'Id', 'ref', 'r.id', NULL, false),
 	('display_name', 'Name', 'norm', 'r.display_name_norm', 'r.display_name COLLATE crm.names', false),
 	('given_name', 'Given name', 'none', NULL, NULL, true),
-	('family_name', 'Family name', 'norm', 'r.family_name_norm', 'r.family_name COLLATE crm.names', true),
+	('family_name', 'Family name', 'norm', 'r.family_name_norm', 'r.family_name IS NULL|CASE WHEN r.family_name IS NULL THEN '''' ELSE r.family_name END COLLATE crm.names', true),
 	('name_order', 'Name order', 'enum', 'r.name_order', NULL, false),
 	('title', 'Title', 'none', NULL, NULL, true),
 	('email', 'E-mail', 'email', NULL, NULL, true),
@@ -884,7 +890,11 @@ CREATE INDEX accounts_region_idx ON crm.accounts (region, id) WHERE deleted_at I
 CREATE INDEX accounts_tier_idx ON crm.accounts (tier, id) WHERE deleted_at IS NULL;
 CREATE INDEX accounts_country_idx ON crm.accounts (billing_country, id) WHERE deleted_at IS NULL;
 CREATE INDEX accounts_revenue_idx ON crm.accounts (annual_revenue_key, id) WHERE deleted_at IS NULL;
+CREATE INDEX accounts_revenue_sort_idx ON crm.accounts ((annual_revenue_key IS NULL), (CASE WHEN annual_revenue_key IS NULL THEN 0 ELSE annual_revenue_key END), id)
+	WHERE deleted_at IS NULL;
 CREATE INDEX accounts_employees_idx ON crm.accounts (employees, id) WHERE deleted_at IS NULL;
+CREATE INDEX accounts_employees_sort_idx ON crm.accounts ((employees IS NULL), (CASE WHEN employees IS NULL THEN 0 ELSE employees END), id)
+	WHERE deleted_at IS NULL;
 CREATE INDEX accounts_phone_idx ON crm.accounts (phone_norm) WHERE deleted_at IS NULL;
 CREATE INDEX accounts_parent_idx ON crm.accounts (parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX accounts_deleted_idx ON crm.accounts (deleted_at, id) WHERE deleted_at IS NOT NULL;
@@ -944,7 +954,8 @@ COMMENT ON COLUMN crm.contacts.do_not_contact_at IS 'When do_not_contact was las
 
 CREATE INDEX contacts_name_idx ON crm.contacts (display_name COLLATE crm.names, id) WHERE deleted_at IS NULL;
 CREATE INDEX contacts_name_norm_idx ON crm.contacts (display_name_norm) WHERE deleted_at IS NULL;
-CREATE INDEX contacts_family_idx ON crm.contacts (family_name COLLATE crm.names, id) WHERE deleted_at IS NULL;
+CREATE INDEX contacts_family_idx ON crm.contacts ((family_name IS NULL), (CASE WHEN family_name IS NULL THEN '' ELSE family_name END) COLLATE crm.names, id)
+	WHERE deleted_at IS NULL;
 CREATE INDEX contacts_family_norm_idx ON crm.contacts (family_name_norm) WHERE deleted_at IS NULL;
 CREATE INDEX contacts_updated_idx ON crm.contacts (updated_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX contacts_created_idx ON crm.contacts (created_at, id) WHERE deleted_at IS NULL;
@@ -2319,7 +2330,10 @@ BEGIN
 	ELSIF kind = 'number' THEN
 		cond := format('%s %s %s::bigint', col, CASE WHEN op = 'ne' THEN 'IS DISTINCT FROM' ELSE sqlop END, refs[1]);
 	ELSIF kind = 'norm' AND op NOT IN ('eq', 'ne') THEN
-		cond := format('%s %s %s', sf.sort_expr, sqlop, refs[1]);
+		-- on the sort expression (the ICU order); an empty value matches no range
+		cond := CASE WHEN sf.sort_expr LIKE '%|%'
+			THEN format('(NOT %s AND %s %s %s)', split_part(sf.sort_expr, '|', 1), split_part(sf.sort_expr, '|', 2), sqlop, refs[1])
+			ELSE format('%s %s %s', sf.sort_expr, sqlop, refs[1]) END;
 	ELSIF op = 'eq' THEN
 		cond := format('%s = ANY (ARRAY[%s]%s)', col, array_to_string(refs, ', '),
 			       CASE WHEN cast_ <> '' THEN cast_ || '[]' ELSE '' END);
@@ -2361,6 +2375,7 @@ DECLARE
 	eqs text;
 	order_by text[] := '{}';
 	uniform boolean := true;
+	parts text[];
 BEGIN
 	params := '{}';
 	conds := ARRAY[CASE WHEN p_deleted THEN 'r.deleted_at IS NOT NULL' ELSE 'r.deleted_at IS NULL' END];
@@ -2389,12 +2404,20 @@ BEGIN
 				(SELECT string_agg(name, ', ' ORDER BY position) FROM crm.standard_fields
 				 WHERE record_type = p_type AND sort_expr IS NOT NULL)));
 		END IF;
-		keys := keys || sf.sort_expr;
+		parts := string_to_array(sf.sort_expr, '|');
+		IF cardinality(parts) = 2 THEN
+			keys := keys || parts[1];
+			kinds := kinds || 'bool'::text;
+			vals := vals || parts[1];
+			descs := descs || coalesce((s ->> 'desc')::boolean, false);
+			nullable := nullable || false;
+		END IF;
+		keys := keys || parts[cardinality(parts)];
 		kinds := kinds || CASE sf.kind WHEN 'instant' THEN 'instant' WHEN 'money' THEN 'float'
 					       WHEN 'number' THEN 'int' ELSE 'text' END;
-		vals := vals || CASE sf.kind WHEN 'instant' THEN format('crm.us(%s)', sf.col) ELSE sf.sort_expr END;
+		vals := vals || CASE sf.kind WHEN 'instant' THEN format('crm.us(%s)', sf.col) ELSE parts[cardinality(parts)] END;
 		descs := descs || coalesce((s ->> 'desc')::boolean, false);
-		nullable := nullable || sf.nullable;
+		nullable := nullable || (sf.nullable AND cardinality(parts) = 1);
 	END LOOP;
 	keys := keys || 'r.id'::text;
 	kinds := kinds || 'int'::text;
@@ -2425,6 +2448,7 @@ BEGIN
 				WHEN 'instant' THEN format('(''epoch''::timestamptz + ($1[%s])::bigint * interval ''1 microsecond'')', cardinality(params))
 				WHEN 'float' THEN format('($1[%s])::float8', cardinality(params))
 				WHEN 'int' THEN format('($1[%s])::bigint', cardinality(params))
+				WHEN 'bool' THEN format('($1[%s])::boolean', cardinality(params))
 				ELSE format('($1[%s])', cardinality(params)) END;
 		END LOOP;
 		IF uniform THEN

@@ -95,9 +95,9 @@ def test_links_to_invisible_records_are_not_found(world):
            "record_update.changes.contact.account_id")
     status(update(world, "sal", own_acct.id, own_acct.version, "account", parent_id=theirs.id), NOT_FOUND,
            "record_update.changes.account.parent_id")
-    # A visible but not editable record cannot be linked from.
+    # A record one sees but may not edit cannot be linked from.
     seen = account(world, name="Seen", owner="vie")
-    status(world.do("vie", "relation_add", from_id=seen.id, to_id=own_acct.id, role="partner"), NOT_FOUND)
+    status(world.do("vie", "relation_add", from_id=seen.id, to_id=theirs.id, role="partner"), PERMISSION_DENIED)
     r = world.do("mgr", "relation_add", from_id=account(world, name="S", owner="sal").id, to_id=seen.id,
                  role="partner")
     status(r, NOT_FOUND, "relation_add.to_id")  # Support's record is outside the manager's sub-teams
