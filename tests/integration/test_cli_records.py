@@ -1,0 +1,157 @@
+"""The record commands of `crm` against a real crmd: account and contact
+add/show/list/edit/delete/restore/purge/reassign, contact link/unlink,
+relations, custom fields and pick lists; output as tables, JSON and CSV
+(with spreadsheet formulas neutralised unless --raw); the version an edit
+carries; conflicts and denied access reported with the right exit codes."""
+
+import csv
+import io
+import json
+import os
+
+import pytest
+
+from conftest import CONFLICT, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, exit_code, run_crm
+from identity import make_world, ok
+from records import account, update
+
+
+@pytest.fixture
+def world(env, crmd_factory):
+    return make_world(env, crmd_factory)
+
+
+def cli(w, user, *args, input=None):
+    """Runs crm as `user` (one config directory per user, logged in once)."""
+    home = os.path.join(w.crmd.dir, "cli-" + user)
+    first = not os.path.exists(home)
+    os.makedirs(home, exist_ok=True)
+    run = lambda *a, **kw: run_crm(*a, server=f"127.0.0.1:{w.crmd.port}", ca=w.crmd.ca, home=home, **kw)
+    if first:
+        r = run("login", user, "--password-stdin", input=w.pw[user] + "\n")
+        assert r.rc == 0, r
+    return run(*args, input=input)
+
+
+def test_account_add_show_edit_list(world):
+    r = cli(world, "root", "account", "add", "--name", "Acme GmbH", "--type", "customer", "--industry",
+            "Software", "--billing-city", "Berlin", "--billing-country", "DE", "--annual-revenue",
+            "1200000.50 EUR", "--tag", "vip", "--tag", "=cmd|' /C calc'!A0", "--phone", "+49 30 1234567")
+    assert r.rc == 0, r
+    aid = int(r.out.strip())
+    r = cli(world, "root", "--format", "json", "account", "show", str(aid))
+    assert r.rc == 0, r
+    a = json.loads(r.out)
+    assert a["id"] == aid and a["name"] == "Acme GmbH" and a["type"] == "customer"
+    assert a["annual_revenue"] == {"amount": "1200000.50", "currency": "EUR"}
+    assert a["billing_address"]["city"] == "Berlin" and a["version"] == 1
+    r = cli(world, "root", "account", "show", str(aid))
+    assert r.rc == 0 and "Acme GmbH" in r.out and "Berlin" in r.out, r
+    # Edit without --version: the CLI sends the version it read.
+    r = cli(world, "root", "account", "edit", str(aid), "--website", "https://acme.example", "--clear", "tags")
+    assert r.rc == 0, r
+    a = json.loads(cli(world, "root", "--format", "json", "account", "show", str(aid)).out)
+    assert a["version"] == 2 and a["website"] == "https://acme.example" and a["tags"] == []
+    # A stale --version is a conflict, with a hint.
+    r = cli(world, "root", "account", "edit", str(aid), "--version", "1", "--name", "Late")
+    assert r.rc == exit_code(CONFLICT), r
+    assert "version" in r.err and "again" in r.err
+    # add --format json prints the whole record.
+    r = cli(world, "root", "--format", "json", "account", "add", "--name", "Beta", "--industry", "Banking")
+    assert r.rc == 0 and json.loads(r.out)["name"] == "Beta", r
+    r = cli(world, "root", "account", "list", "--industry", "Software", "--total")
+    assert r.rc == 0 and "Acme GmbH" in r.out and "Beta" not in r.out and "1 account" in r.out, r
+    r = cli(world, "root", "--format", "json", "account", "list", "--sort", "-name")
+    names = [x["name"] for x in json.loads(r.out)] if r.out.strip().startswith("[") else [
+        x["name"] for x in json.loads(r.out)["accounts"]]
+    assert names == ["Beta", "Acme GmbH"], r.out
+
+
+def test_csv_neutralises_formulas_unless_raw(world):
+    aid = account(world, name="=HYPERLINK(\"http://evil.example\")", phone="+44 20 7946 0958").id
+    r = cli(world, "root", "--format", "csv", "account", "list")
+    assert r.rc == 0, r
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    row = [x for x in rows if x["id"] == str(aid)][0]
+    assert row["name"].startswith("'="), row
+    r = cli(world, "root", "--raw", "--format", "csv", "account", "list")
+    row = [x for x in csv.DictReader(io.StringIO(r.out)) if x["id"] == str(aid)][0]
+    assert row["name"].startswith("=HYPERLINK"), row
+
+
+def test_contacts_link_unlink_and_relations(world):
+    acme = account(world, name="Acme").id
+    r = cli(world, "root", "contact", "add", "--given-name", "芳", "--family-name", "王", "--email",
+            "work:wang@example.cn", "--phone", "mobile:+86 138 0013 8000", "--birthday", "02-29",
+            "--account", str(acme))
+    assert r.rc == 0, r
+    cid = int(r.out.strip())
+    c = json.loads(cli(world, "root", "--format", "json", "contact", "show", str(cid)).out)
+    assert c["display_name"] == "王芳" and c["account_id"] == acme and c["birthday"]["day"] == 29
+    assert c["emails"][0]["address"] == "wang@example.cn" and c["phones"][0]["normalized"] == "+8613800138000"
+    other = account(world, name="Globex").id
+    r = cli(world, "root", "contact", "link", str(cid), str(other), "--role", "billing")
+    assert r.rc == 0, r
+    rel = int(r.out.strip())
+    r = cli(world, "root", "--format", "json", "relation", "list", str(cid))
+    rels = json.loads(r.out)
+    rels = rels if isinstance(rels, list) else rels["relations"]
+    assert {x["role"] for x in rels} == {"employee", "billing"}, rels
+    assert cli(world, "root", "contact", "unlink", str(rel)).rc == 0
+    r = cli(world, "root", "relation", "add", str(cid), str(other), "--role", "astrologer")
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "pick list" in r.err, r
+
+
+def test_delete_restore_purge_reassign(world):
+    aid = account(world, name="Doomed").id
+    assert cli(world, "root", "account", "delete", str(aid)).rc == 0
+    r = cli(world, "root", "account", "list", "--deleted")
+    assert "Doomed" in r.out, r
+    assert cli(world, "root", "account", "restore", str(aid)).rc == 0
+    r = cli(world, "root", "account", "reassign", str(aid), "--owner", "mgr")
+    assert r.rc == 0, r
+    r = cli(world, "root", "account", "purge", str(aid))
+    assert r.rc == 2, r  # no terminal, no --yes: refused, nothing sent
+    assert cli(world, "root", "account", "show", str(aid)).rc == 0
+    assert cli(world, "root", "account", "purge", str(aid), "--yes").rc == 0
+    r = cli(world, "root", "account", "show", str(aid))
+    assert r.rc == exit_code(NOT_FOUND), r
+
+
+def test_fields_and_picklists(world):
+    r = cli(world, "root", "field", "add", "account", "score", "--kind", "number", "--min", "0", "--max", "10")
+    assert r.rc == 0, r
+    r = cli(world, "sal", "field", "add", "account", "x", "--kind", "text")
+    assert r.rc == exit_code(PERMISSION_DENIED), r
+    r = cli(world, "root", "account", "add", "--name", "Scored", "--set", "score=7")
+    assert r.rc == 0, r
+    aid = int(r.out.strip())
+    r = cli(world, "root", "account", "edit", str(aid), "--set", "score=11")
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "score" in r.err, r
+    r = cli(world, "root", "account", "list", "--filter", "custom.score>=5")
+    assert "Scored" in r.out, r
+    r = cli(world, "root", "field", "list", "account")
+    assert r.rc == 0 and "score" in r.out and "industry" in r.out, r
+    assert cli(world, "root", "picklist", "add", "industry", "Space").rc == 0
+    r = cli(world, "sal", "picklist", "list", "industry")
+    assert r.rc == 0 and "Space" in r.out, r
+    assert cli(world, "root", "field", "remove", "account", "score").rc == 0
+
+
+def test_access_through_the_cli(world):
+    mine = account(world, name="Sal's", owner="sal").id
+    theirs = account(world, name="Sup's", owner="sup").id
+    r = cli(world, "sal", "account", "list", "--total")
+    assert r.rc == 0 and "Sal's" in r.out and "Sup's" not in r.out, r
+    r = cli(world, "sal", "account", "show", str(theirs))
+    assert r.rc == exit_code(NOT_FOUND), r
+    r = cli(world, "sal", "account", "edit", str(theirs), "--name", "Mine now")
+    assert r.rc == exit_code(NOT_FOUND), r
+    r = cli(world, "sal", "account", "reassign", str(mine), "--owner", "sal2")
+    assert r.rc == exit_code(PERMISSION_DENIED), r
+    r = cli(world, "sup", "account", "list", "--export")
+    assert r.rc == exit_code(PERMISSION_DENIED), r
+    r = cli(world, "vie", "account", "add", "--name", "Nope")
+    assert r.rc == exit_code(PERMISSION_DENIED), r
+    r = cli(world, "sal", "account", "purge", str(mine), "--yes")
+    assert r.rc == exit_code(PERMISSION_DENIED), r
