@@ -432,8 +432,74 @@ static void test_unknown_enum_value(void **state) {
 	}
 }
 
+/* Record requests: the record must say which kind it is; nested text is
+ * checked with its full path; repeated fields are capped. */
+static void test_record_create(void **state) {
+	static ProtobufCBinaryData tags[CRM_REPEATED_MAX + 1];
+	Crm__RecordCreate rc = CRM__RECORD_CREATE__INIT;
+	Crm__Record rec = CRM__RECORD__INIT;
+	Crm__Account acc = CRM__ACCOUNT__INIT;
+	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+
+	f.has_id = 1;
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE;
+	f.record_create = &rc;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record");
+	rc.record = &rec;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record");
+	rec.kind_case = CRM__RECORD__KIND_ACCOUNT;
+	rec.account = &acc;
+	expect_ok(&f);
+	assert_true(crm_wire_request_mutates(&f));
+	acc.has_name = 1;
+	acc.name.data = (uint8_t *)"a\0b";
+	acc.name.len = 3;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.account.name");
+	acc.name.data = (uint8_t *)"Acme";
+	acc.name.len = 4;
+	for (size_t i = 0; i < CRM_REPEATED_MAX + 1; i++)
+		tags[i] = (ProtobufCBinaryData){1, (uint8_t *)"t"};
+	acc.tags = tags;
+	acc.n_tags = CRM_REPEATED_MAX;
+	expect_ok(&f);
+	acc.n_tags = CRM_REPEATED_MAX + 1;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.account.tags");
+	acc.n_tags = 0;
+	acc.has_type = 1;
+	acc.type = (Crm__AccountType)42;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.account.type");
+}
+
+static void test_record_get_and_list(void **state) {
+	Crm__RecordGet g = CRM__RECORD_GET__INIT;
+	Crm__RecordList l = CRM__RECORD_LIST__INIT;
+	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+
+	f.has_id = 1;
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_GET;
+	f.record_get = &g;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_get.type");
+	g.has_type = 1;
+	g.type = CRM__RECORD_TYPE__RECORD_TYPE_CONTACT;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_get.id");
+	g.has_id = 1;
+	g.id = -5;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_get.id");
+	g.id = 5;
+	expect_ok(&f);
+	assert_false(crm_wire_request_mutates(&f));
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_LIST;
+	f.record_list = &l;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_list.type");
+	l.has_type = 1;
+	l.type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT;
+	expect_ok(&f);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_create),
+		cmocka_unit_test(test_record_get_and_list),
 		cmocka_unit_test(test_text_valid),
 		cmocka_unit_test(test_text_invalid_utf8),
 		cmocka_unit_test(test_text_controls),
