@@ -1553,15 +1553,28 @@ AS $$
 							   'postal_code', p_postal, 'country', p_country)), '{}')
 $$;
 
+-- What every record's JSON starts with: id, version, owner, team, who
+-- and when, tags and custom values (the protocol's fields 1 to 11).
+CREATE FUNCTION crm.record_json(p_id bigint, p_version bigint, p_owner bigint, p_team bigint,
+				p_created_at timestamptz, p_created_by bigint, p_updated_at timestamptz,
+				p_updated_by bigint, p_deleted_at timestamptz)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+	SELECT jsonb_build_object(
+		'id', p_id, 'version', p_version, 'owner', crm.user_name(p_owner),
+		'team', crm.team_name(p_team), 'created_at', crm.us(p_created_at),
+		'created_by', crm.user_name(p_created_by), 'updated_at', crm.us(p_updated_at),
+		'updated_by', crm.user_name(p_updated_by), 'deleted_at', crm.us(p_deleted_at),
+		'tags', crm.tags_json(p_id), 'custom', crm.custom_json(p_id))
+$$;
+
 CREATE FUNCTION crm.account_json(a crm.accounts) RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
-	SELECT jsonb_build_object('account', jsonb_strip_nulls(jsonb_build_object(
-		'id', a.id, 'version', a.version, 'owner', crm.user_name(a.owner_id),
-		'team', crm.team_name(a.team_id), 'created_at', crm.us(a.created_at),
-		'created_by', crm.user_name(a.created_by), 'updated_at', crm.us(a.updated_at),
-		'updated_by', crm.user_name(a.updated_by), 'deleted_at', crm.us(a.deleted_at),
-		'tags', crm.tags_json(a.id), 'custom', crm.custom_json(a.id),
+	SELECT jsonb_build_object('account', jsonb_strip_nulls(
+		crm.record_json(a.id, a.version, a.owner_id, a.team_id, a.created_at, a.created_by,
+				a.updated_at, a.updated_by, a.deleted_at) || jsonb_build_object(
 		'name', a.name, 'legal_name', a.legal_name, 'type', a.type, 'individual', a.individual,
 		'industry', a.industry, 'region', a.region, 'tier', a.tier, 'website', a.website,
 		'phone', a.phone,
@@ -1728,12 +1741,9 @@ $$;
 CREATE FUNCTION crm.contact_json(c crm.contacts) RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
-	SELECT jsonb_build_object('contact', jsonb_strip_nulls(jsonb_build_object(
-		'id', c.id, 'version', c.version, 'owner', crm.user_name(c.owner_id),
-		'team', crm.team_name(c.team_id), 'created_at', crm.us(c.created_at),
-		'created_by', crm.user_name(c.created_by), 'updated_at', crm.us(c.updated_at),
-		'updated_by', crm.user_name(c.updated_by), 'deleted_at', crm.us(c.deleted_at),
-		'tags', crm.tags_json(c.id), 'custom', crm.custom_json(c.id),
+	SELECT jsonb_build_object('contact', jsonb_strip_nulls(
+		crm.record_json(c.id, c.version, c.owner_id, c.team_id, c.created_at, c.created_by,
+				c.updated_at, c.updated_by, c.deleted_at) || jsonb_build_object(
 		'given_name', c.given_name, 'family_name', c.family_name, 'name_order', c.name_order,
 		'display_name', c.display_name, 'title', c.title,
 		'emails', (SELECT jsonb_agg(jsonb_build_object('address', e.address, 'kind', e.kind,
