@@ -14,6 +14,20 @@
  *   argon2      no server: the in-process argon2id verification rate with
  *               the same parameters, on --threads threads (the ceiling for
  *               `login`)
+ *   get         RecordGet of random ids in --ids FROM-TO (--type, default
+ *               account)
+ *   list        one filtered, sorted RecordList page (--filter FIELD=VALUE,
+ *               --sort FIELD, --page-size N): page 1, or with --page N the
+ *               N-th page, whose cursor is found once, before measuring, by
+ *               paging through the records before it
+ *   write       RecordUpdate of a record's description (a new text each
+ *               time) with the version it read. Each connection owns the ids
+ *               of --ids congruent to its number, so no two requests race
+ *               for a record and a CONFLICT is a real error, and walks them
+ *               in turn. Before measuring, every id's version is read with
+ *               RecordGet (all connections, --depth in flight); then each
+ *               update's reply gives the next version. After an error the
+ *               id's version is read again (a RecordGet not measured).
  *
  * Closed loop by default: every connection keeps --depth requests in
  * flight. With --rate R the load is open loop: R requests per second in
@@ -39,7 +53,22 @@
 
 #define MAX_SAMPLES (4u << 20)
 
-typedef enum { W_PING, W_DEEP_PING, W_CONNECT, W_LOGIN, W_IDLE, W_ARGON2 } workload;
+typedef enum {
+	W_PING,
+	W_DEEP_PING,
+	W_CONNECT,
+	W_LOGIN,
+	W_IDLE,
+	W_ARGON2,
+	W_GET,
+	W_LIST,
+	W_WRITE
+} workload;
+
+static const char *const workload_names[] = {"ping", "deep-ping", "connect", "login", "idle",
+					     "argon2", "get",	    "list",    "write"};
+
+#define MAX_FILTERS 4
 
 static struct {
 	const char *server, *ca, *user, *password, *token, *format;
@@ -47,19 +76,37 @@ static struct {
 	int connections, depth, threads, duration_s, warmup_s;
 	double rate;
 	int argon2_mem_kib, argon2_iter;
+	/* records */
+	Crm__RecordType type;
+	long long id_min, id_max;
+	const char *filter[MAX_FILTERS], *sort;
+	int n_filters, page, page_size;
 } opt = {.connections = 8, .depth = 1, .threads = 1, .duration_s = 10, .format = "table",
-	 .argon2_mem_kib = 19456, .argon2_iter = 2};
+	 .argon2_mem_kib = 19456, .argon2_iter = 2, .type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT,
+	 .page = 1, .page_size = 50};
+
+struct thread_state;
+
+/* One connection of a request workload. */
+typedef struct conn {
+	crm_client *c;
+	struct thread_state *t;
+	int index;     /* 0 .. connections-1 over all threads */
+	long walk;     /* write: next position in this connection's share of the ids */
+	uint64_t seq;  /* write: numbers the descriptions it writes */
+} conn;
 
 typedef struct thread_state {
 	int index;
 	pthread_t tid;
 	uint32_t *lat_us; /* samples */
 	size_t n_lat;
-	uint64_t ok, errors[16];
+	uint64_t ok, errors[16], prep;
 	char first_error[320];
-	crm_client **clients;
+	conn *conns;
 	int n_clients;
 	double rate; /* this thread's share, open loop */
+	uint64_t rng;
 } thread_state;
 
 static volatile int stop_flag;
@@ -137,56 +184,401 @@ static char *get_token(void) {
 	return tok;
 }
 
+/* ---------------------------------------------------------------- records */
+
+static Crm__RecordList list_req = CRM__RECORD_LIST__INIT;
+static Crm__ListPage list_page = CRM__LIST_PAGE__INIT;
+static Crm__Filter list_filters[MAX_FILTERS];
+static Crm__Filter *list_filter_ptrs[MAX_FILTERS];
+static ProtobufCBinaryData list_values[MAX_FILTERS];
+static Crm__Sort list_sort = CRM__SORT__INIT;
+static Crm__Sort *list_sort_ptr = &list_sort;
+
+/* write: the version last read of each id in --ids (0: not known yet) and
+ * whether a request for it is in flight. Each id belongs to one
+ * connection, so to one thread. */
+static int64_t *versions;
+static uint8_t *busy;
+
+static ProtobufCBinaryData bin(const char *s) {
+	return (ProtobufCBinaryData){strlen(s), (uint8_t *)s};
+}
+
+static uint64_t rnd(uint64_t *s) { /* splitmix64 */
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static void build_list(void) {
+	for (int i = 0; i < opt.n_filters; i++) {
+		const char *eq = strchr(opt.filter[i], '=');
+		char *field = strndup(opt.filter[i], (size_t)(eq - opt.filter[i]));
+
+		crm__filter__init(&list_filters[i]);
+		list_filters[i].has_field = list_filters[i].has_op = true;
+		list_filters[i].field = bin(field);
+		list_filters[i].op = CRM__FILTER_OP__FILTER_OP_EQ;
+		list_values[i] = bin(eq + 1);
+		list_filters[i].n_values = 1;
+		list_filters[i].values = &list_values[i];
+		list_filter_ptrs[i] = &list_filters[i];
+	}
+	list_req.has_type = true;
+	list_req.type = opt.type;
+	list_req.n_filters = (size_t)opt.n_filters;
+	list_req.filters = list_filter_ptrs;
+	if (opt.sort == NULL)
+		opt.sort = opt.type == CRM__RECORD_TYPE__RECORD_TYPE_CONTACT ? "display_name" : "name";
+	list_sort.has_field = true;
+	list_sort.field = bin(opt.sort[0] == '-' ? opt.sort + 1 : opt.sort);
+	list_sort.has_desc = opt.sort[0] == '-';
+	list_sort.desc = opt.sort[0] == '-';
+	list_req.n_sort = 1;
+	list_req.sort = &list_sort_ptr;
+	list_page.has_limit = true;
+	list_page.limit = (uint32_t)opt.page_size;
+	list_req.page = &list_page;
+}
+
+/* Finds the cursor of page --page once, before measuring: the measured
+ * request then asks for that page again and again. A cursor holds the
+ * last row's sort key, not the page size, so the rows before the page
+ * are skipped in pages of up to 500. */
+static void find_page(const char *token) {
+	crm_client_options o;
+	crm_client *c;
+	crm_err err;
+	int64_t t0 = now_us();
+	long skip = (long)(opt.page - 1) * opt.page_size, done = 0;
+	int requests = 0;
+
+	if (skip == 0)
+		return;
+	crm_err_clear(&err);
+	options_for(&o, token);
+	if ((c = crm_client_connect(&o, &err)) == NULL) {
+		fprintf(stderr, "crm-bench: connect: %s\n", err.msg);
+		exit(1);
+	}
+	while (done < skip) {
+		Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+		Crm__ServerFrame *reply = NULL;
+		const Crm__RecordListReply *l;
+
+		list_page.limit = (uint32_t)(skip - done > 500 ? 500 : skip - done);
+		f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_LIST;
+		f.record_list = &list_req;
+		if (!crm_client_call(c, &f, &reply, &err)) {
+			fprintf(stderr, "crm-bench: list after %ld records: %s: %s\n", done,
+				crm_status_name(err.code) ? crm_status_name(err.code) : "?", err.msg);
+			exit(1);
+		}
+		l = reply->response->record_list;
+		requests++;
+		done += l ? (long)l->n_records : 0;
+		if (l == NULL || !l->has_next_cursor || l->next_cursor.len == 0) {
+			fprintf(stderr, "crm-bench: the list ends after %ld records: no page %d of %d\n",
+				done, opt.page, opt.page_size);
+			exit(1);
+		}
+		free(list_page.cursor.data);
+		list_page.cursor.data = malloc(l->next_cursor.len);
+		memcpy(list_page.cursor.data, l->next_cursor.data, l->next_cursor.len);
+		list_page.cursor.len = l->next_cursor.len;
+		list_page.has_cursor = true;
+		crm_client_reply_free(reply);
+	}
+	list_page.limit = (uint32_t)opt.page_size;
+	crm_client_free(c);
+	fprintf(stderr, "crm-bench: skipped %ld records to page %d in %d requests, %.1f s\n", done,
+		opt.page, requests, (double)(now_us() - t0) / 1e6);
+}
+
+/* write: this connection's next id that has no request in flight; -1 if
+ * all of them have one. */
+static long next_slot(conn *k) {
+	long count = (long)(opt.id_max - opt.id_min + 1);
+	long share = (count - k->index + opt.connections - 1) / opt.connections;
+
+	for (long tries = 0; tries < share; tries++) {
+		long slot = k->index + (k->walk++ % share) * opt.connections;
+		if (!busy[slot])
+			return slot;
+	}
+	return -1;
+}
+
+static int64_t reply_version(const Crm__ServerFrame *reply) {
+	const Crm__Record *r = reply && reply->response ? reply->response->record : NULL;
+
+	if (r && r->kind_case == CRM__RECORD__KIND_ACCOUNT && r->account->has_version)
+		return r->account->version;
+	if (r && r->kind_case == CRM__RECORD__KIND_CONTACT && r->contact->has_version)
+		return r->contact->version;
+	return 0;
+}
+
+/* write: before measuring, reads the version of every id (RecordGet,
+ * --depth in flight on every connection), so the measured loop sends
+ * updates only. */
+static long prefetch_pending, prefetch_failed;
+static char prefetch_error[320];
+
+typedef struct pref {
+	conn *k;
+	long slot, next; /* next: this connection's next position in its share */
+} pref;
+
+static void prefetch_send(pref *p);
+
+static void on_version(crm_client *c, Crm__ServerFrame *reply, const crm_err *err, void *ud) {
+	pref *p = ud;
+
+	(void)c;
+	if (err && crm_err_isset(err)) {
+		prefetch_failed++;
+		if (!prefetch_error[0])
+			snprintf(prefetch_error, sizeof(prefetch_error), "id %lld: %s: %s",
+				 opt.id_min + p->slot,
+				 crm_status_name(err->code) ? crm_status_name(err->code) : "?", err->msg);
+	} else {
+		versions[p->slot] = reply_version(reply);
+	}
+	crm_client_reply_free(reply);
+	prefetch_send(p);
+}
+
+static void prefetch_send(pref *p) {
+	long count = (long)(opt.id_max - opt.id_min + 1);
+	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+	Crm__RecordGet g = CRM__RECORD_GET__INIT;
+	crm_err err;
+
+	p->slot = p->k->index + p->next * opt.connections;
+	if (p->slot >= count) {
+		prefetch_pending--;
+		free(p);
+		return;
+	}
+	p->next += opt.depth;
+	g.has_type = g.has_id = true;
+	g.type = opt.type;
+	g.id = opt.id_min + p->slot;
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_GET;
+	f.record_get = &g;
+	crm_err_clear(&err);
+	if (!crm_client_send_async(p->k->c, &f, on_version, p, &err)) {
+		fprintf(stderr, "crm-bench: reading versions: %s\n", err.msg);
+		exit(1);
+	}
+}
+
+static void prefetch_versions(thread_state *ts) {
+	int64_t t0 = now_us();
+	struct pollfd *pfd = calloc((size_t)opt.connections, sizeof(*pfd));
+	conn **all = calloc((size_t)opt.connections, sizeof(*all));
+	int n = 0;
+
+	for (int i = 0; i < opt.threads; i++)
+		for (int j = 0; j < ts[i].n_clients; j++)
+			all[n++] = &ts[i].conns[j];
+	for (int i = 0; i < n; i++)
+		for (int d = 0; d < opt.depth; d++) {
+			pref *p = calloc(1, sizeof(*p));
+			p->k = all[i];
+			p->next = d;
+			prefetch_pending++;
+			prefetch_send(p);
+		}
+	while (prefetch_pending > 0) {
+		for (int i = 0; i < n; i++) {
+			pfd[i].fd = crm_client_fd(all[i]->c);
+			pfd[i].events = crm_client_events(all[i]->c);
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, (nfds_t)n, 100) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			crm_err err;
+			crm_err_clear(&err);
+			if (!crm_client_process(all[i]->c, pfd[i].revents, &err)) {
+				fprintf(stderr, "crm-bench: reading versions: %s\n", err.msg);
+				exit(1);
+			}
+		}
+	}
+	free(pfd);
+	free(all);
+	fprintf(stderr, "crm-bench: read the versions of %lld records in %.1f s", opt.id_max - opt.id_min + 1,
+		(double)(now_us() - t0) / 1e6);
+	if (prefetch_failed)
+		fprintf(stderr, "; %ld failed (%s)", prefetch_failed, prefetch_error);
+	fprintf(stderr, "\n");
+}
+
 /* ---------------------------------------------------------------- request loop */
 
 typedef struct inflight {
 	thread_state *t;
-	crm_client *c;
+	conn *k;
 	int64_t began;
+	long slot;  /* write: the id's index in --ids; -1 otherwise */
+	bool prep;  /* write: the RecordGet that learns a version (not measured) */
 } inflight;
 
-static void send_one(thread_state *t, crm_client *c, int64_t due);
+static void send_one(thread_state *t, conn *k, int64_t due);
+static void send_frame(inflight *fl, Crm__ClientFrame *f);
+static void send_update(inflight *fl);
 
 static void on_reply(crm_client *c, Crm__ServerFrame *reply, const crm_err *err, void *ud) {
 	inflight *f = ud;
 	thread_state *t = f->t;
+	bool failed = err && crm_err_isset(err);
+	conn *k;
 
-	record(t, f->began, err);
+	(void)c;
+	if (f->prep) { /* write: version learnt; now the measured update */
+		t->prep++;
+		if (!failed && (versions[f->slot] = reply_version(reply)) > 0) {
+			if (!stop_flag) {
+				crm_client_reply_free(reply);
+				f->prep = false;
+				if (opt.rate <= 0)
+					f->began = now_us();
+				send_update(f);
+				return;
+			}
+		} else if (!failed) { /* a reply without a version: the server's error */
+			crm_err e;
+			crm_err_clear(&e);
+			crm_err_set(&e, CRM_INTERNAL, NULL, "RecordGet reply without a version");
+			record(t, f->began, &e);
+		} else {
+			record(t, f->began, err);
+		}
+	} else {
+		record(t, f->began, err);
+		if (f->slot >= 0) {
+			int64_t v = failed ? 0 : reply_version(reply);
+			versions[f->slot] = v; /* 0 after an error: read it again */
+		}
+	}
+	if (f->slot >= 0)
+		busy[f->slot] = 0;
 	crm_client_reply_free(reply);
+	k = f->k;
 	free(f);
 	if (!stop_flag && opt.rate <= 0)
-		send_one(t, c, now_us());
+		send_one(t, k, now_us());
 }
 
-static void send_one(thread_state *t, crm_client *c, int64_t due) {
+static void send_frame(inflight *fl, Crm__ClientFrame *f) {
+	crm_err err;
+
+	crm_err_clear(&err);
+	if (!crm_client_send_async(fl->k->c, f, on_reply, fl, &err)) {
+		record(fl->t, fl->began, &err);
+		if (fl->slot >= 0)
+			busy[fl->slot] = 0;
+		free(fl);
+	}
+}
+
+static void send_get(inflight *fl, int64_t id) {
+	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+	Crm__RecordGet g = CRM__RECORD_GET__INIT;
+
+	g.has_type = g.has_id = true;
+	g.type = opt.type;
+	g.id = id;
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_GET;
+	f.record_get = &g;
+	send_frame(fl, &f);
+}
+
+static void send_update(inflight *fl) {
+	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+	Crm__RecordUpdate u = CRM__RECORD_UPDATE__INIT;
+	Crm__Record rec = CRM__RECORD__INIT;
+	Crm__Account a = CRM__ACCOUNT__INIT;
+	Crm__Contact c = CRM__CONTACT__INIT;
+	char text[96];
+
+	/* a new text each time: an unchanged row writes no audit row */
+	snprintf(text, sizeof(text), "crm-bench %d-%llu", fl->k->index,
+		 (unsigned long long)++fl->k->seq);
+	u.has_id = u.has_version = true;
+	u.id = opt.id_min + fl->slot;
+	u.version = versions[fl->slot];
+	if (opt.type == CRM__RECORD_TYPE__RECORD_TYPE_CONTACT) {
+		c.has_description = true;
+		c.description = bin(text);
+		rec.kind_case = CRM__RECORD__KIND_CONTACT;
+		rec.contact = &c;
+	} else {
+		a.has_description = true;
+		a.description = bin(text);
+		rec.kind_case = CRM__RECORD__KIND_ACCOUNT;
+		rec.account = &a;
+	}
+	u.changes = &rec;
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_UPDATE;
+	f.record_update = &u;
+	send_frame(fl, &f);
+}
+
+static void send_one(thread_state *t, conn *k, int64_t due) {
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 	Crm__Ping p = CRM__PING__INIT;
 	Crm__Login l = CRM__LOGIN__INIT;
-	inflight *fl = malloc(sizeof(*fl));
-	crm_err err;
+	inflight *fl = calloc(1, sizeof(*fl));
 
 	fl->t = t;
-	fl->c = c;
+	fl->k = k;
 	fl->began = due;
-	if (opt.w == W_LOGIN) {
+	fl->slot = -1;
+	switch (opt.w) {
+	case W_LOGIN:
 		l.has_username = l.has_password = true;
-		l.username.data = (uint8_t *)opt.user;
-		l.username.len = strlen(opt.user);
-		l.password.data = (uint8_t *)opt.password;
-		l.password.len = strlen(opt.password);
+		l.username = bin(opt.user);
+		l.password = bin(opt.password);
 		f.request_case = CRM__CLIENT_FRAME__REQUEST_LOGIN;
 		f.login = &l;
-	} else {
+		break;
+	case W_GET:
+		send_get(fl, opt.id_min + (int64_t)(rnd(&t->rng) % (uint64_t)(opt.id_max - opt.id_min + 1)));
+		return;
+	case W_LIST:
+		f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_LIST;
+		f.record_list = &list_req;
+		break;
+	case W_WRITE:
+		if ((fl->slot = next_slot(k)) < 0) { /* open loop ahead of the server */
+			crm_err e;
+			crm_err_clear(&e);
+			crm_err_set(&e, CRM_RESOURCE_EXHAUSTED, NULL, "every id of the connection is in flight");
+			record(t, due, &e);
+			free(fl);
+			return;
+		}
+		busy[fl->slot] = 1;
+		if (versions[fl->slot] > 0) {
+			send_update(fl);
+		} else {
+			fl->prep = true;
+			send_get(fl, opt.id_min + fl->slot);
+		}
+		return;
+	default:
 		p.has_deep = opt.w == W_DEEP_PING;
 		p.deep = opt.w == W_DEEP_PING;
 		f.request_case = CRM__CLIENT_FRAME__REQUEST_PING;
 		f.ping = &p;
+		break;
 	}
-	crm_err_clear(&err);
-	if (!crm_client_send_async(c, &f, on_reply, fl, &err)) {
-		record(t, due, &err);
-		free(fl);
-	}
+	send_frame(fl, &f);
 }
 
 static void *run_requests(void *arg) {
@@ -199,7 +591,7 @@ static void *run_requests(void *arg) {
 	if (opt.rate <= 0)
 		for (int i = 0; i < t->n_clients; i++)
 			for (int d = 0; d < opt.depth; d++)
-				send_one(t, t->clients[i], now_us());
+				send_one(t, &t->conns[i], now_us());
 	while (!stop_flag) {
 		int64_t now = now_us();
 		int timeout = 10;
@@ -209,15 +601,14 @@ static void *run_requests(void *arg) {
 			break;
 		}
 		while (interval > 0 && next_due <= now) { /* open loop: what is due */
-			crm_client *c = t->clients[rr++ % t->n_clients];
-			send_one(t, c, next_due);
+			send_one(t, &t->conns[rr++ % t->n_clients], next_due);
 			next_due += (int64_t)interval;
 		}
 		if (interval > 0) /* whole milliseconds: send what is due in bursts, never spin */
 			timeout = (int)((next_due - now + 999) / 1000);
 		for (int i = 0; i < t->n_clients; i++) {
-			pfd[i].fd = crm_client_fd(t->clients[i]);
-			pfd[i].events = crm_client_events(t->clients[i]);
+			pfd[i].fd = crm_client_fd(t->conns[i].c);
+			pfd[i].events = crm_client_events(t->conns[i].c);
 			pfd[i].revents = 0;
 		}
 		if (poll(pfd, (nfds_t)t->n_clients, timeout < 0 ? 0 : timeout) < 0 && errno != EINTR)
@@ -225,8 +616,8 @@ static void *run_requests(void *arg) {
 		for (int i = 0; i < t->n_clients; i++) {
 			crm_err err;
 			crm_err_clear(&err);
-			if (pfd[i].fd >= 0 && (pfd[i].revents || crm_client_pending(t->clients[i])) &&
-			    !crm_client_process(t->clients[i], pfd[i].revents, &err)) {
+			if (pfd[i].fd >= 0 && (pfd[i].revents || crm_client_pending(t->conns[i].c)) &&
+			    !crm_client_process(t->conns[i].c, pfd[i].revents, &err)) {
 				snprintf(t->first_error, sizeof(t->first_error), "connection lost: %s",
 					 err.msg);
 				stop_flag = 1;
@@ -294,8 +685,8 @@ static double pct(const uint32_t *v, size_t n, double p) {
 }
 
 static void report(thread_state *ts, int n) {
-	static const char *names[] = {"ping", "deep-ping", "connect", "login", "idle", "argon2"};
-	uint64_t ok = 0, errs[16] = {0}, nerr = 0;
+	const char *const *names = workload_names;
+	uint64_t ok = 0, errs[16] = {0}, nerr = 0, prep = 0;
 	size_t total = 0, k = 0;
 	uint32_t *all;
 	double secs = (double)(t_end_us - t_measure_us) / 1e6;
@@ -303,6 +694,7 @@ static void report(thread_state *ts, int n) {
 
 	for (int i = 0; i < n; i++) {
 		ok += ts[i].ok;
+		prep += ts[i].prep;
 		total += ts[i].n_lat;
 		for (int s = 0; s < 16; s++)
 			errs[s] += ts[i].errors[s], nerr += ts[i].errors[s];
@@ -318,12 +710,16 @@ static void report(thread_state *ts, int n) {
 	if (strcmp(opt.format, "json") == 0) {
 		printf("{\"workload\":\"%s\",\"connections\":%d,\"depth\":%d,\"threads\":%d,"
 		       "\"rate\":%.1f,\"seconds\":%.3f,\"ok\":%llu,\"errors\":%llu,"
-		       "\"rps\":%.1f,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
-		       "\"errors_by_status\":{",
+		       "\"rps\":%.1f,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,",
 		       names[opt.w], opt.connections, opt.depth, opt.threads, opt.rate, secs,
 		       (unsigned long long)ok, (unsigned long long)nerr, (double)ok / secs,
 		       pct(all, total, 50), pct(all, total, 95), pct(all, total, 99),
 		       total ? all[total - 1] / 1000.0 : 0.0);
+		if (opt.w == W_LIST)
+			printf("\"page\":%d,\"page_size\":%d,", opt.page, opt.page_size);
+		if (opt.w == W_WRITE)
+			printf("\"re_reads\":%llu,", (unsigned long long)prep);
+		printf("\"errors_by_status\":{");
 		for (int s = 0, sep = 0; s < 16; s++)
 			if (errs[s])
 				printf("%s\"%s\":%llu", sep++ ? "," : "",
@@ -336,6 +732,11 @@ static void report(thread_state *ts, int n) {
 		       opt.depth, opt.threads, opt.rate > 0 ? ", open loop" : ", closed loop");
 		if (opt.rate > 0)
 			printf("offered       %.0f req/s\n", opt.rate);
+		if (opt.w == W_LIST)
+			printf("page          %d of %d records\n", opt.page, opt.page_size);
+		if (opt.w == W_WRITE)
+			printf("re-reads      %llu versions read again after errors (not measured)\n",
+			       (unsigned long long)prep);
 		printf("measured      %.1f s\n", secs);
 		printf("throughput    %.1f req/s (%llu ok)\n", (double)ok / secs, (unsigned long long)ok);
 		printf("latency ms    p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", pct(all, total, 50),
@@ -354,10 +755,11 @@ static void report(thread_state *ts, int n) {
 
 static void usage(FILE *out) {
 	fprintf(out,
-		"usage: crm-bench --workload ping|deep-ping|connect|login|idle|argon2 [options]\n"
+		"usage: crm-bench --workload ping|deep-ping|connect|login|idle|argon2|get|list|write\n"
+		"                 [options]\n"
 		"  --server HOST:PORT   crmd (or CRM_SERVER)\n"
 		"  --ca FILE            CA of crmd's certificate (or CRM_CA)\n"
-		"  --user NAME          user for deep-ping/connect/idle (a login first) and login\n"
+		"  --user NAME          user for login and for the others (one login first)\n"
 		"  --password-file F    that user's password (first line); or CRM_BENCH_PASSWORD\n"
 		"  --token T            a session token instead of a login\n"
 		"  --connections N      connections (default 8)\n"
@@ -366,13 +768,18 @@ static void usage(FILE *out) {
 		"  --rate R             open loop: R requests/s in all\n"
 		"  --duration S         seconds measured (default 10); --warmup S before (default 1)\n"
 		"  --argon2-memory KIB, --argon2-iterations N   parameters for argon2 (19456, 2)\n"
+		"  --type account|contact   record type for get, list, write (default account)\n"
+		"  --ids FROM-TO        record ids for get and write\n"
+		"  --filter FIELD=VALUE list: an equality filter (up to 4)\n"
+		"  --sort FIELD         list: sort key, -FIELD descending (default name/display_name)\n"
+		"  --page-size N        list: records per page (default 50)\n"
+		"  --page N             list: measure page N (default 1)\n"
 		"  --format table|json\n");
 }
 
 static workload parse_workload(const char *s) {
-	static const char *names[] = {"ping", "deep-ping", "connect", "login", "idle", "argon2"};
-	for (int i = 0; i < 6; i++)
-		if (strcmp(s, names[i]) == 0)
+	for (int i = 0; i < (int)(sizeof(workload_names) / sizeof(workload_names[0])); i++)
+		if (strcmp(s, workload_names[i]) == 0)
 			return (workload)i;
 	fprintf(stderr, "crm-bench: unknown workload %s\n", s);
 	usage(stderr);
@@ -399,6 +806,8 @@ static void parse_args(int argc, char **argv) {
 		{"connections", 1, 0, 'c'}, {"depth", 1, 0, 'd'},	     {"threads", 1, 0, 't'},
 		{"rate", 1, 0, 'r'},	   {"duration", 1, 0, 'D'},     {"warmup", 1, 0, 'W'},
 		{"format", 1, 0, 'f'},	   {"argon2-memory", 1, 0, 'M'}, {"argon2-iterations", 1, 0, 'I'},
+		{"type", 1, 0, 'T'},	   {"ids", 1, 0, 'i'},	     {"filter", 1, 0, 'F'},
+		{"sort", 1, 0, 'O'},	   {"page-size", 1, 0, 'L'},     {"page", 1, 0, 'P'},
 		{"help", 0, 0, 'h'},	   {0, 0, 0, 0}};
 	int c;
 	bool have_w = false;
@@ -424,6 +833,32 @@ static void parse_args(int argc, char **argv) {
 		case 'f': opt.format = optarg; break;
 		case 'M': opt.argon2_mem_kib = atoi(optarg); break;
 		case 'I': opt.argon2_iter = atoi(optarg); break;
+		case 'T':
+			if (strcmp(optarg, "account") != 0 && strcmp(optarg, "contact") != 0) {
+				fprintf(stderr, "crm-bench: --type account or contact\n");
+				exit(2);
+			}
+			opt.type = strcmp(optarg, "contact") == 0 ? CRM__RECORD_TYPE__RECORD_TYPE_CONTACT
+								  : CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT;
+			break;
+		case 'i':
+			if (sscanf(optarg, "%lld-%lld", &opt.id_min, &opt.id_max) != 2 || opt.id_min < 1 ||
+			    opt.id_max < opt.id_min) {
+				fprintf(stderr, "crm-bench: --ids FROM-TO, e.g. --ids 2-200001\n");
+				exit(2);
+			}
+			break;
+		case 'F':
+			if (opt.n_filters == MAX_FILTERS || strchr(optarg, '=') == NULL ||
+			    optarg[0] == '=') {
+				fprintf(stderr, "crm-bench: --filter FIELD=VALUE, at most %d\n", MAX_FILTERS);
+				exit(2);
+			}
+			opt.filter[opt.n_filters++] = optarg;
+			break;
+		case 'O': opt.sort = optarg; break;
+		case 'L': opt.page_size = atoi(optarg); break;
+		case 'P': opt.page = atoi(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -435,6 +870,19 @@ static void parse_args(int argc, char **argv) {
 	}
 	if (opt.threads > opt.connections && opt.w != W_ARGON2)
 		opt.threads = opt.connections;
+	if ((opt.w == W_GET || opt.w == W_WRITE) && opt.id_max == 0) {
+		fprintf(stderr, "crm-bench: %s needs --ids FROM-TO\n", workload_names[opt.w]);
+		exit(2);
+	}
+	if (opt.w == W_WRITE &&
+	    (opt.id_max - opt.id_min + 1) / opt.connections < (long long)opt.depth + 1) {
+		fprintf(stderr, "crm-bench: write needs more than --depth ids per connection in --ids\n");
+		exit(2);
+	}
+	if (opt.w == W_LIST && (opt.page < 1 || opt.page_size < 1 || opt.page_size > 500)) {
+		fprintf(stderr, "crm-bench: --page must be at least 1, --page-size 1..500\n");
+		exit(2);
+	}
 }
 
 static void raise_fd_limit(void) {
@@ -453,11 +901,15 @@ static void connect_all(thread_state *ts, const char *token) {
 	options_for(&o, token);
 	for (int i = 0; i < opt.threads; i++) {
 		ts[i].n_clients = per + (i < extra);
-		ts[i].clients = calloc((size_t)ts[i].n_clients, sizeof(crm_client *));
+		ts[i].conns = calloc((size_t)ts[i].n_clients, sizeof(conn));
 		for (int j = 0; j < ts[i].n_clients; j++) {
+			conn *k = &ts[i].conns[j];
 			crm_err err;
 			crm_err_clear(&err);
-			if ((ts[i].clients[j] = crm_client_connect(&o, &err)) == NULL) {
+			k->t = &ts[i];
+			k->index = i + j * opt.threads;
+			k->walk = (long)(rnd(&ts[i].rng) % 1000003);
+			if ((k->c = crm_client_connect(&o, &err)) == NULL) {
 				fprintf(stderr, "crm-bench: connection %d: %s\n", j, err.msg);
 				exit(1);
 			}
@@ -479,9 +931,19 @@ int main(int argc, char **argv) {
 		ts[i].index = i;
 		ts[i].lat_us = malloc(MAX_SAMPLES * sizeof(uint32_t));
 		ts[i].rate = opt.rate / opt.threads;
+		ts[i].rng = (uint64_t)now_us() * 31 + (uint64_t)i;
 	}
-	if (opt.w == W_DEEP_PING || opt.w == W_CONNECT || opt.w == W_IDLE)
+	if (opt.w != W_PING && opt.w != W_LOGIN && opt.w != W_ARGON2)
 		token = get_token();
+	if (opt.w == W_LIST) {
+		build_list();
+		find_page(token);
+	}
+	if (opt.w == W_WRITE) {
+		size_t count = (size_t)(opt.id_max - opt.id_min + 1);
+		versions = calloc(count, sizeof(*versions));
+		busy = calloc(count, 1);
+	}
 	if (opt.w == W_LOGIN && (!opt.user || !opt.password)) {
 		fprintf(stderr, "crm-bench: login needs --user and --password-file\n");
 		return 2;
@@ -513,6 +975,8 @@ int main(int argc, char **argv) {
 		sleep((unsigned)opt.duration_s);
 		return 0;
 	}
+	if (opt.w == W_WRITE)
+		prefetch_versions(ts);
 	t_start_us = now_us();
 	t_measure_us = t_start_us + (int64_t)opt.warmup_s * 1000000;
 	t_end_us = t_measure_us + (int64_t)opt.duration_s * 1000000;
