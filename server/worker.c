@@ -689,8 +689,12 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 	crm_worker *w = state;
 	crm_job *queued[CRM_WORKER_BATCH * 4];
 	crm_hctx *hs[CRM_WORKER_BATCH * 4];
-	int nq = 0;
+	int nq = 0, nl = 0;
 	crm_err err;
+
+	/* Jobs that are not pipelined run after the pipelined ones have been
+	 * read back: their statements must not interleave with results still
+	 * queued on the connection. Items are in place order, so reuse it. */
 
 	crm_err_clear(&err);
 	if (!crm_db_ensure(&w->db, &err))
@@ -704,7 +708,7 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 		int np;
 
 		if (!batchable(job) || w->db.conn == NULL || nq == (int)(sizeof(queued) / sizeof(queued[0]))) {
-			crm_worker_run(w, job);
+			items[nl++] = job; /* nl <= i: overwrites only items already taken */
 			continue;
 		}
 		h = crm_arena_alloc(&job->arena, sizeof(*h));
@@ -744,4 +748,6 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 	}
 	if (nq > 0 && PQstatus(w->db.conn) != CONNECTION_OK)
 		crm_db_rollback(&w->db); /* drops the connection; the next job reconnects */
+	for (int i = 0; i < nl; i++)
+		crm_worker_run(w, items[i]);
 }

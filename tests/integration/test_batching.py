@@ -59,3 +59,43 @@ def test_a_failure_inside_a_batch_leaves_the_others_alone(crmd_factory):
     batches = [int(m.group(1)) for m in re.finditer(r"batch of \d+, (\d+) pipelined", log)]
     assert batches and max(batches) >= 2, "no request was pipelined in a batch"
     assert "connection not idle" not in log and "reconnecting" not in log, log[-2000:]
+
+
+def test_a_batch_mixing_pipelined_and_ordinary_requests(crmd_factory):
+    """Gets are pipelined; an update in the same batch is not: it must run
+    after the pipelined results have been read, never in between (it once
+    read a queued get's result as its own and crashed crmd)."""
+    crmd = crmd_factory(db_workers="1", max_inflight="256", queue_length="512",
+                        log_level="debug")
+    with crmd.connect() as c:
+        p = pb()
+        made = c.request(record_create=p.RecordCreate(record=p.Record(account=p.Account(name=b"Mixed"))))
+        assert made.status.code == OK, made
+        aid, version = made.record.account.id, made.record.account.version
+        c.send(c.build(id=1000, sleep=p.Sleep(ms=300)))  # holds the one worker
+        frames, updates = [], []
+        for i in range(40):
+            rid = 2000 + i
+            if i % 4 == 3:
+                f = p.ClientFrame(id=rid, record_update=p.RecordUpdate(
+                    id=aid, version=version, changes=p.Record(account=p.Account(description=b"u%d" % i))))
+                updates.append(rid)
+            else:
+                f = p.ClientFrame(id=rid, record_get=p.RecordGet(
+                    type=p.RecordType.Value("RECORD_TYPE_ACCOUNT"), id=aid))
+            frames.append(frame(f.SerializeToString()))
+        c.send_raw(b"".join(frames))
+        got = {}
+        for _ in range(len(frames) + 1):
+            r = c.recv_response(timeout=20)
+            got[r.id] = r
+        # Exactly one update wins the version; the others conflict; every get answers.
+        codes = [got[u].status.code for u in updates]
+        assert codes.count(OK) == 1 and all(x == pb().Code.Value("CONFLICT") for x in codes if x != OK), codes
+        for rid, r in got.items():
+            if rid >= 2000 and rid not in updates:
+                assert r.status.code == OK and r.record.account.id == aid, r
+    assert crmd.alive()
+    import re
+    batches = [int(m.group(1)) for m in re.finditer(r"batch of \d+, (\d+) pipelined", crmd.log())]
+    assert batches and max(batches) >= 2, "no request was pipelined in a batch"
