@@ -267,10 +267,20 @@ static bool prepare_all(crm_db *db) {
 	return true;
 }
 
+/*
+ * plan_cache_mode: every statement crmd runs (and every static statement
+ * inside the PL/pgSQL functions it calls) looks rows up by key under
+ * row-level security, whose policies add dozens of init plans. PostgreSQL's
+ * default re-plans such a statement on each execution (a custom plan costs
+ * less than the generic one on paper), which made planning most of a
+ * record get's time; the generic plan is as good for every one of them.
+ * Lists build their SQL per request (EXECUTE), which this does not touch.
+ */
 static bool db_connect(crm_db *db) {
 	static const char *const keys[] = {"application_name", "connect_timeout", "keepalives_idle",
-					   "keepalives_interval", "dbname", NULL};
-	const char *vals[] = {"crmd", "5", "10", "5", db->dsn, NULL};
+					   "keepalives_interval", "options", "dbname", NULL};
+	const char *vals[] = {"crmd", "5", "10", "5", "-c plan_cache_mode=force_generic_plan",
+			      db->dsn, NULL};
 
 	char line[256];
 

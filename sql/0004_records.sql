@@ -1137,23 +1137,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON crm.fields, crm.picklists, crm.picklist_
 
 -- ------------------------------------------------------------ visibility, every type
 
-CREATE OR REPLACE FUNCTION crm.record_visible(p_type text, p_id bigint) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, crm
-AS $$
-	SELECT CASE p_type
-		WHEN 'note' THEN EXISTS (SELECT 1 FROM crm.notes WHERE id = p_id)
-		WHEN 'account' THEN EXISTS (SELECT 1 FROM crm.accounts WHERE id = p_id)
-		WHEN 'contact' THEN EXISTS (SELECT 1 FROM crm.contacts WHERE id = p_id)
-		WHEN 'relation' THEN EXISTS (SELECT 1 FROM crm.relations WHERE id = p_id)
-		WHEN 'user' THEN p_id = crm.acting_user()
-		WHEN 'session' THEN EXISTS (SELECT 1 FROM crm.sessions WHERE id = p_id AND user_id = crm.acting_user())
-		WHEN 'team' THEN true
-		WHEN 'permission' THEN true
-		WHEN 'role' THEN true
-		WHEN 'field' THEN true
-		ELSE false END
-$$;
-
 CREATE OR REPLACE FUNCTION crm.record_updatable(p_type text, p_id bigint) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, crm
 AS $$
@@ -1178,6 +1161,166 @@ ALTER TABLE crm.records FORCE ROW LEVEL SECURITY;
 CREATE POLICY select_scope ON crm.records FOR SELECT TO crm_app USING (crm.record_visible(record_type, id));
 CREATE POLICY owner_all ON crm.records TO crm_owner USING (true) WITH CHECK (true);
 GRANT SELECT ON crm.records TO crm_app;
+
+-- ------------------------------------------------------------ policy helpers, cached
+
+-- The scope helpers of 0002 were SECURITY DEFINER SQL functions: planned
+-- again on every call, and each call paying for SET search_path. A policy
+-- calls four of them per table it protects, so reading one account with
+-- its owner's name, tags and custom values ran some forty of them, most
+-- of a get's time. Now the helpers the policies call are plain PL/pgSQL
+-- (plans kept, no SET) that remember each answer for the rest of the
+-- transaction in a transaction-local setting keyed by the acting user
+-- (crm.scopes, crm.st_*, crm.sh_*); only a miss calls the SECURITY
+-- DEFINER lookup that reads the matrix, the team tree or the shares. Same
+-- signatures, same answers. (The application role could write those
+-- settings too; that gives it nothing it does not have already, since it
+-- names the acting user itself: row-level security here guards against
+-- crmd's own mistakes, not against a hostile crm_app.)
+-- All of the acting user's cells of the matrix, as ",account.read=all,...,".
+CREATE FUNCTION crm.scope_lookup() RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm
+AS $$
+DECLARE
+	out_ text;
+BEGIN
+	SELECT ',' || coalesce(string_agg(p.record_type || '.' || p.action || '=' || p.scope, ','), '') || ','
+	INTO out_
+	FROM crm.users u JOIN crm.permissions p ON p.role = u.role
+	WHERE u.id = crm.acting_user() AND u.active;
+	RETURN out_;
+END
+$$;
+
+CREATE FUNCTION crm.scope_teams_lookup(p_scope text) RETURNS bigint[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm
+AS $$
+DECLARE
+	out_ bigint[];
+BEGIN
+	WITH RECURSIVE base AS (
+		SELECT x.team_id AS id FROM crm.users x WHERE x.id = crm.acting_user() AND x.team_id IS NOT NULL
+		UNION
+		SELECT m.team_id FROM crm.team_managers m WHERE m.user_id = crm.acting_user()),
+	tree AS (
+		SELECT id FROM base
+		UNION
+		SELECT t.id FROM crm.teams t JOIN tree ON t.parent_id = tree.id WHERE p_scope = 'subteams')
+	SELECT coalesce(array_agg(id), '{}') INTO out_ FROM tree;
+	RETURN out_;
+END
+$$;
+
+CREATE FUNCTION crm.shared_ids_lookup(p_type text, p_edit boolean) RETURNS bigint[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm
+AS $$
+DECLARE
+	out_ bigint[];
+BEGIN
+	SELECT coalesce(array_agg(DISTINCT s.record_id), '{}') INTO out_
+	FROM crm.shares s
+	WHERE s.record_type = p_type
+	  AND (s.access = 'edit' OR NOT p_edit)
+	  AND (s.user_id = crm.acting_user()
+	       OR s.team_id = (SELECT team_id FROM crm.users WHERE id = crm.acting_user()));
+	RETURN out_;
+END
+$$;
+REVOKE ALL ON FUNCTION crm.scope_lookup(), crm.scope_teams_lookup(text),
+	crm.shared_ids_lookup(text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION crm.scope_lookup(), crm.scope_teams_lookup(text),
+	crm.shared_ids_lookup(text, boolean) TO crm_app;
+
+-- One lookup of the whole matrix row per transaction (crm.begin_request's
+-- permission check makes it), then string searches.
+CREATE OR REPLACE FUNCTION crm.scope_of(p_type text, p_action text) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	u text := coalesce(current_setting('crm.user_id', true), '');
+	v text := current_setting('crm.scopes', true);
+	k text := ',' || p_type || '.' || p_action || '=';
+	i int;
+BEGIN
+	IF v IS NULL OR v = '' OR split_part(v, '|', 1) <> u THEN
+		v := u || '|' || crm.scope_lookup();
+		PERFORM set_config('crm.scopes', v, true);
+	END IF;
+	i := strpos(v, k);
+	IF i = 0 THEN
+		RETURN 'none';
+	END IF;
+	RETURN split_part(substr(v, i + length(k)), ',', 1);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION crm.scope_all(p_type text, p_action text) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT crm.scope_of(p_type, p_action) = 'all' $$;
+
+CREATE OR REPLACE FUNCTION crm.scope_own(p_type text, p_action text) RETURNS bigint
+LANGUAGE sql STABLE
+AS $$ SELECT CASE WHEN crm.scope_of(p_type, p_action) <> 'none' THEN crm.acting_user() END $$;
+
+CREATE OR REPLACE FUNCTION crm.scope_teams(p_type text, p_action text) RETURNS bigint[]
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	k text := 'crm.st_' || p_type || '_' || p_action;
+	u text := current_setting('crm.user_id', true);
+	v text := current_setting(k, true);
+	s text;
+	out_ bigint[] := '{}';
+BEGIN
+	IF v IS NOT NULL AND v <> '' AND split_part(v, ':', 1) = coalesce(u, '') THEN
+		RETURN split_part(v, ':', 2)::bigint[];
+	END IF;
+	s := crm.scope_of(p_type, p_action);
+	IF s IN ('team', 'subteams') THEN
+		out_ := crm.scope_teams_lookup(s);
+	END IF;
+	PERFORM set_config(k, coalesce(u, '') || ':' || out_::text, true);
+	RETURN out_;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION crm.shared_ids(p_type text, p_edit boolean) RETURNS bigint[]
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	k text := 'crm.sh_' || p_type || '_' || p_edit::text;
+	u text := current_setting('crm.user_id', true);
+	v text := current_setting(k, true);
+	out_ bigint[];
+BEGIN
+	IF v IS NOT NULL AND v <> '' AND split_part(v, ':', 1) = coalesce(u, '') THEN
+		RETURN split_part(v, ':', 2)::bigint[];
+	END IF;
+	out_ := crm.shared_ids_lookup(p_type, p_edit);
+	PERFORM set_config(k, coalesce(u, '') || ':' || out_::text, true);
+	RETURN out_;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION crm.record_visible(p_type text, p_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, crm
+AS $$
+BEGIN
+	CASE p_type
+	WHEN 'note' THEN RETURN EXISTS (SELECT 1 FROM crm.notes WHERE id = p_id);
+	WHEN 'account' THEN RETURN EXISTS (SELECT 1 FROM crm.accounts WHERE id = p_id);
+	WHEN 'contact' THEN RETURN EXISTS (SELECT 1 FROM crm.contacts WHERE id = p_id);
+	WHEN 'relation' THEN RETURN EXISTS (SELECT 1 FROM crm.relations WHERE id = p_id);
+	WHEN 'user' THEN RETURN p_id = crm.acting_user();
+	WHEN 'session' THEN RETURN EXISTS (SELECT 1 FROM crm.sessions WHERE id = p_id AND user_id = crm.acting_user());
+	WHEN 'team', 'permission', 'role', 'field' THEN RETURN true;
+	ELSE RETURN false;
+	END CASE;
+END
+$$;
+COMMENT ON FUNCTION crm.record_visible(text, bigint) IS
+	'Whether the acting user may see a record, under its table''s row-level security. '
+	'Every business type adds its line here.';
 
 -- ------------------------------------------------------------ value helpers
 
@@ -1292,10 +1435,6 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION crm.money_text(p_amount numeric, p_currency text) RETURNS text
-LANGUAGE sql STABLE
-AS $$ SELECT round(p_amount, (SELECT minor_units FROM crm.currencies WHERE code = p_currency))::text $$;
-
 -- A calendar date "YYYY-MM-DD", checked (2026-02-30 is refused).
 CREATE FUNCTION crm.check_date(p_text text, p_field text) RETURNS date
 LANGUAGE plpgsql IMMUTABLE
@@ -1379,23 +1518,6 @@ LANGUAGE sql STABLE
 AS $$ SELECT name FROM crm.teams WHERE id = p_id $$;
 
 -- ------------------------------------------------------------ tags and custom values
-
-CREATE FUNCTION crm.tags_json(p_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$ SELECT jsonb_agg(tag ORDER BY tag_norm) FROM crm.record_tags WHERE record_id = p_id $$;
-
-CREATE FUNCTION crm.custom_json(p_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-	SELECT jsonb_agg(jsonb_build_object('field', f.name, 'value',
-		CASE f.kind WHEN 'number' THEN v.v_num::text
-			    WHEN 'money' THEN crm.money_text(v.v_num, v.v_currency) || ' ' || v.v_currency
-			    WHEN 'date' THEN to_char(v.v_date, 'YYYY-MM-DD')
-			    WHEN 'boolean' THEN v.v_bool::text
-			    ELSE v.v_text END) ORDER BY f.name)
-	FROM crm.custom_values v JOIN crm.fields f ON f.id = v.field_id
-	WHERE v.record_id = p_id
-$$;
 
 -- Replaces a record's tags when the change set names them (only the
 -- difference is written; trigger crm.audit_side audits it).
@@ -1553,42 +1675,59 @@ AS $$
 							   'postal_code', p_postal, 'country', p_country)), '{}')
 $$;
 
--- What every record's JSON starts with: id, version, owner, team, who
--- and when, tags and custom values (the protocol's fields 1 to 11).
-CREATE FUNCTION crm.record_json(p_id bigint, p_version bigint, p_owner bigint, p_team bigint,
-				p_created_at timestamptz, p_created_by bigint, p_updated_at timestamptz,
-				p_updated_by bigint, p_deleted_at timestamptz)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-	SELECT jsonb_build_object(
-		'id', p_id, 'version', p_version, 'owner', crm.user_name(p_owner),
-		'team', crm.team_name(p_team), 'created_at', crm.us(p_created_at),
-		'created_by', crm.user_name(p_created_by), 'updated_at', crm.us(p_updated_at),
-		'updated_by', crm.user_name(p_updated_by), 'deleted_at', crm.us(p_deleted_at),
-		'tags', crm.tags_json(p_id), 'custom', crm.custom_json(p_id))
-$$;
+-- Every business type's JSON, as the column `json` of a view crm.<type>_out
+-- (security_invoker: row-level security applies to whoever reads it). The
+-- fields every record shares (the protocol's fields 1 to 11: id, version,
+-- owner, team, who and when, tags, custom values) are written here once;
+-- p_fields adds the type's own, as jsonb_build_object arguments over the
+-- row r. Scalar subqueries, not function calls: planned once per
+-- statement, with row-level security's per-statement checks run once per
+-- statement instead of once per row.
+CREATE FUNCTION crm.create_record_view(p_type text, p_table regclass, p_fields text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, crm
+AS $fn$
+BEGIN
+	EXECUTE format($v$
+CREATE VIEW crm.%1$s_out WITH (security_invoker = true) AS
+SELECT r.*, jsonb_build_object(%1$L, jsonb_strip_nulls(jsonb_build_object(
+	'id', r.id, 'version', r.version,
+	'owner', (SELECT u.username FROM crm.users u WHERE u.id = r.owner_id),
+	'team', (SELECT t.name FROM crm.teams t WHERE t.id = r.team_id),
+	'created_at', crm.us(r.created_at),
+	'created_by', (SELECT u.username FROM crm.users u WHERE u.id = r.created_by),
+	'updated_at', crm.us(r.updated_at),
+	'updated_by', (SELECT u.username FROM crm.users u WHERE u.id = r.updated_by),
+	'deleted_at', crm.us(r.deleted_at),
+	'tags', (SELECT jsonb_agg(g.tag ORDER BY g.tag_norm) FROM crm.record_tags g WHERE g.record_id = r.id),
+	'custom', (SELECT jsonb_agg(jsonb_build_object('field', f.name, 'value',
+			CASE f.kind WHEN 'number' THEN v.v_num::text
+				    WHEN 'money' THEN round(v.v_num, (SELECT c.minor_units FROM crm.currencies c
+								      WHERE c.code = v.v_currency))::text || ' ' || v.v_currency
+				    WHEN 'date' THEN to_char(v.v_date, 'YYYY-MM-DD')
+				    WHEN 'boolean' THEN v.v_bool::text
+				    ELSE v.v_text END) ORDER BY f.name)
+		   FROM crm.custom_values v JOIN crm.fields f ON f.id = v.field_id WHERE v.record_id = r.id))
+	|| jsonb_build_object(%3$s))) AS json
+FROM %2$s r$v$, p_type, p_table, p_fields);
+	EXECUTE format('GRANT SELECT ON crm.%s_out TO crm_app', p_type);
+END
+$fn$;
 
-CREATE FUNCTION crm.account_json(a crm.accounts) RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-	SELECT jsonb_build_object('account', jsonb_strip_nulls(
-		crm.record_json(a.id, a.version, a.owner_id, a.team_id, a.created_at, a.created_by,
-				a.updated_at, a.updated_by, a.deleted_at) || jsonb_build_object(
-		'name', a.name, 'legal_name', a.legal_name, 'type', a.type, 'individual', a.individual,
-		'industry', a.industry, 'region', a.region, 'tier', a.tier, 'website', a.website,
-		'phone', a.phone,
-		'billing_address', crm.address_json(a.billing_street, a.billing_city, a.billing_region,
-						    a.billing_postal_code, a.billing_country),
-		'shipping_address', crm.address_json(a.shipping_street, a.shipping_city, a.shipping_region,
-						     a.shipping_postal_code, a.shipping_country),
-		'parent_id', a.parent_id,
-		'parent_name', (SELECT p.name FROM crm.accounts p WHERE p.id = a.parent_id),
-		'annual_revenue', CASE WHEN a.annual_revenue IS NOT NULL THEN jsonb_build_object(
-			'amount', crm.money_text(a.annual_revenue, a.annual_revenue_currency),
-			'currency', a.annual_revenue_currency) END,
-		'employees', a.employees, 'description', a.description)))
-$$;
+SELECT crm.create_record_view('account', 'crm.accounts', $f$
+	'name', r.name, 'legal_name', r.legal_name, 'type', r.type, 'individual', r.individual,
+	'industry', r.industry, 'region', r.region, 'tier', r.tier, 'website', r.website,
+	'phone', r.phone,
+	'billing_address', crm.address_json(r.billing_street, r.billing_city, r.billing_region,
+					    r.billing_postal_code, r.billing_country),
+	'shipping_address', crm.address_json(r.shipping_street, r.shipping_city, r.shipping_region,
+					     r.shipping_postal_code, r.shipping_country),
+	'parent_id', r.parent_id,
+	'parent_name', (SELECT p.name FROM crm.accounts p WHERE p.id = r.parent_id),
+	'annual_revenue', CASE WHEN r.annual_revenue IS NOT NULL THEN jsonb_build_object(
+		'amount', round(r.annual_revenue, (SELECT c.minor_units FROM crm.currencies c
+						   WHERE c.code = r.annual_revenue_currency))::text,
+		'currency', r.annual_revenue_currency) END,
+	'employees', r.employees, 'description', r.description$f$);
 
 -- Whether making p_parent the parent of p_id closes a loop. Walks the
 -- whole chain whatever the caller may see (SECURITY DEFINER), answering
@@ -1732,38 +1871,32 @@ BEGIN
 	END IF;
 	PERFORM crm.save_tags('account', id_, d, clr, creating);
 	PERFORM crm.save_custom('account', id_, d, clr, creating);
-	RETURN (SELECT crm.account_json(a) FROM crm.accounts a WHERE a.id = id_);
+	RETURN (SELECT v_.json FROM crm.account_out v_ WHERE v_.id = id_);
 END
 $$;
 
 -- ------------------------------------------------------------ contacts: JSON and writes
 
-CREATE FUNCTION crm.contact_json(c crm.contacts) RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-	SELECT jsonb_build_object('contact', jsonb_strip_nulls(
-		crm.record_json(c.id, c.version, c.owner_id, c.team_id, c.created_at, c.created_by,
-				c.updated_at, c.updated_by, c.deleted_at) || jsonb_build_object(
-		'given_name', c.given_name, 'family_name', c.family_name, 'name_order', c.name_order,
-		'display_name', c.display_name, 'title', c.title,
-		'emails', (SELECT jsonb_agg(jsonb_build_object('address', e.address, 'kind', e.kind,
-							     'primary', e.is_primary) ORDER BY e.position)
-			   FROM crm.contact_emails e WHERE e.contact_id = c.id),
-		'phones', (SELECT jsonb_agg(jsonb_build_object('number', p.number, 'kind', p.kind,
-							     'primary', p.is_primary, 'normalized', p.number_norm)
-					    ORDER BY p.position)
-			   FROM crm.contact_phones p WHERE p.contact_id = c.id),
-		'birthday', CASE WHEN c.birthday_month IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object(
-			'year', c.birthday_year, 'month', c.birthday_month, 'day', c.birthday_day)) END,
-		'preferred_channel', c.preferred_channel,
-		'do_not_contact', c.do_not_contact, 'do_not_contact_at', crm.us(c.do_not_contact_at),
-		'marketing_opt_out', c.marketing_opt_out, 'marketing_opt_out_at', crm.us(c.marketing_opt_out_at),
-		'preferences', (SELECT jsonb_agg(jsonb_build_object('key', k, 'value', v) ORDER BY k)
-				FROM jsonb_each_text(c.preferences) AS p(k, v)),
-		'account_id', c.account_id,
-		'account_name', (SELECT a.name FROM crm.accounts a WHERE a.id = c.account_id),
-		'description', c.description)))
-$$;
+SELECT crm.create_record_view('contact', 'crm.contacts', $f$
+	'given_name', r.given_name, 'family_name', r.family_name, 'name_order', r.name_order,
+	'display_name', r.display_name, 'title', r.title,
+	'emails', (SELECT jsonb_agg(jsonb_build_object('address', e.address, 'kind', e.kind,
+						     'primary', e.is_primary) ORDER BY e.position)
+		   FROM crm.contact_emails e WHERE e.contact_id = r.id),
+	'phones', (SELECT jsonb_agg(jsonb_build_object('number', p.number, 'kind', p.kind,
+						     'primary', p.is_primary, 'normalized', p.number_norm)
+				    ORDER BY p.position)
+		   FROM crm.contact_phones p WHERE p.contact_id = r.id),
+	'birthday', CASE WHEN r.birthday_month IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object(
+		'year', r.birthday_year, 'month', r.birthday_month, 'day', r.birthday_day)) END,
+	'preferred_channel', r.preferred_channel,
+	'do_not_contact', r.do_not_contact, 'do_not_contact_at', crm.us(r.do_not_contact_at),
+	'marketing_opt_out', r.marketing_opt_out, 'marketing_opt_out_at', crm.us(r.marketing_opt_out_at),
+	'preferences', (SELECT jsonb_agg(jsonb_build_object('key', k, 'value', v) ORDER BY k)
+			FROM jsonb_each_text(r.preferences) AS pr(k, v)),
+	'account_id', r.account_id,
+	'account_name', (SELECT a.name FROM crm.accounts a WHERE a.id = r.account_id),
+	'description', r.description$f$);
 
 -- Han, Kana or Hangul in a name → the family name comes first.
 CREATE FUNCTION crm.name_order_of(p_given text, p_family text) RETURNS text
@@ -1800,7 +1933,7 @@ BEGIN
 		IF prim > 1 THEN
 			PERFORM crm.fail('CRI01', 'contact.' || list, 'only one may be primary');
 		END IF;
-		old := (SELECT crm.contact_json(c) -> 'contact' -> list FROM crm.contacts c WHERE c.id = p_id);
+		old := (SELECT v_.json -> 'contact' -> list FROM crm.contact_out v_ WHERE v_.id = p_id);
 		new_ := (SELECT jsonb_agg(CASE WHEN list = 'emails' THEN jsonb_build_object('address', x ->> 'address',
 				'kind', coalesce(x ->> 'kind', 'work'),
 				'primary', CASE WHEN prim = 0 THEN ord = 1 ELSE coalesce((x ->> 'primary')::boolean, false) END)
@@ -1996,7 +2129,7 @@ BEGIN
 	PERFORM crm.save_contact_lists(id_, d, clr, creating);
 	PERFORM crm.save_tags('contact', id_, d, clr, creating);
 	PERFORM crm.save_custom('contact', id_, d, clr, creating);
-	RETURN (SELECT crm.contact_json(x) FROM crm.contacts x WHERE x.id = id_);
+	RETURN (SELECT v_.json FROM crm.contact_out v_ WHERE v_.id = id_);
 END
 $$;
 
@@ -2050,9 +2183,9 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
 	IF p_type = 'account' THEN
-		RETURN (SELECT crm.account_json(a) FROM crm.accounts a WHERE a.id = p_id);
+		RETURN (SELECT v_.json FROM crm.account_out v_ WHERE v_.id = p_id);
 	ELSIF p_type = 'contact' THEN
-		RETURN (SELECT crm.contact_json(c) FROM crm.contacts c WHERE c.id = p_id);
+		RETURN (SELECT v_.json FROM crm.contact_out v_ WHERE v_.id = p_id);
 	END IF;
 	PERFORM crm.business_table(p_type);
 END
@@ -2489,9 +2622,9 @@ BEGIN
 	IF p_limit NOT BETWEEN 1 AND 501 THEN
 		PERFORM crm.fail('CRI01', 'page.limit', 'must be between 1 and 500');
 	END IF;
-	sql := format('SELECT crm.%s_json(r)::text AS json, jsonb_build_array(%s)::text AS sort_key '
-		      'FROM %s r WHERE %s ORDER BY %s LIMIT %s',
-		      p_type, array_to_string(vals, ', '), tbl, array_to_string(conds, ' AND '),
+	sql := format('SELECT r.json::text AS json, jsonb_build_array(%s)::text AS sort_key '
+		      'FROM crm.%s_out r WHERE %s ORDER BY %s LIMIT %s',
+		      array_to_string(vals, ', '), p_type, array_to_string(conds, ' AND '),
 		      array_to_string(order_by, ', '), p_limit);
 END
 $$;
