@@ -7,12 +7,12 @@
 #include "output.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "json.h"
+#include "strbuf.h"
 #include "textwidth.h"
 
 struct cell {
@@ -38,21 +38,10 @@ struct crm_result {
 	size_t next_col; /* next cell of the last row to fill */
 };
 
-/* A growable byte buffer; out of memory aborts. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void oom(void) {
-	fputs("crm: out of memory\n", stderr);
-	abort();
-}
-
 static void *xrealloc(void *p, size_t n) {
 	p = realloc(p, n ? n : 1);
 	if (p == NULL)
-		oom();
+		crm_sbuf_oom();
 	return p;
 }
 
@@ -60,40 +49,8 @@ static void *xcalloc(size_t n, size_t size) {
 	void *p = calloc(n ? n : 1, size);
 
 	if (p == NULL)
-		oom();
+		crm_sbuf_oom();
 	return p;
-}
-
-static void sbuf_put(struct sbuf *b, const char *s, size_t n) {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sbuf_puts(struct sbuf *b, const char *s) { sbuf_put(b, s, strlen(s)); }
-
-static void sbuf_putc(struct sbuf *b, char c) { sbuf_put(b, &c, 1); }
-
-static void sbuf_pad(struct sbuf *b, size_t n) {
-	while (n-- > 0)
-		sbuf_putc(b, ' ');
-}
-
-CRM_PRINTF(2, 3)
-static void sbuf_printf(struct sbuf *b, const char *fmt, ...) {
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sbuf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 /* ---------------------------------------------------------------- result sets */
@@ -122,7 +79,7 @@ crm_result *crm_result_new(size_t ncols, const char *const *names) {
 	for (i = 0; i < ncols; i++) {
 		r->names[i] = strdup(names[i]);
 		if (r->names[i] == NULL)
-			oom();
+			crm_sbuf_oom();
 	}
 	r->next_col = ncols;
 	return r;
@@ -232,40 +189,39 @@ void crm_result_add_json(crm_result *r, const char *json, size_t len, const char
 	add_json_owned(r, xstrndup(json, len), len, display);
 }
 
-static void put_json_string(struct sbuf *b, const char *s, size_t len);
-static void put_json_object(struct sbuf *b, const crm_result *r, size_t row);
+static void put_json_object(crm_sbuf *b, const crm_result *r, size_t row);
 
 void crm_result_add_list(crm_result *r, const char *const *items, size_t n) {
-	struct sbuf json = {0}, text = {0};
+	crm_sbuf json = {0}, text = {0};
 	size_t i;
 
-	sbuf_puts(&json, "[");
-	sbuf_puts(&text, "");
+	crm_sbuf_puts(&json, "[");
+	crm_sbuf_puts(&text, "");
 	for (i = 0; i < n; i++) {
 		const char *it = items[i] ? items[i] : "";
 		if (i > 0) {
-			sbuf_putc(&json, ',');
-			sbuf_puts(&text, ", ");
+			crm_sbuf_putc(&json, ',');
+			crm_sbuf_puts(&text, ", ");
 		}
-		put_json_string(&json, it, strlen(it));
-		sbuf_puts(&text, it);
+		crm_sbuf_json_string(&json, it, strlen(it));
+		crm_sbuf_puts(&text, it);
 	}
-	sbuf_putc(&json, ']');
+	crm_sbuf_putc(&json, ']');
 	add_json_owned(r, json.p, json.len, text.p);
 	free(text.p);
 }
 
 void crm_result_add_json_result(crm_result *r, const crm_result *sub, const char *display) {
-	struct sbuf json = {0};
+	crm_sbuf json = {0};
 	size_t row;
 
-	sbuf_puts(&json, "[");
+	crm_sbuf_puts(&json, "[");
 	for (row = 0; row < sub->rows; row++) {
 		if (row > 0)
-			sbuf_putc(&json, ',');
+			crm_sbuf_putc(&json, ',');
 		put_json_object(&json, sub, row);
 	}
-	sbuf_putc(&json, ']');
+	crm_sbuf_putc(&json, ']');
 	add_json_owned(r, json.p, json.len, display ? display : "");
 }
 
@@ -283,7 +239,7 @@ static const struct cell *cell_at(const crm_result *r, size_t row, size_t col) {
 
 /* ---------------------------------------------------------------- plain text of a cell */
 
-static void put_decimal(struct sbuf *b, int64_t units, unsigned scale) {
+static void put_decimal(crm_sbuf *b, int64_t units, unsigned scale) {
 	uint64_t mag = units < 0 ? -(uint64_t)units : (uint64_t)units;
 	uint64_t div = 1;
 	unsigned i;
@@ -291,52 +247,48 @@ static void put_decimal(struct sbuf *b, int64_t units, unsigned scale) {
 	for (i = 0; i < scale; i++)
 		div *= 10;
 	if (units < 0)
-		sbuf_putc(b, '-');
-	sbuf_printf(b, "%" PRIu64, mag / div);
+		crm_sbuf_putc(b, '-');
+	crm_sbuf_printf(b, "%" PRIu64, mag / div);
 	if (scale > 0)
-		sbuf_printf(b, ".%0*" PRIu64, (int)scale, mag % div);
+		crm_sbuf_printf(b, ".%0*" PRIu64, (int)scale, mag % div);
 }
 
 /* Local time for people ("2024-05-01 14:03:07 CEST"), RFC 3339 UTC with
  * microseconds for machines ("2024-05-01T12:03:07.123456Z"). */
-static void put_time(struct sbuf *b, int64_t us, bool people, bool utc) {
-	int64_t secs = us / 1000000, frac = us % 1000000;
-	time_t t;
+static void put_time(crm_sbuf *b, int64_t us, bool people, bool utc) {
+	/* whole seconds rounded down, as crm_sbuf_instant has them */
+	time_t t = (time_t)(us / 1000000 - (us % 1000000 < 0));
 	struct tm tm;
 	char tmp[64];
 
-	if (frac < 0) {
-		frac += 1000000;
-		secs--;
+	if (!people) {
+		crm_sbuf_instant(b, us);
+		return;
 	}
-	t = (time_t)secs;
-	if (people && !utc) {
+	if (utc) {
+		gmtime_r(&t, &tm);
+		strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	} else {
 		localtime_r(&t, &tm);
 		strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S %Z", &tm);
-	} else {
-		gmtime_r(&t, &tm);
-		strftime(tmp, sizeof(tmp), people ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%dT%H:%M:%S",
-			 &tm);
 	}
-	sbuf_puts(b, tmp);
-	if (!people)
-		sbuf_printf(b, ".%06" PRId64 "Z", frac);
+	crm_sbuf_puts(b, tmp);
 }
 
 /* Non-string cells as text; strings are handled by each format. */
-static void put_scalar(struct sbuf *b, const struct cell *c, bool people, bool utc) {
+static void put_scalar(crm_sbuf *b, const struct cell *c, bool people, bool utc) {
 	switch (c->type) {
 	case CRM_CELL_INT:
-		sbuf_printf(b, "%" PRId64, c->v.i);
+		crm_sbuf_printf(b, "%" PRId64, c->v.i);
 		break;
 	case CRM_CELL_BOOL:
-		sbuf_puts(b, c->v.b ? "true" : "false");
+		crm_sbuf_puts(b, c->v.b ? "true" : "false");
 		break;
 	case CRM_CELL_DECIMAL:
 		put_decimal(b, c->v.i, c->scale);
 		if (people && c->unit != NULL) {
-			sbuf_putc(b, ' ');
-			sbuf_puts(b, c->unit);
+			crm_sbuf_putc(b, ' ');
+			crm_sbuf_puts(b, c->unit);
 		}
 		break;
 	case CRM_CELL_TIME:
@@ -344,7 +296,7 @@ static void put_scalar(struct sbuf *b, const struct cell *c, bool people, bool u
 		break;
 	case CRM_CELL_STRING:
 	case CRM_CELL_JSON: /* the table text */
-		sbuf_put(b, c->v.s, c->len);
+		crm_sbuf_put(b, c->v.s, c->len);
 		break;
 	case CRM_CELL_NULL:
 		break;
@@ -357,31 +309,31 @@ static void put_scalar(struct sbuf *b, const struct cell *c, bool people, bool u
  * Text safe for a terminal: invalid UTF-8 becomes U+FFFD, control
  * characters become visible escapes, newlines too unless keep_newlines.
  */
-static void put_terminal_text(struct sbuf *b, const char *s, size_t len, bool keep_newlines) {
+static void put_terminal_text(crm_sbuf *b, const char *s, size_t len, bool keep_newlines) {
 	size_t i = 0, n;
 	uint32_t cp;
 
 	while (i < len) {
 		n = crm_textwidth_decode(s + i, len - i, &cp);
 		if (n == 0) {
-			sbuf_puts(b, "\xEF\xBF\xBD");
+			crm_sbuf_puts(b, "\xEF\xBF\xBD");
 			i++;
 			continue;
 		}
 		if (cp == '\n' && keep_newlines)
-			sbuf_putc(b, '\n');
+			crm_sbuf_putc(b, '\n');
 		else if (cp == '\n')
-			sbuf_puts(b, "\\n");
+			crm_sbuf_puts(b, "\\n");
 		else if (cp == '\t')
-			sbuf_puts(b, "\\t");
+			crm_sbuf_puts(b, "\\t");
 		else if (cp == '\r')
-			sbuf_puts(b, "\\r");
+			crm_sbuf_puts(b, "\\r");
 		else if (cp < 0x20 || cp == 0x7F)
-			sbuf_printf(b, "\\x%02x", (unsigned)cp);
+			crm_sbuf_printf(b, "\\x%02x", (unsigned)cp);
 		else if (cp >= 0x80 && cp < 0xA0)
-			sbuf_printf(b, "\\u%04x", (unsigned)cp);
+			crm_sbuf_printf(b, "\\u%04x", (unsigned)cp);
 		else
-			sbuf_put(b, s + i, n);
+			crm_sbuf_put(b, s + i, n);
 		i += n;
 	}
 }
@@ -395,19 +347,19 @@ struct table_text {
 static void table_text_build(const crm_result *r, const crm_output_opts *o, bool keep_newlines,
 			     struct table_text *t) {
 	size_t n = r->rows * r->ncols, i;
-	struct sbuf plain = {0}, shown = {0};
+	crm_sbuf plain = {0}, shown = {0};
 
 	t->text = xcalloc(n, sizeof(char *));
 	t->width = xcalloc(n, sizeof(size_t));
 	for (i = 0; i < n; i++) {
 		plain.len = shown.len = 0;
-		sbuf_puts(&plain, "");
-		sbuf_puts(&shown, "");
+		crm_sbuf_puts(&plain, "");
+		crm_sbuf_puts(&shown, "");
 		put_scalar(&plain, &r->cells[i], true, o->utc);
 		put_terminal_text(&shown, plain.p, plain.len, keep_newlines);
 		t->text[i] = strdup(shown.p);
 		if (t->text[i] == NULL)
-			oom();
+			crm_sbuf_oom();
 		t->width[i] = crm_textwidth(shown.p, shown.len);
 	}
 	free(plain.p);
@@ -443,7 +395,7 @@ static bool column_numeric(const crm_result *r, size_t col) {
  * One line of a table. Padding after the last text on the line is dropped,
  * so a row whose last cells are empty has no trailing blanks.
  */
-static void put_line(struct sbuf *b, char *const *text, const size_t *width, const size_t *colw,
+static void put_line(crm_sbuf *b, char *const *text, const size_t *width, const size_t *colw,
 		     const bool *right, const bool *hidden, size_t ncols) {
 	size_t col, end = b->len;
 	bool first = true;
@@ -452,21 +404,21 @@ static void put_line(struct sbuf *b, char *const *text, const size_t *width, con
 		if (hidden[col])
 			continue;
 		if (!first)
-			sbuf_puts(b, "  ");
+			crm_sbuf_puts(b, "  ");
 		first = false;
 		if (right[col])
-			sbuf_pad(b, colw[col] - width[col]);
-		sbuf_puts(b, text[col]);
+			crm_sbuf_pad(b, colw[col] - width[col]);
+		crm_sbuf_puts(b, text[col]);
 		if (text[col][0] != '\0')
 			end = b->len;
 		if (!right[col])
-			sbuf_pad(b, colw[col] - width[col]);
+			crm_sbuf_pad(b, colw[col] - width[col]);
 	}
 	b->len = end;
-	sbuf_putc(b, '\n');
+	crm_sbuf_putc(b, '\n');
 }
 
-static void render_table_list(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+static void render_table_list(const crm_result *r, const crm_output_opts *o, crm_sbuf *b) {
 	struct table_text t;
 	size_t n = r->ncols, *colw = xcalloc(n, sizeof(size_t));
 	size_t *headw = xcalloc(n, sizeof(size_t));
@@ -486,16 +438,16 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, str
 		if (r->hidden[col])
 			continue;
 		if (!first)
-			sbuf_puts(b, "  ");
+			crm_sbuf_puts(b, "  ");
 		first = false;
 		for (i = 0; i < colw[col]; i++)
-			sbuf_putc(b, '-');
+			crm_sbuf_putc(b, '-');
 	}
-	sbuf_putc(b, '\n');
+	crm_sbuf_putc(b, '\n');
 	for (row = 0; row < r->rows; row++)
 		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, r->hidden, n);
 	if (r->rows == 0)
-		sbuf_puts(b, "(no rows)\n");
+		crm_sbuf_puts(b, "(no rows)\n");
 	table_text_free(r, &t);
 	free(colw);
 	free(headw);
@@ -503,7 +455,7 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, str
 }
 
 /* key  value, with the continuation lines of a multi-line value indented. */
-static void render_table_record(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+static void render_table_record(const crm_result *r, const crm_output_opts *o, crm_sbuf *b) {
 	struct table_text t;
 	size_t keyw = 0, row, col, w;
 	const char *p;
@@ -516,20 +468,20 @@ static void render_table_record(const crm_result *r, const crm_output_opts *o, s
 	}
 	for (row = 0; row < r->rows; row++) {
 		if (row > 0)
-			sbuf_putc(b, '\n');
+			crm_sbuf_putc(b, '\n');
 		for (col = 0; col < r->ncols; col++) {
-			sbuf_puts(b, r->names[col]);
+			crm_sbuf_puts(b, r->names[col]);
 			p = t.text[row * r->ncols + col];
 			if (*p != '\0')
-				sbuf_pad(b, keyw - crm_textwidth(r->names[col],
-								 strlen(r->names[col])) + 2);
+				crm_sbuf_pad(b, keyw - crm_textwidth(r->names[col],
+								     strlen(r->names[col])) + 2);
 			for (fresh = false; *p; p++) {
 				if (fresh && *p != '\n') /* indent continuation lines with text */
-					sbuf_pad(b, keyw + 2);
-				sbuf_putc(b, *p);
+					crm_sbuf_pad(b, keyw + 2);
+				crm_sbuf_putc(b, *p);
 				fresh = *p == '\n';
 			}
-			sbuf_putc(b, '\n');
+			crm_sbuf_putc(b, '\n');
 		}
 	}
 	table_text_free(r, &t);
@@ -537,49 +489,22 @@ static void render_table_record(const crm_result *r, const crm_output_opts *o, s
 
 /* ---------------------------------------------------------------- JSON */
 
-/* A JSON string: quotes, backslash and control characters escaped, valid
- * UTF-8 passed through, invalid bytes replaced by \ufffd. */
-static void put_json_string(struct sbuf *b, const char *s, size_t len) {
-	size_t i = 0, n;
-	uint32_t cp;
-
-	sbuf_putc(b, '"');
-	while (i < len) {
-		n = crm_textwidth_decode(s + i, len - i, &cp);
-		if (n == 0) {
-			sbuf_puts(b, "\\ufffd");
-			i++;
-			continue;
-		}
-		if (cp == '"' || cp == '\\') {
-			sbuf_putc(b, '\\');
-			sbuf_putc(b, (char)cp);
-		} else if (cp < 0x20) {
-			sbuf_printf(b, "\\u%04x", (unsigned)cp);
-		} else {
-			sbuf_put(b, s + i, n);
-		}
-		i += n;
-	}
-	sbuf_putc(b, '"');
-}
-
-static void put_json_value(struct sbuf *b, const struct cell *c) {
-	struct sbuf tmp = {0};
+static void put_json_value(crm_sbuf *b, const struct cell *c) {
+	crm_sbuf tmp = {0};
 
 	switch (c->type) {
 	case CRM_CELL_NULL:
-		sbuf_puts(b, "null");
+		crm_sbuf_puts(b, "null");
 		return;
 	case CRM_CELL_STRING:
-		put_json_string(b, c->v.s, c->len);
+		crm_sbuf_json_string(b, c->v.s, c->len);
 		return;
 	case CRM_CELL_JSON:
-		sbuf_put(b, c->json, c->json_len);
+		crm_sbuf_put(b, c->json, c->json_len);
 		return;
 	case CRM_CELL_TIME:
 		put_scalar(&tmp, c, false, true);
-		put_json_string(b, tmp.p, tmp.len);
+		crm_sbuf_json_string(b, tmp.p, tmp.len);
 		free(tmp.p);
 		return;
 	default:
@@ -588,44 +513,44 @@ static void put_json_value(struct sbuf *b, const struct cell *c) {
 	}
 }
 
-static void put_json_object(struct sbuf *b, const crm_result *r, size_t row) {
+static void put_json_object(crm_sbuf *b, const crm_result *r, size_t row) {
 	size_t col;
 
-	sbuf_putc(b, '{');
+	crm_sbuf_putc(b, '{');
 	for (col = 0; col < r->ncols; col++) {
 		if (col > 0)
-			sbuf_putc(b, ',');
-		put_json_string(b, r->names[col], strlen(r->names[col]));
-		sbuf_putc(b, ':');
+			crm_sbuf_putc(b, ',');
+		crm_sbuf_json_string(b, r->names[col], strlen(r->names[col]));
+		crm_sbuf_putc(b, ':');
 		put_json_value(b, cell_at(r, row, col));
 	}
-	sbuf_putc(b, '}');
+	crm_sbuf_putc(b, '}');
 }
 
 /* An array with one object per line; a record alone as one object. */
-static void render_json(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+static void render_json(const crm_result *r, const crm_output_opts *o, crm_sbuf *b) {
 	size_t row;
 
 	if (o->record && r->rows == 1) {
 		put_json_object(b, r, 0);
-		sbuf_putc(b, '\n');
+		crm_sbuf_putc(b, '\n');
 		return;
 	}
 	if (r->rows == 0) {
-		sbuf_puts(b, "[]\n");
+		crm_sbuf_puts(b, "[]\n");
 		return;
 	}
-	sbuf_puts(b, "[\n");
+	crm_sbuf_puts(b, "[\n");
 	for (row = 0; row < r->rows; row++) {
 		put_json_object(b, r, row);
-		sbuf_puts(b, row + 1 < r->rows ? ",\n" : "\n");
+		crm_sbuf_puts(b, row + 1 < r->rows ? ",\n" : "\n");
 	}
-	sbuf_puts(b, "]\n");
+	crm_sbuf_puts(b, "]\n");
 }
 
 /* ---------------------------------------------------------------- CSV */
 
-static void put_csv_field(struct sbuf *b, const char *s, size_t len, bool neutralise) {
+static void put_csv_field(crm_sbuf *b, const char *s, size_t len, bool neutralise) {
 	bool quote = len == 0; /* "" keeps an empty string apart from NULL */
 	size_t i;
 
@@ -635,20 +560,20 @@ static void put_csv_field(struct sbuf *b, const char *s, size_t len, bool neutra
 		     (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
 		      s[0] == '\r');
 	if (quote)
-		sbuf_putc(b, '"');
+		crm_sbuf_putc(b, '"');
 	if (neutralise)
-		sbuf_putc(b, '\'');
+		crm_sbuf_putc(b, '\'');
 	for (i = 0; i < len; i++) {
 		if (s[i] == '"')
-			sbuf_putc(b, '"');
-		sbuf_putc(b, s[i]);
+			crm_sbuf_putc(b, '"');
+		crm_sbuf_putc(b, s[i]);
 	}
 	if (quote)
-		sbuf_putc(b, '"');
+		crm_sbuf_putc(b, '"');
 }
 
-static void put_csv_cell(struct sbuf *b, const struct cell *c, bool raw) {
-	struct sbuf tmp = {0};
+static void put_csv_cell(crm_sbuf *b, const struct cell *c, bool raw) {
+	crm_sbuf tmp = {0};
 
 	if (c->type == CRM_CELL_NULL)
 		return;
@@ -661,36 +586,36 @@ static void put_csv_cell(struct sbuf *b, const struct cell *c, bool raw) {
 		return;
 	}
 	put_scalar(&tmp, c, false, true);
-	sbuf_put(b, tmp.p, tmp.len);
+	crm_sbuf_put(b, tmp.p, tmp.len);
 	free(tmp.p);
 }
 
-static void render_csv(const crm_result *r, const crm_output_opts *o, struct sbuf *b) {
+static void render_csv(const crm_result *r, const crm_output_opts *o, crm_sbuf *b) {
 	size_t row, col;
 
 	for (col = 0; col < r->ncols; col++) {
 		if (col > 0)
-			sbuf_putc(b, ',');
+			crm_sbuf_putc(b, ',');
 		put_csv_field(b, r->names[col], strlen(r->names[col]), false);
 	}
-	sbuf_puts(b, "\r\n");
+	crm_sbuf_puts(b, "\r\n");
 	for (row = 0; row < r->rows; row++) {
 		for (col = 0; col < r->ncols; col++) {
 			if (col > 0)
-				sbuf_putc(b, ',');
+				crm_sbuf_putc(b, ',');
 			put_csv_cell(b, cell_at(r, row, col), o->csv_raw);
 		}
-		sbuf_puts(b, "\r\n");
+		crm_sbuf_puts(b, "\r\n");
 	}
 }
 
 /* ---------------------------------------------------------------- render */
 
 bool crm_output_render(const crm_result *r, const crm_output_opts *o, FILE *out) {
-	struct sbuf b = {0};
+	crm_sbuf b = {0};
 	bool ok;
 
-	sbuf_puts(&b, "");
+	crm_sbuf_puts(&b, "");
 	switch (o->format) {
 	case CRM_FORMAT_JSON:
 		render_json(r, o, &b);

@@ -145,6 +145,18 @@ int crm_rec_parse_list(struct crm_cli *cli, const struct crm_rec_type *t, int ar
 		       int64_t now_us, struct crm_rec_list *l);
 void crm_rec_list_fini(struct crm_rec_list *l);
 
+/*
+ * The message holding the last field of a dotted path ("name",
+ * "billing_address.city") below m, and that field in *fd_out; NULL when a
+ * name is unknown, a segment is longer than 63 bytes, a step goes through
+ * a repeated or non-message field, or m is NULL. With mem, messages
+ * missing on the way are created in it (so the result is NULL only for a
+ * bad path). With mem NULL it never writes, and a missing message gives
+ * NULL: viewers pass a const message through a cast.
+ */
+ProtobufCMessage *crm_rec_walk(struct crm_rec_mem *mem, ProtobufCMessage *m, const char *path,
+			       const ProtobufCFieldDescriptor **fd_out);
+
 /* The account, contact, ... inside a Record, or NULL when it is empty. */
 const ProtobufCMessage *crm_rec_inner(const Crm__Record *r);
 /* An int64 field of m by name (id, version); false when absent. */

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cmd_record.h"
 #include "crm_wire.h"
+#include "strbuf.h"
 
 #define AT(m, fd, T) ((T *)((char *)(m) + (fd)->offset))
 #define N_OF(m, fd) ((size_t *)((char *)(m) + (fd)->quantifier_offset))
@@ -19,11 +20,6 @@
 #define SEGMENT_MAX 64
 #define FILTERS_MAX 20
 #define SORTS_MAX 3
-
-static void oom(void) {
-	fputs("crm: out of memory\n", stderr);
-	abort();
-}
 
 static void bug(const char *what, const char *name) {
 	fprintf(stderr, "crm: bug: %s '%s'\n", what, name);
@@ -39,12 +35,12 @@ void *crm_rec_alloc(struct crm_rec_mem *m, size_t size) {
 		m->cap = m->cap ? m->cap * 2 : 16;
 		np = realloc(m->p, m->cap * sizeof(void *));
 		if (np == NULL)
-			oom();
+			crm_sbuf_oom();
 		m->p = np;
 	}
 	p = calloc(1, size ? size : 1);
 	if (p == NULL)
-		oom();
+		crm_sbuf_oom();
 	m->p[m->n++] = p;
 	return p;
 }
@@ -110,20 +106,17 @@ static ProtobufCMessage *new_message(struct crm_rec_mem *mem, const ProtobufCMes
 	return m;
 }
 
-/*
- * The message that holds the last segment of path, below m; *fd_out is
- * that field. With mem, missing messages on the way are created; without,
- * a missing one gives NULL (and so does an unknown name).
- */
-static ProtobufCMessage *walk(struct crm_rec_mem *mem, ProtobufCMessage *m, const char *path,
-			      const ProtobufCFieldDescriptor **fd_out) {
+/* Flags write through it; with mem NULL it is cmd_record_view.c's read-only
+ * lookup too. See cmd_record.h. */
+ProtobufCMessage *crm_rec_walk(struct crm_rec_mem *mem, ProtobufCMessage *m, const char *path,
+			       const ProtobufCFieldDescriptor **fd_out) {
 	const ProtobufCFieldDescriptor *fd;
 	ProtobufCMessage **sub;
 	char seg[SEGMENT_MAX];
 	const char *dot;
 	size_t len;
 
-	for (;;) {
+	while (m != NULL) {
 		dot = strchr(path, '.');
 		len = dot ? (size_t)(dot - path) : strlen(path);
 		if (len >= sizeof(seg))
@@ -140,13 +133,12 @@ static ProtobufCMessage *walk(struct crm_rec_mem *mem, ProtobufCMessage *m, cons
 		if (fd->type != PROTOBUF_C_TYPE_MESSAGE || fd->label == PROTOBUF_C_LABEL_REPEATED)
 			return NULL;
 		sub = AT(m, fd, ProtobufCMessage *);
-		if (*sub == NULL && mem == NULL)
-			return NULL;
-		if (*sub == NULL)
+		if (*sub == NULL && mem != NULL)
 			*sub = new_message(mem, fd->descriptor);
 		m = *sub;
 		path = dot + 1;
 	}
+	return NULL;
 }
 
 static void set_has(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd) {
@@ -438,7 +430,7 @@ static int apply_flag(struct parse *p, size_t row, const char *arg) {
 		p->primary[row] = arg;
 		return 0;
 	}
-	m = walk(&p->e->mem, p->e->msg, f->path, &fd);
+	m = crm_rec_walk(&p->e->mem, p->e->msg, f->path, &fd);
 	if (m == NULL)
 		bug("flag names an unknown field", f->path);
 	p->e->changes++;
@@ -467,7 +459,7 @@ static int mark_primary(struct parse *p, size_t row) {
 	const struct crm_rec_flag *f = row_at(p->t, row), *pf = NULL, *other;
 	const ProtobufCFieldDescriptor *fd = NULL, *pfd;
 	const char *want = NULL;
-	ProtobufCMessage *m = walk(&p->e->mem, p->e->msg, f->path, &fd), **items;
+	ProtobufCMessage *m = crm_rec_walk(&p->e->mem, p->e->msg, f->path, &fd), **items;
 	size_t i, n, pick = 0;
 
 	for (i = 0; i < n_rows(p->t); i++) {
@@ -562,7 +554,7 @@ static int check_clear(struct parse *p) {
 	for (i = 0; i < p->e->n_clear; i++) {
 		if (strncmp(p->e->clear[i], "custom.", 7) == 0)
 			continue;
-		m = walk(NULL, p->e->msg, p->e->clear[i], &fd);
+		m = crm_rec_walk(NULL, p->e->msg, p->e->clear[i], &fd);
 		if (m != NULL && crm_rec_has(m, fd))
 			return crm_cli_usage(p->cli, "%s is both set and cleared: give one or the other",
 					     p->e->clear[i]);

@@ -5,57 +5,16 @@
  * See cmd_record.h.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "args.h"
 #include "cmd_record.h"
-#include "textwidth.h"
+#include "strbuf.h"
 
 #define AT(m, fd, T) ((T *)((const char *)(m) + (fd)->offset))
 #define FIELDS_MAX 128 /* fields of one message; more is a bug here */
-
-/* ---------------------------------------------------------------- text buffer */
-
-struct sb {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_put(struct sb *b, const char *s, size_t n) {
-	char *np;
-
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		np = realloc(b->p, b->cap);
-		if (np == NULL) {
-			fputs("crm: out of memory\n", stderr);
-			abort();
-		}
-		b->p = np;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sb *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sb *b, const char *fmt, ...) {
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
 
 /* ---------------------------------------------------------------- fields */
 
@@ -140,108 +99,70 @@ static const char *enum_name(const ProtobufCFieldDescriptor *fd, int v, char *bu
 	return crm_args_enum_name(fd->descriptor, prefix, v, buf, bufsz);
 }
 
-/* RFC 3339 UTC with microseconds, as output.c prints times for machines. */
-static void put_instant(struct sb *b, int64_t us) {
-	int64_t secs = us / 1000000, frac = us % 1000000;
-	char tmp[64];
-	struct tm tm;
-	time_t t;
-
-	if (frac < 0) {
-		frac += 1000000;
-		secs--;
-	}
-	t = (time_t)secs;
-	gmtime_r(&t, &tm);
-	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-	sb_printf(b, "%s.%06" PRId64 "Z", tmp, frac);
-}
-
 /* ---------------------------------------------------------------- JSON */
 
-static void json_string(struct sb *b, const char *s, size_t len) {
-	size_t i = 0, n;
-	uint32_t cp;
-
-	sb_puts(b, "\"");
-	while (i < len) {
-		n = crm_textwidth_decode(s + i, len - i, &cp);
-		if (n == 0) {
-			sb_puts(b, "\\ufffd");
-			i++;
-			continue;
-		}
-		if (cp == '"' || cp == '\\')
-			sb_printf(b, "\\%c", (char)cp);
-		else if (cp < 0x20)
-			sb_printf(b, "\\u%04x", (unsigned)cp);
-		else
-			sb_put(b, s + i, n);
-		i += n;
-	}
-	sb_puts(b, "\"");
-}
-
-static void json_message(struct sb *b, const ProtobufCMessage *m);
+static void json_message(crm_sbuf *b, const ProtobufCMessage *m);
 
 /* One value (not a whole repeated field) at v. */
-static void json_value(struct sb *b, const ProtobufCFieldDescriptor *fd, const void *v) {
+static void json_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v) {
 	const ProtobufCBinaryData *bd;
+	const char *name;
 	char buf[64];
 
 	switch (fd->type) {
 	case PROTOBUF_C_TYPE_BYTES:
 		bd = v;
-		json_string(b, (const char *)bd->data, bd->len);
+		crm_sbuf_json_string(b, (const char *)bd->data, bd->len);
 		return;
 	case PROTOBUF_C_TYPE_STRING:
-		if (*(const char *const *)v == NULL)
-			sb_puts(b, "null");
+		name = *(const char *const *)v;
+		if (name == NULL)
+			crm_sbuf_puts(b, "null");
 		else
-			json_string(b, *(const char *const *)v, strlen(*(const char *const *)v));
+			crm_sbuf_json_string(b, name, strlen(name));
 		return;
 	case PROTOBUF_C_TYPE_MESSAGE:
 		json_message(b, *(const ProtobufCMessage *const *)v);
 		return;
 	case PROTOBUF_C_TYPE_BOOL:
-		sb_puts(b, *(const protobuf_c_boolean *)v ? "true" : "false");
+		crm_sbuf_puts(b, *(const protobuf_c_boolean *)v ? "true" : "false");
 		return;
 	case PROTOBUF_C_TYPE_ENUM:
-		json_string(b, enum_name(fd, *(const int *)v, buf, sizeof(buf)),
-			    strlen(enum_name(fd, *(const int *)v, buf, sizeof(buf))));
+		name = enum_name(fd, *(const int *)v, buf, sizeof(buf));
+		crm_sbuf_json_string(b, name, strlen(name));
 		return;
 	case PROTOBUF_C_TYPE_INT64:
 	case PROTOBUF_C_TYPE_SINT64:
 	case PROTOBUF_C_TYPE_SFIXED64:
 		if (is_instant(fd)) {
-			sb_puts(b, "\"");
-			put_instant(b, *(const int64_t *)v);
-			sb_puts(b, "\"");
+			crm_sbuf_puts(b, "\"");
+			crm_sbuf_instant(b, *(const int64_t *)v);
+			crm_sbuf_puts(b, "\"");
 		} else {
-			sb_printf(b, "%" PRId64, *(const int64_t *)v);
+			crm_sbuf_printf(b, "%" PRId64, *(const int64_t *)v);
 		}
 		return;
 	case PROTOBUF_C_TYPE_UINT64:
 	case PROTOBUF_C_TYPE_FIXED64:
-		sb_printf(b, "%" PRIu64, *(const uint64_t *)v);
+		crm_sbuf_printf(b, "%" PRIu64, *(const uint64_t *)v);
 		return;
 	case PROTOBUF_C_TYPE_UINT32:
 	case PROTOBUF_C_TYPE_FIXED32:
-		sb_printf(b, "%" PRIu32, *(const uint32_t *)v);
+		crm_sbuf_printf(b, "%" PRIu32, *(const uint32_t *)v);
 		return;
 	case PROTOBUF_C_TYPE_DOUBLE:
-		sb_printf(b, "%.17g", *(const double *)v);
+		crm_sbuf_printf(b, "%.17g", *(const double *)v);
 		return;
 	case PROTOBUF_C_TYPE_FLOAT:
-		sb_printf(b, "%.9g", (double)*(const float *)v);
+		crm_sbuf_printf(b, "%.9g", (double)*(const float *)v);
 		return;
 	default:
-		sb_printf(b, "%" PRId32, *(const int32_t *)v);
+		crm_sbuf_printf(b, "%" PRId32, *(const int32_t *)v);
 		return;
 	}
 }
 
-static void json_field(struct sb *b, const ProtobufCMessage *m,
+static void json_field(crm_sbuf *b, const ProtobufCMessage *m,
 		       const ProtobufCFieldDescriptor *fd) {
 	size_t i, n;
 
@@ -250,58 +171,58 @@ static void json_field(struct sb *b, const ProtobufCMessage *m,
 		return;
 	}
 	n = count(m, fd);
-	sb_puts(b, "[");
+	crm_sbuf_puts(b, "[");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			sb_puts(b, ",");
+			crm_sbuf_puts(b, ",");
 		json_value(b, fd, value_at(m, fd, i));
 	}
-	sb_puts(b, "]");
+	crm_sbuf_puts(b, "]");
 }
 
 /* The fields m has, as an object (the server's JSON has the same shape). */
-static void json_message(struct sb *b, const ProtobufCMessage *m) {
+static void json_message(crm_sbuf *b, const ProtobufCMessage *m) {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	bool first = true;
 	unsigned i;
 
-	sb_puts(b, "{");
+	crm_sbuf_puts(b, "{");
 	for (i = 0; i < d->n_fields; i++) {
 		if (!crm_rec_has(m, &d->fields[i]))
 			continue;
 		if (!first)
-			sb_puts(b, ",");
+			crm_sbuf_puts(b, ",");
 		first = false;
-		json_string(b, d->fields[i].name, strlen(d->fields[i].name));
-		sb_puts(b, ":");
+		crm_sbuf_json_string(b, d->fields[i].name, strlen(d->fields[i].name));
+		crm_sbuf_puts(b, ":");
 		json_field(b, m, &d->fields[i]);
 	}
-	sb_puts(b, "}");
+	crm_sbuf_puts(b, "}");
 }
 
 /* ---------------------------------------------------------------- text for people */
 
-static void text_value(struct sb *b, const ProtobufCFieldDescriptor *fd, const void *v);
+static void text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v);
 
 /* Money "1250.50 EUR"; Date "1990-02-28" or "02-29" (no year). */
-static bool text_special(struct sb *b, const ProtobufCMessage *m) {
+static bool text_special(crm_sbuf *b, const ProtobufCMessage *m) {
 	const Crm__Money *mo;
 	const Crm__Date *d;
 
 	if (m->descriptor == &crm__money__descriptor) {
 		mo = (const Crm__Money *)m;
-		sb_put(b, (const char *)mo->amount.data, mo->has_amount ? mo->amount.len : 0);
+		crm_sbuf_put(b, (const char *)mo->amount.data, mo->has_amount ? mo->amount.len : 0);
 		if (mo->has_currency) {
-			sb_puts(b, " ");
-			sb_put(b, (const char *)mo->currency.data, mo->currency.len);
+			crm_sbuf_puts(b, " ");
+			crm_sbuf_put(b, (const char *)mo->currency.data, mo->currency.len);
 		}
 		return true;
 	}
 	if (m->descriptor == &crm__date__descriptor) {
 		d = (const Crm__Date *)m;
 		if (d->has_year)
-			sb_printf(b, "%04u-", d->year);
-		sb_printf(b, "%02u-%02u", d->month, d->day);
+			crm_sbuf_printf(b, "%04u-", d->year);
+		crm_sbuf_printf(b, "%02u-%02u", d->month, d->day);
 		return true;
 	}
 	return false;
@@ -309,7 +230,7 @@ static bool text_special(struct sb *b, const ProtobufCMessage *m) {
 
 /* An item of a list: "ada@example.com (work, primary)"; a pair of texts
  * (custom value, preference) "name: value". */
-static void text_item(struct sb *b, const ProtobufCMessage *m) {
+static void text_item(crm_sbuf *b, const ProtobufCMessage *m) {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	const ProtobufCFieldDescriptor *fd;
 	bool shown = false;
@@ -320,7 +241,7 @@ static void text_item(struct sb *b, const ProtobufCMessage *m) {
 	if (d->n_fields == 2 && d->fields[0].type == PROTOBUF_C_TYPE_BYTES &&
 	    d->fields[1].type == PROTOBUF_C_TYPE_BYTES) {
 		text_value(b, &d->fields[0], value_at(m, &d->fields[0], 0));
-		sb_puts(b, ": ");
+		crm_sbuf_puts(b, ": ");
 		if (crm_rec_has(m, &d->fields[1]))
 			text_value(b, &d->fields[1], value_at(m, &d->fields[1], 0));
 		return;
@@ -331,36 +252,36 @@ static void text_item(struct sb *b, const ProtobufCMessage *m) {
 		    (fd->type == PROTOBUF_C_TYPE_BOOL && !*AT(m, fd, const protobuf_c_boolean)))
 			continue;
 		if (shown)
-			sb_puts(b, open++ ? ", " : " (");
+			crm_sbuf_puts(b, open++ ? ", " : " (");
 		shown = true;
 		if (fd->type == PROTOBUF_C_TYPE_BOOL)
-			sb_puts(b, fd->name);
+			crm_sbuf_puts(b, fd->name);
 		else
 			text_value(b, fd, value_at(m, fd, 0));
 	}
 	if (open)
-		sb_puts(b, ")");
+		crm_sbuf_puts(b, ")");
 }
 
 /* A value whose later lines (a street over two lines) line up under its
  * first, `indent` columns in. */
-static void indented(struct sb *b, const ProtobufCFieldDescriptor *fd, const void *v,
+static void indented(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v,
 		     size_t indent) {
-	struct sb one = {0};
+	crm_sbuf one = {0};
 	const char *p, *nl;
 
-	sb_puts(&one, "");
+	crm_sbuf_puts(&one, "");
 	text_value(&one, fd, v);
 	for (p = one.p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		sb_put(b, p, (size_t)(nl - p) + 1);
-		sb_printf(b, "%*s", (int)indent, "");
+		crm_sbuf_put(b, p, (size_t)(nl - p) + 1);
+		crm_sbuf_pad(b, indent);
 	}
-	sb_puts(b, p);
-	free(one.p);
+	crm_sbuf_puts(b, p);
+	crm_sbuf_fini(&one);
 }
 
 /* A message on its own (an address): "field: value" lines. */
-static void text_message(struct sb *b, const ProtobufCMessage *m) {
+static void text_message(crm_sbuf *b, const ProtobufCMessage *m) {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	bool first = true;
 	unsigned i;
@@ -371,35 +292,35 @@ static void text_message(struct sb *b, const ProtobufCMessage *m) {
 		if (!crm_rec_has(m, &d->fields[i]))
 			continue;
 		if (!first)
-			sb_puts(b, "\n");
+			crm_sbuf_puts(b, "\n");
 		first = false;
-		sb_puts(b, d->fields[i].name);
-		sb_puts(b, ": ");
+		crm_sbuf_puts(b, d->fields[i].name);
+		crm_sbuf_puts(b, ": ");
 		indented(b, &d->fields[i], value_at(m, &d->fields[i], 0), strlen(d->fields[i].name) + 2);
 	}
 }
 
-static void text_value(struct sb *b, const ProtobufCFieldDescriptor *fd, const void *v) {
+static void text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v) {
 	const ProtobufCBinaryData *bd;
 	char buf[64];
 
 	switch (fd->type) {
 	case PROTOBUF_C_TYPE_BYTES:
 		bd = v;
-		sb_put(b, (const char *)bd->data, bd->len);
+		crm_sbuf_put(b, (const char *)bd->data, bd->len);
 		return;
 	case PROTOBUF_C_TYPE_STRING:
 		if (*(const char *const *)v != NULL)
-			sb_puts(b, *(const char *const *)v);
+			crm_sbuf_puts(b, *(const char *const *)v);
 		return;
 	case PROTOBUF_C_TYPE_MESSAGE:
 		text_message(b, *(const ProtobufCMessage *const *)v);
 		return;
 	case PROTOBUF_C_TYPE_BOOL:
-		sb_puts(b, *(const protobuf_c_boolean *)v ? "yes" : "no");
+		crm_sbuf_puts(b, *(const protobuf_c_boolean *)v ? "yes" : "no");
 		return;
 	case PROTOBUF_C_TYPE_ENUM:
-		sb_puts(b, enum_name(fd, *(const int *)v, buf, sizeof(buf)));
+		crm_sbuf_puts(b, enum_name(fd, *(const int *)v, buf, sizeof(buf)));
 		return;
 	default: /* numbers: their JSON text */
 		json_value(b, fd, v);
@@ -408,7 +329,7 @@ static void text_value(struct sb *b, const ProtobufCFieldDescriptor *fd, const v
 }
 
 /* A list: tags joined by ", ", items of messages one a line. */
-static void text_field(struct sb *b, const ProtobufCMessage *m,
+static void text_field(crm_sbuf *b, const ProtobufCMessage *m,
 		       const ProtobufCFieldDescriptor *fd) {
 	bool messages = fd->type == PROTOBUF_C_TYPE_MESSAGE;
 	size_t i, n = count(m, fd);
@@ -419,7 +340,7 @@ static void text_field(struct sb *b, const ProtobufCMessage *m,
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			sb_puts(b, messages ? "\n" : ", ");
+			crm_sbuf_puts(b, messages ? "\n" : ", ");
 		if (messages)
 			text_item(b, *(const ProtobufCMessage *const *)value_at(m, fd, i));
 		else
@@ -430,7 +351,7 @@ static void text_field(struct sb *b, const ProtobufCMessage *m,
 /* ---------------------------------------------------------------- cells */
 
 static void add_cell(crm_result *r, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd) {
-	struct sb json = {0}, text = {0};
+	crm_sbuf json = {0}, text = {0};
 	const ProtobufCBinaryData *bd;
 	char buf[64];
 
@@ -444,11 +365,11 @@ static void add_cell(crm_result *r, const ProtobufCMessage *m, const ProtobufCFi
 	}
 	if (fd->label == PROTOBUF_C_LABEL_REPEATED || fd->type == PROTOBUF_C_TYPE_MESSAGE) {
 		json_field(&json, m, fd);
-		sb_puts(&text, "");
+		crm_sbuf_puts(&text, "");
 		text_field(&text, m, fd);
 		crm_result_add_json(r, json.p, json.len, text.p);
-		free(json.p);
-		free(text.p);
+		crm_sbuf_fini(&json);
+		crm_sbuf_fini(&text);
 		return;
 	}
 	switch (fd->type) {
@@ -485,20 +406,25 @@ static void add_cell(crm_result *r, const ProtobufCMessage *m, const ProtobufCFi
 	default: /* uint64 beyond int64, floats: their JSON text */
 		json_field(&json, m, fd);
 		crm_result_add_json(r, json.p, json.len, NULL);
-		free(json.p);
+		crm_sbuf_fini(&json);
 		return;
 	}
 }
 
-static crm_result *result_of(const ProtobufCFieldDescriptor **fds, size_t n) {
+/* Room for n column names (crm_result_new copies them: free it after). */
+static const char **names_new(size_t n) {
 	const char **names = malloc((n ? n : 1) * sizeof(char *));
+
+	if (names == NULL)
+		crm_sbuf_oom();
+	return names;
+}
+
+static crm_result *result_of(const ProtobufCFieldDescriptor **fds, size_t n) {
+	const char **names = names_new(n);
 	crm_result *r;
 	size_t i;
 
-	if (names == NULL) {
-		fputs("crm: out of memory\n", stderr);
-		abort();
-	}
 	for (i = 0; i < n; i++)
 		names[i] = fds[i]->name;
 	r = crm_result_new(n, names);
@@ -544,50 +470,15 @@ int crm_rec_print(struct crm_cli *cli, const ProtobufCMessage *m) {
 /* ---------------------------------------------------------------- people's list table */
 
 crm_result *crm_rec_people_result(const struct crm_rec_type *t) {
-	const char **names = malloc((t->n_cols ? t->n_cols : 1) * sizeof(char *));
+	const char **names = names_new(t->n_cols);
 	crm_result *r;
 	size_t i;
 
-	if (names == NULL) {
-		fputs("crm: out of memory\n", stderr);
-		abort();
-	}
 	for (i = 0; i < t->n_cols; i++)
 		names[i] = t->cols[i].header;
 	r = crm_result_new(t->n_cols, names);
 	free(names);
 	return r;
-}
-
-/* The field at a dotted path below m, or NULL (m too) when a message on
- * the way is absent. */
-static const ProtobufCMessage *lookup(const ProtobufCMessage *m, const char *path,
-				      const ProtobufCFieldDescriptor **fd_out) {
-	const ProtobufCFieldDescriptor *fd;
-	char seg[64];
-	const char *dot;
-	size_t len;
-
-	while (m != NULL) {
-		dot = strchr(path, '.');
-		len = dot ? (size_t)(dot - path) : strlen(path);
-		if (len >= sizeof(seg))
-			return NULL;
-		memcpy(seg, path, len);
-		seg[len] = '\0';
-		fd = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, seg);
-		if (fd == NULL)
-			return NULL;
-		if (dot == NULL) {
-			*fd_out = fd;
-			return m;
-		}
-		if (fd->type != PROTOBUF_C_TYPE_MESSAGE || fd->label == PROTOBUF_C_LABEL_REPEATED)
-			return NULL;
-		m = *AT(m, fd, const ProtobufCMessage *const);
-		path = dot + 1;
-	}
-	return NULL;
 }
 
 /* The primary item of a repeated message field (else the first). */
@@ -614,7 +505,8 @@ void crm_rec_add_people_row(crm_result *r, const struct crm_rec_type *t,
 
 	crm_result_add_row(r);
 	for (i = 0; i < t->n_cols; i++) {
-		owner = lookup(m, t->cols[i].path, &fd);
+		/* without mem the walk only reads: the cast does not let it write */
+		owner = crm_rec_walk(NULL, (ProtobufCMessage *)m, t->cols[i].path, &fd);
 		if (owner == NULL) {
 			crm_result_add_null(r);
 		} else if (t->cols[i].how == CRM_REC_COL_PRIMARY) {
