@@ -2934,3 +2934,8 @@ BEGIN
 	RETURN QUERY SELECT crm.picklist_json(p_name)::text;
 END
 $$;
+
+-- Schema-building helpers are for migrations (the owner role) only.
+REVOKE ALL ON FUNCTION crm.attach_record(regclass, text, text[]), crm.create_record_view(text, regclass, text),
+	crm.refresh_side_rls(), crm.side_visible(text, text), crm.attach_rls(regclass, text),
+	crm.attach_admin_rls(regclass, text), crm.attach_audit(regclass, text, text[]) FROM PUBLIC;

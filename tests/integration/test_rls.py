@@ -352,6 +352,11 @@ def test_catalog_app_role_and_functions(env, db):
                                f" 'SELECT')") == "f"
     assert su_sql(env, db, "SELECT has_column_privilege('crm_app', 'crm.sessions', 'token_hash',"
                            " 'SELECT')") == "f"
+    # Schema-building helpers run in migrations only.
+    for fn in ("crm.attach_rls(regclass, text)", "crm.attach_admin_rls(regclass, text)",
+               "crm.attach_audit(regclass, text, text[])", "crm.attach_record(regclass, text, text[])",
+               "crm.create_record_view(text, regclass, text)", "crm.refresh_side_rls()"):
+        assert su_sql(env, db, f"SELECT has_function_privilege('crm_app', '{fn}', 'EXECUTE')") == "f", fn
 
 
 def test_shares_cannot_widen_ones_own_access(world):
