@@ -4,6 +4,7 @@
  * pick-list fields and relationship roles draw from).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,20 +207,33 @@ int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv) {
 }
 
 int crm_cmd_field_remove(struct crm_cli *cli, int argc, char **argv) {
+	static const struct option longopts[] = {{"yes", no_argument, NULL, 'y'},
+						 {NULL, 0, NULL, 0}};
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__FieldRemove fr = CRM__FIELD_REMOVE__INIT;
 	Crm__ServerFrame *reply = NULL;
+	char question[256], *arg;
+	bool yes = false;
 	crm_err err;
-	int rc;
+	int c, rc = 0;
 
 	crm_err_clear(&err);
-	rc = crm_cli_operands(cli, argc, argv, 2, "the record TYPE and the field's NAME");
-	if (rc != 0)
-		return rc;
+	while ((c = crm_cli_getopt(cli, argc, argv, "y", longopts, &arg)) != -1) {
+		if (c != 'y')
+			return CRM_EXIT_USAGE;
+		yes = true;
+	}
+	if (crm_cli_optind() + 2 != argc)
+		return crm_cli_usage(cli, "give the record TYPE and the field's NAME");
 	if (!crm_rec_parse_type(cli, argv[crm_cli_optind()], &fr.record_type))
 		return CRM_EXIT_USAGE;
 	fr.has_record_type = true;
 	crm_cli_bytes(&fr.name, &fr.has_name, argv[crm_cli_optind() + 1]);
+	snprintf(question, sizeof(question),
+		 "Remove field %s.%s? Its value is deleted from every %s that has one.",
+		 argv[crm_cli_optind()], argv[crm_cli_optind() + 1], argv[crm_cli_optind()]);
+	if (!yes && !crm_rec_confirm(cli, question, &rc))
+		return rc;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_FIELD_REMOVE;
 	req.field_remove = &fr;
 	if (!crm_cli_call(cli, &req, &reply, &err))

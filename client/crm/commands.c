@@ -455,7 +455,7 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "                    add TYPE.NAME VALUE')\n", 0},
 	{"field", "list", crm_cmd_field_list, "TYPE", "list the fields of a record type",
 	 "Lists the fields of records of TYPE: the standard ones, then the custom ones.\n", 0},
-	{"field", "remove", crm_cmd_field_remove, "TYPE NAME", "remove a custom field (admins)",
+	{"field", "remove", crm_cmd_field_remove, "TYPE NAME [--yes]", "remove a custom field and its values (admins)",
 	 "Removes a custom field and deletes its values from every record (each is\n"
 	 "audited as a change of the record).\n", 0},
 

@@ -135,7 +135,9 @@ def test_fields_and_picklists(world):
     assert cli(world, "root", "picklist", "add", "industry", "Space").rc == 0
     r = cli(world, "sal", "picklist", "list", "industry")
     assert r.rc == 0 and "Space" in r.out, r
-    assert cli(world, "root", "field", "remove", "account", "score").rc == 0
+    r = cli(world, "root", "field", "remove", "account", "score")
+    assert r.rc == 2 and "--yes" in r.err, r  # no terminal to ask on
+    assert cli(world, "root", "field", "remove", "account", "score", "--yes").rc == 0
 
 
 def test_access_through_the_cli(world):
