@@ -115,9 +115,10 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				    " $4::text[])::text AS json"},
 	[CRM_STMT_RECORD_LIST] = {"record_list",
 				  "SELECT json, sort_key FROM crm.record_list($1::text, $2::jsonb,"
-				  " $3::jsonb, $4::text, $5::integer, $6::boolean)"},
+				  " $3::jsonb, $4::text, $5::integer, $6::boolean, $7::boolean)"},
 	[CRM_STMT_RECORD_COUNT] = {"record_count",
-				   "SELECT crm.record_count($1::text, $2::jsonb, $3::boolean) AS total"},
+				   "SELECT crm.record_count($1::text, $2::jsonb, $3::boolean, $4::boolean)"
+				   " AS total"},
 	[CRM_STMT_RECORD_SET_DELETED] = {"record_set_deleted",
 					 "SELECT crm.record_set_deleted($1::text, $2::bigint,"
 					 " $3::boolean)::text AS json"},

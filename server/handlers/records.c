@@ -276,11 +276,11 @@ bool crm_handle_record_reassign(crm_hctx *h, crm_err *err) {
 /* ------------------------------------------------------------ record list */
 
 /* record_count of the list (p as for RECORD_LIST: type, filters, ...,
- * deleted) into the reply; not the transaction's last statement. */
+ * deleted, export) into the reply; not the transaction's last statement. */
 static bool count_into(crm_hctx *h, const char *const *p, Crm__RecordListReply *reply,
 		       crm_err *err) {
-	const char *cp[] = {p[0], p[1], p[5]};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_COUNT, 3, cp, NULL, NULL, false, err);
+	const char *cp[] = {p[0], p[1], p[5], p[6]};
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_COUNT, 4, cp, NULL, NULL, false, err);
 	long long n;
 
 	if (r == NULL)
@@ -296,7 +296,7 @@ static bool count_into(crm_hctx *h, const char *const *p, Crm__RecordListReply *
 /* The list's rows (p as for RECORD_LIST) into *reply; commits. */
 static bool list_page(crm_hctx *h, const char *const *p, const char *bind, uint32_t limit,
 		      Crm__RecordListReply **reply, crm_err *err) {
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_LIST, 6, p, NULL, NULL, true, err);
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_LIST, 7, p, NULL, NULL, true, err);
 
 	if (r == NULL)
 		return false;
@@ -308,7 +308,7 @@ static bool list_page(crm_hctx *h, const char *const *p, const char *bind, uint3
 
 bool crm_handle_record_list(crm_hctx *h, crm_err *err) {
 	const Crm__RecordList *q = h->req->record_list;
-	const char *p[6] = {type_name(q->type), NULL, NULL, NULL, NULL, tf(q->deleted)};
+	const char *p[7] = {type_name(q->type), NULL, NULL, NULL, NULL, tf(q->deleted), tf(q->export)};
 	Crm__RecordListReply *reply, counted = CRM__RECORD_LIST_REPLY__INIT;
 	const char *bind;
 	uint32_t limit;
@@ -317,7 +317,7 @@ bool crm_handle_record_list(crm_hctx *h, crm_err *err) {
 	    !json_array_param(h, (void *const *)q->sort, q->n_sort, &p[2], err))
 		return false;
 	/* a cursor is only good for the list it came from */
-	bind = crm_arena_printf(h->arena, "record|%s|%s|%s|%s", p[0], p[5], p[1], p[2]);
+	bind = crm_arena_printf(h->arena, "record|%s|%s|%s|%s|%s", p[0], p[5], p[6], p[1], p[2]);
 	if (!crm_hctx_page(h, q->page, "record_list.page.cursor", bind, &limit, &p[3], err))
 		return false;
 	p[4] = crm_hctx_i64(h, (int64_t)limit + 1);
