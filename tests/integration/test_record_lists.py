@@ -321,3 +321,18 @@ def test_each_list_path_uses_its_index_under_rls(plan_world):
             if not index_conds(p).get(index):
                 problems.append(f"{index} carries no index condition for {type_} {filters or sort} as {user}:\n{p}")
     assert not problems, "\n".join(problems)
+
+
+def test_an_export_covers_only_the_export_scope(world):
+    """Marketing reads its team's accounts; with its export scope narrowed
+    to its own, an export lists only those (and counts only those)."""
+    mine = account(world, name="Mkt own", owner="mkt").id
+    team = account(world, name="Mgr's", owner="mgr").id
+    assert set(list_all(world, "mkt", "account")) == {mine, team}
+    assert set(list_all(world, "mkt", "account", export=True)) == {mine, team}
+    ok(world.do("root", "permission_set", role="marketing", record_type="account",
+                action=pb().Action.Value("EXPORT"), scope=pb().Scope.Value("OWN")))
+    assert set(list_all(world, "mkt", "account")) == {mine, team}
+    assert list_all(world, "mkt", "account", export=True) == [mine]
+    r = ok(page(world, "mkt", "account", total=True, export=True))
+    assert r.record_list.total == 1
