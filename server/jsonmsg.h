@@ -1,8 +1,8 @@
 /*
  * jsonmsg: protobuf-c messages to and from JSON, driven by the message
  * descriptors, so every record type crosses between crmd and PostgreSQL
- * through this one piece of code (docs: /work/notes/records-contract.md,
- * "JSON form of messages"; sql/0004_records.sql speaks the same form).
+ * through this one piece of code (docs/data.md, "The SQL crmd calls";
+ * sql/0004_records.sql speaks the same form).
  *
  *   keys                 the proto field names, in field-number order
  *   set fields only      has_ flags, non-NULL messages/strings, repeated n > 0

@@ -1513,10 +1513,6 @@ CREATE FUNCTION crm.user_name(p_id bigint) RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT username FROM crm.users WHERE id = p_id $$;
 
-CREATE FUNCTION crm.team_name(p_id bigint) RETURNS text
-LANGUAGE sql STABLE
-AS $$ SELECT name FROM crm.teams WHERE id = p_id $$;
-
 -- ------------------------------------------------------------ tags and custom values
 
 -- Replaces a record's tags when the change set names them (only the

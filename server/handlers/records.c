@@ -4,7 +4,7 @@
  * SQL (crm.record_* and friends in sql/0004_records.sql); crmd passes the
  * request's messages as JSON and turns the JSON that comes back into the
  * reply, both through jsonmsg.c, so no handler here knows a record's
- * fields. /work/notes/records-contract.md has the statements' contract.
+ * fields. docs/data.md ("The SQL crmd calls") lists the statements.
  */
 #include <stdlib.h>
 #include <stdio.h>
