@@ -13,7 +13,7 @@
  * list keys (listen, trusted_proxies) take as more entries and every other
  * key refuses.
  *
- * Messages never contain the value of db_app or db_owner: they may hold a
+ * Messages never contain the value of db_app, db_auth or db_owner: they may hold a
  * password.
  */
 #include "config.h"
@@ -76,6 +76,7 @@ static const key_def keys[] = {
 	{"tls_client_cert_required", K_BOOL, AT(tls_client_cert_required), 0, 0, "false"},
 	{"db_app", K_DSN, AT(db_app), 0, 0, ""},
 	{"db_owner", K_DSN, AT(db_owner), 0, 0, ""},
+	{"db_auth", K_DSN, AT(db_auth), 0, 0, ""},
 	{"io_threads", K_INT, AT(io_threads), 1, 64, "1"},
 	{"db_workers", K_INT, AT(db_workers), 1, 256, "4"},
 	{"queue_length", K_INT, AT(queue_length), 1, 100000, "256"},

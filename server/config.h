@@ -50,6 +50,7 @@ typedef struct crm_config {
 	/* database */
 	char db_app[CRM_CONFIG_DSN_MAX];   /* libpq conninfo crmd serves as */
 	char db_owner[CRM_CONFIG_DSN_MAX]; /* libpq conninfo migrations run as */
+	char db_auth[CRM_CONFIG_DSN_MAX];  /* libpq conninfo the auth pool runs logins as */
 
 	/* threads and queues */
 	int io_threads;

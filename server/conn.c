@@ -52,7 +52,7 @@ struct crm_conn {
 	char peer[64];           /* address:port, for logs */
 	char client_ip[48];      /* address only */
 	char client_name[72];    /* from hello */
-	uint8_t token_hash[32];  /* of the session this connection logged in with */
+	crm_token token;         /* the session this connection logged in with */
 	int refs;
 	int inflight;
 	size_t hwm;
@@ -336,7 +336,7 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 		snprintf(job->client_ip, sizeof(job->client_ip), "%s", c->client_ip);
 		snprintf(job->client_name, sizeof(job->client_name), "%s", c->client_name);
 		job->has_token = c->authenticated;
-		memcpy(job->token_hash, c->token_hash, sizeof(job->token_hash));
+		job->token = c->token;
 		if (route->pool == CRM_POOL_AUTH)
 			pool = crm_srv->auth_pool;
 		c->refs++;
@@ -643,10 +643,10 @@ void crm_conn_deliver(crm_job *job) {
 	}
 	forget_id(c, job->request_id);
 	if (c->open && job->status == CRM_OK && job->sets_session) {
-		memcpy(c->token_hash, job->new_token_hash, sizeof(c->token_hash));
+		c->token = job->new_token;
 		c->authenticated = true;
 	} else if (c->open && job->status == CRM_OK && job->clears_session) {
-		memset(c->token_hash, 0, sizeof(c->token_hash));
+		memset(&c->token, 0, sizeof(c->token));
 		c->authenticated = false;
 	}
 	if (c->open) {

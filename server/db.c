@@ -36,6 +36,8 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				   " FROM crm.session_open($1::bytea, $2, $3::interval, $4::interval)"},
 	[CRM_STMT_OWN_PASSWORD_HASH] = {"own_password_hash", "SELECT crm.own_password_hash()"},
 	[CRM_STMT_PASSWORD_SET] = {"password_set", "SELECT crm.password_set($1, $2, $3)"},
+	[CRM_STMT_SESSION_USER] = {"session_user", "SELECT * FROM crm.session_user_out()"},
+	[CRM_STMT_USER_OUT_OF] = {"user_out_of", "SELECT * FROM crm.user_out_of($1)"},
 	[CRM_STMT_RESUME] = {"resume",
 			     "SELECT u.*, s.session_id AS resume_session_id,"
 			     " s.expires_at AS resume_expires_at"
@@ -478,9 +480,9 @@ static PGresult *drain_pending(crm_db *db, crm_err *err) {
 
 bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) {
 	char reqid[24], timeout[16];
-	const char *params[6] = {(const char *)ctx->token_hash, reqid, ctx->client_addr, timeout,
-				 ctx->record_type, ctx->action};
-	const int lengths[6] = {32, 0, 0, 0, 0, 0};
+	const char *params[6] = {ctx->token ? (const char *)ctx->token->data : NULL, reqid,
+				 ctx->client_addr, timeout, ctx->record_type, ctx->action};
+	const int lengths[6] = {ctx->token ? ctx->token->len : 0, 0, 0, 0, 0, 0};
 	const int formats[6] = {1, 0, 0, 0, 0, 0};
 
 	snprintf(reqid, sizeof(reqid), "%llu", (unsigned long long)ctx->request_id);
@@ -636,9 +638,9 @@ void crm_db_rollback(crm_db *db) {
 bool crm_db_queue_tx(crm_db *db, const crm_db_ctx *ctx, crm_stmt stmt, int nparams,
 		     const char *const *values, crm_err *err) {
 	char reqid[24], timeout[16];
-	const char *params[6] = {(const char *)ctx->token_hash, reqid, ctx->client_addr, timeout,
-				 ctx->record_type, ctx->action};
-	const int lengths[6] = {32, 0, 0, 0, 0, 0};
+	const char *params[6] = {ctx->token ? (const char *)ctx->token->data : NULL, reqid,
+				 ctx->client_addr, timeout, ctx->record_type, ctx->action};
+	const int lengths[6] = {ctx->token ? ctx->token->len : 0, 0, 0, 0, 0, 0};
 	const int formats[6] = {1, 0, 0, 0, 0, 0};
 
 	snprintf(reqid, sizeof(reqid), "%llu", (unsigned long long)ctx->request_id);

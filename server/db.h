@@ -32,6 +32,8 @@ typedef enum {
 	CRM_STMT_SESSION_OPEN,
 	CRM_STMT_OWN_PASSWORD_HASH,
 	CRM_STMT_PASSWORD_SET,
+	CRM_STMT_SESSION_USER,
+	CRM_STMT_USER_OUT_OF,
 	CRM_STMT_RESUME,
 	CRM_STMT_WHOAMI,
 	CRM_STMT_USER_BY_ID,
@@ -111,9 +113,17 @@ typedef struct crm_db {
 	PGcancel *cancel;
 } crm_db;
 
+/* A session token as the client holds it (crm.begin_request hashes it:
+ * crmd never passes a stored hash, so a dump of crm.sessions opens none). */
+#define CRM_TOKEN_MAX 128 /* the longest a client may present (Resume) */
+typedef struct crm_token {
+	uint8_t len;
+	uint8_t data[CRM_TOKEN_MAX];
+} crm_token;
+
 /* Context of the transaction a request runs in. */
 typedef struct crm_db_ctx {
-	const uint8_t *token_hash; /* 32 bytes, or NULL for no session */
+	const crm_token *token;    /* raw session token, or NULL for no session */
 	uint64_t request_id;
 	const char *client_addr;
 	int timeout_ms;            /* statement_timeout for this transaction */

@@ -63,7 +63,8 @@ static const char role_sql[] =
 	"  UNION ALL SELECT 'function', p.oid::regprocedure::text, p.proowner FROM pg_proc p"
 	"  UNION ALL SELECT 'type', t.oid::regtype::text, t.typowner FROM pg_type t"
 	" ) o WHERE pg_has_role(r.oid, o.owner, 'MEMBER') LIMIT 1"
-	") FROM pg_roles r WHERE r.rolname = current_user";
+	"), has_database_privilege(r.oid, current_database(), 'TEMPORARY')"
+	" FROM pg_roles r WHERE r.rolname = current_user";
 
 static void sha256_hex(const char *data, size_t len, char out[CHECKSUM_HEX]) {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -464,33 +465,45 @@ cleanup:
 	return ok;
 }
 
-static bool check_role(PGconn *conn, crm_err *err) {
+/* The refusal for a serving role's attributes, or NULL when it may serve.
+ * Columns of role_sql: name, super, bypassrls, first owned object, temp. */
+static const char *role_problem(PGresult *res, const char *key, char *buf, size_t size) {
+	const char *role = PQgetvalue(res, 0, 0);
+
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		snprintf(buf, size, "role %s is a superuser: connect as a role that is LOGIN "
+			 "NOSUPERUSER NOBYPASSRLS and owns nothing, e.g. %s", role,
+			 strcmp(key, "db_auth") == 0 ? "crm_auth" : "crm_app");
+	else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+		snprintf(buf, size, "role %s has BYPASSRLS, which defeats row-level security: run "
+			 "ALTER ROLE %s NOBYPASSRLS", role, role);
+	else if (!PQgetisnull(res, 0, 3))
+		snprintf(buf, size, "role %s owns %s (directly or as a member of its owner): crmd "
+			 "serve must connect as a role that owns nothing; fix %s", role,
+			 PQgetvalue(res, 0, 3), key);
+	else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0)
+		snprintf(buf, size, "role %s may create temporary tables, which could shadow the "
+			 "request context: run REVOKE TEMPORARY ON DATABASE <db> FROM PUBLIC, %s",
+			 role, role);
+	else
+		return NULL;
+	return buf;
+}
+
+bool crm_migrate_check_role(PGconn *conn, const char *key, crm_err *err) {
 	PGresult *res = PQexec(conn, role_sql);
 	char msg[CRM_ERR_MSG_MAX];
-	const char *role;
+	const char *problem;
 	bool ok = false;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		server_message(conn, res, msg, sizeof(msg));
-		crm_err_set(err, failure_code(conn), "db_app", "cannot inspect the role: %s", msg);
+		crm_err_set(err, failure_code(conn), key, "cannot inspect the role: %s", msg);
 		goto cleanup;
 	}
-	role = PQgetvalue(res, 0, 0);
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-		crm_err_set(err, CRM_FAILED_PRECONDITION, "db_app",
-			    "role %s is a superuser: connect as the application role (LOGIN "
-			    "NOSUPERUSER NOBYPASSRLS, owning nothing), e.g. crm_app",
-			    role);
-	else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
-		crm_err_set(err, CRM_FAILED_PRECONDITION, "db_app",
-			    "role %s has BYPASSRLS, which defeats row-level security: run ALTER "
-			    "ROLE %s NOBYPASSRLS",
-			    role, role);
-	else if (!PQgetisnull(res, 0, 3))
-		crm_err_set(err, CRM_FAILED_PRECONDITION, "db_app",
-			    "role %s owns %s (directly or as a member of its owner): crmd serve "
-			    "must connect as a role that owns nothing, e.g. crm_app; fix db_app",
-			    role, PQgetvalue(res, 0, 3));
+	problem = role_problem(res, key, msg, sizeof(msg));
+	if (problem != NULL)
+		crm_err_set(err, CRM_FAILED_PRECONDITION, key, "%s", problem);
 	else
 		ok = true;
 cleanup:
@@ -503,7 +516,7 @@ bool crm_migrate_check(PGconn *conn, int *version, crm_err *err) {
 	int max = 0, newest = newest_compiled();
 	bool ok = false;
 
-	if (!check_role(conn, err))
+	if (!crm_migrate_check_role(conn, "db_app", err))
 		goto cleanup;
 	applied = read_applied(conn, err);
 	if (applied == NULL || !verify_applied(applied, &max, err))

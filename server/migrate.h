@@ -25,7 +25,7 @@
 /* The oldest schema version this build can serve; the newest is the
  * highest compiled-in migration. Raise the minimum only when the code
  * stops working on an older schema, so rolling upgrades stay possible. */
-#define CRM_SCHEMA_MIN 4
+#define CRM_SCHEMA_MIN 5
 
 typedef struct crm_migration {
 	int version;
@@ -45,5 +45,9 @@ bool crm_migrate_run(const crm_config *cfg, crm_err *err) CRM_MUSTCHECK;
 /* Checks the schema on an open connection (any role that can read
  * crm_meta.schema_migrations). Sets *version to the newest applied one. */
 bool crm_migrate_check(PGconn *conn, int *version, crm_err *err) CRM_MUSTCHECK;
+
+/* Refuses a role crmd serves as (config key `key`: db_app or db_auth) that is
+ * a superuser, has BYPASSRLS, owns anything or may create temporary tables. */
+bool crm_migrate_check_role(PGconn *conn, const char *key, crm_err *err) CRM_MUSTCHECK;
 
 #endif

@@ -153,6 +153,26 @@ static bool load_cursor_key(PGconn *conn, crm_err *err) {
 	return ok;
 }
 
+/* The auth pool's role (db_auth) is held to the same rules as db_app. */
+static bool check_auth_role(const crm_config *cfg, crm_err *err) {
+	PGconn *conn;
+	bool ok;
+
+	if (cfg->db_auth[0] == '\0')
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "db_auth",
+				   "is required: the libpq conninfo of the authentication role "
+				   "(e.g. user=crm_auth), used only for logins and passwords");
+	conn = PQconnectdb(cfg->db_auth);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		ok = crm_err_set(err, CRM_UNAVAILABLE, "db_auth", "cannot connect: %s",
+				 strtok(PQerrorMessage(conn), "\n"));
+	} else {
+		ok = crm_migrate_check_role(conn, "db_auth", err);
+	}
+	PQfinish(conn);
+	return ok;
+}
+
 /* Waits for the database and checks its schema. Only a wrong schema is
  * fatal; an unreachable database is retried until it answers. */
 static bool check_database(crm_server *srv, crm_err *err) {
@@ -166,7 +186,7 @@ static bool check_database(crm_server *srv, crm_err *err) {
 		PGconn *conn = PQconnectdb(srv->cfg.db_app);
 		if (PQstatus(conn) == CONNECTION_OK) {
 			ok = crm_migrate_check(conn, &srv->schema_version, err) &&
-			     load_cursor_key(conn, err);
+			     load_cursor_key(conn, err) && check_auth_role(&srv->cfg, err);
 			PQfinish(conn);
 			break;
 		}

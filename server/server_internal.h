@@ -21,6 +21,7 @@
 #include "arena.h"
 #include "config.h"
 #include "crm_wire.h"
+#include "db.h"
 #include "pool.h"
 
 typedef struct crm_io crm_io;
@@ -117,14 +118,14 @@ struct crm_job {
 	char client_ip[48];        /* address only, for sessions and throttling */
 	char client_name[72];      /* from the connection's hello */
 	bool has_token;            /* the connection is logged in */
-	uint8_t token_hash[32];
-	uint8_t resume_hash[32];   /* Resume: the hash of the request's token */
+	crm_token token;           /* the connection's session token */
+	crm_token resume_token;    /* Resume: the token the request carries */
 	const struct crm_route *route;
 	/* result */
 	char user[72];             /* acting user for logs, "" = none */
 	crm_status status;
 	bool sets_session, clears_session; /* applied to the connection on OK */
-	uint8_t new_token_hash[32];
+	crm_token new_token;
 	uint8_t *out;              /* packed frame with header, malloc'd */
 	size_t out_len;
 	crm_job *next;

@@ -25,7 +25,9 @@
 #include "server_internal.h"
 
 typedef struct crm_worker {
-	crm_db db;
+	crm_db db;   /* as db_app (crm_app) */
+	crm_db auth; /* auth workers only: as db_auth (crm_auth), for logins and passwords */
+	bool has_auth;
 	int index;
 	struct crm_worker *next; /* in `workers`, for crm_workers_cancel */
 } crm_worker;
@@ -35,8 +37,11 @@ static crm_worker *workers;
 
 void crm_workers_cancel(void) {
 	pthread_mutex_lock(&workers_lock);
-	for (crm_worker *w = workers; w; w = w->next)
+	for (crm_worker *w = workers; w; w = w->next) {
 		crm_db_cancel(&w->db);
+		if (w->has_auth)
+			crm_db_cancel(&w->auth);
+	}
 	pthread_mutex_unlock(&workers_lock);
 }
 
@@ -81,6 +86,9 @@ void *crm_worker_init(int index, void *arg) {
 		abort();
 	w->index = index + (arg ? 1000 : 0); /* auth workers log as 1000+ */
 	crm_db_init(&w->db, crm_srv->cfg.db_app, w->index);
+	w->has_auth = arg != NULL;
+	if (w->has_auth)
+		crm_db_init(&w->auth, crm_srv->cfg.db_auth, w->index);
 	pthread_mutex_lock(&workers_lock);
 	w->next = workers;
 	workers = w;
@@ -104,6 +112,8 @@ void crm_worker_fini(void *state) {
 	}
 	pthread_mutex_unlock(&workers_lock);
 	crm_db_fini(&w->db);
+	if (w->has_auth)
+		crm_db_fini(&w->auth);
 	free(w);
 }
 
@@ -134,7 +144,7 @@ static const char *idem_key(crm_job *job) {
 /* Claims the request's key for this user (in SQL: the acting user).
  * 1: this transaction owns it (run the handler); 0: a stored response was
  * loaded into *stored (replay it); -1: error. */
-static int idem_claim(crm_worker *w, crm_job *job, Crm__Response **stored, crm_err *err) {
+static int idem_claim(crm_db *db, crm_job *job, Crm__Response **stored, crm_err *err) {
 	const char *type = crm_wire_request_name(job->frame);
 	uint8_t hash[32];
 	const char *v[4] = {"", idem_key(job), type, (const char *)hash};
@@ -145,14 +155,14 @@ static int idem_claim(crm_worker *w, crm_job *job, Crm__Response **stored, crm_e
 	bool mine, same;
 
 	request_hash(job->frame, &job->arena, hash);
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_CLAIM, 4, v, len, fmt, false, err);
+	r = crm_db_exec(db, CRM_STMT_IDEM_CLAIM, 4, v, len, fmt, false, err);
 	if (r == NULL)
 		return -1;
 	mine = PQntuples(r) == 1;
 	PQclear(r);
 	if (mine)
 		return 1;
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_GET, 2, v, NULL, NULL, false, err);
+	r = crm_db_exec(db, CRM_STMT_IDEM_GET, 2, v, NULL, NULL, false, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) { /* purged between the two statements */
@@ -178,7 +188,7 @@ static int idem_claim(crm_worker *w, crm_job *job, Crm__Response **stored, crm_e
 	return 0;
 }
 
-static bool idem_store(crm_worker *w, crm_job *job, const Crm__Response *resp, crm_err *err) {
+static bool idem_store(crm_db *db, crm_job *job, const Crm__Response *resp, crm_err *err) {
 	size_t n = crm__response__get_packed_size(resp);
 	uint8_t *buf = crm_arena_alloc(&job->arena, n + 1);
 	const char *v[3] = {"", idem_key(job), (const char *)buf};
@@ -187,7 +197,7 @@ static bool idem_store(crm_worker *w, crm_job *job, const Crm__Response *resp, c
 	PGresult *r;
 
 	len[2] = (int)crm__response__pack(resp, buf);
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_STORE, 3, v, len, fmt, false, err);
+	r = crm_db_exec(db, CRM_STMT_IDEM_STORE, 3, v, len, fmt, false, err);
 	if (r == NULL)
 		return false;
 	PQclear(r);
@@ -202,22 +212,33 @@ static int remaining_ms(const crm_job *job) {
 }
 
 /* The session a request runs under: the connection's, or for Resume the
- * token the request carries (hashed into job->resume_hash). */
-static const uint8_t *job_token(crm_job *job) {
+ * token the request carries (copied into job->resume_token). The raw
+ * token goes to crm.begin_request, which hashes it itself. */
+static const crm_token *job_token(crm_job *job) {
 	const Crm__ClientFrame *f = job->frame;
 
 	if (f && f->request_case == CRM__CLIENT_FRAME__REQUEST_RESUME) {
-		crm_auth_token_hash(f->resume->token.data, f->resume->token.len, job->resume_hash);
-		return job->resume_hash;
+		job->resume_token.len = (uint8_t)f->resume->token.len; /* 1..128: crm_wire checked */
+		memcpy(job->resume_token.data, f->resume->token.data, job->resume_token.len);
+		return &job->resume_token;
 	}
-	return job->has_token ? job->token_hash : NULL;
+	return job->has_token ? &job->token : NULL;
 }
 
-static void ctx_for(crm_job *job, crm_db_ctx *ctx, const uint8_t *token_hash) {
+/* The connection a request runs on: password resets on the auth
+ * worker's crm_auth connection (only crm_auth may set a password). */
+static crm_db *job_db(crm_worker *w, const crm_job *job) {
+	if (w->has_auth && job->frame &&
+	    job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD)
+		return &w->auth;
+	return &w->db;
+}
+
+static void ctx_for(crm_job *job, crm_db_ctx *ctx, const crm_token *token) {
 	const crm_route *route = job->route;
 
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->token_hash = token_hash;
+	ctx->token = token;
 	ctx->request_id = job->request_id;
 	ctx->client_addr = job->client_ip;
 	ctx->timeout_ms = remaining_ms(job);
@@ -226,9 +247,9 @@ static void ctx_for(crm_job *job, crm_db_ctx *ctx, const uint8_t *token_hash) {
 	ctx->action = route ? crm_route_action(route, job->frame) : NULL;
 }
 
-static void hctx_init(crm_hctx *h, crm_worker *w, crm_job *job) {
+static void hctx_init(crm_hctx *h, crm_db *db, crm_job *job) {
 	memset(h, 0, sizeof(*h));
-	h->db = &w->db;
+	h->db = db;
 	h->arena = &job->arena;
 	h->req = job->frame;
 	h->resp = crm_arena_alloc(&job->arena, sizeof(Crm__Response));
@@ -241,7 +262,7 @@ static void hctx_init(crm_hctx *h, crm_worker *w, crm_job *job) {
 }
 
 /* One try of the whole transaction. On success *resp is the response. */
-static bool run_once(crm_worker *w, crm_job *job, const char *pw_hash, Crm__Response **resp,
+static bool run_once(crm_db *db, crm_job *job, const char *pw_hash, Crm__Response **resp,
 		     crm_err *err) {
 	const Crm__ClientFrame *f = job->frame;
 	bool keyed = f->has_idempotency_key;
@@ -251,31 +272,31 @@ static bool run_once(crm_worker *w, crm_job *job, const char *pw_hash, Crm__Resp
 	int claim = 1;
 
 	ctx_for(job, &ctx, job_token(job));
-	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+	if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 		return false;
-	w->db.hold_commit = keyed;
-	if (keyed && (claim = idem_claim(w, job, &stored, err)) < 0)
+	db->hold_commit = keyed;
+	if (keyed && (claim = idem_claim(db, job, &stored, err)) < 0)
 		goto fail;
 	if (claim == 0) {
 		*resp = stored;
 	} else {
-		hctx_init(&h, w, job);
+		hctx_init(&h, db, job);
 		h.password_hash = pw_hash;
 		if (!job->route->fn(&h, err))
 			goto fail;
-		if (keyed && !idem_store(w, job, h.resp, err))
+		if (keyed && !idem_store(db, job, h.resp, err))
 			goto fail;
 		*resp = h.resp;
 		job->sets_session = h.sets_session;
 		job->clears_session = h.clears_session;
-		memcpy(job->new_token_hash, h.new_token_hash, 32);
+		job->new_token = h.new_token;
 	}
-	w->db.hold_commit = false;
-	if (crm_db_commit(&w->db, err))
+	db->hold_commit = false;
+	if (crm_db_commit(db, err))
 		return true;
 fail:
-	w->db.hold_commit = false;
-	crm_db_rollback(&w->db);
+	db->hold_commit = false;
+	crm_db_rollback(db);
 	return false;
 }
 
@@ -295,15 +316,15 @@ static const ProtobufCBinaryData *new_password(const Crm__ClientFrame *f, const 
 
 /* Session and permission only, in a transaction of their own: run before
  * hashing a password so that a request without the right costs no hash. */
-static bool check_access(crm_worker *w, crm_job *job, crm_err *err) {
+static bool check_access(crm_db *db, crm_job *job, crm_err *err) {
 	crm_db_ctx ctx;
 
 	ctx_for(job, &ctx, job_token(job));
-	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+	if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 		return false;
-	if (crm_db_prologue(&w->db, err) && crm_db_commit(&w->db, err))
+	if (crm_db_prologue(db, err) && crm_db_commit(db, err))
 		return true;
-	crm_db_rollback(&w->db);
+	crm_db_rollback(db);
 	return false;
 }
 
@@ -312,6 +333,7 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 	const ProtobufCBinaryData *pw;
 	const char *user = NULL, *pw_hash = NULL;
 	char hash[CRM_HASH_MAX];
+	crm_db *db = job_db(w, job);
 	int attempt;
 
 	if (remaining_ms(job) <= 0) {
@@ -319,7 +341,7 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 			    "request waited in the queue longer than the server allows; retry");
 		return;
 	}
-	if ((pw = new_password(job->frame, &user)) != NULL && !check_access(w, job, err))
+	if ((pw = new_password(job->frame, &user)) != NULL && !check_access(db, job, err))
 		return;
 	if (pw != NULL) {
 		const ProtobufCBinaryData *name = job->frame->request_case ==
@@ -343,15 +365,15 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 	}
 	for (attempt = 0; attempt <= cfg->db_retries; attempt++) {
 		crm_err_clear(err);
-		if (run_once(w, job, pw_hash, resp, err))
+		if (run_once(db, job, pw_hash, resp, err))
 			break;
-		if (!crm_db_retryable(&w->db))
+		if (!crm_db_retryable(db))
 			break;
 		log_debug("db worker %d: req=%llu retry %d after SQLSTATE %s", w->index,
-			  (unsigned long long)job->request_id, attempt + 1, w->db.sqlstate);
+			  (unsigned long long)job->request_id, attempt + 1, db->sqlstate);
 	}
 	sodium_memzero(hash, sizeof(hash));
-	snprintf(job->user, sizeof(job->user), "%s", w->db.session.username);
+	snprintf(job->user, sizeof(job->user), "%s", db->session.username);
 }
 
 /* ------------------------------------------------------------ login */
@@ -368,20 +390,28 @@ static const char *interval(crm_job *job, int ms) {
 	return crm_arena_printf(&job->arena, "%d milliseconds", ms);
 }
 
+/* The connection adopts a new session token on OK. */
+static void set_new_token(crm_job *job, const char *token) {
+	size_t n = strlen(token);
+
+	job->new_token.len = (uint8_t)(n < CRM_TOKEN_MAX ? n : CRM_TOKEN_MAX);
+	memcpy(job->new_token.data, token, job->new_token.len);
+}
+
 /* Runs one statement as a transaction of its own (login steps have no
  * session). Returns the result or NULL with err set. */
-static PGresult *tx_one(crm_worker *w, crm_job *job, crm_stmt stmt, int n, const char *const *v,
+static PGresult *tx_one(crm_db *db, crm_job *job, crm_stmt stmt, int n, const char *const *v,
 			const int *len, const int *fmt, crm_err *err) {
 	crm_db_ctx ctx;
 	PGresult *r;
 
-	ctx_for(job, &ctx, job->has_token ? job->token_hash : NULL);
+	ctx_for(job, &ctx, job->has_token ? &job->token : NULL);
 	ctx.record_type = ctx.action = NULL;
-	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+	if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 		return NULL;
-	r = crm_db_exec(&w->db, stmt, n, v, len, fmt, true, err);
+	r = crm_db_exec(db, stmt, n, v, len, fmt, true, err);
 	if (r == NULL)
-		crm_db_rollback(&w->db);
+		crm_db_rollback(db);
 	return r;
 }
 
@@ -389,12 +419,13 @@ static PGresult *tx_one(crm_worker *w, crm_job *job, crm_stmt stmt, int n, const
  * Finishes a login or password change inside its still-open transaction
  * (where the acting user is already the new session's): reads the user's
  * row, commits, and builds the LoginReply. `fin` holds the new session's
- * id and expiry. On failure the transaction is rolled back.
+ * id and expiry. On failure the transaction is rolled back. Runs on the
+ * auth connection (crm_auth), which reads the row through
+ * crm.session_user_out(): the context's user, the one just logged in.
  */
-static bool login_reply(crm_worker *w, crm_job *job, const char *token, int64_t user_id,
-			PGresult *fin, Crm__Response **resp, crm_err *err) {
+static bool login_reply(crm_db *db, crm_job *job, const char *token, PGresult *fin,
+			Crm__Response **resp, crm_err *err) {
 	Crm__LoginReply *lr = crm_arena_alloc(&job->arena, sizeof(*lr));
-	const char *p[1] = {crm_arena_printf(&job->arena, "%lld", (long long)user_id)};
 	PGresult *r;
 	crm_hctx h;
 
@@ -404,15 +435,15 @@ static bool login_reply(crm_worker *w, crm_job *job, const char *token, int64_t 
 	lr->session_id = (uint64_t)strtoll(PQgetvalue(fin, 0, 0), NULL, 10);
 	lr->expires_at = strtoll(PQgetvalue(fin, 0, 1), NULL, 10);
 	lr->max_frame = crm_srv->cfg.max_frame;
-	r = crm_db_exec(&w->db, CRM_STMT_USER_BY_ID, 1, p, NULL, NULL, true, err);
+	r = crm_db_exec(db, CRM_STMT_SESSION_USER, 0, NULL, NULL, NULL, true, err);
 	if (r == NULL) {
-		crm_db_rollback(&w->db);
+		crm_db_rollback(db);
 		return false;
 	}
 	if (PQntuples(r) == 1)
 		lr->user = crm_rowmap_new(&job->arena, &crm__user__descriptor, r, 0);
 	PQclear(r);
-	hctx_init(&h, w, job);
+	hctx_init(&h, db, job);
 	crm_hctx_body(&h, CRM__RESPONSE__BODY_LOGIN, lr);
 	*resp = h.resp;
 	job->sets_session = true;
@@ -426,11 +457,13 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 	const char *pre[2] = {username, job->client_ip};
 	char token[CRM_TOKEN_TEXT] = "";
 	const char *hash = NULL, *uid = NULL;
+	uint8_t token_hash[32];
+	crm_db *db = &w->auth;
 	PGresult *r;
 	bool ok;
 	int wait;
 
-	r = tx_one(w, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
+	r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
 	if (r == NULL)
 		return;
 	wait = atoi(PQgetvalue(r, 0, 2));
@@ -448,10 +481,10 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 	/* Outside any transaction: the expensive part. */
 	ok = crm_auth_verify(hash, q->password.data, q->password.len) && uid != NULL;
 	if (ok)
-		crm_auth_new_token(token, job->new_token_hash);
+		crm_auth_new_token(token, token_hash);
 	{
 		const char *v[11] = {username, job->client_ip, uid, ok ? "true" : "false",
-				     ok ? (const char *)job->new_token_hash : NULL, job->client_name,
+				     ok ? (const char *)token_hash : NULL, job->client_name,
 				     interval(job, cfg->session_lifetime),
 				     interval(job, cfg->session_idle_timeout),
 				     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures),
@@ -464,12 +497,12 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 		 * audit) and, on success, the user's row for the reply. */
 		ctx_for(job, &ctx, NULL);
 		ctx.record_type = ctx.action = NULL;
-		if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+		if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 			return;
-		r = crm_db_exec(&w->db, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, !ok, err);
+		r = crm_db_exec(db, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, !ok, err);
 	}
 	if (r == NULL) {
-		crm_db_rollback(&w->db);
+		crm_db_rollback(db);
 		return;
 	}
 	if (!ok) {
@@ -478,8 +511,8 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 		return;
 	}
 	snprintf(job->user, sizeof(job->user), "%s", username);
-	login_reply(w, job, crm_arena_strdup(&job->arena, token), strtoll(uid, NULL, 10), r, resp,
-		    err);
+	set_new_token(job, token);
+	login_reply(db, job, crm_arena_strdup(&job->arena, token), r, resp, err);
 	PQclear(r);
 	sodium_memzero(token, sizeof(token));
 }
@@ -487,9 +520,9 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 /* ------------------------------------------------------- password change */
 
 /* True (err set) while the username or the address is locked out. */
-static bool login_locked(crm_worker *w, crm_job *job, const char *username, crm_err *err) {
+static bool login_locked(crm_db *db, crm_job *job, const char *username, crm_err *err) {
 	const char *pre[2] = {username, job->client_ip};
-	PGresult *r = tx_one(w, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
+	PGresult *r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
 	int wait;
 
 	if (r == NULL)
@@ -505,7 +538,7 @@ static bool login_locked(crm_worker *w, crm_job *job, const char *username, crm_
 
 /* Counts a wrong password against the user and the address (and audits
  * it as a failed login). */
-static void record_failure(crm_worker *w, crm_job *job, const char *username, int64_t uid,
+static void record_failure(crm_db *db, crm_job *job, const char *username, int64_t uid,
 			   crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
 	const char *v[11] = {username, job->client_ip,
@@ -520,7 +553,7 @@ static void record_failure(crm_worker *w, crm_job *job, const char *username, in
 	PGresult *r;
 
 	job->has_token = false; /* recorded without a session, like a login */
-	r = tx_one(w, job, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, err);
+	r = tx_one(db, job, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, err);
 	job->has_token = true;
 	PQclear(r);
 }
@@ -529,25 +562,27 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 	const crm_config *cfg = &crm_srv->cfg;
 	const Crm__PasswordChange *q = job->frame->password_change;
 	char newhash[CRM_HASH_MAX], token[CRM_TOKEN_TEXT];
+	uint8_t token_hash[32];
+	crm_db *db = &w->auth;
 	const char *old;
 	int64_t uid;
 	PGresult *r;
 	crm_db_ctx ctx;
 	bool ok;
 
-	r = tx_one(w, job, CRM_STMT_OWN_PASSWORD_HASH, 0, NULL, NULL, NULL, err);
+	r = tx_one(db, job, CRM_STMT_OWN_PASSWORD_HASH, 0, NULL, NULL, NULL, err);
 	if (r == NULL)
 		return;
-	snprintf(job->user, sizeof(job->user), "%s", w->db.session.username);
+	snprintf(job->user, sizeof(job->user), "%s", db->session.username);
 	old = PQgetisnull(r, 0, 0) ? NULL : crm_arena_strdup(&job->arena, PQgetvalue(r, 0, 0));
-	uid = w->db.session.user_id;
+	uid = db->session.user_id;
 	PQclear(r);
 	/* Guessing the old password is throttled like a login. */
-	if (login_locked(w, job, job->user, err))
+	if (login_locked(db, job, job->user, err))
 		return;
 	ok = crm_auth_verify(old, q->old_password.data, q->old_password.len);
 	if (!ok) {
-		record_failure(w, job, job->user, uid, err);
+		record_failure(db, job, job->user, uid, err);
 		crm_err_set(err, CRM_INVALID_ARGUMENT, "password_change.old_password",
 			    "is not your current password");
 		return;
@@ -559,31 +594,32 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL, "cannot hash the password now; retry");
 		return;
 	}
-	crm_auth_new_token(token, job->new_token_hash);
-	ctx_for(job, &ctx, job->token_hash);
+	crm_auth_new_token(token, token_hash);
+	ctx_for(job, &ctx, &job->token);
 	ctx.record_type = ctx.action = NULL;
-	if (!crm_db_ensure(&w->db, err) || !crm_db_begin(&w->db, &ctx, err))
+	if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 		return;
 	{
 		const char *set[3] = {job->user, newhash, "password_change"};
-		const char *open[4] = {(const char *)job->new_token_hash, job->client_name,
+		const char *open[4] = {(const char *)token_hash, job->client_name,
 				       interval(job, cfg->session_lifetime),
 				       interval(job, cfg->session_idle_timeout)};
 		const int len[4] = {32}, fmt[4] = {1};
 
-		r = crm_db_exec(&w->db, CRM_STMT_PASSWORD_SET, 3, set, NULL, NULL, false, err);
+		r = crm_db_exec(db, CRM_STMT_PASSWORD_SET, 3, set, NULL, NULL, false, err);
 		if (r == NULL) {
-			crm_db_rollback(&w->db);
+			crm_db_rollback(db);
 			return;
 		}
 		PQclear(r);
-		r = crm_db_exec(&w->db, CRM_STMT_SESSION_OPEN, 4, open, len, fmt, false, err);
+		r = crm_db_exec(db, CRM_STMT_SESSION_OPEN, 4, open, len, fmt, false, err);
 		if (r == NULL) {
-			crm_db_rollback(&w->db);
+			crm_db_rollback(db);
 			return;
 		}
 	}
-	login_reply(w, job, crm_arena_strdup(&job->arena, token), uid, r, resp, err);
+	set_new_token(job, token);
+	login_reply(db, job, crm_arena_strdup(&job->arena, token), r, resp, err);
 	PQclear(r);
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(newhash, sizeof(newhash));
@@ -712,7 +748,7 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 			continue;
 		}
 		h = crm_arena_alloc(&job->arena, sizeof(*h));
-		hctx_init(h, w, job);
+		hctx_init(h, &w->db, job);
 		crm_err_clear(&err);
 		if (!job->route->single->prep(h, &stmt, &np, params, &err)) {
 			finish_job(job, NULL, &err);
@@ -741,7 +777,7 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 			PQclear(r);
 			queued[i]->sets_session = hs[i]->sets_session;
 			queued[i]->clears_session = hs[i]->clears_session;
-			memcpy(queued[i]->new_token_hash, hs[i]->new_token_hash, 32);
+			queued[i]->new_token = hs[i]->new_token;
 		}
 		memcpy(queued[i]->user, w->db.session.username, sizeof(queued[i]->user));
 		finish_job(queued[i], r ? hs[i]->resp : NULL, &err);

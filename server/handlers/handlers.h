@@ -31,7 +31,7 @@ typedef struct crm_hctx {
 	const char *password_hash;  /* hashed beforehand on the auth pool, or NULL */
 	/* session changes the I/O thread applies to the connection on OK */
 	bool sets_session, clears_session;
-	uint8_t new_token_hash[32];
+	crm_token new_token;
 } crm_hctx;
 
 typedef bool (*crm_handler_fn)(crm_hctx *h, crm_err *err);

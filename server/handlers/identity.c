@@ -31,7 +31,8 @@ static bool resume_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	lr->session_id = (uint64_t)strtoll(PQgetvalue(r, 0, PQfnumber(r, "resume_session_id")), NULL, 10);
 	lr->expires_at = strtoll(PQgetvalue(r, 0, PQfnumber(r, "resume_expires_at")), NULL, 10);
 	lr->max_frame = h->cfg->max_frame;
-	crm_auth_token_hash(h->req->resume->token.data, h->req->resume->token.len, h->new_token_hash);
+	h->new_token.len = (uint8_t)h->req->resume->token.len; /* 1..128: crm_wire checked */
+	memcpy(h->new_token.data, h->req->resume->token.data, h->new_token.len);
 	h->sets_session = true;
 	crm_hctx_body(h, BODY(LOGIN), lr);
 	return true;
@@ -156,7 +157,8 @@ bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err) {
 	if (r == NULL)
 		return false;
 	PQclear(r);
-	return crm_hctx_one(h, CRM_STMT_USER_GET, 1, p, &crm__user__descriptor, BODY(USER), true,
+	/* Runs as crm_auth (worker.c job_db), which reads users only so. */
+	return crm_hctx_one(h, CRM_STMT_USER_OUT_OF, 1, p, &crm__user__descriptor, BODY(USER), true,
 			    "username", "no such user", err);
 }
 

@@ -203,6 +203,8 @@ class PgCluster:
         self.port = free_port()
         self.owner_password = "owner-" + os.urandom(8).hex()
         self.app_password = "app-" + os.urandom(8).hex()
+        self.auth_password = "auth-" + os.urandom(8).hex()
+        self.backup_password = "backup-" + os.urandom(8).hex()
         self.proc = None
         self._dbseq = 0
 
@@ -241,7 +243,13 @@ log_min_messages = warning
         self.start()
         self.sql("CREATE ROLE crm_owner LOGIN PASSWORD '%s';"
                  "CREATE ROLE crm_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE "
-                 "PASSWORD '%s';" % (self.owner_password, self.app_password))
+                 "PASSWORD '%s';"
+                 "CREATE ROLE crm_auth LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE "
+                 "PASSWORD '%s';"
+                 "CREATE ROLE crm_backup LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE "
+                 "IN ROLE pg_read_all_data PASSWORD '%s';"
+                 % (self.owner_password, self.app_password, self.auth_password,
+                    self.backup_password))
 
     def start(self):
         assert self.proc is None or self.proc.poll() is not None
@@ -295,7 +303,8 @@ log_min_messages = warning
         return r.stdout.strip() if check else r
 
     def conninfo(self, db, role):
-        pw = self.owner_password if role == "crm_owner" else self.app_password
+        pw = {"crm_owner": self.owner_password, "crm_auth": self.auth_password,
+              "crm_backup": self.backup_password}.get(role, self.app_password)
         return (f"host=127.0.0.1 port={self.port} dbname={db} user={role} "
                 f"password={pw} connect_timeout=3")
 
@@ -304,6 +313,9 @@ log_min_messages = warning
         name = f"t{os.getpid()}_{self._dbseq}"
         tmpl = f" TEMPLATE {template}" if template else " TEMPLATE template0"
         self.sql(f"CREATE DATABASE {name} OWNER crm_owner{tmpl}")
+        # A database's privileges are not copied from its template: the DBA's
+        # set-up (sql/README.md) takes TEMPORARY from PUBLIC on each one.
+        self.sql(f"REVOKE TEMPORARY ON DATABASE {name} FROM PUBLIC")
         return name
 
     def drop_db(self, name):
@@ -560,6 +572,7 @@ class Crmd:
             "tls_key": env.certs.server_key,
             "db_app": env.pg.conninfo(db, "crm_app") if db else None,
             "db_owner": env.pg.conninfo(db, "crm_owner") if db else None,
+            "db_auth": env.pg.conninfo(db, "crm_auth") if db else None,
             "io_threads": "1",
             "db_workers": "2",
             "queue_length": "64",
