@@ -160,8 +160,11 @@ static void send_frame(crm_conn *c, const Crm__ServerFrame *sf) {
 	struct evbuffer_iovec v;
 
 	if (evbuffer_reserve_space(out, n + CRM_FRAME_HEADER, &v, 1) < 1) {
-		log_error("conn=%llu: out of memory for a %zu-byte frame",
+		/* A reply the client waits for is lost: closing tells it so
+		 * (a silent drop would leave it waiting for its timeout). */
+		log_error("conn=%llu: out of memory for a %zu-byte frame; closing",
 			  (unsigned long long)c->id, n);
+		close_after_write(c);
 		return;
 	}
 	crm_frame_put_len(v.iov_base, (uint32_t)n);
@@ -171,11 +174,14 @@ static void send_frame(crm_conn *c, const Crm__ServerFrame *sf) {
 	check_output(c);
 }
 
-static void log_request(const crm_conn *c, uint64_t id, const char *type, crm_status code,
-			int64_t t0, const char *user) {
+/* rid: the request id the worker gave PostgreSQL (audit rows carry it);
+ * 0 for a request answered here, which gets one of its own. */
+static void log_request(const crm_conn *c, uint64_t id, uint64_t rid, const char *type,
+			crm_status code, int64_t t0, const char *user) {
 	crm_log(crm_status_log_level(code),
-		"conn=%llu peer=%s req=%llu type=%s status=%s ms=%.3f user=%s",
-		(unsigned long long)c->id, c->peer, (unsigned long long)id, type,
+		"conn=%llu peer=%s req=%llu rid=%llu type=%s status=%s ms=%.3f user=%s",
+		(unsigned long long)c->id, c->peer, (unsigned long long)id,
+		(unsigned long long)(rid ? rid : crm_request_id_next()), type,
 		crm_status_name(code), (double)(crm_mono_us() - t0) / 1000.0,
 		user && user[0] ? user : "-");
 }
@@ -198,7 +204,7 @@ static void reply_status(crm_conn *c, uint64_t id, const char *type, int64_t t0,
 	sf.kind_case = CRM__SERVER_FRAME__KIND_RESPONSE;
 	sf.response = &resp;
 	send_frame(c, &sf);
-	log_request(c, id, type, err->code, t0, NULL);
+	log_request(c, id, 0, type, err->code, t0, NULL);
 }
 
 /* Answers and then closes: for violations after which the stream cannot
@@ -222,7 +228,7 @@ static void reply_ok(crm_conn *c, Crm__Response *resp, uint64_t id, const char *
 	sf.kind_case = CRM__SERVER_FRAME__KIND_RESPONSE;
 	sf.response = resp;
 	send_frame(c, &sf);
-	log_request(c, id, type, CRM_OK, t0, NULL);
+	log_request(c, id, 0, type, CRM_OK, t0, NULL);
 }
 
 static uint32_t frame_limit(const crm_conn *c) {
@@ -654,7 +660,7 @@ void crm_conn_deliver(crm_job *job) {
 		    evbuffer_add_reference(bufferevent_get_output(c->bev), job->out, job->out_len,
 					   free_job_output, NULL) == 0) {
 			job->out = NULL;
-			log_request(c, job->request_id, crm_wire_request_name(job->frame),
+			log_request(c, job->request_id, job->rid, crm_wire_request_name(job->frame),
 				    job->status, job->received_us, job->user);
 			check_output(c);
 		} else {

@@ -1,6 +1,7 @@
 /* db: see db.h. */
 #include "db.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,10 +307,33 @@ static bool db_connect(crm_db *db) {
 	return true;
 }
 
+/*
+ * Between transactions nothing is due from the server: whatever can be
+ * read (the FATAL of a terminated session, or end of file) means the
+ * session is over. One poll(2), no round trip.
+ */
+static bool idle_conn_alive(crm_db *db) {
+	struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
+
+	if (PQstatus(db->conn) != CONNECTION_OK || p.fd < 0)
+		return false;
+	if (db->in_tx || db->pending > 0 || db->syncs > 0) {
+		log_warn("db worker %d: connection left inside a transaction; reconnecting",
+			 db->index);
+		return false;
+	}
+	if (poll(&p, 1, 0) == 0)
+		return true;
+	log_info("db worker %d: the server closed the connection while idle; reconnecting",
+		 db->index);
+	return false;
+}
+
 bool crm_db_ensure(crm_db *db, crm_err *err) {
 	int64_t now;
 
-	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+	db->lost = db->commit_sent = false; /* a new transaction starts */
+	if (db->conn && idle_conn_alive(db))
 		return true;
 	db_drop(db);
 	now = mono_us();
@@ -373,6 +397,10 @@ static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 		state = NULL;
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
 	code = crm_db_translate(state);
+	/* no SQLSTATE, a connection exception, or the server ending the
+	 * session (57P01-57P03): this connection is done for */
+	if (state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
+		db->lost = true;
 	if (code == CRM_INTERNAL || code == CRM_UNAVAILABLE) {
 		char msg[512];
 		size_t n;
@@ -485,11 +513,13 @@ bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) {
 	const int lengths[6] = {ctx->token ? ctx->token->len : 0, 0, 0, 0, 0, 0};
 	const int formats[6] = {1, 0, 0, 0, 0, 0};
 
+	const char *begin = "BEGIN";
+
 	snprintf(reqid, sizeof(reqid), "%llu", (unsigned long long)ctx->request_id);
 	snprintf(timeout, sizeof(timeout), "%d", ctx->timeout_ms > 0 ? ctx->timeout_ms : 1);
 	db->sqlstate[0] = '\0';
+	db->lost = db->commit_sent = false;
 	memset(&db->session, 0, sizeof(db->session));
-	const char *begin = "BEGIN";
 
 	if (ctx->isolation && strcmp(ctx->isolation, "SERIALIZABLE") == 0)
 		begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
@@ -515,9 +545,11 @@ PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const 
 	last = last && !db->hold_commit;
 	sent = PQsendQueryPrepared(db->conn, stmts[stmt].name, nparams, values, lengths, formats,
 				   0);
-	if (sent == 1 && last)
+	if (sent == 1 && last) {
+		db->commit_sent = true;
 		sent = PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
 		       send_sync(db);
+	}
 	else if (sent == 1)
 		sent = PQsendFlushRequest(db->conn) == 1 && PQflush(db->conn) == 0;
 	if (sent != 1) {
@@ -577,6 +609,7 @@ bool crm_db_commit(crm_db *db, crm_err *err) {
 			return false;
 	}
 
+	db->commit_sent = true;
 	if (PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
 	    !send_sync(db)) {
 		result_error(db, NULL, err);
@@ -618,7 +651,7 @@ void crm_db_rollback(crm_db *db) {
 
 	if (db->conn == NULL)
 		return;
-	ok = PQstatus(db->conn) == CONNECTION_OK && sync_and_drain(db);
+	ok = !db->lost && PQstatus(db->conn) == CONNECTION_OK && sync_and_drain(db);
 	if (ok && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		ok = PQsendQueryParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
 		     sync_and_drain(db);
@@ -627,8 +660,9 @@ void crm_db_rollback(crm_db *db) {
 	db->pending = 0;
 	db->in_tx = false;
 	if (!ok) {
-		log_warn("db worker %d: connection not idle after rollback; reconnecting",
-			 db->index);
+		if (!db->lost)
+			log_warn("db worker %d: connection not idle after rollback; reconnecting",
+				 db->index);
 		db_drop(db);
 	}
 }
@@ -645,6 +679,8 @@ bool crm_db_queue_tx(crm_db *db, const crm_db_ctx *ctx, crm_stmt stmt, int npara
 
 	snprintf(reqid, sizeof(reqid), "%llu", (unsigned long long)ctx->request_id);
 	snprintf(timeout, sizeof(timeout), "%d", ctx->timeout_ms > 0 ? ctx->timeout_ms : 1);
+	db->lost = false;
+	db->commit_sent = true; /* the sync ends (commits) the implicit transaction */
 	if (PQsendQueryPrepared(db->conn, stmts[CRM_STMT_SETUP].name, 6, params, lengths, formats,
 				0) != 1 ||
 	    PQsendQueryPrepared(db->conn, stmts[stmt].name, nparams, values, NULL, NULL, 0) != 1 ||
@@ -668,6 +704,8 @@ PGresult *crm_db_read_tx(crm_db *db, crm_err *err) {
 	bool failed = false;
 
 	db->sqlstate[0] = '\0';
+	db->lost = false;
+	db->commit_sent = true;
 	memset(&db->session, 0, sizeof(db->session));
 	setup = next_result(db);
 	if (setup == NULL) {

@@ -105,6 +105,14 @@ typedef struct crm_db {
 	int pending;            /* results sent but not yet read */
 	int syncs;              /* pipeline syncs sent but not yet read */
 	bool in_tx;
+	/* The connection failed during the current transaction (or batched
+	 * transaction): the server is gone or ended the session. */
+	bool lost;
+	/* COMMIT (or, for a batched transaction, the sync that commits it)
+	 * has been sent: if the connection is lost now, the transaction may
+	 * have committed or not, and only the database can tell. Before it,
+	 * a lost connection means nothing was committed. */
+	bool commit_sent;
 	bool hold_commit;       /* set by the caller: `last` must not commit */
 	bool expect_session;    /* the prologue's result is still to be read */
 	char sqlstate[6];       /* of the last failure, "" if none */
@@ -141,8 +149,11 @@ void crm_db_fini(crm_db *db);
  * thread may call it (shutdown after the grace period). */
 void crm_db_cancel(crm_db *db);
 
-/* Connects (with backoff between failures) when not connected. Fails with
- * UNAVAILABLE while the database is unreachable. */
+/* Connects (with backoff between failures) when not connected. An idle
+ * connection with something to read has been closed or terminated by the
+ * server (a restart, pg_terminate_backend): it is replaced before use, so
+ * a restart of PostgreSQL costs no request. Fails with UNAVAILABLE while
+ * the database is unreachable. */
 bool crm_db_ensure(crm_db *db, crm_err *err) CRM_MUSTCHECK;
 
 /* Queues BEGIN and the prologue; nothing is sent until the first query. */

@@ -19,6 +19,8 @@
 
 #define PURGE_INTERVAL_S 600
 #define STARTUP_RETRY_S 2
+#define LOG_RING_BYTES (1024 * 1024)
+#define LOG_STOP_WAIT_MS 2000
 
 crm_server *crm_srv;
 static volatile sig_atomic_t startup_stop;
@@ -216,10 +218,31 @@ static bool write_pid_file(const char *path) {
 	return fclose(f) == 0;
 }
 
+/* Signals and the purge timer. A server that could not watch SIGTERM
+ * could not be stopped cleanly: refuse to start without them. */
+static bool add_events(crm_server *srv, crm_err *err) {
+	struct timeval purge = {PURGE_INTERVAL_S, 0};
+
+	srv->ev_term = evsignal_new(srv->main_base, SIGTERM, on_term, srv);
+	srv->ev_int = evsignal_new(srv->main_base, SIGINT, on_term, srv);
+	srv->ev_hup = evsignal_new(srv->main_base, SIGHUP, on_hup, srv);
+	srv->ev_purge = event_new(srv->main_base, -1, EV_PERSIST, on_purge, srv);
+	if (srv->ev_term == NULL || srv->ev_int == NULL || srv->ev_hup == NULL ||
+	    srv->ev_purge == NULL)
+		return crm_err_set(err, CRM_INTERNAL, NULL, "out of memory for signal events");
+	if (evsignal_add(srv->ev_term, NULL) != 0 || evsignal_add(srv->ev_int, NULL) != 0 ||
+	    evsignal_add(srv->ev_hup, NULL) != 0)
+		return crm_err_set(err, CRM_INTERNAL, NULL,
+				   "cannot watch SIGTERM, SIGINT and SIGHUP: %s", strerror(errno));
+	if (event_add(srv->ev_purge, &purge) != 0)
+		return crm_err_set(err, CRM_INTERNAL, NULL,
+				   "cannot start the idempotency key purge timer");
+	return true;
+}
+
 static bool start(crm_server *srv, crm_err *err) {
 	crm_pool_ops ops = {crm_worker_init, crm_worker_run, crm_worker_run_batch,
 			    CRM_WORKER_BATCH, crm_worker_fini, NULL};
-	struct timeval purge = {PURGE_INTERVAL_S, 0};
 
 	crm_pool_ops auth_ops = {crm_worker_init, crm_worker_run, NULL, 1, crm_worker_fini, srv};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -252,19 +275,15 @@ static bool start(crm_server *srv, crm_err *err) {
 	}
 	if (!listen_all(srv, err))
 		return false;
-	srv->ev_term = evsignal_new(srv->main_base, SIGTERM, on_term, srv);
-	srv->ev_int = evsignal_new(srv->main_base, SIGINT, on_term, srv);
-	srv->ev_hup = evsignal_new(srv->main_base, SIGHUP, on_hup, srv);
-	srv->ev_purge = event_new(srv->main_base, -1, EV_PERSIST, on_purge, srv);
-	evsignal_add(srv->ev_term, NULL);
-	evsignal_add(srv->ev_int, NULL);
-	evsignal_add(srv->ev_hup, NULL);
-	event_add(srv->ev_purge, &purge);
+	if (!add_events(srv, err))
+		return false;
 	return write_pid_file(srv->cfg.pid_file) ||
 	       crm_err_set(err, CRM_FAILED_PRECONDITION, "pid_file", "cannot write it");
 }
 
 static void stop(crm_server *srv) {
+	struct event *evs[] = {srv->ev_term, srv->ev_int, srv->ev_hup, srv->ev_purge};
+
 	/* I/O threads exit once their connections are gone (or grace ends);
 	 * then the workers finish the queue; then late results are dropped. */
 	for (int i = 0; i < srv->n_io; i++)
@@ -285,12 +304,9 @@ static void stop(crm_server *srv) {
 		crm_io_free(&srv->ios[i]);
 	for (int i = 0; i < srv->n_listeners; i++)
 		evconnlistener_free(srv->listeners[i]);
-	if (srv->ev_term) {
-		event_free(srv->ev_term);
-		event_free(srv->ev_int);
-		event_free(srv->ev_hup);
-		event_free(srv->ev_purge);
-	}
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i])
+			event_free(evs[i]);
 	if (srv->main_base)
 		event_base_free(srv->main_base);
 	free(srv->ios);
@@ -314,6 +330,10 @@ int crm_serve(const char *config_path, const crm_config *cfg) {
 		log_error("libevent has no pthreads support");
 		return 1;
 	}
+	/* From here log lines go through the log thread: a stalled reader of
+	 * stderr must not stall the I/O threads. */
+	if (!crm_log_start(LOG_RING_BYTES))
+		log_warn("cannot start the log thread; logging directly to stderr");
 	if (start(&srv, &err)) {
 		log_info("crmd %s ready: schema version %d, %d I/O thread(s), %d DB worker(s)",
 			 CRM_VERSION, srv.schema_version, srv.n_io, srv.cfg.db_workers);
@@ -330,5 +350,6 @@ int crm_serve(const char *config_path, const crm_config *cfg) {
 	stop(&srv);
 	if (rc == 0)
 		log_info("crmd stopped");
+	crm_log_stop(LOG_STOP_WAIT_MS);
 	return rc;
 }

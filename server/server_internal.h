@@ -111,7 +111,8 @@ struct crm_job {
 	crm_conn *conn;            /* holds a reference; I/O thread only */
 	crm_io *io;
 	const Crm__ClientFrame *frame;
-	uint64_t request_id;
+	uint64_t request_id;       /* the client's frame id, for the reply */
+	uint64_t rid;              /* crmd's request id: log line and audit rows */
 	uint64_t conn_id;
 	int64_t received_us;       /* monotonic */
 	char peer[64];             /* address:port for logs */
@@ -131,6 +132,13 @@ struct crm_job {
 	crm_job *next;
 };
 
+/* A new request id, unique across connections and (with overwhelming
+ * probability) across crmd processes: a random 31-bit prefix drawn at
+ * start and a 32-bit counter, a positive bigint for the audit trail. Any
+ * thread. */
+uint64_t crm_request_id_next(void);
+
+/* A new job; a request job gets its request id here. */
 crm_job *crm_job_new(crm_job_kind kind);
 void crm_job_free(crm_job *job);
 

@@ -12,10 +12,14 @@
  */
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "db.h"
@@ -45,6 +49,30 @@ void crm_workers_cancel(void) {
 	pthread_mutex_unlock(&workers_lock);
 }
 
+static uint64_t rid_prefix;
+static atomic_uint_fast64_t rid_counter;
+static pthread_once_t rid_once = PTHREAD_ONCE_INIT;
+
+static void rid_init(void) {
+	uint32_t r = 0;
+
+	/* A clash needs two processes with the same prefix; without random
+	 * bytes, time and pid still tell processes apart. */
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	rid_prefix = (uint64_t)(r & 0x7fffffffu);
+	atomic_init(&rid_counter, 0);
+}
+
+uint64_t crm_request_id_next(void) {
+	uint64_t n;
+
+	pthread_once(&rid_once, rid_init);
+	n = atomic_fetch_add(&rid_counter, 1) + 1;
+	/* past 2^32 requests the prefix moves on; the id stays positive */
+	return ((rid_prefix << 32) + n) & INT64_MAX;
+}
+
 crm_job *crm_job_new(crm_job_kind kind) {
 	crm_job *job = calloc(1, sizeof(*job));
 
@@ -52,6 +80,8 @@ crm_job *crm_job_new(crm_job_kind kind) {
 		abort();
 	crm_arena_init(&job->arena);
 	job->kind = kind;
+	if (kind == CRM_JOB_REQUEST)
+		job->rid = crm_request_id_next();
 	return job;
 }
 
@@ -239,7 +269,7 @@ static void ctx_for(crm_job *job, crm_db_ctx *ctx, const crm_token *token) {
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->token = token;
-	ctx->request_id = job->request_id;
+	ctx->request_id = job->rid;
 	ctx->client_addr = job->client_ip;
 	ctx->timeout_ms = remaining_ms(job);
 	ctx->record_type = route ? crm_route_record_type(route, job->frame) : NULL;
@@ -328,10 +358,72 @@ static bool check_access(crm_db *db, crm_job *job, crm_err *err) {
 	return false;
 }
 
-static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
+/* Hashes the new password of a request that sets one (after its access
+ * check, so a request without the right costs no hash). *pw_hash stays
+ * NULL for requests that set none. */
+static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char **pw_hash,
+			      crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
-	const ProtobufCBinaryData *pw;
-	const char *user = NULL, *pw_hash = NULL;
+	const ProtobufCBinaryData *pw, *name;
+	const char *user = NULL;
+	bool create = job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_CREATE;
+	char *uname;
+
+	if ((pw = new_password(job->frame, &user)) == NULL)
+		return true;
+	if (!check_access(db, job, err)) {
+		if (!db->lost) /* a lost connection: once more, on a new one */
+			return false;
+		crm_err_clear(err);
+		if (!check_access(db, job, err))
+			return false;
+	}
+	name = create ? &job->frame->user_create->username
+		      : &job->frame->user_reset_password->username;
+	uname = crm_arena_alloc(&job->arena, name->len + 1);
+	memcpy(uname, name->data, name->len);
+	uname[name->len] = '\0';
+	if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length,
+			     create ? "user_create.password" : "user_reset_password.new_password",
+			     err))
+		return false;
+	if (!crm_auth_hash(pw->data, pw->len, hash))
+		return crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
+				   "cannot hash the password now; retry");
+	*pw_hash = hash;
+	return true;
+}
+
+/* Requests that change nothing: running one twice is harmless. */
+static bool reads_only(const crm_job *job) {
+	static const Crm__ClientFrame__RequestCase reads[] = {
+		CRM__CLIENT_FRAME__REQUEST_PING, CRM__CLIENT_FRAME__REQUEST_SLEEP,
+		CRM__CLIENT_FRAME__REQUEST_RESUME, CRM__CLIENT_FRAME__REQUEST_WHOAMI,
+		CRM__CLIENT_FRAME__REQUEST_RELATION_LIST,
+	};
+	const char *action = crm_route_action(job->route, job->frame);
+
+	if (action != NULL)
+		return strcmp(action, "read") == 0;
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+		if (job->frame->request_case == reads[i])
+			return true;
+	return false;
+}
+
+/*
+ * After the connection was lost, may the request run again on a new one?
+ * Yes if nothing can have committed (COMMIT not sent yet), if it changes
+ * nothing, or if it has an idempotency key: its claim in the new
+ * transaction finds the stored reply if the lost one committed (replayed:
+ * the real outcome) and runs it if it did not.
+ */
+static bool may_rerun(const crm_db *db, const crm_job *job) {
+	return !db->commit_sent || job->frame->has_idempotency_key || reads_only(job);
+}
+
+static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
+	const char *pw_hash = NULL;
 	char hash[CRM_HASH_MAX];
 	crm_db *db = job_db(w, job);
 	int attempt;
@@ -341,36 +433,29 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 			    "request waited in the queue longer than the server allows; retry");
 		return;
 	}
-	if ((pw = new_password(job->frame, &user)) != NULL && !check_access(db, job, err))
+	if (!hash_new_password(db, job, hash, &pw_hash, err))
 		return;
-	if (pw != NULL) {
-		const ProtobufCBinaryData *name = job->frame->request_case ==
-							  CRM__CLIENT_FRAME__REQUEST_USER_CREATE
-						  ? &job->frame->user_create->username
-						  : &job->frame->user_reset_password->username;
-		char *uname = crm_arena_alloc(&job->arena, name->len + 1);
-		memcpy(uname, name->data, name->len);
-		uname[name->len] = '\0';
-		if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length,
-				     job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_CREATE
-					     ? "user_create.password"
-					     : "user_reset_password.new_password",
-				     err))
-			return;
-		if (!crm_auth_hash(pw->data, pw->len, hash)) {
-			crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL, "cannot hash the password now; retry");
-			return;
-		}
-		pw_hash = hash;
-	}
-	for (attempt = 0; attempt <= cfg->db_retries; attempt++) {
+	for (attempt = 0; attempt <= crm_srv->cfg.db_retries; attempt++) {
 		crm_err_clear(err);
 		if (run_once(db, job, pw_hash, resp, err))
 			break;
+		if (db->lost && may_rerun(db, job)) {
+			log_info("db worker %d: rid=%llu: database connection lost %s; running it "
+				 "again on a new connection", w->index, (unsigned long long)job->rid,
+				 db->commit_sent ? "after COMMIT was sent" : "before COMMIT");
+			continue;
+		}
+		if (db->lost) { /* a write, no key, COMMIT sent: only a human can tell */
+			crm_err_clear(err);
+			crm_err_set(err, CRM_UNAVAILABLE, NULL,
+				    "connection to the database was lost after the change was sent; "
+				    "its outcome is unknown: check before retrying");
+			break;
+		}
 		if (!crm_db_retryable(db))
 			break;
-		log_debug("db worker %d: req=%llu retry %d after SQLSTATE %s", w->index,
-			  (unsigned long long)job->request_id, attempt + 1, db->sqlstate);
+		log_debug("db worker %d: rid=%llu retry %d after SQLSTATE %s", w->index,
+			  (unsigned long long)job->rid, attempt + 1, db->sqlstate);
 	}
 	sodium_memzero(hash, sizeof(hash));
 	snprintf(job->user, sizeof(job->user), "%s", db->session.username);
@@ -726,6 +811,7 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 	crm_job *queued[CRM_WORKER_BATCH * 4];
 	crm_hctx *hs[CRM_WORKER_BATCH * 4];
 	int nq = 0, nl = 0;
+	bool lost = false;
 	crm_err err;
 
 	/* Jobs that are not pipelined run after the pipelined ones have been
@@ -756,7 +842,12 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 		}
 		ctx_for(job, &ctx, job_token(job));
 		if (!crm_db_queue_tx(&w->db, &ctx, stmt, np, params, &err)) {
-			finish_job(job, NULL, &err);
+			if (w->db.lost) { /* runs on its own below, on a new connection */
+				items[nl++] = job;
+				lost = true;
+			} else {
+				finish_job(job, NULL, &err);
+			}
 			continue;
 		}
 		queued[nq] = job;
@@ -771,6 +862,13 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 
 		crm_err_clear(&err);
 		r = crm_db_read_tx(&w->db, &err);
+		if (r == NULL && w->db.lost) {
+			/* Batched requests only read: run it again on its own (on
+			 * a new connection) once the batch is done. */
+			items[nl++] = queued[i];
+			lost = true;
+			continue;
+		}
 		if (r != NULL) {
 			if (!queued[i]->route->single->finish(hs[i], r, &err))
 				hs[i]->resp = NULL;
@@ -782,8 +880,10 @@ void crm_worker_run_batch(void *state, void **items, int n) {
 		memcpy(queued[i]->user, w->db.session.username, sizeof(queued[i]->user));
 		finish_job(queued[i], r ? hs[i]->resp : NULL, &err);
 	}
-	if (nq > 0 && PQstatus(w->db.conn) != CONNECTION_OK)
+	if (nq > 0 && (lost || PQstatus(w->db.conn) != CONNECTION_OK)) {
+		w->db.lost = true;
 		crm_db_rollback(&w->db); /* drops the connection; the next job reconnects */
+	}
 	for (int i = 0; i < nl; i++)
 		crm_worker_run(w, items[i]);
 }
