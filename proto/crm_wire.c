@@ -1,6 +1,7 @@
 /* crm_wire: text and message validation shared by server and clients. */
 #include "crm_wire.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -138,6 +139,161 @@ bool crm_wire_check_message(const ProtobufCMessage *msg, const char *prefix, crm
 			return false;
 	}
 	return true;
+}
+
+/* ---- pre-scan of the wire bytes (before protobuf-c unpacks them) */
+
+typedef struct scan_state {
+	const ProtobufCMessageDescriptor *top;
+	size_t fields; /* occurrences so far, whole frame */
+	bool *malformed;
+	crm_err *err;
+} scan_state;
+
+/* A varint of at most 10 bytes at p[*pos]; false if truncated or longer. */
+static bool read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *out) {
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 64 && *pos < len; shift += 7) {
+		uint8_t b = p[(*pos)++];
+		v |= (uint64_t)(b & 0x7F) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool malformed(scan_state *s, const char *prefix, const char *why) {
+	*s->malformed = true;
+	return crm_err_set(s->err, CRM_INVALID_ARGUMENT, "frame",
+			   "malformed frame: not a %s message (%s in %s)", s->top->short_name, why,
+			   prefix ? prefix : s->top->short_name);
+}
+
+/* Skips one value of wire type `wt` at p[*pos]; its bytes are [*start, *pos). */
+static bool skip_value(const uint8_t *p, size_t len, size_t *pos, unsigned wt, size_t *start) {
+	uint64_t n;
+
+	if (wt == 0)
+		return read_varint(p, len, pos, &n);
+	if (wt == 1 || wt == 5) {
+		n = wt == 1 ? 8 : 4;
+	} else if (wt != 2 || !read_varint(p, len, pos, &n)) {
+		return false; /* groups (3, 4) and 6, 7 are not protobuf-c's */
+	}
+	if (n > len - *pos)
+		return false;
+	*start = *pos;
+	*pos += (size_t)n;
+	return true;
+}
+
+/* Values in a packed run of a repeated scalar field. */
+static size_t packed_count(const ProtobufCFieldDescriptor *fd, const uint8_t *p, size_t n) {
+	size_t count = 0;
+
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return n / 8;
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FLOAT:
+		return n / 4;
+	default:
+		for (size_t i = 0; i < n; i++)
+			count += !(p[i] & 0x80); /* one varint ends per byte without bit 7 */
+		return count;
+	}
+}
+
+static bool scan_message(scan_state *s, const ProtobufCMessageDescriptor *d, const uint8_t *p,
+			 size_t len, const char *prefix, int depth);
+
+/* Counts one occurrence of field `fd` (NULL: unknown) carrying [p, p+n). */
+static bool scan_field(scan_state *s, const ProtobufCMessageDescriptor *d,
+		       const ProtobufCFieldDescriptor *fd, unsigned wt, const uint8_t *p, size_t n,
+		       uint32_t *counts, const char *prefix, int depth) {
+	size_t idx, values = 1;
+	char path[CRM_ERR_FIELD_MAX];
+
+	if (++s->fields > CRM_FRAME_FIELDS_MAX)
+		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, "frame",
+				   "has more than %d fields in all; at most %d", CRM_FRAME_FIELDS_MAX,
+				   CRM_FRAME_FIELDS_MAX);
+	if (fd == NULL)
+		return true;
+	idx = (size_t)(fd - d->fields);
+	if (wt == 2 && fd->label == PROTOBUF_C_LABEL_REPEATED && fd->type != PROTOBUF_C_TYPE_MESSAGE &&
+	    fd->type != PROTOBUF_C_TYPE_BYTES && fd->type != PROTOBUF_C_TYPE_STRING)
+		values = packed_count(fd, p, n);
+	if (idx < CRM_SCAN_FIELDS_COUNTED && (counts[idx] += (uint32_t)values) > CRM_REPEATED_MAX) {
+		join_path(path, sizeof(path), prefix, fd->name);
+		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, path,
+				   fd->label == PROTOBUF_C_LABEL_REPEATED
+					   ? "has more than %d values; at most %d"
+					   : "occurs more than %d times; at most %d",
+				   CRM_REPEATED_MAX, CRM_REPEATED_MAX);
+	}
+	if (wt != 2 || fd->type != PROTOBUF_C_TYPE_MESSAGE)
+		return true;
+	join_path(path, sizeof(path), prefix, fd->name);
+	if (depth >= CRM_NESTING_MAX)
+		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, path,
+				   "nests messages more than %d deep", CRM_NESTING_MAX);
+	return scan_message(s, fd->descriptor, p, n, path, depth + 1);
+}
+
+static bool scan_message(scan_state *s, const ProtobufCMessageDescriptor *d, const uint8_t *p,
+			 size_t len, const char *prefix, int depth) {
+	uint32_t counts[CRM_SCAN_FIELDS_COUNTED] = {0};
+	size_t pos = 0, start = 0;
+	uint64_t key;
+
+	while (pos < len) {
+		const ProtobufCFieldDescriptor *fd;
+		unsigned wt;
+
+		if (!read_varint(p, len, &pos, &key))
+			return malformed(s, prefix, "bad field key");
+		wt = (unsigned)(key & 7);
+		start = pos;
+		if (!skip_value(p, len, &pos, wt, &start))
+			return malformed(s, prefix, "bad field value");
+		fd = key >> 3 <= UINT32_MAX
+			     ? protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3))
+			     : NULL;
+		if (!scan_field(s, d, fd, wt, p + start, pos - start, counts, prefix, depth))
+			return false;
+	}
+	return true;
+}
+
+bool crm_wire_prescan(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
+		      bool *is_malformed, crm_err *err) {
+	scan_state s = {d, 0, is_malformed, err};
+
+	*is_malformed = false;
+	return scan_message(&s, d, buf, len, NULL, 0);
+}
+
+uint64_t crm_wire_peek_id(const uint8_t *buf, size_t len) {
+	size_t pos = 0, start = 0;
+	uint64_t key, id = 0, v;
+
+	while (pos < len && read_varint(buf, len, &pos, &key)) {
+		if (key == (1 << 3 | 0)) { /* id, varint */
+			if (!read_varint(buf, len, &pos, &v))
+				break;
+			id = v;
+		} else if (!skip_value(buf, len, &pos, (unsigned)(key & 7), &start)) {
+			break;
+		}
+	}
+	return id;
 }
 
 static bool validate_hello(const Crm__Hello *h, crm_err *err) {
@@ -382,6 +538,10 @@ static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 bool crm_wire_validate(const Crm__ClientFrame *f, crm_err *err) {
 	if (!f->has_id)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "id", "is required");
+	if (f->id == 0)
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "id",
+				   "must not be 0: 0 is reserved for connection-level errors; use "
+				   "1 or more");
 	if (!crm_wire_check_message(&f->base, NULL, err))
 		return false;
 	if (f->has_idempotency_key) {

@@ -37,6 +37,11 @@
 #define CRM_PAGE_MAX 500
 #define CRM_CURSOR_MAX 2048
 #define CRM_REPEATED_MAX 200 /* values of any repeated field */
+#define CRM_FRAME_FIELDS_MAX 10000 /* field occurrences in one frame, all levels */
+#define CRM_NESTING_MAX 16 /* sub-message depth in one frame */
+/* Fields per message whose occurrences the pre-scan counts one by one; a
+ * unit test checks that every client message has no more. */
+#define CRM_SCAN_FIELDS_COUNTED 128
 
 /* Writes the 4-byte big-endian length of a frame. */
 static inline void crm_frame_put_len(uint8_t *out, uint32_t len) {
@@ -66,6 +71,29 @@ bool crm_text_check(const uint8_t *s, size_t len, size_t min, size_t max, const 
  */
 bool crm_wire_check_message(const ProtobufCMessage *msg, const char *prefix, crm_err *err)
 	CRM_MUSTCHECK;
+
+/*
+ * Walks the wire bytes of a message of type `d` without decoding them, so
+ * that a frame which would cost much to unpack is refused first: linear in
+ * len, no allocation, and it stops at the first count over a limit. It
+ * refuses, with INVALID_ARGUMENT:
+ *  - a field that occurs more than CRM_REPEATED_MAX times in one message
+ *    (for a repeated field: more values, packed ones counted one by one),
+ *    naming the field's dotted path as crm_wire_validate would;
+ *  - more than CRM_FRAME_FIELDS_MAX field occurrences in all, known or
+ *    not, at every level (field "frame");
+ *  - sub-messages nested deeper than CRM_NESTING_MAX;
+ *  - bytes that are not a well-formed message (a truncated varint or
+ *    length, a length past the end, a group or unknown wire type): field
+ *    "frame", with *malformed set. protobuf-c refuses all of these too.
+ * Passing says nothing about validity: unpack and validate as usual.
+ */
+bool crm_wire_prescan(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
+		      bool *malformed, crm_err *err) CRM_MUSTCHECK;
+
+/* The value of a ClientFrame's id (field 1) read from its wire bytes, or 0
+ * when the top level has none: to answer a frame refused before decoding. */
+uint64_t crm_wire_peek_id(const uint8_t *buf, size_t len);
 
 /*
  * Validates a decoded ClientFrame completely: the generic walk above, then

@@ -62,9 +62,11 @@ typedef struct crm_config {
 	uint32_t max_frame_preauth;
 	int max_inflight;
 	int db_retries;
+	int max_preauth_per_address; /* connections not logged in, per address */
 
 	/* timeouts, milliseconds */
 	int handshake_timeout;
+	int auth_timeout; /* from hello to login; bytes received do not reset it */
 	int idle_timeout;
 	int request_timeout;
 	int shutdown_grace;

@@ -9,6 +9,19 @@
  * bufferevent (and socket) at once; the struct goes when the last
  * reference does, so a worker's late result finds it and is dropped.
  *
+ * Before login: the deadline timer runs handshake_timeout until hello,
+ * then auth_timeout until a login or resume succeeds (and again from a
+ * logout); bytes received do not move it. A connection not logged in
+ * counts against its address's max_preauth_per_address (preauth.c) from
+ * the moment the address is known (accept, or the PROXY header) until it
+ * logs in or closes; over the cap it gets one RESOURCE_EXHAUSTED frame
+ * after TLS and is closed.
+ *
+ * Decode cost: every frame's bytes are pre-scanned (crm_wire_prescan)
+ * before protobuf-c unpacks them, so a frame that would cost much to
+ * decode is refused after a linear walk that stops at the first count
+ * over a limit.
+ *
  * Back-pressure: at most max_inflight jobs per connection (more are
  * answered RESOURCE_EXHAUSTED at once), at most FRAMES_PER_PASS frames per
  * callback (the rest are picked up on a deferred pass, so one client
@@ -16,6 +29,7 @@
  * above the high-water mark.
  */
 #include <errno.h>
+#include <limits.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
@@ -32,6 +46,7 @@
 
 #include "handlers/handlers.h"
 #include "log.h"
+#include "preauth.h"
 #include "proxy.h"
 #include "server_internal.h"
 #include "tls.h"
@@ -46,18 +61,22 @@ struct crm_conn {
 	evutil_socket_t fd;
 	struct bufferevent *bev;
 	struct event *proxy_ev;  /* reading the PROXY header */
-	struct event *deadline;  /* handshake deadline, until hello */
+	struct event *deadline;  /* handshake deadline until hello, then auth */
 	uint8_t *proxybuf;
 	size_t proxylen;
 	char peer[64];           /* address:port, for logs */
 	char client_ip[48];      /* address only */
 	char client_name[72];    /* from hello */
 	crm_token token;         /* the session this connection logged in with */
+	crm_preauth_key addr_key; /* the client address, for max_preauth_per_address */
 	int refs;
 	int inflight;
 	size_t hwm;
 	bool open, tls_up, hello_done, authenticated;
 	bool reject, closing, read_paused, draining;
+	bool over_preauth_cap;   /* refuse once TLS is up */
+	bool preauth_counted;    /* holds one count under addr_key */
+	bool auth_expired;       /* auth_timeout passed with a request in flight */
 	uint64_t ids[]; /* request ids in flight, cfg.max_inflight of them */
 };
 
@@ -98,6 +117,32 @@ static void conn_unref(crm_conn *c) {
 	free(c);
 }
 
+/* Counts the connection under its client address (addr_key), or marks it
+ * to be refused once TLS is up. */
+static void preauth_count(crm_conn *c) {
+	if (crm_preauth_acquire(&c->addr_key, cfg()->max_preauth_per_address))
+		c->preauth_counted = true;
+	else
+		c->over_preauth_cap = true;
+}
+
+static void preauth_uncount(crm_conn *c) {
+	if (c->preauth_counted)
+		crm_preauth_release(&c->addr_key);
+	c->preauth_counted = false;
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg);
+
+/* (Re)starts the deadline timer: ms from now, whatever arrives meanwhile. */
+static bool arm_deadline(crm_conn *c, int ms) {
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	if (c->deadline == NULL)
+		c->deadline = evtimer_new(c->io->base, on_deadline, c);
+	return c->deadline != NULL && evtimer_add(c->deadline, &tv) == 0;
+}
+
 static void conn_close(crm_conn *c, const char *why) {
 	crm_io *io = c->io;
 
@@ -105,6 +150,7 @@ static void conn_close(crm_conn *c, const char *why) {
 		return;
 	c->open = false;
 	log_debug("conn=%llu peer=%s closed: %s", (unsigned long long)c->id, c->peer, why);
+	preauth_uncount(c);
 	if (c->deadline)
 		event_free(c->deadline);
 	if (c->proxy_ev)
@@ -270,12 +316,12 @@ static void do_hello(crm_conn *c, const Crm__ClientFrame *f, int64_t t0) {
 	c->hello_done = true;
 	snprintf(c->client_name, sizeof(c->client_name), "%.*s", (int)f->hello->client_name.len,
 		 (const char *)f->hello->client_name.data);
-	if (c->deadline) {
-		event_free(c->deadline);
-		c->deadline = NULL;
-	}
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	reply_ok(c, &resp, f->id, "hello", t0);
+	if (!arm_deadline(c, cfg()->auth_timeout)) {
+		log_error("conn=%llu: cannot arm auth_timeout; closing", (unsigned long long)c->id);
+		close_after_write(c);
+	}
 }
 
 static void do_ping(crm_conn *c, const Crm__ClientFrame *f, int64_t t0) {
@@ -359,13 +405,33 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 	crm_job_free(job);
 }
 
+/* Bounds what the frame can cost to unpack (see crm_wire_prescan). False
+ * when it was refused and answered: malformed bytes, or anything before
+ * hello, close the connection as a frame protobuf-c refuses would. */
+static bool prescan(crm_conn *c, const uint8_t *body, uint32_t len, int64_t t0) {
+	bool bad_bytes;
+	crm_err err;
+
+	crm_err_clear(&err);
+	if (crm_wire_prescan(&crm__client_frame__descriptor, body, len, &bad_bytes, &err))
+		return true;
+	if (bad_bytes || !c->hello_done)
+		protocol_error(c, bad_bytes ? 0 : crm_wire_peek_id(body, len), "unknown", t0, &err);
+	else
+		reply_status(c, crm_wire_peek_id(body, len), "unknown", t0, &err);
+	return false;
+}
+
 /* One complete frame body. May close the connection (after write). */
 static void handle_frame(crm_conn *c, const uint8_t *body, uint32_t len) {
 	int64_t t0 = crm_mono_us();
-	crm_job *job = crm_job_new(CRM_JOB_REQUEST);
+	crm_job *job;
 	Crm__ClientFrame *f;
 	crm_err err;
 
+	if (!prescan(c, body, len, t0))
+		return;
+	job = crm_job_new(CRM_JOB_REQUEST);
 	crm_err_clear(&err);
 	f = crm__client_frame__unpack(&job->arena.pb, len, body);
 	if (f == NULL) {
@@ -417,7 +483,7 @@ static void process_input(crm_conn *c) {
 	uint8_t hdr[CRM_FRAME_HEADER];
 	int frames = 0;
 
-	while (c->open && !c->closing && !c->read_paused) {
+	while (c->open && !c->closing && !c->read_paused && !c->auth_expired) {
 		size_t avail;
 		uint32_t len;
 		uint8_t *p;
@@ -460,6 +526,14 @@ static void on_read(struct bufferevent *bev, void *arg) {
 	conn_unref(c);
 }
 
+static void resume_reading(crm_conn *c) {
+	if (c->auth_expired || c->read_paused || c->closing)
+		return;
+	bufferevent_enable(c->bev, EV_READ);
+	/* Frames may already be waiting in the input buffer. */
+	bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
 static void on_write(struct bufferevent *bev, void *arg) {
 	crm_conn *c = arg;
 	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
@@ -472,9 +546,7 @@ static void on_write(struct bufferevent *bev, void *arg) {
 	if (c->read_paused && left <= c->hwm / 2) {
 		c->read_paused = false;
 		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-		bufferevent_enable(bev, EV_READ);
-		/* Frames may already be waiting in the input buffer. */
-		bufferevent_trigger(bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+		resume_reading(c);
 	}
 }
 
@@ -487,6 +559,19 @@ static void reject_full(crm_conn *c) {
 	protocol_error(c, 0, "connect", crm_mono_us(), &err);
 }
 
+static void reject_preauth(crm_conn *c) {
+	crm_err err;
+
+	log_info("conn=%llu peer=%s refused: over max_preauth_per_address (%d)",
+		 (unsigned long long)c->id, c->peer, cfg()->max_preauth_per_address);
+	crm_err_clear(&err);
+	crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
+		    "too many connections from %s that have not logged in (max_preauth_per_address "
+		    "%d); log in on one of them or try again later",
+		    c->client_ip, cfg()->max_preauth_per_address);
+	protocol_error(c, 0, "connect", crm_mono_us(), &err);
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg) {
 	crm_conn *c = arg;
 	char detail[256] = "";
@@ -495,6 +580,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
 		c->tls_up = true;
 		if (c->reject)
 			reject_full(c);
+		else if (c->over_preauth_cap)
+			reject_preauth(c);
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
@@ -522,10 +609,36 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
 		conn_close(c, "peer closed");
 }
 
+/* auth_timeout passed without a login. A login (or any request) still in
+ * flight is waited for, reading nothing more; crm_conn_deliver comes back
+ * here when the last one is answered. */
+static void auth_expire(crm_conn *c) {
+	crm_err err;
+
+	if (c->closing || c->authenticated)
+		return;
+	if (c->inflight > 0) {
+		c->auth_expired = true;
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	log_info("conn=%llu peer=%s dropped: no login within auth_timeout",
+		 (unsigned long long)c->id, c->peer);
+	crm_err_clear(&err);
+	crm_err_set(&err, CRM_UNAUTHENTICATED, "login",
+		    "no login within auth_timeout (%g s) of hello; connect again and log in",
+		    cfg()->auth_timeout / 1000.0);
+	protocol_error(c, 0, "auth", crm_mono_us(), &err);
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg) {
 	crm_conn *c = arg;
 
 	(void)fd, (void)what;
+	if (c->hello_done) {
+		auth_expire(c);
+		return;
+	}
 	log_info("conn=%llu peer=%s dropped: no hello within handshake_timeout",
 		 (unsigned long long)c->id, c->peer);
 	conn_close(c, "handshake timeout");
@@ -583,8 +696,11 @@ static void on_proxy(evutil_socket_t fd, short what, void *arg) {
 		char via[64];
 		snprintf(via, sizeof(via), "%s", c->peer);
 		format_peer(&src, c->peer, sizeof(c->peer), c->client_ip, sizeof(c->client_ip));
+		crm_preauth_key_of(&src, &c->addr_key);
 		log_debug("conn=%llu peer=%s via proxy %s", (unsigned long long)c->id, c->peer, via);
 	}
+	if (!c->reject)
+		preauth_count(c);
 	event_free(c->proxy_ev);
 	c->proxy_ev = NULL;
 	free(c->proxybuf);
@@ -595,8 +711,6 @@ static void on_proxy(evutil_socket_t fd, short what, void *arg) {
 
 crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 	size_t ids = (size_t)cfg()->max_inflight;
-	struct timeval hs = {cfg()->handshake_timeout / 1000,
-			     (cfg()->handshake_timeout % 1000) * 1000};
 	crm_conn *c = calloc(1, sizeof(*c) + ids * sizeof(uint64_t));
 	int one = 1;
 
@@ -612,22 +726,25 @@ crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 	c->open = true;
 	c->hwm = cfg()->max_frame * 2 > OUTPUT_HWM_MIN ? cfg()->max_frame * 2 : OUTPUT_HWM_MIN;
 	format_peer(&h->addr, c->peer, sizeof(c->peer), c->client_ip, sizeof(c->client_ip));
+	crm_preauth_key_of(&h->addr, &c->addr_key);
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = io->conns;
 	if (io->conns)
 		io->conns->prev = c;
 	io->conns = c;
 	io->n_conns++;
-	c->deadline = evtimer_new(io->base, on_deadline, c);
-	if (c->deadline)
-		evtimer_add(c->deadline, &hs);
-	if (crm_config_is_trusted_proxy(cfg(), (struct sockaddr *)&h->addr)) {
+	if (!arm_deadline(c, cfg()->handshake_timeout)) {
+		/* set up failed: below */
+	} else if (crm_config_is_trusted_proxy(cfg(), (struct sockaddr *)&h->addr)) {
 		c->proxybuf = malloc(CRM_PROXY_HEADER_MAX);
 		c->proxy_ev = event_new(io->base, c->fd, EV_READ | EV_PERSIST, on_proxy, c);
 		if (c->proxybuf && c->proxy_ev && event_add(c->proxy_ev, NULL) == 0)
 			return c;
-	} else if (start_tls(c)) {
-		return c;
+	} else {
+		if (!c->reject)
+			preauth_count(c);
+		if (start_tls(c))
+			return c;
 	}
 	log_error("conn=%llu peer=%s cannot set up connection", (unsigned long long)c->id, c->peer);
 	atomic_fetch_add(&crm_srv->conns, 1); /* conn_close takes it back; so does the caller */
@@ -640,6 +757,31 @@ static void free_job_output(const void *data, size_t len, void *arg) {
 	free((void *)data);
 }
 
+/* A login or resume succeeded: no more deadline, no more preauth count. */
+static void logged_in(crm_conn *c) {
+	c->authenticated = true;
+	preauth_uncount(c);
+	if (c->deadline)
+		evtimer_del(c->deadline);
+	if (c->auth_expired) {
+		c->auth_expired = false;
+		resume_reading(c);
+	}
+}
+
+/* Logged out: the connection is one that has not logged in again. It
+ * counts again (past the cap if need be: it was admitted) and gets a new
+ * auth_timeout. */
+static void logged_out(crm_conn *c) {
+	c->authenticated = false;
+	if (!c->preauth_counted && crm_preauth_acquire(&c->addr_key, INT_MAX))
+		c->preauth_counted = true;
+	if (!arm_deadline(c, cfg()->auth_timeout)) {
+		log_error("conn=%llu: cannot arm auth_timeout; closing", (unsigned long long)c->id);
+		close_after_write(c);
+	}
+}
+
 void crm_conn_deliver(crm_job *job) {
 	crm_conn *c = job->conn;
 
@@ -650,10 +792,10 @@ void crm_conn_deliver(crm_job *job) {
 	forget_id(c, job->request_id);
 	if (c->open && job->status == CRM_OK && job->sets_session) {
 		c->token = job->new_token;
-		c->authenticated = true;
+		logged_in(c);
 	} else if (c->open && job->status == CRM_OK && job->clears_session) {
 		memset(&c->token, 0, sizeof(c->token));
-		c->authenticated = false;
+		logged_out(c);
 	}
 	if (c->open) {
 		if (job->out &&
@@ -670,6 +812,8 @@ void crm_conn_deliver(crm_job *job) {
 		}
 		if (c->draining && c->inflight == 0)
 			close_after_write(c);
+		if (c->auth_expired)
+			auth_expire(c);
 	}
 	crm_job_free(job);
 	conn_unref(c);

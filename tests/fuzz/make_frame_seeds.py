@@ -62,6 +62,14 @@ def seeds(pb):
         "session": frame(hello) + frame(ping) + frame(note) + frame(get) + frame(deep),
         "truncated": frame(hello)[:-3],
         "oversized_header": struct.pack(">I", 0x7FFFFFFF) + b"\x08\x01",
+        # What crm_wire_prescan refuses before unpacking.
+        "id_zero": frame(cf(id=0, ping=pb.Ping())),
+        "filters_over_cap": frame(cf(id=11, record_list=pb.RecordList(
+            filters=[pb.Filter() for _ in range(201)]))),
+        "filters_nested": frame(cf(id=12, record_list=pb.RecordList(
+            filters=[pb.Filter(values=[b"v"] * 20) for _ in range(20)]))),
+        "id_repeated": frame(b"\x08\x01" * 201 + cf(ping=pb.Ping())),
+        "group_wire_type": frame(b"\x08\x0d\x0b\x0c"),
     }
 
 

@@ -367,10 +367,13 @@ class Conn:
     ids are kept for later."""
 
     def __init__(self, port, ca, host="127.0.0.1", server_hostname="localhost", timeout=10,
-                 hello=True, context=None, preamble=None):
+                 hello=True, context=None, preamble=None, source=None):
         self.pb = pb()
         ctx = context or ssl.create_default_context(cafile=ca)
-        raw = socket.create_connection((host, port), timeout=timeout)
+        # source: the local address to connect from (any 127/8 address
+        # reaches a loopback listener), to play several client addresses.
+        raw = socket.create_connection((host, port), timeout=timeout,
+                                       source_address=(source, 0) if source else None)
         try:
             if preamble:  # e.g. a PROXY protocol header, before TLS
                 raw.sendall(preamble)

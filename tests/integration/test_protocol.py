@@ -88,6 +88,32 @@ def test_frame_without_request_is_invalid(crmd):
         assert r.status.field == "request"
 
 
+def test_frame_id_zero_is_refused_naming_the_field(crmd):
+    """Id 0 is what crmd puts on connection-level errors: a client request
+    carrying it is refused, naming "id", on the I/O path (ping) and the
+    worker path (deep ping) alike; the connection stays usable. A hello
+    with id 0 is refused and, as any bad hello, closes."""
+    with crmd.connect() as c:
+        for req in (dict(ping=pb().Ping()), dict(ping=pb().Ping(deep=True)),
+                    dict(note_get=pb().NoteGet(note_id=1))):
+            c.send(pb().ClientFrame(id=0, **req))
+            r = c.recv_response(timeout=5)
+            assert r.id == 0
+            assert r.status.code == INVALID_ARGUMENT, (req, r.status)
+            assert r.status.field == "id", r.status
+            assert "0 is reserved" in r.status.message, r.status.message
+        assert c.ping().status.code == OK
+    c = crmd.connect(hello=False)
+    p = pb()
+    c.send(p.ClientFrame(id=0, hello=p.Hello(protocol=p.Version(major=1, minor=0),
+                                             client_name=b"pytest")))
+    frames = c.expect_close(5)
+    assert len(frames) == 1, frames
+    assert frames[0].response.status.code == INVALID_ARGUMENT
+    assert frames[0].response.status.field == "id"
+    c.close()
+
+
 def test_ping_and_payload_echo(crmd):
     with crmd.connect() as c:
         r = c.ping(payload=b"hello \xe4\xb8\xad\xe6\x96\x87")

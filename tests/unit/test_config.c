@@ -91,6 +91,8 @@ static void test_defaults(void **state) {
 	assert_int_equal(cfg.max_inflight, 32);
 	assert_int_equal(cfg.db_retries, 3);
 	assert_int_equal(cfg.handshake_timeout, 10000);
+	assert_int_equal(cfg.auth_timeout, 30000);
+	assert_int_equal(cfg.max_preauth_per_address, 64);
 	assert_int_equal(cfg.idle_timeout, 300000);
 	assert_int_equal(cfg.request_timeout, 30000);
 	assert_int_equal(cfg.shutdown_grace, 30000);
@@ -140,6 +142,10 @@ static const valid_case valid[] = {
 	{"handshake_timeout", "1ms", AT(handshake_timeout), 1},
 	{"handshake_timeout", "5min", AT(handshake_timeout), 300000},
 	{"handshake_timeout", "2", AT(handshake_timeout), 2000},
+	{"auth_timeout", "1ms", AT(auth_timeout), 1},
+	{"auth_timeout", "60min", AT(auth_timeout), 3600000},
+	{"max_preauth_per_address", "1", AT(max_preauth_per_address), 1},
+	{"max_preauth_per_address", "1000000", AT(max_preauth_per_address), 1000000},
 	{"idle_timeout", "1440min", AT(idle_timeout), 86400000},
 	{"idle_timeout", "500ms", AT(idle_timeout), 500},
 	{"request_timeout", "60min", AT(request_timeout), 3600000},
@@ -249,6 +255,12 @@ static const invalid_case invalid[] = {
 	{"handshake_timeout", "", NULL},
 	{"handshake_timeout", "99999999999999999999min", NULL},
 	{"idle_timeout", "1441min", NULL},
+	{"auth_timeout", "0", "between 1ms and 1h, got 0ms"},
+	{"auth_timeout", "61min", NULL},
+	{"auth_timeout", "10x", "duration"},
+	{"max_preauth_per_address", "0", "must be between 1 and 1000000, got 0"},
+	{"max_preauth_per_address", "1000001", NULL},
+	{"max_preauth_per_address", "lots", NULL},
 	{"idle_timeout", "0s", NULL},
 	{"request_timeout", "61min", NULL},
 	{"request_timeout", "0min", NULL},
@@ -750,7 +762,8 @@ static const char *const all_keys[] = {
 	"listen", "max_connections", "trusted_proxies", "tls_cert", "tls_key",
 	"tls_client_ca", "tls_client_cert_required", "db_app", "db_owner", "io_threads",
 	"db_workers", "queue_length", "max_frame", "max_frame_preauth", "max_inflight",
-	"db_retries", "handshake_timeout", "idle_timeout", "request_timeout",
+	"db_retries", "max_preauth_per_address", "handshake_timeout", "auth_timeout",
+	"idle_timeout", "request_timeout",
 	"shutdown_grace", "log_level", "pid_file", "diagnostics",
 };
 

@@ -188,7 +188,9 @@ static void test_missing_id(void **state) {
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_PING;
 	f.ping = &p;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "id");
-	f.has_id = 1; /* id 0 is a valid id */
+	f.has_id = 1; /* id 0 is reserved for connection-level errors */
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "id");
+	f.id = 1;
 	expect_ok(&f);
 }
 
@@ -196,6 +198,7 @@ static void test_empty_request(void **state) {
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
 	f.has_id = 1;
+	f.id = 1;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "request");
 	assert_string_equal(crm_wire_request_name(&f), "unknown");
 }
@@ -207,6 +210,7 @@ static void test_ping(void **state) {
 
 	memset(payload, 'p', sizeof(payload));
 	f.has_id = 1;
+	f.id = 1;
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_PING;
 	f.ping = &p;
 	p.has_deep = 1;
@@ -230,6 +234,7 @@ static void test_note_create(void **state) {
 
 	memset(body, 'b', sizeof(body));
 	f.has_id = 1;
+	f.id = 1;
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE;
 	f.note_create = &nc;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_create.body");
@@ -259,6 +264,7 @@ static void test_note_get_and_sleep(void **state) {
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
 	f.has_id = 1;
+	f.id = 1;
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_GET;
 	f.note_get = &ng;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_get.note_id");
@@ -291,6 +297,7 @@ static void test_idempotency_key(void **state) {
 	nc.body.data = (uint8_t *)"x";
 	nc.body.len = 1;
 	f.has_id = 1;
+	f.id = 1;
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE;
 	f.note_create = &nc;
 	f.has_idempotency_key = 1;
@@ -442,6 +449,7 @@ static void test_record_create(void **state) {
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
 	f.has_id = 1;
+	f.id = 1;
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE;
 	f.record_create = &rc;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record");
@@ -476,6 +484,7 @@ static void test_record_get_and_list(void **state) {
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
 	f.has_id = 1;
+	f.id = 1;
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_GET;
 	f.record_get = &g;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_get.type");
