@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,15 +182,19 @@ static void *log_thread(void *arg) {
 
 bool crm_log_start(size_t bytes) {
 	char *buf = malloc(bytes), *chunk = malloc(CHUNK_BYTES);
+	sigset_t all, old;
 	bool ok = false;
 
+	sigfillset(&all); /* signals are the main thread's business */
 	pthread_mutex_lock(&ring.lock);
 	if (buf && chunk && !ring.on && bytes >= LINE_MAX_BYTES) {
 		ring.buf = buf;
 		ring.size = bytes;
 		ring.head = ring.len = 0;
 		ring.stopping = ring.exited = false;
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		ok = pthread_create(&ring.thread, NULL, log_thread, chunk) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		ring.on = ok;
 	}
 	pthread_mutex_unlock(&ring.lock);

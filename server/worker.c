@@ -394,21 +394,21 @@ static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char *
 	return true;
 }
 
-/* Requests that change nothing: running one twice is harmless. */
+/* Requests that change nothing: running one twice is harmless. Those that
+ * change something but take no idempotency key are the exceptions to
+ * crm_wire_request_mutates. */
 static bool reads_only(const crm_job *job) {
-	static const Crm__ClientFrame__RequestCase reads[] = {
-		CRM__CLIENT_FRAME__REQUEST_PING, CRM__CLIENT_FRAME__REQUEST_SLEEP,
-		CRM__CLIENT_FRAME__REQUEST_RESUME, CRM__CLIENT_FRAME__REQUEST_WHOAMI,
-		CRM__CLIENT_FRAME__REQUEST_RELATION_LIST,
+	static const Crm__ClientFrame__RequestCase writes[] = {
+		CRM__CLIENT_FRAME__REQUEST_LOGOUT, CRM__CLIENT_FRAME__REQUEST_SESSION_REVOKE,
+		CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD,
 	};
-	const char *action = crm_route_action(job->route, job->frame);
 
-	if (action != NULL)
-		return strcmp(action, "read") == 0;
-	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
-		if (job->frame->request_case == reads[i])
-			return true;
-	return false;
+	if (crm_wire_request_mutates(job->frame))
+		return false;
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		if (job->frame->request_case == writes[i])
+			return false;
+	return true;
 }
 
 /*
@@ -509,6 +509,8 @@ static PGresult *tx_one(crm_db *db, crm_job *job, crm_stmt stmt, int n, const ch
  * crm.session_user_out(): the context's user, the one just logged in.
  */
 static bool login_reply(crm_db *db, crm_job *job, const char *token, PGresult *fin,
+			Crm__Response **resp, crm_err *err) CRM_MUSTCHECK;
+static bool login_reply(crm_db *db, crm_job *job, const char *token, PGresult *fin,
 			Crm__Response **resp, crm_err *err) {
 	Crm__LoginReply *lr = crm_arena_alloc(&job->arena, sizeof(*lr));
 	PGresult *r;
@@ -595,9 +597,10 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 		crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "invalid username or password");
 		return;
 	}
-	snprintf(job->user, sizeof(job->user), "%s", username);
 	set_new_token(job, token);
-	login_reply(db, job, crm_arena_strdup(&job->arena, token), r, resp, err);
+	/* the log names the user only once the login has committed */
+	if (login_reply(db, job, crm_arena_strdup(&job->arena, token), r, resp, err))
+		snprintf(job->user, sizeof(job->user), "%s", username);
 	PQclear(r);
 	sodium_memzero(token, sizeof(token));
 }
@@ -704,7 +707,8 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 		}
 	}
 	set_new_token(job, token);
-	login_reply(db, job, crm_arena_strdup(&job->arena, token), r, resp, err);
+	if (!login_reply(db, job, crm_arena_strdup(&job->arena, token), r, resp, err))
+		*resp = NULL; /* err says why; the change was rolled back or is unknown */
 	PQclear(r);
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(newhash, sizeof(newhash));

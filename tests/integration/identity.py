@@ -20,6 +20,7 @@ test_identity.py runs at production cost.
 """
 
 import json
+import re
 import os
 import subprocess
 
@@ -238,9 +239,16 @@ class World:
         self.tokens.pop(user, None)
 
     def rid(self):
-        """A request id unique in this test (audit rows carry it)."""
+        """A frame id unique in this test (see audit_rid)."""
         self._next_id += 1
         return self._next_id
+
+    def audit_rid(self, frame_id, crmd=None):
+        """The request id crmd gave the request sent with `frame_id`: its
+        log line says `req=<frame id> rid=<request id>`, and its audit rows
+        carry the request id."""
+        line = (crmd or self.crmd).wait_log(rf"\breq={frame_id} rid=\d+ ")
+        return int(re.search(r"\brid=(\d+) ", line).group(1))
 
     def do(self, who, kind, /, **fields):
         return rq(self.c(who), kind, **fields)

@@ -36,7 +36,7 @@ class Trail:
         return r, rid
 
     def rows(self, rid):
-        return audit_rows(self.w.env, self.w.db, f"request_id = {rid}")
+        return audit_rows(self.w.env, self.w.db, f"request_id = {self.w.audit_rid(rid)}")
 
     def expect(self, rid, who, want, what):
         """`want`: list of (record_type, record_id, action(s), changed keys or
@@ -263,13 +263,14 @@ def test_logins_are_audited_with_request_ids(world):
     c = w.connect()
     rq(c, "login", frame_id=555, username="sal", password="wrong-password")
     rq(c, "login", frame_id=556, username="sal", password=w.pw["sal"])
-    rows = audit_rows(w.env, w.db, "request_id IN (555, 556)")
+    r555, r556 = w.audit_rid(555), w.audit_rid(556)
+    rows = audit_rows(w.env, w.db, f"request_id IN ({r555}, {r556})")
     sid = ok(rq(c, "session_list")).session_list.sessions[0].session_id
     # A success opens a session (its own row, like every session change)
     # and is audited as a login of the user.
     assert [(r["request_id"], r["record_type"], r["action"], r["record_id"]) for r in rows] == \
-        [(555, "user", "login_failed", w.uid["sal"]), (556, "session", "create", sid),
-         (556, "user", "login", w.uid["sal"])]
+        [(r555, "user", "login_failed", w.uid["sal"]), (r556, "session", "create", sid),
+         (r556, "user", "login", w.uid["sal"])]
     assert all(r["username"] == "sal" for r in rows[1:]), rows
     assert rows[0]["new_values"] == {"username": "sal"}
 

@@ -329,8 +329,9 @@ def test_unknown_user_and_wrong_password_look_the_same_and_are_audited(world):
     r4 = ok(rq(c, "login", username="sal", password=w.pw["sal"], frame_id=104))
 
     rows = audit_rows(w.env, w.db, f"id > {before} AND action IN ('login', 'login_failed')")
-    by_req = {r["request_id"]: r for r in rows}
-    assert sorted(by_req) == [101, 102, 103, 104], rows
+    frame_of = {w.audit_rid(f): f for f in (101, 102, 103, 104)}
+    by_req = {frame_of.get(r["request_id"]): r for r in rows}
+    assert sorted(by_req, key=str) == [101, 102, 103, 104], rows
     assert by_req[101]["action"] == "login_failed"
     assert by_req[101]["record_type"] == "user" and by_req[101]["record_id"] == w.uid["sal"]
     assert by_req[101]["new_values"] == {"username": "sal"}

@@ -101,15 +101,15 @@ def test_read_cut_off_by_terminated_backend_runs_again(env, db, crmd_factory):
 
 
 class CommitBlocker:
-    """A deferred trigger on crm.notes takes advisory lock LOCK_KEY at
+    """A deferred trigger on `table` takes advisory lock LOCK_KEY at
     COMMIT; a psql session holding it makes crmd's COMMIT wait."""
 
-    def __init__(self, env, db):
+    def __init__(self, env, db, table="crm.notes"):
         self.env, self.db = env, db
         env.pg.sql(
             "CREATE FUNCTION public.test_hold_commit() RETURNS trigger LANGUAGE plpgsql AS"
             f" $$BEGIN PERFORM pg_advisory_xact_lock({LOCK_KEY}); RETURN NULL; END$$;"
-            " CREATE CONSTRAINT TRIGGER test_hold_commit AFTER INSERT ON crm.notes"
+            f" CREATE CONSTRAINT TRIGGER test_hold_commit AFTER INSERT ON {table}"
             " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
             " EXECUTE FUNCTION public.test_hold_commit();", db=db)
         pg = env.pg
@@ -180,6 +180,24 @@ def test_keyed_write_lost_after_commit_answers_real_outcome(env, db, crmd_factor
                        note_create=pb().NoteCreate(body=b"keyed while the server dies"))
         assert r2.status.code == OK and r2.note.note_id == r.note.note_id, r2
         assert _notes_with_body(env, db, "keyed while the server dies") == 1
+    block.close()
+
+
+def test_login_lost_at_commit_fails_and_is_not_logged_as_the_user(env, db, crmd_factory):
+    """The login's last step (the user's row, then COMMIT) fails: the
+    reply is the error and the log line names no user."""
+    crmd = crmd_factory()
+    block = CommitBlocker(env, db, "crm.sessions")
+    with Conn(crmd.port, crmd.ca) as c:
+        cf = c.build(id=9001, login=pb().Login(username=ADMIN_USER.encode(),
+                                               password=env.admin_password.encode()))
+        c.send(cf)
+        block.kill_waiting_commit()
+        r = c.recv_response(15, want_id=cf.id)
+        assert r.status.code == UNAVAILABLE, r
+        assert not r.HasField("login")
+    line = crmd.wait_log(r"\breq=9001 .*type=login")
+    assert "status=UNAVAILABLE" in line and line.endswith(" user=-"), line
     block.close()
 
 
