@@ -125,7 +125,7 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_RECORD_PURGE] = {"record_purge", "SELECT crm.record_purge($1::text, $2::bigint)"},
 	[CRM_STMT_RECORD_REASSIGN] = {"record_reassign",
 				      "SELECT crm.record_reassign($1::text, $2::bigint, $3::text,"
-				      " $4::text)::text AS json"},
+				      " $4::text, $5::boolean)::text AS json"},
 	[CRM_STMT_RELATION_ADD] = {"relation_add",
 				   "SELECT crm.relation_add($1::bigint, $2::bigint, $3::text,"
 				   " $4::boolean)::text AS json"},
@@ -141,6 +141,10 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_PICKLIST_LIST] = {"picklist_list", "SELECT json FROM crm.picklist_list($1::text)"},
 	[CRM_STMT_PICKLIST_REMOVE] = {"picklist_remove",
 				      "SELECT json FROM crm.picklist_remove($1::text, $2::text)"},
+	[CRM_STMT_PICKLIST_MOVE] = {"picklist_move",
+				    "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
+				    " $4::text)"},
+	[CRM_STMT_TEAM_DELETE] = {"team_delete", "SELECT crm.team_delete($1::text)"},
 	[CRM_STMT_IDEM_CLAIM] = {"idem_claim",
 				 "INSERT INTO crm.idempotency_keys AS k"
 				 " (principal, key, request_type, request_hash)"

@@ -204,6 +204,19 @@ bool crm_handle_team_update(crm_hctx *h, crm_err *err) {
 			    "name", "no such team", err);
 }
 
+bool crm_handle_team_delete(crm_hctx *h, crm_err *err) {
+	const Crm__TeamDelete *q = h->req->team_delete;
+	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_TEAM_DELETE, 1, p, NULL, NULL, true, err);
+
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	crm_hctx_body(h, BODY(EMPTY), crm_arena_alloc(h->arena, sizeof(Crm__Empty)));
+	crm__empty__init(h->resp->empty);
+	return true;
+}
+
 /* ------------------------------------------------------ roles, matrix */
 
 bool crm_handle_role_list(crm_hctx *h, crm_err *err) {
