@@ -1580,6 +1580,60 @@ COMMENT ON COLUMN crm.standard_fields.sort_expr IS
 	'CASE, not coalesce: PostgreSQL treats COALESCE as possibly leaky under row-level security, '
 	'CASE and IS NULL as safe.';
 
+-- ------------------------------------------------------------ lists that answer truthfully
+
+-- Sessions: one's own; another user's (p_user) or everyone's (p_all) only
+-- with the session read scope all. Asking for more than one may see is
+-- PERMISSION_DENIED, not an empty list; an unknown user is NOT_FOUND.
+CREATE FUNCTION crm.session_list(p_user text, p_all boolean) RETURNS SETOF crm.session_out
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	me text := crm.user_name(crm.acting_user());
+BEGIN
+	IF p_user IS NOT NULL THEN
+		PERFORM crm.user_id_of(btrim(p_user), 'username');
+	END IF;
+	IF (p_all OR (p_user IS NOT NULL AND lower(btrim(p_user)) IS DISTINCT FROM me))
+	   AND NOT crm.scope_all('session', 'read') THEN
+		PERFORM crm.fail('CRP01', CASE WHEN p_all THEN 'all' ELSE 'username' END,
+				 'permission denied: your role may list only your own sessions (crm session list without --user or --all)');
+	END IF;
+	RETURN QUERY SELECT * FROM crm.session_out
+	WHERE (p_user IS NULL OR username = lower(btrim(p_user)))
+	  AND (p_all OR p_user IS NOT NULL OR user_id = crm.acting_user())
+	ORDER BY session_id;
+END
+$$;
+
+-- The permission matrix, for a role and/or a record type that exist.
+CREATE FUNCTION crm.permission_list(p_role text, p_type text)
+RETURNS TABLE (role text, record_type text, action text, scope text)
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	PERFORM crm.check_role(p_role);
+	PERFORM crm.check_record_type(p_type, 'record_type');
+	RETURN QUERY SELECT p.role, p.record_type, p.action, p.scope FROM crm.permissions p
+	WHERE (p_role IS NULL OR p.role = p_role) AND (p_type IS NULL OR p.record_type = p_type)
+	ORDER BY p.role, p.record_type,
+		 array_position(ARRAY['read', 'create', 'update', 'delete', 'export', 'reassign', 'admin'], p.action);
+END
+$$;
+
+-- A record type name that exists (for filters of lists and the audit
+-- trail); INVALID_ARGUMENT on p_field listing the types otherwise.
+CREATE FUNCTION crm.check_record_type(p_type text, p_field text) RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	IF p_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.record_types WHERE name = p_type) THEN
+		PERFORM crm.fail('CRI01', p_field, format('"%s" is not a record type (%s)', p_type,
+			(SELECT string_agg(name, ', ' ORDER BY name) FROM crm.record_types)));
+	END IF;
+END
+$$;
+
 -- ------------------------------------------------------------ what the catalog says
 
 -- (crm.audit_row cannot audit crm.roles, whose key is name, not id; a
@@ -1608,7 +1662,8 @@ REVOKE ALL ON FUNCTION crm.char_name(text), crm.bad_char_at(text, boolean), crm.
 	crm.edit_contact_list(bigint, text, jsonb), crm.record_content(jsonb),
 	crm.apply_edits(text, bigint, jsonb, jsonb),
 	crm.record_reassign(text, bigint, text, text, boolean),
-	crm.picklist_move(text, text, text, text), crm.team_delete(text) FROM PUBLIC;
+	crm.picklist_move(text, text, text, text), crm.team_delete(text),
+	crm.session_list(text, boolean), crm.permission_list(text, text), crm.check_record_type(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION crm.char_name(text), crm.bad_char_at(text, boolean), crm.subject(text),
 	crm.check_text(text, text, integer, boolean, boolean),
 	crm.clean_text(jsonb, text[], text, integer, boolean, boolean),
@@ -1616,4 +1671,5 @@ GRANT EXECUTE ON FUNCTION crm.char_name(text), crm.bad_char_at(text, boolean), c
 	crm.edit_contact_list(bigint, text, jsonb), crm.record_content(jsonb),
 	crm.apply_edits(text, bigint, jsonb, jsonb),
 	crm.record_reassign(text, bigint, text, text, boolean),
-	crm.picklist_move(text, text, text, text), crm.team_delete(text) TO crm_app;
+	crm.picklist_move(text, text, text, text), crm.team_delete(text),
+	crm.session_list(text, boolean), crm.permission_list(text, text), crm.check_record_type(text, text) TO crm_app;

@@ -302,3 +302,28 @@ def test_picklist_move_reorders_values(world):
     status(world.do("root", "picklist_move", name="tier", value="Gold", before="Tin"), NOT_FOUND, "picklist_move.before")
     status(world.do("root", "picklist_move", name="tier", value="Gold"), INVALID_ARGUMENT, "picklist_move.before")
     status(world.do("sal", "picklist_move", name="tier", value="Gold", after="Silver"), PERMISSION_DENIED)
+
+
+def test_lists_beyond_what_one_may_see_are_errors_not_empty(world):
+    # sessions: a non-admin asking for another user's or everyone's
+    r = status(world.do("sal", "session_list", username="root"), PERMISSION_DENIED, "session_list.username")
+    assert "only your own sessions" in r.status.message
+    status(world.do("sal", "session_list", all=True), PERMISSION_DENIED, "session_list.all")
+    assert ok(world.do("sal", "session_list", username="sal")).session_list.sessions
+    assert ok(world.do("sal", "session_list")).session_list.sessions
+    status(world.do("root", "session_list", username="nobody"), NOT_FOUND, "session_list.username")
+    assert ok(world.do("root", "session_list", username="sal")).session_list.sessions
+    # permissions: a type or a role that does not exist
+    r = status(world.do("root", "permission_list", record_type="deals"), INVALID_ARGUMENT,
+               "permission_list.record_type")
+    assert "account" in r.status.message
+    status(world.do("root", "permission_list", role="wizard"), INVALID_ARGUMENT, "permission_list.role")
+    assert ok(world.do("root", "permission_list", record_type="account")).permission_list.permissions
+    # audit: a type that does not exist, instants out of range
+    r = status(world.do("root", "audit_list", record_type="deal", record_id=1), INVALID_ARGUMENT,
+               "audit_list.record_type")
+    assert '"deal" is not a record type' in r.status.message
+    r = status(world.do("root", "audit_list", since=-(2 ** 62)), INVALID_ARGUMENT, "audit_list.since")
+    assert r.status.message.startswith("since ")
+    status(world.do("root", "audit_list", until=2 ** 62), INVALID_ARGUMENT, "audit_list.until")
+    ok(world.do("root", "audit_list", record_type="account"))
