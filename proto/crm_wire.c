@@ -416,6 +416,11 @@ static const field_rule rules[] = {
 	{REQ(PICKLIST_LIST), "name", false, 1, NAME_MAX_},
 	{REQ(PICKLIST_REMOVE), "name", true, 1, NAME_MAX_},
 	{REQ(PICKLIST_REMOVE), "value", true, 1, TEXT_MAX_},
+	{REQ(PICKLIST_MOVE), "name", true, 1, NAME_MAX_},
+	{REQ(PICKLIST_MOVE), "value", true, 1, TEXT_MAX_},
+	{REQ(PICKLIST_MOVE), "before", false, 1, TEXT_MAX_},
+	{REQ(PICKLIST_MOVE), "after", false, 1, TEXT_MAX_},
+	{REQ(TEAM_DELETE), "name", true, 1, TEXT_MAX_},
 };
 
 /* The request's sub-message, or NULL when the oneof is unset. */

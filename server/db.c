@@ -69,19 +69,11 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_ROLE_LIST] = {"role_list", "SELECT * FROM crm.role_out ORDER BY name"},
 	[CRM_STMT_ROLE_GET] = {"role_get", "SELECT * FROM crm.role_out WHERE name = $1"},
 	[CRM_STMT_PERMISSION_LIST] = {"permission_list",
-				      "SELECT role, record_type, action, scope FROM crm.permissions"
-				      " WHERE ($1::text IS NULL OR role = $1)"
-				      " AND ($2::text IS NULL OR record_type = $2)"
-				      " ORDER BY role, record_type, array_position(ARRAY['read',"
-				      " 'create', 'update', 'delete', 'export', 'reassign', 'admin'],"
-				      " action)"},
+				      "SELECT * FROM crm.permission_list($1, $2)"},
 	[CRM_STMT_PERMISSION_SET] = {"permission_set",
 				     "SELECT * FROM crm.permission_set($1, $2, $3, $4)"},
 	[CRM_STMT_SESSION_LIST] = {"session_list",
-				   "SELECT * FROM crm.session_out"
-				   " WHERE ($1::text IS NULL OR username = lower($1))"
-				   " AND ($2::boolean OR $1::text IS NOT NULL OR user_id = crm.acting_user())"
-				   " ORDER BY session_id"},
+				   "SELECT * FROM crm.session_list($1, $2::boolean)"},
 	[CRM_STMT_SESSION_REVOKE] = {"session_revoke",
 				     "SELECT * FROM crm.session_revoke($1::bigint)"},
 	[CRM_STMT_AUDIT_LIST] = {"audit_list",
@@ -128,7 +120,7 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_RECORD_PURGE] = {"record_purge", "SELECT crm.record_purge($1::text, $2::bigint)"},
 	[CRM_STMT_RECORD_REASSIGN] = {"record_reassign",
 				      "SELECT crm.record_reassign($1::text, $2::bigint, $3::text,"
-				      " $4::text)::text AS json"},
+				      " $4::text, $5::boolean)::text AS json"},
 	[CRM_STMT_RELATION_ADD] = {"relation_add",
 				   "SELECT crm.relation_add($1::bigint, $2::bigint, $3::text,"
 				   " $4::boolean)::text AS json"},
@@ -144,6 +136,12 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_PICKLIST_LIST] = {"picklist_list", "SELECT json FROM crm.picklist_list($1::text)"},
 	[CRM_STMT_PICKLIST_REMOVE] = {"picklist_remove",
 				      "SELECT json FROM crm.picklist_remove($1::text, $2::text)"},
+	[CRM_STMT_PICKLIST_MOVE] = {"picklist_move",
+				    "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
+				    " $4::text)"},
+	[CRM_STMT_TEAM_DELETE] = {"team_delete", "SELECT crm.team_delete($1::text)"},
+	[CRM_STMT_RECORD_TYPE_CHECK] = {"record_type_check",
+					"SELECT crm.check_record_type($1::text, $2::text)"},
 	[CRM_STMT_IDEM_CLAIM] = {"idem_claim",
 				 "INSERT INTO crm.idempotency_keys AS k"
 				 " (principal, key, request_type, request_hash)"

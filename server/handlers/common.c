@@ -34,6 +34,7 @@ static const crm_route routes[] = {
 	{R(TEAM_GET), crm_handle_single, "team", "read", NULL, true, DB, NULL, &crm_single_team_get, NULL},
 	{R(TEAM_LIST), crm_handle_team_list, "team", "read", NULL, true, DB, NULL, NULL, NULL},
 	{R(TEAM_UPDATE), crm_handle_team_update, "team", "update", NULL, true, DB, NULL, NULL, NULL},
+	{R(TEAM_DELETE), crm_handle_team_delete, "team", "delete", NULL, true, DB, NULL, NULL, NULL},
 	{R(ROLE_LIST), crm_handle_role_list, "permission", "read", NULL, true, DB, NULL, NULL, NULL},
 	{R(ROLE_GET), crm_handle_role_get, "permission", "read", NULL, true, DB, NULL, NULL, NULL},
 	{R(PERMISSION_LIST), crm_handle_permission_list, "permission", "read", NULL, true, DB, NULL, NULL, NULL},
@@ -68,6 +69,7 @@ static const crm_route routes[] = {
 	{R(PICKLIST_ADD), crm_handle_picklist_add, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
 	{R(PICKLIST_LIST), crm_handle_picklist_list, "field", "read", NULL, true, DB, NULL, NULL, NULL},
 	{R(PICKLIST_REMOVE), crm_handle_picklist_remove, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
+	{R(PICKLIST_MOVE), crm_handle_picklist_move, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
 };
 
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which) {

@@ -134,6 +134,7 @@ bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err);
 bool crm_handle_team_create(crm_hctx *h, crm_err *err);
 bool crm_handle_team_list(crm_hctx *h, crm_err *err);
 bool crm_handle_team_update(crm_hctx *h, crm_err *err);
+bool crm_handle_team_delete(crm_hctx *h, crm_err *err);
 bool crm_handle_role_list(crm_hctx *h, crm_err *err);
 bool crm_handle_role_get(crm_hctx *h, crm_err *err);
 bool crm_handle_permission_list(crm_hctx *h, crm_err *err);
@@ -168,6 +169,7 @@ bool crm_handle_field_remove(crm_hctx *h, crm_err *err);
 bool crm_handle_picklist_add(crm_hctx *h, crm_err *err);
 bool crm_handle_picklist_list(crm_hctx *h, crm_err *err);
 bool crm_handle_picklist_remove(crm_hctx *h, crm_err *err);
+bool crm_handle_picklist_move(crm_hctx *h, crm_err *err);
 /* The record type ("account", "contact") a record request is about. */
 const char *crm_record_type_of(const Crm__ClientFrame *f);
 const char *crm_record_list_action(const Crm__ClientFrame *f);

@@ -206,6 +206,19 @@ bool crm_handle_team_update(crm_hctx *h, crm_err *err) {
 			    "name", "no such team", err);
 }
 
+bool crm_handle_team_delete(crm_hctx *h, crm_err *err) {
+	const Crm__TeamDelete *q = h->req->team_delete;
+	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
+	PGresult *r = crm_db_exec(h->db, CRM_STMT_TEAM_DELETE, 1, p, NULL, NULL, true, err);
+
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	crm_hctx_body(h, BODY(EMPTY), crm_arena_alloc(h->arena, sizeof(Crm__Empty)));
+	crm__empty__init(h->resp->empty);
+	return true;
+}
+
 /* ------------------------------------------------------ roles, matrix */
 
 bool crm_handle_role_list(crm_hctx *h, crm_err *err) {
@@ -289,6 +302,32 @@ bool crm_handle_session_revoke(crm_hctx *h, crm_err *err) {
 	return true;
 }
 
+/* An instant filter the database can represent: 0001-01-01 to 9999-12-31. */
+static bool instant_in_range(bool has, int64_t us, const char *field, crm_err *err) {
+	const int64_t lo = -62135596800LL * 1000000, hi = 253402300799LL * 1000000;
+
+	if (!has || (us >= lo && us <= hi))
+		return true;
+	return crm_err_set(err, CRM_INVALID_ARGUMENT, field,
+			   "%s must be an instant between 0001-01-01 and 9999-12-31 (microseconds "
+			   "since 1970, or a date such as 2026-03-01)",
+			   strrchr(field, '.') + 1);
+}
+
+/* The type filter names a record type that exists (not transaction's last). */
+static bool audit_type_exists(crm_hctx *h, const char *type, crm_err *err) {
+	const char *p[] = {type, "record_type"};
+	PGresult *r;
+
+	if (type == NULL)
+		return true;
+	r = crm_db_exec(h->db, CRM_STMT_RECORD_TYPE_CHECK, 2, p, NULL, NULL, false, err);
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	return true;
+}
+
 bool crm_handle_audit_list(crm_hctx *h, crm_err *err) {
 	const Crm__AuditList *q = h->req->audit_list;
 	const char *type = crm_hctx_text(h, &q->record_type, q->has_record_type);
@@ -302,8 +341,11 @@ bool crm_handle_audit_list(crm_hctx *h, crm_err *err) {
 	const char *key;
 	uint32_t limit;
 
-	if (!crm_db_prologue(h->db, err) ||
-	    !crm_hctx_page(h, q->page, "audit_list.page.cursor", filters, &limit, &key, err))
+	if (!instant_in_range(q->has_since, q->since, "audit_list.since", err) ||
+	    !instant_in_range(q->has_until, q->until, "audit_list.until", err) ||
+	    !crm_db_prologue(h->db, err) ||
+	    !crm_hctx_page(h, q->page, "audit_list.page.cursor", filters, &limit, &key, err) ||
+	    !audit_type_exists(h, type, err))
 		return false;
 	const char *p[] = {type, id, user, since, until, key, crm_hctx_i64(h, limit)};
 	return crm_hctx_list(h, CRM_STMT_AUDIT_LIST, 7, p, &crm__audit_list_reply__descriptor,

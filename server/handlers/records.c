@@ -227,12 +227,15 @@ static bool record_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 
 const crm_single crm_single_record_get = {record_get_prep, record_get_finish};
 
+/* The whole RecordUpdate goes to the SQL as JSON: the changes and the
+ * edits of repeated fields (add_tags, remove_emails, primary_phone, ...);
+ * crm.record_update reads both. */
 bool crm_handle_record_update(crm_hctx *h, crm_err *err) {
 	const Crm__RecordUpdate *q = h->req->record_update;
 	const char *p[4] = {crm_hctx_i64(h, q->id), crm_hctx_i64(h, q->version), NULL,
 			    crm_hctx_array(h, q->clear, NULL, q->n_clear)};
 
-	if (!json_param(h, &q->changes->base, &p[2], err))
+	if (!json_param(h, &q->base, &p[2], err))
 		return false;
 	return under("changes", one_record(h, CRM_STMT_RECORD_UPDATE, 4, p, kind_name(q->changes), err),
 		     err);
@@ -268,9 +271,10 @@ bool crm_handle_record_reassign(crm_hctx *h, crm_err *err) {
 	const Crm__RecordReassign *q = h->req->record_reassign;
 	const char *p[] = {type_name(q->type), crm_hctx_i64(h, q->id),
 			   crm_hctx_text(h, &q->owner, q->has_owner),
-			   crm_hctx_text(h, &q->team, q->has_team)};
+			   crm_hctx_text(h, &q->team, q->has_team),
+			   tf(q->has_with_contacts && q->with_contacts)};
 
-	return one_record(h, CRM_STMT_RECORD_REASSIGN, 4, p, p[0], err);
+	return one_record(h, CRM_STMT_RECORD_REASSIGN, 5, p, p[0], err);
 }
 
 /* ------------------------------------------------------------ record list */
@@ -427,4 +431,14 @@ bool crm_handle_picklist_remove(crm_hctx *h, crm_err *err) {
 			   crm_hctx_text(h, &q->value, q->has_value)};
 
 	return picklists(h, CRM_STMT_PICKLIST_REMOVE, 2, p, err);
+}
+
+bool crm_handle_picklist_move(crm_hctx *h, crm_err *err) {
+	const Crm__PicklistMove *q = h->req->picklist_move;
+	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
+			   crm_hctx_text(h, &q->value, q->has_value),
+			   crm_hctx_text(h, &q->before, q->has_before),
+			   crm_hctx_text(h, &q->after, q->has_after)};
+
+	return picklists(h, CRM_STMT_PICKLIST_MOVE, 4, p, err);
 }

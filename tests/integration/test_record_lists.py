@@ -85,7 +85,7 @@ def test_bad_sort_and_too_many_filters(world):
 
 def test_nulls_and_mixed_directions_page_without_gaps(world):
     made = [account(world, name=f"N{i % 3}", employees=(None if i % 4 == 0 else i % 5)).id for i in range(17)]
-    truth = su_sql(world.env, world.db, "SELECT string_agg(id::text, ',' ORDER BY employees DESC,"
+    truth = su_sql(world.env, world.db, "SELECT string_agg(id::text, ',' ORDER BY employees DESC NULLS LAST,"
                                         " name COLLATE crm.names, id DESC) FROM crm.accounts")
     for sort in ([srt("employees", True), srt("name")], [srt("employees")], [srt("name"), srt("employees", True)]):
         whole = list_all(world, "root", "account", sort=sort, limit=100)
@@ -207,9 +207,9 @@ def test_contact_filters_email_phone_account(world):
     assert set(list_all(world, "root", "contact", [flt("phone", "eq", "+442079460958")])) == {a.id, b.id}
     assert list_all(world, "root", "contact", [flt("account_id", "eq", acme.id)]) == [a.id]
     assert list_all(world, "root", "contact", [flt("family_name", "eq", "LI")]) == [b.id]
-    # NULL family names sort last ascending, first descending.
+    # Empty family names sort last in both directions.
     assert list_all(world, "root", "contact", sort=[srt("family_name")], limit=1) == [b.id, a.id]
-    assert list_all(world, "root", "contact", sort=[srt("family_name", True)], limit=1) == [a.id, b.id]
+    assert list_all(world, "root", "contact", sort=[srt("family_name", True)], limit=1) == [b.id, a.id]
 
 
 # --------------------------------------------------------------- plans under RLS
@@ -250,11 +250,17 @@ SORT_PATHS = [
     ("account", [srt("name", True)], ["bulk 5", 5], "accounts_name_idx"),
     ("account", [srt("updated_at", True)], [1790000000000000, 5], "accounts_updated_idx"),
     ("account", [srt("created_at")], [1790000000000000, 5], "accounts_created_idx"),
-    ("account", [srt("annual_revenue", True)], [False, 100.0, 5], "accounts_revenue_sort_idx"),
+    # fields that may be empty: "x IS NULL" ascending, "x IS NOT NULL"
+    # descending, so empty values come last both ways
+    ("account", [srt("annual_revenue")], [False, 100.0, 5], "accounts_revenue_sort_idx"),
+    ("account", [srt("annual_revenue", True)], [True, 100.0, 5], "accounts_revenue_desc_idx"),
     ("account", [srt("employees")], [False, 100, 5], "accounts_employees_sort_idx"),
+    ("account", [srt("employees", True)], [True, 100, 5], "accounts_employees_desc_idx"),
     ("contact", [srt("display_name")], ["given 5", 5], "contacts_name_idx"),
     ("contact", [srt("family_name")], [False, "family", 5], "contacts_family_idx"),
-    ("contact", [srt("family_name", True)], [True, "", 5], "contacts_family_idx"),
+    ("contact", [srt("family_name")], [True, "", 5], "contacts_family_idx"),
+    ("contact", [srt("family_name", True)], [True, "family", 5], "contacts_family_desc_idx"),
+    ("contact", [srt("family_name", True)], [False, "", 5], "contacts_family_desc_idx"),
     ("contact", [srt("updated_at")], [1790000000000000, 5], "contacts_updated_idx"),
 ]
 
