@@ -411,13 +411,15 @@ CREATE FUNCTION crm.audit_guard() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
 AS $$
 BEGIN
-	IF TG_OP = 'UPDATE' AND pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL
-	   AND (SELECT c.redacting FROM pg_temp.crm_context c)
-	   AND (NEW.id, NEW.at, NEW.user_id, NEW.username, NEW.request_id, NEW.client_addr,
-		NEW.record_type, NEW.record_id, NEW.action, NEW.record_ref)
-	       IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.user_id, OLD.username, OLD.request_id,
-		OLD.client_addr, OLD.record_type, OLD.record_id, OLD.action, OLD.record_ref) THEN
-		RETURN NEW;
+	-- Nested: the context table may not exist, so it is named only once it does.
+	IF TG_OP = 'UPDATE' AND pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
+		IF (SELECT c.redacting FROM pg_temp.crm_context c)
+		   AND (NEW.id, NEW.at, NEW.user_id, NEW.username, NEW.request_id, NEW.client_addr,
+			NEW.record_type, NEW.record_id, NEW.action, NEW.record_ref)
+		       IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.user_id, OLD.username, OLD.request_id,
+			OLD.client_addr, OLD.record_type, OLD.record_id, OLD.action, OLD.record_ref) THEN
+			RETURN NEW;
+		END IF;
 	END IF;
 	RAISE EXCEPTION 'the audit trail is append-only (% refused)', TG_OP
 		USING ERRCODE = 'CRP01';

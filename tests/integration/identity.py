@@ -173,6 +173,43 @@ def app_sql(env, db, sql, check=True):
     return psql(env, db, sql, "crm_app", check)
 
 
+def begin_sql(token, request_id=1, addr="127.0.0.1", hashed=False):
+    """The prologue crmd opens every transaction with, as psql lines:
+    crm.begin_request with the raw session token (None: no session).
+    hashed: pass SHA-256(token) instead, as crmd did before sql/0005 (so
+    that these tests can be run against the older schema to show what was
+    open there)."""
+    tok = "NULL" if token is None else f"convert_to('{token}', 'UTF8')"
+    if hashed and token is not None:
+        tok = f"sha256({tok})"
+    return (f"SELECT count(*) AS i FROM crm.begin_request({tok}, '{request_id}', '{addr}', '30000',"
+            f" NULL, NULL) \\gset\n")
+
+
+def token_hashed(w):
+    """Whether this database's crm.begin_request still takes a token hash
+    (schemas before sql/0005)."""
+    if getattr(w, "_token_hashed", None) is None:
+        w._token_hashed = su_sql(w.env, w.db, "SELECT proargnames[1] = 'p_token_hash' FROM pg_proc"
+                                              " WHERE oid = 'crm.begin_request'::regproc") == "t"
+    return w._token_hashed
+
+
+def session_sql(w, user, sql):
+    """`sql` wrapped in one transaction that starts as crmd's do: with
+    crm.begin_request for `user`'s live session (logged in through crmd
+    if need be). user "": begin_request without a token; None: no
+    begin_request at all. Command tags of the wrapper are not printed."""
+    if user is None:
+        return sql
+    token = None
+    if user != "":
+        w.c(user)
+        token = w.tokens[user]
+    return ("\\set QUIET on\nBEGIN;\n" + begin_sql(token, hashed=token_hashed(w))
+            + "\\set QUIET off\n" + sql + "\n\\set QUIET on\nCOMMIT;\n\\set QUIET off\n")
+
+
 def su_sql(env, db, sql):
     """SQL as the superuser (bypasses RLS): the fixture's view of the truth."""
     return env.pg.sql(sql, db=db)

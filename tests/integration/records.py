@@ -6,7 +6,7 @@ import json
 import re
 
 from conftest import OK, pb
-from identity import app_sql, ok, rq
+from identity import app_sql, ok, rq, session_sql
 
 
 def account(w, who="root", owner=None, **fields):
@@ -72,8 +72,7 @@ def list_all(w, who, type_, filters=(), sort=(), limit=50, **kw):
 
 def as_app_json(w, user, sql):
     """Runs `sql` as crm_app acting for `user`; returns stdout lines."""
-    uid = str(w.uid[user])
-    r = app_sql(w.env, w.db, f"SELECT set_config('crm.user_id', '{uid}', false) AS ignored \\gset\n" + sql)
+    r = app_sql(w.env, w.db, session_sql(w, user, sql))
     return r.stdout
 
 

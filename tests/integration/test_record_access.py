@@ -7,7 +7,7 @@ the business and side tables."""
 import pytest
 
 from conftest import NOT_FOUND, OK, PERMISSION_DENIED, pb
-from identity import app_sql, doc_scope, make_world, ok, status, su_sql
+from identity import app_sql, doc_scope, make_world, ok, session_sql, status, su_sql
 from records import account, contact, flt, get, list_all, page, update
 from test_access import OUTSIDER, TEAMMATE, covers, expected_on_record, owner_of
 
@@ -117,8 +117,7 @@ def test_reassign_stays_within_scope(world):
 
 
 def as_app(w, user, sql):
-    uid = "" if user is None else str(w.uid[user])
-    return app_sql(w.env, w.db, f"SELECT set_config('crm.user_id', '{uid}', false) AS ignored \\gset\n" + sql).stdout.split()
+    return app_sql(w.env, w.db, session_sql(w, user, sql)).stdout.split()
 
 
 def test_rls_alone_hides_and_protects_records_and_their_side_rows(world):
@@ -137,9 +136,9 @@ def test_rls_alone_hides_and_protects_records_and_their_side_rows(world):
     assert out == ["UPDATE", "1", "DELETE", "1", "DELETE", "1", "UPDATE", "0", "DELETE", "0"], out
     assert su_sql(world.env, world.db, f"SELECT count(*) FROM crm.contact_emails WHERE contact_id = {other.id}") == "1"
     # Writing a side row for someone else's record is refused by the policy.
-    r = app_sql(world.env, world.db,
-                f"SELECT set_config('crm.user_id', '{world.uid['sal']}', false) AS ignored \\gset\n"
-                f"INSERT INTO crm.record_tags (record_id, record_type, tag) VALUES ({acc.id}, 'account', 'pwn');",
+    r = app_sql(world.env, world.db, session_sql(
+                world, "sal",
+                f"INSERT INTO crm.record_tags (record_id, record_type, tag) VALUES ({acc.id}, 'account', 'pwn');"),
                 check=False)
     assert r.returncode != 0 and "row-level security" in r.stderr
     # Without an acting user nothing is visible at all.
@@ -153,6 +152,5 @@ def test_app_role_cannot_forge_the_registry_or_the_audit_trail(world):
                 "INSERT INTO crm.records (id, record_type) VALUES (999999, 'account');",
                 "SELECT crm.audit_write('account', 1, 'update', NULL, NULL);",
                 "SELECT crm.purge_record('account', 1);"):
-        r = app_sql(world.env, world.db, f"SELECT set_config('crm.user_id', '{world.uid['sal']}', false) AS i \\gset\n"
-                                         + sql, check=False)
+        r = app_sql(world.env, world.db, session_sql(world, "sal", sql), check=False)
         assert r.returncode != 0, sql

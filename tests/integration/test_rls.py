@@ -10,7 +10,7 @@ import re
 import pytest
 
 from conftest import pb
-from identity import app_sql, make_world, ok, su_json, su_sql
+from identity import app_sql, make_world, ok, session_sql, su_json, su_sql
 
 
 @pytest.fixture
@@ -24,14 +24,10 @@ def world(env, crmd_factory):
 
 
 def as_app(w, user, sql, check=True):
-    """Runs `sql` as crm_app after set_config('crm.user_id', …, false);
-    user None: the setting is left unset; '': set to the empty string."""
-    if user is None:
-        prefix = ""
-    else:
-        uid = "" if user == "" else str(w.uid[user])
-        prefix = f"SELECT set_config('crm.user_id', '{uid}', false) AS ignored \\gset\n"
-    return app_sql(w.env, w.db, prefix + sql, check=check)
+    """Runs `sql` as crm_app in a transaction opened with crm.begin_request
+    for `user`'s live session, as crmd does; user None: no begin_request;
+    '': begin_request without a session token."""
+    return app_sql(w.env, w.db, session_sql(w, user, sql), check=check)
 
 
 NO_WHERE = "SELECT count(*) FROM crm.notes;\nUPDATE crm.notes SET body = 'x';\nDELETE FROM crm.notes;\n"
@@ -91,19 +87,12 @@ def test_no_or_empty_acting_user_sees_and_changes_nothing(world):
     before = snapshot(w)
     assert run_no_where(w, None) == (0, 0, 0)
     assert run_no_where(w, "") == (0, 0, 0)
-    # A user id that does not exist, and a transaction-local setting after
-    # its transaction ended (current_setting then returns '', not NULL).
-    r = app_sql(w.env, w.db, "SELECT set_config('crm.user_id', '987654321', false) AS i \\gset\n"
-                + NO_WHERE)
-    assert r.stdout.split() == ["0", "UPDATE", "0", "DELETE", "0"]
-    r = app_sql(w.env, w.db,
-                f"BEGIN;\nSELECT set_config('crm.user_id', '{w.uid['vie']}', true) AS i \\gset\n"
-                "SELECT count(*) FROM crm.notes;\nCOMMIT;\n"
-                "SELECT quote_literal(current_setting('crm.user_id', true));\n" + NO_WHERE)
+    # A live session's context ends with its transaction: the next
+    # statement, without a begin_request of its own, sees nothing.
+    r = app_sql(w.env, w.db, session_sql(w, "vie", "SELECT count(*) FROM crm.notes;") + NO_WHERE)
     lines = r.stdout.split()
-    assert lines[0] == "BEGIN" and int(lines[1]) == len(before) and lines[2] == "COMMIT"
-    assert lines[3] == "''"
-    assert lines[4:] == ["0", "UPDATE", "0", "DELETE", "0"], lines
+    assert int(lines[0]) == len(before), lines
+    assert lines[1:] == ["0", "UPDATE", "0", "DELETE", "0"], lines
     # Inserting needs an acting user with a create scope.
     for user in (None, ""):
         r = as_app(w, user, "INSERT INTO crm.notes (body) VALUES ('sneaky');", check=False)
@@ -169,6 +158,7 @@ def test_managed_teams_widen_the_scope_in_sql(world):
 
 def test_audit_is_append_only_for_the_app_role(world):
     w = world
+    w.c("root"), w.c("vie")  # their logins are audited: log in before counting
     count = su_sql(w.env, w.db, "SELECT count(*) FROM crm.audit")
     assert int(count) > 0
     first = su_sql(w.env, w.db, "SELECT min(id) FROM crm.audit")

@@ -1,0 +1,263 @@
+"""The catalog, role by role: what each database role crmd's deployment
+creates can reach, against a written allow-list. It fails on any table,
+view, sequence or function (in schemas crm, crm_meta and public) that
+crm_app, crm_auth or PUBLIC can reach beyond the list below, on anything
+but SELECT for crm_backup, on any SECURITY DEFINER function whose
+search_path is not pinned to `pg_catalog, crm, pg_temp`, and if PUBLIC,
+crm_app or crm_auth may create temporary tables (which could shadow the
+request context or a table a definer function names).
+
+A migration that adds a function or grants a table adds its line here:
+`role | object | privileges` (functions as regprocedure prints them;
+column privileges as PRIV(col,...)). sql/README.md and docs/security.md
+say what each role is for."""
+
+import pytest
+
+from identity import su_sql
+
+ALLOW = """
+crm_app  | crm.account_out | SELECT
+crm_app  | crm.account_parent_loops(bigint,bigint) | EXECUTE
+crm_app  | crm.account_save(bigint,bigint,jsonb,text[]) | EXECUTE
+crm_app  | crm.accounts | DELETE INSERT SELECT UPDATE
+crm_app  | crm.acting_session() | EXECUTE
+crm_app  | crm.acting_user() | EXECUTE
+crm_app  | crm.address_json(text,text,text,text,text) | EXECUTE
+crm_app  | crm.audit | SELECT
+crm_app  | crm.audit_out | SELECT
+crm_app  | crm.begin_request(bytea,text,text,text,text,text) | EXECUTE
+crm_app  | crm.business_table(text) | EXECUTE
+crm_app  | crm.check_birthday(jsonb) | EXECUTE
+crm_app  | crm.check_bool(text,text) | EXECUTE
+crm_app  | crm.check_country(text,text) | EXECUTE
+crm_app  | crm.check_date(text,text) | EXECUTE
+crm_app  | crm.check_email(text,text) | EXECUTE
+crm_app  | crm.check_instant(text,text) | EXECUTE
+crm_app  | crm.check_money(text,text,text) | EXECUTE
+crm_app  | crm.check_number(text,text) | EXECUTE
+crm_app  | crm.check_parent(bigint,bigint) | EXECUTE
+crm_app  | crm.check_phone(text,text) | EXECUTE
+crm_app  | crm.check_picklist(text,text,text,text) | EXECUTE
+crm_app  | crm.check_preferences(jsonb) | EXECUTE
+crm_app  | crm.check_role(text) | EXECUTE
+crm_app  | crm.check_text(text,text,integer,boolean) | EXECUTE
+crm_app  | crm.contact_emails | DELETE INSERT SELECT UPDATE
+crm_app  | crm.contact_out | SELECT
+crm_app  | crm.contact_phones | DELETE INSERT SELECT UPDATE
+crm_app  | crm.contact_save(bigint,bigint,jsonb,text[]) | EXECUTE
+crm_app  | crm.contacts | DELETE INSERT SELECT UPDATE
+crm_app  | crm.countries | SELECT
+crm_app  | crm.currencies | SELECT
+crm_app  | crm.custom_values | DELETE INSERT SELECT UPDATE
+crm_app  | crm.fail(text,text,text) | EXECUTE
+crm_app  | crm.field_add(jsonb) | EXECUTE
+crm_app  | crm.field_json(crm.fields) | EXECUTE
+crm_app  | crm.field_list(text) | EXECUTE
+crm_app  | crm.field_remove(text,text) | EXECUTE
+crm_app  | crm.fields | DELETE INSERT SELECT UPDATE
+crm_app  | crm.filter_cond(text,jsonb,text[]) | EXECUTE
+crm_app  | crm.given(jsonb,text,text[]) | EXECUTE
+crm_app  | crm.idempotency_keys | DELETE INSERT SELECT UPDATE
+crm_app  | crm.idempotency_purge() | EXECUTE
+crm_app  | crm.name_order_of(text,text) | EXECUTE
+crm_app  | crm.note_create(text) | EXECUTE
+crm_app  | crm.note_out | SELECT
+crm_app  | crm.note_reassign(bigint,text,text) | EXECUTE
+crm_app  | crm.note_refuse(bigint,bigint,text) | EXECUTE
+crm_app  | crm.note_set_deleted(bigint,boolean) | EXECUTE
+crm_app  | crm.note_share(bigint,text,text,text,boolean) | EXECUTE
+crm_app  | crm.note_update(bigint,bigint,text) | EXECUTE
+crm_app  | crm.notes | DELETE INSERT SELECT UPDATE
+crm_app  | crm.permission_set(text,text,text,text) | EXECUTE
+crm_app  | crm.permissions | INSERT SELECT UPDATE
+crm_app  | crm.phone_norm(text) | EXECUTE
+crm_app  | crm.pick(jsonb,text,text[],text) | EXECUTE
+crm_app  | crm.picklist_add(text,text,text) | EXECUTE
+crm_app  | crm.picklist_json(text) | EXECUTE
+crm_app  | crm.picklist_list(text) | EXECUTE
+crm_app  | crm.picklist_remove(text,text) | EXECUTE
+crm_app  | crm.picklist_values | DELETE INSERT SELECT UPDATE
+crm_app  | crm.picklists | DELETE INSERT SELECT UPDATE
+crm_app  | crm.purge_record(text,bigint) | EXECUTE
+crm_app  | crm.record_count(text,jsonb,boolean,boolean) | EXECUTE
+crm_app  | crm.record_create(jsonb) | EXECUTE
+crm_app  | crm.record_editable(text,bigint) | EXECUTE
+crm_app  | crm.record_get(text,bigint) | EXECUTE
+crm_app  | crm.record_id_seq | USAGE
+crm_app  | crm.record_list(text,jsonb,jsonb,text,integer,boolean,boolean) | EXECUTE
+crm_app  | crm.record_list_sql(text,jsonb,jsonb,text,integer,boolean,boolean,boolean) | EXECUTE
+crm_app  | crm.record_name(text,bigint) | EXECUTE
+crm_app  | crm.record_purge(text,bigint) | EXECUTE
+crm_app  | crm.record_reassign(text,bigint,text,text) | EXECUTE
+crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
+crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
+crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
+crm_app  | crm.record_types | SELECT
+crm_app  | crm.record_updatable(text,bigint) | EXECUTE
+crm_app  | crm.record_update(bigint,bigint,jsonb,text[]) | EXECUTE
+crm_app  | crm.record_visible(text,bigint) | EXECUTE
+crm_app  | crm.records | SELECT
+crm_app  | crm.redact(jsonb,text[]) | EXECUTE
+crm_app  | crm.relation_add(bigint,bigint,text,boolean) | EXECUTE
+crm_app  | crm.relation_json(crm.relations) | EXECUTE
+crm_app  | crm.relation_list(bigint,text,integer) | EXECUTE
+crm_app  | crm.relation_remove(bigint) | EXECUTE
+crm_app  | crm.relations | DELETE INSERT SELECT UPDATE
+crm_app  | crm.role_out | SELECT
+crm_app  | crm.roles | SELECT
+crm_app  | crm.save_contact_lists(bigint,jsonb,text[],boolean) | EXECUTE
+crm_app  | crm.save_custom(text,bigint,jsonb,text[],boolean) | EXECUTE
+crm_app  | crm.save_custom_value(text,bigint,crm.fields,text) | EXECUTE
+crm_app  | crm.save_tags(text,bigint,jsonb,text[],boolean) | EXECUTE
+crm_app  | crm.scope_all(text,text) | EXECUTE
+crm_app  | crm.scope_cond(text,text) | EXECUTE
+crm_app  | crm.scope_of(text,text) | EXECUTE
+crm_app  | crm.scope_own(text,text) | EXECUTE
+crm_app  | crm.scope_teams(text,text) | EXECUTE
+crm_app  | crm.session_out | SELECT
+crm_app  | crm.session_revoke(bigint) | EXECUTE
+crm_app  | crm.sessions | SELECT(id,user_id,created_at,last_used_at,expires_at,idle_timeout,revoked_at,client_addr,client_name) UPDATE(revoked_at)
+crm_app  | crm.set_primary_account(bigint,bigint) | EXECUTE
+crm_app  | crm.shared_ids(text,boolean) | EXECUTE
+crm_app  | crm.shares | DELETE INSERT SELECT UPDATE
+crm_app  | crm.standard_fields | SELECT
+crm_app  | crm.team_create(text,text) | EXECUTE
+crm_app  | crm.team_id_of(text,text) | EXECUTE
+crm_app  | crm.team_managers | DELETE INSERT SELECT
+crm_app  | crm.team_out | SELECT
+crm_app  | crm.team_update(text,text,text,text[]) | EXECUTE
+crm_app  | crm.teams | INSERT SELECT UPDATE
+crm_app  | crm.us(timestamp with time zone) | EXECUTE
+crm_app  | crm.user_create(text,text,text,text,text,text,text,text) | EXECUTE
+crm_app  | crm.user_id_of(text,text) | EXECUTE
+crm_app  | crm.user_name(bigint) | EXECUTE
+crm_app  | crm.user_out | SELECT
+crm_app  | crm.user_set_active(text,boolean) | EXECUTE
+crm_app  | crm.user_update(text,text,text,text,text,text,text,text[],text[]) | EXECUTE
+crm_app  | crm.users | INSERT SELECT(id,username,display_name,email,time_zone,locale,role,team_id,active,password_changed_at,last_login_at,created_at,updated_at) UPDATE(display_name,email,time_zone,locale,role,team_id,active,updated_at)
+crm_app  | crm_meta.schema_migrations | SELECT
+crm_app  | crm_meta.settings | SELECT
+crm_auth | crm.begin_request(bytea,text,text,text,text,text) | EXECUTE
+crm_auth | crm.idempotency_keys | INSERT SELECT UPDATE
+crm_auth | crm.login_finish(text,text,bigint,boolean,bytea,text,interval,interval,integer,integer,interval) | EXECUTE
+crm_auth | crm.login_precheck(text,text) | EXECUTE
+crm_auth | crm.own_password_hash() | EXECUTE
+crm_auth | crm.password_set(text,text,text) | EXECUTE
+crm_auth | crm.session_open(bytea,text,interval,interval) | EXECUTE
+crm_auth | crm.session_user_out() | EXECUTE
+crm_auth | crm.us(timestamp with time zone) | EXECUTE
+crm_auth | crm.user_out_of(text) | EXECUTE
+"""
+
+# pg_read_all_data gives crm_backup SELECT on every table, view and
+# sequence, and nothing else may be reachable for it.
+BACKUP_PRIVILEGES = {"SELECT"}
+
+DEFINER_PATH = "search_path=pg_catalog, crm, pg_temp"
+
+REACH = """
+WITH roles(r) AS (VALUES ('crm_app'), ('crm_auth'), ('crm_backup'), ('public')),
+rels AS (
+  SELECT c.oid, c.relkind, n.nspname || '.' || c.relname AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname IN ('crm', 'crm_meta', 'public') AND c.relkind IN ('r','p','v','m','S','f')),
+tab AS (
+  SELECT r, name, string_agg(p, ' ' ORDER BY p) AS privs FROM roles, rels,
+    unnest(CASE WHEN relkind = 'S' THEN ARRAY['USAGE','SELECT','UPDATE']
+                ELSE ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER'] END) p
+  WHERE CASE WHEN relkind = 'S' THEN has_sequence_privilege(r, oid, p) ELSE has_table_privilege(r, oid, p) END
+  GROUP BY r, name),
+col AS (
+  SELECT r, name, p || '(' || string_agg(a.attname, ',' ORDER BY a.attnum) || ')' AS cp FROM roles, rels
+    JOIN pg_attribute a ON a.attrelid = rels.oid AND a.attnum > 0 AND NOT a.attisdropped,
+    unnest(ARRAY['SELECT','INSERT','UPDATE','REFERENCES']) p
+  WHERE relkind <> 'S' AND NOT has_table_privilege(r, rels.oid, p) AND has_column_privilege(r, rels.oid, a.attnum, p)
+  GROUP BY r, name, p),
+fn AS (
+  SELECT r, p.oid::regprocedure::text AS name, 'EXECUTE' AS privs FROM roles, pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname IN ('crm', 'crm_meta', 'public') AND has_function_privilege(r, p.oid, 'EXECUTE'))
+SELECT r, name, string_agg(privs, ' ' ORDER BY privs) FROM (
+  SELECT r, name, privs FROM tab UNION ALL SELECT r, name, cp FROM col UNION ALL SELECT r, name, privs FROM fn) x
+GROUP BY r, name ORDER BY r, name
+"""
+
+
+def allowed():
+    out = {}
+    for line in ALLOW.strip().splitlines():
+        role, obj, privs = (x.strip() for x in line.split(" | "))
+        assert (role, obj) not in out, f"allow-list names {role} {obj} twice"
+        out[(role, obj)] = privs
+    return out
+
+
+def reach(env, db):
+    rows = su_sql(env, db, REACH)
+    out = {}
+    for line in rows.splitlines():
+        role, obj, privs = line.split("|")
+        out[(role, obj)] = privs
+    return out
+
+
+def test_roles_reach_nothing_beyond_the_allow_list(env, db):
+    got = reach(env, db)
+    allow = allowed()
+    # The query sees what crmd needs (else it would pass vacuously).
+    assert got.get(("crm_app", "crm.notes")) == "DELETE INSERT SELECT UPDATE", got
+    assert ("crm_auth", "crm.login_finish(text,text,bigint,boolean,bytea,text,interval,interval,"
+                        "integer,integer,interval)") in got
+    beyond = sorted(f"{r} | {o} | {p} (allowed: {allow.get((r, o), 'nothing')})"
+                    for (r, o), p in got.items()
+                    if r != "crm_backup" and allow.get((r, o)) != p)
+    assert not beyond, "reachable beyond the allow-list:\n" + "\n".join(beyond)
+
+
+def test_public_reaches_nothing(env, db):
+    got = reach(env, db)
+    assert not [k for k in got if k[0] == "public"], sorted(k for k in got if k[0] == "public")
+
+
+def test_backup_role_only_reads(env, db):
+    got = reach(env, db)
+    extra = sorted(f"{o}: {p}" for (r, o), p in got.items()
+                   if r == "crm_backup" and set(p.split()) - BACKUP_PRIVILEGES)
+    assert not extra, extra
+    assert ("crm_backup", "crm.audit") in got  # it does read everything
+    attrs = su_sql(env, db, "SELECT rolsuper, rolbypassrls, rolcreatedb, rolcreaterole,"
+                            " ARRAY(SELECT b.rolname FROM pg_auth_members m"
+                            " JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid)"
+                            " FROM pg_roles r WHERE rolname = 'crm_backup'")
+    assert attrs == "f|t|f|f|{pg_read_all_data}", attrs
+
+
+def test_serving_roles_are_plain(env, db):
+    for role in ("crm_app", "crm_auth"):
+        attrs = su_sql(env, db, f"SELECT rolsuper, rolbypassrls, rolcreatedb, rolcreaterole,"
+                                f" (SELECT count(*) FROM pg_auth_members m WHERE m.member = r.oid)"
+                                f" FROM pg_roles r WHERE rolname = '{role}'")
+        assert attrs == "f|f|f|f|0", (role, attrs)
+
+
+def test_every_definer_function_pins_its_search_path(env, db):
+    bad = su_sql(env, db, "SELECT string_agg(p.oid::regprocedure::text || ' ' ||"
+                          " coalesce(array_to_string(p.proconfig, ';'), '(none)'), E'\\n')"
+                          " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                          " WHERE n.nspname IN ('crm', 'crm_meta', 'public') AND p.prosecdef"
+                          f" AND NOT coalesce(p.proconfig @> ARRAY['{DEFINER_PATH}'], false)")
+    assert bad == "", "SECURITY DEFINER without " + DEFINER_PATH + ":\n" + bad
+    n = su_sql(env, db, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n"
+                        " ON n.oid = p.pronamespace WHERE n.nspname = 'crm' AND p.prosecdef")
+    assert int(n) > 10
+
+
+@pytest.mark.parametrize("database", ["test", "crm_template"])
+def test_nobody_but_the_owner_creates_temporary_tables(env, db, database):
+    """The migration revokes it on the database it runs in; a database
+    cloned from it gets PostgreSQL's default back, which the DBA's set-up
+    (and the harness's create_db) revokes again, and crmd serve checks."""
+    name = db if database == "test" else database
+    for role in ("public", "crm_app", "crm_auth"):
+        got = su_sql(env, db, f"SELECT has_database_privilege('{role}', '{name}', 'TEMPORARY')")
+        assert got == "f", f"{role} may create temporary tables in {name}"
