@@ -77,15 +77,8 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 	[CRM_STMT_SESSION_REVOKE] = {"session_revoke",
 				     "SELECT * FROM crm.session_revoke($1::bigint)"},
 	[CRM_STMT_AUDIT_LIST] = {"audit_list",
-				 "SELECT audit_id, at, username, request_id, client_addr, record_type,"
-				 " record_id, action, old_values, new_values FROM crm.audit_out"
-				 " WHERE ($1::text IS NULL OR record_type = $1)"
-				 " AND ($2::bigint IS NULL OR record_id = $2)"
-				 " AND ($3::text IS NULL OR user_id = crm.user_id_of($3, 'username'))"
-				 " AND ($4::bigint IS NULL OR at_ts >= to_timestamp($4::float8 / 1e6))"
-				 " AND ($5::bigint IS NULL OR at_ts < to_timestamp($5::float8 / 1e6))"
-				 " AND ($6::bigint IS NULL OR audit_id < $6)"
-				 " ORDER BY audit_id DESC LIMIT $7::integer + 1"},
+				 "SELECT * FROM crm.audit_list($1, $2::bigint, $3, $4::bigint, $5::bigint,"
+				 " $6::bigint, $7::integer)"},
 	[CRM_STMT_NOTE_CREATE] = {"note_create", "SELECT * FROM crm.note_create($1)"},
 	[CRM_STMT_NOTE_GET] = {"note_get",
 			       "SELECT * FROM crm.note_out WHERE note_id = $1 AND NOT is_deleted"},

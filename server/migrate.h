@@ -25,7 +25,7 @@
 /* The oldest schema version this build can serve; the newest is the
  * highest compiled-in migration. Raise the minimum only when the code
  * stops working on an older schema, so rolling upgrades stay possible. */
-#define CRM_SCHEMA_MIN 6
+#define CRM_SCHEMA_MIN 7
 
 typedef struct crm_migration {
 	int version;

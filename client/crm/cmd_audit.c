@@ -1,8 +1,10 @@
 /*
  * cmd_audit: `crm audit list`: the audit trail, filtered by record, user
- * and time, one page at a time. Tables summarise each entry's old and new
- * values as "field: old → new"; JSON keeps them as JSON objects, CSV as
- * JSON text.
+ * and time, one page at a time or every page (--all). Tables summarise
+ * each entry's old and new values as "field: old → new" in the server's
+ * form for people (user and team names beside ids, money with its
+ * currency), cut at CHANGES_SHOWN_MAX columns; JSON keeps the recorded
+ * values as JSON objects, CSV as JSON text.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,11 +13,13 @@
 
 #include "args.h"
 #include "cli.h"
+#include "cmd_record.h"
 #include "crm_wire.h"
 #include "json.h"
 #include "textwidth.h"
 
-#define VALUE_SHOWN_MAX 40 /* bytes of one value in the changes column */
+#define VALUE_SHOWN_MAX 40	/* bytes of one value in the changes column */
+#define CHANGES_SHOWN_MAX 60 /* columns of the whole changes cell */
 
 /* A growable string; out of memory aborts (CLI code, like output.c). */
 struct text {
@@ -110,14 +114,43 @@ cleanup:
 	return t.p;
 }
 
+/* Cuts t (malloc'd) at max display columns, ending in "…" when anything
+ * was cut; returns the string, which may have moved. */
+static char *cut_columns(char *t, size_t max) {
+	size_t len = strlen(t), at = 0, n, cols = 0, keep = 0;
+	uint32_t cp;
+	int w;
+
+	while (at < len && (n = crm_textwidth_decode(t + at, len - at, &cp)) > 0) {
+		w = crm_textwidth_cp(cp);
+		w = w < 0 ? 0 : w;
+		if (cols + (size_t)w > max - 1 && keep == 0)
+			keep = at; /* where "…" goes if the rest does not fit */
+		if (cols + (size_t)w > max)
+			break;
+		cols += (size_t)w;
+		at += n;
+	}
+	if (at < len) {
+		char *p = realloc(t, keep + sizeof("…"));
+
+		if (p == NULL) {
+			fputs("crm: out of memory\n", stderr);
+			abort();
+		}
+		t = p;
+		memcpy(t + keep, "…", sizeof("…"));
+	}
+	return t;
+}
+
 /* ---------------------------------------------------------------- rendering */
 
 static const char *const people_cols[] = {"at",		 "user",	"action", "record",
 					  "request_id", "client_addr", "changes"};
-static const char *const machine_cols[] = {"audit_id",	  "at",		 "username",
-					   "action",	  "record_type", "record_id",
-					   "request_id",  "client_addr", "old_values",
-					   "new_values"};
+static const char *const machine_cols[] = {
+	"audit_id",    "at",	     "user_id",	    "username",	  "action",	"record_type",
+	"record_id",   "record_name", "request_id", "client_addr", "old_values", "new_values"};
 
 static void add_opt_int(crm_result *r, protobuf_c_boolean has, int64_t v) {
 	if (has)
@@ -127,20 +160,29 @@ static void add_opt_int(crm_result *r, protobuf_c_boolean has, int64_t v) {
 }
 
 static void people_row(crm_result *r, const Crm__AuditEntry *e) {
-	char record[160], *ch;
+	char record[320], *ch;
+	const char *name = e->record_name && e->record_name[0] ? e->record_name : NULL;
 
 	crm_result_add_row(r);
 	crm_cli_add_opt_time(r, e->has_at, e->at);
 	crm_result_add_str(r, e->username);
 	crm_result_add_str(r, e->action);
-	if (e->record_type && e->has_record_id)
+	if (e->record_type && e->has_record_id && name)
+		snprintf(record, sizeof(record), "%s/%" PRId64 " (%.200s)", e->record_type, e->record_id,
+			 name);
+	else if (e->record_type && e->has_record_id)
 		snprintf(record, sizeof(record), "%s/%" PRId64, e->record_type, e->record_id);
 	else
 		snprintf(record, sizeof(record), "%s", e->record_type ? e->record_type : "");
 	crm_result_add_str(r, record);
 	add_opt_int(r, e->has_request_id, (int64_t)e->request_id);
 	crm_result_add_str(r, e->client_addr);
-	ch = changes(e->old_values, e->new_values);
+	/* the server's form for people when it sent one */
+	if (e->old_shown || e->new_shown)
+		ch = changes(e->old_shown, e->new_shown);
+	else
+		ch = changes(e->old_values, e->new_values);
+	ch = cut_columns(ch, CHANGES_SHOWN_MAX);
 	crm_result_add_str(r, ch);
 	free(ch);
 }
@@ -156,31 +198,41 @@ static void machine_row(crm_result *r, const Crm__AuditEntry *e) {
 	crm_result_add_row(r);
 	add_opt_int(r, e->has_audit_id, e->audit_id);
 	crm_cli_add_opt_time(r, e->has_at, e->at);
+	add_opt_int(r, e->has_user_id, e->user_id);
 	crm_result_add_str(r, e->username);
 	crm_result_add_str(r, e->action);
 	crm_result_add_str(r, e->record_type);
 	add_opt_int(r, e->has_record_id, e->record_id);
+	crm_result_add_str(r, e->record_name);
 	add_opt_int(r, e->has_request_id, (int64_t)e->request_id);
 	crm_result_add_str(r, e->client_addr);
 	add_json_or_null(r, e->old_values);
 	add_json_or_null(r, e->new_values);
 }
 
-static int print_entries(struct crm_cli *cli, const Crm__AuditListReply *l) {
-	bool people = cli->format == CRM_FORMAT_TABLE;
-	crm_result *r = people ? crm_result_new(7, people_cols) : crm_result_new(10, machine_cols);
-	size_t i;
-	int rc;
+/* The rows of every page go to one table. */
+struct audit_out {
+	crm_result *r;
+	bool people;
+};
 
-	for (i = 0; i < l->n_entries; i++) {
-		if (people)
-			people_row(r, l->entries[i]);
+static size_t add_entries(void *ctx, const void *body) {
+	struct audit_out *o = ctx;
+	const Crm__AuditListReply *l = body;
+
+	for (size_t i = 0; i < l->n_entries; i++) {
+		if (o->people)
+			people_row(o->r, l->entries[i]);
 		else
-			machine_row(r, l->entries[i]);
+			machine_row(o->r, l->entries[i]);
 	}
-	rc = crm_cli_print(cli, r, false);
-	crm_result_free(r);
-	return rc;
+	return l->n_entries;
+}
+
+static const ProtobufCBinaryData *entries_cursor(const void *body) {
+	const Crm__AuditListReply *l = body;
+
+	return l->has_next_cursor ? &l->next_cursor : NULL;
 }
 
 /* ---------------------------------------------------------------- the command */
@@ -224,20 +276,44 @@ static int audit_option(struct crm_cli *cli, int c, char *arg, Crm__AuditList *a
 	}
 }
 
-int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
+/* Reads the options into al (and *all); 0 or the exit code of a usage error. */
+static int parse_list(struct crm_cli *cli, int argc, char **args, Crm__AuditList *al, bool *all) {
 	static const struct option longopts[] = {{"record", required_argument, NULL, 'r'},
 						 {"user", required_argument, NULL, 'u'},
 						 {"since", required_argument, NULL, 's'},
 						 {"until", required_argument, NULL, 't'},
+						 {"all", no_argument, NULL, 'a'},
 						 CRM_CLI_PAGE_OPTIONS,
 						 {NULL, 0, NULL, 0}};
+	char *arg;
+	int c, rc = 0;
+
+	while (rc == 0 && (c = crm_cli_getopt(cli, argc, args, "", longopts, &arg)) != -1) {
+		if (c == 'a')
+			*all = true;
+		else
+			rc = audit_option(cli, c, arg, al);
+	}
+	if (rc == 0 && crm_cli_optind() != argc)
+		rc = crm_cli_usage(cli, "unexpected argument '%s'", args[crm_cli_optind()]);
+	if (rc == 0 && al->has_since && al->has_until && al->since > al->until)
+		rc = crm_cli_usage(cli, "--since is after --until");
+	if (rc == 0 && *all && !al->page->has_limit) {
+		al->page->has_limit = true; /* fewer round trips */
+		al->page->limit = CRM_PAGE_MAX;
+	}
+	return rc;
+}
+
+int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__AuditList al = CRM__AUDIT_LIST__INIT;
 	Crm__ListPage page = CRM__LIST_PAGE__INIT;
-	Crm__ServerFrame *reply = NULL;
-	const Crm__AuditListReply *l;
-	char **args, *arg;
-	int c, i, rc = 0;
+	struct audit_out o = {.people = cli->format == CRM_FORMAT_TABLE};
+	struct crm_rec_pager p = {0};
+	bool all = false;
+	char **args;
+	int i, rc;
 
 	/* --record is cut in place: keep the original words for the next-page line */
 	args = calloc((size_t)argc + 1, sizeof(char *));
@@ -246,22 +322,24 @@ int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
 	for (i = 0; i < argc; i++)
 		args[i] = strdup(argv[i]);
 	al.page = &page;
-	while (rc == 0 && (c = crm_cli_getopt(cli, argc, args, "", longopts, &arg)) != -1)
-		rc = audit_option(cli, c, arg, &al);
-	if (rc == 0 && crm_cli_optind() != argc)
-		rc = crm_cli_usage(cli, "unexpected argument '%s'", args[crm_cli_optind()]);
-	if (rc == 0 && al.has_since && al.has_until && al.since > al.until)
-		rc = crm_cli_usage(cli, "--since is after --until");
+	rc = parse_list(cli, argc, args, &al, &all);
 	if (rc == 0) {
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
 		req.audit_list = &al;
-		l = crm_cli_request(cli, &req, CRM__RESPONSE__BODY_AUDIT_LIST, &reply, &rc);
-		if (l != NULL) {
-			rc = print_entries(cli, l);
-			crm_cli_next_page(cli, l->has_next_cursor, &l->next_cursor);
-		}
+		o.r = o.people ? crm_result_new(7, people_cols) : crm_result_new(12, machine_cols);
+		p = (struct crm_rec_pager){.req = &req,
+					   .page = &page,
+					   .want = CRM__RESPONSE__BODY_AUDIT_LIST,
+					   .all = all,
+					   .what = "audit entries",
+					   .add = add_entries,
+					   .ctx = &o,
+					   .next_cursor = entries_cursor};
+		rc = crm_rec_page_all(cli, &p);
+		if (rc == 0)
+			rc = crm_cli_print(cli, o.r, false);
+		crm_result_free(o.r);
 	}
-	crm_client_reply_free(reply);
 	for (i = 0; i < argc; i++)
 		free(args[i]);
 	free(args);

@@ -271,7 +271,7 @@ const struct crm_cli_command crm_cli_commands[] = {
 	/* ---------------------------------------------------------------- audit */
 	{"audit", "list", crm_cmd_audit_list,
 	 "[--record TYPE/ID] [--user NAME] [--since TIME] [--until TIME]\n"
-	 "       [--limit N] [--cursor C]",
+	 "       [--all] [--limit N] [--cursor C]",
 	 "show the audit trail",
 	 "Lists audit entries: who changed what, when, from where; newest first.\n"
 	 "\n"
@@ -279,14 +279,17 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "                   records of a type\n"
 	 "  --user NAME      what NAME did\n"
 	 "  --since TIME     from TIME on\n"
-	 "  --until TIME     up to TIME\n" PAGE_HELP
+	 "  --until TIME     up to TIME\n"
+	 "  --all            every page, not only the first (progress on standard error\n"
+	 "                   on a terminal); pages of 500 unless --limit\n" PAGE_HELP
 	 "\n"
 	 "TIME is RFC 3339 (2026-11-22T10:00:00Z, 2026-11-22T11:00:00+01:00), a date\n"
 	 "(2026-11-22: midnight UTC) or a time back from now: -30m, -1h, -7d, -2w.\n"
 	 "\n"
 	 "Tables summarise the changed fields as 'field: old → new' (+field: added,\n"
-	 "-field: removed); JSON gives old_values and new_values as JSON objects, CSV\n"
-	 "as JSON text.\n", 0},
+	 "-field: removed), with user and team names beside their ids ('5 (alice)')\n"
+	 "and money with its currency, cut at 60 columns ('…'); JSON gives\n"
+	 "old_values and new_values as recorded, as JSON objects, CSV as JSON text.\n", 0},
 
 	/* ---------------------------------------------------------------- notes */
 	{"note", "add", crm_cmd_note_add, "TEXT [--idempotency-key KEY]", "add a note",

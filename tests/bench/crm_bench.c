@@ -28,6 +28,9 @@
  *               RecordGet (all connections, --depth in flight); then each
  *               update's reply gives the next version. After an error the
  *               id's version is read again (a RecordGet not measured).
+ *   audit       the first page of AuditList (--page-size N, default 50)
+ *               as the user logged in: an admin reads the trail newest
+ *               first, anyone else the history of what they may see
  *
  * Closed loop by default: every connection keeps --depth requests in
  * flight. With --rate R the load is open loop: R requests per second in
@@ -62,11 +65,12 @@ typedef enum {
 	W_ARGON2,
 	W_GET,
 	W_LIST,
-	W_WRITE
+	W_WRITE,
+	W_AUDIT
 } workload;
 
 static const char *const workload_names[] = {"ping", "deep-ping", "connect", "login", "idle",
-					     "argon2", "get",	    "list",    "write"};
+					     "argon2", "get",	    "list",    "write",	"audit"};
 
 #define MAX_FILTERS 4
 
@@ -193,6 +197,7 @@ static Crm__Filter *list_filter_ptrs[MAX_FILTERS];
 static ProtobufCBinaryData list_values[MAX_FILTERS];
 static Crm__Sort list_sort = CRM__SORT__INIT;
 static Crm__Sort *list_sort_ptr = &list_sort;
+static Crm__AuditList audit_req = CRM__AUDIT_LIST__INIT;
 
 /* write: the version last read of each id in --ids (0: not known yet) and
  * whether a request for it is in flight. Each id belongs to one
@@ -554,6 +559,10 @@ static void send_one(thread_state *t, conn *k, int64_t due) {
 		f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_LIST;
 		f.record_list = &list_req;
 		break;
+	case W_AUDIT:
+		f.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
+		f.audit_list = &audit_req;
+		break;
 	case W_WRITE:
 		if ((fl->slot = next_slot(k)) < 0) { /* open loop ahead of the server */
 			crm_err e;
@@ -715,7 +724,7 @@ static void report(thread_state *ts, int n) {
 		       (unsigned long long)ok, (unsigned long long)nerr, (double)ok / secs,
 		       pct(all, total, 50), pct(all, total, 95), pct(all, total, 99),
 		       total ? all[total - 1] / 1000.0 : 0.0);
-		if (opt.w == W_LIST)
+		if (opt.w == W_LIST || opt.w == W_AUDIT)
 			printf("\"page\":%d,\"page_size\":%d,", opt.page, opt.page_size);
 		if (opt.w == W_WRITE)
 			printf("\"re_reads\":%llu,", (unsigned long long)prep);
@@ -732,7 +741,7 @@ static void report(thread_state *ts, int n) {
 		       opt.depth, opt.threads, opt.rate > 0 ? ", open loop" : ", closed loop");
 		if (opt.rate > 0)
 			printf("offered       %.0f req/s\n", opt.rate);
-		if (opt.w == W_LIST)
+		if (opt.w == W_LIST || opt.w == W_AUDIT)
 			printf("page          %d of %d records\n", opt.page, opt.page_size);
 		if (opt.w == W_WRITE)
 			printf("re-reads      %llu versions read again after errors (not measured)\n",
@@ -755,7 +764,8 @@ static void report(thread_state *ts, int n) {
 
 static void usage(FILE *out) {
 	fprintf(out,
-		"usage: crm-bench --workload ping|deep-ping|connect|login|idle|argon2|get|list|write\n"
+		"usage: crm-bench --workload ping|deep-ping|connect|login|idle|argon2|get|list|write|\n"
+		"                 audit\n"
 		"                 [options]\n"
 		"  --server HOST:PORT   crmd (or CRM_SERVER)\n"
 		"  --ca FILE            CA of crmd's certificate (or CRM_CA)\n"
@@ -938,6 +948,11 @@ int main(int argc, char **argv) {
 	if (opt.w == W_LIST) {
 		build_list();
 		find_page(token);
+	}
+	if (opt.w == W_AUDIT) {
+		list_page.has_limit = true;
+		list_page.limit = (uint32_t)opt.page_size;
+		audit_req.page = &list_page;
 	}
 	if (opt.w == W_WRITE) {
 		size_t count = (size_t)(opt.id_max - opt.id_min + 1);

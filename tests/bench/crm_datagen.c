@@ -4,6 +4,7 @@
  * crmd).
  *
  *   crm-datagen --db CONNINFO [--scale S] [--seed N] [--only TYPE[,TYPE...]]
+ *               [--audit-rows N]
  *
  * The same scale and seed on the same database always give the same rows.
  * Each kind of row is one entry in `generators` below, loaded in that
@@ -14,7 +15,11 @@
  * order) with about 1,050,000 relations to accounts (90% of contacts have
  * a primary one, mirrored in contacts.account_id), 1,020,000 e-mail
  * addresses, 1,000,000 phone numbers in many national formats, and
- * 400,000 tags. Industries follow a Zipf-like curve: the most common one
+ * 400,000 tags, and 500,000 audit rows (--audit-rows N for another
+ * number): the history of random accounts, 80% of it by the account's
+ * owner, newest last, with the subject columns crmd's own trigger would
+ * write (sql/0007_audit.sql); run again with --only audit to add more.
+ * Industries follow a Zipf-like curve: the most common one
  * holds a third of the accounts, so a list filtered on it has a 1,000th
  * page of 50. --only loads the named generators alone; the
  * rows they point at (users, accounts; for relations, emails, phones and
@@ -83,7 +88,7 @@ static bool chance(rng *r, int pct) { return (int)pick(r, 100) < pct; }
 static double unit(rng *r) { return (double)(next(r) >> 11) / 9007199254740992.0; }
 
 /* Independent streams: one per (generator or attribute group, item). */
-enum { S_ACCOUNT = 1, S_CONTACT, S_NAME, S_LINK, S_OWNER, S_EMAIL, S_PHONE, S_TAG, S_CREATED };
+enum { S_ACCOUNT = 1, S_CONTACT, S_NAME, S_LINK, S_OWNER, S_EMAIL, S_PHONE, S_TAG, S_CREATED, S_AUDIT };
 
 static const char *const latin_given[] = {"Anna", "Ben", "Carla", "David", "Elena", "Felix",
 					  "Grace", "Hugo", "Ines", "Jonas", "Kofi", "Lena",
@@ -277,6 +282,8 @@ typedef struct ctx {
 	picklist industry, region, tier, role;
 	double *industry_cdf;
 	int greater_china; /* index in region, -1 if the pick list has none */
+	long audit_base; /* audit rows already there: this run's item i is row audit_base + i */
+	long audit_rows; /* --audit-rows (0: 500,000 x scale) */
 } ctx;
 
 static rng stream(const ctx *c, int s, long i) {
@@ -811,6 +818,39 @@ static void tag_row(const ctx *c, long i, out *o) {
 		    tag_words[(first + k) % (int)N(tag_words)]);
 }
 
+/* ---------------------------------------------------------------- audit history */
+
+/* Row audit_base + i of the history: a change to a random account, by its
+ * owner (80%) or someone else, about 19 s after the row before it (5M rows
+ * span the three years). The subject columns are what crm.audit_subject
+ * writes for an account. */
+static void audit_row(const ctx *c, long i, out *o) {
+	long n = c->audit_base + i;
+	rng r = stream(c, S_AUDIT, n);
+	const account_ref *a;
+	long actor, v = (long)pick(&r, 1000000);
+	char when[32], team[24];
+	int kind;
+
+	if (c->n_accounts == 0)
+		return;
+	a = &c->accounts[pick(&r, (uint64_t)c->n_accounts)];
+	actor = chance(&r, 80) ? a->owner : some_owner(c, &r)->id;
+	ts(when, sizeof(when), T_END - T_SPAN + n * (T_SPAN / 5000000));
+	team_col(team, sizeof(team), a->team);
+	kind = (int)pick(&r, 10);
+	put(o, "%s\t%ld\tuser%06ld\taccount\t%ld\t", when, actor, actor, a->id);
+	if (kind < 7)
+		put(o, "update\t{\"website\": \"https://w%ld.example.com\"}\t"
+		       "{\"website\": \"https://w%ld.example.com\"}", v, v + 1);
+	else if (kind < 9)
+		put(o, "update\t{\"annual_revenue\": %ld, \"annual_revenue_currency\": \"EUR\"}\t"
+		       "{\"annual_revenue\": %ld, \"annual_revenue_currency\": \"EUR\"}", v * 100, v * 100 + 5000);
+	else
+		put(o, "update\t{\"tier\": \"Silver\"}\t{\"tier\": \"Gold\"}");
+	put(o, "\t%ld\taccount\t%ld\t%ld\t%s\n", a->id, a->id, a->owner, team);
+}
+
 /* ---------------------------------------------------------------- generators */
 
 enum need {
@@ -862,6 +902,10 @@ static const generator generators[] = {
 	 "audit", NULL, NEED_CON_BLOCK, phone_row},
 	{"tags", 0, "crm.record_tags", "record_id, record_type, tag", "audit", NULL,
 	 NEED_ACC_BLOCK | NEED_CON_BLOCK, tag_row},
+	{"audit", 500000, "crm.audit",
+	 "at, user_id, username, record_type, record_id, action, old_values, new_values, record_ref, "
+	 "subject_type, subject_ref, subject_owner, subject_team",
+	 "audit_subject", NULL, NEED_OWNERS | NEED_ACCOUNTS, audit_row},
 };
 
 /* ---------------------------------------------------------------- database */
@@ -1077,6 +1121,8 @@ static long reserve_ids(PGconn *db, long n) {
 static long items_of(const ctx *c, const generator *g) {
 	long n;
 
+	if (g->row == audit_row && c->audit_rows > 0)
+		return c->audit_rows;
 	if (g->per_scale > 0) {
 		n = (long)llround(g->per_scale * c->scale);
 		return n < 1 ? 1 : n;
@@ -1239,14 +1285,15 @@ static void check_only(const char *only) {
 			;
 		if (i == N(generators))
 			die("--only: unknown type %s (teams, users, sessions, accounts, contacts, relations, "
-			    "emails, phones, tags)", tok);
+			    "emails, phones, tags, audit)", tok);
 	}
 }
 
 int main(int argc, char **argv) {
 	static const struct option lo[] = {{"db", 1, 0, 'd'},	 {"scale", 1, 0, 's'},
 					   {"seed", 1, 0, 'S'}, {"only", 1, 0, 'o'},
-					   {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+					   {"audit-rows", 1, 0, 'A'}, {"help", 0, 0, 'h'},
+					   {0, 0, 0, 0}};
 	const char *conninfo = NULL, *only = NULL;
 	char pw[64], analyse[1024] = "";
 	ctx c = {.scale = 1, .seed = 1};
@@ -1261,16 +1308,18 @@ int main(int argc, char **argv) {
 		case 's': c.scale = atof(optarg); break;
 		case 'S': c.seed = strtoull(optarg, NULL, 10); break;
 		case 'o': only = optarg; break;
+		case 'A': c.audit_rows = atol(optarg); break;
 		case 'h':
 			printf("usage: crm-datagen --db CONNINFO [--scale S] [--seed N] [--only TYPE[,TYPE...]]\n"
+			       "                   [--audit-rows N]\n"
 			       "  loads, in this order, teams, users, sessions, accounts, contacts, relations,\n"
-			       "  emails, phones, tags as the owner role (see the file header)\n");
+			       "  emails, phones, tags, audit as the owner role (see the file header)\n");
 			return 0;
 		default: return 2;
 		}
 	}
-	if (conninfo == NULL || c.scale <= 0)
-		die("--db CONNINFO (the owner role) is required; --scale must be positive");
+	if (conninfo == NULL || c.scale <= 0 || c.audit_rows < 0)
+		die("--db CONNINFO (the owner role) is required; --scale and --audit-rows must be positive");
 	if (only)
 		check_only(only);
 	if (sodium_init() < 0)
@@ -1289,6 +1338,7 @@ int main(int argc, char **argv) {
 	exec_ok(db, "BEGIN");
 	exec_ok(db, "SET LOCAL maintenance_work_mem = '512MB'");
 	c.team_base = max_id(db, "crm.teams");
+	c.audit_base = query_long(db, "SELECT count(*) FROM crm.audit");
 	c.user_base = max_id(db, "crm.users");
 	read_picklists(db, &c);
 	for (size_t i = 0; i < N(generators); i++) {

@@ -5,11 +5,15 @@ audit_list with its filters, pagination, signed cursors and visibility."""
 
 import base64
 import json
+import os
+import re
+import subprocess
 
 import pytest
 
-from conftest import INVALID_ARGUMENT, OK, pb
-from identity import audit_rows, make_world, ok, password, rq, su_sql
+from conftest import INVALID_ARGUMENT, NOT_FOUND, OK, pb
+from identity import audit_rows, make_world, ok, password, rq, status, su_json, su_sql
+from records import account, as_app_json, contact, update
 
 # Columns never recorded (secrets, noise).
 NEVER = {"password_hash", "token_hash", "last_used_at"}
@@ -414,3 +418,298 @@ def test_audit_visibility_sales_sees_only_visible_records_viewer_sees_all(world)
     assert entries(w, "vie", record_type="note", record_id=theirs)
     # and other users' actions on users
     assert [x for x in seen if x.record_type == "user" and x.action == "create"]
+
+
+# --------------------------------------------------------------- who sees what
+
+def all_entries(w, who, limit=7, **f):
+    """Every entry `who` may list, following the cursors (small pages, so
+    that paging through the merged ways in is exercised)."""
+    got, cursor = [], None
+    for _ in range(1000):
+        page = dict(limit=limit)
+        if cursor:
+            page["cursor"] = cursor
+        r = ok(w.do(who, "audit_list", page=page, **f), f"audit_list as {who}")
+        got += list(r.audit_list.entries)
+        cursor = r.audit_list.next_cursor
+        if not cursor:
+            return got
+    raise AssertionError("more than 1000 pages")
+
+
+def old_rule(w, who):
+    """The audit ids `who` may read by the rule before the subject columns:
+    scope all, or (audit scope not none and) one's own action or a record
+    crm.record_visible says one sees, evaluated row by row as crm_app."""
+    rows = su_json(w.env, w.db, "SELECT id, user_id, record_type, record_id FROM crm.audit")
+    js = json.dumps(rows).replace("'", "''")
+    out = as_app_json(w, who, (
+        f"SELECT x.id FROM json_to_recordset('{js}') AS x(id bigint, user_id bigint, record_type text,"
+        " record_id bigint) WHERE crm.scope_all('audit', 'read') OR (crm.scope_of('audit', 'read') <> 'none'"
+        " AND (x.user_id = crm.acting_user() OR crm.record_visible(x.record_type, x.record_id)));\n"))
+    return {int(x) for x in out.split()}
+
+
+def policy_ids(w, who):
+    """What the SELECT policy alone lets `who` read of crm.audit, as crm_app."""
+    return {int(x) for x in as_app_json(w, who, "SELECT id FROM crm.audit;\n").split()}
+
+
+def test_audit_list_shows_exactly_the_history_of_what_one_sees(world):
+    """Every reader's list (paged through the cursors) and the SELECT policy
+    on its own agree with "own actions and records one can see" evaluated
+    row by row, after shares, reassignments both ways, relations with an
+    invisible end, a purge and changes to users and teams."""
+    w = world
+    users = ["root", "mgr", "mkt", "sal", "sal2", "sup", "vie"]
+    for u in users:
+        w.c(u)  # log in first: logins are audit rows too
+    mine = ok(w.do("sal", "note_create", body="mine")).note.note_id
+    ok(w.do("sup", "note_create", body="support's"))
+    shared = ok(w.do("sal2", "note_create", body="shared")).note.note_id
+    ok(w.do("sal2", "note_share", note_id=shared, user="sal", access=pb().Access.Value("ACCESS_READ")))
+    ok(w.do("sal", "note_update", note_id=mine, version=1, body="mine 2"))
+    own = account(w, name="Own", owner="sal")
+    theirs = account(w, name="Support's", owner="sup")
+    came = account(w, name="Came", owner="sal2")
+    ok(update(w, "sal2", came.id, came.version, "account", website="https://came.example"))
+    ok(w.do("root", "record_reassign", type="account", id=came.id, owner="sal"))
+    went = account(w, name="Went", owner="sal")
+    ok(update(w, "sal", went.id, went.version, "account", website="https://went.example"))
+    ok(w.do("root", "record_reassign", type="account", id=went.id, owner="sup"))
+    c = contact(w, family_name="Rel", owner="sal")
+    ok(w.do("root", "relation_add", from_id=c.id, to_id=own.id, role="employee"))
+    ok(w.do("root", "relation_add", from_id=c.id, to_id=theirs.id, role="employee"))
+    gone = account(w, name="Gone", owner="sal")
+    ok(update(w, "sal", gone.id, gone.version, "account", website="https://gone.example"))
+    ok(w.do("root", "record_purge", type="account", id=gone.id))
+    ok(w.do("root", "user_update", username="sal", display_name="Sal Es"))
+    ok(w.do("root", "user_update", username="sup", display_name="Sup Port"))
+    ok(w.do("root", "team_create", name="Field"))
+    problems = []
+    for u in users:
+        want = old_rule(w, u)
+        got = [x.audit_id for x in all_entries(w, u)]
+        if got != sorted(got, reverse=True) or len(got) != len(set(got)):
+            problems.append(f"{u}: not newest first, or repeated: {got}")
+        if set(got) != want:
+            problems.append(f"{u}: audit_list extra {sorted(set(got) - want)}, missing {sorted(want - set(got))}")
+        pol = policy_ids(w, u)
+        if pol != want:
+            problems.append(f"{u}: policy extra {sorted(pol - want)}, missing {sorted(want - pol)}")
+    assert not problems, "\n".join(problems)
+    # and the cases themselves, for sal
+    seen = {(x.record_type, x.record_id) for x in all_entries(w, "sal")}
+    assert ("note", shared) in seen and ("account", came.id) in seen
+    assert ("account", theirs.id) not in seen
+    went_rows = [x for x in all_entries(w, "sal", record_type="account", record_id=went.id)]
+    assert went_rows and all(x.username == "sal" for x in went_rows), "only sal's own actions on Went"
+    rels = {x.record_id for x in all_entries(w, "sal", record_type="relation")}
+    assert len(rels) == 1, "the relation to an invisible account stays hidden"
+
+
+def test_audit_list_refuses_unknown_types_and_times_out_of_range(world):
+    w = world
+    r = w.do("sal", "audit_list", record_type="deal", record_id=1)
+    assert (r.status.code, r.status.field) == (INVALID_ARGUMENT, "audit_list.record_type"), r.status
+    assert "deal" in r.status.message and "account" in r.status.message
+    for f in ("since", "until"):
+        r = w.do("sal", "audit_list", **{f: 9_000_000_000_000_000_000})
+        assert (r.status.code, r.status.field) == (INVALID_ARGUMENT, f"audit_list.{f}"), r.status
+    ok(w.do("sal", "audit_list", record_type="account"))
+    ok(w.do("sal", "audit_list", record_type="team_manager"))
+    status(w.do("sal", "audit_list", username="ghost"), NOT_FOUND, "audit_list.username")
+
+
+def test_audit_entries_name_users_and_teams_and_show_money(world):
+    w = world
+    a = account(w, name="Money", owner="sal")
+    a = ok(update(w, "root", a.id, a.version, "account",
+                  annual_revenue=dict(amount="1250000", currency="EUR"))).record.account
+    a = ok(update(w, "root", a.id, a.version, "account",
+                  annual_revenue=dict(amount="99.5", currency="EUR"))).record.account
+    ok(w.do("root", "record_reassign", type="account", id=a.id, owner="mgr"))
+    ok(w.do("root", "user_update", username="sal", team="Support"))
+    e = entries(w, "root", record_type="account", record_id=a.id)
+    by = {}
+    for x in e:  # newest first: keep the newest of each action
+        by.setdefault(x.action, x)
+    assert by["reassign"].user_id == w.uid["root"]
+    old, new = json.loads(by["reassign"].old_shown), json.loads(by["reassign"].new_shown)
+    assert old["owner_id"] == f"{w.uid['sal']} (sal)" and new["owner_id"] == f"{w.uid['mgr']} (mgr)"
+    assert re.fullmatch(r"\d+ \(Sales East\)", old["team_id"]), old
+    assert re.fullmatch(r"\d+ \(Sales\)", new["team_id"]), new
+    # raw values stay as they were recorded
+    assert json.loads(by["reassign"].new_values)["owner_id"] == w.uid["mgr"]
+    money = [x for x in e if x.action == "update" and "annual_revenue" in json.loads(x.new_values)]
+    assert len(money) == 2
+    first, second = money[1], money[0]
+    assert json.loads(first.new_shown) == {"annual_revenue": "1250000.00 EUR"}, first.new_shown
+    assert "annual_revenue_currency" in json.loads(first.new_values)
+    # only the amount changed: the currency comes from the account
+    assert json.loads(second.old_shown) == {"annual_revenue": "1250000.00 EUR"}, second.old_shown
+    assert json.loads(second.new_shown) == {"annual_revenue": "99.50 EUR"}, second.new_shown
+    u = entries(w, "root", record_type="user", record_id=w.uid["sal"])
+    upd = [x for x in u if x.action == "update"][0]
+    assert upd.record_name == "sal"
+    assert re.fullmatch(r"\d+ \(Support\)", json.loads(upd.new_shown)["team_id"]), upd.new_shown
+    t = entries(w, "root", record_type="team")
+    assert {x.record_name for x in t} >= {"Sales", "Sales East", "Support"}
+
+
+# --------------------------------------------------------------- plans
+
+BULK_AUDIT = """
+SET session_replication_role = replica;  -- a bulk load of records: no triggers
+INSERT INTO crm.records (id, record_type) SELECT g, 'account' FROM generate_series(3000001, 3010000) g;
+CREATE TEMP TABLE o AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, team_id FROM crm.users
+    WHERE active AND username <> 'sal';
+INSERT INTO crm.accounts (id, owner_id, team_id, name, created_at, updated_at)
+SELECT g, CASE WHEN g % 200 = 0 THEN {sal} ELSE o.id END,
+       CASE WHEN g % 200 = 0 THEN {sal_team} ELSE o.team_id END, 'Bulk ' || g, now(), now()
+FROM generate_series(3000001, 3010000) g JOIN o ON o.n = g % (SELECT count(*) FROM o);
+SET session_replication_role = origin;
+-- their history, through the audit table's own triggers: five rows each
+INSERT INTO crm.audit (user_id, username, record_type, record_id, action, new_values)
+SELECT a.owner_id, 'bulk', 'account', a.id, 'update', jsonb_build_object('website', 'https://' || k || '.example')
+FROM crm.accounts a, generate_series(1, 5) k WHERE a.id > 3000000 ORDER BY k, a.id;
+ANALYZE;
+"""
+
+
+def traced(w, who, sql):
+    """Runs `sql` as crm_app acting for `who` (generic plans, as crmd's
+    connections), with every statement's plan logged with actual row
+    counts (auto_explain, nested statements included) and function calls
+    counted. Returns (plans, {function: calls})."""
+    pg = w.env.pg
+    script = (
+        "LOAD 'auto_explain';\n"
+        "SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;\n"
+        "SET auto_explain.log_nested_statements = on; SET auto_explain.log_timing = off;\n"
+        "SET track_functions = 'all'; SET plan_cache_mode = force_generic_plan;\n"
+        "BEGIN;\n"
+        "SET LOCAL ROLE crm_app;\n"
+        f"SELECT set_config('crm.user_id', '{w.uid[who]}', true) AS ignored \\gset\n"
+        "SET client_min_messages = log;\n"
+        f"{sql};\n"
+        "SET client_min_messages = notice;\n"
+        "SELECT funcname || '=' || calls FROM pg_stat_xact_user_functions;\n"
+        "COMMIT;\n")
+    r = subprocess.run([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", w.db, "-f", "-"],
+                       input=script, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    calls = {}
+    for line in r.stdout.split():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            calls[k] = calls.get(k, 0) + int(v)
+    return r.stderr, calls
+
+
+def audit_scans(plans):
+    """[(kind, index, rows looked at)] of every scan of crm.audit in the
+    plans: rows returned plus rows removed by a filter, over all loops."""
+    out = []
+    lines = plans.splitlines()
+    for i, line in enumerate(lines):
+        m = re.search(r"(Seq Scan|Index Scan Backward|Index Scan|Index Only Scan|Bitmap Heap Scan)"
+                      r"(?: using (\w+))? on audit .*rows=(\d+) loops=(\d+)", line)
+        if not m:
+            continue
+        rows, loops = int(m.group(3)), int(m.group(4))
+        removed = 0
+        for nxt in lines[i + 1:i + 8]:
+            if "->" in nxt:
+                break
+            r = re.search(r"Rows Removed by Filter: (\d+)", nxt)
+            if r:
+                removed += int(r.group(1))
+        out.append((m.group(1), m.group(2), (rows + removed) * loops))
+    return out
+
+
+def test_a_sales_users_and_a_managers_page_read_a_page_not_the_trail(world):
+    """50,000 audit rows of 10,000 accounts, of which sal owns 50: the
+    first page and a later one, for sal (own) and mgr (sub-teams), are read
+    through indexes, look at no more than a few hundred rows, and never
+    call crm.record_visible row by row (the policy before 0007 did, on
+    every row it walked past)."""
+    w = world
+    w.c("sal")  # logged in before the bulk: its login rows are older
+    sal_team = su_sql(w.env, w.db, f"SELECT team_id FROM crm.users WHERE id = {w.uid['sal']}")
+    su_sql(w.env, w.db, BULK_AUDIT.format(sal=w.uid["sal"], sal_team=sal_team))
+    before = su_sql(w.env, w.db, "SELECT max(id) - 20000 FROM crm.audit")
+    problems = []
+    for who in ("sal", "mgr"):
+        for cursor in ("NULL", before):
+            sql = f"SELECT count(*) FROM crm.audit_list(NULL, NULL, NULL, NULL, NULL, {cursor}, 50)"
+            plans, calls = traced(w, who, sql)
+            scans = audit_scans(plans)
+            what = f"{who}, before {cursor}"
+            if not scans:
+                problems.append(f"{what}: no scan of crm.audit in the plans:\n{plans}")
+            for kind, index, looked in scans:
+                if kind not in ("Index Scan", "Index Scan Backward"):
+                    problems.append(f"{what}: {kind} on audit:\n{plans}")
+            looked = sum(x[2] for x in scans)
+            if looked > 600:
+                problems.append(f"{what}: looked at {looked} audit rows for a page of 50:\n{plans}")
+            if calls.get("record_visible", 0) > 0:
+                problems.append(f"{what}: crm.record_visible called {calls['record_visible']} times")
+    assert not problems, "\n".join(problems)
+    # and the page itself is right: the newest history of sal's accounts
+    r = ok(w.do("sal", "audit_list", page=dict(limit=50)))
+    want = su_json(w.env, w.db, "SELECT a.id FROM crm.audit a JOIN crm.accounts x ON x.id = a.record_id"
+                                f" WHERE a.record_type = 'account' AND x.owner_id = {w.uid['sal']}"
+                                " ORDER BY a.id DESC LIMIT 50")
+    assert [x.audit_id for x in r.audit_list.entries] == [x["id"] for x in want]
+
+
+# --------------------------------------------------------------- the CLI
+
+def crm_as(w, user, tmp_path, *args, fmt=None):
+    from conftest import run_crm
+    env = {"CRM_SESSION_FILE": str(tmp_path / f"session-{user}"), "COLUMNS": "200"}
+    common = dict(server=f"127.0.0.1:{w.crmd.port}", ca=w.crmd.ca, home=str(tmp_path), env=env)
+    if not os.path.exists(env["CRM_SESSION_FILE"]):
+        r = run_crm("login", user, "--password-stdin", input=w.pw[user] + "\n", **common)
+        assert r.rc == 0, r
+    pre = ("--format", fmt) if fmt else ()
+    return run_crm(*pre, *args, **common)
+
+
+def test_crm_audit_list_all_names_money_and_narrow_changes(world, tmp_path):
+    w = world
+    a = account(w, name="Wide", owner="sal", description="x" * 300)
+    ok(update(w, "root", a.id, a.version, "account", annual_revenue=dict(amount="1250000", currency="EUR")))
+    ok(w.do("root", "record_reassign", type="account", id=a.id, owner="sal2"))
+    for i in range(4):
+        ok(w.do("root", "note_create", body=f"n{i}"))
+    # --all follows the cursors: pages of 2 give every entry once
+    r = crm_as(w, "root", tmp_path, "audit", "list", "--all", "--limit", "2", fmt="json")
+    assert r.rc == 0, r
+    every = json.loads(r.out)
+    total = int(su_sql(w.env, w.db, "SELECT count(*) FROM crm.audit"))
+    assert len(every) == total and len({e["audit_id"] for e in every}) == total, (len(every), total)
+    assert "next page" not in r.err
+    r = crm_as(w, "root", tmp_path, "audit", "list", "--limit", "2", fmt="json")
+    assert len(json.loads(r.out)) == 2 and "next page:" in r.err, r
+    # the table: names beside ids, money as money, changes cut at 60 columns
+    r = crm_as(w, "root", tmp_path, "audit", "list", "--record", f"account/{a.id}")
+    assert r.rc == 0, r
+    assert f"owner_id: {w.uid['sal']} (sal) → {w.uid['sal2']} (sal2)" in r.out, r.out
+    assert "1250000.00 EUR" in r.out, r.out
+    assert "x" * 61 not in r.out and "…" in r.out
+    widths = {len(line) for line in r.out.splitlines()}
+    assert max(widths) < 200, r.out
+    # JSON keeps what was recorded, with the acting user's id
+    j = json.loads(crm_as(w, "root", tmp_path, "audit", "list", "--record", f"account/{a.id}",
+                          fmt="json").out)
+    re_ = next(e for e in j if e["action"] == "reassign")
+    assert re_["new_values"]["owner_id"] == w.uid["sal2"] and re_["user_id"] == w.uid["root"]
+    u = json.loads(crm_as(w, "root", tmp_path, "audit", "list", "--record", f"user/{w.uid['sal']}",
+                          fmt="json").out)
+    assert u and all(e["record_name"] == "sal" for e in u)
