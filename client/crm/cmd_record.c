@@ -318,11 +318,37 @@ static void hint_conflict(const struct crm_rec_type *t, const struct crm_rec_edi
 			     t->noun, (long long)e->id, (long long)e->version);
 }
 
+/*
+ * Reads the record before an edit: for its version (unless --version N),
+ * and, for --add-X / --remove-X / a lone --primary-X, for its lists, which
+ * the edit then sends whole with the version read, so a change made in
+ * between is refused (CONFLICT), never overwritten. *read holds the reply
+ * until the update is sent.
+ */
+static int read_for_edit(struct crm_cli *cli, const struct crm_rec_type *t,
+			 struct crm_rec_edit *e, Crm__ServerFrame **read) {
+	const ProtobufCMessage *m;
+	int rc = 0;
+
+	if (e->has_version && !e->merge)
+		return 0;
+	m = get_record(cli, t, e->id, read, &rc);
+	if (m == NULL)
+		return rc;
+	if (!e->has_version && !crm_rec_get_int(m, "version", &e->version)) {
+		fprintf(stderr, "crm: error: the server did not say which version %s %lld is at; "
+				"give --version N\n",
+			t->noun, (long long)e->id);
+		return CRM_EXIT_FAILURE;
+	}
+	return e->merge ? crm_rec_merge(cli, t, e, m) : 0;
+}
+
 int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__RecordUpdate up = CRM__RECORD_UPDATE__INIT;
-	Crm__ServerFrame *reply = NULL;
+	Crm__ServerFrame *reply = NULL, *read = NULL;
 	struct crm_rec_edit e = {0};
 	const ProtobufCMessage *m;
 	bool version_given;
@@ -334,19 +360,9 @@ int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	if (rc != 0)
 		goto cleanup;
 	version_given = e.has_version;
-	if (!e.has_version) {
-		m = get_record(cli, t, e.id, &reply, &rc);
-		if (m != NULL && !crm_rec_get_int(m, "version", &e.version)) {
-			fprintf(stderr, "crm: error: the server did not say which version %s %lld is "
-					"at; give --version N\n",
-				t->noun, (long long)e.id);
-			rc = CRM_EXIT_FAILURE;
-		}
-		crm_client_reply_free(reply);
-		reply = NULL;
-		if (rc != 0)
-			goto cleanup;
-	}
+	rc = read_for_edit(cli, t, &e, &read);
+	if (rc != 0)
+		goto cleanup;
 	up.has_id = up.has_version = true;
 	up.id = e.id;
 	up.version = e.version;
@@ -364,6 +380,7 @@ int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	}
 cleanup:
 	crm_client_reply_free(reply);
+	crm_client_reply_free(read);
 	crm_rec_edit_fini(&e);
 	return rc;
 }

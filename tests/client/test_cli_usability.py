@@ -88,3 +88,112 @@ def test_next_page_repeats_the_options_in_force(fake, certs):
     assert "next page: crm account list --format json --limit 1 --cursor c1" in r.err, r.err
     r = crm(fake, certs, "--raw", "--format=csv", "account", "list", "--cursor", "c0")
     assert "next page: crm account list --raw --format=csv --cursor c1" in r.err, r.err
+
+
+# ---------------------------------------------------------------- repeated fields
+
+def contact(**kw):
+    p = pb()
+    base = dict(id=5, version=3, owner="ada", given_name=b"Ada", family_name=b"Lovelace",
+                display_name="Ada Lovelace", tags=[b"vip", b"board"],
+                emails=[p.ContactEmail(address=b"ada@example.com", kind=b"work", primary=True),
+                        p.ContactEmail(address=b"ada@home.example", kind=b"home")],
+                phones=[p.ContactPhone(number=b"+44 20 7946 0958", kind=b"work", primary=True,
+                                       normalized="+442079460958")])
+    base.update(kw)
+    return p.Record(contact=p.Contact(**base))
+
+
+def edit_fake(fake, **kw):
+    def handler(cf):
+        if cf.WhichOneof("request") == "record_get":
+            return ok(record=contact(**kw))
+        return ok(record=contact(version=4))
+    fake.handler = handler
+
+
+def sent_update(fake):
+    assert kinds(fake) == ["record_get", "record_update"], kinds(fake)
+    (u,) = fake.requests("record_update")
+    return u
+
+
+def test_add_and_remove_email_keep_the_others(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--add-email", "other:ada@work2.example",
+            "--remove-email", "ADA@home.example")
+    assert r.rc == 0, r
+    u = sent_update(fake)
+    assert u.version == 3  # the version the lists were read at
+    c = u.changes.contact
+    assert [(e.address, e.kind, e.primary) for e in c.emails] == [
+        (b"ada@example.com", b"work", True), (b"ada@work2.example", b"other", False)]
+    assert not c.phones and not c.tags and list(u.clear) == []
+
+
+def test_primary_email_alone_picks_an_existing_address(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--primary-email", "ada@home.example")
+    assert r.rc == 0, r
+    c = sent_update(fake).changes.contact
+    assert [(e.address, e.kind, e.primary) for e in c.emails] == [
+        (b"ada@example.com", b"work", False), (b"ada@home.example", b"home", True)]
+    fake.got.clear()
+    r = crm(fake, certs, "contact", "edit", "5", "--primary-email", "nobody@example.com")
+    assert r.rc == 2, r
+    assert "is not one of contact 5's emails (ada@example.com, ada@home.example)" in r.err
+    assert "--add-email" in r.err
+    assert kinds(fake) == ["record_get"]  # nothing written
+
+
+def test_add_and_remove_phone_match_on_digits(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--remove-phone", "+442079460958",
+            "--add-phone", "mobile:+44 7700 900123")
+    assert r.rc == 0, r
+    c = sent_update(fake).changes.contact
+    assert [(x.number, x.kind, x.primary) for x in c.phones] == [
+        (b"+44 7700 900123", b"mobile", True)]  # the primary went: the one left is it
+    assert not c.phones[0].normalized  # read-only fields are not sent back
+
+
+def test_add_and_remove_tags(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--add-tag", "partner", "--add-tag", "VIP",
+            "--remove-tag", "board")
+    assert r.rc == 0, r
+    assert list(sent_update(fake).changes.contact.tags) == [b"vip", b"partner"]
+    fake.got.clear()
+    r = crm(fake, certs, "contact", "edit", "5", "--remove-tag", "vip", "--remove-tag", "board")
+    assert r.rc == 0, r
+    u = sent_update(fake)
+    assert not u.changes.contact.tags and list(u.clear) == ["tags"]  # the last one went
+
+
+def test_account_tags_and_version_given(fake, certs):
+    def handler(cf):
+        if cf.WhichOneof("request") == "record_get":
+            return ok(record=account(version=9, tags=[b"a"]))
+        return ok(record=account())
+    fake.handler = handler
+    r = crm(fake, certs, "account", "edit", "12", "--add-tag", "b", "--version", "8")
+    assert r.rc == 0, r
+    u = sent_update(fake)
+    assert u.version == 8 and list(u.changes.account.tags) == [b"a", b"b"]
+
+
+def test_list_ops_refused_where_they_make_no_sense(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--remove-email", "x@example.com")
+    assert r.rc == 2 and "contact 5 has no x@example.com in emails to remove" in r.err, r
+    assert "(it has: ada@example.com, ada@home.example)" in r.err
+    fake.got.clear()
+    r = crm(fake, certs, "contact", "edit", "5", "--tag", "a", "--add-tag", "b")
+    assert r.rc == 2 and "give one or the other" in r.err, r
+    r = crm(fake, certs, "contact", "edit", "5", "--clear", "emails", "--add-email", "a@b.c")
+    assert r.rc == 2 and "give one or the other" in r.err, r
+    r = crm(fake, certs, "contact", "add", "--given-name", "X", "--add-tag", "b")
+    assert r.rc == 2 and "unknown option '--add-tag'" in r.err, r
+    r = crm(fake, certs, "contact", "edit", "5", "--add-email", "fax:a@b.c")
+    assert r.rc == 2 and "--add-email 'fax:a@b.c': the kind before ':' is one of" in r.err, r
+    assert fake.got == []
