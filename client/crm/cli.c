@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "crm_wire.h"
@@ -342,8 +344,30 @@ bool crm_cli_session_store(struct crm_cli *cli, const char *username, const char
 	return true;
 }
 
+/* How wide list tables may be: $COLUMNS when set, else the terminal's
+ * width, else (a pipe, a file) no limit. */
+static size_t terminal_width(void) {
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+	long v;
+
+	if (env != NULL && env[0] != '\0') {
+		errno = 0;
+		v = strtol(env, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v < 100000)
+			return (size_t)v;
+	}
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
+
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record) {
 	crm_output_opts o = {.format = cli->format, .record = record, .csv_raw = cli->csv_raw};
+
+	if (cli->format == CRM_FORMAT_TABLE && !record)
+		o.max_width = terminal_width();
 
 	if (crm_output_render(r, &o, stdout))
 		return 0;

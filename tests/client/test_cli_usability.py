@@ -197,3 +197,29 @@ def test_list_ops_refused_where_they_make_no_sense(fake, certs):
     r = crm(fake, certs, "contact", "edit", "5", "--add-email", "fax:a@b.c")
     assert r.rc == 2 and "--add-email 'fax:a@b.c': the kind before ':' is one of" in r.err, r
     assert fake.got == []
+
+
+# ---------------------------------------------------------------- tables fit the terminal
+
+def test_list_table_fits_the_terminal_and_show_keeps_everything(fake, certs):
+    p = pb()
+    long_name = b"Internationale Handelsgesellschaft f\xc3\xbcr Maschinenbau und Anlagen mbH"
+    rec = account(name=long_name, industry=b"Manufacturing", region=b"EMEA")
+
+    def handler(cf):
+        if cf.WhichOneof("request") == "record_list":
+            return ok(record_list=p.RecordListReply(records=[rec]))
+        return ok(record=rec)
+    fake.handler = handler
+    r = crm(fake, certs, "account", "list", env={"COLUMNS": "80"})
+    assert r.rc == 0, r
+    lines = r.out.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert "…" in lines[2] and "Internation" in lines[2]
+    assert lines[2].split()[0] == "12"  # ids are never cut
+    r = crm(fake, certs, "account", "list")  # not a terminal, no COLUMNS: all of it
+    assert long_name.decode() in r.out
+    r = crm(fake, certs, "account", "show", "12", env={"COLUMNS": "40"})
+    assert long_name.decode() in r.out and "…" not in r.out
+    r = crm(fake, certs, "account", "list", "--format", "csv", env={"COLUMNS": "40"})
+    assert long_name.decode() in r.out
