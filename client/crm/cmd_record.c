@@ -102,9 +102,39 @@ static const ProtobufCMessage *get_record(struct crm_cli *cli, const struct crm_
 	return m;
 }
 
+/*
+ * The field definitions of type t, for the labels of custom values; NULL
+ * when the server does not give them (the values are then shown by name:
+ * nothing to report). *reply holds them.
+ */
+static const Crm__FieldListReply *field_defs(struct crm_cli *cli, const struct crm_rec_type *t,
+					     Crm__ServerFrame **reply) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__FieldList fl = CRM__FIELD_LIST__INIT;
+	const Crm__FieldListReply *l = NULL;
+	crm_err err;
+
+	crm_err_clear(&err);
+	fl.has_record_type = true;
+	fl.record_type = t->type;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_FIELD_LIST;
+	req.field_list = &fl;
+	if (crm_cli_call(cli, &req, reply, &err))
+		l = crm_cli_body(*reply, CRM__RESPONSE__BODY_FIELD_LIST, &err);
+	return l;
+}
+
+static bool has_custom(const ProtobufCMessage *m) {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "custom");
+
+	return fd != NULL && crm_rec_has(m, fd);
+}
+
 int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv) {
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
-	Crm__ServerFrame *reply = NULL;
+	Crm__ServerFrame *reply = NULL, *fields = NULL;
+	const Crm__FieldListReply *defs = NULL;
 	const ProtobufCMessage *m;
 	int64_t id = 0;
 	int rc = id_operand(cli, t, argc, argv, &id);
@@ -112,8 +142,12 @@ int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv) {
 	if (rc != 0)
 		return rc;
 	m = get_record(cli, t, id, &reply, &rc);
+	/* people read custom fields by their labels; scripts keep the names */
+	if (m != NULL && cli->format == CRM_FORMAT_TABLE && has_custom(m))
+		defs = field_defs(cli, t, &fields);
 	if (m != NULL)
-		rc = crm_rec_print(cli, m);
+		rc = crm_rec_print_labeled(cli, m, defs);
+	crm_client_reply_free(fields);
 	crm_client_reply_free(reply);
 	return rc;
 }

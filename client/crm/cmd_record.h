@@ -212,6 +212,10 @@ void crm_rec_add_message(crm_result *r, const ProtobufCMessage *m);
  * absent), in CSV as one row. Returns the exit code.
  */
 int crm_rec_print(struct crm_cli *cli, const ProtobufCMessage *m);
+/* The same, custom values in tables named by their field's label from
+ * fields (the server's field list; NULL: by name). */
+int crm_rec_print_labeled(struct crm_cli *cli, const ProtobufCMessage *m,
+			  const Crm__FieldListReply *fields);
 
 /* The list table for people of type t: its columns, and a row per record. */
 crm_result *crm_rec_people_result(const struct crm_rec_type *t);

@@ -223,3 +223,34 @@ def test_list_table_fits_the_terminal_and_show_keeps_everything(fake, certs):
     assert long_name.decode() in r.out and "…" not in r.out
     r = crm(fake, certs, "account", "list", "--format", "csv", env={"COLUMNS": "40"})
     assert long_name.decode() in r.out
+
+
+# ---------------------------------------------------------------- show: custom fields by label
+
+def test_show_names_custom_fields_by_their_label(fake, certs):
+    p = pb()
+    rec = account(custom=[p.CustomValue(field=b"lead_score", value=b"12"),
+                          p.CustomValue(field=b"segment", value=b"SMB")])
+
+    def handler(cf):
+        if cf.WhichOneof("request") == "field_list":
+            assert cf.field_list.record_type == p.RECORD_TYPE_ACCOUNT
+            return ok(field_list=p.FieldListReply(fields=[
+                p.FieldDef(name=b"name", label=b"Name", standard=True),
+                p.FieldDef(name=b"lead_score", label=b"Lead score", kind=p.FIELD_KIND_NUMBER)]))
+        return ok(record=rec)
+    fake.handler = handler
+    r = crm(fake, certs, "account", "show", "12")
+    assert r.rc == 0, r
+    lines = r.out.splitlines()
+    assert "custom      Lead score: 12" in lines, lines
+    assert "            segment: SMB" in lines  # no definition: its name
+    r = crm(fake, certs, "account", "show", "12", "--format", "json")
+    assert json.loads(r.out)["custom"] == [{"field": "lead_score", "value": "12"},
+                                           {"field": "segment", "value": "SMB"}]
+    # a server that refuses the field list: the names, and no error
+    fake.handler = lambda cf: (p.Response(status=p.Status(
+        code=fixtures.PERMISSION_DENIED, message="no")) if cf.WhichOneof("request") ==
+        "field_list" else ok(record=rec))
+    r = crm(fake, certs, "account", "show", "12")
+    assert r.rc == 0 and "lead_score: 12" in r.out and r.err == "", r
