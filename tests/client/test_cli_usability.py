@@ -254,3 +254,59 @@ def test_show_names_custom_fields_by_their_label(fake, certs):
         "field_list" else ok(record=rec))
     r = crm(fake, certs, "account", "show", "12")
     assert r.rc == 0 and "lead_score: 12" in r.out and r.err == "", r
+
+
+# ---------------------------------------------------------------- help matches behaviour
+
+def _standard_fields(record_type):
+    """The standard fields of a type as sql/0004_records.sql seeds them."""
+    import os
+    import re
+    sql = open(os.path.join(fixtures.SOURCE_DIR, "sql", "0004_records.sql")).read()
+    block = sql.split(f"SELECT '{record_type}', f.name")[1].split(") AS f(")[0]
+    return set(re.findall(r"^\s*\('([a-z_]+)',", block, re.M))
+
+
+def _help(*cmd):
+    r = fixtures.run_crm(*cmd, "--help")
+    assert r.rc == 0, r
+    return r.out
+
+
+def test_list_help_names_only_the_types_own_fields():
+    import re
+    for noun in ("account", "contact"):
+        own = _standard_fields(noun)
+        out = _help(noun, "list")
+        listed = re.search(r"standard field \(([^)]*)\)", out, re.S).group(1)
+        names = [w for w in re.split(r"[,\s]+", listed) if w and w != "..."]
+        assert names and set(names) <= own, (noun, set(names) - own)
+        sort = re.search(r"descending:\s+(\S+)", out).group(1)
+        assert {f.lstrip("-") for f in sort.split(",")} <= own, (noun, sort)
+        assert f"crm field list {noun}" in out
+    out = _help("contact", "list")
+    assert "industry" not in out and "annual_revenue" not in out
+
+
+def test_relation_help_lists_the_roles_the_server_takes():
+    import os
+    import re
+    sql = open(os.path.join(fixtures.SOURCE_DIR, "sql", "0004_records.sql")).read()
+    out = " ".join(_help("relation", "add").split())
+    for pl in ("relation.contact.account", "relation.contact.contact",
+               "relation.account.account"):
+        seeded = re.search(r"\('" + re.escape(pl) + r"', ARRAY\[([^\]]*)\]", sql).group(1)
+        want = re.findall(r"'([a-z_]+)'", seeded)
+        said = re.search(r"\(" + re.escape(pl) + r"\): ([a-z_, ]+?)(?: [a-z]+ ->| Admins)",
+                         out).group(1)
+        assert [x.strip() for x in said.split(",")] == want, (pl, said)
+    link = " ".join(_help("contact", "link").split())
+    seeded = re.search(r"\('relation.contact.account', ARRAY\[([^\]]*)\]", sql).group(1)
+    for role in re.findall(r"'([a-z_]+)'", seeded):
+        assert role in link, role
+
+
+def test_global_options_help_says_before_or_after():
+    assert "go before or after the command" in " ".join(_help("account", "list").split())
+    r = fixtures.run_crm("--help")
+    assert "before or after the command" in r.out
