@@ -541,6 +541,7 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 	static const struct option longopts[] = {{"owner", required_argument, NULL, 'o'},
 						 {"team", required_argument, NULL, 't'},
+						 {"with-contacts", no_argument, NULL, 'w'},
 						 {NULL, 0, NULL, 0}};
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
@@ -553,21 +554,28 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 			crm_cli_bytes(&ra.owner, &ra.has_owner, arg);
 		else if (c == 't')
 			crm_cli_bytes(&ra.team, &ra.has_team, arg);
+		else if (c == 'w' && t->type == CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT)
+			ra.has_with_contacts = ra.with_contacts = true;
+		else if (c == 'w')
+			return crm_cli_usage(cli, "--with-contacts is for accounts: 'crm account "
+						  "reassign ID --owner USER --with-contacts'");
 		else
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
 		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
 	if (!ra.has_owner || ra.owner.len == 0)
-		return crm_cli_usage(cli, "--owner USER is required");
+		return crm_cli_usage(cli, "--owner USER is required (the user who gets the %s)",
+				     t->noun);
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &ra.id))
 		return CRM_EXIT_USAGE;
 	ra.has_type = ra.has_id = true;
 	ra.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_REASSIGN;
 	req.record_reassign = &ra;
-	snprintf(done, sizeof(done), "%s %lld now belongs to %.64s%s%.100s", t->noun,
+	snprintf(done, sizeof(done), "%s %lld now belongs to %.64s%s%.100s%s", t->noun,
 		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? ", team " : "",
-		 ra.has_team ? (const char *)ra.team.data : "");
+		 ra.has_team ? (const char *)ra.team.data : "",
+		 ra.with_contacts ? ", with its contacts" : "");
 	return call_record(cli, &req, done);
 }

@@ -383,10 +383,14 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "\n"
 	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
 	 "          go ahead without one unless --yes is given)\n", 0},
-	{"account", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM]",
-	 "give an account to another owner",
+	{"account", "reassign", crm_cmd_record_reassign,
+	 "ID --owner USER [--team TEAM] [--with-contacts]", "give an account to another owner",
 	 "Makes USER the account's owner. It moves to USER's team unless --team names\n"
-	 "another.\n", 0},
+	 "another.\n"
+	 "\n"
+	 "  --with-contacts   the account's contacts move to USER too, in the same\n"
+	 "                    change (else they keep their owners, who may then no\n"
+	 "                    longer see the account)\n", 0},
 	/* ---------------------------------------------------------------- contacts */
 	{"contact", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
 	 "add a contact",

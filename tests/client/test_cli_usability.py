@@ -310,3 +310,19 @@ def test_global_options_help_says_before_or_after():
     assert "go before or after the command" in " ".join(_help("account", "list").split())
     r = fixtures.run_crm("--help")
     assert "before or after the command" in r.out
+
+
+# ---------------------------------------------------------------- reassign --with-contacts
+
+def test_account_reassign_with_contacts(fake, certs):
+    fake.handler = lambda cf: ok(record=account())
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob", "--with-contacts")
+    assert r.rc == 0 and r.out == "account 12 now belongs to bob, with its contacts\n", r
+    (ra,) = fake.requests("record_reassign")
+    assert ra.with_contacts and ra.HasField("with_contacts")
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob")
+    assert r.rc == 0, r
+    assert not fake.requests("record_reassign")[1].HasField("with_contacts")
+    r = crm(fake, certs, "contact", "reassign", "5", "--owner", "bob", "--with-contacts")
+    assert r.rc == 2 and "--with-contacts is for accounts" in r.err, r
+    assert len(fake.requests("record_reassign")) == 2
