@@ -82,6 +82,7 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 				     "command) before running it again");
 		break;
 	default:
+		crm_cli_hint_next(cli, err);
 		break;
 	}
 	if (cli->bad_settings)

@@ -141,6 +141,10 @@ int crm_cmd_picklist_remove(struct crm_cli *cli, int argc, char **argv);
  * helps; returns the exit code for err's status. */
 int crm_cli_fail(struct crm_cli *cli, const crm_err *err);
 
+/* After a server's error: "crm: hint: ..." naming the command that shows
+ * what the server expected, where one helps (hints.c). */
+void crm_cli_hint_next(const struct crm_cli *cli, const crm_err *err);
+
 /* Prints a usage error for the running command; returns CRM_EXIT_USAGE. */
 int crm_cli_usage(struct crm_cli *cli, const char *fmt, ...) CRM_PRINTF(2, 3);
 

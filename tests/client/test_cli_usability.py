@@ -326,3 +326,40 @@ def test_account_reassign_with_contacts(fake, certs):
     r = crm(fake, certs, "contact", "reassign", "5", "--owner", "bob", "--with-contacts")
     assert r.rc == 2 and "--with-contacts is for accounts" in r.err, r
     assert len(fake.requests("record_reassign")) == 2
+
+
+# ---------------------------------------------------------------- errors say what to do next
+
+def _fail(code, field, message):
+    p = pb()
+    return p.Response(status=p.Status(code=code, field=field, message=message))
+
+
+def test_errors_point_to_the_command_that_shows_what_is_accepted(fake, certs):
+    cases = [
+        (("contact", "list", "--filter", "title=CTO"), fixtures.INVALID_ARGUMENT,
+         "filters.title", "cannot filter on this field",
+         "'crm field list contact' shows the fields that filter and sort"),
+        (("account", "list", "--sort", "website"), fixtures.INVALID_ARGUMENT, "sort",
+         "cannot sort by website", "'crm field list account' shows the fields"),
+        (("account", "show", "99"), fixtures.NOT_FOUND, "id", "no account 99",
+         "'crm account list' shows the accounts you can see"),
+        (("account", "reassign", "12", "--owner", "nobody"), fixtures.NOT_FOUND, "owner",
+         "no user nobody", "'crm user list' shows the usernames"),
+        (("account", "edit", "12", "--version", "3", "--industry", "Spaceflight"),
+         fixtures.INVALID_ARGUMENT, "account.industry", "is not a value of its pick list",
+         "'crm picklist list industry' shows the values"),
+        (("account", "delete", "12"), fixtures.PERMISSION_DENIED, "", "not allowed",
+         "'crm whoami' shows your role"),
+    ]
+    for args, code, field, msg, hint in cases:
+        fake.handler = lambda cf, code=code, field=field, msg=msg: _fail(code, field, msg)
+        r = crm(fake, certs, *args)
+        assert r.rc == fixtures.exit_code(code), (args, r)
+        assert f"crm: hint: {hint}" in r.err, (args, r.err)
+    # the server's message names the command already: no second hint
+    fake.handler = lambda cf: _fail(fixtures.INVALID_ARGUMENT, "filters.x",
+                                    'cannot filter accounts on "x" (crm field list account '
+                                    'shows the fields)')
+    r = crm(fake, certs, "account", "list", "--filter", "x=1")
+    assert "crm: hint:" not in r.err, r.err
