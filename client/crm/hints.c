@@ -41,12 +41,29 @@ static const struct {
 				     "do; an admin can change that ('crm permission set')"},
 };
 
-static bool field_matches(const char *pattern, const char *field) {
+static bool matches_at(const char *pattern, const char *field) {
 	size_t n = strlen(pattern);
 
 	if (n > 0 && pattern[n - 1] == '*')
 		return strncmp(field, pattern, n - 1) == 0;
 	return strcmp(field, pattern) == 0;
+}
+
+/* The pattern matches the field or a tail of it after a '.': the server
+ * may name the request first ("record_get.id"). */
+static bool field_matches(const char *pattern, const char *field) {
+	const char *p = field;
+
+	if (strcmp(pattern, "*") == 0)
+		return true;
+	for (;;) {
+		if (matches_at(pattern, p))
+			return true;
+		p = strchr(p, '.');
+		if (p == NULL)
+			return false;
+		p++;
+	}
 }
 
 /* The record type the error is about: the command's noun, else the
@@ -57,9 +74,9 @@ static const char *record_type(const struct crm_cli *cli, const crm_err *err) {
 	if (strcmp(noun, "account") == 0 || strcmp(noun, "contact") == 0 ||
 	    strcmp(noun, "note") == 0)
 		return noun;
-	if (strncmp(err->field, "account.", 8) == 0)
+	if (strstr(err->field, "account.") != NULL)
 		return "account";
-	if (strncmp(err->field, "contact.", 8) == 0)
+	if (strstr(err->field, "contact.") != NULL)
 		return "contact";
 	return NULL;
 }

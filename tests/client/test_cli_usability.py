@@ -342,7 +342,7 @@ def test_errors_point_to_the_command_that_shows_what_is_accepted(fake, certs):
          "'crm field list contact' shows the fields that filter and sort"),
         (("account", "list", "--sort", "website"), fixtures.INVALID_ARGUMENT, "sort",
          "cannot sort by website", "'crm field list account' shows the fields"),
-        (("account", "show", "99"), fixtures.NOT_FOUND, "id", "no account 99",
+        (("account", "show", "99"), fixtures.NOT_FOUND, "record_get.id", "no account 99",
          "'crm account list' shows the accounts you can see"),
         (("account", "reassign", "12", "--owner", "nobody"), fixtures.NOT_FOUND, "owner",
          "no user nobody", "'crm user list' shows the usernames"),
