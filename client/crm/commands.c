@@ -368,7 +368,8 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
 	 "false, \"accounts\": [...]}; CSV: on standard error).\n", 0},
 	{"account", "edit", crm_cmd_record_edit,
-	 "ID [--FIELD VALUE]... [--set FIELD=VALUE]... [--clear FIELD]... [--version N]",
+	 "ID [--FIELD VALUE]... [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
+	 "       [--clear FIELD]... [--version N]",
 	 "change an account",
 	 "Changes the fields given of account ID.\n"
 	 "\n" ACCOUNT_FIELDS_HELP RECORD_EDIT_HELP, 0},
@@ -419,7 +420,9 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
 	 "false, \"contacts\": [...]}; CSV: on standard error).\n", 0},
 	{"contact", "edit", crm_cmd_record_edit,
-	 "ID [--FIELD VALUE]... [--set FIELD=VALUE]... [--clear FIELD]... [--version N]",
+	 "ID [--FIELD VALUE]... [--add-email|--remove-email|--add-phone|--remove-phone V]...\n"
+	 "       [--primary-email A] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
+	 "       [--clear FIELD]... [--version N]",
 	 "change a contact",
 	 "Changes the fields given of contact ID.\n"
 	 "\n" CONTACT_FIELDS_HELP RECORD_EDIT_HELP, 0},
