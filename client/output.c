@@ -418,6 +418,76 @@ static void put_line(crm_sbuf *b, char *const *text, const size_t *width, const 
 	crm_sbuf_putc(b, '\n');
 }
 
+/* ---------------------------------------------------------------- fitting the terminal */
+
+#define FIT_MIN 6 /* a cut column keeps at least this much (or its header) */
+#define ELLIPSIS "\xE2\x80\xA6" /* …, one column */
+
+/* Cuts *text to at most w columns, the last of them "…". */
+static void cut_cell(char **text, size_t *width, size_t w) {
+	size_t i = 0, used = 0, n, len = strlen(*text);
+	uint32_t cp;
+	int cw;
+	char *out;
+
+	if (*width <= w || w == 0)
+		return;
+	while (i < len) {
+		n = crm_textwidth_decode(*text + i, len - i, &cp);
+		cw = n ? crm_textwidth_cp(cp) : 1;
+		if (used + (size_t)cw > w - 1)
+			break;
+		used += (size_t)cw;
+		i += n ? n : 1;
+	}
+	out = xcalloc(i + sizeof(ELLIPSIS), 1);
+	memcpy(out, *text, i);
+	memcpy(out + i, ELLIPSIS, sizeof(ELLIPSIS));
+	free(*text);
+	*text = out;
+	*width = used + 1;
+}
+
+/* A column may be cut when it holds text (not numbers or times). */
+static bool column_cuttable(const crm_result *r, size_t col) {
+	size_t row;
+
+	for (row = 0; row < r->rows; row++) {
+		crm_cell_type ty = cell_at(r, row, col)->type;
+		if (ty == CRM_CELL_INT || ty == CRM_CELL_DECIMAL || ty == CRM_CELL_TIME ||
+		    ty == CRM_CELL_BOOL)
+			return false;
+	}
+	return true;
+}
+
+/* Narrows the widest cuttable columns, one column at a time, until the
+ * table is at most max wide or none can give more. */
+static void fit_columns(const crm_result *r, size_t max, const size_t *headw, size_t *colw) {
+	size_t col, total = 0, shown = 0, widest, floor;
+	size_t *floors = xcalloc(r->ncols, sizeof(size_t));
+
+	for (col = 0; col < r->ncols; col++) {
+		if (r->hidden[col])
+			continue;
+		total += colw[col] + (shown++ ? 2 : 0);
+		floor = headw[col] > FIT_MIN ? headw[col] : FIT_MIN;
+		floors[col] = column_cuttable(r, col) && floor < colw[col] ? floor : colw[col];
+	}
+	while (total > max) {
+		widest = r->ncols;
+		for (col = 0; col < r->ncols; col++)
+			if (!r->hidden[col] && colw[col] > floors[col] &&
+			    (widest == r->ncols || colw[col] > colw[widest]))
+				widest = col;
+		if (widest == r->ncols)
+			break;
+		colw[widest]--;
+		total--;
+	}
+	free(floors);
+}
+
 static void render_table_list(const crm_result *r, const crm_output_opts *o, crm_sbuf *b) {
 	struct table_text t;
 	size_t n = r->ncols, *colw = xcalloc(n, sizeof(size_t));
@@ -432,6 +502,11 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, crm
 		for (row = 0; row < r->rows; row++)
 			if (t.width[row * n + col] > colw[col])
 				colw[col] = t.width[row * n + col];
+	}
+	if (o->max_width > 0) {
+		fit_columns(r, o->max_width, headw, colw);
+		for (i = 0; i < r->rows * n; i++)
+			cut_cell(&t.text[i], &t.width[i], colw[i % n]);
 	}
 	put_line(b, r->names, headw, colw, right, r->hidden, n);
 	for (col = 0, first = true; col < n; col++) {

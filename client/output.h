@@ -104,6 +104,14 @@ typedef struct crm_output_opts {
 	bool record;
 	bool csv_raw;  /* CSV: do not neutralise formula-like cells */
 	bool utc;      /* table: times in UTC instead of local time */
+	/*
+	 * List tables: at most this many columns wide (the terminal's), 0 for
+	 * no limit. The widest text columns are narrowed, and their long cells
+	 * cut with "…", until the table fits or each is down to its header
+	 * (at least 6 columns); numbers and times are never cut. Records
+	 * ("show"), JSON and CSV keep everything.
+	 */
+	size_t max_width;
 } crm_output_opts;
 
 /* Writes r to out. Returns false when writing failed (errno is set). */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "crm_wire.h"
@@ -48,7 +50,7 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 	const char *name = crm_status_name(err->code);
 
 	if (cli->reported)
-		return CRM_EXIT_FAILURE;
+		return cli->bad_settings ? CRM_EXIT_USAGE : CRM_EXIT_FAILURE;
 	fputs("crm: error: ", stderr);
 	put_safe(stderr, err->msg[0] ? err->msg : "unknown error");
 	if (err->field[0]) {
@@ -80,6 +82,7 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 				     "command) before running it again");
 		break;
 	default:
+		crm_cli_hint_next(cli, err);
 		break;
 	}
 	if (cli->bad_settings)
@@ -141,6 +144,13 @@ bool crm_cli_connect(struct crm_cli *cli, crm_err *err) {
 
 	if (cli->client != NULL)
 		return true;
+	if (cli->server == NULL) {
+		/* checked here, not before the command: --server may follow it */
+		crm_cli_usage(cli, "no server given; pass --server HOST:PORT, set CRM_SERVER, or put "
+				   "'server = HOST:PORT' in the config file");
+		cli->reported = cli->bad_settings = true;
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "server", "no server given");
+	}
 	if (!load_session(cli))
 		return crm_err_set(err, CRM_FAILED_PRECONDITION, NULL, "session file refused");
 	crm_client_options_init(&o);
@@ -215,26 +225,35 @@ const void *crm_cli_request(struct crm_cli *cli, Crm__ClientFrame *req,
 	return body;
 }
 
+/* The words of a command line the next page repeats: all but --cursor. */
+static void put_words(char *const *argv, int argc) {
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--cursor") == 0 && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--cursor=", 9) == 0)
+			continue;
+		fputc(' ', stderr);
+		crm_args_shell_quote(argv[i], stderr);
+	}
+}
+
 void crm_cli_next_page(struct crm_cli *cli, bool has_cursor, const ProtobufCBinaryData *cursor) {
 	char *enc;
-	int i;
 
 	if (!has_cursor || cursor->len == 0)
 		return;
 	enc = crm_args_cursor_encode(cursor->data, cursor->len);
 	if (enc == NULL)
 		return;
+	/* the global options given before the command go after it: the line
+	 * reads as people type it, and runs the same */
 	fprintf(stderr, "next page: %s", cli->argv[0]);
-	for (i = 1; i < cli->argc; i++) {
-		if (strcmp(cli->argv[i], "--cursor") == 0 && i + 1 < cli->argc) {
-			i++;
-			continue;
-		}
-		if (strncmp(cli->argv[i], "--cursor=", 9) == 0)
-			continue;
-		fputc(' ', stderr);
-		crm_args_shell_quote(cli->argv[i], stderr);
-	}
+	put_words(cli->argv + 1, cli->argc - 1);
+	put_words(cli->pre_argv, cli->pre_argc);
 	fputs(" --cursor ", stderr);
 	crm_args_shell_quote(enc, stderr);
 	fputc('\n', stderr);
@@ -326,13 +345,72 @@ bool crm_cli_session_store(struct crm_cli *cli, const char *username, const char
 	return true;
 }
 
+/* How wide list tables may be: $COLUMNS when set, else the terminal's
+ * width, else (a pipe, a file) no limit. */
+static size_t terminal_width(void) {
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+	long v;
+
+	if (env != NULL && env[0] != '\0') {
+		errno = 0;
+		v = strtol(env, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v < 100000)
+			return (size_t)v;
+	}
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
+
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record) {
 	crm_output_opts o = {.format = cli->format, .record = record, .csv_raw = cli->csv_raw};
+
+	if (cli->format == CRM_FORMAT_TABLE && !record)
+		o.max_width = terminal_width();
 
 	if (crm_output_render(r, &o, stdout))
 		return 0;
 	fprintf(stderr, "crm: error: cannot write the output: %s\n", strerror(errno));
 	return CRM_EXIT_FAILURE;
+}
+
+/* The global options, accepted after the command too; codes above any
+ * command's own. */
+#define GLOBAL_OPT 0x4000
+static const struct {
+	const char *name, *key;
+	int has_arg;
+} globals[] = {
+	{"format", "format", required_argument}, {"raw", "raw", no_argument},
+	{"csv-raw", "raw", no_argument},         {"timeout", "timeout", required_argument},
+	{"server", "server", required_argument}, {"ca", "ca", required_argument},
+	{"cert", "cert", required_argument},     {"key", "key", required_argument},
+};
+#define N_GLOBALS (sizeof(globals) / sizeof(globals[0]))
+
+/* The command's long options followed by the global ones (kept in cli,
+ * rebuilt when a command passes another table). */
+static const struct option *with_globals(struct crm_cli *cli, const struct option *own) {
+	size_t n = 0, i;
+
+	if (cli->longopts_of == own && cli->longopts != NULL)
+		return cli->longopts;
+	while (own[n].name != NULL)
+		n++;
+	free(cli->longopts);
+	cli->longopts = calloc(n + N_GLOBALS + 1, sizeof(struct option));
+	if (cli->longopts == NULL) {
+		fputs("crm: out of memory\n", stderr);
+		abort();
+	}
+	memcpy(cli->longopts, own, n * sizeof(struct option));
+	for (i = 0; i < N_GLOBALS; i++)
+		cli->longopts[n + i] = (struct option){globals[i].name, globals[i].has_arg, NULL,
+							GLOBAL_OPT + (int)i};
+	cli->longopts_of = own;
+	return cli->longopts;
 }
 
 int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *shortopts,
@@ -346,8 +424,16 @@ int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *short
 		snprintf(opts, sizeof(opts), "+:%s", shortopts + 1);
 	else
 		snprintf(opts, sizeof(opts), ":%s", shortopts);
+	if (cli->cmd != NULL)
+		longopts = with_globals(cli, longopts);
 	opterr = 0;
-	c = getopt_long(argc, argv, opts, longopts, NULL);
+	for (;;) {
+		c = getopt_long(argc, argv, opts, longopts, NULL);
+		if (c < GLOBAL_OPT || c >= GLOBAL_OPT + (int)N_GLOBALS)
+			break;
+		if (crm_cli_setting_flag(cli, globals[c - GLOBAL_OPT].key, optarg) != 0)
+			return '?';
+	}
 	*optarg_out = optarg;
 	if (c == ':') {
 		crm_cli_usage(cli, "option '%s' needs a value", argv[optind - 1]);
@@ -397,6 +483,7 @@ void crm_cli_fini(struct crm_cli *cli) {
 	crm_session_clear(&cli->session);
 	free(cli->session_path);
 	free(cli->cursor);
+	free(cli->longopts);
 	free(cli->server);
 	free(cli->ca);
 	free(cli->cert);

@@ -47,6 +47,14 @@ struct crm_cli {
 
 	uint8_t *cursor; /* decoded --cursor, owned */
 
+	/* the global options given before the command (main's argv), repeated
+	 * by the next-page line */
+	char *const *pre_argv;
+	int pre_argc;
+	/* crm_cli_getopt: the command's options with the global ones added */
+	struct option *longopts;
+	const struct option *longopts_of;
+
 	/* the idempotency key of the last mutating request */
 	char idem_key[CRM_CLIENT_KEY_LEN + 1];
 	bool keyed;
@@ -132,6 +140,10 @@ int crm_cmd_picklist_remove(struct crm_cli *cli, int argc, char **argv);
 /* Prints "crm: error: MESSAGE (field: F) [CODE]" and a hint where one
  * helps; returns the exit code for err's status. */
 int crm_cli_fail(struct crm_cli *cli, const crm_err *err);
+
+/* After a server's error: "crm: hint: ..." naming the command that shows
+ * what the server expected, where one helps (hints.c). */
+void crm_cli_hint_next(const struct crm_cli *cli, const crm_err *err);
 
 /* Prints a usage error for the running command; returns CRM_EXIT_USAGE. */
 int crm_cli_usage(struct crm_cli *cli, const char *fmt, ...) CRM_PRINTF(2, 3);
@@ -219,6 +231,11 @@ int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record);
  * getopt_long over a command's arguments with our own error messages.
  * Returns the option, -1 at the end, or '?' after printing a usage error.
  * *optarg_out gets the argument of options that take one.
+ *
+ * While a command runs (cli->cmd set), the global options (--format,
+ * --raw, --timeout, --server, ...) are accepted among its own and applied
+ * here (crm_cli_setting_flag): `crm account list --format json` is
+ * `crm --format json account list`. The caller never sees them.
  */
 int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *shortopts,
 		   const struct option *longopts, char **optarg_out);
@@ -248,6 +265,13 @@ struct crm_cli_flags {
  * exit code, 0 when all is well.
  */
 int crm_cli_settings(struct crm_cli *cli, const struct crm_cli_flags *flags);
+
+/*
+ * One global flag given after the command: key is the setting (format,
+ * timeout, server, ca, cert, key, raw). Wins over everything before it.
+ * Returns 0 or the exit code of the printed error.
+ */
+int crm_cli_setting_flag(struct crm_cli *cli, const char *key, const char *value);
 
 /* Where the config file is looked for (malloc'd; NULL without a home). */
 char *crm_cli_config_path(void);

@@ -102,9 +102,39 @@ static const ProtobufCMessage *get_record(struct crm_cli *cli, const struct crm_
 	return m;
 }
 
+/*
+ * The field definitions of type t, for the labels of custom values; NULL
+ * when the server does not give them (the values are then shown by name:
+ * nothing to report). *reply holds them.
+ */
+static const Crm__FieldListReply *field_defs(struct crm_cli *cli, const struct crm_rec_type *t,
+					     Crm__ServerFrame **reply) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__FieldList fl = CRM__FIELD_LIST__INIT;
+	const Crm__FieldListReply *l = NULL;
+	crm_err err;
+
+	crm_err_clear(&err);
+	fl.has_record_type = true;
+	fl.record_type = t->type;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_FIELD_LIST;
+	req.field_list = &fl;
+	if (crm_cli_call(cli, &req, reply, &err))
+		l = crm_cli_body(*reply, CRM__RESPONSE__BODY_FIELD_LIST, &err);
+	return l;
+}
+
+static bool has_custom(const ProtobufCMessage *m) {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "custom");
+
+	return fd != NULL && crm_rec_has(m, fd);
+}
+
 int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv) {
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
-	Crm__ServerFrame *reply = NULL;
+	Crm__ServerFrame *reply = NULL, *fields = NULL;
+	const Crm__FieldListReply *defs = NULL;
 	const ProtobufCMessage *m;
 	int64_t id = 0;
 	int rc = id_operand(cli, t, argc, argv, &id);
@@ -112,8 +142,12 @@ int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv) {
 	if (rc != 0)
 		return rc;
 	m = get_record(cli, t, id, &reply, &rc);
+	/* people read custom fields by their labels; scripts keep the names */
+	if (m != NULL && cli->format == CRM_FORMAT_TABLE && has_custom(m))
+		defs = field_defs(cli, t, &fields);
 	if (m != NULL)
-		rc = crm_rec_print(cli, m);
+		rc = crm_rec_print_labeled(cli, m, defs);
+	crm_client_reply_free(fields);
 	crm_client_reply_free(reply);
 	return rc;
 }
@@ -318,11 +352,37 @@ static void hint_conflict(const struct crm_rec_type *t, const struct crm_rec_edi
 			     t->noun, (long long)e->id, (long long)e->version);
 }
 
+/*
+ * Reads the record before an edit: for its version (unless --version N),
+ * and, for --add-X / --remove-X / a lone --primary-X, for its lists, which
+ * the edit then sends whole with the version read, so a change made in
+ * between is refused (CONFLICT), never overwritten. *read holds the reply
+ * until the update is sent.
+ */
+static int read_for_edit(struct crm_cli *cli, const struct crm_rec_type *t,
+			 struct crm_rec_edit *e, Crm__ServerFrame **read) {
+	const ProtobufCMessage *m;
+	int rc = 0;
+
+	if (e->has_version && !e->merge)
+		return 0;
+	m = get_record(cli, t, e->id, read, &rc);
+	if (m == NULL)
+		return rc;
+	if (!e->has_version && !crm_rec_get_int(m, "version", &e->version)) {
+		fprintf(stderr, "crm: error: the server did not say which version %s %lld is at; "
+				"give --version N\n",
+			t->noun, (long long)e->id);
+		return CRM_EXIT_FAILURE;
+	}
+	return e->merge ? crm_rec_merge(cli, t, e, m) : 0;
+}
+
 int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__RecordUpdate up = CRM__RECORD_UPDATE__INIT;
-	Crm__ServerFrame *reply = NULL;
+	Crm__ServerFrame *reply = NULL, *read = NULL;
 	struct crm_rec_edit e = {0};
 	const ProtobufCMessage *m;
 	bool version_given;
@@ -334,19 +394,9 @@ int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	if (rc != 0)
 		goto cleanup;
 	version_given = e.has_version;
-	if (!e.has_version) {
-		m = get_record(cli, t, e.id, &reply, &rc);
-		if (m != NULL && !crm_rec_get_int(m, "version", &e.version)) {
-			fprintf(stderr, "crm: error: the server did not say which version %s %lld is "
-					"at; give --version N\n",
-				t->noun, (long long)e.id);
-			rc = CRM_EXIT_FAILURE;
-		}
-		crm_client_reply_free(reply);
-		reply = NULL;
-		if (rc != 0)
-			goto cleanup;
-	}
+	rc = read_for_edit(cli, t, &e, &read);
+	if (rc != 0)
+		goto cleanup;
 	up.has_id = up.has_version = true;
 	up.id = e.id;
 	up.version = e.version;
@@ -364,6 +414,7 @@ int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	}
 cleanup:
 	crm_client_reply_free(reply);
+	crm_client_reply_free(read);
 	crm_rec_edit_fini(&e);
 	return rc;
 }
@@ -490,6 +541,7 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 	static const struct option longopts[] = {{"owner", required_argument, NULL, 'o'},
 						 {"team", required_argument, NULL, 't'},
+						 {"with-contacts", no_argument, NULL, 'w'},
 						 {NULL, 0, NULL, 0}};
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
@@ -502,21 +554,28 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 			crm_cli_bytes(&ra.owner, &ra.has_owner, arg);
 		else if (c == 't')
 			crm_cli_bytes(&ra.team, &ra.has_team, arg);
+		else if (c == 'w' && t->type == CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT)
+			ra.has_with_contacts = ra.with_contacts = true;
+		else if (c == 'w')
+			return crm_cli_usage(cli, "--with-contacts is for accounts: 'crm account "
+						  "reassign ID --owner USER --with-contacts'");
 		else
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
 		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
 	if (!ra.has_owner || ra.owner.len == 0)
-		return crm_cli_usage(cli, "--owner USER is required");
+		return crm_cli_usage(cli, "--owner USER is required (the user who gets the %s)",
+				     t->noun);
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &ra.id))
 		return CRM_EXIT_USAGE;
 	ra.has_type = ra.has_id = true;
 	ra.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_REASSIGN;
 	req.record_reassign = &ra;
-	snprintf(done, sizeof(done), "%s %lld now belongs to %.64s%s%.100s", t->noun,
+	snprintf(done, sizeof(done), "%s %lld now belongs to %.64s%s%.100s%s", t->noun,
 		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? ", team " : "",
-		 ra.has_team ? (const char *)ra.team.data : "");
+		 ra.has_team ? (const char *)ra.team.data : "",
+		 ra.with_contacts ? ", with its contacts" : "");
 	return call_record(cli, &req, done);
 }

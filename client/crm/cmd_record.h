@@ -39,6 +39,11 @@ enum crm_rec_flag_kind {
 	CRM_REC_TYPED,   /* repeated message: [KIND:]VALUE into its first field and "kind" */
 	CRM_REC_PRIMARY, /* which item of a TYPED list (same path) is primary */
 	CRM_REC_PAIR,    /* repeated message: KEY=VALUE into its first two fields */
+	/* edit only: one item more or less in a repeated field (a TYPED one:
+	 * [KIND:]VALUE to add, VALUE to remove); crm reads the record and
+	 * sends the whole list (crm_rec_merge) */
+	CRM_REC_ADD,
+	CRM_REC_REMOVE,
 };
 
 struct crm_rec_flag {
@@ -119,6 +124,11 @@ struct crm_rec_edit {
 	const char *idempotency_key; /* add */
 	int changes;                 /* fields set or cleared */
 	size_t max_items;            /* room in each repeated field */
+	/* --add-X / --remove-X items, in messages of the record's type; a
+	 * PRIMARY flag given without its list (--primary-email alone) */
+	ProtobufCMessage *adds, *removes;
+	const char **primary; /* per flag row: the PRIMARY value given */
+	bool merge;           /* crm_rec_merge must run before sending */
 };
 
 /*
@@ -130,6 +140,16 @@ struct crm_rec_edit {
 int crm_rec_parse_edit(struct crm_cli *cli, const struct crm_rec_type *t, bool edit, int argc,
 		       char **argv, struct crm_rec_edit *e);
 void crm_rec_edit_fini(struct crm_rec_edit *e);
+
+/*
+ * When e->merge: turns the --add-X / --remove-X items and a lone
+ * --primary-X into whole lists, from `current` (the record as read, which
+ * must outlive the request: the lists point into it). A list left empty
+ * is cleared. Returns 0 or the exit code of a printed error (an item to
+ * remove that the record lacks, a primary that is not in the list).
+ */
+int crm_rec_merge(struct crm_cli *cli, const struct crm_rec_type *t, struct crm_rec_edit *e,
+		  const ProtobufCMessage *current);
 
 /* list: the request and how to page. */
 struct crm_rec_list {
@@ -192,6 +212,10 @@ void crm_rec_add_message(crm_result *r, const ProtobufCMessage *m);
  * absent), in CSV as one row. Returns the exit code.
  */
 int crm_rec_print(struct crm_cli *cli, const ProtobufCMessage *m);
+/* The same, custom values in tables named by their field's label from
+ * fields (the server's field list; NULL: by name). */
+int crm_rec_print_labeled(struct crm_cli *cli, const ProtobufCMessage *m,
+			  const Crm__FieldListReply *fields);
 
 /* The list table for people of type t: its columns, and a row per record. */
 crm_result *crm_rec_people_result(const struct crm_rec_type *t);

@@ -3,6 +3,7 @@
  * RecordCreate / RecordUpdate / RecordList messages, driven by the type's
  * flag table and the protobuf-c descriptors. See cmd_record.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,8 @@ struct parse {
 /* The type's flags, then the ones every record type has. */
 static const struct crm_rec_flag common_flags[] = {
 	{"tag", "tags", CRM_REC_VALUE, NULL},
+	{"add-tag", "tags", CRM_REC_ADD, NULL},
+	{"remove-tag", "tags", CRM_REC_REMOVE, NULL},
 	{"set", "custom", CRM_REC_PAIR, NULL},
 };
 #define N_COMMON (sizeof(common_flags) / sizeof(common_flags[0]))
@@ -419,11 +422,37 @@ static int set_pair(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 	return 0;
 }
 
+/* --add-X / --remove-X: an item into e->adds / e->removes. */
+static int list_op(struct parse *p, const struct crm_rec_flag *f, const char *arg) {
+	ProtobufCMessage **target = f->kind == CRM_REC_ADD ? &p->e->adds : &p->e->removes;
+	const ProtobufCFieldDescriptor *fd = NULL;
+	ProtobufCMessage *m, *item;
+
+	if (arg[0] == '\0')
+		return crm_cli_usage(p->cli, "--%s needs a value", f->flag);
+	if (*target == NULL)
+		*target = new_message(&p->e->mem, p->t->desc);
+	m = crm_rec_walk(&p->e->mem, *target, f->path, &fd);
+	if (m == NULL || fd->label != PROTOBUF_C_LABEL_REPEATED)
+		bug("add/remove flag names no list", f->path);
+	p->e->merge = true;
+	p->e->changes++;
+	if (fd->type != PROTOBUF_C_TYPE_MESSAGE)
+		return set_value(p, f, m, fd, arg);
+	if (f->kind == CRM_REC_ADD)
+		return set_typed(p, f, m, fd, arg);
+	item = append_message(&p->e->mem, p->e->max_items, m, fd);
+	set_bytes(item, &item->descriptor->fields[0], arg, strlen(arg));
+	return 0;
+}
+
 static int apply_flag(struct parse *p, size_t row, const char *arg) {
 	const struct crm_rec_flag *f = row_at(p->t, row);
 	const ProtobufCFieldDescriptor *fd = NULL;
 	ProtobufCMessage *m;
 
+	if (f->kind == CRM_REC_ADD || f->kind == CRM_REC_REMOVE)
+		return list_op(p, f, arg);
 	if (f->kind == CRM_REC_PRIMARY) {
 		if (arg[0] == '\0')
 			return need_value(p, f);
@@ -472,10 +501,14 @@ static int mark_primary(struct parse *p, size_t row) {
 	}
 	n = *N_OF(m, fd);
 	items = *AT(m, fd, ProtobufCMessage **);
+	if (n == 0 && want != NULL && p->edit) {
+		/* alone: one of the record's own, picked by crm_rec_merge */
+		p->e->merge = true;
+		p->e->changes++;
+		return 0;
+	}
 	if (n == 0 && want != NULL)
-		return crm_cli_usage(p->cli,
-				     "--%s picks one of the --%s values given with it (they "
-				     "replace the current ones); give them all",
+		return crm_cli_usage(p->cli, "--%s picks one of the --%s values given with it",
 				     pf->flag, f->flag);
 	if (n == 0)
 		return 0;
@@ -518,7 +551,8 @@ static const char *clear_path(struct parse *p, const char *given) {
 			arg[i] = '_';
 	for (i = 0; i < n_rows(p->t); i++) {
 		f = row_at(p->t, i);
-		if (f->kind != CRM_REC_PRIMARY && strcmp(f->path, "custom") != 0 &&
+		if (f->kind != CRM_REC_PRIMARY && f->kind != CRM_REC_ADD &&
+		    f->kind != CRM_REC_REMOVE && strcmp(f->path, "custom") != 0 &&
 		    (same_flag_name(f->flag, arg) || strcmp(f->path, arg) == 0))
 			return f->path;
 	}
@@ -545,11 +579,52 @@ static int add_clear(struct parse *p, const char *arg) {
 	return 0;
 }
 
+/* True when the list at path gets items from --add-X / --remove-X. */
+static bool list_ops_on(const struct crm_rec_edit *e, const char *path) {
+	const ProtobufCFieldDescriptor *fd = NULL;
+	const ProtobufCMessage *m;
+
+	m = crm_rec_walk(NULL, e->adds, path, &fd);
+	if (m != NULL && crm_rec_has(m, fd))
+		return true;
+	m = crm_rec_walk(NULL, e->removes, path, &fd);
+	return m != NULL && crm_rec_has(m, fd);
+}
+
+/* --tag replaces the tags, --add-tag changes the ones read: not both. */
+static int check_list_ops(struct parse *p) {
+	const ProtobufCFieldDescriptor *fd = NULL;
+	const struct crm_rec_flag *f;
+	const ProtobufCMessage *m;
+	bool replaced;
+	size_t i, j;
+
+	for (i = 0; i < n_rows(p->t); i++) {
+		f = row_at(p->t, i);
+		if (f->kind != CRM_REC_ADD || !list_ops_on(p->e, f->path))
+			continue;
+		m = crm_rec_walk(NULL, p->e->msg, f->path, &fd);
+		replaced = m != NULL && crm_rec_has(m, fd);
+		for (j = 0; j < p->e->n_clear; j++)
+			replaced = replaced || strcmp(p->e->clear[j], f->path) == 0;
+		if (replaced)
+			return crm_cli_usage(p->cli,
+					     "--%s and --remove-%s change the %s the %s has; --%s "
+					     "and --clear %s replace them all: give one or the other",
+					     f->flag, f->flag + 4, f->path, p->t->noun, f->flag + 4,
+					     f->path);
+	}
+	return 0;
+}
+
 /* A field both set and cleared is a mistake. */
 static int check_clear(struct parse *p) {
 	const ProtobufCFieldDescriptor *fd = NULL;
 	const ProtobufCMessage *m;
 	size_t i;
+
+	if (check_list_ops(p) != 0)
+		return CRM_EXIT_USAGE;
 
 	for (i = 0; i < p->e->n_clear; i++) {
 		if (strncmp(p->e->clear[i], "custom.", 7) == 0)
@@ -579,6 +654,8 @@ static struct option *edit_options(struct crm_rec_mem *mem, const struct crm_rec
 
 	for (i = 0; i < n; i++) {
 		f = row_at(t, i);
+		if (!edit && (f->kind == CRM_REC_ADD || f->kind == CRM_REC_REMOVE))
+			continue;
 		o[k++] = (struct option){f->flag,
 					 f->kind == CRM_REC_SWITCH ? optional_argument
 								   : required_argument,
@@ -697,6 +774,7 @@ int crm_rec_parse_edit(struct crm_cli *cli, const struct crm_rec_type *t, bool e
 	e->max_items = argc > 0 ? (size_t)argc : 1;
 	e->clear = crm_rec_alloc(&e->mem, e->max_items * sizeof(char *));
 	p.primary = crm_rec_alloc(&e->mem, n_rows(t) * sizeof(char *));
+	e->primary = p.primary;
 	longopts = edit_options(&e->mem, t, edit);
 	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
 		rc = edit_option(&p, c, arg);
@@ -709,6 +787,271 @@ int crm_rec_parse_edit(struct crm_cli *cli, const struct crm_rec_type *t, bool e
 }
 
 void crm_rec_edit_fini(struct crm_rec_edit *e) { crm_rec_mem_free(&e->mem); }
+
+/* ---------------------------------------------------------------- merging lists */
+
+/* One repeated field being merged: the items so far. */
+struct merged {
+	const ProtobufCFieldDescriptor *fd;
+	bool messages, phones;
+	void *arr; /* ProtobufCMessage *[] or ProtobufCBinaryData[] */
+	size_t n;
+};
+
+static const ProtobufCBinaryData *item_key(const struct merged *l, const void *arr, size_t i) {
+	const ProtobufCMessage *item;
+
+	if (!l->messages)
+		return &((const ProtobufCBinaryData *)arr)[i];
+	item = ((const ProtobufCMessage *const *)arr)[i];
+	return AT(item, &item->descriptor->fields[0], const ProtobufCBinaryData);
+}
+
+/* Phone numbers match on their digits and a leading +: "+44 20 7946 0958"
+ * is "+442079460958". */
+static bool same_number(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b) {
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < a->len && !isdigit(a->data[i]) && a->data[i] != '+')
+			i++;
+		while (j < b->len && !isdigit(b->data[j]) && b->data[j] != '+')
+			j++;
+		if (i == a->len || j == b->len)
+			return i == a->len && j == b->len;
+		if (a->data[i++] != b->data[j++])
+			return false;
+	}
+}
+
+static bool same_text(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b) {
+	size_t i;
+
+	if (a->len != b->len)
+		return false;
+	for (i = 0; i < a->len; i++)
+		if (tolower(a->data[i]) != tolower(b->data[i]))
+			return false;
+	return true;
+}
+
+/* The index of the item whose key is k (the same text first, then the same
+ * ignoring case, or the same digits for phones); -1 when none. */
+static long find_item(const struct merged *l, const ProtobufCBinaryData *k) {
+	const ProtobufCBinaryData *x;
+	size_t i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < l->n; i++) {
+			x = item_key(l, l->arr, i);
+			if (pass == 0 ? x->len == k->len && memcmp(x->data, k->data, k->len) == 0
+				      : l->phones ? same_number(x, k) : same_text(x, k))
+				return (long)i;
+		}
+	return -1;
+}
+
+/* A copy of an item read from the server, without its read-only (string)
+ * fields; its bytes point into the read reply. */
+static ProtobufCMessage *copy_item(struct crm_rec_mem *mem, const ProtobufCMessage *src) {
+	const ProtobufCMessageDescriptor *d = src->descriptor;
+	ProtobufCMessage *m = crm_rec_alloc(mem, d->sizeof_message);
+	unsigned i;
+
+	memcpy(m, src, d->sizeof_message);
+	m->n_unknown_fields = 0;
+	m->unknown_fields = NULL;
+	for (i = 0; i < d->n_fields; i++)
+		if (d->fields[i].type == PROTOBUF_C_TYPE_STRING &&
+		    d->fields[i].label != PROTOBUF_C_LABEL_REPEATED)
+			*AT(m, &d->fields[i], char *) = NULL;
+	return m;
+}
+
+/* "a@x, b@x" into buf: what the list holds, for an error. */
+static const char *item_list(const struct merged *l, char *buf, size_t bufsz) {
+	const ProtobufCBinaryData *k;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n && n < bufsz; i++) {
+		k = item_key(l, l->arr, i);
+		n += (size_t)snprintf(buf + n, bufsz - n, "%s%.*s", i ? ", " : "", (int)k->len,
+				      (const char *)k->data);
+	}
+	return l->n ? buf : "none";
+}
+
+static void drop_item(struct merged *l, size_t k) {
+	size_t size = l->messages ? sizeof(void *) : sizeof(ProtobufCBinaryData);
+
+	memmove((char *)l->arr + k * size, (char *)l->arr + (k + 1) * size, (l->n - k - 1) * size);
+	l->n--;
+}
+
+/* The items of list fd in m (NULL: none). */
+static size_t items_of(const ProtobufCMessage *m, const char *path,
+		       const ProtobufCFieldDescriptor **fd, const void **arr) {
+	const ProtobufCMessage *owner = crm_rec_walk(NULL, (ProtobufCMessage *)m, path, fd);
+
+	if (owner == NULL || !crm_rec_has(owner, *fd))
+		return 0;
+	*arr = *AT(owner, *fd, const void *const);
+	return *N_OF(owner, *fd);
+}
+
+static int remove_items(struct crm_cli *cli, const struct crm_rec_type *t,
+			const struct crm_rec_edit *e, const char *path, struct merged *l) {
+	const ProtobufCFieldDescriptor *fd = NULL;
+	const void *arr = NULL;
+	size_t n = items_of(e->removes, path, &fd, &arr), i;
+	const ProtobufCBinaryData *k;
+	char have[256];
+	long at;
+
+	for (i = 0; i < n; i++) {
+		k = item_key(l, arr, i);
+		at = find_item(l, k);
+		if (at < 0) {
+			fprintf(stderr, "crm: error: %s %lld has no %.*s in %s to remove (it has: %s)\n",
+				t->noun, (long long)e->id, (int)k->len, (const char *)k->data, path,
+				item_list(l, have, sizeof(have)));
+			return CRM_EXIT_USAGE;
+		}
+		drop_item(l, (size_t)at);
+	}
+	return 0;
+}
+
+/* Adds what is not there yet; an item that is there takes the new kind. */
+static void add_items(struct crm_rec_edit *e, const char *path, struct merged *l) {
+	const ProtobufCFieldDescriptor *fd = NULL, *kfd;
+	const void *arr = NULL;
+	size_t n = items_of(e->adds, path, &fd, &arr), i;
+	ProtobufCMessage *add, *old;
+	long at;
+
+	for (i = 0; i < n; i++) {
+		at = find_item(l, item_key(l, arr, i));
+		if (!l->messages) {
+			if (at < 0)
+				((ProtobufCBinaryData *)l->arr)[l->n++] = ((const ProtobufCBinaryData *)arr)[i];
+			continue;
+		}
+		add = ((ProtobufCMessage *const *)arr)[i];
+		if (at < 0) {
+			((ProtobufCMessage **)l->arr)[l->n++] = add;
+			continue;
+		}
+		old = ((ProtobufCMessage **)l->arr)[at];
+		kfd = protobuf_c_message_descriptor_get_field_by_name(old->descriptor, "kind");
+		if (kfd != NULL && crm_rec_has(add, kfd))
+			*AT(old, kfd, ProtobufCBinaryData) = *AT(add, kfd, ProtobufCBinaryData);
+	}
+}
+
+/* Exactly one primary item: the one named by want, else the one that was,
+ * else the first. */
+static int pick_primary(const struct crm_rec_type *t, const struct crm_rec_edit *e,
+			struct merged *l, const char *want, const char *flag) {
+	ProtobufCMessage **items = l->arr;
+	const ProtobufCFieldDescriptor *pfd;
+	ProtobufCBinaryData k;
+	char have[256];
+	long at = -1;
+	size_t i;
+
+	if (!l->messages || l->n == 0 ||
+	    (pfd = protobuf_c_message_descriptor_get_field_by_name(items[0]->descriptor,
+								     "primary")) == NULL)
+		return 0;
+	if (want != NULL) {
+		k.data = (uint8_t *)want;
+		k.len = strlen(want);
+		if ((at = find_item(l, &k)) < 0) {
+			fprintf(stderr, "crm: error: --%s '%s' is not one of %s %lld's %s (%s); add it "
+					"with --add-%s\n",
+				flag, want, t->noun, (long long)e->id, l->fd->name,
+				item_list(l, have, sizeof(have)), flag + 8);
+			return CRM_EXIT_USAGE;
+		}
+	}
+	for (i = 0; at < 0 && i < l->n; i++)
+		if (crm_rec_has(items[i], pfd) && *AT(items[i], pfd, protobuf_c_boolean))
+			at = (long)i;
+	for (i = 0; i < l->n; i++) {
+		*AT(items[i], pfd, protobuf_c_boolean) = (long)i == (at < 0 ? 0 : at);
+		*(protobuf_c_boolean *)((char *)items[i] + pfd->quantifier_offset) = 1;
+	}
+	return 0;
+}
+
+static int merge_list(struct crm_cli *cli, const struct crm_rec_type *t, struct crm_rec_edit *e,
+		      const ProtobufCMessage *current, const char *path, const char *want,
+		      const char *primary_flag) {
+	const ProtobufCFieldDescriptor *fd = NULL, *afd = NULL;
+	const void *cur = NULL, *adds = NULL;
+	size_t n_cur = items_of(current, path, &fd, &cur), i;
+	size_t n_add = items_of(e->adds, path, &afd, &adds);
+	struct merged l = {.fd = fd};
+	int rc;
+
+	if (fd == NULL)
+		bug("no list at", path);
+	l.messages = fd->type == PROTOBUF_C_TYPE_MESSAGE;
+	l.phones = strcmp(path, "phones") == 0;
+	l.arr = crm_rec_alloc(&e->mem, (n_cur + n_add + 1) * (l.messages ? sizeof(void *)
+									  : sizeof(ProtobufCBinaryData)));
+	for (i = 0; i < n_cur; i++, l.n++)
+		if (l.messages)
+			((ProtobufCMessage **)l.arr)[i] =
+				copy_item(&e->mem, ((const ProtobufCMessage *const *)cur)[i]);
+		else
+			((ProtobufCBinaryData *)l.arr)[i] = ((const ProtobufCBinaryData *)cur)[i];
+	rc = remove_items(cli, t, e, path, &l);
+	if (rc == 0) {
+		add_items(e, path, &l);
+		rc = pick_primary(t, e, &l, want, primary_flag);
+	}
+	if (rc != 0)
+		return rc;
+	*N_OF(e->msg, fd) = l.n;
+	*AT(e->msg, fd, void *) = l.arr;
+	if (l.n == 0)
+		e->clear[e->n_clear++] = (char *)path;
+	return 0;
+}
+
+int crm_rec_merge(struct crm_cli *cli, const struct crm_rec_type *t, struct crm_rec_edit *e,
+		  const ProtobufCMessage *current) {
+	const struct crm_rec_flag *f, *pf;
+	const ProtobufCFieldDescriptor *fd = NULL;
+	const char *want, *pflag;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < n_rows(t); i++) {
+		f = row_at(t, i);
+		if (f->kind != CRM_REC_ADD || crm_rec_walk(NULL, e->msg, f->path, &fd) == NULL ||
+		    crm_rec_has(e->msg, fd))
+			continue; /* given whole: sent as given */
+		want = pflag = NULL;
+		for (j = 0; j < n_rows(t); j++) {
+			pf = row_at(t, j);
+			if (pf->kind == CRM_REC_PRIMARY && strcmp(pf->path, f->path) == 0 &&
+			    e->primary[j] != NULL) {
+				want = e->primary[j];
+				pflag = pf->flag;
+			}
+		}
+		if (want == NULL && !list_ops_on(e, f->path))
+			continue;
+		rc = merge_list(cli, t, e, current, f->path, want, pflag);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
 
 /* ---------------------------------------------------------------- list */
 

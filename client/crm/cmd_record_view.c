@@ -204,6 +204,32 @@ static void json_message(crm_sbuf *b, const ProtobufCMessage *m) {
 
 static void text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v);
 
+/* The field definitions whose labels name custom values while
+ * crm_rec_print_labeled prints (the CLI prints one thing at a time). */
+static const Crm__FieldListReply *labels;
+
+/* A custom value "Lead score: 12" under its field's label, when known. */
+static bool text_custom(crm_sbuf *b, const ProtobufCMessage *m) {
+	const Crm__CustomValue *cv = (const Crm__CustomValue *)m;
+	const Crm__FieldDef *f;
+	size_t i;
+
+	if (m->descriptor != &crm__custom_value__descriptor || labels == NULL || !cv->has_field)
+		return false;
+	for (i = 0; i < labels->n_fields; i++) {
+		f = labels->fields[i];
+		if (f->has_name && f->has_label && f->label.len > 0 && !f->standard &&
+		    f->name.len == cv->field.len &&
+		    memcmp(f->name.data, cv->field.data, cv->field.len) == 0) {
+			crm_sbuf_put(b, (const char *)f->label.data, f->label.len);
+			crm_sbuf_puts(b, ": ");
+			crm_sbuf_put(b, (const char *)cv->value.data, cv->has_value ? cv->value.len : 0);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Money "1250.50 EUR"; Date "1990-02-28" or "02-29" (no year). */
 static bool text_special(crm_sbuf *b, const ProtobufCMessage *m) {
 	const Crm__Money *mo;
@@ -236,7 +262,7 @@ static void text_item(crm_sbuf *b, const ProtobufCMessage *m) {
 	bool shown = false;
 	unsigned i, open = 0;
 
-	if (text_special(b, m))
+	if (text_special(b, m) || text_custom(b, m))
 		return;
 	if (d->n_fields == 2 && d->fields[0].type == PROTOBUF_C_TYPE_BYTES &&
 	    d->fields[1].type == PROTOBUF_C_TYPE_BYTES) {
@@ -464,6 +490,16 @@ int crm_rec_print(struct crm_cli *cli, const ProtobufCMessage *m) {
 		add_cell(r, m, fds[i]);
 	rc = crm_cli_print(cli, r, true);
 	crm_result_free(r);
+	return rc;
+}
+
+int crm_rec_print_labeled(struct crm_cli *cli, const ProtobufCMessage *m,
+			  const Crm__FieldListReply *fields) {
+	int rc;
+
+	labels = fields;
+	rc = crm_rec_print(cli, m);
+	labels = NULL;
 	return rc;
 }
 

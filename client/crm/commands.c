@@ -41,6 +41,8 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 
 #define RECORD_COMMON_HELP                                                           \
 	"  --tag TAG                   repeatable; the tags given replace the record's\n" \
+	"                              (on edit, --add-tag TAG and --remove-tag TAG\n"    \
+	"                              change only the tags named)\n"                     \
 	"  --set FIELD=VALUE           a custom field ('crm field list TYPE'); repeatable;\n" \
 	"                              an empty VALUE empties it. VALUE: 12.5, \"10.00 EUR\",\n" \
 	"                              2026-03-01, true/false, a pick-list value, text\n"
@@ -52,7 +54,9 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"  --version N                 change only if the record is still at version N\n" \
 	"                              (default: the version crm reads just before)\n"     \
 	"\n"                                                                                 \
-	"Only the fields given change. If someone else changed the record between the\n"  \
+	"Only the fields given change. --add-X and --remove-X (and a --primary-X\n"        \
+	"alone) read the record's list, change it and send it whole with the version\n"   \
+	"read. If someone else changed the record between the\n"                          \
 	"read and the write, nothing is changed and crm says so (exit 8, CONFLICT): run\n" \
 	"the command again. Prints the record as it is now.\n"
 
@@ -64,7 +68,7 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"Prints the new record's id; with --format json or csv the whole record.\n"
 
 #define ACCOUNT_FIELDS_HELP                                                              \
-	"  --name NAME                 the account's name (1-255 bytes)\n"                   \
+	"  --name NAME                 the account's name (1-255 characters)\n"              \
 	"  --legal-name NAME           the registered name\n"                               \
 	"  --type TYPE                 prospect (the default), customer, partner,\n"        \
 	"                              competitor or other\n"                                \
@@ -95,10 +99,17 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"  --email [KIND:]ADDRESS      repeatable; KIND work (default), home or other:\n"    \
 	"                              --email work:ada@example.com --email home:ada@h.example\n" \
 	"                              The addresses given replace the contact's.\n"       \
-	"  --primary-email ADDRESS     which of them is primary (default: the first)\n"     \
+	"  --primary-email ADDRESS     which of them is primary (default: the first); on\n" \
+	"                              edit, alone: which of the contact's is primary\n"    \
+	"  --add-email [KIND:]ADDRESS, --remove-email ADDRESS\n"                            \
+	"                              edit: add or remove one, keep the others\n"          \
 	"  --phone [KIND:]NUMBER       repeatable; KIND work (default), mobile, home, fax\n" \
 	"                              or other: --phone 'mobile:+44 20 7946 0958'\n"        \
-	"  --primary-phone NUMBER      which of them is primary (default: the first)\n"     \
+	"  --primary-phone NUMBER      which of them is primary (default: the first); on\n" \
+	"                              edit, alone: which of the contact's is primary\n"    \
+	"  --add-phone [KIND:]NUMBER, --remove-phone NUMBER\n"                              \
+	"                              edit: add or remove one, keep the others (numbers\n" \
+	"                              match on their digits)\n"                            \
 	"  --birthday DATE             YYYY-MM-DD, or MM-DD when the year is unknown\n"      \
 	"  --preferred-channel CHANNEL email, phone, sms, mail or in_person\n"              \
 	"  --do-not-contact yes|no     --marketing-opt-out yes|no\n"                          \
@@ -107,25 +118,30 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"  --account ID                the primary account (links the contact to it)\n"   \
 	"  --description TEXT\n" RECORD_COMMON_HELP
 
-#define RECORD_LIST_HELP                                                                  \
+/* FIELDS: some of the type's standard fields that filter; SORT: a --sort
+ * example of its fields. 'crm field list TYPE' has them all. */
+#define RECORD_LIST_HELP(TYPE, FIELDS, SORT)                                               \
 	"  --filter COND    repeatable; all must hold. COND is FIELD=VALUE, FIELD!=VALUE,\n" \
 	"                   FIELD>=VALUE, FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE;\n"      \
 	"                   FIELD= matches an empty field, FIELD!= a filled one. FIELD=V\n" \
 	"                   repeated for one FIELD matches any of the values. FIELD is a\n" \
-	"                   standard field (name, industry, updated_at, annual_revenue,\n"  \
-	"                   owner, tags, ...) or custom.NAME; a FIELD ending in _at also\n" \
-	"                   takes -7d and dates\n"                                         \
+	"                   standard field (" FIELDS ", ...)\n"                             \
+	"                   or custom.NAME; 'crm field list " TYPE "' shows which fields\n" \
+	"                   filter and sort. A FIELD ending in _at also takes -7d, dates\n" \
 	"  --owner USER, --team TEAM, --tag TAG\n"                                           \
 	"                   the same as --filter owner=USER and so on (repeatable)\n"     \
 	"  --updated-since TIME  changed at or after TIME: 2026-03-01 (midnight UTC),\n"   \
 	"                   RFC 3339 (2026-03-01T09:00:00+01:00), or -7d, -12h\n"           \
 	"  --sort FIELDS    comma-separated, '-' before a field sorts it descending:\n"    \
-	"                   name,-updated_at (at most 3; id is always the last key)\n"     \
+	"                   " SORT " (at most 3; id is always the last key)\n"             \
 	"  --total          count the matches too: exact up to 10,000, then \"10,000+\"\n" \
 	"  --deleted        list deleted records instead (restore brings them back)\n"   \
 	"  --export         a bulk export: needs the export permission\n"                 \
 	"  --all            every page, not only the first (progress on standard error\n" \
-	"                   on a terminal); pages of 500 unless --limit\n" PAGE_HELP
+	"                   on a terminal); pages of 500 unless --limit\n" PAGE_HELP       \
+	"\n"                                                                               \
+	"On a terminal, long cells are cut with '...' to fit its width ($COLUMNS);\n"     \
+	"'show', JSON and CSV have everything.\n"
 
 const struct crm_cli_command crm_cli_commands[] = {
 	{"ping", NULL, crm_cmd_ping, "[--deep] [--count N]",
@@ -342,7 +358,11 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
 	 "list accounts",
 	 "Lists the accounts you may read, a page at a time.\n"
-	 "\n" RECORD_LIST_HELP
+	 "\n" RECORD_LIST_HELP("account",
+				"name, type, industry, region, tier, country,\n"
+				"                   annual_revenue, employees, parent_id, owner, team, tags,\n"
+				"                   updated_at",
+				"name,-updated_at")
 	 "  --type, --industry, --region, --tier, --country VALUE, --parent ID\n"
 	 "                   shortcuts for --filter FIELD=VALUE\n"
 	 "\n"
@@ -351,7 +371,8 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
 	 "false, \"accounts\": [...]}; CSV: on standard error).\n", 0},
 	{"account", "edit", crm_cmd_record_edit,
-	 "ID [--FIELD VALUE]... [--set FIELD=VALUE]... [--clear FIELD]... [--version N]",
+	 "ID [--FIELD VALUE]... [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
+	 "       [--clear FIELD]... [--version N]",
 	 "change an account",
 	 "Changes the fields given of account ID.\n"
 	 "\n" ACCOUNT_FIELDS_HELP RECORD_EDIT_HELP, 0},
@@ -366,10 +387,14 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "\n"
 	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
 	 "          go ahead without one unless --yes is given)\n", 0},
-	{"account", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM]",
-	 "give an account to another owner",
+	{"account", "reassign", crm_cmd_record_reassign,
+	 "ID --owner USER [--team TEAM] [--with-contacts]", "give an account to another owner",
 	 "Makes USER the account's owner. It moves to USER's team unless --team names\n"
-	 "another.\n", 0},
+	 "another.\n"
+	 "\n"
+	 "  --with-contacts   the account's contacts move to USER too, in the same\n"
+	 "                    change (else they keep their owners, who may then no\n"
+	 "                    longer see the account)\n", 0},
 	/* ---------------------------------------------------------------- contacts */
 	{"contact", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
 	 "add a contact",
@@ -385,7 +410,11 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
 	 "list contacts",
 	 "Lists the contacts you may read, a page at a time.\n"
-	 "\n" RECORD_LIST_HELP
+	 "\n" RECORD_LIST_HELP("contact",
+				"display_name, family_name, email, phone,\n"
+				"                   account_id, preferred_channel, do_not_contact, owner,\n"
+				"                   team, tags, updated_at",
+				"family_name,-updated_at")
 	 "  --account ID, --email ADDRESS, --phone NUMBER, --family-name NAME\n"
 	 "                   shortcuts for --filter account_id=ID and so on\n"
 	 "\n"
@@ -394,7 +423,9 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
 	 "false, \"contacts\": [...]}; CSV: on standard error).\n", 0},
 	{"contact", "edit", crm_cmd_record_edit,
-	 "ID [--FIELD VALUE]... [--set FIELD=VALUE]... [--clear FIELD]... [--version N]",
+	 "ID [--FIELD VALUE]... [--add-email|--remove-email|--add-phone|--remove-phone V]...\n"
+	 "       [--primary-email A] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
+	 "       [--clear FIELD]... [--version N]",
 	 "change a contact",
 	 "Changes the fields given of contact ID.\n"
 	 "\n" CONTACT_FIELDS_HELP RECORD_EDIT_HELP, 0},
@@ -415,9 +446,11 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "another.\n", 0},
 	{"contact", "link", crm_cmd_contact_link, "CONTACT ACCOUNT --role ROLE [--primary]",
 	 "link a contact to an account",
-	 "Links contact CONTACT to account ACCOUNT in a role (decision_maker, billing,\n"
-	 "technical, ...: the pick list relation.contact.account). --primary makes it\n"
-	 "the contact's primary account. The same as 'crm relation add'. Prints the\n"
+	 "Links contact CONTACT to account ACCOUNT in a role: a value of the pick list\n"
+	 "relation.contact.account (at first employee, decision_maker, billing,\n"
+	 "technical, influencer, champion, former_employee, other; 'crm picklist list\n"
+	 "relation.contact.account' shows the current ones). --primary makes it the\n"
+	 "contact's primary account. The same as 'crm relation add'. Prints the\n"
 	 "relation's id (for 'crm contact unlink').\n", 0},
 	{"contact", "unlink", crm_cmd_contact_unlink, "RELATION_ID", "remove a contact's link",
 	 "Removes the link with this id (see 'crm relation list CONTACT').\n", 0},
@@ -425,13 +458,20 @@ const struct crm_cli_command crm_cli_commands[] = {
 	/* ---------------------------------------------------------------- relations */
 	{"relation", "add", crm_cmd_relation_add, "FROM TO --role ROLE [--primary]",
 	 "relate two records",
-	 "Relates record FROM to record TO in a role: contact -> account\n"
-	 "(decision_maker, billing, technical, ...), contact -> contact (reports_to,\n"
-	 "referred_by, family, ...), account -> account (parent, partner, competitor,\n"
-	 "supplier). The roles allowed for each pair are the pick lists\n"
-	 "relation.contact.account and so on ('crm picklist list'). --primary (contact\n"
-	 "-> account only) makes it the contact's primary account. Prints the\n"
-	 "relation's id; with --format json or csv the relation.\n", 0},
+	 "Relates record FROM to record TO in a role. The roles each pair takes are\n"
+	 "the values of a pick list; at first:\n"
+	 "  contact -> account  (relation.contact.account): employee, decision_maker,\n"
+	 "                      billing, technical, influencer, champion,\n"
+	 "                      former_employee, other\n"
+	 "  contact -> contact  (relation.contact.contact): reports_to, assistant_of,\n"
+	 "                      referred_by, family, colleague, other\n"
+	 "  account -> account  (relation.account.account): partner, competitor,\n"
+	 "                      supplier, customer, subsidiary, other\n"
+	 "Admins change them ('crm picklist add|remove'); 'crm picklist list NAME'\n"
+	 "shows the current ones. (An account's parent is 'crm account edit ID\n"
+	 "--parent P', not a relation.) --primary (contact -> account only) makes it\n"
+	 "the contact's primary account. Prints the relation's id; with --format json\n"
+	 "or csv the relation.\n", 0},
 	{"relation", "list", crm_cmd_relation_list, "ID [--all] [--limit N] [--cursor C]",
 	 "list a record's relationships",
 	 "Lists the relationships from and to record ID.\n"
@@ -446,18 +486,21 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "       [--max Y] [--option VALUE]...",
 	 "add a custom field (admins)",
 	 "Adds a custom field to records of TYPE (account, contact). NAME is a-z, 0-9\n"
-	 "and _, starting with a letter, at most 40 bytes; records then take\n"
+	 "and _, starting with a letter, at most 40 characters; records then take\n"
 	 "--set NAME=VALUE and filters custom.NAME.\n"
 	 "\n"
 	 "  --kind KIND       text, number, money, date, boolean or picklist; required\n"
 	 "  --label L         the name people see (default: NAME)\n"
 	 "  --required        every record must have a value\n"
-	 "  --max-length N    text: at most N bytes (default 255, at most 4096)\n"
+	 "  --max-length N    text: at most N characters (default 255, at most 4096)\n"
 	 "  --min X, --max Y  number and money: bounds (12.5); date: YYYY-MM-DD\n"
 	 "  --option VALUE    picklist: a value; repeatable (more with 'crm picklist\n"
 	 "                    add TYPE.NAME VALUE')\n", 0},
 	{"field", "list", crm_cmd_field_list, "TYPE", "list the fields of a record type",
-	 "Lists the fields of records of TYPE: the standard ones, then the custom ones.\n", 0},
+	 "Lists the fields of records of TYPE: the standard ones, then the custom ones,\n"
+	 "with their label (what 'show' calls a custom field), kind, and whether\n"
+	 "'list --sort' takes them (sortable). Filters take the standard fields the\n"
+	 "server reports as filterable and every custom field (custom.NAME).\n", 0},
 	{"field", "remove", crm_cmd_field_remove, "TYPE NAME [--yes]", "remove a custom field and its values (admins)",
 	 "Removes a custom field and deletes its values from every record (each is\n"
 	 "audited as a change of the record).\n", 0},

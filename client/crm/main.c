@@ -47,7 +47,7 @@ static void print_help(void) {
 	       "\n"
 	       "The command-line client of crmd, the CRM server.\n"
 	       "\n"
-	       "Options (before the command):\n"
+	       "Options (before or after the command: crm account list --format json):\n"
 	       "  --server HOST:PORT  the server; [ADDRESS]:PORT for IPv6 (or CRM_SERVER)\n"
 	       "  --ca FILE           the CA that signed the server's certificate, PEM\n"
 	       "                      (or CRM_CA; default: the system's trusted CAs)\n"
@@ -88,8 +88,8 @@ static void print_noun_help(FILE *out, const struct crm_cli_noun *n) {
 static void print_command_help(const struct crm_cli_command *c) {
 	printf("usage: crm %s%s%s%s%s\n\n%s\n", c->noun, c->verb ? " " : "", c->verb ? c->verb : "",
 	       c->args[0] ? " " : "", c->args, c->help);
-	printf("Global options (--server, --ca, --format, ...) go before the command;\n"
-	       "see 'crm --help'.\n");
+	printf("Global options (--format, --raw, --timeout, --server, ...) go before or\n"
+	       "after the command; see 'crm --help'.\n");
 }
 
 /* Parses the options before the command; returns -1 to go on, or an exit
@@ -207,9 +207,6 @@ static int run(struct crm_cli *cli, const struct crm_cli_flags *fl, int argc, ch
 	rc = crm_cli_settings(cli, fl);
 	if (rc != 0)
 		return rc;
-	if (cli->server == NULL)
-		return crm_cli_usage(cli, "no server given; pass --server HOST:PORT, set "
-					  "CRM_SERVER, or put 'server = HOST:PORT' in the config file");
 	/* the handler sees argv[0] = "crm NOUN VERB", then its own arguments */
 	snprintf(name, sizeof(name), "crm %s%s%s", c->noun, c->verb ? " " : "",
 		 c->verb ? c->verb : "");
@@ -241,6 +238,8 @@ int main(int argc, char **argv) {
 		      stderr);
 		return CRM_EXIT_USAGE;
 	}
+	cli.pre_argv = argv + 1;
+	cli.pre_argc = optind - 1;
 	rc = run(&cli, &fl, argc - optind, argv + optind);
 	crm_cli_fini(&cli);
 	return rc;

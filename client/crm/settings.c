@@ -191,6 +191,17 @@ static int apply_flags(struct crm_cli *cli, const struct crm_cli_flags *fl) {
 	return 0;
 }
 
+int crm_cli_setting_flag(struct crm_cli *cli, const char *key, const char *value) {
+	char origin[32];
+
+	if (strcmp(key, "raw") == 0) {
+		cli->csv_raw = true;
+		return 0;
+	}
+	snprintf(origin, sizeof(origin), "--%s", key);
+	return apply(cli, key, value, origin, NULL);
+}
+
 int crm_cli_settings(struct crm_cli *cli, const struct crm_cli_flags *flags) {
 	char *path = crm_cli_config_path();
 	int rc = path ? load_file(cli, path) : 0;

@@ -240,7 +240,8 @@ def test_user_list_pages(cli):
         lines = [l for l in r.err.splitlines() if l.startswith("next page: ")]
         if not lines:
             break
-        assert lines[0].startswith("next page: crm user list --limit 2 --cursor "), lines
+        # the format given before the command is repeated after it
+        assert lines[0].startswith("next page: crm user list --limit 2 --format json --cursor "), lines
         args = ["user", "list", "--limit", "2", "--cursor", lines[0].split()[-1]]
     assert sorted(seen) == sorted(set(seen))
     assert {f"page{i}" for i in range(5)} <= set(seen)

@@ -21,10 +21,12 @@ static int failures;
 		}                                                              \
 	} while (0)
 
-/* Renders r and compares with want, showing both on a mismatch. */
-static void expect(const crm_result *r, crm_format format, bool record, bool raw,
-		   const char *want, int line) {
-	crm_output_opts o = {.format = format, .record = record, .csv_raw = raw, .utc = true};
+/* Renders r (at most max_width wide, 0: any) and compares with want,
+ * showing both on a mismatch. */
+static void expect_w(const crm_result *r, crm_format format, bool record, bool raw,
+		     size_t max_width, const char *want, int line) {
+	crm_output_opts o = {.format = format, .record = record, .csv_raw = raw, .utc = true,
+			     .max_width = max_width};
 	char *got = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&got, &len);
@@ -41,6 +43,11 @@ static void expect(const crm_result *r, crm_format format, bool record, bool raw
 		failures++;
 	}
 	free(got);
+}
+
+static void expect(const crm_result *r, crm_format format, bool record, bool raw,
+		   const char *want, int line) {
+	expect_w(r, format, record, raw, 0, want, line);
 }
 
 static void test_width(void) {
@@ -98,6 +105,54 @@ static void test_table(void) {
 	       "1234  Zoë Lee  Zu\xCC\x88rich\n"
 	       "  -5  ＡＢ     ｶﾀｶﾅ    false\n",
 	       __LINE__);
+	crm_result_free(r);
+}
+
+/* A list table fits the terminal: the widest text column is cut with "…"
+ * (CJK counting two columns), numbers and times never; a record keeps all. */
+static void test_table_fits(void) {
+	static const char *const cols[] = {"id", "name", "city"};
+	crm_result *r = crm_result_new(3, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_int(r, 1234567);
+	crm_result_add_str(r, "Internationale Handelsgesellschaft mbH");
+	crm_result_add_str(r, "Berlin");
+	crm_result_add_row(r);
+	crm_result_add_int(r, 8);
+	crm_result_add_str(r, "株式会社東京海上日動火災保険");
+	crm_result_add_str(r, "東京都千代田区丸の内");
+	/* 7 + 2 + 14 + 2 + 15 = 40: the widest column gives first */
+	expect_w(r, CRM_FORMAT_TABLE, false, false, 40,
+		 "     id  name            city\n"
+		 "-------  --------------  ---------------\n"
+		 "1234567  International…  Berlin\n"
+		 "      8  株式会社東京…   東京都千代田区…\n",
+		 __LINE__);
+	/* wide enough: nothing cut */
+	expect_w(r, CRM_FORMAT_TABLE, false, false, 200,
+		 "     id  name                                    city\n"
+		 "-------  --------------------------------------  --------------------\n"
+		 "1234567  Internationale Handelsgesellschaft mbH  Berlin\n"
+		 "      8  株式会社東京海上日動火災保険            東京都千代田区丸の内\n",
+		 __LINE__);
+	/* too narrow for even the floors: cut to them, then wider than asked */
+	expect_w(r, CRM_FORMAT_TABLE, false, false, 10,
+		 "     id  name    city\n"
+		 "-------  ------  ------\n"
+		 "1234567  Inter…  Berlin\n"
+		 "      8  株式…   東京…\n",
+		 __LINE__);
+	/* a record (show) keeps everything */
+	expect_w(r, CRM_FORMAT_TABLE, true, false, 20,
+		 "id    1234567\n"
+		 "name  Internationale Handelsgesellschaft mbH\n"
+		 "city  Berlin\n"
+		 "\n"
+		 "id    8\n"
+		 "name  株式会社東京海上日動火災保険\n"
+		 "city  東京都千代田区丸の内\n",
+		 __LINE__);
 	crm_result_free(r);
 }
 
@@ -246,6 +301,7 @@ static void test_format_parse(void) {
 int main(void) {
 	test_width();
 	test_table();
+	test_table_fits();
 	test_table_controls();
 	test_record();
 	test_json();

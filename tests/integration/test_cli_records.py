@@ -157,3 +157,97 @@ def test_access_through_the_cli(world):
     assert r.rc == exit_code(PERMISSION_DENIED), r
     r = cli(world, "sal", "account", "purge", str(mine), "--yes")
     assert r.rc == exit_code(PERMISSION_DENIED), r
+
+
+# ---------------------------------------------------------------- what a new user hit (issue 10)
+
+def test_global_options_after_the_command_and_the_next_page(world):
+    import shlex
+    for name in ("P1", "P2", "P3"):
+        account(world, name=name)
+    r = cli(world, "root", "account", "list", "--sort", "name", "--limit", "2", "--format", "csv")
+    assert r.rc == 0, r
+    assert [row["name"] for row in csv.DictReader(io.StringIO(r.out))] == ["P1", "P2"]
+    (line,) = [x for x in r.err.splitlines() if x.startswith("next page: ")]
+    words = shlex.split(line[len("next page: "):])
+    assert words[:3] == ["crm", "account", "list"] and "--format" in words, words
+    r = cli(world, "root", *words[1:])  # the line as printed, run again
+    assert r.rc == 0, r
+    assert [row["name"] for row in csv.DictReader(io.StringIO(r.out))] == ["P3"]
+    r = cli(world, "root", "account", "show", str(account(world, name="P4").id), "--format", "json")
+    assert r.rc == 0 and json.loads(r.out)["name"] == "P4", r
+
+
+def test_add_remove_and_primary_without_retyping(world):
+    r = cli(world, "root", "contact", "add", "--family-name", "Lovelace", "--email", "work:a@x.example",
+            "--email", "home:b@x.example", "--phone", "+44 20 7946 0958", "--tag", "t1", "--tag", "t2")
+    assert r.rc == 0, r
+    cid = str(int(r.out.strip()))
+    show = lambda: json.loads(cli(world, "root", "--format", "json", "contact", "show", cid).out)
+    r = cli(world, "root", "contact", "edit", cid, "--add-email", "other:c@x.example",
+            "--remove-email", "a@x.example", "--add-tag", "t3", "--remove-tag", "t1")
+    assert r.rc == 0, r
+    c = show()
+    assert [(e["address"], e["kind"], e.get("primary", False)) for e in c["emails"]] == [
+        ("b@x.example", "home", True), ("c@x.example", "other", False)], c["emails"]
+    assert sorted(c["tags"]) == ["t2", "t3"] and c["version"] == 2
+    assert c["phones"][0]["number"] == "+44 20 7946 0958"  # untouched
+    r = cli(world, "root", "contact", "edit", cid, "--primary-email", "c@x.example")
+    assert r.rc == 0, r
+    c = show()
+    assert [e["address"] for e in c["emails"] if e.get("primary")] == ["c@x.example"], c["emails"]
+    assert len(c["emails"]) == 2
+    r = cli(world, "root", "contact", "edit", cid, "--add-phone", "mobile:+44 7700 900123",
+            "--remove-phone", "+442079460958", "--remove-tag", "t2", "--remove-tag", "t3")
+    assert r.rc == 0, r
+    c = show()
+    assert [(x["number"], x["kind"]) for x in c["phones"]] == [("+44 7700 900123", "mobile")]
+    assert c["tags"] == []
+    r = cli(world, "root", "contact", "edit", cid, "--remove-email", "zz@x.example")
+    assert r.rc == 2 and "has no zz@x.example" in r.err, r
+    assert show()["version"] == 4  # refused before anything was sent
+
+
+def test_show_names_custom_fields_by_label_and_lists_fit(world):
+    r = cli(world, "root", "field", "add", "account", "lead_score", "--kind", "number",
+            "--label", "Lead score")
+    assert r.rc == 0, r
+    long = "Internationale Handelsgesellschaft für Maschinenbau und Anlagen mbH"
+    r = cli(world, "root", "account", "add", "--name", long, "--set", "lead_score=12")
+    assert r.rc == 0, r
+    aid = r.out.strip()
+    r = cli(world, "root", "account", "show", aid)
+    assert r.rc == 0 and "Lead score: 12" in r.out and long in r.out, r
+    r = cli(world, "sal", "account", "show", aid)  # sal cannot see it: not found, with a hint
+    assert r.rc == exit_code(NOT_FOUND) and "crm: hint: 'crm account list'" in r.err, r
+    home = os.path.join(world.crmd.dir, "cli-root")
+    r = run_crm("account", "list", server=f"127.0.0.1:{world.crmd.port}", ca=world.crmd.ca,
+                home=home, env={"COLUMNS": "72"})
+    assert r.rc == 0, r
+    assert all(len(x) <= 72 for x in r.out.splitlines()), r.out
+    assert "…" in r.out and long not in r.out
+
+
+def _roles_in_help(pair):
+    r = run_crm("relation", "add", "--help")
+    text = " ".join(r.out.split())
+    import re
+    said = re.search(r"\(relation\." + pair + r"\): ([a-z_, ]+?)(?: [a-z]+ ->| Admins)", text)
+    return [x.strip() for x in said.group(1).split(",")]
+
+
+def test_relation_roles_in_help_are_the_ones_the_server_takes(world):
+    a1, a2 = account(world, name="R1").id, account(world, name="R2").id
+    for role in _roles_in_help(r"account\.account"):
+        r = cli(world, "root", "relation", "add", str(a1), str(a2), "--role", role)
+        assert r.rc == 0, (role, r)
+    r = cli(world, "root", "contact", "add", "--family-name", "Rel")
+    c1 = r.out.strip()
+    r = cli(world, "root", "contact", "add", "--family-name", "Rel2")
+    c2 = r.out.strip()
+    for role in _roles_in_help(r"contact\.contact"):
+        r = cli(world, "root", "relation", "add", c1, c2, "--role", role)
+        assert r.rc == 0, (role, r)
+    for role in _roles_in_help(r"contact\.account"):
+        r = cli(world, "root", "relation", "add", c1, str(a1), "--role", role)
+        assert r.rc == 0, (role, r)

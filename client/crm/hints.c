@@ -1,0 +1,114 @@
+/*
+ * hints: after a server's error, one line saying what to do next (the
+ * command that shows what was expected), from a table matched on the
+ * status and the field the error names. Errors whose message already names
+ * a crm command get no hint.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* %T in a hint is the record type (account, contact, note); a hint with
+ * %T is left out where the type is unknown. */
+static const struct {
+	crm_status code;
+	const char *field; /* the error's field: exact, or a prefix ending in '*' */
+	const char *hint;
+} hints[] = {
+	{CRM_INVALID_ARGUMENT, "filters*", "'crm field list %T' shows the fields that filter and sort"},
+	{CRM_INVALID_ARGUMENT, "sort", "'crm field list %T' shows the fields that filter and sort"},
+	{CRM_INVALID_ARGUMENT, "account.custom*", "'crm field list account' shows the custom fields, "
+						  "their kinds and limits"},
+	{CRM_INVALID_ARGUMENT, "contact.custom*", "'crm field list contact' shows the custom fields, "
+						  "their kinds and limits"},
+	{CRM_INVALID_ARGUMENT, "account.industry", "'crm picklist list industry' shows the values"},
+	{CRM_INVALID_ARGUMENT, "account.region", "'crm picklist list region' shows the values"},
+	{CRM_INVALID_ARGUMENT, "account.tier", "'crm picklist list tier' shows the values"},
+	{CRM_INVALID_ARGUMENT, "role", "'crm picklist list relation.contact.account' (or "
+				       "relation.contact.contact, relation.account.account) shows "
+				       "the roles"},
+	{CRM_INVALID_ARGUMENT, "page.cursor", "run the list again without --cursor: a cursor "
+					      "belongs to the list that printed it"},
+	{CRM_NOT_FOUND, "id", "'crm %T list' shows the %Ts you can see ('--deleted': the deleted "
+			      "ones)"},
+	{CRM_NOT_FOUND, "owner", "'crm user list' shows the usernames"},
+	{CRM_NOT_FOUND, "user", "'crm user list' shows the usernames"},
+	{CRM_NOT_FOUND, "team", "'crm team list' shows the teams"},
+	{CRM_NOT_FOUND, "account.parent_id", "'crm account list' shows the accounts you can see"},
+	{CRM_NOT_FOUND, "contact.account_id", "'crm account list' shows the accounts you can see"},
+	{CRM_PERMISSION_DENIED, "*", "'crm whoami' shows your role, 'crm role show ROLE' what it may "
+				     "do; an admin can change that ('crm permission set')"},
+};
+
+static bool matches_at(const char *pattern, const char *field) {
+	size_t n = strlen(pattern);
+
+	if (n > 0 && pattern[n - 1] == '*')
+		return strncmp(field, pattern, n - 1) == 0;
+	return strcmp(field, pattern) == 0;
+}
+
+/* The pattern matches the field or a tail of it after a '.': the server
+ * may name the request first ("record_get.id"). */
+static bool field_matches(const char *pattern, const char *field) {
+	const char *p = field;
+
+	if (strcmp(pattern, "*") == 0)
+		return true;
+	for (;;) {
+		if (matches_at(pattern, p))
+			return true;
+		p = strchr(p, '.');
+		if (p == NULL)
+			return false;
+		p++;
+	}
+}
+
+/* The record type the error is about: the command's noun, else the
+ * error field's first segment; NULL when neither names one. */
+static const char *record_type(const struct crm_cli *cli, const crm_err *err) {
+	const char *noun = cli->cmd ? cli->cmd->noun : "";
+
+	if (strcmp(noun, "account") == 0 || strcmp(noun, "contact") == 0 ||
+	    strcmp(noun, "note") == 0)
+		return noun;
+	if (strstr(err->field, "account.") != NULL)
+		return "account";
+	if (strstr(err->field, "contact.") != NULL)
+		return "contact";
+	return NULL;
+}
+
+/* The hint with each %T replaced by type. */
+static void print_hint(const char *hint, const char *type) {
+	char out[512];
+	size_t n = 0;
+
+	for (; *hint && n + 16 < sizeof(out); hint++) {
+		if (hint[0] == '%' && hint[1] == 'T') {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s", type);
+			hint++;
+		} else {
+			out[n++] = *hint;
+		}
+	}
+	out[n] = '\0';
+	crm_cli_hint("%s", out);
+}
+
+void crm_cli_hint_next(const struct crm_cli *cli, const crm_err *err) {
+	const char *type = record_type(cli, err);
+	size_t i;
+
+	if (strstr(err->msg, "crm ") != NULL)
+		return; /* the server's message says it already */
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+		if (hints[i].code != err->code || !field_matches(hints[i].field, err->field) ||
+		    (type == NULL && strstr(hints[i].hint, "%T") != NULL))
+			continue;
+		print_hint(hints[i].hint, type);
+		return;
+	}
+}

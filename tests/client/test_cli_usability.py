@@ -1,0 +1,395 @@
+"""What a new user hit in the `crm` CLI (issue 10, part 4), against the fake
+crmd of test_cli_records.py: global options after the command, next-page
+lines that repeat them, tables that fit the terminal, custom fields shown by
+their label, --add-/--remove- for repeated fields, --primary-email alone,
+reassign --with-contacts, help that matches the commands, errors that say
+what to do next.
+
+Needs deploy/gen-certs (openssl), protoc and the built `crm` (CRM_BUILD_DIR).
+"""
+
+import json
+import tempfile
+
+import test_cli_records as base
+from conftest import fixtures
+from test_cli_records import account, certs, fake, ok  # noqa: F401 (fixtures)
+
+pb = fixtures.pb
+OK = fixtures.OK
+
+
+def crm(fake, certs, *args, env=None, input=None):
+    home = tempfile.mkdtemp(prefix="home-", dir=base._BASE)
+    return fixtures.run_crm(*args, server=f"localhost:{fake.port}", ca=certs.ca, home=home,
+                            input=input, env=env)
+
+
+def kinds(fake):
+    return [cf.WhichOneof("request") for cf in fake.got]
+
+
+# ---------------------------------------------------------------- global options anywhere
+
+def test_format_after_the_command(fake, certs):
+    fake.handler = lambda cf: ok(record=account())
+    r = crm(fake, certs, "account", "show", "12", "--format", "json")
+    assert r.rc == 0, r
+    assert json.loads(r.out)["name"] == "Acme GmbH"
+    r = crm(fake, certs, "account", "show", "--format=csv", "12")
+    assert r.rc == 0, r
+    assert r.out.startswith("id,")
+
+
+def test_raw_and_timeout_after_the_command(fake, certs):
+    p = pb()
+    fake.handler = lambda cf: ok(record_list=p.RecordListReply(
+        records=[account(name=b"=HYPERLINK(1)")]))
+    r = crm(fake, certs, "account", "list", "--format", "csv", "--raw", "--timeout", "5000")
+    assert r.rc == 0, r
+    assert r.out.splitlines()[1].startswith("12,=HYPERLINK(1),")
+    r = crm(fake, certs, "account", "list", "--format", "csv", "--csv-raw")
+    assert r.out.splitlines()[1].startswith("12,=HYPERLINK(1),")
+    r = crm(fake, certs, "account", "list", "--timeout", "soon")
+    assert r.rc == 2 and "timeout must be a number of milliseconds" in r.err, r
+    r = crm(fake, certs, "account", "list", "--format", "yaml")
+    assert r.rc == 2 and "format must be table, json or csv" in r.err, r
+    assert fake.got[-1].WhichOneof("request") == "record_list"  # the bad ones sent nothing
+    assert len(fake.got) == 2
+
+
+def test_server_after_the_command(fake, certs):
+    fake.handler = lambda cf: ok(record=account())
+    home = tempfile.mkdtemp(prefix="home-", dir=base._BASE)
+    r = fixtures.run_crm("account", "show", "12", "--server", f"localhost:{fake.port}",
+                         "--ca", certs.ca, home=home)
+    assert r.rc == 0, r
+    r = fixtures.run_crm("account", "show", "12", home=home)
+    assert r.rc == 2 and "no server given" in r.err, r
+
+
+def test_global_options_on_commands_without_options(fake, certs):
+    p = pb()
+    fake.handler = lambda cf: ok(field_list=p.FieldListReply(fields=[p.FieldDef(
+        name=b"name", label=b"Name", kind=p.FIELD_KIND_TEXT, standard=True, sortable=True)]))
+    r = crm(fake, certs, "field", "list", "account", "--format", "json")
+    assert r.rc == 0, r
+    assert json.loads(r.out)[0]["name"] == "name"
+
+
+def test_next_page_repeats_the_options_in_force(fake, certs):
+    p = pb()
+    fake.handler = lambda cf: ok(record_list=p.RecordListReply(
+        records=[account()], next_cursor=b"c1"))
+    r = crm(fake, certs, "--format", "csv", "account", "list", "--limit", "1")
+    assert r.rc == 0, r
+    assert "next page: crm account list --limit 1 --format csv --cursor c1" in r.err, r.err
+    r = crm(fake, certs, "account", "list", "--format", "json", "--limit", "1")
+    assert "next page: crm account list --format json --limit 1 --cursor c1" in r.err, r.err
+    r = crm(fake, certs, "--raw", "--format=csv", "account", "list", "--cursor", "c0")
+    assert "next page: crm account list --raw --format=csv --cursor c1" in r.err, r.err
+
+
+# ---------------------------------------------------------------- repeated fields
+
+def contact(**kw):
+    p = pb()
+    base = dict(id=5, version=3, owner="ada", given_name=b"Ada", family_name=b"Lovelace",
+                display_name="Ada Lovelace", tags=[b"vip", b"board"],
+                emails=[p.ContactEmail(address=b"ada@example.com", kind=b"work", primary=True),
+                        p.ContactEmail(address=b"ada@home.example", kind=b"home")],
+                phones=[p.ContactPhone(number=b"+44 20 7946 0958", kind=b"work", primary=True,
+                                       normalized="+442079460958")])
+    base.update(kw)
+    return p.Record(contact=p.Contact(**base))
+
+
+def edit_fake(fake, **kw):
+    def handler(cf):
+        if cf.WhichOneof("request") == "record_get":
+            return ok(record=contact(**kw))
+        return ok(record=contact(version=4))
+    fake.handler = handler
+
+
+def sent_update(fake):
+    assert kinds(fake) == ["record_get", "record_update"], kinds(fake)
+    (u,) = fake.requests("record_update")
+    return u
+
+
+def test_add_and_remove_email_keep_the_others(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--add-email", "other:ada@work2.example",
+            "--remove-email", "ADA@home.example")
+    assert r.rc == 0, r
+    u = sent_update(fake)
+    assert u.version == 3  # the version the lists were read at
+    c = u.changes.contact
+    assert [(e.address, e.kind, e.primary) for e in c.emails] == [
+        (b"ada@example.com", b"work", True), (b"ada@work2.example", b"other", False)]
+    assert not c.phones and not c.tags and list(u.clear) == []
+
+
+def test_primary_email_alone_picks_an_existing_address(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--primary-email", "ada@home.example")
+    assert r.rc == 0, r
+    c = sent_update(fake).changes.contact
+    assert [(e.address, e.kind, e.primary) for e in c.emails] == [
+        (b"ada@example.com", b"work", False), (b"ada@home.example", b"home", True)]
+    fake.got.clear()
+    r = crm(fake, certs, "contact", "edit", "5", "--primary-email", "nobody@example.com")
+    assert r.rc == 2, r
+    assert "is not one of contact 5's emails (ada@example.com, ada@home.example)" in r.err
+    assert "--add-email" in r.err
+    assert kinds(fake) == ["record_get"]  # nothing written
+
+
+def test_add_and_remove_phone_match_on_digits(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--remove-phone", "+442079460958",
+            "--add-phone", "mobile:+44 7700 900123")
+    assert r.rc == 0, r
+    c = sent_update(fake).changes.contact
+    assert [(x.number, x.kind, x.primary) for x in c.phones] == [
+        (b"+44 7700 900123", b"mobile", True)]  # the primary went: the one left is it
+    assert not c.phones[0].normalized  # read-only fields are not sent back
+
+
+def test_add_and_remove_tags(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--add-tag", "partner", "--add-tag", "VIP",
+            "--remove-tag", "board")
+    assert r.rc == 0, r
+    assert list(sent_update(fake).changes.contact.tags) == [b"vip", b"partner"]
+    fake.got.clear()
+    r = crm(fake, certs, "contact", "edit", "5", "--remove-tag", "vip", "--remove-tag", "board")
+    assert r.rc == 0, r
+    u = sent_update(fake)
+    assert not u.changes.contact.tags and list(u.clear) == ["tags"]  # the last one went
+
+
+def test_account_tags_and_version_given(fake, certs):
+    def handler(cf):
+        if cf.WhichOneof("request") == "record_get":
+            return ok(record=account(version=9, tags=[b"a"]))
+        return ok(record=account())
+    fake.handler = handler
+    r = crm(fake, certs, "account", "edit", "12", "--add-tag", "b", "--version", "8")
+    assert r.rc == 0, r
+    u = sent_update(fake)
+    assert u.version == 8 and list(u.changes.account.tags) == [b"a", b"b"]
+
+
+def test_list_ops_refused_where_they_make_no_sense(fake, certs):
+    edit_fake(fake)
+    r = crm(fake, certs, "contact", "edit", "5", "--remove-email", "x@example.com")
+    assert r.rc == 2 and "contact 5 has no x@example.com in emails to remove" in r.err, r
+    assert "(it has: ada@example.com, ada@home.example)" in r.err
+    fake.got.clear()
+    r = crm(fake, certs, "contact", "edit", "5", "--tag", "a", "--add-tag", "b")
+    assert r.rc == 2 and "give one or the other" in r.err, r
+    r = crm(fake, certs, "contact", "edit", "5", "--clear", "emails", "--add-email", "a@b.c")
+    assert r.rc == 2 and "give one or the other" in r.err, r
+    r = crm(fake, certs, "contact", "add", "--given-name", "X", "--add-tag", "b")
+    assert r.rc == 2 and "unknown option '--add-tag'" in r.err, r
+    r = crm(fake, certs, "contact", "edit", "5", "--add-email", "fax:a@b.c")
+    assert r.rc == 2 and "--add-email 'fax:a@b.c': the kind before ':' is one of" in r.err, r
+    assert fake.got == []
+
+
+# ---------------------------------------------------------------- tables fit the terminal
+
+def test_list_table_fits_the_terminal_and_show_keeps_everything(fake, certs):
+    p = pb()
+    long_name = b"Internationale Handelsgesellschaft f\xc3\xbcr Maschinenbau und Anlagen mbH"
+    rec = account(name=long_name, industry=b"Manufacturing", region=b"EMEA")
+
+    def handler(cf):
+        if cf.WhichOneof("request") == "record_list":
+            return ok(record_list=p.RecordListReply(records=[rec]))
+        return ok(record=rec)
+    fake.handler = handler
+    r = crm(fake, certs, "account", "list", env={"COLUMNS": "80"})
+    assert r.rc == 0, r
+    lines = r.out.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert "…" in lines[2] and "Internation" in lines[2]
+    assert lines[2].split()[0] == "12"  # ids are never cut
+    r = crm(fake, certs, "account", "list")  # not a terminal, no COLUMNS: all of it
+    assert long_name.decode() in r.out
+    r = crm(fake, certs, "account", "show", "12", env={"COLUMNS": "40"})
+    assert long_name.decode() in r.out and "…" not in r.out
+    r = crm(fake, certs, "account", "list", "--format", "csv", env={"COLUMNS": "40"})
+    assert long_name.decode() in r.out
+
+
+# ---------------------------------------------------------------- show: custom fields by label
+
+def test_show_names_custom_fields_by_their_label(fake, certs):
+    p = pb()
+    rec = account(custom=[p.CustomValue(field=b"lead_score", value=b"12"),
+                          p.CustomValue(field=b"segment", value=b"SMB")])
+
+    def handler(cf):
+        if cf.WhichOneof("request") == "field_list":
+            assert cf.field_list.record_type == p.RECORD_TYPE_ACCOUNT
+            return ok(field_list=p.FieldListReply(fields=[
+                p.FieldDef(name=b"name", label=b"Name", standard=True),
+                p.FieldDef(name=b"lead_score", label=b"Lead score", kind=p.FIELD_KIND_NUMBER)]))
+        return ok(record=rec)
+    fake.handler = handler
+    r = crm(fake, certs, "account", "show", "12")
+    assert r.rc == 0, r
+    lines = r.out.splitlines()
+    assert "custom      Lead score: 12" in lines, lines
+    assert "            segment: SMB" in lines  # no definition: its name
+    r = crm(fake, certs, "account", "show", "12", "--format", "json")
+    assert json.loads(r.out)["custom"] == [{"field": "lead_score", "value": "12"},
+                                           {"field": "segment", "value": "SMB"}]
+    # a server that refuses the field list: the names, and no error
+    fake.handler = lambda cf: (p.Response(status=p.Status(
+        code=fixtures.PERMISSION_DENIED, message="no")) if cf.WhichOneof("request") ==
+        "field_list" else ok(record=rec))
+    r = crm(fake, certs, "account", "show", "12")
+    assert r.rc == 0 and "lead_score: 12" in r.out and r.err == "", r
+
+
+# ---------------------------------------------------------------- help matches behaviour
+
+def _standard_fields(record_type):
+    """The standard fields of a type as sql/0004_records.sql seeds them."""
+    import os
+    import re
+    sql = open(os.path.join(fixtures.SOURCE_DIR, "sql", "0004_records.sql")).read()
+    block = sql.split(f"SELECT '{record_type}', f.name")[1].split(") AS f(")[0]
+    return set(re.findall(r"^\s*\('([a-z_]+)',", block, re.M))
+
+
+def _help(*cmd):
+    r = fixtures.run_crm(*cmd, "--help")
+    assert r.rc == 0, r
+    return r.out
+
+
+def test_list_help_names_only_the_types_own_fields():
+    import re
+    for noun in ("account", "contact"):
+        own = _standard_fields(noun)
+        out = _help(noun, "list")
+        listed = re.search(r"standard field \(([^)]*)\)", out, re.S).group(1)
+        names = [w for w in re.split(r"[,\s]+", listed) if w and w != "..."]
+        assert names and set(names) <= own, (noun, set(names) - own)
+        sort = re.search(r"descending:\s+(\S+)", out).group(1)
+        assert {f.lstrip("-") for f in sort.split(",")} <= own, (noun, sort)
+        assert f"crm field list {noun}" in out
+    out = _help("contact", "list")
+    assert "industry" not in out and "annual_revenue" not in out
+
+
+def test_relation_help_lists_the_roles_the_server_takes():
+    import os
+    import re
+    sql = open(os.path.join(fixtures.SOURCE_DIR, "sql", "0004_records.sql")).read()
+    out = " ".join(_help("relation", "add").split())
+    for pl in ("relation.contact.account", "relation.contact.contact",
+               "relation.account.account"):
+        seeded = re.search(r"\('" + re.escape(pl) + r"', ARRAY\[([^\]]*)\]", sql).group(1)
+        want = re.findall(r"'([a-z_]+)'", seeded)
+        said = re.search(r"\(" + re.escape(pl) + r"\): ([a-z_, ]+?)(?: [a-z]+ ->| Admins)",
+                         out).group(1)
+        assert [x.strip() for x in said.split(",")] == want, (pl, said)
+    link = " ".join(_help("contact", "link").split())
+    seeded = re.search(r"\('relation.contact.account', ARRAY\[([^\]]*)\]", sql).group(1)
+    for role in re.findall(r"'([a-z_]+)'", seeded):
+        assert role in link, role
+
+
+def test_global_options_help_says_before_or_after():
+    assert "go before or after the command" in " ".join(_help("account", "list").split())
+    r = fixtures.run_crm("--help")
+    assert "before or after the command" in r.out
+
+
+# ---------------------------------------------------------------- reassign --with-contacts
+
+def test_account_reassign_with_contacts(fake, certs):
+    fake.handler = lambda cf: ok(record=account())
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob", "--with-contacts")
+    assert r.rc == 0 and r.out == "account 12 now belongs to bob, with its contacts\n", r
+    (ra,) = fake.requests("record_reassign")
+    assert ra.with_contacts and ra.HasField("with_contacts")
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob")
+    assert r.rc == 0, r
+    assert not fake.requests("record_reassign")[1].HasField("with_contacts")
+    r = crm(fake, certs, "contact", "reassign", "5", "--owner", "bob", "--with-contacts")
+    assert r.rc == 2 and "--with-contacts is for accounts" in r.err, r
+    assert len(fake.requests("record_reassign")) == 2
+
+
+# ---------------------------------------------------------------- errors say what to do next
+
+def _fail(code, field, message):
+    p = pb()
+    return p.Response(status=p.Status(code=code, field=field, message=message))
+
+
+def test_errors_point_to_the_command_that_shows_what_is_accepted(fake, certs):
+    cases = [
+        (("contact", "list", "--filter", "title=CTO"), fixtures.INVALID_ARGUMENT,
+         "filters.title", "cannot filter on this field",
+         "'crm field list contact' shows the fields that filter and sort"),
+        (("account", "list", "--sort", "website"), fixtures.INVALID_ARGUMENT, "sort",
+         "cannot sort by website", "'crm field list account' shows the fields"),
+        (("account", "show", "99"), fixtures.NOT_FOUND, "record_get.id", "no account 99",
+         "'crm account list' shows the accounts you can see"),
+        (("account", "reassign", "12", "--owner", "nobody"), fixtures.NOT_FOUND, "owner",
+         "no user nobody", "'crm user list' shows the usernames"),
+        (("account", "edit", "12", "--version", "3", "--industry", "Spaceflight"),
+         fixtures.INVALID_ARGUMENT, "account.industry", "is not a value of its pick list",
+         "'crm picklist list industry' shows the values"),
+        (("account", "delete", "12"), fixtures.PERMISSION_DENIED, "", "not allowed",
+         "'crm whoami' shows your role"),
+    ]
+    for args, code, field, msg, hint in cases:
+        fake.handler = lambda cf, code=code, field=field, msg=msg: _fail(code, field, msg)
+        r = crm(fake, certs, *args)
+        assert r.rc == fixtures.exit_code(code), (args, r)
+        assert f"crm: hint: {hint}" in r.err, (args, r.err)
+    # the server's message names the command already: no second hint
+    fake.handler = lambda cf: _fail(fixtures.INVALID_ARGUMENT, "filters.x",
+                                    'cannot filter accounts on "x" (crm field list account '
+                                    'shows the fields)')
+    r = crm(fake, certs, "account", "list", "--filter", "x=1")
+    assert "crm: hint:" not in r.err, r.err
+
+
+# ---------------------------------------------------------------- audit list --all
+
+def test_audit_list_all_follows_the_cursors(fake, certs):
+    p = pb()
+
+    def entry(i):
+        return p.AuditEntry(audit_id=i, at=1_700_000_000_000_000, username="ada",
+                            action="update", record_type="account", record_id=12,
+                            new_values=json.dumps({"name": "x" * 300}))
+
+    def handler(cf):
+        page = cf.audit_list.page
+        if not page.HasField("cursor"):
+            return ok(audit_list=p.AuditListReply(entries=[entry(2)], next_cursor=b"a1"))
+        return ok(audit_list=p.AuditListReply(entries=[entry(1)]))
+    fake.handler = handler
+    r = crm(fake, certs, "audit", "list", "--all", "--user", "ada", env={"COLUMNS": "100"})
+    assert r.rc == 0, r
+    first, second = fake.requests("audit_list")
+    assert first.page.limit == 500 and second.page.cursor == b"a1"
+    assert second.username == b"ada"
+    lines = r.out.splitlines()
+    assert len(lines) == 4 and "next page" not in r.err, r
+    assert all(len(x) <= 100 for x in lines), lines  # a long change does not widen it
+    fake.got.clear()
+    r = crm(fake, certs, "audit", "list", "--format", "json")
+    assert [e["audit_id"] for e in json.loads(r.out)] == [2]
+    assert "next page: crm audit list --format json --cursor a1" in r.err, r.err
