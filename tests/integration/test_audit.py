@@ -364,6 +364,7 @@ def test_audit_list_cursor_tampering_and_reuse(world):
         r = w.do(who, "audit_list", page=dict(limit=1, cursor=cur), **f)
         assert (r.status.code, r.status.field) == (INVALID_ARGUMENT, "audit_list.page.cursor"), \
             (what, r.status)
+        return r
 
     raw = bytearray(cursor)
     for pos in (0, len(raw) // 2, len(raw) - 1):
@@ -374,14 +375,42 @@ def test_audit_list_cursor_tampering_and_reuse(world):
     refused("root", b"garbage", "garbage")
     refused("root", cursor, "other filters", username="mgr")
     refused("vie", cursor, "another user's cursor")
-    # A forged cursor for another key, re-signed by nobody: flip the key bytes.
-    try:
-        dec = bytearray(base64.urlsafe_b64decode(cursor + b"=" * (-len(cursor) % 4)))
-        dec[-17] ^= 1
-        forged = base64.urlsafe_b64encode(bytes(dec)).rstrip(b"=")
-        refused("root", forged, "forged key")
-    except (ValueError, IndexError):
-        pass
+
+    # Forgeries: well-formed cursors (server/cursor.c's layout: version(1)
+    # user_id(8) expires(8) filters_hash(16) key_len(2) key mac(16), in
+    # unpadded base64url) with a field changed and the old MAC kept. Only
+    # the MAC can tell them from the real one, so each must be refused as
+    # altered. The decoding must work: a failure here is a failure.
+    def b64(b):
+        return base64.urlsafe_b64encode(bytes(b)).rstrip(b"=")
+
+    dec = bytearray(base64.urlsafe_b64decode(cursor + b"=" * (-len(cursor) % 4)))
+    klen = dec[33] << 8 | dec[34]
+    assert dec[0] == 1 and len(dec) == 35 + klen + 16, "cursor layout changed: update this test"
+    assert b64(dec) == cursor, "re-encoding the cursor must give it back (control)"
+    forged = {}
+    t = bytearray(dec)
+    t[35 + klen - 1] ^= 1
+    forged["key"] = t
+    t = bytearray(dec)
+    t[9:17] = (int.from_bytes(dec[9:17], "big") + 365 * 86400).to_bytes(8, "big")
+    forged["expiry"] = t
+    t = bytearray(dec)
+    t[17] ^= 0x80
+    forged["filters hash"] = t
+    for what, t in forged.items():
+        r = refused("root", b64(t), f"forged {what}")
+        assert "altered" in r.status.message, (what, r.status)
+    vie_cursor = ok(w.do("vie", "audit_list", username="sal", page=dict(limit=1))) \
+        .audit_list.next_cursor
+    vie_dec = base64.urlsafe_b64decode(vie_cursor + b"=" * (-len(vie_cursor) % 4))
+    t = bytearray(dec)
+    t[1:9] = vie_dec[1:9]  # root's cursor claiming to be vie's
+    assert t[1:9] != dec[1:9]
+    r = refused("vie", b64(t), "forged user")
+    assert "altered" in r.status.message, r.status
+    # the control: the untouched cursor, still good after all that
+    ok(w.do("root", "audit_list", username="sal", page=dict(limit=1, cursor=b64(dec))))
 
 
 def test_audit_visibility_sales_sees_only_visible_records_viewer_sees_all(world):

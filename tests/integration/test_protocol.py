@@ -164,30 +164,55 @@ def test_note_roundtrip(crmd):
 
 
 def test_pipelined_ping_ten_times_inflight_cap_in_one_write(crmd_factory):
-    crmd = crmd_factory(max_inflight=8)
+    # Ten times the cap in one write. Shallow pings are answered on the I/O
+    # thread and never count as in flight, so the cap is filled by requests
+    # that stay with the workers: 8 sleeps of 1 s (two workers: they hold
+    # the cap for 4 s). Behind them, in the same write, deep pings (which
+    # count) alternate with shallow pings (which do not): every deep ping
+    # is over the cap, every shallow ping is still answered.
+    cap = 8
+    crmd = crmd_factory(max_inflight=cap, db_workers=2)
+    p = pb()
     with crmd.connect() as c:
-        n = 80
-        data = b"".join(frame(pb().ClientFrame(id=1000 + i, ping=pb().Ping(
-            payload=str(i).encode())).SerializeToString()) for i in range(n))
-        c.send_raw(data)  # one write: many frames in the same TLS records
-        seen = {}
+        n = 10 * cap
+        sleeps = set(range(1000, 1000 + cap))
+        deep = set(range(1000 + cap, 1000 + n, 2))
+        shallow = set(range(1000 + cap + 1, 1000 + n, 2))
+        frames = []
+        for i in range(1000, 1000 + n):
+            if i in sleeps:
+                cf = p.ClientFrame(id=i, sleep=p.Sleep(ms=1000))
+            else:
+                cf = p.ClientFrame(id=i, ping=p.Ping(deep=i in deep, payload=str(i).encode()))
+            frames.append(frame(cf.SerializeToString()))
+        c.send_raw(b"".join(frames))  # one write: many frames in the same TLS records
+        seen, order = {}, []
         for _ in range(n):
-            r = c.recv_response(timeout=10)
+            r = c.recv_response(timeout=15)
             assert r.id not in seen, f"id {r.id} answered twice"
             seen[r.id] = r
+            order.append(r.id)
         assert sorted(seen) == list(range(1000, 1000 + n))
-        codes = [r.status.code for r in seen.values()]
-        assert set(codes) <= {OK, RESOURCE_EXHAUSTED}, codes
-        assert codes.count(OK) >= 8
-        for i, r in seen.items():
-            if r.status.code == OK:
-                assert r.ping.payload == str(i - 1000).encode()
+        for i in sleeps:
+            assert seen[i].status.code == OK, seen[i]
+        for i in deep:
+            st = seen[i].status
+            assert st.code == RESOURCE_EXHAUSTED, (i, st)
+            assert f"max {cap}" in st.message and "in flight" in st.message, st
+        for i in shallow:
+            assert seen[i].status.code == OK, seen[i]
+            assert seen[i].ping.payload == str(i).encode()
+        # over-cap answers come at once, before any sleep is done
+        first_sleep = min(order.index(i) for i in sleeps)
+        assert max(order.index(i) for i in deep) < first_sleep, order
         # nothing more arrives
         try:
             extra = c.recv_response(timeout=0.3)
             raise AssertionError(f"unexpected extra response {extra}")
         except TimeoutError:
             pass
+        # the cap is free again
+        assert c.ping(deep=True).status.code == OK
         assert c.ping().status.code == OK
 
 

@@ -89,7 +89,7 @@ def test_old_tls_refused_even_at_seclevel0(crmd, permissive_server, version):
     assert crmd.alive()
 
 
-def test_tls11_refused_python_client(crmd):
+def test_tls11_refused_python_client(crmd, permissive_server):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(crmd.ca)
     with warnings.catch_warnings():
@@ -97,8 +97,15 @@ def test_tls11_refused_python_client(crmd):
         ctx.minimum_version = ssl.TLSVersion.TLSv1_1
         ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     ctx.set_ciphers("DEFAULT@SECLEVEL=0")
+    # control: this very context completes a TLS 1.1 handshake with a server
+    # that allows it, so the refusal below comes from crmd, not the client
+    ctl = permissive_server("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0")
+    with socket.create_connection(("127.0.0.1", ctl), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.version() == "TLSv1.1", "control handshake: test would prove nothing"
     with pytest.raises((ssl.SSLError, ConnectionResetError)):
         Conn(crmd.port, crmd.ca, context=ctx)
+    assert crmd.alive()
 
 
 @pytest.mark.parametrize("cipher", ["ECDHE-ECDSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA",
