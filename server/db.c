@@ -133,8 +133,6 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				    "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
 				    " $4::text)"},
 	[CRM_STMT_TEAM_DELETE] = {"team_delete", "SELECT crm.team_delete($1::text)"},
-	[CRM_STMT_RECORD_TYPE_CHECK] = {"record_type_check",
-					"SELECT crm.check_record_type($1::text, $2::text)"},
 	[CRM_STMT_IDEM_CLAIM] = {"idem_claim",
 				 "INSERT INTO crm.idempotency_keys AS k"
 				 " (principal, key, request_type, request_hash)"

@@ -80,7 +80,6 @@ typedef enum {
 	CRM_STMT_PICKLIST_REMOVE,
 	CRM_STMT_PICKLIST_MOVE,
 	CRM_STMT_TEAM_DELETE,
-	CRM_STMT_RECORD_TYPE_CHECK, /* a record type name that exists */
 	CRM_STMT_IDEM_CLAIM,   /* insert the key or find it taken */
 	CRM_STMT_IDEM_GET,
 	CRM_STMT_IDEM_STORE,

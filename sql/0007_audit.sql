@@ -36,6 +36,37 @@ ALTER TABLE crm.audit
 	ADD COLUMN subject_ref bigint,
 	ADD COLUMN subject_owner bigint,
 	ADD COLUMN subject_team bigint;
+
+-- The trail stays append-only (0005): its history columns never change.
+-- The subject columns are not history but who may read it: they follow
+-- the record's owner and team, written only by the owner's triggers below
+-- (no role crmd uses may UPDATE crm.audit). The redaction exception of
+-- 0005 is kept as it was.
+CREATE OR REPLACE FUNCTION crm.audit_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
+AS $$
+DECLARE
+	subject CONSTANT text[] := ARRAY['subject_type', 'subject_ref', 'subject_owner', 'subject_team'];
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		IF (pg_catalog.to_jsonb(NEW) - subject) = (pg_catalog.to_jsonb(OLD) - subject) THEN
+			RETURN NEW;
+		END IF;
+		-- Nested: the context table may not exist, so it is named only once it does.
+		IF pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
+			IF (SELECT c.redacting FROM pg_temp.crm_context c)
+			   AND (NEW.id, NEW.at, NEW.user_id, NEW.username, NEW.request_id, NEW.client_addr,
+				NEW.record_type, NEW.record_id, NEW.action, NEW.record_ref)
+			       IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.user_id, OLD.username, OLD.request_id,
+				OLD.client_addr, OLD.record_type, OLD.record_id, OLD.action, OLD.record_ref) THEN
+				RETURN NEW;
+			END IF;
+		END IF;
+	END IF;
+	RAISE EXCEPTION 'the audit trail is append-only (% refused)', TG_OP
+		USING ERRCODE = 'CRP01';
+END
+$$;
 COMMENT ON COLUMN crm.audit.subject_type IS 'Whose visibility governs this row: the business type of the record it is about (a relation: its from record''s type), user, session, public (teams, permissions, roles, fields: every audit reader), or NULL (scope all and the acting user only). Access data, kept current by triggers (crm.audit_subject, crm.audit_follow); not part of the recorded change.';
 COMMENT ON COLUMN crm.audit.subject_ref IS 'The record named by subject_type (a relation''s from record).';
 COMMENT ON COLUMN crm.audit.subject_owner IS 'The subject''s current owner (a user row: the user; a session: its user).';
