@@ -172,8 +172,33 @@ def test_auth_deadline_closes_idlers_and_dribblers(crmd_factory):
     c.close()
 
 
+def test_login_in_flight_at_the_deadline_is_answered(crmd_factory):
+    """A login sent just before auth_timeout (its password hash still
+    running when the deadline passes) is answered, and a successful one
+    keeps the connection; a failed one is answered, then the deadline's
+    frame comes and the connection closes."""
+    crmd = crmd_factory(auth_timeout="1s", idle_timeout="60s")
+    c = hello_only(crmd)
+    time.sleep(0.97)
+    r = c.login("admin", crmd.env.admin_password)
+    assert r.status.code == OK, r.status
+    time.sleep(1.5)
+    assert c.ping().status.code == OK
+    c.close()
+    c = hello_only(crmd)
+    time.sleep(0.97)
+    c.send(c.build(id=5, login=pb().Login(username=b"admin", password=b"wrong password")))
+    frames = c.expect_close(10)
+    assert [f.response.id for f in frames] == [5, 0], frames
+    assert frames[0].response.status.code == UNAUTHENTICATED
+    assert frames[1].response.status.code == UNAUTHENTICATED
+    assert "auth_timeout" in frames[1].response.status.message
+    c.close()
+
+
 def test_preauth_cap_per_address(crmd_factory):
-    crmd = crmd_factory(max_preauth_per_address=4, auth_timeout="30s")
+    """Two I/O threads: the count is the whole server's, not a thread's."""
+    crmd = crmd_factory(max_preauth_per_address=4, auth_timeout="30s", io_threads="2")
     held = [hello_only(crmd) for _ in range(4)]
     assert all(held)
     expect_refused_over_cap(crmd)
