@@ -751,6 +751,17 @@ static void free_job_output(const void *data, size_t len, void *arg) {
 	free((void *)data);
 }
 
+/* The connection has just become idle (its last reply is queued): the
+ * idle_timeout counts from now, not from the last byte received, or a
+ * request that took most of it would leave the client no time to send
+ * the next. Re-setting the timeouts restarts the read timer. */
+static void restart_idle(crm_conn *c) {
+	struct timeval idle = {cfg()->idle_timeout / 1000, (cfg()->idle_timeout % 1000) * 1000};
+
+	if (c->hello_done && !c->closing)
+		bufferevent_set_timeouts(c->bev, &idle, NULL);
+}
+
 /* A login or resume succeeded: no more deadline, no more preauth count. */
 static void logged_in(crm_conn *c) {
 	c->authenticated = true;
@@ -808,6 +819,8 @@ void crm_conn_deliver(crm_job *job) {
 			close_after_write(c);
 		if (c->auth_expired)
 			auth_expire(c);
+		else if (c->inflight == 0)
+			restart_idle(c);
 	}
 	crm_job_free(job);
 	conn_unref(c);
