@@ -620,7 +620,8 @@ static void auth_expire(crm_conn *c) {
 		 (unsigned long long)c->id, c->peer);
 	crm_err_clear(&err);
 	crm_err_set(&err, CRM_UNAUTHENTICATED, "login",
-		    "no login within auth_timeout (%g s) of hello; connect again and log in",
+		    "no login within auth_timeout (%g s) of hello or logout; connect again "
+		    "and log in",
 		    cfg()->auth_timeout / 1000.0);
 	protocol_error(c, 0, "auth", crm_mono_us(), &err);
 }
@@ -703,6 +704,19 @@ static void on_proxy(evutil_socket_t fd, short what, void *arg) {
 		conn_close(c, "cannot start TLS");
 }
 
+/* From a trusted proxy, the PROXY header first (its source is the client
+ * address that counts); otherwise the peer counts and TLS starts. */
+static bool start_reading(crm_conn *c, const struct sockaddr_storage *peer) {
+	if (crm_config_is_trusted_proxy(cfg(), (const struct sockaddr *)peer)) {
+		c->proxybuf = malloc(CRM_PROXY_HEADER_MAX);
+		c->proxy_ev = event_new(c->io->base, c->fd, EV_READ | EV_PERSIST, on_proxy, c);
+		return c->proxybuf && c->proxy_ev && event_add(c->proxy_ev, NULL) == 0;
+	}
+	if (!c->reject)
+		preauth_count(c);
+	return start_tls(c);
+}
+
 crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 	size_t ids = (size_t)cfg()->max_inflight;
 	crm_conn *c = calloc(1, sizeof(*c) + ids * sizeof(uint64_t));
@@ -727,19 +741,8 @@ crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 		io->conns->prev = c;
 	io->conns = c;
 	io->n_conns++;
-	if (!arm_deadline(c, cfg()->handshake_timeout)) {
-		/* set up failed: below */
-	} else if (crm_config_is_trusted_proxy(cfg(), (struct sockaddr *)&h->addr)) {
-		c->proxybuf = malloc(CRM_PROXY_HEADER_MAX);
-		c->proxy_ev = event_new(io->base, c->fd, EV_READ | EV_PERSIST, on_proxy, c);
-		if (c->proxybuf && c->proxy_ev && event_add(c->proxy_ev, NULL) == 0)
-			return c;
-	} else {
-		if (!c->reject)
-			preauth_count(c);
-		if (start_tls(c))
-			return c;
-	}
+	if (arm_deadline(c, cfg()->handshake_timeout) && start_reading(c, &h->addr))
+		return c;
 	log_error("conn=%llu peer=%s cannot set up connection", (unsigned long long)c->id, c->peer);
 	atomic_fetch_add(&crm_srv->conns, 1); /* conn_close takes it back; so does the caller */
 	conn_close(c, "setup failed");
