@@ -173,26 +173,49 @@ def test_auth_deadline_closes_idlers_and_dribblers(crmd_factory):
 
 
 def test_login_in_flight_at_the_deadline_is_answered(crmd_factory):
-    """A login sent just before auth_timeout (its password hash still
-    running when the deadline passes) is answered, and a successful one
-    keeps the connection; a failed one is answered, then the deadline's
-    frame comes and the connection closes."""
-    crmd = crmd_factory(auth_timeout="1s", idle_timeout="60s")
-    c = hello_only(crmd)
-    time.sleep(0.97)
-    r = c.login("admin", crmd.env.admin_password)
+    """A login received before auth_timeout but still queued for the
+    password hash when the deadline passes is answered: a successful one
+    keeps the connection; after a failed one the deadline's frame comes and
+    the connection closes. The one auth thread is kept busy by six logins
+    from elsewhere, so the login's hash starts well after the deadline."""
+    crmd = crmd_factory(auth_timeout="200ms", auth_threads="1", idle_timeout="60s")
+    p = pb()
+    hello = p.ClientFrame(id=1, hello=p.Hello(protocol=p.Version(major=1, minor=0),
+                                             client_name=b"pytest"))
+
+    def login_behind_busy_pool(password):
+        busy = Conn(crmd.port, crmd.ca, source=OTHER)
+        for i in range(6):
+            busy.send(busy.build(login=p.Login(username=b"admin",
+                                               password=crmd.env.admin_password.encode())))
+        time.sleep(0.1)
+        c = Conn(crmd.port, crmd.ca, hello=False)
+        t0 = time.monotonic()
+        # hello and login in one write: the login is in by the deadline
+        c.send_raw(b"".join(struct.pack(">I", len(m)) + m for m in (
+            hello.SerializeToString(),
+            p.ClientFrame(id=2, login=p.Login(username=b"admin",
+                                              password=password.encode())).SerializeToString())))
+        assert c.recv_response(want_id=1, timeout=10).status.code == OK
+        r = c.recv_response(want_id=2, timeout=30)
+        assert time.monotonic() - t0 > 0.25, "the login was answered before the deadline"
+        for _ in range(6):
+            assert busy.recv_response(timeout=30).status.code == OK
+        busy.close()
+        return c, r
+
+    c, r = login_behind_busy_pool(crmd.env.admin_password)
     assert r.status.code == OK, r.status
-    time.sleep(1.5)
+    time.sleep(0.5)
     assert c.ping().status.code == OK
     c.close()
-    c = hello_only(crmd)
-    time.sleep(0.97)
-    c.send(c.build(id=5, login=pb().Login(username=b"admin", password=b"wrong password")))
+    c, r = login_behind_busy_pool("wrong password")
+    assert r.status.code == UNAUTHENTICATED, r.status
     frames = c.expect_close(10)
-    assert [f.response.id for f in frames] == [5, 0], frames
+    assert len(frames) == 1, frames
+    assert frames[0].response.id == 0
     assert frames[0].response.status.code == UNAUTHENTICATED
-    assert frames[1].response.status.code == UNAUTHENTICATED
-    assert "auth_timeout" in frames[1].response.status.message
+    assert "auth_timeout" in frames[0].response.status.message
     c.close()
 
 
