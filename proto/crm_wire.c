@@ -150,6 +150,25 @@ typedef struct scan_state {
 	crm_err *err;
 } scan_state;
 
+/* Where the scan is: a chain of field names, formatted only for an error. */
+typedef struct scan_path {
+	const struct scan_path *up;
+	const char *name;
+} scan_path;
+
+static void path_write(const scan_path *at, char *out, size_t size) {
+	size_t n;
+
+	if (at == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	path_write(at->up, out, size);
+	n = strlen(out);
+	if (n + 1 < size)
+		snprintf(out + n, size - n, "%s%s", n ? "." : "", at->name);
+}
+
 /* A varint of at most 10 bytes at p[*pos]; false if truncated or longer. */
 static bool read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *out) {
 	uint64_t v = 0;
@@ -165,11 +184,14 @@ static bool read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *out
 	return false;
 }
 
-static bool malformed(scan_state *s, const char *prefix, const char *why) {
+static bool malformed(scan_state *s, const scan_path *at, const char *why) {
+	char path[CRM_ERR_FIELD_MAX];
+
+	path_write(at, path, sizeof(path));
 	*s->malformed = true;
 	return crm_err_set(s->err, CRM_INVALID_ARGUMENT, "frame",
 			   "malformed frame: not a %s message (%s in %s)", s->top->short_name, why,
-			   prefix ? prefix : s->top->short_name);
+			   path[0] ? path : s->top->short_name);
 }
 
 /* Skips one value of wire type `wt` at p[*pos]; its bytes are [*start, *pos). */
@@ -211,14 +233,15 @@ static size_t packed_count(const ProtobufCFieldDescriptor *fd, const uint8_t *p,
 }
 
 static bool scan_message(scan_state *s, const ProtobufCMessageDescriptor *d, const uint8_t *p,
-			 size_t len, const char *prefix, int depth);
+			 size_t len, const scan_path *at, int depth);
 
 /* Counts one occurrence of field `fd` (NULL: unknown) carrying [p, p+n). */
 static bool scan_field(scan_state *s, const ProtobufCMessageDescriptor *d,
 		       const ProtobufCFieldDescriptor *fd, unsigned wt, const uint8_t *p, size_t n,
-		       uint32_t *counts, const char *prefix, int depth) {
+		       uint32_t *counts, const scan_path *at, int depth) {
 	size_t idx, values = 1;
 	char path[CRM_ERR_FIELD_MAX];
+	scan_path here = {at, NULL};
 
 	if (++s->fields > CRM_FRAME_FIELDS_MAX)
 		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, "frame",
@@ -227,11 +250,12 @@ static bool scan_field(scan_state *s, const ProtobufCMessageDescriptor *d,
 	if (fd == NULL)
 		return true;
 	idx = (size_t)(fd - d->fields);
+	here.name = fd->name;
 	if (wt == 2 && fd->label == PROTOBUF_C_LABEL_REPEATED && fd->type != PROTOBUF_C_TYPE_MESSAGE &&
 	    fd->type != PROTOBUF_C_TYPE_BYTES && fd->type != PROTOBUF_C_TYPE_STRING)
 		values = packed_count(fd, p, n);
 	if (idx < CRM_SCAN_FIELDS_COUNTED && (counts[idx] += (uint32_t)values) > CRM_REPEATED_MAX) {
-		join_path(path, sizeof(path), prefix, fd->name);
+		path_write(&here, path, sizeof(path));
 		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, path,
 				   fd->label == PROTOBUF_C_LABEL_REPEATED
 					   ? "has more than %d values; at most %d"
@@ -240,33 +264,37 @@ static bool scan_field(scan_state *s, const ProtobufCMessageDescriptor *d,
 	}
 	if (wt != 2 || fd->type != PROTOBUF_C_TYPE_MESSAGE)
 		return true;
-	join_path(path, sizeof(path), prefix, fd->name);
-	if (depth >= CRM_NESTING_MAX)
+	if (depth >= CRM_NESTING_MAX) {
+		path_write(&here, path, sizeof(path));
 		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, path,
 				   "nests messages more than %d deep", CRM_NESTING_MAX);
-	return scan_message(s, fd->descriptor, p, n, path, depth + 1);
+	}
+	return scan_message(s, fd->descriptor, p, n, &here, depth + 1);
 }
 
 static bool scan_message(scan_state *s, const ProtobufCMessageDescriptor *d, const uint8_t *p,
-			 size_t len, const char *prefix, int depth) {
-	uint32_t counts[CRM_SCAN_FIELDS_COUNTED] = {0};
+			 size_t len, const scan_path *at, int depth) {
+	uint32_t counts[CRM_SCAN_FIELDS_COUNTED];
 	size_t pos = 0, start = 0;
 	uint64_t key;
 
+	memset(counts, 0, sizeof(counts[0]) * (d->n_fields < CRM_SCAN_FIELDS_COUNTED
+						       ? d->n_fields
+						       : CRM_SCAN_FIELDS_COUNTED));
 	while (pos < len) {
 		const ProtobufCFieldDescriptor *fd;
 		unsigned wt;
 
 		if (!read_varint(p, len, &pos, &key))
-			return malformed(s, prefix, "bad field key");
+			return malformed(s, at, "bad field key");
 		wt = (unsigned)(key & 7);
 		start = pos;
 		if (!skip_value(p, len, &pos, wt, &start))
-			return malformed(s, prefix, "bad field value");
+			return malformed(s, at, "bad field value");
 		fd = key >> 3 <= UINT32_MAX
 			     ? protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3))
 			     : NULL;
-		if (!scan_field(s, d, fd, wt, p + start, pos - start, counts, prefix, depth))
+		if (!scan_field(s, d, fd, wt, p + start, pos - start, counts, at, depth))
 			return false;
 	}
 	return true;

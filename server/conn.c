@@ -626,7 +626,8 @@ static void auth_expire(crm_conn *c) {
 		 (unsigned long long)c->id, c->peer);
 	crm_err_clear(&err);
 	crm_err_set(&err, CRM_UNAUTHENTICATED, "login",
-		    "no login within auth_timeout (%g s) of hello; connect again and log in",
+		    "no login within auth_timeout (%g s) of hello or logout; connect again "
+		    "and log in",
 		    cfg()->auth_timeout / 1000.0);
 	protocol_error(c, 0, "auth", crm_mono_us(), &err);
 }
@@ -709,6 +710,19 @@ static void on_proxy(evutil_socket_t fd, short what, void *arg) {
 		conn_close(c, "cannot start TLS");
 }
 
+/* From a trusted proxy, the PROXY header first (its source is the client
+ * address that counts); otherwise the peer counts and TLS starts. */
+static bool start_reading(crm_conn *c, const struct sockaddr_storage *peer) {
+	if (crm_config_is_trusted_proxy(cfg(), (const struct sockaddr *)peer)) {
+		c->proxybuf = malloc(CRM_PROXY_HEADER_MAX);
+		c->proxy_ev = event_new(c->io->base, c->fd, EV_READ | EV_PERSIST, on_proxy, c);
+		return c->proxybuf && c->proxy_ev && event_add(c->proxy_ev, NULL) == 0;
+	}
+	if (!c->reject)
+		preauth_count(c);
+	return start_tls(c);
+}
+
 crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 	size_t ids = (size_t)cfg()->max_inflight;
 	crm_conn *c = calloc(1, sizeof(*c) + ids * sizeof(uint64_t));
@@ -733,19 +747,8 @@ crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 		io->conns->prev = c;
 	io->conns = c;
 	io->n_conns++;
-	if (!arm_deadline(c, cfg()->handshake_timeout)) {
-		/* set up failed: below */
-	} else if (crm_config_is_trusted_proxy(cfg(), (struct sockaddr *)&h->addr)) {
-		c->proxybuf = malloc(CRM_PROXY_HEADER_MAX);
-		c->proxy_ev = event_new(io->base, c->fd, EV_READ | EV_PERSIST, on_proxy, c);
-		if (c->proxybuf && c->proxy_ev && event_add(c->proxy_ev, NULL) == 0)
-			return c;
-	} else {
-		if (!c->reject)
-			preauth_count(c);
-		if (start_tls(c))
-			return c;
-	}
+	if (arm_deadline(c, cfg()->handshake_timeout) && start_reading(c, &h->addr))
+		return c;
 	log_error("conn=%llu peer=%s cannot set up connection", (unsigned long long)c->id, c->peer);
 	atomic_fetch_add(&crm_srv->conns, 1); /* conn_close takes it back; so does the caller */
 	conn_close(c, "setup failed");
@@ -755,6 +758,17 @@ crm_conn *crm_conn_new(crm_io *io, crm_handoff *h) {
 static void free_job_output(const void *data, size_t len, void *arg) {
 	(void)len, (void)arg;
 	free((void *)data);
+}
+
+/* The connection has just become idle (its last reply is queued): the
+ * idle_timeout counts from now, not from the last byte received, or a
+ * request that took most of it would leave the client no time to send
+ * the next. Re-setting the timeouts restarts the read timer. */
+static void restart_idle(crm_conn *c) {
+	struct timeval idle = {cfg()->idle_timeout / 1000, (cfg()->idle_timeout % 1000) * 1000};
+
+	if (c->hello_done && !c->closing)
+		bufferevent_set_timeouts(c->bev, &idle, NULL);
 }
 
 /* A login or resume succeeded: no more deadline, no more preauth count. */
@@ -814,6 +828,8 @@ void crm_conn_deliver(crm_job *job) {
 			close_after_write(c);
 		if (c->auth_expired)
 			auth_expire(c);
+		else if (c->inflight == 0)
+			restart_idle(c);
 	}
 	crm_job_free(job);
 	conn_unref(c);

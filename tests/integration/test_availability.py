@@ -9,6 +9,7 @@ and 127.0.0.2 someone else (Conn's `source`)."""
 
 import multiprocessing
 import os
+import re
 import socket
 import ssl
 import struct
@@ -49,24 +50,44 @@ def compare_p99(victim, load, rounds=4, n=100):
     ping_latencies(victim, 30)  # warm up
     for _ in range(rounds):
         idle += ping_latencies(victim, n)
-        load.on.set()
-        time.sleep(0.3)
+        load.resume()
         loaded += ping_latencies(victim, n, max_seconds=5)
-        load.on.clear()
-        time.sleep(0.3)
+        load.pause()
     return p99(idle), p99(loaded)
 
 
 class Load:
-    """`body(on, stop)` run in a forked process (its own interpreter lock:
-    a thread would delay our pings on the client side), working while the
-    event `on` is set, until `stop` is set."""
+    """`body(load)` run in a forked process (its own interpreter lock: a
+    thread would delay our pings on the client side). The body works while
+    load.running() says so and returns when load.stop is set."""
 
     def __init__(self, body):
         ctx = multiprocessing.get_context("fork")
-        self.on, self.stop = ctx.Event(), ctx.Event()
-        self.proc = ctx.Process(target=body, args=(self.on, self.stop), daemon=True)
+        self.on, self.stop, self.idle = ctx.Event(), ctx.Event(), ctx.Event()
+        self.proc = ctx.Process(target=body, args=(self,), daemon=True)
         self.proc.start()
+
+    # -- in the child
+    def running(self):
+        """Between two units of work: False (after saying so) while paused."""
+        if self.on.is_set():
+            self.idle.clear()
+            return True
+        self.idle.set()
+        self.on.wait(0.2)
+        return False
+
+    # -- in the parent
+    def resume(self):
+        self.on.set()
+        time.sleep(0.3)
+
+    def pause(self):
+        """Returns once the child has finished the work under way (its
+        frames answered), so that idle rounds are idle."""
+        self.idle.clear()
+        self.on.clear()
+        assert self.idle.wait(60), "load did not pause"
 
     def close(self):
         self.stop.set()
@@ -152,8 +173,56 @@ def test_auth_deadline_closes_idlers_and_dribblers(crmd_factory):
     c.close()
 
 
+def test_login_in_flight_at_the_deadline_is_answered(crmd_factory):
+    """A login received before auth_timeout but still queued for the
+    password hash when the deadline passes is answered: a successful one
+    keeps the connection; after a failed one the deadline's frame comes and
+    the connection closes. The one auth thread is kept busy by six logins
+    from elsewhere, so the login's hash starts well after the deadline."""
+    crmd = crmd_factory(auth_timeout="200ms", auth_threads="1", idle_timeout="60s")
+    p = pb()
+    hello = p.ClientFrame(id=1, hello=p.Hello(protocol=p.Version(major=1, minor=0),
+                                             client_name=b"pytest"))
+
+    def login_behind_busy_pool(password):
+        busy = Conn(crmd.port, crmd.ca, source=OTHER)
+        for i in range(6):
+            busy.send(busy.build(login=p.Login(username=b"admin",
+                                               password=crmd.env.admin_password.encode())))
+        time.sleep(0.1)
+        c = Conn(crmd.port, crmd.ca, hello=False)
+        t0 = time.monotonic()
+        # hello and login in one write: the login is in by the deadline
+        c.send_raw(b"".join(struct.pack(">I", len(m)) + m for m in (
+            hello.SerializeToString(),
+            p.ClientFrame(id=2, login=p.Login(username=b"admin",
+                                              password=password.encode())).SerializeToString())))
+        assert c.recv_response(want_id=1, timeout=10).status.code == OK
+        r = c.recv_response(want_id=2, timeout=30)
+        assert time.monotonic() - t0 > 0.25, "the login was answered before the deadline"
+        for _ in range(6):
+            assert busy.recv_response(timeout=30).status.code == OK
+        busy.close()
+        return c, r
+
+    c, r = login_behind_busy_pool(crmd.env.admin_password)
+    assert r.status.code == OK, r.status
+    time.sleep(0.5)
+    assert c.ping().status.code == OK
+    c.close()
+    c, r = login_behind_busy_pool("wrong password")
+    assert r.status.code == UNAUTHENTICATED, r.status
+    frames = c.expect_close(10)
+    assert len(frames) == 1, frames
+    assert frames[0].response.id == 0
+    assert frames[0].response.status.code == UNAUTHENTICATED
+    assert "auth_timeout" in frames[0].response.status.message
+    c.close()
+
+
 def test_preauth_cap_per_address(crmd_factory):
-    crmd = crmd_factory(max_preauth_per_address=4, auth_timeout="30s")
+    """Two I/O threads: the count is the whole server's, not a thread's."""
+    crmd = crmd_factory(max_preauth_per_address=4, auth_timeout="30s", io_threads="2")
     held = [hello_only(crmd) for _ in range(4)]
     assert all(held)
     expect_refused_over_cap(crmd)
@@ -204,7 +273,9 @@ def test_flood_from_one_address_leaves_others_served(crmd_factory):
     never completes, and it keeps knocking. Another address still connects
     and logs in, and its ping p99 stays within 2x of idle; the flood's
     over-cap connections are refused; the deadline closes what it held."""
-    crmd = crmd_factory(max_connections=100, auth_timeout="15s", idle_timeout="60s")
+    crmd = crmd_factory(max_connections=100, auth_timeout="20s", idle_timeout="60s")
+    # Knocks stop before the first held connection's deadline frees a slot.
+    knock_until = time.monotonic() + 18
     held, refused = [], 0
     for i in range(110):
         c = hello_only(crmd)
@@ -216,19 +287,20 @@ def test_flood_from_one_address_leaves_others_served(crmd_factory):
     for d in dribblers:
         d.send_raw(struct.pack(">I", 1000))
 
-    def flood(on, stop):  # in a child process
+    def flood(load):  # in a child process
         extra = []
-        while not stop.is_set():
-            if not on.wait(0.2):
+        while not load.stop.is_set():
+            if not load.running():
                 continue
             for d in dribblers:
                 try:
                     d.send_raw(b"\x00")
                 except (OSError, ssl.SSLError):
                     pass
-            c = hello_only(crmd)  # knocking again: refused
-            if c is not None:
-                extra.append(c)
+            if time.monotonic() < knock_until:
+                c = hello_only(crmd)  # knocking again: refused
+                if c is not None:
+                    extra.append(c)
             time.sleep(0.1)
         os._exit(len(extra))
 
@@ -245,7 +317,7 @@ def test_flood_from_one_address_leaves_others_served(crmd_factory):
     assert let_in == 0
     assert flood_p99 <= 2 * idle_p99, (idle_p99, flood_p99)
     for c in held:
-        expect_deadline_close(c, 20)
+        expect_deadline_close(c, 25)
     assert crmd.alive()
 
 
@@ -256,28 +328,44 @@ def record_list_bomb(req_id, elements=500_000):
     return (b"\x08" + varint(req_id) + varint(47 << 3 | 2) + varint(len(inner)) + inner)
 
 
+PIPELINED = 8
+BOMB_ELEMENTS = 32_000  # 64 KB frames: see the test's docstring
+
+
 def test_costly_frames_do_not_slow_other_clients(crmd_factory):
-    """A logged-in client pipelines 1 MB frames of 500,000 empty repeated
-    sub-messages (4 at a time, 5 times a second: before the bound each cost
-    the I/O thread over 100 ms). Each is refused naming the field, the
-    connection stays usable, and another client's ping p99 stays within 2x
-    of idle."""
+    """A logged-in client pipelines frames of empty repeated sub-messages,
+    8 at a time, twice a second. Before the bound, decoding cost the I/O
+    thread about 0.3 us per element: 110-180 ms for a 1 MB frame of 500,000
+    (test_prescan.c checks that one is refused in microseconds), 10 ms for
+    each of these 64 KB frames of 32,000. The frames are kept at 64 KB so
+    that what is measured is decoding, not the cost of receiving megabytes
+    (under AddressSanitizer every fresh 1 MB buffer costs page faults that
+    stall the thread longer than decoding now does). Each frame is refused
+    naming the field, the connection stays usable, and another client's
+    ping p99 stays within 2x of idle."""
     crmd = crmd_factory()
     attacker = crmd.connect()
+    # The issue's own frame, 1 MB of 500,000: refused, and the time crmd
+    # logs for it (from the complete frame to the queued answer) is small.
+    attacker.send_raw(struct.pack(">I", len(record_list_bomb(999))) + record_list_bomb(999))
+    r = attacker.recv_response(timeout=30)
+    assert r.status.code == INVALID_ARGUMENT and r.status.field == "record_list.filters", r
+    ms = float(re.search(r" ms=([0-9.]+)", crmd.wait_log(r"req=999 type=unknown")).group(1))
+    assert ms < 20, f"crmd spent {ms} ms on the frame"
     batch = b"".join(struct.pack(">I", len(b)) + b
-                     for b in (record_list_bomb(i) for i in range(1, 5)))
+                     for b in (record_list_bomb(i, BOMB_ELEMENTS) for i in range(1, 1 + PIPELINED)))
     rd, wr = os.pipe()
 
-    def attack(on, stop):  # in a child process
+    def attack(load):  # in a child process
         os.close(rd)
         answers = 0
         try:
-            while not stop.is_set():
-                if not on.wait(0.2):
+            while not load.stop.is_set():
+                if not load.running():
                     continue
                 t0 = time.monotonic()
                 attacker.send_raw(batch)
-                for _ in range(4):
+                for _ in range(PIPELINED):
                     r = attacker.recv_response(timeout=30)
                     ok = (r.status.code == INVALID_ARGUMENT
                           and r.status.field == "record_list.filters"
@@ -286,7 +374,7 @@ def test_costly_frames_do_not_slow_other_clients(crmd_factory):
                         os.write(wr, repr(r.status).encode()[:500])
                         os._exit(2)
                     answers += 1
-                time.sleep(max(0.0, 0.2 - (time.monotonic() - t0)))
+                time.sleep(max(0.0, 0.5 - (time.monotonic() - t0)))
             assert attacker.ping().status.code == OK
         except BaseException as e:
             os.write(wr, repr(e).encode()[:500])

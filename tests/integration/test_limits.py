@@ -132,6 +132,18 @@ def test_request_in_progress_is_not_idle(crmd_factory):
         assert r.status.code == OK
 
 
+def test_idle_timeout_counts_from_the_last_reply(crmd_factory):
+    """A request that takes most of idle_timeout must leave the client the
+    whole timeout to send the next one: idle means nothing in flight, so the
+    clock starts at the reply, not at the last byte received."""
+    crmd = crmd_factory(idle_timeout="1s", request_timeout="10s")
+    with crmd.connect() as c:
+        assert c.sleep(900, timeout=10).status.code == OK
+        time.sleep(0.4)  # 1.3 s after the request was read, 0.4 s after the reply
+        assert c.ping(timeout=5).status.code == OK
+        c.expect_close(3)  # and idle it does close
+
+
 def test_slow_reader_does_not_stall_others(crmd):
     """A client that sends many requests but never reads: the server stops
     reading from it (output high-water mark) without hurting others."""
