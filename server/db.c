@@ -501,7 +501,6 @@ bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) {
 				 ctx->client_addr, timeout, ctx->record_type, ctx->action};
 	const int lengths[6] = {ctx->token ? ctx->token->len : 0, 0, 0, 0, 0, 0};
 	const int formats[6] = {1, 0, 0, 0, 0, 0};
-
 	const char *begin = "BEGIN";
 
 	snprintf(reqid, sizeof(reqid), "%llu", (unsigned long long)ctx->request_id);
@@ -538,9 +537,9 @@ PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const 
 		db->commit_sent = true;
 		sent = PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
 		       send_sync(db);
-	}
-	else if (sent == 1)
+	} else if (sent == 1) {
 		sent = PQsendFlushRequest(db->conn) == 1 && PQflush(db->conn) == 0;
+	}
 	if (sent != 1) {
 		result_error(db, NULL, err);
 		return NULL;
