@@ -469,37 +469,104 @@ $$;
 
 -- ------------------------------------------------------------ logins and passwords
 
-CREATE OR REPLACE FUNCTION crm.login_precheck(p_username text, p_addr text)
-RETURNS TABLE (user_id bigint, password_hash text, wait_seconds integer)
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
+-- Lockout (docs/security.md, "Throttling"). Failures are counted per
+-- (username, address) -- kind 'pair' -- and per address ('addr'); past
+-- their limits each further failure doubles a temporary lockout of that
+-- pair or address only, so nobody can lock a user out from elsewhere. A
+-- user's failures from all addresses are also counted per hour ('user',
+-- window_start); at the cap the user is refused from every address that
+-- has not logged in as them in the last 30 days.
+ALTER TABLE crm.login_throttle DROP CONSTRAINT login_throttle_kind;
+DELETE FROM crm.login_throttle WHERE kind = 'user'; -- ends the old user-wide lockouts
+ALTER TABLE crm.login_throttle ADD CONSTRAINT login_throttle_kind CHECK (kind IN ('pair', 'addr', 'user'));
+ALTER TABLE crm.login_throttle ADD COLUMN window_start timestamptz;
+COMMENT ON TABLE crm.login_throttle IS
+	'Failed logins. pair (key "username address"): past login_max_failures each further '
+	'failure doubles a lockout of that username from that address; addr: the same per '
+	'address past login_max_failures_addr; a success or 15 quiet minutes reset a count. '
+	'user (key username): failures from every address in the hour from window_start; at '
+	'login_user_hourly_cap only addresses that logged in as the user in the last 30 days '
+	'may try. Operational state: not audited (the audit trail records each attempt).';
+COMMENT ON COLUMN crm.login_throttle.window_start IS
+	'kind user: start of the hour whose failures are counted; NULL for the other kinds.';
+
+CREATE FUNCTION crm.login_known_addr(p_username text, p_addr text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
 AS $$
-	SELECT u.id, u.password_hash,
-	       coalesce(ceil(extract(epoch FROM (SELECT max(t.locked_until) FROM crm.login_throttle t
-		     WHERE ((t.kind = 'user' AND t.key = lower(p_username)) OR (t.kind = 'addr' AND t.key = p_addr))
-		       AND t.locked_until > now()) - now()))::integer, 0)
-	FROM (SELECT 1) AS one
-	LEFT JOIN crm.users u ON u.username = lower(p_username) AND u.active
+	SELECT EXISTS (SELECT 1 FROM crm.sessions s JOIN crm.users u ON u.id = s.user_id
+		       WHERE u.username = lower(p_username) AND s.client_addr = p_addr
+			 AND s.created_at > now() - interval '30 days')
+$$;
+COMMENT ON FUNCTION crm.login_known_addr(text, text) IS
+	'Whether a session of the user was opened from the address in the last 30 days '
+	'(such an address is exempt from the hourly cap).';
+
+-- Before any password hashing: may this username try from this address?
+-- Returns the user's id and hash (NULL for an unknown or disabled user:
+-- crmd then verifies against a dummy hash so timing reveals nothing), the
+-- seconds to wait (0: go ahead) and why: 'lockout' (this pair or this
+-- address) or 'cap' (the user's hourly cap, from an unfamiliar address).
+DROP FUNCTION crm.login_precheck(text, text);
+CREATE FUNCTION crm.login_precheck(p_username text, p_addr text, p_cap integer)
+RETURNS TABLE (user_id bigint, password_hash text, wait_seconds integer, reason text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
+AS $$
+DECLARE
+	lock_until timestamptz;
+	cap_until timestamptz;
+BEGIN
+	SELECT u.id, u.password_hash INTO user_id, password_hash
+	FROM crm.users u WHERE u.username = lower(p_username) AND u.active;
+	SELECT max(t.locked_until) INTO lock_until FROM crm.login_throttle t
+	WHERE ((t.kind = 'pair' AND t.key = lower(p_username) || ' ' || p_addr)
+	       OR (t.kind = 'addr' AND t.key = p_addr)) AND t.locked_until > now();
+	SELECT t.window_start + interval '1 hour' INTO cap_until FROM crm.login_throttle t
+	WHERE t.kind = 'user' AND t.key = lower(p_username) AND t.failures >= p_cap
+	  AND t.window_start > now() - interval '1 hour';
+	wait_seconds := 0;
+	reason := NULL;
+	IF lock_until IS NOT NULL THEN
+		wait_seconds := ceil(extract(epoch FROM lock_until - now()))::integer;
+		reason := 'lockout';
+	ELSIF cap_until IS NOT NULL AND NOT crm.login_known_addr(p_username, p_addr) THEN
+		wait_seconds := ceil(extract(epoch FROM cap_until - now()))::integer;
+		reason := 'cap';
+	END IF;
+	wait_seconds := greatest(wait_seconds, CASE WHEN reason IS NULL THEN 0 ELSE 1 END);
+	RETURN NEXT;
+END
 $$;
 
--- After verification: records the outcome (see 0003). The new session's
--- user becomes the context's acting user, so the rest of the transaction
--- (the audit rows, the reply's user row) acts for them.
-CREATE OR REPLACE FUNCTION crm.login_finish(p_username text, p_addr text, p_user_id bigint, p_ok boolean,
+-- After verification: records the outcome. On success opens a session,
+-- clears the pair's count and audits a login; the new session's user
+-- becomes the context's acting user, so the rest of the transaction (the
+-- reply's user row) acts for them. On failure counts it (pair, address,
+-- the user's hour), locking out with a doubling delay past the limits,
+-- and audits a failed login under the attempted username; the failure
+-- that reaches the hourly cap is audited too (login_capped) and reported
+-- (capped) so crmd logs a warning. Committed even though the login
+-- request fails (the documented exception to "a failing request changes
+-- nothing").
+DROP FUNCTION crm.login_finish(text, text, bigint, boolean, bytea, text, interval, interval,
+			       integer, integer, interval);
+CREATE FUNCTION crm.login_finish(p_username text, p_addr text, p_user_id bigint, p_ok boolean,
 				 p_token_hash bytea, p_client_name text, p_lifetime interval,
-				 p_idle interval, p_max_user integer, p_max_addr integer,
-				 p_lock_max interval)
-RETURNS TABLE (session_id bigint, expires_at timestamptz, wait_seconds integer)
+				 p_idle interval, p_max_pair integer, p_max_addr integer,
+				 p_lock_max interval, p_cap integer)
+RETURNS TABLE (session_id bigint, expires_at timestamptz, wait_seconds integer, capped boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
 AS $$
 DECLARE
 	k record;
-	waited integer := 0;
+	n integer;
+	name_ text := lower(p_username);
 BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		PERFORM crm.fail('CRA01', NULL, 'no request context: call crm.begin_request first');
 	END IF;
+	capped := false;
 	IF p_ok THEN
-		DELETE FROM crm.login_throttle WHERE kind = 'user' AND key = lower(p_username);
+		DELETE FROM crm.login_throttle WHERE kind = 'pair' AND key = name_ || ' ' || p_addr;
 		UPDATE pg_temp.crm_context c
 		SET user_id = u.id, username = u.username, role = u.role
 		FROM crm.users u WHERE u.id = p_user_id;
@@ -514,7 +581,8 @@ BEGIN
 		RETURN NEXT;
 		RETURN;
 	END IF;
-	FOR k IN SELECT * FROM (VALUES ('user', lower(p_username), p_max_user), ('addr', p_addr, p_max_addr)) AS v(kind, key, lim) LOOP
+	FOR k IN SELECT * FROM (VALUES ('pair', name_ || ' ' || p_addr, p_max_pair),
+				       ('addr', p_addr, p_max_addr)) AS v(kind, key, lim) LOOP
 		INSERT INTO crm.login_throttle AS t (kind, key, failures, last_failure)
 		VALUES (k.kind, k.key, 1, now())
 		ON CONFLICT (kind, key) DO UPDATE
@@ -526,15 +594,27 @@ BEGIN
 				(CASE WHEN t.last_failure < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END) - k.lim)))
 			ELSE t.locked_until END;
 	END LOOP;
+	INSERT INTO crm.login_throttle AS t (kind, key, failures, last_failure, window_start)
+	VALUES ('user', name_, 1, now(), now())
+	ON CONFLICT (kind, key) DO UPDATE
+	SET failures = CASE WHEN t.window_start > now() - interval '1 hour' THEN t.failures + 1 ELSE 1 END,
+	    window_start = CASE WHEN t.window_start > now() - interval '1 hour' THEN t.window_start ELSE now() END,
+	    last_failure = now()
+	RETURNING t.failures INTO n;
 	PERFORM crm.audit_write('user', p_user_id, 'login_failed', NULL,
-		jsonb_build_object('username', p_username), NULL, lower(p_username));
-	SELECT coalesce(ceil(extract(epoch FROM max(t.locked_until) - now()))::integer, 0) INTO waited
+		jsonb_build_object('username', p_username), NULL, name_);
+	IF n = p_cap THEN
+		capped := true;
+		PERFORM crm.audit_write('user', p_user_id, 'login_capped', NULL,
+			jsonb_build_object('username', name_, 'failures_last_hour', n,
+					   'until', now() + interval '1 hour'), NULL, name_);
+	END IF;
+	SELECT coalesce(ceil(extract(epoch FROM max(t.locked_until) - now()))::integer, 0) INTO wait_seconds
 	FROM crm.login_throttle t
-	WHERE ((t.kind = 'user' AND t.key = lower(p_username)) OR (t.kind = 'addr' AND t.key = p_addr))
+	WHERE ((t.kind = 'pair' AND t.key = name_ || ' ' || p_addr) OR (t.kind = 'addr' AND t.key = p_addr))
 	  AND t.locked_until > now();
 	session_id := NULL;
 	expires_at := NULL;
-	wait_seconds := waited;
 	RETURN NEXT;
 END
 $$;
@@ -694,8 +774,9 @@ GRANT SELECT, INSERT, UPDATE ON crm.idempotency_keys TO crm_auth;
 GRANT USAGE ON SCHEMA crm, crm_meta TO crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.begin_request(bytea, text, text, text, text, text),
-	crm.login_precheck(text, text),
-	crm.login_finish(text, text, bigint, boolean, bytea, text, interval, interval, integer, integer, interval),
+	crm.login_precheck(text, text, integer),
+	crm.login_finish(text, text, bigint, boolean, bytea, text, interval, interval, integer, integer,
+			 interval, integer),
 	crm.session_open(bytea, text, interval, interval),
 	crm.own_password_hash(), crm.password_set(text, text, text),
 	crm.session_user_out(), crm.user_out_of(text), crm.us(timestamptz)
