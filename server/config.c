@@ -104,6 +104,7 @@ static const key_def keys[] = {
 	{"login_max_failures", K_INT, AT(login_max_failures), 1, 1000, "5"},
 	{"login_max_failures_addr", K_INT, AT(login_max_failures_addr), 1, 100000, "20"},
 	{"login_lockout_max", K_DURATION, AT(login_lockout_max), 1000, 24 * 60 * MINUTE, "15min"},
+	{"login_user_hourly_cap", K_INT, AT(login_user_hourly_cap), 1, 1000000, "100"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

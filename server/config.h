@@ -84,9 +84,10 @@ typedef struct crm_config {
 	int password_min_length;
 	int session_lifetime;         /* ms, absolute */
 	int session_idle_timeout;     /* ms */
-	int login_max_failures;       /* per username, before lockout */
+	int login_max_failures;       /* per (username, address), before lockout */
 	int login_max_failures_addr;  /* per client address */
 	int login_lockout_max;        /* ms, ceiling of the doubling lockout */
+	int login_user_hourly_cap;    /* a user's failures an hour, all addresses */
 } crm_config;
 
 /* Fills *cfg with every key's default. */

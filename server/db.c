@@ -26,12 +26,13 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				"SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8"},
 	[CRM_STMT_SLEEP] = {"sleep", "SELECT pg_sleep($1::int4 / 1000.0)"},
 	[CRM_STMT_LOGIN_PRECHECK] = {"login_precheck",
-				     "SELECT user_id, password_hash, wait_seconds"
-				     " FROM crm.login_precheck($1, $2)"},
+				     "SELECT user_id, password_hash, wait_seconds, reason"
+				     " FROM crm.login_precheck($1, $2, $3::integer)"},
 	[CRM_STMT_LOGIN_FINISH] = {"login_finish",
-				   "SELECT session_id, crm.us(expires_at) AS expires_at, wait_seconds"
+				   "SELECT session_id, crm.us(expires_at) AS expires_at, wait_seconds, capped"
 				   " FROM crm.login_finish($1, $2, $3::bigint, $4::boolean, $5::bytea, $6,"
-				   " $7::interval, $8::interval, $9::integer, $10::integer, $11::interval)"},
+				   " $7::interval, $8::interval, $9::integer, $10::integer, $11::interval,"
+				   " $12::integer)"},
 	[CRM_STMT_SESSION_OPEN] = {"session_open",
 				   "SELECT session_id, crm.us(expires_at) AS expires_at"
 				   " FROM crm.session_open($1::bytea, $2, $3::interval, $4::interval)"},

@@ -537,62 +537,103 @@ static bool login_reply(crm_db *db, crm_job *job, const char *token, PGresult *f
 	return true;
 }
 
+/* The refusal of a login pre-check (row of crm.login_precheck), or false
+ * when the attempt may go ahead. */
+static bool precheck_refused(PGresult *r, crm_err *err) {
+	int wait = atoi(PQgetvalue(r, 0, 2));
+
+	if (wait <= 0)
+		return false;
+	if (strcmp(PQgetvalue(r, 0, 3), "cap") == 0)
+		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
+			    "too many failed logins for this user from addresses it has not logged in "
+			    "from; try again in %d s or from an address you used before", wait);
+	else
+		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
+			    "too many failed logins for this user from this address, or from this "
+			    "address; try again in %d s", wait);
+	return true;
+}
+
+/* The parameters of crm.login_finish after a verification. */
+static void finish_params(crm_job *job, const char *username, const char *uid, bool ok,
+			  const uint8_t *token_hash, const char *v[12]) {
+	const crm_config *cfg = &crm_srv->cfg;
+
+	v[0] = username;
+	v[1] = job->client_ip;
+	v[2] = uid;
+	v[3] = ok ? "true" : "false";
+	v[4] = ok ? (const char *)token_hash : NULL;
+	v[5] = job->client_name;
+	v[6] = interval(job, cfg->session_lifetime);
+	v[7] = interval(job, cfg->session_idle_timeout);
+	v[8] = crm_arena_printf(&job->arena, "%d", cfg->login_max_failures);
+	v[9] = crm_arena_printf(&job->arena, "%d", cfg->login_max_failures_addr);
+	v[10] = interval(job, cfg->login_lockout_max);
+	v[11] = crm_arena_printf(&job->arena, "%d", cfg->login_user_hourly_cap);
+}
+
+/* The failure that reached the user's hourly cap is worth an operator's
+ * attention (it is also in the audit trail, as login_capped). */
+static void warn_if_capped(crm_job *job, const char *username, PGresult *r) {
+	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 3), "t") == 0)
+		log_warn("conn=%llu peer=%s: user %s reached login_user_hourly_cap (%d failed "
+			 "logins in an hour): for the rest of the hour only addresses that logged in "
+			 "as %s in the last 30 days may try",
+			 (unsigned long long)job->conn_id, job->peer, username,
+			 crm_srv->cfg.login_user_hourly_cap, username);
+}
+
 static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
 	const Crm__Login *q = job->frame->login;
 	const char *username = bytes_str(job, &q->username);
-	const char *pre[2] = {username, job->client_ip};
+	const char *pre[3] = {username, job->client_ip,
+			      crm_arena_printf(&job->arena, "%d", cfg->login_user_hourly_cap)};
 	char token[CRM_TOKEN_TEXT] = "";
 	const char *hash = NULL, *uid = NULL;
 	uint8_t token_hash[32];
 	crm_db *db = &w->auth;
 	PGresult *r;
-	bool ok;
-	int wait;
+	bool ok, refused;
 
-	r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
+	r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 3, pre, NULL, NULL, err);
 	if (r == NULL)
 		return;
-	wait = atoi(PQgetvalue(r, 0, 2));
+	refused = precheck_refused(r, err);
 	if (!PQgetisnull(r, 0, 0)) {
 		uid = crm_arena_strdup(&job->arena, PQgetvalue(r, 0, 0));
 		if (!PQgetisnull(r, 0, 1))
 			hash = crm_arena_strdup(&job->arena, PQgetvalue(r, 0, 1));
 	}
 	PQclear(r);
-	if (wait > 0) {
-		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
-			    "too many failed logins for this user or address; try again in %d s", wait);
+	if (refused)
 		return;
-	}
 	/* Outside any transaction: the expensive part. */
 	ok = crm_auth_verify(hash, q->password.data, q->password.len) && uid != NULL;
 	if (ok)
 		crm_auth_new_token(token, token_hash);
 	{
-		const char *v[11] = {username, job->client_ip, uid, ok ? "true" : "false",
-				     ok ? (const char *)token_hash : NULL, job->client_name,
-				     interval(job, cfg->session_lifetime),
-				     interval(job, cfg->session_idle_timeout),
-				     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures),
-				     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures_addr),
-				     interval(job, cfg->login_lockout_max)};
-		const int len[11] = {0, 0, 0, 0, 32}, fmt[11] = {0, 0, 0, 0, 1};
+		const char *v[12];
+		const int len[12] = {0, 0, 0, 0, 32}, fmt[12] = {0, 0, 0, 0, 1};
 		crm_db_ctx ctx;
 
+		finish_params(job, username, uid, ok, token_hash, v);
 		/* One transaction: the outcome (session or failure count and
 		 * audit) and, on success, the user's row for the reply. */
 		ctx_for(job, &ctx, NULL);
 		ctx.record_type = ctx.action = NULL;
 		if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 			return;
-		r = crm_db_exec(db, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, !ok, err);
+		r = crm_db_exec(db, CRM_STMT_LOGIN_FINISH, 12, v, len, fmt, !ok, err);
 	}
 	if (r == NULL) {
 		crm_db_rollback(db);
 		return;
 	}
 	if (!ok) {
+		warn_if_capped(job, username, r);
 		PQclear(r);
 		crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "invalid username or password");
 		return;
@@ -609,40 +650,33 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 
 /* True (err set) while the username or the address is locked out. */
 static bool login_locked(crm_db *db, crm_job *job, const char *username, crm_err *err) {
-	const char *pre[2] = {username, job->client_ip};
-	PGresult *r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 2, pre, NULL, NULL, err);
-	int wait;
+	const char *pre[3] = {username, job->client_ip,
+			      crm_arena_printf(&job->arena, "%d", crm_srv->cfg.login_user_hourly_cap)};
+	PGresult *r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 3, pre, NULL, NULL, err);
+	bool refused;
 
 	if (r == NULL)
 		return true;
-	wait = atoi(PQgetvalue(r, 0, 2));
+	refused = precheck_refused(r, err);
 	PQclear(r);
-	if (wait > 0)
-		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
-			    "too many failed attempts for this user or address; try again in %d s",
-			    wait);
-	return wait > 0;
+	return refused;
 }
 
 /* Counts a wrong password against the user and the address (and audits
  * it as a failed login). */
 static void record_failure(crm_db *db, crm_job *job, const char *username, int64_t uid,
 			   crm_err *err) {
-	const crm_config *cfg = &crm_srv->cfg;
-	const char *v[11] = {username, job->client_ip,
-			     crm_arena_printf(&job->arena, "%lld", (long long)uid), "false", NULL,
-			     job->client_name,
-			     interval(job, cfg->session_lifetime),
-			     interval(job, cfg->session_idle_timeout),
-			     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures),
-			     crm_arena_printf(&job->arena, "%d", cfg->login_max_failures_addr),
-			     interval(job, cfg->login_lockout_max)};
-	const int len[11] = {0}, fmt[11] = {0};
+	const char *v[12];
+	const int len[12] = {0}, fmt[12] = {0};
 	PGresult *r;
 
+	finish_params(job, username, crm_arena_printf(&job->arena, "%lld", (long long)uid), false,
+		      NULL, v);
 	job->has_token = false; /* recorded without a session, like a login */
-	r = tx_one(db, job, CRM_STMT_LOGIN_FINISH, 11, v, len, fmt, err);
+	r = tx_one(db, job, CRM_STMT_LOGIN_FINISH, 12, v, len, fmt, err);
 	job->has_token = true;
+	if (r != NULL)
+		warn_if_capped(job, username, r);
 	PQclear(r);
 }
 

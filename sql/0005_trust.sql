@@ -6,11 +6,15 @@
 --  * crm.begin_request takes the raw session token, hashes it itself and
 --    writes the request's context (user, session, role, permission row,
 --    request id, client address) into pg_temp.crm_context, a temporary
---    table it creates owned by crm_owner, ON COMMIT DELETE ROWS, on which
---    crm_app has no privilege. Every reader (crm.acting_user, crm.scope_*,
---    crm.shared_ids, the audit) reads that row and nothing else. Commit
---    empties it; an abort rolls its insert back; so every transaction,
---    pipelined or not, starts with no acting user.
+--    table it creates owned by crm_owner, on which crm_app has no
+--    privilege. The row carries the id of the transaction that wrote it
+--    (pg_current_xact_id()); every reader (crm.acting_user, crm.scope_*,
+--    crm.shared_ids, the audit) reads only the row of the current
+--    transaction (pg_current_xact_id_if_assigned()). An abort rolls the
+--    write back and after a commit no transaction has that id again, so
+--    every transaction, pipelined or not, starts with no acting user.
+--    (ON COMMIT DELETE ROWS would say the same, but truncates the table at
+--    every commit: measured at 20 ms a commit here, docs/benchmarks.md.)
 --  * TEMPORARY is revoked from PUBLIC on the database, so crm_app cannot
 --    create a table that shadows the context or anything a SECURITY
 --    DEFINER function names; every such function pins
@@ -54,19 +58,20 @@ AS $$
 BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		CREATE TEMPORARY TABLE crm_context (
+			xact xid8 NOT NULL,
 			user_id bigint,
 			username text,
 			role text,
 			session_id bigint,
 			request_id bigint,
 			client_addr text,
-			scopes jsonb NOT NULL DEFAULT '{}',
+			scopes jsonb,
 			team_ids bigint[],
 			subteam_ids bigint[],
 			shared jsonb NOT NULL DEFAULT '{}',
 			audit_action text,
 			redacting boolean NOT NULL DEFAULT false
-		) ON COMMIT DELETE ROWS;
+		);
 		REVOKE ALL ON pg_temp.crm_context FROM PUBLIC;
 	END IF;
 END
@@ -75,7 +80,8 @@ COMMENT ON FUNCTION crm.context_create() IS
 	'Creates pg_temp.crm_context (the request context: acting user, session, role, '
 	'permission row as {"type.action": scope}, request id and client address as crmd '
 	'asserts them, lazily cached team and share ids, the audit action a definer function '
-	'names, whether a purge is redacting) ON COMMIT DELETE ROWS, owned by crm_owner.';
+	'names, whether a purge is redacting), owned by crm_owner. xact binds the one row to '
+	'the transaction that wrote it: readers ignore it in any other transaction.';
 
 -- First statement of every request's transaction. p_token is the raw
 -- session token (NULL: no session); its SHA-256 must match a live session
@@ -91,31 +97,45 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
 AS $$
 DECLARE
 	s record;
-	sc jsonb := '{}';
+	uid bigint;
+	uname text;
+	urole text;
+	sid bigint;
 BEGIN
 	PERFORM pg_catalog.set_config('statement_timeout', p_timeout, true);
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		PERFORM crm.context_create();
 	END IF;
-	DELETE FROM pg_temp.crm_context;
+	IF p_token IS NOT NULL THEN
+		SELECT se.id, se.user_id, u.username, u.role, se.last_used_at, se.idle_timeout INTO s
+		FROM crm.sessions se JOIN crm.users u ON u.id = se.user_id
+		WHERE se.token_hash = pg_catalog.sha256(p_token) AND se.revoked_at IS NULL
+		  AND se.expires_at > pg_catalog.now() AND se.last_used_at + se.idle_timeout > pg_catalog.now()
+		  AND u.active;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'session expired or revoked: log in again' USING ERRCODE = 'CRA01';
+		END IF;
+		uid := s.user_id;
+		uname := s.username;
+		urole := s.role;
+		sid := s.id;
+	END IF;
+	-- One row, rewritten by every request (a HOT update: the table stays
+	-- one page) and bound to this transaction's id.
+	UPDATE pg_temp.crm_context c
+	SET xact = pg_catalog.pg_current_xact_id(), user_id = uid, username = uname, role = urole,
+	    session_id = sid, request_id = nullif(p_request_id, '')::bigint,
+	    client_addr = nullif(p_addr, ''), scopes = NULL, team_ids = NULL, subteam_ids = NULL,
+	    shared = '{}', audit_action = NULL, redacting = false;
+	IF NOT FOUND THEN
+		INSERT INTO pg_temp.crm_context (xact, user_id, username, role, session_id, request_id,
+						 client_addr)
+		VALUES (pg_catalog.pg_current_xact_id(), uid, uname, urole, sid,
+			nullif(p_request_id, '')::bigint, nullif(p_addr, ''));
+	END IF;
 	IF p_token IS NULL THEN
-		INSERT INTO pg_temp.crm_context (request_id, client_addr)
-		VALUES (nullif(p_request_id, '')::bigint, nullif(p_addr, ''));
 		RETURN;
 	END IF;
-	SELECT se.id, se.user_id, u.username, u.role, se.last_used_at, se.idle_timeout INTO s
-	FROM crm.sessions se JOIN crm.users u ON u.id = se.user_id
-	WHERE se.token_hash = pg_catalog.sha256(p_token) AND se.revoked_at IS NULL
-	  AND se.expires_at > pg_catalog.now() AND se.last_used_at + se.idle_timeout > pg_catalog.now()
-	  AND u.active;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'session expired or revoked: log in again' USING ERRCODE = 'CRA01';
-	END IF;
-	SELECT coalesce(pg_catalog.jsonb_object_agg(p.record_type || '.' || p.action, p.scope), '{}')
-	INTO sc FROM crm.permissions p WHERE p.role = s.role;
-	INSERT INTO pg_temp.crm_context (user_id, username, role, session_id, request_id, client_addr, scopes)
-	VALUES (s.user_id, s.username, s.role, s.id, nullif(p_request_id, '')::bigint,
-		nullif(p_addr, ''), sc);
 	-- Written at most once a minute (or per half idle timeout, if shorter),
 	-- not on every request.
 	IF s.last_used_at < pg_catalog.now() - least(interval '1 minute', s.idle_timeout / 2) THEN
@@ -123,7 +143,8 @@ BEGIN
 	END IF;
 	scope := 'all';
 	IF p_type IS NOT NULL THEN
-		scope := coalesce(sc ->> (p_type || '.' || p_action), 'none');
+		scope := coalesce((SELECT p.scope FROM crm.permissions p WHERE p.role = urole
+				   AND p.record_type = p_type AND p.action = p_action), 'none');
 		IF scope = 'none' THEN
 			RAISE EXCEPTION 'permission denied: role % may not % %', s.role, p_action,
 				CASE p_type WHEN 'permission' THEN 'permissions' ELSE p_type || 's' END
@@ -150,7 +171,7 @@ BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		RETURN NULL;
 	END IF;
-	RETURN (SELECT c.user_id FROM pg_temp.crm_context c);
+	RETURN (SELECT c.user_id FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned());
 END
 $$;
 COMMENT ON FUNCTION crm.acting_user() IS
@@ -164,20 +185,42 @@ BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		RETURN NULL;
 	END IF;
-	RETURN (SELECT c.session_id FROM pg_temp.crm_context c);
+	RETURN (SELECT c.session_id FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned());
 END
 $$;
 COMMENT ON FUNCTION crm.acting_session() IS 'The session of the current request (from the context), or NULL.';
 
+-- The role's row of the matrix, read once per transaction on first use
+-- (a deep ping never needs it) and kept in the context.
+CREATE FUNCTION crm.context_scopes() RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
+AS $$
+DECLARE
+	out_ jsonb;
+BEGIN
+	SELECT coalesce(pg_catalog.jsonb_object_agg(p.record_type || '.' || p.action, p.scope), '{}')
+	INTO out_ FROM pg_temp.crm_context c JOIN crm.permissions p ON p.role = c.role
+	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	UPDATE pg_temp.crm_context c SET scopes = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	RETURN out_;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION crm.scope_of(p_type text, p_action text) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
 AS $$
+DECLARE
+	v jsonb;
 BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		RETURN 'none';
 	END IF;
-	RETURN coalesce((SELECT c.scopes ->> (p_type || '.' || p_action) FROM pg_temp.crm_context c
-			 WHERE c.user_id IS NOT NULL), 'none');
+	SELECT c.scopes INTO v FROM pg_temp.crm_context c
+	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL;
+	IF NOT FOUND THEN
+		RETURN 'none';
+	END IF;
+	RETURN coalesce(coalesce(v, crm.context_scopes()) ->> (p_type || '.' || p_action), 'none');
 END
 $$;
 
@@ -211,9 +254,9 @@ BEGIN
 		SELECT t.id FROM crm.teams t JOIN tree ON t.parent_id = tree.id WHERE p_scope = 'subteams')
 	SELECT coalesce(array_agg(id), '{}') INTO out_ FROM tree;
 	IF p_scope = 'subteams' THEN
-		UPDATE pg_temp.crm_context SET subteam_ids = out_;
+		UPDATE pg_temp.crm_context c SET subteam_ids = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	ELSE
-		UPDATE pg_temp.crm_context SET team_ids = out_;
+		UPDATE pg_temp.crm_context c SET team_ids = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	END IF;
 	RETURN out_;
 END
@@ -230,7 +273,7 @@ BEGIN
 		RETURN '{}';
 	END IF;
 	SELECT CASE s WHEN 'team' THEN c.team_ids ELSE c.subteam_ids END INTO out_
-	FROM pg_temp.crm_context c;
+	FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	RETURN coalesce(out_, crm.context_teams(s));
 END
 $$;
@@ -250,8 +293,9 @@ BEGIN
 	WHERE s.record_type = p_type
 	  AND (s.access = 'edit' OR NOT p_edit)
 	  AND (s.user_id = u OR s.team_id = (SELECT x.team_id FROM crm.users x WHERE x.id = u));
-	UPDATE pg_temp.crm_context
-	SET shared = shared || jsonb_build_object(p_type || '.' || p_edit::text, to_jsonb(out_));
+	UPDATE pg_temp.crm_context c
+	SET shared = c.shared || jsonb_build_object(p_type || '.' || p_edit::text, to_jsonb(out_))
+	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	RETURN out_;
 END
 $$;
@@ -266,7 +310,7 @@ BEGIN
 		RETURN '{}';
 	END IF;
 	SELECT c.shared -> (p_type || '.' || p_edit::text) INTO v
-	FROM pg_temp.crm_context c WHERE c.user_id IS NOT NULL;
+	FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL;
 	IF NOT FOUND THEN
 		RETURN '{}';
 	ELSIF v IS NULL THEN
@@ -289,7 +333,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, crm, pg
 AS $$
 BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
-		UPDATE pg_temp.crm_context SET audit_action = p_action;
+		UPDATE pg_temp.crm_context c SET audit_action = p_action WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	END IF;
 END
 $$;
@@ -301,7 +345,7 @@ BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		RETURN NULL;
 	END IF;
-	RETURN (SELECT c.audit_action FROM pg_temp.crm_context c);
+	RETURN (SELECT c.audit_action FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned());
 END
 $$;
 
@@ -326,7 +370,8 @@ DECLARE
 BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
 		SELECT x.user_id, x.username, x.request_id, x.client_addr
-		INTO c_user, c_name, c_request, c_addr FROM pg_temp.crm_context x;
+		INTO c_user, c_name, c_request, c_addr FROM pg_temp.crm_context x
+		WHERE x.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	END IF;
 	u := coalesce(c_user, p_user);
 	INSERT INTO crm.audit (at, user_id, username, request_id, client_addr, record_type, record_id,
@@ -413,7 +458,7 @@ AS $$
 BEGIN
 	-- Nested: the context table may not exist, so it is named only once it does.
 	IF TG_OP = 'UPDATE' AND pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
-		IF (SELECT c.redacting FROM pg_temp.crm_context c)
+		IF (SELECT c.redacting FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned())
 		   AND (NEW.id, NEW.at, NEW.user_id, NEW.username, NEW.request_id, NEW.client_addr,
 			NEW.record_type, NEW.record_id, NEW.action, NEW.record_ref)
 		       IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.user_id, OLD.username, OLD.request_id,
@@ -455,12 +500,12 @@ BEGIN
 		EXECUTE format('DELETE FROM %s WHERE %I = $1', fk.tbl, fk.col) USING p_id;
 	END LOOP;
 	EXECUTE format('DELETE FROM %s WHERE id = $1', rt.table_name) USING p_id;
-	UPDATE pg_temp.crm_context SET redacting = true;
+	UPDATE pg_temp.crm_context c SET redacting = true WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	UPDATE crm.audit a
 	SET old_values = crm.redact(a.old_values, rt.personal), new_values = crm.redact(a.new_values, rt.personal)
 	WHERE a.record_ref = p_id;
 	GET DIAGNOSTICS n = ROW_COUNT;
-	UPDATE pg_temp.crm_context SET redacting = false;
+	UPDATE pg_temp.crm_context c SET redacting = false WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	UPDATE crm.records SET purged_at = now() WHERE id = p_id;
 	PERFORM crm.audit_write(p_type, p_id, 'redact', NULL,
 				jsonb_build_object('audit_rows', n, 'fields', to_jsonb(rt.personal)));
@@ -469,44 +514,112 @@ $$;
 
 -- ------------------------------------------------------------ logins and passwords
 
-CREATE OR REPLACE FUNCTION crm.login_precheck(p_username text, p_addr text)
-RETURNS TABLE (user_id bigint, password_hash text, wait_seconds integer)
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
+-- Lockout (docs/security.md, "Throttling"). Failures are counted per
+-- (username, address) -- kind 'pair' -- and per address ('addr'); past
+-- their limits each further failure doubles a temporary lockout of that
+-- pair or address only, so nobody can lock a user out from elsewhere. A
+-- user's failures from all addresses are also counted per hour ('user',
+-- window_start); at the cap the user is refused from every address that
+-- has not logged in as them in the last 30 days.
+ALTER TABLE crm.login_throttle DROP CONSTRAINT login_throttle_kind;
+DELETE FROM crm.login_throttle WHERE kind = 'user'; -- ends the old user-wide lockouts
+ALTER TABLE crm.login_throttle ADD CONSTRAINT login_throttle_kind CHECK (kind IN ('pair', 'addr', 'user'));
+ALTER TABLE crm.login_throttle ADD COLUMN window_start timestamptz;
+COMMENT ON TABLE crm.login_throttle IS
+	'Failed logins. pair (key "username address"): past login_max_failures each further '
+	'failure doubles a lockout of that username from that address; addr: the same per '
+	'address past login_max_failures_addr; a success or 15 quiet minutes reset a count. '
+	'user (key username): failures from every address in the hour from window_start; at '
+	'login_user_hourly_cap only addresses that logged in as the user in the last 30 days '
+	'may try. Operational state: not audited (the audit trail records each attempt).';
+COMMENT ON COLUMN crm.login_throttle.window_start IS
+	'kind user: start of the hour whose failures are counted; NULL for the other kinds.';
+
+CREATE FUNCTION crm.login_known_addr(p_username text, p_addr text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
 AS $$
-	SELECT u.id, u.password_hash,
-	       coalesce(ceil(extract(epoch FROM (SELECT max(t.locked_until) FROM crm.login_throttle t
-		     WHERE ((t.kind = 'user' AND t.key = lower(p_username)) OR (t.kind = 'addr' AND t.key = p_addr))
-		       AND t.locked_until > now()) - now()))::integer, 0)
-	FROM (SELECT 1) AS one
-	LEFT JOIN crm.users u ON u.username = lower(p_username) AND u.active
+	SELECT EXISTS (SELECT 1 FROM crm.sessions s JOIN crm.users u ON u.id = s.user_id
+		       WHERE u.username = lower(p_username) AND s.client_addr = p_addr
+			 AND s.created_at > now() - interval '30 days')
+$$;
+COMMENT ON FUNCTION crm.login_known_addr(text, text) IS
+	'Whether a session of the user was opened from the address in the last 30 days '
+	'(such an address is exempt from the hourly cap).';
+
+-- Before any password hashing: may this username try from this address?
+-- Returns the user's id and hash (NULL for an unknown or disabled user:
+-- crmd then verifies against a dummy hash so timing reveals nothing), the
+-- seconds to wait (0: go ahead) and why: 'lockout' (this pair or this
+-- address) or 'cap' (the user's hourly cap, from an unfamiliar address).
+DROP FUNCTION crm.login_precheck(text, text);
+CREATE FUNCTION crm.login_precheck(p_username text, p_addr text, p_cap integer)
+RETURNS TABLE (user_id bigint, password_hash text, wait_seconds integer, reason text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
+AS $$
+DECLARE
+	lock_until timestamptz;
+	cap_until timestamptz;
+BEGIN
+	SELECT u.id, u.password_hash INTO user_id, password_hash
+	FROM crm.users u WHERE u.username = lower(p_username) AND u.active;
+	SELECT max(t.locked_until) INTO lock_until FROM crm.login_throttle t
+	WHERE ((t.kind = 'pair' AND t.key = lower(p_username) || ' ' || p_addr)
+	       OR (t.kind = 'addr' AND t.key = p_addr)) AND t.locked_until > now();
+	SELECT t.window_start + interval '1 hour' INTO cap_until FROM crm.login_throttle t
+	WHERE t.kind = 'user' AND t.key = lower(p_username) AND t.failures >= p_cap
+	  AND t.window_start > now() - interval '1 hour';
+	wait_seconds := 0;
+	reason := NULL;
+	IF lock_until IS NOT NULL THEN
+		wait_seconds := ceil(extract(epoch FROM lock_until - now()))::integer;
+		reason := 'lockout';
+	ELSIF cap_until IS NOT NULL AND NOT crm.login_known_addr(p_username, p_addr) THEN
+		wait_seconds := ceil(extract(epoch FROM cap_until - now()))::integer;
+		reason := 'cap';
+	END IF;
+	wait_seconds := greatest(wait_seconds, CASE WHEN reason IS NULL THEN 0 ELSE 1 END);
+	RETURN NEXT;
+END
 $$;
 
--- After verification: records the outcome (see 0003). The new session's
--- user becomes the context's acting user, so the rest of the transaction
--- (the audit rows, the reply's user row) acts for them.
-CREATE OR REPLACE FUNCTION crm.login_finish(p_username text, p_addr text, p_user_id bigint, p_ok boolean,
+-- After verification: records the outcome. On success opens a session,
+-- clears the pair's count and audits a login; the new session's user
+-- becomes the context's acting user, so the rest of the transaction (the
+-- reply's user row) acts for them. On failure counts it (pair, address,
+-- the user's hour), locking out with a doubling delay past the limits,
+-- and audits a failed login under the attempted username; the failure
+-- that reaches the hourly cap is audited too (login_capped) and reported
+-- (capped) so crmd logs a warning. Committed even though the login
+-- request fails (the documented exception to "a failing request changes
+-- nothing").
+DROP FUNCTION crm.login_finish(text, text, bigint, boolean, bytea, text, interval, interval,
+			       integer, integer, interval);
+CREATE FUNCTION crm.login_finish(p_username text, p_addr text, p_user_id bigint, p_ok boolean,
 				 p_token_hash bytea, p_client_name text, p_lifetime interval,
-				 p_idle interval, p_max_user integer, p_max_addr integer,
-				 p_lock_max interval)
-RETURNS TABLE (session_id bigint, expires_at timestamptz, wait_seconds integer)
+				 p_idle interval, p_max_pair integer, p_max_addr integer,
+				 p_lock_max interval, p_cap integer)
+RETURNS TABLE (session_id bigint, expires_at timestamptz, wait_seconds integer, capped boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, crm, pg_temp
 AS $$
 DECLARE
 	k record;
-	waited integer := 0;
+	n integer;
+	name_ text := lower(p_username);
 BEGIN
-	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL
+	   OR NOT EXISTS (SELECT 1 FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned()) THEN
 		PERFORM crm.fail('CRA01', NULL, 'no request context: call crm.begin_request first');
 	END IF;
+	capped := false;
 	IF p_ok THEN
-		DELETE FROM crm.login_throttle WHERE kind = 'user' AND key = lower(p_username);
+		DELETE FROM crm.login_throttle WHERE kind = 'pair' AND key = name_ || ' ' || p_addr;
 		UPDATE pg_temp.crm_context c
 		SET user_id = u.id, username = u.username, role = u.role
-		FROM crm.users u WHERE u.id = p_user_id;
+		FROM crm.users u WHERE u.id = p_user_id AND c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 		INSERT INTO crm.sessions AS se (token_hash, user_id, expires_at, idle_timeout, client_addr, client_name)
 		VALUES (p_token_hash, p_user_id, now() + p_lifetime, p_idle, p_addr, p_client_name)
 		RETURNING se.id, se.expires_at INTO session_id, expires_at;
-		UPDATE pg_temp.crm_context SET session_id = login_finish.session_id;
+		UPDATE pg_temp.crm_context c SET session_id = login_finish.session_id WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 		UPDATE crm.users SET last_login_at = now() WHERE id = p_user_id;
 		PERFORM crm.audit_write('user', p_user_id, 'login', NULL,
 			jsonb_build_object('session_id', session_id, 'client', p_client_name));
@@ -514,7 +627,8 @@ BEGIN
 		RETURN NEXT;
 		RETURN;
 	END IF;
-	FOR k IN SELECT * FROM (VALUES ('user', lower(p_username), p_max_user), ('addr', p_addr, p_max_addr)) AS v(kind, key, lim) LOOP
+	FOR k IN SELECT * FROM (VALUES ('pair', name_ || ' ' || p_addr, p_max_pair),
+				       ('addr', p_addr, p_max_addr)) AS v(kind, key, lim) LOOP
 		INSERT INTO crm.login_throttle AS t (kind, key, failures, last_failure)
 		VALUES (k.kind, k.key, 1, now())
 		ON CONFLICT (kind, key) DO UPDATE
@@ -526,15 +640,27 @@ BEGIN
 				(CASE WHEN t.last_failure < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END) - k.lim)))
 			ELSE t.locked_until END;
 	END LOOP;
+	INSERT INTO crm.login_throttle AS t (kind, key, failures, last_failure, window_start)
+	VALUES ('user', name_, 1, now(), now())
+	ON CONFLICT (kind, key) DO UPDATE
+	SET failures = CASE WHEN t.window_start > now() - interval '1 hour' THEN t.failures + 1 ELSE 1 END,
+	    window_start = CASE WHEN t.window_start > now() - interval '1 hour' THEN t.window_start ELSE now() END,
+	    last_failure = now()
+	RETURNING t.failures INTO n;
 	PERFORM crm.audit_write('user', p_user_id, 'login_failed', NULL,
-		jsonb_build_object('username', p_username), NULL, lower(p_username));
-	SELECT coalesce(ceil(extract(epoch FROM max(t.locked_until) - now()))::integer, 0) INTO waited
+		jsonb_build_object('username', p_username), NULL, name_);
+	IF n = p_cap THEN
+		capped := true;
+		PERFORM crm.audit_write('user', p_user_id, 'login_capped', NULL,
+			jsonb_build_object('username', name_, 'failures_last_hour', n,
+					   'until', now() + interval '1 hour'), NULL, name_);
+	END IF;
+	SELECT coalesce(ceil(extract(epoch FROM max(t.locked_until) - now()))::integer, 0) INTO wait_seconds
 	FROM crm.login_throttle t
-	WHERE ((t.kind = 'user' AND t.key = lower(p_username)) OR (t.kind = 'addr' AND t.key = p_addr))
+	WHERE ((t.kind = 'pair' AND t.key = name_ || ' ' || p_addr) OR (t.kind = 'addr' AND t.key = p_addr))
 	  AND t.locked_until > now();
 	session_id := NULL;
 	expires_at := NULL;
-	wait_seconds := waited;
 	RETURN NEXT;
 END
 $$;
@@ -552,7 +678,7 @@ BEGIN
 	RETURN QUERY
 	INSERT INTO crm.sessions AS se (token_hash, user_id, expires_at, idle_timeout, client_addr, client_name)
 	SELECT p_token_hash, c.user_id, now() + p_lifetime, p_idle, c.client_addr, p_client_name
-	FROM pg_temp.crm_context c
+	FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned()
 	RETURNING se.id, se.expires_at;
 END
 $$;
@@ -691,11 +817,12 @@ GRANT SELECT, INSERT, UPDATE ON crm.idempotency_keys TO crm_auth;
 
 -- What crmd's auth pool (crm_auth) runs: the prologue, logins, password
 -- change and reset, and the rows it answers with. It reads no table.
-GRANT USAGE ON SCHEMA crm, crm_meta TO crm_auth;
+GRANT USAGE ON SCHEMA crm TO crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.begin_request(bytea, text, text, text, text, text),
-	crm.login_precheck(text, text),
-	crm.login_finish(text, text, bigint, boolean, bytea, text, interval, interval, integer, integer, interval),
+	crm.login_precheck(text, text, integer),
+	crm.login_finish(text, text, bigint, boolean, bytea, text, interval, interval, integer, integer,
+			 interval, integer),
 	crm.session_open(bytea, text, interval, interval),
 	crm.own_password_hash(), crm.password_set(text, text, text),
 	crm.session_user_out(), crm.user_out_of(text), crm.us(timestamptz)

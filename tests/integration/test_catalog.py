@@ -140,8 +140,8 @@ crm_app  | crm_meta.schema_migrations | SELECT
 crm_app  | crm_meta.settings | SELECT
 crm_auth | crm.begin_request(bytea,text,text,text,text,text) | EXECUTE
 crm_auth | crm.idempotency_keys | INSERT SELECT UPDATE
-crm_auth | crm.login_finish(text,text,bigint,boolean,bytea,text,interval,interval,integer,integer,interval) | EXECUTE
-crm_auth | crm.login_precheck(text,text) | EXECUTE
+crm_auth | crm.login_finish(text,text,bigint,boolean,bytea,text,interval,interval,integer,integer,interval,integer) | EXECUTE
+crm_auth | crm.login_precheck(text,text,integer) | EXECUTE
 crm_auth | crm.own_password_hash() | EXECUTE
 crm_auth | crm.password_set(text,text,text) | EXECUTE
 crm_auth | crm.session_open(bytea,text,interval,interval) | EXECUTE
@@ -207,7 +207,7 @@ def test_roles_reach_nothing_beyond_the_allow_list(env, db):
     # The query sees what crmd needs (else it would pass vacuously).
     assert got.get(("crm_app", "crm.notes")) == "DELETE INSERT SELECT UPDATE", got
     assert ("crm_auth", "crm.login_finish(text,text,bigint,boolean,bytea,text,interval,interval,"
-                        "integer,integer,interval)") in got
+                        "integer,integer,interval,integer)") in got
     beyond = sorted(f"{r} | {o} | {p} (allowed: {allow.get((r, o), 'nothing')})"
                     for (r, o), p in got.items()
                     if r != "crm_backup" and allow.get((r, o)) != p)

@@ -88,7 +88,7 @@ def test_forged_settings_inside_a_live_session_change_nothing(world):
 def test_app_role_cannot_read_a_password_hash(world):
     """was open: crm.login_precheck and crm.own_password_hash returned one."""
     w = world
-    for sql in ("SELECT password_hash FROM crm.login_precheck('root', '127.0.0.1');",
+    for sql in ("SELECT password_hash FROM crm.login_precheck('root', '127.0.0.1', 100);",
                 "SELECT crm.own_password_hash();"):
         r = as_role(w, "crm_app", sql)
         assert r.returncode != 0 and "permission denied" in r.stderr, (sql, r.stdout, r.stderr)
@@ -105,7 +105,7 @@ def test_app_role_cannot_mint_a_session(world):
     sessions = su_sql(w.env, w.db, "SELECT count(*) FROM crm.sessions")
     token = "minted-by-crm-app-000000000000000000000000"
     for sql in (f"SELECT * FROM crm.login_finish('root', '127.0.0.1', {w.uid['root']}, true,"
-                f" sha256(convert_to('{token}', 'UTF8')), 'x', '1 hour', '1 hour', 5, 20, '1 min');",
+                f" sha256(convert_to('{token}', 'UTF8')), 'x', '1 hour', '1 hour', 5, 20, '1 min', 100);",
                 f"SELECT * FROM crm.session_open(sha256(convert_to('{token}', 'UTF8')), 'x',"
                 f" '1 hour', '1 hour');"):
         r = app_sql(w.env, w.db, session_sql(w, "sal", sql), check=False)
@@ -174,7 +174,8 @@ def test_temp_table_cannot_shadow_a_table_in_a_definer_function(world):
         "INSERT INTO pg_temp.pg_constraint VALUES ('crm.permissions'::regclass, '{1}', 'f',"
         " 'crm.records'::regclass);\n"
         "CREATE TEMP TABLE pg_attribute (attrelid oid, attnum int2, attname name);\n"
-        "INSERT INTO pg_temp.pg_attribute VALUES ('crm.permissions'::regclass, 1, 'id');\n")
+        "INSERT INTO pg_temp.pg_attribute VALUES ('crm.permissions'::regclass, 1, 'id');\n"
+        "GRANT SELECT ON pg_temp.pg_constraint, pg_temp.pg_attribute TO PUBLIC;\n")
     r = app_sql(w.env, w.db, session_sql(w, "root", shadow + f"SELECT crm.purge_record('note',"
                                          f" (SELECT min(id) FROM crm.notes));"), check=False)
     # (the message names the database, or the session's temporary schema
@@ -254,7 +255,7 @@ def test_auth_role_reads_no_table(world):
     # It can mint a session for anyone: that is its job (docs/security.md).
     r = as_role(w, "crm_auth", "BEGIN;\n" + begin_sql(None) + "SELECT session_id IS NOT NULL"
                 f" FROM crm.login_finish('sal', '127.0.0.1', {w.uid['sal']}, true,"
-                f" sha256('auth-minted'::bytea), 'x', '1 hour', '1 hour', 5, 20, '1 min');\nCOMMIT;\n")
+                f" sha256('auth-minted'::bytea), 'x', '1 hour', '1 hour', 5, 20, '1 min', 100);\nCOMMIT;\n")
     assert r.returncode == 0 and "t" in r.stdout.split(), r.stderr
 
 
