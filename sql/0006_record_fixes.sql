@@ -251,13 +251,15 @@ BEGIN
 	ELSIF p_version IS NOT NULL AND v <> p_version THEN
 		PERFORM crm.fail('CRC01', 'version', format('%s %s changed since you read it (version %s, now %s): reload and retry', p_type, p_id, p_version, v));
 	END IF;
-	PERFORM crm.fail('CRP01', NULL, format('permission denied: %s %s belongs to %s (team %s); your role may %s only %s',
-		p_type, p_id, coalesce(own, 'nobody'), coalesce(team, 'none'), p_action,
-		CASE sc WHEN 'own' THEN 'records you own'
-			WHEN 'team' THEN 'records of your team and the teams you manage'
-			WHEN 'subteams' THEN 'records of your teams and the teams below them'
-			WHEN 'none' THEN 'no records (your role lacks the permission)'
-			ELSE 'records in its scope' END || CASE WHEN p_action = 'update' THEN ' or shared with you for editing' ELSE '' END));
+	PERFORM crm.fail('CRP01', NULL, format('permission denied: %s %s belongs to %s (team %s); %s',
+		p_type, p_id, coalesce(own, 'nobody'), coalesce(team, 'none'),
+		CASE WHEN sc = 'none' THEN format('your role may not %s %ss', p_action, p_type)
+		     ELSE format('your role may %s only %s', p_action,
+				 CASE sc WHEN 'own' THEN 'records you own'
+					 WHEN 'team' THEN 'records of your team and the teams you manage'
+					 WHEN 'subteams' THEN 'records of your teams and the teams below them'
+					 ELSE 'records in its scope' END
+				 || CASE WHEN p_action = 'update' THEN ' and records shared with you for editing' ELSE '' END) END));
 END
 $$;
 

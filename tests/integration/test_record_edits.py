@@ -388,3 +388,29 @@ def test_note_text_keeps_line_breaks_and_team_names_are_trimmed(world):
     assert ok(world.do("root", "team_create", name="  Ops  ")).team.name == "Ops"
     r = status(world.do("root", "team_create", name="Tab\tTeam"), INVALID_ARGUMENT, "team_create.name")
     assert "a tab" in r.status.message
+
+
+def test_relation_add_errors_name_its_own_fields(world):
+    acme = account(world, name="Acme")
+    ada = contact(world, given_name="Ada")
+    theirs = contact(world, given_name="Sal's", owner="sal")
+    # role in any case, stored in the pick list's spelling
+    r = ok(world.do("root", "relation_add", from_id=ada.id, to_id=acme.id, role=" Decision_Maker "))
+    assert r.relation.role == b"decision_maker"
+    # a from record one may see but not edit: refused, naming no field of another request
+    ok(world.do("root", "record_reassign", type="account", id=acme.id, owner="sal"))
+    r = status(world.do("vie", "relation_add", from_id=theirs.id, to_id=acme.id, role="billing"), PERMISSION_DENIED)
+    assert r.status.field in ("", "relation_add.from_id") and "contact" in r.status.message
+    ok(world.do("root", "record_delete", type="contact", id=ada.id))
+    r = status(world.do("root", "relation_add", from_id=ada.id, to_id=acme.id, role="billing"), FAILED_PRECONDITION,
+               "relation_add.from_id")
+    assert "restore" in r.status.message
+
+
+def test_catalog_texts_name_only_what_exists(world):
+    r = ok(world.do("root", "role_list"))
+    text = " ".join(x.description for x in r.role_list.roles).lower()
+    for missing in ("lead", "deal", "ticket", "campaign", "segment"):
+        assert missing not in text, (missing, text)
+    comment = su_sql(world.env, world.db, "SELECT obj_description('crm'::regnamespace, 'pg_namespace')")
+    assert "reporting schema" not in comment and "accounts" in comment
