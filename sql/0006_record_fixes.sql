@@ -251,13 +251,15 @@ BEGIN
 	ELSIF p_version IS NOT NULL AND v <> p_version THEN
 		PERFORM crm.fail('CRC01', 'version', format('%s %s changed since you read it (version %s, now %s): reload and retry', p_type, p_id, p_version, v));
 	END IF;
-	PERFORM crm.fail('CRP01', NULL, format('permission denied: %s %s belongs to %s (team %s); your role may %s only %s',
-		p_type, p_id, coalesce(own, 'nobody'), coalesce(team, 'none'), p_action,
-		CASE sc WHEN 'own' THEN 'records you own'
-			WHEN 'team' THEN 'records of your team and the teams you manage'
-			WHEN 'subteams' THEN 'records of your teams and the teams below them'
-			WHEN 'none' THEN 'no records (your role lacks the permission)'
-			ELSE 'records in its scope' END || CASE WHEN p_action = 'update' THEN ' or shared with you for editing' ELSE '' END));
+	PERFORM crm.fail('CRP01', NULL, format('permission denied: %s %s belongs to %s (team %s); %s',
+		p_type, p_id, coalesce(own, 'nobody'), coalesce(team, 'none'),
+		CASE WHEN sc = 'none' THEN format('your role may not %s %ss', p_action, p_type)
+		     ELSE format('your role may %s only %s', p_action,
+				 CASE sc WHEN 'own' THEN 'records you own'
+					 WHEN 'team' THEN 'records of your team and the teams you manage'
+					 WHEN 'subteams' THEN 'records of your teams and the teams below them'
+					 ELSE 'records in its scope' END
+				 || CASE WHEN p_action = 'update' THEN ' and records shared with you for editing' ELSE '' END) END));
 END
 $$;
 
@@ -1673,3 +1675,58 @@ GRANT EXECUTE ON FUNCTION crm.char_name(text), crm.bad_char_at(text, boolean), c
 	crm.record_reassign(text, bigint, text, text, boolean),
 	crm.picklist_move(text, text, text, text), crm.team_delete(text),
 	crm.session_list(text, boolean), crm.permission_list(text, text), crm.check_record_type(text, text) TO crm_app;
+
+-- ------------------------------------------------------------ notes and teams: text hygiene
+
+-- A note's body is multi-line text: line breaks and tabs kept, other
+-- control and formatting characters refused (crm.check_text).
+CREATE OR REPLACE FUNCTION crm.note_create(p_body text) RETURNS SETOF crm.note_out
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	new_id bigint;
+BEGIN
+	PERFORM crm.check_text(p_body, 'body', 4096, true, true);
+	INSERT INTO crm.notes (body, owner_id, team_id, created_by, updated_by)
+	SELECT p_body, u.id, u.team_id, u.id, u.id FROM crm.users u WHERE u.id = crm.acting_user()
+	RETURNING id INTO new_id;
+	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = new_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION crm.note_update(p_id bigint, p_version bigint, p_body text) RETURNS SETOF crm.note_out
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	PERFORM crm.check_text(p_body, 'body', 4096, true, true);
+	UPDATE crm.notes SET body = p_body, version = version + 1, updated_at = now(),
+		updated_by = crm.acting_user()
+	WHERE id = p_id AND version = p_version AND deleted_at IS NULL
+	  AND (owner_id = (SELECT crm.scope_own('note', 'update'))
+	       OR (SELECT crm.scope_all('note', 'update'))
+	       OR team_id = ANY ((SELECT crm.scope_teams('note', 'update'))::bigint[])
+	       OR id = ANY ((SELECT crm.shared_ids('note', true))::bigint[]));
+	IF NOT FOUND THEN
+		PERFORM crm.note_refuse(p_id, p_version, 'update');
+	END IF;
+	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+END
+$$;
+
+-- Team names are trimmed single-line text.
+CREATE OR REPLACE FUNCTION crm.team_create(p_name text, p_parent text)
+RETURNS SETOF crm.team_out
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	nm text := crm.check_text(p_name, 'name', 255, true);
+	new_id bigint;
+BEGIN
+	IF EXISTS (SELECT 1 FROM crm.teams WHERE lower(name) = lower(nm)) THEN
+		PERFORM crm.fail('CRE01', 'name', format('team %s already exists', nm));
+	END IF;
+	INSERT INTO crm.teams (name, parent_id) VALUES (nm, crm.team_id_of(btrim(p_parent), 'parent'))
+	RETURNING id INTO new_id;
+	RETURN QUERY SELECT * FROM crm.team_out WHERE team_id = new_id;
+END
+$$;

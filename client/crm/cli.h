@@ -101,6 +101,7 @@ int crm_cmd_team_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_team_show(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_team_edit(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_team_move(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_team_delete(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_role_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_role_show(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_permission_list(struct crm_cli *cli, int argc, char **argv);
@@ -135,6 +136,7 @@ int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_field_remove(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_picklist_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_picklist_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_picklist_move(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_picklist_remove(struct crm_cli *cli, int argc, char **argv);
 
 /* Prints "crm: error: MESSAGE (field: F) [CODE]" and a hint where one

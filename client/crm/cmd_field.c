@@ -350,3 +350,31 @@ int crm_cmd_picklist_remove(struct crm_cli *cli, int argc, char **argv) {
 	req.picklist_remove = &pr;
 	return call_picklists(cli, &req);
 }
+
+int crm_cmd_picklist_move(struct crm_cli *cli, int argc, char **argv) {
+	static const struct option longopts[] = {{"before", required_argument, NULL, 'b'},
+						 {"after", required_argument, NULL, 'a'},
+						 {NULL, 0, NULL, 0}};
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__PicklistMove pm = CRM__PICKLIST_MOVE__INIT;
+	char *arg;
+	int c;
+
+	while ((c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1) {
+		if (c == 'b')
+			crm_cli_bytes(&pm.before, &pm.has_before, arg);
+		else if (c == 'a')
+			crm_cli_bytes(&pm.after, &pm.has_after, arg);
+		else
+			return CRM_EXIT_USAGE;
+	}
+	if (crm_cli_optind() + 2 != argc)
+		return crm_cli_usage(cli, "give the pick list's NAME and the VALUE to move");
+	if (pm.has_before == pm.has_after)
+		return crm_cli_usage(cli, "give either --before OTHER or --after OTHER");
+	crm_cli_bytes(&pm.name, &pm.has_name, argv[crm_cli_optind()]);
+	crm_cli_bytes(&pm.value, &pm.has_value, argv[crm_cli_optind() + 1]);
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_PICKLIST_MOVE;
+	req.picklist_move = &pm;
+	return call_picklists(cli, &req);
+}

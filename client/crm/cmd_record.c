@@ -538,6 +538,49 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 
 /* ---------------------------------------------------------------- reassign */
 
+/* What happened to an account's contacts, on standard error (the
+ * record itself is the command's output). */
+static void print_reassign_outcome(const Crm__ReassignOutcome *o) {
+	size_t i;
+
+	if (o == NULL)
+		return;
+	if (o->contacts_moved > 0)
+		fprintf(stderr, "crm: %u contact%s moved with it\n", o->contacts_moved,
+			o->contacts_moved == 1 ? "" : "s");
+	if (o->n_contacts_stayed == 0)
+		return;
+	fputs("crm: contacts that stayed with their owners:", stderr);
+	for (i = 0; i < o->n_contacts_stayed; i++)
+		fprintf(stderr, "%s %u with %s", i ? "," : "", o->contacts_stayed[i]->count,
+			o->contacts_stayed[i]->owner ? o->contacts_stayed[i]->owner : "?");
+	fputs(" (--with-contacts moves them too)\n", stderr);
+}
+
+/* call_record, then the reassign outcome. */
+static int call_reassign(struct crm_cli *cli, Crm__ClientFrame *req, const char *done) {
+	Crm__ServerFrame *reply = NULL;
+	const ProtobufCMessage *m;
+	crm_err err;
+	int rc = 0;
+
+	crm_err_clear(&err);
+	if (!crm_cli_call(cli, req, &reply, &err)) {
+		crm_client_reply_free(reply);
+		return crm_cli_fail(cli, &err);
+	}
+	if (cli->format != CRM_FORMAT_TABLE &&
+	    reply->response->body_case == CRM__RESPONSE__BODY_RECORD &&
+	    (m = crm_rec_inner(reply->response->record)) != NULL)
+		rc = crm_rec_print(cli, m);
+	else
+		crm_cli_done(cli, "%s", done);
+	if (reply->response->body_case == CRM__RESPONSE__BODY_RECORD)
+		print_reassign_outcome(reply->response->record->reassign);
+	crm_client_reply_free(reply);
+	return rc;
+}
+
 int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 	static const struct option longopts[] = {{"owner", required_argument, NULL, 'o'},
 						 {"team", required_argument, NULL, 't'},
@@ -554,16 +597,15 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 			crm_cli_bytes(&ra.owner, &ra.has_owner, arg);
 		else if (c == 't')
 			crm_cli_bytes(&ra.team, &ra.has_team, arg);
-		else if (c == 'w' && t->type == CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT)
-			ra.has_with_contacts = ra.with_contacts = true;
 		else if (c == 'w')
-			return crm_cli_usage(cli, "--with-contacts is for accounts: 'crm account "
-						  "reassign ID --owner USER --with-contacts'");
+			ra.has_with_contacts = ra.with_contacts = true;
 		else
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
 		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
+	if (ra.with_contacts && t->type != CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT)
+		return crm_cli_usage(cli, "--with-contacts is for accounts (it moves their contacts)");
 	if (!ra.has_owner || ra.owner.len == 0)
 		return crm_cli_usage(cli, "--owner USER is required (the user who gets the %s)",
 				     t->noun);
@@ -577,5 +619,5 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? ", team " : "",
 		 ra.has_team ? (const char *)ra.team.data : "",
 		 ra.with_contacts ? ", with its contacts" : "");
-	return call_record(cli, &req, done);
+	return call_reassign(cli, &req, done);
 }

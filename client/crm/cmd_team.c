@@ -1,5 +1,5 @@
 /*
- * cmd_team: `crm team add|list|show|edit|move`. Teams form a tree; edit
+ * cmd_team: `crm team add|list|show|edit|move|delete`. Teams form a tree; edit
  * renames and move re-parents, both through TeamUpdate.
  */
 #include <stdio.h>
@@ -163,4 +163,22 @@ int crm_cmd_team_move(struct crm_cli *cli, int argc, char **argv) {
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_TEAM_UPDATE;
 	req.team_update = &tu;
 	return call_team(cli, &req);
+}
+
+int crm_cmd_team_delete(struct crm_cli *cli, int argc, char **argv) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__TeamDelete td = CRM__TEAM_DELETE__INIT;
+	Crm__ServerFrame *reply = NULL;
+	int rc;
+
+	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one team NAME");
+	if (rc != 0)
+		return rc;
+	crm_cli_bytes(&td.name, &td.has_name, argv[crm_cli_optind()]);
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_TEAM_DELETE;
+	req.team_delete = &td;
+	if (crm_cli_request(cli, &req, CRM__RESPONSE__BODY_EMPTY, &reply, &rc) != NULL)
+		crm_cli_done(cli, "team %s deleted", argv[crm_cli_optind()]);
+	crm_client_reply_free(reply);
+	return rc;
 }

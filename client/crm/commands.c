@@ -252,6 +252,9 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "move a team in the tree",
 	 "Moves a team below --parent TEAM, or to the top with --root. A team cannot\n"
 	 "move below itself or its own sub-teams.\n", 0},
+	{"team", "delete", crm_cmd_team_delete, "NAME", "delete an empty team (admins)",
+	 "Deletes a team. Refused while it has members or sub-teams or owns records,\n"
+	 "saying how many of each are left: move them to another team first.\n", 0},
 
 	/* ---------------------------------------------------------------- roles, permissions */
 	{"role", "list", crm_cmd_role_list, "", "list roles",
@@ -387,14 +390,15 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "\n"
 	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
 	 "          go ahead without one unless --yes is given)\n", 0},
-	{"account", "reassign", crm_cmd_record_reassign,
-	 "ID --owner USER [--team TEAM] [--with-contacts]", "give an account to another owner",
+	{"account", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM] [--with-contacts]",
+	 "give an account to another owner",
 	 "Makes USER the account's owner. It moves to USER's team unless --team names\n"
-	 "another.\n"
+	 "another. Without --with-contacts the account's contacts keep their owners,\n"
+	 "and crm says how many stayed with whom.\n"
 	 "\n"
-	 "  --with-contacts   the account's contacts move to USER too, in the same\n"
-	 "                    change (else they keep their owners, who may then no\n"
-	 "                    longer see the account)\n", 0},
+	 "  --with-contacts   move the account's contacts (those whose primary account\n"
+	 "                    it is) to USER in the same step; refused as a whole if\n"
+	 "                    you may not reassign one of them\n", 0},
 	/* ---------------------------------------------------------------- contacts */
 	{"contact", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
 	 "add a contact",
@@ -519,5 +523,9 @@ const struct crm_cli_command crm_cli_commands[] = {
 	{"picklist", "remove", crm_cmd_picklist_remove, "NAME VALUE",
 	 "retire a value of a pick list (admins)",
 	 "Retires VALUE: records keep it, new writes may not use it. Prints the list.\n", 0},
+	{"picklist", "move", crm_cmd_picklist_move, "NAME VALUE (--before OTHER | --after OTHER)",
+	 "reorder a pick list (admins)",
+	 "Moves VALUE just before or just after OTHER (values match ignoring case) and\n"
+	 "prints the list with its new positions.\n", 0},
 };
 const size_t crm_cli_n_commands = sizeof(crm_cli_commands) / sizeof(crm_cli_commands[0]);

@@ -6,11 +6,12 @@ is wrong and what is accepted, empty values sorting last both ways, team
 delete and pick-list reordering."""
 
 import json
+import os
 
 import pytest
 
 from conftest import (ALREADY_EXISTS, CONFLICT, FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND,
-                      OK, PERMISSION_DENIED, pb)
+                      PERMISSION_DENIED, exit_code, run_crm)
 from identity import audit_rows, make_world, ok, status, su_sql
 from records import account, contact, flt, get, list_all, update
 
@@ -327,3 +328,89 @@ def test_lists_beyond_what_one_may_see_are_errors_not_empty(world):
     assert r.status.message.startswith("since ")
     status(world.do("root", "audit_list", until=2 ** 62), INVALID_ARGUMENT, "audit_list.until")
     ok(world.do("root", "audit_list", record_type="account"))
+
+
+# --------------------------------------------------------------- through the crm command
+
+def cli(w, user, *args, input=None):
+    """Runs crm as `user` (one config directory per user, logged in once)."""
+    home = os.path.join(w.crmd.dir, "cli-" + user)
+    first = not os.path.exists(home)
+    os.makedirs(home, exist_ok=True)
+    run = lambda *a, **kw: run_crm(*a, server=f"127.0.0.1:{w.crmd.port}", ca=w.crmd.ca, home=home, **kw)
+    if first:
+        r = run("login", user, "--password-stdin", input=w.pw[user] + "\n")
+        assert r.rc == 0, r
+    return run(*args, input=input)
+
+
+def test_cli_edits_part_of_an_address_and_clears_one_part(world):
+    a = account(world, billing_address=dict(street="Rue 1", city="Paris", postal_code="75001", country="FR"))
+    r = cli(world, "root", "account", "edit", str(a.id), "--billing-city", "Lyon")
+    assert r.rc == 0, r
+    j = json.loads(cli(world, "root", "--format", "json", "account", "show", str(a.id)).out)
+    assert j["billing_address"] == {"street": "Rue 1", "city": "Lyon", "postal_code": "75001", "country": "FR"}
+    r = cli(world, "root", "account", "edit", str(a.id), "--clear", "billing-city")
+    assert r.rc == 0, r
+    j = json.loads(cli(world, "root", "--format", "json", "account", "show", str(a.id)).out)
+    assert j["billing_address"] == {"street": "Rue 1", "postal_code": "75001", "country": "FR"}
+    r = cli(world, "root", "account", "edit", str(a.id), "--annual-revenue", "1250000")
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "1250000 EUR" in r.err, r
+
+
+def test_cli_reassign_with_contacts_team_delete_and_picklist_move(world):
+    a = account(world, owner="sal")
+    contact(world, owner="sal", account_id=a.id)
+    r = cli(world, "root", "account", "reassign", str(a.id), "--owner", "mgr")
+    assert r.rc == 0 and "1 with sal" in r.err and "--with-contacts" in r.err, r
+    r = cli(world, "root", "account", "reassign", str(a.id), "--owner", "sal2", "--with-contacts")
+    assert r.rc == 0 and "1 contact moved" in r.err, r
+    r = cli(world, "root", "team", "delete", "Sales East")
+    assert r.rc == exit_code(FAILED_PRECONDITION) and "members" in r.err, r
+    assert cli(world, "root", "team", "add", "Temp").rc == 0
+    r = cli(world, "root", "team", "delete", "Temp")
+    assert r.rc == 0, r
+    r = cli(world, "root", "--format", "json", "picklist", "move", "tier", "bronze", "--before", "platinum")
+    assert r.rc == 0, r
+    r = cli(world, "root", "--format", "csv", "picklist", "list", "tier")
+    assert [row.split(",")[1] for row in r.out.splitlines()[1:]][:2] == ["Bronze", "Platinum"], r.out
+    r = cli(world, "root", "picklist", "move", "tier", "Gold")
+    assert r.rc == exit_code(INVALID_ARGUMENT) or r.rc == 2, r
+
+
+def test_note_text_keeps_line_breaks_and_team_names_are_trimmed(world):
+    n = ok(world.do("root", "note_create", body="first\n\tsecond")).note
+    assert n.body in ("first\n\tsecond", b"first\n\tsecond")
+    r = status(world.do("root", "note_create", body="evil\u202etxt"), INVALID_ARGUMENT, "note_create.body")
+    assert "U+202E" in r.status.message
+    status(world.do("root", "note_update", note_id=n.note_id, version=n.version, body="\u0085"),
+           INVALID_ARGUMENT, "note_update.body")
+    assert ok(world.do("root", "team_create", name="  Ops  ")).team.name == "Ops"
+    r = status(world.do("root", "team_create", name="Tab\tTeam"), INVALID_ARGUMENT, "team_create.name")
+    assert "a tab" in r.status.message
+
+
+def test_relation_add_errors_name_its_own_fields(world):
+    acme = account(world, name="Acme")
+    ada = contact(world, given_name="Ada")
+    theirs = contact(world, given_name="Sal's", owner="sal")
+    # role in any case, stored in the pick list's spelling
+    r = ok(world.do("root", "relation_add", from_id=ada.id, to_id=acme.id, role=" Decision_Maker "))
+    assert r.relation.role == b"decision_maker"
+    # a from record one may see but not edit: refused, naming no field of another request
+    ok(world.do("root", "record_reassign", type="account", id=acme.id, owner="sal"))
+    r = status(world.do("vie", "relation_add", from_id=theirs.id, to_id=acme.id, role="billing"), PERMISSION_DENIED)
+    assert r.status.field in ("", "relation_add.from_id") and "contact" in r.status.message
+    ok(world.do("root", "record_delete", type="contact", id=ada.id))
+    r = status(world.do("root", "relation_add", from_id=ada.id, to_id=acme.id, role="billing"), FAILED_PRECONDITION,
+               "relation_add.from_id")
+    assert "restore" in r.status.message
+
+
+def test_catalog_texts_name_only_what_exists(world):
+    r = ok(world.do("root", "role_list"))
+    text = " ".join(x.description for x in r.role_list.roles).lower()
+    for missing in ("lead", "deal", "ticket", "campaign", "segment"):
+        assert missing not in text, (missing, text)
+    comment = su_sql(world.env, world.db, "SELECT obj_description('crm'::regnamespace, 'pg_namespace')")
+    assert "reporting schema" not in comment and "accounts" in comment

@@ -207,9 +207,12 @@ def test_contact_filters_email_phone_account(world):
     assert set(list_all(world, "root", "contact", [flt("phone", "eq", "+442079460958")])) == {a.id, b.id}
     assert list_all(world, "root", "contact", [flt("account_id", "eq", acme.id)]) == [a.id]
     assert list_all(world, "root", "contact", [flt("family_name", "eq", "LI")]) == [b.id]
-    # Empty family names sort last in both directions.
     assert list_all(world, "root", "contact", sort=[srt("family_name")], limit=1) == [b.id, a.id]
-    assert list_all(world, "root", "contact", sort=[srt("family_name", True)], limit=1) == [b.id, a.id]
+    assert list_all(world, "root", "contact", sort=[srt("family_name", True)], limit=1) == [a.id, b.id]
+    # Empty family names sort last in both directions.
+    c = contact(world, given_name="Cy", family_name=None)
+    assert list_all(world, "root", "contact", sort=[srt("family_name")], limit=1) == [b.id, a.id, c.id]
+    assert list_all(world, "root", "contact", sort=[srt("family_name", True)], limit=1) == [a.id, b.id, c.id]
 
 
 # --------------------------------------------------------------- plans under RLS
