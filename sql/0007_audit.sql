@@ -231,7 +231,9 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 
 -- ------------------------------------------------------------ reading
 
--- The view shows a change set (old or new values) as people read it: user
+-- The view shows a change set (old or new values) as people read it, when
+-- it holds anything shown differently (else old_shown and new_shown are
+-- NULL and the recorded values are what people read): user
 -- and team ids followed by the name ("5 (alice)"), money amounts with
 -- their currency to its minor units ("1250000.00 EUR": the currency from
 -- the same change set, the other one, or the record now) with the
@@ -261,7 +263,13 @@ LEFT JOIN LATERAL (
 		WHEN cur.code IS NOT NULL THEN
 			to_jsonb(round((e.value #>> '{}')::numeric, coalesce(cur.minor, 2))::text || ' ' || cur.code)
 		ELSE e.value END AS shown
-	      FROM (VALUES ('o', a.old_values, a.new_values), ('n', a.new_values, a.old_values)) v(side, vals, other)
+	      FROM (SELECT * FROM (VALUES ('o', a.old_values, a.new_values), ('n', a.new_values, a.old_values)) w
+		    -- only rows with something to show differently (NULL otherwise:
+		    -- the values as recorded are what people read)
+		    WHERE a.old_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id',
+						'parent_id', 'annual_revenue', 'annual_revenue_currency']
+		       OR a.new_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id',
+						'parent_id', 'annual_revenue', 'annual_revenue_currency']) v(side, vals, other)
 	      CROSS JOIN LATERAL jsonb_each(v.vals) e
 	      -- the currency of a number, if it is an amount; OFFSET 0 keeps it
 	      -- computed once per value
@@ -316,10 +324,11 @@ $$;
 -- The ids of one page of the trail as a user without scope all sees it:
 -- the user's scope stated in the query, one index range per way in, each
 -- newest first and at most p_n rows, merged. Row-level security checks
--- every row again. p_before: the last id of the previous page.
+-- every row again. p_before: the last id of the previous page. (jit off:
+-- see crm.audit_list.)
 CREATE FUNCTION crm.audit_scoped_ids(p_type text, p_since timestamptz, p_until timestamptz,
 				     p_before bigint, p_n integer) RETURNS bigint[]
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SET jit = off
 AS $$
 DECLARE
 	me bigint := crm.acting_user();
@@ -390,10 +399,14 @@ $$;
 -- tells crmd there is a next page). One record's history, one user's
 -- actions and scope all read their own index (row-level security filters
 -- the rows); everything else goes through crm.audit_scoped_ids.
+-- Both run with jit off: their generic plans are estimated expensive (a
+-- LIMIT over index ranges the planner cannot see end early), and compiling
+-- them would cost a few hundred milliseconds for a page that takes one or
+-- two.
 CREATE FUNCTION crm.audit_list(p_type text, p_id bigint, p_user text, p_since bigint, p_until bigint,
 			       p_before bigint, p_limit integer)
 RETURNS SETOF crm.audit_out
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SET jit = off
 AS $$
 DECLARE
 	uid bigint;

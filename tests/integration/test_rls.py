@@ -249,7 +249,7 @@ SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forc
        (SELECT t.tgtype FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit'
         AND t.tgfoid IN ('crm.audit_row'::regproc, 'crm.audit_side'::regproc)) AS audit_tgtype,
        EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'select_scope'
-               AND pg_get_expr(p.polqual, p.polrelid) LIKE '%scope_own(%'
+               AND pg_get_expr(p.polqual, p.polrelid) LIKE '%(owner_id = ( SELECT crm.scope_own(%'
                AND pg_get_expr(p.polqual, p.polrelid) LIKE '%shared_ids(%') AS business,
        EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'owner_id'
                AND NOT a.attisdropped) AS has_owner,
