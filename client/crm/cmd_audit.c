@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "cmd_record.h"
 #include "crm_wire.h"
 #include "json.h"
 #include "textwidth.h"
@@ -166,20 +167,57 @@ static void machine_row(crm_result *r, const Crm__AuditEntry *e) {
 	add_json_or_null(r, e->new_values);
 }
 
-static int print_entries(struct crm_cli *cli, const Crm__AuditListReply *l) {
-	bool people = cli->format == CRM_FORMAT_TABLE;
-	crm_result *r = people ? crm_result_new(7, people_cols) : crm_result_new(10, machine_cols);
+struct entries {
+	crm_result *r;
+	bool people;
+};
+
+/* The rows of one page (crm_rec_pager.add). */
+static size_t add_entries(void *ctx, const void *body) {
+	const Crm__AuditListReply *l = body;
+	struct entries *o = ctx;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < l->n_entries; i++) {
-		if (people)
-			people_row(r, l->entries[i]);
+		if (o->people)
+			people_row(o->r, l->entries[i]);
 		else
-			machine_row(r, l->entries[i]);
+			machine_row(o->r, l->entries[i]);
 	}
-	rc = crm_cli_print(cli, r, false);
-	crm_result_free(r);
+	return l->n_entries;
+}
+
+static const ProtobufCBinaryData *entries_cursor(const void *body) {
+	const Crm__AuditListReply *l = body;
+
+	return l->has_next_cursor ? &l->next_cursor : NULL;
+}
+
+/* Fetches the page (every page with --all) and prints the entries. */
+static int list_entries(struct crm_cli *cli, Crm__AuditList *al, bool all) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	struct entries o = {.people = cli->format == CRM_FORMAT_TABLE};
+	struct crm_rec_pager p = {.req = &req,
+				  .page = al->page,
+				  .want = CRM__RESPONSE__BODY_AUDIT_LIST,
+				  .all = all,
+				  .what = "audit entries",
+				  .add = add_entries,
+				  .ctx = &o,
+				  .next_cursor = entries_cursor};
+	int rc;
+
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
+	req.audit_list = al;
+	if (all && !al->page->has_limit) {
+		al->page->has_limit = true; /* fewer round trips */
+		al->page->limit = CRM_PAGE_MAX;
+	}
+	o.r = o.people ? crm_result_new(7, people_cols) : crm_result_new(10, machine_cols);
+	rc = crm_rec_page_all(cli, &p);
+	if (rc == 0)
+		rc = crm_cli_print(cli, o.r, false);
+	crm_result_free(o.r);
 	return rc;
 }
 
@@ -219,6 +257,8 @@ static int audit_option(struct crm_cli *cli, int c, char *arg, Crm__AuditList *a
 	case 't':
 		al->has_until = true;
 		return time_option(cli, "--until", arg, &al->until) ? 0 : CRM_EXIT_USAGE;
+	case 'a':
+		return 0; /* --all: the caller follows the cursors */
 	default:
 		return crm_cli_page_option(cli, c, arg, al->page) == 1 ? 0 : CRM_EXIT_USAGE;
 	}
@@ -229,14 +269,13 @@ int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
 						 {"user", required_argument, NULL, 'u'},
 						 {"since", required_argument, NULL, 's'},
 						 {"until", required_argument, NULL, 't'},
+						 {"all", no_argument, NULL, 'a'},
 						 CRM_CLI_PAGE_OPTIONS,
 						 {NULL, 0, NULL, 0}};
-	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__AuditList al = CRM__AUDIT_LIST__INIT;
 	Crm__ListPage page = CRM__LIST_PAGE__INIT;
-	Crm__ServerFrame *reply = NULL;
-	const Crm__AuditListReply *l;
 	char **args, *arg;
+	bool all = false;
 	int c, i, rc = 0;
 
 	/* --record is cut in place: keep the original words for the next-page line */
@@ -246,22 +285,16 @@ int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
 	for (i = 0; i < argc; i++)
 		args[i] = strdup(argv[i]);
 	al.page = &page;
-	while (rc == 0 && (c = crm_cli_getopt(cli, argc, args, "", longopts, &arg)) != -1)
+	while (rc == 0 && (c = crm_cli_getopt(cli, argc, args, "", longopts, &arg)) != -1) {
+		all = all || c == 'a';
 		rc = audit_option(cli, c, arg, &al);
+	}
 	if (rc == 0 && crm_cli_optind() != argc)
 		rc = crm_cli_usage(cli, "unexpected argument '%s'", args[crm_cli_optind()]);
 	if (rc == 0 && al.has_since && al.has_until && al.since > al.until)
 		rc = crm_cli_usage(cli, "--since is after --until");
-	if (rc == 0) {
-		req.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
-		req.audit_list = &al;
-		l = crm_cli_request(cli, &req, CRM__RESPONSE__BODY_AUDIT_LIST, &reply, &rc);
-		if (l != NULL) {
-			rc = print_entries(cli, l);
-			crm_cli_next_page(cli, l->has_next_cursor, &l->next_cursor);
-		}
-	}
-	crm_client_reply_free(reply);
+	if (rc == 0)
+		rc = list_entries(cli, &al, all);
 	for (i = 0; i < argc; i++)
 		free(args[i]);
 	free(args);

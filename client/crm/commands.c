@@ -287,7 +287,7 @@ const struct crm_cli_command crm_cli_commands[] = {
 	/* ---------------------------------------------------------------- audit */
 	{"audit", "list", crm_cmd_audit_list,
 	 "[--record TYPE/ID] [--user NAME] [--since TIME] [--until TIME]\n"
-	 "       [--limit N] [--cursor C]",
+	 "       [--all] [--limit N] [--cursor C]",
 	 "show the audit trail",
 	 "Lists audit entries: who changed what, when, from where; newest first.\n"
 	 "\n"
@@ -295,7 +295,9 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "                   records of a type\n"
 	 "  --user NAME      what NAME did\n"
 	 "  --since TIME     from TIME on\n"
-	 "  --until TIME     up to TIME\n" PAGE_HELP
+	 "  --until TIME     up to TIME\n"
+	 "  --all            every page, not only the first (progress on standard error\n"
+	 "                   on a terminal); pages of 500 unless --limit\n" PAGE_HELP
 	 "\n"
 	 "TIME is RFC 3339 (2026-11-22T10:00:00Z, 2026-11-22T11:00:00+01:00), a date\n"
 	 "(2026-11-22: midnight UTC) or a time back from now: -30m, -1h, -7d, -2w.\n"

@@ -363,3 +363,33 @@ def test_errors_point_to_the_command_that_shows_what_is_accepted(fake, certs):
                                     'shows the fields)')
     r = crm(fake, certs, "account", "list", "--filter", "x=1")
     assert "crm: hint:" not in r.err, r.err
+
+
+# ---------------------------------------------------------------- audit list --all
+
+def test_audit_list_all_follows_the_cursors(fake, certs):
+    p = pb()
+
+    def entry(i):
+        return p.AuditEntry(audit_id=i, at=1_700_000_000_000_000, username="ada",
+                            action="update", record_type="account", record_id=12,
+                            new_values=json.dumps({"name": "x" * 300}))
+
+    def handler(cf):
+        page = cf.audit_list.page
+        if not page.HasField("cursor"):
+            return ok(audit_list=p.AuditListReply(entries=[entry(2)], next_cursor=b"a1"))
+        return ok(audit_list=p.AuditListReply(entries=[entry(1)]))
+    fake.handler = handler
+    r = crm(fake, certs, "audit", "list", "--all", "--user", "ada", env={"COLUMNS": "100"})
+    assert r.rc == 0, r
+    first, second = fake.requests("audit_list")
+    assert first.page.limit == 500 and second.page.cursor == b"a1"
+    assert second.username == b"ada"
+    lines = r.out.splitlines()
+    assert len(lines) == 4 and "next page" not in r.err, r
+    assert all(len(x) <= 100 for x in lines), lines  # a long change does not widen it
+    fake.got.clear()
+    r = crm(fake, certs, "audit", "list", "--format", "json")
+    assert [e["audit_id"] for e in json.loads(r.out)] == [2]
+    assert "next page: crm audit list --format json --cursor a1" in r.err, r.err
