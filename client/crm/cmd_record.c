@@ -538,6 +538,73 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 
 /* ---------------------------------------------------------------- reassign */
 
+/* "2 with ada, 1 with sal" into buf; returns how many stayed. */
+static unsigned stayed_text(const Crm__ReassignOutcome *o, char *buf, size_t bufsz) {
+	unsigned total = 0;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < o->n_contacts_stayed; i++) {
+		const Crm__ContactsStayed *c = o->contacts_stayed[i];
+		if (c == NULL || c->count == 0)
+			continue;
+		total += c->count;
+		if (n < bufsz)
+			n += (size_t)snprintf(buf + n, bufsz - n, "%s%u with %.64s", n ? ", " : "",
+					      c->count, c->owner ? c->owner : "?");
+	}
+	return total;
+}
+
+/*
+ * What happened to an account's contacts: after the table's line on
+ * standard output, else (JSON, CSV: the record is the output) on standard
+ * error.
+ */
+static void say_outcome(struct crm_cli *cli, const Crm__RecordReassign *ra,
+			const Crm__ReassignOutcome *o) {
+	FILE *out = cli->format == CRM_FORMAT_TABLE ? stdout : stderr;
+	const char *pre = cli->format == CRM_FORMAT_TABLE ? "" : "crm: ";
+	char who[512];
+	unsigned stayed;
+
+	if (o == NULL)
+		return;
+	if (o->has_contacts_moved && o->contacts_moved > 0)
+		fprintf(out, "%s%u contact%s moved with it\n", pre, o->contacts_moved,
+			o->contacts_moved == 1 ? "" : "s");
+	stayed = stayed_text(o, who, sizeof(who));
+	if (stayed > 0)
+		fprintf(out, "%s%u of its contacts stayed with their owners (%s)%s\n", pre, stayed,
+			who, ra->with_contacts ? "" : "; --with-contacts moves them too");
+	fflush(out);
+}
+
+/* Sends the reassign; prints `done` (tables) or the record, then what
+ * happened to the contacts. */
+static int send_reassign(struct crm_cli *cli, Crm__ClientFrame *req, const char *done) {
+	const Crm__RecordReassign *ra = req->record_reassign;
+	Crm__ServerFrame *reply = NULL;
+	const Crm__Record *rec = NULL;
+	const ProtobufCMessage *m;
+	crm_err err;
+	int rc = 0;
+
+	crm_err_clear(&err);
+	if (!crm_cli_call(cli, req, &reply, &err))
+		rc = crm_cli_fail(cli, &err);
+	else if (reply->response->body_case == CRM__RESPONSE__BODY_RECORD)
+		rec = reply->response->record;
+	if (rc == 0 && cli->format != CRM_FORMAT_TABLE && (m = crm_rec_inner(rec)) != NULL)
+		rc = crm_rec_print(cli, m);
+	else if (rc == 0)
+		crm_cli_done(cli, "%s", done);
+	if (rc == 0 && rec != NULL)
+		say_outcome(cli, ra, rec->reassign);
+	crm_client_reply_free(reply);
+	return rc;
+}
+
 int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 	static const struct option longopts[] = {{"owner", required_argument, NULL, 'o'},
 						 {"team", required_argument, NULL, 't'},
@@ -577,5 +644,5 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? ", team " : "",
 		 ra.has_team ? (const char *)ra.team.data : "",
 		 ra.with_contacts ? ", with its contacts" : "");
-	return call_record(cli, &req, done);
+	return send_reassign(cli, &req, done);
 }
