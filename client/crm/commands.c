@@ -393,7 +393,9 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "\n"
 	 "  --with-contacts   the account's contacts move to USER too, in the same\n"
 	 "                    change (else they keep their owners, who may then no\n"
-	 "                    longer see the account)\n", 0},
+	 "                    longer see the account)\n"
+	 "\n"
+	 "crm then says how many contacts moved, or how many stayed with whom.\n", 0},
 	/* ---------------------------------------------------------------- contacts */
 	{"contact", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
 	 "add a contact",
