@@ -413,6 +413,42 @@ static const struct option *with_globals(struct crm_cli *cli, const struct optio
 	return cli->longopts;
 }
 
+/* The global option a word names ("--format", "--format=csv"); -1 when
+ * none. *value: after '=', else NULL. */
+static int global_word(const char *w, const char **value) {
+	size_t i, n;
+
+	if (strncmp(w, "--", 2) != 0)
+		return -1;
+	for (i = 0; i < N_GLOBALS; i++) {
+		n = strlen(globals[i].name);
+		if (strncmp(w + 2, globals[i].name, n) != 0 || (w[2 + n] != '\0' && w[2 + n] != '='))
+			continue;
+		*value = w[2 + n] == '=' ? w + 3 + n : NULL;
+		return (int)i;
+	}
+	return -1;
+}
+
+int crm_cli_early_globals(struct crm_cli *cli, int argc, char *const *argv) {
+	const char *value;
+	int i, g, rc;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if ((g = global_word(argv[i], &value)) < 0)
+			continue;
+		if (value == NULL && globals[g].has_arg == required_argument) {
+			if (i + 1 >= argc)
+				return 0; /* getopt says what is missing */
+			value = argv[++i];
+		}
+		rc = crm_cli_setting_flag(cli, globals[g].key, value);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *shortopts,
 		   const struct option *longopts, char **optarg_out) {
 	char opts[64];

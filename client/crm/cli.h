@@ -241,6 +241,14 @@ int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record);
  */
 int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *shortopts,
 		   const struct option *longopts, char **optarg_out);
+/*
+ * Applies the global options among a command's arguments before its
+ * handler runs (up to "--"; exact names, as typed), so that a handler may
+ * read cli->format before its own getopt loop; crm_cli_getopt applies them
+ * again in order. Returns 0 or the exit code of a printed error.
+ */
+int crm_cli_early_globals(struct crm_cli *cli, int argc, char *const *argv);
+
 /* Index of the first operand once crm_cli_getopt returned -1. */
 int crm_cli_optind(void);
 

@@ -538,45 +538,69 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 
 /* ---------------------------------------------------------------- reassign */
 
-/* What happened to an account's contacts, on standard error (the
- * record itself is the command's output). */
-static void print_reassign_outcome(const Crm__ReassignOutcome *o) {
-	size_t i;
+/* "2 with ada, 1 with sal" into buf; returns how many stayed. */
+static unsigned stayed_text(const Crm__ReassignOutcome *o, char *buf, size_t bufsz) {
+	unsigned total = 0;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < o->n_contacts_stayed; i++) {
+		const Crm__ContactsStayed *c = o->contacts_stayed[i];
+		if (c == NULL || c->count == 0)
+			continue;
+		total += c->count;
+		if (n < bufsz)
+			n += (size_t)snprintf(buf + n, bufsz - n, "%s%u with %.64s", n ? ", " : "",
+					      c->count, c->owner ? c->owner : "?");
+	}
+	return total;
+}
+
+/*
+ * What happened to an account's contacts: after the table's line on
+ * standard output, else (JSON, CSV: the record is the output) on standard
+ * error.
+ */
+static void say_outcome(struct crm_cli *cli, const Crm__RecordReassign *ra,
+			const Crm__ReassignOutcome *o) {
+	FILE *out = cli->format == CRM_FORMAT_TABLE ? stdout : stderr;
+	const char *pre = cli->format == CRM_FORMAT_TABLE ? "" : "crm: ";
+	char who[512];
+	unsigned stayed;
 
 	if (o == NULL)
 		return;
-	if (o->contacts_moved > 0)
-		fprintf(stderr, "crm: %u contact%s moved with it\n", o->contacts_moved,
+	if (o->has_contacts_moved && o->contacts_moved > 0)
+		fprintf(out, "%s%u contact%s moved with it\n", pre, o->contacts_moved,
 			o->contacts_moved == 1 ? "" : "s");
-	if (o->n_contacts_stayed == 0)
-		return;
-	fputs("crm: contacts that stayed with their owners:", stderr);
-	for (i = 0; i < o->n_contacts_stayed; i++)
-		fprintf(stderr, "%s %u with %s", i ? "," : "", o->contacts_stayed[i]->count,
-			o->contacts_stayed[i]->owner ? o->contacts_stayed[i]->owner : "?");
-	fputs(" (--with-contacts moves them too)\n", stderr);
+	stayed = stayed_text(o, who, sizeof(who));
+	if (stayed > 0)
+		fprintf(out, "%s%u of its contacts stayed with their owners (%s)%s\n", pre, stayed,
+			who, ra->with_contacts ? "" : "; --with-contacts moves them too");
+	fflush(out);
 }
 
-/* call_record, then the reassign outcome. */
-static int call_reassign(struct crm_cli *cli, Crm__ClientFrame *req, const char *done) {
+/* Sends the reassign; prints `done` (tables) or the record, then what
+ * happened to the contacts. */
+static int send_reassign(struct crm_cli *cli, Crm__ClientFrame *req, const char *done) {
+	const Crm__RecordReassign *ra = req->record_reassign;
 	Crm__ServerFrame *reply = NULL;
+	const Crm__Record *rec = NULL;
 	const ProtobufCMessage *m;
 	crm_err err;
 	int rc = 0;
 
 	crm_err_clear(&err);
-	if (!crm_cli_call(cli, req, &reply, &err)) {
-		crm_client_reply_free(reply);
-		return crm_cli_fail(cli, &err);
-	}
-	if (cli->format != CRM_FORMAT_TABLE &&
-	    reply->response->body_case == CRM__RESPONSE__BODY_RECORD &&
-	    (m = crm_rec_inner(reply->response->record)) != NULL)
+	if (!crm_cli_call(cli, req, &reply, &err))
+		rc = crm_cli_fail(cli, &err);
+	else if (reply->response->body_case == CRM__RESPONSE__BODY_RECORD)
+		rec = reply->response->record;
+	if (rc == 0 && cli->format != CRM_FORMAT_TABLE && (m = crm_rec_inner(rec)) != NULL)
 		rc = crm_rec_print(cli, m);
-	else
+	else if (rc == 0)
 		crm_cli_done(cli, "%s", done);
-	if (reply->response->body_case == CRM__RESPONSE__BODY_RECORD)
-		print_reassign_outcome(reply->response->record->reassign);
+	if (rc == 0 && rec != NULL)
+		say_outcome(cli, ra, rec->reassign);
 	crm_client_reply_free(reply);
 	return rc;
 }
@@ -597,15 +621,16 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 			crm_cli_bytes(&ra.owner, &ra.has_owner, arg);
 		else if (c == 't')
 			crm_cli_bytes(&ra.team, &ra.has_team, arg);
-		else if (c == 'w')
+		else if (c == 'w' && t->type == CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT)
 			ra.has_with_contacts = ra.with_contacts = true;
+		else if (c == 'w')
+			return crm_cli_usage(cli, "--with-contacts is for accounts: 'crm account "
+						  "reassign ID --owner USER --with-contacts'");
 		else
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
 		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
-	if (ra.with_contacts && t->type != CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT)
-		return crm_cli_usage(cli, "--with-contacts is for accounts (it moves their contacts)");
 	if (!ra.has_owner || ra.owner.len == 0)
 		return crm_cli_usage(cli, "--owner USER is required (the user who gets the %s)",
 				     t->noun);
@@ -619,5 +644,5 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? ", team " : "",
 		 ra.has_team ? (const char *)ra.team.data : "",
 		 ra.with_contacts ? ", with its contacts" : "");
-	return call_reassign(cli, &req, done);
+	return send_reassign(cli, &req, done);
 }

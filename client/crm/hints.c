@@ -13,7 +13,9 @@
  * %T is left out where the type is unknown. */
 static const struct {
 	crm_status code;
-	const char *field; /* the error's field: exact, or a prefix ending in '*' */
+	/* the error's field, or its tail after a '.': exact, a prefix ending in
+	 * '*', or "*" for any */
+	const char *field;
 	const char *hint;
 } hints[] = {
 	{CRM_INVALID_ARGUMENT, "filters*", "'crm field list %T' shows the fields that filter and sort"},

@@ -205,6 +205,8 @@ static int run(struct crm_cli *cli, const struct crm_cli_flags *fl, int argc, ch
 		return 0;
 	}
 	rc = crm_cli_settings(cli, fl);
+	if (rc == 0)
+		rc = crm_cli_early_globals(cli, argc - skip, argv + skip);
 	if (rc != 0)
 		return rc;
 	/* the handler sees argv[0] = "crm NOUN VERB", then its own arguments */

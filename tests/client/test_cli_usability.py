@@ -328,6 +328,35 @@ def test_account_reassign_with_contacts(fake, certs):
     assert len(fake.requests("record_reassign")) == 2
 
 
+def test_account_reassign_says_where_the_contacts_went(fake, certs):
+    p = pb()
+
+    def handler(cf):
+        rec = account()
+        if cf.record_reassign.with_contacts:
+            rec.reassign.contacts_moved = 3
+        else:
+            rec.reassign.contacts_stayed.add(owner="ada", count=2)
+            rec.reassign.contacts_stayed.add(owner="sal", count=1)
+        return ok(record=rec)
+    fake.handler = handler
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob")
+    assert r.rc == 0, r
+    assert r.out.splitlines() == [
+        "account 12 now belongs to bob",
+        "3 of its contacts stayed with their owners (2 with ada, 1 with sal); "
+        "--with-contacts moves them too"], r.out
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob", "--with-contacts")
+    assert r.out.splitlines() == ["account 12 now belongs to bob, with its contacts",
+                                  "3 contacts moved with it"], r.out
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob", "--format", "json")
+    assert json.loads(r.out)["id"] == 12  # stdout stays the record
+    assert "crm: 3 of its contacts stayed with their owners (2 with ada, 1 with sal)" in r.err
+    fake.handler = lambda cf: ok(record=account())  # nothing said about contacts
+    r = crm(fake, certs, "account", "reassign", "12", "--owner", "bob")
+    assert r.out == "account 12 now belongs to bob\n", r
+
+
 # ---------------------------------------------------------------- errors say what to do next
 
 def _fail(code, field, message):
