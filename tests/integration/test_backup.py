@@ -36,10 +36,13 @@ def tool(cluster, name):
 
 def ensure_backup_role(cluster):
     """The crm_backup role of docs/operations.md, made here when the
-    harness has not made it (idempotent), with a password this file knows."""
+    harness has not made it (idempotent). Sets BACKUP_PASSWORD: the
+    harness's password for it when it has one, else one of this file's."""
+    global BACKUP_PASSWORD
     cluster.sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'crm_backup') "
                 "THEN CREATE ROLE crm_backup LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB "
                 "NOCREATEROLE NOREPLICATION IN ROLE pg_read_all_data; END IF; END $$")
+    BACKUP_PASSWORD = getattr(cluster, "backup_password", None) or BACKUP_PASSWORD
     cluster.sql(f"ALTER ROLE crm_backup PASSWORD '{BACKUP_PASSWORD}'")
 
 
@@ -192,7 +195,8 @@ def test_logical_backup_restores_into_a_fresh_cluster_and_crmd_serves_it(world, 
     assert fresh.sql("SELECT count(*) FROM crm.accounts WHERE name = 'After the backup'",
                      db=db) == "0"
     # database-level grants travel with --create (REVOKE TEMPORARY, CONNECT)
-    acl = "SELECT datacl FROM pg_database WHERE datname = current_database()"
+    acl = ("SELECT string_agg(a::text, ',' ORDER BY a::text) FROM pg_database, unnest(datacl) a "
+           "WHERE datname = current_database()")
     assert fresh.sql(acl, db=db) == env.pg.sql(acl, db=db)
     # the roles came back with their passwords: crmd serves the restored copy
     served = serve_from(crmd_factory, env, fresh)
