@@ -363,34 +363,53 @@ BEGIN
 			 WHERE a.user_id = me AND a.id < before
 			   AND (p_type IS NULL OR a.record_type = p_type)
 			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-			 ORDER BY a.id DESC LIMIT p_n)
+			 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
 			UNION
 			(SELECT a.id FROM crm.audit a
 			 WHERE a.subject_owner = me AND a.id < before AND a.subject_type = ANY (own_types)
 			   AND (p_type IS NULL OR a.record_type = p_type)
 			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-			 ORDER BY a.id DESC LIMIT p_n)
+			 ORDER BY a.subject_owner DESC, a.id DESC LIMIT p_n)
 			UNION
 			SELECT x.id FROM (SELECT DISTINCT unnest(teams) AS team) k,
 			LATERAL (SELECT a.id FROM crm.audit a
 				 WHERE a.subject_team = k.team AND a.id < before AND a.subject_type = ANY (team_types)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-				 ORDER BY a.id DESC LIMIT p_n) x
+				 ORDER BY a.subject_team DESC, a.id DESC LIMIT p_n) x
 			UNION
-			SELECT x.id FROM unnest(all_types) k(st),
-			LATERAL (SELECT a.id FROM crm.audit a
-				 WHERE a.subject_type = k.st AND a.id < before
-				   AND (p_type IS NULL OR a.record_type = p_type)
-				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-				 ORDER BY a.id DESC LIMIT p_n) x
+			-- one range per type read whole, each with its type written out:
+			-- the plan then knows a rare type (public) from a common one
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'public' = ANY (all_types) AND a.subject_type = 'public' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			UNION
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'note' = ANY (all_types) AND a.subject_type = 'note' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			UNION
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'account' = ANY (all_types) AND a.subject_type = 'account' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			UNION
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'contact' = ANY (all_types) AND a.subject_type = 'contact' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
 			UNION
 			SELECT x.id FROM (SELECT DISTINCT unnest(shared) AS ref) k,
 			LATERAL (SELECT a.id FROM crm.audit a
 				 WHERE a.subject_ref = k.ref AND a.id < before AND a.subject_type = ANY (biz_types)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-				 ORDER BY a.id DESC LIMIT p_n) x
+				 ORDER BY a.subject_ref DESC, a.id DESC LIMIT p_n) x
 		) u ORDER BY u.id DESC LIMIT p_n);
 END
 $$;
@@ -428,13 +447,13 @@ BEGIN
 			     WHERE a.record_type = p_type AND a.record_id = p_id AND a.id < before
 			       AND (uid IS NULL OR a.user_id = uid)
 			       AND (since_ts IS NULL OR a.at >= since_ts) AND (until_ts IS NULL OR a.at < until_ts)
-			     ORDER BY a.id DESC LIMIT n);
+			     ORDER BY a.record_type DESC, a.record_id DESC, a.id DESC LIMIT n);
 	ELSIF uid IS NOT NULL THEN
 		ids := ARRAY(SELECT a.id FROM crm.audit a
 			     WHERE a.user_id = uid AND a.id < before
 			       AND (p_type IS NULL OR a.record_type = p_type)
 			       AND (since_ts IS NULL OR a.at >= since_ts) AND (until_ts IS NULL OR a.at < until_ts)
-			     ORDER BY a.id DESC LIMIT n);
+			     ORDER BY a.user_id DESC, a.id DESC LIMIT n);
 	ELSIF crm.scope_all('audit', 'read') THEN
 		ids := ARRAY(SELECT a.id FROM crm.audit a
 			     WHERE a.id < before
