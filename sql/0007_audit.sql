@@ -54,7 +54,8 @@ BEGIN
 		END IF;
 		-- Nested: the context table may not exist, so it is named only once it does.
 		IF pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
-			IF (SELECT c.redacting FROM pg_temp.crm_context c)
+			IF (SELECT c.redacting FROM pg_temp.crm_context c
+			    WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned())
 			   AND (NEW.id, NEW.at, NEW.user_id, NEW.username, NEW.request_id, NEW.client_addr,
 				NEW.record_type, NEW.record_id, NEW.action, NEW.record_ref)
 			       IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.user_id, OLD.username, OLD.request_id,

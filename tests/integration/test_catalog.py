@@ -24,10 +24,18 @@ crm_app  | crm.accounts | DELETE INSERT SELECT UPDATE
 crm_app  | crm.acting_session() | EXECUTE
 crm_app  | crm.acting_user() | EXECUTE
 crm_app  | crm.address_json(text,text,text,text,text) | EXECUTE
+crm_app  | crm.address_part(jsonb,text,text,text[],text) | EXECUTE
+crm_app  | crm.apply_edits(text,bigint,jsonb,jsonb) | EXECUTE
 crm_app  | crm.audit | SELECT
+crm_app  | crm.audit_check_type(text) | EXECUTE
+crm_app  | crm.audit_instant(bigint,text) | EXECUTE
+crm_app  | crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer) | EXECUTE
 crm_app  | crm.audit_out | SELECT
+crm_app  | crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer) | EXECUTE
+crm_app  | crm.bad_char_at(text,boolean) | EXECUTE
 crm_app  | crm.begin_request(bytea,text,text,text,text,text) | EXECUTE
 crm_app  | crm.business_table(text) | EXECUTE
+crm_app  | crm.char_name(text) | EXECUTE
 crm_app  | crm.check_birthday(jsonb) | EXECUTE
 crm_app  | crm.check_bool(text,text) | EXECUTE
 crm_app  | crm.check_country(text,text) | EXECUTE
@@ -40,8 +48,12 @@ crm_app  | crm.check_parent(bigint,bigint) | EXECUTE
 crm_app  | crm.check_phone(text,text) | EXECUTE
 crm_app  | crm.check_picklist(text,text,text,text) | EXECUTE
 crm_app  | crm.check_preferences(jsonb) | EXECUTE
+crm_app  | crm.check_record_type(text,text) | EXECUTE
 crm_app  | crm.check_role(text) | EXECUTE
 crm_app  | crm.check_text(text,text,integer,boolean) | EXECUTE
+crm_app  | crm.check_text(text,text,integer,boolean,boolean) | EXECUTE
+crm_app  | crm.clean_address(jsonb,text,text) | EXECUTE
+crm_app  | crm.clean_text(jsonb,text[],text,integer,boolean,boolean) | EXECUTE
 crm_app  | crm.contact_emails | DELETE INSERT SELECT UPDATE
 crm_app  | crm.contact_out | SELECT
 crm_app  | crm.contact_phones | DELETE INSERT SELECT UPDATE
@@ -50,6 +62,7 @@ crm_app  | crm.contacts | DELETE INSERT SELECT UPDATE
 crm_app  | crm.countries | SELECT
 crm_app  | crm.currencies | SELECT
 crm_app  | crm.custom_values | DELETE INSERT SELECT UPDATE
+crm_app  | crm.edit_contact_list(bigint,text,jsonb) | EXECUTE
 crm_app  | crm.fail(text,text,text) | EXECUTE
 crm_app  | crm.field_add(jsonb) | EXECUTE
 crm_app  | crm.field_json(crm.fields) | EXECUTE
@@ -69,6 +82,7 @@ crm_app  | crm.note_set_deleted(bigint,boolean) | EXECUTE
 crm_app  | crm.note_share(bigint,text,text,text,boolean) | EXECUTE
 crm_app  | crm.note_update(bigint,bigint,text) | EXECUTE
 crm_app  | crm.notes | DELETE INSERT SELECT UPDATE
+crm_app  | crm.permission_list(text,text) | EXECUTE
 crm_app  | crm.permission_set(text,text,text,text) | EXECUTE
 crm_app  | crm.permissions | INSERT SELECT UPDATE
 crm_app  | crm.phone_norm(text) | EXECUTE
@@ -76,10 +90,12 @@ crm_app  | crm.pick(jsonb,text,text[],text) | EXECUTE
 crm_app  | crm.picklist_add(text,text,text) | EXECUTE
 crm_app  | crm.picklist_json(text) | EXECUTE
 crm_app  | crm.picklist_list(text) | EXECUTE
+crm_app  | crm.picklist_move(text,text,text,text) | EXECUTE
 crm_app  | crm.picklist_remove(text,text) | EXECUTE
 crm_app  | crm.picklist_values | DELETE INSERT SELECT UPDATE
 crm_app  | crm.picklists | DELETE INSERT SELECT UPDATE
 crm_app  | crm.purge_record(text,bigint) | EXECUTE
+crm_app  | crm.record_content(jsonb) | EXECUTE
 crm_app  | crm.record_count(text,jsonb,boolean,boolean) | EXECUTE
 crm_app  | crm.record_create(jsonb) | EXECUTE
 crm_app  | crm.record_editable(text,bigint) | EXECUTE
@@ -90,6 +106,7 @@ crm_app  | crm.record_list_sql(text,jsonb,jsonb,text,integer,boolean,boolean,boo
 crm_app  | crm.record_name(text,bigint) | EXECUTE
 crm_app  | crm.record_purge(text,bigint) | EXECUTE
 crm_app  | crm.record_reassign(text,bigint,text,text) | EXECUTE
+crm_app  | crm.record_reassign(text,bigint,text,text,boolean) | EXECUTE
 crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
 crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
@@ -115,6 +132,7 @@ crm_app  | crm.scope_cond(text,text) | EXECUTE
 crm_app  | crm.scope_of(text,text) | EXECUTE
 crm_app  | crm.scope_own(text,text) | EXECUTE
 crm_app  | crm.scope_teams(text,text) | EXECUTE
+crm_app  | crm.session_list(text,boolean) | EXECUTE
 crm_app  | crm.session_out | SELECT
 crm_app  | crm.session_revoke(bigint) | EXECUTE
 crm_app  | crm.sessions | SELECT(id,user_id,created_at,last_used_at,expires_at,idle_timeout,revoked_at,client_addr,client_name) UPDATE(revoked_at)
@@ -122,12 +140,14 @@ crm_app  | crm.set_primary_account(bigint,bigint) | EXECUTE
 crm_app  | crm.shared_ids(text,boolean) | EXECUTE
 crm_app  | crm.shares | DELETE INSERT SELECT UPDATE
 crm_app  | crm.standard_fields | SELECT
+crm_app  | crm.subject(text) | EXECUTE
 crm_app  | crm.team_create(text,text) | EXECUTE
+crm_app  | crm.team_delete(text) | EXECUTE
 crm_app  | crm.team_id_of(text,text) | EXECUTE
 crm_app  | crm.team_managers | DELETE INSERT SELECT
 crm_app  | crm.team_out | SELECT
 crm_app  | crm.team_update(text,text,text,text[]) | EXECUTE
-crm_app  | crm.teams | INSERT SELECT UPDATE
+crm_app  | crm.teams | DELETE INSERT SELECT UPDATE
 crm_app  | crm.us(timestamp with time zone) | EXECUTE
 crm_app  | crm.user_create(text,text,text,text,text,text,text,text) | EXECUTE
 crm_app  | crm.user_id_of(text,text) | EXECUTE
