@@ -1,8 +1,9 @@
--- sql/modules/40_values.sql: Validating and normalizing field values (text, numbers, phones, addresses...).
+-- sql/modules/40_values.sql: validating and normalizing field values
+-- (text, numbers, money, phones, e-mail, countries, addresses).
 --
--- A repeatable module (sql/README.md): crmd migrate runs it again, after
--- every versioned migration, whenever its checksum differs from the one
--- recorded in crm_meta.schema_modules. Everything here can run twice:
+-- A repeatable module (sql/README.md): crmd migrate applies it, after all
+-- versioned migrations, whenever its checksum differs from the one
+-- recorded in crm_meta.schema_modules. Everything here can run again:
 -- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
 -- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
 
