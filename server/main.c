@@ -16,7 +16,7 @@ static void usage(FILE *out) {
 		"\n"
 		"commands:\n"
 		"  serve         run the server (SIGHUP reloads TLS, SIGTERM drains and exits)\n"
-		"  migrate       apply pending schema migrations as the db_owner role\n"
+		"  migrate       apply pending migrations and changed sql/modules as db_owner\n"
 		"  check-config  validate the configuration file and exit\n"
 		"  create-admin USERNAME\n"
 		"                create the first administrator; the password is read\n"

@@ -8,6 +8,10 @@
  * the SHA-256 of the file's bytes; a landed migration is never edited, so
  * a differing checksum means the database and this build disagree about
  * what the schema is, and both `migrate` and `serve` refuse.
+ *
+ * Modules (sql/modules/) are repeatable: crm_meta.schema_modules records
+ * the checksum each was last applied with; `migrate` re-applies those that
+ * differ and `serve` refuses until it has.
  */
 #include "migrate.h"
 
@@ -43,7 +47,32 @@ static const char bootstrap_sql[] =
 	"'Hex SHA-256 of the file as applied; crmd refuses a database whose checksums differ "
 	"from its own copy.';\n"
 	"COMMENT ON COLUMN crm_meta.schema_migrations.applied_at IS "
-	"'When crmd migrate applied it.';\n";
+	"'When crmd migrate applied it.';\n"
+	"CREATE TABLE IF NOT EXISTS crm_meta.schema_modules (\n"
+	"  name text PRIMARY KEY,\n"
+	"  checksum text NOT NULL,\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now()\n"
+	");\n"
+	"COMMENT ON TABLE crm_meta.schema_modules IS "
+	"'One row per repeatable module from sql/modules/ as crmd migrate last applied it. Never "
+	"edit by hand.';\n"
+	"COMMENT ON COLUMN crm_meta.schema_modules.name IS "
+	"'The module''s file name in sql/modules/.';\n"
+	"COMMENT ON COLUMN crm_meta.schema_modules.checksum IS "
+	"'Hex SHA-256 of the file as last applied; crmd migrate applies the module again when "
+	"its own copy differs, and crmd serve refuses until it has.';\n"
+	"COMMENT ON COLUMN crm_meta.schema_modules.applied_at IS "
+	"'When crmd migrate last applied it.';\n";
+
+static const char select_modules_sql[] = "SELECT name, checksum FROM crm_meta.schema_modules";
+
+static const char record_module_sql[] =
+	"INSERT INTO crm_meta.schema_modules (name, checksum) VALUES ($1, $2) "
+	"ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()";
+
+/* Rows of modules this build no longer has ($1: the names it has). */
+static const char forget_modules_sql[] =
+	"DELETE FROM crm_meta.schema_modules WHERE name <> ALL ($1::text[])";
 
 static const char select_applied_sql[] =
 	"SELECT version, name, checksum FROM crm_meta.schema_migrations ORDER BY version";
@@ -65,6 +94,30 @@ static const char role_sql[] =
 	" ) o WHERE pg_has_role(r.oid, o.owner, 'MEMBER') LIMIT 1"
 	"), has_database_privilege(r.oid, current_database(), 'TEMPORARY')"
 	" FROM pg_roles r WHERE r.rolname = current_user";
+
+/*
+ * Migrations rewritten before they landed: 0005-0007 as of 58b67b2 held
+ * their functions, views and policies, which moved to sql/modules/. A
+ * database that applied that text has, once the modules have run, the
+ * same schema as one that applied the files of this build (pg_dump
+ * --schema-only compared equal), so its checksum is accepted too.
+ */
+static const struct {
+	int version;
+	const char *checksum;
+} superseded[] = {
+	{5, "90d4452fc94190d0724765f2fcb3f216a33ef7a9b85f3ccecd3136d4d7d7bc7c"},
+	{6, "1f10da84893917273ee9e396df278f7674e40d739c7c746f466fdea045cc1a44"},
+	{7, "8a7b271b2266b23393022baae4d358900e720a59ac6d90d494f55527bf165028"},
+};
+
+static bool is_superseded(int version, const char *checksum) {
+	for (size_t i = 0; i < sizeof(superseded) / sizeof(superseded[0]); i++)
+		if (superseded[i].version == version &&
+		    strcmp(superseded[i].checksum, checksum) == 0)
+			return true;
+	return false;
+}
 
 static void sha256_hex(const char *data, size_t len, char out[CHECKSUM_HEX]) {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -244,7 +297,8 @@ static bool verify_applied(const PGresult *res, int *max, crm_err *err) {
 					   "rename a landed migration",
 					   name, m->name);
 		sha256_hex(m->sql, m->len, sum);
-		if (strcmp(sum, PQgetvalue(res, i, 2)) != 0)
+		if (strcmp(sum, PQgetvalue(res, i, 2)) != 0 &&
+		    !is_superseded(version, PQgetvalue(res, i, 2)))
 			return crm_err_set(err, CRM_FAILED_PRECONDITION, NULL,
 					   "checksum of applied migration %s differs from this "
 					   "build: never edit a landed migration; add a new one",
@@ -270,12 +324,13 @@ static int line_of(const char *sql, size_t len, long pos) {
 }
 
 /*
- * Reports a failed statement of migration m. `offset` is where the
- * statement sent begins in the file, to turn the server's position into a
- * line number. The whole diagnostic goes to the log; err gets a short one.
+ * Reports a failed statement of the file `name` (its text: sql, len).
+ * `offset` is where the statement sent begins in the file, to turn the
+ * server's position into a line number. The whole diagnostic goes to the
+ * log; err gets a short one.
  */
-static bool migration_failed(PGconn *conn, const PGresult *res, const crm_migration *m,
-			     size_t offset, crm_err *err) {
+static bool file_failed(PGconn *conn, const PGresult *res, const char *what, const char *name,
+			const char *sql, size_t len, size_t offset, crm_err *err) {
 	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
@@ -285,15 +340,20 @@ static bool migration_failed(PGconn *conn, const PGresult *res, const crm_migrat
 	server_message(conn, res, msg, sizeof(msg));
 	if (pos) {
 		long chars = strtol(pos, NULL, 10);
-		int line = line_of(m->sql + offset, m->len - offset, chars) +
-			   line_of(m->sql, offset, (long)offset + 1) - 1;
+		int line = line_of(sql + offset, len - offset, chars) +
+			   line_of(sql, offset, (long)offset + 1) - 1;
 		snprintf(where, sizeof(where), " line %d", line);
 	}
-	log_error("migration %s%s failed: %s%s%s%s%s%s%s", m->name, where, msg,
+	log_error("%s %s%s failed: %s%s%s%s%s%s%s", what, name, where, msg,
 		  detail ? "; detail: " : "", detail ? detail : "", hint ? "; hint: " : "",
 		  hint ? hint : "", ctx ? "; context: " : "", ctx ? ctx : "");
-	return crm_err_set(err, failure_code(conn), NULL, "migration %s%s failed: %s", m->name,
-			   where, msg);
+	return crm_err_set(err, failure_code(conn), NULL, "%s %s%s failed: %s", what, name, where,
+			   msg);
+}
+
+static bool migration_failed(PGconn *conn, const PGresult *res, const crm_migration *m,
+			     size_t offset, crm_err *err) {
+	return file_failed(conn, res, "migration", m->name, m->sql, m->len, offset, err);
 }
 
 static bool record(PGconn *conn, const crm_migration *m, crm_err *err) {
@@ -417,6 +477,131 @@ static bool apply_without_transaction(PGconn *conn, const crm_migration *m, crm_
 	return ok && record(conn, m, err);
 }
 
+static const char *recorded_checksum(const PGresult *res, const char *name) {
+	for (int i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 0), name) == 0)
+			return PQgetvalue(res, i, 1);
+	return NULL;
+}
+
+static bool command_ok(PGresult *res) {
+	ExecStatusType st = PQresultStatus(res);
+
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+}
+
+/* The compiled-in module names as a text[] literal (names are
+ * [0-9a-z_.], so they need no quoting). NULL when out of memory. */
+static char *module_names_array(void) {
+	size_t size = 3;
+	char *out;
+
+	for (int i = 0; i < crm_modules_count; i++)
+		size += strlen(crm_modules[i].name) + 1;
+	out = malloc(size);
+	if (out == NULL)
+		return NULL;
+	strcpy(out, "{");
+	for (int i = 0; i < crm_modules_count; i++) {
+		if (i > 0)
+			strcat(out, ",");
+		strcat(out, crm_modules[i].name);
+	}
+	strcat(out, "}");
+	return out;
+}
+
+/*
+ * Applies every module whose checksum differs from the recorded one, in
+ * file-name order, and records the new checksums. All of them run in one
+ * transaction: an instance still serving sees either every old body or
+ * every new one, never a mix of modules that were written together, and a
+ * failure leaves the database exactly as it was (modules can always run
+ * again, so nothing is lost by rolling back the ones before).
+ */
+static bool apply_modules(PGconn *conn, crm_err *err) {
+	PGresult *recorded = NULL, *res;
+	bool *applied = calloc((size_t)crm_modules_count + 1, sizeof(bool));
+	char sum[CHECKSUM_HEX], *names = NULL;
+	const char *params[2];
+	int count = 0;
+
+	if (applied == NULL)
+		return crm_err_set(err, CRM_INTERNAL, NULL, "out of memory");
+	if (!exec_ok(conn, "BEGIN", "modules", err)) {
+		free(applied);
+		return false;
+	}
+	/* crmd serve reads the table as crm_app, which exists by now (0001
+	 * grants to it); granting again is harmless. */
+	if (!exec_ok(conn, "GRANT SELECT ON crm_meta.schema_modules TO crm_app",
+		     "granting crm_meta.schema_modules", err))
+		goto rollback;
+	recorded = PQexec(conn, select_modules_sql);
+	if (PQresultStatus(recorded) != PGRES_TUPLES_OK) {
+		file_failed(conn, recorded, "reading", "crm_meta.schema_modules", "", 0, 0, err);
+		goto rollback;
+	}
+	for (int i = 0; i < crm_modules_count; i++) {
+		const crm_module *m = &crm_modules[i];
+		const char *was = recorded_checksum(recorded, m->name);
+
+		sha256_hex(m->sql, m->len, sum);
+		applied[i] = was == NULL || strcmp(was, sum) != 0;
+		if (!applied[i])
+			continue;
+		res = PQexec(conn, m->sql);
+		if (!command_ok(res)) {
+			file_failed(conn, res, "module", m->name, m->sql, m->len, 0, err);
+			PQclear(res);
+			goto rollback;
+		}
+		PQclear(res);
+		params[0] = m->name;
+		params[1] = sum;
+		res = PQexecParams(conn, record_module_sql, 2, NULL, params, NULL, NULL, 0);
+		if (!command_ok(res)) {
+			file_failed(conn, res, "recording module", m->name, "", 0, 0, err);
+			PQclear(res);
+			goto rollback;
+		}
+		PQclear(res);
+		count++;
+	}
+	names = module_names_array();
+	if (names == NULL) {
+		crm_err_set(err, CRM_INTERNAL, NULL, "out of memory");
+		goto rollback;
+	}
+	params[0] = names;
+	res = PQexecParams(conn, forget_modules_sql, 1, NULL, params, NULL, NULL, 0);
+	free(names);
+	if (!command_ok(res)) {
+		file_failed(conn, res, "forgetting", "removed modules", "", 0, 0, err);
+		PQclear(res);
+		goto rollback;
+	}
+	PQclear(res);
+	PQclear(recorded);
+	if (!exec_ok(conn, "COMMIT", "modules", err)) {
+		free(applied);
+		return false;
+	}
+	for (int i = 0; i < crm_modules_count; i++)
+		if (applied[i])
+			printf("applied modules/%s\n", crm_modules[i].name);
+	if (count == 0)
+		printf("modules are up to date\n");
+	fflush(stdout);
+	free(applied);
+	return true;
+rollback:
+	PQclear(recorded);
+	PQclear(PQexec(conn, "ROLLBACK"));
+	free(applied);
+	return false;
+}
+
 bool crm_migrate_run(const crm_config *cfg, crm_err *err) {
 	PGconn *conn = NULL;
 	PGresult *applied = NULL;
@@ -457,7 +642,7 @@ bool crm_migrate_run(const crm_config *cfg, crm_err *err) {
 		printf("schema is up to date (version %d)\n", version);
 		fflush(stdout);
 	}
-	ok = true;
+	ok = apply_modules(conn, err);
 cleanup:
 	PQclear(applied);
 	/* Closing the session releases the advisory lock. */
@@ -511,6 +696,51 @@ cleanup:
 	return ok;
 }
 
+/* Refuses a database where a module of this build is missing or was last
+ * applied with other contents. */
+static bool check_modules(PGconn *conn, crm_err *err) {
+	PGresult *res = PQexec(conn, select_modules_sql);
+	char msg[CRM_ERR_MSG_MAX], state[6] = "", sum[CHECKSUM_HEX];
+	bool ok = false;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (PQresultErrorField(res, PG_DIAG_SQLSTATE))
+			snprintf(state, sizeof(state), "%s",
+				 PQresultErrorField(res, PG_DIAG_SQLSTATE));
+		server_message(conn, res, msg, sizeof(msg));
+		if (strcmp(state, "42P01") == 0)
+			crm_err_set(err, CRM_FAILED_PRECONDITION, NULL,
+				    "the database records no modules (crm_meta.schema_modules): "
+				    "run crmd migrate");
+		else
+			crm_err_set(err, failure_code(conn), NULL,
+				    "cannot read crm_meta.schema_modules: %s", msg);
+		goto cleanup;
+	}
+	for (int i = 0; i < crm_modules_count; i++) {
+		const crm_module *m = &crm_modules[i];
+		const char *was = recorded_checksum(res, m->name);
+
+		sha256_hex(m->sql, m->len, sum);
+		if (was == NULL) {
+			crm_err_set(err, CRM_FAILED_PRECONDITION, NULL,
+				    "module %s is not applied: run crmd migrate", m->name);
+			goto cleanup;
+		}
+		if (strcmp(was, sum) != 0) {
+			crm_err_set(err, CRM_FAILED_PRECONDITION, NULL,
+				    "module %s differs from the one applied (checksum): run crmd "
+				    "migrate",
+				    m->name);
+			goto cleanup;
+		}
+	}
+	ok = true;
+cleanup:
+	PQclear(res);
+	return ok;
+}
+
 bool crm_migrate_check(PGconn *conn, int *version, crm_err *err) {
 	PGresult *applied = NULL;
 	int max = 0, newest = newest_compiled();
@@ -528,6 +758,8 @@ bool crm_migrate_check(PGconn *conn, int *version, crm_err *err) {
 			    max, CRM_SCHEMA_MIN);
 		goto cleanup;
 	}
+	if (!check_modules(conn, err))
+		goto cleanup;
 	if (max < newest)
 		log_warn("database schema is at version %d, this build's newest is %d: run crmd "
 			 "migrate once every crmd instance runs this version",

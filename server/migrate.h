@@ -8,10 +8,17 @@
  * first line is `-- crm:no-transaction`, and records version, name and
  * SHA-256 checksum in crm_meta.schema_migrations.
  *
+ * Then it applies the repeatable modules of sql/modules/ (functions,
+ * views, policies, grants on functions), in file-name order, all in one
+ * transaction: each module whose SHA-256 differs from the one recorded in
+ * crm_meta.schema_modules (or that has none) runs again and its checksum
+ * is recorded.
+ *
  * `crmd serve` calls crm_migrate_check on the app connection and refuses
  * to start on a database that is behind CRM_SCHEMA_MIN, ahead of the
- * newest migration it knows, or whose recorded checksums differ from the
- * compiled-in files.
+ * newest migration it knows, whose recorded checksums differ from the
+ * compiled-in files, or where a module of this build is not applied as
+ * it is compiled in.
  */
 #ifndef CRM_MIGRATE_H
 #define CRM_MIGRATE_H
@@ -34,12 +41,22 @@ typedef struct crm_migration {
 	unsigned long len;
 } crm_migration;
 
+typedef struct crm_module {
+	const char *name;     /* file name in sql/modules/, e.g. "10_context.sql" */
+	const char *sql;
+	unsigned long len;
+} crm_module;
+
 /* Generated: every file in sql/ matching NNNN_*.sql, ordered by version. */
 extern const crm_migration crm_migrations[];
 extern const int crm_migrations_count;
 
-/* Applies pending migrations using cfg->db_owner. Prints one line per
- * applied migration to stdout. */
+/* Generated: every file in sql/modules/ (NN_*.sql), ordered by name. */
+extern const crm_module crm_modules[];
+extern const int crm_modules_count;
+
+/* Applies pending migrations, then changed modules, using cfg->db_owner.
+ * Prints one line per applied migration or module to stdout. */
 bool crm_migrate_run(const crm_config *cfg, crm_err *err) CRM_MUSTCHECK;
 
 /* Checks the schema on an open connection (any role that can read

@@ -1,17 +1,20 @@
-# migrations.cmake: compiles the numbered files in sql/ into crmd.
+# migrations.cmake: compiles the numbered files in sql/ and the repeatable
+# modules in sql/modules/ into crmd.
 #
 # include()d from a CMakeLists.txt, it defines
 #   CRM_MIGRATIONS_C  ${CMAKE_CURRENT_BINARY_DIR}/migrations_data.c, to add to
 #                     the sources of the target that links server/migrate.c
 #   CRM_MIGRATION_FILES  the sql/NNNN_*.sql files, in order
+#   CRM_MODULE_FILES  the sql/modules/NN_*.sql files, in order (by file name)
 # and the custom command that generates the file. The glob is re-checked at
 # build time (CONFIGURE_DEPENDS), so adding a migration needs no manual
 # re-run of cmake, and editing one regenerates the data.
 #
-# Run with `cmake -DCRM_OUT=... -DCRM_FILES=a;b -P migrations.cmake` (which
-# the custom command does), it writes the C file: each migration's bytes as
-# an unsigned char array with a trailing NUL, and the crm_migrations[] table
-# of server/migrate.h, ordered by version.
+# Run with `cmake -DCRM_OUT=... -DCRM_FILES=a;b -DCRM_MODULES=c;d -P
+# migrations.cmake` (which the custom command does), it writes the C file:
+# each file's bytes as an unsigned char array with a trailing NUL, the
+# crm_migrations[] table of server/migrate.h, ordered by version, and the
+# crm_modules[] table, ordered by file name.
 
 if(NOT CMAKE_SCRIPT_MODE_FILE)
   file(GLOB CRM_MIGRATION_FILES CONFIGURE_DEPENDS
@@ -24,13 +27,23 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
       message(FATAL_ERROR "${f}: a migration is named NNNN_lowercase_words.sql")
     endif()
   endforeach()
+  file(GLOB CRM_MODULE_FILES CONFIGURE_DEPENDS
+       "${PROJECT_SOURCE_DIR}/sql/modules/[0-9][0-9]_*.sql")
+  list(SORT CRM_MODULE_FILES)
+  file(GLOB crm_all_modules CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/sql/modules/*.sql")
+  foreach(f IN LISTS crm_all_modules)
+    if(NOT f IN_LIST CRM_MODULE_FILES OR NOT f MATCHES "/[0-9][0-9]_[a-z0-9_]+\\.sql$")
+      message(FATAL_ERROR "${f}: a module is named NN_lowercase_words.sql")
+    endif()
+  endforeach()
   set(CRM_MIGRATIONS_C "${CMAKE_CURRENT_BINARY_DIR}/migrations_data.c")
   add_custom_command(
     OUTPUT "${CRM_MIGRATIONS_C}"
     COMMAND "${CMAKE_COMMAND}" "-DCRM_OUT=${CRM_MIGRATIONS_C}"
-            "-DCRM_FILES=${CRM_MIGRATION_FILES}" -P "${CMAKE_CURRENT_LIST_FILE}"
-    DEPENDS ${CRM_MIGRATION_FILES} "${CMAKE_CURRENT_LIST_FILE}"
-    COMMENT "Embedding sql/ migrations"
+            "-DCRM_FILES=${CRM_MIGRATION_FILES}" "-DCRM_MODULES=${CRM_MODULE_FILES}"
+            -P "${CMAKE_CURRENT_LIST_FILE}"
+    DEPENDS ${CRM_MIGRATION_FILES} ${CRM_MODULE_FILES} "${CMAKE_CURRENT_LIST_FILE}"
+    COMMENT "Embedding sql/ migrations and modules"
     VERBATIM)
   return()
 endif()
@@ -42,6 +55,20 @@ cmake_minimum_required(VERSION 3.25)
 if(NOT DEFINED CRM_OUT)
   message(FATAL_ERROR "migrations.cmake: CRM_OUT is not set")
 endif()
+
+# Appends to `arrays` the bytes of `path` as the C array `var`; sets `len`.
+function(crm_embed path var name)
+  file(READ "${path}" hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR n "${hexlen} / 2")
+  # "0xNN," per byte, 16 to a line (CMake regexes have no {n}).
+  string(REPEAT "0x[0-9a-f][0-9a-f]," 16 line_re)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "(${line_re})" "\\1\n\t" bytes "${bytes}")
+  set(arrays "${arrays}/* ${name} */\nstatic const unsigned char ${var}[] = {\n\t${bytes}0x00};\n\n"
+      PARENT_SCOPE)
+  set(len ${n} PARENT_SCOPE)
+endfunction()
 
 set(arrays "")
 set(entries "")
@@ -62,15 +89,7 @@ foreach(path IN LISTS CRM_FILES)
   endif()
   list(APPEND seen_versions ${version})
 
-  file(READ "${path}" hex HEX)
-  string(LENGTH "${hex}" hexlen)
-  math(EXPR len "${hexlen} / 2")
-  # "0xNN," per byte, 16 to a line (CMake regexes have no {n}).
-  string(REPEAT "0x[0-9a-f][0-9a-f]," 16 line_re)
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(REGEX REPLACE "(${line_re})" "\\1\n\t" bytes "${bytes}")
-  string(APPEND arrays
-    "/* ${name} */\nstatic const unsigned char m_${version}[] = {\n\t${bytes}0x00};\n\n")
+  crm_embed("${path}" "m_${version}" "${name}")
   string(APPEND entries
     "\t{${version}, \"${name}\", (const char *)m_${version}, ${len}},\n")
   math(EXPR count "${count} + 1")
@@ -81,9 +100,27 @@ if(count EQUAL 0)
   set(entries "\t{0, \"\", \"\", 0},\n")
 endif()
 
+set(module_entries "")
+set(module_count 0)
+list(SORT CRM_MODULES)
+foreach(path IN LISTS CRM_MODULES)
+  get_filename_component(name "${path}" NAME)
+  if(NOT name MATCHES "^[0-9][0-9]_[a-z0-9_]+\\.sql$")
+    message(FATAL_ERROR "${path}: a module is named NN_lowercase_words.sql")
+  endif()
+  crm_embed("${path}" "r_${module_count}" "modules/${name}")
+  string(APPEND module_entries "\t{\"${name}\", (const char *)r_${module_count}, ${len}},\n")
+  math(EXPR module_count "${module_count} + 1")
+endforeach()
+if(module_count EQUAL 0)
+  set(module_entries "\t{\"\", \"\", 0},\n")
+endif()
+
 set(text "/* Generated by server/migrations.cmake from sql/. Do not edit. */\n")
 string(APPEND text "#include \"migrate.h\"\n\n")
 string(APPEND text "${arrays}")
 string(APPEND text "const crm_migration crm_migrations[] = {\n${entries}};\n\n")
-string(APPEND text "const int crm_migrations_count = ${count};\n")
+string(APPEND text "const int crm_migrations_count = ${count};\n\n")
+string(APPEND text "const crm_module crm_modules[] = {\n${module_entries}};\n\n")
+string(APPEND text "const int crm_modules_count = ${module_count};\n")
 file(WRITE "${CRM_OUT}" "${text}")

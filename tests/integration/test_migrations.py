@@ -2,6 +2,7 @@
 this crmd, a database at a schema below CRM_SCHEMA_MIN, and two `crmd
 migrate` at once (the advisory lock)."""
 
+import re
 import subprocess
 import threading
 
@@ -43,10 +44,13 @@ def test_two_migrates_at_once_apply_each_migration_once(env):
         for t in threads:
             t.join()
         assert all(r.returncode == 0 for r in results), [(r.stdout, r.stderr) for r in results]
-        applied = sum(r.stdout.count("applied ") for r in results)
+        applied = sum(len(re.findall(r"^applied \d{4}_", r.stdout, re.M)) for r in results)
+        modules = sum(r.stdout.count("applied modules/") for r in results)
         versions = env.pg.sql("SELECT count(*), count(DISTINCT version)"
                               " FROM crm_meta.schema_migrations", db=empty)
         total, distinct = map(int, versions.split("|"))
         assert total == distinct == applied, (versions, [r.stdout for r in results])
+        recorded = env.pg.sql("SELECT count(*) FROM crm_meta.schema_modules", db=empty)
+        assert modules == int(recorded) > 0, (recorded, [r.stdout for r in results])
     finally:
         env.pg.drop_db(empty)

@@ -1,0 +1,424 @@
+-- sql/modules/10_context.sql: the request context (who acts, with which
+-- scopes), small helpers, the idempotency keys.
+--
+-- A repeatable module (sql/README.md): crmd migrate applies it, after all
+-- versioned migrations, whenever its checksum differs from the one
+-- recorded in crm_meta.schema_modules. Everything here can run again:
+-- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
+-- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
+
+DROP POLICY IF EXISTS own_keys ON crm.idempotency_keys;
+CREATE POLICY own_keys ON crm.idempotency_keys TO crm_app
+	USING (principal = coalesce(crm.acting_user()::text, ''))
+	WITH CHECK (principal = coalesce(crm.acting_user()::text, ''));
+
+DROP POLICY IF EXISTS owner_all ON crm.idempotency_keys;
+CREATE POLICY owner_all ON crm.idempotency_keys TO crm_owner USING (true) WITH CHECK (true);
+
+CREATE OR REPLACE FUNCTION crm.idempotency_purge()
+ RETURNS bigint
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+	WITH gone AS (DELETE FROM crm.idempotency_keys
+		      WHERE created_at < now() - interval '24 hours' RETURNING 1)
+	SELECT count(*) FROM gone
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.us(t timestamp with time zone)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ SELECT (extract(epoch FROM t) * 1000000)::bigint $function$;
+COMMENT ON FUNCTION crm.us(timestamp with time zone) IS 'Microseconds since the epoch, the protocol''s instant.';
+
+CREATE OR REPLACE FUNCTION crm.fail(p_code text, p_field text, p_msg text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$ BEGIN RAISE EXCEPTION '%', p_msg USING ERRCODE = p_code, COLUMN = coalesce(p_field, ''); END $function$;
+
+-- The JSON object with the values of the given keys replaced.
+CREATE OR REPLACE FUNCTION crm.redact(p jsonb, p_keys text[])
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+	SELECT CASE WHEN p IS NULL OR jsonb_typeof(p) <> 'object' THEN p
+		    ELSE (SELECT coalesce(jsonb_object_agg(k, CASE WHEN k = ANY (p_keys) AND v <> 'null' THEN '"[redacted]"'::jsonb ELSE v END), '{}')
+			  FROM jsonb_each(p) AS e(k, v)) END
+$function$;
+
+-- Creates this session's context table when it is missing (first request
+-- of a connection, or after DISCARD TEMP). Owned by crm_owner; nobody
+-- else has any privilege on it.
+CREATE OR REPLACE FUNCTION crm.context_create()
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		CREATE TEMPORARY TABLE crm_context (
+			xact xid8 NOT NULL,
+			user_id bigint,
+			username text,
+			role text,
+			session_id bigint,
+			request_id bigint,
+			client_addr text,
+			scopes jsonb,
+			team_ids bigint[],
+			subteam_ids bigint[],
+			shared jsonb NOT NULL DEFAULT '{}',
+			audit_action text,
+			redacting boolean NOT NULL DEFAULT false
+		);
+		REVOKE ALL ON pg_temp.crm_context FROM PUBLIC;
+	END IF;
+END
+$function$;
+COMMENT ON FUNCTION crm.context_create() IS 'Creates pg_temp.crm_context (the request context: acting user, session, role, permission row as {"type.action": scope}, request id and client address as crmd asserts them, lazily cached team and share ids, the audit action a definer function names, whether a purge is redacting), owned by crm_owner. xact binds the one row to the transaction that wrote it: readers ignore it in any other transaction.';
+
+-- First statement of every request's transaction. p_token is the raw
+-- session token (NULL: no session); its SHA-256 must match a live session
+-- (not revoked, not expired, not idle, user active). Writes the context,
+-- and checks the role's permission for (p_type, p_action). Raises CRA01 /
+-- CRP01. p_request_id and p_addr are recorded as given: they are what
+-- crmd asserts.
+CREATE OR REPLACE FUNCTION crm.begin_request(p_token bytea, p_request_id text, p_addr text, p_timeout text, p_type text, p_action text)
+ RETURNS TABLE(user_id bigint, username text, role text, session_id bigint, scope text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	s record;
+	uid bigint;
+	uname text;
+	urole text;
+	sid bigint;
+BEGIN
+	PERFORM pg_catalog.set_config('statement_timeout', p_timeout, true);
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		PERFORM crm.context_create();
+	END IF;
+	IF p_token IS NOT NULL THEN
+		SELECT se.id, se.user_id, u.username, u.role, se.last_used_at, se.idle_timeout INTO s
+		FROM crm.sessions se JOIN crm.users u ON u.id = se.user_id
+		WHERE se.token_hash = pg_catalog.sha256(p_token) AND se.revoked_at IS NULL
+		  AND se.expires_at > pg_catalog.now() AND se.last_used_at + se.idle_timeout > pg_catalog.now()
+		  AND u.active;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'session expired or revoked: log in again' USING ERRCODE = 'CRA01';
+		END IF;
+		uid := s.user_id;
+		uname := s.username;
+		urole := s.role;
+		sid := s.id;
+	END IF;
+	-- One row, rewritten by every request (a HOT update: the table stays
+	-- one page) and bound to this transaction's id.
+	UPDATE pg_temp.crm_context c
+	SET xact = pg_catalog.pg_current_xact_id(), user_id = uid, username = uname, role = urole,
+	    session_id = sid, request_id = nullif(p_request_id, '')::bigint,
+	    client_addr = nullif(p_addr, ''), scopes = NULL, team_ids = NULL, subteam_ids = NULL,
+	    shared = '{}', audit_action = NULL, redacting = false;
+	IF NOT FOUND THEN
+		INSERT INTO pg_temp.crm_context (xact, user_id, username, role, session_id, request_id,
+						 client_addr)
+		VALUES (pg_catalog.pg_current_xact_id(), uid, uname, urole, sid,
+			nullif(p_request_id, '')::bigint, nullif(p_addr, ''));
+	END IF;
+	IF p_token IS NULL THEN
+		RETURN;
+	END IF;
+	-- Written at most once a minute (or per half idle timeout, if shorter),
+	-- not on every request.
+	IF s.last_used_at < pg_catalog.now() - least(interval '1 minute', s.idle_timeout / 2) THEN
+		UPDATE crm.sessions SET last_used_at = pg_catalog.now() WHERE id = s.id;
+	END IF;
+	scope := 'all';
+	IF p_type IS NOT NULL THEN
+		scope := coalesce((SELECT p.scope FROM crm.permissions p WHERE p.role = urole
+				   AND p.record_type = p_type AND p.action = p_action), 'none');
+		IF scope = 'none' THEN
+			RAISE EXCEPTION 'permission denied: role % may not % %', s.role, p_action,
+				CASE p_type WHEN 'permission' THEN 'permissions' ELSE p_type || 's' END
+				USING ERRCODE = 'CRP01';
+		END IF;
+	END IF;
+	user_id := s.user_id;
+	username := s.username;
+	role := s.role;
+	session_id := s.id;
+	RETURN NEXT;
+END
+$function$;
+COMMENT ON FUNCTION crm.begin_request(bytea,text,text,text,text,text) IS 'First statement of every request: checks the raw session token against the stored SHA-256, writes pg_temp.crm_context and checks the role''s permission for the route.';
+
+-- The readers. SECURITY DEFINER (crm_app cannot read the context table
+-- itself); without a context table or row they answer "nobody".
+CREATE OR REPLACE FUNCTION crm.acting_user()
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	RETURN (SELECT c.user_id FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned());
+END
+$function$;
+COMMENT ON FUNCTION crm.acting_user() IS 'The user the current transaction acts for, from the context crm.begin_request wrote after checking the session token; NULL (grants nothing) without one.';
+
+CREATE OR REPLACE FUNCTION crm.acting_session()
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	RETURN (SELECT c.session_id FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned());
+END
+$function$;
+COMMENT ON FUNCTION crm.acting_session() IS 'The session of the current request (from the context), or NULL.';
+
+-- The role's row of the matrix, read once per transaction on first use
+-- (a deep ping never needs it) and kept in the context.
+CREATE OR REPLACE FUNCTION crm.context_scopes()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	out_ jsonb;
+BEGIN
+	SELECT coalesce(pg_catalog.jsonb_object_agg(p.record_type || '.' || p.action, p.scope), '{}')
+	INTO out_ FROM pg_temp.crm_context c JOIN crm.permissions p ON p.role = c.role
+	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	UPDATE pg_temp.crm_context c SET scopes = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	RETURN out_;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.scope_of(p_type text, p_action text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	v jsonb;
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN 'none';
+	END IF;
+	SELECT c.scopes INTO v FROM pg_temp.crm_context c
+	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL;
+	IF NOT FOUND THEN
+		RETURN 'none';
+	END IF;
+	RETURN coalesce(coalesce(v, crm.context_scopes()) ->> (p_type || '.' || p_action), 'none');
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.scope_all(p_type text, p_action text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$ SELECT crm.scope_of(p_type, p_action) = 'all' $function$;
+
+CREATE OR REPLACE FUNCTION crm.scope_own(p_type text, p_action text)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$ SELECT CASE WHEN crm.scope_of(p_type, p_action) <> 'none' THEN crm.acting_user() END $function$;
+
+-- Lazily filled caches: computed once per transaction, on first use, by a
+-- VOLATILE definer function that stores them in the context row.
+CREATE OR REPLACE FUNCTION crm.context_teams(p_scope text)
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	u bigint := crm.acting_user();
+	out_ bigint[];
+BEGIN
+	IF u IS NULL THEN
+		RETURN '{}';
+	END IF;
+	WITH RECURSIVE base AS (
+		SELECT x.team_id AS id FROM crm.users x WHERE x.id = u AND x.team_id IS NOT NULL
+		UNION
+		SELECT m.team_id FROM crm.team_managers m WHERE m.user_id = u),
+	tree AS (
+		SELECT id FROM base
+		UNION
+		SELECT t.id FROM crm.teams t JOIN tree ON t.parent_id = tree.id WHERE p_scope = 'subteams')
+	SELECT coalesce(array_agg(id), '{}') INTO out_ FROM tree;
+	IF p_scope = 'subteams' THEN
+		UPDATE pg_temp.crm_context c SET subteam_ids = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	ELSE
+		UPDATE pg_temp.crm_context c SET team_ids = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	END IF;
+	RETURN out_;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.scope_teams(p_type text, p_action text)
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	s text := crm.scope_of(p_type, p_action);
+	out_ bigint[];
+BEGIN
+	IF s NOT IN ('team', 'subteams') THEN
+		RETURN '{}';
+	END IF;
+	SELECT CASE s WHEN 'team' THEN c.team_ids ELSE c.subteam_ids END INTO out_
+	FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	RETURN coalesce(out_, crm.context_teams(s));
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.context_shared(p_type text, p_edit boolean)
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	u bigint := crm.acting_user();
+	out_ bigint[];
+BEGIN
+	IF u IS NULL THEN
+		RETURN '{}';
+	END IF;
+	SELECT coalesce(array_agg(DISTINCT s.record_id), '{}') INTO out_
+	FROM crm.shares s
+	WHERE s.record_type = p_type
+	  AND (s.access = 'edit' OR NOT p_edit)
+	  AND (s.user_id = u OR s.team_id = (SELECT x.team_id FROM crm.users x WHERE x.id = u));
+	UPDATE pg_temp.crm_context c
+	SET shared = c.shared || jsonb_build_object(p_type || '.' || p_edit::text, to_jsonb(out_))
+	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	RETURN out_;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.shared_ids(p_type text, p_edit boolean)
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	v jsonb;
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN '{}';
+	END IF;
+	SELECT c.shared -> (p_type || '.' || p_edit::text) INTO v
+	FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL;
+	IF NOT FOUND THEN
+		RETURN '{}';
+	ELSIF v IS NULL THEN
+		RETURN crm.context_shared(p_type, p_edit);
+	END IF;
+	RETURN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v)::bigint);
+END
+$function$;
+
+-- Names the audit action of the changes a definer function is about to
+-- make (password_change, revoke, ...); NULL returns to naming it from what
+-- changed. Callable only by the owner's functions.
+CREATE OR REPLACE FUNCTION crm.context_audit_action(p_action text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
+		UPDATE pg_temp.crm_context c SET audit_action = p_action WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	END IF;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.context_audit_action()
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	RETURN (SELECT c.audit_action FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned());
+END
+$function$;
+
+-- A password reset runs on the auth pool and may carry an idempotency key:
+-- crm_auth reaches its acting user's stored replies, as crm_app does.
+DROP POLICY IF EXISTS own_keys_auth ON crm.idempotency_keys;
+CREATE POLICY own_keys_auth ON crm.idempotency_keys TO crm_auth
+	USING (principal = coalesce(crm.acting_user()::text, ''))
+	WITH CHECK (principal = coalesce(crm.acting_user()::text, ''));
+
+-- Privileges: exactly the roles named below may call this module's
+-- functions (the owner always may); dropping a role from a GRANT
+-- here revokes it on the next crmd migrate.
+REVOKE ALL ON FUNCTION
+	crm.idempotency_purge(),
+	crm.us(timestamp with time zone),
+	crm.fail(text,text,text),
+	crm.redact(jsonb,text[]),
+	crm.context_create(),
+	crm.begin_request(bytea,text,text,text,text,text),
+	crm.acting_user(),
+	crm.acting_session(),
+	crm.context_scopes(),
+	crm.scope_of(text,text),
+	crm.scope_all(text,text),
+	crm.scope_own(text,text),
+	crm.context_teams(text),
+	crm.scope_teams(text,text),
+	crm.context_shared(text,boolean),
+	crm.shared_ids(text,boolean),
+	crm.context_audit_action(text),
+	crm.context_audit_action()
+FROM PUBLIC, crm_app, crm_auth;
+GRANT EXECUTE ON FUNCTION
+	crm.idempotency_purge(),
+	crm.us(timestamp with time zone),
+	crm.fail(text,text,text),
+	crm.redact(jsonb,text[]),
+	crm.begin_request(bytea,text,text,text,text,text),
+	crm.acting_user(),
+	crm.acting_session(),
+	crm.scope_of(text,text),
+	crm.scope_all(text,text),
+	crm.scope_own(text,text),
+	crm.scope_teams(text,text),
+	crm.shared_ids(text,boolean)
+TO crm_app;
+GRANT EXECUTE ON FUNCTION
+	crm.us(timestamp with time zone),
+	crm.begin_request(bytea,text,text,text,text,text)
+TO crm_auth;

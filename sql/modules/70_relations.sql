@@ -1,0 +1,139 @@
+-- sql/modules/70_relations.sql: relations between records.
+--
+-- A repeatable module (sql/README.md): crmd migrate applies it, after all
+-- versioned migrations, whenever its checksum differs from the one
+-- recorded in crm_meta.schema_modules. Everything here can run again:
+-- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
+-- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
+
+CREATE OR REPLACE FUNCTION crm.relation_json(r crm.relations)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+	SELECT jsonb_strip_nulls(jsonb_build_object(
+		'relation_id', r.id, 'from_id', r.from_id, 'from_type', r.from_type,
+		'from_name', crm.record_name(r.from_type, r.from_id), 'to_id', r.to_id, 'to_type', r.to_type,
+		'to_name', crm.record_name(r.to_type, r.to_id), 'role', r.role, 'primary', r.is_primary,
+		'created_at', crm.us(r.created_at)))
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.relation_remove(p_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	r crm.relations;
+BEGIN
+	SELECT * INTO r FROM crm.relations WHERE id = p_id;
+	IF NOT FOUND THEN
+		PERFORM crm.fail('CRN01', 'relation_id', format('no relation %s', p_id));
+	END IF;
+	IF NOT crm.record_editable(r.from_type, r.from_id) THEN
+		PERFORM crm.record_refuse(r.from_type, r.from_id, NULL, 'update');
+	END IF;
+	DELETE FROM crm.relations WHERE id = p_id;
+	IF r.is_primary THEN
+		UPDATE crm.contacts SET account_id = NULL WHERE id = r.from_id AND account_id = r.to_id;
+	END IF;
+END
+$function$;
+
+-- Relations from or to a record, oldest first, keyset on the relation id.
+CREATE OR REPLACE FUNCTION crm.relation_list(p_id bigint, p_after text, p_limit integer)
+ RETURNS TABLE(json text, sort_key text)
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+	t text := (SELECT record_type FROM crm.records WHERE id = p_id);
+BEGIN
+	IF t IS NULL OR t NOT IN ('account', 'contact') OR NOT crm.record_visible(t, p_id) THEN
+		PERFORM crm.fail('CRN01', 'record_id', format('no account or contact %s', p_id));
+	END IF;
+	IF p_after IS NOT NULL AND p_after !~ '^[0-9]{1,18}$' THEN
+		PERFORM crm.fail('CRI01', 'page.cursor', 'is not a cursor of this list; start the list again');
+	END IF;
+	RETURN QUERY
+	SELECT crm.relation_json(r)::text, r.id::text
+	FROM crm.relations r
+	WHERE (r.from_id = p_id OR r.to_id = p_id) AND r.id > coalesce(p_after::bigint, 0)
+	ORDER BY r.id LIMIT p_limit;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.relation_add(p_from bigint, p_to bigint, p_role text, p_primary boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	ft text := (SELECT record_type FROM crm.records WHERE id = p_from AND purged_at IS NULL);
+	tt text := (SELECT record_type FROM crm.records WHERE id = p_to AND purged_at IS NULL);
+	new_id bigint;
+	role_ text;
+	st text;
+	msg text;
+	col text;
+BEGIN
+	IF ft IS NULL OR ft NOT IN ('account', 'contact')
+	   OR NOT crm.record_visible(ft, p_from) THEN
+		PERFORM crm.fail('CRN01', 'from_id', format('no account or contact %s', p_from));
+	END IF;
+	IF tt IS NULL OR tt NOT IN ('account', 'contact') OR NOT crm.record_visible(tt, p_to)
+	   OR crm.record_get(tt, p_to) -> tt ? 'deleted_at' THEN
+		PERFORM crm.fail('CRN01', 'to_id', format('no account or contact %s', p_to));
+	END IF;
+	IF (ft, tt) NOT IN (('contact', 'account'), ('contact', 'contact'), ('account', 'account')) THEN
+		PERFORM crm.fail('CRI01', 'to_id', 'a relation goes from a contact to an account or a contact, or from an account to an account');
+	END IF;
+	IF p_from = p_to THEN
+		PERFORM crm.fail('CRI01', 'to_id', 'a record cannot be related to itself');
+	END IF;
+	IF ft = 'account' AND p_role = 'parent' THEN
+		PERFORM crm.fail('CRI01', 'role', format('an account''s parent is a field: crm account edit %s --parent %s', p_from, p_to));
+	END IF;
+	IF p_primary AND NOT (ft = 'contact' AND tt = 'account') THEN
+		PERFORM crm.fail('CRI01', 'primary', format('only a contact''s account can be primary (this relation goes from a %s to a %s)', ft, tt));
+	END IF;
+	role_ := crm.check_picklist(format('relation.%s.%s', ft, tt), crm.check_text(p_role, 'role', 255, true), 'role');
+	IF crm.record_get(ft, p_from) -> ft ? 'deleted_at' THEN
+		PERFORM crm.fail('CRF01', 'from_id', format('%s %s is deleted (crm %s restore %s)', ft, p_from, ft, p_from));
+	END IF;
+	IF NOT crm.record_editable(ft, p_from) THEN
+		BEGIN
+			PERFORM crm.record_refuse(ft, p_from, NULL, 'update');
+		EXCEPTION WHEN OTHERS THEN
+			-- record_refuse names the record "id"; here it is from_id
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, col = COLUMN_NAME;
+			PERFORM crm.fail(st, CASE WHEN col = 'id' THEN 'from_id' ELSE nullif(col, '') END, msg);
+		END;
+	END IF;
+	IF EXISTS (SELECT 1 FROM crm.relations WHERE from_id = p_from AND to_id = p_to AND role = role_) THEN
+		PERFORM crm.fail('CRE01', 'role', format('%s %s is already related to %s %s as %s', ft, p_from, tt, p_to, role_));
+	END IF;
+	INSERT INTO crm.relations (from_id, from_type, to_id, to_type, role)
+	VALUES (p_from, ft, p_to, tt, role_) RETURNING id INTO new_id;
+	IF p_primary THEN
+		UPDATE crm.relations SET is_primary = false WHERE from_id = p_from AND is_primary;
+		UPDATE crm.relations SET is_primary = true WHERE id = new_id;
+		UPDATE crm.contacts SET account_id = p_to WHERE id = p_from AND account_id IS DISTINCT FROM p_to;
+	END IF;
+	RETURN (SELECT crm.relation_json(r) FROM crm.relations r WHERE r.id = new_id);
+END
+$function$;
+
+-- Privileges: exactly the roles named below may call this module's
+-- functions (the owner always may); dropping a role from a GRANT
+-- here revokes it on the next crmd migrate.
+REVOKE ALL ON FUNCTION
+	crm.relation_json(crm.relations),
+	crm.relation_remove(bigint),
+	crm.relation_list(bigint,text,integer),
+	crm.relation_add(bigint,bigint,text,boolean)
+FROM PUBLIC, crm_app, crm_auth;
+GRANT EXECUTE ON FUNCTION
+	crm.relation_json(crm.relations),
+	crm.relation_remove(bigint),
+	crm.relation_list(bigint,text,integer),
+	crm.relation_add(bigint,bigint,text,boolean)
+TO crm_app;

@@ -1,0 +1,185 @@
+-- sql/modules/80_notes.sql: notes.
+--
+-- A repeatable module (sql/README.md): crmd migrate applies it, after all
+-- versioned migrations, whenever its checksum differs from the one
+-- recorded in crm_meta.schema_modules. Everything here can run again:
+-- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
+-- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
+
+CREATE OR REPLACE VIEW crm.note_out WITH (security_invoker = true) AS
+SELECT n.id AS note_id, n.body, crm.us(n.created_at) AS created_at, o.username AS owner,
+       t.name AS team, n.version, crm.us(n.updated_at) AS updated_at,
+       crm.us(n.deleted_at) AS deleted_at, n.deleted_at IS NOT NULL AS is_deleted
+FROM crm.notes n LEFT JOIN crm.users o ON o.id = n.owner_id LEFT JOIN crm.teams t ON t.id = n.team_id;
+GRANT SELECT ON crm.note_out TO crm_app;
+
+CREATE OR REPLACE FUNCTION crm.note_set_deleted(p_id bigint, p_deleted boolean)
+ RETURNS SETOF crm.note_out
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+	UPDATE crm.notes SET deleted_at = CASE WHEN p_deleted THEN now() END, version = version + 1,
+		updated_at = now(), updated_by = crm.acting_user()
+	WHERE id = p_id AND (deleted_at IS NULL) = p_deleted
+	  AND (owner_id = (SELECT crm.scope_own('note', 'delete'))
+	       OR (SELECT crm.scope_all('note', 'delete'))
+	       OR team_id = ANY ((SELECT crm.scope_teams('note', 'delete'))::bigint[]));
+	IF NOT FOUND THEN
+		PERFORM crm.note_refuse(p_id, NULL, CASE WHEN p_deleted THEN 'delete' ELSE 'restore' END);
+	END IF;
+	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+END
+$function$;
+
+-- Reassigning moves the team with the owner unless a team is given. The
+-- new owner must be within the reassigning user's scope.
+CREATE OR REPLACE FUNCTION crm.note_reassign(p_id bigint, p_owner text, p_team text)
+ RETURNS SETOF crm.note_out
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	new_owner record;
+	new_team bigint;
+BEGIN
+	SELECT id, username, team_id INTO new_owner FROM crm.users
+	WHERE username = lower(p_owner) AND active;
+	IF NOT FOUND THEN
+		PERFORM crm.fail('CRN01', 'owner', format('no active user named %s', p_owner));
+	END IF;
+	new_team := coalesce(crm.team_id_of(p_team, 'team'), new_owner.team_id);
+	IF NOT ((SELECT crm.scope_all('note', 'reassign'))
+		OR new_team = ANY ((SELECT crm.scope_teams('note', 'reassign'))::bigint[])
+		OR (new_owner.id = crm.acting_user() AND (SELECT crm.scope_of('note', 'reassign')) <> 'none')) THEN
+		PERFORM crm.fail('CRP01', 'owner', format('permission denied: %s is outside the teams you may reassign to', new_owner.username));
+	END IF;
+	UPDATE crm.notes SET owner_id = new_owner.id, team_id = new_team, version = version + 1,
+		updated_at = now(), updated_by = crm.acting_user()
+	WHERE id = p_id AND deleted_at IS NULL
+	  AND (owner_id = (SELECT crm.scope_own('note', 'reassign'))
+	       OR (SELECT crm.scope_all('note', 'reassign'))
+	       OR team_id = ANY ((SELECT crm.scope_teams('note', 'reassign'))::bigint[]));
+	IF NOT FOUND THEN
+		PERFORM crm.note_refuse(p_id, NULL, 'reassign');
+	END IF;
+	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+END
+$function$;
+
+-- Shares need update rights on the note (not a share for editing).
+CREATE OR REPLACE FUNCTION crm.note_share(p_id bigint, p_user text, p_team text, p_access text, p_revoke boolean)
+ RETURNS SETOF crm.note_out
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	uid bigint := CASE WHEN p_user IS NOT NULL THEN crm.user_id_of(p_user, 'user') END;
+	tid bigint := crm.team_id_of(p_team, 'team');
+BEGIN
+	PERFORM 1 FROM crm.notes
+	WHERE id = p_id AND deleted_at IS NULL
+	  AND (owner_id = (SELECT crm.scope_own('note', 'update'))
+	       OR (SELECT crm.scope_all('note', 'update'))
+	       OR team_id = ANY ((SELECT crm.scope_teams('note', 'update'))::bigint[]));
+	IF NOT FOUND THEN
+		PERFORM crm.note_refuse(p_id, NULL, 'share');
+	END IF;
+	IF p_revoke THEN
+		DELETE FROM crm.shares
+		WHERE record_type = 'note' AND record_id = p_id
+		  AND user_id IS NOT DISTINCT FROM uid AND team_id IS NOT DISTINCT FROM tid;
+	ELSIF uid IS NOT NULL THEN
+		INSERT INTO crm.shares (record_type, record_id, user_id, access)
+		VALUES ('note', p_id, uid, coalesce(p_access, 'read'))
+		ON CONFLICT (record_type, record_id, user_id) WHERE user_id IS NOT NULL
+		DO UPDATE SET access = EXCLUDED.access;
+	ELSE
+		INSERT INTO crm.shares (record_type, record_id, team_id, access)
+		VALUES ('note', p_id, tid, coalesce(p_access, 'read'))
+		ON CONFLICT (record_type, record_id, team_id) WHERE team_id IS NOT NULL
+		DO UPDATE SET access = EXCLUDED.access;
+	END IF;
+	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.note_refuse(p_id bigint, p_version bigint, p_action text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	v bigint;
+	del boolean;
+BEGIN
+	SELECT version, deleted_at IS NOT NULL INTO v, del FROM crm.notes WHERE id = p_id;
+	IF NOT FOUND THEN
+		PERFORM crm.fail('CRN01', 'note_id', format('no note %s', p_id));
+	ELSIF del AND p_action = 'delete' THEN
+		PERFORM crm.fail('CRF01', 'note_id', format('note %s is already deleted', p_id));
+	ELSIF del AND p_action <> 'restore' THEN
+		PERFORM crm.fail('CRN01', 'note_id', format('note %s is deleted (crm note restore %s)', p_id, p_id));
+	ELSIF NOT del AND p_action = 'restore' THEN
+		PERFORM crm.fail('CRF01', 'note_id', format('note %s is not deleted', p_id));
+	ELSIF p_version IS NOT NULL AND p_version > v THEN
+		PERFORM crm.fail('CRC01', 'version', format('note %s has no version %s: its version is %s', p_id, p_version, v));
+	ELSIF p_version IS NOT NULL AND v <> p_version THEN
+		PERFORM crm.fail('CRC01', 'version', format('note %s changed since you read it (version %s, now %s): reload and retry', p_id, p_version, v));
+	END IF;
+	PERFORM crm.fail('CRP01', NULL, format('permission denied: you may not %s note %s', p_action, p_id));
+END
+$function$;
+
+-- A note's body is multi-line text: line breaks and tabs kept, other
+-- control and formatting characters refused (crm.check_text).
+CREATE OR REPLACE FUNCTION crm.note_create(p_body text)
+ RETURNS SETOF crm.note_out
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	new_id bigint;
+BEGIN
+	PERFORM crm.check_text(p_body, 'body', 4096, true, true);
+	INSERT INTO crm.notes (body, owner_id, team_id, created_by, updated_by)
+	SELECT p_body, u.id, u.team_id, u.id, u.id FROM crm.users u WHERE u.id = crm.acting_user()
+	RETURNING id INTO new_id;
+	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = new_id;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.note_update(p_id bigint, p_version bigint, p_body text)
+ RETURNS SETOF crm.note_out
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+	PERFORM crm.check_text(p_body, 'body', 4096, true, true);
+	UPDATE crm.notes SET body = p_body, version = version + 1, updated_at = now(),
+		updated_by = crm.acting_user()
+	WHERE id = p_id AND version = p_version AND deleted_at IS NULL
+	  AND (owner_id = (SELECT crm.scope_own('note', 'update'))
+	       OR (SELECT crm.scope_all('note', 'update'))
+	       OR team_id = ANY ((SELECT crm.scope_teams('note', 'update'))::bigint[])
+	       OR id = ANY ((SELECT crm.shared_ids('note', true))::bigint[]));
+	IF NOT FOUND THEN
+		PERFORM crm.note_refuse(p_id, p_version, 'update');
+	END IF;
+	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+END
+$function$;
+
+-- Privileges: exactly the roles named below may call this module's
+-- functions (the owner always may); dropping a role from a GRANT
+-- here revokes it on the next crmd migrate.
+REVOKE ALL ON FUNCTION
+	crm.note_set_deleted(bigint,boolean),
+	crm.note_reassign(bigint,text,text),
+	crm.note_share(bigint,text,text,text,boolean),
+	crm.note_refuse(bigint,bigint,text),
+	crm.note_create(text),
+	crm.note_update(bigint,bigint,text)
+FROM PUBLIC, crm_app, crm_auth;
+GRANT EXECUTE ON FUNCTION
+	crm.note_set_deleted(bigint,boolean),
+	crm.note_reassign(bigint,text,text),
+	crm.note_share(bigint,text,text,text,boolean),
+	crm.note_refuse(bigint,bigint,text),
+	crm.note_create(text),
+	crm.note_update(bigint,bigint,text)
+TO crm_app;

@@ -1,0 +1,636 @@
+-- sql/modules/90_audit.sql: the audit trail.
+--
+-- A repeatable module (sql/README.md): crmd migrate applies it, after all
+-- versioned migrations, whenever its checksum differs from the one
+-- recorded in crm_meta.schema_modules. Everything here can run again:
+-- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
+-- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
+
+-- Attaches the audit trigger to a table: one line per table.
+CREATE OR REPLACE FUNCTION crm.attach_audit(p_table regclass, p_type text, VARIADIC p_skip text[] DEFAULT '{}'::text[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'crm'
+AS $function$
+BEGIN
+	EXECUTE format('CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON %s '
+		       'FOR EACH ROW EXECUTE FUNCTION crm.audit_row(%s)',
+		       p_table, array_to_string(ARRAY(SELECT quote_literal(x)
+						      FROM unnest(p_type || p_skip) AS x), ', '));
+END
+$function$;
+
+DROP POLICY IF EXISTS owner_all ON crm.audit;
+CREATE POLICY owner_all ON crm.audit TO crm_owner USING (true) WITH CHECK (true);
+
+-- Side rows are audited as changes of the record they belong to: one
+-- audit row per tag, custom value, e-mail address or phone number added,
+-- changed or removed (the business row's own trigger sees none of them).
+CREATE OR REPLACE FUNCTION crm.audit_side()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	o jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+	n jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+	r jsonb := coalesce(n, o);
+	k text := TG_ARGV[2];
+BEGIN
+	IF k = 'custom' THEN
+		o := (SELECT jsonb_build_object('field', f.name, 'value', coalesce(o ->> 'v_text', o ->> 'v_num', o ->> 'v_date', o ->> 'v_bool')
+						|| coalesce(' ' || (o ->> 'v_currency'), ''))
+		      FROM crm.fields f WHERE f.id = (o ->> 'field_id')::bigint);
+		n := (SELECT jsonb_build_object('field', f.name, 'value', coalesce(n ->> 'v_text', n ->> 'v_num', n ->> 'v_date', n ->> 'v_bool')
+						|| coalesce(' ' || (n ->> 'v_currency'), ''))
+		      FROM crm.fields f WHERE f.id = (n ->> 'field_id')::bigint);
+	ELSE
+		o := o - TG_ARGV[1] - 'record_type' - 'tag_norm' - 'address_norm' - 'number_norm' - 'position';
+		n := n - TG_ARGV[1] - 'record_type' - 'tag_norm' - 'address_norm' - 'number_norm' - 'position';
+	END IF;
+	IF o IS NOT DISTINCT FROM n THEN
+		RETURN NULL;
+	END IF;
+	PERFORM crm.audit_write(coalesce(nullif(TG_ARGV[0], ''), r ->> 'record_type'), (r ->> TG_ARGV[1])::bigint, 'update',
+				CASE WHEN o IS NOT NULL THEN jsonb_build_object(k, o) END,
+				CASE WHEN n IS NOT NULL THEN jsonb_build_object(k, n) END);
+	RETURN NULL;
+END
+$function$;
+
+-- One audit row. The acting user comes from the context (p_user is used
+-- only when the context has none, by the login functions: the user who
+-- just logged in); p_username names the attempted user of a failed login.
+-- Request id and client address are what crmd asserted at begin_request.
+CREATE OR REPLACE FUNCTION crm.audit_write(p_type text, p_id bigint, p_action text, p_old jsonb, p_new jsonb, p_user bigint DEFAULT NULL::bigint, p_username text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	c_user bigint;
+	c_name text;
+	c_request bigint;
+	c_addr text;
+	u bigint;
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
+		SELECT x.user_id, x.username, x.request_id, x.client_addr
+		INTO c_user, c_name, c_request, c_addr FROM pg_temp.crm_context x
+		WHERE x.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	END IF;
+	u := coalesce(c_user, p_user);
+	INSERT INTO crm.audit (at, user_id, username, request_id, client_addr, record_type, record_id,
+			       action, old_values, new_values, record_ref)
+	VALUES (pg_catalog.clock_timestamp(), u,
+		coalesce(p_username, CASE WHEN u = c_user THEN c_name END,
+			 (SELECT x.username FROM crm.users x WHERE x.id = u)),
+		c_request, c_addr, p_type, p_id, p_action, p_old, p_new,
+		(SELECT r.id FROM crm.records r WHERE r.id = p_id AND r.record_type = p_type));
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.audit_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	skip text[] := TG_ARGV[1:];
+	o jsonb;
+	n jsonb;
+	oc jsonb := '{}';
+	nc jsonb := '{}';
+	k text;
+	act text;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		n := to_jsonb(NEW) - skip;
+		PERFORM crm.audit_write(TG_ARGV[0], NEW.id, 'create', NULL, n);
+		RETURN NULL;
+	ELSIF TG_OP = 'DELETE' THEN
+		o := to_jsonb(OLD) - skip;
+		PERFORM crm.audit_write(TG_ARGV[0], OLD.id, 'purge', o, NULL);
+		RETURN NULL;
+	END IF;
+	o := to_jsonb(OLD) - skip;
+	n := to_jsonb(NEW) - skip;
+	FOR k IN SELECT jsonb_object_keys(n) LOOP
+		IF o -> k IS DISTINCT FROM n -> k THEN
+			oc := oc || jsonb_build_object(k, o -> k);
+			nc := nc || jsonb_build_object(k, n -> k);
+		END IF;
+	END LOOP;
+	IF oc = '{}' THEN
+		RETURN NULL;
+	END IF;
+	act := crm.context_audit_action();
+	IF act IS NULL THEN
+		act := CASE
+			WHEN nc ? 'deleted_at' AND nc -> 'deleted_at' <> 'null' THEN 'delete'
+			WHEN nc ? 'deleted_at' THEN 'restore'
+			WHEN nc ? 'revoked_at' THEN 'revoke'
+			WHEN nc ? 'owner_id' THEN 'reassign'
+			WHEN nc ? 'active' AND nc -> 'active' = 'true' THEN 'enable'
+			WHEN nc ? 'active' THEN 'disable'
+			ELSE 'update' END;
+	END IF;
+	PERFORM crm.audit_write(TG_ARGV[0], NEW.id, act, oc, nc);
+	RETURN NULL;
+END
+$function$;
+
+-- Purge: the permission comes from the context (scope_all reads it), so
+-- nothing crm_app sets can forge it.
+CREATE OR REPLACE FUNCTION crm.purge_record(p_type text, p_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	rt crm.record_types;
+	fk record;
+	n bigint;
+BEGIN
+	SELECT * INTO rt FROM crm.record_types WHERE name = p_type;
+	IF NOT crm.scope_all(p_type, 'admin') OR rt.table_name IS NULL THEN
+		PERFORM crm.fail('CRP01', NULL, format('permission denied: only administrators purge %ss', p_type));
+	END IF;
+	FOR fk IN
+		SELECT c.conrelid::regclass::text AS tbl, a.attname AS col
+		FROM pg_catalog.pg_constraint c
+		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.confrelid = 'crm.records'::regclass
+		  AND c.conrelid <> 'crm.audit'::regclass
+		  AND c.conrelid::regclass::text NOT IN (SELECT x.table_name FROM crm.record_types x WHERE x.table_name IS NOT NULL)
+	LOOP
+		EXECUTE format('DELETE FROM %s WHERE %I = $1', fk.tbl, fk.col) USING p_id;
+	END LOOP;
+	EXECUTE format('DELETE FROM %s WHERE id = $1', rt.table_name) USING p_id;
+	UPDATE pg_temp.crm_context c SET redacting = true WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	UPDATE crm.audit a
+	SET old_values = crm.redact(a.old_values, rt.personal), new_values = crm.redact(a.new_values, rt.personal)
+	WHERE a.record_ref = p_id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	UPDATE pg_temp.crm_context c SET redacting = false WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	UPDATE crm.records SET purged_at = now() WHERE id = p_id;
+	PERFORM crm.audit_write(p_type, p_id, 'redact', NULL,
+				jsonb_build_object('audit_rows', n, 'fields', to_jsonb(rt.personal)));
+END
+$function$;
+
+-- The trail stays append-only (0005): its history columns never change.
+-- The subject columns are not history but who may read it: they follow
+-- the record's owner and team, written only by the owner's triggers below
+-- (no role crmd uses may UPDATE crm.audit). The redaction exception of
+-- 0005 is kept as it was.
+CREATE OR REPLACE FUNCTION crm.audit_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	subject CONSTANT text[] := ARRAY['subject_type', 'subject_ref', 'subject_owner', 'subject_team'];
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		IF (pg_catalog.to_jsonb(NEW) - subject) = (pg_catalog.to_jsonb(OLD) - subject) THEN
+			RETURN NEW;
+		END IF;
+		-- Nested: the context table may not exist, so it is named only once it does.
+		IF pg_catalog.to_regclass('pg_temp.crm_context') IS NOT NULL THEN
+			IF (SELECT c.redacting FROM pg_temp.crm_context c
+			    WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned())
+			   AND (NEW.id, NEW.at, NEW.user_id, NEW.username, NEW.request_id, NEW.client_addr,
+				NEW.record_type, NEW.record_id, NEW.action, NEW.record_ref)
+			       IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.user_id, OLD.username, OLD.request_id,
+				OLD.client_addr, OLD.record_type, OLD.record_id, OLD.action, OLD.record_ref) THEN
+				RETURN NEW;
+			END IF;
+		END IF;
+	END IF;
+	RAISE EXCEPTION 'the audit trail is append-only (% refused)', TG_OP
+		USING ERRCODE = 'CRP01';
+END
+$function$;
+
+-- Owner and team of a business record now, whatever the caller may see.
+-- Every business type adds its line here, as in crm.record_visible.
+CREATE OR REPLACE FUNCTION crm.audit_owner_of(p_type text, p_id bigint, OUT owner_id bigint, OUT team_id bigint)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	CASE p_type
+	WHEN 'note' THEN SELECT r.owner_id, r.team_id INTO owner_id, team_id FROM crm.notes r WHERE r.id = p_id;
+	WHEN 'account' THEN SELECT r.owner_id, r.team_id INTO owner_id, team_id FROM crm.accounts r WHERE r.id = p_id;
+	WHEN 'contact' THEN SELECT r.owner_id, r.team_id INTO owner_id, team_id FROM crm.contacts r WHERE r.id = p_id;
+	ELSE NULL;
+	END CASE;
+END
+$function$;
+
+-- BEFORE INSERT on crm.audit: fills the subject columns of a new row.
+CREATE OR REPLACE FUNCTION crm.audit_subject()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	o record;
+BEGIN
+	NEW.subject_type := NULL;
+	NEW.subject_ref := NULL;
+	NEW.subject_owner := NULL;
+	NEW.subject_team := NULL;
+	IF NEW.record_type IN ('team', 'permission', 'role', 'field') THEN
+		NEW.subject_type := 'public';
+	ELSIF NEW.record_type = 'user' THEN
+		NEW.subject_type := 'user';
+		NEW.subject_ref := NEW.record_id;
+		NEW.subject_owner := NEW.record_id;
+	ELSIF NEW.record_type = 'session' THEN
+		NEW.subject_type := 'session';
+		NEW.subject_ref := NEW.record_id;
+		NEW.subject_owner := (SELECT s.user_id FROM crm.sessions s WHERE s.id = NEW.record_id);
+	ELSIF NEW.record_type = 'relation' THEN
+		SELECT r.from_type, r.from_id INTO NEW.subject_type, NEW.subject_ref
+		FROM crm.relations r WHERE r.id = NEW.record_id;
+	ELSE
+		NEW.subject_type := NEW.record_type;
+		NEW.subject_ref := NEW.record_id;
+	END IF;
+	IF NEW.subject_type NOT IN ('public', 'user', 'session') THEN
+		o := crm.audit_owner_of(NEW.subject_type, NEW.subject_ref);
+		IF o.owner_id IS NULL THEN
+			-- not a business record, or one that is gone (a purge)
+			NEW.subject_type := NULL;
+		ELSE
+			NEW.subject_owner := o.owner_id;
+			NEW.subject_team := o.team_id;
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$function$;
+
+-- AFTER UPDATE OF owner_id, team_id and AFTER DELETE on a business table:
+-- the history of the record (and of the relations it is the from end of)
+-- follows it to its new owner and team; a purged record's history is
+-- left to scope all (and to whoever acted).
+CREATE OR REPLACE FUNCTION crm.audit_follow()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		UPDATE crm.audit a SET subject_type = NULL, subject_owner = NULL, subject_team = NULL
+		WHERE a.subject_ref = OLD.id AND a.subject_type = TG_ARGV[0];
+	ELSE
+		UPDATE crm.audit a SET subject_owner = NEW.owner_id, subject_team = NEW.team_id
+		WHERE a.subject_ref = NEW.id AND a.subject_type = TG_ARGV[0]
+		  AND (a.subject_owner, a.subject_team) IS DISTINCT FROM (NEW.owner_id, NEW.team_id);
+	END IF;
+	RETURN NULL;
+END
+$function$;
+
+-- Attaches crm.audit_follow to a business table (named after the "audit"
+-- trigger, so it runs after the row that trigger writes).
+CREATE OR REPLACE FUNCTION crm.attach_audit_follow(p_table regclass, p_type text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	EXECUTE format('CREATE TRIGGER audit_follow AFTER UPDATE OF owner_id, team_id ON %s FOR EACH ROW '
+		       'WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.team_id IS DISTINCT FROM NEW.team_id) '
+		       'EXECUTE FUNCTION crm.audit_follow(%L)', p_table, p_type);
+	EXECUTE format('CREATE TRIGGER audit_follow_purge AFTER DELETE ON %s FOR EACH ROW '
+		       'EXECUTE FUNCTION crm.audit_follow(%L)', p_table, p_type);
+END
+$function$;
+
+DROP POLICY IF EXISTS select_scope ON crm.audit;
+CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
+	USING ((SELECT crm.scope_all('audit', 'read'))
+	       OR ((SELECT crm.scope_of('audit', 'read')) <> 'none'
+		   AND (user_id = (SELECT crm.acting_user())
+			OR (subject_type IN ('user', 'session') AND subject_owner = (SELECT crm.acting_user()))
+			OR subject_type = 'public'
+			OR (((subject_type = 'note'
+			      AND ((SELECT crm.scope_all('note', 'read'))
+				   OR subject_owner = (SELECT crm.scope_own('note', 'read'))
+				   OR subject_team = ANY ((SELECT crm.scope_teams('note', 'read'))::bigint[])
+				   OR subject_ref = ANY ((SELECT crm.shared_ids('note', false))::bigint[])))
+			     OR (subject_type = 'account'
+			      AND ((SELECT crm.scope_all('account', 'read'))
+				   OR subject_owner = (SELECT crm.scope_own('account', 'read'))
+				   OR subject_team = ANY ((SELECT crm.scope_teams('account', 'read'))::bigint[])
+				   OR subject_ref = ANY ((SELECT crm.shared_ids('account', false))::bigint[])))
+			     OR (subject_type = 'contact'
+			      AND ((SELECT crm.scope_all('contact', 'read'))
+				   OR subject_owner = (SELECT crm.scope_own('contact', 'read'))
+				   OR subject_team = ANY ((SELECT crm.scope_teams('contact', 'read'))::bigint[])
+				   OR subject_ref = ANY ((SELECT crm.shared_ids('contact', false))::bigint[]))))
+			    AND (record_type <> 'relation' OR crm.record_visible('relation', record_id))))));
+
+-- The view shows a change set (old or new values) as people read it, when
+-- it holds anything shown differently (else old_shown and new_shown are
+-- NULL and the recorded values are what people read): user
+-- and team ids followed by the name ("5 (alice)"), money amounts with
+-- their currency to its minor units ("1250000.00 EUR": the currency from
+-- the same change set, the other one, or the record now) with the
+-- currency key folded into the amount; other values as they are. Written
+-- inline (a LATERAL subquery, planned once with the statement) rather than
+-- as a function called twice per row.
+CREATE OR REPLACE VIEW crm.audit_out WITH (security_invoker = true) AS
+SELECT a.id AS audit_id, (extract(epoch FROM a.at) * 1000000)::bigint AS at, a.username, a.request_id,
+       a.client_addr, a.record_type, a.record_id, a.action, a.old_values::text AS old_values,
+       a.new_values::text AS new_values, a.user_id, a.at AS at_ts,
+       CASE a.record_type
+	       WHEN 'user' THEN (SELECT u.username FROM crm.users u WHERE u.id = a.record_id)
+	       WHEN 'team' THEN (SELECT t.name FROM crm.teams t WHERE t.id = a.record_id) END AS record_name,
+       sh.old_shown::text AS old_shown, sh.new_shown::text AS new_shown
+FROM crm.audit a
+LEFT JOIN LATERAL (
+	SELECT jsonb_object_agg(x.key, x.shown) FILTER (WHERE x.side = 'o') AS old_shown,
+	       jsonb_object_agg(x.key, x.shown) FILTER (WHERE x.side = 'n') AS new_shown
+	FROM (SELECT v.side, e.key, CASE
+		WHEN jsonb_typeof(e.value) <> 'number' THEN e.value
+		WHEN e.key IN ('owner_id', 'user_id', 'created_by', 'updated_by') THEN
+			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT u.username FROM crm.users u
+									 WHERE u.id = (e.value #>> '{}')::bigint) || ')', ''))
+		WHEN e.key = 'team_id' OR (a.record_type = 'team' AND e.key = 'parent_id') THEN
+			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT t.name FROM crm.teams t
+									 WHERE t.id = (e.value #>> '{}')::bigint) || ')', ''))
+		WHEN cur.code IS NOT NULL THEN
+			to_jsonb(round((e.value #>> '{}')::numeric, coalesce(cur.minor, 2))::text || ' ' || cur.code)
+		ELSE e.value END AS shown
+	      FROM (SELECT * FROM (VALUES ('o', a.old_values, a.new_values), ('n', a.new_values, a.old_values)) w
+		    -- only rows with something to show differently (NULL otherwise:
+		    -- the values as recorded are what people read)
+		    WHERE a.old_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id',
+						'parent_id', 'annual_revenue', 'annual_revenue_currency']
+		       OR a.new_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id',
+						'parent_id', 'annual_revenue', 'annual_revenue_currency']) v(side, vals, other)
+	      CROSS JOIN LATERAL jsonb_each(v.vals) e
+	      -- the currency of a number, if it is an amount; OFFSET 0 keeps it
+	      -- computed once per value
+	      CROSS JOIN LATERAL (SELECT k.code, (SELECT c.minor_units FROM crm.currencies c WHERE c.code = k.code) AS minor
+				  FROM (SELECT CASE WHEN jsonb_typeof(e.value) = 'number' THEN
+						coalesce(v.vals ->> (e.key || '_currency'), v.other ->> (e.key || '_currency'),
+							 CASE WHEN a.record_type = 'account' AND e.key = 'annual_revenue' THEN
+								(SELECT r.annual_revenue_currency FROM crm.accounts r
+								 WHERE r.id = a.record_id) END) END AS code
+					OFFSET 0) k) cur
+	      WHERE NOT (e.key LIKE '%\_currency'
+			 AND coalesce(jsonb_typeof(v.vals -> left(e.key, -9)) = 'number', false))) x
+) sh ON true;
+COMMENT ON VIEW crm.audit_out IS
+	'Audit rows as crmd answers them: at in microseconds, values as JSON text, and for people '
+	'record_name (a user''s or team''s name) and old_shown/new_shown (user and team names beside '
+	'ids, money with its currency).';
+GRANT SELECT ON crm.audit_out TO crm_app;
+
+-- The types an audit list may name: the registered ones and the
+-- administrative rows the trail also records.
+CREATE OR REPLACE FUNCTION crm.audit_check_type(p_type text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+	IF p_type IS NOT NULL AND p_type NOT IN ('team_manager', 'role', 'share', 'picklist', 'picklist_value')
+	   AND NOT EXISTS (SELECT 1 FROM crm.record_types t WHERE t.name = p_type) THEN
+		PERFORM crm.fail('CRI01', 'record_type',
+				 format('"%s" is not a record type the audit trail records (%s)', p_type,
+					(SELECT string_agg(n, ', ' ORDER BY n)
+					 FROM (SELECT t.name AS n FROM crm.record_types t
+					       UNION SELECT unnest(ARRAY['team_manager', 'role', 'share', 'picklist',
+									 'picklist_value'])) x)));
+	END IF;
+END
+$function$;
+
+-- A protocol instant (microseconds) as a timestamp, refusing what
+-- PostgreSQL cannot represent with the field named.
+CREATE OR REPLACE FUNCTION crm.audit_instant(p_us bigint, p_field text)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+BEGIN
+	-- 4713 BC .. 294276 AD is PostgreSQL's range; keep well inside it
+	IF p_us IS NOT NULL AND p_us NOT BETWEEN -62135596800000000 AND 253402300799999999 THEN
+		PERFORM crm.fail('CRI01', p_field, 'must be between 0001-01-01 and 9999-12-31 (UTC)');
+	END IF;
+	RETURN timestamptz 'epoch' + (p_us / 1000000) * interval '1 second'
+		+ (p_us % 1000000) * interval '1 microsecond';
+END
+$function$;
+
+-- The ids of one page of the trail as a user without scope all sees it:
+-- the user's scope stated in the query, one index range per way in, each
+-- newest first and at most p_n rows, merged. Row-level security checks
+-- every row again. p_before: the last id of the previous page. (jit off:
+-- see crm.audit_list.)
+CREATE OR REPLACE FUNCTION crm.audit_scoped_ids(p_type text, p_since timestamp with time zone, p_until timestamp with time zone, p_before bigint, p_n integer)
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+ STABLE
+ SET jit TO 'off'
+AS $function$
+DECLARE
+	me bigint := crm.acting_user();
+	t text;
+	s text;
+	own_types text[] := ARRAY['user', 'session'];
+	team_types text[] := '{}';
+	all_types text[] := ARRAY['public'];
+	biz_types text[] := '{}';
+	teams bigint[] := '{}';
+	shared bigint[] := '{}';
+	before bigint := coalesce(p_before, 9223372036854775807);
+BEGIN
+	FOREACH t IN ARRAY ARRAY['note', 'account', 'contact'] LOOP
+		s := crm.scope_of(t, 'read');
+		CONTINUE WHEN s = 'none';
+		biz_types := biz_types || t;
+		shared := shared || crm.shared_ids(t, false);
+		IF s = 'all' THEN
+			all_types := all_types || t;
+			CONTINUE;
+		END IF;
+		own_types := own_types || t;
+		IF s IN ('team', 'subteams') THEN
+			team_types := team_types || t;
+			teams := teams || crm.scope_teams(t, 'read');
+		END IF;
+	END LOOP;
+	RETURN ARRAY(
+		SELECT u.id FROM (
+			(SELECT a.id FROM crm.audit a
+			 WHERE a.user_id = me AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
+			UNION
+			(SELECT a.id FROM crm.audit a
+			 WHERE a.subject_owner = me AND a.id < before AND a.subject_type = ANY (own_types)
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_owner DESC, a.id DESC LIMIT p_n)
+			UNION
+			SELECT x.id FROM (SELECT DISTINCT unnest(teams) AS team) k,
+			LATERAL (SELECT a.id FROM crm.audit a
+				 WHERE a.subject_team = k.team AND a.id < before AND a.subject_type = ANY (team_types)
+				   AND (p_type IS NULL OR a.record_type = p_type)
+				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				 ORDER BY a.subject_team DESC, a.id DESC LIMIT p_n) x
+			UNION
+			-- one range per type read whole, each with its type written out:
+			-- the plan then knows a rare type (public) from a common one
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'public' = ANY (all_types) AND a.subject_type = 'public' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			UNION
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'note' = ANY (all_types) AND a.subject_type = 'note' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			UNION
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'account' = ANY (all_types) AND a.subject_type = 'account' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			UNION
+			(SELECT a.id FROM crm.audit a
+			 WHERE 'contact' = ANY (all_types) AND a.subject_type = 'contact' AND a.id < before
+			   AND (p_type IS NULL OR a.record_type = p_type)
+			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			UNION
+			SELECT x.id FROM (SELECT DISTINCT unnest(shared) AS ref) k,
+			LATERAL (SELECT a.id FROM crm.audit a
+				 WHERE a.subject_ref = k.ref AND a.id < before AND a.subject_type = ANY (biz_types)
+				   AND (p_type IS NULL OR a.record_type = p_type)
+				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				 ORDER BY a.subject_ref DESC, a.id DESC LIMIT p_n) x
+		) u ORDER BY u.id DESC LIMIT p_n);
+END
+$function$;
+
+-- One page of audit_list, newest first, p_limit + 1 rows (the extra one
+-- tells crmd there is a next page). One record's history, one user's
+-- actions and scope all read their own index (row-level security filters
+-- the rows); everything else goes through crm.audit_scoped_ids.
+-- Both run with jit off: their generic plans are estimated expensive (a
+-- LIMIT over index ranges the planner cannot see end early), and compiling
+-- them would cost a few hundred milliseconds for a page that takes one or
+-- two.
+CREATE OR REPLACE FUNCTION crm.audit_list(p_type text, p_id bigint, p_user text, p_since bigint, p_until bigint, p_before bigint, p_limit integer)
+ RETURNS SETOF crm.audit_out
+ LANGUAGE plpgsql
+ STABLE
+ SET jit TO 'off'
+AS $function$
+DECLARE
+	uid bigint;
+	since_ts timestamptz := crm.audit_instant(p_since, 'since');
+	until_ts timestamptz := crm.audit_instant(p_until, 'until');
+	before bigint := coalesce(p_before, 9223372036854775807);
+	n integer := p_limit + 1;
+	ids bigint[];
+BEGIN
+	PERFORM crm.audit_check_type(p_type);
+	IF p_id IS NOT NULL AND p_type IS NULL THEN
+		PERFORM crm.fail('CRI01', 'record_type', 'a record id needs its type (note/42)');
+	END IF;
+	IF p_user IS NOT NULL THEN
+		uid := crm.user_id_of(p_user, 'username');
+	END IF;
+	IF p_id IS NOT NULL THEN
+		ids := ARRAY(SELECT a.id FROM crm.audit a
+			     WHERE a.record_type = p_type AND a.record_id = p_id AND a.id < before
+			       AND (uid IS NULL OR a.user_id = uid)
+			       AND (since_ts IS NULL OR a.at >= since_ts) AND (until_ts IS NULL OR a.at < until_ts)
+			     ORDER BY a.record_type DESC, a.record_id DESC, a.id DESC LIMIT n);
+	ELSIF uid IS NOT NULL THEN
+		ids := ARRAY(SELECT a.id FROM crm.audit a
+			     WHERE a.user_id = uid AND a.id < before
+			       AND (p_type IS NULL OR a.record_type = p_type)
+			       AND (since_ts IS NULL OR a.at >= since_ts) AND (until_ts IS NULL OR a.at < until_ts)
+			     ORDER BY a.user_id DESC, a.id DESC LIMIT n);
+	ELSIF crm.scope_all('audit', 'read') THEN
+		ids := ARRAY(SELECT a.id FROM crm.audit a
+			     WHERE a.id < before
+			       AND (p_type IS NULL OR a.record_type = p_type)
+			       AND (since_ts IS NULL OR a.at >= since_ts) AND (until_ts IS NULL OR a.at < until_ts)
+			     ORDER BY a.id DESC LIMIT n);
+	ELSE
+		ids := crm.audit_scoped_ids(p_type, since_ts, until_ts, p_before, n);
+	END IF;
+	RETURN QUERY SELECT o.* FROM crm.audit_out o WHERE o.audit_id = ANY (ids) ORDER BY o.audit_id DESC;
+END
+$function$;
+
+CREATE OR REPLACE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON crm.audit
+	FOR EACH ROW EXECUTE FUNCTION crm.audit_guard();
+
+CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON crm.audit
+	FOR EACH STATEMENT EXECUTE FUNCTION crm.audit_guard();
+
+CREATE OR REPLACE TRIGGER audit_subject BEFORE INSERT ON crm.audit
+	FOR EACH ROW EXECUTE FUNCTION crm.audit_subject();
+
+-- The tables whose audit rows follow their record's owner and team.
+DROP TRIGGER IF EXISTS audit_follow ON crm.notes;
+DROP TRIGGER IF EXISTS audit_follow_purge ON crm.notes;
+SELECT crm.attach_audit_follow('crm.notes', 'note');
+DROP TRIGGER IF EXISTS audit_follow ON crm.accounts;
+DROP TRIGGER IF EXISTS audit_follow_purge ON crm.accounts;
+SELECT crm.attach_audit_follow('crm.accounts', 'account');
+DROP TRIGGER IF EXISTS audit_follow ON crm.contacts;
+DROP TRIGGER IF EXISTS audit_follow_purge ON crm.contacts;
+SELECT crm.attach_audit_follow('crm.contacts', 'contact');
+
+-- Privileges: exactly the roles named below may call this module's
+-- functions (the owner always may); dropping a role from a GRANT
+-- here revokes it on the next crmd migrate.
+REVOKE ALL ON FUNCTION
+	crm.attach_audit(regclass,text,text[]),
+	crm.audit_side(),
+	crm.audit_write(text,bigint,text,jsonb,jsonb,bigint,text),
+	crm.audit_row(),
+	crm.purge_record(text,bigint),
+	crm.audit_guard(),
+	crm.audit_owner_of(text,bigint),
+	crm.audit_subject(),
+	crm.audit_follow(),
+	crm.attach_audit_follow(regclass,text),
+	crm.audit_check_type(text),
+	crm.audit_instant(bigint,text),
+	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer),
+	crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer)
+FROM PUBLIC, crm_app, crm_auth;
+GRANT EXECUTE ON FUNCTION
+	crm.purge_record(text,bigint),
+	crm.audit_check_type(text),
+	crm.audit_instant(bigint,text),
+	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer),
+	crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer)
+TO crm_app;
