@@ -195,10 +195,7 @@ class Values:
     def record(self):
         out = {}
         for f in writable(self.t.desc):
-            if f.name == "custom":
-                val = self.custom()
-            else:
-                val = self.field(self.t.desc, f, top=True)
+            val = self.field(self.t.desc, f, top=True)
             if val is not None:
                 out[f.name] = val
         return out
@@ -208,6 +205,8 @@ class Values:
         return f"{self.v}{self.seq}{os.urandom(2).hex()}"
 
     def field(self, desc, f, top=False):
+        if f.name == "custom":
+            return self.custom()
         kind = self.t.std.get(f.name, {}).get("kind") if top else None
         if f.label == f.LABEL_REPEATED:
             items = [self.single(desc, f, kind, i) for i in range(2)]
@@ -222,8 +221,13 @@ class Values:
         v = self.v
         if f.type == f.TYPE_MESSAGE:
             sub = f.message_type
-            return {g.name: self.single(sub, g, None, i) for g in writable(sub)
-                    if self.single(sub, g, None, i) is not None}
+            out = {}
+            for g in writable(sub):
+                val = (self.field(sub, g) if g.label == g.LABEL_REPEATED or g.name == "custom"
+                       else self.single(sub, g, None, i))
+                if val is not None:
+                    out[g.name] = val
+            return out or None
         if f.type == f.TYPE_ENUM:
             nonzero = [x.number for x in f.enum_type.values if x.number != 0]
             return nonzero[-(1 + (v - 1 + i) % len(nonzero))]
@@ -311,7 +315,9 @@ def custom_fields(world, rtype):
 
 def differences(sent, got, path=""):
     """Every field of `sent` (a dict as given to the request) whose value
-    `got` (the message read back) does not hold."""
+    `got` (the message read back) does not hold. Repeated scalars (tags)
+    and key-value pairs (preferences) are compared as sets, custom values
+    by field name, other repeated messages (e-mails, phones) in order."""
     out = []
     for name, want in sent.items():
         f = got.DESCRIPTOR.fields_by_name[name]
@@ -330,6 +336,9 @@ def differences(sent, got, path=""):
             elif len(have) != len(want):
                 out.append(f"{where}: sent {len(want)} items, got {len(have)}")
             else:
+                if "key" in f.message_type.fields_by_name:  # a map (preferences): keyed
+                    want = sorted(want, key=lambda x: x.get("key", b""))
+                    have = sorted(have, key=lambda x: x.key)
                 for i, (wi, hi) in enumerate(zip(want, have)):
                     out += differences(wi, hi, f"{where}[{i}].")
         elif f.type == f.TYPE_MESSAGE:
