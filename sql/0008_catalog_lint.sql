@@ -140,8 +140,8 @@ COMMENT ON COLUMN crm.fields.record_type IS 'The record type the field belongs t
 COMMENT ON COLUMN crm.fields.required IS 'A record of the type must have a value (checked on create and update).';
 
 -- crm.login_throttle
-COMMENT ON COLUMN crm.login_throttle.failures IS 'Failed logins counted since the last success or window start.';
-COMMENT ON COLUMN crm.login_throttle.key IS 'The user name, the address, or both, according to kind.';
+COMMENT ON COLUMN crm.login_throttle.failures IS 'Failed logins counted: a success or 15 quiet minutes reset the count (kind user: those of the hour from window_start).';
+COMMENT ON COLUMN crm.login_throttle.key IS 'kind pair: "username address"; addr: the address; user: the user name.';
 COMMENT ON COLUMN crm.login_throttle.kind IS 'pair (user name and address), addr (address) or user (user name): what key counts failures of.';
 COMMENT ON COLUMN crm.login_throttle.last_failure IS 'When the last failed login happened.';
 COMMENT ON COLUMN crm.login_throttle.locked_until IS 'Logins for the key are refused until then.';
@@ -209,7 +209,7 @@ COMMENT ON COLUMN crm.sessions.created_at IS 'When the session was opened (the l
 COMMENT ON COLUMN crm.sessions.expires_at IS 'Absolute expiry: the session ends then, used or not.';
 COMMENT ON COLUMN crm.sessions.id IS 'Identity of the session (session_list shows it; session_revoke takes it).';
 COMMENT ON COLUMN crm.sessions.idle_timeout IS 'The session ends when unused for this long (from last_used_at).';
-COMMENT ON COLUMN crm.sessions.revoked_at IS 'Set by a logout, a revoke, a password change or disabling the user.';
+COMMENT ON COLUMN crm.sessions.revoked_at IS 'When the session was ended before its expiry (logout, revoke, disabling the user).';
 COMMENT ON COLUMN crm.sessions.token_hash IS 'SHA-256 of the session token; the token itself is never stored. Not readable by crm_app.';
 COMMENT ON COLUMN crm.sessions.user_id IS 'The user the session belongs to.';
 
@@ -256,7 +256,7 @@ COMMENT ON COLUMN crm.users.updated_at IS 'When the user was last changed.';
 
 -- crm_meta.settings
 COMMENT ON COLUMN crm_meta.settings.name IS 'The setting''s name.';
-COMMENT ON COLUMN crm_meta.settings.value IS 'Its value (secrets such as cursor_key are readable only by the owner and crm_app).';
+COMMENT ON COLUMN crm_meta.settings.value IS 'The setting''s value.';
 
 -- crm_meta.side_tables
 COMMENT ON COLUMN crm_meta.side_tables.pairs IS 'Pairs of column names, record id then record type, naming the records a row belongs to; the first governs writing.';
