@@ -1,5 +1,5 @@
-"""A lint of the migrated catalog, as the rules in sql/README.md and
-docs/data.md ("Catalog rules") state them:
+"""A lint of the migrated catalog, as sql/README.md and docs/data.md
+("Catalog rules") state the rules:
 
 - every table and view, and each of their columns, has a comment (DBAs and
   BI tools read them);
@@ -8,9 +8,9 @@ docs/data.md ("Catalog rules") state them:
   and the last `_<rule>` off the constraint's name, so a CHECK's middle
   part must be a column the CHECK reads (or is_<it>, or the stem of
   several: birthday for birthday_year, _month, _day) and its rule one
-  word; UNIQUE,
-  FOREIGN KEY and EXCLUDE constraints are named after all their columns in
-  order (`<table>_<col>[_<col>...]_<rule>`), primary keys `<table>_pkey`;
+  word; UNIQUE, FOREIGN KEY and EXCLUDE constraints are named after all
+  their columns in order (`<table>_<col>[_<col>...]_key`, `_fkey`,
+  `_excl`), primary keys `<table>_pkey`;
 - every business table (a record type's table, a side table whose rows
   belong to records, and any table with a policy) has row-level security
   ENABLEd and FORCEd, so that not even its owner reads past the policies
