@@ -475,3 +475,37 @@ def test_audit_list_all_follows_the_cursors(fake, certs):
     r = crm(fake, certs, "audit", "list", "--format", "json")
     assert [e["audit_id"] for e in json.loads(r.out)] == [2]
     assert "next page: crm audit list --format json --cursor a1" in r.err, r.err
+
+
+def _width(s):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def test_audit_table_cut_to_the_terminal_like_other_lists(fake, certs):
+    """The audit table narrows its widest text columns to the terminal
+    (CJK counting two columns), cutting long cells with "…" as record lists
+    do; numbers and times stay whole; JSON keeps everything."""
+    p = pb()
+    name = "株式会社東京マシナリー・インターナショナル・ホールディングス"
+
+    def handler(cf):
+        return ok(audit_list=p.AuditListReply(entries=[p.AuditEntry(
+            audit_id=7, at=1_700_000_000_000_000, username="ada.lovelace.longname", action="update",
+            record_type="account", record_id=12, record_name=name,
+            request_id=1741137470730272798, client_addr="2001:db8:85a3::8a2e:370:7334",
+            new_shown=json.dumps({"name": name}), old_shown=json.dumps({"name": "Acme"}))]))
+    fake.handler = handler
+    for cols, left_out in ((140, []), (110, []), (80, ["request_id"]), (60, ["request_id", "client_addr"])):
+        r = crm(fake, certs, "audit", "list", env={"COLUMNS": str(cols)})
+        assert r.rc == 0, r
+        lines = r.out.splitlines()
+        assert all(_width(x) <= cols for x in lines), (cols, lines)
+        assert "…" in lines[2] and "2023-11-14 22:13:20" in lines[2], lines  # times whole
+        assert [c for c in ("request_id", "client_addr") if c not in lines[0]] == left_out, lines
+        assert ("1741137470730272798" in lines[2]) == ("request_id" in lines[0]), lines  # ids whole
+        assert cols < 140 or "株式" in lines[2], lines  # wide characters, two columns each
+    r = crm(fake, certs, "audit", "list")  # not a terminal, no COLUMNS: the record name whole
+    assert name in r.out
+    r = crm(fake, certs, "audit", "list", "--format", "json", env={"COLUMNS": "60"})
+    assert json.loads(r.out)[0]["record_name"] == name

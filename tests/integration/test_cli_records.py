@@ -305,6 +305,34 @@ def test_show_names_custom_fields_by_label_and_lists_fit(world):
     assert "…" in r.out and long not in r.out
 
 
+def test_audit_table_fits_the_terminal(world):
+    """`audit list` as a table is cut to the terminal like record lists
+    (wide characters count two columns); request_id and then client_addr are
+    left out when it cannot fit otherwise; JSON keeps everything."""
+    import unicodedata
+    width = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    name = "株式会社東京マシナリー・インターナショナル・ホールディングス"
+    r = cli(world, "root", "account", "add", "--name", name, "--description", "x" * 200)
+    assert r.rc == 0, r
+    aid = r.out.strip()
+    r = cli(world, "root", "account", "edit", aid, "--name", name + " 2")
+    assert r.rc == 0, r
+    home = os.path.join(world.crmd.dir, "cli-root")
+    run = lambda cols, *a: run_crm("audit", "list", "--record", f"account/{aid}", *a,
+                                   server=f"127.0.0.1:{world.crmd.port}", ca=world.crmd.ca, home=home,
+                                   env={"COLUMNS": cols})
+    for cols in (120, 80, 64):
+        r = run(str(cols))
+        assert r.rc == 0, r
+        lines = r.out.splitlines()
+        assert len(lines) == 4 and all(width(x) <= cols for x in lines), (cols, lines)
+        assert "…" in r.out, r.out
+    assert "request_id" in run("160").out.splitlines()[0]
+    assert "request_id" not in run("80").out.splitlines()[0]
+    j = json.loads(run("40", "--format", "json").out)
+    assert j[0]["request_id"] and name in json.dumps(j, ensure_ascii=False)
+
+
 def _roles_in_help(pair):
     r = run_crm("relation", "add", "--help")
     text = " ".join(r.out.split())
