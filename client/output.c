@@ -33,6 +33,9 @@ struct crm_result {
 	size_t ncols;
 	char **names;
 	bool *hidden; /* in list tables */
+	size_t *optional; /* list tables: 0, or the order in which a column is
+			   * left out when the table cannot fit otherwise */
+	size_t n_optional;
 	struct cell *cells; /* rows * ncols, row-major */
 	size_t rows, cap_rows;
 	size_t next_col; /* next cell of the last row to fill */
@@ -76,6 +79,7 @@ crm_result *crm_result_new(size_t ncols, const char *const *names) {
 	r->ncols = ncols;
 	r->names = xrealloc(NULL, ncols * sizeof(char *));
 	r->hidden = xcalloc(ncols, sizeof(bool));
+	r->optional = xcalloc(ncols, sizeof(size_t));
 	for (i = 0; i < ncols; i++) {
 		r->names[i] = strdup(names[i]);
 		if (r->names[i] == NULL)
@@ -99,6 +103,7 @@ void crm_result_free(crm_result *r) {
 		free(r->names[i]);
 	free(r->names);
 	free(r->hidden);
+	free(r->optional);
 	free(r->cells);
 	free(r);
 }
@@ -231,6 +236,14 @@ void crm_result_hide(crm_result *r, const char *name) {
 	for (i = 0; i < r->ncols; i++)
 		if (strcmp(r->names[i], name) == 0)
 			r->hidden[i] = true;
+}
+
+void crm_result_optional(crm_result *r, const char *name) {
+	size_t i;
+
+	for (i = 0; i < r->ncols; i++)
+		if (strcmp(r->names[i], name) == 0 && r->optional[i] == 0)
+			r->optional[i] = ++r->n_optional;
 }
 
 static const struct cell *cell_at(const crm_result *r, size_t row, size_t col) {
@@ -461,23 +474,38 @@ static bool column_cuttable(const crm_result *r, size_t col) {
 	return true;
 }
 
-/* Narrows the widest cuttable columns, one column at a time, until the
- * table is at most max wide or none can give more. */
-static void fit_columns(const crm_result *r, size_t max, const size_t *headw, size_t *colw) {
-	size_t col, total = 0, shown = 0, widest, floor;
+/* The width of the visible columns, each at w[col], with their gaps. */
+static size_t table_width(const crm_result *r, const bool *hidden, const size_t *w) {
+	size_t col, total = 0, shown = 0;
+
+	for (col = 0; col < r->ncols; col++)
+		if (!hidden[col])
+			total += w[col] + (shown++ ? 2 : 0);
+	return total;
+}
+
+/* Leaves out optional columns (first marked first) while the table would
+ * not fit even with every cuttable column at its floor; then narrows the
+ * widest cuttable columns, one column at a time, until the table is at
+ * most max wide or none can give more. */
+static void fit_columns(const crm_result *r, size_t max, const size_t *headw, size_t *colw,
+			bool *hidden) {
+	size_t col, total, widest, floor, k;
 	size_t *floors = xcalloc(r->ncols, sizeof(size_t));
 
 	for (col = 0; col < r->ncols; col++) {
-		if (r->hidden[col])
-			continue;
-		total += colw[col] + (shown++ ? 2 : 0);
 		floor = headw[col] > FIT_MIN ? headw[col] : FIT_MIN;
 		floors[col] = column_cuttable(r, col) && floor < colw[col] ? floor : colw[col];
 	}
+	for (k = 1; k <= r->n_optional && table_width(r, hidden, floors) > max; k++)
+		for (col = 0; col < r->ncols; col++)
+			if (r->optional[col] == k)
+				hidden[col] = true;
+	total = table_width(r, hidden, colw);
 	while (total > max) {
 		widest = r->ncols;
 		for (col = 0; col < r->ncols; col++)
-			if (!r->hidden[col] && colw[col] > floors[col] &&
+			if (!hidden[col] && colw[col] > floors[col] &&
 			    (widest == r->ncols || colw[col] > colw[widest]))
 				widest = col;
 		if (widest == r->ncols)
@@ -493,6 +521,7 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, crm
 	size_t n = r->ncols, *colw = xcalloc(n, sizeof(size_t));
 	size_t *headw = xcalloc(n, sizeof(size_t));
 	bool *right = xcalloc(n, sizeof(bool)), first;
+	bool *hidden = xcalloc(n, sizeof(bool));
 	size_t row, col, i;
 
 	table_text_build(r, o, false, &t);
@@ -503,14 +532,15 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, crm
 			if (t.width[row * n + col] > colw[col])
 				colw[col] = t.width[row * n + col];
 	}
+	memcpy(hidden, r->hidden, n * sizeof(bool));
 	if (o->max_width > 0) {
-		fit_columns(r, o->max_width, headw, colw);
+		fit_columns(r, o->max_width, headw, colw, hidden);
 		for (i = 0; i < r->rows * n; i++)
 			cut_cell(&t.text[i], &t.width[i], colw[i % n]);
 	}
-	put_line(b, r->names, headw, colw, right, r->hidden, n);
+	put_line(b, r->names, headw, colw, right, hidden, n);
 	for (col = 0, first = true; col < n; col++) {
-		if (r->hidden[col])
+		if (hidden[col])
 			continue;
 		if (!first)
 			crm_sbuf_puts(b, "  ");
@@ -520,13 +550,14 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, crm
 	}
 	crm_sbuf_putc(b, '\n');
 	for (row = 0; row < r->rows; row++)
-		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, r->hidden, n);
+		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, hidden, n);
 	if (r->rows == 0)
 		crm_sbuf_puts(b, "(no rows)\n");
 	table_text_free(r, &t);
 	free(colw);
 	free(headw);
 	free(right);
+	free(hidden);
 }
 
 /* key  value, with the continuation lines of a multi-line value indented. */

@@ -92,6 +92,12 @@ void crm_result_add_json_result(crm_result *r, const crm_result *sub, const char
  * JSON and CSV still have it. For details too wide for a list. */
 void crm_result_hide(crm_result *r, const char *name);
 
+/* Marks the named column as one a list table may leave out: when the
+ * table cannot fit max_width even with its text columns cut (see
+ * crm_output_opts), the optional columns go, the first marked first.
+ * Records ("show"), JSON and CSV keep them. */
+void crm_result_optional(crm_result *r, const char *name);
+
 size_t crm_result_rows(const crm_result *r);
 
 typedef struct crm_output_opts {
@@ -108,8 +114,9 @@ typedef struct crm_output_opts {
 	 * List tables: at most this many columns wide (the terminal's), 0 for
 	 * no limit. The widest text columns are narrowed, and their long cells
 	 * cut with "…", until the table fits or each is down to its header
-	 * (at least 6 columns); numbers and times are never cut. Records
-	 * ("show"), JSON and CSV keep everything.
+	 * (at least 6 columns); numbers and times are never cut. Columns
+	 * marked optional are left out first when even that would not fit.
+	 * Records ("show"), JSON and CSV keep everything.
 	 */
 	size_t max_width;
 } crm_output_opts;

@@ -3,7 +3,9 @@
  * and time, one page at a time or every page (--all). Tables summarise
  * each entry's old and new values as "field: old → new" in the server's
  * form for people (user and team names beside ids, money with its
- * currency), cut at CHANGES_SHOWN_MAX columns; JSON keeps the recorded
+ * currency), cut at CHANGES_SHOWN_MAX columns; like every list table the
+ * table is cut to the terminal (crm_cli_print), leaving out request_id,
+ * then client_addr, when it cannot fit otherwise. JSON keeps the recorded
  * values as JSON objects, CSV as JSON text.
  */
 #include <inttypes.h>
@@ -327,6 +329,10 @@ int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
 		req.audit_list = &al;
 		o.r = o.people ? crm_result_new(7, people_cols) : crm_result_new(12, machine_cols);
+		if (o.people) { /* what a narrow terminal goes without (JSON keeps them) */
+			crm_result_optional(o.r, "request_id");
+			crm_result_optional(o.r, "client_addr");
+		}
 		p = (struct crm_rec_pager){.req = &req,
 					   .page = &page,
 					   .want = CRM__RESPONSE__BODY_AUDIT_LIST,

@@ -352,69 +352,98 @@ static void hint_conflict(const struct crm_rec_type *t, const struct crm_rec_edi
 			     t->noun, (long long)e->id, (long long)e->version);
 }
 
-/*
- * Reads the record before an edit: for its version (unless --version N),
- * and, for --add-X / --remove-X / a lone --primary-X, for its lists, which
- * the edit then sends whole with the version read, so a change made in
- * between is refused (CONFLICT), never overwritten. *read holds the reply
- * until the update is sent.
- */
-static int read_for_edit(struct crm_cli *cli, const struct crm_rec_type *t,
-			 struct crm_rec_edit *e, Crm__ServerFrame **read) {
+/* Reads the version of the record to edit (the server wants the version
+ * an update was made against). */
+static int read_version(struct crm_cli *cli, const struct crm_rec_type *t,
+			struct crm_rec_edit *e) {
+	Crm__ServerFrame *read = NULL;
 	const ProtobufCMessage *m;
 	int rc = 0;
 
-	if (e->has_version && !e->merge)
-		return 0;
-	m = get_record(cli, t, e->id, read, &rc);
-	if (m == NULL)
-		return rc;
-	if (!e->has_version && !crm_rec_get_int(m, "version", &e->version)) {
+	m = get_record(cli, t, e->id, &read, &rc);
+	if (m != NULL && !crm_rec_get_int(m, "version", &e->version)) {
 		fprintf(stderr, "crm: error: the server did not say which version %s %lld is at; "
 				"give --version N\n",
 			t->noun, (long long)e->id);
-		return CRM_EXIT_FAILURE;
+		rc = CRM_EXIT_FAILURE;
 	}
-	return e->merge ? crm_rec_merge(cli, t, e, m) : 0;
+	crm_client_reply_free(read);
+	return rc;
 }
+
+/* The field of a refused --remove-X or --primary-X (the record lacks the
+ * item): "record_update.remove_emails". */
+static bool list_edit_field(const char *field) {
+	const char *name = strrchr(field, '.');
+
+	name = name ? name + 1 : field;
+	return strncmp(name, "remove_", 7) == 0 || strncmp(name, "primary_", 8) == 0;
+}
+
+/* A --remove-X or --primary-X the record lacks (the server's message says
+ * what it has) is a usage error, exit 2, as when crm checked it itself. */
+static int item_refused(const struct crm_rec_type *t, const crm_err *err) {
+	const char *name = strrchr(err->field, '.');
+
+	name = name ? name + 1 : err->field;
+	if (strncmp(name, "primary_", 8) == 0)
+		crm_cli_hint("add it with --add-%s, or name one the %s has", name + 8, t->noun);
+	return CRM_EXIT_USAGE;
+}
+
+/* Edits made only of --add-X / --remove-X / a lone --primary-X do not
+ * depend on what crm read: the server applies them to the lists as they
+ * are when the update arrives. Should the record change between the
+ * version read and the update, such an edit is sent again with the new
+ * version, up to this many times in all. */
+#define LIST_EDIT_TRIES 5
 
 int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__RecordUpdate up = CRM__RECORD_UPDATE__INIT;
-	Crm__ServerFrame *reply = NULL, *read = NULL;
+	Crm__ServerFrame *reply = NULL;
 	struct crm_rec_edit e = {0};
 	const ProtobufCMessage *m;
-	bool version_given;
+	bool version_given, again;
+	int tries = 0;
 	crm_err err;
 	int rc;
 
-	crm_err_clear(&err);
 	rc = crm_rec_parse_edit(cli, t, true, argc, argv, &e);
 	if (rc != 0)
 		goto cleanup;
 	version_given = e.has_version;
-	rc = read_for_edit(cli, t, &e, &read);
-	if (rc != 0)
-		goto cleanup;
 	up.has_id = up.has_version = true;
 	up.id = e.id;
-	up.version = e.version;
 	up.changes = &e.record;
 	up.clear = e.clear;
 	up.n_clear = e.n_clear;
+	crm_rec_list_ops(t, &e, &up);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_UPDATE;
 	req.record_update = &up;
-	if (!crm_cli_call(cli, &req, &reply, &err) || (m = reply_record(reply, &err)) == NULL) {
+	do {
+		crm_err_clear(&err);
+		crm_client_reply_free(reply);
+		reply = NULL;
+		if (!version_given && (rc = read_version(cli, t, &e)) != 0)
+			goto cleanup;
+		up.version = e.version;
+		req.has_idempotency_key = false; /* a new request: a key of its own */
+		again = !crm_cli_call(cli, &req, &reply, &err) && err.code == CRM_CONFLICT &&
+			!version_given && e.list_edits == e.changes && ++tries < LIST_EDIT_TRIES;
+	} while (again);
+	if (crm_err_isset(&err) || (m = reply_record(reply, &err)) == NULL) {
 		rc = crm_cli_fail(cli, &err);
 		if (err.code == CRM_CONFLICT)
 			hint_conflict(t, &e, version_given);
+		else if (err.code == CRM_INVALID_ARGUMENT && list_edit_field(err.field))
+			rc = item_refused(t, &err); /* an item the record lacks */
 	} else {
 		rc = crm_rec_print(cli, m);
 	}
 cleanup:
 	crm_client_reply_free(reply);
-	crm_client_reply_free(read);
 	crm_rec_edit_fini(&e);
 	return rc;
 }

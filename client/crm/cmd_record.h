@@ -40,8 +40,9 @@ enum crm_rec_flag_kind {
 	CRM_REC_PRIMARY, /* which item of a TYPED list (same path) is primary */
 	CRM_REC_PAIR,    /* repeated message: KEY=VALUE into its first two fields */
 	/* edit only: one item more or less in a repeated field (a TYPED one:
-	 * [KIND:]VALUE to add, VALUE to remove); crm reads the record and
-	 * sends the whole list (crm_rec_merge) */
+	 * [KIND:]VALUE to add, VALUE to remove), sent as RecordUpdate's
+	 * add_X / remove_X: the server changes the list as it is then
+	 * (crm_rec_list_ops) */
 	CRM_REC_ADD,
 	CRM_REC_REMOVE,
 };
@@ -128,7 +129,8 @@ struct crm_rec_edit {
 	 * PRIMARY flag given without its list (--primary-email alone) */
 	ProtobufCMessage *adds, *removes;
 	const char **primary; /* per flag row: the PRIMARY value given */
-	bool merge;           /* crm_rec_merge must run before sending */
+	int list_edits;       /* of the changes, how many are --add-X / --remove-X
+			       * items and lone --primary-X (crm_rec_list_ops) */
 };
 
 /*
@@ -142,14 +144,13 @@ int crm_rec_parse_edit(struct crm_cli *cli, const struct crm_rec_type *t, bool e
 void crm_rec_edit_fini(struct crm_rec_edit *e);
 
 /*
- * When e->merge: turns the --add-X / --remove-X items and a lone
- * --primary-X into whole lists, from `current` (the record as read, which
- * must outlive the request: the lists point into it). A list left empty
- * is cleared. Returns 0 or the exit code of a printed error (an item to
- * remove that the record lacks, a primary that is not in the list).
+ * Puts the --add-X / --remove-X items and a lone --primary-X of e into
+ * up's add_X, remove_X and primary_X fields (pointing into e): the server
+ * applies them to the lists the record has when the update arrives
+ * (removing an item the record lacks, or naming a primary it does not
+ * have, is INVALID_ARGUMENT on that field). Returns how many were set.
  */
-int crm_rec_merge(struct crm_cli *cli, const struct crm_rec_type *t, struct crm_rec_edit *e,
-		  const ProtobufCMessage *current);
+int crm_rec_list_ops(const struct crm_rec_type *t, struct crm_rec_edit *e, Crm__RecordUpdate *up);
 
 /* list: the request and how to page. */
 struct crm_rec_list {

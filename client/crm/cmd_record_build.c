@@ -435,7 +435,7 @@ static int list_op(struct parse *p, const struct crm_rec_flag *f, const char *ar
 	m = crm_rec_walk(&p->e->mem, *target, f->path, &fd);
 	if (m == NULL || fd->label != PROTOBUF_C_LABEL_REPEATED)
 		bug("add/remove flag names no list", f->path);
-	p->e->merge = true;
+	p->e->list_edits++;
 	p->e->changes++;
 	if (fd->type != PROTOBUF_C_TYPE_MESSAGE)
 		return set_value(p, f, m, fd, arg);
@@ -502,8 +502,8 @@ static int mark_primary(struct parse *p, size_t row) {
 	n = *N_OF(m, fd);
 	items = *AT(m, fd, ProtobufCMessage **);
 	if (n == 0 && want != NULL && p->edit) {
-		/* alone: one of the record's own, picked by crm_rec_merge */
-		p->e->merge = true;
+		/* alone: one of the record's own (RecordUpdate's primary_X) */
+		p->e->list_edits++;
 		p->e->changes++;
 		return 0;
 	}
@@ -788,106 +788,7 @@ int crm_rec_parse_edit(struct crm_cli *cli, const struct crm_rec_type *t, bool e
 
 void crm_rec_edit_fini(struct crm_rec_edit *e) { crm_rec_mem_free(&e->mem); }
 
-/* ---------------------------------------------------------------- merging lists */
-
-/* One repeated field being merged: the items so far. */
-struct merged {
-	const ProtobufCFieldDescriptor *fd;
-	bool messages, phones;
-	void *arr; /* ProtobufCMessage *[] or ProtobufCBinaryData[] */
-	size_t n;
-};
-
-static const ProtobufCBinaryData *item_key(const struct merged *l, const void *arr, size_t i) {
-	const ProtobufCMessage *item;
-
-	if (!l->messages)
-		return &((const ProtobufCBinaryData *)arr)[i];
-	item = ((const ProtobufCMessage *const *)arr)[i];
-	return AT(item, &item->descriptor->fields[0], const ProtobufCBinaryData);
-}
-
-/* Phone numbers match on their digits and a leading +: "+44 20 7946 0958"
- * is "+442079460958". */
-static bool same_number(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b) {
-	size_t i = 0, j = 0;
-
-	for (;;) {
-		while (i < a->len && !isdigit(a->data[i]) && a->data[i] != '+')
-			i++;
-		while (j < b->len && !isdigit(b->data[j]) && b->data[j] != '+')
-			j++;
-		if (i == a->len || j == b->len)
-			return i == a->len && j == b->len;
-		if (a->data[i++] != b->data[j++])
-			return false;
-	}
-}
-
-static bool same_text(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b) {
-	size_t i;
-
-	if (a->len != b->len)
-		return false;
-	for (i = 0; i < a->len; i++)
-		if (tolower(a->data[i]) != tolower(b->data[i]))
-			return false;
-	return true;
-}
-
-/* The index of the item whose key is k (the same text first, then the same
- * ignoring case, or the same digits for phones); -1 when none. */
-static long find_item(const struct merged *l, const ProtobufCBinaryData *k) {
-	const ProtobufCBinaryData *x;
-	size_t i, pass;
-
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < l->n; i++) {
-			x = item_key(l, l->arr, i);
-			if (pass == 0 ? x->len == k->len && memcmp(x->data, k->data, k->len) == 0
-				      : l->phones ? same_number(x, k) : same_text(x, k))
-				return (long)i;
-		}
-	return -1;
-}
-
-/* A copy of an item read from the server, without its read-only (string)
- * fields; its bytes point into the read reply. */
-static ProtobufCMessage *copy_item(struct crm_rec_mem *mem, const ProtobufCMessage *src) {
-	const ProtobufCMessageDescriptor *d = src->descriptor;
-	ProtobufCMessage *m = crm_rec_alloc(mem, d->sizeof_message);
-	unsigned i;
-
-	memcpy(m, src, d->sizeof_message);
-	m->n_unknown_fields = 0;
-	m->unknown_fields = NULL;
-	for (i = 0; i < d->n_fields; i++)
-		if (d->fields[i].type == PROTOBUF_C_TYPE_STRING &&
-		    d->fields[i].label != PROTOBUF_C_LABEL_REPEATED)
-			*AT(m, &d->fields[i], char *) = NULL;
-	return m;
-}
-
-/* "a@x, b@x" into buf: what the list holds, for an error. */
-static const char *item_list(const struct merged *l, char *buf, size_t bufsz) {
-	const ProtobufCBinaryData *k;
-	size_t i, n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < l->n && n < bufsz; i++) {
-		k = item_key(l, l->arr, i);
-		n += (size_t)snprintf(buf + n, bufsz - n, "%s%.*s", i ? ", " : "", (int)k->len,
-				      (const char *)k->data);
-	}
-	return l->n ? buf : "none";
-}
-
-static void drop_item(struct merged *l, size_t k) {
-	size_t size = l->messages ? sizeof(void *) : sizeof(ProtobufCBinaryData);
-
-	memmove((char *)l->arr + k * size, (char *)l->arr + (k + 1) * size, (l->n - k - 1) * size);
-	l->n--;
-}
+/* ---------------------------------------------------------------- list edits */
 
 /* The items of list fd in m (NULL: none). */
 static size_t items_of(const ProtobufCMessage *m, const char *path,
@@ -900,157 +801,72 @@ static size_t items_of(const ProtobufCMessage *m, const char *path,
 	return *N_OF(owner, *fd);
 }
 
-static int remove_items(struct crm_cli *cli, const struct crm_rec_type *t,
-			const struct crm_rec_edit *e, const char *path, struct merged *l) {
-	const ProtobufCFieldDescriptor *fd = NULL;
-	const void *arr = NULL;
-	size_t n = items_of(e->removes, path, &fd, &arr), i;
-	const ProtobufCBinaryData *k;
-	char have[256];
-	long at;
+/* The field of RecordUpdate named PREFIX + path (less a trailing s when
+ * singular): add_emails, remove_tags, primary_email. */
+static const ProtobufCFieldDescriptor *update_field(const char *prefix, const char *path,
+						    bool singular) {
+	const ProtobufCFieldDescriptor *fd;
+	char name[64];
+	int n = snprintf(name, sizeof(name), "%s%s", prefix, path);
 
-	for (i = 0; i < n; i++) {
-		k = item_key(l, arr, i);
-		at = find_item(l, k);
-		if (at < 0) {
-			fprintf(stderr, "crm: error: %s %lld has no %.*s in %s to remove (it has: %s)\n",
-				t->noun, (long long)e->id, (int)k->len, (const char *)k->data, path,
-				item_list(l, have, sizeof(have)));
-			return CRM_EXIT_USAGE;
-		}
-		drop_item(l, (size_t)at);
-	}
-	return 0;
-}
-
-/* Adds what is not there yet; an item that is there takes the new kind. */
-static void add_items(struct crm_rec_edit *e, const char *path, struct merged *l) {
-	const ProtobufCFieldDescriptor *fd = NULL, *kfd;
-	const void *arr = NULL;
-	size_t n = items_of(e->adds, path, &fd, &arr), i;
-	ProtobufCMessage *add, *old;
-	long at;
-
-	for (i = 0; i < n; i++) {
-		at = find_item(l, item_key(l, arr, i));
-		if (!l->messages) {
-			if (at < 0)
-				((ProtobufCBinaryData *)l->arr)[l->n++] = ((const ProtobufCBinaryData *)arr)[i];
-			continue;
-		}
-		add = ((ProtobufCMessage *const *)arr)[i];
-		if (at < 0) {
-			((ProtobufCMessage **)l->arr)[l->n++] = add;
-			continue;
-		}
-		old = ((ProtobufCMessage **)l->arr)[at];
-		kfd = protobuf_c_message_descriptor_get_field_by_name(old->descriptor, "kind");
-		if (kfd != NULL && crm_rec_has(add, kfd))
-			*AT(old, kfd, ProtobufCBinaryData) = *AT(add, kfd, ProtobufCBinaryData);
-	}
-}
-
-/* Exactly one primary item: the one named by want, else the one that was,
- * else the first. */
-static int pick_primary(const struct crm_rec_type *t, const struct crm_rec_edit *e,
-			struct merged *l, const char *want, const char *flag) {
-	ProtobufCMessage **items = l->arr;
-	const ProtobufCFieldDescriptor *pfd;
-	ProtobufCBinaryData k;
-	char have[256];
-	long at = -1;
-	size_t i;
-
-	if (!l->messages || l->n == 0 ||
-	    (pfd = protobuf_c_message_descriptor_get_field_by_name(items[0]->descriptor,
-								     "primary")) == NULL)
-		return 0;
-	if (want != NULL) {
-		k.data = (uint8_t *)want;
-		k.len = strlen(want);
-		if ((at = find_item(l, &k)) < 0) {
-			fprintf(stderr, "crm: error: --%s '%s' is not one of %s %lld's %s (%s); add it "
-					"with --add-%s\n",
-				flag, want, t->noun, (long long)e->id, l->fd->name,
-				item_list(l, have, sizeof(have)), flag + 8);
-			return CRM_EXIT_USAGE;
-		}
-	}
-	for (i = 0; at < 0 && i < l->n; i++)
-		if (crm_rec_has(items[i], pfd) && *AT(items[i], pfd, protobuf_c_boolean))
-			at = (long)i;
-	for (i = 0; i < l->n; i++) {
-		*AT(items[i], pfd, protobuf_c_boolean) = (long)i == (at < 0 ? 0 : at);
-		*(protobuf_c_boolean *)((char *)items[i] + pfd->quantifier_offset) = 1;
-	}
-	return 0;
-}
-
-static int merge_list(struct crm_cli *cli, const struct crm_rec_type *t, struct crm_rec_edit *e,
-		      const ProtobufCMessage *current, const char *path, const char *want,
-		      const char *primary_flag) {
-	const ProtobufCFieldDescriptor *fd = NULL, *afd = NULL;
-	const void *cur = NULL, *adds = NULL;
-	size_t n_cur = items_of(current, path, &fd, &cur), i;
-	size_t n_add = items_of(e->adds, path, &afd, &adds);
-	struct merged l = {.fd = fd};
-	int rc;
-
+	if (singular && n > 0 && name[n - 1] == 's')
+		name[n - 1] = '\0';
+	fd = protobuf_c_message_descriptor_get_field_by_name(&crm__record_update__descriptor, name);
 	if (fd == NULL)
-		bug("no list at", path);
-	l.messages = fd->type == PROTOBUF_C_TYPE_MESSAGE;
-	l.phones = strcmp(path, "phones") == 0;
-	l.arr = crm_rec_alloc(&e->mem, (n_cur + n_add + 1) * (l.messages ? sizeof(void *)
-									  : sizeof(ProtobufCBinaryData)));
-	for (i = 0; i < n_cur; i++, l.n++)
-		if (l.messages)
-			((ProtobufCMessage **)l.arr)[i] =
-				copy_item(&e->mem, ((const ProtobufCMessage *const *)cur)[i]);
-		else
-			((ProtobufCBinaryData *)l.arr)[i] = ((const ProtobufCBinaryData *)cur)[i];
-	rc = remove_items(cli, t, e, path, &l);
-	if (rc == 0) {
-		add_items(e, path, &l);
-		rc = pick_primary(t, e, &l, want, primary_flag);
-	}
-	if (rc != 0)
-		return rc;
-	*N_OF(e->msg, fd) = l.n;
-	*AT(e->msg, fd, void *) = l.arr;
-	if (l.n == 0)
-		e->clear[e->n_clear++] = (char *)path;
-	return 0;
+		bug("RecordUpdate has no field", name);
+	return fd;
 }
 
-int crm_rec_merge(struct crm_cli *cli, const struct crm_rec_type *t, struct crm_rec_edit *e,
-		  const ProtobufCMessage *current) {
-	const struct crm_rec_flag *f, *pf;
+/* The items of list path in e->adds or e->removes into RecordUpdate
+ * field ufd: removals by their key (an item's first field, the address or
+ * number), additions as given. */
+static void list_into(struct crm_rec_edit *e, const ProtobufCMessage *from, const char *path,
+		      Crm__RecordUpdate *up, const ProtobufCFieldDescriptor *ufd) {
 	const ProtobufCFieldDescriptor *fd = NULL;
-	const char *want, *pflag;
+	const void *arr = NULL;
+	size_t n = items_of(from, path, &fd, &arr), i;
+	ProtobufCBinaryData *keys;
+	const ProtobufCMessage *item;
+
+	if (n == 0)
+		return;
+	if (fd->type == PROTOBUF_C_TYPE_MESSAGE && ufd->type != PROTOBUF_C_TYPE_MESSAGE) {
+		keys = crm_rec_alloc(&e->mem, n * sizeof(*keys));
+		for (i = 0; i < n; i++) {
+			item = ((const ProtobufCMessage *const *)arr)[i];
+			keys[i] = *AT(item, &item->descriptor->fields[0], const ProtobufCBinaryData);
+		}
+		arr = keys;
+	}
+	*N_OF(up, ufd) = n;
+	*AT(up, ufd, const void *) = arr;
+}
+
+int crm_rec_list_ops(const struct crm_rec_type *t, struct crm_rec_edit *e, Crm__RecordUpdate *up) {
+	const struct crm_rec_flag *f, *pf;
+	const ProtobufCFieldDescriptor *fd = NULL, *ufd;
 	size_t i, j;
-	int rc;
+	int n = 0;
 
 	for (i = 0; i < n_rows(t); i++) {
 		f = row_at(t, i);
 		if (f->kind != CRM_REC_ADD || crm_rec_walk(NULL, e->msg, f->path, &fd) == NULL ||
 		    crm_rec_has(e->msg, fd))
 			continue; /* given whole: sent as given */
-		want = pflag = NULL;
+		list_into(e, e->adds, f->path, up, update_field("add_", f->path, false));
+		list_into(e, e->removes, f->path, up, update_field("remove_", f->path, false));
 		for (j = 0; j < n_rows(t); j++) {
 			pf = row_at(t, j);
-			if (pf->kind == CRM_REC_PRIMARY && strcmp(pf->path, f->path) == 0 &&
-			    e->primary[j] != NULL) {
-				want = e->primary[j];
-				pflag = pf->flag;
-			}
+			if (pf->kind != CRM_REC_PRIMARY || strcmp(pf->path, f->path) != 0 ||
+			    e->primary[j] == NULL)
+				continue;
+			ufd = update_field("primary_", f->path, true);
+			set_bytes(&up->base, ufd, e->primary[j], strlen(e->primary[j]));
+			n++;
 		}
-		if (want == NULL && !list_ops_on(e, f->path))
-			continue;
-		rc = merge_list(cli, t, e, current, f->path, want, pflag);
-		if (rc != 0)
-			return rc;
+		n += list_ops_on(e, f->path);
 	}
-	return 0;
+	return n;
 }
 
 /* ---------------------------------------------------------------- list */

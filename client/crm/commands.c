@@ -54,11 +54,13 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"  --version N                 change only if the record is still at version N\n" \
 	"                              (default: the version crm reads just before)\n"     \
 	"\n"                                                                                 \
-	"Only the fields given change. --add-X and --remove-X (and a --primary-X\n"        \
-	"alone) read the record's list, change it and send it whole with the version\n"   \
-	"read. If someone else changed the record between the\n"                          \
-	"read and the write, nothing is changed and crm says so (exit 8, CONFLICT): run\n" \
-	"the command again. Prints the record as it is now.\n"
+	"Only the fields given change. crm sends the change with the version it reads\n"   \
+	"just before; if someone else changed the record in between, nothing is\n"        \
+	"changed and crm says so (exit 8, CONFLICT): run the command again. --add-X,\n"   \
+	"--remove-X and a --primary-X alone change the record's list as it is when\n"    \
+	"the change arrives, whatever crm read: an edit made only of them is sent\n"     \
+	"again with the new version instead. Removing an item the record lacks is\n"    \
+	"refused (exit 2) with the items it has. Prints the record as it is now.\n"
 
 #define RECORD_ADD_KEY_HELP                                                           \
 	"  --idempotency-key KEY       the request's idempotency key (1-64 bytes); a\n"    \

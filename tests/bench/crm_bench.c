@@ -122,10 +122,15 @@ static int64_t now_us(void) {
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* A request answered: counted when it is answered within the measured
+ * window, whenever it was sent (throughput is what the window completes;
+ * leaving out what was sent during the warm-up would undercount requests
+ * slower than a fraction of the window, and count none of those slower
+ * than all of it). Its latency runs from began. */
 static void record(thread_state *t, int64_t began, const crm_err *err) {
 	int64_t now = now_us();
 
-	if (began < t_measure_us || now > t_end_us)
+	if (now < t_measure_us || now > t_end_us)
 		return; /* warm-up or after the end */
 	if (err && crm_err_isset(err)) {
 		t->errors[err->code < 16 ? err->code : 0]++;
@@ -627,6 +632,9 @@ static void *run_requests(void *arg) {
 			crm_err_clear(&err);
 			if (pfd[i].fd >= 0 && (pfd[i].revents || crm_client_pending(t->conns[i].c)) &&
 			    !crm_client_process(t->conns[i].c, pfd[i].revents, &err)) {
+				/* counted whatever the window: a run that ends here
+				 * must not read as a quiet one */
+				t->errors[err.code < 16 ? err.code : 0]++;
 				snprintf(t->first_error, sizeof(t->first_error), "connection lost: %s",
 					 err.msg);
 				stop_flag = 1;
@@ -728,6 +736,15 @@ static void report(thread_state *ts, int n) {
 			printf("\"page\":%d,\"page_size\":%d,", opt.page, opt.page_size);
 		if (opt.w == W_WRITE)
 			printf("\"re_reads\":%llu,", (unsigned long long)prep);
+		if (first[0]) {
+			printf("\"first_error\":\"");
+			for (const char *q = first; *q; q++)
+				if (*q == '"' || *q == '\\')
+					printf("\\%c", *q);
+				else if ((unsigned char)*q >= 0x20)
+					putchar(*q);
+			printf("\",");
+		}
 		printf("\"errors_by_status\":{");
 		for (int s = 0, sep = 0; s < 16; s++)
 			if (errs[s])

@@ -124,26 +124,36 @@ def test_add_and_remove_email_keep_the_others(fake, certs):
             "--remove-email", "ADA@home.example")
     assert r.rc == 0, r
     u = sent_update(fake)
-    assert u.version == 3  # the version the lists were read at
+    assert u.version == 3  # the version read; the lists are not sent whole
+    assert [(e.address, e.kind) for e in u.add_emails] == [(b"ada@work2.example", b"other")]
+    assert list(u.remove_emails) == [b"ADA@home.example"]
     c = u.changes.contact
-    assert [(e.address, e.kind, e.primary) for e in c.emails] == [
-        (b"ada@example.com", b"work", True), (b"ada@work2.example", b"other", False)]
-    assert not c.phones and not c.tags and list(u.clear) == []
+    assert not c.emails and not c.phones and not c.tags and list(u.clear) == []
+    assert not u.add_tags and not u.HasField("primary_email")
 
 
 def test_primary_email_alone_picks_an_existing_address(fake, certs):
     edit_fake(fake)
     r = crm(fake, certs, "contact", "edit", "5", "--primary-email", "ada@home.example")
     assert r.rc == 0, r
-    c = sent_update(fake).changes.contact
-    assert [(e.address, e.kind, e.primary) for e in c.emails] == [
-        (b"ada@example.com", b"work", False), (b"ada@home.example", b"home", True)]
+    u = sent_update(fake)
+    assert u.primary_email == b"ada@home.example" and not u.changes.contact.emails
     fake.got.clear()
+    p = pb()
+
+    def refuse(cf):
+        if cf.WhichOneof("request") == "record_get":
+            return ok(record=contact())
+        return p.Response(status=p.Status(
+            code=fixtures.INVALID_ARGUMENT, field="record_update.primary_email",
+            message='contact 5 has no e-mail address "nobody@example.com" to make primary '
+                    '(it has: ada@example.com, ada@home.example)'))
+    fake.handler = refuse
     r = crm(fake, certs, "contact", "edit", "5", "--primary-email", "nobody@example.com")
-    assert r.rc == 2, r
-    assert "is not one of contact 5's emails (ada@example.com, ada@home.example)" in r.err
+    assert r.rc == 2, r  # as when crm checked it itself
+    assert "(it has: ada@example.com, ada@home.example)" in r.err
     assert "--add-email" in r.err
-    assert kinds(fake) == ["record_get"]  # nothing written
+    assert kinds(fake) == ["record_get", "record_update"]  # sent once: not a conflict
 
 
 def test_add_and_remove_phone_match_on_digits(fake, certs):
@@ -151,10 +161,9 @@ def test_add_and_remove_phone_match_on_digits(fake, certs):
     r = crm(fake, certs, "contact", "edit", "5", "--remove-phone", "+442079460958",
             "--add-phone", "mobile:+44 7700 900123")
     assert r.rc == 0, r
-    c = sent_update(fake).changes.contact
-    assert [(x.number, x.kind, x.primary) for x in c.phones] == [
-        (b"+44 7700 900123", b"mobile", True)]  # the primary went: the one left is it
-    assert not c.phones[0].normalized  # read-only fields are not sent back
+    u = sent_update(fake)
+    assert [(x.number, x.kind) for x in u.add_phones] == [(b"+44 7700 900123", b"mobile")]
+    assert list(u.remove_phones) == [b"+442079460958"] and not u.changes.contact.phones
 
 
 def test_add_and_remove_tags(fake, certs):
@@ -162,30 +171,74 @@ def test_add_and_remove_tags(fake, certs):
     r = crm(fake, certs, "contact", "edit", "5", "--add-tag", "partner", "--add-tag", "VIP",
             "--remove-tag", "board")
     assert r.rc == 0, r
-    assert list(sent_update(fake).changes.contact.tags) == [b"vip", b"partner"]
-    fake.got.clear()
-    r = crm(fake, certs, "contact", "edit", "5", "--remove-tag", "vip", "--remove-tag", "board")
-    assert r.rc == 0, r
     u = sent_update(fake)
-    assert not u.changes.contact.tags and list(u.clear) == ["tags"]  # the last one went
+    assert list(u.add_tags) == [b"partner", b"VIP"] and list(u.remove_tags) == [b"board"]
+    assert not u.changes.contact.tags and list(u.clear) == []
 
 
 def test_account_tags_and_version_given(fake, certs):
-    def handler(cf):
-        if cf.WhichOneof("request") == "record_get":
-            return ok(record=account(version=9, tags=[b"a"]))
-        return ok(record=account())
-    fake.handler = handler
+    fake.handler = lambda cf: ok(record=account())
     r = crm(fake, certs, "account", "edit", "12", "--add-tag", "b", "--version", "8")
     assert r.rc == 0, r
-    u = sent_update(fake)
-    assert u.version == 8 and list(u.changes.account.tags) == [b"a", b"b"]
+    assert kinds(fake) == ["record_update"]  # the version given: nothing to read
+    (u,) = fake.requests("record_update")
+    assert u.version == 8 and list(u.add_tags) == [b"b"] and not u.changes.account.tags
+
+
+def test_list_edits_sent_again_after_a_conflict_others_not(fake, certs):
+    """Edits made only of list items do not depend on what crm read: a
+    CONFLICT sends them again with the version read anew; an edit that also
+    sets a field, or names --version, is refused as before."""
+    p = pb()
+    versions = iter([3, 4, 5, 6, 7, 8])
+    conflicts = [0]
+
+    def handler(cf):
+        if cf.WhichOneof("request") == "record_get":
+            return ok(record=contact(version=next(versions)))
+        if conflicts[0] > 0:
+            conflicts[0] -= 1
+            return p.Response(status=p.Status(code=fixtures.CONFLICT, field="version",
+                                              message="contact 5 changed since you read it"))
+        return ok(record=contact(version=9))
+    fake.handler = handler
+    conflicts[0] = 2
+    r = crm(fake, certs, "contact", "edit", "5", "--add-tag", "x", "--remove-email", "ada@home.example")
+    assert r.rc == 0, r
+    ups = fake.requests("record_update")
+    assert [u.version for u in ups] == [3, 4, 5] and all(list(u.add_tags) == [b"x"] for u in ups)
+    assert len({cf.idempotency_key for cf in fake.got if cf.WhichOneof("request") == "record_update"}) == 3
+    fake.got.clear()
+    conflicts[0] = 1
+    r = crm(fake, certs, "contact", "edit", "5", "--add-tag", "x", "--title", "Countess")
+    assert r.rc == fixtures.exit_code(fixtures.CONFLICT), r
+    assert kinds(fake) == ["record_get", "record_update"]
+    fake.got.clear()
+    conflicts[0] = 1
+    r = crm(fake, certs, "contact", "edit", "5", "--add-tag", "x", "--version", "2")
+    assert r.rc == fixtures.exit_code(fixtures.CONFLICT), r
+    assert kinds(fake) == ["record_update"]
+    fake.got.clear()
+    conflicts[0] = 10
+    versions = iter(range(10, 30))
+    r = crm(fake, certs, "contact", "edit", "5", "--add-tag", "x")
+    assert r.rc == fixtures.exit_code(fixtures.CONFLICT), r  # not for ever
+    assert kinds(fake).count("record_update") == 5
 
 
 def test_list_ops_refused_where_they_make_no_sense(fake, certs):
-    edit_fake(fake)
+    p = pb()
+
+    def refuse(cf):
+        if cf.WhichOneof("request") == "record_get":
+            return ok(record=contact())
+        return p.Response(status=p.Status(
+            code=fixtures.INVALID_ARGUMENT, field="record_update.remove_emails",
+            message='contact 5 has no e-mail address "x@example.com" (it has: ada@example.com, '
+                    'ada@home.example)'))
+    fake.handler = refuse
     r = crm(fake, certs, "contact", "edit", "5", "--remove-email", "x@example.com")
-    assert r.rc == 2 and "contact 5 has no x@example.com in emails to remove" in r.err, r
+    assert r.rc == 2 and 'contact 5 has no e-mail address "x@example.com"' in r.err, r
     assert "(it has: ada@example.com, ada@home.example)" in r.err
     fake.got.clear()
     r = crm(fake, certs, "contact", "edit", "5", "--tag", "a", "--add-tag", "b")
@@ -422,3 +475,37 @@ def test_audit_list_all_follows_the_cursors(fake, certs):
     r = crm(fake, certs, "audit", "list", "--format", "json")
     assert [e["audit_id"] for e in json.loads(r.out)] == [2]
     assert "next page: crm audit list --format json --cursor a1" in r.err, r.err
+
+
+def _width(s):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def test_audit_table_cut_to_the_terminal_like_other_lists(fake, certs):
+    """The audit table narrows its widest text columns to the terminal
+    (CJK counting two columns), cutting long cells with "…" as record lists
+    do; numbers and times stay whole; JSON keeps everything."""
+    p = pb()
+    name = "株式会社東京マシナリー・インターナショナル・ホールディングス"
+
+    def handler(cf):
+        return ok(audit_list=p.AuditListReply(entries=[p.AuditEntry(
+            audit_id=7, at=1_700_000_000_000_000, username="ada.lovelace.longname", action="update",
+            record_type="account", record_id=12, record_name=name,
+            request_id=1741137470730272798, client_addr="2001:db8:85a3::8a2e:370:7334",
+            new_shown=json.dumps({"name": name}), old_shown=json.dumps({"name": "Acme"}))]))
+    fake.handler = handler
+    for cols, left_out in ((140, []), (110, []), (80, ["request_id"]), (60, ["request_id", "client_addr"])):
+        r = crm(fake, certs, "audit", "list", env={"COLUMNS": str(cols)})
+        assert r.rc == 0, r
+        lines = r.out.splitlines()
+        assert all(_width(x) <= cols for x in lines), (cols, lines)
+        assert "…" in lines[2] and "2023-11-14 22:13:20" in lines[2], lines  # times whole
+        assert [c for c in ("request_id", "client_addr") if c not in lines[0]] == left_out, lines
+        assert ("1741137470730272798" in lines[2]) == ("request_id" in lines[0]), lines  # ids whole
+        assert cols < 140 or "株式" in lines[2], lines  # wide characters, two columns each
+    r = crm(fake, certs, "audit", "list")  # not a terminal, no COLUMNS: the record name whole
+    assert name in r.out
+    r = crm(fake, certs, "audit", "list", "--format", "json", env={"COLUMNS": "60"})
+    assert json.loads(r.out)[0]["record_name"] == name

@@ -156,6 +156,44 @@ static void test_table_fits(void) {
 	crm_result_free(r);
 }
 
+/* Optional columns go (the first marked first) when the table cannot fit
+ * even with its text cut; cut text then fills what is left. */
+static void test_table_optional(void) {
+	static const char *const cols[] = {"id", "name", "rid", "addr"};
+	crm_result *r = crm_result_new(4, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_int(r, 1234567);
+	crm_result_add_str(r, "Internationale Handelsgesellschaft mbH");
+	crm_result_add_int(r, 2030136843596464150);
+	crm_result_add_str(r, "2001:db8::1");
+	crm_result_optional(r, "rid");
+	crm_result_optional(r, "addr");
+	expect_w(r, CRM_FORMAT_TABLE, false, false, 200,
+		 "     id  name                                                    rid  addr\n"
+		 "-------  --------------------------------------  -------------------  -----------\n"
+		 "1234567  Internationale Handelsgesellschaft mbH  2030136843596464150  2001:db8::1\n",
+		 __LINE__);
+	/* 7 + 2 + 6 + 2 + 19 + 2 + 11 = 49 at the floors: rid goes */
+	expect_w(r, CRM_FORMAT_TABLE, false, false, 40,
+		 "     id  name                addr\n"
+		 "-------  ------------------  -----------\n"
+		 "1234567  Internationale Ha…  2001:db8::1\n",
+		 __LINE__);
+	/* 7 + 2 + 6 + 2 + 11 = 28: addr goes too */
+	expect_w(r, CRM_FORMAT_TABLE, false, false, 20,
+		 "     id  name\n"
+		 "-------  -----------\n"
+		 "1234567  Internatio…\n",
+		 __LINE__);
+	/* no limit, JSON and records: everything */
+	expect_w(r, CRM_FORMAT_CSV, false, false, 20,
+		 "id,name,rid,addr\r\n"
+		 "1234567,Internationale Handelsgesellschaft mbH,2030136843596464150,2001:db8::1\r\n",
+		 __LINE__);
+	crm_result_free(r);
+}
+
 static void test_table_controls(void) {
 	static const char *const cols[] = {"k", "v"};
 	crm_result *r = crm_result_new(2, cols);
@@ -302,6 +340,7 @@ int main(void) {
 	test_width();
 	test_table();
 	test_table_fits();
+	test_table_optional();
 	test_table_controls();
 	test_record();
 	test_json();

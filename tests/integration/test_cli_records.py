@@ -4,14 +4,16 @@ relations, custom fields and pick lists; output as tables, JSON and CSV
 (with spreadsheet formulas neutralised unless --raw); the version an edit
 carries; conflicts and denied access reported with the right exit codes."""
 
+import concurrent.futures
 import csv
 import io
 import json
 import os
+import subprocess
 
 import pytest
 
-from conftest import CONFLICT, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, exit_code, run_crm
+from conftest import CONFLICT, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, exit_code, run_crm, wait_for
 from identity import make_world, ok
 from records import account, update
 
@@ -204,8 +206,83 @@ def test_add_remove_and_primary_without_retyping(world):
     assert [(x["number"], x["kind"]) for x in c["phones"]] == [("+44 7700 900123", "mobile")]
     assert c["tags"] == []
     r = cli(world, "root", "contact", "edit", cid, "--remove-email", "zz@x.example")
-    assert r.rc == 2 and "has no zz@x.example" in r.err, r
-    assert show()["version"] == 4  # refused before anything was sent
+    assert r.rc == 2 and '"zz@x.example"' in r.err and "it has: b@x.example, c@x.example" in r.err, r
+    assert show()["version"] == 4  # refused, nothing changed
+
+
+def _lock_row(world, table, rid):
+    """A psql session holding record rid's row lock (FOR UPDATE) until
+    its stdin gets COMMIT: updates of the row wait for it."""
+    pg = world.env.pg
+    p = subprocess.Popen([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                          "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", world.db],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write(f"BEGIN;\nSELECT id FROM crm.{table} WHERE id = {int(rid)} FOR UPDATE;\n\\echo locked\n")
+    p.stdin.flush()
+    while p.stdout.readline().strip() != "locked":
+        assert p.poll() is None, p.stderr.read()
+    return p
+
+
+def test_list_edits_are_sent_as_edits_so_concurrent_ones_all_land(world):
+    """--add-X / --remove-X / a lone --primary-X go to crmd as RecordUpdate's
+    add_/remove_/primary_ fields, applied to the lists as they are when the
+    update runs: two people adding to the same record at once both keep what
+    they added. Both edits here read the same version and wait on the
+    record's row lock; once it is released one lands first, the other's
+    version is stale and it is sent again (with a read-modify-write of the
+    whole list, it would be refused or would drop the other's items)."""
+    r = cli(world, "root", "contact", "add", "--family-name", "Hopper", "--email", "work:g@x.example",
+            "--tag", "t0")
+    assert r.rc == 0, r
+    cid = str(int(r.out.strip()))
+    show = lambda: json.loads(cli(world, "root", "--format", "json", "contact", "show", cid).out)
+    lock = _lock_row(world, "contacts", cid)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            runs = [pool.submit(cli, world, "root", "contact", "edit", cid, "--add-email", f"home:{x}@x.example",
+                                "--add-tag", x) for x in ("ta", "tb")]
+            waiting = lambda: world.env.pg.sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                f"AND datname = '{world.db}'") == "2"
+            wait_for(waiting, 20, what="both updates waiting on the row lock")
+            lock.stdin.write("COMMIT;\n")
+            lock.stdin.close()
+            results = [f.result() for f in runs]
+    finally:
+        lock.kill()
+        lock.wait()
+    assert all(r.rc == 0 for r in results), results
+    c = show()
+    assert sorted(e["address"] for e in c["emails"]) == ["g@x.example", "ta@x.example", "tb@x.example"], c
+    assert [e["address"] for e in c["emails"] if e.get("primary")] == ["g@x.example"], c
+    assert sorted(c["tags"]) == ["t0", "ta", "tb"], c
+    assert c["version"] == 3, c
+
+    # Adding what is there keeps it, taking the new kind; nothing else changes.
+    r = cli(world, "root", "contact", "edit", cid, "--add-tag", "T0", "--add-email", "other:TA@x.example")
+    assert r.rc == 0, r
+    c = show()
+    assert sorted(c["tags"]) == ["t0", "ta", "tb"], c
+    assert [(e["address"], e["kind"]) for e in c["emails"] if e["address"] == "ta@x.example"] == [
+        ("ta@x.example", "other")], c
+    assert c["version"] == 4, c
+    r = cli(world, "root", "contact", "edit", cid, "--add-tag", "tb")  # changes nothing at all
+    assert r.rc == 0 and show()["version"] == 4, r
+    # Removing what is not there, or making it primary: exit 2, what it has, nothing written.
+    r = cli(world, "root", "contact", "edit", cid, "--remove-tag", "nope", "--add-tag", "new")
+    assert r.rc == 2 and '"nope"' in r.err and "t0, ta, tb" in r.err, r
+    r = cli(world, "root", "contact", "edit", cid, "--primary-email", "zz@x.example")
+    assert r.rc == 2 and '"zz@x.example"' in r.err and "--add-email" in r.err, r
+    c = show()
+    assert c["version"] == 4 and sorted(c["tags"]) == ["t0", "ta", "tb"], c
+    # A lone primary and a remove in one edit, sent as edits.
+    r = cli(world, "root", "contact", "edit", cid, "--primary-email", "tb@x.example", "--remove-email",
+            "g@x.example")
+    assert r.rc == 0, r
+    c = show()
+    assert sorted((e["address"], e.get("primary", False)) for e in c["emails"]) == [
+        ("ta@x.example", False), ("tb@x.example", True)], c  # in the order the two edits landed
 
 
 def test_show_names_custom_fields_by_label_and_lists_fit(world):
@@ -226,6 +303,34 @@ def test_show_names_custom_fields_by_label_and_lists_fit(world):
     assert r.rc == 0, r
     assert all(len(x) <= 72 for x in r.out.splitlines()), r.out
     assert "…" in r.out and long not in r.out
+
+
+def test_audit_table_fits_the_terminal(world):
+    """`audit list` as a table is cut to the terminal like record lists
+    (wide characters count two columns); request_id and then client_addr are
+    left out when it cannot fit otherwise; JSON keeps everything."""
+    import unicodedata
+    width = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    name = "株式会社東京マシナリー・インターナショナル・ホールディングス"
+    r = cli(world, "root", "account", "add", "--name", name, "--description", "x" * 200)
+    assert r.rc == 0, r
+    aid = r.out.strip()
+    r = cli(world, "root", "account", "edit", aid, "--name", name + " 2")
+    assert r.rc == 0, r
+    home = os.path.join(world.crmd.dir, "cli-root")
+    run = lambda cols, *a: run_crm("audit", "list", "--record", f"account/{aid}", *a,
+                                   server=f"127.0.0.1:{world.crmd.port}", ca=world.crmd.ca, home=home,
+                                   env={"COLUMNS": cols})
+    for cols in (120, 80, 64):
+        r = run(str(cols))
+        assert r.rc == 0, r
+        lines = r.out.splitlines()
+        assert len(lines) == 4 and all(width(x) <= cols for x in lines), (cols, lines)
+        assert "…" in r.out, r.out
+    assert "request_id" in run("160").out.splitlines()[0]
+    assert "request_id" not in run("80").out.splitlines()[0]
+    j = json.loads(run("40", "--format", "json").out)
+    assert j[0]["request_id"] and name in json.dumps(j, ensure_ascii=False)
 
 
 def _roles_in_help(pair):

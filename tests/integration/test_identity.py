@@ -562,3 +562,55 @@ def test_guessing_the_old_password_is_throttled(world, crmd_factory):
     rows = audit_rows(w.env, w.db, "action = 'login_failed' AND record_id = "
                                    f"{w.uid['sal']}")
     assert len(rows) >= 3, rows
+
+
+# ---------------------------------------------------------------- text hygiene on names
+
+def _names(world):
+    return su_sql(world.env, world.db, "SELECT string_agg(display_name, '|' ORDER BY id) FROM crm.users") + " / " + \
+        su_sql(world.env, world.db, "SELECT string_agg(name, '|' ORDER BY id) FROM crm.teams")
+
+
+@pytest.mark.parametrize("bad", [b"nul\x00byte", b"bad \xff utf-8", b"esc\x1b[31m", b"\xc3"])
+def test_names_with_nul_invalid_utf8_or_escapes_are_refused(world, bad):
+    """A user's display name and a team's new name: a NUL byte, invalid UTF-8
+    or a C0 control character is INVALID_ARGUMENT naming the field, and
+    nothing is written."""
+    before = _names(world)
+    status(world.do("root", "user_create", username="eve", role="sales", display_name=bad), INVALID_ARGUMENT,
+           "user_create.display_name")
+    status(world.do("root", "user_update", username="sal", display_name=bad), INVALID_ARGUMENT,
+           "user_update.display_name")
+    status(world.do("root", "team_update", name="Support", new_name=bad), INVALID_ARGUMENT, "team_update.new_name")
+    assert _names(world) == before
+    assert su_sql(world.env, world.db, "SELECT count(*) FROM crm.users WHERE username = 'eve'") == "0"
+
+
+# The rest of the rule records and team_create follow (crm.check_text,
+# migration 0006): trimmed; no tab, line break, C1 control, bidirectional
+# control or non-character. crmd passes display names and new team names to
+# crm.user_create / crm.user_update / crm.team_update unchecked, and those
+# SQL functions do not call crm.check_text yet: strict xfail until they do
+# (then drop the mark).
+@pytest.mark.xfail(strict=True, reason="needs crm.check_text in crm.user_create, crm.user_update and "
+                                       "crm.team_update (SQL)")
+@pytest.mark.parametrize("bad,what", [("tab\there", "a tab (U+0009)"), ("line\nbreak", "a line break (U+000A)"),
+                                      ("c1\u0085", "a control character (U+0085)"),
+                                      ("evil\u202egnp", "a bidirectional control character (U+202E)"),
+                                      ("non\ufdd0char", "a non-character (U+FDD0)")])
+def test_names_follow_the_record_text_rule(world, bad, what):
+    before = _names(world)
+    r = status(world.do("root", "user_create", username="eve", role="sales", display_name=bad), INVALID_ARGUMENT,
+               "user_create.display_name")
+    assert what in r.status.message, r.status.message
+    r = status(world.do("root", "user_update", username="sal", display_name=bad), INVALID_ARGUMENT,
+               "user_update.display_name")
+    assert what in r.status.message, r.status.message
+    r = status(world.do("root", "team_update", name="Support", new_name=bad), INVALID_ARGUMENT,
+               "team_update.new_name")
+    assert what in r.status.message, r.status.message
+    assert _names(world) == before
+    assert ok(world.do("root", "user_update", username="sal", display_name="  Sal Q.\u00a0")).user.display_name \
+        in ("Sal Q.", b"Sal Q.")
+    assert ok(world.do("root", "team_update", name="Support", new_name=" Help ")).team.name in ("Help", b"Help")
+    status(world.do("root", "team_update", name="Help", new_name="   "), INVALID_ARGUMENT, "team_update.new_name")
