@@ -342,81 +342,8 @@ COMMENT ON COLUMN crm.contact_out.preferences IS 'Key-value preferences of the c
 COMMENT ON COLUMN crm.contact_out.account_id IS 'The primary account: mirrors the primary contact-to-account relation (crm.relations.is_primary).';
 COMMENT ON COLUMN crm.contact_out.description IS 'Free text, several lines allowed (at most 32768 characters).';
 
--- crm.audit_out
-COMMENT ON COLUMN crm.audit_out.audit_id IS 'The audit row''s id (crm.audit.id).';
-COMMENT ON COLUMN crm.audit_out.at IS 'When the change happened (microseconds since 1970).';
-COMMENT ON COLUMN crm.audit_out.username IS 'Acting user''s name at the time.';
-COMMENT ON COLUMN crm.audit_out.request_id IS 'crmd''s request id.';
-COMMENT ON COLUMN crm.audit_out.client_addr IS 'The client''s address.';
-COMMENT ON COLUMN crm.audit_out.record_type IS 'The type of the record the row is about.';
-COMMENT ON COLUMN crm.audit_out.record_id IS 'The id of the record the row is about.';
-COMMENT ON COLUMN crm.audit_out.action IS 'What happened (crm.audit.action).';
-COMMENT ON COLUMN crm.audit_out.old_values IS 'The changed fields'' values before the change, as JSON text.';
-COMMENT ON COLUMN crm.audit_out.new_values IS 'The changed fields'' values after the change, as JSON text.';
-COMMENT ON COLUMN crm.audit_out.user_id IS 'Acting user''s id.';
-COMMENT ON COLUMN crm.audit_out.at_ts IS 'at as a timestamp, for filtering.';
-COMMENT ON COLUMN crm.audit_out.record_name IS 'A user''s or team''s current name, for rows about one.';
-COMMENT ON COLUMN crm.audit_out.old_shown IS 'old_values with user and team names beside their ids and money with its currency, as JSON text.';
-COMMENT ON COLUMN crm.audit_out.new_shown IS 'new_values shown the same way as old_shown.';
 
--- crm.note_out
-COMMENT ON VIEW crm.note_out IS
-	'Notes as crmd returns them: times in microseconds since 1970, owner and team by name.';
-COMMENT ON COLUMN crm.note_out.note_id IS 'The note''s id.';
-COMMENT ON COLUMN crm.note_out.body IS 'The note''s text.';
-COMMENT ON COLUMN crm.note_out.created_at IS 'When the note was created (microseconds since 1970).';
-COMMENT ON COLUMN crm.note_out.owner IS 'The owner''s user name.';
-COMMENT ON COLUMN crm.note_out.team IS 'The note''s team by name.';
-COMMENT ON COLUMN crm.note_out.version IS 'The note''s version.';
-COMMENT ON COLUMN crm.note_out.updated_at IS 'When the note was last changed (microseconds since 1970).';
-COMMENT ON COLUMN crm.note_out.deleted_at IS 'When the note was soft-deleted (microseconds since 1970); NULL when live.';
-COMMENT ON COLUMN crm.note_out.is_deleted IS 'Whether the note is soft-deleted.';
 
--- crm.role_out
-COMMENT ON VIEW crm.role_out IS
-	'Roles as crmd returns them, with the number of active users holding each.';
-COMMENT ON COLUMN crm.role_out.name IS 'The role''s name.';
-COMMENT ON COLUMN crm.role_out.description IS 'What the role is for.';
-COMMENT ON COLUMN crm.role_out.builtin IS 'One of the six roles the schema ships with.';
-COMMENT ON COLUMN crm.role_out.users IS 'How many active users hold the role.';
 
--- crm.session_out
-COMMENT ON VIEW crm.session_out IS
-	'Live sessions (neither revoked nor expired) as crmd returns them, times in microseconds since 1970.';
-COMMENT ON COLUMN crm.session_out.session_id IS 'The session''s id.';
-COMMENT ON COLUMN crm.session_out.username IS 'The user the session belongs to.';
-COMMENT ON COLUMN crm.session_out.created_at IS 'When the session was opened (microseconds since 1970).';
-COMMENT ON COLUMN crm.session_out.last_used_at IS 'When the session was last used (microseconds since 1970), to the minute.';
-COMMENT ON COLUMN crm.session_out.expires_at IS 'Absolute expiry (microseconds since 1970).';
-COMMENT ON COLUMN crm.session_out.client_addr IS 'The client''s address at login.';
-COMMENT ON COLUMN crm.session_out.client_name IS 'The client''s name as its Hello gave it.';
-COMMENT ON COLUMN crm.session_out.current IS 'Whether this is the session of the request reading it.';
-COMMENT ON COLUMN crm.session_out.user_id IS 'The user''s id.';
 
--- crm.team_out
-COMMENT ON VIEW crm.team_out IS
-	'Teams as crmd returns them: parent by name, active members, managers and the path from the top.';
-COMMENT ON COLUMN crm.team_out.team_id IS 'The team''s id.';
-COMMENT ON COLUMN crm.team_out.name IS 'The team''s name.';
-COMMENT ON COLUMN crm.team_out.parent IS 'The parent team''s name; NULL for a top-level team.';
-COMMENT ON COLUMN crm.team_out.members IS 'How many active users are in the team.';
-COMMENT ON COLUMN crm.team_out.managers IS 'User names of the team''s managers, sorted.';
-COMMENT ON COLUMN crm.team_out.path IS 'The team''s names from the top team down, separated by " / ".';
 
--- crm.user_out
-COMMENT ON VIEW crm.user_out IS
-	'Users as crmd returns them, without secrets: team by name, managed teams, times in microseconds since 1970.';
-COMMENT ON COLUMN crm.user_out.user_id IS 'The user''s id.';
-COMMENT ON COLUMN crm.user_out.username IS 'Login name.';
-COMMENT ON COLUMN crm.user_out.display_name IS 'The name shown to others.';
-COMMENT ON COLUMN crm.user_out.email IS 'E-mail address.';
-COMMENT ON COLUMN crm.user_out.time_zone IS 'IANA time zone name.';
-COMMENT ON COLUMN crm.user_out.locale IS 'Locale for texts and formats.';
-COMMENT ON COLUMN crm.user_out.role IS 'The user''s role.';
-COMMENT ON COLUMN crm.user_out.team IS 'The user''s team by name.';
-COMMENT ON COLUMN crm.user_out.active IS 'Whether the user can log in.';
-COMMENT ON COLUMN crm.user_out.manages IS 'Names of the teams the user manages, sorted.';
-COMMENT ON COLUMN crm.user_out.created_at IS 'When the user was created (microseconds since 1970).';
-COMMENT ON COLUMN crm.user_out.updated_at IS 'When the user was last changed (microseconds since 1970).';
-COMMENT ON COLUMN crm.user_out.last_login_at IS 'When the user last logged in (microseconds since 1970).';
-COMMENT ON COLUMN crm.user_out.team_id IS 'The user''s team''s id.';

@@ -93,6 +93,23 @@ SELECT u.id AS user_id, u.username, u.display_name, u.email, u.time_zone, u.loca
        crm.us(u.created_at) AS created_at, crm.us(u.updated_at) AS updated_at,
        crm.us(u.last_login_at) AS last_login_at, u.team_id
 FROM crm.users u LEFT JOIN crm.teams t ON t.id = u.team_id;
+
+COMMENT ON VIEW crm.user_out IS
+	'Users as crmd returns them, without secrets: team by name, managed teams, times in microseconds since 1970.';
+COMMENT ON COLUMN crm.user_out.user_id IS 'The user''s id.';
+COMMENT ON COLUMN crm.user_out.username IS 'Login name.';
+COMMENT ON COLUMN crm.user_out.display_name IS 'The name shown to others.';
+COMMENT ON COLUMN crm.user_out.email IS 'E-mail address.';
+COMMENT ON COLUMN crm.user_out.time_zone IS 'IANA time zone name.';
+COMMENT ON COLUMN crm.user_out.locale IS 'Locale for texts and formats.';
+COMMENT ON COLUMN crm.user_out.role IS 'The user''s role.';
+COMMENT ON COLUMN crm.user_out.team IS 'The user''s team by name.';
+COMMENT ON COLUMN crm.user_out.active IS 'Whether the user can log in.';
+COMMENT ON COLUMN crm.user_out.manages IS 'Names of the teams the user manages, sorted.';
+COMMENT ON COLUMN crm.user_out.created_at IS 'When the user was created (microseconds since 1970).';
+COMMENT ON COLUMN crm.user_out.updated_at IS 'When the user was last changed (microseconds since 1970).';
+COMMENT ON COLUMN crm.user_out.last_login_at IS 'When the user last logged in (microseconds since 1970).';
+COMMENT ON COLUMN crm.user_out.team_id IS 'The user''s team''s id.';
 GRANT SELECT ON crm.user_out TO crm_app;
 
 CREATE OR REPLACE VIEW crm.team_out WITH (security_invoker = true) AS
@@ -106,12 +123,28 @@ SELECT t.id AS team_id, t.name, pt.name AS parent,
 	     WHERE m.team_id = t.id ORDER BY u.username) AS managers,
        p.path
 FROM crm.teams t LEFT JOIN crm.teams pt ON pt.id = t.parent_id LEFT JOIN paths p ON p.id = t.id;
+
+COMMENT ON VIEW crm.team_out IS
+	'Teams as crmd returns them: parent by name, active members, managers and the path from the top.';
+COMMENT ON COLUMN crm.team_out.team_id IS 'The team''s id.';
+COMMENT ON COLUMN crm.team_out.name IS 'The team''s name.';
+COMMENT ON COLUMN crm.team_out.parent IS 'The parent team''s name; NULL for a top-level team.';
+COMMENT ON COLUMN crm.team_out.members IS 'How many active users are in the team.';
+COMMENT ON COLUMN crm.team_out.managers IS 'User names of the team''s managers, sorted.';
+COMMENT ON COLUMN crm.team_out.path IS 'The team''s names from the top team down, separated by " / ".';
 GRANT SELECT ON crm.team_out TO crm_app;
 
 CREATE OR REPLACE VIEW crm.role_out WITH (security_invoker = true) AS
 SELECT r.name, r.description, r.builtin,
        (SELECT count(*) FROM crm.users u WHERE u.role = r.name AND u.active)::integer AS users
 FROM crm.roles r;
+
+COMMENT ON VIEW crm.role_out IS
+	'Roles as crmd returns them, with the number of active users holding each.';
+COMMENT ON COLUMN crm.role_out.name IS 'The role''s name.';
+COMMENT ON COLUMN crm.role_out.description IS 'What the role is for.';
+COMMENT ON COLUMN crm.role_out.builtin IS 'One of the six roles the schema ships with.';
+COMMENT ON COLUMN crm.role_out.users IS 'How many active users hold the role.';
 GRANT SELECT ON crm.role_out TO crm_app;
 
 CREATE OR REPLACE FUNCTION crm.team_id_of(p_name text, p_field text)
@@ -167,6 +200,7 @@ CREATE OR REPLACE FUNCTION crm.user_create(p_username text, p_display_name text,
  LANGUAGE plpgsql
 AS $function$
 DECLARE
+	dn text := crm.check_text(p_display_name, 'display_name', 256, p_display_name IS NOT NULL);
 	new_id bigint;
 BEGIN
 	IF p_username !~ '^[A-Za-z0-9._-]{1,64}$' THEN
@@ -177,7 +211,7 @@ BEGIN
 	END IF;
 	INSERT INTO crm.users (username, display_name, email, time_zone, locale, role, team_id,
 			       password_hash, password_changed_at)
-	VALUES (lower(p_username), coalesce(p_display_name, lower(p_username)), nullif(p_email, ''),
+	VALUES (lower(p_username), coalesce(dn, lower(p_username)), nullif(p_email, ''),
 		coalesce(p_time_zone, 'UTC'), coalesce(p_locale, 'en-US'), crm.check_role(p_role),
 		crm.team_id_of(p_team, 'team'), p_hash, CASE WHEN p_hash IS NOT NULL THEN now() END)
 	RETURNING id INTO new_id;
@@ -191,6 +225,7 @@ CREATE OR REPLACE FUNCTION crm.user_update(p_username text, p_display_name text,
 AS $function$
 DECLARE
 	uid bigint := crm.user_id_of(p_username, 'username');
+	dn text := crm.check_text(p_display_name, 'display_name', 256, p_display_name IS NOT NULL);
 	c text;
 BEGIN
 	FOREACH c IN ARRAY coalesce(p_clear, '{}') LOOP
@@ -199,7 +234,7 @@ BEGIN
 		END IF;
 	END LOOP;
 	UPDATE crm.users SET
-		display_name = coalesce(p_display_name, display_name),
+		display_name = coalesce(dn, display_name),
 		email = CASE WHEN 'email' = ANY (p_clear) THEN NULL ELSE coalesce(nullif(p_email, ''), email) END,
 		time_zone = coalesce(p_time_zone, time_zone),
 		locale = coalesce(p_locale, locale),
@@ -240,16 +275,17 @@ CREATE OR REPLACE FUNCTION crm.team_update(p_name text, p_new_name text, p_paren
 AS $function$
 DECLARE
 	tid bigint := crm.team_id_of(p_name, 'name');
+	nn text := crm.check_text(p_new_name, 'new_name', 128, p_new_name IS NOT NULL);
 BEGIN
-	IF p_new_name IS NOT NULL AND EXISTS (SELECT 1 FROM crm.teams
-			WHERE lower(name) = lower(p_new_name) AND id <> tid) THEN
-		PERFORM crm.fail('CRE01', 'new_name', format('team %s already exists', p_new_name));
+	IF nn IS NOT NULL AND EXISTS (SELECT 1 FROM crm.teams
+			WHERE lower(name) = lower(nn) AND id <> tid) THEN
+		PERFORM crm.fail('CRE01', 'new_name', format('team %s already exists', nn));
 	END IF;
 	IF EXISTS (SELECT 1 FROM unnest(coalesce(p_clear, '{}')) c WHERE c <> 'parent') THEN
 		PERFORM crm.fail('CRI01', 'clear', 'only parent can be cleared');
 	END IF;
 	UPDATE crm.teams SET
-		name = coalesce(p_new_name, name),
+		name = coalesce(nn, name),
 		parent_id = CASE WHEN 'parent' = ANY (p_clear) THEN NULL
 				 ELSE coalesce(crm.team_id_of(p_parent, 'parent'), parent_id) END
 	WHERE id = tid;
@@ -516,6 +552,18 @@ SELECT s.id AS session_id, u.username, crm.us(s.created_at) AS created_at,
        s.user_id
 FROM crm.sessions s JOIN crm.users u ON u.id = s.user_id
 WHERE s.revoked_at IS NULL AND s.expires_at > now() AND s.last_used_at + s.idle_timeout > now();
+
+COMMENT ON VIEW crm.session_out IS
+	'Live sessions (neither revoked nor expired) as crmd returns them, times in microseconds since 1970.';
+COMMENT ON COLUMN crm.session_out.session_id IS 'The session''s id.';
+COMMENT ON COLUMN crm.session_out.username IS 'The user the session belongs to.';
+COMMENT ON COLUMN crm.session_out.created_at IS 'When the session was opened (microseconds since 1970).';
+COMMENT ON COLUMN crm.session_out.last_used_at IS 'When the session was last used (microseconds since 1970), to the minute.';
+COMMENT ON COLUMN crm.session_out.expires_at IS 'Absolute expiry (microseconds since 1970).';
+COMMENT ON COLUMN crm.session_out.client_addr IS 'The client''s address at login.';
+COMMENT ON COLUMN crm.session_out.client_name IS 'The client''s name as its Hello gave it.';
+COMMENT ON COLUMN crm.session_out.current IS 'Whether this is the session of the request reading it.';
+COMMENT ON COLUMN crm.session_out.user_id IS 'The user''s id.';
 GRANT SELECT ON crm.session_out TO crm_app;
 
 -- The user row the auth pool answers a login or a password change with:
@@ -625,7 +673,7 @@ CREATE OR REPLACE FUNCTION crm.team_create(p_name text, p_parent text)
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-	nm text := crm.check_text(p_name, 'name', 255, true);
+	nm text := crm.check_text(p_name, 'name', 128, true);
 	new_id bigint;
 BEGIN
 	IF EXISTS (SELECT 1 FROM crm.teams WHERE lower(name) = lower(nm)) THEN

@@ -11,6 +11,18 @@ SELECT n.id AS note_id, n.body, crm.us(n.created_at) AS created_at, o.username A
        t.name AS team, n.version, crm.us(n.updated_at) AS updated_at,
        crm.us(n.deleted_at) AS deleted_at, n.deleted_at IS NOT NULL AS is_deleted
 FROM crm.notes n LEFT JOIN crm.users o ON o.id = n.owner_id LEFT JOIN crm.teams t ON t.id = n.team_id;
+
+COMMENT ON VIEW crm.note_out IS
+	'Notes as crmd returns them: times in microseconds since 1970, owner and team by name.';
+COMMENT ON COLUMN crm.note_out.note_id IS 'The note''s id.';
+COMMENT ON COLUMN crm.note_out.body IS 'The note''s text.';
+COMMENT ON COLUMN crm.note_out.created_at IS 'When the note was created (microseconds since 1970).';
+COMMENT ON COLUMN crm.note_out.owner IS 'The owner''s user name.';
+COMMENT ON COLUMN crm.note_out.team IS 'The note''s team by name.';
+COMMENT ON COLUMN crm.note_out.version IS 'The note''s version.';
+COMMENT ON COLUMN crm.note_out.updated_at IS 'When the note was last changed (microseconds since 1970).';
+COMMENT ON COLUMN crm.note_out.deleted_at IS 'When the note was soft-deleted (microseconds since 1970); NULL when live.';
+COMMENT ON COLUMN crm.note_out.is_deleted IS 'Whether the note is soft-deleted.';
 GRANT SELECT ON crm.note_out TO crm_app;
 
 CREATE OR REPLACE FUNCTION crm.note_set_deleted(p_id bigint, p_deleted boolean)

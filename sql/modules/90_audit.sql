@@ -396,6 +396,22 @@ LEFT JOIN LATERAL (
 	      WHERE NOT (e.key LIKE '%\_currency'
 			 AND coalesce(jsonb_typeof(v.vals -> left(e.key, -9)) = 'number', false))) x
 ) sh ON true;
+
+COMMENT ON COLUMN crm.audit_out.audit_id IS 'The audit row''s id (crm.audit.id).';
+COMMENT ON COLUMN crm.audit_out.at IS 'When the change happened (microseconds since 1970).';
+COMMENT ON COLUMN crm.audit_out.username IS 'Acting user''s name at the time.';
+COMMENT ON COLUMN crm.audit_out.request_id IS 'crmd''s request id.';
+COMMENT ON COLUMN crm.audit_out.client_addr IS 'The client''s address.';
+COMMENT ON COLUMN crm.audit_out.record_type IS 'The type of the record the row is about.';
+COMMENT ON COLUMN crm.audit_out.record_id IS 'The id of the record the row is about.';
+COMMENT ON COLUMN crm.audit_out.action IS 'What happened (crm.audit.action).';
+COMMENT ON COLUMN crm.audit_out.old_values IS 'The changed fields'' values before the change, as JSON text.';
+COMMENT ON COLUMN crm.audit_out.new_values IS 'The changed fields'' values after the change, as JSON text.';
+COMMENT ON COLUMN crm.audit_out.user_id IS 'Acting user''s id.';
+COMMENT ON COLUMN crm.audit_out.at_ts IS 'at as a timestamp, for filtering.';
+COMMENT ON COLUMN crm.audit_out.record_name IS 'A user''s or team''s current name, for rows about one.';
+COMMENT ON COLUMN crm.audit_out.old_shown IS 'old_values with user and team names beside their ids and money with its currency, as JSON text.';
+COMMENT ON COLUMN crm.audit_out.new_shown IS 'new_values shown the same way as old_shown.';
 COMMENT ON VIEW crm.audit_out IS
 	'Audit rows as crmd answers them: at in microseconds, values as JSON text, and for people '
 	'record_name (a user''s or team''s name) and old_shown/new_shown (user and team names beside '

@@ -587,13 +587,9 @@ def test_names_with_nul_invalid_utf8_or_escapes_are_refused(world, bad):
 
 
 # The rest of the rule records and team_create follow (crm.check_text,
-# migration 0006): trimmed; no tab, line break, C1 control, bidirectional
-# control or non-character. crmd passes display names and new team names to
-# crm.user_create / crm.user_update / crm.team_update unchecked, and those
-# SQL functions do not call crm.check_text yet: strict xfail until they do
-# (then drop the mark).
-@pytest.mark.xfail(strict=True, reason="needs crm.check_text in crm.user_create, crm.user_update and "
-                                       "crm.team_update (SQL)")
+# sql/modules/40_values.sql): trimmed; no tab, line break, C1 control,
+# bidirectional control or non-character; display names and new team names
+# too (crm.user_create, crm.user_update, crm.team_update).
 @pytest.mark.parametrize("bad,what", [("tab\there", "a tab (U+0009)"), ("line\nbreak", "a line break (U+000A)"),
                                       ("c1\u0085", "a control character (U+0085)"),
                                       ("evil\u202egnp", "a bidirectional control character (U+202E)"),
