@@ -366,8 +366,10 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 	crm_err_clear(&err);
 	if (route == NULL)
 		crm_err_set(&err, CRM_UNIMPLEMENTED, "request", "this server does not serve %s", type);
-	else if (route->session && !c->authenticated)
+	else if (!route->anonymous && !c->authenticated)
 		crm_err_set(&err, CRM_UNAUTHENTICATED, NULL, "log in first (crm login USERNAME)");
+	else if (!crm_route_check(route, f, &err))
+		; /* err says why: e.g. a record type this server does not serve */
 	else if (c->inflight >= cfg()->max_inflight)
 		crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
 			    "too many requests in flight on this connection (max %d); wait for "

@@ -7,8 +7,10 @@
  * failures and deadlocks, idempotency keys (the stored result of a keyed
  * request is replayed; it is written in the same transaction as the
  * effect), and on the auth pool the password hashing that must happen
- * before, and outside, the transaction. Login and password change are
- * flows of their own at the end of this file.
+ * before, and outside, the transaction. What differs between request types
+ * is read from the request's descriptor (job->route, handlers.h); nothing
+ * here names a request type. Login and password change are flows of their
+ * own at the end of this file (their descriptors say so).
  */
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -241,25 +243,28 @@ static int remaining_ms(const crm_job *job) {
 	return (int)(crm_srv->cfg.request_timeout - waited_ms);
 }
 
-/* The session a request runs under: the connection's, or for Resume the
- * token the request carries (copied into job->resume_token). The raw
- * token goes to crm.begin_request, which hashes it itself. */
+/* The session a request runs under: the connection's, or the token the
+ * request carries when its descriptor has token_of (resume; copied into
+ * job->resume_token). The raw token goes to crm.begin_request, which
+ * hashes it itself. */
 static const crm_token *job_token(crm_job *job) {
 	const Crm__ClientFrame *f = job->frame;
 
-	if (f && f->request_case == CRM__CLIENT_FRAME__REQUEST_RESUME) {
-		job->resume_token.len = (uint8_t)f->resume->token.len; /* 1..128: crm_wire checked */
-		memcpy(job->resume_token.data, f->resume->token.data, job->resume_token.len);
+	if (f && job->route && job->route->token_of) {
+		const ProtobufCBinaryData *t = job->route->token_of(f);
+
+		job->resume_token.len = (uint8_t)t->len; /* 1..128: crm_wire checked */
+		memcpy(job->resume_token.data, t->data, job->resume_token.len);
 		return &job->resume_token;
 	}
 	return job->has_token ? &job->token : NULL;
 }
 
-/* The connection a request runs on: password resets on the auth
- * worker's crm_auth connection (only crm_auth may set a password). */
+/* The connection a request runs on: the auth worker's crm_auth
+ * connection when the descriptor says as_auth (password resets: only
+ * crm_auth may set a password). */
 static crm_db *job_db(crm_worker *w, const crm_job *job) {
-	if (w->has_auth && job->frame &&
-	    job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD)
+	if (w->has_auth && job->route && job->route->as_auth)
 		return &w->auth;
 	return &w->db;
 }
@@ -312,7 +317,7 @@ static bool run_once(crm_db *db, crm_job *job, const char *pw_hash, Crm__Respons
 	} else {
 		hctx_init(&h, db, job);
 		h.password_hash = pw_hash;
-		if (!job->route->fn(&h, err))
+		if (!(job->route->single ? crm_handle_single(&h, err) : job->route->fn(&h, err)))
 			goto fail;
 		if (keyed && !idem_store(db, job, h.resp, err))
 			goto fail;
@@ -330,20 +335,6 @@ fail:
 	return false;
 }
 
-/* The new password of a request that sets one, if any. */
-static const ProtobufCBinaryData *new_password(const Crm__ClientFrame *f, const char **user) {
-	switch (f->request_case) {
-	case CRM__CLIENT_FRAME__REQUEST_USER_CREATE:
-		*user = NULL;
-		return f->user_create->has_password ? &f->user_create->password : NULL;
-	case CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD:
-		*user = NULL;
-		return &f->user_reset_password->new_password;
-	default:
-		return NULL;
-	}
-}
-
 /* Session and permission only, in a transaction of their own: run before
  * hashing a password so that a request without the right costs no hash. */
 static bool check_access(crm_db *db, crm_job *job, crm_err *err) {
@@ -358,19 +349,20 @@ static bool check_access(crm_db *db, crm_job *job, crm_err *err) {
 	return false;
 }
 
-/* Hashes the new password of a request that sets one (after its access
- * check, so a request without the right costs no hash). *pw_hash stays
- * NULL for requests that set none. */
+/* Hashes the new password of a request that sets one (its descriptor's
+ * new_password hook), after its access check, so a request without the
+ * right costs no hash. *pw_hash stays NULL for requests that set none. */
 static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char **pw_hash,
 			      crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
+	crm_new_password np = {NULL, NULL, NULL};
 	const ProtobufCBinaryData *pw, *name;
-	const char *user = NULL;
-	bool create = job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_CREATE;
 	char *uname;
 
-	if ((pw = new_password(job->frame, &user)) == NULL)
+	if (job->route->new_password == NULL || !job->route->new_password(job->frame, &np))
 		return true;
+	pw = np.password;
+	name = np.username;
 	if (!check_access(db, job, err)) {
 		if (!db->lost) /* a lost connection: once more, on a new one */
 			return false;
@@ -378,14 +370,10 @@ static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char *
 		if (!check_access(db, job, err))
 			return false;
 	}
-	name = create ? &job->frame->user_create->username
-		      : &job->frame->user_reset_password->username;
 	uname = crm_arena_alloc(&job->arena, name->len + 1);
 	memcpy(uname, name->data, name->len);
 	uname[name->len] = '\0';
-	if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length,
-			     create ? "user_create.password" : "user_reset_password.new_password",
-			     err))
+	if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length, np.field, err))
 		return false;
 	if (!crm_auth_hash(pw->data, pw->len, hash))
 		return crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
@@ -394,21 +382,10 @@ static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char *
 	return true;
 }
 
-/* Requests that change nothing: running one twice is harmless. Those that
- * change something but take no idempotency key are the exceptions to
- * crm_wire_request_mutates. */
+/* Requests that change nothing (descriptor effect CRM_READS): running
+ * one twice is harmless. */
 static bool reads_only(const crm_job *job) {
-	static const Crm__ClientFrame__RequestCase writes[] = {
-		CRM__CLIENT_FRAME__REQUEST_LOGOUT, CRM__CLIENT_FRAME__REQUEST_SESSION_REVOKE,
-		CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD,
-	};
-
-	if (crm_wire_request_mutates(job->frame))
-		return false;
-	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
-		if (job->frame->request_case == writes[i])
-			return false;
-	return true;
+	return job->route->effect == CRM_READS;
 }
 
 /*
@@ -825,9 +802,9 @@ void crm_worker_run(void *state, void *item) {
 	memset(&w->db.session, 0, sizeof(w->db.session));
 	if (atomic_load(&crm_srv->io_stopped)) /* nobody is left to answer */
 		crm_err_set(&err, CRM_UNAVAILABLE, NULL, "server is shutting down");
-	else if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_LOGIN)
+	else if (job->route->flow == CRM_FLOW_LOGIN)
 		run_login(w, job, &resp, &err);
-	else if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_PASSWORD_CHANGE)
+	else if (job->route->flow == CRM_FLOW_PASSWORD_CHANGE)
 		run_password_change(w, job, &resp, &err);
 	else
 		run_request(w, job, &resp, &err);

@@ -1,6 +1,7 @@
 /* identity: resuming a session, whoami, logout, and the user, team, role,
  * permission, session and audit requests. Login and password change run
- * as multi-step flows in worker.c (hashing stays outside transactions). */
+ * as multi-step flows in worker.c (hashing stays outside transactions);
+ * their descriptors are here with the others. */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ static bool resume_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	return true;
 }
 
-const crm_single crm_single_resume = {resume_prep, resume_finish};
+static const crm_single resume = {resume_prep, resume_finish};
 
 static bool whoami_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params, crm_err *err) {
 	(void)h, (void)params, (void)err;
@@ -52,9 +53,9 @@ static bool whoami_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 			    err);
 }
 
-const crm_single crm_single_whoami = {whoami_prep, whoami_finish};
+static const crm_single whoami = {whoami_prep, whoami_finish};
 
-bool crm_handle_logout(crm_hctx *h, crm_err *err) {
+static bool handle_logout(crm_hctx *h, crm_err *err) {
 	PGresult *r;
 
 	if (!crm_db_prologue(h->db, err))
@@ -72,7 +73,7 @@ bool crm_handle_logout(crm_hctx *h, crm_err *err) {
 
 /* ------------------------------------------------------------ users */
 
-bool crm_handle_user_create(crm_hctx *h, crm_err *err) {
+static bool handle_user_create(crm_hctx *h, crm_err *err) {
 	const Crm__UserCreate *q = h->req->user_create;
 	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username),
 			   crm_hctx_text(h, &q->display_name, q->has_display_name),
@@ -103,9 +104,9 @@ static bool user_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 			    err);
 }
 
-const crm_single crm_single_user_get = {user_get_prep, user_get_finish};
+static const crm_single user_get = {user_get_prep, user_get_finish};
 
-bool crm_handle_user_list(crm_hctx *h, crm_err *err) {
+static bool handle_user_list(crm_hctx *h, crm_err *err) {
 	const Crm__UserList *q = h->req->user_list;
 	const char *team = crm_hctx_text(h, &q->team, q->has_team);
 	const char *role = crm_hctx_text(h, &q->role, q->has_role);
@@ -123,7 +124,7 @@ bool crm_handle_user_list(crm_hctx *h, crm_err *err) {
 			     BODY(USER_LIST), filters, limit, "username", err);
 }
 
-bool crm_handle_user_update(crm_hctx *h, crm_err *err) {
+static bool handle_user_update(crm_hctx *h, crm_err *err) {
 	const Crm__UserUpdate *q = h->req->user_update;
 	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username),
 			   crm_hctx_text(h, &q->display_name, q->has_display_name),
@@ -139,7 +140,7 @@ bool crm_handle_user_update(crm_hctx *h, crm_err *err) {
 			    "username", "no such user", err);
 }
 
-bool crm_handle_user_set_active(crm_hctx *h, crm_err *err) {
+static bool handle_user_set_active(crm_hctx *h, crm_err *err) {
 	const Crm__UserSetActive *q = h->req->user_set_active;
 	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username),
 			   q->active ? "true" : "false"};
@@ -148,7 +149,7 @@ bool crm_handle_user_set_active(crm_hctx *h, crm_err *err) {
 			    true, "username", "no such user", err);
 }
 
-bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err) {
+static bool handle_user_reset_password(crm_hctx *h, crm_err *err) {
 	const Crm__UserResetPassword *q = h->req->user_reset_password;
 	const char *name = crm_hctx_text(h, &q->username, q->has_username);
 	const char *p[] = {name, h->password_hash, "password_reset"};
@@ -164,7 +165,7 @@ bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err) {
 
 /* ------------------------------------------------------------ teams */
 
-bool crm_handle_team_create(crm_hctx *h, crm_err *err) {
+static bool handle_team_create(crm_hctx *h, crm_err *err) {
 	const Crm__TeamCreate *q = h->req->team_create;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
 			   crm_hctx_text(h, &q->parent, q->has_parent)};
@@ -188,14 +189,14 @@ static bool team_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	return crm_hctx_row(h, r, &crm__team__descriptor, BODY(TEAM), "name", "no such team", err);
 }
 
-const crm_single crm_single_team_get = {team_get_prep, team_get_finish};
+static const crm_single team_get = {team_get_prep, team_get_finish};
 
-bool crm_handle_team_list(crm_hctx *h, crm_err *err) {
+static bool handle_team_list(crm_hctx *h, crm_err *err) {
 	return crm_hctx_list(h, CRM_STMT_TEAM_LIST, 0, NULL, &crm__team_list_reply__descriptor,
 			     BODY(TEAM_LIST), "", UINT32_MAX, NULL, err);
 }
 
-bool crm_handle_team_update(crm_hctx *h, crm_err *err) {
+static bool handle_team_update(crm_hctx *h, crm_err *err) {
 	const Crm__TeamUpdate *q = h->req->team_update;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
 			   crm_hctx_text(h, &q->new_name, q->has_new_name),
@@ -206,7 +207,7 @@ bool crm_handle_team_update(crm_hctx *h, crm_err *err) {
 			    "name", "no such team", err);
 }
 
-bool crm_handle_team_delete(crm_hctx *h, crm_err *err) {
+static bool handle_team_delete(crm_hctx *h, crm_err *err) {
 	const Crm__TeamDelete *q = h->req->team_delete;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
 	PGresult *r = crm_db_exec(h->db, CRM_STMT_TEAM_DELETE, 1, p, NULL, NULL, true, err);
@@ -221,12 +222,12 @@ bool crm_handle_team_delete(crm_hctx *h, crm_err *err) {
 
 /* ------------------------------------------------------ roles, matrix */
 
-bool crm_handle_role_list(crm_hctx *h, crm_err *err) {
+static bool handle_role_list(crm_hctx *h, crm_err *err) {
 	return crm_hctx_list(h, CRM_STMT_ROLE_LIST, 0, NULL, &crm__role_list_reply__descriptor,
 			     BODY(ROLE_LIST), "", UINT32_MAX, NULL, err);
 }
 
-bool crm_handle_role_get(crm_hctx *h, crm_err *err) {
+static bool handle_role_get(crm_hctx *h, crm_err *err) {
 	const Crm__RoleGet *q = h->req->role_get;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name), NULL};
 	PGresult *r = crm_db_exec(h->db, CRM_STMT_ROLE_GET, 1, p, NULL, NULL, false, err);
@@ -250,7 +251,7 @@ bool crm_handle_role_get(crm_hctx *h, crm_err *err) {
 	return true;
 }
 
-bool crm_handle_permission_list(crm_hctx *h, crm_err *err) {
+static bool handle_permission_list(crm_hctx *h, crm_err *err) {
 	const Crm__PermissionList *q = h->req->permission_list;
 	const char *p[] = {crm_hctx_text(h, &q->role, q->has_role),
 			   crm_hctx_text(h, &q->record_type, q->has_record_type)};
@@ -269,7 +270,7 @@ static const char *enum_text(crm_hctx *h, const ProtobufCEnumDescriptor *d, int 
 	return s;
 }
 
-bool crm_handle_permission_set(crm_hctx *h, crm_err *err) {
+static bool handle_permission_set(crm_hctx *h, crm_err *err) {
 	const Crm__PermissionSet *q = h->req->permission_set;
 	const char *p[] = {crm_hctx_text(h, &q->role, q->has_role),
 			   crm_hctx_text(h, &q->record_type, q->has_record_type),
@@ -282,7 +283,7 @@ bool crm_handle_permission_set(crm_hctx *h, crm_err *err) {
 
 /* ------------------------------------------------------ sessions, audit */
 
-bool crm_handle_session_list(crm_hctx *h, crm_err *err) {
+static bool handle_session_list(crm_hctx *h, crm_err *err) {
 	const Crm__SessionList *q = h->req->session_list;
 	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username), q->all ? "true" : "false"};
 
@@ -290,7 +291,7 @@ bool crm_handle_session_list(crm_hctx *h, crm_err *err) {
 			     BODY(SESSION_LIST), "", UINT32_MAX, NULL, err);
 }
 
-bool crm_handle_session_revoke(crm_hctx *h, crm_err *err) {
+static bool handle_session_revoke(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, h->req->session_revoke->session_id)};
 	PGresult *r = crm_db_exec(h->db, CRM_STMT_SESSION_REVOKE, 1, p, NULL, NULL, true, err);
 
@@ -314,7 +315,7 @@ static bool instant_in_range(bool has, int64_t us, const char *field, crm_err *e
 			   strrchr(field, '.') + 1);
 }
 
-bool crm_handle_audit_list(crm_hctx *h, crm_err *err) {
+static bool handle_audit_list(crm_hctx *h, crm_err *err) {
 	const Crm__AuditList *q = h->req->audit_list;
 	const char *type = crm_hctx_text(h, &q->record_type, q->has_record_type);
 	const char *user = crm_hctx_text(h, &q->username, q->has_username);
@@ -336,3 +337,91 @@ bool crm_handle_audit_list(crm_hctx *h, crm_err *err) {
 	return crm_hctx_list(h, CRM_STMT_AUDIT_LIST, 7, p, &crm__audit_list_reply__descriptor,
 			     BODY(AUDIT_LIST), filters, limit, "audit_id", err);
 }
+
+/* ------------------------------------------------------------ descriptors */
+
+/* Passwords set by a request are hashed on the auth pool, after the
+ * access check and before the transaction (worker.c). */
+static bool user_create_password(const Crm__ClientFrame *f, crm_new_password *out) {
+	const Crm__UserCreate *q = f->user_create;
+
+	if (!q->has_password)
+		return false;
+	out->password = &q->password;
+	out->username = &q->username;
+	out->field = "user_create.password";
+	return true;
+}
+
+static bool reset_password(const Crm__ClientFrame *f, crm_new_password *out) {
+	const Crm__UserResetPassword *q = f->user_reset_password;
+
+	out->password = &q->new_password;
+	out->username = &q->username;
+	out->field = "user_reset_password.new_password";
+	return true;
+}
+
+/* Resume runs under the token it carries, not the connection's. */
+static const ProtobufCBinaryData *resume_token(const Crm__ClientFrame *f) {
+	return &f->resume->token;
+}
+
+#define R(c) CRM__CLIENT_FRAME__REQUEST_##c
+#define AUTH CRM_POOL_AUTH
+
+static const crm_route routes[] = {
+	/* sessions */
+	{.which = R(LOGIN), .flow = CRM_FLOW_LOGIN, .anonymous = true, .pool = AUTH,
+	 .effect = CRM_WRITES},
+	{.which = R(RESUME), .single = &resume, .anonymous = true, .token_of = resume_token},
+	{.which = R(LOGOUT), .fn = handle_logout, .effect = CRM_WRITES},
+	{.which = R(WHOAMI), .single = &whoami},
+	{.which = R(PASSWORD_CHANGE), .flow = CRM_FLOW_PASSWORD_CHANGE, .pool = AUTH,
+	 .effect = CRM_WRITES},
+	/* users */
+	{.which = R(USER_CREATE), .fn = handle_user_create, .record_type = "user",
+	 .action = "create", .pool = AUTH, .new_password = user_create_password,
+	 .effect = CRM_MUTATES},
+	{.which = R(USER_GET), .single = &user_get, .record_type = "user", .action = "read"},
+	{.which = R(USER_LIST), .fn = handle_user_list, .record_type = "user", .action = "read"},
+	{.which = R(USER_UPDATE), .fn = handle_user_update, .record_type = "user",
+	 .action = "update", .effect = CRM_MUTATES},
+	{.which = R(USER_SET_ACTIVE), .fn = handle_user_set_active, .record_type = "user",
+	 .action = "update", .effect = CRM_MUTATES},
+	/* only crm_auth may set a password: runs on the auth connection */
+	{.which = R(USER_RESET_PASSWORD), .fn = handle_user_reset_password,
+	 .record_type = "user", .action = "admin", .pool = AUTH, .as_auth = true,
+	 .new_password = reset_password, .effect = CRM_WRITES},
+	/* teams */
+	{.which = R(TEAM_CREATE), .fn = handle_team_create, .record_type = "team",
+	 .action = "create", .effect = CRM_MUTATES},
+	{.which = R(TEAM_GET), .single = &team_get, .record_type = "team", .action = "read"},
+	{.which = R(TEAM_LIST), .fn = handle_team_list, .record_type = "team", .action = "read"},
+	{.which = R(TEAM_UPDATE), .fn = handle_team_update, .record_type = "team",
+	 .action = "update", .effect = CRM_MUTATES},
+	{.which = R(TEAM_DELETE), .fn = handle_team_delete, .record_type = "team",
+	 .action = "delete", .effect = CRM_WRITES},
+	/* roles and the permission matrix */
+	{.which = R(ROLE_LIST), .fn = handle_role_list, .record_type = "permission",
+	 .action = "read"},
+	{.which = R(ROLE_GET), .fn = handle_role_get, .record_type = "permission",
+	 .action = "read"},
+	{.which = R(PERMISSION_LIST), .fn = handle_permission_list,
+	 .record_type = "permission", .action = "read"},
+	{.which = R(PERMISSION_SET), .fn = handle_permission_set,
+	 .record_type = "permission", .action = "update", .effect = CRM_MUTATES},
+	/* sessions of others, audit */
+	{.which = R(SESSION_LIST), .fn = handle_session_list, .record_type = "session",
+	 .action = "read"},
+	{.which = R(SESSION_REVOKE), .fn = handle_session_revoke, .record_type = "session",
+	 .action = "delete", .effect = CRM_WRITES},
+	{.which = R(AUDIT_LIST), .fn = handle_audit_list, .record_type = "audit",
+	 .action = "read"},
+};
+
+const crm_domain crm_domain_identity = {
+	.name = "identity",
+	.routes = routes,
+	.n_routes = sizeof(routes) / sizeof(routes[0]),
+};

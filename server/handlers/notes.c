@@ -11,7 +11,7 @@ static bool one_note(crm_hctx *h, crm_stmt stmt, int n, const char *const *p, bo
 	return crm_hctx_one(h, stmt, n, p, NOTE(h), NOTE_BODY, last, "note_id", "no such note", err);
 }
 
-bool crm_handle_note_create(crm_hctx *h, crm_err *err) {
+static bool handle_note_create(crm_hctx *h, crm_err *err) {
 	const Crm__NoteCreate *q = h->req->note_create;
 	const char *p[] = {crm_hctx_text(h, &q->body, q->has_body)};
 
@@ -31,9 +31,9 @@ static bool note_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	return crm_hctx_row(h, r, NOTE(h), NOTE_BODY, "note_id", "no such note", err);
 }
 
-const crm_single crm_single_note_get = {note_get_prep, note_get_finish};
+static const crm_single note_get = {note_get_prep, note_get_finish};
 
-bool crm_handle_note_list(crm_hctx *h, crm_err *err) {
+static bool handle_note_list(crm_hctx *h, crm_err *err) {
 	const Crm__NoteList *q = h->req->note_list;
 	const char *filters = q->deleted ? "deleted" : "live";
 	const char *p[3];
@@ -49,7 +49,7 @@ bool crm_handle_note_list(crm_hctx *h, crm_err *err) {
 			     CRM__RESPONSE__BODY_NOTE_LIST, filters, limit, "note_id", err);
 }
 
-bool crm_handle_note_update(crm_hctx *h, crm_err *err) {
+static bool handle_note_update(crm_hctx *h, crm_err *err) {
 	const Crm__NoteUpdate *q = h->req->note_update;
 	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_i64(h, q->version),
 			   crm_hctx_text(h, &q->body, q->has_body)};
@@ -63,15 +63,15 @@ static bool set_deleted(crm_hctx *h, int64_t id, bool deleted, crm_err *err) {
 	return one_note(h, CRM_STMT_NOTE_SET_DELETED, 2, p, true, err);
 }
 
-bool crm_handle_note_delete(crm_hctx *h, crm_err *err) {
+static bool handle_note_delete(crm_hctx *h, crm_err *err) {
 	return set_deleted(h, h->req->note_delete->note_id, true, err);
 }
 
-bool crm_handle_note_restore(crm_hctx *h, crm_err *err) {
+static bool handle_note_restore(crm_hctx *h, crm_err *err) {
 	return set_deleted(h, h->req->note_restore->note_id, false, err);
 }
 
-bool crm_handle_note_reassign(crm_hctx *h, crm_err *err) {
+static bool handle_note_reassign(crm_hctx *h, crm_err *err) {
 	const Crm__NoteReassign *q = h->req->note_reassign;
 	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_text(h, &q->owner, q->has_owner),
 			   crm_hctx_text(h, &q->team, q->has_team)};
@@ -79,7 +79,7 @@ bool crm_handle_note_reassign(crm_hctx *h, crm_err *err) {
 	return one_note(h, CRM_STMT_NOTE_REASSIGN, 3, p, true, err);
 }
 
-bool crm_handle_note_share(crm_hctx *h, crm_err *err) {
+static bool handle_note_share(crm_hctx *h, crm_err *err) {
 	const Crm__NoteShare *q = h->req->note_share;
 	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_text(h, &q->user, q->has_user),
 			   crm_hctx_text(h, &q->team, q->has_team),
@@ -89,6 +89,34 @@ bool crm_handle_note_share(crm_hctx *h, crm_err *err) {
 	return one_note(h, CRM_STMT_NOTE_SHARE, 5, p, true, err);
 }
 
-const char *crm_note_list_action(const Crm__ClientFrame *f) {
+static const char *note_list_action(const Crm__ClientFrame *f) {
 	return f->note_list->export ? "export" : "read";
 }
+
+/* ------------------------------------------------------------ descriptors */
+
+#define R(c) CRM__CLIENT_FRAME__REQUEST_##c
+
+static const crm_route routes[] = {
+	{.which = R(NOTE_CREATE), .fn = handle_note_create,
+	 .record_type = "note", .action = "create", .effect = CRM_MUTATES},
+	{.which = R(NOTE_GET), .single = &note_get, .record_type = "note", .action = "read"},
+	{.which = R(NOTE_LIST), .fn = handle_note_list,
+	 .record_type = "note", .action_of = note_list_action},
+	{.which = R(NOTE_UPDATE), .fn = handle_note_update,
+	 .record_type = "note", .action = "update", .effect = CRM_MUTATES},
+	{.which = R(NOTE_DELETE), .fn = handle_note_delete,
+	 .record_type = "note", .action = "delete", .effect = CRM_MUTATES},
+	{.which = R(NOTE_RESTORE), .fn = handle_note_restore,
+	 .record_type = "note", .action = "delete", .effect = CRM_MUTATES},
+	{.which = R(NOTE_REASSIGN), .fn = handle_note_reassign,
+	 .record_type = "note", .action = "reassign", .effect = CRM_MUTATES},
+	{.which = R(NOTE_SHARE), .fn = handle_note_share,
+	 .record_type = "note", .action = "update", .effect = CRM_MUTATES},
+};
+
+const crm_domain crm_domain_notes = {
+	.name = "notes",
+	.routes = routes,
+	.n_routes = sizeof(routes) / sizeof(routes[0]),
+};

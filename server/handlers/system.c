@@ -30,9 +30,9 @@ static bool deep_ping_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	return true;
 }
 
-const crm_single crm_single_deep_ping = {deep_ping_prep, deep_ping_finish};
+static const crm_single deep_ping = {deep_ping_prep, deep_ping_finish};
 
-bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
+static bool handle_sleep(crm_hctx *h, crm_err *err) {
 	Crm__SleepReply *sr;
 	const char *ms;
 	PGresult *r;
@@ -52,3 +52,19 @@ bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
 	crm_hctx_body(h, CRM__RESPONSE__BODY_SLEEP, sr);
 	return true;
 }
+
+/* ------------------------------------------------------------ descriptors */
+
+#define R(c) CRM__CLIENT_FRAME__REQUEST_##c
+
+/* Hello, and a ping without `deep`, are answered on the I/O thread. */
+static const crm_route routes[] = {
+	{.which = R(PING), .single = &deep_ping},
+	{.which = R(SLEEP), .fn = handle_sleep},
+};
+
+const crm_domain crm_domain_system = {
+	.name = "system",
+	.routes = routes,
+	.n_routes = sizeof(routes) / sizeof(routes[0]),
+};
