@@ -187,14 +187,14 @@ static int idem_claim(crm_db *db, crm_job *job, Crm__Response **stored, crm_err 
 	bool mine, same;
 
 	request_hash(job->frame, &job->arena, hash);
-	r = crm_db_exec(db, CRM_STMT_IDEM_CLAIM, 4, v, len, fmt, false, err);
+	r = crm_db_exec(db, CRM_STMT(IDEM_CLAIM), 4, v, len, fmt, false, err);
 	if (r == NULL)
 		return -1;
 	mine = PQntuples(r) == 1;
 	PQclear(r);
 	if (mine)
 		return 1;
-	r = crm_db_exec(db, CRM_STMT_IDEM_GET, 2, v, NULL, NULL, false, err);
+	r = crm_db_exec(db, CRM_STMT(IDEM_GET), 2, v, NULL, NULL, false, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) { /* purged between the two statements */
@@ -229,7 +229,7 @@ static bool idem_store(crm_db *db, crm_job *job, const Crm__Response *resp, crm_
 	PGresult *r;
 
 	len[2] = (int)crm__response__pack(resp, buf);
-	r = crm_db_exec(db, CRM_STMT_IDEM_STORE, 3, v, len, fmt, false, err);
+	r = crm_db_exec(db, CRM_STMT(IDEM_STORE), 3, v, len, fmt, false, err);
 	if (r == NULL)
 		return false;
 	PQclear(r);
@@ -499,7 +499,7 @@ static bool login_reply(crm_db *db, crm_job *job, const char *token, PGresult *f
 	lr->session_id = (uint64_t)strtoll(PQgetvalue(fin, 0, 0), NULL, 10);
 	lr->expires_at = strtoll(PQgetvalue(fin, 0, 1), NULL, 10);
 	lr->max_frame = crm_srv->cfg.max_frame;
-	r = crm_db_exec(db, CRM_STMT_SESSION_USER, 0, NULL, NULL, NULL, true, err);
+	r = crm_db_exec(db, CRM_STMT(SESSION_USER), 0, NULL, NULL, NULL, true, err);
 	if (r == NULL) {
 		crm_db_rollback(db);
 		return false;
@@ -575,7 +575,7 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 	PGresult *r;
 	bool ok, refused;
 
-	r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 3, pre, NULL, NULL, err);
+	r = tx_one(db, job, CRM_STMT(LOGIN_PRECHECK), 3, pre, NULL, NULL, err);
 	if (r == NULL)
 		return;
 	refused = precheck_refused(r, err);
@@ -603,7 +603,7 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 		ctx.record_type = ctx.action = NULL;
 		if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 			return;
-		r = crm_db_exec(db, CRM_STMT_LOGIN_FINISH, 12, v, len, fmt, !ok, err);
+		r = crm_db_exec(db, CRM_STMT(LOGIN_FINISH), 12, v, len, fmt, !ok, err);
 	}
 	if (r == NULL) {
 		crm_db_rollback(db);
@@ -629,7 +629,7 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 static bool login_locked(crm_db *db, crm_job *job, const char *username, crm_err *err) {
 	const char *pre[3] = {username, job->client_ip,
 			      crm_arena_printf(&job->arena, "%d", crm_srv->cfg.login_user_hourly_cap)};
-	PGresult *r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 3, pre, NULL, NULL, err);
+	PGresult *r = tx_one(db, job, CRM_STMT(LOGIN_PRECHECK), 3, pre, NULL, NULL, err);
 	bool refused;
 
 	if (r == NULL)
@@ -650,7 +650,7 @@ static void record_failure(crm_db *db, crm_job *job, const char *username, int64
 	finish_params(job, username, crm_arena_printf(&job->arena, "%lld", (long long)uid), false,
 		      NULL, v);
 	job->has_token = false; /* recorded without a session, like a login */
-	r = tx_one(db, job, CRM_STMT_LOGIN_FINISH, 12, v, len, fmt, err);
+	r = tx_one(db, job, CRM_STMT(LOGIN_FINISH), 12, v, len, fmt, err);
 	job->has_token = true;
 	if (r != NULL)
 		warn_if_capped(job, username, r);
@@ -669,7 +669,7 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 	crm_db_ctx ctx;
 	bool ok;
 
-	r = tx_one(db, job, CRM_STMT_OWN_PASSWORD_HASH, 0, NULL, NULL, NULL, err);
+	r = tx_one(db, job, CRM_STMT(OWN_PASSWORD_HASH), 0, NULL, NULL, NULL, err);
 	if (r == NULL)
 		return;
 	snprintf(job->user, sizeof(job->user), "%s", db->session.username);
@@ -705,13 +705,13 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 				       interval(job, cfg->session_idle_timeout)};
 		const int len[4] = {32}, fmt[4] = {1};
 
-		r = crm_db_exec(db, CRM_STMT_PASSWORD_SET, 3, set, NULL, NULL, false, err);
+		r = crm_db_exec(db, CRM_STMT(PASSWORD_SET), 3, set, NULL, NULL, false, err);
 		if (r == NULL) {
 			crm_db_rollback(db);
 			return;
 		}
 		PQclear(r);
-		r = crm_db_exec(db, CRM_STMT_SESSION_OPEN, 4, open, len, fmt, false, err);
+		r = crm_db_exec(db, CRM_STMT(SESSION_OPEN), 4, open, len, fmt, false, err);
 		if (r == NULL) {
 			crm_db_rollback(db);
 			return;
@@ -735,7 +735,7 @@ static void run_purge(crm_worker *w) {
 	crm_err_clear(&err);
 	if (!crm_db_ensure(&w->db, &err) || !crm_db_begin(&w->db, &ctx, &err))
 		return;
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_PURGE, 0, NULL, NULL, NULL, true, &err);
+	r = crm_db_exec(&w->db, CRM_STMT(IDEM_PURGE), 0, NULL, NULL, NULL, true, &err);
 	if (r == NULL) {
 		crm_db_rollback(&w->db);
 		log_warn("purge of expired idempotency keys failed: %s", err.msg);

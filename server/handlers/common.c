@@ -135,7 +135,14 @@ fail:
 }
 
 bool crm_routes_init(crm_err *err) {
-	return crm_routes_build(domains, sizeof(domains) / sizeof(domains[0]), err);
+	const size_t n = sizeof(domains) / sizeof(domains[0]);
+
+	if (!crm_routes_build(domains, n, err))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!crm_db_register(domains[i]->stmts, domains[i]->n_stmts, err))
+			return false;
+	return true;
 }
 
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which) {

@@ -20,8 +20,9 @@
  * Adding a request: the message and its ClientFrame member in
  * proto/crm.proto; its field rules in proto/crm_wire.c (and, if it changes
  * data, its case in crm_wire_request_mutates, which the client shares);
- * its statement in db.[ch]; in the domain's file the handler (static) and
- * one entry in the domain's descriptor array. Nothing else lists requests.
+ * in the domain's file its statement (the domain's stmts table), the
+ * handler (static) and one entry in the domain's descriptor array.
+ * Nothing else lists requests.
  * A new domain is a new file with its crm_domain, named once in common.c.
  */
 #ifndef CRM_HANDLERS_H
@@ -125,21 +126,25 @@ struct crm_route {
 	const ProtobufCBinaryData *(*token_of)(const Crm__ClientFrame *f);
 };
 
-/* A domain's requests, exported by its file. self_check (optional) checks
- * the domain's own tables against the proto at start-up. */
+/* A domain's requests and the statements its handlers run, exported by
+ * its file. self_check (optional) checks the domain's own tables against
+ * the proto at start-up. */
 typedef struct crm_domain {
 	const char *name;
 	const crm_route *routes;
 	size_t n_routes;
+	const crm_sql *stmts;
+	size_t n_stmts;
 	bool (*self_check)(crm_err *err);
 } crm_domain;
 
 extern const crm_domain crm_domain_system, crm_domain_identity, crm_domain_notes,
 	crm_domain_records;
 
-/* Indexes the domains' descriptors; false (err says which descriptor is
- * wrong) when they are inconsistent. crmd calls it once at start-up,
- * before any thread looks a request up. */
+/* Indexes the domains' descriptors and registers their statements (db.h);
+ * false (err says which descriptor is wrong) when they are inconsistent.
+ * crmd calls it once at start-up, before any thread looks a request up or
+ * connects. */
 bool crm_routes_init(crm_err *err) CRM_MUSTCHECK;
 /* The same check and index for any list of domains (for tests). */
 bool crm_routes_build(const crm_domain *const *domains, size_t n, crm_err *err) CRM_MUSTCHECK;

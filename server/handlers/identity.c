@@ -8,6 +8,76 @@
 #include "handlers.h"
 #include "rowmap.h"
 
+/* This domain's statements, prepared on every connection (registered by
+ * crm_routes_init through crm_db_register). */
+enum {
+	Q_USER_OUT_OF,
+	Q_RESUME,
+	Q_WHOAMI,
+	Q_USER_GET,
+	Q_USER_LIST,
+	Q_USER_CREATE,
+	Q_USER_UPDATE,
+	Q_USER_SET_ACTIVE,
+	Q_TEAM_CREATE,
+	Q_TEAM_GET,
+	Q_TEAM_LIST,
+	Q_TEAM_UPDATE,
+	Q_ROLE_LIST,
+	Q_ROLE_GET,
+	Q_PERMISSION_LIST,
+	Q_PERMISSION_SET,
+	Q_SESSION_LIST,
+	Q_SESSION_REVOKE,
+	Q_AUDIT_LIST,
+	Q_TEAM_DELETE,
+	N_STMTS
+};
+static const crm_sql stmts[N_STMTS] = {
+	[Q_USER_OUT_OF] = {"user_out_of", "SELECT * FROM crm.user_out_of($1)"},
+	[Q_RESUME] = {"resume",
+		      "SELECT u.*, s.session_id AS resume_session_id,"
+		      " s.expires_at AS resume_expires_at"
+		      " FROM crm.session_out s JOIN crm.user_out u ON u.user_id = s.user_id"
+		      " WHERE s.current"},
+	[Q_WHOAMI] = {"whoami",
+		      "SELECT * FROM crm.user_out WHERE user_id = crm.acting_user()"},
+	[Q_USER_GET] = {"user_get", "SELECT * FROM crm.user_out WHERE username = lower($1)"},
+	[Q_USER_LIST] = {"user_list",
+			 "SELECT * FROM crm.user_out"
+			 " WHERE ($1::text IS NULL OR team_id = crm.team_id_of($1, 'team'))"
+			 " AND ($2::text IS NULL OR role = $2) AND (active OR $3::boolean)"
+			 " AND ($4::text IS NULL OR username > $4)"
+			 " ORDER BY username LIMIT $5::integer + 1"},
+	[Q_USER_CREATE] = {"user_create",
+			   "SELECT * FROM crm.user_create($1, $2, $3, $4, $5, $6, $7, $8)"},
+	[Q_USER_UPDATE] = {"user_update",
+			   "SELECT * FROM crm.user_update($1, $2, $3, $4, $5, $6, $7,"
+			   " $8::text[], $9::text[])"},
+	[Q_USER_SET_ACTIVE] = {"user_set_active",
+			       "SELECT * FROM crm.user_set_active($1, $2::boolean)"},
+	[Q_TEAM_CREATE] = {"team_create", "SELECT * FROM crm.team_create($1, $2)"},
+	[Q_TEAM_GET] = {"team_get", "SELECT * FROM crm.team_out WHERE lower(name) = lower($1)"},
+	[Q_TEAM_LIST] = {"team_list", "SELECT * FROM crm.team_out ORDER BY path"},
+	[Q_TEAM_UPDATE] = {"team_update",
+			   "SELECT * FROM crm.team_update($1, $2, $3, $4::text[])"},
+	[Q_ROLE_LIST] = {"role_list", "SELECT * FROM crm.role_out ORDER BY name"},
+	[Q_ROLE_GET] = {"role_get", "SELECT * FROM crm.role_out WHERE name = $1"},
+	[Q_PERMISSION_LIST] = {"permission_list",
+			       "SELECT * FROM crm.permission_list($1, $2)"},
+	[Q_PERMISSION_SET] = {"permission_set",
+			      "SELECT * FROM crm.permission_set($1, $2, $3, $4)"},
+	[Q_SESSION_LIST] = {"session_list",
+			    "SELECT * FROM crm.session_list($1, $2::boolean)"},
+	[Q_SESSION_REVOKE] = {"session_revoke",
+			      "SELECT * FROM crm.session_revoke($1::bigint)"},
+	[Q_AUDIT_LIST] = {"audit_list",
+			  "SELECT * FROM crm.audit_list($1, $2::bigint, $3, $4::bigint, $5::bigint,"
+			  " $6::bigint, $7::integer)"},
+	[Q_TEAM_DELETE] = {"team_delete", "SELECT crm.team_delete($1::text)"},
+};
+#define STMT(x) (&stmts[Q_##x])
+
 #define BODY(x) CRM__RESPONSE__BODY_##x
 
 /* Resume: crm.begin_request has already checked the token (the worker
@@ -15,7 +85,7 @@
  * the session, so a reconnect costs one round trip. */
 static bool resume_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params, crm_err *err) {
 	(void)h, (void)params, (void)err;
-	*stmt = CRM_STMT_RESUME;
+	*stmt = STMT(RESUME);
 	*n = 0;
 	return true;
 }
@@ -43,7 +113,7 @@ static const crm_single resume = {resume_prep, resume_finish};
 
 static bool whoami_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params, crm_err *err) {
 	(void)h, (void)params, (void)err;
-	*stmt = CRM_STMT_WHOAMI;
+	*stmt = STMT(WHOAMI);
 	*n = 0;
 	return true;
 }
@@ -61,7 +131,7 @@ static bool handle_logout(crm_hctx *h, crm_err *err) {
 	if (!crm_db_prologue(h->db, err))
 		return false;
 	const char *p[] = {crm_hctx_i64(h, h->db->session.session_id)};
-	r = crm_db_exec(h->db, CRM_STMT_SESSION_REVOKE, 1, p, NULL, NULL, true, err);
+	r = crm_db_exec(h->db, STMT(SESSION_REVOKE), 1, p, NULL, NULL, true, err);
 	if (r == NULL)
 		return false;
 	PQclear(r);
@@ -84,7 +154,7 @@ static bool handle_user_create(crm_hctx *h, crm_err *err) {
 			   crm_hctx_text(h, &q->team, q->has_team),
 			   h->password_hash};
 
-	return crm_hctx_one(h, CRM_STMT_USER_CREATE, 8, p, &crm__user__descriptor, BODY(USER), true,
+	return crm_hctx_one(h, STMT(USER_CREATE), 8, p, &crm__user__descriptor, BODY(USER), true,
 			    "username", "user not created", err);
 }
 
@@ -93,7 +163,7 @@ static bool user_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **para
 	const Crm__UserGet *q = h->req->user_get;
 
 	(void)err;
-	*stmt = CRM_STMT_USER_GET;
+	*stmt = STMT(USER_GET);
 	*n = 1;
 	params[0] = crm_hctx_text(h, &q->username, q->has_username);
 	return true;
@@ -120,7 +190,7 @@ static bool handle_user_list(crm_hctx *h, crm_err *err) {
 		return false;
 	const char *p[] = {team, role, q->include_inactive ? "true" : "false", key,
 			   crm_hctx_i64(h, limit)};
-	return crm_hctx_list(h, CRM_STMT_USER_LIST, 5, p, &crm__user_list_reply__descriptor,
+	return crm_hctx_list(h, STMT(USER_LIST), 5, p, &crm__user_list_reply__descriptor,
 			     BODY(USER_LIST), filters, limit, "username", err);
 }
 
@@ -136,7 +206,7 @@ static bool handle_user_update(crm_hctx *h, crm_err *err) {
 			   crm_hctx_array(h, NULL, q->manages, q->n_manages),
 			   crm_hctx_array(h, q->clear, NULL, q->n_clear)};
 
-	return crm_hctx_one(h, CRM_STMT_USER_UPDATE, 9, p, &crm__user__descriptor, BODY(USER), true,
+	return crm_hctx_one(h, STMT(USER_UPDATE), 9, p, &crm__user__descriptor, BODY(USER), true,
 			    "username", "no such user", err);
 }
 
@@ -145,7 +215,7 @@ static bool handle_user_set_active(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username),
 			   q->active ? "true" : "false"};
 
-	return crm_hctx_one(h, CRM_STMT_USER_SET_ACTIVE, 2, p, &crm__user__descriptor, BODY(USER),
+	return crm_hctx_one(h, STMT(USER_SET_ACTIVE), 2, p, &crm__user__descriptor, BODY(USER),
 			    true, "username", "no such user", err);
 }
 
@@ -153,13 +223,13 @@ static bool handle_user_reset_password(crm_hctx *h, crm_err *err) {
 	const Crm__UserResetPassword *q = h->req->user_reset_password;
 	const char *name = crm_hctx_text(h, &q->username, q->has_username);
 	const char *p[] = {name, h->password_hash, "password_reset"};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_PASSWORD_SET, 3, p, NULL, NULL, false, err);
+	PGresult *r = crm_db_exec(h->db, CRM_STMT(PASSWORD_SET), 3, p, NULL, NULL, false, err);
 
 	if (r == NULL)
 		return false;
 	PQclear(r);
 	/* Runs as crm_auth (worker.c job_db), which reads users only so. */
-	return crm_hctx_one(h, CRM_STMT_USER_OUT_OF, 1, p, &crm__user__descriptor, BODY(USER), true,
+	return crm_hctx_one(h, STMT(USER_OUT_OF), 1, p, &crm__user__descriptor, BODY(USER), true,
 			    "username", "no such user", err);
 }
 
@@ -170,7 +240,7 @@ static bool handle_team_create(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
 			   crm_hctx_text(h, &q->parent, q->has_parent)};
 
-	return crm_hctx_one(h, CRM_STMT_TEAM_CREATE, 2, p, &crm__team__descriptor, BODY(TEAM), true,
+	return crm_hctx_one(h, STMT(TEAM_CREATE), 2, p, &crm__team__descriptor, BODY(TEAM), true,
 			    "name", "team not created", err);
 }
 
@@ -179,7 +249,7 @@ static bool team_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **para
 	const Crm__TeamGet *q = h->req->team_get;
 
 	(void)err;
-	*stmt = CRM_STMT_TEAM_GET;
+	*stmt = STMT(TEAM_GET);
 	*n = 1;
 	params[0] = crm_hctx_text(h, &q->name, q->has_name);
 	return true;
@@ -192,7 +262,7 @@ static bool team_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 static const crm_single team_get = {team_get_prep, team_get_finish};
 
 static bool handle_team_list(crm_hctx *h, crm_err *err) {
-	return crm_hctx_list(h, CRM_STMT_TEAM_LIST, 0, NULL, &crm__team_list_reply__descriptor,
+	return crm_hctx_list(h, STMT(TEAM_LIST), 0, NULL, &crm__team_list_reply__descriptor,
 			     BODY(TEAM_LIST), "", UINT32_MAX, NULL, err);
 }
 
@@ -203,14 +273,14 @@ static bool handle_team_update(crm_hctx *h, crm_err *err) {
 			   crm_hctx_text(h, &q->parent, q->has_parent),
 			   crm_hctx_array(h, q->clear, NULL, q->n_clear)};
 
-	return crm_hctx_one(h, CRM_STMT_TEAM_UPDATE, 4, p, &crm__team__descriptor, BODY(TEAM), true,
+	return crm_hctx_one(h, STMT(TEAM_UPDATE), 4, p, &crm__team__descriptor, BODY(TEAM), true,
 			    "name", "no such team", err);
 }
 
 static bool handle_team_delete(crm_hctx *h, crm_err *err) {
 	const Crm__TeamDelete *q = h->req->team_delete;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_TEAM_DELETE, 1, p, NULL, NULL, true, err);
+	PGresult *r = crm_db_exec(h->db, STMT(TEAM_DELETE), 1, p, NULL, NULL, true, err);
 
 	if (r == NULL)
 		return false;
@@ -223,14 +293,14 @@ static bool handle_team_delete(crm_hctx *h, crm_err *err) {
 /* ------------------------------------------------------ roles, matrix */
 
 static bool handle_role_list(crm_hctx *h, crm_err *err) {
-	return crm_hctx_list(h, CRM_STMT_ROLE_LIST, 0, NULL, &crm__role_list_reply__descriptor,
+	return crm_hctx_list(h, STMT(ROLE_LIST), 0, NULL, &crm__role_list_reply__descriptor,
 			     BODY(ROLE_LIST), "", UINT32_MAX, NULL, err);
 }
 
 static bool handle_role_get(crm_hctx *h, crm_err *err) {
 	const Crm__RoleGet *q = h->req->role_get;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name), NULL};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_ROLE_GET, 1, p, NULL, NULL, false, err);
+	PGresult *r = crm_db_exec(h->db, STMT(ROLE_GET), 1, p, NULL, NULL, false, err);
 	Crm__Role *role;
 
 	if (r == NULL)
@@ -241,7 +311,7 @@ static bool handle_role_get(crm_hctx *h, crm_err *err) {
 	}
 	role = crm_rowmap_new(h->arena, &crm__role__descriptor, r, 0);
 	PQclear(r);
-	r = crm_db_exec(h->db, CRM_STMT_PERMISSION_LIST, 2, p, NULL, NULL, true, err);
+	r = crm_db_exec(h->db, STMT(PERMISSION_LIST), 2, p, NULL, NULL, true, err);
 	if (r == NULL)
 		return false;
 	role->n_permissions = crm_rowmap_all(h->arena, &crm__permission__descriptor, r,
@@ -256,7 +326,7 @@ static bool handle_permission_list(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_text(h, &q->role, q->has_role),
 			   crm_hctx_text(h, &q->record_type, q->has_record_type)};
 
-	return crm_hctx_list(h, CRM_STMT_PERMISSION_LIST, 2, p,
+	return crm_hctx_list(h, STMT(PERMISSION_LIST), 2, p,
 			     &crm__permission_list_reply__descriptor, BODY(PERMISSION_LIST), "",
 			     UINT32_MAX, NULL, err);
 }
@@ -277,7 +347,7 @@ static bool handle_permission_set(crm_hctx *h, crm_err *err) {
 			   enum_text(h, &crm__action__descriptor, q->action),
 			   enum_text(h, &crm__scope__descriptor, q->scope)};
 
-	return crm_hctx_one(h, CRM_STMT_PERMISSION_SET, 4, p, &crm__permission__descriptor,
+	return crm_hctx_one(h, STMT(PERMISSION_SET), 4, p, &crm__permission__descriptor,
 			    BODY(PERMISSION), true, "role", "permission not set", err);
 }
 
@@ -287,13 +357,13 @@ static bool handle_session_list(crm_hctx *h, crm_err *err) {
 	const Crm__SessionList *q = h->req->session_list;
 	const char *p[] = {crm_hctx_text(h, &q->username, q->has_username), q->all ? "true" : "false"};
 
-	return crm_hctx_list(h, CRM_STMT_SESSION_LIST, 2, p, &crm__session_list_reply__descriptor,
+	return crm_hctx_list(h, STMT(SESSION_LIST), 2, p, &crm__session_list_reply__descriptor,
 			     BODY(SESSION_LIST), "", UINT32_MAX, NULL, err);
 }
 
 static bool handle_session_revoke(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, h->req->session_revoke->session_id)};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_SESSION_REVOKE, 1, p, NULL, NULL, true, err);
+	PGresult *r = crm_db_exec(h->db, STMT(SESSION_REVOKE), 1, p, NULL, NULL, true, err);
 
 	if (r == NULL)
 		return false;
@@ -334,7 +404,7 @@ static bool handle_audit_list(crm_hctx *h, crm_err *err) {
 	    !crm_hctx_page(h, q->page, "audit_list.page.cursor", filters, &limit, &key, err))
 		return false;
 	const char *p[] = {type, id, user, since, until, key, crm_hctx_i64(h, limit)};
-	return crm_hctx_list(h, CRM_STMT_AUDIT_LIST, 7, p, &crm__audit_list_reply__descriptor,
+	return crm_hctx_list(h, STMT(AUDIT_LIST), 7, p, &crm__audit_list_reply__descriptor,
 			     BODY(AUDIT_LIST), filters, limit, "audit_id", err);
 }
 
@@ -424,4 +494,6 @@ const crm_domain crm_domain_identity = {
 	.name = "identity",
 	.routes = routes,
 	.n_routes = sizeof(routes) / sizeof(routes[0]),
+	.stmts = stmts,
+	.n_stmts = N_STMTS,
 };

@@ -3,6 +3,37 @@
  * each request becomes one statement and its row the reply. */
 #include "handlers.h"
 
+/* This domain's statements, prepared on every connection (registered by
+ * crm_routes_init through crm_db_register). */
+enum {
+	Q_NOTE_CREATE,
+	Q_NOTE_GET,
+	Q_NOTE_LIST,
+	Q_NOTE_UPDATE,
+	Q_NOTE_SET_DELETED,
+	Q_NOTE_REASSIGN,
+	Q_NOTE_SHARE,
+	N_STMTS
+};
+static const crm_sql stmts[N_STMTS] = {
+	[Q_NOTE_CREATE] = {"note_create", "SELECT * FROM crm.note_create($1)"},
+	[Q_NOTE_GET] = {"note_get",
+			"SELECT * FROM crm.note_out WHERE note_id = $1 AND NOT is_deleted"},
+	[Q_NOTE_LIST] = {"note_list",
+			 "SELECT * FROM crm.note_out WHERE is_deleted = $1::boolean"
+			 " AND ($2::bigint IS NULL OR note_id < $2)"
+			 " ORDER BY note_id DESC LIMIT $3::integer + 1"},
+	[Q_NOTE_UPDATE] = {"note_update",
+			   "SELECT * FROM crm.note_update($1::bigint, $2::bigint, $3)"},
+	[Q_NOTE_SET_DELETED] = {"note_set_deleted",
+				"SELECT * FROM crm.note_set_deleted($1::bigint, $2::boolean)"},
+	[Q_NOTE_REASSIGN] = {"note_reassign",
+			     "SELECT * FROM crm.note_reassign($1::bigint, $2, $3)"},
+	[Q_NOTE_SHARE] = {"note_share",
+			  "SELECT * FROM crm.note_share($1::bigint, $2, $3, $4, $5::boolean)"},
+};
+#define STMT(x) (&stmts[Q_##x])
+
 #define NOTE_BODY CRM__RESPONSE__BODY_NOTE
 #define NOTE(h) (&crm__note__descriptor)
 
@@ -15,13 +46,13 @@ static bool handle_note_create(crm_hctx *h, crm_err *err) {
 	const Crm__NoteCreate *q = h->req->note_create;
 	const char *p[] = {crm_hctx_text(h, &q->body, q->has_body)};
 
-	return one_note(h, CRM_STMT_NOTE_CREATE, 1, p, true, err);
+	return one_note(h, STMT(NOTE_CREATE), 1, p, true, err);
 }
 
 static bool note_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
 			  crm_err *err) {
 	(void)err;
-	*stmt = CRM_STMT_NOTE_GET;
+	*stmt = STMT(NOTE_GET);
 	*n = 1;
 	params[0] = crm_hctx_i64(h, h->req->note_get->note_id);
 	return true;
@@ -45,7 +76,7 @@ static bool handle_note_list(crm_hctx *h, crm_err *err) {
 	p[0] = q->deleted ? "true" : "false";
 	p[1] = key;
 	p[2] = crm_hctx_i64(h, limit);
-	return crm_hctx_list(h, CRM_STMT_NOTE_LIST, 3, p, &crm__note_list_reply__descriptor,
+	return crm_hctx_list(h, STMT(NOTE_LIST), 3, p, &crm__note_list_reply__descriptor,
 			     CRM__RESPONSE__BODY_NOTE_LIST, filters, limit, "note_id", err);
 }
 
@@ -54,13 +85,13 @@ static bool handle_note_update(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_i64(h, q->version),
 			   crm_hctx_text(h, &q->body, q->has_body)};
 
-	return one_note(h, CRM_STMT_NOTE_UPDATE, 3, p, true, err);
+	return one_note(h, STMT(NOTE_UPDATE), 3, p, true, err);
 }
 
 static bool set_deleted(crm_hctx *h, int64_t id, bool deleted, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, id), deleted ? "true" : "false"};
 
-	return one_note(h, CRM_STMT_NOTE_SET_DELETED, 2, p, true, err);
+	return one_note(h, STMT(NOTE_SET_DELETED), 2, p, true, err);
 }
 
 static bool handle_note_delete(crm_hctx *h, crm_err *err) {
@@ -76,7 +107,7 @@ static bool handle_note_reassign(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, q->note_id), crm_hctx_text(h, &q->owner, q->has_owner),
 			   crm_hctx_text(h, &q->team, q->has_team)};
 
-	return one_note(h, CRM_STMT_NOTE_REASSIGN, 3, p, true, err);
+	return one_note(h, STMT(NOTE_REASSIGN), 3, p, true, err);
 }
 
 static bool handle_note_share(crm_hctx *h, crm_err *err) {
@@ -86,7 +117,7 @@ static bool handle_note_share(crm_hctx *h, crm_err *err) {
 			   q->access == CRM__ACCESS__ACCESS_EDIT ? "edit" : "read",
 			   q->revoke ? "true" : "false"};
 
-	return one_note(h, CRM_STMT_NOTE_SHARE, 5, p, true, err);
+	return one_note(h, STMT(NOTE_SHARE), 5, p, true, err);
 }
 
 static const char *note_list_action(const Crm__ClientFrame *f) {
@@ -119,4 +150,6 @@ const crm_domain crm_domain_notes = {
 	.name = "notes",
 	.routes = routes,
 	.n_routes = sizeof(routes) / sizeof(routes[0]),
+	.stmts = stmts,
+	.n_stmts = N_STMTS,
 };

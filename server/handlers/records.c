@@ -16,6 +16,71 @@
 #include "jsonmsg.h"
 #include "log.h"
 
+/* This domain's statements, prepared on every connection (registered by
+ * crm_routes_init through crm_db_register). */
+enum {
+	Q_RECORD_CREATE,
+	Q_RECORD_GET,
+	Q_RECORD_UPDATE,
+	Q_RECORD_LIST,
+	Q_RECORD_COUNT,
+	Q_RECORD_SET_DELETED,
+	Q_RECORD_PURGE,
+	Q_RECORD_REASSIGN,
+	Q_RELATION_ADD,
+	Q_RELATION_LIST,
+	Q_RELATION_REMOVE,
+	Q_FIELD_ADD,
+	Q_FIELD_LIST,
+	Q_FIELD_REMOVE,
+	Q_PICKLIST_ADD,
+	Q_PICKLIST_LIST,
+	Q_PICKLIST_REMOVE,
+	Q_PICKLIST_MOVE,
+	N_STMTS
+};
+static const crm_sql stmts[N_STMTS] = {
+	[Q_RECORD_CREATE] = {"record_create",
+			     "SELECT crm.record_create($1::jsonb)::text AS json"},
+	[Q_RECORD_GET] = {"record_get",
+			  "SELECT crm.record_get($1::text, $2::bigint)::text AS json"},
+	[Q_RECORD_UPDATE] = {"record_update",
+			     "SELECT crm.record_update($1::bigint, $2::bigint, $3::jsonb,"
+			     " $4::text[])::text AS json"},
+	[Q_RECORD_LIST] = {"record_list",
+			   "SELECT json, sort_key FROM crm.record_list($1::text, $2::jsonb,"
+			   " $3::jsonb, $4::text, $5::integer, $6::boolean, $7::boolean)"},
+	[Q_RECORD_COUNT] = {"record_count",
+			    "SELECT crm.record_count($1::text, $2::jsonb, $3::boolean, $4::boolean)"
+			    " AS total"},
+	[Q_RECORD_SET_DELETED] = {"record_set_deleted",
+				  "SELECT crm.record_set_deleted($1::text, $2::bigint,"
+				  " $3::boolean)::text AS json"},
+	[Q_RECORD_PURGE] = {"record_purge", "SELECT crm.record_purge($1::text, $2::bigint)"},
+	[Q_RECORD_REASSIGN] = {"record_reassign",
+			       "SELECT crm.record_reassign($1::text, $2::bigint, $3::text,"
+			       " $4::text, $5::boolean)::text AS json"},
+	[Q_RELATION_ADD] = {"relation_add",
+			    "SELECT crm.relation_add($1::bigint, $2::bigint, $3::text,"
+			    " $4::boolean)::text AS json"},
+	[Q_RELATION_LIST] = {"relation_list",
+			     "SELECT json, sort_key FROM crm.relation_list($1::bigint, $2::text,"
+			     " $3::integer)"},
+	[Q_RELATION_REMOVE] = {"relation_remove", "SELECT crm.relation_remove($1::bigint)"},
+	[Q_FIELD_ADD] = {"field_add", "SELECT crm.field_add($1::jsonb)::text AS json"},
+	[Q_FIELD_LIST] = {"field_list", "SELECT json FROM crm.field_list($1::text)"},
+	[Q_FIELD_REMOVE] = {"field_remove", "SELECT crm.field_remove($1::text, $2::text)"},
+	[Q_PICKLIST_ADD] = {"picklist_add",
+			    "SELECT json FROM crm.picklist_add($1::text, $2::text, $3::text)"},
+	[Q_PICKLIST_LIST] = {"picklist_list", "SELECT json FROM crm.picklist_list($1::text)"},
+	[Q_PICKLIST_REMOVE] = {"picklist_remove",
+			       "SELECT json FROM crm.picklist_remove($1::text, $2::text)"},
+	[Q_PICKLIST_MOVE] = {"picklist_move",
+			     "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
+			     " $4::text)"},
+};
+#define STMT(x) (&stmts[Q_##x])
+
 #define BODY(x) CRM__RESPONSE__BODY_##x
 #define RECORD (&crm__record__descriptor)
 #define TOTAL_CAP 10000 /* record_count answers at most TOTAL_CAP + 1 */
@@ -281,7 +346,7 @@ static bool handle_record_create(crm_hctx *h, crm_err *err) {
 
 	if (!json_param(h, &q->record->base, &p[0], err))
 		return false;
-	return under("record", one_record(h, CRM_STMT_RECORD_CREATE, 1, p, kind_name(q->record), err),
+	return under("record", one_record(h, STMT(RECORD_CREATE), 1, p, kind_name(q->record), err),
 		     err);
 }
 
@@ -290,7 +355,7 @@ static bool record_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **pa
 	const Crm__RecordGet *q = h->req->record_get;
 
 	(void)err;
-	*stmt = CRM_STMT_RECORD_GET;
+	*stmt = STMT(RECORD_GET);
 	*n = 2;
 	params[0] = type_name(q->type);
 	params[1] = crm_hctx_i64(h, q->id);
@@ -314,7 +379,7 @@ static bool handle_record_update(crm_hctx *h, crm_err *err) {
 
 	if (!json_param(h, &q->base, &p[2], err))
 		return false;
-	return under("changes", one_record(h, CRM_STMT_RECORD_UPDATE, 4, p, kind_name(q->changes), err),
+	return under("changes", one_record(h, STMT(RECORD_UPDATE), 4, p, kind_name(q->changes), err),
 		     err);
 }
 
@@ -322,7 +387,7 @@ static bool set_deleted(crm_hctx *h, Crm__RecordType type, int64_t id, bool dele
 			crm_err *err) {
 	const char *p[] = {type_name(type), crm_hctx_i64(h, id), tf(deleted)};
 
-	return one_record(h, CRM_STMT_RECORD_SET_DELETED, 3, p, p[0], err);
+	return one_record(h, STMT(RECORD_SET_DELETED), 3, p, p[0], err);
 }
 
 static bool handle_record_delete(crm_hctx *h, crm_err *err) {
@@ -341,7 +406,7 @@ static bool handle_record_purge(crm_hctx *h, crm_err *err) {
 	const Crm__RecordPurge *q = h->req->record_purge;
 	const char *p[] = {type_name(q->type), crm_hctx_i64(h, q->id)};
 
-	return run_empty(h, CRM_STMT_RECORD_PURGE, 2, p, err);
+	return run_empty(h, STMT(RECORD_PURGE), 2, p, err);
 }
 
 static bool handle_record_reassign(crm_hctx *h, crm_err *err) {
@@ -351,7 +416,7 @@ static bool handle_record_reassign(crm_hctx *h, crm_err *err) {
 			   crm_hctx_text(h, &q->team, q->has_team),
 			   tf(q->has_with_contacts && q->with_contacts)};
 
-	return one_record(h, CRM_STMT_RECORD_REASSIGN, 5, p, p[0], err);
+	return one_record(h, STMT(RECORD_REASSIGN), 5, p, p[0], err);
 }
 
 /* ------------------------------------------------------------ record list */
@@ -361,7 +426,7 @@ static bool handle_record_reassign(crm_hctx *h, crm_err *err) {
 static bool count_into(crm_hctx *h, const char *const *p, Crm__RecordListReply *reply,
 		       crm_err *err) {
 	const char *cp[] = {p[0], p[1], p[5], p[6]};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_COUNT, 4, cp, NULL, NULL, false, err);
+	PGresult *r = crm_db_exec(h->db, STMT(RECORD_COUNT), 4, cp, NULL, NULL, false, err);
 	long long n;
 
 	if (r == NULL)
@@ -377,7 +442,7 @@ static bool count_into(crm_hctx *h, const char *const *p, Crm__RecordListReply *
 /* The list's rows (p as for RECORD_LIST) into *reply; commits. */
 static bool list_page(crm_hctx *h, const char *const *p, const char *bind, uint32_t limit,
 		      Crm__RecordListReply **reply, crm_err *err) {
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_LIST, 7, p, NULL, NULL, true, err);
+	PGresult *r = crm_db_exec(h->db, STMT(RECORD_LIST), 7, p, NULL, NULL, true, err);
 
 	if (r == NULL)
 		return false;
@@ -421,7 +486,7 @@ static bool handle_relation_add(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, q->from_id), crm_hctx_i64(h, q->to_id),
 			   crm_hctx_text(h, &q->role, q->has_role), tf(q->has_primary && q->primary)};
 
-	return one_json(h, CRM_STMT_RELATION_ADD, 4, p, &crm__relation__descriptor, BODY(RELATION),
+	return one_json(h, STMT(RELATION_ADD), 4, p, &crm__relation__descriptor, BODY(RELATION),
 			"no such record", err);
 }
 
@@ -436,7 +501,7 @@ static bool handle_relation_list(crm_hctx *h, crm_err *err) {
 	if (!crm_hctx_page(h, q->page, "relation_list.page.cursor", bind, &limit, &p[1], err))
 		return false;
 	p[2] = crm_hctx_i64(h, (int64_t)limit + 1);
-	r = crm_db_exec(h->db, CRM_STMT_RELATION_LIST, 3, p, NULL, NULL, true, err);
+	r = crm_db_exec(h->db, STMT(RELATION_LIST), 3, p, NULL, NULL, true, err);
 	if (r == NULL)
 		return false;
 	reply = crm_hctx_list_reply(h, r, &crm__relation_list_reply__descriptor, list_row, bind,
@@ -451,7 +516,7 @@ static bool handle_relation_list(crm_hctx *h, crm_err *err) {
 static bool handle_relation_remove(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, h->req->relation_remove->relation_id)};
 
-	return run_empty(h, CRM_STMT_RELATION_REMOVE, 1, p, err);
+	return run_empty(h, STMT(RELATION_REMOVE), 1, p, err);
 }
 
 /* ------------------------------------------------------------ custom fields */
@@ -461,14 +526,14 @@ static bool handle_field_add(crm_hctx *h, crm_err *err) {
 
 	if (!json_param(h, &h->req->field_add->field->base, &p[0], err))
 		return false;
-	return one_json(h, CRM_STMT_FIELD_ADD, 1, p, &crm__field_def__descriptor, BODY(FIELD),
+	return one_json(h, STMT(FIELD_ADD), 1, p, &crm__field_def__descriptor, BODY(FIELD),
 			"field not added", err);
 }
 
 static bool handle_field_list(crm_hctx *h, crm_err *err) {
 	const char *p[] = {type_name_at(h->req->field_list->record_type, "record_type", err)};
 
-	return p[0] && json_rows(h, CRM_STMT_FIELD_LIST, 1, p, &crm__field_list_reply__descriptor,
+	return p[0] && json_rows(h, STMT(FIELD_LIST), 1, p, &crm__field_list_reply__descriptor,
 			 BODY(FIELD_LIST), err);
 }
 
@@ -477,7 +542,7 @@ static bool handle_field_remove(crm_hctx *h, crm_err *err) {
 	const char *p[] = {type_name_at(q->record_type, "record_type", err),
 			   crm_hctx_text(h, &q->name, q->has_name)};
 
-	return p[0] && run_empty(h, CRM_STMT_FIELD_REMOVE, 2, p, err);
+	return p[0] && run_empty(h, STMT(FIELD_REMOVE), 2, p, err);
 }
 
 /* ------------------------------------------------------------ pick lists */
@@ -493,14 +558,14 @@ static bool handle_picklist_add(crm_hctx *h, crm_err *err) {
 			   crm_hctx_text(h, &q->value, q->has_value),
 			   crm_hctx_text(h, &q->label, q->has_label)};
 
-	return picklists(h, CRM_STMT_PICKLIST_ADD, 3, p, err);
+	return picklists(h, STMT(PICKLIST_ADD), 3, p, err);
 }
 
 static bool handle_picklist_list(crm_hctx *h, crm_err *err) {
 	const Crm__PicklistList *q = h->req->picklist_list;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
 
-	return picklists(h, CRM_STMT_PICKLIST_LIST, 1, p, err);
+	return picklists(h, STMT(PICKLIST_LIST), 1, p, err);
 }
 
 static bool handle_picklist_remove(crm_hctx *h, crm_err *err) {
@@ -508,7 +573,7 @@ static bool handle_picklist_remove(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
 			   crm_hctx_text(h, &q->value, q->has_value)};
 
-	return picklists(h, CRM_STMT_PICKLIST_REMOVE, 2, p, err);
+	return picklists(h, STMT(PICKLIST_REMOVE), 2, p, err);
 }
 
 static bool handle_picklist_move(crm_hctx *h, crm_err *err) {
@@ -518,7 +583,7 @@ static bool handle_picklist_move(crm_hctx *h, crm_err *err) {
 			   crm_hctx_text(h, &q->before, q->has_before),
 			   crm_hctx_text(h, &q->after, q->has_after)};
 
-	return picklists(h, CRM_STMT_PICKLIST_MOVE, 4, p, err);
+	return picklists(h, STMT(PICKLIST_MOVE), 4, p, err);
 }
 
 /* ------------------------------------------------------------ descriptors */
@@ -621,5 +686,7 @@ const crm_domain crm_domain_records = {
 	.name = "records",
 	.routes = routes,
 	.n_routes = sizeof(routes) / sizeof(routes[0]),
+	.stmts = stmts,
+	.n_stmts = N_STMTS,
 	.self_check = records_self_check,
 };

@@ -3,10 +3,24 @@
 
 #include "handlers.h"
 
+/* This domain's statements, prepared on every connection (registered by
+ * crm_routes_init through crm_db_register). */
+enum {
+	Q_DEEP_PING,
+	Q_SLEEP,
+	N_STMTS
+};
+static const crm_sql stmts[N_STMTS] = {
+	[Q_DEEP_PING] = {"deep_ping",
+			 "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8"},
+	[Q_SLEEP] = {"sleep", "SELECT pg_sleep($1::int4 / 1000.0)"},
+};
+#define STMT(x) (&stmts[Q_##x])
+
 static bool deep_ping_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
 			   crm_err *err) {
 	(void)h, (void)params, (void)err;
-	*stmt = CRM_STMT_DEEP_PING;
+	*stmt = STMT(DEEP_PING);
 	*n = 0;
 	return true;
 }
@@ -41,7 +55,7 @@ static bool handle_sleep(crm_hctx *h, crm_err *err) {
 		return crm_err_set(err, CRM_FAILED_PRECONDITION, "sleep",
 				   "diagnostic requests are disabled on this server (diagnostics = false)");
 	ms = crm_hctx_i64(h, h->req->sleep->ms);
-	r = crm_db_exec(h->db, CRM_STMT_SLEEP, 1, &ms, NULL, NULL, true, err);
+	r = crm_db_exec(h->db, STMT(SLEEP), 1, &ms, NULL, NULL, true, err);
 	if (r == NULL)
 		return false;
 	PQclear(r);
@@ -67,4 +81,6 @@ const crm_domain crm_domain_system = {
 	.name = "system",
 	.routes = routes,
 	.n_routes = sizeof(routes) / sizeof(routes[0]),
+	.stmts = stmts,
+	.n_stmts = N_STMTS,
 };

@@ -160,6 +160,30 @@ static void test_descriptor_facts(void **state) {
 	assert_null(crm_route_find(R(SLEEP))->new_password);
 }
 
+/* The domains' statements are registered once each; a name taken twice or
+ * an entry left empty refuses to start. */
+static void test_statements(void **state) {
+	static const crm_sql dup[] = {{"note_create", "SELECT 1"}};
+	static const crm_sql core[] = {{"setup", "SELECT 1"}};
+	static const crm_sql gap[2] = {{"desc_test_one", "SELECT 1"}};
+	crm_err err;
+
+	(void)state;
+	crm_err_clear(&err);
+	for (size_t i = 0; i < N_ALL; i++) {
+		assert_true(all[i]->n_stmts > 0);
+		assert_true(crm_db_register(all[i]->stmts, all[i]->n_stmts, &err));
+	}
+	assert_false(crm_db_register(dup, 1, &err));
+	assert_non_null(strstr(err.msg, "named note_create"));
+	crm_err_clear(&err);
+	assert_false(crm_db_register(core, 1, &err));
+	assert_non_null(strstr(err.msg, "named setup"));
+	crm_err_clear(&err);
+	assert_false(crm_db_register(gap, 2, &err));
+	assert_non_null(strstr(err.msg, "has no name"));
+}
+
 /* ---------------------------------------------------------- record types */
 
 static void test_record_type_known(void **state) {
@@ -261,6 +285,7 @@ int main(void) {
 		cmocka_unit_test(test_missing_refused),
 		cmocka_unit_test(test_bad_descriptors_refused),
 		cmocka_unit_test(test_descriptor_facts),
+		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_record_type_known),
 		cmocka_unit_test(test_record_type_unknown),
 		cmocka_unit_test(test_check_others),
