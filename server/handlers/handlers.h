@@ -154,7 +154,7 @@ const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which);
 /* The I/O thread's check of what the descriptor can tell before queueing:
  * a record type the server does not serve is INVALID_ARGUMENT naming the
  * field and the accepted types. */
-bool crm_route_check(const crm_route *r, const Crm__ClientFrame *f, crm_err *err) CRM_MUSTCHECK;
+bool crm_route_check(const crm_route *r, const Crm__ClientFrame *f, crm_err *err);
 /* The record type and action crm.begin_request checks for request f on
  * route r (NULL: no permission check). */
 const char *crm_route_record_type(const crm_route *r, const Crm__ClientFrame *f);
