@@ -21,9 +21,14 @@
  * proto/crm.proto; its field rules in proto/crm_wire.c (and, if it changes
  * data, its case in crm_wire_request_mutates, which the client shares);
  * in the domain's file its statement (the domain's stmts table), the
- * handler (static) and one entry in the domain's descriptor array.
- * Nothing else lists requests.
- * A new domain is a new file with its crm_domain, named once in common.c.
+ * handler (static) and one entry in the domain's descriptor array. Nothing
+ * else in server/ lists requests; the two lists in crm_wire.c stay there
+ * because the client and the fuzzers use them without the server. A
+ * record request names its type by a RecordType field `type` or a Record
+ * member, which records.c's type_of finds by reflection. A new record type
+ * is one row in records.c's record_types (checked against RecordType and
+ * Record at start-up). A new domain is a new file with its crm_domain,
+ * named once in common.c.
  */
 #ifndef CRM_HANDLERS_H
 #define CRM_HANDLERS_H
