@@ -366,7 +366,7 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 	crm_err_clear(&err);
 	if (route == NULL)
 		crm_err_set(&err, CRM_UNIMPLEMENTED, "request", "this server does not serve %s", type);
-	else if (route->session && !c->authenticated)
+	else if (!route->anonymous && !c->authenticated)
 		crm_err_set(&err, CRM_UNAUTHENTICATED, NULL, "log in first (crm login USERNAME)");
 	else if (c->inflight >= cfg()->max_inflight)
 		crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
@@ -377,6 +377,8 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 		crm_err_set(&err, CRM_INVALID_ARGUMENT, "id",
 			    "request id %llu is already in flight on this connection",
 			    (unsigned long long)f->id);
+	else /* sets err for, e.g., a record type this server does not serve */
+		crm_route_check(route, f, &err);
 	if (!crm_err_isset(&err)) {
 		job->conn = c;
 		job->io = c->io;

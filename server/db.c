@@ -12,129 +12,27 @@
 #define BACKOFF_MIN_US 100000
 #define BACKOFF_MAX_US 5000000
 
-typedef struct {
-	const char *name;
-	const char *sql;
-} stmt_def;
-
-/* Every statement crmd runs. Named by crm_stmt; prepared on connect. */
-static const stmt_def stmts[CRM_STMT__COUNT] = {
-	[CRM_STMT_SETUP] = {"setup",
+/* The server's own statements (sessions, logins, passwords, idempotency
+ * keys); the handlers' are in their domains' files (crm_db_register). */
+const crm_sql crm_core_stmts[CRM_CORE__COUNT] = {
+	[CRM_CORE_SETUP] = {"setup",
 			    "SELECT user_id, username, role, session_id, scope"
 			    " FROM crm.begin_request($1::bytea, $2, $3, $4, $5, $6)"},
-	[CRM_STMT_DEEP_PING] = {"deep_ping",
-				"SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8"},
-	[CRM_STMT_SLEEP] = {"sleep", "SELECT pg_sleep($1::int4 / 1000.0)"},
-	[CRM_STMT_LOGIN_PRECHECK] = {"login_precheck",
+	[CRM_CORE_LOGIN_PRECHECK] = {"login_precheck",
 				     "SELECT user_id, password_hash, wait_seconds, reason"
 				     " FROM crm.login_precheck($1, $2, $3::integer)"},
-	[CRM_STMT_LOGIN_FINISH] = {"login_finish",
+	[CRM_CORE_LOGIN_FINISH] = {"login_finish",
 				   "SELECT session_id, crm.us(expires_at) AS expires_at, wait_seconds, capped"
 				   " FROM crm.login_finish($1, $2, $3::bigint, $4::boolean, $5::bytea, $6,"
 				   " $7::interval, $8::interval, $9::integer, $10::integer, $11::interval,"
 				   " $12::integer)"},
-	[CRM_STMT_SESSION_OPEN] = {"session_open",
+	[CRM_CORE_SESSION_OPEN] = {"session_open",
 				   "SELECT session_id, crm.us(expires_at) AS expires_at"
 				   " FROM crm.session_open($1::bytea, $2, $3::interval, $4::interval)"},
-	[CRM_STMT_OWN_PASSWORD_HASH] = {"own_password_hash", "SELECT crm.own_password_hash()"},
-	[CRM_STMT_PASSWORD_SET] = {"password_set", "SELECT crm.password_set($1, $2, $3)"},
-	[CRM_STMT_SESSION_USER] = {"session_user", "SELECT * FROM crm.session_user_out()"},
-	[CRM_STMT_USER_OUT_OF] = {"user_out_of", "SELECT * FROM crm.user_out_of($1)"},
-	[CRM_STMT_RESUME] = {"resume",
-			     "SELECT u.*, s.session_id AS resume_session_id,"
-			     " s.expires_at AS resume_expires_at"
-			     " FROM crm.session_out s JOIN crm.user_out u ON u.user_id = s.user_id"
-			     " WHERE s.current"},
-	[CRM_STMT_WHOAMI] = {"whoami",
-			     "SELECT * FROM crm.user_out WHERE user_id = crm.acting_user()"},
-	[CRM_STMT_USER_BY_ID] = {"user_by_id", "SELECT * FROM crm.user_out WHERE user_id = $1"},
-	[CRM_STMT_USER_GET] = {"user_get", "SELECT * FROM crm.user_out WHERE username = lower($1)"},
-	[CRM_STMT_USER_LIST] = {"user_list",
-				"SELECT * FROM crm.user_out"
-				" WHERE ($1::text IS NULL OR team_id = crm.team_id_of($1, 'team'))"
-				" AND ($2::text IS NULL OR role = $2) AND (active OR $3::boolean)"
-				" AND ($4::text IS NULL OR username > $4)"
-				" ORDER BY username LIMIT $5::integer + 1"},
-	[CRM_STMT_USER_CREATE] = {"user_create",
-				  "SELECT * FROM crm.user_create($1, $2, $3, $4, $5, $6, $7, $8)"},
-	[CRM_STMT_USER_UPDATE] = {"user_update",
-				  "SELECT * FROM crm.user_update($1, $2, $3, $4, $5, $6, $7,"
-				  " $8::text[], $9::text[])"},
-	[CRM_STMT_USER_SET_ACTIVE] = {"user_set_active",
-				      "SELECT * FROM crm.user_set_active($1, $2::boolean)"},
-	[CRM_STMT_TEAM_CREATE] = {"team_create", "SELECT * FROM crm.team_create($1, $2)"},
-	[CRM_STMT_TEAM_GET] = {"team_get", "SELECT * FROM crm.team_out WHERE lower(name) = lower($1)"},
-	[CRM_STMT_TEAM_LIST] = {"team_list", "SELECT * FROM crm.team_out ORDER BY path"},
-	[CRM_STMT_TEAM_UPDATE] = {"team_update",
-				  "SELECT * FROM crm.team_update($1, $2, $3, $4::text[])"},
-	[CRM_STMT_ROLE_LIST] = {"role_list", "SELECT * FROM crm.role_out ORDER BY name"},
-	[CRM_STMT_ROLE_GET] = {"role_get", "SELECT * FROM crm.role_out WHERE name = $1"},
-	[CRM_STMT_PERMISSION_LIST] = {"permission_list",
-				      "SELECT * FROM crm.permission_list($1, $2)"},
-	[CRM_STMT_PERMISSION_SET] = {"permission_set",
-				     "SELECT * FROM crm.permission_set($1, $2, $3, $4)"},
-	[CRM_STMT_SESSION_LIST] = {"session_list",
-				   "SELECT * FROM crm.session_list($1, $2::boolean)"},
-	[CRM_STMT_SESSION_REVOKE] = {"session_revoke",
-				     "SELECT * FROM crm.session_revoke($1::bigint)"},
-	[CRM_STMT_AUDIT_LIST] = {"audit_list",
-				 "SELECT * FROM crm.audit_list($1, $2::bigint, $3, $4::bigint, $5::bigint,"
-				 " $6::bigint, $7::integer)"},
-	[CRM_STMT_NOTE_CREATE] = {"note_create", "SELECT * FROM crm.note_create($1)"},
-	[CRM_STMT_NOTE_GET] = {"note_get",
-			       "SELECT * FROM crm.note_out WHERE note_id = $1 AND NOT is_deleted"},
-	[CRM_STMT_NOTE_LIST] = {"note_list",
-				"SELECT * FROM crm.note_out WHERE is_deleted = $1::boolean"
-				" AND ($2::bigint IS NULL OR note_id < $2)"
-				" ORDER BY note_id DESC LIMIT $3::integer + 1"},
-	[CRM_STMT_NOTE_UPDATE] = {"note_update",
-				  "SELECT * FROM crm.note_update($1::bigint, $2::bigint, $3)"},
-	[CRM_STMT_NOTE_SET_DELETED] = {"note_set_deleted",
-				       "SELECT * FROM crm.note_set_deleted($1::bigint, $2::boolean)"},
-	[CRM_STMT_NOTE_REASSIGN] = {"note_reassign",
-				    "SELECT * FROM crm.note_reassign($1::bigint, $2, $3)"},
-	[CRM_STMT_NOTE_SHARE] = {"note_share",
-				 "SELECT * FROM crm.note_share($1::bigint, $2, $3, $4, $5::boolean)"},
-	[CRM_STMT_RECORD_CREATE] = {"record_create",
-				    "SELECT crm.record_create($1::jsonb)::text AS json"},
-	[CRM_STMT_RECORD_GET] = {"record_get",
-				 "SELECT crm.record_get($1::text, $2::bigint)::text AS json"},
-	[CRM_STMT_RECORD_UPDATE] = {"record_update",
-				    "SELECT crm.record_update($1::bigint, $2::bigint, $3::jsonb,"
-				    " $4::text[])::text AS json"},
-	[CRM_STMT_RECORD_LIST] = {"record_list",
-				  "SELECT json, sort_key FROM crm.record_list($1::text, $2::jsonb,"
-				  " $3::jsonb, $4::text, $5::integer, $6::boolean, $7::boolean)"},
-	[CRM_STMT_RECORD_COUNT] = {"record_count",
-				   "SELECT crm.record_count($1::text, $2::jsonb, $3::boolean, $4::boolean)"
-				   " AS total"},
-	[CRM_STMT_RECORD_SET_DELETED] = {"record_set_deleted",
-					 "SELECT crm.record_set_deleted($1::text, $2::bigint,"
-					 " $3::boolean)::text AS json"},
-	[CRM_STMT_RECORD_PURGE] = {"record_purge", "SELECT crm.record_purge($1::text, $2::bigint)"},
-	[CRM_STMT_RECORD_REASSIGN] = {"record_reassign",
-				      "SELECT crm.record_reassign($1::text, $2::bigint, $3::text,"
-				      " $4::text, $5::boolean)::text AS json"},
-	[CRM_STMT_RELATION_ADD] = {"relation_add",
-				   "SELECT crm.relation_add($1::bigint, $2::bigint, $3::text,"
-				   " $4::boolean)::text AS json"},
-	[CRM_STMT_RELATION_LIST] = {"relation_list",
-				    "SELECT json, sort_key FROM crm.relation_list($1::bigint, $2::text,"
-				    " $3::integer)"},
-	[CRM_STMT_RELATION_REMOVE] = {"relation_remove", "SELECT crm.relation_remove($1::bigint)"},
-	[CRM_STMT_FIELD_ADD] = {"field_add", "SELECT crm.field_add($1::jsonb)::text AS json"},
-	[CRM_STMT_FIELD_LIST] = {"field_list", "SELECT json FROM crm.field_list($1::text)"},
-	[CRM_STMT_FIELD_REMOVE] = {"field_remove", "SELECT crm.field_remove($1::text, $2::text)"},
-	[CRM_STMT_PICKLIST_ADD] = {"picklist_add",
-				   "SELECT json FROM crm.picklist_add($1::text, $2::text, $3::text)"},
-	[CRM_STMT_PICKLIST_LIST] = {"picklist_list", "SELECT json FROM crm.picklist_list($1::text)"},
-	[CRM_STMT_PICKLIST_REMOVE] = {"picklist_remove",
-				      "SELECT json FROM crm.picklist_remove($1::text, $2::text)"},
-	[CRM_STMT_PICKLIST_MOVE] = {"picklist_move",
-				    "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
-				    " $4::text)"},
-	[CRM_STMT_TEAM_DELETE] = {"team_delete", "SELECT crm.team_delete($1::text)"},
-	[CRM_STMT_IDEM_CLAIM] = {"idem_claim",
+	[CRM_CORE_OWN_PASSWORD_HASH] = {"own_password_hash", "SELECT crm.own_password_hash()"},
+	[CRM_CORE_PASSWORD_SET] = {"password_set", "SELECT crm.password_set($1, $2, $3)"},
+	[CRM_CORE_SESSION_USER] = {"session_user", "SELECT * FROM crm.session_user_out()"},
+	[CRM_CORE_IDEM_CLAIM] = {"idem_claim",
 				 "INSERT INTO crm.idempotency_keys AS k"
 				 " (principal, key, request_type, request_hash)"
 				 " VALUES (coalesce(crm.acting_user()::text, $1), $2, $3, $4)"
@@ -144,14 +42,14 @@ static const stmt_def stmts[CRM_STMT__COUNT] = {
 				 "  created_at = now()"
 				 " WHERE k.created_at < now() - interval '24 hours'"
 				 " RETURNING 1"},
-	[CRM_STMT_IDEM_GET] = {"idem_get",
+	[CRM_CORE_IDEM_GET] = {"idem_get",
 			       "SELECT request_type, request_hash, response"
 			       " FROM crm.idempotency_keys"
 			       " WHERE principal = coalesce(crm.acting_user()::text, $1) AND key = $2"},
-	[CRM_STMT_IDEM_STORE] = {"idem_store",
+	[CRM_CORE_IDEM_STORE] = {"idem_store",
 				 "UPDATE crm.idempotency_keys SET response = $3"
 				 " WHERE principal = coalesce(crm.acting_user()::text, $1) AND key = $2"},
-	[CRM_STMT_IDEM_PURGE] = {"idem_purge", "SELECT crm.idempotency_purge()"},
+	[CRM_CORE_IDEM_PURGE] = {"idem_purge", "SELECT crm.idempotency_purge()"},
 };
 
 static int64_t mono_us(void) {
@@ -246,18 +144,67 @@ static const char *first_line(const char *msg, char *buf, size_t size) {
 	return buf;
 }
 
-static bool prepare_all(crm_db *db) {
-	for (int i = 0; i < CRM_STMT__COUNT; i++) {
-		PGresult *r = PQprepare(db->conn, stmts[i].name, stmts[i].sql, 0, NULL);
-		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+/* The statements registered besides crm_core_stmts: written at start-up,
+ * before any worker connects; read by the workers after. */
+#define GROUPS_MAX 32
+static struct {
+	const crm_sql *stmts;
+	size_t n;
+} groups[GROUPS_MAX];
+static size_t n_groups;
 
-		if (!ok)
-			log_error("db worker %d: cannot prepare %s: %s", db->index, stmts[i].name,
-				  PQresultErrorMessage(r));
-		PQclear(r);
-		if (!ok)
-			return false;
+static bool name_taken(const crm_sql *stmts, size_t n, const char *name) {
+	for (size_t i = 0; i < n; i++)
+		if (stmts[i].name && strcmp(stmts[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+bool crm_db_register(const crm_sql *stmts, size_t n, crm_err *err) {
+	for (size_t g = 0; g < n_groups; g++)
+		if (groups[g].stmts == stmts)
+			return true;
+	if (n_groups == GROUPS_MAX)
+		return crm_err_set(err, CRM_INTERNAL, NULL, "too many statement groups");
+	for (size_t i = 0; i < n; i++) {
+		bool taken;
+
+		if (stmts[i].name == NULL || stmts[i].sql == NULL)
+			return crm_err_set(err, CRM_INTERNAL, NULL,
+					   "statement %zu of a group (after %s) has no %s", i,
+					   i ? stmts[i - 1].name : "none", stmts[i].name ? "SQL" : "name");
+		taken = name_taken(crm_core_stmts, CRM_CORE__COUNT, stmts[i].name) ||
+			name_taken(stmts, i, stmts[i].name);
+		for (size_t g = 0; g < n_groups && !taken; g++)
+			taken = name_taken(groups[g].stmts, groups[g].n, stmts[i].name);
+		if (taken)
+			return crm_err_set(err, CRM_INTERNAL, NULL,
+					   "two statements are named %s", stmts[i].name);
 	}
+	groups[n_groups].stmts = stmts;
+	groups[n_groups++].n = n;
+	return true;
+}
+
+static bool prepare(crm_db *db, const crm_sql *s) {
+	PGresult *r = PQprepare(db->conn, s->name, s->sql, 0, NULL);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		log_error("db worker %d: cannot prepare %s: %s", db->index, s->name,
+			  PQresultErrorMessage(r));
+	PQclear(r);
+	return ok;
+}
+
+static bool prepare_all(crm_db *db) {
+	for (int i = 0; i < CRM_CORE__COUNT; i++)
+		if (!prepare(db, &crm_core_stmts[i]))
+			return false;
+	for (size_t g = 0; g < n_groups; g++)
+		for (size_t i = 0; i < groups[g].n; i++)
+			if (!prepare(db, &groups[g].stmts[i]))
+				return false;
 	return true;
 }
 
@@ -515,7 +462,7 @@ bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) {
 	else if (ctx->isolation && strcmp(ctx->isolation, "REPEATABLE READ") == 0)
 		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
 	if (PQsendQueryParams(db->conn, begin, 0, NULL, NULL, NULL, NULL, 0) != 1 ||
-	    PQsendQueryPrepared(db->conn, stmts[CRM_STMT_SETUP].name, 6, params, lengths, formats,
+	    PQsendQueryPrepared(db->conn, CRM_STMT(SETUP)->name, 6, params, lengths, formats,
 				0) != 1) {
 		result_error(db, NULL, err);
 		return false;
@@ -532,7 +479,7 @@ PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const 
 	int sent;
 
 	last = last && !db->hold_commit;
-	sent = PQsendQueryPrepared(db->conn, stmts[stmt].name, nparams, values, lengths, formats,
+	sent = PQsendQueryPrepared(db->conn, stmt->name, nparams, values, lengths, formats,
 				   0);
 	if (sent == 1 && last) {
 		db->commit_sent = true;
@@ -670,9 +617,9 @@ bool crm_db_queue_tx(crm_db *db, const crm_db_ctx *ctx, crm_stmt stmt, int npara
 	snprintf(timeout, sizeof(timeout), "%d", ctx->timeout_ms > 0 ? ctx->timeout_ms : 1);
 	db->lost = false;
 	db->commit_sent = true; /* the sync ends (commits) the implicit transaction */
-	if (PQsendQueryPrepared(db->conn, stmts[CRM_STMT_SETUP].name, 6, params, lengths, formats,
+	if (PQsendQueryPrepared(db->conn, CRM_STMT(SETUP)->name, 6, params, lengths, formats,
 				0) != 1 ||
-	    PQsendQueryPrepared(db->conn, stmts[stmt].name, nparams, values, NULL, NULL, 0) != 1 ||
+	    PQsendQueryPrepared(db->conn, stmt->name, nparams, values, NULL, NULL, 0) != 1 ||
 	    !send_sync(db)) {
 		result_error(db, NULL, err);
 		return false;

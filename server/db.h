@@ -6,8 +6,8 @@
  * prologue (BEGIN and the statement that sets the acting user, request id,
  * client address and statement timeout) travels in the same round trip as
  * the handler's first query, and a handler's last query can travel with
- * COMMIT. Every statement is prepared once per connection from the table in
- * db.c and re-prepared after a reconnect. SQLSTATEs are translated to
+ * COMMIT. Every statement is prepared once per connection (db.c's own and
+ * those the handler domains register) and re-prepared after a reconnect. SQLSTATEs are translated to
  * statuses in exactly one place, crm_db_translate.
  *
  * A crm_db belongs to one worker thread.
@@ -18,74 +18,45 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "crm_status.h"
 
-/* Named statements; each has its SQL in db.c's table. */
+/*
+ * A prepared statement: its name on the connection and its SQL. Each is
+ * prepared once per connection, on connect. The server's own statements
+ * (sessions, logins, passwords, idempotency keys) are db.c's, named with
+ * CRM_STMT(NAME); each handler domain declares its own in its file
+ * (server/handlers/) and registers them before any worker connects.
+ */
+typedef struct crm_sql {
+	const char *name;
+	const char *sql;
+} crm_sql;
+typedef const crm_sql *crm_stmt;
+
 typedef enum {
-	CRM_STMT_SETUP,        /* crm.begin_request: session, context, permission */
-	CRM_STMT_DEEP_PING,    /* clock of the database */
-	CRM_STMT_SLEEP,        /* pg_sleep(ms) for diagnostics */
-	CRM_STMT_LOGIN_PRECHECK,
-	CRM_STMT_LOGIN_FINISH,
-	CRM_STMT_SESSION_OPEN,
-	CRM_STMT_OWN_PASSWORD_HASH,
-	CRM_STMT_PASSWORD_SET,
-	CRM_STMT_SESSION_USER,
-	CRM_STMT_USER_OUT_OF,
-	CRM_STMT_RESUME,
-	CRM_STMT_WHOAMI,
-	CRM_STMT_USER_BY_ID,
-	CRM_STMT_USER_GET,
-	CRM_STMT_USER_LIST,
-	CRM_STMT_USER_CREATE,
-	CRM_STMT_USER_UPDATE,
-	CRM_STMT_USER_SET_ACTIVE,
-	CRM_STMT_TEAM_CREATE,
-	CRM_STMT_TEAM_GET,
-	CRM_STMT_TEAM_LIST,
-	CRM_STMT_TEAM_UPDATE,
-	CRM_STMT_ROLE_LIST,
-	CRM_STMT_ROLE_GET,
-	CRM_STMT_PERMISSION_LIST,
-	CRM_STMT_PERMISSION_SET,
-	CRM_STMT_SESSION_LIST,
-	CRM_STMT_SESSION_REVOKE,
-	CRM_STMT_AUDIT_LIST,
-	CRM_STMT_NOTE_CREATE,
-	CRM_STMT_NOTE_GET,
-	CRM_STMT_NOTE_LIST,
-	CRM_STMT_NOTE_UPDATE,
-	CRM_STMT_NOTE_SET_DELETED,
-	CRM_STMT_NOTE_REASSIGN,
-	CRM_STMT_NOTE_SHARE,
-	/* records (sql/0004_records.sql): JSON in, JSON out (jsonmsg.h) */
-	CRM_STMT_RECORD_CREATE,
-	CRM_STMT_RECORD_GET,
-	CRM_STMT_RECORD_UPDATE,
-	CRM_STMT_RECORD_LIST,
-	CRM_STMT_RECORD_COUNT,
-	CRM_STMT_RECORD_SET_DELETED,
-	CRM_STMT_RECORD_PURGE,
-	CRM_STMT_RECORD_REASSIGN,
-	CRM_STMT_RELATION_ADD,
-	CRM_STMT_RELATION_LIST,
-	CRM_STMT_RELATION_REMOVE,
-	CRM_STMT_FIELD_ADD,
-	CRM_STMT_FIELD_LIST,
-	CRM_STMT_FIELD_REMOVE,
-	CRM_STMT_PICKLIST_ADD,
-	CRM_STMT_PICKLIST_LIST,
-	CRM_STMT_PICKLIST_REMOVE,
-	CRM_STMT_PICKLIST_MOVE,
-	CRM_STMT_TEAM_DELETE,
-	CRM_STMT_IDEM_CLAIM,   /* insert the key or find it taken */
-	CRM_STMT_IDEM_GET,
-	CRM_STMT_IDEM_STORE,
-	CRM_STMT_IDEM_PURGE,
-	CRM_STMT__COUNT
-} crm_stmt;
+	CRM_CORE_SETUP, /* crm.begin_request: session, context, permission */
+	CRM_CORE_LOGIN_PRECHECK,
+	CRM_CORE_LOGIN_FINISH,
+	CRM_CORE_SESSION_OPEN,
+	CRM_CORE_OWN_PASSWORD_HASH,
+	CRM_CORE_PASSWORD_SET,
+	CRM_CORE_SESSION_USER,
+	CRM_CORE_IDEM_CLAIM, /* insert the key or find it taken */
+	CRM_CORE_IDEM_GET,
+	CRM_CORE_IDEM_STORE,
+	CRM_CORE_IDEM_PURGE,
+	CRM_CORE__COUNT
+} crm_core_stmt;
+extern const crm_sql crm_core_stmts[CRM_CORE__COUNT];
+#define CRM_STMT(name) (&crm_core_stmts[CRM_CORE_##name])
+
+/* Adds n statements to those every connection prepares (again for the same
+ * array: nothing). Refuses, with INTERNAL, a statement without a name or
+ * SQL and a name already taken. Call before any worker connects. */
+bool crm_db_register(const crm_sql *stmts, size_t n, crm_err *err) CRM_MUSTCHECK;
 
 /* What crm.begin_request said about the session (valid after the first
  * crm_db_exec of a transaction). */

@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "cursor.h"
+#include "handlers/handlers.h"
 #include "log.h"
 #include "migrate.h"
 #include "server_internal.h"
@@ -248,7 +249,7 @@ static bool start(crm_server *srv, crm_err *err) {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int auth_threads = srv->cfg.auth_threads;
 
-	if (!crm_tls_load(&srv->cfg, err) || !check_database(srv, err) ||
+	if (!crm_routes_init(err) || !crm_tls_load(&srv->cfg, err) || !check_database(srv, err) ||
 	    !crm_auth_init(srv->cfg.password_hash_memory, srv->cfg.password_hash_iterations, err))
 		return false;
 	if (srv->cfg.password_hash_memory < 19456 || srv->cfg.password_hash_iterations < 2)

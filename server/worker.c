@@ -7,8 +7,10 @@
  * failures and deadlocks, idempotency keys (the stored result of a keyed
  * request is replayed; it is written in the same transaction as the
  * effect), and on the auth pool the password hashing that must happen
- * before, and outside, the transaction. Login and password change are
- * flows of their own at the end of this file.
+ * before, and outside, the transaction. What differs between request types
+ * is read from the request's descriptor (job->route, handlers.h); nothing
+ * here names a request type. Login and password change are flows of their
+ * own at the end of this file (their descriptors say so).
  */
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -185,14 +187,14 @@ static int idem_claim(crm_db *db, crm_job *job, Crm__Response **stored, crm_err 
 	bool mine, same;
 
 	request_hash(job->frame, &job->arena, hash);
-	r = crm_db_exec(db, CRM_STMT_IDEM_CLAIM, 4, v, len, fmt, false, err);
+	r = crm_db_exec(db, CRM_STMT(IDEM_CLAIM), 4, v, len, fmt, false, err);
 	if (r == NULL)
 		return -1;
 	mine = PQntuples(r) == 1;
 	PQclear(r);
 	if (mine)
 		return 1;
-	r = crm_db_exec(db, CRM_STMT_IDEM_GET, 2, v, NULL, NULL, false, err);
+	r = crm_db_exec(db, CRM_STMT(IDEM_GET), 2, v, NULL, NULL, false, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) { /* purged between the two statements */
@@ -227,7 +229,7 @@ static bool idem_store(crm_db *db, crm_job *job, const Crm__Response *resp, crm_
 	PGresult *r;
 
 	len[2] = (int)crm__response__pack(resp, buf);
-	r = crm_db_exec(db, CRM_STMT_IDEM_STORE, 3, v, len, fmt, false, err);
+	r = crm_db_exec(db, CRM_STMT(IDEM_STORE), 3, v, len, fmt, false, err);
 	if (r == NULL)
 		return false;
 	PQclear(r);
@@ -241,25 +243,28 @@ static int remaining_ms(const crm_job *job) {
 	return (int)(crm_srv->cfg.request_timeout - waited_ms);
 }
 
-/* The session a request runs under: the connection's, or for Resume the
- * token the request carries (copied into job->resume_token). The raw
- * token goes to crm.begin_request, which hashes it itself. */
+/* The session a request runs under: the connection's, or the token the
+ * request carries when its descriptor has token_of (resume; copied into
+ * job->resume_token). The raw token goes to crm.begin_request, which
+ * hashes it itself. */
 static const crm_token *job_token(crm_job *job) {
 	const Crm__ClientFrame *f = job->frame;
 
-	if (f && f->request_case == CRM__CLIENT_FRAME__REQUEST_RESUME) {
-		job->resume_token.len = (uint8_t)f->resume->token.len; /* 1..128: crm_wire checked */
-		memcpy(job->resume_token.data, f->resume->token.data, job->resume_token.len);
+	if (f && job->route && job->route->token_of) {
+		const ProtobufCBinaryData *t = job->route->token_of(f);
+
+		job->resume_token.len = (uint8_t)t->len; /* 1..128: crm_wire checked */
+		memcpy(job->resume_token.data, t->data, job->resume_token.len);
 		return &job->resume_token;
 	}
 	return job->has_token ? &job->token : NULL;
 }
 
-/* The connection a request runs on: password resets on the auth
- * worker's crm_auth connection (only crm_auth may set a password). */
+/* The connection a request runs on: the auth worker's crm_auth
+ * connection when the descriptor says as_auth (password resets: only
+ * crm_auth may set a password). */
 static crm_db *job_db(crm_worker *w, const crm_job *job) {
-	if (w->has_auth && job->frame &&
-	    job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD)
+	if (w->has_auth && job->route && job->route->as_auth)
 		return &w->auth;
 	return &w->db;
 }
@@ -312,7 +317,7 @@ static bool run_once(crm_db *db, crm_job *job, const char *pw_hash, Crm__Respons
 	} else {
 		hctx_init(&h, db, job);
 		h.password_hash = pw_hash;
-		if (!job->route->fn(&h, err))
+		if (!(job->route->single ? crm_handle_single(&h, err) : job->route->fn(&h, err)))
 			goto fail;
 		if (keyed && !idem_store(db, job, h.resp, err))
 			goto fail;
@@ -330,20 +335,6 @@ fail:
 	return false;
 }
 
-/* The new password of a request that sets one, if any. */
-static const ProtobufCBinaryData *new_password(const Crm__ClientFrame *f, const char **user) {
-	switch (f->request_case) {
-	case CRM__CLIENT_FRAME__REQUEST_USER_CREATE:
-		*user = NULL;
-		return f->user_create->has_password ? &f->user_create->password : NULL;
-	case CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD:
-		*user = NULL;
-		return &f->user_reset_password->new_password;
-	default:
-		return NULL;
-	}
-}
-
 /* Session and permission only, in a transaction of their own: run before
  * hashing a password so that a request without the right costs no hash. */
 static bool check_access(crm_db *db, crm_job *job, crm_err *err) {
@@ -358,19 +349,20 @@ static bool check_access(crm_db *db, crm_job *job, crm_err *err) {
 	return false;
 }
 
-/* Hashes the new password of a request that sets one (after its access
- * check, so a request without the right costs no hash). *pw_hash stays
- * NULL for requests that set none. */
+/* Hashes the new password of a request that sets one (its descriptor's
+ * new_password hook), after its access check, so a request without the
+ * right costs no hash. *pw_hash stays NULL for requests that set none. */
 static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char **pw_hash,
 			      crm_err *err) {
 	const crm_config *cfg = &crm_srv->cfg;
+	crm_new_password np = {NULL, NULL, NULL};
 	const ProtobufCBinaryData *pw, *name;
-	const char *user = NULL;
-	bool create = job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_USER_CREATE;
 	char *uname;
 
-	if ((pw = new_password(job->frame, &user)) == NULL)
+	if (job->route->new_password == NULL || !job->route->new_password(job->frame, &np))
 		return true;
+	pw = np.password;
+	name = np.username;
 	if (!check_access(db, job, err)) {
 		if (!db->lost) /* a lost connection: once more, on a new one */
 			return false;
@@ -378,14 +370,10 @@ static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char *
 		if (!check_access(db, job, err))
 			return false;
 	}
-	name = create ? &job->frame->user_create->username
-		      : &job->frame->user_reset_password->username;
 	uname = crm_arena_alloc(&job->arena, name->len + 1);
 	memcpy(uname, name->data, name->len);
 	uname[name->len] = '\0';
-	if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length,
-			     create ? "user_create.password" : "user_reset_password.new_password",
-			     err))
+	if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length, np.field, err))
 		return false;
 	if (!crm_auth_hash(pw->data, pw->len, hash))
 		return crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
@@ -394,21 +382,10 @@ static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char *
 	return true;
 }
 
-/* Requests that change nothing: running one twice is harmless. Those that
- * change something but take no idempotency key are the exceptions to
- * crm_wire_request_mutates. */
+/* Requests that change nothing (descriptor effect CRM_READS): running
+ * one twice is harmless. */
 static bool reads_only(const crm_job *job) {
-	static const Crm__ClientFrame__RequestCase writes[] = {
-		CRM__CLIENT_FRAME__REQUEST_LOGOUT, CRM__CLIENT_FRAME__REQUEST_SESSION_REVOKE,
-		CRM__CLIENT_FRAME__REQUEST_USER_RESET_PASSWORD,
-	};
-
-	if (crm_wire_request_mutates(job->frame))
-		return false;
-	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
-		if (job->frame->request_case == writes[i])
-			return false;
-	return true;
+	return job->route->effect == CRM_READS;
 }
 
 /*
@@ -522,7 +499,7 @@ static bool login_reply(crm_db *db, crm_job *job, const char *token, PGresult *f
 	lr->session_id = (uint64_t)strtoll(PQgetvalue(fin, 0, 0), NULL, 10);
 	lr->expires_at = strtoll(PQgetvalue(fin, 0, 1), NULL, 10);
 	lr->max_frame = crm_srv->cfg.max_frame;
-	r = crm_db_exec(db, CRM_STMT_SESSION_USER, 0, NULL, NULL, NULL, true, err);
+	r = crm_db_exec(db, CRM_STMT(SESSION_USER), 0, NULL, NULL, NULL, true, err);
 	if (r == NULL) {
 		crm_db_rollback(db);
 		return false;
@@ -598,7 +575,7 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 	PGresult *r;
 	bool ok, refused;
 
-	r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 3, pre, NULL, NULL, err);
+	r = tx_one(db, job, CRM_STMT(LOGIN_PRECHECK), 3, pre, NULL, NULL, err);
 	if (r == NULL)
 		return;
 	refused = precheck_refused(r, err);
@@ -626,7 +603,7 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 		ctx.record_type = ctx.action = NULL;
 		if (!crm_db_ensure(db, err) || !crm_db_begin(db, &ctx, err))
 			return;
-		r = crm_db_exec(db, CRM_STMT_LOGIN_FINISH, 12, v, len, fmt, !ok, err);
+		r = crm_db_exec(db, CRM_STMT(LOGIN_FINISH), 12, v, len, fmt, !ok, err);
 	}
 	if (r == NULL) {
 		crm_db_rollback(db);
@@ -652,7 +629,7 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 static bool login_locked(crm_db *db, crm_job *job, const char *username, crm_err *err) {
 	const char *pre[3] = {username, job->client_ip,
 			      crm_arena_printf(&job->arena, "%d", crm_srv->cfg.login_user_hourly_cap)};
-	PGresult *r = tx_one(db, job, CRM_STMT_LOGIN_PRECHECK, 3, pre, NULL, NULL, err);
+	PGresult *r = tx_one(db, job, CRM_STMT(LOGIN_PRECHECK), 3, pre, NULL, NULL, err);
 	bool refused;
 
 	if (r == NULL)
@@ -673,7 +650,7 @@ static void record_failure(crm_db *db, crm_job *job, const char *username, int64
 	finish_params(job, username, crm_arena_printf(&job->arena, "%lld", (long long)uid), false,
 		      NULL, v);
 	job->has_token = false; /* recorded without a session, like a login */
-	r = tx_one(db, job, CRM_STMT_LOGIN_FINISH, 12, v, len, fmt, err);
+	r = tx_one(db, job, CRM_STMT(LOGIN_FINISH), 12, v, len, fmt, err);
 	job->has_token = true;
 	if (r != NULL)
 		warn_if_capped(job, username, r);
@@ -692,7 +669,7 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 	crm_db_ctx ctx;
 	bool ok;
 
-	r = tx_one(db, job, CRM_STMT_OWN_PASSWORD_HASH, 0, NULL, NULL, NULL, err);
+	r = tx_one(db, job, CRM_STMT(OWN_PASSWORD_HASH), 0, NULL, NULL, NULL, err);
 	if (r == NULL)
 		return;
 	snprintf(job->user, sizeof(job->user), "%s", db->session.username);
@@ -728,13 +705,13 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 				       interval(job, cfg->session_idle_timeout)};
 		const int len[4] = {32}, fmt[4] = {1};
 
-		r = crm_db_exec(db, CRM_STMT_PASSWORD_SET, 3, set, NULL, NULL, false, err);
+		r = crm_db_exec(db, CRM_STMT(PASSWORD_SET), 3, set, NULL, NULL, false, err);
 		if (r == NULL) {
 			crm_db_rollback(db);
 			return;
 		}
 		PQclear(r);
-		r = crm_db_exec(db, CRM_STMT_SESSION_OPEN, 4, open, len, fmt, false, err);
+		r = crm_db_exec(db, CRM_STMT(SESSION_OPEN), 4, open, len, fmt, false, err);
 		if (r == NULL) {
 			crm_db_rollback(db);
 			return;
@@ -758,7 +735,7 @@ static void run_purge(crm_worker *w) {
 	crm_err_clear(&err);
 	if (!crm_db_ensure(&w->db, &err) || !crm_db_begin(&w->db, &ctx, &err))
 		return;
-	r = crm_db_exec(&w->db, CRM_STMT_IDEM_PURGE, 0, NULL, NULL, NULL, true, &err);
+	r = crm_db_exec(&w->db, CRM_STMT(IDEM_PURGE), 0, NULL, NULL, NULL, true, &err);
 	if (r == NULL) {
 		crm_db_rollback(&w->db);
 		log_warn("purge of expired idempotency keys failed: %s", err.msg);
@@ -825,9 +802,9 @@ void crm_worker_run(void *state, void *item) {
 	memset(&w->db.session, 0, sizeof(w->db.session));
 	if (atomic_load(&crm_srv->io_stopped)) /* nobody is left to answer */
 		crm_err_set(&err, CRM_UNAVAILABLE, NULL, "server is shutting down");
-	else if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_LOGIN)
+	else if (job->route->flow == CRM_FLOW_LOGIN)
 		run_login(w, job, &resp, &err);
-	else if (job->frame->request_case == CRM__CLIENT_FRAME__REQUEST_PASSWORD_CHANGE)
+	else if (job->route->flow == CRM_FLOW_PASSWORD_CHANGE)
 		run_password_change(w, job, &resp, &err);
 	else
 		run_request(w, job, &resp, &err);

@@ -1,90 +1,183 @@
-/* common: the route table and the helpers every handler uses. */
+/* common: the index of the domains' request descriptors and the helpers
+ * every handler uses. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
 #include "handlers.h"
 #include "rowmap.h"
 
-#define R(c) CRM__CLIENT_FRAME__REQUEST_##c
-#define DB CRM_POOL_DB
-#define AUTH CRM_POOL_AUTH
-#define REC(c, fn, action, action_of, single) \
-	{R(c), fn, NULL, action, action_of, true, DB, NULL, single, crm_record_type_of}
-
-/* Every request type a worker serves. Hello and shallow ping are answered
- * on the I/O thread; login and password_change have their own flows in
- * worker.c (fn NULL). */
-static const crm_route routes[] = {
-	{R(PING), crm_handle_single, NULL, NULL, NULL, true, DB, NULL, &crm_single_deep_ping, NULL},
-	{R(SLEEP), crm_handle_sleep, NULL, NULL, NULL, true, DB, NULL, NULL, NULL},
-	{R(LOGIN), NULL, NULL, NULL, NULL, false, AUTH, NULL, NULL, NULL},
-	{R(RESUME), crm_handle_single, NULL, NULL, NULL, false, DB, NULL, &crm_single_resume, NULL},
-	{R(LOGOUT), crm_handle_logout, NULL, NULL, NULL, true, DB, NULL, NULL, NULL},
-	{R(WHOAMI), crm_handle_single, NULL, NULL, NULL, true, DB, NULL, &crm_single_whoami, NULL},
-	{R(PASSWORD_CHANGE), NULL, NULL, NULL, NULL, true, AUTH, NULL, NULL, NULL},
-	{R(USER_CREATE), crm_handle_user_create, "user", "create", NULL, true, AUTH, NULL, NULL, NULL},
-	{R(USER_GET), crm_handle_single, "user", "read", NULL, true, DB, NULL, &crm_single_user_get, NULL},
-	{R(USER_LIST), crm_handle_user_list, "user", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(USER_UPDATE), crm_handle_user_update, "user", "update", NULL, true, DB, NULL, NULL, NULL},
-	{R(USER_SET_ACTIVE), crm_handle_user_set_active, "user", "update", NULL, true, DB, NULL, NULL, NULL},
-	{R(USER_RESET_PASSWORD), crm_handle_user_reset_password, "user", "admin", NULL, true, AUTH, NULL, NULL, NULL},
-	{R(TEAM_CREATE), crm_handle_team_create, "team", "create", NULL, true, DB, NULL, NULL, NULL},
-	{R(TEAM_GET), crm_handle_single, "team", "read", NULL, true, DB, NULL, &crm_single_team_get, NULL},
-	{R(TEAM_LIST), crm_handle_team_list, "team", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(TEAM_UPDATE), crm_handle_team_update, "team", "update", NULL, true, DB, NULL, NULL, NULL},
-	{R(TEAM_DELETE), crm_handle_team_delete, "team", "delete", NULL, true, DB, NULL, NULL, NULL},
-	{R(ROLE_LIST), crm_handle_role_list, "permission", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(ROLE_GET), crm_handle_role_get, "permission", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(PERMISSION_LIST), crm_handle_permission_list, "permission", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(PERMISSION_SET), crm_handle_permission_set, "permission", "update", NULL, true, DB, NULL, NULL, NULL},
-	{R(SESSION_LIST), crm_handle_session_list, "session", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(SESSION_REVOKE), crm_handle_session_revoke, "session", "delete", NULL, true, DB, NULL, NULL, NULL},
-	{R(AUDIT_LIST), crm_handle_audit_list, "audit", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(NOTE_CREATE), crm_handle_note_create, "note", "create", NULL, true, DB, NULL, NULL, NULL},
-	{R(NOTE_GET), crm_handle_single, "note", "read", NULL, true, DB, NULL, &crm_single_note_get, NULL},
-	{R(NOTE_LIST), crm_handle_note_list, "note", "read", crm_note_list_action, true, DB, NULL, NULL, NULL},
-	{R(NOTE_UPDATE), crm_handle_note_update, "note", "update", NULL, true, DB, NULL, NULL, NULL},
-	{R(NOTE_DELETE), crm_handle_note_delete, "note", "delete", NULL, true, DB, NULL, NULL, NULL},
-	{R(NOTE_RESTORE), crm_handle_note_restore, "note", "delete", NULL, true, DB, NULL, NULL, NULL},
-	{R(NOTE_REASSIGN), crm_handle_note_reassign, "note", "reassign", NULL, true, DB, NULL, NULL, NULL},
-	{R(NOTE_SHARE), crm_handle_note_share, "note", "update", NULL, true, DB, NULL, NULL, NULL},
-	/* records: the type comes from the request (crm_record_type_of) */
-	REC(RECORD_CREATE, crm_handle_record_create, "create", NULL, NULL),
-	REC(RECORD_GET, crm_handle_single, "read", NULL, &crm_single_record_get),
-	REC(RECORD_UPDATE, crm_handle_record_update, "update", NULL, NULL),
-	REC(RECORD_LIST, crm_handle_record_list, "read", crm_record_list_action, NULL),
-	REC(RECORD_DELETE, crm_handle_record_delete, "delete", NULL, NULL),
-	REC(RECORD_RESTORE, crm_handle_record_restore, "delete", NULL, NULL),
-	REC(RECORD_PURGE, crm_handle_record_purge, "admin", NULL, NULL),
-	REC(RECORD_REASSIGN, crm_handle_record_reassign, "reassign", NULL, NULL),
-	/* relations: the SQL checks both ends (update on from, read on to) */
-	{R(RELATION_ADD), crm_handle_relation_add, NULL, NULL, NULL, true, DB, NULL, NULL, NULL},
-	{R(RELATION_LIST), crm_handle_relation_list, NULL, NULL, NULL, true, DB, NULL, NULL, NULL},
-	{R(RELATION_REMOVE), crm_handle_relation_remove, NULL, NULL, NULL, true, DB, NULL, NULL, NULL},
-	{R(FIELD_ADD), crm_handle_field_add, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
-	{R(FIELD_LIST), crm_handle_field_list, "field", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(FIELD_REMOVE), crm_handle_field_remove, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
-	{R(PICKLIST_ADD), crm_handle_picklist_add, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
-	{R(PICKLIST_LIST), crm_handle_picklist_list, "field", "read", NULL, true, DB, NULL, NULL, NULL},
-	{R(PICKLIST_REMOVE), crm_handle_picklist_remove, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
-	{R(PICKLIST_MOVE), crm_handle_picklist_move, "field", "admin", NULL, true, DB, NULL, NULL, NULL},
+/* Every domain; each lists its requests in its own file. */
+static const crm_domain *const domains[] = {
+	&crm_domain_system,
+	&crm_domain_identity,
+	&crm_domain_notes,
+	&crm_domain_records,
 };
 
+/* Requests of the ClientFrame that have no descriptor on purpose: hello is
+ * answered on the I/O thread (so is a shallow ping; a deep one is PING's
+ * descriptor). */
+static const Crm__ClientFrame__RequestCase io_only[] = {
+	CRM__CLIENT_FRAME__REQUEST_HELLO,
+};
+
+/* by_case[c]: the descriptor of request case c; written once, at start-up,
+ * before any thread reads it. */
+static const crm_route **by_case;
+static size_t n_cases;
+
+/* The ClientFrame's field for request case c if it is a member of the
+ * `request` oneof, else NULL. */
+static const ProtobufCFieldDescriptor *request_field(unsigned c) {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field(&crm__client_frame__descriptor, c);
+
+	if (fd == NULL || !(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+	    fd->quantifier_offset != offsetof(Crm__ClientFrame, request_case))
+		return NULL;
+	return fd;
+}
+
+static bool is_io_only(unsigned c) {
+	for (size_t i = 0; i < sizeof(io_only) / sizeof(io_only[0]); i++)
+		if ((unsigned)io_only[i] == c)
+			return true;
+	return false;
+}
+
+/* One descriptor's facts, on their own and against the wire. */
+static bool check_route(const crm_domain *d, const crm_route *r, crm_err *err) {
+	const ProtobufCFieldDescriptor *fd = request_field((unsigned)r->which);
+	Crm__ClientFrame probe = CRM__CLIENT_FRAME__INIT;
+	const char *name = fd ? fd->name : "?";
+	int ways = (r->fn != NULL) + (r->single != NULL) + (r->flow != CRM_FLOW_HANDLER);
+
+	if (fd == NULL)
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "descriptor for request case %u, which ClientFrame's request "
+				   "oneof does not have", (unsigned)r->which);
+	if (is_io_only(fd->id))
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "descriptor for %s, which the I/O thread answers", name);
+	if (ways != 1)
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "%s: give exactly one of fn, single and flow", name);
+	if ((r->record_type || r->type_of) != (r->action || r->action_of) ||
+	    (r->record_type && r->type_of) || (r->action && r->action_of))
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "%s: a permission needs one record type (record_type or "
+				   "type_of) and one action (action or action_of)", name);
+	if (r->new_password && r->pool != CRM_POOL_AUTH)
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "%s: a password is hashed on the auth pool (pool = CRM_POOL_AUTH)",
+				   name);
+	if (r->as_auth && r->pool != CRM_POOL_AUTH)
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "%s: only auth workers have a crm_auth connection", name);
+	probe.request_case = r->which;
+	if ((r->effect == CRM_MUTATES) != crm_wire_request_mutates(&probe))
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "%s: effect %s but crm_wire_request_mutates (which the client "
+				   "reads) says %s", name,
+				   r->effect == CRM_MUTATES ? "CRM_MUTATES" : "not CRM_MUTATES",
+				   crm_wire_request_mutates(&probe) ? "it mutates" : "it does not");
+	return true;
+}
+
+bool crm_routes_build(const crm_domain *const *ds, size_t nd, crm_err *err) {
+	const ProtobufCMessageDescriptor *cf = &crm__client_frame__descriptor;
+	const crm_route **idx;
+	size_t n = 0;
+
+	for (unsigned i = 0; i < cf->n_fields; i++)
+		if (cf->fields[i].id + 1 > n)
+			n = cf->fields[i].id + 1;
+	idx = calloc(n, sizeof(*idx));
+	if (idx == NULL)
+		return crm_err_set(err, CRM_INTERNAL, NULL, "out of memory at start-up");
+	for (size_t i = 0; i < nd; i++) {
+		for (size_t j = 0; j < ds[i]->n_routes; j++) {
+			const crm_route *r = &ds[i]->routes[j];
+
+			if (!check_route(ds[i], r, err))
+				goto fail;
+			if (idx[r->which]) {
+				crm_err_set(err, CRM_INTERNAL, ds[i]->name,
+					    "a second descriptor for %s", request_field(r->which)->name);
+				goto fail;
+			}
+			idx[r->which] = r;
+		}
+		if (ds[i]->self_check && !ds[i]->self_check(err))
+			goto fail;
+	}
+	for (unsigned i = 0; i < cf->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = request_field(cf->fields[i].id);
+
+		if (fd && !is_io_only(fd->id) && idx[fd->id] == NULL) {
+			crm_err_set(err, CRM_INTERNAL, NULL,
+				    "request %s (ClientFrame field %u) has no descriptor in any domain",
+				    fd->name, fd->id);
+			goto fail;
+		}
+	}
+	free(by_case);
+	by_case = idx;
+	n_cases = n;
+	return true;
+fail:
+	free(idx);
+	return false;
+}
+
+bool crm_routes_init(crm_err *err) {
+	const size_t n = sizeof(domains) / sizeof(domains[0]);
+
+	if (!crm_routes_build(domains, n, err))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!crm_db_register(domains[i]->stmts, domains[i]->n_stmts, err))
+			return false;
+	return true;
+}
+
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which) {
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (routes[i].which == which)
-			return &routes[i];
-	return NULL;
+	return (size_t)which < n_cases ? by_case[which] : NULL;
+}
+
+bool crm_route_check(const crm_route *r, const Crm__ClientFrame *f, crm_err *err) {
+	return r->type_of == NULL || r->type_of(f, err) != NULL;
 }
 
 const char *crm_route_record_type(const crm_route *r, const Crm__ClientFrame *f) {
-	return r->type_of ? r->type_of(f) : r->record_type;
+	crm_err scratch;
+	const char *t;
+
+	if (r->type_of == NULL)
+		return r->record_type;
+	crm_err_clear(&scratch);
+	t = r->type_of(f, &scratch);
+	/* crm_route_check refused such a request already; should one get
+	 * here, a name no permission exists for still refuses it. */
+	return t ? t : "unknown";
 }
 
 const char *crm_route_action(const crm_route *r, const Crm__ClientFrame *f) {
 	return r->action_of ? r->action_of(f) : r->action;
+}
+
+const ProtobufCMessage *crm_route_request(const Crm__ClientFrame *f, const char **name) {
+	const ProtobufCFieldDescriptor *fd = request_field((unsigned)f->request_case);
+
+	if (fd == NULL)
+		return NULL;
+	if (name)
+		*name = fd->name;
+	return *(const ProtobufCMessage *const *)((const char *)f + fd->offset);
 }
 
 const char *crm_hctx_i64(crm_hctx *h, int64_t v) {

@@ -1,11 +1,34 @@
 /*
- * handlers: the requests DB workers run, one file per domain. A handler is
- * straight-line code inside the request's transaction (worker.c opens it
- * with crm.begin_request, which has already validated the session and
- * checked the route's permission; worker.c commits, retries serialization
- * failures and replays idempotent results). It reads the request, runs
- * prepared statements through db.h and fills the response from the arena.
- * It never touches sockets. Returning false with err set rolls back.
+ * handlers: the requests DB workers run, one file per domain (system.c,
+ * identity.c, notes.c, records.c). A handler is straight-line code inside
+ * the request's transaction (worker.c opens it with crm.begin_request,
+ * which has already validated the session and checked the descriptor's
+ * permission; worker.c commits, retries serialization failures and
+ * replays idempotent results). It reads the request, runs prepared
+ * statements through db.h and fills the response from the arena. It never
+ * touches sockets. Returning false with err set rolls back.
+ *
+ * Every request type has one descriptor (crm_route, below), written with
+ * designated initializers in its domain's file, after its handler; each
+ * domain exports them as one crm_domain. At start-up crm_routes_init
+ * indexes the domains' descriptors by request case and fails loudly on a
+ * request case the ClientFrame does not have, on two descriptors for one
+ * case, on a request of the ClientFrame's oneof without a descriptor (only
+ * hello, answered on the I/O thread, has none) and on a descriptor whose
+ * facts contradict each other or the wire (crm_wire_request_mutates).
+ *
+ * Adding a request: the message and its ClientFrame member in
+ * proto/crm.proto; its field rules in proto/crm_wire.c (and, if it changes
+ * data, its case in crm_wire_request_mutates, which the client shares);
+ * in the domain's file its statement (the domain's stmts table), the
+ * handler (static) and one entry in the domain's descriptor array. Nothing
+ * else in server/ lists requests; the two lists in crm_wire.c stay there
+ * because the client and the fuzzers use them without the server. A
+ * record request names its type by a RecordType field `type` or a Record
+ * member, which records.c's type_of finds by reflection. A new record type
+ * is one row in records.c's record_types (checked against RecordType and
+ * Record at start-up). A new domain is a new file with its crm_domain,
+ * named once in common.c.
  */
 #ifndef CRM_HANDLERS_H
 #define CRM_HANDLERS_H
@@ -50,31 +73,100 @@ bool crm_handle_single(crm_hctx *h, crm_err *err);
 
 typedef enum { CRM_POOL_DB, CRM_POOL_AUTH } crm_pool_kind;
 
-/* How a request type is served. */
+/* What a request does to the data, for reruns and idempotency keys. */
+typedef enum {
+	CRM_READS,   /* changes nothing: running it twice is harmless */
+	CRM_WRITES,  /* changes something but takes no idempotency key (logout) */
+	CRM_MUTATES, /* changes data and may carry an idempotency key; exactly
+		      * the requests crm_wire_request_mutates names (the client
+		      * reads that list to add keys; crm_routes_init compares) */
+} crm_effect;
+
+/* Requests that are not a handler in one transaction but a flow of their
+ * own in worker.c. */
+typedef enum { CRM_FLOW_HANDLER, CRM_FLOW_LOGIN, CRM_FLOW_PASSWORD_CHANGE } crm_flow;
+
+/* The new password a request sets, hashed on the auth pool after the
+ * access check and before the transaction (crm_hctx.password_hash). */
+typedef struct crm_new_password {
+	const ProtobufCBinaryData *password;
+	const ProtobufCBinaryData *username; /* whose: the policy refuses it inside */
+	const char *field;                   /* for errors: "user_create.password" */
+} crm_new_password;
+
+/*
+ * A request type's descriptor: how it is served. Written with designated
+ * initializers; what is left out is zero, which is the common case (a
+ * session is needed, DB pool, READ COMMITTED, reads only, no permission
+ * check before the handler).
+ */
 struct crm_route {
 	Crm__ClientFrame__RequestCase which;
-	crm_handler_fn fn;
-	const char *record_type; /* permission checked before the handler, or NULL */
+	/* exactly one of: */
+	crm_handler_fn fn;        /* a handler in the request's transaction */
+	const crm_single *single; /* one statement: pipelined in batches */
+	crm_flow flow;            /* a flow of worker.c's own (login) */
+
+	/* The permission crm.begin_request checks before the handler: the
+	 * record type (record_type, or type_of when the request names it)
+	 * and the action (action, or action_of when it depends on the
+	 * request). Neither type: the handler's SQL checks. */
+	const char *record_type;
+	const char *(*type_of)(const Crm__ClientFrame *f, crm_err *err);
 	const char *action;
-	/* when the action depends on the request (a list that exports) */
 	const char *(*action_of)(const Crm__ClientFrame *f);
-	bool session;            /* needs a logged-in connection */
-	crm_pool_kind pool;      /* AUTH: password hashing happens first */
+
+	bool anonymous;        /* served without a logged-in connection */
+	crm_pool_kind pool;    /* AUTH: password work (hashing happens first) */
+	bool as_auth;          /* on the auth worker's crm_auth connection */
 	/* "REPEATABLE READ" or "SERIALIZABLE" for a handler that needs more
-	 * than READ COMMITTED (serialization failures are retried); NULL
-	 * for the default. */
+	 * than READ COMMITTED (serialization failures are retried); NULL for
+	 * the default. */
 	const char *isolation;
-	const crm_single *single; /* set when fn is crm_handle_single */
-	/* when the record type comes from the request (record_get: its
-	 * `type`); overrides record_type */
-	const char *(*type_of)(const Crm__ClientFrame *f);
+	crm_effect effect;
+	/* Pre-transaction hook: false when the request sets no password. */
+	bool (*new_password)(const Crm__ClientFrame *f, crm_new_password *out);
+	/* The session token the request runs under when it is not the
+	 * connection's (resume carries its own). */
+	const ProtobufCBinaryData *(*token_of)(const Crm__ClientFrame *f);
 };
 
+/* A domain's requests and the statements its handlers run, exported by
+ * its file. self_check (optional) checks the domain's own tables against
+ * the proto at start-up. */
+typedef struct crm_domain {
+	const char *name;
+	const crm_route *routes;
+	size_t n_routes;
+	const crm_sql *stmts;
+	size_t n_stmts;
+	bool (*self_check)(crm_err *err);
+} crm_domain;
+
+extern const crm_domain crm_domain_system, crm_domain_identity, crm_domain_notes,
+	crm_domain_records;
+
+/* Indexes the domains' descriptors and registers their statements (db.h);
+ * false (err says which descriptor is wrong) when they are inconsistent.
+ * crmd calls it once at start-up, before any thread looks a request up or
+ * connects. */
+bool crm_routes_init(crm_err *err) CRM_MUSTCHECK;
+/* The same check and index for any list of domains (for tests). */
+bool crm_routes_build(const crm_domain *const *domains, size_t n, crm_err *err) CRM_MUSTCHECK;
+/* The descriptor of a request case, NULL when none (hello, or a case this
+ * server does not know). */
 const crm_route *crm_route_find(Crm__ClientFrame__RequestCase which);
+/* The I/O thread's check of what the descriptor can tell before queueing:
+ * a record type the server does not serve is INVALID_ARGUMENT naming the
+ * field and the accepted types. */
+bool crm_route_check(const crm_route *r, const Crm__ClientFrame *f, crm_err *err);
 /* The record type and action crm.begin_request checks for request f on
  * route r (NULL: no permission check). */
 const char *crm_route_record_type(const crm_route *r, const Crm__ClientFrame *f);
 const char *crm_route_action(const crm_route *r, const Crm__ClientFrame *f);
+/* The request's own message (the ClientFrame's oneof member) and its
+ * field name ("record_get"); NULL when unset. */
+const ProtobufCMessage *crm_route_request(const Crm__ClientFrame *f, const char **name);
 
 /* ---- helpers shared by handlers (common.c) */
 
@@ -116,62 +208,5 @@ void *crm_hctx_list_reply(crm_hctx *h, const PGresult *r, const ProtobufCMessage
  * (reads the transaction's prologue first when there is a cursor). */
 bool crm_hctx_page(crm_hctx *h, const Crm__ListPage *page, const char *field, const char *filters,
 		   uint32_t *limit, const char **key, crm_err *err) CRM_MUSTCHECK;
-
-/* ---- single-statement handlers (prep + finish) */
-extern const crm_single crm_single_deep_ping, crm_single_note_get, crm_single_user_get,
-	crm_single_team_get, crm_single_resume, crm_single_whoami, crm_single_record_get;
-
-/* ---- handlers */
-bool crm_handle_sleep(crm_hctx *h, crm_err *err);
-
-bool crm_handle_logout(crm_hctx *h, crm_err *err);
-
-bool crm_handle_user_create(crm_hctx *h, crm_err *err);
-bool crm_handle_user_list(crm_hctx *h, crm_err *err);
-bool crm_handle_user_update(crm_hctx *h, crm_err *err);
-bool crm_handle_user_set_active(crm_hctx *h, crm_err *err);
-bool crm_handle_user_reset_password(crm_hctx *h, crm_err *err);
-bool crm_handle_team_create(crm_hctx *h, crm_err *err);
-bool crm_handle_team_list(crm_hctx *h, crm_err *err);
-bool crm_handle_team_update(crm_hctx *h, crm_err *err);
-bool crm_handle_team_delete(crm_hctx *h, crm_err *err);
-bool crm_handle_role_list(crm_hctx *h, crm_err *err);
-bool crm_handle_role_get(crm_hctx *h, crm_err *err);
-bool crm_handle_permission_list(crm_hctx *h, crm_err *err);
-bool crm_handle_permission_set(crm_hctx *h, crm_err *err);
-bool crm_handle_session_list(crm_hctx *h, crm_err *err);
-bool crm_handle_session_revoke(crm_hctx *h, crm_err *err);
-bool crm_handle_audit_list(crm_hctx *h, crm_err *err);
-
-bool crm_handle_note_create(crm_hctx *h, crm_err *err);
-bool crm_handle_note_list(crm_hctx *h, crm_err *err);
-bool crm_handle_note_update(crm_hctx *h, crm_err *err);
-bool crm_handle_note_delete(crm_hctx *h, crm_err *err);
-bool crm_handle_note_restore(crm_hctx *h, crm_err *err);
-bool crm_handle_note_reassign(crm_hctx *h, crm_err *err);
-bool crm_handle_note_share(crm_hctx *h, crm_err *err);
-const char *crm_note_list_action(const Crm__ClientFrame *f);
-
-/* records.c: accounts and contacts, relations, custom fields, pick lists */
-bool crm_handle_record_create(crm_hctx *h, crm_err *err);
-bool crm_handle_record_update(crm_hctx *h, crm_err *err);
-bool crm_handle_record_list(crm_hctx *h, crm_err *err);
-bool crm_handle_record_delete(crm_hctx *h, crm_err *err);
-bool crm_handle_record_restore(crm_hctx *h, crm_err *err);
-bool crm_handle_record_purge(crm_hctx *h, crm_err *err);
-bool crm_handle_record_reassign(crm_hctx *h, crm_err *err);
-bool crm_handle_relation_add(crm_hctx *h, crm_err *err);
-bool crm_handle_relation_list(crm_hctx *h, crm_err *err);
-bool crm_handle_relation_remove(crm_hctx *h, crm_err *err);
-bool crm_handle_field_add(crm_hctx *h, crm_err *err);
-bool crm_handle_field_list(crm_hctx *h, crm_err *err);
-bool crm_handle_field_remove(crm_hctx *h, crm_err *err);
-bool crm_handle_picklist_add(crm_hctx *h, crm_err *err);
-bool crm_handle_picklist_list(crm_hctx *h, crm_err *err);
-bool crm_handle_picklist_remove(crm_hctx *h, crm_err *err);
-bool crm_handle_picklist_move(crm_hctx *h, crm_err *err);
-/* The record type ("account", "contact") a record request is about. */
-const char *crm_record_type_of(const Crm__ClientFrame *f);
-const char *crm_record_list_action(const Crm__ClientFrame *f);
 
 #endif

@@ -6,13 +6,80 @@
  * reply, both through jsonmsg.c, so no handler here knows a record's
  * fields. docs/data.md ("The SQL crmd calls") lists the statements.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "handlers.h"
 #include "jsonmsg.h"
 #include "log.h"
+
+/* This domain's statements, prepared on every connection (registered by
+ * crm_routes_init through crm_db_register). */
+enum {
+	Q_RECORD_CREATE,
+	Q_RECORD_GET,
+	Q_RECORD_UPDATE,
+	Q_RECORD_LIST,
+	Q_RECORD_COUNT,
+	Q_RECORD_SET_DELETED,
+	Q_RECORD_PURGE,
+	Q_RECORD_REASSIGN,
+	Q_RELATION_ADD,
+	Q_RELATION_LIST,
+	Q_RELATION_REMOVE,
+	Q_FIELD_ADD,
+	Q_FIELD_LIST,
+	Q_FIELD_REMOVE,
+	Q_PICKLIST_ADD,
+	Q_PICKLIST_LIST,
+	Q_PICKLIST_REMOVE,
+	Q_PICKLIST_MOVE,
+	N_STMTS
+};
+static const crm_sql stmts[N_STMTS] = {
+	[Q_RECORD_CREATE] = {"record_create",
+			     "SELECT crm.record_create($1::jsonb)::text AS json"},
+	[Q_RECORD_GET] = {"record_get",
+			  "SELECT crm.record_get($1::text, $2::bigint)::text AS json"},
+	[Q_RECORD_UPDATE] = {"record_update",
+			     "SELECT crm.record_update($1::bigint, $2::bigint, $3::jsonb,"
+			     " $4::text[])::text AS json"},
+	[Q_RECORD_LIST] = {"record_list",
+			   "SELECT json, sort_key FROM crm.record_list($1::text, $2::jsonb,"
+			   " $3::jsonb, $4::text, $5::integer, $6::boolean, $7::boolean)"},
+	[Q_RECORD_COUNT] = {"record_count",
+			    "SELECT crm.record_count($1::text, $2::jsonb, $3::boolean, $4::boolean)"
+			    " AS total"},
+	[Q_RECORD_SET_DELETED] = {"record_set_deleted",
+				  "SELECT crm.record_set_deleted($1::text, $2::bigint,"
+				  " $3::boolean)::text AS json"},
+	[Q_RECORD_PURGE] = {"record_purge", "SELECT crm.record_purge($1::text, $2::bigint)"},
+	[Q_RECORD_REASSIGN] = {"record_reassign",
+			       "SELECT crm.record_reassign($1::text, $2::bigint, $3::text,"
+			       " $4::text, $5::boolean)::text AS json"},
+	[Q_RELATION_ADD] = {"relation_add",
+			    "SELECT crm.relation_add($1::bigint, $2::bigint, $3::text,"
+			    " $4::boolean)::text AS json"},
+	[Q_RELATION_LIST] = {"relation_list",
+			     "SELECT json, sort_key FROM crm.relation_list($1::bigint, $2::text,"
+			     " $3::integer)"},
+	[Q_RELATION_REMOVE] = {"relation_remove", "SELECT crm.relation_remove($1::bigint)"},
+	[Q_FIELD_ADD] = {"field_add", "SELECT crm.field_add($1::jsonb)::text AS json"},
+	[Q_FIELD_LIST] = {"field_list", "SELECT json FROM crm.field_list($1::text)"},
+	[Q_FIELD_REMOVE] = {"field_remove", "SELECT crm.field_remove($1::text, $2::text)"},
+	[Q_PICKLIST_ADD] = {"picklist_add",
+			    "SELECT json FROM crm.picklist_add($1::text, $2::text, $3::text)"},
+	[Q_PICKLIST_LIST] = {"picklist_list", "SELECT json FROM crm.picklist_list($1::text)"},
+	[Q_PICKLIST_REMOVE] = {"picklist_remove",
+			       "SELECT json FROM crm.picklist_remove($1::text, $2::text)"},
+	[Q_PICKLIST_MOVE] = {"picklist_move",
+			     "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
+			     " $4::text)"},
+};
+#define STMT(x) (&stmts[Q_##x])
 
 #define BODY(x) CRM__RESPONSE__BODY_##x
 #define RECORD (&crm__record__descriptor)
@@ -20,25 +87,75 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* The SQL name of a record type. Anything else (the validator lets no
- * other value through) is a name no permission exists for. */
+/*
+ * The record types crmd serves: one row each, the only place in crmd that
+ * lists them. `type` is the RecordType value requests name a type by (get,
+ * list, delete, ...), `kind` the Record oneof member a create or update
+ * carries, `name` the type's name in SQL and in permissions, which is also
+ * the kind's field name and the enum value's name without RECORD_TYPE_
+ * (records_self_check compares all three with the proto at start-up).
+ * A type the table does not have is refused with INVALID_ARGUMENT.
+ */
+typedef struct record_type {
+	Crm__RecordType type;
+	Crm__Record__KindCase kind;
+	const char *name;
+} record_type;
+
+static const record_type record_types[] = {
+	{.type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT, .kind = CRM__RECORD__KIND_ACCOUNT,
+	 .name = "account"},
+	{.type = CRM__RECORD_TYPE__RECORD_TYPE_CONTACT, .kind = CRM__RECORD__KIND_CONTACT,
+	 .name = "contact"},
+};
+#define N_TYPES (sizeof(record_types) / sizeof(record_types[0]))
+
+static const record_type *type_by_value(Crm__RecordType t) {
+	for (size_t i = 0; i < N_TYPES; i++)
+		if (record_types[i].type == t)
+			return &record_types[i];
+	return NULL;
+}
+
+static const record_type *type_by_kind(const Crm__Record *r) {
+	for (size_t i = 0; r && i < N_TYPES; i++)
+		if (record_types[i].kind == r->kind_case)
+			return &record_types[i];
+	return NULL;
+}
+
+/* The refusal of a type the table does not have, at `field`. */
+static const char *unknown_type(const char *field, const char *what, crm_err *err) {
+	char list[CRM_ERR_MSG_MAX / 2] = "";
+	size_t o = 0;
+
+	for (size_t i = 0; i < N_TYPES && o < sizeof(list); i++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+				      record_types[i].name);
+	crm_err_set(err, CRM_INVALID_ARGUMENT, field, "%s a record type this server serves: %s",
+		    what, list);
+	return NULL;
+}
+
+/* The SQL name of type t, or NULL with err set on `field`. */
+static const char *type_name_at(Crm__RecordType t, const char *field, crm_err *err) {
+	const record_type *rt = type_by_value(t);
+
+	return rt ? rt->name : unknown_type(field, "must be", err);
+}
+
+/* The SQL name of a type a request's descriptor has checked already
+ * (crm_route_check, on the I/O thread). */
 static const char *type_name(Crm__RecordType t) {
-	switch (t) {
-	case CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT:
-		return "account";
-	case CRM__RECORD_TYPE__RECORD_TYPE_CONTACT:
-		return "contact";
-	default:
-		return "unknown";
-	}
+	const record_type *rt = type_by_value(t);
+
+	return rt ? rt->name : "unknown";
 }
 
 static const char *kind_name(const Crm__Record *r) {
-	if (r && r->kind_case == CRM__RECORD__KIND_ACCOUNT)
-		return "account";
-	if (r && r->kind_case == CRM__RECORD__KIND_CONTACT)
-		return "contact";
-	return "unknown";
+	const record_type *rt = type_by_kind(r);
+
+	return rt ? rt->name : "unknown";
 }
 
 static const char *no_such(crm_hctx *h, const char *type) {
@@ -154,30 +271,46 @@ static bool json_rows(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
 
 /* ------------------------------------------------------------ routes */
 
-const char *crm_record_type_of(const Crm__ClientFrame *f) {
-	switch (f->request_case) {
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE:
-		return kind_name(f->record_create->record);
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_UPDATE:
-		return kind_name(f->record_update->changes);
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_GET:
-		return type_name(f->record_get->type);
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_LIST:
-		return type_name(f->record_list->type);
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_DELETE:
-		return type_name(f->record_delete->type);
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_RESTORE:
-		return type_name(f->record_restore->type);
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_PURGE:
-		return type_name(f->record_purge->type);
-	case CRM__CLIENT_FRAME__REQUEST_RECORD_REASSIGN:
-		return type_name(f->record_reassign->type);
-	default:
-		return "unknown";
+/*
+ * The record type a record request is about: its `type` field, or the kind
+ * of the Record it carries (create's `record`, update's `changes`). Found by
+ * the request's descriptor, so a new record request needs no code here.
+ * NULL, with INVALID_ARGUMENT naming the field, for a type not in
+ * record_types.
+ */
+static const char *record_type_of(const Crm__ClientFrame *f, crm_err *err) {
+	const char *req = NULL;
+	const ProtobufCMessage *m = crm_route_request(f, &req);
+	const ProtobufCFieldDescriptor *fd;
+	char path[CRM_ERR_FIELD_MAX];
+
+	if (m == NULL) {
+		crm_err_set(err, CRM_INTERNAL, "request", "internal error: no request");
+		return NULL;
 	}
+	fd = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "type");
+	if (fd && fd->type == PROTOBUF_C_TYPE_ENUM && fd->descriptor == &crm__record_type__descriptor) {
+		snprintf(path, sizeof(path), "%s.type", req);
+		return type_name_at(*(const Crm__RecordType *)((const char *)m + fd->offset), path,
+				    err);
+	}
+	for (unsigned i = 0; i < m->descriptor->n_fields; i++) {
+		const Crm__Record *r;
+
+		fd = &m->descriptor->fields[i];
+		if (fd->type != PROTOBUF_C_TYPE_MESSAGE || fd->descriptor != &crm__record__descriptor)
+			continue;
+		r = *(const Crm__Record *const *)((const char *)m + fd->offset);
+		if (type_by_kind(r))
+			return type_by_kind(r)->name;
+		snprintf(path, sizeof(path), "%s.%s", req, fd->name);
+		return unknown_type(path, "must hold", err);
+	}
+	crm_err_set(err, CRM_INTERNAL, req, "internal error: %s names no record type", req);
+	return NULL;
 }
 
-const char *crm_record_list_action(const Crm__ClientFrame *f) {
+static const char *record_list_action(const Crm__ClientFrame *f) {
 	return f->record_list->export ? "export" : "read";
 }
 
@@ -190,21 +323,30 @@ const char *crm_record_list_action(const Crm__ClientFrame *f) {
  */
 static bool under(const char *member, bool ok, crm_err *err) {
 	char buf[CRM_ERR_FIELD_MAX];
+	size_t i;
 
-	if (ok || (strncmp(err->field, "account.", 8) != 0 && strncmp(err->field, "contact.", 8) != 0))
-		return ok;
+	if (ok)
+		return true;
+	for (i = 0; i < N_TYPES; i++) {
+		size_t len = strlen(record_types[i].name);
+
+		if (strncmp(err->field, record_types[i].name, len) == 0 && err->field[len] == '.')
+			break;
+	}
+	if (i == N_TYPES)
+		return false;
 	if (snprintf(buf, sizeof(buf), "%s.%s", member, err->field) < (int)sizeof(buf))
 		memcpy(err->field, buf, sizeof(buf));
 	return false;
 }
 
-bool crm_handle_record_create(crm_hctx *h, crm_err *err) {
+static bool handle_record_create(crm_hctx *h, crm_err *err) {
 	const Crm__RecordCreate *q = h->req->record_create;
 	const char *p[1];
 
 	if (!json_param(h, &q->record->base, &p[0], err))
 		return false;
-	return under("record", one_record(h, CRM_STMT_RECORD_CREATE, 1, p, kind_name(q->record), err),
+	return under("record", one_record(h, STMT(RECORD_CREATE), 1, p, kind_name(q->record), err),
 		     err);
 }
 
@@ -213,7 +355,7 @@ static bool record_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **pa
 	const Crm__RecordGet *q = h->req->record_get;
 
 	(void)err;
-	*stmt = CRM_STMT_RECORD_GET;
+	*stmt = STMT(RECORD_GET);
 	*n = 2;
 	params[0] = type_name(q->type);
 	params[1] = crm_hctx_i64(h, q->id);
@@ -225,19 +367,19 @@ static bool record_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 			 err);
 }
 
-const crm_single crm_single_record_get = {record_get_prep, record_get_finish};
+static const crm_single record_get = {record_get_prep, record_get_finish};
 
 /* The whole RecordUpdate goes to the SQL as JSON: the changes and the
  * edits of repeated fields (add_tags, remove_emails, primary_phone, ...);
  * crm.record_update reads both. */
-bool crm_handle_record_update(crm_hctx *h, crm_err *err) {
+static bool handle_record_update(crm_hctx *h, crm_err *err) {
 	const Crm__RecordUpdate *q = h->req->record_update;
 	const char *p[4] = {crm_hctx_i64(h, q->id), crm_hctx_i64(h, q->version), NULL,
 			    crm_hctx_array(h, q->clear, NULL, q->n_clear)};
 
 	if (!json_param(h, &q->base, &p[2], err))
 		return false;
-	return under("changes", one_record(h, CRM_STMT_RECORD_UPDATE, 4, p, kind_name(q->changes), err),
+	return under("changes", one_record(h, STMT(RECORD_UPDATE), 4, p, kind_name(q->changes), err),
 		     err);
 }
 
@@ -245,36 +387,36 @@ static bool set_deleted(crm_hctx *h, Crm__RecordType type, int64_t id, bool dele
 			crm_err *err) {
 	const char *p[] = {type_name(type), crm_hctx_i64(h, id), tf(deleted)};
 
-	return one_record(h, CRM_STMT_RECORD_SET_DELETED, 3, p, p[0], err);
+	return one_record(h, STMT(RECORD_SET_DELETED), 3, p, p[0], err);
 }
 
-bool crm_handle_record_delete(crm_hctx *h, crm_err *err) {
+static bool handle_record_delete(crm_hctx *h, crm_err *err) {
 	const Crm__RecordDelete *q = h->req->record_delete;
 
 	return set_deleted(h, q->type, q->id, true, err);
 }
 
-bool crm_handle_record_restore(crm_hctx *h, crm_err *err) {
+static bool handle_record_restore(crm_hctx *h, crm_err *err) {
 	const Crm__RecordRestore *q = h->req->record_restore;
 
 	return set_deleted(h, q->type, q->id, false, err);
 }
 
-bool crm_handle_record_purge(crm_hctx *h, crm_err *err) {
+static bool handle_record_purge(crm_hctx *h, crm_err *err) {
 	const Crm__RecordPurge *q = h->req->record_purge;
 	const char *p[] = {type_name(q->type), crm_hctx_i64(h, q->id)};
 
-	return run_empty(h, CRM_STMT_RECORD_PURGE, 2, p, err);
+	return run_empty(h, STMT(RECORD_PURGE), 2, p, err);
 }
 
-bool crm_handle_record_reassign(crm_hctx *h, crm_err *err) {
+static bool handle_record_reassign(crm_hctx *h, crm_err *err) {
 	const Crm__RecordReassign *q = h->req->record_reassign;
 	const char *p[] = {type_name(q->type), crm_hctx_i64(h, q->id),
 			   crm_hctx_text(h, &q->owner, q->has_owner),
 			   crm_hctx_text(h, &q->team, q->has_team),
 			   tf(q->has_with_contacts && q->with_contacts)};
 
-	return one_record(h, CRM_STMT_RECORD_REASSIGN, 5, p, p[0], err);
+	return one_record(h, STMT(RECORD_REASSIGN), 5, p, p[0], err);
 }
 
 /* ------------------------------------------------------------ record list */
@@ -284,7 +426,7 @@ bool crm_handle_record_reassign(crm_hctx *h, crm_err *err) {
 static bool count_into(crm_hctx *h, const char *const *p, Crm__RecordListReply *reply,
 		       crm_err *err) {
 	const char *cp[] = {p[0], p[1], p[5], p[6]};
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_COUNT, 4, cp, NULL, NULL, false, err);
+	PGresult *r = crm_db_exec(h->db, STMT(RECORD_COUNT), 4, cp, NULL, NULL, false, err);
 	long long n;
 
 	if (r == NULL)
@@ -300,7 +442,7 @@ static bool count_into(crm_hctx *h, const char *const *p, Crm__RecordListReply *
 /* The list's rows (p as for RECORD_LIST) into *reply; commits. */
 static bool list_page(crm_hctx *h, const char *const *p, const char *bind, uint32_t limit,
 		      Crm__RecordListReply **reply, crm_err *err) {
-	PGresult *r = crm_db_exec(h->db, CRM_STMT_RECORD_LIST, 7, p, NULL, NULL, true, err);
+	PGresult *r = crm_db_exec(h->db, STMT(RECORD_LIST), 7, p, NULL, NULL, true, err);
 
 	if (r == NULL)
 		return false;
@@ -310,7 +452,7 @@ static bool list_page(crm_hctx *h, const char *const *p, const char *bind, uint3
 	return *reply != NULL;
 }
 
-bool crm_handle_record_list(crm_hctx *h, crm_err *err) {
+static bool handle_record_list(crm_hctx *h, crm_err *err) {
 	const Crm__RecordList *q = h->req->record_list;
 	const char *p[7] = {type_name(q->type), NULL, NULL, NULL, NULL, tf(q->deleted), tf(q->export)};
 	Crm__RecordListReply *reply, counted = CRM__RECORD_LIST_REPLY__INIT;
@@ -339,16 +481,16 @@ bool crm_handle_record_list(crm_hctx *h, crm_err *err) {
 
 /* ------------------------------------------------------------ relations */
 
-bool crm_handle_relation_add(crm_hctx *h, crm_err *err) {
+static bool handle_relation_add(crm_hctx *h, crm_err *err) {
 	const Crm__RelationAdd *q = h->req->relation_add;
 	const char *p[] = {crm_hctx_i64(h, q->from_id), crm_hctx_i64(h, q->to_id),
 			   crm_hctx_text(h, &q->role, q->has_role), tf(q->has_primary && q->primary)};
 
-	return one_json(h, CRM_STMT_RELATION_ADD, 4, p, &crm__relation__descriptor, BODY(RELATION),
+	return one_json(h, STMT(RELATION_ADD), 4, p, &crm__relation__descriptor, BODY(RELATION),
 			"no such record", err);
 }
 
-bool crm_handle_relation_list(crm_hctx *h, crm_err *err) {
+static bool handle_relation_list(crm_hctx *h, crm_err *err) {
 	const Crm__RelationList *q = h->req->relation_list;
 	const char *p[3] = {crm_hctx_i64(h, q->record_id), NULL, NULL};
 	const char *bind = crm_arena_printf(h->arena, "relation|%s", p[0]);
@@ -359,7 +501,7 @@ bool crm_handle_relation_list(crm_hctx *h, crm_err *err) {
 	if (!crm_hctx_page(h, q->page, "relation_list.page.cursor", bind, &limit, &p[1], err))
 		return false;
 	p[2] = crm_hctx_i64(h, (int64_t)limit + 1);
-	r = crm_db_exec(h->db, CRM_STMT_RELATION_LIST, 3, p, NULL, NULL, true, err);
+	r = crm_db_exec(h->db, STMT(RELATION_LIST), 3, p, NULL, NULL, true, err);
 	if (r == NULL)
 		return false;
 	reply = crm_hctx_list_reply(h, r, &crm__relation_list_reply__descriptor, list_row, bind,
@@ -371,35 +513,36 @@ bool crm_handle_relation_list(crm_hctx *h, crm_err *err) {
 	return true;
 }
 
-bool crm_handle_relation_remove(crm_hctx *h, crm_err *err) {
+static bool handle_relation_remove(crm_hctx *h, crm_err *err) {
 	const char *p[] = {crm_hctx_i64(h, h->req->relation_remove->relation_id)};
 
-	return run_empty(h, CRM_STMT_RELATION_REMOVE, 1, p, err);
+	return run_empty(h, STMT(RELATION_REMOVE), 1, p, err);
 }
 
 /* ------------------------------------------------------------ custom fields */
 
-bool crm_handle_field_add(crm_hctx *h, crm_err *err) {
+static bool handle_field_add(crm_hctx *h, crm_err *err) {
 	const char *p[1];
 
 	if (!json_param(h, &h->req->field_add->field->base, &p[0], err))
 		return false;
-	return one_json(h, CRM_STMT_FIELD_ADD, 1, p, &crm__field_def__descriptor, BODY(FIELD),
+	return one_json(h, STMT(FIELD_ADD), 1, p, &crm__field_def__descriptor, BODY(FIELD),
 			"field not added", err);
 }
 
-bool crm_handle_field_list(crm_hctx *h, crm_err *err) {
-	const char *p[] = {type_name(h->req->field_list->record_type)};
+static bool handle_field_list(crm_hctx *h, crm_err *err) {
+	const char *p[] = {type_name_at(h->req->field_list->record_type, "record_type", err)};
 
-	return json_rows(h, CRM_STMT_FIELD_LIST, 1, p, &crm__field_list_reply__descriptor,
+	return p[0] && json_rows(h, STMT(FIELD_LIST), 1, p, &crm__field_list_reply__descriptor,
 			 BODY(FIELD_LIST), err);
 }
 
-bool crm_handle_field_remove(crm_hctx *h, crm_err *err) {
+static bool handle_field_remove(crm_hctx *h, crm_err *err) {
 	const Crm__FieldRemove *q = h->req->field_remove;
-	const char *p[] = {type_name(q->record_type), crm_hctx_text(h, &q->name, q->has_name)};
+	const char *p[] = {type_name_at(q->record_type, "record_type", err),
+			   crm_hctx_text(h, &q->name, q->has_name)};
 
-	return run_empty(h, CRM_STMT_FIELD_REMOVE, 2, p, err);
+	return p[0] && run_empty(h, STMT(FIELD_REMOVE), 2, p, err);
 }
 
 /* ------------------------------------------------------------ pick lists */
@@ -409,36 +552,141 @@ static bool picklists(crm_hctx *h, crm_stmt stmt, int n, const char *const *p, c
 			 err);
 }
 
-bool crm_handle_picklist_add(crm_hctx *h, crm_err *err) {
+static bool handle_picklist_add(crm_hctx *h, crm_err *err) {
 	const Crm__PicklistAdd *q = h->req->picklist_add;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
 			   crm_hctx_text(h, &q->value, q->has_value),
 			   crm_hctx_text(h, &q->label, q->has_label)};
 
-	return picklists(h, CRM_STMT_PICKLIST_ADD, 3, p, err);
+	return picklists(h, STMT(PICKLIST_ADD), 3, p, err);
 }
 
-bool crm_handle_picklist_list(crm_hctx *h, crm_err *err) {
+static bool handle_picklist_list(crm_hctx *h, crm_err *err) {
 	const Crm__PicklistList *q = h->req->picklist_list;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name)};
 
-	return picklists(h, CRM_STMT_PICKLIST_LIST, 1, p, err);
+	return picklists(h, STMT(PICKLIST_LIST), 1, p, err);
 }
 
-bool crm_handle_picklist_remove(crm_hctx *h, crm_err *err) {
+static bool handle_picklist_remove(crm_hctx *h, crm_err *err) {
 	const Crm__PicklistRemove *q = h->req->picklist_remove;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
 			   crm_hctx_text(h, &q->value, q->has_value)};
 
-	return picklists(h, CRM_STMT_PICKLIST_REMOVE, 2, p, err);
+	return picklists(h, STMT(PICKLIST_REMOVE), 2, p, err);
 }
 
-bool crm_handle_picklist_move(crm_hctx *h, crm_err *err) {
+static bool handle_picklist_move(crm_hctx *h, crm_err *err) {
 	const Crm__PicklistMove *q = h->req->picklist_move;
 	const char *p[] = {crm_hctx_text(h, &q->name, q->has_name),
 			   crm_hctx_text(h, &q->value, q->has_value),
 			   crm_hctx_text(h, &q->before, q->has_before),
 			   crm_hctx_text(h, &q->after, q->has_after)};
 
-	return picklists(h, CRM_STMT_PICKLIST_MOVE, 4, p, err);
+	return picklists(h, STMT(PICKLIST_MOVE), 4, p, err);
 }
+
+/* ------------------------------------------------------------ descriptors */
+
+/* record_types against the proto: every RecordType value but 0 and every
+ * member of Record's kind oneof has exactly one row, with matching names. */
+static bool records_self_check(crm_err *err) {
+	const ProtobufCEnumDescriptor *ed = &crm__record_type__descriptor;
+	const ProtobufCMessageDescriptor *rd = &crm__record__descriptor;
+	size_t kinds = 0;
+
+	for (unsigned i = 0; i < ed->n_values; i++) {
+		const record_type *rt = type_by_value((Crm__RecordType)ed->values[i].value);
+		char want[64];
+
+		if (ed->values[i].value == 0)
+			continue;
+		if (rt == NULL)
+			return crm_err_set(err, CRM_INTERNAL, "records",
+					   "RecordType %s has no row in records.c's record_types",
+					   ed->values[i].name);
+		snprintf(want, sizeof(want), "RECORD_TYPE_%s", rt->name);
+		if (strcasecmp(want, ed->values[i].name) != 0)
+			return crm_err_set(err, CRM_INTERNAL, "records",
+					   "record_types: %s is named %s", ed->values[i].name,
+					   rt->name);
+	}
+	for (unsigned i = 0; i < rd->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &rd->fields[i];
+		Crm__Record probe = CRM__RECORD__INIT;
+		const record_type *rt;
+
+		if (!(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+		    fd->quantifier_offset != offsetof(Crm__Record, kind_case))
+			continue;
+		kinds++;
+		probe.kind_case = (Crm__Record__KindCase)fd->id;
+		rt = type_by_kind(&probe);
+		if (rt == NULL || strcmp(rt->name, fd->name) != 0)
+			return crm_err_set(err, CRM_INTERNAL, "records",
+					   "Record's kind %s has no row named so in records.c's "
+					   "record_types", fd->name);
+	}
+	for (size_t i = 0; i < N_TYPES; i++)
+		for (size_t j = i + 1; j < N_TYPES; j++)
+			if (record_types[i].type == record_types[j].type ||
+			    record_types[i].kind == record_types[j].kind)
+				return crm_err_set(err, CRM_INTERNAL, "records",
+						   "record_types: %s and %s clash",
+						   record_types[i].name, record_types[j].name);
+	if (kinds != N_TYPES)
+		return crm_err_set(err, CRM_INTERNAL, "records",
+				   "record_types has %zu rows but Record has %zu kinds", N_TYPES,
+				   kinds);
+	return true;
+}
+
+#define R(c) CRM__CLIENT_FRAME__REQUEST_##c
+/* the type comes from the request (record_type_of) */
+#define RECORD_TYPE .type_of = record_type_of
+
+static const crm_route routes[] = {
+	{.which = R(RECORD_CREATE), .fn = handle_record_create, RECORD_TYPE,
+	 .action = "create", .effect = CRM_MUTATES},
+	{.which = R(RECORD_GET), .single = &record_get, RECORD_TYPE, .action = "read"},
+	{.which = R(RECORD_UPDATE), .fn = handle_record_update, RECORD_TYPE,
+	 .action = "update", .effect = CRM_MUTATES},
+	{.which = R(RECORD_LIST), .fn = handle_record_list, RECORD_TYPE,
+	 .action_of = record_list_action},
+	{.which = R(RECORD_DELETE), .fn = handle_record_delete, RECORD_TYPE,
+	 .action = "delete", .effect = CRM_MUTATES},
+	{.which = R(RECORD_RESTORE), .fn = handle_record_restore, RECORD_TYPE,
+	 .action = "delete", .effect = CRM_MUTATES},
+	{.which = R(RECORD_PURGE), .fn = handle_record_purge, RECORD_TYPE,
+	 .action = "admin", .effect = CRM_MUTATES},
+	{.which = R(RECORD_REASSIGN), .fn = handle_record_reassign, RECORD_TYPE,
+	 .action = "reassign", .effect = CRM_MUTATES},
+	/* relations: the SQL checks both ends (update on from, read on to) */
+	{.which = R(RELATION_ADD), .fn = handle_relation_add, .effect = CRM_MUTATES},
+	{.which = R(RELATION_LIST), .fn = handle_relation_list},
+	{.which = R(RELATION_REMOVE), .fn = handle_relation_remove, .effect = CRM_MUTATES},
+	/* custom fields and pick lists */
+	{.which = R(FIELD_ADD), .fn = handle_field_add, .record_type = "field",
+	 .action = "admin", .effect = CRM_MUTATES},
+	{.which = R(FIELD_LIST), .fn = handle_field_list, .record_type = "field",
+	 .action = "read"},
+	{.which = R(FIELD_REMOVE), .fn = handle_field_remove, .record_type = "field",
+	 .action = "admin", .effect = CRM_MUTATES},
+	{.which = R(PICKLIST_ADD), .fn = handle_picklist_add, .record_type = "field",
+	 .action = "admin", .effect = CRM_MUTATES},
+	{.which = R(PICKLIST_LIST), .fn = handle_picklist_list, .record_type = "field",
+	 .action = "read"},
+	{.which = R(PICKLIST_REMOVE), .fn = handle_picklist_remove, .record_type = "field",
+	 .action = "admin", .effect = CRM_MUTATES},
+	{.which = R(PICKLIST_MOVE), .fn = handle_picklist_move, .record_type = "field",
+	 .action = "admin", .effect = CRM_WRITES},
+};
+
+const crm_domain crm_domain_records = {
+	.name = "records",
+	.routes = routes,
+	.n_routes = sizeof(routes) / sizeof(routes[0]),
+	.stmts = stmts,
+	.n_stmts = N_STMTS,
+	.self_check = records_self_check,
+};

@@ -3,10 +3,24 @@
 
 #include "handlers.h"
 
+/* This domain's statements, prepared on every connection (registered by
+ * crm_routes_init through crm_db_register). */
+enum {
+	Q_DEEP_PING,
+	Q_SLEEP,
+	N_STMTS
+};
+static const crm_sql stmts[N_STMTS] = {
+	[Q_DEEP_PING] = {"deep_ping",
+			 "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8"},
+	[Q_SLEEP] = {"sleep", "SELECT pg_sleep($1::int4 / 1000.0)"},
+};
+#define STMT(x) (&stmts[Q_##x])
+
 static bool deep_ping_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
 			   crm_err *err) {
 	(void)h, (void)params, (void)err;
-	*stmt = CRM_STMT_DEEP_PING;
+	*stmt = STMT(DEEP_PING);
 	*n = 0;
 	return true;
 }
@@ -30,9 +44,9 @@ static bool deep_ping_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	return true;
 }
 
-const crm_single crm_single_deep_ping = {deep_ping_prep, deep_ping_finish};
+static const crm_single deep_ping = {deep_ping_prep, deep_ping_finish};
 
-bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
+static bool handle_sleep(crm_hctx *h, crm_err *err) {
 	Crm__SleepReply *sr;
 	const char *ms;
 	PGresult *r;
@@ -41,7 +55,7 @@ bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
 		return crm_err_set(err, CRM_FAILED_PRECONDITION, "sleep",
 				   "diagnostic requests are disabled on this server (diagnostics = false)");
 	ms = crm_hctx_i64(h, h->req->sleep->ms);
-	r = crm_db_exec(h->db, CRM_STMT_SLEEP, 1, &ms, NULL, NULL, true, err);
+	r = crm_db_exec(h->db, STMT(SLEEP), 1, &ms, NULL, NULL, true, err);
 	if (r == NULL)
 		return false;
 	PQclear(r);
@@ -52,3 +66,21 @@ bool crm_handle_sleep(crm_hctx *h, crm_err *err) {
 	crm_hctx_body(h, CRM__RESPONSE__BODY_SLEEP, sr);
 	return true;
 }
+
+/* ------------------------------------------------------------ descriptors */
+
+#define R(c) CRM__CLIENT_FRAME__REQUEST_##c
+
+/* Hello, and a ping without `deep`, are answered on the I/O thread. */
+static const crm_route routes[] = {
+	{.which = R(PING), .single = &deep_ping},
+	{.which = R(SLEEP), .fn = handle_sleep},
+};
+
+const crm_domain crm_domain_system = {
+	.name = "system",
+	.routes = routes,
+	.n_routes = sizeof(routes) / sizeof(routes[0]),
+	.stmts = stmts,
+	.n_stmts = N_STMTS,
+};
