@@ -95,30 +95,6 @@ static const char role_sql[] =
 	"), has_database_privilege(r.oid, current_database(), 'TEMPORARY')"
 	" FROM pg_roles r WHERE r.rolname = current_user";
 
-/*
- * Migrations rewritten before they landed: 0005-0007 as of 58b67b2 held
- * their functions, views and policies, which moved to sql/modules/. A
- * database that applied that text has, once the modules have run, the
- * same schema as one that applied the files of this build (pg_dump
- * --schema-only compared equal), so its checksum is accepted too.
- */
-static const struct {
-	int version;
-	const char *checksum;
-} superseded[] = {
-	{5, "90d4452fc94190d0724765f2fcb3f216a33ef7a9b85f3ccecd3136d4d7d7bc7c"},
-	{6, "1f10da84893917273ee9e396df278f7674e40d739c7c746f466fdea045cc1a44"},
-	{7, "8a7b271b2266b23393022baae4d358900e720a59ac6d90d494f55527bf165028"},
-};
-
-static bool is_superseded(int version, const char *checksum) {
-	for (size_t i = 0; i < sizeof(superseded) / sizeof(superseded[0]); i++)
-		if (superseded[i].version == version &&
-		    strcmp(superseded[i].checksum, checksum) == 0)
-			return true;
-	return false;
-}
-
 static void sha256_hex(const char *data, size_t len, char out[CHECKSUM_HEX]) {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -297,8 +273,7 @@ static bool verify_applied(const PGresult *res, int *max, crm_err *err) {
 					   "rename a landed migration",
 					   name, m->name);
 		sha256_hex(m->sql, m->len, sum);
-		if (strcmp(sum, PQgetvalue(res, i, 2)) != 0 &&
-		    !is_superseded(version, PQgetvalue(res, i, 2)))
+		if (strcmp(sum, PQgetvalue(res, i, 2)) != 0)
 			return crm_err_set(err, CRM_FAILED_PRECONDITION, NULL,
 					   "checksum of applied migration %s differs from this "
 					   "build: never edit a landed migration; add a new one",

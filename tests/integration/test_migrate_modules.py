@@ -115,36 +115,6 @@ def test_database_without_module_bookkeeping_is_refused_until_migrated(env, db,
     assert crmd.alive()
 
 
-# sha256 of 0005-0007 as 58b67b2 had them, before their functions moved to
-# sql/modules/ (server/migrate.c, superseded[]).
-BEFORE_MODULES = {
-    5: "90d4452fc94190d0724765f2fcb3f216a33ef7a9b85f3ccecd3136d4d7d7bc7c",
-    6: "1f10da84893917273ee9e396df278f7674e40d739c7c746f466fdea045cc1a44",
-    7: "8a7b271b2266b23393022baae4d358900e720a59ac6d90d494f55527bf165028",
-}
-
-
-def test_database_of_the_build_before_modules_is_upgraded(env, db, crmd_factory):
-    """A database migrated by 58b67b2 recorded the earlier text of 0005-0007
-    and has no module bookkeeping: migrate accepts those checksums (no other)
-    and applies every module, then serve starts."""
-    env.pg.sql("UPDATE crm_meta.schema_migrations SET checksum = 'x' WHERE version = 6", db=db,
-               user="crm_owner")
-    crmd = crmd_factory(start=False)
-    r = crmd.migrate()
-    assert r.rc != 0 and "0006" in r.err and "checksum" in r.err, r
-    for version, checksum in BEFORE_MODULES.items():
-        env.pg.sql(f"UPDATE crm_meta.schema_migrations SET checksum = '{checksum}'"
-                   f" WHERE version = {version}", db=db, user="crm_owner")
-    env.pg.sql("DROP TABLE crm_meta.schema_modules", db=db, user="crm_owner")
-    r = crmd.migrate()
-    assert r.rc == 0, r
-    assert "schema is up to date" in r.out, r.out
-    assert r.out.count("applied modules/") == len(_module_files()), r.out
-    crmd.start()
-    assert crmd.alive()
-
-
 def test_failing_module_changes_nothing(env, db, crmd_factory):
     """Modules run in one transaction: when one fails, those before it are
     rolled back too and their checksums stay as they were."""
