@@ -50,8 +50,12 @@ def test_views_resolve_names_and_hide_deleted_rows(world):
     w = world
     reporter(w)
     w.add_user("wang", "sales", "Sales East", display_name="王小明")
+    ok(w.do("root", "field_add", field=dict(record_type="account", name="budget", kind="money")))
+    ok(w.do("root", "field_add", field=dict(record_type="account", name="stage", kind="picklist",
+                                            options=["Alpha", "Beta"])))
     a = account(w, owner="wang", name="华为技术", industry="Software", region="Greater China",
-                tags=["vip"], annual_revenue={"amount": "1000.50", "currency": "CNY"})
+                tags=["vip"], annual_revenue={"amount": "1000.50", "currency": "CNY"},
+                custom=[{"field": "budget", "value": "500 EUR"}, {"field": "stage", "value": "Beta"}])
     gone = account(w, name="Deleted Ltd")
     ok(w.do("root", "record_delete", type="account", id=gone.id))
     c = contact(w, owner="sal", family_name="Lovelace", given_name="Ada",
@@ -65,7 +69,9 @@ def test_views_resolve_names_and_hide_deleted_rows(world):
     assert r["industry"] == "Software" and r["industry_label"] == "Software"
     assert r["region_label"] == "Greater China"
     assert float(r["annual_revenue"]) == 1000.5 and r["annual_revenue_currency"] == "CNY"
-    assert r["tags"] == ["vip"] and r["custom"] == {}
+    assert r["tags"] == ["vip"], r
+    assert r["custom"] == {"budget": {"amount": 500, "currency": "EUR"},
+                           "stage": {"value": "Beta", "label": "Beta"}}, r["custom"]
     assert "name_norm" not in r and "deleted_at" not in r
     # every live row, whoever owns it (not the per-user scopes)
     assert int(su_sql(w.env, w.db, "SELECT count(*) FROM crm.accounts WHERE deleted_at IS NULL")) \
