@@ -248,6 +248,7 @@ log_min_messages = warning
                  "PASSWORD '%s';"
                  "CREATE ROLE crm_backup LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE "
                  "IN ROLE pg_read_all_data PASSWORD '%s';"
+                 "CREATE ROLE crm_report NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;"
                  % (self.owner_password, self.app_password, self.auth_password,
                     self.backup_password))
 

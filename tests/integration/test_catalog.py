@@ -1,7 +1,7 @@
 """The catalog, role by role: what each database role crmd's deployment
 creates can reach, against a written allow-list. It fails on any table,
-view, sequence or function (in schemas crm, crm_meta and public) that
-crm_app, crm_auth or PUBLIC can reach beyond the list below, on anything
+view, sequence or function (in schemas crm, crm_meta, public and
+reporting) that crm_app, crm_auth, crm_report or PUBLIC can reach beyond the list below, on anything
 but SELECT for crm_backup, on any SECURITY DEFINER function whose
 search_path is not pinned to `pg_catalog, crm, pg_temp`, and if PUBLIC,
 crm_app or crm_auth may create temporary tables (which could shadow the
@@ -168,6 +168,9 @@ crm_auth | crm.password_set(text,text,text) | EXECUTE
 crm_auth | crm.session_open(bytea,text,interval,interval) | EXECUTE
 crm_auth | crm.session_user_out() | EXECUTE
 crm_auth | crm.us(timestamp with time zone) | EXECUTE
+crm_report | reporting.accounts | SELECT
+crm_report | reporting.contacts | SELECT
+crm_report | reporting.notes | SELECT
 crm_auth | crm.user_out_of(text) | EXECUTE
 """
 
@@ -178,11 +181,11 @@ BACKUP_PRIVILEGES = {"SELECT"}
 DEFINER_PATH = "search_path=pg_catalog, crm, pg_temp"
 
 REACH = """
-WITH roles(r) AS (VALUES ('crm_app'), ('crm_auth'), ('crm_backup'), ('public')),
+WITH roles(r) AS (VALUES ('crm_app'), ('crm_auth'), ('crm_backup'), ('crm_report'), ('public')),
 rels AS (
   SELECT c.oid, c.relkind, n.nspname || '.' || c.relname AS name
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname IN ('crm', 'crm_meta', 'public') AND c.relkind IN ('r','p','v','m','S','f')),
+  WHERE n.nspname IN ('crm', 'crm_meta', 'public', 'reporting') AND c.relkind IN ('r','p','v','m','S','f')),
 tab AS (
   SELECT r, name, string_agg(p, ' ' ORDER BY p) AS privs FROM roles, rels,
     unnest(CASE WHEN relkind = 'S' THEN ARRAY['USAGE','SELECT','UPDATE']
@@ -197,7 +200,7 @@ col AS (
   GROUP BY r, name, p),
 fn AS (
   SELECT r, p.oid::regprocedure::text AS name, 'EXECUTE' AS privs FROM roles, pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  WHERE n.nspname IN ('crm', 'crm_meta', 'public') AND has_function_privilege(r, p.oid, 'EXECUTE'))
+  WHERE n.nspname IN ('crm', 'crm_meta', 'public', 'reporting') AND has_function_privilege(r, p.oid, 'EXECUTE'))
 SELECT r, name, string_agg(privs, ' ' ORDER BY privs) FROM (
   SELECT r, name, privs FROM tab UNION ALL SELECT r, name, cp FROM col UNION ALL SELECT r, name, privs FROM fn) x
 GROUP BY r, name ORDER BY r, name
@@ -227,6 +230,7 @@ def test_roles_reach_nothing_beyond_the_allow_list(env, db):
     allow = allowed()
     # The query sees what crmd needs (else it would pass vacuously).
     assert got.get(("crm_app", "crm.notes")) == "DELETE INSERT SELECT UPDATE", got
+    assert ("crm_report", "reporting.accounts") in got
     assert ("crm_auth", "crm.login_finish(text,text,bigint,boolean,bytea,text,interval,interval,"
                         "integer,integer,interval,integer)") in got
     beyond = sorted(f"{r} | {o} | {p} (allowed: {allow.get((r, o), 'nothing')})"
@@ -261,6 +265,15 @@ def test_serving_roles_are_plain(env, db):
         assert attrs == "f|f|f|f|0", (role, attrs)
 
 
+def test_report_role_is_a_plain_group(env, db):
+    """crm_report (sql/0009_reporting.sql) logs in as nobody: reporting
+    logins are its members (docs/reporting.md)."""
+    attrs = su_sql(env, db, "SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreatedb, rolcreaterole,"
+                            " (SELECT count(*) FROM pg_auth_members m WHERE m.member = r.oid)"
+                            " FROM pg_roles r WHERE rolname = 'crm_report'")
+    assert attrs == "f|f|f|f|f|0", attrs
+
+
 def test_every_definer_function_pins_its_search_path(env, db):
     bad = su_sql(env, db, "SELECT string_agg(p.oid::regprocedure::text || ' ' ||"
                           " coalesce(array_to_string(p.proconfig, ';'), '(none)'), E'\\n')"
@@ -279,6 +292,6 @@ def test_nobody_but_the_owner_creates_temporary_tables(env, db, database):
     cloned from it gets PostgreSQL's default back, which the DBA's set-up
     (and the harness's create_db) revokes again, and crmd serve checks."""
     name = db if database == "test" else database
-    for role in ("public", "crm_app", "crm_auth"):
+    for role in ("public", "crm_app", "crm_auth", "crm_report"):
         got = su_sql(env, db, f"SELECT has_database_privilege('{role}', '{name}', 'TEMPORARY')")
         assert got == "f", f"{role} may create temporary tables in {name}"

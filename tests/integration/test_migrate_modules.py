@@ -120,10 +120,11 @@ def test_failing_module_changes_nothing(env, db, crmd_factory):
     rolled back too and their checksums stay as they were."""
     files = _module_files()
     assert len(files) >= 2
-    first, last = files[0], files[-1]
+    first, last = files[0], "90_audit.sql"
+    assert last in files
     env.pg.sql(f"UPDATE crm_meta.schema_modules SET checksum = 'x' WHERE name IN "
                f"('{first}', '{last}')", db=db, user="crm_owner")
-    # The last module (the audit trail's) cannot run without its table.
+    # The audit trail's module cannot run without its table.
     env.pg.sql("ALTER TABLE crm.audit RENAME TO audit_away", db=db, user="crm_owner")
     crmd = crmd_factory(start=False)
     r = crmd.migrate()
