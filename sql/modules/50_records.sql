@@ -653,7 +653,7 @@ BEGIN
 			annual_revenue_currency = CASE WHEN crm.given(d, 'annual_revenue', clr) THEN cur ELSE annual_revenue_currency END,
 			employees = crm.pick(d, 'employees', clr, employees::text)::bigint,
 			description = crm.pick(d, 'description', clr, description)
-		WHERE id = p_id AND version = p_version AND deleted_at IS NULL
+		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
 		  AND (owner_id = (SELECT crm.scope_own('account', 'update'))
 		       OR (SELECT crm.scope_all('account', 'update'))
 		       OR team_id = ANY ((SELECT crm.scope_teams('account', 'update'))::bigint[])
@@ -906,7 +906,7 @@ BEGIN
 			preferences = CASE WHEN crm.given(d, 'preferences', clr) THEN coalesce(prefs, '{}') ELSE preferences END,
 			account_id = CASE WHEN crm.given(d, 'account_id', clr) THEN (d ->> 'account_id')::bigint ELSE account_id END,
 			description = crm.pick(d, 'description', clr, description)
-		WHERE id = p_id AND version = p_version AND deleted_at IS NULL
+		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
 		  AND (owner_id = (SELECT crm.scope_own('contact', 'update'))
 		       OR (SELECT crm.scope_all('contact', 'update'))
 		       OR team_id = ANY ((SELECT crm.scope_teams('contact', 'update'))::bigint[])
@@ -986,6 +986,11 @@ $function$;
 -- ({"account": {...}}). An edit that changes nothing changes nothing: no
 -- new version, no updated_at, no audit row. An edit of side rows only
 -- (tags, custom values, e-mail addresses) gives the record a new version.
+-- p_version is the version the client read: a stale one is CONFLICT. An
+-- update made of list edits alone (add_X, remove_X, primary_X, no field
+-- set or cleared) may leave it NULL: those apply to the lists as they are
+-- when the update runs, with the record's row locked first so that
+-- concurrent ones all land; anything else without it is refused.
 CREATE OR REPLACE FUNCTION crm.record_update(p_id bigint, p_version bigint, p jsonb, p_clear text[])
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1002,8 +1007,19 @@ BEGIN
 		p := p -> 'changes';
 	END IF;
 	kind := CASE WHEN p ? 'account' THEN 'account' WHEN p ? 'contact' THEN 'contact' END;
+	IF p_version IS NULL
+	   AND NOT (p -> kind = '{}' AND cardinality(coalesce(p_clear, '{}')) = 0
+		    AND ops ?| ARRAY['add_tags', 'remove_tags', 'add_emails', 'remove_emails',
+				     'add_phones', 'remove_phones', 'primary_email', 'primary_phone']) THEN
+		PERFORM crm.fail('CRI01', 'version', 'is required (the version you read) unless the update only '
+				 'adds, removes or makes primary list items (add_X, remove_X, primary_X)');
+	END IF;
 	IF kind IS NULL OR kind IS DISTINCT FROM t OR NOT crm.record_visible(t, p_id) THEN
 		PERFORM crm.fail('CRN01', 'id', format('no %s %s', coalesce(kind, 'record'), p_id));
+	END IF;
+	IF p_version IS NULL THEN
+		-- a concurrent list edit waits here, then reads the lists this one wrote
+		EXECUTE format('SELECT 1 FROM %s WHERE id = $1 FOR NO KEY UPDATE', crm.business_table(t)) USING p_id;
 	END IF;
 	before := crm.record_get(t, p_id);
 	IF before -> t ? 'deleted_at' THEN
