@@ -1137,6 +1137,7 @@ DECLARE
 	m text[];
 	cast_ text := '';
 	sub text;
+	plist text;
 BEGIN
 	IF fname IS NULL THEN
 		PERFORM crm.fail('CRI01', 'filters.field', 'is required');
@@ -1171,6 +1172,8 @@ BEGIN
 	   AND op IN ('lt', 'le', 'gt', 'ge') AND NOT (kind = 'norm' AND sf.sort_expr IS NOT NULL) THEN
 		PERFORM crm.fail('CRI01', fld, 'takes only =, != and empty / not empty');
 	END IF;
+	-- a custom pick list is named TYPE.FIELD, a standard one as its field
+	plist := CASE WHEN kind <> 'picklist' THEN NULL WHEN cf.id IS NOT NULL THEN p_type || '.' || cf.name ELSE fname END;
 	-- each value, checked and normalised, becomes a parameter
 	FOREACH v IN ARRAY vals LOOP
 		x := CASE
@@ -1180,6 +1183,10 @@ BEGIN
 			WHEN kind = 'email' THEN lower(v)
 			WHEN kind = 'phone' THEN crm.phone_norm(v)
 			WHEN kind = 'country' THEN upper(btrim(v))
+			-- in the list's spelling, as writes store it (retired values included:
+			-- they stay on the records that hold them); the column compares as is
+			WHEN kind = 'picklist' THEN (SELECT pv.value FROM crm.picklist_values pv
+						     WHERE pv.picklist = plist AND lower(pv.value) = lower(btrim(v)))
 			WHEN kind IN ('number', 'money') THEN v
 			WHEN kind = 'instant' THEN crm.us(crm.check_instant(v, fld))::text
 			WHEN kind = 'date' THEN crm.check_date(v, fld)::text
@@ -1189,7 +1196,11 @@ BEGIN
 						 WHERE username = CASE WHEN lower(v) = 'me' THEN crm.user_name(crm.acting_user()) ELSE lower(v) END)
 			WHEN kind = 'team' THEN (SELECT id::text FROM crm.teams WHERE name = v)
 			ELSE v END;
-		IF x IS NULL THEN
+		IF x IS NULL AND kind = 'picklist' THEN
+			PERFORM crm.fail('CRI01', fld, format('"%s" is not a value of pick list %s (it has: %s)', v, plist,
+				coalesce((SELECT string_agg(pv.value, ', ' ORDER BY pv.position, pv.value)
+					  FROM crm.picklist_values pv WHERE pv.picklist = plist), 'none')));
+		ELSIF x IS NULL THEN
 			PERFORM crm.fail('CRI01', fld, format('"%s" is not %s', v,
 				CASE kind WHEN 'ref' THEN 'an id' WHEN 'user' THEN 'a user name (or me)' ELSE 'a team name' END));
 		END IF;

@@ -63,6 +63,10 @@ def test_account_add_show_edit_list(world):
     assert r.rc == 0 and json.loads(r.out)["name"] == "Beta", r
     r = cli(world, "root", "account", "list", "--industry", "Software", "--total")
     assert r.rc == 0 and "Acme GmbH" in r.out and "Beta" not in r.out and "1 account" in r.out, r
+    r = cli(world, "root", "account", "list", "--industry", "software")  # as people type it
+    assert r.rc == 0 and "Acme GmbH" in r.out and "Beta" not in r.out, r
+    r = cli(world, "root", "account", "list", "--industry", "sofware")
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "industry" in r.err and "Software" in r.err, r
     r = cli(world, "root", "--format", "json", "account", "list", "--sort", "-name")
     names = [x["name"] for x in json.loads(r.out)] if r.out.strip().startswith("[") else [
         x["name"] for x in json.loads(r.out)["accounts"]]
