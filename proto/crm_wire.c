@@ -416,7 +416,7 @@ static const field_rule rules[] = {
 	{REQ(RECORD_GET), "type", true, 0, 0},
 	{REQ(RECORD_GET), "id", true, 0, 0},
 	{REQ(RECORD_UPDATE), "id", true, 0, 0},
-	{REQ(RECORD_UPDATE), "version", true, 0, 0},
+	{REQ(RECORD_UPDATE), "version", false, 0, 0}, /* SQL: required unless list edits only */
 	{REQ(RECORD_UPDATE), "changes", true, 0, 0},
 	{REQ(RECORD_LIST), "type", true, 0, 0},
 	{REQ(RECORD_DELETE), "type", true, 0, 0},

@@ -216,12 +216,20 @@ static bool prepare_all(crm_db *db) {
  * less than the generic one on paper), which made planning most of a
  * record get's time; the generic plan is as good for every one of them.
  * Lists build their SQL per request (EXECUTE), which this does not touch.
+ *
+ * jit off: a generic plan over row-level security is estimated far above
+ * jit_above_cost (LIMITs over index ranges the planner cannot see end
+ * early), so PostgreSQL would compile plans that then run in a millisecond:
+ * tens to hundreds of milliseconds of compilation for nothing. crmd's
+ * statements are all short lookups; set here, on crmd's own sessions, it
+ * leaves the role's and the database's settings to the DBA's other users
+ * (docs/operations.md).
  */
 static bool db_connect(crm_db *db) {
 	static const char *const keys[] = {"application_name", "connect_timeout", "keepalives_idle",
 					   "keepalives_interval", "options", "dbname", NULL};
-	const char *vals[] = {"crmd", "5", "10", "5", "-c plan_cache_mode=force_generic_plan",
-			      db->dsn, NULL};
+	const char *vals[] = {"crmd", "5", "10", "5",
+			      "-c plan_cache_mode=force_generic_plan -c jit=off", db->dsn, NULL};
 
 	char line[256];
 

@@ -353,7 +353,7 @@ static void hint_conflict(const struct crm_rec_type *t, const struct crm_rec_edi
 }
 
 /* Reads the version of the record to edit (the server wants the version
- * an update was made against). */
+ * an update that sets or clears fields was made against). */
 static int read_version(struct crm_cli *cli, const struct crm_rec_type *t,
 			struct crm_rec_edit *e) {
 	Crm__ServerFrame *read = NULL;
@@ -392,12 +392,10 @@ static int item_refused(const struct crm_rec_type *t, const crm_err *err) {
 }
 
 /* Edits made only of --add-X / --remove-X / a lone --primary-X do not
- * depend on what crm read: the server applies them to the lists as they
- * are when the update arrives. Should the record change between the
- * version read and the update, such an edit is sent again with the new
- * version, up to this many times in all. */
-#define LIST_EDIT_TRIES 5
-
+ * depend on what crm read: they go without a version (unless --version is
+ * given), and the server applies them to the lists as they are when the
+ * update runs, so concurrent ones all land. Any other edit carries the
+ * version it was made against: --version, or the one crm reads first. */
 int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	const struct crm_rec_type *t = crm_rec_type_of(cli);
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
@@ -405,38 +403,29 @@ int crm_cmd_record_edit(struct crm_cli *cli, int argc, char **argv) {
 	Crm__ServerFrame *reply = NULL;
 	struct crm_rec_edit e = {0};
 	const ProtobufCMessage *m;
-	bool version_given, again;
-	int tries = 0;
 	crm_err err;
 	int rc;
 
 	rc = crm_rec_parse_edit(cli, t, true, argc, argv, &e);
 	if (rc != 0)
 		goto cleanup;
-	version_given = e.has_version;
-	up.has_id = up.has_version = true;
+	if (!e.has_version && e.list_edits != e.changes && (rc = read_version(cli, t, &e)) != 0)
+		goto cleanup;
+	up.has_id = true;
 	up.id = e.id;
+	up.has_version = e.has_version || e.list_edits != e.changes;
+	up.version = e.version;
 	up.changes = &e.record;
 	up.clear = e.clear;
 	up.n_clear = e.n_clear;
 	crm_rec_list_ops(t, &e, &up);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_UPDATE;
 	req.record_update = &up;
-	do {
-		crm_err_clear(&err);
-		crm_client_reply_free(reply);
-		reply = NULL;
-		if (!version_given && (rc = read_version(cli, t, &e)) != 0)
-			goto cleanup;
-		up.version = e.version;
-		req.has_idempotency_key = false; /* a new request: a key of its own */
-		again = !crm_cli_call(cli, &req, &reply, &err) && err.code == CRM_CONFLICT &&
-			!version_given && e.list_edits == e.changes && ++tries < LIST_EDIT_TRIES;
-	} while (again);
-	if (crm_err_isset(&err) || (m = reply_record(reply, &err)) == NULL) {
+	crm_err_clear(&err);
+	if (!crm_cli_call(cli, &req, &reply, &err) || (m = reply_record(reply, &err)) == NULL) {
 		rc = crm_cli_fail(cli, &err);
 		if (err.code == CRM_CONFLICT)
-			hint_conflict(t, &e, version_given);
+			hint_conflict(t, &e, e.has_version);
 		else if (err.code == CRM_INVALID_ARGUMENT && list_edit_field(err.field))
 			rc = item_refused(t, &err); /* an item the record lacks */
 	} else {

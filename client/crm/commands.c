@@ -58,9 +58,10 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"just before; if someone else changed the record in between, nothing is\n"        \
 	"changed and crm says so (exit 8, CONFLICT): run the command again. --add-X,\n"   \
 	"--remove-X and a --primary-X alone change the record's list as it is when\n"    \
-	"the change arrives, whatever crm read: an edit made only of them is sent\n"     \
-	"again with the new version instead. Removing an item the record lacks is\n"    \
-	"refused (exit 2) with the items it has. Prints the record as it is now.\n"
+	"the change arrives: an edit made only of them reads nothing first and is\n"    \
+	"sent without a version (unless --version is given), so edits made at once\n"  \
+	"all land. Removing an item the record lacks is refused (exit 2) with the\n"   \
+	"items it has. Prints the record as it is now.\n"
 
 #define RECORD_ADD_KEY_HELP                                                           \
 	"  --idempotency-key KEY       the request's idempotency key (1-64 bytes); a\n"    \

@@ -371,10 +371,12 @@ static const crm_single record_get = {record_get_prep, record_get_finish};
 
 /* The whole RecordUpdate goes to the SQL as JSON: the changes and the
  * edits of repeated fields (add_tags, remove_emails, primary_phone, ...);
- * crm.record_update reads both. */
+ * crm.record_update reads both. The version may be absent (NULL): the SQL
+ * takes that only for an update made of list edits alone. */
 static bool handle_record_update(crm_hctx *h, crm_err *err) {
 	const Crm__RecordUpdate *q = h->req->record_update;
-	const char *p[4] = {crm_hctx_i64(h, q->id), crm_hctx_i64(h, q->version), NULL,
+	const char *p[4] = {crm_hctx_i64(h, q->id),
+			    q->has_version ? crm_hctx_i64(h, q->version) : NULL, NULL,
 			    crm_hctx_array(h, q->clear, NULL, q->n_clear)};
 
 	if (!json_param(h, &q->base, &p[2], err))

@@ -653,7 +653,7 @@ BEGIN
 			annual_revenue_currency = CASE WHEN crm.given(d, 'annual_revenue', clr) THEN cur ELSE annual_revenue_currency END,
 			employees = crm.pick(d, 'employees', clr, employees::text)::bigint,
 			description = crm.pick(d, 'description', clr, description)
-		WHERE id = p_id AND version = p_version AND deleted_at IS NULL
+		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
 		  AND (owner_id = (SELECT crm.scope_own('account', 'update'))
 		       OR (SELECT crm.scope_all('account', 'update'))
 		       OR team_id = ANY ((SELECT crm.scope_teams('account', 'update'))::bigint[])
@@ -906,7 +906,7 @@ BEGIN
 			preferences = CASE WHEN crm.given(d, 'preferences', clr) THEN coalesce(prefs, '{}') ELSE preferences END,
 			account_id = CASE WHEN crm.given(d, 'account_id', clr) THEN (d ->> 'account_id')::bigint ELSE account_id END,
 			description = crm.pick(d, 'description', clr, description)
-		WHERE id = p_id AND version = p_version AND deleted_at IS NULL
+		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
 		  AND (owner_id = (SELECT crm.scope_own('contact', 'update'))
 		       OR (SELECT crm.scope_all('contact', 'update'))
 		       OR team_id = ANY ((SELECT crm.scope_teams('contact', 'update'))::bigint[])
@@ -986,6 +986,11 @@ $function$;
 -- ({"account": {...}}). An edit that changes nothing changes nothing: no
 -- new version, no updated_at, no audit row. An edit of side rows only
 -- (tags, custom values, e-mail addresses) gives the record a new version.
+-- p_version is the version the client read: a stale one is CONFLICT. An
+-- update made of list edits alone (add_X, remove_X, primary_X, no field
+-- set or cleared) may leave it NULL: those apply to the lists as they are
+-- when the update runs, with the record's row locked first so that
+-- concurrent ones all land; anything else without it is refused.
 CREATE OR REPLACE FUNCTION crm.record_update(p_id bigint, p_version bigint, p jsonb, p_clear text[])
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1002,8 +1007,19 @@ BEGIN
 		p := p -> 'changes';
 	END IF;
 	kind := CASE WHEN p ? 'account' THEN 'account' WHEN p ? 'contact' THEN 'contact' END;
+	IF p_version IS NULL
+	   AND NOT (p -> kind = '{}' AND cardinality(coalesce(p_clear, '{}')) = 0
+		    AND ops ?| ARRAY['add_tags', 'remove_tags', 'add_emails', 'remove_emails',
+				     'add_phones', 'remove_phones', 'primary_email', 'primary_phone']) THEN
+		PERFORM crm.fail('CRI01', 'version', 'is required (the version you read) unless the update only '
+				 'adds, removes or makes primary list items (add_X, remove_X, primary_X)');
+	END IF;
 	IF kind IS NULL OR kind IS DISTINCT FROM t OR NOT crm.record_visible(t, p_id) THEN
 		PERFORM crm.fail('CRN01', 'id', format('no %s %s', coalesce(kind, 'record'), p_id));
+	END IF;
+	IF p_version IS NULL THEN
+		-- a concurrent list edit waits here, then reads the lists this one wrote
+		EXECUTE format('SELECT 1 FROM %s WHERE id = $1 FOR NO KEY UPDATE', crm.business_table(t)) USING p_id;
 	END IF;
 	before := crm.record_get(t, p_id);
 	IF before -> t ? 'deleted_at' THEN
@@ -1121,6 +1137,7 @@ DECLARE
 	m text[];
 	cast_ text := '';
 	sub text;
+	plist text;
 BEGIN
 	IF fname IS NULL THEN
 		PERFORM crm.fail('CRI01', 'filters.field', 'is required');
@@ -1155,6 +1172,8 @@ BEGIN
 	   AND op IN ('lt', 'le', 'gt', 'ge') AND NOT (kind = 'norm' AND sf.sort_expr IS NOT NULL) THEN
 		PERFORM crm.fail('CRI01', fld, 'takes only =, != and empty / not empty');
 	END IF;
+	-- a custom pick list is named TYPE.FIELD, a standard one as its field
+	plist := CASE WHEN kind <> 'picklist' THEN NULL WHEN cf.id IS NOT NULL THEN p_type || '.' || cf.name ELSE fname END;
 	-- each value, checked and normalised, becomes a parameter
 	FOREACH v IN ARRAY vals LOOP
 		x := CASE
@@ -1164,6 +1183,10 @@ BEGIN
 			WHEN kind = 'email' THEN lower(v)
 			WHEN kind = 'phone' THEN crm.phone_norm(v)
 			WHEN kind = 'country' THEN upper(btrim(v))
+			-- in the list's spelling, as writes store it (retired values included:
+			-- they stay on the records that hold them); the column compares as is
+			WHEN kind = 'picklist' THEN (SELECT pv.value FROM crm.picklist_values pv
+						     WHERE pv.picklist = plist AND lower(pv.value) = lower(btrim(v)))
 			WHEN kind IN ('number', 'money') THEN v
 			WHEN kind = 'instant' THEN crm.us(crm.check_instant(v, fld))::text
 			WHEN kind = 'date' THEN crm.check_date(v, fld)::text
@@ -1173,7 +1196,11 @@ BEGIN
 						 WHERE username = CASE WHEN lower(v) = 'me' THEN crm.user_name(crm.acting_user()) ELSE lower(v) END)
 			WHEN kind = 'team' THEN (SELECT id::text FROM crm.teams WHERE name = v)
 			ELSE v END;
-		IF x IS NULL THEN
+		IF x IS NULL AND kind = 'picklist' THEN
+			PERFORM crm.fail('CRI01', fld, format('"%s" is not a value of pick list %s (it has: %s)', v, plist,
+				coalesce((SELECT string_agg(pv.value, ', ' ORDER BY pv.position, pv.value)
+					  FROM crm.picklist_values pv WHERE pv.picklist = plist), 'none')));
+		ELSIF x IS NULL THEN
 			PERFORM crm.fail('CRI01', fld, format('"%s" is not %s', v,
 				CASE kind WHEN 'ref' THEN 'an id' WHEN 'user' THEN 'a user name (or me)' ELSE 'a team name' END));
 		END IF;

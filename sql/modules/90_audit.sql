@@ -458,9 +458,12 @@ $function$;
 -- The ids of one page of the trail as a user without scope all sees it:
 -- the user's scope stated in the query, one index range per way in, each
 -- newest first and at most p_n rows, merged. Row-level security checks
--- every row again. p_before: the last id of the previous page. (jit off:
--- see crm.audit_list.)
-CREATE OR REPLACE FUNCTION crm.audit_scoped_ids(p_type text, p_since timestamp with time zone, p_until timestamp with time zone, p_before bigint, p_n integer)
+-- every row again. p_before: the last id of the previous page. p_user:
+-- only that user's actions (audit list --user), each way in then read as
+-- its range of that user's rows (audit_owner_user_idx, audit_team_user_idx:
+-- sql/0011), so a page costs what it shows however busy the user is.
+-- (jit off: see crm.audit_list.)
+CREATE OR REPLACE FUNCTION crm.audit_scoped_ids(p_type text, p_since timestamp with time zone, p_until timestamp with time zone, p_before bigint, p_n integer, p_user bigint)
  RETURNS bigint[]
  LANGUAGE plpgsql
  STABLE
@@ -493,6 +496,55 @@ BEGIN
 			teams := teams || crm.scope_teams(t, 'read');
 		END IF;
 	END LOOP;
+	IF p_user IS NOT NULL THEN
+		RETURN ARRAY(
+			SELECT u.id FROM (
+				(SELECT a.id FROM crm.audit a
+				 WHERE a.user_id = me AND me = p_user AND a.id < before
+				   AND (p_type IS NULL OR a.record_type = p_type)
+				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
+				UNION
+				(SELECT a.id FROM crm.audit a
+				 WHERE a.subject_owner = me AND a.user_id = p_user AND a.id < before
+				   AND a.subject_type = ANY (own_types)
+				   AND (p_type IS NULL OR a.record_type = p_type)
+				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				 ORDER BY a.subject_owner DESC, a.user_id DESC, a.id DESC LIMIT p_n)
+				UNION
+				SELECT x.id FROM (SELECT DISTINCT unnest(teams) AS team) k,
+				LATERAL (SELECT a.id FROM crm.audit a
+					 WHERE a.subject_team = k.team AND a.user_id = p_user AND a.id < before
+					   AND a.subject_type = ANY (team_types)
+					   AND (p_type IS NULL OR a.record_type = p_type)
+					   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+					 ORDER BY a.subject_team DESC, a.user_id DESC, a.id DESC LIMIT p_n) x
+				UNION
+				-- the rare public rows: their own range
+				(SELECT a.id FROM crm.audit a
+				 WHERE a.subject_type = 'public' AND a.user_id = p_user AND a.id < before
+				   AND (p_type IS NULL OR a.record_type = p_type)
+				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+				UNION
+				-- business types read whole (no role has that without scope all
+				-- on the audit trail by default): the user's own range
+				(SELECT a.id FROM crm.audit a
+				 WHERE cardinality(all_types) > 1 AND a.user_id = p_user AND a.id < before
+				   AND a.subject_type = ANY (all_types) AND a.subject_type <> 'public'
+				   AND (p_type IS NULL OR a.record_type = p_type)
+				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
+				UNION
+				SELECT x.id FROM (SELECT DISTINCT unnest(shared) AS ref) k,
+				LATERAL (SELECT a.id FROM crm.audit a
+					 WHERE a.subject_ref = k.ref AND a.user_id = p_user AND a.id < before
+					   AND a.subject_type = ANY (biz_types)
+					   AND (p_type IS NULL OR a.record_type = p_type)
+					   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+					 ORDER BY a.subject_ref DESC, a.id DESC LIMIT p_n) x
+			) u ORDER BY u.id DESC LIMIT p_n);
+	END IF;
 	RETURN ARRAY(
 		SELECT u.id FROM (
 			(SELECT a.id FROM crm.audit a
@@ -551,9 +603,11 @@ END
 $function$;
 
 -- One page of audit_list, newest first, p_limit + 1 rows (the extra one
--- tells crmd there is a next page). One record's history, one user's
--- actions and scope all read their own index (row-level security filters
--- the rows); everything else goes through crm.audit_scoped_ids.
+-- tells crmd there is a next page). One record's history, one's own
+-- actions and, for scope all, another user's actions or the whole trail
+-- read their own index (row-level security filters the rows); everything
+-- else, another user's actions included, goes through
+-- crm.audit_scoped_ids.
 -- Both run with jit off: their generic plans are estimated expensive (a
 -- LIMIT over index ranges the planner cannot see end early), and compiling
 -- them would cost a few hundred milliseconds for a page that takes one or
@@ -585,7 +639,8 @@ BEGIN
 			       AND (uid IS NULL OR a.user_id = uid)
 			       AND (since_ts IS NULL OR a.at >= since_ts) AND (until_ts IS NULL OR a.at < until_ts)
 			     ORDER BY a.record_type DESC, a.record_id DESC, a.id DESC LIMIT n);
-	ELSIF uid IS NOT NULL THEN
+	ELSIF uid IS NOT NULL AND (uid = crm.acting_user() OR crm.scope_all('audit', 'read')) THEN
+		-- every row of the range is visible: one's own actions, or scope all
 		ids := ARRAY(SELECT a.id FROM crm.audit a
 			     WHERE a.user_id = uid AND a.id < before
 			       AND (p_type IS NULL OR a.record_type = p_type)
@@ -598,7 +653,7 @@ BEGIN
 			       AND (since_ts IS NULL OR a.at >= since_ts) AND (until_ts IS NULL OR a.at < until_ts)
 			     ORDER BY a.id DESC LIMIT n);
 	ELSE
-		ids := crm.audit_scoped_ids(p_type, since_ts, until_ts, p_before, n);
+		ids := crm.audit_scoped_ids(p_type, since_ts, until_ts, p_before, n, uid);
 	END IF;
 	RETURN QUERY SELECT o.* FROM crm.audit_out o WHERE o.audit_id = ANY (ids) ORDER BY o.audit_id DESC;
 END
@@ -640,13 +695,13 @@ REVOKE ALL ON FUNCTION
 	crm.attach_audit_follow(regclass,text),
 	crm.audit_check_type(text),
 	crm.audit_instant(bigint,text),
-	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer),
+	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer,bigint),
 	crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.purge_record(text,bigint),
 	crm.audit_check_type(text),
 	crm.audit_instant(bigint,text),
-	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer),
+	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer,bigint),
 	crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer)
 TO crm_app;

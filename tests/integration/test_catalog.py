@@ -31,7 +31,7 @@ crm_app  | crm.audit_check_type(text) | EXECUTE
 crm_app  | crm.audit_instant(bigint,text) | EXECUTE
 crm_app  | crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer) | EXECUTE
 crm_app  | crm.audit_out | SELECT
-crm_app  | crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer) | EXECUTE
+crm_app  | crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer,bigint) | EXECUTE
 crm_app  | crm.bad_char_at(text,boolean) | EXECUTE
 crm_app  | crm.begin_request(bytea,text,text,text,text,text) | EXECUTE
 crm_app  | crm.business_table(text) | EXECUTE

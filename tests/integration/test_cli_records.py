@@ -63,6 +63,10 @@ def test_account_add_show_edit_list(world):
     assert r.rc == 0 and json.loads(r.out)["name"] == "Beta", r
     r = cli(world, "root", "account", "list", "--industry", "Software", "--total")
     assert r.rc == 0 and "Acme GmbH" in r.out and "Beta" not in r.out and "1 account" in r.out, r
+    r = cli(world, "root", "account", "list", "--industry", "software")  # as people type it
+    assert r.rc == 0 and "Acme GmbH" in r.out and "Beta" not in r.out, r
+    r = cli(world, "root", "account", "list", "--industry", "sofware")
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "industry" in r.err and "Software" in r.err, r
     r = cli(world, "root", "--format", "json", "account", "list", "--sort", "-name")
     names = [x["name"] for x in json.loads(r.out)] if r.out.strip().startswith("[") else [
         x["name"] for x in json.loads(r.out)["accounts"]]
@@ -228,15 +232,17 @@ def test_list_edits_are_sent_as_edits_so_concurrent_ones_all_land(world):
     """--add-X / --remove-X / a lone --primary-X go to crmd as RecordUpdate's
     add_/remove_/primary_ fields, applied to the lists as they are when the
     update runs: two people adding to the same record at once both keep what
-    they added. Both edits here read the same version and wait on the
-    record's row lock; once it is released one lands first, the other's
-    version is stale and it is sent again (with a read-modify-write of the
-    whole list, it would be refused or would drop the other's items)."""
+    they added. Such an edit reads nothing first and carries no version, so
+    it can be neither stale nor retried: both edits here wait on the
+    record's row lock, and once it is released each lands in turn on the
+    lists the other left (with a read-modify-write of the whole list, one
+    would be refused or would drop the other's items)."""
     r = cli(world, "root", "contact", "add", "--family-name", "Hopper", "--email", "work:g@x.example",
             "--tag", "t0")
     assert r.rc == 0, r
     cid = str(int(r.out.strip()))
     show = lambda: json.loads(cli(world, "root", "--format", "json", "contact", "show", cid).out)
+    start = len(world.crmd.log_lines())
     lock = _lock_row(world, "contacts", cid)
     try:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -258,6 +264,14 @@ def test_list_edits_are_sent_as_edits_so_concurrent_ones_all_land(world):
     assert [e["address"] for e in c["emails"] if e.get("primary")] == ["g@x.example"], c
     assert sorted(c["tags"]) == ["t0", "ta", "tb"], c
     assert c["version"] == 3, c
+    # Two updates, each sent once; nothing read before them (the show after is one get).
+    world.crmd.wait_log(r"type=record_get ", start=start)
+    sent = [l for l in world.crmd.log_lines()[start:] if " type=record_" in l]
+    assert [l.split(" type=")[1].split()[0] for l in sent] == ["record_update", "record_update", "record_get"], sent
+    # With --version, the version is still checked: a stale one is a conflict, nothing changed.
+    r = cli(world, "root", "contact", "edit", cid, "--add-tag", "late", "--version", "2")
+    assert r.rc == exit_code(CONFLICT) and "--version" in r.err, r
+    assert show()["version"] == 3
 
     # Adding what is there keeps it, taking the new kind; nothing else changes.
     r = cli(world, "root", "contact", "edit", cid, "--add-tag", "T0", "--add-email", "other:TA@x.example")

@@ -195,3 +195,42 @@ def test_concurrent_retries_same_key(env, db, crmd):
         c.close()
     assert len(ids) == 1
     assert env.pg.sql("SELECT count(*) FROM crm.notes", db=db) == "1"
+
+
+def test_crmd_sessions_run_with_jit_off(env, crmd_factory):
+    """crmd's own sessions (app and auth pools) run with jit = off, whatever
+    the database says: JIT-compiling a generic plan that runs in a
+    millisecond cost tens to hundreds of milliseconds. The database asks for
+    JIT on every plan (jit_above_cost = 0) and has auto_explain log each
+    top-level plan with the settings that differ from the defaults; every
+    statement crmd ran says jit = 'off' and none was compiled."""
+    crmd = crmd_factory(start=False)
+    env.pg.sql("LOAD 'auto_explain';\n"
+               f"ALTER DATABASE {crmd.db} SET session_preload_libraries = 'auto_explain';\n"
+               f"ALTER DATABASE {crmd.db} SET auto_explain.log_min_duration = 0;\n"
+               f"ALTER DATABASE {crmd.db} SET auto_explain.log_settings = on;\n"
+               f"ALTER DATABASE {crmd.db} SET auto_explain.log_level = warning;\n"  # the cluster logs warnings up
+               f"ALTER DATABASE {crmd.db} SET jit_above_cost = 0;\n")
+    with open(env.pg.logfile, errors="replace") as f:
+        start = len(f.read())
+    crmd.start()
+    with crmd.connect() as c:
+        for _ in range(3):
+            assert c.ping(deep=True).status.code == OK
+            r = c.note_create(b"jit?")
+            assert r.status.code == OK, r
+    c2 = crmd.connect(auth=False)
+    c2.hello()
+    c2.login("nobody", "wrong password")  # the auth pool's statements
+    c2.close()
+
+    def plans():
+        with open(env.pg.logfile, errors="replace") as f:
+            log = f.read()[start:]
+        return [b for b in log.split("duration: ")[1:] if "Query Text:" in b]
+
+    wait_for(lambda: any("login_precheck" in b for b in plans()), 10, 0.1, "the auth pool's plans in the log")
+    ours = [b for b in plans() if "crm.begin_request" in b or "crm.login_precheck" in b or "note_create" in b]
+    assert any("crm.begin_request" in b for b in ours) and any("crm.login_precheck" in b for b in ours), ours
+    bad = [b for b in ours if "jit = 'off'" not in b or "JIT:" in b]
+    assert not bad, bad[:3]

@@ -106,6 +106,38 @@ def test_emails_and_phones_are_added_removed_and_the_primary_switched(world):
            "record_update.add_emails")
 
 
+def test_list_only_edits_need_no_version(world):
+    """add_X / remove_X / primary_X are set operations on the lists as they
+    are when the update arrives: no version needed (none to be stale), and
+    the record still gets a new version. Setting or clearing a field still
+    needs the version read."""
+    a = account(world, tags=["vip"])
+    b = ok(world.do("root", "record_update", id=a.id, changes={"account": {}},
+                    add_tags=["new"], remove_tags=["VIP"])).record.account
+    assert list(b.tags) == [b"new"] and b.version == a.version + 1
+    c = contact(world, emails=[{"address": "ada@work.example"}])
+    d = ok(world.do("root", "record_update", id=c.id, changes={"contact": {}},
+                    add_emails=[{"address": "ada@home.example"}], primary_email="ada@home.example")).record.contact
+    assert [(e.address, e.primary) for e in d.emails] == [(b"ada@work.example", False), (b"ada@home.example", True)]
+    assert d.version == c.version + 1
+    # A list edit that changes nothing changes nothing, version included.
+    e = ok(world.do("root", "record_update", id=c.id, changes={"contact": {}},
+                    add_emails=[{"address": "ADA@home.example"}])).record.contact
+    assert e.version == d.version
+    # Anything else without a version is refused, naming the version.
+    for changes, clear, ops in (({"name": "Other"}, [], {"add_tags": ["more"]}), ({}, ["website"], {"add_tags": ["more"]}),
+                                ({"tags": ["x"]}, [], {}), ({"name": "Other"}, [], {}), ({}, [], {})):
+        r = status(world.do("root", "record_update", id=b.id, changes={"account": changes}, clear=clear, **ops),
+                   INVALID_ARGUMENT, "record_update.version", what=str((changes, clear, ops)))
+        assert "version you read" in r.status.message
+    assert ok(get(world, "root", "account", a.id)).record.account.version == b.version
+    # Scope and deletion are checked as for any update.
+    status(world.do("sal", "record_update", id=a.id, changes={"account": {}}, add_tags=["x"]), NOT_FOUND)
+    ok(world.do("root", "record_delete", type="account", id=a.id))
+    status(world.do("root", "record_update", id=a.id, changes={"account": {}}, add_tags=["x"]),
+           FAILED_PRECONDITION, "record_update.id")
+
+
 def test_reassigning_an_account_with_and_without_its_contacts(world):
     a = account(world, name="Moving", owner="sal")
     c1 = contact(world, family_name="One", owner="sal", account_id=a.id)
