@@ -71,6 +71,10 @@ static bool check_route(const crm_domain *d, const crm_route *r, crm_err *err) {
 		return crm_err_set(err, CRM_INTERNAL, d->name,
 				   "%s: a permission needs one record type (record_type or "
 				   "type_of) and one action (action or action_of)", name);
+	if (r->session_only && (r->record_type || r->type_of || r->fn || r->flow != CRM_FLOW_HANDLER))
+		return crm_err_set(err, CRM_INTERNAL, d->name,
+				   "%s: session_only is for a single statement that reads no row "
+				   "(no permission, no handler)", name);
 	if (r->new_password && r->pool != CRM_POOL_AUTH)
 		return crm_err_set(err, CRM_INTERNAL, d->name,
 				   "%s: a password is hashed on the auth pool (pool = CRM_POOL_AUTH)",
@@ -167,6 +171,8 @@ const char *crm_route_record_type(const crm_route *r, const Crm__ClientFrame *f)
 }
 
 const char *crm_route_action(const crm_route *r, const Crm__ClientFrame *f) {
+	if (r->session_only)
+		return "check";
 	return r->action_of ? r->action_of(f) : r->action;
 }
 

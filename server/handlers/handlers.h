@@ -115,6 +115,11 @@ struct crm_route {
 	const char *(*type_of)(const Crm__ClientFrame *f, crm_err *err);
 	const char *action;
 	const char *(*action_of)(const Crm__ClientFrame *f);
+	/* The request reads and writes no row (a deep ping): crm.begin_request
+	 * only checks the session (action "check") and writes no request
+	 * context, so its transaction takes no transaction id. No permission
+	 * goes with it. */
+	bool session_only;
 
 	bool anonymous;        /* served without a logged-in connection */
 	crm_pool_kind pool;    /* AUTH: password work (hashing happens first) */

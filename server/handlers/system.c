@@ -71,9 +71,11 @@ static bool handle_sleep(crm_hctx *h, crm_err *err) {
 
 #define R(c) CRM__CLIENT_FRAME__REQUEST_##c
 
-/* Hello, and a ping without `deep`, are answered on the I/O thread. */
+/* Hello, and a ping without `deep`, are answered on the I/O thread. A
+ * deep ping reads no row: session_only (docs/security.md, "The request
+ * context"). */
 static const crm_route routes[] = {
-	{.which = R(PING), .single = &deep_ping},
+	{.which = R(PING), .single = &deep_ping, .session_only = true},
 	{.which = R(SLEEP), .fn = handle_sleep},
 };
 

@@ -68,10 +68,6 @@ BEGIN
 			session_id bigint,
 			request_id bigint,
 			client_addr text,
-			scopes jsonb,
-			team_ids bigint[],
-			subteam_ids bigint[],
-			shared jsonb NOT NULL DEFAULT '{}',
 			audit_action text,
 			redacting boolean NOT NULL DEFAULT false
 		);
@@ -79,7 +75,7 @@ BEGIN
 	END IF;
 END
 $function$;
-COMMENT ON FUNCTION crm.context_create() IS 'Creates pg_temp.crm_context (the request context: acting user, session, role, permission row as {"type.action": scope}, request id and client address as crmd asserts them, lazily cached team and share ids, the audit action a definer function names, whether a purge is redacting), owned by crm_owner. xact binds the one row to the transaction that wrote it: readers ignore it in any other transaction.';
+COMMENT ON FUNCTION crm.context_create() IS 'Creates pg_temp.crm_context (the request context: acting user, session, role, request id and client address as crmd asserts them, the audit action a definer function names, whether a purge is redacting), owned by crm_owner. xact binds the one row to the transaction that wrote it: readers ignore it in any other transaction.';
 
 -- First statement of every request's transaction. p_token is the raw
 -- session token (NULL: no session); its SHA-256 must match a live session
@@ -95,13 +91,20 @@ CREATE OR REPLACE FUNCTION crm.begin_request(p_token bytea, p_request_id text, p
 AS $function$
 DECLARE
 	s record;
+	check_only boolean;
 	uid bigint;
 	uname text;
 	urole text;
 	sid bigint;
 BEGIN
 	PERFORM pg_catalog.set_config('statement_timeout', p_timeout, true);
-	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+	-- A request that reads and writes nothing under row-level security
+	-- (a deep ping: p_type NULL, p_action 'check') only has its session
+	-- checked: no context is written, so the transaction takes no
+	-- transaction id (writing the row costs one, about 30 us of a deep
+	-- ping's 110), and every reader in it answers "nobody".
+	check_only := p_type IS NULL AND p_action IS NOT DISTINCT FROM 'check';
+	IF NOT check_only AND pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		PERFORM crm.context_create();
 	END IF;
 	IF p_token IS NOT NULL THEN
@@ -118,18 +121,19 @@ BEGIN
 		urole := s.role;
 		sid := s.id;
 	END IF;
-	-- One row, rewritten by every request (a HOT update: the table stays
-	-- one page) and bound to this transaction's id.
-	UPDATE pg_temp.crm_context c
-	SET xact = pg_catalog.pg_current_xact_id(), user_id = uid, username = uname, role = urole,
-	    session_id = sid, request_id = nullif(p_request_id, '')::bigint,
-	    client_addr = nullif(p_addr, ''), scopes = NULL, team_ids = NULL, subteam_ids = NULL,
-	    shared = '{}', audit_action = NULL, redacting = false;
-	IF NOT FOUND THEN
-		INSERT INTO pg_temp.crm_context (xact, user_id, username, role, session_id, request_id,
-						 client_addr)
-		VALUES (pg_catalog.pg_current_xact_id(), uid, uname, urole, sid,
-			nullif(p_request_id, '')::bigint, nullif(p_addr, ''));
+	IF NOT check_only THEN
+		-- One row, rewritten by every request (a HOT update: the table
+		-- stays one page) and bound to this transaction's id.
+		UPDATE pg_temp.crm_context c
+		SET xact = pg_catalog.pg_current_xact_id(), user_id = uid, username = uname, role = urole,
+		    session_id = sid, request_id = nullif(p_request_id, '')::bigint,
+		    client_addr = nullif(p_addr, ''), audit_action = NULL, redacting = false;
+		IF NOT FOUND THEN
+			INSERT INTO pg_temp.crm_context (xact, user_id, username, role, session_id,
+							 request_id, client_addr)
+			VALUES (pg_catalog.pg_current_xact_id(), uid, uname, urole, sid,
+				nullif(p_request_id, '')::bigint, nullif(p_addr, ''));
+		END IF;
 	END IF;
 	IF p_token IS NULL THEN
 		RETURN;
@@ -156,7 +160,7 @@ BEGIN
 	RETURN NEXT;
 END
 $function$;
-COMMENT ON FUNCTION crm.begin_request(bytea,text,text,text,text,text) IS 'First statement of every request: checks the raw session token against the stored SHA-256, writes pg_temp.crm_context and checks the role''s permission for the route.';
+COMMENT ON FUNCTION crm.begin_request(bytea,text,text,text,text,text) IS 'First statement of every request: checks the raw session token against the stored SHA-256, writes pg_temp.crm_context (not for p_action ''check'' without a type: a request that reads no row) and checks the role''s permission for the route.';
 
 -- The readers. SECURITY DEFINER (crm_app cannot read the context table
 -- itself); without a context table or row they answer "nobody".
@@ -190,22 +194,28 @@ END
 $function$;
 COMMENT ON FUNCTION crm.acting_session() IS 'The session of the current request (from the context), or NULL.';
 
--- The role's row of the matrix, read once per transaction on first use
--- (a deep ping never needs it) and kept in the context.
+-- The role's row of the matrix, read where it is needed (a deep ping never
+-- needs it). Nothing read from the matrix, the teams or the shares is
+-- cached in the context row: a cache written during a statement is not
+-- seen by the STABLE readers later in that statement (they keep the
+-- statement's snapshot), and a wide row rewritten per request grows the
+-- temporary table, which autovacuum never visits, without bound (a
+-- connection's table passed 4 MB in 2,000 requests, and every reader scans
+-- it). Each lookup is one index probe, and the policies call them in
+-- initplans, once per statement.
 CREATE OR REPLACE FUNCTION crm.context_scopes()
  RETURNS jsonb
  LANGUAGE plpgsql
- SECURITY DEFINER
+ STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
-DECLARE
-	out_ jsonb;
 BEGIN
-	SELECT coalesce(pg_catalog.jsonb_object_agg(p.record_type || '.' || p.action, p.scope), '{}')
-	INTO out_ FROM pg_temp.crm_context c JOIN crm.permissions p ON p.role = c.role
-	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
-	UPDATE pg_temp.crm_context c SET scopes = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
-	RETURN out_;
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN '{}';
+	END IF;
+	RETURN (SELECT coalesce(pg_catalog.jsonb_object_agg(p.record_type || '.' || p.action, p.scope), '{}')
+		FROM pg_temp.crm_context c JOIN crm.permissions p ON p.role = c.role
+		WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL);
 END
 $function$;
 
@@ -215,18 +225,13 @@ CREATE OR REPLACE FUNCTION crm.scope_of(p_type text, p_action text)
  STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
-DECLARE
-	v jsonb;
 BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		RETURN 'none';
 	END IF;
-	SELECT c.scopes INTO v FROM pg_temp.crm_context c
-	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL;
-	IF NOT FOUND THEN
-		RETURN 'none';
-	END IF;
-	RETURN coalesce(coalesce(v, crm.context_scopes()) ->> (p_type || '.' || p_action), 'none');
+	RETURN coalesce((SELECT p.scope FROM pg_temp.crm_context c
+			 JOIN crm.permissions p ON p.role = c.role AND p.record_type = p_type AND p.action = p_action
+			 WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL), 'none');
 END
 $function$;
 
@@ -244,12 +249,13 @@ CREATE OR REPLACE FUNCTION crm.scope_own(p_type text, p_action text)
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$ SELECT CASE WHEN crm.scope_of(p_type, p_action) <> 'none' THEN crm.acting_user() END $function$;
 
--- Lazily filled caches: computed once per transaction, on first use, by a
--- VOLATILE definer function that stores them in the context row.
+-- The teams a team or subteams scope covers, and the records shared with
+-- the acting user: computed per call (once per statement in the policies'
+-- initplans).
 CREATE OR REPLACE FUNCTION crm.context_teams(p_scope text)
  RETURNS bigint[]
  LANGUAGE plpgsql
- SECURITY DEFINER
+ STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
@@ -268,11 +274,6 @@ BEGIN
 		UNION
 		SELECT t.id FROM crm.teams t JOIN tree ON t.parent_id = tree.id WHERE p_scope = 'subteams')
 	SELECT coalesce(array_agg(id), '{}') INTO out_ FROM tree;
-	IF p_scope = 'subteams' THEN
-		UPDATE pg_temp.crm_context c SET subteam_ids = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
-	ELSE
-		UPDATE pg_temp.crm_context c SET team_ids = out_ WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
-	END IF;
 	RETURN out_;
 END
 $function$;
@@ -285,21 +286,18 @@ CREATE OR REPLACE FUNCTION crm.scope_teams(p_type text, p_action text)
 AS $function$
 DECLARE
 	s text := crm.scope_of(p_type, p_action);
-	out_ bigint[];
 BEGIN
 	IF s NOT IN ('team', 'subteams') THEN
 		RETURN '{}';
 	END IF;
-	SELECT CASE s WHEN 'team' THEN c.team_ids ELSE c.subteam_ids END INTO out_
-	FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
-	RETURN coalesce(out_, crm.context_teams(s));
+	RETURN crm.context_teams(s);
 END
 $function$;
 
 CREATE OR REPLACE FUNCTION crm.context_shared(p_type text, p_edit boolean)
  RETURNS bigint[]
  LANGUAGE plpgsql
- SECURITY DEFINER
+ STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
@@ -314,35 +312,16 @@ BEGIN
 	WHERE s.record_type = p_type
 	  AND (s.access = 'edit' OR NOT p_edit)
 	  AND (s.user_id = u OR s.team_id = (SELECT x.team_id FROM crm.users x WHERE x.id = u));
-	UPDATE pg_temp.crm_context c
-	SET shared = c.shared || jsonb_build_object(p_type || '.' || p_edit::text, to_jsonb(out_))
-	WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	RETURN out_;
 END
 $function$;
 
 CREATE OR REPLACE FUNCTION crm.shared_ids(p_type text, p_edit boolean)
  RETURNS bigint[]
- LANGUAGE plpgsql
+ LANGUAGE sql
  STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
-AS $function$
-DECLARE
-	v jsonb;
-BEGIN
-	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
-		RETURN '{}';
-	END IF;
-	SELECT c.shared -> (p_type || '.' || p_edit::text) INTO v
-	FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL;
-	IF NOT FOUND THEN
-		RETURN '{}';
-	ELSIF v IS NULL THEN
-		RETURN crm.context_shared(p_type, p_edit);
-	END IF;
-	RETURN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v)::bigint);
-END
-$function$;
+AS $function$ SELECT crm.context_shared(p_type, p_edit) $function$;
 
 -- Names the audit action of the changes a definer function is about to
 -- make (password_change, revoke, ...); NULL returns to naming it from what

@@ -282,3 +282,46 @@ def test_serve_refuses_an_auth_role_that_owns_or_bypasses(env, db, crmd_factory,
     assert r.rc != 0, r.out + r.err
     assert "db_auth" in r.err or ("db_app" in r.err and role == "crm_app"), r.err
     assert ("owns" in r.err) if role == "crm_owner" else ("temporary" in r.err), r.err
+
+
+def test_context_table_stays_small_over_many_requests(world):
+    """was open: the first scope read of each transaction rewrote the
+    context row with the role's whole permission row (about 2 KB), and
+    autovacuum never visits temporary tables, so one connection's
+    pg_temp.crm_context grew by a page every few requests (4 MB after
+    2,000) and every reader scanned all of it: a get became four times
+    slower over a worker connection's life. The readers now cache nothing
+    in the row; 400 requests that read scopes, teams and shares leave the
+    table at a page or two."""
+    w = world
+    w.c("root")  # the admin: the widest permission row
+    token = w.tokens["root"]
+    one = ("BEGIN;\n" + begin_sql(token, hashed=token_hashed(w))
+           + "SELECT crm.scope_of('note', 'read'), crm.scope_teams('note', 'update'),"
+             " crm.shared_ids('note', false), count(*) FROM crm.notes \\gset\nCOMMIT;\n")
+    size = ("SELECT pg_relation_size(c.oid) FROM pg_class c "
+            "WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = 'crm_context';\n")
+    r = app_sql(w.env, w.db, "\\set QUIET on\n" + one * 400 + "\\set QUIET off\n" + size)
+    assert int(r.stdout.split()[-1]) <= 2 * 8192, r.stdout
+    # The readers still answer from the context: sal reads sal's notes only.
+    out = app_sql(w.env, w.db, session_sql(w, "sal", "SELECT count(*) FROM crm.notes;")).stdout.split()
+    assert out == [str(len(w.notes["sal"]))], out
+
+
+def test_session_check_writes_no_context(world):
+    """A deep ping's prologue (action 'check', no record type) checks the
+    session and writes no context: its transaction has no acting user,
+    reads no row and takes no transaction id; a dead token still fails."""
+    w = world
+    w.c("root")
+    tok = f"convert_to('{w.tokens['root']}', 'UTF8')"
+    r = app_sql(w.env, w.db, (
+        "BEGIN;\n"
+        f"SELECT username FROM crm.begin_request({tok}, '1', '127.0.0.1', '30000', NULL, 'check');\n"
+        "SELECT crm.acting_user() IS NULL, pg_current_xact_id_if_assigned() IS NULL,"
+        " (SELECT count(*) FROM crm.notes), crm.scope_of('note', 'read');\n"
+        "COMMIT;\n"))
+    assert r.stdout.split()[:3] == ["BEGIN", "root", "t|t|0|none"], r.stdout
+    r = app_sql(w.env, w.db, "SELECT username FROM crm.begin_request(convert_to('no such token', 'UTF8'),"
+                " '1', '127.0.0.1', '30000', NULL, 'check');\n", check=False)
+    assert r.returncode != 0 and "session expired or revoked" in r.stderr, r.stderr

@@ -116,11 +116,14 @@ static void test_bad_descriptors_refused(void **state) {
 	static const crm_route hash[] = {{.which = R(SLEEP), .fn = crm_handle_single,
 					  .new_password = (bool (*)(const Crm__ClientFrame *,
 								    crm_new_password *))1}};
+	static const crm_route checked[] = {{.which = R(SLEEP), .fn = crm_handle_single,
+					     .session_only = true}};
 	const struct {
 		const crm_route *r;
 		const char *want;
 	} cases[] = {
 		{both, "exactly one of fn, single and flow"},
+		{checked, "session_only is for a single statement"},
 		{hello, "which the I/O thread answers"},
 		{unknown, "request case 9999"},
 		{half, "one record type"},
@@ -158,6 +161,12 @@ static void test_descriptor_facts(void **state) {
 	assert_non_null(crm_route_find(R(RESUME))->token_of);
 	assert_false(crm_route_find(R(WHOAMI))->anonymous);
 	assert_null(crm_route_find(R(SLEEP))->new_password);
+	/* A deep ping only has its session checked: no context, no permission. */
+	r = crm_route_find(R(PING));
+	assert_true(r->session_only);
+	assert_string_equal(crm_route_action(r, NULL), "check");
+	assert_null(r->record_type);
+	assert_false(crm_route_find(R(WHOAMI))->session_only);
 }
 
 /* The domains' statements are registered once each; a name taken twice or
