@@ -400,7 +400,6 @@ static bool handle_audit_list(crm_hctx *h, crm_err *err) {
 
 	if (!instant_in_range(q->has_since, q->since, "audit_list.since", err) ||
 	    !instant_in_range(q->has_until, q->until, "audit_list.until", err) ||
-	    !crm_db_prologue(h->db, err) ||
 	    !crm_hctx_page(h, q->page, "audit_list.page.cursor", filters, &limit, &key, err))
 		return false;
 	const char *p[] = {type, id, user, since, until, key, crm_hctx_i64(h, limit)};
