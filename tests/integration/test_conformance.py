@@ -12,7 +12,7 @@ For each type, through crmd:
 - the lifecycle: list, delete (a deleted record is read with deleted_at,
   listed only among the deleted), restore, purge (then NOT_FOUND);
 - reassign, the audit trail, a custom field added later;
-- sharing, where the protocol has a generic share request;
+- sharing (record_share, share_list): read, edit, revoke;
 - row-level security as the user of each seeded role against records
   owned across the organisation (identity.py's world): what the permission
   matrix in crm.permissions allows works, the rest is refused, and a
