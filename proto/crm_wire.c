@@ -412,6 +412,12 @@ static const field_rule rules[] = {
 	{REQ(NOTE_SHARE), "user", false, 1, NAME_MAX_},
 	{REQ(NOTE_SHARE), "team", false, 1, TEXT_MAX_},
 	{REQ(NOTE_SHARE), "access", false, 0, 0},
+	{REQ(RECORD_SHARE), "type", true, 0, 0},
+	{REQ(RECORD_SHARE), "id", true, 0, 0},
+	{REQ(RECORD_SHARE), "user", false, 1, NAME_MAX_},
+	{REQ(RECORD_SHARE), "team", false, 1, TEXT_MAX_},
+	{REQ(SHARE_LIST), "type", true, 0, 0},
+	{REQ(SHARE_LIST), "id", true, 0, 0},
 	{REQ(RECORD_CREATE), "record", true, 0, 0},
 	{REQ(RECORD_GET), "type", true, 0, 0},
 	{REQ(RECORD_GET), "id", true, 0, 0},
@@ -563,6 +569,10 @@ static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 	    f->note_share->has_user == f->note_share->has_team)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "note_share.user",
 				   "give exactly one of user or team");
+	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE &&
+	    f->record_share->has_user == f->record_share->has_team)
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "record_share.user",
+				   "give exactly one of user or team");
 	if (!validate_oneofs(f))
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, record_path(f), "must hold an account or a contact");
 	return validate_page(m, fd->name, err);
@@ -608,6 +618,7 @@ bool crm_wire_request_mutates(const Crm__ClientFrame *f) {
 	case CRM__CLIENT_FRAME__REQUEST_NOTE_RESTORE:
 	case CRM__CLIENT_FRAME__REQUEST_NOTE_REASSIGN:
 	case CRM__CLIENT_FRAME__REQUEST_NOTE_SHARE:
+	case CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE:
 	case CRM__CLIENT_FRAME__REQUEST_USER_CREATE:
 	case CRM__CLIENT_FRAME__REQUEST_USER_UPDATE:
 	case CRM__CLIENT_FRAME__REQUEST_USER_SET_ACTIVE:

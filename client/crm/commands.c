@@ -22,6 +22,7 @@ const struct crm_cli_noun crm_cli_nouns[] = {
 	{"account", "accounts: companies and people you do business with"},
 	{"contact", "contacts: people, their e-mail addresses, phones and accounts"},
 	{"relation", "relationships between records (contact -> account, ...)"},
+	{"share", "share a record with a user or a team; list its shares"},
 	{"field", "custom fields of a record type (admins add and remove them)"},
 	{"picklist", "value lists of pick-list fields and relationship roles"},
 };
@@ -486,6 +487,32 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "  --all            every page, not only the first\n" PAGE_HELP, 0},
 	{"relation", "remove", crm_cmd_relation_remove, "RELATION_ID", "remove a relationship",
 	 "Removes the relationship with this id.\n", 0},
+
+	/* ---------------------------------------------------------------- sharing */
+	{"share", NULL, crm_cmd_share,
+	 "TYPE/ID (--user USER | --team TEAM) [--access read|edit] [--revoke]\n"
+	 "       crm share list TYPE/ID",
+	 "share a record with a user or team; 'share list' shows them",
+	 "Shares record TYPE/ID (account/42, contact/7, note/3) with one user or one\n"
+	 "team beyond what their role lets them see: to read it, or to read and edit\n"
+	 "it. Sharing again changes the access; --revoke takes the share back\n"
+	 "(refused, exit 4, when there is none). Prints the record's shares after the\n"
+	 "change (notes: a line).\n"
+	 "\n"
+	 "  --user USER      share with this user\n"
+	 "  --team TEAM      share with every member of this team\n"
+	 "  --access ACCESS  read (the default) or edit\n"
+	 "  --revoke         remove the share with USER or TEAM\n"
+	 "\n"
+	 "You may share a record you may change by your role: your own, or one your\n"
+	 "role's update scope covers. A share for editing lets its holder change the\n"
+	 "record, not share it further. A record you cannot see is 'not found'. Each\n"
+	 "share and revoke is in the record's audit trail ('crm audit list --record\n"
+	 "TYPE/ID').\n"
+	 "\n"
+	 "crm share list TYPE/ID lists a record's shares: user or team, access, when\n"
+	 "and by whom it was shared (the latter unknown for shares made before this\n"
+	 "version). As a table, JSON or CSV (--format). Not yet for notes.\n", 0},
 
 	/* ---------------------------------------------------------------- custom fields */
 	{"field", "add", crm_cmd_field_add,

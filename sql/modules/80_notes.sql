@@ -77,14 +77,13 @@ BEGIN
 END
 $function$;
 
--- Shares need update rights on the note (not a share for editing).
+-- Shares need update rights on the note (not a share for editing); the
+-- share itself is written by the generic path (crm.share_apply in
+-- 55_shares.sql), as crm.record_share does for every other type.
 CREATE OR REPLACE FUNCTION crm.note_share(p_id bigint, p_user text, p_team text, p_access text, p_revoke boolean)
  RETURNS SETOF crm.note_out
  LANGUAGE plpgsql
 AS $function$
-DECLARE
-	uid bigint := CASE WHEN p_user IS NOT NULL THEN crm.user_id_of(p_user, 'user') END;
-	tid bigint := crm.team_id_of(p_team, 'team');
 BEGIN
 	PERFORM 1 FROM crm.notes
 	WHERE id = p_id AND deleted_at IS NULL
@@ -94,21 +93,7 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM crm.note_refuse(p_id, NULL, 'share');
 	END IF;
-	IF p_revoke THEN
-		DELETE FROM crm.shares
-		WHERE record_type = 'note' AND record_id = p_id
-		  AND user_id IS NOT DISTINCT FROM uid AND team_id IS NOT DISTINCT FROM tid;
-	ELSIF uid IS NOT NULL THEN
-		INSERT INTO crm.shares (record_type, record_id, user_id, access)
-		VALUES ('note', p_id, uid, coalesce(p_access, 'read'))
-		ON CONFLICT (record_type, record_id, user_id) WHERE user_id IS NOT NULL
-		DO UPDATE SET access = EXCLUDED.access;
-	ELSE
-		INSERT INTO crm.shares (record_type, record_id, team_id, access)
-		VALUES ('note', p_id, tid, coalesce(p_access, 'read'))
-		ON CONFLICT (record_type, record_id, team_id) WHERE team_id IS NOT NULL
-		DO UPDATE SET access = EXCLUDED.access;
-	END IF;
+	PERFORM crm.share_apply('note', p_id, p_user, p_team, p_access, p_revoke);
 	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
 END
 $function$;

@@ -4,7 +4,7 @@
  * crmd).
  *
  *   crm-datagen --db CONNINFO [--scale S] [--seed N] [--only TYPE[,TYPE...]]
- *               [--audit-rows N]
+ *               [--audit-rows N] [--types N]
  *
  * The same scale and seed on the same database always give the same rows.
  * Each kind of row is one entry in `generators` below, loaded in that
@@ -48,6 +48,17 @@
  * million index insertions and key checks). Everything is restored before
  * the commit; an error rolls it all back. Afterwards the loaded tables are
  * vacuumed and analysed, so the first benchmark does not pay for hint bits.
+ *
+ * --types N adds N synthetic record types, for benchmarks only (how
+ * get and list fare as the registry grows): bench_t01, bench_t02, ...
+ * after those an earlier run added, each a row in crm.record_types, a
+ * table crm.bench_tNN with the columns every business record has and a
+ * name, made a record type as crmd's own are (crm.attach_record: registry,
+ * versions, row-level security, audit), the permissions of accounts, and
+ * 1,000 rows at scale 1 owned by random users; then crm.refresh_side_rls()
+ * so the side tables' policies cover them. `--only types --types N` adds
+ * the types alone. A database with them is for benchmarks, not for crmd's
+ * tests (the catalog lint knows nothing of them).
  *
  * Users all get the password "datagen-<seed>" (hashed once, with the
  * server's default argon2id cost) so a benchmark can log in as any of
@@ -1262,6 +1273,75 @@ static block find_block(PGconn *db, const char *table) {
 	return b;
 }
 
+/* ---------------------------------------------------------------- synthetic types */
+
+/* Adds type bench_t<k> (see the header): registry row, table, record
+ * triggers and policies, permissions, rows. Appends the table to analyse. */
+static void add_type(PGconn *db, const ctx *c, int k, char *analyse, size_t size) {
+	char tname[32], table[48], sql[2048];
+	long rows = (long)llround(1000 * c->scale);
+
+	snprintf(tname, sizeof(tname), "bench_t%02d", k);
+	snprintf(table, sizeof(table), "crm.%s", tname);
+	if (rows < 10)
+		rows = 10;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO crm.record_types (name, description, table_name, personal)"
+		 " VALUES ('%s', 'crm-datagen synthetic type %d (benchmarks only)', '%s', '{name}')",
+		 tname, k, table);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql),
+		 "CREATE TABLE %s (id bigint PRIMARY KEY REFERENCES crm.records,"
+		 " owner_id bigint NOT NULL REFERENCES crm.users, team_id bigint REFERENCES crm.teams,"
+		 " version bigint NOT NULL DEFAULT 1, created_at timestamptz NOT NULL DEFAULT now(),"
+		 " created_by bigint REFERENCES crm.users, updated_at timestamptz NOT NULL DEFAULT now(),"
+		 " updated_by bigint REFERENCES crm.users, deleted_at timestamptz, name text NOT NULL)",
+		 table);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql), "CREATE INDEX ON %s (owner_id)", table);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql), "CREATE INDEX ON %s (team_id)", table);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql), "COMMENT ON TABLE %s IS 'crm-datagen --types: a synthetic record"
+		 " type for benchmarks'", table);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql), "SELECT crm.attach_record('%s', '%s')", table, tname);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql), "GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO crm_app", table);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO crm.permissions (role, record_type, action, scope)"
+		 " SELECT role, '%s', action, scope FROM crm.permissions WHERE record_type = 'account'",
+		 tname);
+	exec_ok(db, sql);
+	/* the rows get no audit history, as generated accounts do not */
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s DISABLE TRIGGER audit", table);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO %s (owner_id, team_id, name, created_by, updated_by)"
+		 " SELECT u.id, u.team_id, '%s ' || g, u.id, u.id FROM generate_series(0, %ld) g"
+		 " JOIN (SELECT id, team_id, row_number() OVER (ORDER BY id) - 1 AS k,"
+		 " count(*) OVER () AS n FROM crm.users WHERE active) u ON u.k = (g * 7919 + %d) %% u.n",
+		 table, tname, rows - 1, k);
+	exec_ok(db, sql);
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s ENABLE TRIGGER audit", table);
+	exec_ok(db, sql);
+	snprintf(analyse + strlen(analyse), size - strlen(analyse), "%s%s", analyse[0] ? ", " : "",
+		 table);
+	fprintf(stderr, "%-10s %s: %ld rows\n", "types", tname, rows);
+}
+
+/* --types N: N more synthetic types after those of earlier runs. */
+static void add_types(PGconn *db, const ctx *c, int n, char *analyse, size_t size) {
+	long have = query_long(db, "SELECT count(*) FROM crm.record_types WHERE name ~ '^bench_t[0-9]+$'");
+
+	if (have + n > 99)
+		die("--types: at most 99 synthetic types (%ld there already)", have);
+	for (int k = (int)have + 1; k <= (int)have + n; k++)
+		add_type(db, c, k, analyse, size);
+	exec_ok(db, "SELECT crm.refresh_side_rls()");
+}
+
 /* ---------------------------------------------------------------- main */
 
 static bool selected(const char *only, const char *gname) {
@@ -1283,24 +1363,25 @@ static void check_only(const char *only) {
 		size_t i;
 		for (i = 0; i < N(generators) && strcmp(tok, generators[i].name) != 0; i++)
 			;
-		if (i == N(generators))
+		if (i == N(generators) && strcmp(tok, "types") != 0)
 			die("--only: unknown type %s (teams, users, sessions, accounts, contacts, relations, "
-			    "emails, phones, tags, audit)", tok);
+			    "emails, phones, tags, audit, types)", tok);
 	}
 }
 
 int main(int argc, char **argv) {
 	static const struct option lo[] = {{"db", 1, 0, 'd'},	 {"scale", 1, 0, 's'},
 					   {"seed", 1, 0, 'S'}, {"only", 1, 0, 'o'},
-					   {"audit-rows", 1, 0, 'A'}, {"help", 0, 0, 'h'},
+					   {"audit-rows", 1, 0, 'A'}, {"types", 1, 0, 'T'},
+					   {"help", 0, 0, 'h'},
 					   {0, 0, 0, 0}};
 	const char *conninfo = NULL, *only = NULL;
-	char pw[64], analyse[1024] = "";
+	char pw[64], analyse[4096] = "";
 	ctx c = {.scale = 1, .seed = 1};
 	bool owners_ok = false, accounts_ok = false, acc_known = false, con_known = false;
 	double t0 = now_s();
 	PGconn *db;
-	int o;
+	int o, types = 0;
 
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
@@ -1309,17 +1390,21 @@ int main(int argc, char **argv) {
 		case 'S': c.seed = strtoull(optarg, NULL, 10); break;
 		case 'o': only = optarg; break;
 		case 'A': c.audit_rows = atol(optarg); break;
+		case 'T': types = atoi(optarg); break;
 		case 'h':
 			printf("usage: crm-datagen --db CONNINFO [--scale S] [--seed N] [--only TYPE[,TYPE...]]\n"
-			       "                   [--audit-rows N]\n"
+			       "                   [--audit-rows N] [--types N]\n"
 			       "  loads, in this order, teams, users, sessions, accounts, contacts, relations,\n"
-			       "  emails, phones, tags, audit as the owner role (see the file header)\n");
+			       "  emails, phones, tags, audit as the owner role (see the file header);\n"
+			       "  --types N then adds N synthetic record types (benchmarks only; with\n"
+			       "  --only types, nothing else)\n");
 			return 0;
 		default: return 2;
 		}
 	}
-	if (conninfo == NULL || c.scale <= 0 || c.audit_rows < 0)
-		die("--db CONNINFO (the owner role) is required; --scale and --audit-rows must be positive");
+	if (conninfo == NULL || c.scale <= 0 || c.audit_rows < 0 || types < 0)
+		die("--db CONNINFO (the owner role) is required; --scale, --audit-rows and --types "
+		    "must be positive");
 	if (only)
 		check_only(only);
 	if (sodium_init() < 0)
@@ -1367,6 +1452,8 @@ int main(int argc, char **argv) {
 			 analyse[0] ? ", " : "", g->table,
 			 g->record_type && !strstr(analyse, "crm.records") ? ", crm.records" : "");
 	}
+	if (types > 0)
+		add_types(db, &c, types, analyse, sizeof(analyse));
 	/* Identity columns: continue after the rows given explicit ids. */
 	exec_ok(db, "SELECT setval(pg_get_serial_sequence('crm.teams', 'id'),"
 		    " (SELECT max(id) FROM crm.teams))");
@@ -1374,7 +1461,7 @@ int main(int argc, char **argv) {
 		    " (SELECT max(id) FROM crm.users))");
 	exec_ok(db, "COMMIT");
 	if (analyse[0]) {
-		char sql[1100];
+		char sql[sizeof(analyse) + 100];
 		fprintf(stderr, "vacuum and analyse...");
 		snprintf(sql, sizeof(sql), "VACUUM (ANALYZE) %s", analyse);
 		exec_ok(db, sql);

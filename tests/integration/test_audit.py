@@ -128,18 +128,30 @@ def test_every_mutating_request_writes_its_audit_row(world):
                                                      "updated_at"}, None)],
              "note_reassign across teams")
 
+    # A share is audited as a row of its own (type share) and as an update
+    # of the record it opens (key "share"), so the record's history shows it.
     r, rid = t.run("mkt", "note_share", note_id=nid, user="sup", access=A.Value("ACCESS_READ"))
-    rows = t.expect(rid, "mkt", [("share", None, ("create", "share"), None, lambda o, n: (
-        eq(n["record_type"], "note"), eq(n["record_id"], nid), eq(n["user_id"], w.uid["sup"]),
-        eq(n["access"], "read")))], "note_share")
+    rows = t.expect(rid, "mkt", [
+        ("share", None, ("create", "share"), None, lambda o, n: (
+            eq(n["record_type"], "note"), eq(n["record_id"], nid), eq(n["user_id"], w.uid["sup"]),
+            eq(n["access"], "read"), eq(n["shared_by"], w.uid["mkt"]))),
+        ("note", nid, "update", None, lambda o, n: (
+            eq(o, None), eq((n["share"]["user_id"], n["share"]["access"]),
+                            (w.uid["sup"], "read"))))], "note_share")
     share_id = rows[0]["record_id"] if rows else None
     r, rid = t.run("mkt", "note_share", note_id=nid, user="sup", access=A.Value("ACCESS_EDIT"))
     t.expect(rid, "mkt", [("share", share_id, "update", {"access"},
-                           lambda o, n: eq((o["access"], n["access"]), ("read", "edit")))],
+                           lambda o, n: eq((o["access"], n["access"]), ("read", "edit"))),
+                          ("note", nid, "update", {"share"},
+                           lambda o, n: eq((o["share"]["access"], n["share"]["access"]),
+                                           ("read", "edit")))],
              "note_share upgrade to edit")
     r, rid = t.run("mkt", "note_share", note_id=nid, user="sup", revoke=True)
     t.expect(rid, "mkt", [("share", share_id, ("purge", "unshare", "delete"), None,
-                           lambda o, n: eq(n, None))], "note_share revoke")
+                           lambda o, n: eq(n, None)),
+                          ("note", nid, "update", None,
+                           lambda o, n: (eq(n, None), eq(o["share"]["user_id"], w.uid["sup"])))],
+             "note_share revoke")
 
     # ---- users
     r, rid = t.run("root", "user_create", username="newbie", role="sales", team="Support",

@@ -109,6 +109,7 @@ crm_app  | crm.record_reassign(text,bigint,text,text) | EXECUTE
 crm_app  | crm.record_reassign(text,bigint,text,text,boolean) | EXECUTE
 crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
 crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
+crm_app  | crm.record_share(text,bigint,text,text,text,boolean) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
 crm_app  | crm.record_types | SELECT
 crm_app  | crm.record_updatable(text,bigint) | EXECUTE
@@ -137,6 +138,10 @@ crm_app  | crm.session_out | SELECT
 crm_app  | crm.session_revoke(bigint) | EXECUTE
 crm_app  | crm.sessions | SELECT(id,user_id,created_at,last_used_at,expires_at,idle_timeout,revoked_at,client_addr,client_name) UPDATE(revoked_at)
 crm_app  | crm.set_primary_account(bigint,bigint) | EXECUTE
+crm_app  | crm.share_apply(text,bigint,text,text,text,boolean) | EXECUTE
+crm_app  | crm.share_list(text,bigint) | EXECUTE
+crm_app  | crm.share_rows(text,bigint) | EXECUTE
+crm_app  | crm.share_target(text,bigint,text) | EXECUTE
 crm_app  | crm.shared_ids(text,boolean) | EXECUTE
 crm_app  | crm.shares | DELETE INSERT SELECT UPDATE
 crm_app  | crm.standard_fields | SELECT

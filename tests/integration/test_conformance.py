@@ -12,7 +12,7 @@ For each type, through crmd:
 - the lifecycle: list, delete (a deleted record is read with deleted_at,
   listed only among the deleted), restore, purge (then NOT_FOUND);
 - reassign, the audit trail, a custom field added later;
-- sharing, where the protocol has a generic share request;
+- sharing (record_share, share_list): read, edit, revoke;
 - row-level security as the user of each seeded role against records
   owned across the organisation (identity.py's world): what the permission
   matrix in crm.permissions allows works, the rest is refused, and a
@@ -474,10 +474,6 @@ def test_reassign_and_the_audit_trail(world, rtype, custom_fields):
 
 def test_sharing(world, rtype, custom_fields):
     w, t = world, custom_fields
-    if "record_share" not in pb().ClientFrame.DESCRIPTOR.fields_by_name:
-        pytest.skip("the protocol has no generic share request (ClientFrame.record_share): "
-                    "only notes can be shared (note_share); generic sharing is a later part of "
-                    "issue 11, and this test runs once the request exists")
     rid = the(ok(w.do("root", "record_create", record={rtype: Values(w, t, 6).record()})), t).id
     status(get(w, "sal", t, rid), NOT_FOUND, "record_get.id")
     ok(w.do("root", "record_share", type=t.enum, id=rid, user="sal", access="ACCESS_READ"))
@@ -488,8 +484,12 @@ def test_sharing(world, rtype, custom_fields):
            PERMISSION_DENIED)
     ok(w.do("root", "record_share", type=t.enum, id=rid, user="sal", access="ACCESS_EDIT"))
     ok(w.do("sal", "record_update", id=rid, version=v, changes={rtype: {"tags": [b"x"]}}))
+    shared = ok(w.do("sal", "share_list", type=t.enum, id=rid)).share_list.shares
+    assert [(s.user, s.access, s.shared_by) for s in shared] == [
+        ("sal", pb().Access.Value("ACCESS_EDIT"), "root")], shared
     ok(w.do("root", "record_share", type=t.enum, id=rid, user="sal", revoke=True))
     status(get(w, "sal", t, rid), NOT_FOUND, "record_get.id")
+    status(w.do("sal", "share_list", type=t.enum, id=rid), NOT_FOUND, "share_list.id")
 
 
 # --------------------------------------------------------------- row-level security

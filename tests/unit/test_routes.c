@@ -19,7 +19,8 @@
 #define R(c) CRM__CLIENT_FRAME__REQUEST_##c
 
 static const crm_domain *const all[] = {&crm_domain_system, &crm_domain_identity,
-					&crm_domain_notes, &crm_domain_records};
+					&crm_domain_notes, &crm_domain_records,
+					&crm_domain_shares};
 #define N_ALL (sizeof(all) / sizeof(all[0]))
 
 static int setup(void **state) {
@@ -273,6 +274,52 @@ static void test_record_type_unknown(void **state) {
 	assert_non_null(strstr(err.msg, "account, contact"));
 }
 
+/* Share requests name a type by RecordType like the record requests:
+ * update to share, read to list; an unset or unknown type is refused
+ * naming the field and the types served. */
+static void test_share_types(void **state) {
+	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
+	Crm__RecordShare share = CRM__RECORD_SHARE__INIT;
+	Crm__ShareList list = CRM__SHARE_LIST__INIT;
+	const crm_route *r;
+	crm_err err;
+
+	(void)state;
+	crm_err_clear(&err);
+	f.request_case = R(RECORD_SHARE);
+	f.record_share = &share;
+	share.type = CRM__RECORD_TYPE__RECORD_TYPE_CONTACT;
+	r = crm_route_find(f.request_case);
+	assert_true(crm_route_check(r, &f, &err));
+	assert_string_equal(crm_route_record_type(r, &f), "contact");
+	assert_string_equal(crm_route_action(r, &f), "update");
+	assert_int_equal(r->effect, CRM_MUTATES);
+
+	f.request_case = R(SHARE_LIST);
+	f.share_list = &list;
+	list.type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT;
+	r = crm_route_find(f.request_case);
+	assert_true(crm_route_check(r, &f, &err));
+	assert_string_equal(crm_route_record_type(r, &f), "account");
+	assert_string_equal(crm_route_action(r, &f), "read");
+	assert_int_equal(r->effect, CRM_READS);
+	assert_false(crm_err_isset(&err));
+
+	list.type = (Crm__RecordType)99;
+	assert_false(crm_route_check(r, &f, &err));
+	assert_int_equal(err.code, CRM_INVALID_ARGUMENT);
+	assert_string_equal(err.field, "share_list.type");
+	assert_non_null(strstr(err.msg, "account, contact"));
+	assert_string_equal(crm_route_record_type(r, &f), "unknown");
+
+	crm_err_clear(&err);
+	f.request_case = R(RECORD_SHARE);
+	share.type = CRM__RECORD_TYPE__RECORD_TYPE_UNSPECIFIED;
+	r = crm_route_find(f.request_case);
+	assert_false(crm_route_check(r, &f, &err));
+	assert_string_equal(err.field, "record_share.type");
+}
+
 /* Requests without a per-request type pass the check untouched. */
 static void test_check_others(void **state) {
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
@@ -297,6 +344,7 @@ int main(void) {
 		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_record_type_known),
 		cmocka_unit_test(test_record_type_unknown),
+		cmocka_unit_test(test_share_types),
 		cmocka_unit_test(test_check_others),
 	};
 

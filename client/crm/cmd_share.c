@@ -1,0 +1,205 @@
+/*
+ * cmd_share: `crm share TYPE/ID (--user U | --team T) [--access read|edit]
+ * [--revoke]` and `crm share list TYPE/ID`: sharing a record of any type
+ * with a user or a team (RecordShare, ShareList). Notes, not yet a
+ * RecordType, are shared through NoteShare (as `crm note share` does);
+ * their shares cannot be listed yet.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "cmd_record.h"
+
+#define TYPE_PREFIX "RECORD_TYPE_"
+
+struct share_target {
+	bool note;            /* note/ID: NoteShare */
+	Crm__RecordType type; /* otherwise */
+	int64_t id;
+};
+
+/* Parses a TYPE/ID operand; false after printing a usage error. */
+static bool parse_target(struct crm_cli *cli, char *s, struct share_target *t) {
+	char list[128];
+	const char *type;
+	size_t type_len;
+	int v;
+
+	if (!crm_args_record(s, &type, &type_len, &t->id) || t->id == 0) {
+		crm_cli_usage(cli, "give the record as TYPE/ID (account/42), not '%s'", s);
+		return false;
+	}
+	s[type_len] = '\0'; /* argv is ours to edit: TYPE/ID becomes TYPE */
+	t->note = strcmp(type, "note") == 0;
+	if (t->note)
+		return true;
+	if (!crm_args_enum(&crm__record_type__descriptor, TYPE_PREFIX, type, &v)) {
+		crm_cli_usage(cli, "TYPE is one of %s or note, not '%s'",
+			      crm_args_enum_list(&crm__record_type__descriptor, TYPE_PREFIX, list,
+						 sizeof(list)),
+			      type);
+		return false;
+	}
+	t->type = (Crm__RecordType)v;
+	return true;
+}
+
+/* Prints a ShareListReply: a table (user, team, access, created_at,
+ * shared_by), JSON objects or CSV rows. */
+static int print_shares(struct crm_cli *cli, const Crm__ShareListReply *l) {
+	crm_result *r = crm_rec_result(&crm__share__descriptor);
+	int rc;
+
+	for (size_t i = 0; i < l->n_shares; i++)
+		crm_rec_add_message(r, &l->shares[i]->base);
+	rc = crm_cli_print(cli, r, false);
+	crm_result_free(r);
+	return rc;
+}
+
+/* Sends req, whose reply is a ShareListReply, and prints it. */
+static int call_shares(struct crm_cli *cli, Crm__ClientFrame *req) {
+	Crm__ServerFrame *reply = NULL;
+	const Crm__ShareListReply *l;
+	int rc = 0;
+
+	l = crm_cli_request(cli, req, CRM__RESPONSE__BODY_SHARE_LIST, &reply, &rc);
+	if (l != NULL)
+		rc = print_shares(cli, l);
+	crm_client_reply_free(reply);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- share list */
+
+static int share_list(struct crm_cli *cli, int argc, char **argv, int first) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__ShareList sl = CRM__SHARE_LIST__INIT;
+	struct share_target t = {0};
+
+	if (first + 2 != argc)
+		return crm_cli_usage(cli, "give one record: crm share list TYPE/ID");
+	if (!parse_target(cli, argv[first + 1], &t))
+		return CRM_EXIT_USAGE;
+	if (t.note)
+		return crm_cli_usage(cli, "the shares of notes cannot be listed yet (only of %s)",
+				     "accounts and contacts");
+	sl.has_type = sl.has_id = true;
+	sl.type = t.type;
+	sl.id = t.id;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_SHARE_LIST;
+	req.share_list = &sl;
+	return call_shares(cli, &req);
+}
+
+/* ---------------------------------------------------------------- share */
+
+struct share_opts {
+	const char *user, *team;
+	bool has_access, revoke;
+	Crm__Access access;
+};
+
+static int share_option(struct crm_cli *cli, int c, const char *arg, struct share_opts *o) {
+	char list[64];
+	int access;
+
+	switch (c) {
+	case 'u':
+		o->user = arg;
+		return 0;
+	case 't':
+		o->team = arg;
+		return 0;
+	case 'r':
+		o->revoke = true;
+		return 0;
+	case 'a':
+		if (!crm_args_enum(&crm__access__descriptor, "ACCESS_", arg, &access))
+			return crm_cli_usage(cli, "--access is one of %s, not '%s'",
+					     crm_args_enum_list(&crm__access__descriptor, "ACCESS_",
+								list, sizeof(list)),
+					     arg);
+		o->has_access = true;
+		o->access = (Crm__Access)access;
+		return 0;
+	default:
+		return CRM_EXIT_USAGE;
+	}
+}
+
+/* note/ID: the note's own request; prints a line (tables). */
+static int share_note(struct crm_cli *cli, const struct share_target *t,
+		      const struct share_opts *o) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__NoteShare ns = CRM__NOTE_SHARE__INIT;
+	Crm__ServerFrame *reply = NULL;
+	crm_err err;
+	int rc = 0;
+
+	ns.has_note_id = true;
+	ns.note_id = t->id;
+	crm_cli_bytes(&ns.user, &ns.has_user, o->user);
+	crm_cli_bytes(&ns.team, &ns.has_team, o->team);
+	ns.has_access = o->has_access;
+	ns.access = o->access;
+	ns.has_revoke = ns.revoke = o->revoke;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_SHARE;
+	req.note_share = &ns;
+	crm_err_clear(&err);
+	if (!crm_cli_call(cli, &req, &reply, &err))
+		rc = crm_cli_fail(cli, &err);
+	else
+		crm_cli_done(cli, "note %lld %s", (long long)t->id,
+			     o->revoke ? "no longer shared" : "shared");
+	crm_client_reply_free(reply);
+	return rc;
+}
+
+int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
+	static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
+						 {"team", required_argument, NULL, 't'},
+						 {"access", required_argument, NULL, 'a'},
+						 {"revoke", no_argument, NULL, 'r'},
+						 {NULL, 0, NULL, 0}};
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__RecordShare rs = CRM__RECORD_SHARE__INIT;
+	struct share_opts o = {0};
+	struct share_target t = {0};
+	char *arg;
+	int c, rc = 0, first;
+
+	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
+		rc = share_option(cli, c, arg, &o);
+	if (rc != 0)
+		return rc;
+	first = crm_cli_optind();
+	if (first < argc && strcmp(argv[first], "list") == 0) {
+		if (o.user || o.team || o.has_access || o.revoke)
+			return crm_cli_usage(cli, "crm share list takes no --user, --team, "
+						  "--access or --revoke");
+		return share_list(cli, argc, argv, first);
+	}
+	if (first + 1 != argc)
+		return crm_cli_usage(cli, "give one record as TYPE/ID (account/42)");
+	if ((o.user != NULL) == (o.team != NULL))
+		return crm_cli_usage(cli, "give exactly one of --user USER or --team TEAM");
+	if (o.revoke && o.has_access)
+		return crm_cli_usage(cli, "--revoke takes no --access");
+	if (!parse_target(cli, argv[first], &t))
+		return CRM_EXIT_USAGE;
+	if (t.note)
+		return share_note(cli, &t, &o);
+	rs.has_type = rs.has_id = true;
+	rs.type = t.type;
+	rs.id = t.id;
+	crm_cli_bytes(&rs.user, &rs.has_user, o.user);
+	crm_cli_bytes(&rs.team, &rs.has_team, o.team);
+	rs.has_access = o.has_access;
+	rs.access = o.access;
+	rs.has_revoke = rs.revoke = o.revoke;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE;
+	req.record_share = &rs;
+	return call_shares(cli, &req);
+}
