@@ -23,6 +23,7 @@ crm_app  | crm.account_save(bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.accounts | DELETE INSERT SELECT UPDATE
 crm_app  | crm.acting_session() | EXECUTE
 crm_app  | crm.acting_user() | EXECUTE
+crm_app  | crm.action_scopes(text) | EXECUTE
 crm_app  | crm.address_json(text,text,text,text,text) | EXECUTE
 crm_app  | crm.address_part(jsonb,text,text,text[],text) | EXECUTE
 crm_app  | crm.apply_edits(text,bigint,jsonb,jsonb) | EXECUTE
@@ -95,19 +96,23 @@ crm_app  | crm.picklist_remove(text,text) | EXECUTE
 crm_app  | crm.picklist_values | DELETE INSERT SELECT UPDATE
 crm_app  | crm.picklists | DELETE INSERT SELECT UPDATE
 crm_app  | crm.purge_record(text,bigint) | EXECUTE
+crm_app  | crm.record_bump(text,bigint) | EXECUTE
 crm_app  | crm.record_content(jsonb) | EXECUTE
 crm_app  | crm.record_count(text,jsonb,boolean,boolean) | EXECUTE
 crm_app  | crm.record_create(jsonb) | EXECUTE
 crm_app  | crm.record_editable(text,bigint) | EXECUTE
 crm_app  | crm.record_get(text,bigint) | EXECUTE
 crm_app  | crm.record_id_seq | USAGE
+crm_app  | crm.record_kind(jsonb) | EXECUTE
 crm_app  | crm.record_list(text,jsonb,jsonb,text,integer,boolean,boolean) | EXECUTE
 crm_app  | crm.record_list_sql(text,jsonb,jsonb,text,integer,boolean,boolean,boolean) | EXECUTE
+crm_app  | crm.record_lock(text,bigint) | EXECUTE
 crm_app  | crm.record_name(text,bigint) | EXECUTE
 crm_app  | crm.record_purge(text,bigint) | EXECUTE
 crm_app  | crm.record_reassign(text,bigint,text,text) | EXECUTE
 crm_app  | crm.record_reassign(text,bigint,text,text,boolean) | EXECUTE
 crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
+crm_app  | crm.record_save(text,bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
 crm_app  | crm.record_types | SELECT
@@ -118,8 +123,11 @@ crm_app  | crm.records | SELECT
 crm_app  | crm.redact(jsonb,text[]) | EXECUTE
 crm_app  | crm.relation_add(bigint,bigint,text,boolean) | EXECUTE
 crm_app  | crm.relation_json(crm.relations) | EXECUTE
+crm_app  | crm.relation_kinds | SELECT
+crm_app  | crm.relation_kinds_text() | EXECUTE
 crm_app  | crm.relation_list(bigint,text,integer) | EXECUTE
 crm_app  | crm.relation_remove(bigint) | EXECUTE
+crm_app  | crm.relation_types_text() | EXECUTE
 crm_app  | crm.relations | DELETE INSERT SELECT UPDATE
 crm_app  | crm.role_out | SELECT
 crm_app  | crm.roles | SELECT
@@ -137,6 +145,7 @@ crm_app  | crm.session_out | SELECT
 crm_app  | crm.session_revoke(bigint) | EXECUTE
 crm_app  | crm.sessions | SELECT(id,user_id,created_at,last_used_at,expires_at,idle_timeout,revoked_at,client_addr,client_name) UPDATE(revoked_at)
 crm_app  | crm.set_primary_account(bigint,bigint) | EXECUTE
+crm_app  | crm.shared_any(boolean) | EXECUTE
 crm_app  | crm.shared_ids(text,boolean) | EXECUTE
 crm_app  | crm.shares | DELETE INSERT SELECT UPDATE
 crm_app  | crm.standard_fields | SELECT
@@ -148,6 +157,7 @@ crm_app  | crm.team_managers | DELETE INSERT SELECT
 crm_app  | crm.team_out | SELECT
 crm_app  | crm.team_update(text,text,text,text[]) | EXECUTE
 crm_app  | crm.teams | DELETE INSERT SELECT UPDATE
+crm_app  | crm.teams_of_scope(text) | EXECUTE
 crm_app  | crm.us(timestamp with time zone) | EXECUTE
 crm_app  | crm.user_create(text,text,text,text,text,text,text,text) | EXECUTE
 crm_app  | crm.user_id_of(text,text) | EXECUTE

@@ -223,6 +223,7 @@ EXEMPT = {
     "currencies": {"rls", "policy", "audit"},
     "countries": {"rls", "policy", "audit"},
     "standard_fields": {"rls", "policy", "audit"},
+    "relation_kinds": {"rls", "policy", "audit"},
 }
 
 # Tables that are not business records and so carry no owner/team: the
@@ -232,7 +233,7 @@ NOT_BUSINESS = {"users", "teams", "team_managers", "roles", "permissions", "sess
                 "record_types", "login_throttle", "audit", "idempotency_keys",
                 # the record registry, reference data and administration
                 "records", "currencies", "countries", "standard_fields", "fields", "picklists",
-                "picklist_values",
+                "picklist_values", "relation_kinds",
                 # side tables: rows belong to a record and follow its access
                 # (crm.refresh_side_rls, or the contact's for e-mails and
                 # phones); audited as changes of that record (crm.audit_side)
