@@ -6,6 +6,11 @@
 -- recorded in crm_meta.schema_modules. Everything here can run again:
 -- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
 -- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
+--
+-- Record types registered (crm.record_types with a table): account,
+-- contact, note. crm.refresh_dispatch() at the end generates the per-type
+-- functions from them; a migration that adds a type changes this list, so
+-- that this module, and with it the generator, runs again.
 
 -- Registers a new business row in crm.records (BEFORE INSERT; the owner
 -- role writes the registry, crm_app cannot).

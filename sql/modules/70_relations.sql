@@ -39,6 +39,14 @@ BEGIN
 END
 $function$;
 
+-- A type name with its indefinite article, for messages: "an account".
+CREATE OR REPLACE FUNCTION crm.with_article(p_type text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ SELECT CASE WHEN p_type ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || p_type $function$;
+COMMENT ON FUNCTION crm.with_article(text) IS 'A record type''s name after its indefinite article ("an account", "a contact"), for messages.';
+
 -- The types crm.relation_kinds relates, for messages: "account or
 -- contact", "account, contact or lead".
 CREATE OR REPLACE FUNCTION crm.relation_types_text()
@@ -60,9 +68,8 @@ CREATE OR REPLACE FUNCTION crm.relation_kinds_text()
  STABLE
 AS $function$
 	SELECT string_agg(x.words, ', or ' ORDER BY x.from_type)
-	FROM (SELECT k.from_type, 'from ' || CASE WHEN k.from_type ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || k.from_type
-		     || ' to ' || string_agg(CASE WHEN k.to_type ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || k.to_type,
-					     ' or ' ORDER BY k.to_type) AS words
+	FROM (SELECT k.from_type, 'from ' || crm.with_article(k.from_type)
+		     || ' to ' || string_agg(crm.with_article(k.to_type), ' or ' ORDER BY k.to_type) AS words
 	      FROM crm.relation_kinds k GROUP BY k.from_type) x
 $function$;
 COMMENT ON FUNCTION crm.relation_kinds_text() IS 'The pairs crm.relation_kinds allows, as words for the message refusing another pair.';
@@ -116,8 +123,8 @@ BEGIN
 	END IF;
 	SELECT * INTO kind FROM crm.relation_kinds k WHERE k.from_type = ft AND k.to_type = tt;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRI01', 'to_id', format('a relation goes %s (not from a %s to a %s)',
-			crm.relation_kinds_text(), ft, tt));
+		PERFORM crm.fail('CRI01', 'to_id', format('a relation goes %s (not from %s to %s)',
+			crm.relation_kinds_text(), crm.with_article(ft), crm.with_article(tt)));
 	END IF;
 	IF p_from = p_to THEN
 		PERFORM crm.fail('CRI01', 'to_id', 'a record cannot be related to itself');
@@ -126,7 +133,7 @@ BEGIN
 		PERFORM crm.fail('CRI01', 'role', format('an account''s parent is a field: crm account edit %s --parent %s', p_from, p_to));
 	END IF;
 	IF p_primary AND NOT kind.primary_allowed THEN
-		PERFORM crm.fail('CRI01', 'primary', format('a relation from a %s to a %s cannot be primary (only: %s)', ft, tt,
+		PERFORM crm.fail('CRI01', 'primary', format('a relation from %s to %s cannot be primary (only: %s)', crm.with_article(ft), crm.with_article(tt),
 			coalesce((SELECT string_agg(k.from_type || ' to ' || k.to_type, ', ' ORDER BY k.from_type, k.to_type)
 				  FROM crm.relation_kinds k WHERE k.primary_allowed), 'none')));
 	END IF;
@@ -161,6 +168,7 @@ $function$;
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
+	crm.with_article(text),
 	crm.relation_types_text(),
 	crm.relation_kinds_text(),
 	crm.relation_json(crm.relations),
@@ -169,6 +177,7 @@ REVOKE ALL ON FUNCTION
 	crm.relation_add(bigint,bigint,text,boolean)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
+	crm.with_article(text),
 	crm.relation_types_text(),
 	crm.relation_kinds_text(),
 	crm.relation_json(crm.relations),

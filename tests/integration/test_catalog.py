@@ -166,6 +166,7 @@ crm_app  | crm.user_out | SELECT
 crm_app  | crm.user_set_active(text,boolean) | EXECUTE
 crm_app  | crm.user_update(text,text,text,text,text,text,text,text[],text[]) | EXECUTE
 crm_app  | crm.users | INSERT SELECT(id,username,display_name,email,time_zone,locale,role,team_id,active,password_changed_at,last_login_at,created_at,updated_at) UPDATE(display_name,email,time_zone,locale,role,team_id,active,updated_at)
+crm_app  | crm.with_article(text) | EXECUTE
 crm_app  | crm_meta.schema_migrations | SELECT
 crm_app  | crm_meta.schema_modules | SELECT
 crm_app  | crm_meta.settings | SELECT
