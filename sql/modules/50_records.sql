@@ -69,6 +69,20 @@ BEGIN
 END
 $function$;
 
+-- Whether the acting user's scope of an action is all for every business
+-- type (administrators, viewers reading): side tables' policies then skip
+-- the test of each row's record, once per statement.
+CREATE OR REPLACE FUNCTION crm.scope_all_types(p_action text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'crm'
+AS $function$
+	SELECT NOT EXISTS (SELECT 1 FROM crm.record_types t
+			   WHERE t.table_name IS NOT NULL AND crm.action_scopes(p_action) ->> t.name IS DISTINCT FROM 'all')
+$function$;
+COMMENT ON FUNCTION crm.scope_all_types(text) IS 'Whether the acting user''s scope of an action is all for every business type.';
+
 -- The visibility test of a side row's record, as policy text: the record
 -- (p_id_col) of the type p_type_col is visible in crm.records, whose own
 -- policy tests its owner, team and shares against the user's scopes read
@@ -80,7 +94,7 @@ CREATE OR REPLACE FUNCTION crm.side_visible(p_id_col text, p_type_col text)
  IMMUTABLE
  SET search_path TO 'pg_catalog', 'crm'
 AS $function$
-	SELECT format('EXISTS (SELECT 1 FROM crm.records x WHERE x.id = %1$s AND x.record_type = %2$s)', p_id_col, p_type_col)
+	SELECT format('((SELECT crm.scope_all_types(''read'')) OR EXISTS (SELECT 1 FROM crm.records x WHERE x.id = %1$s AND x.record_type = %2$s))', p_id_col, p_type_col)
 $function$;
 COMMENT ON FUNCTION crm.side_visible(text,text) IS 'Policy text: the record a side row names (id column, type column) is visible to the acting user (crm.records'' row-level security).';
 
@@ -1644,6 +1658,7 @@ SELECT crm.refresh_dispatch();
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
+	crm.scope_all_types(text),
 	crm.register_record(),
 	crm.sync_record(),
 	crm.attach_record(regclass,text,text[]),
@@ -1691,6 +1706,7 @@ REVOKE ALL ON FUNCTION
 	crm.check_record_type(text,text)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
+	crm.scope_all_types(text),
 	crm.record_kind(jsonb),
 	crm.record_save(text,bigint,bigint,jsonb,text[]),
 	crm.record_lock(text,bigint),

@@ -136,6 +136,7 @@ crm_app  | crm.save_custom(text,bigint,jsonb,text[],boolean) | EXECUTE
 crm_app  | crm.save_custom_value(text,bigint,crm.fields,text) | EXECUTE
 crm_app  | crm.save_tags(text,bigint,jsonb,text[],boolean) | EXECUTE
 crm_app  | crm.scope_all(text,text) | EXECUTE
+crm_app  | crm.scope_all_types(text) | EXECUTE
 crm_app  | crm.scope_cond(text,text) | EXECUTE
 crm_app  | crm.scope_of(text,text) | EXECUTE
 crm_app  | crm.scope_own(text,text) | EXECUTE
