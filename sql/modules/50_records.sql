@@ -379,13 +379,8 @@ CREATE OR REPLACE FUNCTION crm.record_set_deleted(p_type text, p_id bigint, p_de
 AS $function$
 DECLARE
 	t text := crm.business_table(p_type);
-	n int;
 BEGIN
-	EXECUTE format('UPDATE %s SET deleted_at = CASE WHEN $2 THEN now() END '
-		       'WHERE id = $1 AND (deleted_at IS NULL) = $2 AND %s', t, crm.scope_cond(p_type, 'delete'))
-	USING p_id, p_deleted;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	IF n = 0 THEN
+	IF crm.record_mark_deleted(p_type, p_id, p_deleted) = 0 THEN
 		PERFORM crm.record_refuse(p_type, p_id, NULL, CASE WHEN p_deleted THEN 'delete' ELSE 'restore' END);
 	END IF;
 	RETURN crm.record_get(p_type, p_id);
@@ -398,10 +393,8 @@ CREATE OR REPLACE FUNCTION crm.record_purge(p_type text, p_id bigint)
 AS $function$
 DECLARE
 	t text := crm.business_table(p_type);
-	ok boolean;
 BEGIN
-	EXECUTE format('SELECT true FROM %s WHERE id = $1', t) INTO ok USING p_id;
-	IF ok IS NULL THEN
+	IF NOT crm.record_exists(p_type, p_id) THEN
 		PERFORM crm.fail('CRN01', 'id', format('no %s %s', p_type, p_id));
 	END IF;
 	PERFORM crm.purge_record(p_type, p_id);
@@ -476,7 +469,6 @@ CREATE OR REPLACE FUNCTION crm.record_refuse(p_type text, p_id bigint, p_version
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-	t text := (SELECT table_name FROM crm.record_types WHERE name = p_type);
 	v bigint;
 	del boolean;
 	own text;
@@ -484,10 +476,7 @@ DECLARE
 	sc text := crm.scope_of(p_type, CASE WHEN p_action IN ('restore', 'delete') THEN 'delete'
 					  WHEN p_action = 'reassign' THEN 'reassign' ELSE 'update' END);
 BEGIN
-	EXECUTE format('SELECT r.version, r.deleted_at IS NOT NULL, u.username, tm.name FROM %s r '
-		       'LEFT JOIN crm.users u ON u.id = r.owner_id LEFT JOIN crm.teams tm ON tm.id = r.team_id '
-		       'WHERE r.id = $1', t)
-	INTO v, del, own, team USING p_id;
+	SELECT x.version, x.deleted, x.owner, x.team INTO v, del, own, team FROM crm.record_state(p_type, p_id) x;
 	IF v IS NULL THEN
 		PERFORM crm.fail('CRN01', 'id', format('no %s %s', p_type, p_id));
 	ELSIF del AND p_action = 'delete' THEN
@@ -1055,11 +1044,7 @@ BEGIN
 				ELSE coalesce((SELECT string_agg(name, ', ' ORDER BY name) FROM crm.teams
 					       WHERE id = ANY (crm.scope_teams(p_type, 'reassign'))), 'none') END));
 	END IF;
-	EXECUTE format('UPDATE %s SET owner_id = $2, team_id = $3 WHERE id = $1 AND deleted_at IS NULL AND %s',
-		       t, crm.scope_cond(p_type, 'reassign'))
-	USING p_id, new_owner.id, new_team;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	IF n = 0 THEN
+	IF crm.record_move(p_type, p_id, new_owner.id, new_team) = 0 THEN
 		PERFORM crm.record_refuse(p_type, p_id, NULL, 'reassign');
 	END IF;
 	IF p_type <> 'account' THEN
@@ -1480,6 +1465,11 @@ $function$;
 --   record_name(type, id)     the display name (crm.record_types.name_expr)
 --   record_editable(type, id) SELECT ... FOR UPDATE under the table's
 --                             UPDATE policy (side tables' write policies)
+--   record_state(type, id)    version, deleted, owner and team names
+--                             (crm.record_refuse)
+--   record_exists(type, id)   whether it is visible (purge)
+--   record_mark_deleted(...)  soft delete or restore in the delete scope
+--   record_move(...)          new owner and team in the reassign scope
 CREATE OR REPLACE FUNCTION crm.refresh_dispatch()
  RETURNS void
  LANGUAGE plpgsql
@@ -1501,6 +1491,10 @@ DECLARE
 	b_bump text := '';
 	b_name text := '';
 	b_edit text := '';
+	b_state text := '';
+	b_exists text := '';
+	b_deleted text := '';
+	b_move text := '';
 BEGIN
 	FOR t IN SELECT * FROM crm.record_types WHERE table_name IS NOT NULL ORDER BY name LOOP
 		-- crm.records keeps each record's owner, team and deleted_at
@@ -1511,6 +1505,19 @@ BEGIN
 			       'IS DISTINCT FROM (x.owner_id, x.team_id, x.deleted_at)', t.table_name);
 		b_edit := b_edit || format(E'\tIF p_type = %L THEN\n\t\tPERFORM 1 FROM %s WHERE id = p_id FOR UPDATE;\n\t\tRETURN FOUND;\n\tEND IF;\n',
 					   t.name, t.table_name);
+		b_state := b_state || format(E'\tIF p_type = %L THEN\n\t\tSELECT r.version, r.deleted_at IS NOT NULL, u.username, tm.name INTO version, deleted, owner, team\n'
+					     || E'\t\tFROM %s r LEFT JOIN crm.users u ON u.id = r.owner_id LEFT JOIN crm.teams tm ON tm.id = r.team_id\n'
+					     || E'\t\tWHERE r.id = p_id;\n\t\tRETURN;\n\tEND IF;\n', t.name, t.table_name);
+		b_exists := b_exists || format(E'\tIF p_type = %L THEN\n\t\tRETURN EXISTS (SELECT 1 FROM %s WHERE id = p_id);\n\tEND IF;\n',
+					       t.name, t.table_name);
+		b_deleted := b_deleted || format(E'\tIF p_type = %L THEN\n\t\tUPDATE %s SET deleted_at = CASE WHEN p_deleted THEN now() END\n'
+						 || E'\t\tWHERE id = p_id AND (deleted_at IS NULL) = p_deleted AND %s;\n'
+						 || E'\t\tGET DIAGNOSTICS n = ROW_COUNT;\n\t\tRETURN n;\n\tEND IF;\n',
+						 t.name, t.table_name, crm.scope_cond(t.name, 'delete'));
+		b_move := b_move || format(E'\tIF p_type = %L THEN\n\t\tUPDATE %s SET owner_id = p_owner, team_id = p_team\n'
+					   || E'\t\tWHERE id = p_id AND deleted_at IS NULL AND %s;\n'
+					   || E'\t\tGET DIAGNOSTICS n = ROW_COUNT;\n\t\tRETURN n;\n\tEND IF;\n',
+					   t.name, t.table_name, crm.scope_cond(t.name, 'reassign'));
 		IF t.name_expr IS NOT NULL THEN
 			b_name := b_name || format(E'\n\t\tWHEN %L THEN (SELECT %s FROM %s r WHERE r.id = p_id)',
 						   t.name, t.name_expr, t.table_name);
@@ -1645,10 +1652,60 @@ END
 $g$$f$, b_edit);
 	COMMENT ON FUNCTION crm.record_editable(text,bigint) IS 'Generated by crm.refresh_dispatch(): whether the acting user may update a record under its table''s row-level security (matrix scopes or an edit share); locks the row.';
 
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_state(p_type text, p_id bigint, OUT version bigint, OUT deleted boolean, OUT owner text, OUT team text)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+AS $g$
+BEGIN
+%s	RETURN;
+END
+$g$$f$, b_state);
+	COMMENT ON FUNCTION crm.record_state(text,bigint) IS 'Generated by crm.refresh_dispatch(): a visible record''s version, whether it is deleted, its owner''s and team''s names (all NULL when not visible), for crm.record_refuse.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_exists(p_type text, p_id bigint)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $g$
+BEGIN
+%s	RETURN false;
+END
+$g$$f$, b_exists);
+	COMMENT ON FUNCTION crm.record_exists(text,bigint) IS 'Generated by crm.refresh_dispatch(): whether a record of the type is visible to the acting user.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_mark_deleted(p_type text, p_id bigint, p_deleted boolean)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $g$
+DECLARE
+	n integer;
+BEGIN
+%s	RETURN 0;
+END
+$g$$f$, b_deleted);
+	COMMENT ON FUNCTION crm.record_mark_deleted(text,bigint,boolean) IS 'Generated by crm.refresh_dispatch(): soft-deletes (p_deleted) or restores a record within the delete scope; the number of rows changed (0: refused, crm.record_refuse says why).';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_move(p_type text, p_id bigint, p_owner bigint, p_team bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $g$
+DECLARE
+	n integer;
+BEGIN
+%s	RETURN 0;
+END
+$g$$f$, b_move);
+	COMMENT ON FUNCTION crm.record_move(text,bigint,bigint,bigint) IS 'Generated by crm.refresh_dispatch(): gives a live record a new owner and team within the reassign scope; the number of rows changed (0: refused).';
+
 	PERFORM crm.refresh_side_rls();
 END
 $function$;
-COMMENT ON FUNCTION crm.refresh_dispatch() IS 'Generates the per-type dispatchers (business_table, record_kind, record_create, record_save, record_get, record_lock, record_bump, record_name, record_editable) from crm.record_types as static functions, keeps crm.records'' owner, team and deleted_at in step, and regenerates the side tables'' policies. Run by sql/modules/50_records.sql.';
+COMMENT ON FUNCTION crm.refresh_dispatch() IS 'Generates the per-type dispatchers (business_table, record_kind, record_create, record_save, record_get, record_lock, record_bump, record_name, record_editable, record_state, record_exists, record_mark_deleted, record_move) from crm.record_types as static functions, keeps crm.records'' owner, team and deleted_at in step, and regenerates the side tables'' policies. Run by sql/modules/50_records.sql.';
 
 -- Generates the dispatchers and the row-level security of crm.records and
 -- the side tables (crm_meta.side_tables lists them) from crm.record_types.
@@ -1659,6 +1716,10 @@ SELECT crm.refresh_dispatch();
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
 	crm.scope_all_types(text),
+	crm.record_state(text,bigint),
+	crm.record_exists(text,bigint),
+	crm.record_mark_deleted(text,bigint,boolean),
+	crm.record_move(text,bigint,bigint,bigint),
 	crm.register_record(),
 	crm.sync_record(),
 	crm.attach_record(regclass,text,text[]),
@@ -1707,6 +1768,10 @@ REVOKE ALL ON FUNCTION
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.scope_all_types(text),
+	crm.record_state(text,bigint),
+	crm.record_exists(text,bigint),
+	crm.record_mark_deleted(text,bigint,boolean),
+	crm.record_move(text,bigint,bigint,bigint),
 	crm.record_kind(jsonb),
 	crm.record_save(text,bigint,bigint,jsonb,text[]),
 	crm.record_lock(text,bigint),

@@ -101,12 +101,15 @@ crm_app  | crm.record_content(jsonb) | EXECUTE
 crm_app  | crm.record_count(text,jsonb,boolean,boolean) | EXECUTE
 crm_app  | crm.record_create(jsonb) | EXECUTE
 crm_app  | crm.record_editable(text,bigint) | EXECUTE
+crm_app  | crm.record_exists(text,bigint) | EXECUTE
 crm_app  | crm.record_get(text,bigint) | EXECUTE
 crm_app  | crm.record_id_seq | USAGE
 crm_app  | crm.record_kind(jsonb) | EXECUTE
 crm_app  | crm.record_list(text,jsonb,jsonb,text,integer,boolean,boolean) | EXECUTE
 crm_app  | crm.record_list_sql(text,jsonb,jsonb,text,integer,boolean,boolean,boolean) | EXECUTE
 crm_app  | crm.record_lock(text,bigint) | EXECUTE
+crm_app  | crm.record_mark_deleted(text,bigint,boolean) | EXECUTE
+crm_app  | crm.record_move(text,bigint,bigint,bigint) | EXECUTE
 crm_app  | crm.record_name(text,bigint) | EXECUTE
 crm_app  | crm.record_purge(text,bigint) | EXECUTE
 crm_app  | crm.record_reassign(text,bigint,text,text) | EXECUTE
@@ -114,6 +117,7 @@ crm_app  | crm.record_reassign(text,bigint,text,text,boolean) | EXECUTE
 crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
 crm_app  | crm.record_save(text,bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
+crm_app  | crm.record_state(text,bigint) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
 crm_app  | crm.record_types | SELECT
 crm_app  | crm.record_updatable(text,bigint) | EXECUTE

@@ -89,7 +89,9 @@ def test_a_type_added_as_a_migration_would_is_served_by_generated_dispatchers(wo
     assert "crm.widget_out" in body, body
     # Static SQL, one branch per type: no statement is built at run time.
     for fn in ("record_get(text,bigint)", "record_create(jsonb)", "record_name(text,bigint)",
-               "record_editable(text,bigint)", "business_table(text)", "record_save(text,bigint,bigint,jsonb,text[])"):
+               "record_editable(text,bigint)", "business_table(text)", "record_save(text,bigint,bigint,jsonb,text[])",
+               "record_state(text,bigint)", "record_exists(text,bigint)",
+               "record_mark_deleted(text,bigint,boolean)", "record_move(text,bigint,bigint,bigint)"):
         d = su_sql(world.env, world.db, f"SELECT pg_get_functiondef('crm.{fn}'::regprocedure)")
         assert "EXECUTE" not in d, (fn, d)
         assert "widget" in d, (fn, d)
@@ -112,6 +114,20 @@ def test_a_type_added_as_a_migration_would_is_served_by_generated_dispatchers(wo
     row = su_sql(world.env, world.db, f"SELECT u.username, r.deleted_at IS NOT NULL FROM crm.records r JOIN crm.users u ON u.id = r.owner_id WHERE r.id = {w['id']}")
     assert row == "sal|t", row
     owner_sql(world, f"UPDATE crm.widgets SET deleted_at = NULL, owner_id = (SELECT id FROM crm.users WHERE username = 'root') WHERE id = {w['id']}")
+
+    # delete, restore and reassign through the generic functions
+    rc, out, _ = as_app(world, "root", f"SELECT crm.record_set_deleted('widget', {w['id']}, true)::text;")
+    assert "deleted_at" in json.loads(out)["widget"]
+    rc, out, err = as_app(world, "root", f"SELECT crm.record_set_deleted('widget', {w['id']}, true);", check=False)
+    assert rc != 0 and f"widget {w['id']} is already deleted" in err, err
+    rc, out, _ = as_app(world, "root", f"SELECT crm.record_set_deleted('widget', {w['id']}, false)::text;")
+    assert "deleted_at" not in json.loads(out)["widget"]
+    rc, out, _ = as_app(world, "root", f"SELECT crm.record_reassign('widget', {w['id']}, 'mgr', NULL)::text;")
+    assert json.loads(out)["widget"]["owner"] == "mgr"
+    rc, out, _ = as_app(world, "root", f"SELECT crm.record_reassign('widget', {w['id']}, 'root', NULL)::text;")
+    # sales may not delete what it does not own: refused, saying whose it is
+    rc, out, err = as_app(world, "sal", f"SELECT crm.record_set_deleted('widget', {w['id']}, true);", check=False)
+    assert rc != 0 and f"no widget {w['id']}" in err, err
 
     # row-level security of the new type and of its side rows (tags),
     # which the side tables' policies reach through crm.records alone
