@@ -152,9 +152,7 @@ def test_errors_list_the_registered_types(world):
     rc, out, err = as_app(world, "root", "SELECT crm.business_table('note');", check=False)
     assert rc != 0 and '"note" is not a record type (account, contact)' in err, err
     # a type the registry stops serving leaves the list once the generator runs
-    owner_sql(world, "ALTER TABLE crm.record_types DISABLE TRIGGER USER;"
-                     "UPDATE crm.record_types SET save_function = NULL WHERE name = 'contact';"
-                     "ALTER TABLE crm.record_types ENABLE TRIGGER USER;"
+    owner_sql(world, "UPDATE crm.record_types SET save_function = NULL WHERE name = 'contact';"
                      "SELECT crm.refresh_dispatch();")
     rc, out, err = as_app(world, "root", "SELECT crm.business_table('contact');", check=False)
     assert rc != 0 and '"contact" is not a record type (account)' in err, err
