@@ -1477,9 +1477,7 @@ CREATE OR REPLACE FUNCTION crm.refresh_dispatch()
 AS $function$
 DECLARE
 	t record;
-	-- the types the generic record requests serve, and every business type
-	served text := '';
-	listed text;
+	listed text;          -- the types the generic record requests serve
 	holds text;
 	n int;
 	b_table text := '';
