@@ -323,6 +323,76 @@ CREATE OR REPLACE FUNCTION crm.shared_ids(p_type text, p_edit boolean)
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$ SELECT crm.context_shared(p_type, p_edit) $function$;
 
+-- The scopes of one action for every record type, {"account": "team",
+-- ...} (types without a cell are absent: none). Policies that test
+-- records of several types at once (crm.records, and through it the side
+-- tables) read it once per statement, in a scalar sub-select, and look a
+-- row's type up in it: one test per row whatever the number of types.
+CREATE OR REPLACE FUNCTION crm.action_scopes(p_action text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN '{}';
+	END IF;
+	RETURN (SELECT coalesce(pg_catalog.jsonb_object_agg(p.record_type, p.scope), '{}')
+		FROM pg_temp.crm_context c JOIN crm.permissions p ON p.role = c.role AND p.action = p_action
+		WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL);
+END
+$function$;
+COMMENT ON FUNCTION crm.action_scopes(text) IS 'The acting user''s scope of one action for every record type, as {"type": scope}; {} without a context.';
+
+-- The teams a scope covers (team: the user's team and those they manage;
+-- subteams: also every team below them), whatever the type.
+CREATE OR REPLACE FUNCTION crm.teams_of_scope(p_scope text)
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF p_scope NOT IN ('team', 'subteams') THEN
+		RETURN '{}';
+	END IF;
+	RETURN crm.context_teams(p_scope);
+END
+$function$;
+COMMENT ON FUNCTION crm.teams_of_scope(text) IS 'The ids of the teams scope team or subteams covers for the acting user; {} otherwise.';
+
+-- The ids of every record shared with the acting user (for editing when
+-- p_edit), whatever its type: record ids are unique across types.
+CREATE OR REPLACE FUNCTION crm.context_shared_any(p_edit boolean)
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	u bigint := crm.acting_user();
+	out_ bigint[];
+BEGIN
+	IF u IS NULL THEN
+		RETURN '{}';
+	END IF;
+	SELECT coalesce(array_agg(DISTINCT s.record_id), '{}') INTO out_
+	FROM crm.shares s
+	WHERE (s.access = 'edit' OR NOT p_edit)
+	  AND (s.user_id = u OR s.team_id = (SELECT x.team_id FROM crm.users x WHERE x.id = u));
+	RETURN out_;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION crm.shared_any(p_edit boolean)
+ RETURNS bigint[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$ SELECT crm.context_shared_any(p_edit) $function$;
+COMMENT ON FUNCTION crm.shared_any(boolean) IS 'The ids of the records of any type shared with the acting user or their team (for editing when p_edit).';
+
 -- Names the audit action of the changes a definer function is about to
 -- make (password_change, revoke, ...); NULL returns to naming it from what
 -- changed. Callable only by the owner's functions.
@@ -380,6 +450,10 @@ REVOKE ALL ON FUNCTION
 	crm.scope_teams(text,text),
 	crm.context_shared(text,boolean),
 	crm.shared_ids(text,boolean),
+	crm.action_scopes(text),
+	crm.teams_of_scope(text),
+	crm.context_shared_any(boolean),
+	crm.shared_any(boolean),
 	crm.context_audit_action(text),
 	crm.context_audit_action()
 FROM PUBLIC, crm_app, crm_auth;
@@ -395,7 +469,10 @@ GRANT EXECUTE ON FUNCTION
 	crm.scope_all(text,text),
 	crm.scope_own(text,text),
 	crm.scope_teams(text,text),
-	crm.shared_ids(text,boolean)
+	crm.shared_ids(text,boolean),
+	crm.action_scopes(text),
+	crm.teams_of_scope(text),
+	crm.shared_any(boolean)
 TO crm_app;
 GRANT EXECUTE ON FUNCTION
 	crm.us(timestamp with time zone),

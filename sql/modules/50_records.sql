@@ -6,6 +6,11 @@
 -- recorded in crm_meta.schema_modules. Everything here can run again:
 -- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
 -- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
+--
+-- Record types registered (crm.record_types with a table): account,
+-- contact, note. crm.refresh_dispatch() at the end generates the per-type
+-- functions from them; a migration that adds a type changes this list, so
+-- that this module, and with it the generator, runs again.
 
 -- Registers a new business row in crm.records (BEFORE INSERT; the owner
 -- role writes the registry, crm_app cannot).
@@ -19,10 +24,29 @@ BEGIN
 	IF NEW.id IS NULL THEN
 		NEW.id := nextval('crm.record_id_seq');
 	END IF;
-	INSERT INTO crm.records (id, record_type) VALUES (NEW.id, TG_ARGV[0]);
+	INSERT INTO crm.records (id, record_type, owner_id, team_id, deleted_at)
+	VALUES (NEW.id, TG_ARGV[0], NEW.owner_id, NEW.team_id, NEW.deleted_at);
 	RETURN NEW;
 END
 $function$;
+
+-- Keeps crm.records' owner, team and deleted_at in step with the business
+-- row (AFTER UPDATE of those columns; a trigger function, so crm_app
+-- cannot call it with values of its own).
+CREATE OR REPLACE FUNCTION crm.sync_record()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	UPDATE crm.records SET owner_id = NEW.owner_id, team_id = NEW.team_id, deleted_at = NEW.deleted_at
+	WHERE id = NEW.id
+	  AND (owner_id, team_id, deleted_at) IS DISTINCT FROM (NEW.owner_id, NEW.team_id, NEW.deleted_at);
+	RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION crm.sync_record() IS 'Trigger: copies a business row''s owner_id, team_id and deleted_at to its crm.records row, which the side tables'' row-level security tests.';
 
 -- One line per business table: registry, versions, row-level security
 -- and audit. p_skip names columns the audit trail leaves out (derived
@@ -37,45 +61,42 @@ BEGIN
 		       'FOR EACH ROW EXECUTE FUNCTION crm.register_record(%L)', p_table, p_type);
 	EXECUTE format('CREATE TRIGGER touch_record BEFORE UPDATE ON %s '
 		       'FOR EACH ROW EXECUTE FUNCTION crm.touch_record()', p_table);
+	EXECUTE format('CREATE OR REPLACE TRIGGER sync_record AFTER UPDATE OF owner_id, team_id, deleted_at ON %s '
+		       'FOR EACH ROW EXECUTE FUNCTION crm.sync_record()', p_table);
 	PERFORM crm.attach_rls(p_table, p_type);
 	PERFORM crm.attach_audit(p_table, p_type,
 				 VARIADIC p_skip || ARRAY['version', 'updated_at', 'updated_by']);
 END
 $function$;
 
--- Whether the acting user may change a record (row-level security's
--- UPDATE policy decides: SELECT ... FOR UPDATE applies it). Locks the
--- row, which write paths are about to change anyway. Side tables use it
--- in their write policies.
-CREATE OR REPLACE FUNCTION crm.record_editable(p_type text, p_id bigint)
+-- Whether the acting user's scope of an action is all for every business
+-- type (administrators, viewers reading): side tables' policies then skip
+-- the test of each row's record, once per statement.
+CREATE OR REPLACE FUNCTION crm.scope_all_types(p_action text)
  RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
-AS $function$
-DECLARE
-	t text;
-	ok boolean;
-BEGIN
-	SELECT table_name INTO t FROM crm.record_types WHERE name = p_type;
-	IF t IS NULL THEN
-		RETURN false;
-	END IF;
-	EXECUTE format('SELECT true FROM %s WHERE id = $1 FOR UPDATE', t) INTO ok USING p_id;
-	RETURN coalesce(ok, false);
-END
-$function$;
-COMMENT ON FUNCTION crm.record_editable(text,bigint) IS 'Whether the acting user may update a record under its table''s row-level security (matrix scopes or an edit share); locks the row.';
-
-CREATE OR REPLACE FUNCTION crm.side_visible(p_id_col text, p_type_col text)
- RETURNS text
  LANGUAGE sql
  STABLE
  SET search_path TO 'pg_catalog', 'crm'
 AS $function$
-	SELECT '(' || string_agg(format('(%2$s = %3$L AND ((SELECT crm.scope_all(%3$L, ''read'')) OR EXISTS (SELECT 1 FROM %4$s x WHERE x.id = %1$s)))',
-					p_id_col, p_type_col, name, table_name), ' OR ' ORDER BY name) || ')'
-	FROM crm.record_types WHERE table_name IS NOT NULL
+	SELECT NOT EXISTS (SELECT 1 FROM crm.record_types t
+			   WHERE t.table_name IS NOT NULL AND crm.action_scopes(p_action) ->> t.name IS DISTINCT FROM 'all')
 $function$;
+COMMENT ON FUNCTION crm.scope_all_types(text) IS 'Whether the acting user''s scope of an action is all for every business type.';
+
+-- The visibility test of a side row's record, as policy text: the record
+-- (p_id_col) of the type p_type_col is visible in crm.records, whose own
+-- policy tests its owner, team and shares against the user's scopes read
+-- once per statement. One index probe and one test per row, whatever the
+-- number of record types.
+CREATE OR REPLACE FUNCTION crm.side_visible(p_id_col text, p_type_col text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'crm'
+AS $function$
+	SELECT format('((SELECT crm.scope_all_types(''read'')) OR EXISTS (SELECT 1 FROM crm.records x WHERE x.id = %1$s AND x.record_type = %2$s))', p_id_col, p_type_col)
+$function$;
+COMMENT ON FUNCTION crm.side_visible(text,text) IS 'Policy text: the record a side row names (id column, type column) is visible to the acting user (crm.records'' row-level security).';
 
 CREATE OR REPLACE FUNCTION crm.refresh_side_rls()
  RETURNS void
@@ -87,6 +108,15 @@ DECLARE
 	vis text;
 	i int;
 BEGIN
+	-- crm.records: a record is visible when its type's read scope covers
+	-- its owner or team, or it is shared with the user; purged records
+	-- are not.
+	DROP POLICY IF EXISTS select_scope ON crm.records;
+	EXECUTE format('CREATE POLICY select_scope ON crm.records FOR SELECT TO crm_app USING '
+		       '(purged_at IS NULL AND (%s OR id = ANY ((SELECT crm.shared_any(false))::bigint[])))',
+		       crm.scope_test('read', 'records'));
+	DROP POLICY IF EXISTS owner_all ON crm.records;
+	CREATE POLICY owner_all ON crm.records TO crm_owner USING (true) WITH CHECK (true);
 	FOR s IN SELECT * FROM crm_meta.side_tables LOOP
 		vis := 'true';
 		FOR i IN 1 .. cardinality(s.pairs) / 2 LOOP
@@ -115,35 +145,49 @@ BEGIN
 END
 $function$;
 
+-- A record's scope test for one action, as policy text over the columns
+-- of a crm.records row (alias p_alias): the acting user's scope of that
+-- action for the row's type, looked up in one JSON object read once per
+-- statement (crm.action_scopes). Shares are not part of it.
+CREATE OR REPLACE FUNCTION crm.scope_test(p_action text, p_alias text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'crm'
+AS $function$
+	SELECT format('CASE (SELECT crm.action_scopes(%1$L)) ->> %2$s.record_type '
+		      'WHEN ''all'' THEN true '
+		      'WHEN ''own'' THEN %2$s.owner_id = (SELECT crm.acting_user()) '
+		      'WHEN ''team'' THEN %2$s.owner_id = (SELECT crm.acting_user()) '
+		      'OR %2$s.team_id = ANY ((SELECT crm.teams_of_scope(''team''))::bigint[]) '
+		      'WHEN ''subteams'' THEN %2$s.owner_id = (SELECT crm.acting_user()) '
+		      'OR %2$s.team_id = ANY ((SELECT crm.teams_of_scope(''subteams''))::bigint[]) '
+		      'ELSE false END', p_action, p_alias)
+$function$;
+COMMENT ON FUNCTION crm.scope_test(text,text) IS 'Policy text: whether the acting user''s scope of an action covers a crm.records row (by its type, owner and team), with one lookup per row whatever the number of types.';
+
 CREATE OR REPLACE FUNCTION crm.record_updatable(p_type text, p_id bigint)
  RETURNS boolean
  LANGUAGE sql
  STABLE
  SET search_path TO 'pg_catalog', 'crm'
 AS $function$
-	SELECT CASE p_type
-		WHEN 'note' THEN EXISTS (SELECT 1 FROM crm.notes n WHERE n.id = p_id
-			AND ((SELECT crm.scope_all('note', 'update'))
-			     OR n.owner_id = (SELECT crm.scope_own('note', 'update'))
-			     OR n.team_id = ANY ((SELECT crm.scope_teams('note', 'update'))::bigint[])))
-		WHEN 'account' THEN EXISTS (SELECT 1 FROM crm.accounts n WHERE n.id = p_id
-			AND ((SELECT crm.scope_all('account', 'update'))
-			     OR n.owner_id = (SELECT crm.scope_own('account', 'update'))
-			     OR n.team_id = ANY ((SELECT crm.scope_teams('account', 'update'))::bigint[])))
-		WHEN 'contact' THEN EXISTS (SELECT 1 FROM crm.contacts n WHERE n.id = p_id
-			AND ((SELECT crm.scope_all('contact', 'update'))
-			     OR n.owner_id = (SELECT crm.scope_own('contact', 'update'))
-			     OR n.team_id = ANY ((SELECT crm.scope_teams('contact', 'update'))::bigint[])))
-		ELSE false END
+	SELECT EXISTS (SELECT 1 FROM crm.records x WHERE x.id = p_id AND x.record_type = p_type
+		AND CASE (SELECT crm.action_scopes('update')) ->> x.record_type
+			WHEN 'all' THEN true
+			WHEN 'own' THEN x.owner_id = (SELECT crm.acting_user())
+			WHEN 'team' THEN x.owner_id = (SELECT crm.acting_user())
+				OR x.team_id = ANY ((SELECT crm.teams_of_scope('team'))::bigint[])
+			WHEN 'subteams' THEN x.owner_id = (SELECT crm.acting_user())
+				OR x.team_id = ANY ((SELECT crm.teams_of_scope('subteams'))::bigint[])
+			ELSE false END)
 $function$;
-COMMENT ON FUNCTION crm.record_updatable(text,bigint) IS 'Whether the acting user may update a record by the matrix (shares do not count): who may share it. Every business type adds its line here.';
+COMMENT ON FUNCTION crm.record_updatable(text,bigint) IS 'Whether the acting user may update a record by the matrix (shares do not count): who may share it. Tests crm.records'' owner and team, for every business type.';
 
-DROP POLICY IF EXISTS select_scope ON crm.records;
-CREATE POLICY select_scope ON crm.records FOR SELECT TO crm_app USING (crm.record_visible(record_type, id));
-
-DROP POLICY IF EXISTS owner_all ON crm.records;
-CREATE POLICY owner_all ON crm.records TO crm_owner USING (true) WITH CHECK (true);
-
+-- Whether the acting user may see a record. Business records: their row
+-- in crm.records is visible (the same test as their table's policy, on
+-- the owner and team crm.records keeps in step); the administrative
+-- types are spelled out.
 CREATE OR REPLACE FUNCTION crm.record_visible(p_type text, p_id bigint)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -152,18 +196,15 @@ CREATE OR REPLACE FUNCTION crm.record_visible(p_type text, p_id bigint)
 AS $function$
 BEGIN
 	CASE p_type
-	WHEN 'note' THEN RETURN EXISTS (SELECT 1 FROM crm.notes WHERE id = p_id);
-	WHEN 'account' THEN RETURN EXISTS (SELECT 1 FROM crm.accounts WHERE id = p_id);
-	WHEN 'contact' THEN RETURN EXISTS (SELECT 1 FROM crm.contacts WHERE id = p_id);
 	WHEN 'relation' THEN RETURN EXISTS (SELECT 1 FROM crm.relations WHERE id = p_id);
 	WHEN 'user' THEN RETURN p_id = crm.acting_user();
 	WHEN 'session' THEN RETURN EXISTS (SELECT 1 FROM crm.sessions WHERE id = p_id AND user_id = crm.acting_user());
 	WHEN 'team', 'permission', 'role', 'field' THEN RETURN true;
-	ELSE RETURN false;
+	ELSE RETURN EXISTS (SELECT 1 FROM crm.records WHERE id = p_id AND record_type = p_type);
 	END CASE;
 END
 $function$;
-COMMENT ON FUNCTION crm.record_visible(text,bigint) IS 'Whether the acting user may see a record, under its table''s row-level security. Every business type adds its line here.';
+COMMENT ON FUNCTION crm.record_visible(text,bigint) IS 'Whether the acting user may see a record: a business record''s row in crm.records is visible (one test for every business type), or the rule of an administrative type.';
 
 -- Every business type's JSON, as the column `json` of a view crm.<type>_out
 -- (security_invoker: row-level security applies to whoever reads it). The
@@ -321,52 +362,6 @@ BEGIN
 END
 $function$;
 
-CREATE OR REPLACE FUNCTION crm.business_table(p_type text)
- RETURNS text
- LANGUAGE plpgsql
- STABLE
-AS $function$
-DECLARE
-	t text := (SELECT table_name FROM crm.record_types WHERE name = p_type AND name IN ('account', 'contact'));
-BEGIN
-	IF t IS NULL THEN
-		PERFORM crm.fail('CRI01', 'type', format('"%s" is not a record type (account, contact)', coalesce(p_type, '')));
-	END IF;
-	RETURN t;
-END
-$function$;
-
-CREATE OR REPLACE FUNCTION crm.record_create(p jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-	IF p ? 'account' THEN
-		RETURN crm.account_save(NULL, NULL, p -> 'account', '{}');
-	ELSIF p ? 'contact' THEN
-		RETURN crm.contact_save(NULL, NULL, p -> 'contact', '{}');
-	END IF;
-	PERFORM crm.fail('CRI01', 'record', 'must hold an account or a contact');
-END
-$function$;
-
--- The record as JSON, deleted or not; NULL when the user cannot see it
--- or it is of another type.
-CREATE OR REPLACE FUNCTION crm.record_get(p_type text, p_id bigint)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
-AS $function$
-BEGIN
-	IF p_type = 'account' THEN
-		RETURN (SELECT v_.json FROM crm.account_out v_ WHERE v_.id = p_id);
-	ELSIF p_type = 'contact' THEN
-		RETURN (SELECT v_.json FROM crm.contact_out v_ WHERE v_.id = p_id);
-	END IF;
-	PERFORM crm.business_table(p_type);
-END
-$function$;
-
 -- The explicit scope test of an action (row-level security's UPDATE
 -- policy admits update, delete and reassign scopes alike).
 CREATE OR REPLACE FUNCTION crm.scope_cond(p_type text, p_action text)
@@ -384,13 +379,8 @@ CREATE OR REPLACE FUNCTION crm.record_set_deleted(p_type text, p_id bigint, p_de
 AS $function$
 DECLARE
 	t text := crm.business_table(p_type);
-	n int;
 BEGIN
-	EXECUTE format('UPDATE %s SET deleted_at = CASE WHEN $2 THEN now() END '
-		       'WHERE id = $1 AND (deleted_at IS NULL) = $2 AND %s', t, crm.scope_cond(p_type, 'delete'))
-	USING p_id, p_deleted;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	IF n = 0 THEN
+	IF crm.record_mark_deleted(p_type, p_id, p_deleted) = 0 THEN
 		PERFORM crm.record_refuse(p_type, p_id, NULL, CASE WHEN p_deleted THEN 'delete' ELSE 'restore' END);
 	END IF;
 	RETURN crm.record_get(p_type, p_id);
@@ -403,10 +393,8 @@ CREATE OR REPLACE FUNCTION crm.record_purge(p_type text, p_id bigint)
 AS $function$
 DECLARE
 	t text := crm.business_table(p_type);
-	ok boolean;
 BEGIN
-	EXECUTE format('SELECT true FROM %s WHERE id = $1', t) INTO ok USING p_id;
-	IF ok IS NULL THEN
+	IF NOT crm.record_exists(p_type, p_id) THEN
 		PERFORM crm.fail('CRN01', 'id', format('no %s %s', p_type, p_id));
 	END IF;
 	PERFORM crm.purge_record(p_type, p_id);
@@ -439,16 +427,6 @@ BEGIN
 	EXECUTE q.sql INTO n USING q.params;
 	RETURN n;
 END
-$function$;
-
-CREATE OR REPLACE FUNCTION crm.record_name(p_type text, p_id bigint)
- RETURNS text
- LANGUAGE sql
- STABLE
-AS $function$
-	SELECT CASE p_type
-		WHEN 'account' THEN (SELECT name FROM crm.accounts WHERE id = p_id)
-		WHEN 'contact' THEN (SELECT display_name FROM crm.contacts WHERE id = p_id) END
 $function$;
 
 -- Every update of a business row: next version, who and when, unless
@@ -491,7 +469,6 @@ CREATE OR REPLACE FUNCTION crm.record_refuse(p_type text, p_id bigint, p_version
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-	t text := (SELECT table_name FROM crm.record_types WHERE name = p_type);
 	v bigint;
 	del boolean;
 	own text;
@@ -499,10 +476,7 @@ DECLARE
 	sc text := crm.scope_of(p_type, CASE WHEN p_action IN ('restore', 'delete') THEN 'delete'
 					  WHEN p_action = 'reassign' THEN 'reassign' ELSE 'update' END);
 BEGIN
-	EXECUTE format('SELECT r.version, r.deleted_at IS NOT NULL, u.username, tm.name FROM %s r '
-		       'LEFT JOIN crm.users u ON u.id = r.owner_id LEFT JOIN crm.teams tm ON tm.id = r.team_id '
-		       'WHERE r.id = $1', t)
-	INTO v, del, own, team USING p_id;
+	SELECT x.version, x.deleted, x.owner, x.team INTO v, del, own, team FROM crm.record_state(p_type, p_id) x;
 	IF v IS NULL THEN
 		PERFORM crm.fail('CRN01', 'id', format('no %s %s', p_type, p_id));
 	ELSIF del AND p_action = 'delete' THEN
@@ -1006,7 +980,7 @@ BEGIN
 		ops := p - 'changes';
 		p := p -> 'changes';
 	END IF;
-	kind := CASE WHEN p ? 'account' THEN 'account' WHEN p ? 'contact' THEN 'contact' END;
+	kind := crm.record_kind(p);
 	IF p_version IS NULL
 	   AND NOT (p -> kind = '{}' AND cardinality(coalesce(p_clear, '{}')) = 0
 		    AND ops ?| ARRAY['add_tags', 'remove_tags', 'add_emails', 'remove_emails',
@@ -1019,21 +993,17 @@ BEGIN
 	END IF;
 	IF p_version IS NULL THEN
 		-- a concurrent list edit waits here, then reads the lists this one wrote
-		EXECUTE format('SELECT 1 FROM %s WHERE id = $1 FOR NO KEY UPDATE', crm.business_table(t)) USING p_id;
+		PERFORM crm.record_lock(t, p_id);
 	END IF;
 	before := crm.record_get(t, p_id);
 	IF before -> t ? 'deleted_at' THEN
 		PERFORM crm.record_refuse(t, p_id, p_version, 'update');
 	END IF;
 	p := jsonb_build_object(t, crm.apply_edits(t, p_id, p -> t, ops));
-	IF t = 'account' THEN
-		after := crm.account_save(p_id, p_version, p -> 'account', coalesce(p_clear, '{}'));
-	ELSE
-		after := crm.contact_save(p_id, p_version, p -> 'contact', coalesce(p_clear, '{}'));
-	END IF;
+	after := crm.record_save(t, p_id, p_version, p -> t, coalesce(p_clear, '{}'));
 	IF (after -> t -> 'version') = (before -> t -> 'version')
 	   AND crm.record_content(after) IS DISTINCT FROM crm.record_content(before) THEN
-		EXECUTE format('UPDATE %s SET version = version + 1 WHERE id = $1', crm.business_table(t)) USING p_id;
+		PERFORM crm.record_bump(t, p_id);
 		after := crm.record_get(t, p_id);
 	END IF;
 	RETURN after;
@@ -1074,11 +1044,7 @@ BEGIN
 				ELSE coalesce((SELECT string_agg(name, ', ' ORDER BY name) FROM crm.teams
 					       WHERE id = ANY (crm.scope_teams(p_type, 'reassign'))), 'none') END));
 	END IF;
-	EXECUTE format('UPDATE %s SET owner_id = $2, team_id = $3 WHERE id = $1 AND deleted_at IS NULL AND %s',
-		       t, crm.scope_cond(p_type, 'reassign'))
-	USING p_id, new_owner.id, new_team;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	IF n = 0 THEN
+	IF crm.record_move(p_type, p_id, new_owner.id, new_team) = 0 THEN
 		PERFORM crm.record_refuse(p_type, p_id, NULL, 'reassign');
 	END IF;
 	IF p_type <> 'account' THEN
@@ -1356,7 +1322,7 @@ BEGIN
 		PERFORM crm.fail('CRI01', 'sort', 'at most 3 sort fields');
 	END IF;
 	IF jsonb_array_length(coalesce(p_sort, '[]')) = 0 THEN
-		p_sort := jsonb_build_array(jsonb_build_object('field', CASE p_type WHEN 'contact' THEN 'display_name' ELSE 'name' END));
+		p_sort := jsonb_build_array(jsonb_build_object('field', (SELECT default_sort FROM crm.record_types WHERE name = p_type)));
 	END IF;
 	FOR s IN SELECT jsonb_array_elements(p_sort) LOOP
 		SELECT * INTO sf FROM crm.standard_fields WHERE record_type = p_type AND name = s ->> 'field';
@@ -1477,16 +1443,290 @@ BEGIN
 END
 $function$;
 
--- Regenerates the row-level security of the side tables from
--- crm.record_types (crm_meta.side_tables lists them).
-SELECT crm.refresh_side_rls();
+-- ------------------------------------------------------------ generated dispatchers
+--
+-- The functions that take a record type and reach that type's table, view
+-- or save function are generated from crm.record_types, one branch per
+-- registered type, as static SQL: each request runs a plan PostgreSQL
+-- caches, never a statement built at run time. crm.refresh_dispatch()
+-- writes them again, with the side tables' policies; it runs at the end of
+-- this module, so a versioned migration that adds a record type (or
+-- changes a row of crm.record_types) comes with a change to this file
+-- (sql/README.md), as with 95_reporting.sql.
+--
+--   business_table(type)      the table, or INVALID_ARGUMENT on "type"
+--                             listing the types the record requests serve
+--   record_kind(record JSON)  which type a Record JSON holds
+--   record_create(record)     the type's save function, creating
+--   record_save(type, ...)    the type's save function
+--   record_get(type, id)      the type's view
+--   record_lock(type, id)     SELECT ... FOR NO KEY UPDATE on its table
+--   record_bump(type, id)     a new version (an edit of side rows only)
+--   record_name(type, id)     the display name (crm.record_types.name_expr)
+--   record_editable(type, id) SELECT ... FOR UPDATE under the table's
+--                             UPDATE policy (side tables' write policies)
+--   record_state(type, id)    version, deleted, owner and team names
+--                             (crm.record_refuse)
+--   record_exists(type, id)   whether it is visible (purge)
+--   record_mark_deleted(...)  soft delete or restore in the delete scope
+--   record_move(...)          new owner and team in the reassign scope
+CREATE OR REPLACE FUNCTION crm.refresh_dispatch()
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'crm'
+AS $function$
+DECLARE
+	t record;
+	listed text;          -- the types the generic record requests serve
+	holds text;
+	n int;
+	b_table text := '';
+	b_kind text := '';
+	b_create text := '';
+	b_save text := '';
+	b_get text := '';
+	b_lock text := '';
+	b_bump text := '';
+	b_name text := '';
+	b_edit text := '';
+	b_state text := '';
+	b_exists text := '';
+	b_deleted text := '';
+	b_move text := '';
+BEGIN
+	FOR t IN SELECT * FROM crm.record_types WHERE table_name IS NOT NULL ORDER BY name LOOP
+		-- crm.records keeps each record's owner, team and deleted_at
+		EXECUTE format('CREATE OR REPLACE TRIGGER sync_record AFTER UPDATE OF owner_id, team_id, deleted_at ON %s '
+			       'FOR EACH ROW EXECUTE FUNCTION crm.sync_record()', t.table_name);
+		EXECUTE format('UPDATE crm.records r SET owner_id = x.owner_id, team_id = x.team_id, deleted_at = x.deleted_at '
+			       'FROM %s x WHERE x.id = r.id AND (r.owner_id, r.team_id, r.deleted_at) '
+			       'IS DISTINCT FROM (x.owner_id, x.team_id, x.deleted_at)', t.table_name);
+		b_edit := b_edit || format(E'\tIF p_type = %L THEN\n\t\tPERFORM 1 FROM %s WHERE id = p_id FOR UPDATE;\n\t\tRETURN FOUND;\n\tEND IF;\n',
+					   t.name, t.table_name);
+		b_state := b_state || format(E'\tIF p_type = %L THEN\n\t\tSELECT r.version, r.deleted_at IS NOT NULL, u.username, tm.name INTO version, deleted, owner, team\n'
+					     || E'\t\tFROM %s r LEFT JOIN crm.users u ON u.id = r.owner_id LEFT JOIN crm.teams tm ON tm.id = r.team_id\n'
+					     || E'\t\tWHERE r.id = p_id;\n\t\tRETURN;\n\tEND IF;\n', t.name, t.table_name);
+		b_exists := b_exists || format(E'\tIF p_type = %L THEN\n\t\tRETURN EXISTS (SELECT 1 FROM %s WHERE id = p_id);\n\tEND IF;\n',
+					       t.name, t.table_name);
+		b_deleted := b_deleted || format(E'\tIF p_type = %L THEN\n\t\tUPDATE %s SET deleted_at = CASE WHEN p_deleted THEN now() END\n'
+						 || E'\t\tWHERE id = p_id AND (deleted_at IS NULL) = p_deleted AND %s;\n'
+						 || E'\t\tGET DIAGNOSTICS n = ROW_COUNT;\n\t\tRETURN n;\n\tEND IF;\n',
+						 t.name, t.table_name, crm.scope_cond(t.name, 'delete'));
+		b_move := b_move || format(E'\tIF p_type = %L THEN\n\t\tUPDATE %s SET owner_id = p_owner, team_id = p_team\n'
+					   || E'\t\tWHERE id = p_id AND deleted_at IS NULL AND %s;\n'
+					   || E'\t\tGET DIAGNOSTICS n = ROW_COUNT;\n\t\tRETURN n;\n\tEND IF;\n',
+					   t.name, t.table_name, crm.scope_cond(t.name, 'reassign'));
+		IF t.name_expr IS NOT NULL THEN
+			b_name := b_name || format(E'\n\t\tWHEN %L THEN (SELECT %s FROM %s r WHERE r.id = p_id)',
+						   t.name, t.name_expr, t.table_name);
+		END IF;
+		CONTINUE WHEN t.save_function IS NULL;
+		b_table := b_table || format(' WHEN %L THEN %L', t.name, t.table_name);
+		b_kind := b_kind || format(' WHEN p ? %L THEN %L', t.name, t.name);
+		b_create := b_create || format(E'\tIF p ? %1$L THEN\n\t\tRETURN %2$s(NULL, NULL, p -> %1$L, ''{}'');\n\tEND IF;\n',
+					       t.name, t.save_function);
+		b_save := b_save || format(E'\tIF p_type = %L THEN\n\t\tRETURN %s(p_id, p_version, d, clr);\n\tEND IF;\n',
+					   t.name, t.save_function);
+		b_get := b_get || format(E'\tIF p_type = %L THEN\n\t\tRETURN (SELECT v_.json FROM %s v_ WHERE v_.id = p_id);\n\tEND IF;\n',
+					 t.name, t.view_name);
+		b_lock := b_lock || format(E'\tIF p_type = %L THEN\n\t\tPERFORM 1 FROM %s WHERE id = p_id FOR NO KEY UPDATE;\n\t\tRETURN;\n\tEND IF;\n',
+					   t.name, t.table_name);
+		b_bump := b_bump || format(E'\tIF p_type = %L THEN\n\t\tUPDATE %s SET version = version + 1 WHERE id = p_id;\n\t\tRETURN;\n\tEND IF;\n',
+					   t.name, t.table_name);
+	END LOOP;
+	SELECT string_agg(name, ', ' ORDER BY name), count(*) INTO listed, n
+	FROM crm.record_types WHERE save_function IS NOT NULL;
+	-- "an account or a contact", "an account, a contact or a lead"
+	SELECT string_agg(CASE WHEN i = n AND n > 1 THEN ' or ' WHEN i > 1 THEN ', ' ELSE '' END
+			  || CASE WHEN name ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || name, '' ORDER BY i)
+	INTO holds
+	FROM (SELECT name, row_number() OVER (ORDER BY name) AS i FROM crm.record_types
+	      WHERE save_function IS NOT NULL) x;
+	listed := coalesce(listed, 'none');
+	holds := coalesce(holds, 'a record of a registered type');
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.business_table(p_type text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+AS $g$
+DECLARE
+	t text := CASE p_type WHEN NULL THEN NULL::text%s END;
+BEGIN
+	IF t IS NULL THEN
+		PERFORM crm.fail('CRI01', 'type', format('"%%s" is not a record type (%s)', coalesce(p_type, '')));
+	END IF;
+	RETURN t;
+END
+$g$$f$, b_table, listed);
+	COMMENT ON FUNCTION crm.business_table(text) IS 'Generated by crm.refresh_dispatch(): the table of a record type the generic record requests serve; INVALID_ARGUMENT on "type" listing them otherwise.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_kind(p jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $g$ SELECT CASE WHEN false THEN NULL::text%s END $g$$f$, b_kind);
+	COMMENT ON FUNCTION crm.record_kind(jsonb) IS 'Generated by crm.refresh_dispatch(): the record type whose key a Record JSON holds ({"account": {...}} → account), or NULL.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_create(p jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $g$
+BEGIN
+%sPERFORM crm.fail('CRI01', 'record', %L);
+END
+$g$$f$, b_create || E'\t', 'must hold ' || holds);
+	COMMENT ON FUNCTION crm.record_create(jsonb) IS 'Generated by crm.refresh_dispatch(): creates a record with its type''s save function; returns its JSON.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_save(p_type text, p_id bigint, p_version bigint, d jsonb, clr text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $g$
+BEGIN
+%sPERFORM crm.business_table(p_type);
+	RETURN NULL;
+END
+$g$$f$, b_save || E'\t');
+	COMMENT ON FUNCTION crm.record_save(text,bigint,bigint,jsonb,text[]) IS 'Generated by crm.refresh_dispatch(): the type''s save function (crm.record_types.save_function): creates (p_id NULL) or updates a record from its JSON d, clearing clr.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_get(p_type text, p_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+AS $g$
+BEGIN
+%sPERFORM crm.business_table(p_type);
+	RETURN NULL;
+END
+$g$$f$, b_get || E'\t');
+	COMMENT ON FUNCTION crm.record_get(text,bigint) IS 'Generated by crm.refresh_dispatch(): the record as JSON from its type''s view, deleted or not; NULL when the user cannot see it or it is of another type.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_lock(p_type text, p_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $g$
+BEGIN
+%sPERFORM crm.business_table(p_type);
+END
+$g$$f$, b_lock || E'\t');
+	COMMENT ON FUNCTION crm.record_lock(text,bigint) IS 'Generated by crm.refresh_dispatch(): locks a visible record''s row (FOR NO KEY UPDATE), so that concurrent list edits queue.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_bump(p_type text, p_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $g$
+BEGIN
+%sPERFORM crm.business_table(p_type);
+END
+$g$$f$, b_bump || E'\t');
+	COMMENT ON FUNCTION crm.record_bump(text,bigint) IS 'Generated by crm.refresh_dispatch(): gives a record a new version (an edit that changed only its side rows).';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_name(p_type text, p_id bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $g$
+	SELECT CASE p_type WHEN NULL THEN NULL::text%s END
+$g$$f$, b_name);
+	COMMENT ON FUNCTION crm.record_name(text,bigint) IS 'Generated by crm.refresh_dispatch(): a record''s display name (crm.record_types.name_expr), NULL when not visible.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_editable(p_type text, p_id bigint)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'crm'
+AS $g$
+BEGIN
+%s	RETURN false;
+END
+$g$$f$, b_edit);
+	COMMENT ON FUNCTION crm.record_editable(text,bigint) IS 'Generated by crm.refresh_dispatch(): whether the acting user may update a record under its table''s row-level security (matrix scopes or an edit share); locks the row.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_state(p_type text, p_id bigint, OUT version bigint, OUT deleted boolean, OUT owner text, OUT team text)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+AS $g$
+BEGIN
+%s	RETURN;
+END
+$g$$f$, b_state);
+	COMMENT ON FUNCTION crm.record_state(text,bigint) IS 'Generated by crm.refresh_dispatch(): a visible record''s version, whether it is deleted, its owner''s and team''s names (all NULL when not visible), for crm.record_refuse.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_exists(p_type text, p_id bigint)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $g$
+BEGIN
+%s	RETURN false;
+END
+$g$$f$, b_exists);
+	COMMENT ON FUNCTION crm.record_exists(text,bigint) IS 'Generated by crm.refresh_dispatch(): whether a record of the type is visible to the acting user.';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_mark_deleted(p_type text, p_id bigint, p_deleted boolean)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $g$
+DECLARE
+	n integer;
+BEGIN
+%s	RETURN 0;
+END
+$g$$f$, b_deleted);
+	COMMENT ON FUNCTION crm.record_mark_deleted(text,bigint,boolean) IS 'Generated by crm.refresh_dispatch(): soft-deletes (p_deleted) or restores a record within the delete scope; the number of rows changed (0: refused, crm.record_refuse says why).';
+
+	EXECUTE format($f$
+CREATE OR REPLACE FUNCTION crm.record_move(p_type text, p_id bigint, p_owner bigint, p_team bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $g$
+DECLARE
+	n integer;
+BEGIN
+%s	RETURN 0;
+END
+$g$$f$, b_move);
+	COMMENT ON FUNCTION crm.record_move(text,bigint,bigint,bigint) IS 'Generated by crm.refresh_dispatch(): gives a live record a new owner and team within the reassign scope; the number of rows changed (0: refused).';
+
+	PERFORM crm.refresh_side_rls();
+END
+$function$;
+COMMENT ON FUNCTION crm.refresh_dispatch() IS 'Generates the per-type dispatchers (business_table, record_kind, record_create, record_save, record_get, record_lock, record_bump, record_name, record_editable, record_state, record_exists, record_mark_deleted, record_move) from crm.record_types as static functions, keeps crm.records'' owner, team and deleted_at in step, and regenerates the side tables'' policies. Run by sql/modules/50_records.sql.';
+
+-- Generates the dispatchers and the row-level security of crm.records and
+-- the side tables (crm_meta.side_tables lists them) from crm.record_types.
+SELECT crm.refresh_dispatch();
 
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
+	crm.scope_all_types(text),
+	crm.record_state(text,bigint),
+	crm.record_exists(text,bigint),
+	crm.record_mark_deleted(text,bigint,boolean),
+	crm.record_move(text,bigint,bigint,bigint),
 	crm.register_record(),
+	crm.sync_record(),
 	crm.attach_record(regclass,text,text[]),
+	crm.scope_test(text,text),
+	crm.refresh_dispatch(),
+	crm.record_kind(jsonb),
+	crm.record_save(text,bigint,bigint,jsonb,text[]),
+	crm.record_lock(text,bigint),
+	crm.record_bump(text,bigint),
 	crm.record_editable(text,bigint),
 	crm.side_visible(text,text),
 	crm.refresh_side_rls(),
@@ -1525,6 +1765,15 @@ REVOKE ALL ON FUNCTION
 	crm.check_record_type(text,text)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
+	crm.scope_all_types(text),
+	crm.record_state(text,bigint),
+	crm.record_exists(text,bigint),
+	crm.record_mark_deleted(text,bigint,boolean),
+	crm.record_move(text,bigint,bigint,bigint),
+	crm.record_kind(jsonb),
+	crm.record_save(text,bigint,bigint,jsonb,text[]),
+	crm.record_lock(text,bigint),
+	crm.record_bump(text,bigint),
 	crm.record_editable(text,bigint),
 	crm.record_updatable(text,bigint),
 	crm.record_visible(text,bigint),

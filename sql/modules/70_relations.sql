@@ -39,6 +39,41 @@ BEGIN
 END
 $function$;
 
+-- A type name with its indefinite article, for messages: "an account".
+CREATE OR REPLACE FUNCTION crm.with_article(p_type text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ SELECT CASE WHEN p_type ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || p_type $function$;
+COMMENT ON FUNCTION crm.with_article(text) IS 'A record type''s name after its indefinite article ("an account", "a contact"), for messages.';
+
+-- The types crm.relation_kinds relates, for messages: "account or
+-- contact", "account, contact or lead".
+CREATE OR REPLACE FUNCTION crm.relation_types_text()
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+	SELECT coalesce(string_agg(CASE WHEN i = n AND n > 1 THEN ' or ' WHEN i > 1 THEN ', ' ELSE '' END || t, '' ORDER BY i), 'record')
+	FROM (SELECT t, row_number() OVER (ORDER BY t) AS i, count(*) OVER () AS n
+	      FROM (SELECT from_type AS t FROM crm.relation_kinds UNION SELECT to_type FROM crm.relation_kinds) u) x
+$function$;
+COMMENT ON FUNCTION crm.relation_types_text() IS 'The record types crm.relation_kinds relates, as words for messages ("account or contact").';
+
+-- What crm.relation_kinds allows, for the message refusing another pair:
+-- "from an account to an account, or from a contact to an account or a contact".
+CREATE OR REPLACE FUNCTION crm.relation_kinds_text()
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+	SELECT string_agg(x.words, ', or ' ORDER BY x.from_type)
+	FROM (SELECT k.from_type, 'from ' || crm.with_article(k.from_type)
+		     || ' to ' || string_agg(crm.with_article(k.to_type), ' or ' ORDER BY k.to_type) AS words
+	      FROM crm.relation_kinds k GROUP BY k.from_type) x
+$function$;
+COMMENT ON FUNCTION crm.relation_kinds_text() IS 'The pairs crm.relation_kinds allows, as words for the message refusing another pair.';
+
 -- Relations from or to a record, oldest first, keyset on the relation id.
 CREATE OR REPLACE FUNCTION crm.relation_list(p_id bigint, p_after text, p_limit integer)
  RETURNS TABLE(json text, sort_key text)
@@ -48,8 +83,9 @@ AS $function$
 DECLARE
 	t text := (SELECT record_type FROM crm.records WHERE id = p_id);
 BEGIN
-	IF t IS NULL OR t NOT IN ('account', 'contact') OR NOT crm.record_visible(t, p_id) THEN
-		PERFORM crm.fail('CRN01', 'record_id', format('no account or contact %s', p_id));
+	IF t IS NULL OR NOT EXISTS (SELECT 1 FROM crm.relation_kinds k WHERE t IN (k.from_type, k.to_type))
+	   OR NOT crm.record_visible(t, p_id) THEN
+		PERFORM crm.fail('CRN01', 'record_id', format('no %s %s', crm.relation_types_text(), p_id));
 	END IF;
 	IF p_after IS NOT NULL AND p_after !~ '^[0-9]{1,18}$' THEN
 		PERFORM crm.fail('CRI01', 'page.cursor', 'is not a cursor of this list; start the list again');
@@ -69,22 +105,26 @@ AS $function$
 DECLARE
 	ft text := (SELECT record_type FROM crm.records WHERE id = p_from AND purged_at IS NULL);
 	tt text := (SELECT record_type FROM crm.records WHERE id = p_to AND purged_at IS NULL);
+	kind crm.relation_kinds;
 	new_id bigint;
 	role_ text;
 	st text;
 	msg text;
 	col text;
 BEGIN
-	IF ft IS NULL OR ft NOT IN ('account', 'contact')
+	IF ft IS NULL OR NOT EXISTS (SELECT 1 FROM crm.relation_kinds k WHERE k.from_type = ft)
 	   OR NOT crm.record_visible(ft, p_from) THEN
-		PERFORM crm.fail('CRN01', 'from_id', format('no account or contact %s', p_from));
+		PERFORM crm.fail('CRN01', 'from_id', format('no %s %s', crm.relation_types_text(), p_from));
 	END IF;
-	IF tt IS NULL OR tt NOT IN ('account', 'contact') OR NOT crm.record_visible(tt, p_to)
+	IF tt IS NULL OR NOT EXISTS (SELECT 1 FROM crm.relation_kinds k WHERE k.to_type = tt)
+	   OR NOT crm.record_visible(tt, p_to)
 	   OR crm.record_get(tt, p_to) -> tt ? 'deleted_at' THEN
-		PERFORM crm.fail('CRN01', 'to_id', format('no account or contact %s', p_to));
+		PERFORM crm.fail('CRN01', 'to_id', format('no %s %s', crm.relation_types_text(), p_to));
 	END IF;
-	IF (ft, tt) NOT IN (('contact', 'account'), ('contact', 'contact'), ('account', 'account')) THEN
-		PERFORM crm.fail('CRI01', 'to_id', 'a relation goes from a contact to an account or a contact, or from an account to an account');
+	SELECT * INTO kind FROM crm.relation_kinds k WHERE k.from_type = ft AND k.to_type = tt;
+	IF NOT FOUND THEN
+		PERFORM crm.fail('CRI01', 'to_id', format('a relation goes %s (not from %s to %s)',
+			crm.relation_kinds_text(), crm.with_article(ft), crm.with_article(tt)));
 	END IF;
 	IF p_from = p_to THEN
 		PERFORM crm.fail('CRI01', 'to_id', 'a record cannot be related to itself');
@@ -92,10 +132,12 @@ BEGIN
 	IF ft = 'account' AND p_role = 'parent' THEN
 		PERFORM crm.fail('CRI01', 'role', format('an account''s parent is a field: crm account edit %s --parent %s', p_from, p_to));
 	END IF;
-	IF p_primary AND NOT (ft = 'contact' AND tt = 'account') THEN
-		PERFORM crm.fail('CRI01', 'primary', format('only a contact''s account can be primary (this relation goes from a %s to a %s)', ft, tt));
+	IF p_primary AND NOT kind.primary_allowed THEN
+		PERFORM crm.fail('CRI01', 'primary', format('a relation from %s to %s cannot be primary (only: %s)', crm.with_article(ft), crm.with_article(tt),
+			coalesce((SELECT string_agg(k.from_type || ' to ' || k.to_type, ', ' ORDER BY k.from_type, k.to_type)
+				  FROM crm.relation_kinds k WHERE k.primary_allowed), 'none')));
 	END IF;
-	role_ := crm.check_picklist(format('relation.%s.%s', ft, tt), crm.check_text(p_role, 'role', 255, true), 'role');
+	role_ := crm.check_picklist(kind.picklist, crm.check_text(p_role, 'role', 255, true), 'role');
 	IF crm.record_get(ft, p_from) -> ft ? 'deleted_at' THEN
 		PERFORM crm.fail('CRF01', 'from_id', format('%s %s is deleted (crm %s restore %s)', ft, p_from, ft, p_from));
 	END IF;
@@ -126,12 +168,18 @@ $function$;
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
+	crm.with_article(text),
+	crm.relation_types_text(),
+	crm.relation_kinds_text(),
 	crm.relation_json(crm.relations),
 	crm.relation_remove(bigint),
 	crm.relation_list(bigint,text,integer),
 	crm.relation_add(bigint,bigint,text,boolean)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
+	crm.with_article(text),
+	crm.relation_types_text(),
+	crm.relation_kinds_text(),
 	crm.relation_json(crm.relations),
 	crm.relation_remove(bigint),
 	crm.relation_list(bigint,text,integer),

@@ -23,6 +23,7 @@ crm_app  | crm.account_save(bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.accounts | DELETE INSERT SELECT UPDATE
 crm_app  | crm.acting_session() | EXECUTE
 crm_app  | crm.acting_user() | EXECUTE
+crm_app  | crm.action_scopes(text) | EXECUTE
 crm_app  | crm.address_json(text,text,text,text,text) | EXECUTE
 crm_app  | crm.address_part(jsonb,text,text,text[],text) | EXECUTE
 crm_app  | crm.apply_edits(text,bigint,jsonb,jsonb) | EXECUTE
@@ -95,21 +96,29 @@ crm_app  | crm.picklist_remove(text,text) | EXECUTE
 crm_app  | crm.picklist_values | DELETE INSERT SELECT UPDATE
 crm_app  | crm.picklists | DELETE INSERT SELECT UPDATE
 crm_app  | crm.purge_record(text,bigint) | EXECUTE
+crm_app  | crm.record_bump(text,bigint) | EXECUTE
 crm_app  | crm.record_content(jsonb) | EXECUTE
 crm_app  | crm.record_count(text,jsonb,boolean,boolean) | EXECUTE
 crm_app  | crm.record_create(jsonb) | EXECUTE
 crm_app  | crm.record_editable(text,bigint) | EXECUTE
+crm_app  | crm.record_exists(text,bigint) | EXECUTE
 crm_app  | crm.record_get(text,bigint) | EXECUTE
 crm_app  | crm.record_id_seq | USAGE
+crm_app  | crm.record_kind(jsonb) | EXECUTE
 crm_app  | crm.record_list(text,jsonb,jsonb,text,integer,boolean,boolean) | EXECUTE
 crm_app  | crm.record_list_sql(text,jsonb,jsonb,text,integer,boolean,boolean,boolean) | EXECUTE
+crm_app  | crm.record_lock(text,bigint) | EXECUTE
+crm_app  | crm.record_mark_deleted(text,bigint,boolean) | EXECUTE
+crm_app  | crm.record_move(text,bigint,bigint,bigint) | EXECUTE
 crm_app  | crm.record_name(text,bigint) | EXECUTE
 crm_app  | crm.record_purge(text,bigint) | EXECUTE
 crm_app  | crm.record_reassign(text,bigint,text,text) | EXECUTE
 crm_app  | crm.record_reassign(text,bigint,text,text,boolean) | EXECUTE
 crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
+crm_app  | crm.record_save(text,bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
 crm_app  | crm.record_share(text,bigint,text,text,text,boolean) | EXECUTE
+crm_app  | crm.record_state(text,bigint) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
 crm_app  | crm.record_types | SELECT
 crm_app  | crm.record_updatable(text,bigint) | EXECUTE
@@ -119,8 +128,11 @@ crm_app  | crm.records | SELECT
 crm_app  | crm.redact(jsonb,text[]) | EXECUTE
 crm_app  | crm.relation_add(bigint,bigint,text,boolean) | EXECUTE
 crm_app  | crm.relation_json(crm.relations) | EXECUTE
+crm_app  | crm.relation_kinds | SELECT
+crm_app  | crm.relation_kinds_text() | EXECUTE
 crm_app  | crm.relation_list(bigint,text,integer) | EXECUTE
 crm_app  | crm.relation_remove(bigint) | EXECUTE
+crm_app  | crm.relation_types_text() | EXECUTE
 crm_app  | crm.relations | DELETE INSERT SELECT UPDATE
 crm_app  | crm.role_out | SELECT
 crm_app  | crm.roles | SELECT
@@ -129,6 +141,7 @@ crm_app  | crm.save_custom(text,bigint,jsonb,text[],boolean) | EXECUTE
 crm_app  | crm.save_custom_value(text,bigint,crm.fields,text) | EXECUTE
 crm_app  | crm.save_tags(text,bigint,jsonb,text[],boolean) | EXECUTE
 crm_app  | crm.scope_all(text,text) | EXECUTE
+crm_app  | crm.scope_all_types(text) | EXECUTE
 crm_app  | crm.scope_cond(text,text) | EXECUTE
 crm_app  | crm.scope_of(text,text) | EXECUTE
 crm_app  | crm.scope_own(text,text) | EXECUTE
@@ -142,6 +155,7 @@ crm_app  | crm.share_apply(text,bigint,text,text,text,boolean) | EXECUTE
 crm_app  | crm.share_list(text,bigint) | EXECUTE
 crm_app  | crm.share_rows(text,bigint) | EXECUTE
 crm_app  | crm.share_target(text,bigint,text) | EXECUTE
+crm_app  | crm.shared_any(boolean) | EXECUTE
 crm_app  | crm.shared_ids(text,boolean) | EXECUTE
 crm_app  | crm.shares | DELETE INSERT SELECT UPDATE
 crm_app  | crm.standard_fields | SELECT
@@ -153,6 +167,7 @@ crm_app  | crm.team_managers | DELETE INSERT SELECT
 crm_app  | crm.team_out | SELECT
 crm_app  | crm.team_update(text,text,text,text[]) | EXECUTE
 crm_app  | crm.teams | DELETE INSERT SELECT UPDATE
+crm_app  | crm.teams_of_scope(text) | EXECUTE
 crm_app  | crm.us(timestamp with time zone) | EXECUTE
 crm_app  | crm.user_create(text,text,text,text,text,text,text,text) | EXECUTE
 crm_app  | crm.user_id_of(text,text) | EXECUTE
@@ -161,6 +176,7 @@ crm_app  | crm.user_out | SELECT
 crm_app  | crm.user_set_active(text,boolean) | EXECUTE
 crm_app  | crm.user_update(text,text,text,text,text,text,text,text[],text[]) | EXECUTE
 crm_app  | crm.users | INSERT SELECT(id,username,display_name,email,time_zone,locale,role,team_id,active,password_changed_at,last_login_at,created_at,updated_at) UPDATE(display_name,email,time_zone,locale,role,team_id,active,updated_at)
+crm_app  | crm.with_article(text) | EXECUTE
 crm_app  | crm_meta.schema_migrations | SELECT
 crm_app  | crm_meta.schema_modules | SELECT
 crm_app  | crm_meta.settings | SELECT
