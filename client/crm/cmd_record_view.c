@@ -91,10 +91,14 @@ static size_t count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f
 	return crm_rec_has(m, fd) ? 1 : 0;
 }
 
+/* Without the enum's prefix (ACCOUNT_TYPE_CUSTOMER -> customer); names of
+ * enums whose values carry none (Action: READ) are taken whole. */
 static const char *enum_name(const ProtobufCFieldDescriptor *fd, int v, char *buf, size_t bufsz) {
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(fd->descriptor, v);
 	char prefix[64];
 
-	if (!crm_args_enum_prefix(fd->descriptor, prefix, sizeof(prefix)))
+	if (!crm_args_enum_prefix(fd->descriptor, prefix, sizeof(prefix)) ||
+	    (ev != NULL && strncmp(ev->name, prefix, strlen(prefix)) != 0))
 		prefix[0] = '\0';
 	return crm_args_enum_name(fd->descriptor, prefix, v, buf, bufsz);
 }

@@ -22,6 +22,7 @@ const struct crm_cli_noun crm_cli_nouns[] = {
 	{"account", "accounts: companies and people you do business with"},
 	{"contact", "contacts: people, their e-mail addresses, phones and accounts"},
 	{"relation", "relationships between records (contact -> account, ...)"},
+	{"type", "the record types you may read, their labels and your actions"},
 	{"field", "custom fields of a record type (admins add and remove them)"},
 	{"picklist", "value lists of pick-list fields and relationship roles"},
 };
@@ -507,7 +508,19 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "Lists the fields of records of TYPE: the standard ones, then the custom ones,\n"
 	 "with their label (what 'show' calls a custom field), kind, and whether\n"
 	 "'list --sort' takes them (sortable). Filters take the standard fields the\n"
-	 "server reports as filterable and every custom field (custom.NAME).\n", 0},
+	 "server reports as filterable and every custom field (custom.NAME).\n"
+	 "\n"
+	 "With --format json or csv each field also has what a program needs to build\n"
+	 "a form or a list view: cli_option (the option of 'add' and 'edit' that sets\n"
+	 "it), help, max_length, multi_line, references (the record type an id field\n"
+	 "names), read_only (set by the server) and personal (personal data).\n", 0},
+
+	/* ---------------------------------------------------------------- record types */
+	{"type", "list", crm_cmd_type_list, "", "list the record types you may read",
+	 "Lists the record types your role may read: name (what commands and\n"
+	 "'crm field list' take), label, plural_label, and the actions your role may\n"
+	 "take on records of the type (read, create, update, delete, export, reassign,\n"
+	 "admin; 'crm permission list' shows their scopes).\n", 0},
 	{"field", "remove", crm_cmd_field_remove, "TYPE NAME [--yes]", "remove a custom field and its values (admins)",
 	 "Removes a custom field and deletes its values from every record (each is\n"
 	 "audited as a change of the record).\n", 0},

@@ -37,6 +37,7 @@ enum {
 	Q_PICKLIST_LIST,
 	Q_PICKLIST_REMOVE,
 	Q_PICKLIST_MOVE,
+	Q_RECORD_TYPE_LIST,
 	N_STMTS
 };
 static const crm_sql stmts[N_STMTS] = {
@@ -78,6 +79,7 @@ static const crm_sql stmts[N_STMTS] = {
 	[Q_PICKLIST_MOVE] = {"picklist_move",
 			     "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
 			     " $4::text)"},
+	[Q_RECORD_TYPE_LIST] = {"record_type_list", "SELECT json FROM crm.record_type_list()"},
 };
 #define STMT(x) (&stmts[Q_##x])
 
@@ -588,6 +590,15 @@ static bool handle_picklist_move(crm_hctx *h, crm_err *err) {
 	return picklists(h, STMT(PICKLIST_MOVE), 4, p, err);
 }
 
+/* ------------------------------------------------------------ metadata */
+
+/* The types the user may read, with labels and allowed actions: the SQL
+ * asks the permission matrix, so any logged-in user may ask. */
+static bool handle_record_type_list(crm_hctx *h, crm_err *err) {
+	return json_rows(h, STMT(RECORD_TYPE_LIST), 0, NULL, &crm__record_type_list_reply__descriptor,
+			 BODY(RECORD_TYPE_LIST), err);
+}
+
 /* ------------------------------------------------------------ descriptors */
 
 /* record_types against the proto: every RecordType value but 0 and every
@@ -682,6 +693,8 @@ static const crm_route routes[] = {
 	 .action = "admin", .effect = CRM_MUTATES},
 	{.which = R(PICKLIST_MOVE), .fn = handle_picklist_move, .record_type = "field",
 	 .action = "admin", .effect = CRM_WRITES},
+	/* metadata: the SQL filters by the user's permissions */
+	{.which = R(RECORD_TYPE_LIST), .fn = handle_record_type_list},
 };
 
 const crm_domain crm_domain_records = {

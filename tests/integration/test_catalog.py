@@ -110,6 +110,7 @@ crm_app  | crm.record_reassign(text,bigint,text,text,boolean) | EXECUTE
 crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
 crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
+crm_app  | crm.record_type_list() | EXECUTE
 crm_app  | crm.record_types | SELECT
 crm_app  | crm.record_updatable(text,bigint) | EXECUTE
 crm_app  | crm.record_update(bigint,bigint,jsonb,text[]) | EXECUTE

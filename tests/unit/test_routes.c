@@ -158,6 +158,10 @@ static void test_descriptor_facts(void **state) {
 	assert_non_null(crm_route_find(R(RESUME))->token_of);
 	assert_false(crm_route_find(R(WHOAMI))->anonymous);
 	assert_null(crm_route_find(R(SLEEP))->new_password);
+	/* metadata: any logged-in user; the SQL filters by the matrix */
+	r = crm_route_find(R(RECORD_TYPE_LIST));
+	assert_true(!r->anonymous && r->record_type == NULL && r->type_of == NULL);
+	assert_int_equal(r->effect, CRM_READS);
 }
 
 /* The domains' statements are registered once each; a name taken twice or
