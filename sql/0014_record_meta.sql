@@ -95,3 +95,45 @@ FROM (VALUES
 	('contact', 'updated_at', NULL, 'When the record last changed', NULL, false, NULL, true, false)
 ) AS v(record_type, name, opt, help, maxlen, ml, ref, ro, pers)
 WHERE s.record_type = v.record_type AND s.name = v.name;
+
+-- ------------------------------------------------------------ external ids
+-- Every record type's shared fields (RecordMeta in proto/crm.proto) gain
+-- external_id: the record's key in another system, unique per type when
+-- set, which imports match on. A column on each business table, a partial
+-- unique index (rows without one cost nothing), and a standard field so
+-- that lists filter on it.
+
+ALTER TABLE crm.accounts ADD COLUMN external_id text
+	CONSTRAINT accounts_external_id_length CHECK (length(external_id) BETWEEN 1 AND 255);
+COMMENT ON COLUMN crm.accounts.external_id IS
+	'The account''s key in another system (1 to 255 characters), unique among accounts when set; imports match on it.';
+CREATE UNIQUE INDEX accounts_external_id_key ON crm.accounts (external_id) WHERE external_id IS NOT NULL;
+COMMENT ON INDEX crm.accounts_external_id_key IS 'One account per external id; equality filters on external_id.';
+
+ALTER TABLE crm.contacts ADD COLUMN external_id text
+	CONSTRAINT contacts_external_id_length CHECK (length(external_id) BETWEEN 1 AND 255);
+COMMENT ON COLUMN crm.contacts.external_id IS
+	'The contact''s key in another system (1 to 255 characters), unique among contacts when set; imports match on it.';
+CREATE UNIQUE INDEX contacts_external_id_key ON crm.contacts (external_id) WHERE external_id IS NOT NULL;
+COMMENT ON INDEX crm.contacts_external_id_key IS 'One contact per external id; equality filters on external_id.';
+
+ALTER TABLE crm.notes ADD COLUMN external_id text
+	CONSTRAINT notes_external_id_length CHECK (length(external_id) BETWEEN 1 AND 255);
+COMMENT ON COLUMN crm.notes.external_id IS
+	'The note''s key in another system (1 to 255 characters), unique among notes when set; imports match on it.';
+CREATE UNIQUE INDEX notes_external_id_key ON crm.notes (external_id) WHERE external_id IS NOT NULL;
+COMMENT ON INDEX crm.notes_external_id_key IS 'One note per external id.';
+
+INSERT INTO crm.standard_fields (record_type, name, label, kind, col, sort_expr, nullable, position,
+				 cli_option, help, max_length)
+SELECT t, 'external_id', 'External id', 'text', 'r.external_id', NULL, true,
+       (SELECT max(position) + 1 FROM crm.standard_fields WHERE record_type = t),
+       'external-id', 'The record''s key in another system (1-255 characters, unique per type; imports match on it)', 255
+FROM unnest(ARRAY['account', 'contact']) AS t;
+
+-- The record views crm.account_out and crm.contact_out gain external_id
+-- and are now created by modules/50_records.sql (crm.create_record_view,
+-- called there for each type), which runs after this: drop the ones 0004
+-- made (their SELECT r.* cannot take a new column in place).
+DROP VIEW crm.account_out;
+DROP VIEW crm.contact_out;

@@ -46,7 +46,9 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"                              change only the tags named)\n"                     \
 	"  --set FIELD=VALUE           a custom field ('crm field list TYPE'); repeatable;\n" \
 	"                              an empty VALUE empties it. VALUE: 12.5, \"10.00 EUR\",\n" \
-	"                              2026-03-01, true/false, a pick-list value, text\n"
+	"                              2026-03-01, true/false, a pick-list value, text\n" \
+	"  --external-id KEY           the record's key in another system (1-255\n"      \
+	"                              characters, unique per type; imports match on it)\n"
 
 #define RECORD_EDIT_HELP                                                              \
 	"  --clear FIELD               repeatable: empty a field, named like its option\n"  \

@@ -601,6 +601,24 @@ static bool handle_record_type_list(crm_hctx *h, crm_err *err) {
 
 /* ------------------------------------------------------------ descriptors */
 
+/* A record type's message has the shared fields as `meta` (RecordMeta),
+ * which jsonmsg inlines: none of its own fields may take a name of
+ * RecordMeta's, or the JSON the SQL writes would be ambiguous. */
+static bool meta_check(const ProtobufCMessageDescriptor *d, crm_err *err) {
+	const ProtobufCFieldDescriptor *meta = protobuf_c_message_descriptor_get_field_by_name(d, "meta");
+	const ProtobufCMessageDescriptor *md = &crm__record_meta__descriptor;
+
+	if (meta == NULL || meta->descriptor != md)
+		return crm_err_set(err, CRM_INTERNAL, "records", "%s has no field meta of type %s",
+				   d->name, md->name);
+	for (unsigned i = 0; i < md->n_fields; i++)
+		if (protobuf_c_message_descriptor_get_field_by_name(d, md->fields[i].name))
+			return crm_err_set(err, CRM_INTERNAL, "records",
+					   "%s has a field %s, a name of RecordMeta's", d->name,
+					   md->fields[i].name);
+	return true;
+}
+
 /* record_types against the proto: every RecordType value but 0 and every
  * member of Record's kind oneof has exactly one row, with matching names. */
 static bool records_self_check(crm_err *err) {
@@ -639,6 +657,8 @@ static bool records_self_check(crm_err *err) {
 			return crm_err_set(err, CRM_INTERNAL, "records",
 					   "Record's kind %s has no row named so in records.c's "
 					   "record_types", fd->name);
+		if (!meta_check(fd->descriptor, err))
+			return false;
 	}
 	for (size_t i = 0; i < N_TYPES; i++)
 		for (size_t j = i + 1; j < N_TYPES; j++)

@@ -42,6 +42,7 @@ crm_app  | crm.check_country(text,text) | EXECUTE
 crm_app  | crm.check_date(text,text) | EXECUTE
 crm_app  | crm.check_email(text,text) | EXECUTE
 crm_app  | crm.check_instant(text,text) | EXECUTE
+crm_app  | crm.check_external_id(text,bigint,jsonb) | EXECUTE
 crm_app  | crm.check_money(text,text,text) | EXECUTE
 crm_app  | crm.check_number(text,text) | EXECUTE
 crm_app  | crm.check_parent(bigint,bigint) | EXECUTE
