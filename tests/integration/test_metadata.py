@@ -1,17 +1,20 @@
-"""Metadata for clients (issue 11): RecordTypeList lists the record types
-the user may read, with labels and the actions the user's role allows;
-FieldList carries the facts a client builds its views from (the crm
-option, help, longest value, multi-line, the type an id field references,
-read-only, personal), stored in crm.standard_fields. Through crmd and
-through `crm type list` / `crm field list`."""
+"""Metadata for clients and the shared record fields (issue 11):
+RecordTypeList lists the record types the user may read, with labels and
+the actions the user's role allows; FieldList carries the facts a client
+builds its views from (the crm option, help, longest value, multi-line,
+the type an id field references, read-only, personal), stored in
+crm.standard_fields; every record's shared fields are one RecordMeta,
+with external_id (unique per type, filterable), while the CLI's JSON keeps
+them flat. Through crmd and through `crm`."""
 
 import json
 import os
 
 import pytest
 
-from conftest import UNAUTHENTICATED, pb, run_crm
-from identity import make_world, ok, su_json
+from conftest import ALREADY_EXISTS, INVALID_ARGUMENT, UNAUTHENTICATED, pb, run_crm
+from identity import make_world, ok, status, su_json, su_sql
+from records import account, contact, flt, get, list_all, update
 
 
 @pytest.fixture
@@ -139,3 +142,101 @@ def test_cli_type_list_and_field_facts(world):
     assert r.rc == 0 and "The given name" not in r.out and "display_name" in r.out, r
     r = cli(world, "root", "type", "list", "extra")
     assert r.rc != 0
+
+
+# ---------------------------------------------------------------- RecordMeta, external_id
+
+def test_shared_fields_are_one_record_meta(world):
+    p = pb()
+    for name in ("Account", "Contact"):
+        d = getattr(p, name).DESCRIPTOR
+        assert d.fields_by_name["meta"].message_type.name == "RecordMeta"
+        assert not {"id", "version", "owner", "tags", "custom"} & set(d.fields_by_name)
+    a = account(world, external_id="ERP-1", tags=["t"])
+    r = ok(get(world, "root", "account", a.id)).record.account
+    assert r.meta.id == a.id and r.meta.version == 1 and r.meta.owner == "root"
+    assert r.meta.external_id == b"ERP-1" and list(r.meta.tags) == [b"t"]
+    # the view's JSON has the shared keys flat, as jsonmsg reads them
+    j = su_sql(world.env, world.db, f"SELECT json FROM crm.account_out WHERE id = {a.id}")
+    import json as json_
+    obj = json_.loads(j)["account"]
+    assert obj["external_id"] == "ERP-1" and obj["id"] == a.id and "meta" not in obj
+
+
+def test_external_id_is_unique_per_type_and_can_change(world):
+    a = account(world, external_id="  ERP-7 ")
+    assert a.external_id == b"ERP-7"  # trimmed
+    # another account may not take it, even one whose creator cannot see the first
+    r = world.do("sal", "record_create", record={"account": {"name": "B", "external_id": "ERP-7"}})
+    status(r, ALREADY_EXISTS, "record_create.record.account.external_id")
+    assert "ERP-7" in r.status.message
+    # a contact may: unique per type
+    c = contact(world, external_id="ERP-7")
+    assert c.external_id == b"ERP-7"
+    # update: set, keep, clear
+    b = account(world, name="B2", external_id="ERP-8")
+    status(update(world, "root", b.id, b.version, "account", external_id="ERP-7"),
+           ALREADY_EXISTS, "record_update.changes.account.external_id")
+    u = ok(update(world, "root", b.id, b.version, "account", external_id="ERP-9")).record.account
+    assert u.external_id == b"ERP-9"
+    u = ok(update(world, "root", b.id, u.version, "account", description="x")).record.account
+    assert u.external_id == b"ERP-9"  # untouched when not given
+    u = ok(update(world, "root", b.id, u.version, "account", clear=["external_id"])).record.account
+    assert not u.meta.HasField("external_id")
+    # ERP-8 is free again; a blank one is none
+    account(world, name="B3", external_id="ERP-8")
+    u = ok(update(world, "root", b.id, u.version, "account", external_id="  ")).record.account
+    assert not u.meta.HasField("external_id")
+    # at most 255 characters, no control characters
+    status(world.do("root", "record_create", record={"account": {"name": "C", "external_id": "x" * 256}}),
+           INVALID_ARGUMENT, "record_create.record.account.external_id")
+    status(world.do("root", "record_create", record={"account": {"name": "C", "external_id": "a\x07b"}}),
+           INVALID_ARGUMENT, "record_create.record.account.external_id")
+    # the wire validator names the field the same way (no ".meta.")
+    status(world.do("root", "record_create", record={"account": {"name": "C", "external_id": b"a\x00b"}}),
+           INVALID_ARGUMENT, "record_create.record.account.external_id")
+    # a deleted record keeps its id until purged
+    ok(world.do("root", "record_delete", type="contact", id=c.id))
+    status(world.do("root", "record_create", record={"contact": {"family_name": "Z", "external_id": "ERP-7"}}),
+           ALREADY_EXISTS, "record_create.record.contact.external_id")
+    ok(world.do("root", "record_purge", type="contact", id=c.id))
+    contact(world, family_name="Z", external_id="ERP-7")
+
+
+def test_lists_filter_on_external_id(world):
+    a = account(world, external_id="X-1")
+    account(world, name="Other", external_id="X-2")
+    account(world, name="None")
+    assert list_all(world, "root", "account", [flt("external_id", "eq", "X-1")]) == [a.id]
+    assert len(list_all(world, "root", "account", [flt("external_id", "not_empty")])) == 2
+    f = fields(world, "root", "account")["external_id"]
+    assert f.filterable and f.cli_option == "external-id" and f.max_length == 255
+    # a user who cannot see the record does not find it by its external id
+    assert list_all(world, "sal", "account", [flt("external_id", "eq", "X-1")]) == []
+
+
+def test_cli_json_keeps_the_shared_fields_flat(world):
+    r = cli(world, "root", "account", "add", "--name", "Acme", "--external-id", "ERP-42", "--tag", "vip")
+    assert r.rc == 0, r
+    aid = int(r.out.strip())
+    r = cli(world, "root", "--format", "json", "account", "show", str(aid))
+    assert r.rc == 0, r
+    j = json.loads(r.out)
+    keys = list(j)
+    assert "meta" not in j and j["id"] == aid and j["version"] == 1 and j["owner"] == "root"
+    assert j["external_id"] == "ERP-42" and j["tags"] == ["vip"]
+    # id first, the type's own fields, then tags and custom, then the rest
+    assert keys[:2] == ["id", "name"] and keys.index("tags") < keys.index("version")
+    assert keys[-1] == "external_id" and keys[-2] == "deleted_at"
+    r = cli(world, "root", "--format", "json", "account", "list", "--filter", "external_id=ERP-42")
+    assert r.rc == 0 and [x["id"] for x in json.loads(r.out)] == [aid], r
+    r = cli(world, "root", "account", "edit", str(aid), "--clear", "external-id")
+    assert r.rc == 0, r
+    j = json.loads(cli(world, "root", "--format", "json", "account", "show", str(aid)).out)
+    assert j["external_id"] is None and j["version"] == 2
+    r = cli(world, "root", "account", "add", "--name", "Two", "--external-id", "ERP-43")
+    assert r.rc == 0, r
+    r = cli(world, "root", "account", "edit", str(aid), "--external-id", "ERP-43")
+    assert r.rc != 0 and "ERP-43" in r.err, r
+    r = cli(world, "root", "account", "show", str(aid))
+    assert r.rc == 0 and "owner" in r.out and "version" in r.out, r
