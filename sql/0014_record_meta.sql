@@ -69,7 +69,7 @@ FROM (VALUES
 	('account', 'employees', 'employees', 'The number of employees (0-100000000)', NULL, false, NULL, false, false),
 	('account', 'description', 'description', 'Free text, several lines allowed', 32768, true, NULL, false, true),
 	('account', 'tags', 'tag', 'Tags (each 1-64 characters); the ones given replace the record''s', 64, false, NULL, false, true),
-	('account', 'owner', NULL, 'The user who owns the record (crm account reassign changes it)', NULL, false, NULL, true, false),
+	('account', 'owner', NULL, 'The user who owns the record (reassign changes it)', NULL, false, NULL, true, false),
 	('account', 'team', NULL, 'The team the record belongs to (with its owner)', NULL, false, NULL, true, false),
 	('account', 'created_at', NULL, 'When the record was created', NULL, false, NULL, true, false),
 	('account', 'updated_at', NULL, 'When the record last changed', NULL, false, NULL, true, false),
@@ -89,7 +89,7 @@ FROM (VALUES
 	('contact', 'account_id', 'account', 'The primary account''s id (links the contact to it)', NULL, false, 'account', false, false),
 	('contact', 'description', 'description', 'Free text, several lines allowed', 32768, true, NULL, false, true),
 	('contact', 'tags', 'tag', 'Tags (each 1-64 characters); the ones given replace the record''s', 64, false, NULL, false, true),
-	('contact', 'owner', NULL, 'The user who owns the record (crm contact reassign changes it)', NULL, false, NULL, true, false),
+	('contact', 'owner', NULL, 'The user who owns the record (reassign changes it)', NULL, false, NULL, true, false),
 	('contact', 'team', NULL, 'The team the record belongs to (with its owner)', NULL, false, NULL, true, false),
 	('contact', 'created_at', NULL, 'When the record was created', NULL, false, NULL, true, false),
 	('contact', 'updated_at', NULL, 'When the record last changed', NULL, false, NULL, true, false)

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "cmd_record.h"
+#include "crm_field_facts.h" /* generated from crm.proto's field options */
 
 static int failures;
 
@@ -571,6 +572,33 @@ static void test_print(void) {
 	crm_result_free(r);
 }
 
+/* The flags of the record types' tables agree with the field options of
+ * crm.proto (proto/gen_fields.py): every option a type's own field names
+ * is a flag of that type setting that field, and every type has a table. */
+static void test_facts(void) {
+	size_t i, j, own = 0;
+
+	for (i = 0; i < CRM_N_FIELD_FACTS; i++) {
+		const struct crm_field_facts *f = &crm_field_facts[i];
+		const struct crm_rec_type *t = crm_rec_type_by_noun(f->record_type);
+		bool found = false;
+
+		CHECK(t != NULL);
+		if (t == NULL || f->cli_option == NULL ||
+		    protobuf_c_message_descriptor_get_field_by_name(t->desc, f->field) == NULL)
+			continue; /* no option, or a shared (RecordMeta) field: common flags */
+		own++;
+		for (j = 0; j < t->n_flags && !found; j++)
+			found = strcmp(t->flags[j].flag, f->cli_option) == 0 &&
+				strcmp(t->flags[j].path, f->field) == 0;
+		if (!found)
+			fprintf(stderr, "test_record: %s.%s: crm.proto says --%s, %s's flags do not\n",
+				f->record_type, f->field, f->cli_option, t->noun);
+		CHECK(found);
+	}
+	CHECK(own > 20);
+}
+
 int main(void) {
 	test_values();
 	test_account_add();
@@ -578,6 +606,7 @@ int main(void) {
 	test_edit();
 	test_list();
 	test_print();
+	test_facts();
 	if (failures > 0) {
 		fprintf(stderr, "test_record: %d check(s) failed\n", failures);
 		return 1;

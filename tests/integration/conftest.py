@@ -131,8 +131,14 @@ def pb():
         out = tempfile.mkdtemp(prefix="crm-pb-")
         _cleanups.append(lambda: shutil.rmtree(out, ignore_errors=True))
         proto_dir = os.path.join(SOURCE_DIR, "proto")
-        subprocess.run(["protoc", f"-I{proto_dir}", f"--python_out={out}",
-                        os.path.join(proto_dir, "crm.proto")], check=True)
+        # crm.proto's field options import descriptor.proto: given to protoc
+        # as a descriptor set (proto/gen_fields.py, as the build does)
+        gset = os.path.join(out, "google_descriptor.pb")
+        subprocess.run([sys.executable, os.path.join(proto_dir, "gen_fields.py"), "google-set",
+                        gset], check=True)
+        subprocess.run(["protoc", f"--descriptor_set_in={gset}", f"-I{proto_dir}",
+                        f"--python_out={out}", os.path.join(proto_dir, "crm.proto"),
+                        os.path.join(proto_dir, "options.proto")], check=True)
         sys.path.insert(0, out)
         import crm_pb2  # noqa: E402
         _flat_meta(crm_pb2)

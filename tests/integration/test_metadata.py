@@ -10,6 +10,8 @@ them flat. Through crmd and through `crm`."""
 import json
 import os
 
+import conftest
+
 import pytest
 
 from conftest import ALREADY_EXISTS, INVALID_ARGUMENT, UNAUTHENTICATED, pb, run_crm
@@ -240,3 +242,35 @@ def test_cli_json_keeps_the_shared_fields_flat(world):
     assert r.rc != 0 and "ERP-43" in r.err, r
     r = cli(world, "root", "account", "show", str(aid))
     assert r.rc == 0 and "owner" in r.out and "version" in r.out, r
+
+
+# ---------------------------------------------------------------- proto field options
+
+def test_proto_field_options_agree_with_standard_fields(world):
+    """The facts stated as options on crm.proto's fields ([(crm.field) =
+    {...}], proto/options.proto), as the build extracts them
+    (proto/gen_fields.py -> crm_field_facts.json), are what
+    crm.standard_fields holds and crm field list returns."""
+    path = os.path.join(conftest.BUILD_DIR, "proto", "crm_field_facts.json")
+    with open(path) as f:
+        facts = {(r["record_type"], r["name"]): r for r in json.load(f)}
+    rows = su_json(world.env, world.db,
+                   "SELECT record_type, name, label, cli_option, help, max_length, multi_line,"
+                   " ref_type, read_only, personal, sort_expr IS NOT NULL AS sortable,"
+                   " kind <> 'none' AS filterable FROM crm.standard_fields"
+                   " WHERE record_type IN ('account', 'contact')")
+    db = {(r["record_type"], r["name"]): r for r in rows}
+    # every standard field is stated on a proto field, but the billing
+    # country (a filter on a part of billing_address)
+    assert set(db) - set(facts) == {("account", "country")}
+    assert set(facts) <= set(db), set(facts) - set(db)
+    for key, want in facts.items():
+        got = db[key]
+        for k in ("label", "cli_option", "help", "max_length", "multi_line", "read_only",
+                  "personal", "sortable", "filterable"):
+            assert got[k] == want[k], (key, k, got[k], want[k])
+        assert got["ref_type"] == want["references"], key
+    # and the shared fields are stated once, on RecordMeta, for every type
+    for t in ("account", "contact"):
+        assert facts[(t, "external_id")]["field"] == "external_id"
+        assert facts[(t, "owner")] == dict(facts[("account", "owner")], record_type=t)
