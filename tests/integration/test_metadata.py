@@ -274,3 +274,22 @@ def test_proto_field_options_agree_with_standard_fields(world):
     for t in ("account", "contact"):
         assert facts[(t, "external_id")]["field"] == "external_id"
         assert facts[(t, "owner")] == dict(facts[("account", "owner")], record_type=t)
+
+
+def test_generated_standard_fields_sql_changes_nothing(world):
+    """crm_field_facts.sql (for migrations to paste) sets exactly what the
+    database holds: run over it, it updates no row. A fact changed in an
+    option and not in the database would be one row."""
+    path = os.path.join(conftest.BUILD_DIR, "proto", "crm_field_facts.sql")
+    with open(path) as f:
+        sql = "\n".join(l for l in f.read().splitlines() if not l.startswith("--")).strip()
+    assert sql.startswith("UPDATE crm.standard_fields") and sql.endswith(";")
+    n = su_sql(world.env, world.db,
+               f"WITH u AS ({sql[:-1]} RETURNING s.name) SELECT count(*) FROM u")
+    assert n.strip() == "0", n
+    # and it would: a changed fact is one updated row
+    changed = sql.replace("'The registered name'", "'Changed'")
+    assert changed != sql
+    n = su_sql(world.env, world.db,
+               f"WITH u AS ({changed[:-1]} RETURNING s.name) SELECT count(*) FROM u")
+    assert n.strip() == "1", n
