@@ -15,7 +15,7 @@ import conftest
 import pytest
 
 from conftest import ALREADY_EXISTS, INVALID_ARGUMENT, UNAUTHENTICATED, pb, run_crm
-from identity import make_world, ok, status, su_json, su_sql
+from identity import audit_rows, make_world, ok, status, su_json, su_sql
 from records import account, contact, flt, get, list_all, update
 
 
@@ -181,6 +181,10 @@ def test_external_id_is_unique_per_type_and_can_change(world):
            ALREADY_EXISTS, "record_update.changes.account.external_id")
     u = ok(update(world, "root", b.id, b.version, "account", external_id="ERP-9")).record.account
     assert u.external_id == b"ERP-9"
+    # audited like any field
+    rows = audit_rows(world.env, world.db, f"record_id = {b.id} AND action = 'update'")
+    assert rows and rows[-1]["old_values"]["external_id"] == "ERP-8"
+    assert rows[-1]["new_values"]["external_id"] == "ERP-9"
     u = ok(update(world, "root", b.id, u.version, "account", description="x")).record.account
     assert u.external_id == b"ERP-9"  # untouched when not given
     u = ok(update(world, "root", b.id, u.version, "account", clear=["external_id"])).record.account
