@@ -593,10 +593,28 @@ static bool handle_picklist_move(crm_hctx *h, crm_err *err) {
 /* ------------------------------------------------------------ metadata */
 
 /* The types the user may read, with labels and allowed actions: the SQL
- * asks the permission matrix, so any logged-in user may ask. */
+ * asks the permission matrix, so any logged-in user may ask. Only the
+ * types this server serves through the record requests (record_types)
+ * are listed: a client takes each to FieldList and RecordList. */
 static bool handle_record_type_list(crm_hctx *h, crm_err *err) {
-	return json_rows(h, STMT(RECORD_TYPE_LIST), 0, NULL, &crm__record_type_list_reply__descriptor,
-			 BODY(RECORD_TYPE_LIST), err);
+	PGresult *r = crm_db_exec(h->db, STMT(RECORD_TYPE_LIST), 0, NULL, NULL, NULL, true, err);
+	Crm__RecordTypeListReply *reply;
+	size_t k = 0;
+
+	if (r == NULL)
+		return false;
+	reply = crm_hctx_list_reply(h, r, &crm__record_type_list_reply__descriptor, list_row, "",
+				    UINT32_MAX, NULL, err);
+	PQclear(r);
+	if (reply == NULL)
+		return false;
+	for (size_t i = 0; i < reply->n_types; i++)
+		for (size_t j = 0; j < N_TYPES; j++)
+			if (reply->types[i]->name && strcmp(reply->types[i]->name, record_types[j].name) == 0)
+				reply->types[k++] = reply->types[i];
+	reply->n_types = k;
+	crm_hctx_body(h, BODY(RECORD_TYPE_LIST), reply);
+	return true;
 }
 
 /* ------------------------------------------------------------ descriptors */

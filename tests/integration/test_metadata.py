@@ -36,8 +36,16 @@ def test_type_list_follows_the_permission_matrix(world):
     assert t["account"] == ("Account", "Accounts",
                             ["read", "create", "update", "delete", "export", "reassign", "admin"])
     assert t["contact"][:2] == ("Contact", "Contacts")
-    # Administrative types (no table) are not record types a client lists.
+    # Administrative types (no table) are not record types a client lists,
+    # nor types the record requests do not serve (yet): every type listed
+    # takes FieldList and RecordList.
     assert not {"user", "team", "field", "relation", "audit"} & set(t)
+    served = {v.name[len("RECORD_TYPE_"):].lower() for v in pb().RecordType.DESCRIPTOR.values
+              if v.number}
+    assert set(t) == served, (set(t), served)
+    for name in t:
+        ok(world.do("root", "field_list", record_type=name), f"field_list {name}")
+        ok(world.do("root", "record_list", type=name), f"record_list {name}")
     # A viewer reads and does nothing else.
     v = types(world, "vie")
     assert v["account"][2] == ["read"] and v["contact"][2] == ["read"]
