@@ -4,6 +4,7 @@
  * the command list in `crm --help`).
  */
 #include "cli.h"
+#include "crm_field_help.h" /* generated: see proto/README.md, "Field options" */
 
 const struct crm_cli_noun crm_cli_nouns[] = {
 	{"ping", "check that the server answers, and how fast"},
@@ -73,56 +74,29 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"\n"                                                                                 \
 	"Prints the new record's id; with --format json or csv the whole record.\n"
 
+/* The options that set a type's own standard fields: their help is
+ * generated from the field options of proto/crm.proto (crm_field_help.h,
+ * proto/gen_fields.py); what follows each are the options no single
+ * standard field has (address parts, list edits). */
 #define ACCOUNT_FIELDS_HELP                                                              \
-	"  --name NAME                 the account's name (1-255 characters)\n"              \
-	"  --legal-name NAME           the registered name\n"                               \
-	"  --type TYPE                 prospect (the default), customer, partner,\n"        \
-	"                              competitor or other\n"                                \
-	"  --individual[=yes|no]       a person rather than a company\n"                     \
-	"  --industry, --region, --tier VALUE\n"                                             \
-	"                              a value of the pick list of that name\n"            \
-	"                              ('crm picklist list industry')\n"                     \
-	"  --website URL, --phone NUMBER\n"                                                  \
+	CRM_HELP_ACCOUNT_FIELDS                                                           \
 	"  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"            \
 	"  --billing-postal-code TEXT, --billing-country CODE\n"                            \
 	"                              the billing address (country: ISO 3166 code, DE)\n" \
 	"  --shipping-street ... --shipping-country\n"                                     \
-	"                              the shipping address, the same way\n"               \
-	"  --parent ID                 the parent account (no cycles)\n"                     \
-	"  --annual-revenue \"AMOUNT CUR\"\n"                                                \
-	"                              e.g. \"1250000 EUR\": a point before the decimals,\n" \
-	"                              no thousands separators\n"                          \
-	"  --employees N               the number of employees\n"                          \
-	"  --description TEXT\n" RECORD_COMMON_HELP
+	"                              the shipping address, the same way\n" RECORD_COMMON_HELP
 
 #define CONTACT_FIELDS_HELP                                                              \
-	"  --given-name NAME, --family-name NAME\n"                                          \
-	"                              at least one of them on add\n"                        \
-	"  --name-order western|eastern\n"                                                   \
-	"                              how the display name is put together (default:\n"   \
-	"                              eastern for Han, Kana or Hangul names)\n"             \
-	"  --title TITLE               job title\n"                                          \
-	"  --email [KIND:]ADDRESS      repeatable; KIND work (default), home or other:\n"    \
-	"                              --email work:ada@example.com --email home:ada@h.example\n" \
-	"                              The addresses given replace the contact's.\n"       \
-	"  --primary-email ADDRESS     which of them is primary (default: the first); on\n" \
+	CRM_HELP_CONTACT_FIELDS                                                           \
+	"  --primary-email ADDRESS     which --email is primary (default: the first); on\n" \
 	"                              edit, alone: which of the contact's is primary\n"    \
 	"  --add-email [KIND:]ADDRESS, --remove-email ADDRESS\n"                            \
 	"                              edit: add or remove one, keep the others\n"          \
-	"  --phone [KIND:]NUMBER       repeatable; KIND work (default), mobile, home, fax\n" \
-	"                              or other: --phone 'mobile:+44 20 7946 0958'\n"        \
-	"  --primary-phone NUMBER      which of them is primary (default: the first); on\n" \
+	"  --primary-phone NUMBER      which --phone is primary (default: the first); on\n" \
 	"                              edit, alone: which of the contact's is primary\n"    \
 	"  --add-phone [KIND:]NUMBER, --remove-phone NUMBER\n"                              \
 	"                              edit: add or remove one, keep the others (numbers\n" \
-	"                              match on their digits)\n"                            \
-	"  --birthday DATE             YYYY-MM-DD, or MM-DD when the year is unknown\n"      \
-	"  --preferred-channel CHANNEL email, phone, sms, mail or in_person\n"              \
-	"  --do-not-contact yes|no     --marketing-opt-out yes|no\n"                          \
-	"  --pref KEY=VALUE            a communication preference; repeatable, the ones\n"  \
-	"                              given replace the contact's\n"                       \
-	"  --account ID                the primary account (links the contact to it)\n"   \
-	"  --description TEXT\n" RECORD_COMMON_HELP
+	"                              match on their digits)\n" RECORD_COMMON_HELP
 
 /* FIELDS: some of the type's standard fields that filter; SORT: a --sort
  * example of its fields. 'crm field list TYPE' has them all. */

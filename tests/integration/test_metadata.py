@@ -305,3 +305,26 @@ def test_generated_standard_fields_sql_changes_nothing(world):
     n = su_sql(world.env, world.db,
                f"WITH u AS ({changed[:-1]} RETURNING s.name) SELECT count(*) FROM u")
     assert n.strip() == "1", n
+
+
+def test_add_help_comes_from_the_field_options(env):
+    """crm TYPE add --help states each option that sets a standard field
+    with the help its proto field option gives (crm_field_help.h)."""
+    path = os.path.join(conftest.BUILD_DIR, "proto", "crm_field_facts.json")
+    with open(path) as f:
+        facts = json.load(f)
+    for rtype in ("account", "contact"):
+        r = run_crm(rtype, "add", "--help", home=env.base)
+        assert r.rc == 0, r
+        text = " ".join(r.out.split())
+        # the type's own fields (the shared ones, --tag and --external-id,
+        # are in the help every type has)
+        mine = [x for x in facts if x["record_type"] == rtype and x["cli_option"]
+                and not x["read_only"] and not x["shared"]]
+        assert len(mine) > 10
+        for x in mine:
+            assert f"--{x['cli_option']}" in text, (rtype, x["cli_option"])
+            help_ = x["help"]  # first letter lower-cased, as gen_fields.py does, but YYYY
+            if not help_[1].isupper():
+                help_ = help_[0].lower() + help_[1:]
+            assert " ".join(help_.split()) in text, (rtype, x["cli_option"], help_)
