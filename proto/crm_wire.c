@@ -134,7 +134,13 @@ bool crm_wire_check_message(const ProtobufCMessage *msg, const char *prefix, crm
 	unsigned i;
 
 	for (i = 0; i < d->n_fields; i++) {
-		join_path(path, sizeof(path), prefix, d->fields[i].name);
+		/* a record's shared fields are named as its own (account.tags),
+		 * as in the JSON (server/jsonmsg.h) and the SQL's errors */
+		if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE &&
+		    d->fields[i].descriptor == &crm__record_meta__descriptor)
+			snprintf(path, sizeof(path), "%s", prefix ? prefix : "");
+		else
+			join_path(path, sizeof(path), prefix, d->fields[i].name);
 		if (!check_field(msg, &d->fields[i], path, err))
 			return false;
 	}
@@ -164,6 +170,8 @@ static void path_write(const scan_path *at, char *out, size_t size) {
 		return;
 	}
 	path_write(at->up, out, size);
+	if (at->name != NULL && strcmp(at->name, "meta") == 0)
+		return; /* a record's shared fields are named as its own */
 	n = strlen(out);
 	if (n + 1 < size)
 		snprintf(out + n, size - n, "%s%s", n ? "." : "", at->name);

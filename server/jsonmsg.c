@@ -83,6 +83,17 @@ static bool field_set(const ProtobufCMessage *m, const ProtobufCFieldDescriptor 
 
 static json_t *msg_to_json(crm_arena *a, const ProtobufCMessage *m);
 
+/* The field of d whose fields are inlined into d's object (jsonmsg.h:
+ * a singular message field named meta), or NULL. */
+static const ProtobufCFieldDescriptor *inlined(const ProtobufCMessageDescriptor *d) {
+	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field_by_name(d, "meta");
+
+	return fd && fd->type == PROTOBUF_C_TYPE_MESSAGE && fd->label != PROTOBUF_C_LABEL_REPEATED &&
+			       !(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		       ? fd
+		       : NULL;
+}
+
 /* One value (v points at it); NULL when it cannot be represented. */
 static json_t *value_to_json(crm_arena *a, const ProtobufCFieldDescriptor *fd, const void *v) {
 	switch (fd->type) {
@@ -156,9 +167,19 @@ static json_t *msg_to_json(crm_arena *a, const ProtobufCMessage *m) {
 
 	for (unsigned i = 0; obj && i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+		json_t *v;
+		int rc;
 
-		if (field_set(m, fd) &&
-		    json_object_set_new_nocheck(obj, fd->name, field_to_json(a, m, fd)) != 0) {
+		if (!field_set(m, fd))
+			continue;
+		v = field_to_json(a, m, fd);
+		if (fd == inlined(d) && json_is_object(v)) {
+			rc = json_object_update(obj, v);
+			json_decref(v);
+		} else {
+			rc = json_object_set_new_nocheck(obj, fd->name, v);
+		}
+		if (rc != 0) {
 			json_decref(obj);
 			obj = NULL;
 		}
@@ -360,10 +381,23 @@ static bool msg_from(crm_arena *a, const ProtobufCMessageDescriptor *d, json_t *
 	json_object_foreach(obj, key, v) {
 		const ProtobufCFieldDescriptor *fd =
 			protobuf_c_message_descriptor_get_field_by_name(d, key);
+		ProtobufCMessage *into = m;
 
+		if (fd == NULL && inlined(d) != NULL) { /* a key of the inlined message */
+			const ProtobufCFieldDescriptor *in = inlined(d);
+			ProtobufCMessage **sub = (ProtobufCMessage **)((char *)m + in->offset);
+			const ProtobufCMessageDescriptor *sd = in->descriptor;
+
+			fd = protobuf_c_message_descriptor_get_field_by_name(sd, key);
+			if (fd != NULL && *sub == NULL) {
+				*sub = crm_arena_alloc(a, sd->sizeof_message);
+				sd->message_init(*sub);
+			}
+			into = *sub;
+		}
 		if (fd == NULL || json_is_null(v))
 			continue;
-		if (!field_from(a, m, fd, v, err))
+		if (!field_from(a, into, fd, v, err))
 			return false;
 	}
 	*out = m;

@@ -14,6 +14,12 @@
  *                        decoding takes the short or the full name in any
  *                        case, or the number
  *   message              object; repeated → array; oneof → the set member
+ *   field `meta`         a singular message field named meta (RecordMeta:
+ *                        the fields every record type shares) is inlined:
+ *                        its fields are keys of the enclosing object
+ *                        ({"id":1,"version":2,"name":"Acme"}), which is the
+ *                        form the SQL views write and the CLI prints;
+ *                        decoding also takes a nested "meta" object
  *
  * Encoding is deterministic (compact, keys in field-number order): crmd
  * hashes encoded filters into list cursors. Decoding ignores unknown keys

@@ -134,6 +134,7 @@ int crm_cmd_relation_remove(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_share(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_field_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_type_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_field_remove(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_picklist_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_picklist_list(struct crm_cli *cli, int argc, char **argv);

@@ -197,6 +197,13 @@ int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv) {
 		r = crm_rec_result(&crm__field_def__descriptor);
 		crm_result_hide(r, "record_type");
 		crm_result_hide(r, "created_at");
+		/* for clients that build views (JSON and CSV); too wide for a table */
+		crm_result_hide(r, "help");
+		crm_result_hide(r, "multi_line");
+		crm_result_hide(r, "personal");
+		crm_result_optional(r, "cli_option");
+		crm_result_optional(r, "references");
+		crm_result_optional(r, "read_only");
 		for (i = 0; i < l->n_fields; i++)
 			crm_rec_add_message(r, &l->fields[i]->base);
 		rc = crm_cli_print(cli, r, false);

@@ -125,10 +125,11 @@ static const Crm__FieldListReply *field_defs(struct crm_cli *cli, const struct c
 }
 
 static bool has_custom(const ProtobufCMessage *m) {
-	const ProtobufCFieldDescriptor *fd =
-		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "custom");
+	const ProtobufCFieldDescriptor *fd = NULL;
 
-	return fd != NULL && crm_rec_has(m, fd);
+	/* without mem the walk only reads: the cast does not let it write */
+	m = crm_rec_walk(NULL, (ProtobufCMessage *)m, "custom", &fd);
+	return m != NULL && crm_rec_has(m, fd);
 }
 
 int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv) {

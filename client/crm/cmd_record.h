@@ -180,17 +180,25 @@ ProtobufCMessage *crm_rec_walk(struct crm_rec_mem *mem, ProtobufCMessage *m, con
 
 /* The account, contact, ... inside a Record, or NULL when it is empty. */
 const ProtobufCMessage *crm_rec_inner(const Crm__Record *r);
-/* An int64 field of m by name (id, version); false when absent. */
+/* The field `meta` (RecordMeta: id, version, owner, team, times, tags,
+ * custom, external_id) of a record type's message d, or NULL for other
+ * messages. The CLI speaks of its fields as the record's own: paths
+ * ("tags"), JSON keys and columns ("id", "version") do not name meta, as
+ * the server's JSON does not (server/jsonmsg.h). */
+const ProtobufCFieldDescriptor *crm_rec_meta_field(const ProtobufCMessageDescriptor *d);
+/* An int64 field of m by name (id, version; meta's too); false when absent. */
 bool crm_rec_get_int(const ProtobufCMessage *m, const char *name, int64_t *out);
 
 /* ---------------------------------------------------------------- viewing */
 
 /*
  * The fields of d in the order people read them: for records (messages
- * with fields numbered 20 and up), field 1 (the id), the type's own fields
- * (20..), then 10..19 (tags, custom values), then the rest of the shared
- * ones (version, owner, team, times); other messages in field order.
- * Returns how many were written to out (room for d->n_fields; at most 128).
+ * with a RecordMeta `meta`), meta's fields in place of meta: the id, the
+ * type's own fields, then tags and custom values, then the rest of the
+ * shared ones (version, owner, team, times, external_id); other messages
+ * in field order. The descriptors of meta's fields are RecordMeta's: the
+ * viewers read them from the record's meta. Returns how many were written
+ * to out (room for FIELDS_MAX, 128).
  */
 size_t crm_rec_fields(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor **out);
 

@@ -125,6 +125,18 @@ ProtobufCMessage *crm_rec_walk(struct crm_rec_mem *mem, ProtobufCMessage *m, con
 		memcpy(seg, path, len);
 		seg[len] = '\0';
 		fd = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, seg);
+		if (fd == NULL && crm_rec_meta_field(m->descriptor) != NULL) {
+			/* the shared fields (id, tags, ...) read as the record's own */
+			const ProtobufCFieldDescriptor *mfd = crm_rec_meta_field(m->descriptor);
+
+			fd = protobuf_c_message_descriptor_get_field_by_name(mfd->descriptor, seg);
+			sub = AT(m, mfd, ProtobufCMessage *);
+			if (fd != NULL && *sub == NULL && mem != NULL)
+				*sub = new_message(mem, mfd->descriptor);
+			m = *sub;
+			if (m == NULL)
+				return NULL;
+		}
 		if (fd == NULL)
 			return NULL;
 		if (dot == NULL) {
@@ -187,11 +199,22 @@ const ProtobufCMessage *crm_rec_inner(const Crm__Record *r) {
 	return fd ? *AT(r, fd, const ProtobufCMessage *) : NULL;
 }
 
-bool crm_rec_get_int(const ProtobufCMessage *m, const char *name, int64_t *out) {
-	const ProtobufCFieldDescriptor *fd =
-		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+const ProtobufCFieldDescriptor *crm_rec_meta_field(const ProtobufCMessageDescriptor *d) {
+	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field_by_name(d, "meta");
 
-	if (fd == NULL || fd->type != PROTOBUF_C_TYPE_INT64 || !crm_rec_has(m, fd))
+	return fd != NULL && fd->type == PROTOBUF_C_TYPE_MESSAGE &&
+			       fd->label != PROTOBUF_C_LABEL_REPEATED &&
+			       fd->descriptor == &crm__record_meta__descriptor
+		       ? fd
+		       : NULL;
+}
+
+bool crm_rec_get_int(const ProtobufCMessage *m, const char *name, int64_t *out) {
+	const ProtobufCFieldDescriptor *fd = NULL;
+
+	/* without mem the walk only reads: the cast does not let it write */
+	m = crm_rec_walk(NULL, (ProtobufCMessage *)m, name, &fd);
+	if (m == NULL || fd->type != PROTOBUF_C_TYPE_INT64 || !crm_rec_has(m, fd))
 		return false;
 	*out = *AT(m, fd, const int64_t);
 	return true;
@@ -213,6 +236,7 @@ static const struct crm_rec_flag common_flags[] = {
 	{"add-tag", "tags", CRM_REC_ADD, NULL},
 	{"remove-tag", "tags", CRM_REC_REMOVE, NULL},
 	{"set", "custom", CRM_REC_PAIR, NULL},
+	{"external-id", "external_id", CRM_REC_VALUE, NULL},
 };
 #define N_COMMON (sizeof(common_flags) / sizeof(common_flags[0]))
 
@@ -845,13 +869,17 @@ static void list_into(struct crm_rec_edit *e, const ProtobufCMessage *from, cons
 int crm_rec_list_ops(const struct crm_rec_type *t, struct crm_rec_edit *e, Crm__RecordUpdate *up) {
 	const struct crm_rec_flag *f, *pf;
 	const ProtobufCFieldDescriptor *fd = NULL, *ufd;
+	const ProtobufCMessage *whole;
 	size_t i, j;
 	int n = 0;
 
 	for (i = 0; i < n_rows(t); i++) {
 		f = row_at(t, i);
-		if (f->kind != CRM_REC_ADD || crm_rec_walk(NULL, e->msg, f->path, &fd) == NULL ||
-		    crm_rec_has(e->msg, fd))
+		if (f->kind != CRM_REC_ADD)
+			continue;
+		/* NULL: the field's message (a record's meta) is not there */
+		whole = crm_rec_walk(NULL, e->msg, f->path, &fd);
+		if (whole != NULL && crm_rec_has(whole, fd))
 			continue; /* given whole: sent as given */
 		list_into(e, e->adds, f->path, up, update_field("add_", f->path, false));
 		list_into(e, e->removes, f->path, up, update_field("remove_", f->path, false));

@@ -18,30 +18,49 @@
 
 /* ---------------------------------------------------------------- fields */
 
-size_t crm_rec_fields(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor **out) {
-	static const struct {
-		unsigned lo, hi;
-	} bands[] = {{1, 1}, {20, UINT32_MAX}, {10, 19}, {2, 9}};
-	bool record = false;
-	size_t n = 0, b;
-	unsigned i;
+/* Appends the fields of d numbered lo..hi, but skip, to out. */
+static size_t band(const ProtobufCMessageDescriptor *d, unsigned lo, unsigned hi,
+		   const ProtobufCFieldDescriptor *skip, const ProtobufCFieldDescriptor **out) {
+	size_t n = 0;
 
-	if (d->n_fields > FIELDS_MAX) {
+	for (unsigned i = 0; i < d->n_fields; i++)
+		if (d->fields[i].id >= lo && d->fields[i].id <= hi && &d->fields[i] != skip)
+			out[n++] = &d->fields[i];
+	return n;
+}
+
+size_t crm_rec_fields(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor **out) {
+	const ProtobufCFieldDescriptor *meta = crm_rec_meta_field(d);
+	const ProtobufCMessageDescriptor *md = meta ? meta->descriptor : NULL;
+	size_t n = 0;
+
+	if (d->n_fields + (md ? md->n_fields : 0) > FIELDS_MAX) {
 		fprintf(stderr, "crm: bug: %s has more than %d fields\n", d->name, FIELDS_MAX);
 		abort();
 	}
-	for (i = 0; i < d->n_fields; i++)
-		record = record || d->fields[i].id >= 20;
-	if (!record) {
-		for (i = 0; i < d->n_fields; i++)
-			out[n++] = &d->fields[i];
-		return n;
-	}
-	for (b = 0; b < sizeof(bands) / sizeof(bands[0]); b++)
-		for (i = 0; i < d->n_fields; i++)
-			if (d->fields[i].id >= bands[b].lo && d->fields[i].id <= bands[b].hi)
-				out[n++] = &d->fields[i];
+	if (md == NULL)
+		return band(d, 0, UINT32_MAX, NULL, out);
+	n += band(md, 1, 1, NULL, out + n);            /* id */
+	n += band(d, 0, UINT32_MAX, meta, out + n);    /* the type's own */
+	n += band(md, 10, 11, NULL, out + n);          /* tags, custom values */
+	n += band(md, 2, 9, NULL, out + n);            /* version .. deleted_at */
+	n += band(md, 12, UINT32_MAX, NULL, out + n);  /* external_id, ... */
 	return n;
+}
+
+/* The message that holds fd for record (or other message) m: m itself, or
+ * its meta for RecordMeta's fields (crm_rec_fields); NULL when absent. */
+static const ProtobufCMessage *holder(const ProtobufCMessage *m,
+				      const ProtobufCFieldDescriptor *fd) {
+	const ProtobufCFieldDescriptor *meta;
+
+	if (m == NULL)
+		return NULL;
+	for (unsigned i = 0; i < m->descriptor->n_fields; i++)
+		if (&m->descriptor->fields[i] == fd)
+			return m;
+	meta = crm_rec_meta_field(m->descriptor);
+	return meta ? *(const ProtobufCMessage *const *)((const char *)m + meta->offset) : NULL;
 }
 
 bool crm_rec_has(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd) {
@@ -91,10 +110,14 @@ static size_t count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f
 	return crm_rec_has(m, fd) ? 1 : 0;
 }
 
+/* Without the enum's prefix (ACCOUNT_TYPE_CUSTOMER -> customer); names of
+ * enums whose values carry none (Action: READ) are taken whole. */
 static const char *enum_name(const ProtobufCFieldDescriptor *fd, int v, char *buf, size_t bufsz) {
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(fd->descriptor, v);
 	char prefix[64];
 
-	if (!crm_args_enum_prefix(fd->descriptor, prefix, sizeof(prefix)))
+	if (!crm_args_enum_prefix(fd->descriptor, prefix, sizeof(prefix)) ||
+	    (ev != NULL && strncmp(ev->name, prefix, strlen(prefix)) != 0))
 		prefix[0] = '\0';
 	return crm_args_enum_name(fd->descriptor, prefix, v, buf, bufsz);
 }
@@ -376,12 +399,13 @@ static void text_field(crm_sbuf *b, const ProtobufCMessage *m,
 
 /* ---------------------------------------------------------------- cells */
 
-static void add_cell(crm_result *r, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd) {
+static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufCFieldDescriptor *fd) {
+	const ProtobufCMessage *m = holder(rec, fd);
 	crm_sbuf json = {0}, text = {0};
 	const ProtobufCBinaryData *bd;
 	char buf[64];
 
-	if (m != NULL && fd->label == PROTOBUF_C_LABEL_REPEATED && !crm_rec_has(m, fd)) {
+	if (rec != NULL && fd->label == PROTOBUF_C_LABEL_REPEATED && (m == NULL || !crm_rec_has(m, fd))) {
 		crm_result_add_json(r, "[]", 2, ""); /* scripts get a list either way */
 		return;
 	}
@@ -482,7 +506,8 @@ int crm_rec_print(struct crm_cli *cli, const ProtobufCMessage *m) {
 
 	/* people see what the record has; scripts get every field */
 	for (i = 0; i < n; i++)
-		if (cli->format != CRM_FORMAT_TABLE || crm_rec_has(m, fds[i]))
+		if (cli->format != CRM_FORMAT_TABLE ||
+		    (holder(m, fds[i]) != NULL && crm_rec_has(holder(m, fds[i]), fds[i])))
 			fds[k++] = fds[i];
 	r = result_of(fds, k);
 	crm_result_add_row(r);

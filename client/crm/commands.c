@@ -4,6 +4,7 @@
  * the command list in `crm --help`).
  */
 #include "cli.h"
+#include "crm_field_help.h" /* generated: see proto/README.md, "Field options" */
 
 const struct crm_cli_noun crm_cli_nouns[] = {
 	{"ping", "check that the server answers, and how fast"},
@@ -23,6 +24,7 @@ const struct crm_cli_noun crm_cli_nouns[] = {
 	{"contact", "contacts: people, their e-mail addresses, phones and accounts"},
 	{"relation", "relationships between records (contact -> account, ...)"},
 	{"share", "share a record with a user or a team; list its shares"},
+	{"type", "the record types you may read, their labels and your actions"},
 	{"field", "custom fields of a record type (admins add and remove them)"},
 	{"picklist", "value lists of pick-list fields and relationship roles"},
 };
@@ -46,7 +48,9 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"                              change only the tags named)\n"                     \
 	"  --set FIELD=VALUE           a custom field ('crm field list TYPE'); repeatable;\n" \
 	"                              an empty VALUE empties it. VALUE: 12.5, \"10.00 EUR\",\n" \
-	"                              2026-03-01, true/false, a pick-list value, text\n"
+	"                              2026-03-01, true/false, a pick-list value, text\n" \
+	"  --external-id KEY           the record's key in another system (1-255\n"      \
+	"                              characters, unique per type; imports match on it)\n"
 
 #define RECORD_EDIT_HELP                                                              \
 	"  --clear FIELD               repeatable: empty a field, named like its option\n"  \
@@ -71,56 +75,29 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"\n"                                                                                 \
 	"Prints the new record's id; with --format json or csv the whole record.\n"
 
+/* The options that set a type's own standard fields: their help is
+ * generated from the field options of proto/crm.proto (crm_field_help.h,
+ * proto/gen_fields.py); what follows each are the options no single
+ * standard field has (address parts, list edits). */
 #define ACCOUNT_FIELDS_HELP                                                              \
-	"  --name NAME                 the account's name (1-255 characters)\n"              \
-	"  --legal-name NAME           the registered name\n"                               \
-	"  --type TYPE                 prospect (the default), customer, partner,\n"        \
-	"                              competitor or other\n"                                \
-	"  --individual[=yes|no]       a person rather than a company\n"                     \
-	"  --industry, --region, --tier VALUE\n"                                             \
-	"                              a value of the pick list of that name\n"            \
-	"                              ('crm picklist list industry')\n"                     \
-	"  --website URL, --phone NUMBER\n"                                                  \
+	CRM_HELP_ACCOUNT_FIELDS                                                           \
 	"  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"            \
 	"  --billing-postal-code TEXT, --billing-country CODE\n"                            \
 	"                              the billing address (country: ISO 3166 code, DE)\n" \
 	"  --shipping-street ... --shipping-country\n"                                     \
-	"                              the shipping address, the same way\n"               \
-	"  --parent ID                 the parent account (no cycles)\n"                     \
-	"  --annual-revenue \"AMOUNT CUR\"\n"                                                \
-	"                              e.g. \"1250000 EUR\": a point before the decimals,\n" \
-	"                              no thousands separators\n"                          \
-	"  --employees N               the number of employees\n"                          \
-	"  --description TEXT\n" RECORD_COMMON_HELP
+	"                              the shipping address, the same way\n" RECORD_COMMON_HELP
 
 #define CONTACT_FIELDS_HELP                                                              \
-	"  --given-name NAME, --family-name NAME\n"                                          \
-	"                              at least one of them on add\n"                        \
-	"  --name-order western|eastern\n"                                                   \
-	"                              how the display name is put together (default:\n"   \
-	"                              eastern for Han, Kana or Hangul names)\n"             \
-	"  --title TITLE               job title\n"                                          \
-	"  --email [KIND:]ADDRESS      repeatable; KIND work (default), home or other:\n"    \
-	"                              --email work:ada@example.com --email home:ada@h.example\n" \
-	"                              The addresses given replace the contact's.\n"       \
-	"  --primary-email ADDRESS     which of them is primary (default: the first); on\n" \
+	CRM_HELP_CONTACT_FIELDS                                                           \
+	"  --primary-email ADDRESS     which --email is primary (default: the first); on\n" \
 	"                              edit, alone: which of the contact's is primary\n"    \
 	"  --add-email [KIND:]ADDRESS, --remove-email ADDRESS\n"                            \
 	"                              edit: add or remove one, keep the others\n"          \
-	"  --phone [KIND:]NUMBER       repeatable; KIND work (default), mobile, home, fax\n" \
-	"                              or other: --phone 'mobile:+44 20 7946 0958'\n"        \
-	"  --primary-phone NUMBER      which of them is primary (default: the first); on\n" \
+	"  --primary-phone NUMBER      which --phone is primary (default: the first); on\n" \
 	"                              edit, alone: which of the contact's is primary\n"    \
 	"  --add-phone [KIND:]NUMBER, --remove-phone NUMBER\n"                              \
 	"                              edit: add or remove one, keep the others (numbers\n" \
-	"                              match on their digits)\n"                            \
-	"  --birthday DATE             YYYY-MM-DD, or MM-DD when the year is unknown\n"      \
-	"  --preferred-channel CHANNEL email, phone, sms, mail or in_person\n"              \
-	"  --do-not-contact yes|no     --marketing-opt-out yes|no\n"                          \
-	"  --pref KEY=VALUE            a communication preference; repeatable, the ones\n"  \
-	"                              given replace the contact's\n"                       \
-	"  --account ID                the primary account (links the contact to it)\n"   \
-	"  --description TEXT\n" RECORD_COMMON_HELP
+	"                              match on their digits)\n" RECORD_COMMON_HELP
 
 /* FIELDS: some of the type's standard fields that filter; SORT: a --sort
  * example of its fields. 'crm field list TYPE' has them all. */
@@ -534,7 +511,19 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "Lists the fields of records of TYPE: the standard ones, then the custom ones,\n"
 	 "with their label (what 'show' calls a custom field), kind, and whether\n"
 	 "'list --sort' takes them (sortable). Filters take the standard fields the\n"
-	 "server reports as filterable and every custom field (custom.NAME).\n", 0},
+	 "server reports as filterable and every custom field (custom.NAME).\n"
+	 "\n"
+	 "With --format json or csv each field also has what a program needs to build\n"
+	 "a form or a list view: cli_option (the option of 'add' and 'edit' that sets\n"
+	 "it), help, max_length, multi_line, references (the record type an id field\n"
+	 "names), read_only (set by the server) and personal (personal data).\n", 0},
+
+	/* ---------------------------------------------------------------- record types */
+	{"type", "list", crm_cmd_type_list, "", "list the record types you may read",
+	 "Lists the record types your role may read: name (what commands and\n"
+	 "'crm field list' take), label, plural_label, and the actions your role may\n"
+	 "take on records of the type (read, create, update, delete, export, reassign,\n"
+	 "admin; 'crm permission list' shows their scopes).\n", 0},
 	{"field", "remove", crm_cmd_field_remove, "TYPE NAME [--yes]", "remove a custom field and its values (admins)",
 	 "Removes a custom field and deletes its values from every record (each is\n"
 	 "audited as a change of the record).\n", 0},

@@ -37,6 +37,7 @@ enum {
 	Q_PICKLIST_LIST,
 	Q_PICKLIST_REMOVE,
 	Q_PICKLIST_MOVE,
+	Q_RECORD_TYPE_LIST,
 	N_STMTS
 };
 static const crm_sql stmts[N_STMTS] = {
@@ -78,6 +79,7 @@ static const crm_sql stmts[N_STMTS] = {
 	[Q_PICKLIST_MOVE] = {"picklist_move",
 			     "SELECT json FROM crm.picklist_move($1::text, $2::text, $3::text,"
 			     " $4::text)"},
+	[Q_RECORD_TYPE_LIST] = {"record_type_list", "SELECT json FROM crm.record_type_list()"},
 };
 #define STMT(x) (&stmts[Q_##x])
 
@@ -588,7 +590,52 @@ static bool handle_picklist_move(crm_hctx *h, crm_err *err) {
 	return picklists(h, STMT(PICKLIST_MOVE), 4, p, err);
 }
 
+/* ------------------------------------------------------------ metadata */
+
+/* The types the user may read, with labels and allowed actions: the SQL
+ * asks the permission matrix, so any logged-in user may ask. Only the
+ * types this server serves through the record requests (record_types)
+ * are listed: a client takes each to FieldList and RecordList. */
+static bool handle_record_type_list(crm_hctx *h, crm_err *err) {
+	PGresult *r = crm_db_exec(h->db, STMT(RECORD_TYPE_LIST), 0, NULL, NULL, NULL, true, err);
+	Crm__RecordTypeListReply *reply;
+	size_t k = 0;
+
+	if (r == NULL)
+		return false;
+	reply = crm_hctx_list_reply(h, r, &crm__record_type_list_reply__descriptor, list_row, "",
+				    UINT32_MAX, NULL, err);
+	PQclear(r);
+	if (reply == NULL)
+		return false;
+	for (size_t i = 0; i < reply->n_types; i++)
+		for (size_t j = 0; j < N_TYPES; j++)
+			if (reply->types[i]->name && strcmp(reply->types[i]->name, record_types[j].name) == 0)
+				reply->types[k++] = reply->types[i];
+	reply->n_types = k;
+	crm_hctx_body(h, BODY(RECORD_TYPE_LIST), reply);
+	return true;
+}
+
 /* ------------------------------------------------------------ descriptors */
+
+/* A record type's message has the shared fields as `meta` (RecordMeta),
+ * which jsonmsg inlines: none of its own fields may take a name of
+ * RecordMeta's, or the JSON the SQL writes would be ambiguous. */
+static bool meta_check(const ProtobufCMessageDescriptor *d, crm_err *err) {
+	const ProtobufCFieldDescriptor *meta = protobuf_c_message_descriptor_get_field_by_name(d, "meta");
+	const ProtobufCMessageDescriptor *md = &crm__record_meta__descriptor;
+
+	if (meta == NULL || meta->descriptor != md)
+		return crm_err_set(err, CRM_INTERNAL, "records", "%s has no field meta of type %s",
+				   d->name, md->name);
+	for (unsigned i = 0; i < md->n_fields; i++)
+		if (protobuf_c_message_descriptor_get_field_by_name(d, md->fields[i].name))
+			return crm_err_set(err, CRM_INTERNAL, "records",
+					   "%s has a field %s, a name of RecordMeta's", d->name,
+					   md->fields[i].name);
+	return true;
+}
 
 /* record_types against the proto: every RecordType value but 0 and every
  * member of Record's kind oneof has exactly one row, with matching names. */
@@ -628,6 +675,8 @@ static bool records_self_check(crm_err *err) {
 			return crm_err_set(err, CRM_INTERNAL, "records",
 					   "Record's kind %s has no row named so in records.c's "
 					   "record_types", fd->name);
+		if (!meta_check(fd->descriptor, err))
+			return false;
 	}
 	for (size_t i = 0; i < N_TYPES; i++)
 		for (size_t j = i + 1; j < N_TYPES; j++)
@@ -682,6 +731,8 @@ static const crm_route routes[] = {
 	 .action = "admin", .effect = CRM_MUTATES},
 	{.which = R(PICKLIST_MOVE), .fn = handle_picklist_move, .record_type = "field",
 	 .action = "admin", .effect = CRM_WRITES},
+	/* metadata: the SQL filters by the user's permissions */
+	{.which = R(RECORD_TYPE_LIST), .fn = handle_record_type_list},
 };
 
 const crm_domain crm_domain_records = {

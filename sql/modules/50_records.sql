@@ -207,9 +207,11 @@ $function$;
 COMMENT ON FUNCTION crm.record_visible(text,bigint) IS 'Whether the acting user may see a record: a business record''s row in crm.records is visible (one test for every business type), or the rule of an administrative type.';
 
 -- Every business type's JSON, as the column `json` of a view crm.<type>_out
--- (security_invoker: row-level security applies to whoever reads it). The
--- fields every record shares (the protocol's fields 1 to 11: id, version,
--- owner, team, who and when, tags, custom values) are written here once;
+-- (security_invoker: row-level security applies to whoever reads it) beside
+-- the record's id. The fields every record shares (the protocol's
+-- RecordMeta: id, version, owner, team, who and when, tags, custom values,
+-- external_id; keys of the record's object, server/jsonmsg.h) are written
+-- here once;
 -- p_fields adds the type's own, as jsonb_build_object arguments over the
 -- row r. Scalar subqueries, not function calls: planned once per
 -- statement, with row-level security's per-statement checks run once per
@@ -221,8 +223,8 @@ CREATE OR REPLACE FUNCTION crm.create_record_view(p_type text, p_table regclass,
 AS $function$
 BEGIN
 	EXECUTE format($v$
-CREATE VIEW crm.%1$s_out WITH (security_invoker = true) AS
-SELECT r.*, jsonb_build_object(%1$L, jsonb_strip_nulls(jsonb_build_object(
+CREATE OR REPLACE VIEW crm.%1$s_out WITH (security_invoker = true) AS
+SELECT r.id, jsonb_build_object(%1$L, jsonb_strip_nulls(jsonb_build_object(
 	'id', r.id, 'version', r.version,
 	'owner', (SELECT u.username FROM crm.users u WHERE u.id = r.owner_id),
 	'team', (SELECT t.name FROM crm.teams t WHERE t.id = r.team_id),
@@ -239,12 +241,91 @@ SELECT r.*, jsonb_build_object(%1$L, jsonb_strip_nulls(jsonb_build_object(
 				    WHEN 'date' THEN to_char(v.v_date, 'YYYY-MM-DD')
 				    WHEN 'boolean' THEN v.v_bool::text
 				    ELSE v.v_text END) ORDER BY f.name)
-		   FROM crm.custom_values v JOIN crm.fields f ON f.id = v.field_id WHERE v.record_id = r.id))
+		   FROM crm.custom_values v JOIN crm.fields f ON f.id = v.field_id WHERE v.record_id = r.id),
+	'external_id', r.external_id)
 	|| jsonb_build_object(%3$s))) AS json
 FROM %2$s r$v$, p_type, p_table, p_fields);
+	EXECUTE format('COMMENT ON VIEW crm.%1$s_out IS %2$L', p_type,
+		format('Each %s (row-level security of %s applies: security_invoker) as the JSON crmd turns into its message; made by crm.create_record_view.', p_type, p_table));
+	EXECUTE format('COMMENT ON COLUMN crm.%s_out.id IS %L', p_type, 'The record''s id (crm.records).');
+	EXECUTE format('COMMENT ON COLUMN crm.%s_out.json IS %L', p_type,
+		'The record as a JSON object {"<type>": {...}}: the shared fields (id, version, owner, team, times, tags, custom, external_id) and the type''s own, names resolved.');
 	EXECUTE format('GRANT SELECT ON crm.%s_out TO crm_app', p_type);
 END
 $function$;
+
+-- The record views (0014 dropped the ones 0004 made). A new type calls
+-- crm.create_record_view here with its own fields.
+SELECT crm.create_record_view('account', 'crm.accounts', $f$
+	'name', r.name, 'legal_name', r.legal_name, 'type', r.type, 'individual', r.individual,
+	'industry', r.industry, 'region', r.region, 'tier', r.tier, 'website', r.website,
+	'phone', r.phone,
+	'billing_address', crm.address_json(r.billing_street, r.billing_city, r.billing_region,
+					    r.billing_postal_code, r.billing_country),
+	'shipping_address', crm.address_json(r.shipping_street, r.shipping_city, r.shipping_region,
+					     r.shipping_postal_code, r.shipping_country),
+	'parent_id', r.parent_id,
+	'parent_name', (SELECT p.name FROM crm.accounts p WHERE p.id = r.parent_id),
+	'annual_revenue', CASE WHEN r.annual_revenue IS NOT NULL THEN jsonb_build_object(
+		'amount', round(r.annual_revenue, (SELECT c.minor_units FROM crm.currencies c
+						   WHERE c.code = r.annual_revenue_currency))::text,
+		'currency', r.annual_revenue_currency) END,
+	'employees', r.employees, 'description', r.description$f$);
+
+SELECT crm.create_record_view('contact', 'crm.contacts', $f$
+	'given_name', r.given_name, 'family_name', r.family_name, 'name_order', r.name_order,
+	'display_name', r.display_name, 'title', r.title,
+	'emails', (SELECT jsonb_agg(jsonb_build_object('address', e.address, 'kind', e.kind,
+						     'primary', e.is_primary) ORDER BY e.position)
+		   FROM crm.contact_emails e WHERE e.contact_id = r.id),
+	'phones', (SELECT jsonb_agg(jsonb_build_object('number', p.number, 'kind', p.kind,
+						     'primary', p.is_primary, 'normalized', p.number_norm)
+				    ORDER BY p.position)
+		   FROM crm.contact_phones p WHERE p.contact_id = r.id),
+	'birthday', CASE WHEN r.birthday_month IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object(
+		'year', r.birthday_year, 'month', r.birthday_month, 'day', r.birthday_day)) END,
+	'preferred_channel', r.preferred_channel,
+	'do_not_contact', r.do_not_contact, 'do_not_contact_at', crm.us(r.do_not_contact_at),
+	'marketing_opt_out', r.marketing_opt_out, 'marketing_opt_out_at', crm.us(r.marketing_opt_out_at),
+	'preferences', (SELECT jsonb_agg(jsonb_build_object('key', k, 'value', v) ORDER BY k)
+			FROM jsonb_each_text(r.preferences) AS pr(k, v)),
+	'account_id', r.account_id,
+	'account_name', (SELECT a.name FROM crm.accounts a WHERE a.id = r.account_id),
+	'description', r.description$f$);
+
+-- The change set d with its external_id (any type: RecordMeta) checked
+-- and trimmed, blank meaning none. Unique per type among every row, the
+-- deleted and the ones the user cannot see included (the table's unique
+-- index would refuse it anyway): SECURITY DEFINER to look, answering only
+-- whether another record of the type has it.
+CREATE OR REPLACE FUNCTION crm.check_external_id(p_type text, p_id bigint, d jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	t text := (SELECT r.table_name FROM crm.record_types r WHERE r.name = p_type);
+	taken boolean;
+BEGIN
+	IF NOT d ? 'external_id' THEN
+		RETURN d;
+	END IF;
+	d := crm.clean_text(d, '{external_id}', p_type || '.external_id', 255);
+	IF d ->> 'external_id' IS NULL OR t IS NULL THEN
+		RETURN d;
+	END IF;
+	EXECUTE format('SELECT EXISTS (SELECT FROM %s x WHERE x.external_id = $1 AND x.id IS DISTINCT FROM $2)', t::regclass)
+	INTO taken USING d ->> 'external_id', p_id;
+	IF taken THEN
+		PERFORM crm.fail('CRE01', p_type || '.external_id',
+			format('another %s already has external id "%s" (external ids are unique per type; a deleted one keeps its id until purged)',
+			       p_type, d ->> 'external_id'));
+	END IF;
+	RETURN d;
+END
+$function$;
+COMMENT ON FUNCTION crm.check_external_id(text,bigint,jsonb) IS 'Checks and trims a change set''s external_id and refuses one another record of the type has (CRE01), looking past row-level security; answers only yes or no.';
 
 -- Whether making p_parent the parent of p_id closes a loop. Walks the
 -- whole chain whatever the caller may see (SECURITY DEFINER), answering
@@ -543,7 +624,8 @@ DECLARE
 BEGIN
 	FOREACH c IN ARRAY clr LOOP
 		IF c NOT IN ('legal_name', 'industry', 'region', 'tier', 'website', 'phone', 'billing_address',
-			     'shipping_address', 'parent_id', 'annual_revenue', 'employees', 'description', 'tags')
+			     'shipping_address', 'parent_id', 'annual_revenue', 'employees', 'description', 'tags',
+			     'external_id')
 		   AND c !~ '^(billing|shipping)_address\.(street|city|region|postal_code|country)$'
 		   AND c NOT LIKE 'custom.%' THEN
 			PERFORM crm.fail('CRI01', 'clear', format('"%s" is not an account field that can be cleared (e.g. website, billing_address, billing_address.city, custom.NAME)', c));
@@ -557,6 +639,7 @@ BEGIN
 	d := crm.clean_text(d, '{website}', 'account.website', 2048);
 	d := crm.clean_text(d, '{phone}', 'account.phone', 64);
 	d := crm.clean_text(d, '{description}', 'account.description', 32768, false, true);
+	d := crm.check_external_id('account', p_id, d);
 	d := crm.clean_address(d, 'billing_address', 'account.billing_address');
 	d := crm.clean_address(d, 'shipping_address', 'account.shipping_address');
 	IF d ? 'industry' THEN
@@ -587,14 +670,14 @@ BEGIN
 			individual, industry, region, tier, website, phone, phone_norm,
 			billing_street, billing_city, billing_region, billing_postal_code, billing_country,
 			shipping_street, shipping_city, shipping_region, shipping_postal_code, shipping_country,
-			parent_id, annual_revenue, annual_revenue_currency, employees, description)
+			parent_id, annual_revenue, annual_revenue_currency, employees, description, external_id)
 		SELECT u.id, u.team_id, u.id, u.id, d ->> 'name', d ->> 'legal_name', coalesce(d ->> 'type', 'prospect'),
 			coalesce((d ->> 'individual')::boolean, false), d ->> 'industry', d ->> 'region', d ->> 'tier',
 			d ->> 'website', d ->> 'phone', crm.phone_norm(d ->> 'phone'),
 			b ->> 'street', b ->> 'city', b ->> 'region', b ->> 'postal_code', b ->> 'country',
 			s ->> 'street', s ->> 'city', s ->> 'region', s ->> 'postal_code', s ->> 'country',
 			crm.check_parent(NULL, (d ->> 'parent_id')::bigint), rev, cur,
-			(d ->> 'employees')::bigint, d ->> 'description'
+			(d ->> 'employees')::bigint, d ->> 'description', d ->> 'external_id'
 		FROM crm.users u WHERE u.id = crm.acting_user()
 		RETURNING id INTO id_;
 	ELSE
@@ -626,7 +709,8 @@ BEGIN
 			annual_revenue = CASE WHEN crm.given(d, 'annual_revenue', clr) THEN rev ELSE annual_revenue END,
 			annual_revenue_currency = CASE WHEN crm.given(d, 'annual_revenue', clr) THEN cur ELSE annual_revenue_currency END,
 			employees = crm.pick(d, 'employees', clr, employees::text)::bigint,
-			description = crm.pick(d, 'description', clr, description)
+			description = crm.pick(d, 'description', clr, description),
+			external_id = crm.pick(d, 'external_id', clr, external_id)
 		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
 		  AND (owner_id = (SELECT crm.scope_own('account', 'update'))
 		       OR (SELECT crm.scope_all('account', 'update'))
@@ -816,7 +900,7 @@ DECLARE
 BEGIN
 	FOREACH c IN ARRAY clr LOOP
 		IF c NOT IN ('given_name', 'family_name', 'title', 'emails', 'phones', 'birthday', 'preferred_channel',
-			     'preferences', 'account_id', 'description', 'tags')
+			     'preferences', 'account_id', 'description', 'tags', 'external_id')
 		   AND c NOT LIKE 'custom.%' THEN
 			PERFORM crm.fail('CRI01', 'clear', format('"%s" is not a contact field that can be cleared (e.g. title, emails, birthday, custom.NAME)', c));
 		END IF;
@@ -828,6 +912,7 @@ BEGIN
 	d := crm.clean_text(d, '{family_name}', 'contact.family_name', 255);
 	d := crm.clean_text(d, '{title}', 'contact.title', 255);
 	d := crm.clean_text(d, '{description}', 'contact.description', 32768, false, true);
+	d := crm.check_external_id('contact', p_id, d);
 	bd := d -> 'birthday';
 	PERFORM crm.check_birthday(bd);
 	IF d ? 'preferences' THEN
@@ -846,7 +931,7 @@ BEGIN
 		INSERT INTO crm.contacts (owner_id, team_id, created_by, updated_by, given_name, family_name,
 			name_order, title, birthday_year, birthday_month, birthday_day, preferred_channel,
 			do_not_contact, do_not_contact_at, marketing_opt_out, marketing_opt_out_at, preferences,
-			description, account_id)
+			description, account_id, external_id)
 		SELECT u.id, u.team_id, u.id, u.id, d ->> 'given_name', d ->> 'family_name',
 			coalesce(d ->> 'name_order', crm.name_order_of(d ->> 'given_name', d ->> 'family_name')),
 			d ->> 'title', (bd ->> 'year')::smallint, (bd ->> 'month')::smallint, (bd ->> 'day')::smallint,
@@ -855,7 +940,7 @@ BEGIN
 			CASE WHEN (d ->> 'do_not_contact')::boolean THEN now() END,
 			coalesce((d ->> 'marketing_opt_out')::boolean, false),
 			CASE WHEN (d ->> 'marketing_opt_out')::boolean THEN now() END,
-			coalesce(prefs, '{}'), d ->> 'description', (d ->> 'account_id')::bigint
+			coalesce(prefs, '{}'), d ->> 'description', (d ->> 'account_id')::bigint, d ->> 'external_id'
 		FROM crm.users u WHERE u.id = crm.acting_user()
 		RETURNING id INTO id_;
 	ELSE
@@ -879,7 +964,8 @@ BEGIN
 						    WHEN (d ->> 'marketing_opt_out')::boolean THEN coalesce(marketing_opt_out_at, now()) END,
 			preferences = CASE WHEN crm.given(d, 'preferences', clr) THEN coalesce(prefs, '{}') ELSE preferences END,
 			account_id = CASE WHEN crm.given(d, 'account_id', clr) THEN (d ->> 'account_id')::bigint ELSE account_id END,
-			description = crm.pick(d, 'description', clr, description)
+			description = crm.pick(d, 'description', clr, description),
+			external_id = crm.pick(d, 'external_id', clr, external_id)
 		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
 		  AND (owner_id = (SELECT crm.scope_own('contact', 'update'))
 		       OR (SELECT crm.scope_all('contact', 'update'))
@@ -1733,6 +1819,7 @@ REVOKE ALL ON FUNCTION
 	crm.record_updatable(text,bigint),
 	crm.record_visible(text,bigint),
 	crm.create_record_view(text,regclass,text),
+	crm.check_external_id(text,bigint,jsonb),
 	crm.account_parent_loops(bigint,bigint),
 	crm.name_order_of(text,text),
 	crm.save_contact_lists(bigint,jsonb,text[],boolean),
@@ -1777,6 +1864,7 @@ GRANT EXECUTE ON FUNCTION
 	crm.record_editable(text,bigint),
 	crm.record_updatable(text,bigint),
 	crm.record_visible(text,bigint),
+	crm.check_external_id(text,bigint,jsonb),
 	crm.account_parent_loops(bigint,bigint),
 	crm.name_order_of(text,text),
 	crm.save_contact_lists(bigint,jsonb,text[],boolean),

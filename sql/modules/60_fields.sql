@@ -259,11 +259,15 @@ AS $function$
 		'required', f.required, 'max_length', f.max_length, 'min', f.min_value, 'max', f.max_value,
 		'options', CASE WHEN f.kind = 'picklist' THEN (SELECT jsonb_agg(value ORDER BY position)
 			FROM crm.picklist_values WHERE picklist = f.record_type || '.' || f.name AND active) END,
-		'standard', false, 'sortable', false, 'filterable', true, 'created_at', crm.us(f.created_at)))
+		'standard', false, 'sortable', false, 'filterable', true, 'created_at', crm.us(f.created_at),
+		'multi_line', false, 'read_only', false, 'personal', false))
 $function$;
 
 -- Standard fields first, then custom ones; each says whether lists can
--- filter and sort by it.
+-- filter and sort by it, and (standard fields, from crm.standard_fields)
+-- the facts a client builds its views from: the crm option, help, the
+-- longest value, multi-line, the type an id field references, read-only,
+-- personal.
 CREATE OR REPLACE FUNCTION crm.field_list(p_type text)
  RETURNS TABLE(json text)
  LANGUAGE plpgsql
@@ -272,12 +276,15 @@ AS $function$
 BEGIN
 	PERFORM crm.business_table(p_type);
 	RETURN QUERY
-	SELECT jsonb_build_object('record_type', s.record_type, 'name', s.name, 'label', s.label,
+	SELECT jsonb_strip_nulls(jsonb_build_object('record_type', s.record_type, 'name', s.name, 'label', s.label,
 				  'kind', CASE s.kind WHEN 'money' THEN 'money' WHEN 'number' THEN 'number'
 						      WHEN 'boolean' THEN 'boolean' WHEN 'picklist' THEN 'picklist'
 						      ELSE 'text' END,
+				  'max_length', s.max_length,
 				  'standard', true, 'sortable', s.sort_expr IS NOT NULL,
-				  'filterable', s.kind <> 'none')::text
+				  'filterable', s.kind <> 'none', 'cli_option', s.cli_option,
+				  'help', nullif(s.help, ''), 'multi_line', s.multi_line, 'references', s.ref_type,
+				  'read_only', s.read_only, 'personal', s.personal))::text
 	FROM (SELECT * FROM crm.standard_fields WHERE record_type = p_type ORDER BY position) s
 	UNION ALL
 	SELECT crm.field_json(f)::text FROM (SELECT * FROM crm.fields WHERE record_type = p_type ORDER BY name) f;
@@ -372,6 +379,28 @@ BEGIN
 END
 $function$;
 
+-- The record types the acting user may read (business types: those with
+-- a table), with their labels and the actions the user's role may take on
+-- them (scope not none in the permission matrix), for clients that build
+-- their views from metadata (RecordTypeList).
+CREATE OR REPLACE FUNCTION crm.record_type_list()
+ RETURNS TABLE(json text)
+ LANGUAGE sql
+ STABLE
+AS $function$
+	SELECT jsonb_build_object('name', t.name,
+		'label', coalesce(t.label, initcap(t.name)),
+		'plural_label', coalesce(t.plural_label, coalesce(t.label, initcap(t.name)) || 's'),
+		'actions', (SELECT jsonb_agg(a.action ORDER BY a.n)
+			    FROM unnest(ARRAY['read', 'create', 'update', 'delete', 'export', 'reassign', 'admin'])
+				 WITH ORDINALITY AS a(action, n)
+			    WHERE crm.scope_of(t.name, a.action) <> 'none'))::text
+	FROM crm.record_types t
+	WHERE t.table_name IS NOT NULL AND crm.scope_of(t.name, 'read') <> 'none'
+	ORDER BY t.name
+$function$;
+COMMENT ON FUNCTION crm.record_type_list() IS 'The record types the acting user may read, with labels and the actions the role allows (RecordTypeList), as JSON rows.';
+
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
@@ -387,7 +416,8 @@ REVOKE ALL ON FUNCTION
 	crm.field_list(text),
 	crm.picklist_add(text,text,text),
 	crm.picklist_remove(text,text),
-	crm.picklist_move(text,text,text,text)
+	crm.picklist_move(text,text,text,text),
+	crm.record_type_list()
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.save_custom(text,bigint,jsonb,text[],boolean),
@@ -401,5 +431,6 @@ GRANT EXECUTE ON FUNCTION
 	crm.field_list(text),
 	crm.picklist_add(text,text,text),
 	crm.picklist_remove(text,text),
-	crm.picklist_move(text,text,text,text)
+	crm.picklist_move(text,text,text,text),
+	crm.record_type_list()
 TO crm_app;

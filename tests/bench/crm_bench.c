@@ -323,11 +323,13 @@ static long next_slot(conn *k) {
 static int64_t reply_version(const Crm__ServerFrame *reply) {
 	const Crm__Record *r = reply && reply->response ? reply->response->record : NULL;
 
-	if (r && r->kind_case == CRM__RECORD__KIND_ACCOUNT && r->account->has_version)
-		return r->account->version;
-	if (r && r->kind_case == CRM__RECORD__KIND_CONTACT && r->contact->has_version)
-		return r->contact->version;
-	return 0;
+	const Crm__RecordMeta *m = NULL;
+
+	if (r && r->kind_case == CRM__RECORD__KIND_ACCOUNT)
+		m = r->account->meta;
+	if (r && r->kind_case == CRM__RECORD__KIND_CONTACT)
+		m = r->contact->meta;
+	return m && m->has_version ? m->version : 0;
 }
 
 /* write: before measuring, reads the version of every id (RecordGet,

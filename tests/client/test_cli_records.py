@@ -21,6 +21,7 @@ import pytest
 from conftest import fixtures
 
 pb = fixtures.pb
+record_message = fixtures.record_message
 OK, CONFLICT, NOT_FOUND = fixtures.OK, fixtures.CONFLICT, fixtures.NOT_FOUND
 
 
@@ -127,7 +128,7 @@ def account(**kw):
                 updated_at=1_700_000_000_000_000, name=b"Acme GmbH",
                 type=p.ACCOUNT_TYPE_CUSTOMER)
     base.update(kw)
-    return p.Record(account=p.Account(**base))
+    return p.Record(account=record_message(p.Account, **base))
 
 
 # ---------------------------------------------------------------- add, show
@@ -164,7 +165,7 @@ def test_account_add_json_prints_the_record(fake, certs):
 
 def test_contact_show_for_people(fake, certs):
     p = pb()
-    c = p.Contact(id=5, version=1, given_name=b"Ada", family_name=b"Lovelace",
+    c = record_message(p.Contact, id=5, version=1, given_name=b"Ada", family_name=b"Lovelace",
                   display_name="Ada Lovelace",
                   emails=[p.ContactEmail(address=b"ada@example.com", kind=b"work", primary=True),
                           p.ContactEmail(address=b"ada@home.example", kind=b"home")],
@@ -294,7 +295,7 @@ def test_list_csv_neutralises_formulas(fake, certs):
 
 def test_contact_list_table(fake, certs):
     p = pb()
-    c = p.Contact(id=5, display_name="王芳", title=b"CTO", owner="ada", account_name="Acme",
+    c = record_message(p.Contact, id=5, display_name="王芳", title=b"CTO", owner="ada", account_name="Acme",
                   emails=[p.ContactEmail(address=b"a@x", primary=False),
                           p.ContactEmail(address=b"b@x", primary=True)],
                   phones=[p.ContactPhone(number=b"+86 10 1234 5678")])

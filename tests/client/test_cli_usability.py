@@ -16,6 +16,7 @@ from conftest import fixtures
 from test_cli_records import account, certs, fake, ok  # noqa: F401 (fixtures)
 
 pb = fixtures.pb
+record_message = fixtures.record_message
 OK = fixtures.OK
 
 
@@ -101,7 +102,7 @@ def contact(**kw):
                 phones=[p.ContactPhone(number=b"+44 20 7946 0958", kind=b"work", primary=True,
                                        normalized="+442079460958")])
     base.update(kw)
-    return p.Record(contact=p.Contact(**base))
+    return p.Record(contact=record_message(p.Contact, **base))
 
 
 def edit_fake(fake, **kw):

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "cmd_record.h"
+#include "crm_field_facts.h" /* generated from crm.proto's field options */
 
 static int failures;
 
@@ -178,11 +179,15 @@ static void test_account_add(void) {
 	CHECK(a->annual_revenue != NULL && bytes_is(a->annual_revenue->amount, "1000000") &&
 	      bytes_is(a->annual_revenue->currency, "EUR"));
 	CHECK(a->has_employees && a->employees == 0);
-	CHECK(a->n_tags == 2 && bytes_is(a->tags[0], "vip") && bytes_is(a->tags[1], "eu"));
-	CHECK(a->n_custom == 2 && bytes_is(a->custom[0]->field, "score") &&
-	      bytes_is(a->custom[0]->value, "12") && bytes_is(a->custom[1]->field, "segment") &&
-	      a->custom[1]->has_value && a->custom[1]->value.len == 0);
-	CHECK(a->has_website && !a->has_legal_name && !a->has_id);
+	/* --tag and --set land in the shared fields (meta) */
+	CHECK(a->meta != NULL && a->meta->n_tags == 2 && bytes_is(a->meta->tags[0], "vip") &&
+	      bytes_is(a->meta->tags[1], "eu"));
+	CHECK(a->meta != NULL && a->meta->n_custom == 2 &&
+	      bytes_is(a->meta->custom[0]->field, "score") &&
+	      bytes_is(a->meta->custom[0]->value, "12") &&
+	      bytes_is(a->meta->custom[1]->field, "segment") && a->meta->custom[1]->has_value &&
+	      a->meta->custom[1]->value.len == 0);
+	CHECK(a->has_website && !a->has_legal_name && a->meta != NULL && !a->meta->has_id);
 	CHECK(e.idempotency_key != NULL && strcmp(e.idempotency_key, "k1") == 0);
 cleanup:
 	crm_rec_edit_fini(&e);
@@ -439,6 +444,7 @@ static void expect(const char *got, const char *want, int line) {
 
 static void test_print(void) {
 	Crm__Account a = CRM__ACCOUNT__INIT;
+	Crm__RecordMeta am = CRM__RECORD_META__INIT, cm = CRM__RECORD_META__INIT;
 	Crm__Address addr = CRM__ADDRESS__INIT;
 	Crm__Money rev = CRM__MONEY__INIT;
 	Crm__CustomValue cv = CRM__CUSTOM_VALUE__INIT, *cvs[] = {&cv};
@@ -449,11 +455,12 @@ static void test_print(void) {
 	crm_result *r;
 	char *got;
 
-	a.has_id = a.has_version = a.has_updated_at = true;
-	a.id = 12;
-	a.version = 3;
-	a.updated_at = 0;
-	a.owner = "ada";
+	a.meta = &am;
+	am.has_id = am.has_version = am.has_updated_at = true;
+	am.id = 12;
+	am.version = 3;
+	am.updated_at = 0;
+	am.owner = "ada";
 	a.has_name = a.has_type = true;
 	a.name.data = (uint8_t *)"=HYPERLINK(\"x\")";
 	a.name.len = strlen((char *)a.name.data);
@@ -470,15 +477,15 @@ static void test_print(void) {
 	rev.currency.data = (uint8_t *)"EUR";
 	rev.currency.len = 3;
 	a.annual_revenue = &rev;
-	a.n_tags = 2;
-	a.tags = tags;
+	am.n_tags = 2;
+	am.tags = tags;
 	cv.has_field = cv.has_value = true;
 	cv.field.data = (uint8_t *)"score";
 	cv.field.len = 5;
 	cv.value.data = (uint8_t *)"12";
 	cv.value.len = 2;
-	a.n_custom = 1;
-	a.custom = cvs;
+	am.n_custom = 1;
+	am.custom = cvs;
 
 	r = crm_rec_result(&crm__account__descriptor);
 	crm_rec_add_message(r, &a.base);
@@ -494,7 +501,7 @@ static void test_print(void) {
 	       "\"custom\":[{\"field\":\"score\",\"value\":\"12\"}],\"version\":3,"
 	       "\"owner\":\"ada\",\"team\":null,\"created_at\":null,\"created_by\":null,"
 	       "\"updated_at\":\"1970-01-01T00:00:00.000000Z\",\"updated_by\":null,"
-	       "\"deleted_at\":null}\n",
+	       "\"deleted_at\":null,\"external_id\":null}\n",
 	       __LINE__);
 	free(got);
 	/* CSV: the formula-like name gets a leading ', unless raw */
@@ -532,8 +539,9 @@ static void test_print(void) {
 	crm_result_free(r);
 
 	/* contacts: the primary e-mail in the list, all of them in show */
-	c.has_id = true;
-	c.id = 5;
+	c.meta = &cm;
+	cm.has_id = true;
+	cm.id = 5;
 	c.display_name = "Ada Lovelace";
 	e1.has_address = e1.has_kind = true;
 	e1.address.data = (uint8_t *)"ada@example.com";
@@ -564,6 +572,33 @@ static void test_print(void) {
 	crm_result_free(r);
 }
 
+/* The flags of the record types' tables agree with the field options of
+ * crm.proto (proto/gen_fields.py): every option a type's own field names
+ * is a flag of that type setting that field, and every type has a table. */
+static void test_facts(void) {
+	size_t i, j, own = 0;
+
+	for (i = 0; i < CRM_N_FIELD_FACTS; i++) {
+		const struct crm_field_facts *f = &crm_field_facts[i];
+		const struct crm_rec_type *t = crm_rec_type_by_noun(f->record_type);
+		bool found = false;
+
+		CHECK(t != NULL);
+		if (t == NULL || f->cli_option == NULL ||
+		    protobuf_c_message_descriptor_get_field_by_name(t->desc, f->field) == NULL)
+			continue; /* no option, or a shared (RecordMeta) field: common flags */
+		own++;
+		for (j = 0; j < t->n_flags && !found; j++)
+			found = strcmp(t->flags[j].flag, f->cli_option) == 0 &&
+				strcmp(t->flags[j].path, f->field) == 0;
+		if (!found)
+			fprintf(stderr, "test_record: %s.%s: crm.proto says --%s, %s's flags do not\n",
+				f->record_type, f->field, f->cli_option, t->noun);
+		CHECK(found);
+	}
+	CHECK(own > 20);
+}
+
 int main(void) {
 	test_values();
 	test_account_add();
@@ -571,6 +606,7 @@ int main(void) {
 	test_edit();
 	test_list();
 	test_print();
+	test_facts();
 	if (failures > 0) {
 		fprintf(stderr, "test_record: %d check(s) failed\n", failures);
 		return 1;

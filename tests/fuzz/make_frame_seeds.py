@@ -22,8 +22,14 @@ OUT = os.path.join(HERE, "corpus", "frame")
 
 
 def load_crm_pb2(tmp):
-    subprocess.run(["protoc", "--proto_path=" + PROTO_DIR, "--python_out=" + tmp,
-                    os.path.join(PROTO_DIR, "crm.proto")], check=True)
+    # crm.proto's field options import descriptor.proto, given as a
+    # descriptor set (proto/gen_fields.py; see proto/README.md)
+    gset = os.path.join(tmp, "google_descriptor.pb")
+    subprocess.run([sys.executable, os.path.join(PROTO_DIR, "gen_fields.py"), "google-set", gset],
+                   check=True)
+    subprocess.run(["protoc", "--descriptor_set_in=" + gset, "--proto_path=" + PROTO_DIR,
+                    "--python_out=" + tmp, os.path.join(PROTO_DIR, "crm.proto"),
+                    os.path.join(PROTO_DIR, "options.proto")], check=True)
     sys.path.insert(0, tmp)
     import crm_pb2  # noqa: E402 (generated just above)
     return crm_pb2

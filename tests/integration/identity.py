@@ -86,6 +86,15 @@ def _build(desc, fields):
     p = pb()
     cls = getattr(p, desc.name)
     out = {}
+    meta = desc.fields_by_name.get("meta")
+    if meta is not None and meta.message_type is not None and meta.message_type.name == "RecordMeta":
+        # a record's shared fields (id, tags, custom, ...) are given flat,
+        # as in the JSON; they belong to its meta (RecordMeta)
+        shared = {k: fields[k] for k in fields if k in meta.message_type.fields_by_name}
+        fields = {k: v for k, v in fields.items() if k not in shared}
+        shared = {k: v for k, v in shared.items() if v is not None}
+        if shared:
+            fields["meta"] = {**(fields.get("meta") or {}), **shared}
     for k, v in fields.items():
         if v is None:
             continue

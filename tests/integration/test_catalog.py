@@ -43,6 +43,7 @@ crm_app  | crm.check_country(text,text) | EXECUTE
 crm_app  | crm.check_date(text,text) | EXECUTE
 crm_app  | crm.check_email(text,text) | EXECUTE
 crm_app  | crm.check_instant(text,text) | EXECUTE
+crm_app  | crm.check_external_id(text,bigint,jsonb) | EXECUTE
 crm_app  | crm.check_money(text,text,text) | EXECUTE
 crm_app  | crm.check_number(text,text) | EXECUTE
 crm_app  | crm.check_parent(bigint,bigint) | EXECUTE
@@ -120,6 +121,7 @@ crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
 crm_app  | crm.record_share(text,bigint,text,text,text,boolean) | EXECUTE
 crm_app  | crm.record_state(text,bigint) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
+crm_app  | crm.record_type_list() | EXECUTE
 crm_app  | crm.record_types | SELECT
 crm_app  | crm.record_updatable(text,bigint) | EXECUTE
 crm_app  | crm.record_update(bigint,bigint,jsonb,text[]) | EXECUTE

@@ -108,18 +108,16 @@ BOOKKEEPING = {"id", "version", "owner", "team", "created_at", "created_by", "up
 
 
 def proto_read_only():
-    """{(message, field)} marked read-only in proto/crm.proto."""
-    out, msg = set(), None
+    """{(message, field)} marked read-only in proto/crm.proto: by a comment
+    on the field's line, or by its option (read_only: true)."""
+    out = set()
     with open(os.path.join(conftest.SOURCE_DIR, "proto", "crm.proto")) as f:
-        for line in f:
-            m = re.match(r"\s*message (\w+)\s*\{", line)
-            if m:
-                msg = m.group(1)
-                continue
-            m = re.match(r"\s*(?:optional|repeated)\s+[\w.]+\s+(\w+)\s*=\s*\d+;.*//.*read-only",
-                         line)
-            if m and msg:
-                out.add((msg, m.group(1)))
+        text = f.read()
+    for m in re.finditer(r"^message (\w+)\s*\{(.*?)^\}", text, re.M | re.S):
+        for fm in re.finditer(r"^\s*(?:optional|repeated)\s+[\w.]+\s+(\w+)\s*=\s*\d+"
+                              r"\s*(\[.*?\])?;([^\n]*)", m.group(2), re.M | re.S):
+            if "read-only" in fm.group(3) or "read_only: true" in (fm.group(2) or ""):
+                out.add((m.group(1), fm.group(1)))
     return out
 
 

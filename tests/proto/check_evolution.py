@@ -18,15 +18,30 @@ import tempfile
 from google.protobuf import descriptor_pb2
 
 
+PROTO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
+
+
 def load(path):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "set.pb")
-        subprocess.run(["protoc", "--proto_path", os.path.dirname(os.path.abspath(path)),
+        # crm.proto imports options.proto (its field options), which imports
+        # descriptor.proto: from proto/ and a descriptor set (gen_fields.py)
+        gset = os.path.join(tmp, "google.pb")
+        subprocess.run([sys.executable, os.path.join(PROTO_DIR, "gen_fields.py"), "google-set",
+                        gset], check=True)
+        subprocess.run(["protoc", "--descriptor_set_in", gset,
+                        "--proto_path", os.path.dirname(os.path.abspath(path)),
+                        "--proto_path", PROTO_DIR,
                         "--include_source_info", "--descriptor_set_out", out,
                         os.path.basename(path)], check=True)
         fds = descriptor_pb2.FileDescriptorSet()
         with open(out, "rb") as f:
             fds.ParseFromString(f.read())
+        # only the file itself: options.proto and descriptor.proto are not
+        # the protocol
+        keep = [f for f in fds.file if f.name == os.path.basename(path)]
+        del fds.file[:]
+        fds.file.extend(keep)
     msgs, enums = {}, {}
 
     def walk(prefix, m):

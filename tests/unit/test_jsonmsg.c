@@ -73,6 +73,7 @@ static void *round_trip(crm_arena *a, const ProtobufCMessage *m, const char *wan
 
 static void test_account(void **state) {
 	Crm__Account acc = CRM__ACCOUNT__INIT;
+	Crm__RecordMeta meta = CRM__RECORD_META__INIT;
 	Crm__Address bill = CRM__ADDRESS__INIT;
 	Crm__Money rev = CRM__MONEY__INIT;
 	Crm__CustomValue c1 = CRM__CUSTOM_VALUE__INIT, c2 = CRM__CUSTOM_VALUE__INIT;
@@ -86,13 +87,14 @@ static void test_account(void **state) {
 	/* set in an order unlike the field numbers: keys still come out sorted */
 	acc.has_description = 1, acc.description = bin("Makes everything");
 	acc.has_employees = 1, acc.employees = 250;
-	acc.has_id = 1, acc.id = 42;
-	acc.has_version = 1, acc.version = 3;
-	acc.owner = "alice";
-	acc.n_tags = 2, acc.tags = tags;
+	acc.meta = &meta; /* inlined: its fields are the account's keys */
+	meta.has_id = 1, meta.id = 42;
+	meta.has_version = 1, meta.version = 3;
+	meta.owner = "alice";
+	meta.n_tags = 2, meta.tags = tags;
 	c1.has_field = 1, c1.field = bin("score"), c1.has_value = 1, c1.value = bin("12.5");
 	c2.has_field = 1, c2.field = bin("note"), c2.has_value = 1, c2.value = bin("");
-	acc.n_custom = 2, acc.custom = custom;
+	meta.n_custom = 2, meta.custom = custom;
 	acc.has_name = 1, acc.name = bin("Acme");
 	acc.has_type = 1, acc.type = CRM__ACCOUNT_TYPE__ACCOUNT_TYPE_CUSTOMER;
 	acc.has_individual = 1, acc.individual = 0;
@@ -114,16 +116,17 @@ static void test_account(void **state) {
 			  "\"parent_id\":7,"
 			  "\"annual_revenue\":{\"amount\":\"1000000.50\",\"currency\":\"EUR\"},"
 			  "\"employees\":250,\"description\":\"Makes everything\"}");
-	assert_true(back->has_id);
-	assert_int_equal(back->id, 42);
-	assert_string_equal(back->owner, "alice");
-	assert_null(back->team);
-	assert_int_equal(back->n_tags, 2);
-	assert_int_equal(back->tags[1].len, 2);
-	assert_memory_equal(back->tags[1].data, "eu", 2);
-	assert_int_equal(back->n_custom, 2);
-	assert_true(back->custom[1]->has_value);
-	assert_int_equal(back->custom[1]->value.len, 0);
+	assert_non_null(back->meta);
+	assert_true(back->meta->has_id);
+	assert_int_equal(back->meta->id, 42);
+	assert_string_equal(back->meta->owner, "alice");
+	assert_null(back->meta->team);
+	assert_int_equal(back->meta->n_tags, 2);
+	assert_int_equal(back->meta->tags[1].len, 2);
+	assert_memory_equal(back->meta->tags[1].data, "eu", 2);
+	assert_int_equal(back->meta->n_custom, 2);
+	assert_true(back->meta->custom[1]->has_value);
+	assert_int_equal(back->meta->custom[1]->value.len, 0);
 	assert_true(back->has_individual);
 	assert_false(back->individual);
 	assert_int_equal(back->type, CRM__ACCOUNT_TYPE__ACCOUNT_TYPE_CUSTOMER);
@@ -131,7 +134,20 @@ static void test_account(void **state) {
 	assert_false(back->billing_address->has_region);
 	assert_null(back->shipping_address);
 	assert_string_equal((char *)back->annual_revenue->currency.data, "EUR");
-	assert_false(back->has_deleted_at);
+	assert_false(back->meta->has_deleted_at);
+	assert_false(back->meta->has_external_id);
+	/* external_id is a shared key too; a nested "meta" object decodes as well */
+	back = decode_ok(&a, &crm__account__descriptor,
+			 "{\"external_id\":\"ERP-1\",\"name\":\"x\",\"meta\":{\"version\":4}}");
+	assert_non_null(back->meta);
+	assert_int_equal(back->meta->version, 4);
+	back = decode_ok(&a, &crm__account__descriptor, "{\"name\":\"x\",\"external_id\":\"ERP-1\"}");
+	assert_true(back->meta->has_external_id);
+	assert_memory_equal(back->meta->external_id.data, "ERP-1", 5);
+	assert_string_equal(crm_jsonmsg_encode(&a, &back->base), "{\"external_id\":\"ERP-1\",\"name\":\"x\"}");
+	/* no shared key: no meta at all */
+	back = decode_ok(&a, &crm__account__descriptor, "{\"name\":\"x\"}");
+	assert_null(back->meta);
 	crm_arena_fini(&a);
 }
 
@@ -202,7 +218,7 @@ static void test_record_oneof(void **state) {
 	back = decode_ok(&a, &crm__record__descriptor,
 			 "{\"account\": {\"name\": \"Acme\", \"id\": 5, \"type\": \"partner\"}}");
 	assert_int_equal(back->kind_case, CRM__RECORD__KIND_ACCOUNT);
-	assert_int_equal(back->account->id, 5);
+	assert_int_equal(back->account->meta->id, 5);
 	assert_int_equal(back->account->type, CRM__ACCOUNT_TYPE__ACCOUNT_TYPE_PARTNER);
 
 	/* nothing chosen: no key at all */
@@ -290,12 +306,10 @@ static void test_unset_absent(void **state) {
 	acc.employees = 5;
 	acc.name = bin("ghost");
 	acc.type = CRM__ACCOUNT_TYPE__ACCOUNT_TYPE_PARTNER;
-	acc.tags = (ProtobufCBinaryData[]){bin("x")};
 	back = round_trip(&a, &acc.base, "{}");
 	assert_false(back->has_employees);
 	assert_false(back->has_name);
-	assert_int_equal(back->n_tags, 0);
-	assert_null(back->owner);
+	assert_null(back->meta);
 	assert_null(back->billing_address);
 	/* an empty sub-message is still there */
 	acc.billing_address = &(Crm__Address)CRM__ADDRESS__INIT;
@@ -346,13 +360,13 @@ static void test_unknown_and_null(void **state) {
 			"\"city\":\"Bonn\"},\"custom\":null,\"shipping_address\":null}");
 	assert_true(acc->has_name);
 	assert_false(acc->has_website);
-	assert_int_equal(acc->n_tags, 2);
-	assert_memory_equal(acc->tags[1].data, "b", 1);
+	assert_int_equal(acc->meta->n_tags, 2);
+	assert_memory_equal(acc->meta->tags[1].data, "b", 1);
 	assert_string_equal((char *)acc->billing_address->city.data, "Bonn");
-	assert_int_equal(acc->n_custom, 0);
+	assert_int_equal(acc->meta->n_custom, 0);
 	assert_null(acc->shipping_address);
 	acc = decode_ok(&a, &crm__account__descriptor, "{\"tags\":[]}");
-	assert_int_equal(acc->n_tags, 0);
+	assert_int_equal(acc->meta->n_tags, 0);
 	crm_arena_fini(&a);
 }
 
@@ -371,13 +385,13 @@ static void test_bad_json(void **state) {
 	decode_bad(&a, acc, "{\"employees\":\"12\"}", "crm.Account.employees");
 	decode_bad(&a, acc, "{\"employees\":1.5}", "crm.Account.employees");
 	decode_bad(&a, acc, "{\"name\":12}", "crm.Account.name");
-	decode_bad(&a, acc, "{\"owner\":[\"alice\"]}", "crm.Account.owner");
+	decode_bad(&a, acc, "{\"owner\":[\"alice\"]}", "crm.RecordMeta.owner");
 	decode_bad(&a, acc, "{\"individual\":1}", "crm.Account.individual");
-	decode_bad(&a, acc, "{\"tags\":\"vip\"}", "crm.Account.tags");
-	decode_bad(&a, acc, "{\"tags\":[\"vip\",3]}", "crm.Account.tags");
+	decode_bad(&a, acc, "{\"tags\":\"vip\"}", "crm.RecordMeta.tags");
+	decode_bad(&a, acc, "{\"tags\":[\"vip\",3]}", "crm.RecordMeta.tags");
 	decode_bad(&a, acc, "{\"billing_address\":[]}", "crm.Account.billing_address");
 	decode_bad(&a, acc, "{\"billing_address\":{\"city\":false}}", "crm.Address.city");
-	decode_bad(&a, acc, "{\"custom\":[{\"field\":\"a\"},\"b\"]}", "crm.Account.custom");
+	decode_bad(&a, acc, "{\"custom\":[{\"field\":\"a\"},\"b\"]}", "crm.RecordMeta.custom");
 	decode_bad(&a, &crm__date__descriptor, "{\"month\":-1}", "crm.Date.month");
 	decode_bad(&a, &crm__date__descriptor, "{\"year\":4294967296}", "crm.Date.year");
 	decode_bad(&a, &crm__record__descriptor, "{\"account\":\"x\"}", "crm.Record.account");

@@ -212,6 +212,7 @@ static void test_packed_frames(void **state) {
 	Crm__RecordCreate rc = CRM__RECORD_CREATE__INIT;
 	Crm__Record rec = CRM__RECORD__INIT;
 	Crm__Contact ct = CRM__CONTACT__INIT;
+	Crm__RecordMeta meta = CRM__RECORD_META__INIT;
 	buf b;
 
 	(void)state;
@@ -220,8 +221,9 @@ static void test_packed_frames(void **state) {
 		crm__contact_email__init(&emails[i]);
 		pe[i] = &emails[i];
 	}
-	ct.tags = tags;
-	ct.n_tags = CRM_REPEATED_MAX;
+	ct.meta = &meta;
+	meta.tags = tags;
+	meta.n_tags = CRM_REPEATED_MAX;
 	ct.emails = pe;
 	ct.n_emails = CRM_REPEATED_MAX;
 	rec.kind_case = CRM__RECORD__KIND_CONTACT;

@@ -168,6 +168,10 @@ static void test_descriptor_facts(void **state) {
 	assert_string_equal(crm_route_action(r, NULL), "check");
 	assert_null(r->record_type);
 	assert_false(crm_route_find(R(WHOAMI))->session_only);
+	/* metadata: any logged-in user; the SQL filters by the matrix */
+	r = crm_route_find(R(RECORD_TYPE_LIST));
+	assert_true(!r->anonymous && r->record_type == NULL && r->type_of == NULL);
+	assert_int_equal(r->effect, CRM_READS);
 }
 
 /* The domains' statements are registered once each; a name taken twice or

@@ -446,6 +446,7 @@ static void test_record_create(void **state) {
 	Crm__RecordCreate rc = CRM__RECORD_CREATE__INIT;
 	Crm__Record rec = CRM__RECORD__INIT;
 	Crm__Account acc = CRM__ACCOUNT__INIT;
+	Crm__RecordMeta meta = CRM__RECORD_META__INIT;
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
 	f.has_id = 1;
@@ -467,12 +468,19 @@ static void test_record_create(void **state) {
 	acc.name.len = 4;
 	for (size_t i = 0; i < CRM_REPEATED_MAX + 1; i++)
 		tags[i] = (ProtobufCBinaryData){1, (uint8_t *)"t"};
-	acc.tags = tags;
-	acc.n_tags = CRM_REPEATED_MAX;
+	acc.meta = &meta;
+	meta.tags = tags;
+	meta.n_tags = CRM_REPEATED_MAX;
 	expect_ok(&f);
-	acc.n_tags = CRM_REPEATED_MAX + 1;
+	/* the shared fields are named as the record's own (no .meta.) */
+	meta.n_tags = CRM_REPEATED_MAX + 1;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.account.tags");
-	acc.n_tags = 0;
+	meta.n_tags = 0;
+	meta.has_external_id = 1;
+	meta.external_id.data = (uint8_t *)"x\0y";
+	meta.external_id.len = 3;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.account.external_id");
+	meta.has_external_id = 0;
 	acc.has_type = 1;
 	acc.type = (Crm__AccountType)42;
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.account.type");

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""gen_fields: what the field options of proto/crm.proto (proto/options.proto,
+[(crm.field) = {...}]) say, as files the build uses. protoc-c 1.4 drops
+option values from its C output, so they are read here with python3-protobuf
+from a descriptor set protoc writes.
+
+  gen_fields.py google-set OUT.pb
+      google/protobuf/descriptor.proto as a FileDescriptorSet, from the
+      python3-protobuf module (Debian ships no descriptor.proto without
+      libprotobuf-dev); protoc and protoc-c take it with --descriptor_set_in.
+  gen_fields.py facts SET.pb OUT.json OUT.h [OUT.sql [OUT_HELP.h]]
+      the facts of every record type's fields (messages with a RecordMeta
+      `meta`; meta's fields count as the record's own), in field-list order:
+      OUT.json for tests (compared with crm.standard_fields), OUT.h a C
+      table for the client, OUT.sql an UPDATE of crm.standard_fields that
+      sets the facts (label, cli_option, help, max_length, multi_line,
+      ref_type, read_only, personal) of the rows a migration inserted, for
+      the migration that adds a type or a field to paste, OUT_HELP.h the
+      help of the options that set each type's own fields (crm TYPE add
+      --help), marked for translation.
+"""
+import json
+import re
+import sys
+
+from google.protobuf import descriptor_pb2
+
+
+def google_set(out):
+    fds = descriptor_pb2.FileDescriptorSet()
+    descriptor_pb2.DESCRIPTOR.CopyToProto(fds.file.add())
+    with open(out, "wb") as f:
+        f.write(fds.SerializeToString())
+
+
+def load(path):
+    """The FileDescriptorSet at path, with crm.field options parsed."""
+    from google.protobuf import descriptor_pool, message_factory
+    raw = descriptor_pb2.FileDescriptorSet()
+    with open(path, "rb") as f:
+        raw.ParseFromString(f.read())
+    pool = descriptor_pool.DescriptorPool()
+    for fd in raw.file:
+        pool.Add(fd)
+    facts_desc = pool.FindMessageTypeByName("crm.FieldFacts")
+    ext = pool.FindExtensionByName("crm.field")
+    try:
+        facts_cls = message_factory.GetMessageClass(facts_desc)
+    except AttributeError:  # python3-protobuf 3.x
+        facts_cls = message_factory.MessageFactory(pool).GetPrototype(facts_desc)
+    return raw, ext, facts_cls
+
+
+def facts_of(field, ext, facts_cls):
+    """The FieldFacts of a FieldDescriptorProto (empty when none)."""
+    out = facts_cls()
+    opts = field.options
+    # The option is an extension unknown to descriptor_pb2's FieldOptions:
+    # it arrives as an unknown field; read it from the serialized options.
+    data = opts.SerializeToString()
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        num, wt = key >> 3, key & 7
+        if wt == 2:
+            n, pos = _varint(data, pos)
+            if num == ext.number:
+                out.MergeFromString(data[pos:pos + n])
+            pos += n
+        elif wt == 0:
+            _, pos = _varint(data, pos)
+        elif wt == 1:
+            pos += 8
+        elif wt == 5:
+            pos += 4
+        else:
+            raise ValueError(f"unexpected wire type {wt} in options of {field.name}")
+    return out
+
+
+def _varint(b, pos):
+    v = shift = 0
+    while True:
+        c = b[pos]
+        pos += 1
+        v |= (c & 0x7F) << shift
+        if not c & 0x80:
+            return v, pos
+        shift += 7
+
+
+def records(raw):
+    """{type name: [FieldDescriptorProto...]} for messages with a RecordMeta meta."""
+    msgs = {m.name: m for f in raw.file for m in f.message_type}
+    out = {}
+    meta = msgs.get("RecordMeta")
+    for m in msgs.values():
+        mf = [f for f in m.field if f.name == "meta" and f.type_name.endswith(".RecordMeta")]
+        if not mf or meta is None:
+            continue
+        name = re.sub(r"(?<!^)([A-Z])", r"_\1", m.name).lower()
+        out[name] = [(f, False) for f in m.field if f is not mf[0]] + [(f, True) for f in meta.field]
+    return out
+
+
+def collect(path):
+    raw, ext, facts_cls = load(path)
+    rows = []
+    for rtype, fields in sorted(records(raw).items()):
+        for f, shared in fields:
+            x = facts_of(f, ext, facts_cls)
+            if not x.ListFields():
+                continue  # a field without facts is not a standard field
+            rows.append({
+                "record_type": rtype,
+                "name": x.name or f.name,
+                "field": f.name,
+                "label": x.label or None,
+                "cli_option": x.cli_option or None,
+                "help": x.help,
+                "max_length": x.max_length or None,
+                "multi_line": x.multi_line,
+                "references": x.references or None,
+                "read_only": x.read_only,
+                "personal": x.personal,
+                "sortable": x.sortable,
+                "filterable": x.filterable,
+                "metavar": x.metavar or None,
+                "shared": shared,
+            })
+    return rows
+
+
+def c_str(s):
+    if s is None:
+        return "NULL"
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def write_h(rows, out):
+    lines = ["/* Generated by proto/gen_fields.py from the field options of proto/crm.proto.",
+             " * Do not edit: change the options. */",
+             "#ifndef CRM_FIELD_FACTS_H", "#define CRM_FIELD_FACTS_H", "",
+             "#include <stdbool.h>", "#include <stddef.h>", "",
+             "struct crm_field_facts {",
+             "\tconst char *record_type, *name, *field, *label, *cli_option, *help, *references;",
+             "\tunsigned max_length;",
+             "\tbool multi_line, read_only, personal, sortable, filterable;",
+             "};", "",
+             "static const struct crm_field_facts crm_field_facts[] = {"]
+    for r in rows:
+        lines.append("\t{%s, %s, %s, %s, %s, %s, %s, %du, %s, %s, %s, %s, %s}," % (
+            c_str(r["record_type"]), c_str(r["name"]), c_str(r["field"]), c_str(r["label"]),
+            c_str(r["cli_option"]), c_str(r["help"]), c_str(r["references"]),
+            r["max_length"] or 0, *("true" if r[k] else "false" for k in (
+                "multi_line", "read_only", "personal", "sortable", "filterable"))))
+    lines += ["};", "#define CRM_N_FIELD_FACTS (sizeof(crm_field_facts) / sizeof(crm_field_facts[0]))",
+              "", "#endif", ""]
+    with open(out, "w") as f:
+        f.write("\n".join(lines))
+
+
+HELP_COL = 30   # where the text of an option's help starts, as in commands.c
+HELP_WIDTH = 80
+
+
+def help_lines(r):
+    """The help of one option as lines of text (without newlines)."""
+    opt = "  --" + r["cli_option"]
+    if r["metavar"]:
+        opt += r["metavar"] if r["metavar"].startswith("[=") else " " + r["metavar"]
+    text = r["help"]
+    if len(text) > 1 and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    words, lines = text.split(), []
+    line = opt + " " * (HELP_COL - len(opt)) if len(opt) <= HELP_COL - 1 else None
+    if line is None:
+        lines.append(opt)
+        line = " " * HELP_COL
+    fresh = True
+    for w in words:
+        if not fresh and len(line) + 1 + len(w) > HELP_WIDTH - 1:
+            lines.append(line)
+            line, fresh = " " * HELP_COL, True
+        line += ("" if fresh else " ") + w
+        fresh = False
+    lines.append(line)
+    return lines
+
+
+def write_help(rows, out):
+    """CRM_HELP_<TYPE>_FIELDS: the help of the options that set a type's own
+    fields, as string literals marked for translation (N_)."""
+    text = ["/* Generated by proto/gen_fields.py from the field options of proto/crm.proto.",
+            " * Do not edit: change the options (help, cli_option, metavar). */",
+            "#ifndef CRM_FIELD_HELP_H", "#define CRM_FIELD_HELP_H", "",
+            "#ifndef N_", "#define N_(s) s /* marks text for translation (xgettext -kN_) */",
+            "#endif", ""]
+    for rtype in sorted({r["record_type"] for r in rows}):
+        text.append("#define CRM_HELP_%s_FIELDS \\" % rtype.upper())
+        for r in rows:
+            if r["record_type"] != rtype or r["shared"] or not r["cli_option"] or r["read_only"]:
+                continue
+            for l in help_lines(r):
+                text.append("\tN_(%s) \\" % c_str(l + "\n"))
+        text.append('\t""')
+        text.append("")
+    text += ["#endif", ""]
+    with open(out, "w") as f:
+        f.write("\n".join(text))
+
+
+def sql_lit(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    return "'" + v.replace("'", "''") + "'"
+
+
+def write_sql(rows, out):
+    vals = ",\n".join("\t(%s)" % ", ".join(sql_lit(r[k]) for k in (
+        "record_type", "name", "label", "cli_option", "help", "max_length", "multi_line",
+        "references", "read_only", "personal")) for r in rows)
+    text = ("-- Generated by proto/gen_fields.py from the field options of proto/crm.proto:\n"
+            "-- the facts of the standard fields, for a migration to paste (it inserts\n"
+            "-- the rows: kind, col, sort_expr, position are SQL's own). Do not edit.\n"
+            "UPDATE crm.standard_fields s\n"
+            "SET label = v.label, cli_option = v.cli_option, help = v.help, max_length = v.max_length,\n"
+            "    multi_line = v.multi_line, ref_type = v.ref_type, read_only = v.read_only,\n"
+            "    personal = v.personal\n"
+            "FROM (VALUES\n" + vals + "\n"
+            ") AS v(record_type, name, label, cli_option, help, max_length, multi_line, ref_type,\n"
+            "       read_only, personal)\n"
+            "WHERE s.record_type = v.record_type AND s.name = v.name\n"
+            "  AND (s.label, s.cli_option, s.help, s.max_length, s.multi_line, s.ref_type, s.read_only,\n"
+            "       s.personal) IS DISTINCT FROM (v.label, v.cli_option, v.help, v.max_length::integer,\n"
+            "       v.multi_line, v.ref_type, v.read_only, v.personal);\n")
+    with open(out, "w") as f:
+        f.write(text)
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "google-set":
+        google_set(argv[2])
+        return 0
+    if len(argv) in (5, 6, 7) and argv[1] == "facts":
+        rows = collect(argv[2])
+        with open(argv[3], "w") as f:
+            json.dump(rows, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        write_h(rows, argv[4])
+        if len(argv) >= 6:
+            write_sql(rows, argv[5])
+        if len(argv) == 7:
+            write_help(rows, argv[6])
+        return 0
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
