@@ -1295,7 +1295,7 @@ static void add_type(PGconn *db, const ctx *c, int k, char *analyse, size_t size
 		 " owner_id bigint NOT NULL REFERENCES crm.users, team_id bigint REFERENCES crm.teams,"
 		 " version bigint NOT NULL DEFAULT 1, created_at timestamptz NOT NULL DEFAULT now(),"
 		 " created_by bigint REFERENCES crm.users, updated_at timestamptz NOT NULL DEFAULT now(),"
-		 " updated_by bigint REFERENCES crm.users, deleted_at timestamptz, name text NOT NULL)",
+		 " updated_by bigint REFERENCES crm.users, deleted_at timestamptz, external_id text, name text NOT NULL)",
 		 table);
 	exec_ok(db, sql);
 	snprintf(sql, sizeof(sql), "CREATE INDEX ON %s (owner_id)", table);

@@ -46,6 +46,7 @@ CREATE TABLE crm.widgets (
 	updated_at timestamptz NOT NULL DEFAULT now(),
 	updated_by bigint REFERENCES crm.users,
 	deleted_at timestamptz,
+	external_id text,
 	name text NOT NULL
 );
 GRANT SELECT, INSERT, UPDATE, DELETE ON crm.widgets TO crm_app;
