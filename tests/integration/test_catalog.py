@@ -42,8 +42,8 @@ crm_app  | crm.check_bool(text,text) | EXECUTE
 crm_app  | crm.check_country(text,text) | EXECUTE
 crm_app  | crm.check_date(text,text) | EXECUTE
 crm_app  | crm.check_email(text,text) | EXECUTE
-crm_app  | crm.check_instant(text,text) | EXECUTE
 crm_app  | crm.check_external_id(text,bigint,jsonb) | EXECUTE
+crm_app  | crm.check_instant(text,text) | EXECUTE
 crm_app  | crm.check_money(text,text,text) | EXECUTE
 crm_app  | crm.check_number(text,text) | EXECUTE
 crm_app  | crm.check_parent(bigint,bigint) | EXECUTE
@@ -61,6 +61,8 @@ crm_app  | crm.contact_out | SELECT
 crm_app  | crm.contact_phones | DELETE INSERT SELECT UPDATE
 crm_app  | crm.contact_save(bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.contacts | DELETE INSERT SELECT UPDATE
+crm_app  | crm.context_shared(text,boolean) | EXECUTE
+crm_app  | crm.context_shared_any(boolean) | EXECUTE
 crm_app  | crm.countries | SELECT
 crm_app  | crm.currencies | SELECT
 crm_app  | crm.custom_values | DELETE INSERT SELECT UPDATE
