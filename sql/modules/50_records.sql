@@ -1719,10 +1719,10 @@ $g$$f$, b_move);
 	-- as a side table does).
 	FOR fk IN
 		SELECT format('%I.%I', n.nspname, r.relname) AS tbl, a.attname AS col
-		FROM pg_constraint c
-		JOIN pg_class r ON r.oid = c.conrelid
-		JOIN pg_namespace n ON n.oid = r.relnamespace
-		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		FROM pg_catalog.pg_constraint c
+		JOIN pg_catalog.pg_class r ON r.oid = c.conrelid
+		JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 		WHERE c.contype = 'f' AND c.confrelid = 'crm.records'::regclass
 		  AND c.conrelid <> 'crm.audit'::regclass
 		  AND c.conrelid NOT IN (SELECT x.table_name::regclass FROM crm.record_types x WHERE x.table_name IS NOT NULL)
