@@ -144,7 +144,9 @@ END
 $function$;
 
 -- Purge: the permission comes from the context (scope_all reads it), so
--- nothing crm_app sets can forge it.
+-- nothing crm_app sets can forge it. The rows go through
+-- crm.record_erase, generated from the registry (modules/50_records.sql):
+-- static statements, none built per request.
 CREATE OR REPLACE FUNCTION crm.purge_record(p_type text, p_id bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -153,24 +155,13 @@ CREATE OR REPLACE FUNCTION crm.purge_record(p_type text, p_id bigint)
 AS $function$
 DECLARE
 	rt crm.record_types;
-	fk record;
 	n bigint;
 BEGIN
 	SELECT * INTO rt FROM crm.record_types WHERE name = p_type;
 	IF NOT crm.scope_all(p_type, 'admin') OR rt.table_name IS NULL THEN
 		PERFORM crm.fail('CRP01', NULL, format('permission denied: only administrators purge %ss', p_type));
 	END IF;
-	FOR fk IN
-		SELECT c.conrelid::regclass::text AS tbl, a.attname AS col
-		FROM pg_catalog.pg_constraint c
-		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-		WHERE c.contype = 'f' AND c.confrelid = 'crm.records'::regclass
-		  AND c.conrelid <> 'crm.audit'::regclass
-		  AND c.conrelid::regclass::text NOT IN (SELECT x.table_name FROM crm.record_types x WHERE x.table_name IS NOT NULL)
-	LOOP
-		EXECUTE format('DELETE FROM %s WHERE %I = $1', fk.tbl, fk.col) USING p_id;
-	END LOOP;
-	EXECUTE format('DELETE FROM %s WHERE id = $1', rt.table_name) USING p_id;
+	PERFORM crm.record_erase(p_type, p_id);
 	UPDATE pg_temp.crm_context c SET redacting = true WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	UPDATE crm.audit a
 	SET old_values = crm.redact(a.old_values, rt.personal), new_values = crm.redact(a.new_values, rt.personal)
@@ -218,8 +209,9 @@ BEGIN
 END
 $function$;
 
--- Owner and team of a business record now, whatever the caller may see.
--- Every business type adds its line here, as in crm.record_visible.
+-- Owner and team of a business record now, whatever the caller may see:
+-- crm.records keeps them for every business type (sql/0013); NULL for a
+-- purged record and for what is not a business record.
 CREATE OR REPLACE FUNCTION crm.audit_owner_of(p_type text, p_id bigint, OUT owner_id bigint, OUT team_id bigint)
  RETURNS record
  LANGUAGE plpgsql
@@ -227,12 +219,8 @@ CREATE OR REPLACE FUNCTION crm.audit_owner_of(p_type text, p_id bigint, OUT owne
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 BEGIN
-	CASE p_type
-	WHEN 'note' THEN SELECT r.owner_id, r.team_id INTO owner_id, team_id FROM crm.notes r WHERE r.id = p_id;
-	WHEN 'account' THEN SELECT r.owner_id, r.team_id INTO owner_id, team_id FROM crm.accounts r WHERE r.id = p_id;
-	WHEN 'contact' THEN SELECT r.owner_id, r.team_id INTO owner_id, team_id FROM crm.contacts r WHERE r.id = p_id;
-	ELSE NULL;
-	END CASE;
+	SELECT r.owner_id, r.team_id INTO owner_id, team_id FROM crm.records r
+	WHERE r.id = p_id AND r.record_type = p_type AND r.purged_at IS NULL;
 END
 $function$;
 
@@ -305,21 +293,35 @@ END
 $function$;
 
 -- Attaches crm.audit_follow to a business table (named after the "audit"
--- trigger, so it runs after the row that trigger writes).
+-- trigger, so it runs after the row that trigger writes, and before
+-- sync_record brings crm.records in step). Can run again (CREATE OR
+-- REPLACE TRIGGER): crm.attach_record calls it for a new type, and this
+-- module for every type of the registry.
 CREATE OR REPLACE FUNCTION crm.attach_audit_follow(p_table regclass, p_type text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 BEGIN
-	EXECUTE format('CREATE TRIGGER audit_follow AFTER UPDATE OF owner_id, team_id ON %s FOR EACH ROW '
+	EXECUTE format('CREATE OR REPLACE TRIGGER audit_follow AFTER UPDATE OF owner_id, team_id ON %s FOR EACH ROW '
 		       'WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.team_id IS DISTINCT FROM NEW.team_id) '
 		       'EXECUTE FUNCTION crm.audit_follow(%L)', p_table, p_type);
-	EXECUTE format('CREATE TRIGGER audit_follow_purge AFTER DELETE ON %s FOR EACH ROW '
+	EXECUTE format('CREATE OR REPLACE TRIGGER audit_follow_purge AFTER DELETE ON %s FOR EACH ROW '
 		       'EXECUTE FUNCTION crm.audit_follow(%L)', p_table, p_type);
 END
 $function$;
 
+-- Who reads an audit row: scope all on the audit trail reads every row;
+-- any other scope of it reads one's own actions, rows about oneself (one's
+-- user and sessions), the public rows, and the rows about a business record
+-- (subject_type is its type, subject_owner and subject_team its owner and
+-- team now) that the reader's scope of reading that type covers, or that is
+-- shared with the reader. That last test is one lookup per row whatever the
+-- number of record types: the reader's read scopes for every type, one JSON
+-- object read once per statement (crm.action_scopes), looked up by the
+-- row's subject_type, as crm.records' own policy does (crm.scope_test);
+-- shares of any type (crm.shared_any: record ids are unique across types).
+-- A relation's rows also need the relation visible (both its ends).
 DROP POLICY IF EXISTS select_scope ON crm.audit;
 CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 	USING ((SELECT crm.scope_all('audit', 'read'))
@@ -327,21 +329,16 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 		   AND (user_id = (SELECT crm.acting_user())
 			OR (subject_type IN ('user', 'session') AND subject_owner = (SELECT crm.acting_user()))
 			OR subject_type = 'public'
-			OR (((subject_type = 'note'
-			      AND ((SELECT crm.scope_all('note', 'read'))
-				   OR subject_owner = (SELECT crm.scope_own('note', 'read'))
-				   OR subject_team = ANY ((SELECT crm.scope_teams('note', 'read'))::bigint[])
-				   OR subject_ref = ANY ((SELECT crm.shared_ids('note', false))::bigint[])))
-			     OR (subject_type = 'account'
-			      AND ((SELECT crm.scope_all('account', 'read'))
-				   OR subject_owner = (SELECT crm.scope_own('account', 'read'))
-				   OR subject_team = ANY ((SELECT crm.scope_teams('account', 'read'))::bigint[])
-				   OR subject_ref = ANY ((SELECT crm.shared_ids('account', false))::bigint[])))
-			     OR (subject_type = 'contact'
-			      AND ((SELECT crm.scope_all('contact', 'read'))
-				   OR subject_owner = (SELECT crm.scope_own('contact', 'read'))
-				   OR subject_team = ANY ((SELECT crm.scope_teams('contact', 'read'))::bigint[])
-				   OR subject_ref = ANY ((SELECT crm.shared_ids('contact', false))::bigint[]))))
+			OR (subject_type NOT IN ('public', 'user', 'session')
+			    AND (CASE (SELECT crm.action_scopes('read')) ->> subject_type
+				 WHEN 'all' THEN true
+				 WHEN 'own' THEN subject_owner = (SELECT crm.acting_user())
+				 WHEN 'team' THEN subject_owner = (SELECT crm.acting_user())
+					OR subject_team = ANY ((SELECT crm.teams_of_scope('team'))::bigint[])
+				 WHEN 'subteams' THEN subject_owner = (SELECT crm.acting_user())
+					OR subject_team = ANY ((SELECT crm.teams_of_scope('subteams'))::bigint[])
+				 ELSE false END
+				 OR subject_ref = ANY ((SELECT crm.shared_any(false))::bigint[]))
 			    AND (record_type <> 'relation' OR crm.record_visible('relation', record_id))))));
 
 -- The view shows a change set (old or new values) as people read it, when
@@ -471,31 +468,33 @@ CREATE OR REPLACE FUNCTION crm.audit_scoped_ids(p_type text, p_since timestamp w
 AS $function$
 DECLARE
 	me bigint := crm.acting_user();
-	t text;
-	s text;
-	own_types text[] := ARRAY['user', 'session'];
-	team_types text[] := '{}';
-	all_types text[] := ARRAY['public'];
-	biz_types text[] := '{}';
+	scopes jsonb := crm.action_scopes('read');  -- every type's read scope, read once
+	own_types text[];
+	team_types text[];
+	all_types text[];     -- business types read whole
+	biz_types text[];
 	teams bigint[] := '{}';
-	shared bigint[] := '{}';
+	shared bigint[];
 	before bigint := coalesce(p_before, 9223372036854775807);
 BEGIN
-	FOREACH t IN ARRAY ARRAY['note', 'account', 'contact'] LOOP
-		s := crm.scope_of(t, 'read');
-		CONTINUE WHEN s = 'none';
-		biz_types := biz_types || t;
-		shared := shared || crm.shared_ids(t, false);
-		IF s = 'all' THEN
-			all_types := all_types || t;
-			CONTINUE;
-		END IF;
-		own_types := own_types || t;
-		IF s IN ('team', 'subteams') THEN
-			team_types := team_types || t;
-			teams := teams || crm.scope_teams(t, 'read');
-		END IF;
-	END LOOP;
+	-- The business types of the registry, sorted by the reader's read
+	-- scope of each (none: absent from the JSON).
+	SELECT coalesce(array_agg(t.name) FILTER (WHERE scopes ->> t.name IN ('own', 'team', 'subteams', 'all')), '{}'),
+	       coalesce(array_agg(t.name) FILTER (WHERE scopes ->> t.name = 'all'), '{}'),
+	       coalesce(array_agg(t.name) FILTER (WHERE scopes ->> t.name IN ('own', 'team', 'subteams')), '{}'),
+	       coalesce(array_agg(t.name) FILTER (WHERE scopes ->> t.name IN ('team', 'subteams')), '{}')
+	INTO biz_types, all_types, own_types, team_types
+	FROM crm.record_types t WHERE t.table_name IS NOT NULL;
+	own_types := ARRAY['user', 'session'] || own_types;
+	IF EXISTS (SELECT 1 FROM unnest(team_types) x WHERE scopes ->> x = 'team') THEN
+		teams := teams || crm.teams_of_scope('team');
+	END IF;
+	IF EXISTS (SELECT 1 FROM unnest(team_types) x WHERE scopes ->> x = 'subteams') THEN
+		teams := teams || crm.teams_of_scope('subteams');
+	END IF;
+	-- records of any type shared with the reader; each way in below keeps
+	-- those of the types read at all (ids are unique across types)
+	shared := CASE WHEN cardinality(biz_types) > 0 THEN crm.shared_any(false) ELSE '{}' END;
 	IF p_user IS NOT NULL THEN
 		RETURN ARRAY(
 			SELECT u.id FROM (
@@ -530,8 +529,8 @@ BEGIN
 				-- business types read whole (no role has that without scope all
 				-- on the audit trail by default): the user's own range
 				(SELECT a.id FROM crm.audit a
-				 WHERE cardinality(all_types) > 1 AND a.user_id = p_user AND a.id < before
-				   AND a.subject_type = ANY (all_types) AND a.subject_type <> 'public'
+				 WHERE cardinality(all_types) > 0 AND a.user_id = p_user AND a.id < before
+				   AND a.subject_type = ANY (all_types)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
 				 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
@@ -566,31 +565,21 @@ BEGIN
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
 				 ORDER BY a.subject_team DESC, a.id DESC LIMIT p_n) x
 			UNION
-			-- one range per type read whole, each with its type written out:
-			-- the plan then knows a rare type (public) from a common one
+			-- the rare public rows: their own range, the type written out so
+			-- that the plan knows it from a common one
 			(SELECT a.id FROM crm.audit a
-			 WHERE 'public' = ANY (all_types) AND a.subject_type = 'public' AND a.id < before
+			 WHERE a.subject_type = 'public' AND a.id < before
 			   AND (p_type IS NULL OR a.record_type = p_type)
 			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
 			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
 			UNION
-			(SELECT a.id FROM crm.audit a
-			 WHERE 'note' = ANY (all_types) AND a.subject_type = 'note' AND a.id < before
-			   AND (p_type IS NULL OR a.record_type = p_type)
-			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
-			UNION
-			(SELECT a.id FROM crm.audit a
-			 WHERE 'account' = ANY (all_types) AND a.subject_type = 'account' AND a.id < before
-			   AND (p_type IS NULL OR a.record_type = p_type)
-			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
-			UNION
-			(SELECT a.id FROM crm.audit a
-			 WHERE 'contact' = ANY (all_types) AND a.subject_type = 'contact' AND a.id < before
-			   AND (p_type IS NULL OR a.record_type = p_type)
-			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
-			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
+			-- one range per business type read whole
+			SELECT x.id FROM unnest(all_types) k(t),
+			LATERAL (SELECT a.id FROM crm.audit a
+				 WHERE a.subject_type = k.t AND a.id < before
+				   AND (p_type IS NULL OR a.record_type = p_type)
+				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n) x
 			UNION
 			SELECT x.id FROM (SELECT DISTINCT unnest(shared) AS ref) k,
 			LATERAL (SELECT a.id FROM crm.audit a
@@ -668,16 +657,13 @@ CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON crm.audit
 CREATE OR REPLACE TRIGGER audit_subject BEFORE INSERT ON crm.audit
 	FOR EACH ROW EXECUTE FUNCTION crm.audit_subject();
 
--- The tables whose audit rows follow their record's owner and team.
-DROP TRIGGER IF EXISTS audit_follow ON crm.notes;
-DROP TRIGGER IF EXISTS audit_follow_purge ON crm.notes;
-SELECT crm.attach_audit_follow('crm.notes', 'note');
-DROP TRIGGER IF EXISTS audit_follow ON crm.accounts;
-DROP TRIGGER IF EXISTS audit_follow_purge ON crm.accounts;
-SELECT crm.attach_audit_follow('crm.accounts', 'account');
-DROP TRIGGER IF EXISTS audit_follow ON crm.contacts;
-DROP TRIGGER IF EXISTS audit_follow_purge ON crm.contacts;
-SELECT crm.attach_audit_follow('crm.contacts', 'contact');
+-- The tables whose audit rows follow their record's owner and team: every
+-- business table of the registry (crm.record_types.table_name), read when
+-- this module runs. A type added later gets its triggers from
+-- crm.attach_record, which its migration calls; on a fresh database this
+-- statement, run after every migration, attaches them.
+SELECT crm.attach_audit_follow(t.table_name::regclass, t.name)
+FROM crm.record_types t WHERE t.table_name IS NOT NULL ORDER BY t.name;
 
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT

@@ -12,7 +12,8 @@ import subprocess
 import pytest
 
 from conftest import INVALID_ARGUMENT, NOT_FOUND, OK, pb
-from identity import audit_rows, begin_sql, make_world, ok, password, rq, status, su_json, su_sql
+from identity import (app_sql, audit_rows, begin_sql, make_world, ok, password, rq, session_sql, status,
+                      su_json, su_sql)
 from records import account, as_app_json, contact, update
 
 # Columns never recorded (secrets, noise).
@@ -628,6 +629,12 @@ ANALYZE;
 """
 
 
+def rq_sql_as(w, who, sql):
+    """`sql` as crm_app in a request of `who`: (rc, stdout, stderr)."""
+    r = app_sql(w.env, w.db, session_sql(w, who, sql))
+    return r.returncode, r.stdout.strip(), r.stderr
+
+
 def traced(w, who, sql):
     """Runs `sql` as crm_app acting for `who` (generic plans, as crmd's
     connections), with every statement's plan logged with actual row
@@ -694,7 +701,10 @@ def test_a_sales_users_and_a_managers_page_read_a_page_not_the_trail(world):
     generic plan's estimate passed jit_above_cost: 400-850 ms a page).
     The same holds for one user's actions (audit list --user sup): sup
     made thousands of changes, to records neither sal nor mgr can see, and
-    reading them all to find none visible was the cost before 0011."""
+    reading them all to find none visible was the cost before 0011.
+    And for a role that reads a type whole (its audit scope not all): one
+    index range per such type, whatever the number of types (the types and
+    scopes come from the registry and crm.action_scopes)."""
     w = world
     w.c("sal")  # logged in before the bulk: its login rows are older
     sal_team = su_sql(w.env, w.db, f"SELECT team_id FROM crm.users WHERE id = {w.uid['sal']}")
@@ -729,6 +739,33 @@ def test_a_sales_users_and_a_managers_page_read_a_page_not_the_trail(world):
                                 f" WHERE a.record_type = 'account' AND x.owner_id = {w.uid['sal']}"
                                 " ORDER BY a.id DESC LIMIT 50")
     assert [x.audit_id for x in r.audit_list.entries] == [x["id"] for x in want]
+    # A type read whole without scope all on the trail (marketing given
+    # scope all on reading accounts): its rows are one index range of the
+    # type, read newest first, as many as a page needs; and the page is
+    # what row-level security lets mkt read, newest first.
+    su_sql(w.env, w.db, "UPDATE crm.permissions SET scope = 'all'"
+                        " WHERE role = 'marketing' AND record_type = 'account' AND action = 'read'")
+    for cursor in ("NULL", before):
+        sql = f"SELECT count(*) FROM crm.audit_list(NULL, NULL, NULL, NULL, NULL, {cursor}, 50)"
+        plans, calls = traced(w, "mkt", sql)
+        scans = audit_scans(plans)
+        what = f"mkt, account read whole, before {cursor}"
+        if not any(index == "audit_subject_type_idx" for _, index, _ in scans):
+            problems.append(f"{what}: no range of the type read whole:\n{plans}")
+        for kind, index, looked in scans:
+            if kind not in ("Index Scan", "Index Scan Backward"):
+                problems.append(f"{what}: {kind} on audit:\n{plans}")
+        looked = sum(x[2] for x in scans)
+        if looked > 600:
+            problems.append(f"{what}: looked at {looked} audit rows for a page of 50:\n{plans}")
+        if calls.get("record_visible", 0) > 0:
+            problems.append(f"{what}: crm.record_visible called {calls['record_visible']} times")
+        rc, page, err = rq_sql_as(w, "mkt", f"SELECT audit_id FROM crm.audit_list(NULL, NULL, NULL, NULL, NULL, {cursor}, 50);")
+        rc, truth, err = rq_sql_as(w, "mkt", f"SELECT id FROM crm.audit WHERE id < coalesce({cursor}, 9223372036854775807)"
+                                             " ORDER BY id DESC LIMIT 51;")
+        if len(truth.split()) != 51 or page.split() != truth.split():
+            problems.append(f"{what}: page {page.split()[:5]}..., row-level security {truth.split()[:5]}...")
+    assert not problems, "\n".join(problems)
 
 
 # --------------------------------------------------------------- the CLI
