@@ -582,7 +582,7 @@ static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "record_share.user",
 				   "give exactly one of user or team");
 	if (!validate_oneofs(f))
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, record_path(f), "must hold an account or a contact");
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, record_path(f), "must hold an account, a contact or a note");
 	return validate_page(m, fd->name, err);
 }
 

@@ -94,11 +94,15 @@ def records(raw):
     msgs = {m.name: m for f in raw.file for m in f.message_type}
     out = {}
     meta = msgs.get("RecordMeta")
+    # a type's name is its member's name in Record's oneof (NoteRecord is
+    # "note"), else the message's name in snake case
+    members = {f.type_name.rsplit(".", 1)[-1]: f.name
+               for f in (msgs["Record"].field if "Record" in msgs else ())}
     for m in msgs.values():
         mf = [f for f in m.field if f.name == "meta" and f.type_name.endswith(".RecordMeta")]
         if not mf or meta is None:
             continue
-        name = re.sub(r"(?<!^)([A-Z])", r"_\1", m.name).lower()
+        name = members.get(m.name) or re.sub(r"(?<!^)([A-Z])", r"_\1", m.name).lower()
         out[name] = [(f, False) for f in m.field if f is not mf[0]] + [(f, True) for f in meta.field]
     return out
 

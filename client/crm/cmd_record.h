@@ -1,6 +1,6 @@
 /*
  * cmd_record: the business record commands (`crm account ...`,
- * `crm contact ...`), one implementation for every record type.
+ * `crm contact ...`, `crm note ...`), one implementation for every record type.
  *
  * A record type is a row of data, struct crm_rec_type (cmd_account.c,
  * cmd_contact.c): its message in crm.proto, the flags that set its
@@ -79,6 +79,9 @@ struct crm_rec_type {
 	Crm__RecordType type;
 	const ProtobufCMessageDescriptor *desc; /* &crm__account__descriptor */
 	const char *const *needs_one_of;        /* add: at least one of these fields */
+	/* a text field an operand may set too (add TEXT, edit ID TEXT; "-"
+	 * reads standard input), as its flag does; NULL: none */
+	const char *text_operand;
 	const struct crm_rec_flag *flags;
 	size_t n_flags;
 	const struct crm_rec_col *cols;
@@ -89,6 +92,7 @@ struct crm_rec_type {
 
 extern const struct crm_rec_type crm_rec_account;
 extern const struct crm_rec_type crm_rec_contact;
+extern const struct crm_rec_type crm_rec_note;
 
 /* The type whose noun is noun ("account"), or NULL. */
 const struct crm_rec_type *crm_rec_type_by_noun(const char *noun);

@@ -21,6 +21,9 @@
 #define SEGMENT_MAX 64
 #define FILTERS_MAX 20
 #define SORTS_MAX 3
+/* a text operand read from standard input: 4096 characters (a note) of up
+ * to 4 bytes each; the server checks the length in characters */
+#define CRM_TEXT_OPERAND_MAX 16384
 
 static void bug(const char *what, const char *name) {
 	fprintf(stderr, "crm: bug: %s '%s'\n", what, name);
@@ -64,7 +67,8 @@ void crm_rec_mem_free(struct crm_rec_mem *m) {
 
 /* ---------------------------------------------------------------- types */
 
-static const struct crm_rec_type *const types[] = {&crm_rec_account, &crm_rec_contact};
+static const struct crm_rec_type *const types[] = {&crm_rec_account, &crm_rec_contact,
+						   &crm_rec_note};
 
 const struct crm_rec_type *crm_rec_type_by_noun(const char *noun) {
 	size_t i;
@@ -748,9 +752,47 @@ static int check_add(struct parse *p) {
 			     strchr("aeiou", p->t->noun[0]) ? "an" : "a", p->t->noun, text);
 }
 
+/* Reads all of standard input (at most max bytes) into e's memory. */
+static int read_stdin(struct parse *p, size_t max, const char **out) {
+	char *buf = crm_rec_alloc(&p->e->mem, max + 2);
+	size_t n = fread(buf, 1, max + 1, stdin);
+
+	if (ferror(stdin))
+		return crm_cli_usage(p->cli, "cannot read the text from standard input");
+	if (n > max)
+		return crm_cli_usage(p->cli, "the text is longer than %zu bytes", max);
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* The TEXT operand of a type that takes one: as the flag of the field
+ * t->text_operand names, "-" reading standard input. */
+static int text_operand(struct parse *p, const char *arg) {
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n_rows(p->t); i++)
+		if (row_at(p->t, i)->kind == CRM_REC_VALUE &&
+		    strcmp(row_at(p->t, i)->path, p->t->text_operand) == 0)
+			break;
+	if (i == n_rows(p->t))
+		bug("no flag for the text operand", p->t->text_operand);
+	if (strcmp(arg, "-") == 0 && (rc = read_stdin(p, CRM_TEXT_OPERAND_MAX, &arg)) != 0)
+		return rc;
+	return apply_flag(p, i, arg);
+}
+
 static int edit_operands(struct parse *p, int argc, char **argv) {
 	int first = crm_cli_optind();
+	int rc;
 
+	if (p->t->text_operand != NULL && argc - first == (p->edit ? 2 : 1)) {
+		rc = text_operand(p, argv[argc - 1]);
+		if (rc != 0)
+			return rc;
+		argc--;
+	}
 	if (!p->edit) {
 		if (first < argc)
 			return crm_cli_usage(p->cli,

@@ -1,9 +1,9 @@
 /*
  * cmd_share: `crm share TYPE/ID (--user U | --team T) [--access read|edit]
  * [--revoke]` and `crm share list TYPE/ID`: sharing a record of any type
- * with a user or a team (RecordShare, ShareList). Notes, not yet a
- * RecordType, are shared through NoteShare (as `crm note share` does);
- * their shares cannot be listed yet.
+ * with a user or a team (RecordShare, ShareList); and `crm TYPE share ID
+ * ...` (crm note share 3 --user bob), the same for a record of the
+ * command's type.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,8 +14,7 @@
 #define TYPE_PREFIX "RECORD_TYPE_"
 
 struct share_target {
-	bool note;            /* note/ID: NoteShare */
-	Crm__RecordType type; /* otherwise */
+	Crm__RecordType type;
 	int64_t id;
 };
 
@@ -31,11 +30,8 @@ static bool parse_target(struct crm_cli *cli, char *s, struct share_target *t) {
 		return false;
 	}
 	s[type_len] = '\0'; /* argv is ours to edit: TYPE/ID becomes TYPE */
-	t->note = strcmp(type, "note") == 0;
-	if (t->note)
-		return true;
 	if (!crm_args_enum(&crm__record_type__descriptor, TYPE_PREFIX, type, &v)) {
-		crm_cli_usage(cli, "TYPE is one of %s or note, not '%s'",
+		crm_cli_usage(cli, "TYPE is one of %s, not '%s'",
 			      crm_args_enum_list(&crm__record_type__descriptor, TYPE_PREFIX, list,
 						 sizeof(list)),
 			      type);
@@ -82,9 +78,6 @@ static int share_list(struct crm_cli *cli, int argc, char **argv, int first) {
 		return crm_cli_usage(cli, "give one record: crm share list TYPE/ID");
 	if (!parse_target(cli, argv[first + 1], &t))
 		return CRM_EXIT_USAGE;
-	if (t.note)
-		return crm_cli_usage(cli, "the shares of notes cannot be listed yet (only of %s)",
-				     "accounts and contacts");
 	sl.has_type = sl.has_id = true;
 	sl.type = t.type;
 	sl.id = t.id;
@@ -129,48 +122,61 @@ static int share_option(struct crm_cli *cli, int c, const char *arg, struct shar
 	}
 }
 
-/* note/ID: the note's own request; prints a line (tables). */
-static int share_note(struct crm_cli *cli, const struct share_target *t,
-		      const struct share_opts *o) {
+/* Shares t with o's user or team (or revokes it) and prints the shares. */
+static int share_record(struct crm_cli *cli, const struct share_target *t,
+			const struct share_opts *o) {
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
-	Crm__NoteShare ns = CRM__NOTE_SHARE__INIT;
-	Crm__ServerFrame *reply = NULL;
-	crm_err err;
-	int rc = 0;
+	Crm__RecordShare rs = CRM__RECORD_SHARE__INIT;
 
-	ns.has_note_id = true;
-	ns.note_id = t->id;
-	crm_cli_bytes(&ns.user, &ns.has_user, o->user);
-	crm_cli_bytes(&ns.team, &ns.has_team, o->team);
-	ns.has_access = o->has_access;
-	ns.access = o->access;
-	ns.has_revoke = ns.revoke = o->revoke;
-	req.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_SHARE;
-	req.note_share = &ns;
-	crm_err_clear(&err);
-	if (!crm_cli_call(cli, &req, &reply, &err))
-		rc = crm_cli_fail(cli, &err);
-	else
-		crm_cli_done(cli, "note %lld %s", (long long)t->id,
-			     o->revoke ? "no longer shared" : "shared");
-	crm_client_reply_free(reply);
-	return rc;
+	if ((o->user != NULL) == (o->team != NULL))
+		return crm_cli_usage(cli, "give exactly one of --user USER or --team TEAM");
+	if (o->revoke && o->has_access)
+		return crm_cli_usage(cli, "--revoke takes no --access");
+	rs.has_type = rs.has_id = true;
+	rs.type = t->type;
+	rs.id = t->id;
+	crm_cli_bytes(&rs.user, &rs.has_user, o->user);
+	crm_cli_bytes(&rs.team, &rs.has_team, o->team);
+	rs.has_access = o->has_access;
+	rs.access = o->access;
+	rs.has_revoke = rs.revoke = o->revoke;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE;
+	req.record_share = &rs;
+	return call_shares(cli, &req);
+}
+
+static const struct option share_longopts[] = {{"user", required_argument, NULL, 'u'},
+					       {"team", required_argument, NULL, 't'},
+					       {"access", required_argument, NULL, 'a'},
+					       {"revoke", no_argument, NULL, 'r'},
+					       {NULL, 0, NULL, 0}};
+
+/* crm TYPE share ID (--user U | --team T) [--access A] [--revoke] */
+int crm_cmd_record_share(struct crm_cli *cli, int argc, char **argv) {
+	struct share_opts o = {0};
+	struct share_target t = {.type = crm_rec_type_of(cli)->type};
+	char *arg;
+	int c, rc = 0, first;
+
+	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", share_longopts, &arg)) != -1)
+		rc = share_option(cli, c, arg, &o);
+	if (rc != 0)
+		return rc;
+	first = crm_cli_optind();
+	if (first + 1 != argc)
+		return crm_cli_usage(cli, "give exactly one %s id", crm_rec_type_of(cli)->noun);
+	if (!crm_cli_parse_id(cli, argv[first], "ID", &t.id))
+		return CRM_EXIT_USAGE;
+	return share_record(cli, &t, &o);
 }
 
 int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
-	static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
-						 {"team", required_argument, NULL, 't'},
-						 {"access", required_argument, NULL, 'a'},
-						 {"revoke", no_argument, NULL, 'r'},
-						 {NULL, 0, NULL, 0}};
-	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
-	Crm__RecordShare rs = CRM__RECORD_SHARE__INIT;
 	struct share_opts o = {0};
 	struct share_target t = {0};
 	char *arg;
 	int c, rc = 0, first;
 
-	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
+	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", share_longopts, &arg)) != -1)
 		rc = share_option(cli, c, arg, &o);
 	if (rc != 0)
 		return rc;
@@ -189,17 +195,5 @@ int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
 		return crm_cli_usage(cli, "--revoke takes no --access");
 	if (!parse_target(cli, argv[first], &t))
 		return CRM_EXIT_USAGE;
-	if (t.note)
-		return share_note(cli, &t, &o);
-	rs.has_type = rs.has_id = true;
-	rs.type = t.type;
-	rs.id = t.id;
-	crm_cli_bytes(&rs.user, &rs.has_user, o.user);
-	crm_cli_bytes(&rs.team, &rs.has_team, o.team);
-	rs.has_access = o.has_access;
-	rs.access = o.access;
-	rs.has_revoke = rs.revoke = o.revoke;
-	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE;
-	req.record_share = &rs;
-	return call_shares(cli, &req);
+	return share_record(cli, &t, &o);
 }

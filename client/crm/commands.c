@@ -99,6 +99,8 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"                              edit: add or remove one, keep the others (numbers\n" \
 	"                              match on their digits)\n" RECORD_COMMON_HELP
 
+#define NOTE_FIELDS_HELP CRM_HELP_NOTE_FIELDS RECORD_COMMON_HELP
+
 /* FIELDS: some of the type's standard fields that filter; SORT: a --sort
  * example of its fields. 'crm field list TYPE' has them all. */
 #define RECORD_LIST_HELP(TYPE, FIELDS, SORT)                                               \
@@ -292,41 +294,55 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "old_values and new_values as recorded, as JSON objects, CSV as JSON text.\n", 0},
 
 	/* ---------------------------------------------------------------- notes */
-	{"note", "add", crm_cmd_note_add, "TEXT [--idempotency-key KEY]", "add a note",
-	 "Stores TEXT (1 to 4096 bytes of UTF-8; - reads it from standard input)\n"
-	 "as a new note and prints it.\n"
-	 "\n"
-	 "  --idempotency-key KEY   the request's idempotency key (1-64 bytes).\n"
-	 "                          Without one, a random key is used, so a retry\n"
-	 "                          after a dropped connection cannot add the note\n"
-	 "                          twice. Repeating a command with the same key\n"
-	 "                          within 24 hours returns the first result.\n", 0},
-	{"note", "show", crm_cmd_note_show, "ID", "show one note",
-	 "Prints the note with this id.\n", 0},
-	{"note", "list", crm_cmd_note_list, "[--deleted] [--export] [--limit N] [--cursor C]",
+	{"note", "add", crm_cmd_record_add,
+	 "TEXT|--body TEXT [--tag T]... [--set FIELD=VALUE]... [--idempotency-key KEY]",
+	 "add a note",
+	 "Adds a note: TEXT (or --body TEXT) is its text, 1 to 4096 characters, several\n"
+	 "lines allowed; - reads it from standard input.\n"
+	 "\n" NOTE_FIELDS_HELP RECORD_ADD_KEY_HELP,
+	 CRM_CMD_OWN_RETRY_HINT},
+	{"note", "show", crm_cmd_record_show, "ID", "show one note",
+	 "Prints every field the note has, one per line. With --format json: one object\n"
+	 "with every field (null when empty), named as in the README's data reference.\n", 0},
+	{"note", "list", crm_cmd_record_list,
+	 "[--filter COND]... [--sort FIELDS] [--total] [--all] [--deleted] [--export]\n"
+	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
 	 "list the notes you can see",
-	 "Lists the notes you may read, newest first.\n"
+	 "Lists the notes you may read, a page at a time (oldest first unless --sort).\n"
+	 "\n" RECORD_LIST_HELP("note", "owner, team, tags, created_at, updated_at",
+				"-updated_at")
 	 "\n"
-	 "  --deleted        list deleted notes instead (they can be restored)\n"
-	 "  --export         a bulk export: needs the export permission\n" PAGE_HELP, 0},
-	{"note", "edit", crm_cmd_note_edit, "ID TEXT [--version N]", "change a note's text",
-	 "Replaces the note's text (- reads it from standard input). The change is\n"
-	 "applied only if the note is still at the version read: --version N, or the\n"
-	 "version crm reads just before. If someone changed it in between, nothing\n"
-	 "is changed and crm says so (exit 8, CONFLICT).\n", 0},
-	{"note", "delete", crm_cmd_note_delete, "ID", "delete a note",
-	 "Deletes a note (softly: 'crm note restore' brings it back).\n", 0},
-	{"note", "restore", crm_cmd_note_restore, "ID", "restore a deleted note",
-	 "Brings back a deleted note (see 'crm note list --deleted').\n", 0},
-	{"note", "reassign", crm_cmd_note_reassign, "ID --owner USER [--team TEAM]",
+	 "The table shows id, owner, updated_at and the text; JSON and CSV every field.\n"
+	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
+	 "false, \"notes\": [...]}; CSV: on standard error).\n", 0},
+	{"note", "edit", crm_cmd_record_edit,
+	 "ID [TEXT|--body TEXT] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
+	 "       [--clear FIELD]... [--version N]",
+	 "change a note",
+	 "Changes the fields given of note ID; TEXT (or --body TEXT) replaces its text\n"
+	 "(- reads it from standard input).\n"
+	 "\n" NOTE_FIELDS_HELP RECORD_EDIT_HELP, 0},
+	{"note", "delete", crm_cmd_record_delete, "ID", "delete a note",
+	 "Deletes a note softly: 'crm note restore ID' brings it back, 'crm note list\n"
+	 "--deleted' lists the deleted ones.\n", 0},
+	{"note", "restore", crm_cmd_record_restore, "ID", "restore a deleted note",
+	 "Brings back a deleted note.\n", 0},
+	{"note", "purge", crm_cmd_record_purge, "ID [--yes]", "remove a note for good (admins)",
+	 "Removes a note for good, with its tags, custom values and shares, and blanks\n"
+	 "its text in the audit trail. It cannot be undone.\n"
+	 "\n"
+	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
+	 "          go ahead without one unless --yes is given)\n", 0},
+	{"note", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM]",
 	 "give a note to another owner",
-	 "Makes USER the note's owner. The note moves to USER's team unless --team\n"
-	 "names another.\n", 0},
-	{"note", "share", crm_cmd_note_share,
+	 "Makes USER the note's owner. It moves to USER's team unless --team names\n"
+	 "another.\n", 0},
+	{"note", "share", crm_cmd_record_share,
 	 "ID (--user USER | --team TEAM) [--access read|edit] [--revoke]",
 	 "share a note with a user or team",
 	 "Shares the note with one user or one team, to read or to edit; --revoke\n"
-	 "takes the share back.\n", 0},
+	 "takes the share back. The same as 'crm share note/ID'. Prints the note's\n"
+	 "shares after the change.\n", 0},
 	/* ---------------------------------------------------------------- accounts */
 	{"account", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
 	 "add an account",
@@ -474,7 +490,7 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "team beyond what their role lets them see: to read it, or to read and edit\n"
 	 "it. Sharing again changes the access; --revoke takes the share back\n"
 	 "(refused, exit 4, when there is none). Prints the record's shares after the\n"
-	 "change (notes: a line).\n"
+	 "change.\n"
 	 "\n"
 	 "  --user USER      share with this user\n"
 	 "  --team TEAM      share with every member of this team\n"

@@ -18,9 +18,9 @@ enum {
 static const crm_sql stmts[N_STMTS] = {
 	[Q_NOTE_CREATE] = {"note_create", "SELECT * FROM crm.note_create($1)"},
 	[Q_NOTE_GET] = {"note_get",
-			"SELECT * FROM crm.note_out WHERE note_id = $1 AND NOT is_deleted"},
+			"SELECT * FROM crm.note_v1_out WHERE note_id = $1 AND NOT is_deleted"},
 	[Q_NOTE_LIST] = {"note_list",
-			 "SELECT * FROM crm.note_out WHERE is_deleted = $1::boolean"
+			 "SELECT * FROM crm.note_v1_out WHERE is_deleted = $1::boolean"
 			 " AND ($2::bigint IS NULL OR note_id < $2)"
 			 " ORDER BY note_id DESC LIMIT $3::integer + 1"},
 	[Q_NOTE_UPDATE] = {"note_update",

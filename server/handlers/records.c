@@ -1,5 +1,5 @@
 /*
- * records: accounts and contacts, their relations, custom fields and pick
+ * records: accounts, contacts and notes, their relations, custom fields and pick
  * lists. The rules (ownership, scopes, validation, versions, audit) live in
  * SQL (crm.record_* and friends in sql/0004_records.sql); crmd passes the
  * request's messages as JSON and turns the JSON that comes back into the
@@ -109,6 +109,7 @@ static const record_type record_types[] = {
 	 .name = "account"},
 	{.type = CRM__RECORD_TYPE__RECORD_TYPE_CONTACT, .kind = CRM__RECORD__KIND_CONTACT,
 	 .name = "contact"},
+	{.type = CRM__RECORD_TYPE__RECORD_TYPE_NOTE, .kind = CRM__RECORD__KIND_NOTE, .name = "note"},
 };
 #define N_TYPES (sizeof(record_types) / sizeof(record_types[0]))
 

@@ -8,7 +8,8 @@
 -- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
 --
 -- Record types registered (crm.record_types with a table): account,
--- contact, note. crm.refresh_dispatch() at the end generates the per-type
+-- contact, note (all three served by the generic record requests since
+-- 0016). crm.refresh_dispatch() at the end generates the per-type
 -- functions from them; a migration that adds a type changes this list, so
 -- that this module, and with it the generator, runs again.
 

@@ -1,4 +1,10 @@
--- sql/modules/80_notes.sql: notes.
+-- sql/modules/80_notes.sql: notes, an ordinary record type: their record
+-- view (crm.note_v1_out, made by crm.create_record_view) and save function
+-- (crm.note_save), which the generic record requests reach through the
+-- dispatchers crm.refresh_dispatch() generates (50_records.sql; PL/pgSQL,
+-- so they find these when they run). Then the functions of the older note
+-- requests (note_create, note_get, ...; server/handlers/notes.c), over
+-- crm.note_v1_out, their rows' shape, until those requests are retired.
 --
 -- A repeatable module (sql/README.md): crmd migrate applies it, after all
 -- versioned migrations, whenever its checksum differs from the one
@@ -6,27 +12,76 @@
 -- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
 -- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
 
-CREATE OR REPLACE VIEW crm.note_out WITH (security_invoker = true) AS
+SELECT crm.create_record_view('note', 'crm.notes', $f$'body', r.body$f$);
+
+-- Creates (p_id NULL) or updates a note from its JSON d, as account_save
+-- does for accounts. The body is multi-line text: line breaks and tabs
+-- kept, other control and formatting characters refused
+-- (crm.check_text); it cannot be cleared.
+CREATE OR REPLACE FUNCTION crm.note_save(p_id bigint, p_version bigint, d jsonb, clr text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	creating boolean := p_id IS NULL;
+	id_ bigint := p_id;
+	c text;
+BEGIN
+	FOREACH c IN ARRAY clr LOOP
+		IF c NOT IN ('tags', 'external_id') AND c NOT LIKE 'custom.%' THEN
+			PERFORM crm.fail('CRI01', 'clear', format('"%s" is not a note field that can be cleared (tags, external_id, custom.NAME)', c));
+		END IF;
+	END LOOP;
+	d := crm.clean_text(d, '{body}', 'note.body', 4096, creating OR d ? 'body', true);
+	d := crm.check_external_id('note', p_id, d);
+	IF creating THEN
+		INSERT INTO crm.notes (owner_id, team_id, created_by, updated_by, body, external_id)
+		SELECT u.id, u.team_id, u.id, u.id, d ->> 'body', d ->> 'external_id'
+		FROM crm.users u WHERE u.id = crm.acting_user()
+		RETURNING id INTO id_;
+	ELSE
+		UPDATE crm.notes SET
+			body = coalesce(d ->> 'body', body),
+			external_id = crm.pick(d, 'external_id', clr, external_id)
+		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
+		  AND (owner_id = (SELECT crm.scope_own('note', 'update'))
+		       OR (SELECT crm.scope_all('note', 'update'))
+		       OR team_id = ANY ((SELECT crm.scope_teams('note', 'update'))::bigint[])
+		       OR id = ANY ((SELECT crm.shared_ids('note', true))::bigint[]));
+		IF NOT FOUND THEN
+			PERFORM crm.record_refuse('note', p_id, p_version, 'update');
+		END IF;
+	END IF;
+	PERFORM crm.save_tags('note', id_, d, clr, creating);
+	PERFORM crm.save_custom('note', id_, d, clr, creating);
+	RETURN (SELECT v_.json FROM crm.note_out v_ WHERE v_.id = id_);
+END
+$function$;
+COMMENT ON FUNCTION crm.note_save(bigint,bigint,jsonb,text[]) IS 'The note''s save function (crm.record_types.save_function): creates (p_id NULL) or updates a note from its JSON d, clearing clr; returns its JSON.';
+
+-- ------------------------------------------------------------ the older note requests
+
+CREATE OR REPLACE VIEW crm.note_v1_out WITH (security_invoker = true) AS
 SELECT n.id AS note_id, n.body, crm.us(n.created_at) AS created_at, o.username AS owner,
        t.name AS team, n.version, crm.us(n.updated_at) AS updated_at,
        crm.us(n.deleted_at) AS deleted_at, n.deleted_at IS NOT NULL AS is_deleted
 FROM crm.notes n LEFT JOIN crm.users o ON o.id = n.owner_id LEFT JOIN crm.teams t ON t.id = n.team_id;
 
-COMMENT ON VIEW crm.note_out IS
-	'Notes as crmd returns them: times in microseconds since 1970, owner and team by name.';
-COMMENT ON COLUMN crm.note_out.note_id IS 'The note''s id.';
-COMMENT ON COLUMN crm.note_out.body IS 'The note''s text.';
-COMMENT ON COLUMN crm.note_out.created_at IS 'When the note was created (microseconds since 1970).';
-COMMENT ON COLUMN crm.note_out.owner IS 'The owner''s user name.';
-COMMENT ON COLUMN crm.note_out.team IS 'The note''s team by name.';
-COMMENT ON COLUMN crm.note_out.version IS 'The note''s version.';
-COMMENT ON COLUMN crm.note_out.updated_at IS 'When the note was last changed (microseconds since 1970).';
-COMMENT ON COLUMN crm.note_out.deleted_at IS 'When the note was soft-deleted (microseconds since 1970); NULL when live.';
-COMMENT ON COLUMN crm.note_out.is_deleted IS 'Whether the note is soft-deleted.';
-GRANT SELECT ON crm.note_out TO crm_app;
+COMMENT ON VIEW crm.note_v1_out IS
+	'Notes as the older note requests return them (crm.note_out is the record view): times in microseconds since 1970, owner and team by name.';
+COMMENT ON COLUMN crm.note_v1_out.note_id IS 'The note''s id.';
+COMMENT ON COLUMN crm.note_v1_out.body IS 'The note''s text.';
+COMMENT ON COLUMN crm.note_v1_out.created_at IS 'When the note was created (microseconds since 1970).';
+COMMENT ON COLUMN crm.note_v1_out.owner IS 'The owner''s user name.';
+COMMENT ON COLUMN crm.note_v1_out.team IS 'The note''s team by name.';
+COMMENT ON COLUMN crm.note_v1_out.version IS 'The note''s version.';
+COMMENT ON COLUMN crm.note_v1_out.updated_at IS 'When the note was last changed (microseconds since 1970).';
+COMMENT ON COLUMN crm.note_v1_out.deleted_at IS 'When the note was soft-deleted (microseconds since 1970); NULL when live.';
+COMMENT ON COLUMN crm.note_v1_out.is_deleted IS 'Whether the note is soft-deleted.';
+GRANT SELECT ON crm.note_v1_out TO crm_app;
 
 CREATE OR REPLACE FUNCTION crm.note_set_deleted(p_id bigint, p_deleted boolean)
- RETURNS SETOF crm.note_out
+ RETURNS SETOF crm.note_v1_out
  LANGUAGE plpgsql
 AS $function$
 BEGIN
@@ -39,14 +94,14 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM crm.note_refuse(p_id, NULL, CASE WHEN p_deleted THEN 'delete' ELSE 'restore' END);
 	END IF;
-	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+	RETURN QUERY SELECT * FROM crm.note_v1_out WHERE note_id = p_id;
 END
 $function$;
 
 -- Reassigning moves the team with the owner unless a team is given. The
 -- new owner must be within the reassigning user's scope.
 CREATE OR REPLACE FUNCTION crm.note_reassign(p_id bigint, p_owner text, p_team text)
- RETURNS SETOF crm.note_out
+ RETURNS SETOF crm.note_v1_out
  LANGUAGE plpgsql
 AS $function$
 DECLARE
@@ -73,7 +128,7 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM crm.note_refuse(p_id, NULL, 'reassign');
 	END IF;
-	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+	RETURN QUERY SELECT * FROM crm.note_v1_out WHERE note_id = p_id;
 END
 $function$;
 
@@ -81,7 +136,7 @@ $function$;
 -- share itself is written by the generic path (crm.share_apply in
 -- 55_shares.sql), as crm.record_share does for every other type.
 CREATE OR REPLACE FUNCTION crm.note_share(p_id bigint, p_user text, p_team text, p_access text, p_revoke boolean)
- RETURNS SETOF crm.note_out
+ RETURNS SETOF crm.note_v1_out
  LANGUAGE plpgsql
 AS $function$
 BEGIN
@@ -94,7 +149,7 @@ BEGIN
 		PERFORM crm.note_refuse(p_id, NULL, 'share');
 	END IF;
 	PERFORM crm.share_apply('note', p_id, p_user, p_team, p_access, p_revoke);
-	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+	RETURN QUERY SELECT * FROM crm.note_v1_out WHERE note_id = p_id;
 END
 $function$;
 
@@ -127,7 +182,7 @@ $function$;
 -- A note's body is multi-line text: line breaks and tabs kept, other
 -- control and formatting characters refused (crm.check_text).
 CREATE OR REPLACE FUNCTION crm.note_create(p_body text)
- RETURNS SETOF crm.note_out
+ RETURNS SETOF crm.note_v1_out
  LANGUAGE plpgsql
 AS $function$
 DECLARE
@@ -137,12 +192,12 @@ BEGIN
 	INSERT INTO crm.notes (body, owner_id, team_id, created_by, updated_by)
 	SELECT p_body, u.id, u.team_id, u.id, u.id FROM crm.users u WHERE u.id = crm.acting_user()
 	RETURNING id INTO new_id;
-	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = new_id;
+	RETURN QUERY SELECT * FROM crm.note_v1_out WHERE note_id = new_id;
 END
 $function$;
 
 CREATE OR REPLACE FUNCTION crm.note_update(p_id bigint, p_version bigint, p_body text)
- RETURNS SETOF crm.note_out
+ RETURNS SETOF crm.note_v1_out
  LANGUAGE plpgsql
 AS $function$
 BEGIN
@@ -157,7 +212,7 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM crm.note_refuse(p_id, p_version, 'update');
 	END IF;
-	RETURN QUERY SELECT * FROM crm.note_out WHERE note_id = p_id;
+	RETURN QUERY SELECT * FROM crm.note_v1_out WHERE note_id = p_id;
 END
 $function$;
 
@@ -165,6 +220,7 @@ $function$;
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
+	crm.note_save(bigint,bigint,jsonb,text[]),
 	crm.note_set_deleted(bigint,boolean),
 	crm.note_reassign(bigint,text,text),
 	crm.note_share(bigint,text,text,text,boolean),
@@ -173,6 +229,7 @@ REVOKE ALL ON FUNCTION
 	crm.note_update(bigint,bigint,text)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
+	crm.note_save(bigint,bigint,jsonb,text[]),
 	crm.note_set_deleted(bigint,boolean),
 	crm.note_reassign(bigint,text,text),
 	crm.note_share(bigint,text,text,text,boolean),

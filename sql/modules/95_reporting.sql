@@ -5,8 +5,8 @@
 -- table, from the catalog and the registry; the module ends by calling it,
 -- and a versioned migration that adds a record type, or a column to a
 -- type's table, comes with a change to this module so that it runs again
--- (unchanged modules do not run). Last such change: 0014 (external_id on
--- every type's table).
+-- (unchanged modules do not run). Last such change: 0016 (notes served by
+-- the record requests; 0014 gave every type's table external_id).
 --
 -- The views only ever gain columns: CREATE OR REPLACE VIEW, never DROP.
 -- A view's existing columns keep their place, name and type; what is new

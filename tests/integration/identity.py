@@ -314,10 +314,11 @@ class World:
         """A note owned by `owner` (in owner's team): root writes it and,
         for anyone else, reassigns it. Returns the note id."""
         body = body or f"note of {owner} {os.urandom(4).hex()}"
-        r = ok(self.do("root", "note_create", body=body), "note_create")
-        nid = r.note.note_id
+        r = ok(self.do("root", "record_create", record={"note": {"body": body}}), "record_create")
+        nid = r.record.note.meta.id
         if owner != "root":
-            ok(self.do("root", "note_reassign", note_id=nid, owner=owner), "note_reassign")
+            ok(self.do("root", "record_reassign", type="RECORD_TYPE_NOTE", id=nid, owner=owner),
+               "record_reassign")
         return nid
 
     def note_row(self, nid):

@@ -270,7 +270,7 @@ def test_proto_field_options_agree_with_standard_fields(world):
                    "SELECT record_type, name, label, cli_option, help, max_length, multi_line,"
                    " ref_type, read_only, personal, sort_expr IS NOT NULL AS sortable,"
                    " kind <> 'none' AS filterable FROM crm.standard_fields"
-                   " WHERE record_type IN ('account', 'contact')")
+                   " WHERE record_type IN ('account', 'contact', 'note')")
     db = {(r["record_type"], r["name"]): r for r in rows}
     # every standard field is stated on a proto field, but the billing
     # country (a filter on a part of billing_address)
@@ -283,7 +283,7 @@ def test_proto_field_options_agree_with_standard_fields(world):
             assert got[k] == want[k], (key, k, got[k], want[k])
         assert got["ref_type"] == want["references"], key
     # and the shared fields are stated once, on RecordMeta, for every type
-    for t in ("account", "contact"):
+    for t in ("account", "contact", "note"):
         assert facts[(t, "external_id")]["field"] == "external_id"
         assert facts[(t, "owner")] == dict(facts[("account", "owner")], record_type=t)
 
