@@ -138,10 +138,12 @@ BEGIN
 END
 $function$;
 
+-- STABLE, as jsonb_build_object is: inlined into the record views (an
+-- IMMUTABLE one over a STABLE body is called instead).
 CREATE OR REPLACE FUNCTION crm.address_json(p_street text, p_city text, p_region text, p_postal text, p_country text)
  RETURNS jsonb
  LANGUAGE sql
- IMMUTABLE
+ STABLE
 AS $function$
 	SELECT nullif(jsonb_strip_nulls(jsonb_build_object('street', p_street, 'city', p_city, 'region', p_region,
 							   'postal_code', p_postal, 'country', p_country)), '{}')

@@ -123,6 +123,7 @@ crm_app  | crm.record_refuse(text,bigint,bigint,text) | EXECUTE
 crm_app  | crm.record_save(text,bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.record_set_deleted(text,bigint,boolean) | EXECUTE
 crm_app  | crm.record_share(text,bigint,text,text,text,boolean) | EXECUTE
+crm_app  | crm.record_sides(text,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.record_state(text,bigint) | EXECUTE
 crm_app  | crm.record_tags | DELETE INSERT SELECT UPDATE
 crm_app  | crm.record_type_list() | EXECUTE

@@ -71,6 +71,32 @@ def test_an_edit_that_changes_nothing_changes_nothing(world):
     assert d.version == c.version + 1 and d.updated_at > c.updated_at
 
 
+def test_side_rows_given_as_they_are_change_nothing_and_changed_alone_give_a_new_version(world):
+    """Custom values, tags, e-mail addresses and phone numbers are side rows:
+    record_update reads only them before the save to tell a change of them
+    alone (new version) from an edit that changes nothing."""
+    ok(world.do("root", "field_add", field=dict(record_type="account", name="segment", kind="text")))
+    a = account(world, tags=["x"], custom=[{"field": "segment", "value": "gold"}])
+    before = audit_rows(world.env, world.db, f"record_id = {a.id}")
+    for changes in ({"custom": [{"field": "segment", "value": "gold"}]}, {"tags": ["X"]},
+                    {"tags": ["x"], "custom": [{"field": "segment", "value": "gold"}], "name": "Acme"}):
+        b = ok(update(world, "root", a.id, a.version, "account", **changes)).record.account
+        assert b.version == a.version and b.updated_at == a.updated_at, changes
+    assert audit_rows(world.env, world.db, f"record_id = {a.id}") == before
+    b = ok(update(world, "root", a.id, a.version, "account", custom=[{"field": "segment", "value": "silver"}])).record.account
+    assert b.version == a.version + 1 and [(c.field, c.value) for c in b.custom] == [(b"segment", b"silver")]
+    c = ok(update(world, "root", b.id, b.version, "account", clear=["custom.segment"])).record.account
+    assert c.version == b.version + 1 and not c.custom
+    status(update(world, "root", a.id, a.version, "account", tags=["y"]), CONFLICT, "record_update.version")
+    k = contact(world, emails=[{"address": "ada@work.example"}], phones=[{"number": "+44 20 7946 0958"}])
+    m = ok(update(world, "root", k.id, k.version, "contact", emails=[{"address": "ada@work.example"}])).record.contact
+    assert m.version == k.version
+    m = ok(update(world, "root", k.id, k.version, "contact", phones=[{"number": "+1 555 0100"}])).record.contact
+    assert m.version == k.version + 1 and [p.number for p in m.phones] == [b"+1 555 0100"]
+    m = ok(update(world, "root", m.id, m.version, "contact", clear=["emails"])).record.contact
+    assert m.version == k.version + 2 and not m.emails
+
+
 def test_tags_are_added_and_removed_one_at_a_time(world):
     a = account(world, tags=["vip", "Partner"])
     b = ok(edit(world, "root", a, "account", add_tags=["new", "VIP"], remove_tags=["partner"])).record.account
