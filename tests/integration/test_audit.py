@@ -768,6 +768,40 @@ def test_a_sales_users_and_a_managers_page_read_a_page_not_the_trail(world):
     assert not problems, "\n".join(problems)
 
 
+def test_the_scoped_page_is_not_planned_again_on_every_call(world):
+    """A sales user's pages under PostgreSQL's default plan_cache_mode (any
+    client but crmd, whose connections force generic plans): from the
+    sixth call on, crm.audit_scoped_ids runs its merged query's generic
+    plan, which names the acting user as a parameter. Its custom plan is
+    estimated far cheaper (the scopes folded in), so without the
+    function's own setting PostgreSQL planned the query again on every
+    call: seven ranges, each with the policy's initplans, about half of a
+    page's PostgreSQL time."""
+    w = world
+    pg = w.env.pg
+    w.c("sal")
+    page = "SELECT count(*) FROM crm.audit_list(NULL, NULL, NULL, NULL, NULL, NULL, 50);\n"
+    script = (
+        "LOAD 'auto_explain';\n"
+        "SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;\n"
+        "SET plan_cache_mode = auto;\n"
+        "SET ROLE crm_app;\n"
+        + "".join("BEGIN;\n" + begin_sql(w.tokens["sal"]) + "SET client_min_messages = log;\n" + page
+                  + "SET client_min_messages = notice;\nCOMMIT;\n" for _ in range(8)))
+    r = subprocess.run([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", w.db, "-f", "-"],
+                       input=script, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    ids = [b for b in r.stderr.split("Query Text: ")[1:] if b.startswith("ARRAY(")]
+    assert len(ids) == 8, r.stderr
+    sal = w.uid["sal"]
+    for n, plan in enumerate(ids[5:], 6):
+        conds = re.findall(r"Index Cond: \(\(user_id = ([^)]*)\)", plan)
+        assert conds, f"call {n}: no range of sal's own actions:\n{plan}"
+        assert all(c.startswith("$") for c in conds), \
+            f"call {n}: the acting user ({sal}) planned in, a custom plan:\n{plan}"
+
+
 # --------------------------------------------------------------- the CLI
 
 def crm_as(w, user, tmp_path, *args, fmt=None):
