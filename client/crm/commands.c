@@ -435,8 +435,9 @@ static char *fmt(const char *format, ...) {
 
 #define HELP_WIDTH 80
 
-/* Writes text at most HELP_WIDTH columns a line: the first line after prefix,
- * the others indented by as many columns as prefix has (no tabs). */
+/* Writes text at most HELP_WIDTH columns a line (a 'quoted command' is
+ * not split): the first line after prefix, the others indented by as many
+ * columns as prefix has (no tabs). */
 static void put_wrapped(FILE *f, const char *prefix, const char *text) {
 	size_t indent = strlen(prefix), col = indent, wl;
 	const char *p = text;
@@ -446,6 +447,9 @@ static void put_wrapped(FILE *f, const char *prefix, const char *text) {
 		while (*p == ' ')
 			p++;
 		wl = strcspn(p, " ");
+		/* a quoted command ('crm field list note') stays on one line */
+		if (*p == '\'' && strchr(p + 1, '\'') != NULL)
+			wl = (size_t)(strchr(p + 1, '\'') - p) + strcspn(strchr(p + 1, '\''), " ");
 		if (wl == 0)
 			break;
 		if (col > indent && col + 1 + wl > HELP_WIDTH) {
