@@ -54,9 +54,10 @@ static const struct crm_cli_noun nouns_tail[] = {
 	"  --tag TAG                   repeatable; the tags given replace the record's\n" \
 	"                              (on edit, --add-tag TAG and --remove-tag TAG\n"    \
 	"                              change only the tags named)\n"                     \
-	"  --set FIELD=VALUE           a custom field ('crm field list TYPE'); repeatable;\n" \
-	"                              an empty VALUE empties it. VALUE: 12.5, \"10.00 EUR\",\n" \
-	"                              2026-03-01, true/false, a pick-list value, text\n" \
+	"  --set FIELD=VALUE           a custom field ('crm field list TYPE');\n"       \
+	"                              repeatable; an empty VALUE empties it. VALUE:\n"  \
+	"                              12.5, \"10.00 EUR\", 2026-03-01, true/false, a\n"  \
+	"                              pick-list value, text\n"                           \
 	"  --external-id KEY           the record's key in another system (1-255\n"      \
 	"                              characters, unique per type; imports match on it)\n"
 
@@ -97,8 +98,7 @@ static const struct crm_cli_noun nouns_tail[] = {
 	"%s"                                                                                 \
 	"  --updated-since TIME  changed at or after TIME: 2026-03-01 (midnight UTC),\n"     \
 	"                   RFC 3339 (2026-03-01T09:00:00+01:00), or -7d, -12h\n"            \
-	"  --sort FIELDS    comma-separated, '-' before a field sorts it descending:\n"      \
-	"                   %s (at most 3; id is always the last key)\n"                     \
+	"%s"                                                                                 \
 	"  --total          count the matches too: exact up to 10,000, then \"10,000+\"\n"  \
 	"  --deleted        list deleted records instead (restore brings them back)\n"      \
 	"  --export         a bulk export: needs the export permission\n"                    \
@@ -510,7 +510,7 @@ static void help_show(FILE *f, const struct crm_rec_type *t) {
 }
 
 static void help_list(FILE *f, const struct crm_rec_type *t) {
-	char *filter, *cols, *p;
+	char *filter, *sort, *sort_help, *cols, *p;
 	size_t i, len;
 	FILE *g;
 
@@ -522,8 +522,15 @@ static void help_list(FILE *f, const struct crm_rec_type *t) {
 		     t->noun);
 	put_wrapped(f, "  --filter COND    ", filter);
 	free(filter);
+	sort = fmt("comma-separated, '-' before a field sorts it descending: %s (at most 3; "
+		   "id is always the last key)",
+		   t->sort_example ? t->sort_example : "-updated_at");
+	g = text_open(&sort_help, &len);
+	put_wrapped(g, "  --sort FIELDS    ", sort);
+	free(sort);
 	fprintf(f, LIST_OPTIONS_HELP, t->list_options ? t->list_options : "",
-		t->sort_example ? t->sort_example : "-updated_at");
+		text_of(g, &sort_help, &len));
+	free(sort_help);
 	fputc('\n', f);
 	g = text_open(&cols, &len);
 	for (i = 0; i < t->n_cols; i++)

@@ -603,6 +603,76 @@ static void test_facts(void) {
 	CHECK(own > 20);
 }
 
+/* The longest line of s in characters (UTF-8). */
+static size_t widest_line(const char *s) {
+	size_t widest = 0, col = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\n')
+			col = 0;
+		else if (((unsigned char)*s & 0xC0) != 0x80)
+			col++;
+		if (col > widest)
+			widest = col;
+	}
+	return widest;
+}
+
+static const struct crm_cli_command *command(const char *noun, const char *verb) {
+	size_t i, n;
+	const struct crm_cli_command *all = crm_cli_commands(&n);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(all[i].noun, noun) == 0 && all[i].verb != NULL &&
+		    strcmp(all[i].verb, verb) == 0)
+			return &all[i];
+	return NULL;
+}
+
+/* Every record type has every verb, made from its table: help that names
+ * it, fits 80 columns and holds no stray printf directive. */
+static void test_commands(void) {
+	static const char *const verbs[] = {"add",     "show",  "list",	    "edit",  "delete",
+					    "restore", "purge", "reassign", "share"};
+	const struct crm_cli_noun *nouns;
+	size_t i, j, k, n_nouns;
+
+	nouns = crm_cli_nouns(&n_nouns);
+	CHECK(crm_rec_types[0] != NULL);
+	for (i = 0; crm_rec_types[i] != NULL; i++) {
+		const struct crm_rec_type *t = crm_rec_types[i];
+		bool noun = false;
+
+		for (k = 0; k < n_nouns; k++)
+			noun = noun || strcmp(nouns[k].noun, t->noun) == 0;
+		CHECK(noun);
+		CHECK(crm_rec_type_by_noun(t->noun) == t);
+		for (j = 0; j < sizeof(verbs) / sizeof(verbs[0]); j++) {
+			const struct crm_cli_command *c = command(t->noun, verbs[j]);
+
+			CHECK(c != NULL);
+			if (c == NULL)
+				continue;
+			CHECK(strstr(c->summary, t->noun) != NULL ||
+			      strstr(c->summary, t->plural) != NULL);
+			CHECK(c->help[0] != '\0' && c->help[strlen(c->help) - 1] == '\n');
+			CHECK(widest_line(c->help) <= 80);
+			CHECK(strstr(c->help, "%") == NULL);
+			CHECK(strstr(c->summary, "%") == NULL);
+		}
+		/* --with-contacts where the type says so, and only there */
+		CHECK(command(t->noun, "reassign") != NULL &&
+		      (strstr(command(t->noun, "reassign")->args, "--with-contacts") != NULL) ==
+			      t->with_contacts);
+	}
+	CHECK(command("account", "add") != NULL &&
+	      strcmp(command("account", "add")->summary, "add an account") == 0);
+	CHECK(command("note", "list") != NULL &&
+	      strstr(command("note", "list")->help, "'crm field list note'") != NULL);
+	CHECK(command("contact", "link") != NULL);       /* a type's own verb */
+	CHECK(command("account", "link") == NULL);
+}
+
 int main(void) {
 	test_values();
 	test_account_add();
@@ -611,6 +681,7 @@ int main(void) {
 	test_list();
 	test_print();
 	test_facts();
+	test_commands();
 	if (failures > 0) {
 		fprintf(stderr, "test_record: %d check(s) failed\n", failures);
 		return 1;
