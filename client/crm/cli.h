@@ -4,7 +4,8 @@
  * print an error and the one way to print a result (client/output.h).
  *
  * A command is a row in the table in commands.c: noun, verb, handler,
- * synopsis, help. The dispatcher in main.c finds the row, answers --help,
+ * synopsis, help (the rows of the record types are made from their tables,
+ * cmd_record.h). The dispatcher in main.c finds the row, answers --help,
  * and calls the handler with argv[0] = "crm NOUN VERB" and the command's
  * own arguments after it. Handlers return the process exit code.
  */

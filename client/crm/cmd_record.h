@@ -10,7 +10,7 @@
  * field it names (text, enum, yes/no, id, count, money, date, list of
  * text), and records are printed by walking their fields. Its commands
  * (add show list edit delete restore purge reassign share) and their help
- * are made from the table by commands.c (crm_cli_commands_of). A new
+ * are made from the table by commands.c (crm_cli_commands). A new
  * record type (leads, deals, ...) is a new cmd_<type>.c with its table,
  * and its line in types[] (cmd_record_build.c), the one list of types.
  *
