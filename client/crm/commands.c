@@ -398,16 +398,16 @@ static const struct crm_cli_command tail[] = {
  * type's own commands (t->verbs) follow them.
  */
 
-static char *text_of(FILE *f, char **buf, size_t *len) {
-	if (f == NULL || fclose(f) != 0 || *buf == NULL) {
+/* Closes f, opened by text_open(buf, ...), and returns the text written. */
+static char *text_of(FILE *f, char **buf) {
+	if (fclose(f) != 0 || *buf == NULL) {
 		fputs("crm: out of memory\n", stderr);
 		abort();
 	}
-	(void)len;
 	return *buf;
 }
 
-/* Opens a text to write to; text_of(f, ...) closes it and returns it. */
+/* Opens a text in memory to write to (*buf: the text, *len: its length). */
 static FILE *text_open(char **buf, size_t *len) {
 	FILE *f;
 
@@ -430,7 +430,7 @@ static char *fmt(const char *format, ...) {
 	va_start(ap, format);
 	vfprintf(f, format, ap);
 	va_end(ap);
-	return text_of(f, &buf, &len);
+	return text_of(f, &buf);
 }
 
 #define HELP_WIDTH 80
@@ -477,12 +477,17 @@ static void put_para(FILE *f, const char *format, ...) {
 	va_start(ap, format);
 	vfprintf(g, format, ap);
 	va_end(ap);
-	put_wrapped(f, "", text_of(g, &buf, &len));
+	put_wrapped(f, "", text_of(g, &buf));
 	free(buf);
 }
 
+/* The noun with its article; a type's table must have it (test_record). */
 static const char *a_noun(const struct crm_rec_type *t) {
-	return t->a_noun ? t->a_noun : fmt("a %s", t->noun);
+	if (t->a_noun == NULL) {
+		fprintf(stderr, "crm: bug: record type %s has no a_noun\n", t->noun);
+		abort();
+	}
+	return t->a_noun;
 }
 
 /* add and edit: the options of the type's fields, then the common ones */
@@ -529,14 +534,14 @@ static void help_list(FILE *f, const struct crm_rec_type *t) {
 	put_wrapped(g, "  --sort FIELDS    ", sort);
 	free(sort);
 	fprintf(f, LIST_OPTIONS_HELP, t->list_options ? t->list_options : "",
-		text_of(g, &sort_help, &len));
+		text_of(g, &sort_help));
 	free(sort_help);
 	fputc('\n', f);
 	g = text_open(&cols, &len);
 	for (i = 0; i < t->n_cols; i++)
 		fprintf(g, "%s%s", i == 0 ? "" : i + 1 == t->n_cols ? " and " : ", ",
 			t->cols[i].header);
-	p = text_of(g, &cols, &len);
+	p = text_of(g, &cols);
 	put_para(f, "The table shows %s; JSON and CSV every field. On a terminal, long cells "
 		    "are cut with '...' to fit its width ($COLUMNS); 'show', JSON and CSV have "
 		    "everything.", p);
@@ -652,7 +657,7 @@ static struct crm_cli_command rec_command(const struct rec_verb *v, const struct
 		c.summary = fmt(v->summary, a_noun(t), t->noun, t->plural);
 	f = text_open(&buf, &len);
 	v->help(f, t);
-	c.help = text_of(f, &buf, &len);
+	c.help = text_of(f, &buf);
 	return c;
 }
 

@@ -647,6 +647,7 @@ static void test_commands(void) {
 			noun = noun || strcmp(nouns[k].noun, t->noun) == 0;
 		CHECK(noun);
 		CHECK(crm_rec_type_by_noun(t->noun) == t);
+		CHECK(t->a_noun != NULL && t->summary != NULL);
 		for (j = 0; j < sizeof(verbs) / sizeof(verbs[0]); j++) {
 			const struct crm_cli_command *c = command(t->noun, verbs[j]);
 
