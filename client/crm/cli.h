@@ -4,7 +4,8 @@
  * print an error and the one way to print a result (client/output.h).
  *
  * A command is a row in the table in commands.c: noun, verb, handler,
- * synopsis, help. The dispatcher in main.c finds the row, answers --help,
+ * synopsis, help (the rows of the record types are made from their tables,
+ * cmd_record.h). The dispatcher in main.c finds the row, answers --help,
  * and calls the handler with argv[0] = "crm NOUN VERB" and the command's
  * own arguments after it. Handlers return the process exit code.
  */
@@ -77,10 +78,11 @@ struct crm_cli_noun {
 	const char *summary;
 };
 
-extern const struct crm_cli_command crm_cli_commands[];
-extern const size_t crm_cli_n_commands;
-extern const struct crm_cli_noun crm_cli_nouns[];
-extern const size_t crm_cli_n_nouns;
+/* The commands and nouns of crm, in the order of 'crm --help' (*n: how
+ * many): commands.c's own, and those of each record type (crm_rec_types),
+ * made from its table on the first call. */
+const struct crm_cli_command *crm_cli_commands(size_t *n);
+const struct crm_cli_noun *crm_cli_nouns(size_t *n);
 
 /* Handlers (one file per noun). */
 int crm_cmd_ping(struct crm_cli *cli, int argc, char **argv);

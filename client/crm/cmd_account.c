@@ -3,6 +3,7 @@
  * (cmd_record.h): its flags, list columns and list shortcuts.
  */
 #include "cmd_record.h"
+#include "crm_field_help.h" /* generated: the help of its fields' options */
 
 #define ADDRESS_FLAGS(kind)                                             \
 	{#kind "-street", #kind "_address.street", CRM_REC_VALUE, NULL},       \
@@ -59,4 +60,27 @@ const struct crm_rec_type crm_rec_account = {
 	.n_cols = sizeof(cols) / sizeof(cols[0]),
 	.shortcuts = shortcuts,
 	.n_shortcuts = sizeof(shortcuts) / sizeof(shortcuts[0]),
+	.with_contacts = true,
+
+	.a_noun = "an account",
+	.summary = "accounts: companies and people you do business with",
+	.fields_help = CRM_HELP_ACCOUNT_FIELDS
+	"  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"
+	"  --billing-postal-code TEXT, --billing-country CODE\n"
+	"                              the billing address (country: ISO 3166 code, DE)\n"
+	"  --shipping-street ... --shipping-country\n"
+	"                              the shipping address, the same way\n",
+	.show_lead_more = " (addresses, lists and custom values over several lines)",
+	.filter_fields = "name, type, industry, region, tier, country, annual_revenue, employees, "
+			 "parent_id, owner, team, tags, updated_at",
+	.sort_example = "name,-updated_at",
+	.list_options = "  --type, --industry, --region, --tier, --country VALUE, --parent ID\n"
+			"                   shortcuts for --filter FIELD=VALUE\n",
+	.purge_what = "its tags, custom values, relationships and shares, and blanks its "
+		      "personal data in the audit trail",
+	.reassign_more = " Without --with-contacts the account's contacts keep their owners, "
+			 "and crm says how many stayed with whom.",
+	.reassign_options = "  --with-contacts   move the account's contacts (those whose primary account\n"
+			    "                    it is) to USER in the same step; refused as a whole if\n"
+			    "                    you may not reassign one of them\n",
 };

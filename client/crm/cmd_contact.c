@@ -4,6 +4,7 @@
  * link|unlink` are in cmd_relation.c.
  */
 #include "cmd_record.h"
+#include "crm_field_help.h" /* generated: the help of its fields' options */
 
 static const char *const email_kinds[] = {"work", "home", "other", NULL};
 static const char *const phone_kinds[] = {"work", "mobile", "home", "fax", "other", NULL};
@@ -47,6 +48,21 @@ static const struct crm_rec_shortcut shortcuts[] = {
 	{"family-name", "family_name"},
 };
 
+/* Its own commands: links to accounts (the same as 'crm relation add'). */
+static const struct crm_cli_command verbs[] = {
+	{"contact", "link", crm_cmd_contact_link, "CONTACT ACCOUNT --role ROLE [--primary]",
+	 "link a contact to an account",
+	 "Links contact CONTACT to account ACCOUNT in a role: a value of the pick list\n"
+	 "relation.contact.account (at first employee, decision_maker, billing,\n"
+	 "technical, influencer, champion, former_employee, other; 'crm picklist list\n"
+	 "relation.contact.account' shows the current ones). --primary makes it the\n"
+	 "contact's primary account. The same as 'crm relation add'. Prints the\n"
+	 "relation's id (for 'crm contact unlink').\n", 0},
+	{"contact", "unlink", crm_cmd_contact_unlink, "RELATION_ID", "remove a contact's link",
+	 "Removes the link with this id (see 'crm relation list CONTACT').\n", 0},
+
+};
+
 static const char *const needs[] = {"given_name", "family_name", NULL};
 
 const struct crm_rec_type crm_rec_contact = {
@@ -61,4 +77,30 @@ const struct crm_rec_type crm_rec_contact = {
 	.n_cols = sizeof(cols) / sizeof(cols[0]),
 	.shortcuts = shortcuts,
 	.n_shortcuts = sizeof(shortcuts) / sizeof(shortcuts[0]),
+	.verbs = verbs,
+	.n_verbs = sizeof(verbs) / sizeof(verbs[0]),
+
+	.a_noun = "a contact",
+	.summary = "contacts: people, their e-mail addresses, phones and accounts",
+	.fields_help = CRM_HELP_CONTACT_FIELDS
+	"  --primary-email ADDRESS     which --email is primary (default: the first); on\n"
+	"                              edit, alone: which of the contact's is primary\n"
+	"  --add-email [KIND:]ADDRESS, --remove-email ADDRESS\n"
+	"                              edit: add or remove one, keep the others\n"
+	"  --primary-phone NUMBER      which --phone is primary (default: the first); on\n"
+	"                              edit, alone: which of the contact's is primary\n"
+	"  --add-phone [KIND:]NUMBER, --remove-phone NUMBER\n"
+	"                              edit: add or remove one, keep the others (numbers\n"
+	"                              match on their digits)\n",
+	.edit_args = "ID [--FIELD VALUE]... [--add-email|--remove-email|--add-phone|--remove-phone V]...\n"
+		     "       [--primary-email A] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
+		     "       [--clear FIELD]... [--version N]",
+	.show_lead_more = " (addresses, lists and custom values over several lines)",
+	.filter_fields = "display_name, family_name, email, phone, account_id, preferred_channel, "
+			 "do_not_contact, owner, team, tags, updated_at",
+	.sort_example = "family_name,-updated_at",
+	.list_options = "  --account ID, --email ADDRESS, --phone NUMBER, --family-name NAME\n"
+			"                   shortcuts for --filter account_id=ID and so on\n",
+	.purge_what = "its tags, custom values, relationships and shares, and blanks its "
+		      "personal data in the audit trail",
 };

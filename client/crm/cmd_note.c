@@ -4,6 +4,7 @@
  * (`crm note add TEXT`, `crm note edit ID TEXT`; - reads standard input).
  */
 #include "cmd_record.h"
+#include "crm_field_help.h" /* generated: the help of its fields' options */
 
 static const struct crm_rec_flag flags[] = {
 	{"body", "body", CRM_REC_VALUE, NULL},
@@ -29,4 +30,21 @@ const struct crm_rec_type crm_rec_note = {
 	.n_flags = sizeof(flags) / sizeof(flags[0]),
 	.cols = cols,
 	.n_cols = sizeof(cols) / sizeof(cols[0]),
+
+	.a_noun = "a note",
+	.summary = "short text notes (a simple record type)",
+	.fields_help = CRM_HELP_NOTE_FIELDS,
+	.add_args = "TEXT|--body TEXT [--tag T]... [--set FIELD=VALUE]... [--idempotency-key KEY]",
+	.add_lead = "Adds a note: TEXT (or --body TEXT) is its text, 1 to 4096 characters, "
+		    "several lines allowed; - reads it from standard input.",
+	.edit_args = "ID [TEXT|--body TEXT] [--add-tag T]... [--remove-tag T]... "
+		     "[--set FIELD=VALUE]...\n"
+		     "       [--clear FIELD]... [--version N]",
+	.edit_lead = "Changes the fields given of note ID; TEXT (or --body TEXT) replaces its "
+		     "text; a TEXT of - reads it from standard input.",
+	.list_summary = "list the notes you can see",
+	.list_lead_more = " (oldest first unless --sort)",
+	.filter_fields = "owner, team, tags, created_at, updated_at",
+	.sort_example = "-updated_at",
+	.purge_what = "its tags, custom values and shares, and blanks its text in the audit trail",
 };

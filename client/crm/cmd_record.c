@@ -640,7 +640,7 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 			crm_cli_bytes(&ra.owner, &ra.has_owner, arg);
 		else if (c == 't')
 			crm_cli_bytes(&ra.team, &ra.has_team, arg);
-		else if (c == 'w' && t->type == CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT)
+		else if (c == 'w' && t->with_contacts)
 			ra.has_with_contacts = ra.with_contacts = true;
 		else if (c == 'w')
 			return crm_cli_usage(cli, "--with-contacts is for accounts: 'crm account "

@@ -8,8 +8,11 @@
  * table, the filter shortcuts of its list. Everything else is read from
  * the protobuf-c descriptors: a flag's value is parsed by the type of the
  * field it names (text, enum, yes/no, id, count, money, date, list of
- * text), and records are printed by walking their fields. A new record
- * type (leads, deals, ...) is a new table and rows in commands.c.
+ * text), and records are printed by walking their fields. Its commands
+ * (add show list edit delete restore purge reassign share) and their help
+ * are made from the table by commands.c (crm_cli_commands). A new
+ * record type (leads, deals, ...) is a new cmd_<type>.c with its table,
+ * and its line in types[] (cmd_record_build.c), the one list of types.
  *
  *   cmd_record_build.c  flags -> RecordCreate / RecordUpdate / RecordList
  *   cmd_record_view.c   messages -> result sets (show, list, JSON values)
@@ -88,11 +91,37 @@ struct crm_rec_type {
 	size_t n_cols;
 	const struct crm_rec_shortcut *shortcuts; /* besides owner, team, tag */
 	size_t n_shortcuts;
+	/* its own commands besides the common ones ("contact link"), listed
+	 * after them; their noun is the type's */
+	const struct crm_cli_command *verbs;
+	size_t n_verbs;
+	/* reassign takes --with-contacts (accounts: their contacts move too) */
+	bool with_contacts;
+
+	/* Help (commands.c builds the commands and their help from these;
+	 * NULL: the common text). Paragraphs are rewrapped; option blocks
+	 * ("  --flag  what") are printed as they are. */
+	const char *a_noun;         /* "an account": the noun with its article */
+	const char *summary;        /* the noun's line in 'crm --help' */
+	const char *fields_help;    /* add and edit: the options of its own fields
+				     * (before --tag, --set, --external-id) */
+	const char *add_args;       /* add's synopsis */
+	const char *add_lead;       /* add's first paragraph */
+	const char *edit_args;      /* edit's synopsis */
+	const char *edit_lead;      /* edit's first paragraph */
+	const char *show_lead_more; /* show: after "one per line" */
+	const char *list_summary;   /* list's line in the command list */
+	const char *list_lead_more; /* list: after "a page at a time" */
+	const char *filter_fields;  /* list --filter: some standard fields */
+	const char *sort_example;   /* list --sort: an example */
+	const char *list_options;   /* list: help of its shortcut options */
+	const char *purge_what;     /* "its tags, ... and blanks ..." */
+	const char *reassign_more;  /* reassign: more of its first paragraph */
+	const char *reassign_options; /* reassign: help of its own options */
 };
 
-extern const struct crm_rec_type crm_rec_account;
-extern const struct crm_rec_type crm_rec_contact;
-extern const struct crm_rec_type crm_rec_note;
+/* The record types, in the order of 'crm --help'; NULL-terminated. */
+extern const struct crm_rec_type *const crm_rec_types[];
 
 /* The type whose noun is noun ("account"), or NULL. */
 const struct crm_rec_type *crm_rec_type_by_noun(const char *noun);

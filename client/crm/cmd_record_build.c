@@ -67,15 +67,23 @@ void crm_rec_mem_free(struct crm_rec_mem *m) {
 
 /* ---------------------------------------------------------------- types */
 
-static const struct crm_rec_type *const types[] = {&crm_rec_account, &crm_rec_contact,
-						   &crm_rec_note};
+/* The one list of record types, in the order of 'crm --help': a new type
+ * is its table (cmd_<type>.c, crm_rec_<type>) and its X() here. */
+#define CRM_REC_TYPES(X) X(note) X(account) X(contact)
+
+#define DECLARE(name) extern const struct crm_rec_type crm_rec_##name;
+#define ENTRY(name) &crm_rec_##name,
+CRM_REC_TYPES(DECLARE)
+const struct crm_rec_type *const crm_rec_types[] = {CRM_REC_TYPES(ENTRY) NULL};
+#undef DECLARE
+#undef ENTRY
 
 const struct crm_rec_type *crm_rec_type_by_noun(const char *noun) {
 	size_t i;
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(types[i]->noun, noun) == 0)
-			return types[i];
+	for (i = 0; crm_rec_types[i] != NULL; i++)
+		if (strcmp(crm_rec_types[i]->noun, noun) == 0)
+			return crm_rec_types[i];
 	return NULL;
 }
 

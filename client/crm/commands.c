@@ -1,12 +1,20 @@
 /*
- * commands: the one table of `crm` commands. A new command is a row here
- * plus its handler in cmd_<noun>.c; main.c does the rest (lookup, --help,
- * the command list in `crm --help`).
+ * commands: the table of `crm` commands. A new command is a row here plus
+ * its handler in cmd_<noun>.c; main.c does the rest (lookup, --help, the
+ * command list in `crm --help`). The commands of the record types (crm
+ * account add, ...) are not rows here: they are made from each type's
+ * table (cmd_<type>.c) and the verbs below (rec_verbs).
  */
-#include "cli.h"
-#include "crm_field_help.h" /* generated: see proto/README.md, "Field options" */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const struct crm_cli_noun crm_cli_nouns[] = {
+#include "cli.h"
+#include "cmd_record.h"
+
+/* before the record types' nouns (crm_rec_types) */
+static const struct crm_cli_noun nouns_head[] = {
 	{"ping", "check that the server answers, and how fast"},
 	{"version", "show the client's and the server's versions"},
 	{"login", "log in and keep the session for the next commands"},
@@ -19,16 +27,16 @@ const struct crm_cli_noun crm_cli_nouns[] = {
 	{"permission", "the permission matrix: role x record type x action -> scope"},
 	{"session", "sessions: list and revoke"},
 	{"audit", "the audit trail of changes and logins"},
-	{"note", "short text notes (a simple record type)"},
-	{"account", "accounts: companies and people you do business with"},
-	{"contact", "contacts: people, their e-mail addresses, phones and accounts"},
+};
+
+/* after the record types' nouns */
+static const struct crm_cli_noun nouns_tail[] = {
 	{"relation", "relationships between records (contact -> account, ...)"},
 	{"share", "share a record with a user or a team; list its shares"},
 	{"type", "the record types you may read, their labels and your actions"},
 	{"field", "custom fields of a record type (admins add and remove them)"},
 	{"picklist", "value lists of pick-list fields and relationship roles"},
 };
-const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 
 #define PAGE_HELP                                                                   \
 	"  --limit N        at most N rows (1-500, default 50)\n"                       \
@@ -46,9 +54,10 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"  --tag TAG                   repeatable; the tags given replace the record's\n" \
 	"                              (on edit, --add-tag TAG and --remove-tag TAG\n"    \
 	"                              change only the tags named)\n"                     \
-	"  --set FIELD=VALUE           a custom field ('crm field list TYPE'); repeatable;\n" \
-	"                              an empty VALUE empties it. VALUE: 12.5, \"10.00 EUR\",\n" \
-	"                              2026-03-01, true/false, a pick-list value, text\n" \
+	"  --set FIELD=VALUE           a custom field ('crm field list TYPE');\n"       \
+	"                              repeatable; an empty VALUE empties it. VALUE:\n"  \
+	"                              12.5, \"10.00 EUR\", 2026-03-01, true/false, a\n"  \
+	"                              pick-list value, text\n"                           \
 	"  --external-id KEY           the record's key in another system (1-255\n"      \
 	"                              characters, unique per type; imports match on it)\n"
 
@@ -75,58 +84,33 @@ const size_t crm_cli_n_nouns = sizeof(crm_cli_nouns) / sizeof(crm_cli_nouns[0]);
 	"\n"                                                                                 \
 	"Prints the new record's id; with --format json or csv the whole record.\n"
 
-/* The options that set a type's own standard fields: their help is
- * generated from the field options of proto/crm.proto (crm_field_help.h,
- * proto/gen_fields.py); what follows each are the options no single
- * standard field has (address parts, list edits). */
-#define ACCOUNT_FIELDS_HELP                                                              \
-	CRM_HELP_ACCOUNT_FIELDS                                                           \
-	"  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"            \
-	"  --billing-postal-code TEXT, --billing-country CODE\n"                            \
-	"                              the billing address (country: ISO 3166 code, DE)\n" \
-	"  --shipping-street ... --shipping-country\n"                                     \
-	"                              the shipping address, the same way\n" RECORD_COMMON_HELP
+/* --filter's help; the standard fields named are the type's filter_fields. */
+#define FILTER_HELP                                                                         \
+	"repeatable; all must hold. COND is FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE, "       \
+	"FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE; FIELD= matches an empty field, FIELD!= a " \
+	"filled one. FIELD=V repeated for one FIELD matches any of the values. FIELD is a "  \
+	"standard field (%s, ...) or custom.NAME; 'crm field list %s' shows which fields "   \
+	"filter and sort. A FIELD ending in _at also takes -7d, dates"
 
-#define CONTACT_FIELDS_HELP                                                              \
-	CRM_HELP_CONTACT_FIELDS                                                           \
-	"  --primary-email ADDRESS     which --email is primary (default: the first); on\n" \
-	"                              edit, alone: which of the contact's is primary\n"    \
-	"  --add-email [KIND:]ADDRESS, --remove-email ADDRESS\n"                            \
-	"                              edit: add or remove one, keep the others\n"          \
-	"  --primary-phone NUMBER      which --phone is primary (default: the first); on\n" \
-	"                              edit, alone: which of the contact's is primary\n"    \
-	"  --add-phone [KIND:]NUMBER, --remove-phone NUMBER\n"                              \
-	"                              edit: add or remove one, keep the others (numbers\n" \
-	"                              match on their digits)\n" RECORD_COMMON_HELP
-
-#define NOTE_FIELDS_HELP CRM_HELP_NOTE_FIELDS RECORD_COMMON_HELP
-
-/* FIELDS: some of the type's standard fields that filter; SORT: a --sort
- * example of its fields. 'crm field list TYPE' has them all. */
-#define RECORD_LIST_HELP(TYPE, FIELDS, SORT)                                               \
-	"  --filter COND    repeatable; all must hold. COND is FIELD=VALUE, FIELD!=VALUE,\n" \
-	"                   FIELD>=VALUE, FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE;\n"      \
-	"                   FIELD= matches an empty field, FIELD!= a filled one. FIELD=V\n" \
-	"                   repeated for one FIELD matches any of the values. FIELD is a\n" \
-	"                   standard field (" FIELDS ", ...)\n"                             \
-	"                   or custom.NAME; 'crm field list " TYPE "' shows which fields\n" \
-	"                   filter and sort. A FIELD ending in _at also takes -7d, dates\n" \
+#define LIST_OPTIONS_HELP                                                                  \
 	"  --owner USER, --team TEAM, --tag TAG\n"                                           \
-	"                   the same as --filter owner=USER and so on (repeatable)\n"     \
-	"  --updated-since TIME  changed at or after TIME: 2026-03-01 (midnight UTC),\n"   \
-	"                   RFC 3339 (2026-03-01T09:00:00+01:00), or -7d, -12h\n"           \
-	"  --sort FIELDS    comma-separated, '-' before a field sorts it descending:\n"    \
-	"                   " SORT " (at most 3; id is always the last key)\n"             \
-	"  --total          count the matches too: exact up to 10,000, then \"10,000+\"\n" \
-	"  --deleted        list deleted records instead (restore brings them back)\n"   \
-	"  --export         a bulk export: needs the export permission\n"                 \
-	"  --all            every page, not only the first (progress on standard error\n" \
-	"                   on a terminal); pages of 500 unless --limit\n" PAGE_HELP       \
-	"\n"                                                                               \
-	"On a terminal, long cells are cut with '...' to fit its width ($COLUMNS);\n"     \
-	"'show', JSON and CSV have everything.\n"
+	"                   the same as --filter owner=USER and so on (repeatable)\n"        \
+	"%s"                                                                                 \
+	"  --updated-since TIME  changed at or after TIME: 2026-03-01 (midnight UTC),\n"     \
+	"                   RFC 3339 (2026-03-01T09:00:00+01:00), or -7d, -12h\n"            \
+	"%s"                                                                                 \
+	"  --total          count the matches too: exact up to 10,000, then \"10,000+\"\n"  \
+	"  --deleted        list deleted records instead (restore brings them back)\n"      \
+	"  --export         a bulk export: needs the export permission\n"                    \
+	"  --all            every page, not only the first (progress on standard error\n"   \
+	"                   on a terminal); pages of 500 unless --limit\n" PAGE_HELP
 
-const struct crm_cli_command crm_cli_commands[] = {
+#define YES_HELP                                                                          \
+	"  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"     \
+	"          go ahead without one unless --yes is given)\n"
+
+/* the commands before the record types' */
+static const struct crm_cli_command head[] = {
 	{"ping", NULL, crm_cmd_ping, "[--deep] [--count N]",
 	 "check that the server answers, and how fast",
 	 "Sends ping requests one after the other and prints the server's version,\n"
@@ -293,169 +277,10 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "and money with its currency, cut at 60 columns ('…'); JSON gives\n"
 	 "old_values and new_values as recorded, as JSON objects, CSV as JSON text.\n", 0},
 
-	/* ---------------------------------------------------------------- notes */
-	{"note", "add", crm_cmd_record_add,
-	 "TEXT|--body TEXT [--tag T]... [--set FIELD=VALUE]... [--idempotency-key KEY]",
-	 "add a note",
-	 "Adds a note: TEXT (or --body TEXT) is its text, 1 to 4096 characters, several\n"
-	 "lines allowed; - reads it from standard input.\n"
-	 "\n" NOTE_FIELDS_HELP RECORD_ADD_KEY_HELP,
-	 CRM_CMD_OWN_RETRY_HINT},
-	{"note", "show", crm_cmd_record_show, "ID", "show one note",
-	 "Prints every field the note has, one per line. With --format json: one object\n"
-	 "with every field (null when empty), named as in the README's data reference.\n", 0},
-	{"note", "list", crm_cmd_record_list,
-	 "[--filter COND]... [--sort FIELDS] [--total] [--all] [--deleted] [--export]\n"
-	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
-	 "list the notes you can see",
-	 "Lists the notes you may read, a page at a time (oldest first unless --sort).\n"
-	 "\n" RECORD_LIST_HELP("note", "owner, team, tags, created_at, updated_at",
-				"-updated_at")
-	 "\n"
-	 "The table shows id, owner, updated_at and the text; JSON and CSV every field.\n"
-	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
-	 "false, \"notes\": [...]}; CSV: on standard error).\n", 0},
-	{"note", "edit", crm_cmd_record_edit,
-	 "ID [TEXT|--body TEXT] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
-	 "       [--clear FIELD]... [--version N]",
-	 "change a note",
-	 "Changes the fields given of note ID; TEXT (or --body TEXT) replaces its text\n"
-	 "(- reads it from standard input).\n"
-	 "\n" NOTE_FIELDS_HELP RECORD_EDIT_HELP, 0},
-	{"note", "delete", crm_cmd_record_delete, "ID", "delete a note",
-	 "Deletes a note softly: 'crm note restore ID' brings it back, 'crm note list\n"
-	 "--deleted' lists the deleted ones.\n", 0},
-	{"note", "restore", crm_cmd_record_restore, "ID", "restore a deleted note",
-	 "Brings back a deleted note.\n", 0},
-	{"note", "purge", crm_cmd_record_purge, "ID [--yes]", "remove a note for good (admins)",
-	 "Removes a note for good, with its tags, custom values and shares, and blanks\n"
-	 "its text in the audit trail. It cannot be undone.\n"
-	 "\n"
-	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
-	 "          go ahead without one unless --yes is given)\n", 0},
-	{"note", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM]",
-	 "give a note to another owner",
-	 "Makes USER the note's owner. It moves to USER's team unless --team names\n"
-	 "another.\n", 0},
-	{"note", "share", crm_cmd_record_share,
-	 "ID (--user USER | --team TEAM) [--access read|edit] [--revoke]",
-	 "share a note with a user or team",
-	 "Shares the note with one user or one team, to read or to edit; --revoke\n"
-	 "takes the share back. The same as 'crm share note/ID'. Prints the note's\n"
-	 "shares after the change.\n", 0},
-	/* ---------------------------------------------------------------- accounts */
-	{"account", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
-	 "add an account",
-	 "Adds an account with the fields given as options.\n"
-	 "\n" ACCOUNT_FIELDS_HELP RECORD_ADD_KEY_HELP,
-	 CRM_CMD_OWN_RETRY_HINT},
-	{"account", "show", crm_cmd_record_show, "ID", "show one account",
-	 "Prints every field the account has, one per line (addresses, lists and custom\n"
-	 "values over several lines). With --format json: one object with every field\n"
-	 "(null when empty), named as in the README's data reference.\n", 0},
-	{"account", "list", crm_cmd_record_list,
-	 "[--filter COND]... [--sort FIELDS] [--total] [--all] [--deleted] [--export]\n"
-	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
-	 "list accounts",
-	 "Lists the accounts you may read, a page at a time.\n"
-	 "\n" RECORD_LIST_HELP("account",
-				"name, type, industry, region, tier, country,\n"
-				"                   annual_revenue, employees, parent_id, owner, team, tags,\n"
-				"                   updated_at",
-				"name,-updated_at")
-	 "  --type, --industry, --region, --tier, --country VALUE, --parent ID\n"
-	 "                   shortcuts for --filter FIELD=VALUE\n"
-	 "\n"
-	 "The table shows id, name, type, industry, region, owner and\n"
-	 "updated_at; JSON and CSV every field.\n"
-	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
-	 "false, \"accounts\": [...]}; CSV: on standard error).\n", 0},
-	{"account", "edit", crm_cmd_record_edit,
-	 "ID [--FIELD VALUE]... [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
-	 "       [--clear FIELD]... [--version N]",
-	 "change an account",
-	 "Changes the fields given of account ID.\n"
-	 "\n" ACCOUNT_FIELDS_HELP RECORD_EDIT_HELP, 0},
-	{"account", "delete", crm_cmd_record_delete, "ID", "delete an account",
-	 "Deletes an account softly: 'crm account restore ID' brings it back, 'crm account\n"
-	 "list --deleted' lists the deleted ones.\n", 0},
-	{"account", "restore", crm_cmd_record_restore, "ID", "restore a deleted account",
-	 "Brings back a deleted account.\n", 0},
-	{"account", "purge", crm_cmd_record_purge, "ID [--yes]", "remove an account for good (admins)",
-	 "Removes an account for good, with its tags, custom values, relationships and\n"
-	 "shares, and blanks its personal data in the audit trail. It cannot be undone.\n"
-	 "\n"
-	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
-	 "          go ahead without one unless --yes is given)\n", 0},
-	{"account", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM] [--with-contacts]",
-	 "give an account to another owner",
-	 "Makes USER the account's owner. It moves to USER's team unless --team names\n"
-	 "another. Without --with-contacts the account's contacts keep their owners,\n"
-	 "and crm says how many stayed with whom.\n"
-	 "\n"
-	 "  --with-contacts   move the account's contacts (those whose primary account\n"
-	 "                    it is) to USER in the same step; refused as a whole if\n"
-	 "                    you may not reassign one of them\n", 0},
-	/* ---------------------------------------------------------------- contacts */
-	{"contact", "add", crm_cmd_record_add, "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]",
-	 "add a contact",
-	 "Adds a contact with the fields given as options.\n"
-	 "\n" CONTACT_FIELDS_HELP RECORD_ADD_KEY_HELP,
-	 CRM_CMD_OWN_RETRY_HINT},
-	{"contact", "show", crm_cmd_record_show, "ID", "show one contact",
-	 "Prints every field the contact has, one per line (addresses, lists and custom\n"
-	 "values over several lines). With --format json: one object with every field\n"
-	 "(null when empty), named as in the README's data reference.\n", 0},
-	{"contact", "list", crm_cmd_record_list,
-	 "[--filter COND]... [--sort FIELDS] [--total] [--all] [--deleted] [--export]\n"
-	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
-	 "list contacts",
-	 "Lists the contacts you may read, a page at a time.\n"
-	 "\n" RECORD_LIST_HELP("contact",
-				"display_name, family_name, email, phone,\n"
-				"                   account_id, preferred_channel, do_not_contact, owner,\n"
-				"                   team, tags, updated_at",
-				"family_name,-updated_at")
-	 "  --account ID, --email ADDRESS, --phone NUMBER, --family-name NAME\n"
-	 "                   shortcuts for --filter account_id=ID and so on\n"
-	 "\n"
-	 "The table shows id, display name, title, primary e-mail and\n"
-	 "phone, account and owner; JSON and CSV every field.\n"
-	 "With --total the count follows the table (JSON: {\"total\": N, \"total_capped\":\n"
-	 "false, \"contacts\": [...]}; CSV: on standard error).\n", 0},
-	{"contact", "edit", crm_cmd_record_edit,
-	 "ID [--FIELD VALUE]... [--add-email|--remove-email|--add-phone|--remove-phone V]...\n"
-	 "       [--primary-email A] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
-	 "       [--clear FIELD]... [--version N]",
-	 "change a contact",
-	 "Changes the fields given of contact ID.\n"
-	 "\n" CONTACT_FIELDS_HELP RECORD_EDIT_HELP, 0},
-	{"contact", "delete", crm_cmd_record_delete, "ID", "delete a contact",
-	 "Deletes a contact softly: 'crm contact restore ID' brings it back, 'crm contact\n"
-	 "list --deleted' lists the deleted ones.\n", 0},
-	{"contact", "restore", crm_cmd_record_restore, "ID", "restore a deleted contact",
-	 "Brings back a deleted contact.\n", 0},
-	{"contact", "purge", crm_cmd_record_purge, "ID [--yes]", "remove a contact for good (admins)",
-	 "Removes a contact for good, with its tags, custom values, relationships and\n"
-	 "shares, and blanks its personal data in the audit trail. It cannot be undone.\n"
-	 "\n"
-	 "  --yes   do not ask for confirmation (crm asks on a terminal and refuses to\n"
-	 "          go ahead without one unless --yes is given)\n", 0},
-	{"contact", "reassign", crm_cmd_record_reassign, "ID --owner USER [--team TEAM]",
-	 "give a contact to another owner",
-	 "Makes USER the contact's owner. It moves to USER's team unless --team names\n"
-	 "another.\n", 0},
-	{"contact", "link", crm_cmd_contact_link, "CONTACT ACCOUNT --role ROLE [--primary]",
-	 "link a contact to an account",
-	 "Links contact CONTACT to account ACCOUNT in a role: a value of the pick list\n"
-	 "relation.contact.account (at first employee, decision_maker, billing,\n"
-	 "technical, influencer, champion, former_employee, other; 'crm picklist list\n"
-	 "relation.contact.account' shows the current ones). --primary makes it the\n"
-	 "contact's primary account. The same as 'crm relation add'. Prints the\n"
-	 "relation's id (for 'crm contact unlink').\n", 0},
-	{"contact", "unlink", crm_cmd_contact_unlink, "RELATION_ID", "remove a contact's link",
-	 "Removes the link with this id (see 'crm relation list CONTACT').\n", 0},
+};
 
+/* the commands after the record types' */
+static const struct crm_cli_command tail[] = {
 	/* ---------------------------------------------------------------- relations */
 	{"relation", "add", crm_cmd_relation_add, "FROM TO --role ROLE [--primary]",
 	 "relate two records",
@@ -563,4 +388,335 @@ const struct crm_cli_command crm_cli_commands[] = {
 	 "Moves VALUE just before or just after OTHER (values match ignoring case) and\n"
 	 "prints the list with its new positions.\n", 0},
 };
-const size_t crm_cli_n_commands = sizeof(crm_cli_commands) / sizeof(crm_cli_commands[0]);
+
+/* ---------------------------------------------------------------- record type commands */
+
+/*
+ * Every record type (crm_rec_types) has the same verbs, one handler each
+ * for all types; their synopses and help are made here from the type's
+ * table (cmd_<type>.c): its noun, a_noun, plural, fields_help, ... A
+ * type's own commands (t->verbs) follow them.
+ */
+
+/* Closes f, opened by text_open(buf, ...), and returns the text written. */
+static char *text_of(FILE *f, char **buf) {
+	if (fclose(f) != 0 || *buf == NULL) {
+		fputs("crm: out of memory\n", stderr);
+		abort();
+	}
+	return *buf;
+}
+
+/* Opens a text in memory to write to (*buf: the text, *len: its length). */
+static FILE *text_open(char **buf, size_t *len) {
+	FILE *f;
+
+	*buf = NULL;
+	f = open_memstream(buf, len);
+	if (f == NULL) {
+		fputs("crm: out of memory\n", stderr);
+		abort();
+	}
+	return f;
+}
+
+static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *format, ...) {
+	char *buf;
+	size_t len;
+	FILE *f = text_open(&buf, &len);
+	va_list ap;
+
+	va_start(ap, format);
+	vfprintf(f, format, ap);
+	va_end(ap);
+	return text_of(f, &buf);
+}
+
+#define HELP_WIDTH 80
+
+/* Writes text at most HELP_WIDTH columns a line (a 'quoted command' is
+ * not split): the first line after prefix, the others indented by as many
+ * columns as prefix has (no tabs). */
+static void put_wrapped(FILE *f, const char *prefix, const char *text) {
+	size_t indent = strlen(prefix), col = indent, wl;
+	const char *p = text;
+
+	fputs(prefix, f);
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		wl = strcspn(p, " ");
+		/* a quoted command ('crm field list note') stays on one line */
+		if (*p == '\'' && strchr(p + 1, '\'') != NULL)
+			wl = (size_t)(strchr(p + 1, '\'') - p) + strcspn(strchr(p + 1, '\''), " ");
+		if (wl == 0)
+			break;
+		if (col > indent && col + 1 + wl > HELP_WIDTH) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, wl, f);
+		col += wl;
+		p += wl;
+	}
+	fputc('\n', f);
+}
+
+/* A paragraph of help, wrapped; format as printf. */
+static void put_para(FILE *f, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void put_para(FILE *f, const char *format, ...) {
+	char *buf;
+	size_t len;
+	FILE *g = text_open(&buf, &len);
+	va_list ap;
+
+	va_start(ap, format);
+	vfprintf(g, format, ap);
+	va_end(ap);
+	put_wrapped(f, "", text_of(g, &buf));
+	free(buf);
+}
+
+/* The noun with its article; a type's table must have it (test_record). */
+static const char *a_noun(const struct crm_rec_type *t) {
+	if (t->a_noun == NULL) {
+		fprintf(stderr, "crm: bug: record type %s has no a_noun\n", t->noun);
+		abort();
+	}
+	return t->a_noun;
+}
+
+/* add and edit: the options of the type's fields, then the common ones */
+static void put_fields(FILE *f, const struct crm_rec_type *t) {
+	fputs(t->fields_help ? t->fields_help : "", f);
+	fputs(RECORD_COMMON_HELP, f);
+}
+
+static void help_add(FILE *f, const struct crm_rec_type *t) {
+	if (t->add_lead)
+		put_para(f, "%s", t->add_lead);
+	else
+		put_para(f, "Adds %s with the fields given as options.", a_noun(t));
+	fputc('\n', f);
+	put_fields(f, t);
+	fputs(RECORD_ADD_KEY_HELP, f);
+}
+
+static void help_show(FILE *f, const struct crm_rec_type *t) {
+	put_para(f,
+		 "Prints every field the %s has, one per line%s. With --format json: one "
+		 "object with every field (null when empty), named as in the README's data "
+		 "reference.",
+		 t->noun, t->show_lead_more ? t->show_lead_more : "");
+}
+
+static void help_list(FILE *f, const struct crm_rec_type *t) {
+	char *filter, *sort, *sort_help, *cols, *p;
+	size_t i, len;
+	FILE *g;
+
+	put_para(f, "Lists the %s you may read, a page at a time%s.", t->plural,
+		 t->list_lead_more ? t->list_lead_more : "");
+	fputc('\n', f);
+	filter = fmt(FILTER_HELP,
+		     t->filter_fields ? t->filter_fields : "owner, team, tags, updated_at",
+		     t->noun);
+	put_wrapped(f, "  --filter COND    ", filter);
+	free(filter);
+	sort = fmt("comma-separated, '-' before a field sorts it descending: %s (at most 3; "
+		   "id is always the last key)",
+		   t->sort_example ? t->sort_example : "-updated_at");
+	g = text_open(&sort_help, &len);
+	put_wrapped(g, "  --sort FIELDS    ", sort);
+	free(sort);
+	fprintf(f, LIST_OPTIONS_HELP, t->list_options ? t->list_options : "",
+		text_of(g, &sort_help));
+	free(sort_help);
+	fputc('\n', f);
+	g = text_open(&cols, &len);
+	for (i = 0; i < t->n_cols; i++)
+		fprintf(g, "%s%s", i == 0 ? "" : i + 1 == t->n_cols ? " and " : ", ",
+			t->cols[i].header);
+	p = text_of(g, &cols);
+	put_para(f, "The table shows %s; JSON and CSV every field. On a terminal, long cells "
+		    "are cut with '...' to fit its width ($COLUMNS); 'show', JSON and CSV have "
+		    "everything.", p);
+	free(cols);
+	put_para(f, "With --total the count follows the table (JSON: {\"total\": N, "
+		    "\"total_capped\": false, \"%s\": [...]}; CSV: on standard error).",
+		 t->plural);
+}
+
+static void help_edit(FILE *f, const struct crm_rec_type *t) {
+	if (t->edit_lead)
+		put_para(f, "%s", t->edit_lead);
+	else
+		put_para(f, "Changes the fields given of %s ID.", t->noun);
+	fputc('\n', f);
+	put_fields(f, t);
+	fputs(RECORD_EDIT_HELP, f);
+}
+
+static void help_delete(FILE *f, const struct crm_rec_type *t) {
+	put_para(f,
+		 "Deletes %s softly: 'crm %s restore ID' brings it back, 'crm %s list "
+		 "--deleted' lists the deleted ones.",
+		 a_noun(t), t->noun, t->noun);
+}
+
+static void help_restore(FILE *f, const struct crm_rec_type *t) {
+	put_para(f, "Brings back a deleted %s.", t->noun);
+}
+
+static void help_purge(FILE *f, const struct crm_rec_type *t) {
+	put_para(f, "Removes %s for good, with %s. It cannot be undone.", a_noun(t),
+		 t->purge_what ? t->purge_what
+			       : "its tags, custom values and shares, and blanks its personal "
+				 "data in the audit trail");
+	fputc('\n', f);
+	fputs(YES_HELP, f);
+}
+
+static void help_reassign(FILE *f, const struct crm_rec_type *t) {
+	put_para(f, "Makes USER the %s's owner. It moves to USER's team unless --team names "
+		    "another.%s",
+		 t->noun, t->reassign_more ? t->reassign_more : "");
+	if (t->reassign_options) {
+		fputc('\n', f);
+		fputs(t->reassign_options, f);
+	}
+}
+
+static void help_share(FILE *f, const struct crm_rec_type *t) {
+	put_para(f,
+		 "Shares the %s with one user or one team, to read or to edit; --revoke takes "
+		 "the share back. The same as 'crm share %s/ID'. Prints the %s's shares after "
+		 "the change.",
+		 t->noun, t->noun, t->noun);
+}
+
+#define EDIT_ARGS                                                                          \
+	"ID [--FIELD VALUE]... [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n" \
+	"       [--clear FIELD]... [--version N]"
+
+/* The verbs of every record type. In summaries %1$s is the noun with its
+ * article ("an account"), %2$s the noun, %3$s the plural. */
+static const struct rec_verb {
+	const char *verb;
+	crm_cli_handler run;
+	const char *args; /* NULL: the type's own (add_args, edit_args) */
+	const char *summary;
+	void (*help)(FILE *f, const struct crm_rec_type *t);
+	unsigned flags;
+} rec_verbs[] = {
+	{"add", crm_cmd_record_add, NULL, "add %1$s", help_add, CRM_CMD_OWN_RETRY_HINT},
+	{"show", crm_cmd_record_show, "ID", "show one %2$s", help_show, 0},
+	{"list", crm_cmd_record_list,
+	 "[--filter COND]... [--sort FIELDS] [--total] [--all] [--deleted] [--export]\n"
+	 "       [--limit N] [--cursor C] [shortcuts: --owner USER --team TEAM --tag TAG ...]",
+	 "list %3$s", help_list, 0},
+	{"edit", crm_cmd_record_edit, NULL, "change %1$s", help_edit, 0},
+	{"delete", crm_cmd_record_delete, "ID", "delete %1$s", help_delete, 0},
+	{"restore", crm_cmd_record_restore, "ID", "restore a deleted %2$s", help_restore, 0},
+	{"purge", crm_cmd_record_purge, "ID [--yes]", "remove %1$s for good (admins)", help_purge,
+	 0},
+	{"reassign", crm_cmd_record_reassign, NULL, "give %1$s to another owner", help_reassign, 0},
+	{"share", crm_cmd_record_share,
+	 "ID (--user USER | --team TEAM) [--access read|edit] [--revoke]",
+	 "share %1$s with a user or team", help_share, 0},
+};
+
+static const char *verb_args(const struct rec_verb *v, const struct crm_rec_type *t) {
+	if (v->args)
+		return v->args;
+	if (strcmp(v->verb, "add") == 0)
+		return t->add_args ? t->add_args
+				   : "--FIELD VALUE ... [--set FIELD=VALUE]... [--idempotency-key KEY]";
+	if (strcmp(v->verb, "edit") == 0)
+		return t->edit_args ? t->edit_args : EDIT_ARGS;
+	/* reassign */
+	return t->with_contacts ? "ID --owner USER [--team TEAM] [--with-contacts]"
+				: "ID --owner USER [--team TEAM]";
+}
+
+static struct crm_cli_command rec_command(const struct rec_verb *v, const struct crm_rec_type *t) {
+	struct crm_cli_command c = {.noun = t->noun, .verb = v->verb, .run = v->run,
+				    .flags = v->flags};
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	c.args = verb_args(v, t);
+	if (strcmp(v->verb, "list") == 0 && t->list_summary)
+		c.summary = t->list_summary;
+	else
+		c.summary = fmt(v->summary, a_noun(t), t->noun, t->plural);
+	f = text_open(&buf, &len);
+	v->help(f, t);
+	c.help = text_of(f, &buf);
+	return c;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct crm_cli_command *crm_cli_commands(size_t *n) {
+	static struct crm_cli_command *all;
+	static size_t n_all;
+	size_t i, j, cap = N(head) + N(tail);
+
+	if (all == NULL) {
+		for (i = 0; crm_rec_types[i] != NULL; i++)
+			cap += N(rec_verbs) + crm_rec_types[i]->n_verbs;
+		all = calloc(cap, sizeof(*all));
+		if (all == NULL) {
+			fputs("crm: out of memory\n", stderr);
+			abort();
+		}
+		for (i = 0; i < N(head); i++)
+			all[n_all++] = head[i];
+		for (i = 0; crm_rec_types[i] != NULL; i++) {
+			const struct crm_rec_type *t = crm_rec_types[i];
+
+			for (j = 0; j < N(rec_verbs); j++)
+				all[n_all++] = rec_command(&rec_verbs[j], t);
+			for (j = 0; j < t->n_verbs; j++)
+				all[n_all++] = t->verbs[j];
+		}
+		for (i = 0; i < N(tail); i++)
+			all[n_all++] = tail[i];
+	}
+	*n = n_all;
+	return all;
+}
+
+const struct crm_cli_noun *crm_cli_nouns(size_t *n) {
+	static struct crm_cli_noun *all;
+	static size_t n_all;
+	size_t i, cap = N(nouns_head) + N(nouns_tail);
+
+	if (all == NULL) {
+		for (i = 0; crm_rec_types[i] != NULL; i++)
+			cap++;
+		all = calloc(cap, sizeof(*all));
+		if (all == NULL) {
+			fputs("crm: out of memory\n", stderr);
+			abort();
+		}
+		for (i = 0; i < N(nouns_head); i++)
+			all[n_all++] = nouns_head[i];
+		for (i = 0; crm_rec_types[i] != NULL; i++) {
+			const struct crm_rec_type *t = crm_rec_types[i];
+
+			all[n_all].noun = t->noun;
+			all[n_all++].summary = t->summary ? t->summary : t->plural;
+		}
+		for (i = 0; i < N(nouns_tail); i++)
+			all[n_all++] = nouns_tail[i];
+	}
+	*n = n_all;
+	return all;
+}

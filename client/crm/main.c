@@ -28,10 +28,11 @@ static void print_exit_codes(FILE *out) {
 
 static void print_commands(FILE *out, const char *noun) {
 	char name[64];
-	size_t i;
+	size_t i, n;
+	const struct crm_cli_command *all = crm_cli_commands(&n);
 
-	for (i = 0; i < crm_cli_n_commands; i++) {
-		const struct crm_cli_command *c = &crm_cli_commands[i];
+	for (i = 0; i < n; i++) {
+		const struct crm_cli_command *c = &all[i];
 		if (noun != NULL && strcmp(noun, c->noun) != 0)
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", c->noun, c->verb ? " " : "",
@@ -137,19 +138,21 @@ static bool wants_help(int argc, char **argv) {
 }
 
 static const struct crm_cli_noun *find_noun(const char *noun) {
-	size_t i;
+	size_t i, n;
+	const struct crm_cli_noun *all = crm_cli_nouns(&n);
 
-	for (i = 0; i < crm_cli_n_nouns; i++)
-		if (strcmp(crm_cli_nouns[i].noun, noun) == 0)
-			return &crm_cli_nouns[i];
+	for (i = 0; i < n; i++)
+		if (strcmp(all[i].noun, noun) == 0)
+			return &all[i];
 	return NULL;
 }
 
 static const struct crm_cli_command *find_command(const char *noun, const char *verb) {
-	size_t i;
+	size_t i, n;
+	const struct crm_cli_command *all = crm_cli_commands(&n);
 
-	for (i = 0; i < crm_cli_n_commands; i++) {
-		const struct crm_cli_command *c = &crm_cli_commands[i];
+	for (i = 0; i < n; i++) {
+		const struct crm_cli_command *c = &all[i];
 		if (strcmp(c->noun, noun) == 0 &&
 		    (c->verb == NULL || (verb != NULL && strcmp(c->verb, verb) == 0)))
 			return c;

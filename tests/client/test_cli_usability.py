@@ -377,6 +377,25 @@ def test_account_reassign_with_contacts(fake, certs):
     assert len(fake.requests("record_reassign")) == 2
 
 
+def test_every_record_type_has_share(fake, certs):
+    # the verbs come from one table for every type: 'share' is no longer
+    # only the note's
+    p = pb()
+    fake.handler = lambda cf: ok(share_list=p.ShareListReply())
+    for noun, rid in (("account", 12), ("contact", 5), ("note", 3)):
+        r = crm(fake, certs, noun, "share", str(rid), "--user", "sam", "--access", "edit")
+        assert r.rc == 0, r
+        rs = fake.requests("record_share")[-1]
+        assert p.RecordType.Name(rs.type) == "RECORD_TYPE_" + noun.upper(), rs
+        assert rs.id == rid and rs.user == b"sam" and rs.access == p.ACCESS_EDIT, rs
+    r = crm(fake, certs, "account", "share", "12")
+    assert r.rc == 2 and "--user USER or --team TEAM" in r.err, r
+    assert len(fake.requests("record_share")) == 3
+    out = " ".join(_help("account", "share").split())
+    assert "usage: crm account share ID (--user USER | --team TEAM)" in out
+    assert "The same as 'crm share account/ID'" in out
+
+
 def test_account_reassign_says_where_the_contacts_went(fake, certs):
     p = pb()
 

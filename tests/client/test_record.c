@@ -17,6 +17,10 @@
 #include "cmd_record.h"
 #include "crm_field_facts.h" /* generated from crm.proto's field options */
 
+/* The types under test, as the CLI finds them by their noun. */
+#define ACCOUNT crm_rec_type_by_noun("account")
+#define CONTACT crm_rec_type_by_noun("contact")
+
 static int failures;
 
 #define CHECK(cond)                                                            \
@@ -156,7 +160,7 @@ static void test_account_add(void) {
 	const Crm__Account *a;
 	int rc;
 
-	rc = parse(&crm_rec_account, false, &e,
+	rc = parse(ACCOUNT, false, &e,
 		   ARGS("--name", "Acme GmbH", "--type", "Customer", "--individual",
 			"--billing-city", "Berlin", "--billing-country", "DE", "--parent", "7",
 			"--annual-revenue", "1000000 eur", "--employees", "0", "--tag", "vip",
@@ -192,29 +196,29 @@ static void test_account_add(void) {
 cleanup:
 	crm_rec_edit_fini(&e);
 
-	rc = parse(&crm_rec_account, false, &e, ARGS("--name", "X", "--individual=no"));
+	rc = parse(ACCOUNT, false, &e, ARGS("--name", "X", "--individual=no"));
 	CHECK(rc == 0 && e.record.account->has_individual && !e.record.account->individual);
 	crm_rec_edit_fini(&e);
 
 	/* bad input: exit 2 before anything is sent */
-	CHECK(refused(&crm_rec_account, false, ARGS("--type", "customer"))); /* no --name */
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--type", "vendor")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--type", "unspecified")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--annual-revenue", "12,50")));
-	CHECK(refused(&crm_rec_account, false,
+	CHECK(refused(ACCOUNT, false, ARGS("--type", "customer"))); /* no --name */
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--type", "vendor")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--type", "unspecified")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--annual-revenue", "12,50")));
+	CHECK(refused(ACCOUNT, false,
 		      ARGS("--name", "X", "--annual-revenue", "12.50 EURO")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--set", "score")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--set", "=1")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--employees", "-1")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--employees", "ten")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--parent", "0")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--individual=maybe")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--tag", "")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--given-name", "Ada")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--clear", "website")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "Acme")));
-	CHECK(refused(&crm_rec_account, false, ARGS("--name", "X", "--idempotency-key", "")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--set", "score")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--set", "=1")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--employees", "-1")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--employees", "ten")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--parent", "0")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--individual=maybe")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--tag", "")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--given-name", "Ada")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--clear", "website")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "Acme")));
+	CHECK(refused(ACCOUNT, false, ARGS("--name", "X", "--idempotency-key", "")));
 }
 
 static void test_contact_add(void) {
@@ -222,7 +226,7 @@ static void test_contact_add(void) {
 	const Crm__Contact *c;
 	int rc;
 
-	rc = parse(&crm_rec_contact, false, &e,
+	rc = parse(CONTACT, false, &e,
 		   ARGS("--given-name", "Ada", "--family-name", "Lovelace", "--name-order",
 			"western", "--email", "work:ada@example.com", "--email",
 			"home:ada@home.example", "--primary-email", "ADA@home.example", "--phone",
@@ -259,32 +263,32 @@ static void test_contact_add(void) {
 cleanup:
 	crm_rec_edit_fini(&e);
 
-	rc = parse(&crm_rec_contact, false, &e, ARGS("--family-name", "王", "--birthday",
+	rc = parse(CONTACT, false, &e, ARGS("--family-name", "王", "--birthday",
 						       "1990-02-28"));
 	CHECK(rc == 0 && e.record.contact->birthday->has_year &&
 	      e.record.contact->birthday->year == 1990);
 	crm_rec_edit_fini(&e);
 
-	CHECK(refused(&crm_rec_contact, false, ARGS("--title", "CEO"))); /* no name */
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--email", "")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--email", "work:")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--email", "fax:a@b")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--phone", "pager:1")));
-	CHECK(refused(&crm_rec_contact, false,
+	CHECK(refused(CONTACT, false, ARGS("--title", "CEO"))); /* no name */
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--email", "")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--email", "work:")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--email", "fax:a@b")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--phone", "pager:1")));
+	CHECK(refused(CONTACT, false,
 		      ARGS("--given-name", "A", "--email", "a@b", "--primary-email", "c@d")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--primary-email", "a@b")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--birthday", "2026-02-30")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--birthday", "02-30")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--birthday", "30.01.1990")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--name-order", "northern")));
-	CHECK(refused(&crm_rec_contact, false,
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--primary-email", "a@b")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--birthday", "2026-02-30")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--birthday", "02-30")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--birthday", "30.01.1990")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--name-order", "northern")));
+	CHECK(refused(CONTACT, false,
 		      ARGS("--given-name", "A", "--preferred-channel", "fax")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--do-not-contact")));
-	CHECK(refused(&crm_rec_contact, false,
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--do-not-contact")));
+	CHECK(refused(CONTACT, false,
 		      ARGS("--given-name", "A", "--do-not-contact", "perhaps")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--pref", "language")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--account", "x")));
-	CHECK(refused(&crm_rec_contact, false, ARGS("--given-name", "A", "--name", "A")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--pref", "language")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--account", "x")));
+	CHECK(refused(CONTACT, false, ARGS("--given-name", "A", "--name", "A")));
 }
 
 static bool clears(const struct crm_rec_edit *e, const char *name) {
@@ -300,7 +304,7 @@ static void test_edit(void) {
 	struct crm_rec_edit e;
 	int rc;
 
-	rc = parse(&crm_rec_account, true, &e,
+	rc = parse(ACCOUNT, true, &e,
 		   ARGS("12", "--tier", "gold", "--clear", "billing-city", "--clear",
 			"shipping_address", "--clear", "tags", "--clear", "legal-name", "--clear",
 			"custom.score", "--clear", "annual_revenue", "--version", "3"));
@@ -311,23 +315,23 @@ static void test_edit(void) {
 	CHECK(e.record.account && e.record.account->has_tier && !e.record.account->has_name);
 	crm_rec_edit_fini(&e);
 
-	rc = parse(&crm_rec_contact, true, &e, ARGS("--clear", "email", "5", "--clear", "birthday"));
+	rc = parse(CONTACT, true, &e, ARGS("--clear", "email", "5", "--clear", "birthday"));
 	CHECK(rc == 0 && e.id == 5 && !e.has_version && clears(&e, "emails") &&
 	      clears(&e, "birthday"));
 	crm_rec_edit_fini(&e);
 
-	CHECK(refused(&crm_rec_account, true, ARGS("12")));                   /* nothing to change */
-	CHECK(refused(&crm_rec_account, true, ARGS("--name", "X")));          /* no id */
-	CHECK(refused(&crm_rec_account, true, ARGS("0", "--name", "X")));     /* bad id */
-	CHECK(refused(&crm_rec_account, true, ARGS("1", "2", "--name", "X"))); /* two ids */
-	CHECK(refused(&crm_rec_account, true, ARGS("1", "--clear", "bogus")));
-	CHECK(refused(&crm_rec_account, true, ARGS("1", "--clear", "id")));    /* read-only */
-	CHECK(refused(&crm_rec_account, true, ARGS("1", "--clear", "custom.")));
-	CHECK(refused(&crm_rec_account, true, ARGS("1", "--website", "")));
-	CHECK(refused(&crm_rec_account, true, ARGS("1", "--name", "X", "--clear", "name")));
-	CHECK(refused(&crm_rec_account, true,
+	CHECK(refused(ACCOUNT, true, ARGS("12")));                   /* nothing to change */
+	CHECK(refused(ACCOUNT, true, ARGS("--name", "X")));          /* no id */
+	CHECK(refused(ACCOUNT, true, ARGS("0", "--name", "X")));     /* bad id */
+	CHECK(refused(ACCOUNT, true, ARGS("1", "2", "--name", "X"))); /* two ids */
+	CHECK(refused(ACCOUNT, true, ARGS("1", "--clear", "bogus")));
+	CHECK(refused(ACCOUNT, true, ARGS("1", "--clear", "id")));    /* read-only */
+	CHECK(refused(ACCOUNT, true, ARGS("1", "--clear", "custom.")));
+	CHECK(refused(ACCOUNT, true, ARGS("1", "--website", "")));
+	CHECK(refused(ACCOUNT, true, ARGS("1", "--name", "X", "--clear", "name")));
+	CHECK(refused(ACCOUNT, true,
 		      ARGS("1", "--billing-city", "X", "--clear", "billing-city")));
-	CHECK(refused(&crm_rec_account, true, ARGS("1", "--name", "X", "--version", "v3")));
+	CHECK(refused(ACCOUNT, true, ARGS("1", "--name", "X", "--version", "v3")));
 }
 
 /* ---------------------------------------------------------------- list */
@@ -349,7 +353,7 @@ static int parse_list(const struct crm_rec_type *t, struct crm_rec_list *l,
 
 static bool list_refused(const char *const *args) {
 	struct crm_rec_list l;
-	int rc = parse_list(&crm_rec_account, &l, args);
+	int rc = parse_list(ACCOUNT, &l, args);
 
 	crm_rec_list_fini(&l);
 	return rc == CRM_EXIT_USAGE;
@@ -369,7 +373,7 @@ static void test_list(void) {
 	const Crm__Filter *f;
 	int rc;
 
-	rc = parse_list(&crm_rec_account, &l,
+	rc = parse_list(ACCOUNT, &l,
 			ARGS("--filter", "industry=Software", "--industry", "Retail", "--filter",
 			     "employees>=10", "--filter", "website=", "--owner", "ada", "--tag",
 			     "vip", "--updated-since", "-1d", "--filter", "created_at<2026-01-01",
@@ -398,11 +402,11 @@ static void test_list(void) {
 	CHECK(l.rl.page == &l.page && l.page.has_limit && l.page.limit == 20);
 	crm_rec_list_fini(&l);
 
-	rc = parse_list(&crm_rec_account, &l, ARGS("--all", "--export"));
+	rc = parse_list(ACCOUNT, &l, ARGS("--all", "--export"));
 	CHECK(rc == 0 && l.all && l.rl.export && l.page.limit == 500 && l.rl.n_filters == 0);
 	crm_rec_list_fini(&l);
 
-	rc = parse_list(&crm_rec_contact, &l, ARGS("--account", "12", "--filter", "family_name!=Li"));
+	rc = parse_list(CONTACT, &l, ARGS("--account", "12", "--filter", "family_name!=Li"));
 	CHECK(rc == 0 && filter(&l.rl, "account_id", CRM__FILTER_OP__FILTER_OP_EQ) != NULL &&
 	      filter(&l.rl, "family_name", CRM__FILTER_OP__FILTER_OP_NE) != NULL);
 	crm_rec_list_fini(&l);
@@ -527,8 +531,8 @@ static void test_print(void) {
 	free(got);
 	crm_result_free(r);
 
-	r = crm_rec_people_result(&crm_rec_account);
-	crm_rec_add_people_row(r, &crm_rec_account, &a.base);
+	r = crm_rec_people_result(ACCOUNT);
+	crm_rec_add_people_row(r, ACCOUNT, &a.base);
 	got = render(r, CRM_FORMAT_TABLE, false, false);
 	expect(got,
 	       "id  name             type      industry  region  owner  updated_at\n"
@@ -554,8 +558,8 @@ static void test_print(void) {
 	e2.primary = true;
 	c.n_emails = 2;
 	c.emails = emails;
-	r = crm_rec_people_result(&crm_rec_contact);
-	crm_rec_add_people_row(r, &crm_rec_contact, &c.base);
+	r = crm_rec_people_result(CONTACT);
+	crm_rec_add_people_row(r, CONTACT, &c.base);
 	got = render(r, CRM_FORMAT_JSON, false, false);
 	expect(got,
 	       "[\n{\"id\":5,\"display_name\":\"Ada Lovelace\",\"title\":null,"
@@ -599,6 +603,77 @@ static void test_facts(void) {
 	CHECK(own > 20);
 }
 
+/* The longest line of s in characters (UTF-8). */
+static size_t widest_line(const char *s) {
+	size_t widest = 0, col = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\n')
+			col = 0;
+		else if (((unsigned char)*s & 0xC0) != 0x80)
+			col++;
+		if (col > widest)
+			widest = col;
+	}
+	return widest;
+}
+
+static const struct crm_cli_command *command(const char *noun, const char *verb) {
+	size_t i, n;
+	const struct crm_cli_command *all = crm_cli_commands(&n);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(all[i].noun, noun) == 0 && all[i].verb != NULL &&
+		    strcmp(all[i].verb, verb) == 0)
+			return &all[i];
+	return NULL;
+}
+
+/* Every record type has every verb, made from its table: help that names
+ * it, fits 80 columns and holds no stray printf directive. */
+static void test_commands(void) {
+	static const char *const verbs[] = {"add",     "show",  "list",	    "edit",  "delete",
+					    "restore", "purge", "reassign", "share"};
+	const struct crm_cli_noun *nouns;
+	size_t i, j, k, n_nouns;
+
+	nouns = crm_cli_nouns(&n_nouns);
+	CHECK(crm_rec_types[0] != NULL);
+	for (i = 0; crm_rec_types[i] != NULL; i++) {
+		const struct crm_rec_type *t = crm_rec_types[i];
+		bool noun = false;
+
+		for (k = 0; k < n_nouns; k++)
+			noun = noun || strcmp(nouns[k].noun, t->noun) == 0;
+		CHECK(noun);
+		CHECK(crm_rec_type_by_noun(t->noun) == t);
+		CHECK(t->a_noun != NULL && t->summary != NULL);
+		for (j = 0; j < sizeof(verbs) / sizeof(verbs[0]); j++) {
+			const struct crm_cli_command *c = command(t->noun, verbs[j]);
+
+			CHECK(c != NULL);
+			if (c == NULL)
+				continue;
+			CHECK(strstr(c->summary, t->noun) != NULL ||
+			      strstr(c->summary, t->plural) != NULL);
+			CHECK(c->help[0] != '\0' && c->help[strlen(c->help) - 1] == '\n');
+			CHECK(widest_line(c->help) <= 80);
+			CHECK(strstr(c->help, "%") == NULL);
+			CHECK(strstr(c->summary, "%") == NULL);
+		}
+		/* --with-contacts where the type says so, and only there */
+		CHECK(command(t->noun, "reassign") != NULL &&
+		      (strstr(command(t->noun, "reassign")->args, "--with-contacts") != NULL) ==
+			      t->with_contacts);
+	}
+	CHECK(command("account", "add") != NULL &&
+	      strcmp(command("account", "add")->summary, "add an account") == 0);
+	CHECK(command("note", "list") != NULL &&
+	      strstr(command("note", "list")->help, "'crm field list note'") != NULL);
+	CHECK(command("contact", "link") != NULL);       /* a type's own verb */
+	CHECK(command("account", "link") == NULL);
+}
+
 int main(void) {
 	test_values();
 	test_account_add();
@@ -607,6 +682,7 @@ int main(void) {
 	test_list();
 	test_print();
 	test_facts();
+	test_commands();
 	if (failures > 0) {
 		fprintf(stderr, "test_record: %d check(s) failed\n", failures);
 		return 1;
