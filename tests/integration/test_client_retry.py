@@ -133,7 +133,7 @@ def test_keyed_request_is_resent_once_after_a_cut(env, db, crmd):
         assert proxy.cut.is_set() and proxy.connections >= 3, f"no cut: {proxy.records}"
         assert _note_count(env, db) == before + 1
         note = json.loads(r.out)
-        row = env.pg.sql(f"SELECT body FROM crm.notes WHERE id = {int(note['note_id'])}", db=db)
+        row = env.pg.sql(f"SELECT body FROM crm.notes WHERE id = {int(note['id'])}", db=db)
         assert row == "written once"
     finally:
         proxy.close()
@@ -145,7 +145,7 @@ def test_unkeyed_request_is_not_resent_and_says_outcome_unknown(env, db, crmd):
         _login_through(crmd, proxy)
         r = _cli(crmd, proxy, "--format", "json", "note", "add", "to read")
         assert r.rc == 0, r
-        nid = json.loads(r.out)["note_id"]
+        nid = json.loads(r.out)["id"]
         r = _cli(crmd, proxy, "note", "show", str(nid))
         assert r.rc == exit_code(UNAVAILABLE), r
         assert "outcome unknown" in r.err, r.err
