@@ -406,20 +406,6 @@ static const field_rule rules[] = {
 	{REQ(AUDIT_LIST), "record_type", false, 1, NAME_MAX_},
 	{REQ(AUDIT_LIST), "record_id", false, 0, 0},
 	{REQ(AUDIT_LIST), "username", false, 1, NAME_MAX_},
-	{REQ(NOTE_CREATE), "body", true, 1, CRM_NOTE_BODY_MAX},
-	{REQ(NOTE_GET), "note_id", true, 0, 0},
-	{REQ(NOTE_UPDATE), "note_id", true, 0, 0},
-	{REQ(NOTE_UPDATE), "version", true, 0, 0},
-	{REQ(NOTE_UPDATE), "body", true, 1, CRM_NOTE_BODY_MAX},
-	{REQ(NOTE_DELETE), "note_id", true, 0, 0},
-	{REQ(NOTE_RESTORE), "note_id", true, 0, 0},
-	{REQ(NOTE_REASSIGN), "note_id", true, 0, 0},
-	{REQ(NOTE_REASSIGN), "owner", true, 1, NAME_MAX_},
-	{REQ(NOTE_REASSIGN), "team", false, 1, TEXT_MAX_},
-	{REQ(NOTE_SHARE), "note_id", true, 0, 0},
-	{REQ(NOTE_SHARE), "user", false, 1, NAME_MAX_},
-	{REQ(NOTE_SHARE), "team", false, 1, TEXT_MAX_},
-	{REQ(NOTE_SHARE), "access", false, 0, 0},
 	{REQ(RECORD_SHARE), "type", true, 0, 0},
 	{REQ(RECORD_SHARE), "id", true, 0, 0},
 	{REQ(RECORD_SHARE), "user", false, 1, NAME_MAX_},
@@ -573,10 +559,6 @@ static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (rules[i].request == f->request_case && !check_rule(m, fd->name, &rules[i], err))
 			return false;
-	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_NOTE_SHARE &&
-	    f->note_share->has_user == f->note_share->has_team)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "note_share.user",
-				   "give exactly one of user or team");
 	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE &&
 	    f->record_share->has_user == f->record_share->has_team)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "record_share.user",
@@ -620,12 +602,6 @@ const char *crm_wire_request_name(const Crm__ClientFrame *f) {
 
 bool crm_wire_request_mutates(const Crm__ClientFrame *f) {
 	switch (f->request_case) {
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE:
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_UPDATE:
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_DELETE:
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_RESTORE:
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_REASSIGN:
-	case CRM__CLIENT_FRAME__REQUEST_NOTE_SHARE:
 	case CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE:
 	case CRM__CLIENT_FRAME__REQUEST_USER_CREATE:
 	case CRM__CLIENT_FRAME__REQUEST_USER_UPDATE:

@@ -30,7 +30,6 @@
 #define CRM_CLIENT_NAME_MAX 64
 #define CRM_IDEMPOTENCY_KEY_MAX 64
 #define CRM_PING_PAYLOAD_MAX 1024
-#define CRM_NOTE_BODY_MAX 4096
 #define CRM_SLEEP_MS_MAX 60000
 #define CRM_TEXT_MAX (1024 * 1024) /* any bytes field without its own limit */
 #define CRM_PAGE_DEFAULT 50

@@ -746,7 +746,7 @@ static void run_purge(crm_worker *w) {
 	PQclear(r);
 }
 
-/* Names a field the way the client sent it: "note_update.version". */
+/* Names a field the way the client sent it: "record_update.version". */
 static void qualify_field(crm_job *job, crm_err *err) {
 	char buf[CRM_ERR_FIELD_MAX * 2];
 	const char *req = crm_wire_request_name(job->frame);

@@ -12,18 +12,19 @@
 -- * The note's body is 1 to 4096 characters (it was 4096 bytes).
 -- * Notes get the trigger crm.touch_record as the other business tables:
 --   every update bumps the version.
--- * The view crm.note_out becomes the record view ({"note": {...}}); the
---   functions of the note requests returned its rows and are dropped here
---   (modules/80_notes.sql makes them again over crm.note_v1_out, the old
---   shape, for as long as those requests are served).
+-- * The view crm.note_out becomes the record view ({"note": {...}}).
+-- * The note requests (note_create, note_get, note_list, note_update,
+--   note_delete, note_restore, note_reassign, note_share) are retired:
+--   their functions, which returned the old view's rows, are dropped.
 
--- ------------------------------------------------------------ the old view
+-- ------------------------------------------------------------ the old requests
 
 DROP FUNCTION crm.note_set_deleted(bigint, boolean);
 DROP FUNCTION crm.note_reassign(bigint, text, text);
 DROP FUNCTION crm.note_share(bigint, text, text, text, boolean);
 DROP FUNCTION crm.note_create(text);
 DROP FUNCTION crm.note_update(bigint, bigint, text);
+DROP FUNCTION crm.note_refuse(bigint, bigint, text);
 DROP VIEW crm.note_out;
 
 -- ------------------------------------------------------------ the table

@@ -14,7 +14,6 @@
 static const crm_domain *const domains[] = {
 	&crm_domain_system,
 	&crm_domain_identity,
-	&crm_domain_notes,
 	&crm_domain_records,
 	&crm_domain_shares,
 };

@@ -1,6 +1,6 @@
 /*
  * handlers: the requests DB workers run, one file per domain (system.c,
- * identity.c, notes.c, records.c, shares.c). A handler is straight-line code inside
+ * identity.c, records.c, shares.c). A handler is straight-line code inside
  * the request's transaction (worker.c opens it with crm.begin_request,
  * which has already validated the session and checked the descriptor's
  * permission; worker.c commits, retries serialization failures and
@@ -148,8 +148,8 @@ typedef struct crm_domain {
 	bool (*self_check)(crm_err *err);
 } crm_domain;
 
-extern const crm_domain crm_domain_system, crm_domain_identity, crm_domain_notes,
-	crm_domain_records, crm_domain_shares;
+extern const crm_domain crm_domain_system, crm_domain_identity, crm_domain_records,
+	crm_domain_shares;
 
 /* Indexes the domains' descriptors and registers their statements (db.h);
  * false (err says which descriptor is wrong) when they are inconsistent.

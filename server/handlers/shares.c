@@ -3,8 +3,7 @@
  * and listing a record's shares (ShareList). Who may share, the checks and
  * the audit live in SQL (crm.record_share, crm.share_list in
  * sql/modules/55_shares.sql); each request is one statement whose rows are
- * the reply. Notes keep their own NoteShare (notes.c) until they are an
- * ordinary record type; it writes through the same SQL.
+ * the reply.
  */
 #include <ctype.h>
 #include <stdio.h>

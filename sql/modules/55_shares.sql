@@ -10,7 +10,7 @@
 -- The table crm.shares and the row-level security that reads it
 -- (crm.shared_ids in crm.attach_rls) were generic from the start; these
 -- functions are the one path that writes it, for every type with a table
--- in crm.record_types (crm.note_share calls crm.share_apply too). Who may
+-- in crm.record_types. Who may
 -- share: whoever may update the record by the matrix (its owner, or a
 -- role whose update scope covers it); a share for editing does not let
 -- its holder share further. The policies of crm.shares (20_access.sql)
@@ -52,7 +52,7 @@ $function$;
 COMMENT ON FUNCTION crm.share_target(text,bigint,text) IS 'Checks the record a share request names: a type with a table, visible to the caller (else no such record), and for p_action share live and updatable by the matrix. Returns the type''s table.';
 
 -- Grants, changes or revokes one share of a record the caller has been
--- checked for (crm.share_target, crm.note_share). Exactly one of p_user
+-- checked for (crm.share_target). Exactly one of p_user
 -- and p_team; p_access read (default) or edit. Granting again with the
 -- same access changes nothing; revoking a share that does not exist is
 -- NOT_FOUND naming user or team.

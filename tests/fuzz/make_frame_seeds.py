@@ -47,9 +47,12 @@ def seeds(pb):
                                      client_name=b"crm/0.1.0"))
     ping = cf(id=2, ping=pb.Ping())
     deep = cf(id=3, ping=pb.Ping(deep=True, payload=b"payload \xe6\xbc\xa2\xe5\xad\x97"))
-    note = cf(id=4, idempotency_key=b"key-0001",
-              note_create=pb.NoteCreate(body="a note \U0001F600\nline two".encode()))
-    get = cf(id=5, note_get=pb.NoteGet(note_id=42))
+    def note(body):
+        return pb.RecordCreate(record=pb.Record(note=pb.NoteRecord(body=body)))
+
+    create = cf(id=4, idempotency_key=b"key-0001",
+                record_create=note("a note \U0001F600\nline two".encode()))
+    get = cf(id=5, record_get=pb.RecordGet(type=pb.RECORD_TYPE_NOTE, id=42))
     sleep = cf(id=6, sleep=pb.Sleep(ms=100))
     # Field 500, a request type from the future: UNIMPLEMENTED.
     unknown = cf(id=7) + bytes([0xA2, 0x1F, 0x00])
@@ -57,15 +60,15 @@ def seeds(pb):
         "hello": frame(hello),
         "ping": frame(ping),
         "ping_deep": frame(deep),
-        "note_create_keyed": frame(note),
-        "note_get": frame(get),
+        "record_create_keyed": frame(create),
+        "record_get": frame(get),
         "sleep": frame(sleep),
         "unknown_request": frame(unknown),
         "empty_frame": frame(b""),
         "no_request": frame(cf(id=8)),
-        "bad_utf8": frame(cf(id=9, note_create=pb.NoteCreate(body=b"\xed\xa0\x80"))),
+        "bad_utf8": frame(cf(id=9, record_create=note(b"\xed\xa0\x80"))),
         "key_on_ping": frame(cf(id=10, idempotency_key=b"k", ping=pb.Ping())),
-        "session": frame(hello) + frame(ping) + frame(note) + frame(get) + frame(deep),
+        "session": frame(hello) + frame(ping) + frame(create) + frame(get) + frame(deep),
         "truncated": frame(hello)[:-3],
         "oversized_header": struct.pack(">I", 0x7FFFFFFF) + b"\x08\x01",
         # What crm_wire_prescan refuses before unpacking.

@@ -551,11 +551,20 @@ class Conn:
     def sleep(self, ms, **kw):
         return self.request(sleep=self.pb.Sleep(ms=ms), **kw)
 
+    def note_frame(self, body):
+        """record_create's fields for a note with `body` (a cheap mutating
+        request): c.build(**c.note_frame(b"x"))."""
+        p = self.pb
+        return {"record_create": p.RecordCreate(record=p.Record(note=p.NoteRecord(body=body)))}
+
     def note_create(self, body, **kw):
-        return self.request(note_create=self.pb.NoteCreate(body=body), **kw)
+        """record_create of a note; its id is r.record.note.meta.id."""
+        return self.request(**self.note_frame(body), **kw)
 
     def note_get(self, note_id, **kw):
-        return self.request(note_get=self.pb.NoteGet(note_id=note_id), **kw)
+        """record_get of a note; its text is r.record.note.body."""
+        return self.request(record_get=self.pb.RecordGet(type=self.pb.RECORD_TYPE_NOTE, id=note_id),
+                            **kw)
 
     def peer_cert(self):
         return self.sock.getpeercert()

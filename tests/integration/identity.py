@@ -74,7 +74,7 @@ _REQ_CLASS = {"whoami": "WhoAmI"}
 
 
 def message(kind, **fields):
-    """The request message for ClientFrame field `kind` ("note_create"),
+    """The request message for ClientFrame field `kind` ("record_create"),
     with str values turned into bytes where the field is bytes and dicts
     into nested messages (page=dict(limit=2))."""
     p = pb()

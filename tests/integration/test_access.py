@@ -45,15 +45,19 @@ def owner_of(actor, kind):
     return {"own": actor, "teammate": TEAMMATE[actor], "outsider": OUTSIDER[actor]}[kind]
 
 
-# request → (route action, fields(note_id, actor) → request fields)
+# request (on a note) → (route action, fields(note id, actor, its owner) →
+# request fields). A reassign goes to someone else than the owner (to the
+# same owner and team it changes nothing).
 RECORD_OPS = {
-    "note_get": ("read", lambda n, a: dict(note_id=n)),
-    "note_update": ("update", lambda n, a: dict(note_id=n, version=None, body="changed")),
-    "note_delete": ("delete", lambda n, a: dict(note_id=n)),
-    "note_restore": ("delete", lambda n, a: dict(note_id=n)),
-    "note_reassign": ("reassign", lambda n, a: dict(note_id=n, owner=TEAMMATE[a])),
-    "note_share": ("update", lambda n, a: dict(note_id=n, user=TEAMMATE[a],
-                                               access=pb().Access.Value("ACCESS_READ"))),
+    "record_get": ("read", lambda n, a, o: dict(type="note", id=n)),
+    "record_update": ("update", lambda n, a, o: dict(id=n, version=None,
+                                                     changes={"note": {"body": "changed"}})),
+    "record_delete": ("delete", lambda n, a, o: dict(type="note", id=n)),
+    "record_restore": ("delete", lambda n, a, o: dict(type="note", id=n)),
+    "record_reassign": ("reassign", lambda n, a, o: dict(
+        type="note", id=n, owner=a if o == TEAMMATE[a] else TEAMMATE[a])),
+    "record_share": ("update", lambda n, a, o: dict(type="note", id=n, user=TEAMMATE[a],
+                                                    access=pb().Access.Value("ACCESS_READ"))),
 }
 
 
@@ -77,7 +81,7 @@ def test_permission_matrix_for_every_role_and_action(world):
             mismatches.append(line)
         if got != OK and before is not None and before != after:
             mismatches.append(line + " -- but the note changed")
-        if got == OK and before is not None and before == after and what.split()[0] != "note_get":
+        if got == OK and before is not None and before == after and what.split()[0] != "record_get":
             mismatches.append(line + " -- but the note did not change")
 
     # Notes for every (role, request, owner kind), made up front.
@@ -86,8 +90,8 @@ def test_permission_matrix_for_every_role_and_action(world):
         for req in RECORD_OPS:
             for kind in KINDS:
                 nid = w.note(owner_of(actor, kind))
-                if req == "note_restore":
-                    ok(w.do("root", "note_delete", note_id=nid))
+                if req == "record_restore":
+                    ok(w.do("root", "record_delete", type="note", id=nid))
                 notes[role, req, kind] = nid
 
     for role, actor in BY_ROLE.items():
@@ -96,7 +100,7 @@ def test_permission_matrix_for_every_role_and_action(world):
         for req, (action, fields) in RECORD_OPS.items():
             for kind in KINDS:
                 nid = notes[role, req, kind]
-                f = fields(nid, actor)
+                f = fields(nid, actor, owner_of(actor, kind))
                 if "version" in f:
                     f["version"] = w.note_row(nid)["version"]
                 before = w.note_state(nid)
@@ -112,32 +116,32 @@ def test_permission_matrix_for_every_role_and_action(world):
                         mismatches.append(f"{role} {req}: message does not name {action} notes:"
                                           f" {r.status.message!r}")
         # create
-        r = rq(c, "note_create", body=f"created by {actor}")
+        r = rq(c, "record_create", record={"note": {"body": f"created by {actor}"}})
         want = PERMISSION_DENIED if doc_scope(role, "create") == "none" else OK
-        check(role, "note_create", r, want)
+        check(role, "record_create", r, want)
         if r.status.code == OK:
-            row = w.note_row(r.note.note_id)
+            row = w.note_row(r.record.note.id)
             if row["owner_id"] != w.uid[actor]:
-                mismatches.append(f"{role} note_create: owner {row['owner_id']} is not the creator")
+                mismatches.append(f"{role} record_create: owner {row['owner_id']} is not the creator")
             team_id = w.do("root", "team_get", name=w.team[actor]).team.team_id \
                 if w.team[actor] else None
             if row["team_id"] != team_id:
-                mismatches.append(f"{role} note_create: team {row['team_id']} is not {team_id}")
-        # list and export: the visible ones of the notes given to note_get
+                mismatches.append(f"{role} record_create: team {row['team_id']} is not {team_id}")
+        # list and export: the visible ones of the notes given to record_get
         for export in (False, True):
             action = "export" if export else "read"
-            r = rq(c, "note_list", export=export, page=dict(limit=500))
+            r = rq(c, "record_list", type="note", export=export, page=dict(limit=500))
             want = PERMISSION_DENIED if doc_scope(role, action) == "none" else OK
-            check(role, f"note_list export={export}", r, want)
+            check(role, f"record_list export={export}", r, want)
             if r.status.code != OK:
                 continue
-            ids = {n.note_id for n in r.note_list.notes}
-            assert not r.note_list.next_cursor, "more than 500 notes?"
+            ids = {n.note.id for n in r.record_list.records}
+            assert not r.record_list.next_cursor, "more than 500 notes?"
             for kind in KINDS:
-                nid = notes[role, "note_get", kind]
+                nid = notes[role, "record_get", kind]
                 visible = covers(doc_scope(role, "read"), kind)
                 if (nid in ids) != visible:
-                    mismatches.append(f"{role} note_list export={export}: {kind} note "
+                    mismatches.append(f"{role} record_list export={export}: {kind} note "
                                       f"{'missing' if visible else 'listed'}")
     assert not mismatches, "permission matrix mismatches:\n" + "\n".join(mismatches)
 
@@ -145,19 +149,19 @@ def test_permission_matrix_for_every_role_and_action(world):
 # --------------------------------------------------------------- scopes
 
 def listed(w, user):
-    r = ok(w.do(user, "note_list", page=dict(limit=500)), f"note_list as {user}")
-    return {n.note_id for n in r.note_list.notes}
+    r = ok(w.do(user, "record_list", type="note", page=dict(limit=500)), f"record_list as {user}")
+    return {n.note.id for n in r.record_list.records}
 
 
 def test_scope_own_sales_sees_only_own_notes(world):
     w = world
-    a = ok(w.do("sal", "note_create", body="sal's")).note
-    b = ok(w.do("sal2", "note_create", body="sal2's")).note
+    a = ok(w.do("sal", "record_create", record={"note": {"body": "sal's"}})).record.note
+    b = ok(w.do("sal2", "record_create", record={"note": {"body": "sal2's"}})).record.note
     assert a.owner == "sal" and a.team == "Sales East"
-    assert a.note_id in listed(w, "sal") and b.note_id not in listed(w, "sal")
-    assert b.note_id in listed(w, "sal2") and a.note_id not in listed(w, "sal2")
-    status(w.do("sal", "note_get", note_id=b.note_id), NOT_FOUND, "note_get.note_id")
-    ok(w.do("sal", "note_get", note_id=a.note_id))
+    assert a.id in listed(w, "sal") and b.id not in listed(w, "sal")
+    assert b.id in listed(w, "sal2") and a.id not in listed(w, "sal2")
+    status(w.do("sal", "record_get", type="note", id=b.id), NOT_FOUND, "record_get.id")
+    ok(w.do("sal", "record_get", type="note", id=a.id))
 
 
 def test_scope_team_support_and_marketing_see_their_team(world):
@@ -167,12 +171,12 @@ def test_scope_team_support_and_marketing_see_their_team(world):
     mgr_note = w.note("mgr")        # Sales
     sup_sees = listed(w, "sup")
     assert vie_note in sup_sees and sal_note not in sup_sees and mgr_note not in sup_sees
-    ok(w.do("sup", "note_get", note_id=vie_note))
+    ok(w.do("sup", "record_get", type="note", id=vie_note))
     # Marketing reads its team (Sales) but not the sub-team Sales East.
     mkt_sees = listed(w, "mkt")
     assert mgr_note in mkt_sees
     assert sal_note not in mkt_sees, "team scope reaches into sub-teams"
-    status(w.do("mkt", "note_get", note_id=sal_note), NOT_FOUND)
+    status(w.do("mkt", "record_get", type="note", id=sal_note), NOT_FOUND)
 
 
 def test_scope_subteams_manager_sees_sales_east(world):
@@ -180,25 +184,25 @@ def test_scope_subteams_manager_sees_sales_east(world):
     sal_note, mkt_note, sup_note = w.note("sal"), w.note("mkt"), w.note("sup")
     seen = listed(w, "mgr")
     assert sal_note in seen and mkt_note in seen and sup_note not in seen
-    n = ok(w.do("mgr", "note_get", note_id=sal_note)).note
-    ok(w.do("mgr", "note_update", note_id=sal_note, version=n.version, body="by the manager"))
-    status(w.do("mgr", "note_get", note_id=sup_note), NOT_FOUND)
+    n = ok(w.do("mgr", "record_get", type="note", id=sal_note)).record.note
+    ok(w.do("mgr", "record_update", id=sal_note, version=n.version, changes={"note": {"body": "by the manager"}}))
+    status(w.do("mgr", "record_get", type="note", id=sup_note), NOT_FOUND)
 
 
 def test_manager_of_several_teams_sees_them_all(world):
     w = world
     sup_note = w.note("sup")
-    status(w.do("mgr", "note_get", note_id=sup_note), NOT_FOUND, what="before managing Support")
+    status(w.do("mgr", "record_get", type="note", id=sup_note), NOT_FOUND, what="before managing Support")
     u = ok(w.do("root", "user_update", username="mgr", manages=["Support"]),
            "user_update manages=[Support]").user
     assert list(u.manages) == ["Support"] and u.role == "manager" and u.team == "Sales"
     assert sup_note in listed(w, "mgr")
-    n = ok(w.do("mgr", "note_get", note_id=sup_note)).note
-    ok(w.do("mgr", "note_update", note_id=sup_note, version=n.version, body="managed"))
+    n = ok(w.do("mgr", "record_get", type="note", id=sup_note)).record.note
+    ok(w.do("mgr", "record_update", id=sup_note, version=n.version, changes={"note": {"body": "managed"}}))
     # Still sees the own tree; a sub-team of a managed team is seen too.
     assert w.note("sal") in listed(w, "mgr")
     ok(w.do("root", "user_update", username="mgr", clear=["manages"]), "clear manages")
-    status(w.do("mgr", "note_get", note_id=sup_note), NOT_FOUND, what="after clearing manages")
+    status(w.do("mgr", "record_get", type="note", id=sup_note), NOT_FOUND, what="after clearing manages")
 
 
 def test_scope_all_viewer_sees_everything(world):
@@ -206,47 +210,47 @@ def test_scope_all_viewer_sees_everything(world):
     ids = {w.note(u) for u in ("root", "sal", "sup", "mkt", "mgr")}
     assert ids <= listed(w, "vie")
     for nid in ids:
-        ok(w.do("vie", "note_get", note_id=nid))
+        ok(w.do("vie", "record_get", type="note", id=nid))
 
 
 def test_explicit_shares_read_and_edit(world):
     w = world
     A = pb().Access
-    nid = ok(w.do("sal", "note_create", body="to share")).note.note_id
+    nid = ok(w.do("sal", "record_create", record={"note": {"body": "to share"}})).record.note.id
 
     def version():
         return w.note_row(nid)["version"]
 
-    status(w.do("sal2", "note_get", note_id=nid), NOT_FOUND, what="before sharing")
-    ok(w.do("sal", "note_share", note_id=nid, user="sal2", access=A.Value("ACCESS_READ")))
-    ok(w.do("sal2", "note_get", note_id=nid), "get with a read share")
+    status(w.do("sal2", "record_get", type="note", id=nid), NOT_FOUND, what="before sharing")
+    ok(w.do("sal", "record_share", type="note", id=nid, user="sal2", access=A.Value("ACCESS_READ")))
+    ok(w.do("sal2", "record_get", type="note", id=nid), "get with a read share")
     assert nid in listed(w, "sal2")
-    status(w.do("sal2", "note_update", note_id=nid, version=version(), body="no"),
+    status(w.do("sal2", "record_update", id=nid, version=version(), changes={"note": {"body": "no"}}),
            PERMISSION_DENIED, what="update with a read share")
-    status(w.do("sal2", "note_delete", note_id=nid), PERMISSION_DENIED,
+    status(w.do("sal2", "record_delete", type="note", id=nid), PERMISSION_DENIED,
            what="delete with a read share")
     assert w.note_row(nid)["body"] == "to share"
 
-    ok(w.do("sal", "note_share", note_id=nid, user="sal2", access=A.Value("ACCESS_EDIT")))
-    ok(w.do("sal2", "note_update", note_id=nid, version=version(), body="edited by sal2"),
+    ok(w.do("sal", "record_share", type="note", id=nid, user="sal2", access=A.Value("ACCESS_EDIT")))
+    ok(w.do("sal2", "record_update", id=nid, version=version(), changes={"note": {"body": "edited by sal2"}}),
        "update with an edit share")
     assert w.note_row(nid)["body"] == "edited by sal2"
     # An edit share does not let one share further or delete.
-    status(w.do("sal2", "note_share", note_id=nid, user="sup", access=A.Value("ACCESS_READ")),
+    status(w.do("sal2", "record_share", type="note", id=nid, user="sup", access=A.Value("ACCESS_READ")),
            PERMISSION_DENIED, what="re-share with an edit share")
-    status(w.do("sal2", "note_delete", note_id=nid), PERMISSION_DENIED,
+    status(w.do("sal2", "record_delete", type="note", id=nid), PERMISSION_DENIED,
            what="delete with an edit share")
 
     # Shared with a team.
-    status(w.do("sup", "note_get", note_id=nid), NOT_FOUND)
-    ok(w.do("sal", "note_share", note_id=nid, team="Support", access=A.Value("ACCESS_READ")))
-    ok(w.do("sup", "note_get", note_id=nid), "get with a team share")
+    status(w.do("sup", "record_get", type="note", id=nid), NOT_FOUND)
+    ok(w.do("sal", "record_share", type="note", id=nid, team="Support", access=A.Value("ACCESS_READ")))
+    ok(w.do("sup", "record_get", type="note", id=nid), "get with a team share")
 
     # Revoking.
-    ok(w.do("sal", "note_share", note_id=nid, user="sal2", revoke=True))
-    status(w.do("sal2", "note_get", note_id=nid), NOT_FOUND, what="after revoking the share")
-    ok(w.do("sal", "note_share", note_id=nid, team="Support", revoke=True))
-    status(w.do("sup", "note_get", note_id=nid), NOT_FOUND, what="after revoking the team share")
+    ok(w.do("sal", "record_share", type="note", id=nid, user="sal2", revoke=True))
+    status(w.do("sal2", "record_get", type="note", id=nid), NOT_FOUND, what="after revoking the share")
+    ok(w.do("sal", "record_share", type="note", id=nid, team="Support", revoke=True))
+    status(w.do("sup", "record_get", type="note", id=nid), NOT_FOUND, what="after revoking the team share")
 
 
 def test_guessing_ids_reveals_nothing(world):
@@ -255,62 +259,62 @@ def test_guessing_ids_reveals_nothing(world):
     missing = int(w.note("root")) + 100000
 
     def same(who, req, /, **f):
-        r1 = w.do(who, req, note_id=hidden, **f)
-        r2 = w.do(who, req, note_id=missing, **f)
+        r1 = w.do(who, req, id=hidden, **f)
+        r2 = w.do(who, req, id=missing, **f)
         for r in (r1, r2):
             status(r, NOT_FOUND, what=f"{who} {req} on an invisible or missing note")
         m1 = r1.status.message.replace(str(hidden), "N")
         m2 = r2.status.message.replace(str(missing), "N")
         assert (m1, r1.status.field) == (m2, r2.status.field), (m1, m2)
 
-    same("sal", "note_get")
-    same("sal", "note_update", version=1, body="x")
-    same("sal", "note_delete")
-    same("sal", "note_restore")
-    same("sal", "note_share", user="sal2", access=pb().Access.Value("ACCESS_READ"))
-    same("mgr", "note_reassign", owner="mkt")
+    same("sal", "record_get", type="note")
+    same("sal", "record_update", version=1, changes={"note": {"body": "x"}})
+    same("sal", "record_delete", type="note")
+    same("sal", "record_restore", type="note")
+    same("sal", "record_share", type="note", user="sal2", access=pb().Access.Value("ACCESS_READ"))
+    same("mgr", "record_reassign", type="note", owner="mkt")
     # A deleted invisible note is no different.
-    ok(w.do("root", "note_delete", note_id=hidden))
-    same("sal", "note_restore")
-    same("mgr", "note_restore")
+    ok(w.do("root", "record_delete", type="note", id=hidden))
+    same("sal", "record_restore", type="note")
+    same("mgr", "record_restore", type="note")
     assert w.note_row(hidden)["body"].startswith("note of sup")
 
 
 def test_reassign_moves_the_team_and_stays_within_scope(world):
     w = world
-    nid = ok(w.do("mgr", "note_create", body="mgr's")).note.note_id
-    r = status(w.do("mgr", "note_reassign", note_id=nid, owner="sup"), PERMISSION_DENIED,
-               "note_reassign.owner", "reassign to a user outside the manager's teams")
+    nid = ok(w.do("mgr", "record_create", record={"note": {"body": "mgr's"}})).record.note.id
+    r = status(w.do("mgr", "record_reassign", type="note", id=nid, owner="sup"), PERMISSION_DENIED,
+               "record_reassign.owner", "reassign to a user outside the manager's teams")
     assert "sup" in r.status.message
-    r = status(w.do("mgr", "note_reassign", note_id=nid, owner="mkt", team="Support"),
+    r = status(w.do("mgr", "record_reassign", type="note", id=nid, owner="mkt", team="Support"),
                PERMISSION_DENIED, what="reassign into a team outside the scope")
     assert w.note_row(nid)["owner_id"] == w.uid["mgr"]
-    n = ok(w.do("mgr", "note_reassign", note_id=nid, owner="sal")).note
+    n = ok(w.do("mgr", "record_reassign", type="note", id=nid, owner="sal")).record.note
     assert (n.owner, n.team) == ("sal", "Sales East"), "the team did not follow the owner"
-    n = ok(w.do("mgr", "note_reassign", note_id=nid, owner="mkt", team="Sales East")).note
+    n = ok(w.do("mgr", "record_reassign", type="note", id=nid, owner="mkt", team="Sales East")).record.note
     assert (n.owner, n.team) == ("mkt", "Sales East"), "the given team was not kept"
-    status(w.do("mgr", "note_reassign", note_id=nid, owner="nobody"), NOT_FOUND,
-           "note_reassign.owner")
+    status(w.do("mgr", "record_reassign", type="note", id=nid, owner="nobody"), NOT_FOUND,
+           "record_reassign.owner")
     # Sales may not reassign at all, not even their own notes to themselves.
-    own = ok(w.do("sal", "note_create", body="sal's")).note.note_id
-    r = status(w.do("sal", "note_reassign", note_id=own, owner="sal2"), PERMISSION_DENIED)
+    own = ok(w.do("sal", "record_create", record={"note": {"body": "sal's"}})).record.note.id
+    r = status(w.do("sal", "record_reassign", type="note", id=own, owner="sal2"), PERMISSION_DENIED)
     assert "reassign" in r.status.message and "note" in r.status.message
 
 
 def test_permission_changes_take_effect(world):
     w = world
     A, S = pb().Action, pb().Scope
-    status(w.do("vie", "note_create", body="x"), PERMISSION_DENIED)
+    status(w.do("vie", "record_create", record={"note": {"body": "x"}}), PERMISSION_DENIED)
     p = ok(w.do("root", "permission_set", role="viewer", record_type="note",
                 action=A.Value("CREATE"), scope=S.Value("OWN"))).permission
     assert (p.role, p.record_type, p.action, p.scope) == ("viewer", "note", A.Value("CREATE"),
                                                           S.Value("OWN"))
-    n = ok(w.do("vie", "note_create", body="viewer's"), "create after the grant").note
+    n = ok(w.do("vie", "record_create", record={"note": {"body": "viewer's"}}), "create after the grant").record.note
     assert n.owner == "vie"
     ok(w.do("root", "permission_set", role="sales", record_type="note",
             action=A.Value("READ"), scope=S.Value("NONE")))
-    status(w.do("sal", "note_list"), PERMISSION_DENIED, what="read after the revocation")
-    status(w.do("sal", "note_get", note_id=n.note_id), PERMISSION_DENIED)
+    status(w.do("sal", "record_list", type="note"), PERMISSION_DENIED, what="read after the revocation")
+    status(w.do("sal", "record_get", type="note", id=n.id), PERMISSION_DENIED)
 
 
 def test_only_admins_change_users_teams_and_permissions(world):

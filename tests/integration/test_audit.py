@@ -97,62 +97,65 @@ def test_every_mutating_request_writes_its_audit_row(world):
     NOTE_UPD = {"body", "version", "updated_at"}
 
     # ---- notes
-    r, rid = t.run("sal", "note_create", body="first body")
-    nid = r.note.note_id
+    r, rid = t.run("sal", "record_create", record={"note": {"body": "first body"}})
+    nid = r.record.note.id
     t.expect(rid, "sal", [("note", nid, "create", None, lambda o, n: (
         eq(o, None), eq(n["body"], "first body"), eq(n["owner_id"], w.uid["sal"]),
-        eq(n["version"], 1), eq(n["deleted_at"], None)))], "note_create")
+        eq(n["version"], 1), eq(n["deleted_at"], None)))], "record_create (note)")
 
-    r, rid = t.run("sal", "note_update", note_id=nid, version=1, body="second body")
+    r, rid = t.run("sal", "record_update", id=nid, version=1,
+                   changes={"note": {"body": "second body"}})
     t.expect(rid, "sal", [("note", nid, "update", NOTE_UPD, lambda o, n: (
         eq((o["body"], n["body"]), ("first body", "second body")),
-        eq((o["version"], n["version"]), (1, 2))))], "note_update")
+        eq((o["version"], n["version"]), (1, 2))))], "record_update (note)")
 
-    r, rid = t.run("sal", "note_delete", note_id=nid)
+    r, rid = t.run("sal", "record_delete", type="note", id=nid)
     t.expect(rid, "sal", [("note", nid, "delete", NOTE_UPD - {"body"} | {"deleted_at"},
                            lambda o, n: (eq(o["deleted_at"], None), eq(n["deleted_at"] is None,
                                                                        False)))],
-             "note_delete")
+             "record_delete (note)")
 
-    r, rid = t.run("sal", "note_restore", note_id=nid)
+    r, rid = t.run("sal", "record_restore", type="note", id=nid)
     t.expect(rid, "sal", [("note", nid, "restore", NOTE_UPD - {"body"} | {"deleted_at"},
-                           lambda o, n: eq(n["deleted_at"], None))], "note_restore")
+                           lambda o, n: eq(n["deleted_at"], None))], "record_restore (note)")
 
     # the manager moves it within Sales East (team unchanged), then to Sales
-    r, rid = t.run("mgr", "note_reassign", note_id=nid, owner="sal2")
+    r, rid = t.run("mgr", "record_reassign", type="note", id=nid, owner="sal2")
     t.expect(rid, "mgr", [("note", nid, "reassign",
                            {"owner_id", "version", "updated_at", "updated_by"},
                            lambda o, n: eq((o["owner_id"], n["owner_id"]),
-                                           (w.uid["sal"], w.uid["sal2"])))], "note_reassign")
-    r, rid = t.run("mgr", "note_reassign", note_id=nid, owner="mkt")
+                                           (w.uid["sal"], w.uid["sal2"])))], "record_reassign (note)")
+    r, rid = t.run("mgr", "record_reassign", type="note", id=nid, owner="mkt")
     t.expect(rid, "mgr", [("note", nid, "reassign", {"owner_id", "team_id", "version",
                                                      "updated_at"}, None)],
-             "note_reassign across teams")
+             "record_reassign (note) across teams")
 
     # A share is audited as a row of its own (type share) and as an update
     # of the record it opens (key "share"), so the record's history shows it.
-    r, rid = t.run("mkt", "note_share", note_id=nid, user="sup", access=A.Value("ACCESS_READ"))
+    r, rid = t.run("mkt", "record_share", type="note", id=nid, user="sup",
+                   access=A.Value("ACCESS_READ"))
     rows = t.expect(rid, "mkt", [
         ("share", None, ("create", "share"), None, lambda o, n: (
             eq(n["record_type"], "note"), eq(n["record_id"], nid), eq(n["user_id"], w.uid["sup"]),
             eq(n["access"], "read"), eq(n["shared_by"], w.uid["mkt"]))),
         ("note", nid, "update", None, lambda o, n: (
             eq(o, None), eq((n["share"]["user_id"], n["share"]["access"]),
-                            (w.uid["sup"], "read"))))], "note_share")
+                            (w.uid["sup"], "read"))))], "record_share (note)")
     share_id = rows[0]["record_id"] if rows else None
-    r, rid = t.run("mkt", "note_share", note_id=nid, user="sup", access=A.Value("ACCESS_EDIT"))
+    r, rid = t.run("mkt", "record_share", type="note", id=nid, user="sup",
+                   access=A.Value("ACCESS_EDIT"))
     t.expect(rid, "mkt", [("share", share_id, "update", {"access"},
                            lambda o, n: eq((o["access"], n["access"]), ("read", "edit"))),
                           ("note", nid, "update", {"share"},
                            lambda o, n: eq((o["share"]["access"], n["share"]["access"]),
                                            ("read", "edit")))],
-             "note_share upgrade to edit")
-    r, rid = t.run("mkt", "note_share", note_id=nid, user="sup", revoke=True)
+             "record_share (note) upgrade to edit")
+    r, rid = t.run("mkt", "record_share", type="note", id=nid, user="sup", revoke=True)
     t.expect(rid, "mkt", [("share", share_id, ("purge", "unshare", "delete"), None,
                            lambda o, n: eq(n, None)),
                           ("note", nid, "update", None,
                            lambda o, n: (eq(n, None), eq(o["share"]["user_id"], w.uid["sup"])))],
-             "note_share revoke")
+             "record_share (note) revoke")
 
     # ---- users
     r, rid = t.run("root", "user_create", username="newbie", role="sales", team="Support",
@@ -248,7 +251,8 @@ def test_every_mutating_request_writes_its_audit_row(world):
 
     # ---- refused requests leave no trace
     before = su_sql(w.env, w.db, "SELECT count(*) FROM crm.audit")
-    for who, kind, f in (("sal", "note_update", dict(note_id=nid, version=99, body="x")),
+    for who, kind, f in (("sal", "record_update", dict(id=nid, version=99,
+                                                       changes={"note": {"body": "x"}})),
                          ("sal", "user_create", dict(username="x", role="admin",
                                                      password=password())),
                          ("root", "team_update", dict(name="Sales", parent="Sales East"))):
@@ -307,13 +311,13 @@ def db_now_us(w):
 
 def test_audit_list_filters_and_pagination(world):
     w = world
-    n1 = ok(w.do("sal", "note_create", body="one")).note.note_id
+    n1 = ok(w.do("sal", "record_create", record={"note": {"body": "one"}})).record.note.id
     for i in range(4):
         v = w.note_row(n1)["version"]
-        ok(w.do("sal", "note_update", note_id=n1, version=v, body=f"v{i}"))
+        ok(w.do("sal", "record_update", id=n1, version=v, changes={"note": {"body": f"v{i}"}}))
     mid = db_now_us(w)
-    n2 = ok(w.do("sal", "note_create", body="two")).note.note_id
-    ok(w.do("mgr", "note_update", note_id=n2, version=1, body="by mgr"))
+    n2 = ok(w.do("sal", "record_create", record={"note": {"body": "two"}})).record.note.id
+    ok(w.do("mgr", "record_update", id=n2, version=1, changes={"note": {"body": "by mgr"}}))
 
     # --record
     e = entries(w, "root", record_type="note", record_id=n1)
@@ -366,7 +370,7 @@ def test_audit_list_filters_and_pagination(world):
 def test_audit_list_cursor_tampering_and_reuse(world):
     w = world
     for i in range(3):
-        ok(w.do("sal", "note_create", body=f"n{i}"))
+        ok(w.do("sal", "record_create", record={"note": {"body": f"n{i}"}}))
     r = ok(w.do("root", "audit_list", username="sal", page=dict(limit=1)))
     cursor = r.audit_list.next_cursor
     assert cursor
@@ -428,17 +432,18 @@ def test_audit_list_cursor_tampering_and_reuse(world):
 
 def test_audit_visibility_sales_sees_only_visible_records_viewer_sees_all(world):
     w = world
-    mine = ok(w.do("sal", "note_create", body="mine")).note.note_id
-    theirs = ok(w.do("sup", "note_create", body="theirs")).note.note_id
-    other_sales = ok(w.do("sal2", "note_create", body="sal2's")).note.note_id
-    ok(w.do("sup", "note_update", note_id=theirs, version=1, body="theirs 2"))
+    mine = ok(w.do("sal", "record_create", record={"note": {"body": "mine"}})).record.note.id
+    theirs = ok(w.do("sup", "record_create", record={"note": {"body": "theirs"}})).record.note.id
+    other_sales = ok(w.do("sal2", "record_create",
+                          record={"note": {"body": "sal2's"}})).record.note.id
+    ok(w.do("sup", "record_update", id=theirs, version=1, changes={"note": {"body": "theirs 2"}}))
 
     assert entries(w, "sal", record_type="note", record_id=mine)
     assert entries(w, "sal", record_type="note", record_id=theirs) == []
     assert entries(w, "sal", record_type="note", record_id=other_sales) == []
     everything = entries(w, "sal")
-    visible_notes = {n.note_id for n in ok(w.do("sal", "note_list", page=dict(limit=500)))
-                     .note_list.notes}
+    visible_notes = {n.note.id for n in ok(w.do("sal", "record_list", type="note",
+                                                page=dict(limit=500))).record_list.records}
     for x in everything:
         if x.username == "sal":
             continue
@@ -449,7 +454,7 @@ def test_audit_visibility_sales_sees_only_visible_records_viewer_sees_all(world)
                 f"sal sees {x.record_type} {x.record_id} by {x.username}"
     assert not {x.record_id for x in everything if x.record_type == "note"} & {theirs, other_sales}
     # A share makes the history visible.
-    ok(w.do("sal2", "note_share", note_id=other_sales, user="sal",
+    ok(w.do("sal2", "record_share", type="note", id=other_sales, user="sal",
             access=pb().Access.Value("ACCESS_READ")))
     assert entries(w, "sal", record_type="note", record_id=other_sales)
 
@@ -507,11 +512,12 @@ def test_audit_list_shows_exactly_the_history_of_what_one_sees(world):
     users = ["root", "mgr", "mkt", "sal", "sal2", "sup", "vie"]
     for u in users:
         w.c(u)  # log in first: logins are audit rows too
-    mine = ok(w.do("sal", "note_create", body="mine")).note.note_id
-    ok(w.do("sup", "note_create", body="support's"))
-    shared = ok(w.do("sal2", "note_create", body="shared")).note.note_id
-    ok(w.do("sal2", "note_share", note_id=shared, user="sal", access=pb().Access.Value("ACCESS_READ")))
-    ok(w.do("sal", "note_update", note_id=mine, version=1, body="mine 2"))
+    mine = ok(w.do("sal", "record_create", record={"note": {"body": "mine"}})).record.note.id
+    ok(w.do("sup", "record_create", record={"note": {"body": "support's"}}))
+    shared = ok(w.do("sal2", "record_create", record={"note": {"body": "shared"}})).record.note.id
+    ok(w.do("sal2", "record_share", type="note", id=shared, user="sal",
+            access=pb().Access.Value("ACCESS_READ")))
+    ok(w.do("sal", "record_update", id=mine, version=1, changes={"note": {"body": "mine 2"}}))
     own = account(w, name="Own", owner="sal")
     theirs = account(w, name="Support's", owner="sup")
     came = account(w, name="Came", owner="sal2")
@@ -821,7 +827,7 @@ def test_crm_audit_list_all_names_money_and_narrow_changes(world, tmp_path):
     ok(update(w, "root", a.id, a.version, "account", annual_revenue=dict(amount="1250000", currency="EUR")))
     ok(w.do("root", "record_reassign", type="account", id=a.id, owner="sal2"))
     for i in range(4):
-        ok(w.do("root", "note_create", body=f"n{i}"))
+        ok(w.do("root", "record_create", record={"note": {"body": f"n{i}"}}))
     # --all follows the cursors: pages of 2 give every entry once
     r = crm_as(w, "root", tmp_path, "audit", "list", "--all", "--limit", "2", fmt="json")
     assert r.rc == 0, r

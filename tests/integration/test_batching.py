@@ -13,7 +13,7 @@ def test_a_failure_inside_a_batch_leaves_the_others_alone(crmd_factory):
         p = pb()
         made = c.note_create(b"batched note")
         assert made.status.code == OK, made
-        nid = made.note.note_id
+        nid = made.record.note.meta.id
         c.sleep(200)  # nothing else waits; then everything below queues behind one sleep
         frames, want = [], {}
         c.send(c.build(id=1000, sleep=p.Sleep(ms=300)))  # holds the one worker
@@ -24,10 +24,11 @@ def test_a_failure_inside_a_batch_leaves_the_others_alone(crmd_factory):
                 f = p.ClientFrame(id=rid, ping=p.Ping(deep=True, payload=b"p%d" % i))
                 want[rid] = ("ping", OK)
             elif kind == 1:
-                f = p.ClientFrame(id=rid, note_get=p.NoteGet(note_id=nid))
-                want[rid] = ("note", OK)
+                f = p.ClientFrame(id=rid, record_get=p.RecordGet(type=p.RECORD_TYPE_NOTE, id=nid))
+                want[rid] = ("record", OK)
             elif kind == 2:
-                f = p.ClientFrame(id=rid, note_get=p.NoteGet(note_id=nid + 1000 + i))
+                f = p.ClientFrame(id=rid, record_get=p.RecordGet(type=p.RECORD_TYPE_NOTE,
+                                                                id=nid + 1000 + i))
                 want[rid] = (None, NOT_FOUND)
             elif kind == 3:
                 f = p.ClientFrame(id=rid, user_get=p.UserGet(username=b"nobody-%d" % i))
@@ -49,8 +50,9 @@ def test_a_failure_inside_a_batch_leaves_the_others_alone(crmd_factory):
                 assert r.WhichOneof("body") == body, (rid, r)
             if body == "ping":
                 assert r.ping.payload == b"p%d" % (rid - 2000) and r.ping.db_time > 0, r
-            if body == "note":
-                assert r.note.body == b"batched note" and r.note.note_id == nid, r
+            if body == "record":
+                n = r.record.note
+                assert n.body == b"batched note" and n.meta.id == nid, r
             if code == NOT_FOUND:
                 assert r.status.field, r
     log = crmd.log()

@@ -78,15 +78,8 @@ crm_app  | crm.given(jsonb,text,text[]) | EXECUTE
 crm_app  | crm.idempotency_keys | DELETE INSERT SELECT UPDATE
 crm_app  | crm.idempotency_purge() | EXECUTE
 crm_app  | crm.name_order_of(text,text) | EXECUTE
-crm_app  | crm.note_create(text) | EXECUTE
 crm_app  | crm.note_out | SELECT
-crm_app  | crm.note_reassign(bigint,text,text) | EXECUTE
-crm_app  | crm.note_refuse(bigint,bigint,text) | EXECUTE
 crm_app  | crm.note_save(bigint,bigint,jsonb,text[]) | EXECUTE
-crm_app  | crm.note_set_deleted(bigint,boolean) | EXECUTE
-crm_app  | crm.note_share(bigint,text,text,text,boolean) | EXECUTE
-crm_app  | crm.note_update(bigint,bigint,text) | EXECUTE
-crm_app  | crm.note_v1_out | SELECT
 crm_app  | crm.notes | DELETE INSERT SELECT UPDATE
 crm_app  | crm.permission_list(text,text) | EXECUTE
 crm_app  | crm.permission_set(text,text,text,text) | EXECUTE

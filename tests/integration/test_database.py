@@ -37,7 +37,7 @@ def test_postgres_down_gives_unavailable_and_service_resumes(env, crmd_factory):
     for _ in range(4):
         r = c.note_create(b"after restart")
         assert r.status.code == OK, r
-        assert c.note_get(r.note.note_id).status.code == OK
+        assert c.note_get(r.record.note.meta.id).status.code == OK
     c.close()
     assert crmd.alive()
 
@@ -136,7 +136,7 @@ def test_idempotent_retry_after_dropped_connection(env, db, crmd):
     key = b"key-" + os.urandom(8).hex().encode()
     body = b"exactly once"
     c = crmd.connect()
-    c.send(c.build(key=key, note_create=pb().NoteCreate(body=body)))
+    c.send(c.build(key=key, **c.note_frame(body)))
     c.close()  # before reading the reply
 
     def rows():
@@ -151,7 +151,7 @@ def test_idempotent_retry_after_dropped_connection(env, db, crmd):
         with crmd.connect() as c2:
             r = c2.note_create(body, key=key)
             assert r.status.code == OK, r
-            ids.append(r.note.note_id)
+            ids.append(r.record.note.meta.id)
     assert ids[0] == ids[1]
     assert rows() == 1
     # the same key with a different body is an error, and creates nothing
@@ -160,7 +160,7 @@ def test_idempotent_retry_after_dropped_connection(env, db, crmd):
         assert r.status.code in (INVALID_ARGUMENT, CONFLICT, FAILED_PRECONDITION), r
         # a different key is a different request
         r = c3.note_create(body, key=key + b"-2")
-        assert r.status.code == OK and r.note.note_id != ids[0]
+        assert r.status.code == OK and r.record.note.meta.id != ids[0]
     assert rows() == 2
 
 
@@ -182,7 +182,7 @@ def test_concurrent_retries_same_key(env, db, crmd):
     conns = [crmd.connect() for _ in range(4)]
     frames = []
     for c in conns:
-        cf = c.build(key=key, note_create=pb().NoteCreate(body=b"race"))
+        cf = c.build(key=key, **c.note_frame(b"race"))
         c.send(cf)
         frames.append(cf)
     ids = set()
@@ -191,7 +191,7 @@ def test_concurrent_retries_same_key(env, db, crmd):
         # a retry racing the original may be told to retry, never to duplicate
         assert r.status.code in (OK, CONFLICT, UNAVAILABLE), r
         if r.status.code == OK:
-            ids.add(r.note.note_id)
+            ids.add(r.record.note.meta.id)
         c.close()
     assert len(ids) == 1
     assert env.pg.sql("SELECT count(*) FROM crm.notes", db=db) == "1"
@@ -230,7 +230,7 @@ def test_crmd_sessions_run_with_jit_off(env, crmd_factory):
         return [b for b in log.split("duration: ")[1:] if "Query Text:" in b]
 
     wait_for(lambda: any("login_precheck" in b for b in plans()), 10, 0.1, "the auth pool's plans in the log")
-    ours = [b for b in plans() if "crm.begin_request" in b or "crm.login_precheck" in b or "note_create" in b]
+    ours = [b for b in plans() if "crm.begin_request" in b or "crm.login_precheck" in b or "crm.record_create" in b]
     assert any("crm.begin_request" in b for b in ours) and any("crm.login_precheck" in b for b in ours), ours
     bad = [b for b in ours if "jit = 'off'" not in b or "JIT:" in b]
     assert not bad, bad[:3]

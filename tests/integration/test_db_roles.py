@@ -58,7 +58,7 @@ def test_forged_settings_without_a_session_read_and_write_nothing(world):
                 "DELETE FROM crm.notes;",
                 f"INSERT INTO crm.notes (body, owner_id) VALUES ('x', {w.uid['root']});",
                 f"UPDATE crm.users SET role = 'admin' WHERE id = {w.uid['sal']};",
-                "SELECT crm.note_create('forged');"):
+                "SELECT crm.record_create('{\"note\": {\"body\": \"forged\"}}');"):
         r = as_role(w, "crm_app", forged(w) + sql)
         assert not re.search(r"\b(INSERT 0|UPDATE|DELETE) [1-9]", r.stdout), (sql, r.stdout)
     assert su_json(w.env, w.db, "SELECT id, body, owner_id FROM crm.notes ORDER BY id") == before
@@ -230,7 +230,7 @@ def test_users_alternating_in_one_pipeline_each_see_only_their_own(world):
     for i in range(40):
         who, conn = (("sal", a), ("sup", b))[i % 2]
         nid = (na, nb)[(i // 2) % 2]  # each asks for its own note, then the other's
-        conn.send(conn.build(id=9100 + i, note_get=p.NoteGet(note_id=nid)))
+        conn.send(conn.build(id=9100 + i, record_get=p.RecordGet(type=p.RECORD_TYPE_NOTE, id=nid)))
         frames.append((who, conn, 9100 + i, nid))
     got = {}
     for who, conn, rid, nid in frames:
@@ -240,7 +240,7 @@ def test_users_alternating_in_one_pipeline_each_see_only_their_own(world):
         r = got[rid]
         assert r.status.code == (OK if own else NOT_FOUND), (who, nid, r)
         if own:
-            assert r.note.owner == who, r
+            assert r.record.note.meta.owner == who, r
     a.recv_response(timeout=20, want_id=9000)
     batches = [int(m.group(1)) for m in
                re.finditer(r"batch of \d+, (\d+) pipelined", w.crmd.log())]

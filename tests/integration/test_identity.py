@@ -23,7 +23,7 @@ def world(env, crmd_factory):
 
 def unauth(conn, what="request"):
     """True when a session-only request on conn is refused UNAUTHENTICATED."""
-    r = rq(conn, "note_list")
+    r = rq(conn, "record_list", type="note")
     assert r.status.code in (OK, UNAUTHENTICATED), (what, r)
     return r.status.code == UNAUTHENTICATED
 
@@ -54,7 +54,7 @@ def test_login_returns_token_and_resume_works_on_a_new_connection(world):
     assert r2.login.session_id == r.login.session_id
     assert r2.login.user.username == "sal"
     assert ok(rq(c2, "whoami")).user.username == "sal"
-    assert ok(rq(c2, "note_list")).status.code == OK
+    assert ok(rq(c2, "record_list", type="note")).status.code == OK
 
     c3 = w.connect()
     status(resume(c3, "A" * 43), UNAUTHENTICATED, what="resume with a made-up token")
@@ -65,8 +65,10 @@ def test_requests_without_login_are_unauthenticated(world):
     c = world.connect()
     assert c.ping().status.code == OK  # hello and (shallow) ping need no session
     requests = [
-        ("note_create", dict(body="x")), ("note_get", dict(note_id=1)), ("note_list", {}),
-        ("note_update", dict(note_id=1, version=1, body="x")), ("note_delete", dict(note_id=1)),
+        ("record_create", dict(record={"note": {"body": "x"}})),
+        ("record_get", dict(type="note", id=1)), ("record_list", dict(type="note")),
+        ("record_update", dict(id=1, version=1, changes={"note": {"body": "x"}})),
+        ("record_delete", dict(type="note", id=1)),
         ("whoami", {}), ("logout", {}),
         ("password_change", dict(old_password="a" * 12, new_password="b" * 12)),
         ("user_create", dict(username="eve", role="admin", password="c" * 12)),

@@ -80,6 +80,21 @@ def test_unknown_request_type_is_unimplemented_and_connection_stays(crmd):
         assert c.ping().status.code == OK
 
 
+def test_retired_note_requests_are_unimplemented(crmd):
+    """The note requests (ClientFrame 12, 13, 38-43) are retired: an older
+    client's note_create or note_get is a request this server does not
+    know; notes go through the record requests."""
+    with crmd.connect() as c:
+        for rid, field, inner in ((51, 12, varint(1 << 3 | 2) + varint(1) + b"x"),  # body "x"
+                                  (52, 13, varint(1 << 3 | 0) + varint(1)),         # note_id 1
+                                  (53, 38, b""), (54, 43, b"")):
+            body = varint(1 << 3 | 0) + varint(rid) + varint(field << 3 | 2) + varint(len(inner))
+            c.send_raw(frame(body + inner))
+            r = c.recv_response(want_id=rid)
+            assert r.status.code == UNIMPLEMENTED, (field, r)
+        assert c.note_create(b"as a record").status.code == OK
+
+
 def test_frame_without_request_is_invalid(crmd):
     with crmd.connect() as c:
         c.send(pb().ClientFrame(id=5))
@@ -95,7 +110,7 @@ def test_frame_id_zero_is_refused_naming_the_field(crmd):
     with id 0 is refused and, as any bad hello, closes."""
     with crmd.connect() as c:
         for req in (dict(ping=pb().Ping()), dict(ping=pb().Ping(deep=True)),
-                    dict(note_get=pb().NoteGet(note_id=1))):
+                    dict(record_get=pb().RecordGet(type=pb().RECORD_TYPE_NOTE, id=1))):
             c.send(pb().ClientFrame(id=0, **req))
             r = c.recv_response(timeout=5)
             assert r.id == 0
@@ -155,11 +170,11 @@ def test_note_roundtrip(crmd):
         body = "Ünïcödé 中文 note".encode()
         r = c.note_create(body)
         assert r.status.code == OK, r.status
-        nid = r.note.note_id
+        nid = r.record.note.meta.id
         assert nid > 0
         g = c.note_get(nid)
         assert g.status.code == OK
-        assert g.note.body == body
+        assert g.record.note.body == body
         assert c.note_get(nid + 1000000).status.code == 3  # NOT_FOUND
 
 
@@ -307,28 +322,29 @@ def test_oversized_frame_refused_before_body_and_others_unaffected(crmd_factory)
 
 def test_preauth_frame_limit(crmd_factory):
     crmd = crmd_factory(max_frame="1048576", max_frame_preauth="2048")
-    big = pb().NoteCreate(body=b"y" * 3000)  # a 3000-byte frame
+    p = pb()
+    big = p.RecordCreate(record=p.Record(note=p.NoteRecord(body=b"y" * 3000)))  # a 3000-byte frame
     with crmd.connect(auth=False, hello=False) as c:
         r = c.hello()
         assert r.hello.max_frame <= 2048
         # a frame under the limit passes
         assert c.ping(payload=b"x" * 1000).status.code == OK
         # one over max_frame_preauth (nobody is logged in): error, close
-        c.send(c.build(id=9, note_create=big))
+        c.send(c.build(id=9, record_create=big))
         frames = c.expect_close(5)
         assert len(frames) == 1
         assert frames[0].response.status.code in (RESOURCE_EXHAUSTED, INVALID_ARGUMENT)
     # once logged in, the connection gets max_frame
     with crmd.connect() as c:
-        r = c.request(note_create=big)
+        r = c.request(record_create=big)
         assert r.status.code == OK, r
 
 
 def test_requests_need_a_session(crmd):
     with crmd.connect(auth=False) as c:
         assert c.ping().status.code == OK  # plain ping needs none
-        for kw in ({"ping": pb().Ping(deep=True)}, {"note_create": pb().NoteCreate(body=b"x")},
-                   {"note_get": pb().NoteGet(note_id=1)}, {"sleep": pb().Sleep(ms=1)}):
+        for kw in ({"ping": pb().Ping(deep=True)}, c.note_frame(b"x"),
+                   {"record_get": pb().RecordGet(type=pb().RECORD_TYPE_NOTE, id=1)}, {"sleep": pb().Sleep(ms=1)}):
             r = c.request(**kw)
             assert r.status.code == 6, (kw, r)  # UNAUTHENTICATED
         r = c.login("admin", "wrong password")
@@ -413,7 +429,7 @@ def test_request_log_line_fields_and_no_body(crmd):
     assert "127.0.0.1" in line, line
     assert re.search(r"\d+(\.\d+)?\s*ms\b|\bms=\d", line), line
     line = crmd.wait_log(r"\b987654322\b")
-    assert "note_create" in line and re.search(r"\bOK\b", line), line
+    assert "record_create" in line and re.search(r"\bOK\b", line), line
     line = crmd.wait_log(r"\b987654324\b")
     assert "NOT_FOUND" in line, line
     log = crmd.log()

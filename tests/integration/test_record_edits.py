@@ -438,12 +438,14 @@ def test_cli_reassign_with_contacts_team_delete_and_picklist_move(world):
 
 
 def test_note_text_keeps_line_breaks_and_team_names_are_trimmed(world):
-    n = ok(world.do("root", "note_create", body="first\n\tsecond")).note
+    n = ok(world.do("root", "record_create", record={"note": {"body": "first\n\tsecond"}})).record.note
     assert n.body in ("first\n\tsecond", b"first\n\tsecond")
-    r = status(world.do("root", "note_create", body="evil\u202etxt"), INVALID_ARGUMENT, "note_create.body")
+    r = status(world.do("root", "record_create", record={"note": {"body": "evil\u202etxt"}}),
+               INVALID_ARGUMENT, "record_create.record.note.body")
     assert "U+202E" in r.status.message
-    status(world.do("root", "note_update", note_id=n.note_id, version=n.version, body="\u0085"),
-           INVALID_ARGUMENT, "note_update.body")
+    status(world.do("root", "record_update", id=n.meta.id, version=n.meta.version,
+                    changes={"note": {"body": "\u0085"}}),
+           INVALID_ARGUMENT, "record_update.changes.note.body")
     assert ok(world.do("root", "team_create", name="  Ops  ")).team.name == "Ops"
     r = status(world.do("root", "team_create", name="Tab\tTeam"), INVALID_ARGUMENT, "team_create.name")
     assert "a tab" in r.status.message

@@ -49,7 +49,7 @@ def test_account_every_field_round_trips(world):
 def test_ids_are_shared_across_types_and_a_wrong_type_is_not_found(world):
     a = account(world)
     c = contact(world)
-    n = ok(world.do("root", "note_create", body="x")).note.note_id
+    n = ok(world.do("root", "record_create", record={"note": {"body": "x"}})).record.note.meta.id
     assert len({a.id, c.id, n}) == 3
     status(get(world, "root", "contact", a.id), NOT_FOUND, "record_get.id")
     status(get(world, "root", "account", c.id), NOT_FOUND, "record_get.id")

@@ -38,13 +38,13 @@ def _all_ok(results):
 
 
 def _round(conns, k):
-    """Every connection sends a note_create and a deep ping without
+    """Every connection sends a record_create (a note) and a deep ping without
     waiting, so several workers take requests at once; returns the
     replies."""
     p = pb()
     sent = []
     for i, c in enumerate(conns):
-        for cf in (c.build(note_create=p.NoteCreate(body=f"after restart {k}.{i}".encode())),
+        for cf in (c.build(**c.note_frame(f"after restart {k}.{i}".encode())),
                    c.build(ping=p.Ping(deep=True))):
             c.send(cf)
             sent.append((c, cf))
@@ -146,7 +146,7 @@ def test_unkeyed_write_lost_after_commit_says_outcome_unknown(env, db, crmd_fact
     crmd = crmd_factory()
     block = CommitBlocker(env, db)
     with crmd.connect() as c:
-        cf = c.build(note_create=pb().NoteCreate(body=b"unkeyed while the server dies"))
+        cf = c.build(**c.note_frame(b"unkeyed while the server dies"))
         c.send(cf)
         block.kill_waiting_commit()
         r = c.recv_response(15, want_id=cf.id)
@@ -167,7 +167,7 @@ def test_keyed_write_lost_after_commit_answers_real_outcome(env, db, crmd_factor
     block = CommitBlocker(env, db)
     with crmd.connect() as c:
         cf = c.build(key=b"lost-commit-1",
-                     note_create=pb().NoteCreate(body=b"keyed while the server dies"))
+                     **c.note_frame(b"keyed while the server dies"))
         c.send(cf)
         block.kill_waiting_commit()
         r = c.recv_response(15, want_id=cf.id)
@@ -177,8 +177,8 @@ def test_keyed_write_lost_after_commit_answers_real_outcome(env, db, crmd_factor
         assert _notes_with_body(env, db, "keyed while the server dies") == 1
         # the same key again replays that outcome, nothing new
         r2 = c.request(key=b"lost-commit-1",
-                       note_create=pb().NoteCreate(body=b"keyed while the server dies"))
-        assert r2.status.code == OK and r2.note.note_id == r.note.note_id, r2
+                       **c.note_frame(b"keyed while the server dies"))
+        assert r2.status.code == OK and r2.record.note.meta.id == r.record.note.meta.id, r2
         assert _notes_with_body(env, db, "keyed while the server dies") == 1
     block.close()
 
@@ -205,18 +205,18 @@ def test_request_ids_unique_across_connections_and_in_the_log(env, db, crmd_fact
     crmd = crmd_factory()
     a, b = crmd.connect(), crmd.connect()
     # the same frame id on both connections
-    ra = a.request(id=77, note_create=pb().NoteCreate(body=b"from a"))
-    rb = b.request(id=77, note_create=pb().NoteCreate(body=b"from b"))
+    ra = a.request(id=77, **a.note_frame(b"from a"))
+    rb = b.request(id=77, **b.note_frame(b"from b"))
     assert ra.status.code == OK and rb.status.code == OK
     rows = env.pg.sql("SELECT record_id, request_id FROM crm.audit WHERE record_type = 'note'"
                       " AND action = 'create' ORDER BY record_id", db=db)
     rid = dict(tuple(int(x) for x in line.split("|")) for line in rows.splitlines())
-    assert set(rid) == {ra.note.note_id, rb.note.note_id}, rows
-    assert rid[ra.note.note_id] != rid[rb.note.note_id], rows
+    assert set(rid) == {ra.record.note.meta.id, rb.record.note.meta.id}, rows
+    assert rid[ra.record.note.meta.id] != rid[rb.record.note.meta.id], rows
     for note_id, r in rid.items():
         assert r > 0
         line = crmd.wait_log(rf"\brid={r}\b")
-        assert "req=77 " in line and "type=note_create" in line, line
+        assert "req=77 " in line and "type=record_create" in line, line
     a.close()
     b.close()
 

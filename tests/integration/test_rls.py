@@ -369,6 +369,7 @@ def test_shares_cannot_widen_ones_own_access(world):
     as_app(w, "sal", f"UPDATE crm.notes SET body = 'pwned' WHERE id = {target};", check=False)
     assert w.note_row(target)["body"] == body
     # the owner-side path still works: root shares, sal reads
-    ok(w.do("root", "note_share", note_id=target, user="sal", access=pb().ACCESS_READ))
+    ok(w.do("root", "record_share", type="note", id=target, user="sal",
+            access=pb().ACCESS_READ))
     out = as_app(w, "sal", f"SELECT count(*) FROM crm.notes WHERE id = {target};").stdout
     assert out.split()[0] == "1", out

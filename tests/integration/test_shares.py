@@ -4,8 +4,8 @@ edit, for a user or a whole team; whoever may update the record by the
 matrix may share it (not the holder of an edit share); a record the caller
 cannot see is NOT_FOUND exactly like a missing id; unknown users and teams
 and revoking a share that does not exist name their field; every share and
-revoke is in the record's own audit trail. Notes share through the same SQL
-(note_share, `crm share note/ID`).
+revoke is in the record's own audit trail. Notes are a record type like
+the others (`crm share note/ID`).
 
 World (identity.py): sal and sal2 are sales (own scope) in Sales East, sup
 is support (read: team) in Support, vie a viewer (read all, update none),
@@ -211,14 +211,14 @@ def test_share_is_in_the_records_audit_trail(world):
 def test_notes_share_through_the_same_path(world):
     w = world
     nid = w.note("sal")
-    ok(w.do("sal", "note_share", note_id=nid, user="sal2",
+    ok(w.do("sal", "record_share", type="note", id=nid, user="sal2",
             access=pb().Access.Value("ACCESS_READ")))
-    ok(w.do("sal2", "note_get", note_id=nid))
-    # revoking what is not there is now refused for notes too
-    status(w.do("sal", "note_share", note_id=nid, team="Support", revoke=True), NOT_FOUND,
-           "note_share.team")
-    ok(w.do("sal", "note_share", note_id=nid, user="sal2", revoke=True))
-    status(w.do("sal2", "note_get", note_id=nid), NOT_FOUND)
+    ok(w.do("sal2", "record_get", type="note", id=nid))
+    # revoking what is not there is refused for notes too
+    status(w.do("sal", "record_share", type="note", id=nid, team="Support", revoke=True),
+           NOT_FOUND, "record_share.team")
+    ok(w.do("sal", "record_share", type="note", id=nid, user="sal2", revoke=True))
+    status(w.do("sal2", "record_get", type="note", id=nid), NOT_FOUND)
 
 
 # --------------------------------------------------------------- the CLI
@@ -295,7 +295,7 @@ def test_cli_shares_a_note(world):
     nid = w.note("sal")
     r = cli(w, "sal", "share", f"note/{nid}", "--user", "sal2", "--access", "edit")
     assert r.rc == 0 and "shared" in r.out, r
-    ok(w.do("sal2", "note_get", note_id=nid))
+    ok(w.do("sal2", "record_get", type="note", id=nid))
     r = cli(w, "sal", "share", f"note/{nid}", "--user", "sal2", "--revoke")
     assert r.rc == 0, r
-    status(w.do("sal2", "note_get", note_id=nid), NOT_FOUND)
+    status(w.do("sal2", "record_get", type="note", id=nid), NOT_FOUND)

@@ -19,8 +19,7 @@
 #define R(c) CRM__CLIENT_FRAME__REQUEST_##c
 
 static const crm_domain *const all[] = {&crm_domain_system, &crm_domain_identity,
-					&crm_domain_notes, &crm_domain_records,
-					&crm_domain_shares};
+					&crm_domain_records, &crm_domain_shares};
 #define N_ALL (sizeof(all) / sizeof(all[0]))
 
 static int setup(void **state) {
@@ -80,25 +79,25 @@ static void test_every_request_has_one_descriptor(void **state) {
 	for (size_t i = 0; i < N_ALL; i++)
 		routes += all[i]->n_routes;
 	assert_int_equal(routes, requests - 1);
-	assert_true(requests > 50);
+	assert_true(requests > 40);
 	assert_null(crm_route_find(R(_NOT_SET)));
 	assert_null(crm_route_find((Crm__ClientFrame__RequestCase)100000));
 }
 
 static void test_duplicate_refused(void **state) {
 	const crm_domain *const twice[] = {&crm_domain_system, &crm_domain_identity,
-					   &crm_domain_notes, &crm_domain_records,
-					   &crm_domain_notes};
+					   &crm_domain_shares, &crm_domain_records,
+					   &crm_domain_shares};
 
 	(void)state;
-	build_fails(twice, 5, "a second descriptor for note_create");
+	build_fails(twice, 5, "a second descriptor for record_share");
 	/* a failed build leaves the index as it was */
-	assert_non_null(crm_route_find(R(NOTE_CREATE)));
+	assert_non_null(crm_route_find(R(RECORD_SHARE)));
 }
 
 static void test_missing_refused(void **state) {
 	const crm_domain *const three[] = {&crm_domain_system, &crm_domain_identity,
-					   &crm_domain_notes};
+					   &crm_domain_shares};
 
 	(void)state;
 	build_fails(three, 3, "record_create (ClientFrame field 44) has no descriptor");
@@ -112,8 +111,8 @@ static void test_bad_descriptors_refused(void **state) {
 					     .fn = crm_handle_single}};
 	static const crm_route half[] = {{.which = R(SLEEP), .fn = crm_handle_single,
 					  .record_type = "note"}};
-	static const crm_route reads[] = {{.which = R(NOTE_CREATE), .fn = crm_handle_single,
-					   .record_type = "note", .action = "create"}};
+	static const crm_route reads[] = {{.which = R(TEAM_CREATE), .fn = crm_handle_single,
+					   .record_type = "team", .action = "create"}};
 	static const crm_route hash[] = {{.which = R(SLEEP), .fn = crm_handle_single,
 					  .new_password = (bool (*)(const Crm__ClientFrame *,
 								    crm_new_password *))1}};
@@ -177,7 +176,7 @@ static void test_descriptor_facts(void **state) {
 /* The domains' statements are registered once each; a name taken twice or
  * an entry left empty refuses to start. */
 static void test_statements(void **state) {
-	static const crm_sql dup[] = {{"note_create", "SELECT 1"}};
+	static const crm_sql dup[] = {{"record_create", "SELECT 1"}};
 	static const crm_sql core[] = {{"setup", "SELECT 1"}};
 	static const crm_sql gap[2] = {{"desc_test_one", "SELECT 1"}};
 	crm_err err;
@@ -189,7 +188,7 @@ static void test_statements(void **state) {
 		assert_true(crm_db_register(all[i]->stmts, all[i]->n_stmts, &err));
 	}
 	assert_false(crm_db_register(dup, 1, &err));
-	assert_non_null(strstr(err.msg, "named note_create"));
+	assert_non_null(strstr(err.msg, "named record_create"));
 	crm_err_clear(&err);
 	assert_false(crm_db_register(core, 1, &err));
 	assert_non_null(strstr(err.msg, "named setup"));
@@ -327,15 +326,15 @@ static void test_share_types(void **state) {
 /* Requests without a per-request type pass the check untouched. */
 static void test_check_others(void **state) {
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
-	Crm__NoteGet ng = CRM__NOTE_GET__INIT;
+	Crm__TeamGet tg = CRM__TEAM_GET__INIT;
 	crm_err err;
 
 	(void)state;
 	crm_err_clear(&err);
-	f.request_case = R(NOTE_GET);
-	f.note_get = &ng;
+	f.request_case = R(TEAM_GET);
+	f.team_get = &tg;
 	assert_true(crm_route_check(crm_route_find(f.request_case), &f, &err));
-	assert_string_equal(crm_route_record_type(crm_route_find(f.request_case), &f), "note");
+	assert_string_equal(crm_route_record_type(crm_route_find(f.request_case), &f), "team");
 }
 
 int main(void) {

@@ -227,55 +227,42 @@ static void test_ping(void **state) {
 	expect_bad(&f, CRM_INVALID_ARGUMENT, "ping.payload");
 }
 
-static void test_note_create(void **state) {
-	static uint8_t body[CRM_NOTE_BODY_MAX + 1];
-	Crm__NoteCreate nc = CRM__NOTE_CREATE__INIT;
+/* A note travels as a record: its text is checked with the full path. */
+static void test_note_record_create(void **state) {
+	Crm__RecordCreate rc = CRM__RECORD_CREATE__INIT;
+	Crm__Record rec = CRM__RECORD__INIT;
+	Crm__NoteRecord note = CRM__NOTE_RECORD__INIT;
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
-	memset(body, 'b', sizeof(body));
 	f.has_id = 1;
 	f.id = 1;
-	f.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE;
-	f.note_create = &nc;
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_create.body");
-	nc.has_body = 1;
-	nc.body.data = body;
-	nc.body.len = 0;
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_create.body");
-	nc.body.len = CRM_NOTE_BODY_MAX;
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE;
+	f.record_create = &rc;
+	rc.record = &rec;
+	rec.kind_case = CRM__RECORD__KIND_NOTE;
+	rec.note = &note;
+	note.has_body = 1;
+	note.body.data = (uint8_t *)"a note";
+	note.body.len = 6;
 	expect_ok(&f);
 	assert_true(crm_wire_request_mutates(&f));
-	assert_string_equal(crm_wire_request_name(&f), "note_create");
-	nc.body.len = CRM_NOTE_BODY_MAX + 1;
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_create.body");
-	nc.body.data = (uint8_t *)"a\0b";
-	nc.body.len = 3;
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_create.body");
-	nc.body.data = (uint8_t *)"\xED\xA0\x80";
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_create.body");
-	nc.body.data = (uint8_t *)"\xE6\xBC\xA2\xE5\xAD\x97\n\xF0\x9F\x98\x80";
-	nc.body.len = 11;
+	assert_string_equal(crm_wire_request_name(&f), "record_create");
+	note.body.data = (uint8_t *)"a\0b";
+	note.body.len = 3;
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.note.body");
+	note.body.data = (uint8_t *)"\xED\xA0\x80";
+	expect_bad(&f, CRM_INVALID_ARGUMENT, "record_create.record.note.body");
+	note.body.data = (uint8_t *)"\xE6\xBC\xA2\xE5\xAD\x97\n\xF0\x9F\x98\x80";
+	note.body.len = 11;
 	expect_ok(&f);
 }
 
-static void test_note_get_and_sleep(void **state) {
-	Crm__NoteGet ng = CRM__NOTE_GET__INIT;
+static void test_sleep(void **state) {
 	Crm__Sleep sl = CRM__SLEEP__INIT;
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
 	f.has_id = 1;
 	f.id = 1;
-	f.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_GET;
-	f.note_get = &ng;
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_get.note_id");
-	ng.has_note_id = 1;
-	ng.note_id = 0;
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_get.note_id");
-	ng.note_id = -5;
-	expect_bad(&f, CRM_INVALID_ARGUMENT, "note_get.note_id");
-	ng.note_id = INT64_MAX;
-	expect_ok(&f);
-
 	f.request_case = CRM__CLIENT_FRAME__REQUEST_SLEEP;
 	f.sleep = &sl;
 	expect_ok(&f);
@@ -288,18 +275,23 @@ static void test_note_get_and_sleep(void **state) {
 
 static void test_idempotency_key(void **state) {
 	static uint8_t key[CRM_IDEMPOTENCY_KEY_MAX + 1];
-	Crm__NoteCreate nc = CRM__NOTE_CREATE__INIT;
+	Crm__RecordCreate rc = CRM__RECORD_CREATE__INIT;
+	Crm__Record rec = CRM__RECORD__INIT;
+	Crm__NoteRecord note = CRM__NOTE_RECORD__INIT;
 	Crm__Ping p = CRM__PING__INIT;
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 
 	memset(key, 'k', sizeof(key));
-	nc.has_body = 1;
-	nc.body.data = (uint8_t *)"x";
-	nc.body.len = 1;
+	note.has_body = 1;
+	note.body.data = (uint8_t *)"x";
+	note.body.len = 1;
+	rec.kind_case = CRM__RECORD__KIND_NOTE;
+	rec.note = &note;
+	rc.record = &rec;
 	f.has_id = 1;
 	f.id = 1;
-	f.request_case = CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE;
-	f.note_create = &nc;
+	f.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE;
+	f.record_create = &rc;
 	f.has_idempotency_key = 1;
 	f.idempotency_key.data = key;
 	f.idempotency_key.len = CRM_IDEMPOTENCY_KEY_MAX;
@@ -361,14 +353,15 @@ static void test_empty_frame_bytes(void **state) {
 }
 
 static void test_embedded_nul_survives_unpack(void **state) {
-	/* note_create (field 12) { body (field 1) = "a\0b" }: bytes keep the
-	 * NUL, so the validator sees it. */
-	static const uint8_t buf[] = {0x08, 0x01, 0x62, 0x05, 0x0A, 0x03, 'a', 0x00, 'b'};
+	/* record_create (field 44) { record (1) { note (3) { body (20) =
+	 * "a\0b" } } }: bytes keep the NUL, so the validator sees it. */
+	static const uint8_t buf[] = {0x08, 0x01, 0xE2, 0x02, 0x0A, 0x0A, 0x08, 0x1A, 0x06,
+				      0xA2, 0x01, 0x03, 'a',  0x00, 'b'};
 	Crm__ClientFrame *f = unpack(buf, sizeof(buf));
 
-	assert_int_equal(f->request_case, CRM__CLIENT_FRAME__REQUEST_NOTE_CREATE);
-	assert_int_equal(f->note_create->body.len, 3);
-	expect_bad(f, CRM_INVALID_ARGUMENT, "note_create.body");
+	assert_int_equal(f->request_case, CRM__CLIENT_FRAME__REQUEST_RECORD_CREATE);
+	assert_int_equal(f->record_create->record->note->body.len, 3);
+	expect_bad(f, CRM_INVALID_ARGUMENT, "record_create.record.note.body");
 	crm__client_frame__free_unpacked(f, NULL);
 }
 
@@ -525,8 +518,8 @@ int main(void) {
 		cmocka_unit_test(test_missing_id),
 		cmocka_unit_test(test_empty_request),
 		cmocka_unit_test(test_ping),
-		cmocka_unit_test(test_note_create),
-		cmocka_unit_test(test_note_get_and_sleep),
+		cmocka_unit_test(test_note_record_create),
+		cmocka_unit_test(test_sleep),
 		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test(test_unknown_request_type),
 		cmocka_unit_test(test_empty_frame_bytes),
