@@ -66,96 +66,6 @@ bool crm_text_check(const uint8_t *s, size_t len, size_t min, size_t max, const 
 	return true;
 }
 
-static void join_path(char *out, size_t outsz, const char *prefix, const char *name) {
-	if (prefix && prefix[0])
-		snprintf(out, outsz, "%s.%s", prefix, name);
-	else
-		snprintf(out, outsz, "%s", name);
-}
-
-static bool check_enum(const ProtobufCFieldDescriptor *fd, int value, const char *path,
-		       crm_err *err) {
-	if (protobuf_c_enum_descriptor_get_value(fd->descriptor, value) == NULL)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, path, "unknown value %d", value);
-	return true;
-}
-
-static bool check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd,
-			const char *path, crm_err *err) {
-	const char *base = (const char *)msg;
-	size_t count = 1, i;
-	const void *vals;
-
-	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
-		count = *(const size_t *)(base + fd->quantifier_offset);
-		vals = *(void *const *)(base + fd->offset);
-		if (count > CRM_REPEATED_MAX)
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, path,
-					   "has %zu values; at most %d", count, CRM_REPEATED_MAX);
-	} else {
-		if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			if (*(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
-				return true;
-		} else if (fd->label == PROTOBUF_C_LABEL_OPTIONAL && fd->quantifier_offset &&
-			   fd->type != PROTOBUF_C_TYPE_MESSAGE && fd->type != PROTOBUF_C_TYPE_STRING) {
-			if (!*(const protobuf_c_boolean *)(base + fd->quantifier_offset))
-				return true;
-		}
-		vals = base + fd->offset;
-	}
-	for (i = 0; i < count; i++) {
-		switch (fd->type) {
-		case PROTOBUF_C_TYPE_ENUM:
-			if (!check_enum(fd, ((const int *)vals)[i], path, err))
-				return false;
-			break;
-		case PROTOBUF_C_TYPE_BYTES: {
-			const ProtobufCBinaryData *b = &((const ProtobufCBinaryData *)vals)[i];
-			if (!crm_text_check(b->data, b->len, 0, CRM_TEXT_MAX, path, err))
-				return false;
-			break;
-		}
-		case PROTOBUF_C_TYPE_MESSAGE: {
-			const ProtobufCMessage *sub = ((const ProtobufCMessage *const *)vals)[i];
-			if (sub && !crm_wire_check_message(sub, path, err))
-				return false;
-			break;
-		}
-		default:
-			break;
-		}
-	}
-	return true;
-}
-
-bool crm_wire_check_message(const ProtobufCMessage *msg, const char *prefix, crm_err *err) {
-	const ProtobufCMessageDescriptor *d = msg->descriptor;
-	char path[CRM_ERR_FIELD_MAX];
-	unsigned i;
-
-	for (i = 0; i < d->n_fields; i++) {
-		/* a record's shared fields are named as its own (account.tags),
-		 * as in the JSON (server/jsonmsg.h) and the SQL's errors */
-		if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE &&
-		    d->fields[i].descriptor == &crm__record_meta__descriptor)
-			snprintf(path, sizeof(path), "%s", prefix ? prefix : "");
-		else
-			join_path(path, sizeof(path), prefix, d->fields[i].name);
-		if (!check_field(msg, &d->fields[i], path, err))
-			return false;
-	}
-	return true;
-}
-
-/* ---- pre-scan of the wire bytes (before protobuf-c unpacks them) */
-
-typedef struct scan_state {
-	const ProtobufCMessageDescriptor *top;
-	size_t fields; /* occurrences so far, whole frame */
-	bool *malformed;
-	crm_err *err;
-} scan_state;
-
 /* Where the scan is: a chain of field names, formatted only for an error. */
 typedef struct scan_path {
 	const struct scan_path *up;
@@ -176,6 +86,97 @@ static void path_write(const scan_path *at, char *out, size_t size) {
 	if (n + 1 < size)
 		snprintf(out + n, size - n, "%s%s", n ? "." : "", at->name);
 }
+
+static bool check_msg(const ProtobufCMessage *msg, const scan_path *at, crm_err *err);
+
+/* Checks one field of a decoded message. Its path is formatted only for an
+ * error: a ClientFrame has a field per request, and all but one are absent. */
+static bool check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd,
+			const scan_path *at, crm_err *err) {
+	const char *base = (const char *)msg;
+	char path[CRM_ERR_FIELD_MAX];
+	size_t count = 1, i;
+	const void *vals;
+
+	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+		count = *(const size_t *)(base + fd->quantifier_offset);
+		vals = *(void *const *)(base + fd->offset);
+		if (count > CRM_REPEATED_MAX) {
+			path_write(at, path, sizeof(path));
+			return crm_err_set(err, CRM_INVALID_ARGUMENT, path,
+					   "has %zu values; at most %d", count, CRM_REPEATED_MAX);
+		}
+	} else {
+		if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			if (*(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
+				return true;
+		} else if (fd->label == PROTOBUF_C_LABEL_OPTIONAL && fd->quantifier_offset &&
+			   fd->type != PROTOBUF_C_TYPE_MESSAGE && fd->type != PROTOBUF_C_TYPE_STRING) {
+			if (!*(const protobuf_c_boolean *)(base + fd->quantifier_offset))
+				return true;
+		}
+		vals = base + fd->offset;
+	}
+	for (i = 0; i < count; i++) {
+		switch (fd->type) {
+		case PROTOBUF_C_TYPE_ENUM: {
+			int v = ((const int *)vals)[i];
+			if (protobuf_c_enum_descriptor_get_value(fd->descriptor, v) == NULL) {
+				path_write(at, path, sizeof(path));
+				return crm_err_set(err, CRM_INVALID_ARGUMENT, path, "unknown value %d", v);
+			}
+			break;
+		}
+		case PROTOBUF_C_TYPE_BYTES: {
+			const ProtobufCBinaryData *b = &((const ProtobufCBinaryData *)vals)[i];
+			if (!crm_text_check(b->data, b->len, 0, CRM_TEXT_MAX, NULL, NULL)) {
+				/* again, naming the field (the check is deterministic) */
+				path_write(at, path, sizeof(path));
+				return crm_text_check(b->data, b->len, 0, CRM_TEXT_MAX, path, err);
+			}
+			break;
+		}
+		case PROTOBUF_C_TYPE_MESSAGE: {
+			const ProtobufCMessage *sub = ((const ProtobufCMessage *const *)vals)[i];
+			if (sub && !check_msg(sub, at, err))
+				return false;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static bool check_msg(const ProtobufCMessage *msg, const scan_path *at, crm_err *err) {
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		/* a record's shared fields (meta) are named as its own
+		 * (account.tags), as in the JSON (server/jsonmsg.h) and the
+		 * SQL's errors: path_write skips "meta" */
+		scan_path here = {at, d->fields[i].name};
+		if (!check_field(msg, &d->fields[i], &here, err))
+			return false;
+	}
+	return true;
+}
+
+bool crm_wire_check_message(const ProtobufCMessage *msg, const char *prefix, crm_err *err) {
+	scan_path top = {NULL, prefix};
+
+	return check_msg(msg, prefix && prefix[0] ? &top : NULL, err);
+}
+
+/* ---- pre-scan of the wire bytes (before protobuf-c unpacks them) */
+
+typedef struct scan_state {
+	const ProtobufCMessageDescriptor *top;
+	size_t fields; /* occurrences so far, whole frame */
+	bool *malformed;
+	crm_err *err;
+} scan_state;
 
 /* A varint of at most 10 bytes at p[*pos]; false if truncated or longer. */
 static bool read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *out) {
