@@ -53,6 +53,7 @@
 
 #define FRAMES_PER_PASS 64
 #define OUTPUT_HWM_MIN (256 * 1024)
+#define REPLY_COPY_MAX (16 * 1024) /* one TLS record */
 
 struct crm_conn {
 	crm_conn *next, *prev;
@@ -762,6 +763,21 @@ static void free_job_output(const void *data, size_t len, void *arg) {
 	free((void *)data);
 }
 
+/* Queues a job's reply. Small replies are copied, so that those delivered
+ * in one loop iteration share buffer chains and leave in one TLS record and
+ * one write (bufferevent_openssl writes once a chain); large ones are passed
+ * by reference. */
+static bool queue_reply(crm_conn *c, crm_job *job) {
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (job->out_len <= REPLY_COPY_MAX)
+		return evbuffer_add(out, job->out, job->out_len) == 0;
+	if (evbuffer_add_reference(out, job->out, job->out_len, free_job_output, NULL) != 0)
+		return false;
+	job->out = NULL;
+	return true;
+}
+
 /* The connection has just become idle (its last reply is queued): the
  * idle_timeout counts from now, not from the last byte received, or a
  * request that took most of it would leave the client no time to send
@@ -814,10 +830,7 @@ void crm_conn_deliver(crm_job *job) {
 		logged_out(c);
 	}
 	if (c->open) {
-		if (job->out &&
-		    evbuffer_add_reference(bufferevent_get_output(c->bev), job->out, job->out_len,
-					   free_job_output, NULL) == 0) {
-			job->out = NULL;
+		if (job->out && queue_reply(c, job)) {
 			log_request(c, job->request_id, job->rid, crm_wire_request_name(job->frame),
 				    job->status, job->received_us, job->user);
 			check_output(c);
