@@ -684,11 +684,30 @@ static bool flag_fits(const struct crm_rec_type *t, const struct crm_rec_flag *f
 	return ok;
 }
 
+/* The help of a type's own options (fields_help: generated for one
+ * field's option, words of cmd_<type>.c for the others) names flag f: as
+ * "--flag", or for a part of a message (--shipping-city) its prefix
+ * ("--shipping-street ... --shipping-country"). */
+static bool in_help(const struct crm_rec_type *t, const struct crm_rec_flag *f) {
+	char want[72];
+	const char *dash = strchr(f->flag, '-');
+	int n = snprintf(want, sizeof(want), "--%s", f->flag);
+
+	if (strchr(f->path, '.') != NULL && dash != NULL)
+		n = snprintf(want, sizeof(want), "--%.*s", (int)(dash - f->flag + 1), f->flag);
+	for (const char *p = t->fields_help; n > 0 && p != NULL && (p = strstr(p, want)) != NULL;
+	     p += n)
+		if (strchr(" ,[\n", p[n]) != NULL || strchr(f->path, '.') != NULL)
+			return true;
+	return false;
+}
+
 /* The CLI's flag tables are the ones generated from crm.proto's options
  * (crm_rec_flags.h), for every record type it has, and each row sets a
  * field its kind fits: SWITCH a bool, TYPED and PAIR a list of messages,
  * the list edits (PRIMARY, ADD, REMOVE) a TYPED list that RecordUpdate
- * can edit item by item; the fields add needs one of have flags. */
+ * can edit item by item; the fields add needs one of have flags; the help
+ * names each flag. */
 static void test_flags(void) {
 	size_t i, j, k;
 
@@ -710,6 +729,10 @@ static void test_flags(void) {
 				fprintf(stderr, "test_record: %s --%s (%s) does not fit its field\n",
 					t->noun, f->flag, f->path);
 			CHECK(flag_fits(t, f));
+			if (!in_help(t, f))
+				fprintf(stderr, "test_record: %s add --help lacks --%s\n", t->noun,
+					f->flag);
+			CHECK(in_help(t, f));
 		}
 		CHECK(same_list(t->needs_one_of, generated[k].needs));
 		CHECK(t->needs_one_of != NULL && t->needs_one_of[0] != NULL);
