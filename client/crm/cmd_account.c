@@ -1,34 +1,15 @@
 /*
  * cmd_account: the account record type for the generic record commands
- * (cmd_record.h): its flags, list columns and list shortcuts.
+ * (cmd_record.h): its list columns, list shortcuts and the words of its
+ * help. Its flags, and the field add needs, are generated from the field
+ * options of crm.proto (proto/gen_fields.py).
  */
 #include "cmd_record.h"
 #include "crm_field_help.h" /* generated: the help of its fields' options */
+#include "crm_rec_flags.h"  /* generated: its flags and needs */
 
-#define ADDRESS_FLAGS(kind)                                             \
-	{#kind "-street", #kind "_address.street", CRM_REC_VALUE, NULL},       \
-		{#kind "-city", #kind "_address.city", CRM_REC_VALUE, NULL},   \
-		{#kind "-region", #kind "_address.region", CRM_REC_VALUE, NULL}, \
-		{#kind "-postal-code", #kind "_address.postal_code", CRM_REC_VALUE, NULL}, \
-		{#kind "-country", #kind "_address.country", CRM_REC_VALUE, NULL}
-
-static const struct crm_rec_flag flags[] = {
-	{"name", "name", CRM_REC_VALUE, NULL},
-	{"legal-name", "legal_name", CRM_REC_VALUE, NULL},
-	{"type", "type", CRM_REC_VALUE, NULL},
-	{"individual", "individual", CRM_REC_SWITCH, NULL},
-	{"industry", "industry", CRM_REC_VALUE, NULL},
-	{"region", "region", CRM_REC_VALUE, NULL},
-	{"tier", "tier", CRM_REC_VALUE, NULL},
-	{"website", "website", CRM_REC_VALUE, NULL},
-	{"phone", "phone", CRM_REC_VALUE, NULL},
-	ADDRESS_FLAGS(billing),
-	ADDRESS_FLAGS(shipping),
-	{"parent", "parent_id", CRM_REC_VALUE, NULL},
-	{"annual-revenue", "annual_revenue", CRM_REC_VALUE, NULL},
-	{"employees", "employees", CRM_REC_VALUE, NULL},
-	{"description", "description", CRM_REC_VALUE, NULL},
-};
+static const struct crm_rec_flag flags[] = {CRM_REC_ACCOUNT_FLAGS};
+static const char *const needs[] = {CRM_REC_ACCOUNT_NEEDS};
 
 static const struct crm_rec_col cols[] = {
 	{"id", "id", CRM_REC_COL_FIELD},	 {"name", "name", CRM_REC_COL_FIELD},
@@ -46,8 +27,6 @@ static const struct crm_rec_shortcut shortcuts[] = {
 	{"parent", "parent_id"},
 };
 
-static const char *const needs[] = {"name", NULL};
-
 const struct crm_rec_type crm_rec_account = {
 	.noun = "account",
 	.plural = "accounts",
@@ -64,12 +43,13 @@ const struct crm_rec_type crm_rec_account = {
 
 	.a_noun = "an account",
 	.summary = "accounts: companies and people you do business with",
+	/* the addresses' options (cli_prefix) in one block each */
 	.fields_help = CRM_HELP_ACCOUNT_FIELDS
-	"  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"
-	"  --billing-postal-code TEXT, --billing-country CODE\n"
-	"                              the billing address (country: ISO 3166 code, DE)\n"
-	"  --shipping-street ... --shipping-country\n"
-	"                              the shipping address, the same way\n",
+	N_("  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"
+	   "  --billing-postal-code TEXT, --billing-country CODE\n"
+	   "                              the billing address (country: ISO 3166 code, DE)\n")
+	N_("  --shipping-street ... --shipping-country\n"
+	   "                              the shipping address, the same way\n"),
 	.show_lead_more = " (addresses, lists and custom values over several lines)",
 	.filter_fields = "name, type, industry, region, tier, country, annual_revenue, employees, "
 			 "parent_id, owner, team, tags, updated_at",

@@ -1,35 +1,17 @@
 /*
  * cmd_contact: the contact record type for the generic record commands
- * (cmd_record.h): its flags, list columns and list shortcuts. `crm contact
- * link|unlink` are in cmd_relation.c.
+ * (cmd_record.h): its list columns, list shortcuts and the words of its
+ * help. Its flags (--email, --primary-email, --add-email, ...) and the
+ * fields add needs one of are generated from the field options of
+ * crm.proto (proto/gen_fields.py). `crm contact link|unlink` are in
+ * cmd_relation.c.
  */
 #include "cmd_record.h"
 #include "crm_field_help.h" /* generated: the help of its fields' options */
+#include "crm_rec_flags.h"  /* generated: its flags and needs */
 
-static const char *const email_kinds[] = {"work", "home", "other", NULL};
-static const char *const phone_kinds[] = {"work", "mobile", "home", "fax", "other", NULL};
-
-static const struct crm_rec_flag flags[] = {
-	{"given-name", "given_name", CRM_REC_VALUE, NULL},
-	{"family-name", "family_name", CRM_REC_VALUE, NULL},
-	{"name-order", "name_order", CRM_REC_VALUE, NULL},
-	{"title", "title", CRM_REC_VALUE, NULL},
-	{"email", "emails", CRM_REC_TYPED, email_kinds},
-	{"primary-email", "emails", CRM_REC_PRIMARY, NULL},
-	{"add-email", "emails", CRM_REC_ADD, email_kinds},
-	{"remove-email", "emails", CRM_REC_REMOVE, NULL},
-	{"phone", "phones", CRM_REC_TYPED, phone_kinds},
-	{"primary-phone", "phones", CRM_REC_PRIMARY, NULL},
-	{"add-phone", "phones", CRM_REC_ADD, phone_kinds},
-	{"remove-phone", "phones", CRM_REC_REMOVE, NULL},
-	{"birthday", "birthday", CRM_REC_VALUE, NULL},
-	{"preferred-channel", "preferred_channel", CRM_REC_VALUE, NULL},
-	{"do-not-contact", "do_not_contact", CRM_REC_VALUE, NULL},
-	{"marketing-opt-out", "marketing_opt_out", CRM_REC_VALUE, NULL},
-	{"pref", "preferences", CRM_REC_PAIR, NULL},
-	{"account", "account_id", CRM_REC_VALUE, NULL},
-	{"description", "description", CRM_REC_VALUE, NULL},
-};
+static const struct crm_rec_flag flags[] = {CRM_REC_CONTACT_FLAGS};
+static const char *const needs[] = {CRM_REC_CONTACT_NEEDS};
 
 static const struct crm_rec_col cols[] = {
 	{"id", "id", CRM_REC_COL_FIELD},
@@ -63,8 +45,6 @@ static const struct crm_cli_command verbs[] = {
 
 };
 
-static const char *const needs[] = {"given_name", "family_name", NULL};
-
 const struct crm_rec_type crm_rec_contact = {
 	.noun = "contact",
 	.plural = "contacts",
@@ -82,16 +62,17 @@ const struct crm_rec_type crm_rec_contact = {
 
 	.a_noun = "a contact",
 	.summary = "contacts: people, their e-mail addresses, phones and accounts",
+	/* the item-by-item edits of the lists (--primary-X, --add-X, --remove-X) */
 	.fields_help = CRM_HELP_CONTACT_FIELDS
-	"  --primary-email ADDRESS     which --email is primary (default: the first); on\n"
-	"                              edit, alone: which of the contact's is primary\n"
-	"  --add-email [KIND:]ADDRESS, --remove-email ADDRESS\n"
-	"                              edit: add or remove one, keep the others\n"
-	"  --primary-phone NUMBER      which --phone is primary (default: the first); on\n"
-	"                              edit, alone: which of the contact's is primary\n"
-	"  --add-phone [KIND:]NUMBER, --remove-phone NUMBER\n"
-	"                              edit: add or remove one, keep the others (numbers\n"
-	"                              match on their digits)\n",
+	N_("  --primary-email ADDRESS     which --email is primary (default: the first); on\n"
+	   "                              edit, alone: which of the contact's is primary\n")
+	N_("  --add-email [KIND:]ADDRESS, --remove-email ADDRESS\n"
+	   "                              edit: add or remove one, keep the others\n")
+	N_("  --primary-phone NUMBER      which --phone is primary (default: the first); on\n"
+	   "                              edit, alone: which of the contact's is primary\n")
+	N_("  --add-phone [KIND:]NUMBER, --remove-phone NUMBER\n"
+	   "                              edit: add or remove one, keep the others (numbers\n"
+	   "                              match on their digits)\n"),
 	.edit_args = "ID [--FIELD VALUE]... [--add-email|--remove-email|--add-phone|--remove-phone V]...\n"
 		     "       [--primary-email A] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
 		     "       [--clear FIELD]... [--version N]",

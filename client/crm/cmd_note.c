@@ -1,14 +1,16 @@
 /*
  * cmd_note: the note record type for the generic record commands
- * (cmd_record.h): its flag, list columns, and its text operand
- * (`crm note add TEXT`, `crm note edit ID TEXT`; - reads standard input).
+ * (cmd_record.h): its list columns, its text operand (`crm note add
+ * TEXT`, `crm note edit ID TEXT`; - reads standard input) and the words
+ * of its help. Its flag (--body) and the field add needs are generated
+ * from the field options of crm.proto (proto/gen_fields.py).
  */
 #include "cmd_record.h"
 #include "crm_field_help.h" /* generated: the help of its fields' options */
+#include "crm_rec_flags.h"  /* generated: its flag and needs */
 
-static const struct crm_rec_flag flags[] = {
-	{"body", "body", CRM_REC_VALUE, NULL},
-};
+static const struct crm_rec_flag flags[] = {CRM_REC_NOTE_FLAGS};
+static const char *const needs[] = {CRM_REC_NOTE_NEEDS};
 
 static const struct crm_rec_col cols[] = {
 	{"id", "id", CRM_REC_COL_FIELD},
@@ -16,8 +18,6 @@ static const struct crm_rec_col cols[] = {
 	{"updated_at", "updated_at", CRM_REC_COL_FIELD},
 	{"body", "body", CRM_REC_COL_FIELD},
 };
-
-static const char *const needs[] = {"body", NULL};
 
 const struct crm_rec_type crm_rec_note = {
 	.noun = "note",

@@ -4,8 +4,9 @@
  *
  * A record type is a row of data, struct crm_rec_type (cmd_account.c,
  * cmd_contact.c): its message in crm.proto, the flags that set its
- * standard fields (each names a proto field path), the columns of its list
- * table, the filter shortcuts of its list. Everything else is read from
+ * standard fields (each names a proto field path; generated from the
+ * field options of crm.proto into crm_rec_flags.h by proto/gen_fields.py),
+ * the columns of its list table, the filter shortcuts of its list. Everything else is read from
  * the protobuf-c descriptors: a flag's value is parsed by the type of the
  * field it names (text, enum, yes/no, id, count, money, date, list of
  * text), and records are printed by walking their fields. Its commands

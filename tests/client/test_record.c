@@ -16,6 +16,7 @@
 #include "args.h"
 #include "cmd_record.h"
 #include "crm_field_facts.h" /* generated from crm.proto's field options */
+#include "crm_rec_flags.h"   /* generated: crm's flag tables */
 
 /* The types under test, as the CLI finds them by their noun. */
 #define ACCOUNT crm_rec_type_by_noun("account")
@@ -603,6 +604,152 @@ static void test_facts(void) {
 	CHECK(own > 20);
 }
 
+/* The generated tables (crm_rec_flags.h), as arrays of their own. */
+#define GENERATED(noun, NOUN)                                                   \
+	static const struct crm_rec_flag gen_flags_##noun[] = {CRM_REC_##NOUN##_FLAGS}; \
+	static const char *const gen_needs_##noun[] = {CRM_REC_##NOUN##_NEEDS};
+CRM_REC_FLAG_TYPES(GENERATED)
+#define GENERATED_ROW(noun, NOUN)                                                        \
+	{#noun, gen_flags_##noun, sizeof(gen_flags_##noun) / sizeof(gen_flags_##noun[0]), \
+	 gen_needs_##noun},
+static const struct {
+	const char *noun;
+	const struct crm_rec_flag *flags;
+	size_t n;
+	const char *const *needs;
+} generated[] = {CRM_REC_FLAG_TYPES(GENERATED_ROW)};
+#define N_GENERATED (sizeof(generated) / sizeof(generated[0]))
+
+static bool same_list(const char *const *a, const char *const *b) {
+	for (; a != NULL && b != NULL && *a != NULL && *b != NULL; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return a == b || (a != NULL && b != NULL && *a == NULL && *b == NULL);
+}
+
+static bool has_flag(const struct crm_rec_type *t, const char *path, enum crm_rec_flag_kind kind) {
+	for (size_t i = 0; i < t->n_flags; i++)
+		if (t->flags[i].kind == kind && strcmp(t->flags[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* RecordUpdate has a field prefix + path (singular: without its last s). */
+static bool update_has(const char *prefix, const char *path, bool singular) {
+	char name[64];
+	int n = snprintf(name, sizeof(name), "%s%s", prefix, path);
+
+	if (singular && n > 1 && name[n - 1] == 's')
+		name[n - 1] = '\0';
+	return protobuf_c_message_descriptor_get_field_by_name(&crm__record_update__descriptor,
+							       name) != NULL;
+}
+
+/* A row of a type's flag table names a field of the type's message that
+ * its kind can set. */
+static bool flag_fits(const struct crm_rec_type *t, const struct crm_rec_flag *f) {
+	struct crm_rec_mem mem = {0};
+	ProtobufCMessage *m = crm_rec_alloc(&mem, t->desc->sizeof_message);
+	const ProtobufCFieldDescriptor *fd = NULL;
+	bool list, ok;
+
+	protobuf_c_message_init(t->desc, m);
+	ok = crm_rec_walk(&mem, m, f->path, &fd) != NULL && fd != NULL;
+	list = ok && fd->label == PROTOBUF_C_LABEL_REPEATED && fd->type == PROTOBUF_C_TYPE_MESSAGE;
+	switch (f->kind) {
+	case CRM_REC_VALUE:
+		ok = ok && !list && f->kinds == NULL;
+		break;
+	case CRM_REC_SWITCH:
+		ok = ok && fd->type == PROTOBUF_C_TYPE_BOOL && fd->label != PROTOBUF_C_LABEL_REPEATED;
+		break;
+	case CRM_REC_TYPED:
+		ok = ok && list && f->kinds != NULL && f->kinds[0] != NULL;
+		break;
+	case CRM_REC_PAIR:
+		ok = ok && list && f->kinds == NULL;
+		break;
+	case CRM_REC_PRIMARY:
+		ok = ok && has_flag(t, f->path, CRM_REC_TYPED) && update_has("primary_", f->path, true);
+		break;
+	case CRM_REC_ADD:
+		ok = ok && has_flag(t, f->path, CRM_REC_TYPED) && update_has("add_", f->path, false) &&
+		     f->kinds != NULL;
+		break;
+	case CRM_REC_REMOVE:
+		ok = ok && has_flag(t, f->path, CRM_REC_ADD) && update_has("remove_", f->path, false);
+		break;
+	}
+	crm_rec_mem_free(&mem);
+	return ok;
+}
+
+/* The help of a type's own options (fields_help: generated for one
+ * field's option, words of cmd_<type>.c for the others) names flag f: as
+ * "--flag", or for a part of a message (--shipping-city) its prefix
+ * ("--shipping-street ... --shipping-country"). */
+static bool in_help(const struct crm_rec_type *t, const struct crm_rec_flag *f) {
+	char want[72];
+	const char *dash = strchr(f->flag, '-');
+	int n = snprintf(want, sizeof(want), "--%s", f->flag);
+
+	if (strchr(f->path, '.') != NULL && dash != NULL)
+		n = snprintf(want, sizeof(want), "--%.*s", (int)(dash - f->flag + 1), f->flag);
+	for (const char *p = t->fields_help; n > 0 && p != NULL && (p = strstr(p, want)) != NULL;
+	     p += n)
+		if (strchr(" ,[\n", p[n]) != NULL || strchr(f->path, '.') != NULL)
+			return true;
+	return false;
+}
+
+/* The CLI's flag tables are the ones generated from crm.proto's options
+ * (crm_rec_flags.h), for every record type it has, and each row sets a
+ * field its kind fits: SWITCH a bool, TYPED and PAIR a list of messages,
+ * the list edits (PRIMARY, ADD, REMOVE) a TYPED list that RecordUpdate
+ * can edit item by item; the fields add needs one of have flags; the help
+ * names each flag. */
+static void test_flags(void) {
+	size_t i, j, k;
+
+	for (i = 0; crm_rec_types[i] != NULL; i++) {
+		const struct crm_rec_type *t = crm_rec_types[i];
+
+		for (k = 0; k < N_GENERATED && strcmp(generated[k].noun, t->noun) != 0; k++)
+			;
+		CHECK(k < N_GENERATED);
+		if (k == N_GENERATED)
+			continue;
+		CHECK(t->n_flags == generated[k].n);
+		for (j = 0; j < t->n_flags && j < generated[k].n; j++) {
+			const struct crm_rec_flag *f = &t->flags[j], *g = &generated[k].flags[j];
+
+			CHECK(strcmp(f->flag, g->flag) == 0 && strcmp(f->path, g->path) == 0 &&
+			      f->kind == g->kind && same_list(f->kinds, g->kinds));
+			if (!flag_fits(t, f))
+				fprintf(stderr, "test_record: %s --%s (%s) does not fit its field\n",
+					t->noun, f->flag, f->path);
+			CHECK(flag_fits(t, f));
+			if (!in_help(t, f))
+				fprintf(stderr, "test_record: %s add --help lacks --%s\n", t->noun,
+					f->flag);
+			CHECK(in_help(t, f));
+		}
+		CHECK(same_list(t->needs_one_of, generated[k].needs));
+		CHECK(t->needs_one_of != NULL && t->needs_one_of[0] != NULL);
+		for (j = 0; t->needs_one_of != NULL && t->needs_one_of[j] != NULL; j++)
+			CHECK(has_flag(t, t->needs_one_of[j], CRM_REC_VALUE));
+	}
+	CHECK(N_GENERATED >= 3);
+	for (k = 0; k < N_GENERATED; k++)
+		CHECK(crm_rec_type_by_noun(generated[k].noun) != NULL);
+	/* the checks can fail: a switch on a text field, a list edit of a
+	 * list RecordUpdate cannot edit */
+	CHECK(!flag_fits(ACCOUNT, &(struct crm_rec_flag){"x", "name", CRM_REC_SWITCH, NULL}));
+	CHECK(!flag_fits(CONTACT, &(struct crm_rec_flag){"x", "preferences", CRM_REC_ADD, NULL}));
+	CHECK(!flag_fits(ACCOUNT, &(struct crm_rec_flag){"x", "billing_address.town", CRM_REC_VALUE,
+						       NULL}));
+}
+
 /* The longest line of s in characters (UTF-8). */
 static size_t widest_line(const char *s) {
 	size_t widest = 0, col = 0;
@@ -682,6 +829,7 @@ int main(void) {
 	test_list();
 	test_print();
 	test_facts();
+	test_flags();
 	test_commands();
 	if (failures > 0) {
 		fprintf(stderr, "test_record: %d check(s) failed\n", failures);

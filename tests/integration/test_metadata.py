@@ -328,3 +328,25 @@ def test_add_help_comes_from_the_field_options(env):
             if not help_[1].isupper():
                 help_ = help_[0].lower() + help_[1:]
             assert " ".join(help_.split()) in text, (rtype, x["cli_option"], help_)
+
+
+def test_list_help_names_fields_that_filter_and_sort(world):
+    """The fields `crm TYPE list --help` names as examples (its table's
+    filter_fields and sort_example, words of the help, not generated) are
+    standard fields of the type that filter, and sort, in
+    crm.standard_fields."""
+    rows = su_json(world.env, world.db,
+                   "SELECT record_type, name, kind <> 'none' AS filterable,"
+                   " sort_expr IS NOT NULL AS sortable FROM crm.standard_fields")
+    db = {(r["record_type"], r["name"]): r for r in rows}
+    for rtype in ("account", "contact", "note"):
+        r = run_crm(rtype, "list", "--help", home=world.env.base)
+        assert r.rc == 0, r
+        text = " ".join(r.out.split())
+        filters = text.split("standard field (", 1)[1].split(", ...)", 1)[0].split(", ")
+        sorts = text.split("sorts it descending: ", 1)[1].split(" ", 1)[0].split(",")
+        assert len(filters) >= 5 and sorts, (rtype, filters, sorts)
+        for name in filters:
+            assert db.get((rtype, name), {}).get("filterable"), (rtype, name)
+        for name in sorts:
+            assert db.get((rtype, name.lstrip("-")), {}).get("sortable"), (rtype, name)
