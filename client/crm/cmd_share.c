@@ -122,16 +122,40 @@ static int share_option(struct crm_cli *cli, int c, const char *arg, struct shar
 	}
 }
 
-/* Shares t with o's user or team (or revokes it) and prints the shares. */
+/* Reads the options of `crm share` and `crm TYPE share` into o; *first
+ * is then the index of the first operand. Nonzero after a usage error. */
+static int share_getopt(struct crm_cli *cli, int argc, char **argv, struct share_opts *o,
+			int *first) {
+	static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
+						 {"team", required_argument, NULL, 't'},
+						 {"access", required_argument, NULL, 'a'},
+						 {"revoke", no_argument, NULL, 'r'},
+						 {NULL, 0, NULL, 0}};
+	char *arg;
+	int c, rc = 0;
+
+	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
+		rc = share_option(cli, c, arg, o);
+	*first = crm_cli_optind();
+	return rc;
+}
+
+/* The rules a share's options follow together; nonzero after a usage error. */
+static int share_check(struct crm_cli *cli, const struct share_opts *o) {
+	if ((o->user != NULL) == (o->team != NULL))
+		return crm_cli_usage(cli, "give exactly one of --user USER or --team TEAM");
+	if (o->revoke && o->has_access)
+		return crm_cli_usage(cli, "--revoke takes no --access");
+	return 0;
+}
+
+/* Shares t with o's user or team (or revokes it) and prints the shares;
+ * o has passed share_check. */
 static int share_record(struct crm_cli *cli, const struct share_target *t,
 			const struct share_opts *o) {
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__RecordShare rs = CRM__RECORD_SHARE__INIT;
 
-	if ((o->user != NULL) == (o->team != NULL))
-		return crm_cli_usage(cli, "give exactly one of --user USER or --team TEAM");
-	if (o->revoke && o->has_access)
-		return crm_cli_usage(cli, "--revoke takes no --access");
 	rs.has_type = rs.has_id = true;
 	rs.type = t->type;
 	rs.id = t->id;
@@ -145,42 +169,30 @@ static int share_record(struct crm_cli *cli, const struct share_target *t,
 	return call_shares(cli, &req);
 }
 
-static const struct option share_longopts[] = {{"user", required_argument, NULL, 'u'},
-					       {"team", required_argument, NULL, 't'},
-					       {"access", required_argument, NULL, 'a'},
-					       {"revoke", no_argument, NULL, 'r'},
-					       {NULL, 0, NULL, 0}};
-
 /* crm TYPE share ID (--user U | --team T) [--access A] [--revoke] */
 int crm_cmd_record_share(struct crm_cli *cli, int argc, char **argv) {
 	struct share_opts o = {0};
 	struct share_target t = {.type = crm_rec_type_of(cli)->type};
-	char *arg;
-	int c, rc = 0, first;
+	int rc, first;
 
-	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", share_longopts, &arg)) != -1)
-		rc = share_option(cli, c, arg, &o);
-	if (rc != 0)
+	if ((rc = share_getopt(cli, argc, argv, &o, &first)) != 0)
 		return rc;
-	first = crm_cli_optind();
 	if (first + 1 != argc)
 		return crm_cli_usage(cli, "give exactly one %s id", crm_rec_type_of(cli)->noun);
 	if (!crm_cli_parse_id(cli, argv[first], "ID", &t.id))
 		return CRM_EXIT_USAGE;
+	if ((rc = share_check(cli, &o)) != 0)
+		return rc;
 	return share_record(cli, &t, &o);
 }
 
 int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
 	struct share_opts o = {0};
 	struct share_target t = {0};
-	char *arg;
-	int c, rc = 0, first;
+	int rc, first;
 
-	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", share_longopts, &arg)) != -1)
-		rc = share_option(cli, c, arg, &o);
-	if (rc != 0)
+	if ((rc = share_getopt(cli, argc, argv, &o, &first)) != 0)
 		return rc;
-	first = crm_cli_optind();
 	if (first < argc && strcmp(argv[first], "list") == 0) {
 		if (o.user || o.team || o.has_access || o.revoke)
 			return crm_cli_usage(cli, "crm share list takes no --user, --team, "
@@ -189,10 +201,8 @@ int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
 	}
 	if (first + 1 != argc)
 		return crm_cli_usage(cli, "give one record as TYPE/ID (account/42)");
-	if ((o.user != NULL) == (o.team != NULL))
-		return crm_cli_usage(cli, "give exactly one of --user USER or --team TEAM");
-	if (o.revoke && o.has_access)
-		return crm_cli_usage(cli, "--revoke takes no --access");
+	if ((rc = share_check(cli, &o)) != 0)
+		return rc;
 	if (!parse_target(cli, argv[first], &t))
 		return CRM_EXIT_USAGE;
 	return share_record(cli, &t, &o);

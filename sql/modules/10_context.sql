@@ -300,6 +300,9 @@ BEGIN
 END
 $function$;
 
+-- The ids of the records of type p_type shared with the acting user or
+-- their team (for editing when p_edit); every type's when p_type is NULL
+-- (crm.shared_any: record ids are unique across types).
 CREATE OR REPLACE FUNCTION crm.context_shared(p_type text, p_edit boolean)
  RETURNS bigint[]
  LANGUAGE plpgsql
@@ -315,12 +318,13 @@ BEGIN
 	END IF;
 	SELECT coalesce(array_agg(DISTINCT s.record_id), '{}') INTO out_
 	FROM crm.shares s
-	WHERE s.record_type = p_type
+	WHERE (p_type IS NULL OR s.record_type = p_type)
 	  AND (s.access = 'edit' OR NOT p_edit)
 	  AND (s.user_id = u OR s.team_id = (SELECT x.team_id FROM crm.users x WHERE x.id = u));
 	RETURN out_;
 END
 $function$;
+COMMENT ON FUNCTION crm.context_shared(text,boolean) IS 'The ids of the records of one type (every type when NULL) shared with the acting user or their team (for editing when p_edit); {} without a context.';
 
 CREATE OR REPLACE FUNCTION crm.shared_ids(p_type text, p_edit boolean)
  RETURNS bigint[]
@@ -367,34 +371,11 @@ END
 $function$;
 COMMENT ON FUNCTION crm.teams_of_scope(text) IS 'The ids of the teams scope team or subteams covers for the acting user; {} otherwise.';
 
--- The ids of every record shared with the acting user (for editing when
--- p_edit), whatever its type: record ids are unique across types.
-CREATE OR REPLACE FUNCTION crm.context_shared_any(p_edit boolean)
- RETURNS bigint[]
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
-AS $function$
-DECLARE
-	u bigint := crm.acting_user();
-	out_ bigint[];
-BEGIN
-	IF u IS NULL THEN
-		RETURN '{}';
-	END IF;
-	SELECT coalesce(array_agg(DISTINCT s.record_id), '{}') INTO out_
-	FROM crm.shares s
-	WHERE (s.access = 'edit' OR NOT p_edit)
-	  AND (s.user_id = u OR s.team_id = (SELECT x.team_id FROM crm.users x WHERE x.id = u));
-	RETURN out_;
-END
-$function$;
-
 CREATE OR REPLACE FUNCTION crm.shared_any(p_edit boolean)
  RETURNS bigint[]
  LANGUAGE sql
  STABLE
-AS $function$ SELECT crm.context_shared_any(p_edit) $function$;
+AS $function$ SELECT crm.context_shared(NULL, p_edit) $function$;
 COMMENT ON FUNCTION crm.shared_any(boolean) IS 'The ids of the records of any type shared with the acting user or their team (for editing when p_edit).';
 
 -- Names the audit action of the changes a definer function is about to
@@ -456,7 +437,6 @@ REVOKE ALL ON FUNCTION
 	crm.shared_ids(text,boolean),
 	crm.action_scopes(text),
 	crm.teams_of_scope(text),
-	crm.context_shared_any(boolean),
 	crm.shared_any(boolean),
 	crm.context_audit_action(text),
 	crm.context_audit_action()
@@ -477,8 +457,7 @@ GRANT EXECUTE ON FUNCTION
 	crm.action_scopes(text),
 	crm.teams_of_scope(text),
 	crm.shared_any(boolean),
-	crm.context_shared(text,boolean),
-	crm.context_shared_any(boolean)
+	crm.context_shared(text,boolean)
 TO crm_app;
 GRANT EXECUTE ON FUNCTION
 	crm.us(timestamp with time zone),

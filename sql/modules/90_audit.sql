@@ -345,11 +345,16 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 -- it holds anything shown differently (else old_shown and new_shown are
 -- NULL and the recorded values are what people read): user
 -- and team ids followed by the name ("5 (alice)"), money amounts with
--- their currency to its minor units ("1250000.00 EUR": the currency from
--- the same change set, the other one, or the record now) with the
--- currency key folded into the amount; other values as they are. Written
--- inline (a LATERAL subquery, planned once with the statement) rather than
--- as a function called twice per row.
+-- their currency to its minor units ("1250000.00 EUR") with the currency
+-- key folded into the amount; other values as they are. Money is what the
+-- field facts say: a standard field of kind money of the row's type
+-- (crm.standard_fields), kept in the columns NAME and NAME_currency, so in
+-- the change set under those keys; or any number that comes with a
+-- NAME_currency key. The currency is the change set's, the other one's,
+-- or, for a change of the amount alone, the one the record's history last
+-- recorded before it (the currency the amount was in, even after a later
+-- change of it or a purge). Written inline (a LATERAL subquery, planned
+-- once with the statement) rather than as a function called twice per row.
 CREATE OR REPLACE VIEW crm.audit_out WITH (security_invoker = true) AS
 SELECT a.id AS audit_id, (extract(epoch FROM a.at) * 1000000)::bigint AS at, a.username, a.request_id,
        a.client_addr, a.record_type, a.record_id, a.action, a.old_values::text AS old_values,
@@ -373,22 +378,29 @@ LEFT JOIN LATERAL (
 		WHEN cur.code IS NOT NULL THEN
 			to_jsonb(round((e.value #>> '{}')::numeric, coalesce(cur.minor, 2))::text || ' ' || cur.code)
 		ELSE e.value END AS shown
-	      FROM (SELECT * FROM (VALUES ('o', a.old_values, a.new_values), ('n', a.new_values, a.old_values)) w
+	      -- the type's money fields and their currency keys
+	      FROM (SELECT coalesce(array_agg(f.name), '{}') AS names,
+			   coalesce(array_agg(f.name || '_currency'), '{}') AS currencies
+		    FROM crm.standard_fields f WHERE f.record_type = a.record_type AND f.kind = 'money') m
+	      CROSS JOIN LATERAL (
+		    SELECT * FROM (VALUES ('o', a.old_values, a.new_values), ('n', a.new_values, a.old_values)) w
 		    -- only rows with something to show differently (NULL otherwise:
 		    -- the values as recorded are what people read)
-		    WHERE a.old_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id',
-						'parent_id', 'annual_revenue', 'annual_revenue_currency']
-		       OR a.new_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id',
-						'parent_id', 'annual_revenue', 'annual_revenue_currency']) v(side, vals, other)
+		    WHERE a.old_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
+		       OR a.new_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
+		       OR a.old_values ?| (m.names || m.currencies)
+		       OR a.new_values ?| (m.names || m.currencies)) v(side, vals, other)
 	      CROSS JOIN LATERAL jsonb_each(v.vals) e
 	      -- the currency of a number, if it is an amount; OFFSET 0 keeps it
 	      -- computed once per value
 	      CROSS JOIN LATERAL (SELECT k.code, (SELECT c.minor_units FROM crm.currencies c WHERE c.code = k.code) AS minor
 				  FROM (SELECT CASE WHEN jsonb_typeof(e.value) = 'number' THEN
 						coalesce(v.vals ->> (e.key || '_currency'), v.other ->> (e.key || '_currency'),
-							 CASE WHEN a.record_type = 'account' AND e.key = 'annual_revenue' THEN
-								(SELECT r.annual_revenue_currency FROM crm.accounts r
-								 WHERE r.id = a.record_id) END) END AS code
+							 CASE WHEN e.key = ANY (m.names) THEN
+								(SELECT h.new_values ->> (e.key || '_currency') FROM crm.audit h
+								 WHERE h.record_type = a.record_type AND h.record_id = a.record_id
+								   AND h.id < a.id AND h.new_values ? (e.key || '_currency')
+								 ORDER BY h.id DESC LIMIT 1) END) END AS code
 					OFFSET 0) k) cur
 	      WHERE NOT (e.key LIKE '%\_currency'
 			 AND coalesce(jsonb_typeof(v.vals -> left(e.key, -9)) = 'number', false))) x

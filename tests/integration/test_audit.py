@@ -586,6 +586,9 @@ def test_audit_entries_name_users_and_teams_and_show_money(world):
                   annual_revenue=dict(amount="1250000", currency="EUR"))).record.account
     a = ok(update(w, "root", a.id, a.version, "account",
                   annual_revenue=dict(amount="99.5", currency="EUR"))).record.account
+    # the account's currency changes later: the change before stays in euros
+    a = ok(update(w, "root", a.id, a.version, "account",
+                  annual_revenue=dict(amount="99.5", currency="USD"))).record.account
     ok(w.do("root", "record_reassign", type="account", id=a.id, owner="mgr"))
     ok(w.do("root", "user_update", username="sal", team="Support"))
     e = entries(w, "root", record_type="account", record_id=a.id)
@@ -604,15 +607,51 @@ def test_audit_entries_name_users_and_teams_and_show_money(world):
     first, second = money[1], money[0]
     assert json.loads(first.new_shown) == {"annual_revenue": "1250000.00 EUR"}, first.new_shown
     assert "annual_revenue_currency" in json.loads(first.new_values)
-    # only the amount changed: the currency comes from the account
+    # only the amount changed: the currency is the one the account's history
+    # last recorded (EUR), not the account's now (USD)
     assert json.loads(second.old_shown) == {"annual_revenue": "1250000.00 EUR"}, second.old_shown
     assert json.loads(second.new_shown) == {"annual_revenue": "99.50 EUR"}, second.new_shown
+    cur = [x for x in e if x.action == "update" and "annual_revenue_currency" in json.loads(x.new_values)
+           and "annual_revenue" not in json.loads(x.new_values)]
+    assert [json.loads(x.new_shown) for x in cur] == [{"annual_revenue_currency": "USD"}], cur
     u = entries(w, "root", record_type="user", record_id=w.uid["sal"])
     upd = [x for x in u if x.action == "update"][0]
     assert upd.record_name == "sal"
     assert re.fullmatch(r"\d+ \(Support\)", json.loads(upd.new_shown)["team_id"]), upd.new_shown
     t = entries(w, "root", record_type="team")
     assert {x.record_name for x in t} >= {"Sales", "Sales East", "Support"}
+
+
+def test_money_of_any_type_is_shown_as_money_by_its_field_facts(world):
+    """Which values are money is the field facts' word (crm.standard_fields,
+    kind money: columns NAME and NAME_currency), whatever the type: a
+    contact given a money field here reads as money in its audit trail,
+    and a change of the amount alone takes the currency its history last
+    recorded."""
+    w = world
+    c = contact(w, family_name="Budget")
+    su_sql(w.env, w.db, f"""
+ALTER TABLE crm.contacts ADD COLUMN budget numeric, ADD COLUMN budget_currency text;
+UPDATE crm.contacts SET budget = 1500, budget_currency = 'JPY' WHERE id = {c.id};
+UPDATE crm.contacts SET budget = 2500 WHERE id = {c.id};
+UPDATE crm.contacts SET budget_currency = 'USD', budget = 30.5 WHERE id = {c.id};""")
+
+    def budget_rows():
+        e = entries(w, "root", record_type="contact", record_id=c.id)
+        rows = [x for x in reversed(e) if "budget" in json.loads(x.new_values)]
+        assert len(rows) == 3, [x.new_values for x in e]
+        return [(json.loads(x.old_shown or "null"), json.loads(x.new_shown or "null")) for x in rows]
+
+    # Without the fact, a change of the amount alone is a bare number, as
+    # recorded (nothing shown differently).
+    assert budget_rows()[1] == (None, None)
+    su_sql(w.env, w.db, "INSERT INTO crm.standard_fields (record_type, name, label, kind, position)"
+                        " VALUES ('contact', 'budget', 'Budget', 'money', 99)")
+    assert budget_rows() == [
+        ({"budget": None, "budget_currency": None}, {"budget": "1500 JPY"}),
+        ({"budget": "1500 JPY"}, {"budget": "2500 JPY"}),
+        ({"budget": "2500 JPY"}, {"budget": "30.50 USD"}),
+    ]
 
 
 # --------------------------------------------------------------- plans

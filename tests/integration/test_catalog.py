@@ -62,7 +62,6 @@ crm_app  | crm.contact_phones | DELETE INSERT SELECT UPDATE
 crm_app  | crm.contact_save(bigint,bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.contacts | DELETE INSERT SELECT UPDATE
 crm_app  | crm.context_shared(text,boolean) | EXECUTE
-crm_app  | crm.context_shared_any(boolean) | EXECUTE
 crm_app  | crm.countries | SELECT
 crm_app  | crm.currencies | SELECT
 crm_app  | crm.custom_values | DELETE INSERT SELECT UPDATE

@@ -296,6 +296,10 @@ SORT_PATHS = [
     ("contact", [srt("family_name", True)], [True, "family", 5], "contacts_family_desc_idx"),
     ("contact", [srt("family_name", True)], [False, "", 5], "contacts_family_desc_idx"),
     ("contact", [srt("updated_at")], [1790000000000000, 5], "contacts_updated_idx"),
+    # notes: no sort given is the registry's default_sort, created_at
+    ("note", [], [1790000000000000, 5], "notes_created_idx"),
+    ("note", [srt("created_at", True)], [1790000000000000, 5], "notes_created_idx"),
+    ("note", [srt("updated_at", True)], [1790000000000000, 5], "notes_updated_idx"),
 ]
 
 BULK = """
@@ -319,6 +323,11 @@ SELECT g, o.id, o.team_id, 'Given ' || (g - 2000000), CASE WHEN g % 500 = 0 THEN
     1000001 + g % 20000, timestamptz '2020-01-01' + (g % 1500) * interval '1 day',
     timestamptz '2020-01-01' + (g % 1500) * interval '1 day'
 FROM generate_series(2000001, 2020000) g JOIN o ON o.n = g % (SELECT count(*) FROM o);
+INSERT INTO crm.records (id, record_type) SELECT g, 'note' FROM generate_series(3000001, 3020000) g;
+INSERT INTO crm.notes (id, owner_id, team_id, body, created_at, updated_at)
+SELECT g, o.id, o.team_id, 'Bulk note ' || (g - 3000000), timestamptz '2020-01-01' + (g % 1500) * interval '1 day',
+    timestamptz '2020-01-01' + (g % 1500) * interval '1 day'
+FROM generate_series(3000001, 3020000) g JOIN o ON o.n = g % (SELECT count(*) FROM o);
 INSERT INTO crm.contact_emails (contact_id, position, address, is_primary)
 SELECT g, 0, 'c' || (g - 2000000) || '@bulk.example', true FROM generate_series(2000001, 2020000) g;
 INSERT INTO crm.contact_phones (contact_id, position, number, number_norm, is_primary)
