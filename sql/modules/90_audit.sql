@@ -464,26 +464,107 @@ BEGIN
 END
 $function$;
 
+-- Whether a reader sees a relation (crm.relations' policy: both its ends
+-- visible in crm.records, by the type's read scope against the owner and
+-- team, or shared; purged records are not), with the reader's context
+-- passed in. For crm.audit_scoped_ids, which reads as the owner: there
+-- crm.record_visible would see every relation.
+CREATE OR REPLACE FUNCTION crm.audit_relation_readable(p_id bigint, me bigint, scopes jsonb, t_team bigint[], t_sub bigint[], shared bigint[])
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+	-- the two ends are two records (relations_to_id_self)
+	SELECT EXISTS (SELECT 1 FROM crm.relations r
+		       WHERE r.id = p_id
+			 AND (SELECT count(*) FROM crm.records x
+			      WHERE ((x.id = r.from_id AND x.record_type = r.from_type)
+				     OR (x.id = r.to_id AND x.record_type = r.to_type))
+				AND x.purged_at IS NULL
+				AND (CASE scopes ->> x.record_type
+				     WHEN 'all' THEN true
+				     WHEN 'own' THEN x.owner_id = me
+				     WHEN 'team' THEN x.owner_id = me OR x.team_id = ANY (t_team)
+				     WHEN 'subteams' THEN x.owner_id = me OR x.team_id = ANY (t_sub)
+				     ELSE false END
+				     OR x.id = ANY (shared))) = 2)
+$function$;
+
+-- Whether a reader whose scope of reading the trail is neither none nor
+-- all may read an audit row: the rule of the policy select_scope above,
+-- with the reader's context passed in as values (crm.audit_scoped_ids reads
+-- it once per call) where the policy reads it in initial plans. A plain
+-- expression (no sub-select, no SET), so that the planner inlines it into
+-- each index range of crm.audit_scoped_ids; the relation rows' extra test
+-- is a call made for them only. tests/integration/test_audit.py checks
+-- that a page and the policy agree for every reader.
+CREATE OR REPLACE FUNCTION crm.audit_readable(p_user_id bigint, p_subject_type text, p_owner bigint, p_team bigint, p_ref bigint, p_record_type text, p_record_id bigint, me bigint, scopes jsonb, t_team bigint[], t_sub bigint[], shared bigint[])
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+	SELECT p_user_id = me
+	       OR (p_subject_type IN ('user', 'session') AND p_owner = me)
+	       OR p_subject_type = 'public'
+	       OR (p_subject_type NOT IN ('public', 'user', 'session')
+		   AND (CASE scopes ->> p_subject_type
+			WHEN 'all' THEN true
+			WHEN 'own' THEN p_owner = me
+			WHEN 'team' THEN p_owner = me OR p_team = ANY (t_team)
+			WHEN 'subteams' THEN p_owner = me OR p_team = ANY (t_sub)
+			ELSE false END
+			OR p_ref = ANY (shared))
+		   AND (p_record_type <> 'relation'
+			OR crm.audit_relation_readable(p_record_id, me, scopes, t_team, t_sub, shared)))
+$function$;
+
 -- The ids of one page of the trail as a user without scope all sees it:
 -- the user's scope stated in the query, one index range per way in, each
--- newest first and at most p_n rows, merged. Row-level security checks
--- every row again. p_before: the last id of the previous page. p_user:
--- only that user's actions (audit list --user), each way in then read as
--- its range of that user's rows (audit_owner_user_idx, audit_team_user_idx:
--- sql/0011), so a page costs what it shows however busy the user is.
--- (jit off: see crm.audit_list.)
+-- newest first and at most p_n rows, merged. p_before: the last id of the
+-- previous page. p_user: only that user's actions (audit list --user),
+-- each way in then read as its range of that user's rows
+-- (audit_owner_user_idx, audit_team_user_idx: sql/0011), so a page costs
+-- what it shows however busy the user is.
+--
+-- Who reads what is decided twice, independently. Here, first: the
+-- reader's context (user, read scopes, teams, shares) is read once per
+-- call, and every range keeps only the rows crm.audit_readable (the
+-- policy's rule over those values) lets the reader see, before its LIMIT,
+-- so a page is never short. Then crm.audit_list reads the page's rows
+-- through crm.audit_out as crm_app, where the trail's row-level security
+-- checks each row again on its own. The ranges are read as the owner
+-- (SECURITY DEFINER; the trail's policy for crm_owner is true) because
+-- under crm_app each range carried its own copy of the policy, and with
+-- it the policy's initial plans, up to six definer calls per range: about
+-- fifteen per page, most of a sales user's page beyond an admin's
+-- (docs/benchmarks.md, "Audit trail"). The context comes from the
+-- request's own context row (crm.acting_user, crm.action_scopes), never
+-- from the arguments, so a caller learns only ids it may read.
+-- Each range is written as a row comparison on its index's columns,
+-- (subject_owner, id) < (me, before) with subject_owner >= me, not as an
+-- equality on the first: with an equality the order by id alone is one
+-- the primary key also gives, and without the policy's cost on every row
+-- the planner walked the primary key backwards filtering on the owner
+-- (10,000 rows read for 3 in test_audit.py); a row comparison only the
+-- range's own index serves. And no sort but the merge's: a range
+-- estimated to hold fewer rows than a page was otherwise read whole
+-- through a bitmap of two indexes (its type's among them) and sorted,
+-- which on a real trail reads every row of the type (enable_sort off:
+-- each range is then its own index, newest first, read as far as a page
+-- needs). (jit off: see crm.audit_list.)
 -- Generic plans whoever calls it (crmd's connections use them anyway,
 -- server/db.c): under the default plan_cache_mode the merged query's
--- custom plan is estimated far cheaper than its generic one (about 700
--- against 19,000: the scopes folded in), so it would be planned again on
--- every call, seven ranges with the policy's initplans in each, about
--- 2 ms of a page's 2-4; the generic plan reads the same index ranges.
+-- custom plan is estimated far cheaper than its generic one, so it would
+-- be planned again on every call; the generic plan reads the same index
+-- ranges.
 CREATE OR REPLACE FUNCTION crm.audit_scoped_ids(p_type text, p_since timestamp with time zone, p_until timestamp with time zone, p_before bigint, p_n integer, p_user bigint)
  RETURNS bigint[]
  LANGUAGE plpgsql
- STABLE
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
  SET jit TO 'off'
  SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_sort TO 'off'
 AS $function$
 DECLARE
 	me bigint := crm.acting_user();
@@ -492,10 +573,16 @@ DECLARE
 	team_types text[];
 	all_types text[];     -- business types read whole
 	biz_types text[];
-	teams bigint[] := '{}';
+	t_team bigint[] := '{}';
+	t_sub bigint[] := '{}';
+	teams bigint[];
 	shared bigint[];
 	before bigint := coalesce(p_before, 9223372036854775807);
 BEGIN
+	-- no request, or no scope of reading the trail: nothing, as the policy
+	IF me IS NULL OR coalesce(scopes ->> 'audit', 'none') = 'none' THEN
+		RETURN '{}';
+	END IF;
 	-- The business types of the registry, sorted by the reader's read
 	-- scope of each (none: absent from the JSON).
 	SELECT coalesce(array_agg(t.name) FILTER (WHERE scopes ->> t.name IN ('own', 'team', 'subteams', 'all')), '{}'),
@@ -506,11 +593,12 @@ BEGIN
 	FROM crm.record_types t WHERE t.table_name IS NOT NULL;
 	own_types := ARRAY['user', 'session'] || own_types;
 	IF EXISTS (SELECT 1 FROM unnest(team_types) x WHERE scopes ->> x = 'team') THEN
-		teams := teams || crm.teams_of_scope('team');
+		t_team := crm.teams_of_scope('team');
 	END IF;
 	IF EXISTS (SELECT 1 FROM unnest(team_types) x WHERE scopes ->> x = 'subteams') THEN
-		teams := teams || crm.teams_of_scope('subteams');
+		t_sub := crm.teams_of_scope('subteams');
 	END IF;
+	teams := t_team || t_sub;
 	-- records of any type shared with the reader; each way in below keeps
 	-- those of the types read at all (ids are unique across types)
 	shared := CASE WHEN cardinality(biz_types) > 0 THEN crm.shared_any(false) ELSE '{}' END;
@@ -518,29 +606,34 @@ BEGIN
 		RETURN ARRAY(
 			SELECT u.id FROM (
 				(SELECT a.id FROM crm.audit a
-				 WHERE a.user_id = me AND me = p_user AND a.id < before
+				 WHERE me = p_user AND a.user_id >= me AND (a.user_id, a.id) < (me, before)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
 				 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
 				UNION
 				(SELECT a.id FROM crm.audit a
-				 WHERE a.subject_owner = me AND a.user_id = p_user AND a.id < before
+				 WHERE (a.subject_owner, a.user_id) >= (me, p_user) AND (a.subject_owner, a.user_id, a.id) < (me, p_user, before)
 				   AND a.subject_type = ANY (own_types)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+							  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 				 ORDER BY a.subject_owner DESC, a.user_id DESC, a.id DESC LIMIT p_n)
 				UNION
 				SELECT x.id FROM (SELECT DISTINCT unnest(teams) AS team) k,
 				LATERAL (SELECT a.id FROM crm.audit a
-					 WHERE a.subject_team = k.team AND a.user_id = p_user AND a.id < before
+					 WHERE (a.subject_team, a.user_id) >= (k.team, p_user)
+					   AND (a.subject_team, a.user_id, a.id) < (k.team, p_user, before)
 					   AND a.subject_type = ANY (team_types)
 					   AND (p_type IS NULL OR a.record_type = p_type)
 					   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+					   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+								  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 					 ORDER BY a.subject_team DESC, a.user_id DESC, a.id DESC LIMIT p_n) x
 				UNION
 				-- the rare public rows: their own range
 				(SELECT a.id FROM crm.audit a
-				 WHERE a.subject_type = 'public' AND a.user_id = p_user AND a.id < before
+				 WHERE a.subject_type >= 'public' AND (a.subject_type, a.id) < ('public', before) AND a.user_id = p_user
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
 				 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
@@ -548,46 +641,55 @@ BEGIN
 				-- business types read whole (no role has that without scope all
 				-- on the audit trail by default): the user's own range
 				(SELECT a.id FROM crm.audit a
-				 WHERE cardinality(all_types) > 0 AND a.user_id = p_user AND a.id < before
+				 WHERE cardinality(all_types) > 0 AND a.user_id >= p_user AND (a.user_id, a.id) < (p_user, before)
 				   AND a.subject_type = ANY (all_types)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+							  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 				 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
 				UNION
 				SELECT x.id FROM (SELECT DISTINCT unnest(shared) AS ref) k,
 				LATERAL (SELECT a.id FROM crm.audit a
-					 WHERE a.subject_ref = k.ref AND a.user_id = p_user AND a.id < before
+					 WHERE a.subject_ref >= k.ref AND (a.subject_ref, a.id) < (k.ref, before) AND a.user_id = p_user
 					   AND a.subject_type = ANY (biz_types)
 					   AND (p_type IS NULL OR a.record_type = p_type)
 					   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+					   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+								  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 					 ORDER BY a.subject_ref DESC, a.id DESC LIMIT p_n) x
 			) u ORDER BY u.id DESC LIMIT p_n);
 	END IF;
 	RETURN ARRAY(
 		SELECT u.id FROM (
 			(SELECT a.id FROM crm.audit a
-			 WHERE a.user_id = me AND a.id < before
+			 WHERE a.user_id >= me AND (a.user_id, a.id) < (me, before)
 			   AND (p_type IS NULL OR a.record_type = p_type)
 			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
 			 ORDER BY a.user_id DESC, a.id DESC LIMIT p_n)
 			UNION
 			(SELECT a.id FROM crm.audit a
-			 WHERE a.subject_owner = me AND a.id < before AND a.subject_type = ANY (own_types)
+			 WHERE a.subject_owner >= me AND (a.subject_owner, a.id) < (me, before) AND a.subject_type = ANY (own_types)
 			   AND (p_type IS NULL OR a.record_type = p_type)
 			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+			   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+						  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 			 ORDER BY a.subject_owner DESC, a.id DESC LIMIT p_n)
 			UNION
 			SELECT x.id FROM (SELECT DISTINCT unnest(teams) AS team) k,
 			LATERAL (SELECT a.id FROM crm.audit a
-				 WHERE a.subject_team = k.team AND a.id < before AND a.subject_type = ANY (team_types)
+				 WHERE a.subject_team >= k.team AND (a.subject_team, a.id) < (k.team, before)
+				   AND a.subject_type = ANY (team_types)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+							  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 				 ORDER BY a.subject_team DESC, a.id DESC LIMIT p_n) x
 			UNION
 			-- the rare public rows: their own range, the type written out so
 			-- that the plan knows it from a common one
 			(SELECT a.id FROM crm.audit a
-			 WHERE a.subject_type = 'public' AND a.id < before
+			 WHERE a.subject_type >= 'public' AND (a.subject_type, a.id) < ('public', before)
 			   AND (p_type IS NULL OR a.record_type = p_type)
 			   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
 			 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n)
@@ -595,16 +697,20 @@ BEGIN
 			-- one range per business type read whole
 			SELECT x.id FROM unnest(all_types) k(t),
 			LATERAL (SELECT a.id FROM crm.audit a
-				 WHERE a.subject_type = k.t AND a.id < before
+				 WHERE a.subject_type >= k.t AND (a.subject_type, a.id) < (k.t, before)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+							  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 				 ORDER BY a.subject_type DESC, a.id DESC LIMIT p_n) x
 			UNION
 			SELECT x.id FROM (SELECT DISTINCT unnest(shared) AS ref) k,
 			LATERAL (SELECT a.id FROM crm.audit a
-				 WHERE a.subject_ref = k.ref AND a.id < before AND a.subject_type = ANY (biz_types)
+				 WHERE a.subject_ref >= k.ref AND (a.subject_ref, a.id) < (k.ref, before) AND a.subject_type = ANY (biz_types)
 				   AND (p_type IS NULL OR a.record_type = p_type)
 				   AND (p_since IS NULL OR a.at >= p_since) AND (p_until IS NULL OR a.at < p_until)
+				   AND crm.audit_readable(a.user_id, a.subject_type, a.subject_owner, a.subject_team, a.subject_ref,
+							  a.record_type, a.record_id, me, scopes, t_team, t_sub, shared)
 				 ORDER BY a.subject_ref DESC, a.id DESC LIMIT p_n) x
 		) u ORDER BY u.id DESC LIMIT p_n);
 END
@@ -700,6 +806,8 @@ REVOKE ALL ON FUNCTION
 	crm.attach_audit_follow(regclass,text),
 	crm.audit_check_type(text),
 	crm.audit_instant(bigint,text),
+	crm.audit_readable(bigint,text,bigint,bigint,bigint,text,bigint,bigint,jsonb,bigint[],bigint[],bigint[]),
+	crm.audit_relation_readable(bigint,bigint,jsonb,bigint[],bigint[],bigint[]),
 	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer,bigint),
 	crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer)
 FROM PUBLIC, crm_app, crm_auth;
