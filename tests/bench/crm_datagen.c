@@ -57,8 +57,10 @@
  * versions, row-level security, audit), the permissions of accounts, and
  * 1,000 rows at scale 1 owned by random users; then crm.refresh_side_rls()
  * so the side tables' policies cover them. `--only types --types N` adds
- * the types alone. A database with them is for benchmarks, not for crmd's
- * tests (the catalog lint knows nothing of them).
+ * the types alone; `--drop-types` removes them all again (and loads
+ * nothing), so a benchmark can measure with and without them in turn. A
+ * database with them is for benchmarks, not for crmd's tests (the catalog
+ * lint knows nothing of them).
  *
  * Users all get the password "datagen-<seed>" (hashed once, with the
  * server's default argon2id cost) so a benchmark can log in as any of
@@ -1342,6 +1344,38 @@ static void add_types(PGconn *db, const ctx *c, int n, char *analyse, size_t siz
 	exec_ok(db, "SELECT crm.refresh_side_rls()");
 }
 
+/* --drop-types: removes every synthetic type --types added (its table, its
+ * rows in crm.records, its permissions, its registry row), so a benchmark
+ * can measure with and without them in turn. */
+static void drop_types(PGconn *db) {
+	PGresult *r = PQexec(db, "SELECT name FROM crm.record_types WHERE name ~ '^bench_t[0-9]+$'"
+				 " ORDER BY name");
+	char sql[512];
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		die("--drop-types: %s", PQerrorMessage(db));
+	/* the owner is subject to FORCE ROW LEVEL SECURITY; lifted for this
+	 * transaction only, as for the COPY */
+	exec_ok(db, "ALTER TABLE crm.records NO FORCE ROW LEVEL SECURITY");
+	exec_ok(db, "ALTER TABLE crm.permissions NO FORCE ROW LEVEL SECURITY");
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *t = PQgetvalue(r, i, 0); /* bench_tNN: matched above */
+		snprintf(sql, sizeof(sql), "DROP TABLE crm.%s", t);
+		exec_ok(db, sql);
+		snprintf(sql, sizeof(sql), "DELETE FROM crm.records WHERE record_type = '%s'", t);
+		exec_ok(db, sql);
+		snprintf(sql, sizeof(sql), "DELETE FROM crm.permissions WHERE record_type = '%s'", t);
+		exec_ok(db, sql);
+		snprintf(sql, sizeof(sql), "DELETE FROM crm.record_types WHERE name = '%s'", t);
+		exec_ok(db, sql);
+	}
+	exec_ok(db, "ALTER TABLE crm.records FORCE ROW LEVEL SECURITY");
+	exec_ok(db, "ALTER TABLE crm.permissions FORCE ROW LEVEL SECURITY");
+	exec_ok(db, "SELECT crm.refresh_side_rls()");
+	fprintf(stderr, "%-10s dropped %d synthetic types\n", "types", PQntuples(r));
+	PQclear(r);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static bool selected(const char *only, const char *gname) {
@@ -1373,7 +1407,7 @@ int main(int argc, char **argv) {
 	static const struct option lo[] = {{"db", 1, 0, 'd'},	 {"scale", 1, 0, 's'},
 					   {"seed", 1, 0, 'S'}, {"only", 1, 0, 'o'},
 					   {"audit-rows", 1, 0, 'A'}, {"types", 1, 0, 'T'},
-					   {"help", 0, 0, 'h'},
+					   {"drop-types", 0, 0, 'D'}, {"help", 0, 0, 'h'},
 					   {0, 0, 0, 0}};
 	const char *conninfo = NULL, *only = NULL;
 	char pw[64], analyse[4096] = "";
@@ -1382,6 +1416,7 @@ int main(int argc, char **argv) {
 	double t0 = now_s();
 	PGconn *db;
 	int o, types = 0;
+	bool drop = false;
 
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
@@ -1391,13 +1426,15 @@ int main(int argc, char **argv) {
 		case 'o': only = optarg; break;
 		case 'A': c.audit_rows = atol(optarg); break;
 		case 'T': types = atoi(optarg); break;
+		case 'D': drop = true; break;
 		case 'h':
 			printf("usage: crm-datagen --db CONNINFO [--scale S] [--seed N] [--only TYPE[,TYPE...]]\n"
-			       "                   [--audit-rows N] [--types N]\n"
+			       "                   [--audit-rows N] [--types N] [--drop-types]\n"
 			       "  loads, in this order, teams, users, sessions, accounts, contacts, relations,\n"
 			       "  emails, phones, tags, audit as the owner role (see the file header);\n"
 			       "  --types N then adds N synthetic record types (benchmarks only; with\n"
-			       "  --only types, nothing else)\n");
+			       "  --only types, nothing else); --drop-types removes them all and\n"
+			       "  loads nothing\n");
 			return 0;
 		default: return 2;
 		}
@@ -1421,6 +1458,12 @@ int main(int argc, char **argv) {
 	if (PQstatus(db) != CONNECTION_OK)
 		die("cannot connect: %s", PQerrorMessage(db));
 	exec_ok(db, "BEGIN");
+	if (drop) {
+		drop_types(db);
+		exec_ok(db, "COMMIT");
+		PQfinish(db);
+		return 0;
+	}
 	exec_ok(db, "SET LOCAL maintenance_work_mem = '512MB'");
 	c.team_base = max_id(db, "crm.teams");
 	c.audit_base = query_long(db, "SELECT count(*) FROM crm.audit");
