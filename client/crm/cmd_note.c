@@ -43,7 +43,7 @@ const struct crm_rec_type crm_rec_note = {
 	.edit_lead = "Changes the fields given of note ID; TEXT (or --body TEXT) replaces its "
 		     "text; a TEXT of - reads it from standard input.",
 	.list_summary = "list the notes you can see",
-	.list_lead_more = " (oldest first unless --sort)",
+	.list_lead_more = " (newest first unless --sort)",
 	.filter_fields = "owner, team, tags, created_at, updated_at",
 	.sort_example = "-updated_at",
 	.purge_what = "its tags, custom values and shares, and blanks its text in the audit trail",

@@ -9,7 +9,8 @@
 --
 -- Record types registered (crm.record_types with a table): account,
 -- contact, note (all three served by the generic record requests since
--- 0016). crm.refresh_dispatch() at the end generates the per-type
+-- 0016; notes list newest first by default since 0020, whose default_sort
+-- '-created_at' crm.record_list_sql reads). crm.refresh_dispatch() at the end generates the per-type
 -- functions from them; a migration that adds a type changes this list, so
 -- that this module, and with it the generator, runs again.
 
@@ -1368,12 +1369,14 @@ BEGIN
 	ELSIF op = 'not_empty' THEN
 		cond := format('%s IS NOT NULL', col);
 	ELSIF kind = 'money' THEN
-		cond := format('(r.annual_revenue_key %s %s::float8 AND %s %s %s::numeric%s)',
-			       sqlop, refs[1], col, sqlop, refs[1],
-			       CASE WHEN refs[2] IS NOT NULL THEN ' AND r.annual_revenue_currency = ' || refs[2] ELSE '' END);
+		-- a money field's column NAME comes with NAME_key (float8, the
+		-- indexed key) and NAME_currency, as the audit trail reads them
+		cond := format('(%s_key %s %s::float8 AND %s %s %s::numeric%s)',
+			       col, sqlop, refs[1], col, sqlop, refs[1],
+			       CASE WHEN refs[2] IS NOT NULL THEN format(' AND %s_currency = %s', col, refs[2]) ELSE '' END);
 		IF op = 'ne' THEN
-			cond := format('NOT coalesce(r.annual_revenue_key = %s::float8 AND %s = %s::numeric%s, false)', refs[1], col, refs[1],
-				       CASE WHEN refs[2] IS NOT NULL THEN ' AND r.annual_revenue_currency = ' || refs[2] ELSE '' END);
+			cond := format('NOT coalesce(%s_key = %s::float8 AND %s = %s::numeric%s, false)', col, refs[1], col, refs[1],
+				       CASE WHEN refs[2] IS NOT NULL THEN format(' AND %s_currency = %s', col, refs[2]) ELSE '' END);
 		END IF;
 	ELSIF kind = 'number' THEN
 		cond := format('%s %s %s::bigint', col, CASE WHEN op = 'ne' THEN 'IS DISTINCT FROM' ELSE sqlop END, refs[1]);
@@ -1457,7 +1460,10 @@ BEGIN
 		PERFORM crm.fail('CRI01', 'sort', 'at most 3 sort fields');
 	END IF;
 	IF jsonb_array_length(coalesce(p_sort, '[]')) = 0 THEN
-		p_sort := jsonb_build_array(jsonb_build_object('field', (SELECT default_sort FROM crm.record_types WHERE name = p_type)));
+		-- the registry's default, spelled as --sort takes it: "-created_at"
+		-- is created_at descending
+		SELECT jsonb_build_array(jsonb_build_object('field', ltrim(default_sort, '-'), 'desc', default_sort LIKE '-%'))
+		INTO p_sort FROM crm.record_types WHERE name = p_type;
 	END IF;
 	FOR s IN SELECT jsonb_array_elements(p_sort) LOOP
 		SELECT * INTO sf FROM crm.standard_fields WHERE record_type = p_type AND name = s ->> 'field';

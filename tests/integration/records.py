@@ -55,7 +55,9 @@ def page(w, who, type_, filters=(), sort=(), limit=None, cursor=None, **kw):
 
 
 def ids(resp, kind):
-    return [getattr(r, kind).id for r in resp.record_list.records]
+    """The ids of a list page's records (a note's is in its meta)."""
+    recs = [getattr(r, kind) for r in resp.record_list.records]
+    return [x.id if "id" in x.DESCRIPTOR.fields_by_name else x.meta.id for x in recs]
 
 
 def list_all(w, who, type_, filters=(), sort=(), limit=50, **kw):

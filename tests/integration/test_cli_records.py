@@ -73,6 +73,33 @@ def test_account_add_show_edit_list(world):
     assert names == ["Beta", "Acme GmbH"], r.out
 
 
+def test_note_list_is_newest_first_unless_sorted(world):
+    """`crm note list` lists newest first, as before notes became a record
+    type, page after page; --sort created_at turns it round; the help
+    says so. Accounts still list by name."""
+    made = []
+    for i in range(4):
+        r = cli(world, "root", "note", "add", f"note {i}")
+        assert r.rc == 0, r
+        made.append(int(r.out.strip()))
+
+    def listed(*args):
+        r = cli(world, "root", "--format", "json", "note", "list", *args)
+        assert r.rc == 0, r
+        j = json.loads(r.out)
+        return [x["id"] for x in (j if isinstance(j, list) else j["notes"])]
+
+    assert listed() == made[::-1]
+    assert listed("--limit", "3", "--all") == made[::-1]
+    assert listed("--sort", "created_at") == made
+    r = cli(world, "root", "note", "list", "--help")
+    assert r.rc == 0 and "newest first unless --sort" in " ".join(r.out.split()), r
+    for name in ("Zed", "Abe"):
+        account(world, name=name)
+    r = cli(world, "root", "--format", "json", "account", "list")
+    assert r.rc == 0 and [x["name"] for x in json.loads(r.out)] == ["Abe", "Zed"], r
+
+
 def test_csv_neutralises_formulas_unless_raw(world):
     aid = account(world, name="=HYPERLINK(\"http://evil.example\")", phone="+44 20 7946 0958").id
     r = cli(world, "root", "--format", "csv", "account", "list")

@@ -56,6 +56,13 @@ def test_filters_on_standard_fields(world):
     assert q(flt("employees", "ge", 100)) == {b.id}
     assert q(flt("annual_revenue", "ge", "1000")) == {b.id}
     assert q(flt("annual_revenue", "lt", "1000 EUR")) == {a.id}
+    # an amount with a currency matches that currency only (its _currency column)
+    assert q(flt("annual_revenue", "ge", "100 USD")) == {b.id}
+    assert q(flt("annual_revenue", "eq", "500 USD")) == set()
+    assert q(flt("annual_revenue", "eq", "500.00 EUR")) == {a.id}
+    assert q(flt("annual_revenue", "ne", "500 EUR")) == {b.id, c.id}
+    assert q(flt("annual_revenue", "ne", "500 USD")) == {a.id, b.id, c.id}
+    assert q(flt("annual_revenue", "empty")) == {c.id}
     assert q(flt("country", "eq", "de")) == {a.id}
     assert q(flt("name", "eq", "a")) == {a.id}                   # name equality ignores case
     since = ok(update(world, "root", b.id, b.version, "account", description="touched")).record.account.updated_at
@@ -123,6 +130,29 @@ def test_nulls_and_mixed_directions_page_without_gaps(world):
         assert paged == whole and sorted(paged) == sorted(made), sort
     assert list_all(world, "root", "account", sort=[srt("employees", True), srt("name")], limit=3) == [
         int(x) for x in truth.split(",")]
+
+
+def test_without_a_sort_lists_follow_the_registry_notes_newest_first(world):
+    """No sort given: the type's default_sort in the registry. Accounts by
+    name and contacts by display name, ascending; notes newest first
+    (created_at descending, id descending breaking ties), as notes listed
+    before they became a record type; paged the same way, and a sort
+    named by the request still wins."""
+    accs = {account(world, name=n).id: n for n in ("Cb", "Aa", "Bc")}
+    assert [accs[i] for i in list_all(world, "root", "account", limit=2)] == ["Aa", "Bc", "Cb"]
+    cons = {contact(world, given_name=g, family_name="Z").id: g for g in ("Yo", "Al", "Mo")}
+    assert [cons[i] for i in list_all(world, "root", "contact", limit=2)] == ["Al", "Mo", "Yo"]
+    n = [ok(world.do("root", "record_create", record={"note": {"body": f"n{i}"}})).record.note.meta.id
+         for i in range(5)]
+    # created_at decides, not the id: n1 the oldest, n2 and n3 the newest, at one instant
+    su_sql(world.env, world.db, f"""SET session_replication_role = replica;
+        UPDATE crm.notes SET created_at = '2020-01-01' WHERE id = {n[1]};
+        UPDATE crm.notes SET created_at = '2030-01-01' WHERE id IN ({n[2]}, {n[3]});""")
+    newest = [n[3], n[2], n[4], n[0], n[1]]
+    assert list_all(world, "root", "note", limit=50) == newest
+    assert list_all(world, "root", "note", limit=2) == newest
+    assert list_all(world, "root", "note", sort=[srt("created_at")], limit=2) == list(reversed(newest))
+    assert list_all(world, "root", "note", sort=[srt("created_at", True)], limit=3) == newest
 
 
 def test_paging_through_a_changing_table_skips_and_repeats_nothing(world):
@@ -296,8 +326,10 @@ SORT_PATHS = [
     ("contact", [srt("family_name", True)], [True, "family", 5], "contacts_family_desc_idx"),
     ("contact", [srt("family_name", True)], [False, "", 5], "contacts_family_desc_idx"),
     ("contact", [srt("updated_at")], [1790000000000000, 5], "contacts_updated_idx"),
-    # notes: no sort given is the registry's default_sort, created_at
+    # notes: no sort given is the registry's default_sort, -created_at
+    # (newest first): the same index read backwards
     ("note", [], [1790000000000000, 5], "notes_created_idx"),
+    ("note", [srt("created_at")], [1790000000000000, 5], "notes_created_idx"),
     ("note", [srt("created_at", True)], [1790000000000000, 5], "notes_created_idx"),
     ("note", [srt("updated_at", True)], [1790000000000000, 5], "notes_updated_idx"),
 ]

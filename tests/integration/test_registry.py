@@ -14,7 +14,7 @@ import pytest
 
 from conftest import INVALID_ARGUMENT, NOT_FOUND
 from identity import app_sql, make_world, ok, session_sql, status, su_sql
-from records import account, contact
+from records import account, contact, flt
 
 
 @pytest.fixture
@@ -256,6 +256,39 @@ def test_the_generator_brings_the_registry_copy_in_step(world):
     assert out == "1"
     rc, out, err = as_app(world, "sal", f"UPDATE crm.records SET owner_id = NULL WHERE id = {a.id};", check=False)
     assert rc != 0 and "permission denied" in err, err
+
+
+def test_a_new_types_money_filter_and_default_sort_come_from_the_registry(world):
+    """A money field of a type added as a migration would (a column NAME
+    with NAME_key and NAME_currency, kind money in crm.standard_fields) is
+    filtered on its own columns, and the type's default_sort may say
+    descending ("-name", as --sort spells it): 50_records.sql names
+    neither."""
+    owner_sql(world, WIDGET + """
+ALTER TABLE crm.widgets ADD COLUMN price numeric, ADD COLUMN price_key float8, ADD COLUMN price_currency text;
+INSERT INTO crm.standard_fields (record_type, name, label, kind, col, sort_expr, nullable, position)
+VALUES ('widget', 'price', 'Price', 'money', 'r.price', NULL, true, 2);
+UPDATE crm.record_types SET default_sort = '-name' WHERE name = 'widget';
+""")
+    made = {}
+    for name in ("A", "C", "B"):
+        rc, out, _ = as_app(world, "root", f"""SELECT crm.record_create('{{"widget": {{"name": "{name}"}}}}')::text;""")
+        made[name] = json.loads(out)["widget"]["id"]
+    owner_sql(world, f"UPDATE crm.widgets SET price = 5, price_key = 5, price_currency = 'EUR' WHERE id = {made['A']};"
+                     f"UPDATE crm.widgets SET price = 50, price_key = 50, price_currency = 'USD' WHERE id = {made['B']};")
+
+    def listed(*filters):
+        rc, out, err = as_app(world, "root", f"SELECT json FROM crm.record_list('widget', '{json.dumps(filters)}',"
+                                             " '[]', NULL, 10, false);", check=False)
+        assert rc == 0, err
+        return [json.loads(x)["widget"]["name"] for x in out.splitlines()]
+
+    assert listed() == ["C", "B", "A"]
+    assert listed(flt("price", "ge", "1")) == ["B", "A"]
+    assert listed(flt("price", "ge", "1 USD")) == ["B"]
+    assert listed(flt("price", "lt", "10.5 EUR")) == ["A"]
+    assert listed(flt("price", "ne", "5 EUR")) == ["C", "B"]
+    assert listed(flt("price", "empty")) == ["C"]
 
 
 def _audit_ids(w, user, rtype, rid=None):
