@@ -464,6 +464,24 @@ BEGIN
 END
 $function$;
 
+-- Whether a read scope covers a row with that owner and team, for a reader
+-- whose context is passed in as values: the CASE of crm.scope_test's
+-- policy text, as an expression the planner inlines (the arguments are
+-- plain values or columns where it is called).
+CREATE OR REPLACE FUNCTION crm.scope_covers(p_scope text, p_owner bigint, p_team bigint, me bigint, t_team bigint[], t_sub bigint[])
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+	SELECT CASE p_scope
+	       WHEN 'all' THEN true
+	       WHEN 'own' THEN p_owner = me
+	       WHEN 'team' THEN p_owner = me OR p_team = ANY (t_team)
+	       WHEN 'subteams' THEN p_owner = me OR p_team = ANY (t_sub)
+	       ELSE false END
+$function$;
+COMMENT ON FUNCTION crm.scope_covers(text,bigint,bigint,bigint,bigint[],bigint[]) IS 'Whether a read scope (all, own, team, subteams) covers a row of that owner and team for the reader me with those teams; for crm.audit_readable and crm.audit_relation_readable.';
+
 -- Whether a reader sees a relation (crm.relations' policy: both its ends
 -- visible in crm.records, by the type's read scope against the owner and
 -- team, or shared; purged records are not), with the reader's context
@@ -481,14 +499,10 @@ AS $function$
 			      WHERE ((x.id = r.from_id AND x.record_type = r.from_type)
 				     OR (x.id = r.to_id AND x.record_type = r.to_type))
 				AND x.purged_at IS NULL
-				AND (CASE scopes ->> x.record_type
-				     WHEN 'all' THEN true
-				     WHEN 'own' THEN x.owner_id = me
-				     WHEN 'team' THEN x.owner_id = me OR x.team_id = ANY (t_team)
-				     WHEN 'subteams' THEN x.owner_id = me OR x.team_id = ANY (t_sub)
-				     ELSE false END
+				AND (crm.scope_covers(scopes ->> x.record_type, x.owner_id, x.team_id, me, t_team, t_sub)
 				     OR x.id = ANY (shared))) = 2)
 $function$;
+COMMENT ON FUNCTION crm.audit_relation_readable(bigint,bigint,jsonb,bigint[],bigint[],bigint[]) IS 'Whether a reader whose context is passed in as values sees a relation: both its ends visible (crm.relations'' policy), for crm.audit_scoped_ids.';
 
 -- Whether a reader whose scope of reading the trail is neither none nor
 -- all may read an audit row: the rule of the policy select_scope above,
@@ -507,16 +521,12 @@ AS $function$
 	       OR (p_subject_type IN ('user', 'session') AND p_owner = me)
 	       OR p_subject_type = 'public'
 	       OR (p_subject_type NOT IN ('public', 'user', 'session')
-		   AND (CASE scopes ->> p_subject_type
-			WHEN 'all' THEN true
-			WHEN 'own' THEN p_owner = me
-			WHEN 'team' THEN p_owner = me OR p_team = ANY (t_team)
-			WHEN 'subteams' THEN p_owner = me OR p_team = ANY (t_sub)
-			ELSE false END
+		   AND (crm.scope_covers(scopes ->> p_subject_type, p_owner, p_team, me, t_team, t_sub)
 			OR p_ref = ANY (shared))
 		   AND (p_record_type <> 'relation'
 			OR crm.audit_relation_readable(p_record_id, me, scopes, t_team, t_sub, shared)))
 $function$;
+COMMENT ON FUNCTION crm.audit_readable(bigint,text,bigint,bigint,bigint,text,bigint,bigint,jsonb,bigint[],bigint[],bigint[]) IS 'The rule of crm.audit''s policy select_scope for a reader whose context is passed in as values (crm.audit_scoped_ids); the policy still checks every row read as crm_app.';
 
 -- The ids of one page of the trail as a user without scope all sees it:
 -- the user's scope stated in the query, one index range per way in, each
@@ -807,6 +817,7 @@ REVOKE ALL ON FUNCTION
 	crm.audit_check_type(text),
 	crm.audit_instant(bigint,text),
 	crm.audit_readable(bigint,text,bigint,bigint,bigint,text,bigint,bigint,jsonb,bigint[],bigint[],bigint[]),
+	crm.scope_covers(text,bigint,bigint,bigint,bigint[],bigint[]),
 	crm.audit_relation_readable(bigint,bigint,jsonb,bigint[],bigint[],bigint[]),
 	crm.audit_scoped_ids(text,timestamp with time zone,timestamp with time zone,bigint,integer,bigint),
 	crm.audit_list(text,bigint,text,bigint,bigint,bigint,integer)

@@ -67,7 +67,6 @@ class CuttingProxy:
                 data = c.recv(65536)
                 if not data:
                     break
-                s.sendall(data)
                 buf += data
                 while len(buf) >= 5:
                     rtype, _, length = struct.unpack(">BHH", buf[:5])
@@ -76,8 +75,14 @@ class CuttingProxy:
                     buf = buf[5 + length:]
                     records += rtype == APP_DATA
                     seen.append(rtype)
-                if first and records >= self.cut_after:
-                    self.cut.set()  # from now on nothing reaches the client
+                cutting = first and records >= self.cut_after
+                if cutting:
+                    # before the request is forwarded: from now on nothing
+                    # reaches the client, however fast crmd answers (set
+                    # after forwarding, a reply could slip through first)
+                    self.cut.set()
+                s.sendall(data)
+                if cutting:
                     time.sleep(self.grace)
                     break
         except OSError:
