@@ -20,6 +20,7 @@ import fcntl
 import ipaddress
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -102,10 +103,53 @@ def kill_group(proc, sig=signal.SIGKILL):
         pass
 
 
+_port_locks = []
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nobody else here is using or will be given.
+
+    Asking the kernel for port 0 hands out a port from the ephemeral range,
+    which it also gives to outgoing connections: between our close and the
+    server's bind, a parallel test's client could take it (PostgreSQL once
+    failed to start in CI that way). So ports come from below the ephemeral
+    range, and each is reserved for this process's life with a lock file, so
+    parallel test processes never pick the same one."""
+    lo, hi = _ephemeral_range()
+    first, last = (10000, lo - 1) if lo > 12000 else (hi + 1, 65535)
+    lockdir = os.path.join(tempfile.gettempdir(), "crm-test-ports")
+    try:
+        os.mkdir(lockdir)
+        os.chmod(lockdir, 0o1777)  # shared by every user's test runs
+    except FileExistsError:
+        pass
+    rng = random.Random(os.urandom(8))
+    for _ in range(200):
+        port = rng.randint(first, last)
+        fd = os.open(os.path.join(lockdir, str(port)), os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            os.close(fd)
+            continue
+        _port_locks.append(fd)
+        return port
+    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 def wait_for(pred, timeout, interval=0.05, what="condition"):
