@@ -30,6 +30,7 @@ const struct crm_rec_type crm_rec_note = {
 	.n_flags = sizeof(flags) / sizeof(flags[0]),
 	.cols = cols,
 	.n_cols = sizeof(cols) / sizeof(cols[0]),
+	.help_rank = -1, /* 'crm --help' lists the simple type first */
 
 	.a_noun = "a note",
 	.summary = "short text notes (a simple record type)",
