@@ -119,8 +119,6 @@ struct crm_rec_type {
 	const char *show_lead_more; /* show: after "one per line" */
 	const char *list_summary;   /* list's line in the command list */
 	const char *list_lead_more; /* list: after "a page at a time" */
-	const char *filter_fields;  /* list --filter: some standard fields */
-	const char *sort_example;   /* list --sort: an example */
 	const char *list_options;   /* list: help of its shortcut options */
 	const char *purge_what;     /* "its tags, ... and blanks ..." */
 	const char *reassign_more;  /* reassign: more of its first paragraph */

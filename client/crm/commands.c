@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cmd_record.h"
+#include "crm_field_facts.h" /* generated: the facts of the standard fields */
 
 /* before the record types' nouns (crm_rec_types) */
 static const struct crm_cli_noun nouns_head[] = {
@@ -84,7 +85,8 @@ static const struct crm_cli_noun nouns_tail[] = {
 	"\n"                                                                                 \
 	"Prints the new record's id; with --format json or csv the whole record.\n"
 
-/* --filter's help; the standard fields named are the type's filter_fields. */
+/* --filter's help; the standard fields named are those of the type that
+ * filter (filter_fields). */
 #define FILTER_HELP                                                                         \
 	"repeatable; all must hold. COND is FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE, "       \
 	"FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE; FIELD= matches an empty field, FIELD!= a " \
@@ -514,6 +516,42 @@ static void help_show(FILE *f, const struct crm_rec_type *t) {
 		 t->noun, t->show_lead_more ? t->show_lead_more : "");
 }
 
+/* A standard field of the type that is not one of every record's
+ * (RecordMeta's: owner, team, tags, ...). */
+static bool own_field(const struct crm_field_facts *x, const struct crm_rec_type *t) {
+	return strcmp(x->record_type, t->noun) == 0 &&
+	       protobuf_c_message_descriptor_get_field_by_name(&crm__record_meta__descriptor,
+							       x->field) == NULL;
+}
+
+/* list --filter: the standard fields of the type that filter, as crm.proto's
+ * field options say (crm_field_facts.h): its own, then the shared ones. */
+static char *filter_fields(const struct crm_rec_type *t) {
+	char *buf;
+	size_t i, len, n = 0;
+	FILE *g = text_open(&buf, &len);
+
+	for (i = 0; i < CRM_N_FIELD_FACTS; i++)
+		if (strcmp(crm_field_facts[i].record_type, t->noun) == 0 &&
+		    crm_field_facts[i].filterable)
+			fprintf(g, "%s%s", n++ ? ", " : "", crm_field_facts[i].name);
+	return text_of(g, &buf);
+}
+
+/* list --sort: an example, the type's first own field that sorts (as the
+ * field options say) and the newest first. */
+static const char *sort_example(const struct crm_rec_type *t) {
+	static char buf[96];
+	size_t i;
+
+	for (i = 0; i < CRM_N_FIELD_FACTS; i++)
+		if (own_field(&crm_field_facts[i], t) && crm_field_facts[i].sortable) {
+			snprintf(buf, sizeof(buf), "%s,-updated_at", crm_field_facts[i].name);
+			return buf;
+		}
+	return "-updated_at";
+}
+
 static void help_list(FILE *f, const struct crm_rec_type *t) {
 	char *filter, *sort, *sort_help, *cols, *p;
 	size_t i, len;
@@ -522,14 +560,14 @@ static void help_list(FILE *f, const struct crm_rec_type *t) {
 	put_para(f, "Lists the %s you may read, a page at a time%s.", t->plural,
 		 t->list_lead_more ? t->list_lead_more : "");
 	fputc('\n', f);
-	filter = fmt(FILTER_HELP,
-		     t->filter_fields ? t->filter_fields : "owner, team, tags, updated_at",
-		     t->noun);
+	p = filter_fields(t);
+	filter = fmt(FILTER_HELP, p, t->noun);
+	free(p);
 	put_wrapped(f, "  --filter COND    ", filter);
 	free(filter);
 	sort = fmt("comma-separated, '-' before a field sorts it descending: %s (at most 3; "
 		   "id is always the last key)",
-		   t->sort_example ? t->sort_example : "-updated_at");
+		   sort_example(t));
 	g = text_open(&sort_help, &len);
 	put_wrapped(g, "  --sort FIELDS    ", sort);
 	free(sort);

@@ -8,6 +8,7 @@
  * list tables (client/crm/cmd_record_view.c). Exits non-zero if a check
  * failed. Usage errors the checks provoke are printed on standard error.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -902,9 +903,42 @@ static void test_types(void) {
 
 	for (i = 0; crm_rec_types[i] != NULL; i++) {
 		const struct crm_rec_type *t = crm_rec_types[i];
+		const struct crm_cli_command *list = command(t->noun, "list");
 		struct crm_cli cli = {0};
+		char help[8192], fields[1024];
+		size_t o = 0, k;
 		crm_err err;
 		const char *out;
+
+		/* list --help names the fields that filter as crm.proto's field
+		 * options say, every one, and each shortcut of the type */
+		CHECK(list != NULL);
+		for (out = list ? list->help : ""; *out != '\0' && o + 1 < sizeof(help); out++)
+			if (!(isspace((unsigned char)*out) && o > 0 && help[o - 1] == ' '))
+				help[o++] = isspace((unsigned char)*out) ? ' ' : *out;
+		help[o] = '\0';
+		o = (size_t)snprintf(fields, sizeof(fields), "standard field (");
+		for (k = 0; k < CRM_N_FIELD_FACTS && o < sizeof(fields); k++)
+			if (strcmp(crm_field_facts[k].record_type, t->noun) == 0 &&
+			    crm_field_facts[k].filterable)
+				o += (size_t)snprintf(fields + o, sizeof(fields) - o, "%s, ",
+						      crm_field_facts[k].name);
+		if (o < sizeof(fields))
+			snprintf(fields + o, sizeof(fields) - o, "...)");
+		if (strstr(help, fields) == NULL)
+			fprintf(stderr, "test_record: crm %s list --help lacks %s\n", t->noun, fields);
+		CHECK(strstr(help, fields) != NULL);
+		for (k = 0; k < t->n_shortcuts; k++) {
+			bool named = false;
+			int wl = snprintf(want, sizeof(want), "--%s", t->shortcuts[k].flag);
+
+			for (out = help; !named && (out = strstr(out, want)) != NULL; out += wl)
+				named = out[wl] == ' ' || out[wl] == ',';
+			if (!named)
+				fprintf(stderr, "test_record: crm %s list --help lacks %s\n", t->noun,
+					want);
+			CHECK(named);
+		}
 
 		/* field list's usage error names every type */
 		cli.cmd = command("field", "list");

@@ -345,10 +345,10 @@ def test_add_help_comes_from_the_field_options(env):
 
 
 def test_list_help_names_fields_that_filter_and_sort(world):
-    """The fields `crm TYPE list --help` names as examples (its table's
-    filter_fields and sort_example, words of the help, not generated) are
-    standard fields of the type that filter, and sort, in
-    crm.standard_fields."""
+    """The fields `crm TYPE list --help` names (those crm.proto's field
+    options say filter, and a sort example from those that sort; commands.c
+    reads them from crm_field_facts.h) are standard fields of the type that
+    filter, and sort, in crm.standard_fields."""
     rows = su_json(world.env, world.db,
                    "SELECT record_type, name, kind <> 'none' AS filterable,"
                    " sort_expr IS NOT NULL AS sortable FROM crm.standard_fields")
