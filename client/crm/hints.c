@@ -77,13 +77,17 @@ static const struct crm_rec_type *record_type(const struct crm_cli *cli, const c
 
 	if (t != NULL)
 		return t;
-	for (; p != NULL && *p != '\0'; p = strchr(p, '.'), p = p ? p + 1 : NULL)
+	for (;;) {
 		for (i = 0; crm_rec_types[i] != NULL; i++) {
 			len = strlen(crm_rec_types[i]->noun);
 			if (strncmp(p, crm_rec_types[i]->noun, len) == 0 && p[len] == '.')
 				return crm_rec_types[i];
 		}
-	return NULL;
+		p = strchr(p, '.');
+		if (p == NULL)
+			return NULL;
+		p++;
+	}
 }
 
 /* The hint with each %T replaced by the type's name and each %P by its
