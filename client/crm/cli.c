@@ -76,7 +76,6 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 		break;
 	case CRM_UNAVAILABLE:
 		if (cli->keyed && strstr(err->msg, "outcome unknown") != NULL &&
-		    strcmp(cli->cmd ? cli->cmd->noun : "", "note") != 0 &&
 		    !(cli->cmd != NULL && (cli->cmd->flags & CRM_CMD_OWN_RETRY_HINT)))
 			crm_cli_hint("check whether the change was made (with a show or list "
 				     "command) before running it again");

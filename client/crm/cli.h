@@ -23,6 +23,9 @@
 /* How a command uses the stored session (crm_cli_command.flags). */
 #define CRM_CMD_NO_SESSION 0x1 /* never read or send the session token */
 #define CRM_CMD_OWN_RETRY_HINT 0x2 /* prints its own hint when the outcome is unknown */
+/* its help's first paragraph is one line (commands.c wraps it) whose %s is
+ * the record types' names ("account, contact, note") */
+#define CRM_CMD_HELP_TYPES 0x4
 
 struct crm_cli {
 	/* settings; strings owned by the cli */

@@ -51,9 +51,6 @@ const struct crm_rec_type crm_rec_account = {
 	N_("  --shipping-street ... --shipping-country\n"
 	   "                              the shipping address, the same way\n"),
 	.show_lead_more = " (addresses, lists and custom values over several lines)",
-	.filter_fields = "name, type, industry, region, tier, country, annual_revenue, employees, "
-			 "parent_id, owner, team, tags, updated_at",
-	.sort_example = "name,-updated_at",
 	.list_options = "  --type, --industry, --region, --tier, --country VALUE, --parent ID\n"
 			"                   shortcuts for --filter FIELD=VALUE\n",
 	.purge_what = "its tags, custom values, relationships and shares, and blanks its "

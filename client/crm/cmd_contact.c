@@ -77,9 +77,6 @@ const struct crm_rec_type crm_rec_contact = {
 		     "       [--primary-email A] [--add-tag T]... [--remove-tag T]... [--set FIELD=VALUE]...\n"
 		     "       [--clear FIELD]... [--version N]",
 	.show_lead_more = " (addresses, lists and custom values over several lines)",
-	.filter_fields = "display_name, family_name, email, phone, account_id, preferred_channel, "
-			 "do_not_contact, owner, team, tags, updated_at",
-	.sort_example = "family_name,-updated_at",
 	.list_options = "  --account ID, --email ADDRESS, --phone NUMBER, --family-name NAME\n"
 			"                   shortcuts for --filter account_id=ID and so on\n",
 	.purge_what = "its tags, custom values, relationships and shares, and blanks its "

@@ -181,10 +181,12 @@ int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv) {
 	Crm__ServerFrame *reply = NULL;
 	const Crm__FieldListReply *l;
 	crm_result *r;
+	char what[256];
 	size_t i;
 	int rc;
 
-	rc = crm_cli_operands(cli, argc, argv, 1, "the record TYPE (account, contact)");
+	snprintf(what, sizeof(what), "the record TYPE (%s)", crm_rec_type_names());
+	rc = crm_cli_operands(cli, argc, argv, 1, what);
 	if (rc != 0)
 		return rc;
 	if (!crm_rec_parse_type(cli, argv[crm_cli_optind()], &fl.record_type))

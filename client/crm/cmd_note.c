@@ -30,6 +30,7 @@ const struct crm_rec_type crm_rec_note = {
 	.n_flags = sizeof(flags) / sizeof(flags[0]),
 	.cols = cols,
 	.n_cols = sizeof(cols) / sizeof(cols[0]),
+	.help_rank = -1, /* 'crm --help' lists the simple type first */
 
 	.a_noun = "a note",
 	.summary = "short text notes (a simple record type)",
@@ -44,7 +45,5 @@ const struct crm_rec_type crm_rec_note = {
 		     "text; a TEXT of - reads it from standard input.",
 	.list_summary = "list the notes you can see",
 	.list_lead_more = " (newest first unless --sort)",
-	.filter_fields = "owner, team, tags, created_at, updated_at",
-	.sort_example = "-updated_at",
 	.purge_what = "its tags, custom values and shares, and blanks its text in the audit trail",
 };

@@ -13,7 +13,9 @@
  * (add show list edit delete restore purge reassign share) and their help
  * are made from the table by commands.c (crm_cli_commands). A new
  * record type (leads, deals, ...) is a new cmd_<type>.c with its table,
- * and its line in types[] (cmd_record_build.c), the one list of types.
+ * crm_rec_<type>: the list of types, crm_rec_types, is made from crm.proto
+ * (crm_record_types.h, generated), and client/CMakeLists.txt takes every
+ * crm/cmd_*.c.
  *
  *   cmd_record_build.c  flags -> RecordCreate / RecordUpdate / RecordList
  *   cmd_record_view.c   messages -> result sets (show, list, JSON values)
@@ -32,6 +34,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "crm_record_types.h" /* generated: CRM_RECORD_TYPES, CRM_N_RECORD_TYPES */
 
 /* How a flag's argument becomes a field value. */
 enum crm_rec_flag_kind {
@@ -98,6 +101,9 @@ struct crm_rec_type {
 	size_t n_verbs;
 	/* reassign takes --with-contacts (accounts: their contacts move too) */
 	bool with_contacts;
+	/* the place of its commands in 'crm --help': lower first, equal ones
+	 * in RecordType order (0 for most) */
+	int help_rank;
 
 	/* Help (commands.c builds the commands and their help from these;
 	 * NULL: the common text). Paragraphs are rewrapped; option blocks
@@ -113,17 +119,21 @@ struct crm_rec_type {
 	const char *show_lead_more; /* show: after "one per line" */
 	const char *list_summary;   /* list's line in the command list */
 	const char *list_lead_more; /* list: after "a page at a time" */
-	const char *filter_fields;  /* list --filter: some standard fields */
-	const char *sort_example;   /* list --sort: an example */
 	const char *list_options;   /* list: help of its shortcut options */
 	const char *purge_what;     /* "its tags, ... and blanks ..." */
 	const char *reassign_more;  /* reassign: more of its first paragraph */
 	const char *reassign_options; /* reassign: help of its own options */
 };
 
-/* The record types, in the order of 'crm --help'; NULL-terminated. */
+/* The record types, one for each of crm.proto's (CRM_RECORD_TYPES), in
+ * RecordType order; NULL-terminated. */
 extern const struct crm_rec_type *const crm_rec_types[];
+/* Fills out (room for CRM_N_RECORD_TYPES) with the types in the order of 'crm
+ * --help' (help_rank) and returns how many. */
+size_t crm_rec_types_in_help_order(const struct crm_rec_type **out);
 
+/* The types' names, in RecordType order: "account, contact, note". */
+const char *crm_rec_type_names(void);
 /* The type whose noun is noun ("account"), or NULL. */
 const struct crm_rec_type *crm_rec_type_by_noun(const char *noun);
 /* The type of the running command (cli->cmd->noun); aborts if none. */

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cmd_record.h"
+#include "crm_field_facts.h" /* generated: the facts of the standard fields */
 
 /* before the record types' nouns (crm_rec_types) */
 static const struct crm_cli_noun nouns_head[] = {
@@ -84,7 +85,8 @@ static const struct crm_cli_noun nouns_tail[] = {
 	"\n"                                                                                 \
 	"Prints the new record's id; with --format json or csv the whole record.\n"
 
-/* --filter's help; the standard fields named are the type's filter_fields. */
+/* --filter's help; the standard fields named are those of the type that
+ * filter (filter_fields). */
 #define FILTER_HELP                                                                         \
 	"repeatable; all must hold. COND is FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE, "       \
 	"FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE; FIELD= matches an empty field, FIELD!= a " \
@@ -337,9 +339,9 @@ static const struct crm_cli_command tail[] = {
 	 "TYPE NAME --kind KIND [--label L] [--required] [--max-length N] [--min X]\n"
 	 "       [--max Y] [--option VALUE]...",
 	 "add a custom field (admins)",
-	 "Adds a custom field to records of TYPE (account, contact). NAME is a-z, 0-9\n"
-	 "and _, starting with a letter, at most 40 characters; records then take\n"
-	 "--set NAME=VALUE and filters custom.NAME.\n"
+	 "Adds a custom field to records of TYPE (%s). NAME is a-z, 0-9 and _, starting "
+	 "with a letter, at most 40 characters; records then take --set NAME=VALUE and "
+	 "filters custom.NAME.\n"
 	 "\n"
 	 "  --kind KIND       text, number, money, date, boolean or picklist; required\n"
 	 "  --label L         the name people see (default: NAME)\n"
@@ -347,7 +349,7 @@ static const struct crm_cli_command tail[] = {
 	 "  --max-length N    text: at most N characters (default 255, at most 4096)\n"
 	 "  --min X, --max Y  number and money: bounds (12.5); date: YYYY-MM-DD\n"
 	 "  --option VALUE    picklist: a value; repeatable (more with 'crm picklist\n"
-	 "                    add TYPE.NAME VALUE')\n", 0},
+	 "                    add TYPE.NAME VALUE')\n", CRM_CMD_HELP_TYPES},
 	{"field", "list", crm_cmd_field_list, "TYPE", "list the fields of a record type",
 	 "Lists the fields of records of TYPE: the standard ones, then the custom ones,\n"
 	 "with their label (what 'show' calls a custom field), kind, and whether\n"
@@ -514,6 +516,42 @@ static void help_show(FILE *f, const struct crm_rec_type *t) {
 		 t->noun, t->show_lead_more ? t->show_lead_more : "");
 }
 
+/* A standard field of the type that is not one of every record's
+ * (RecordMeta's: owner, team, tags, ...). */
+static bool own_field(const struct crm_field_facts *x, const struct crm_rec_type *t) {
+	return strcmp(x->record_type, t->noun) == 0 &&
+	       protobuf_c_message_descriptor_get_field_by_name(&crm__record_meta__descriptor,
+							       x->field) == NULL;
+}
+
+/* list --filter: the standard fields of the type that filter, as crm.proto's
+ * field options say (crm_field_facts.h): its own, then the shared ones. */
+static char *filter_fields(const struct crm_rec_type *t) {
+	char *buf;
+	size_t i, len, n = 0;
+	FILE *g = text_open(&buf, &len);
+
+	for (i = 0; i < CRM_N_FIELD_FACTS; i++)
+		if (strcmp(crm_field_facts[i].record_type, t->noun) == 0 &&
+		    crm_field_facts[i].filterable)
+			fprintf(g, "%s%s", n++ ? ", " : "", crm_field_facts[i].name);
+	return text_of(g, &buf);
+}
+
+/* list --sort: an example, the type's first own field that sorts (as the
+ * field options say) and the newest first. */
+static const char *sort_example(const struct crm_rec_type *t) {
+	static char buf[96];
+	size_t i;
+
+	for (i = 0; i < CRM_N_FIELD_FACTS; i++)
+		if (own_field(&crm_field_facts[i], t) && crm_field_facts[i].sortable) {
+			snprintf(buf, sizeof(buf), "%s,-updated_at", crm_field_facts[i].name);
+			return buf;
+		}
+	return "-updated_at";
+}
+
 static void help_list(FILE *f, const struct crm_rec_type *t) {
 	char *filter, *sort, *sort_help, *cols, *p;
 	size_t i, len;
@@ -522,14 +560,14 @@ static void help_list(FILE *f, const struct crm_rec_type *t) {
 	put_para(f, "Lists the %s you may read, a page at a time%s.", t->plural,
 		 t->list_lead_more ? t->list_lead_more : "");
 	fputc('\n', f);
-	filter = fmt(FILTER_HELP,
-		     t->filter_fields ? t->filter_fields : "owner, team, tags, updated_at",
-		     t->noun);
+	p = filter_fields(t);
+	filter = fmt(FILTER_HELP, p, t->noun);
+	free(p);
 	put_wrapped(f, "  --filter COND    ", filter);
 	free(filter);
 	sort = fmt("comma-separated, '-' before a field sorts it descending: %s (at most 3; "
 		   "id is always the last key)",
-		   t->sort_example ? t->sort_example : "-updated_at");
+		   sort_example(t));
 	g = text_open(&sort_help, &len);
 	put_wrapped(g, "  --sort FIELDS    ", sort);
 	free(sort);
@@ -663,14 +701,38 @@ static struct crm_cli_command rec_command(const struct rec_verb *v, const struct
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The help of a command with CRM_CMD_HELP_TYPES: the record types' names
+ * for the %s of its first paragraph, which is wrapped. */
+static const char *help_with_types(const struct crm_cli_command *c) {
+	const char *end = strstr(c->help, "\n\n"), *at = strstr(c->help, "%s");
+	char *para, *buf;
+	size_t len;
+	FILE *f;
+
+	if (end == NULL || at == NULL || at > end) {
+		fprintf(stderr, "crm: bug: the help of crm %s %s has no %%s to put the types in\n",
+			c->noun, c->verb);
+		abort();
+	}
+	para = fmt("%.*s%s%.*s", (int)(at - c->help), c->help, crm_rec_type_names(),
+		   (int)(end - at - 2), at + 2);
+	f = text_open(&buf, &len);
+	put_wrapped(f, "", para);
+	fputs(end + 1, f);
+	free(para);
+	return text_of(f, &buf);
+}
+
 const struct crm_cli_command *crm_cli_commands(size_t *n) {
 	static struct crm_cli_command *all;
 	static size_t n_all;
-	size_t i, j, cap = N(head) + N(tail);
+	const struct crm_rec_type *types[CRM_N_RECORD_TYPES];
+	size_t i, j, n_types, cap = N(head) + N(tail);
 
 	if (all == NULL) {
-		for (i = 0; crm_rec_types[i] != NULL; i++)
-			cap += N(rec_verbs) + crm_rec_types[i]->n_verbs;
+		n_types = crm_rec_types_in_help_order(types);
+		for (i = 0; i < n_types; i++)
+			cap += N(rec_verbs) + types[i]->n_verbs;
 		all = calloc(cap, sizeof(*all));
 		if (all == NULL) {
 			fputs("crm: out of memory\n", stderr);
@@ -678,16 +740,20 @@ const struct crm_cli_command *crm_cli_commands(size_t *n) {
 		}
 		for (i = 0; i < N(head); i++)
 			all[n_all++] = head[i];
-		for (i = 0; crm_rec_types[i] != NULL; i++) {
-			const struct crm_rec_type *t = crm_rec_types[i];
+		for (i = 0; i < n_types; i++) {
+			const struct crm_rec_type *t = types[i];
 
 			for (j = 0; j < N(rec_verbs); j++)
 				all[n_all++] = rec_command(&rec_verbs[j], t);
 			for (j = 0; j < t->n_verbs; j++)
 				all[n_all++] = t->verbs[j];
 		}
-		for (i = 0; i < N(tail); i++)
-			all[n_all++] = tail[i];
+		for (i = 0; i < N(tail); i++) {
+			all[n_all] = tail[i];
+			if (tail[i].flags & CRM_CMD_HELP_TYPES)
+				all[n_all].help = help_with_types(&tail[i]);
+			n_all++;
+		}
 	}
 	*n = n_all;
 	return all;
@@ -696,11 +762,12 @@ const struct crm_cli_command *crm_cli_commands(size_t *n) {
 const struct crm_cli_noun *crm_cli_nouns(size_t *n) {
 	static struct crm_cli_noun *all;
 	static size_t n_all;
-	size_t i, cap = N(nouns_head) + N(nouns_tail);
+	const struct crm_rec_type *types[CRM_N_RECORD_TYPES];
+	size_t i, n_types, cap = N(nouns_head) + N(nouns_tail);
 
 	if (all == NULL) {
-		for (i = 0; crm_rec_types[i] != NULL; i++)
-			cap++;
+		n_types = crm_rec_types_in_help_order(types);
+		cap += n_types;
 		all = calloc(cap, sizeof(*all));
 		if (all == NULL) {
 			fputs("crm: out of memory\n", stderr);
@@ -708,8 +775,8 @@ const struct crm_cli_noun *crm_cli_nouns(size_t *n) {
 		}
 		for (i = 0; i < N(nouns_head); i++)
 			all[n_all++] = nouns_head[i];
-		for (i = 0; crm_rec_types[i] != NULL; i++) {
-			const struct crm_rec_type *t = crm_rec_types[i];
+		for (i = 0; i < n_types; i++) {
+			const struct crm_rec_type *t = types[i];
 
 			all[n_all].noun = t->noun;
 			all[n_all++].summary = t->summary ? t->summary : t->plural;

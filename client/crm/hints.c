@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_record.h"
 
-/* %T in a hint is the record type (account, contact, note); a hint with
- * %T is left out where the type is unknown. */
+/* %T in a hint is the record type (its name: account, contact, ...), %P
+ * its plural; a hint with either is left out where the type is unknown. */
 static const struct {
 	crm_status code;
 	/* the error's field, or its tail after a '.': exact, a prefix ending in
@@ -20,10 +21,8 @@ static const struct {
 } hints[] = {
 	{CRM_INVALID_ARGUMENT, "filters*", "'crm field list %T' shows the fields that filter and sort"},
 	{CRM_INVALID_ARGUMENT, "sort", "'crm field list %T' shows the fields that filter and sort"},
-	{CRM_INVALID_ARGUMENT, "account.custom*", "'crm field list account' shows the custom fields, "
-						  "their kinds and limits"},
-	{CRM_INVALID_ARGUMENT, "contact.custom*", "'crm field list contact' shows the custom fields, "
-						  "their kinds and limits"},
+	{CRM_INVALID_ARGUMENT, "custom*", "'crm field list %T' shows the custom fields, their kinds "
+					  "and limits"},
 	{CRM_INVALID_ARGUMENT, "account.industry", "'crm picklist list industry' shows the values"},
 	{CRM_INVALID_ARGUMENT, "account.region", "'crm picklist list region' shows the values"},
 	{CRM_INVALID_ARGUMENT, "account.tier", "'crm picklist list tier' shows the values"},
@@ -32,7 +31,7 @@ static const struct {
 				       "the roles"},
 	{CRM_INVALID_ARGUMENT, "page.cursor", "run the list again without --cursor: a cursor "
 					      "belongs to the list that printed it"},
-	{CRM_NOT_FOUND, "id", "'crm %T list' shows the %Ts you can see ('--deleted': the deleted "
+	{CRM_NOT_FOUND, "id", "'crm %T list' shows the %P you can see ('--deleted': the deleted "
 			      "ones)"},
 	{CRM_NOT_FOUND, "owner", "'crm user list' shows the usernames"},
 	{CRM_NOT_FOUND, "user", "'crm user list' shows the usernames"},
@@ -68,29 +67,39 @@ static bool field_matches(const char *pattern, const char *field) {
 	}
 }
 
-/* The record type the error is about: the command's noun, else the
- * error field's first segment; NULL when neither names one. */
-static const char *record_type(const struct crm_cli *cli, const crm_err *err) {
-	const char *noun = cli->cmd ? cli->cmd->noun : "";
+/* The record type the error is about: the command's noun, else the type
+ * whose name is a segment of the error's field ("record_create.record.
+ * contact.emails"); NULL when neither names one. */
+static const struct crm_rec_type *record_type(const struct crm_cli *cli, const crm_err *err) {
+	const struct crm_rec_type *t = cli->cmd ? crm_rec_type_by_noun(cli->cmd->noun) : NULL;
+	const char *p = err->field;
+	size_t i, len;
 
-	if (strcmp(noun, "account") == 0 || strcmp(noun, "contact") == 0 ||
-	    strcmp(noun, "note") == 0)
-		return noun;
-	if (strstr(err->field, "account.") != NULL)
-		return "account";
-	if (strstr(err->field, "contact.") != NULL)
-		return "contact";
-	return NULL;
+	if (t != NULL)
+		return t;
+	for (;;) {
+		for (i = 0; crm_rec_types[i] != NULL; i++) {
+			len = strlen(crm_rec_types[i]->noun);
+			if (strncmp(p, crm_rec_types[i]->noun, len) == 0 && p[len] == '.')
+				return crm_rec_types[i];
+		}
+		p = strchr(p, '.');
+		if (p == NULL)
+			return NULL;
+		p++;
+	}
 }
 
-/* The hint with each %T replaced by type. */
-static void print_hint(const char *hint, const char *type) {
+/* The hint with each %T replaced by the type's name and each %P by its
+ * plural. */
+static void print_hint(const char *hint, const struct crm_rec_type *t) {
 	char out[512];
 	size_t n = 0;
 
 	for (; *hint && n + 16 < sizeof(out); hint++) {
-		if (hint[0] == '%' && hint[1] == 'T') {
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s", type);
+		if (hint[0] == '%' && (hint[1] == 'T' || hint[1] == 'P')) {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s",
+					      hint[1] == 'T' ? t->noun : t->plural);
 			hint++;
 		} else {
 			out[n++] = *hint;
@@ -101,14 +110,15 @@ static void print_hint(const char *hint, const char *type) {
 }
 
 void crm_cli_hint_next(const struct crm_cli *cli, const crm_err *err) {
-	const char *type = record_type(cli, err);
+	const struct crm_rec_type *type = record_type(cli, err);
 	size_t i;
 
 	if (strstr(err->msg, "crm ") != NULL)
 		return; /* the server's message says it already */
 	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
 		if (hints[i].code != err->code || !field_matches(hints[i].field, err->field) ||
-		    (type == NULL && strstr(hints[i].hint, "%T") != NULL))
+		    (type == NULL && (strstr(hints[i].hint, "%T") != NULL ||
+				      strstr(hints[i].hint, "%P") != NULL)))
 			continue;
 		print_hint(hints[i].hint, type);
 		return;

@@ -26,9 +26,10 @@
  * because the client and the fuzzers use them without the server. A
  * record request names its type by a RecordType field `type` or a Record
  * member, which records.c's type_of finds by reflection. A new record type
- * is one row in records.c's record_types (checked against RecordType and
- * Record at start-up). A new domain is a new file with its crm_domain,
- * named once in common.c.
+ * needs no line in server/: records.c's record_types is made from crm.proto
+ * (its RecordType value and Record member, crm_record_types.h, generated)
+ * and checked against the descriptors at start-up. A new domain is a new
+ * file with its crm_domain, named once in common.c.
  */
 #ifndef CRM_HANDLERS_H
 #define CRM_HANDLERS_H

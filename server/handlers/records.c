@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crm_record_types.h" /* generated: CRM_RECORD_TYPES */
 #include "handlers.h"
 #include "jsonmsg.h"
 #include "log.h"
@@ -90,13 +91,17 @@ static const crm_sql stmts[N_STMTS] = {
 /* ------------------------------------------------------------ helpers */
 
 /*
- * The record types crmd serves: one row each, the only place in crmd that
- * lists them. `type` is the RecordType value requests name a type by (get,
- * list, delete, ...), `kind` the Record oneof member a create or update
- * carries, `name` the type's name in SQL and in permissions, which is also
- * the kind's field name and the enum value's name without RECORD_TYPE_
- * (records_self_check compares all three with the proto at start-up).
- * A type the table does not have is refused with INVALID_ARGUMENT.
+ * The record types crmd serves: one row each, made from the one list of
+ * them, CRM_RECORD_TYPES (crm_record_types.h, generated from crm.proto by
+ * proto/gen_fields.py, which fails the build unless every RecordType value
+ * pairs with a member of Record's oneof kind of the same name). `type` is
+ * the RecordType value requests name a type by (get, list, delete, ...),
+ * `kind` the Record oneof member a create or update carries, `name` the
+ * type's name in SQL and in permissions, which is also the kind's field
+ * name and the enum value's name without RECORD_TYPE_ (records_self_check
+ * compares all three with the descriptors crmd was built with, at
+ * start-up). A type the table does not have is refused with
+ * INVALID_ARGUMENT.
  */
 typedef struct record_type {
 	Crm__RecordType type;
@@ -104,13 +109,11 @@ typedef struct record_type {
 	const char *name;
 } record_type;
 
-static const record_type record_types[] = {
-	{.type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT, .kind = CRM__RECORD__KIND_ACCOUNT,
-	 .name = "account"},
-	{.type = CRM__RECORD_TYPE__RECORD_TYPE_CONTACT, .kind = CRM__RECORD__KIND_CONTACT,
-	 .name = "contact"},
-	{.type = CRM__RECORD_TYPE__RECORD_TYPE_NOTE, .kind = CRM__RECORD__KIND_NOTE, .name = "note"},
-};
+#define RECORD_TYPE_ROW(lower, UPPER)                                                   \
+	{.type = CRM__RECORD_TYPE__RECORD_TYPE_##UPPER, .kind = CRM__RECORD__KIND_##UPPER, \
+	 .name = #lower},
+static const record_type record_types[] = {CRM_RECORD_TYPES(RECORD_TYPE_ROW)};
+#undef RECORD_TYPE_ROW
 #define N_TYPES (sizeof(record_types) / sizeof(record_types[0]))
 
 static const record_type *type_by_value(Crm__RecordType t) {
@@ -653,7 +656,8 @@ static bool records_self_check(crm_err *err) {
 			continue;
 		if (rt == NULL)
 			return crm_err_set(err, CRM_INTERNAL, "records",
-					   "RecordType %s has no row in records.c's record_types",
+					   "RecordType %s has no row in records.c's record_types "
+					   "(crm_record_types.h is stale)",
 					   ed->values[i].name);
 		snprintf(want, sizeof(want), "RECORD_TYPE_%s", rt->name);
 		if (strcasecmp(want, ed->values[i].name) != 0)

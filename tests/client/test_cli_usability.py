@@ -308,12 +308,16 @@ def test_show_names_custom_fields_by_their_label(fake, certs):
 # ---------------------------------------------------------------- help matches behaviour
 
 def _standard_fields(record_type):
-    """The standard fields of a type as sql/0004_records.sql seeds them."""
+    """The standard fields of a type: as sql/0004_records.sql seeds them
+    and as crm.proto's field options state them (crm_field_facts.json; the
+    shared ones, such as external_id, came later)."""
     import os
     import re
     sql = open(os.path.join(fixtures.SOURCE_DIR, "sql", "0004_records.sql")).read()
     block = sql.split(f"SELECT '{record_type}', f.name")[1].split(") AS f(")[0]
-    return set(re.findall(r"^\s*\('([a-z_]+)',", block, re.M))
+    with open(os.path.join(fixtures.BUILD_DIR, "proto", "crm_field_facts.json")) as f:
+        facts = {x["name"] for x in json.load(f) if x["record_type"] == record_type}
+    return set(re.findall(r"^\s*\('([a-z_]+)',", block, re.M)) | facts
 
 
 def _help(*cmd):

@@ -8,10 +8,12 @@
  * list tables (client/crm/cmd_record_view.c). Exits non-zero if a check
  * failed. Usage errors the checks provoke are printed on standard error.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "cmd_record.h"
@@ -821,6 +823,174 @@ static void test_commands(void) {
 	CHECK(command("account", "link") == NULL);
 }
 
+/* ---------------------------------------------------------------- the types */
+
+/* What is written on standard error between capture_begin and capture_end. */
+static FILE *captured;
+static int saved_stderr = -1;
+
+static void capture_begin(void) {
+	fflush(stderr);
+	captured = tmpfile();
+	saved_stderr = dup(2);
+	if (captured == NULL || saved_stderr < 0 || dup2(fileno(captured), 2) < 0)
+		abort();
+}
+
+static const char *capture_end(void) {
+	static char buf[4096];
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	rewind(captured);
+	n = fread(buf, 1, sizeof(buf) - 1, captured);
+	buf[n] = '\0';
+	fclose(captured);
+	return buf;
+}
+
+/* crm has a table for every record type crm.proto has, and only those:
+ * each RecordType value but 0 is one type of crm_rec_types, named as the
+ * value without RECORD_TYPE_ and as its member of Record's oneof kind,
+ * whose message is the table's. And what crm says about types names each:
+ * 'crm --help', 'crm field add --help', field list's usage error, the
+ * hints after an error about a field of the type, and the hint after an
+ * edit whose outcome is unknown (the same for every type). */
+static void test_types(void) {
+	const ProtobufCEnumDescriptor *ed = &crm__record_type__descriptor;
+	const struct crm_rec_type *in_help[CRM_N_RECORD_TYPES];
+	const struct crm_cli_command *field_add = command("field", "add");
+	size_t i, j, n = 0, n_help;
+	char want[128];
+
+	for (i = 0; i < ed->n_values; i++) {
+		const ProtobufCFieldDescriptor *member;
+		const struct crm_rec_type *t;
+		char noun[64];
+
+		if (ed->values[i].value == 0)
+			continue;
+		n++;
+		CHECK(strncmp(ed->values[i].name, "RECORD_TYPE_", 12) == 0);
+		for (j = 0; ed->values[i].name[12 + j] != '\0' && j + 1 < sizeof(noun); j++)
+			noun[j] = (char)(ed->values[i].name[12 + j] | 0x20);
+		noun[j] = '\0';
+		t = crm_rec_type_by_noun(noun);
+		if (t == NULL)
+			fprintf(stderr, "test_record: RecordType %s has no table in crm\n",
+				ed->values[i].name);
+		CHECK(t != NULL);
+		if (t == NULL)
+			continue;
+		CHECK((int)t->type == ed->values[i].value);
+		member = protobuf_c_message_descriptor_get_field_by_name(&crm__record__descriptor,
+									 noun);
+		CHECK(member != NULL && member->descriptor == t->desc);
+		CHECK(strstr(crm_rec_type_names(), noun) != NULL);
+		CHECK(field_add != NULL && strstr(field_add->help, noun) != NULL);
+	}
+	for (i = 0; crm_rec_types[i] != NULL; i++)
+		;
+	CHECK(i == n && n == CRM_N_RECORD_TYPES && n >= 3);
+	n_help = crm_rec_types_in_help_order(in_help);
+	CHECK(n_help == n);
+	for (i = 0; i + 1 < n_help; i++)
+		CHECK(in_help[i]->help_rank <= in_help[i + 1]->help_rank);
+	/* the order of 'crm --help' (notes first) */
+	CHECK(strcmp(in_help[0]->noun, "note") == 0);
+
+	for (i = 0; crm_rec_types[i] != NULL; i++) {
+		const struct crm_rec_type *t = crm_rec_types[i];
+		const struct crm_cli_command *list = command(t->noun, "list");
+		struct crm_cli cli = {0};
+		char help[8192], fields[1024];
+		size_t o = 0, k;
+		crm_err err;
+		const char *out;
+
+		/* list --help names the fields that filter as crm.proto's field
+		 * options say, every one, and each shortcut of the type */
+		CHECK(list != NULL);
+		for (out = list ? list->help : ""; *out != '\0' && o + 1 < sizeof(help); out++)
+			if (!(isspace((unsigned char)*out) && o > 0 && help[o - 1] == ' '))
+				help[o++] = isspace((unsigned char)*out) ? ' ' : *out;
+		help[o] = '\0';
+		o = (size_t)snprintf(fields, sizeof(fields), "standard field (");
+		for (k = 0; k < CRM_N_FIELD_FACTS && o < sizeof(fields); k++)
+			if (strcmp(crm_field_facts[k].record_type, t->noun) == 0 &&
+			    crm_field_facts[k].filterable)
+				o += (size_t)snprintf(fields + o, sizeof(fields) - o, "%s, ",
+						      crm_field_facts[k].name);
+		if (o < sizeof(fields))
+			snprintf(fields + o, sizeof(fields) - o, "...)");
+		if (strstr(help, fields) == NULL)
+			fprintf(stderr, "test_record: crm %s list --help lacks %s\n", t->noun, fields);
+		CHECK(strstr(help, fields) != NULL);
+		for (k = 0; k < t->n_shortcuts; k++) {
+			bool named = false;
+			int wl = snprintf(want, sizeof(want), "--%s", t->shortcuts[k].flag);
+
+			for (out = help; !named && (out = strstr(out, want)) != NULL; out += wl)
+				named = out[wl] == ' ' || out[wl] == ',';
+			if (!named)
+				fprintf(stderr, "test_record: crm %s list --help lacks %s\n", t->noun,
+					want);
+			CHECK(named);
+		}
+
+		/* field list's usage error names every type */
+		cli.cmd = command("field", "list");
+		CHECK(cli.cmd != NULL);
+		if (cli.cmd != NULL) {
+			char arg0[] = "list", *argv[] = {arg0, NULL};
+
+			optind = 0;
+			capture_begin();
+			CHECK(cli.cmd->run(&cli, 1, argv) == CRM_EXIT_USAGE);
+			out = capture_end();
+			snprintf(want, sizeof(want), "TYPE (%s)", crm_rec_type_names());
+			CHECK(strstr(out, want) != NULL && strstr(out, t->noun) != NULL);
+		}
+
+		/* a bad custom value of the type, the command not naming it */
+		cli.cmd = NULL;
+		crm_err_clear(&err);
+		crm_err_set(&err, CRM_INVALID_ARGUMENT, "", "not a number");
+		snprintf(err.field, sizeof(err.field), "record_update.changes.%s.custom.score",
+			 t->noun);
+		capture_begin();
+		crm_cli_hint_next(&cli, &err);
+		out = capture_end();
+		snprintf(want, sizeof(want), "'crm field list %s' shows the custom fields", t->noun);
+		if (strstr(out, want) == NULL)
+			fprintf(stderr, "test_record: no hint for %s: %s\n", err.field, out);
+		CHECK(strstr(out, want) != NULL);
+		/* an id it does not have */
+		cli.cmd = command(t->noun, "show");
+		crm_err_clear(&err);
+		crm_err_set(&err, CRM_NOT_FOUND, "record_get.id", "no such record");
+		capture_begin();
+		crm_cli_hint_next(&cli, &err);
+		out = capture_end();
+		snprintf(want, sizeof(want), "'crm %s list' shows the %s you can see", t->noun,
+			 t->plural);
+		CHECK(strstr(out, want) != NULL);
+		/* an edit sent with a key whose outcome is unknown */
+		cli.cmd = command(t->noun, "edit");
+		cli.keyed = true;
+		crm_err_clear(&err);
+		crm_err_set(&err, CRM_UNAVAILABLE, "", "outcome unknown: the connection broke");
+		capture_begin();
+		crm_cli_fail(&cli, &err);
+		out = capture_end();
+		if (strstr(out, "check whether the change was made") == NULL)
+			fprintf(stderr, "test_record: crm %s edit: no hint: %s\n", t->noun, out);
+		CHECK(strstr(out, "check whether the change was made") != NULL);
+	}
+}
+
 int main(void) {
 	test_values();
 	test_account_add();
@@ -831,6 +1001,7 @@ int main(void) {
 	test_facts();
 	test_flags();
 	test_commands();
+	test_types();
 	if (failures > 0) {
 		fprintf(stderr, "test_record: %d check(s) failed\n", failures);
 		return 1;
