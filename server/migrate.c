@@ -12,6 +12,13 @@
  * Modules (sql/modules/) are repeatable: crm_meta.schema_modules records
  * the checksum each was last applied with; `migrate` re-applies those that
  * differ and `serve` refuses until it has.
+ *
+ * What is generated from the registry (dispatchers, policies, triggers,
+ * reporting views: crm.refresh_generated() in the last module) is made
+ * again after the modules, in their transaction, whenever `migrate`
+ * applied a migration or a module or what the generators read changed:
+ * crm_meta.schema_generated records crm.generated_inputs() as of the last
+ * run.
  */
 #include "migrate.h"
 
@@ -62,13 +69,37 @@ static const char bootstrap_sql[] =
 	"'Hex SHA-256 of the file as last applied; crmd migrate applies the module again when "
 	"its own copy differs, and crmd serve refuses until it has.';\n"
 	"COMMENT ON COLUMN crm_meta.schema_modules.applied_at IS "
-	"'When crmd migrate last applied it.';\n";
+	"'When crmd migrate last applied it.';\n"
+	"CREATE TABLE IF NOT EXISTS crm_meta.schema_generated (\n"
+	"  name text PRIMARY KEY,\n"
+	"  inputs text NOT NULL,\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now()\n"
+	");\n"
+	"COMMENT ON TABLE crm_meta.schema_generated IS "
+	"'What is generated from the registry, as crmd migrate last made it. Never edit by hand.';\n"
+	"COMMENT ON COLUMN crm_meta.schema_generated.name IS "
+	"'The function that generates it: crm.refresh_generated().';\n"
+	"COMMENT ON COLUMN crm_meta.schema_generated.inputs IS "
+	"'crm.generated_inputs() (a checksum of what the generators read) when they last ran; crmd "
+	"migrate runs them again when it differs, or when it applied a migration or a module.';\n"
+	"COMMENT ON COLUMN crm_meta.schema_generated.applied_at IS "
+	"'When crmd migrate last ran the generators.';\n";
 
 static const char select_modules_sql[] = "SELECT name, checksum FROM crm_meta.schema_modules";
 
 static const char record_module_sql[] =
 	"INSERT INTO crm_meta.schema_modules (name, checksum) VALUES ($1, $2) "
 	"ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()";
+
+/* Whether what the generators read differs from their last run's. */
+static const char generated_stale_sql[] =
+	"SELECT crm.generated_inputs() IS DISTINCT FROM (SELECT g.inputs FROM "
+	"crm_meta.schema_generated g WHERE g.name = 'crm.refresh_generated()')";
+
+static const char record_generated_sql[] =
+	"INSERT INTO crm_meta.schema_generated (name, inputs) "
+	"VALUES ('crm.refresh_generated()', crm.generated_inputs()) "
+	"ON CONFLICT (name) DO UPDATE SET inputs = EXCLUDED.inputs, applied_at = now()";
 
 /* Rows of modules this build no longer has ($1: the names it has). */
 static const char forget_modules_sql[] =
@@ -487,19 +518,61 @@ static char *module_names_array(void) {
 }
 
 /*
+ * Runs crm.refresh_generated() when `force` (something was applied) or
+ * when crm.generated_inputs() differs from the recorded one, and records
+ * the inputs it ran with. Sets *ran.
+ */
+static bool refresh_generated(PGconn *conn, bool force, bool *ran, crm_err *err) {
+	PGresult *res;
+
+	*ran = force;
+	if (!force) {
+		res = PQexec(conn, generated_stale_sql);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+			file_failed(conn, res, "checking", "crm.generated_inputs()", "", 0, 0, err);
+			PQclear(res);
+			return false;
+		}
+		*ran = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+	}
+	if (!*ran)
+		return true;
+	res = PQexec(conn, "SELECT crm.refresh_generated()");
+	if (!command_ok(res)) {
+		file_failed(conn, res, "generating", "crm.refresh_generated()", "", 0, 0, err);
+		PQclear(res);
+		return false;
+	}
+	PQclear(res);
+	res = PQexec(conn, record_generated_sql);
+	if (!command_ok(res)) {
+		file_failed(conn, res, "recording", "crm_meta.schema_generated", "", 0, 0, err);
+		PQclear(res);
+		return false;
+	}
+	PQclear(res);
+	return true;
+}
+
+/*
  * Applies every module whose checksum differs from the recorded one, in
- * file-name order, and records the new checksums. All of them run in one
- * transaction: an instance still serving sees either every old body or
- * every new one, never a mix of modules that were written together, and a
- * failure leaves the database exactly as it was (modules can always run
+ * file-name order, and records the new checksums; then runs the generators
+ * (refresh_generated) when `migrated` (this run applied a migration), when
+ * it applied a module, or when what they read changed. All of it runs in
+ * one transaction: an instance still serving sees either every old body
+ * or every new one, never a mix of modules that were written together nor
+ * new modules with old generated objects, and a failure leaves the
+ * database exactly as it was (modules and generators can always run
  * again, so nothing is lost by rolling back the ones before).
  */
-static bool apply_modules(PGconn *conn, crm_err *err) {
+static bool apply_modules(PGconn *conn, bool migrated, crm_err *err) {
 	PGresult *recorded = NULL, *res;
 	bool *applied = calloc((size_t)crm_modules_count + 1, sizeof(bool));
 	char sum[CHECKSUM_HEX], *names = NULL;
 	const char *params[2];
 	int count = 0;
+	bool generated = false;
 
 	if (applied == NULL)
 		return crm_err_set(err, CRM_INTERNAL, NULL, "out of memory");
@@ -557,6 +630,8 @@ static bool apply_modules(PGconn *conn, crm_err *err) {
 		goto rollback;
 	}
 	PQclear(res);
+	if (!refresh_generated(conn, migrated || count > 0, &generated, err))
+		goto rollback;
 	PQclear(recorded);
 	if (!exec_ok(conn, "COMMIT", "modules", err)) {
 		free(applied);
@@ -567,6 +642,7 @@ static bool apply_modules(PGconn *conn, crm_err *err) {
 			printf("applied modules/%s\n", crm_modules[i].name);
 	if (count == 0)
 		printf("modules are up to date\n");
+	printf("%s\n", generated ? "ran crm.refresh_generated()" : "generated objects are up to date");
 	fflush(stdout);
 	free(applied);
 	return true;
@@ -617,7 +693,7 @@ bool crm_migrate_run(const crm_config *cfg, crm_err *err) {
 		printf("schema is up to date (version %d)\n", version);
 		fflush(stdout);
 	}
-	ok = apply_modules(conn, err);
+	ok = apply_modules(conn, count > 0, err);
 cleanup:
 	PQclear(applied);
 	/* Closing the session releases the advisory lock. */

@@ -7,12 +7,12 @@
 -- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
 -- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
 --
--- Record types registered (crm.record_types with a table): account,
--- contact, note (all three served by the generic record requests since
--- 0016; notes list newest first by default since 0020, whose default_sort
--- '-created_at' crm.record_list_sql reads). crm.refresh_dispatch() at the end generates the per-type
--- functions from them; a migration that adds a type changes this list, so
--- that this module, and with it the generator, runs again.
+-- crm.refresh_dispatch() at the end generates the per-type functions from
+-- the registry (crm.record_types); crm.refresh_generated()
+-- (99_generated.sql), which crmd migrate runs after the modules whenever
+-- something was applied or the registry changed, calls it. A type's own
+-- save function and view live in a module: account and contact here, note
+-- in 80_notes.sql.
 
 -- Registers a new business row in crm.records (BEFORE INSERT; the owner
 -- role writes the registry, crm_app cannot).
@@ -334,6 +334,34 @@ END
 $function$;
 COMMENT ON FUNCTION crm.check_external_id(text,bigint,jsonb) IS 'Checks and trims a change set''s external_id and refuses one another record of the type has (CRE01), looking past row-level security; answers only yes or no.';
 
+-- The fields to clear of a save (RecordUpdate.clear): those every type
+-- has (tags, external_id, custom.NAME) and the type's own
+-- (crm.record_types.clearable); INVALID_ARGUMENT on "clear" listing them
+-- otherwise. The registry is read only for a field of the type's own.
+CREATE OR REPLACE FUNCTION crm.check_clear(p_type text, clr text[])
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+	own text[];
+	c text;
+BEGIN
+	FOREACH c IN ARRAY clr LOOP
+		CONTINUE WHEN c IN ('tags', 'external_id') OR c LIKE 'custom.%';
+		IF own IS NULL THEN
+			own := coalesce((SELECT t.clearable FROM crm.record_types t WHERE t.name = p_type), '{}');
+		END IF;
+		IF c <> ALL (own) THEN
+			PERFORM crm.fail('CRI01', 'clear', format('"%s" is not %s field that can be cleared (%s)', c,
+				CASE WHEN p_type ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || p_type,
+				array_to_string(own || '{tags,external_id,custom.NAME}'::text[], ', ')));
+		END IF;
+	END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION crm.check_clear(text,text[]) IS 'Refuses a field to clear that the type does not have or that cannot be cleared (INVALID_ARGUMENT on "clear", listing those that can): tags, external_id, custom.NAME, and crm.record_types.clearable.';
+
 -- Whether making p_parent the parent of p_id closes a loop. Walks the
 -- whole chain whatever the caller may see (SECURITY DEFINER), answering
 -- only yes or no.
@@ -612,11 +640,14 @@ BEGIN
 END
 $function$;
 
--- Creates (p_id NULL) or updates an account from a change set (the
--- Account message as JSON) and a list of fields to clear. An address in
+-- The account's save function (crm.record_types.save_function): its own
+-- columns from a change set (the Account message as JSON, external_id
+-- already checked) and a list of fields to clear, the rest being
+-- crm.record_save's. Creates (p_id NULL) or updates the account
+-- crm.record_save has checked and locked; returns its id. An address in
 -- the change set changes only the parts it holds.
-CREATE OR REPLACE FUNCTION crm.account_save(p_id bigint, p_version bigint, d jsonb, clr text[])
- RETURNS jsonb
+CREATE OR REPLACE FUNCTION crm.account_save(p_id bigint, d jsonb, clr text[])
+ RETURNS bigint
  LANGUAGE plpgsql
 AS $function$
 DECLARE
@@ -627,17 +658,7 @@ DECLARE
 	rev numeric;
 	cur text;
 	id_ bigint := p_id;
-	c text;
 BEGIN
-	FOREACH c IN ARRAY clr LOOP
-		IF c NOT IN ('legal_name', 'industry', 'region', 'tier', 'website', 'phone', 'billing_address',
-			     'shipping_address', 'parent_id', 'annual_revenue', 'employees', 'description', 'tags',
-			     'external_id')
-		   AND c !~ '^(billing|shipping)_address\.(street|city|region|postal_code|country)$'
-		   AND c NOT LIKE 'custom.%' THEN
-			PERFORM crm.fail('CRI01', 'clear', format('"%s" is not an account field that can be cleared (e.g. website, billing_address, billing_address.city, custom.NAME)', c));
-		END IF;
-	END LOOP;
 	IF NOT creating THEN
 		SELECT * INTO o FROM crm.accounts WHERE id = p_id;
 	END IF;
@@ -646,7 +667,6 @@ BEGIN
 	d := crm.clean_text(d, '{website}', 'account.website', 2048);
 	d := crm.clean_text(d, '{phone}', 'account.phone', 64);
 	d := crm.clean_text(d, '{description}', 'account.description', 32768, false, true);
-	d := crm.check_external_id('account', p_id, d);
 	d := crm.clean_address(d, 'billing_address', 'account.billing_address');
 	d := crm.clean_address(d, 'shipping_address', 'account.shipping_address');
 	IF d ? 'industry' THEN
@@ -719,18 +739,9 @@ BEGIN
 			employees = crm.pick(d, 'employees', clr, employees::text)::bigint,
 			description = crm.pick(d, 'description', clr, description),
 			external_id = crm.pick(d, 'external_id', clr, external_id)
-		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
-		  AND (owner_id = (SELECT crm.scope_own('account', 'update'))
-		       OR (SELECT crm.scope_all('account', 'update'))
-		       OR team_id = ANY ((SELECT crm.scope_teams('account', 'update'))::bigint[])
-		       OR id = ANY ((SELECT crm.shared_ids('account', true))::bigint[]));
-		IF NOT FOUND THEN
-			PERFORM crm.record_refuse('account', p_id, p_version, 'update');
-		END IF;
+		WHERE id = p_id;
 	END IF;
-	PERFORM crm.save_tags('account', id_, d, clr, creating);
-	PERFORM crm.save_custom('account', id_, d, clr, creating);
-	RETURN (SELECT v_.json FROM crm.account_out v_ WHERE v_.id = id_);
+	RETURN id_;
 END
 $function$;
 
@@ -894,25 +905,20 @@ BEGIN
 END
 $function$;
 
-CREATE OR REPLACE FUNCTION crm.contact_save(p_id bigint, p_version bigint, d jsonb, clr text[])
- RETURNS jsonb
+-- The contact's save function, as crm.account_save is the account's: its
+-- own columns, its primary account, its e-mail addresses and phone
+-- numbers; returns its id.
+CREATE OR REPLACE FUNCTION crm.contact_save(p_id bigint, d jsonb, clr text[])
+ RETURNS bigint
  LANGUAGE plpgsql
 AS $function$
 DECLARE
 	creating boolean := p_id IS NULL;
 	o crm.contacts;
 	id_ bigint := p_id;
-	c text;
 	bd jsonb;
 	prefs jsonb;
 BEGIN
-	FOREACH c IN ARRAY clr LOOP
-		IF c NOT IN ('given_name', 'family_name', 'title', 'emails', 'phones', 'birthday', 'preferred_channel',
-			     'preferences', 'account_id', 'description', 'tags', 'external_id')
-		   AND c NOT LIKE 'custom.%' THEN
-			PERFORM crm.fail('CRI01', 'clear', format('"%s" is not a contact field that can be cleared (e.g. title, emails, birthday, custom.NAME)', c));
-		END IF;
-	END LOOP;
 	IF NOT creating THEN
 		SELECT * INTO o FROM crm.contacts WHERE id = p_id;
 	END IF;
@@ -920,7 +926,6 @@ BEGIN
 	d := crm.clean_text(d, '{family_name}', 'contact.family_name', 255);
 	d := crm.clean_text(d, '{title}', 'contact.title', 255);
 	d := crm.clean_text(d, '{description}', 'contact.description', 32768, false, true);
-	d := crm.check_external_id('contact', p_id, d);
 	bd := d -> 'birthday';
 	PERFORM crm.check_birthday(bd);
 	IF d ? 'preferences' THEN
@@ -974,22 +979,13 @@ BEGIN
 			account_id = CASE WHEN crm.given(d, 'account_id', clr) THEN (d ->> 'account_id')::bigint ELSE account_id END,
 			description = crm.pick(d, 'description', clr, description),
 			external_id = crm.pick(d, 'external_id', clr, external_id)
-		WHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL
-		  AND (owner_id = (SELECT crm.scope_own('contact', 'update'))
-		       OR (SELECT crm.scope_all('contact', 'update'))
-		       OR team_id = ANY ((SELECT crm.scope_teams('contact', 'update'))::bigint[])
-		       OR id = ANY ((SELECT crm.shared_ids('contact', true))::bigint[]));
-		IF NOT FOUND THEN
-			PERFORM crm.record_refuse('contact', p_id, p_version, 'update');
-		END IF;
+		WHERE id = p_id;
 	END IF;
 	IF crm.given(d, 'account_id', clr) THEN
 		PERFORM crm.set_primary_account(id_, (d ->> 'account_id')::bigint);
 	END IF;
 	PERFORM crm.save_contact_lists(id_, d, clr, creating);
-	PERFORM crm.save_tags('contact', id_, d, clr, creating);
-	PERFORM crm.save_custom('contact', id_, d, clr, creating);
-	RETURN (SELECT v_.json FROM crm.contact_out v_ WHERE v_.id = id_);
+	RETURN id_;
 END
 $function$;
 
@@ -1590,16 +1586,20 @@ $function$;
 -- or save function are generated from crm.record_types, one branch per
 -- registered type, as static SQL: each request runs a plan PostgreSQL
 -- caches, never a statement built at run time. crm.refresh_dispatch()
--- writes them again, with the side tables' policies; it runs at the end of
--- this module, so a versioned migration that adds a record type (or
--- changes a row of crm.record_types) comes with a change to this file
--- (sql/README.md), as with 95_reporting.sql.
+-- writes them again, with their privileges and the side tables' policies;
+-- crm.refresh_generated() (99_generated.sql) runs it, and crmd migrate
+-- runs that after the modules whenever it applied anything or the
+-- registry changed (sql/README.md): a migration that adds a record type
+-- changes no line here.
 --
 --   business_table(type)      the table, or INVALID_ARGUMENT on "type"
 --                             listing the types the record requests serve
 --   record_kind(record JSON)  which type a Record JSON holds
---   record_create(record)     the type's save function, creating
---   record_save(type, ...)    the type's save function
+--   record_create(record)     record_save of the type, creating
+--   record_save(type, ...)    what every type's save shares (clear list,
+--                             external id, update scope, version, deleted,
+--                             tags, custom values, the view's JSON) around
+--                             the type's save function
 --   record_get(type, id)      the type's view
 --   record_lock(type, id)     SELECT ... FOR NO KEY UPDATE on its table
 --   record_bump(type, id)     a new version (an edit of side rows only)
@@ -1628,6 +1628,7 @@ DECLARE
 	b_table text := '';
 	b_kind text := '';
 	b_create text := '';
+	b_claim text := '';
 	b_save text := '';
 	b_get text := '';
 	b_lock text := '';
@@ -1642,6 +1643,11 @@ DECLARE
 	b_refs text := '';
 	types text := '';
 	fk record;
+	granted text := 'crm.business_table(text), crm.record_kind(jsonb), crm.record_create(jsonb), '
+		'crm.record_save(text,bigint,bigint,jsonb,text[]), crm.record_get(text,bigint), '
+		'crm.record_lock(text,bigint), crm.record_bump(text,bigint), crm.record_name(text,bigint), '
+		'crm.record_editable(text,bigint), crm.record_state(text,bigint), crm.record_exists(text,bigint), '
+		'crm.record_mark_deleted(text,bigint,boolean), crm.record_move(text,bigint,bigint,bigint)';
 BEGIN
 	FOR t IN SELECT * FROM crm.record_types WHERE table_name IS NOT NULL ORDER BY name LOOP
 		-- crm.records keeps each record's owner, team and deleted_at
@@ -1675,9 +1681,17 @@ BEGIN
 		CONTINUE WHEN t.save_function IS NULL;
 		b_table := b_table || format(' WHEN %L THEN %L', t.name, t.table_name);
 		b_kind := b_kind || format(' WHEN p ? %L THEN %L', t.name, t.name);
-		b_create := b_create || format(E'\tIF p ? %1$L THEN\n\t\tRETURN %2$s(NULL, NULL, p -> %1$L, ''{}'');\n\tEND IF;\n',
-					       t.name, t.save_function);
-		b_save := b_save || format(E'\tIF p_type = %L THEN\n\t\tRETURN %s(p_id, p_version, d, clr);\n\tEND IF;\n',
+		b_create := b_create || format(E'\tIF p ? %1$L THEN\n\t\tRETURN crm.record_save(%1$L, NULL, NULL, p -> %1$L, ''{}'');\n\tEND IF;\n',
+					       t.name);
+		-- the update scope (shares for editing included), the version and
+		-- not deleted, tested and the row locked before the type's save
+		-- function writes it: scalar subqueries, once per statement
+		b_claim := b_claim || format(E'\t\tIF p_type = %L THEN\n\t\t\tPERFORM 1 FROM %s\n'
+					     || E'\t\t\tWHERE id = p_id AND version = coalesce(p_version, version) AND deleted_at IS NULL\n'
+					     || E'\t\t\t  AND (%s\n\t\t\t       OR id = ANY ((SELECT crm.shared_ids(%L, true))::bigint[]))\n'
+					     || E'\t\t\tFOR NO KEY UPDATE;\n\t\t\tclaimed := FOUND;\n\t\tEND IF;\n',
+					     t.name, t.table_name, crm.scope_cond(t.name, 'update'), t.name);
+		b_save := b_save || format(E'\tIF p_type = %L THEN\n\t\tid_ := %s(p_id, d, clr);\n\tEND IF;\n',
 					   t.name, t.save_function);
 		b_get := b_get || format(E'\tIF p_type = %L THEN\n\t\tRETURN (SELECT v_.json FROM %s v_ WHERE v_.id = p_id);\n\tEND IF;\n',
 					 t.name, t.view_name);
@@ -1731,19 +1745,35 @@ BEGIN
 %sPERFORM crm.fail('CRI01', 'record', %L);
 END
 $g$$f$, b_create || E'\t', 'must hold ' || holds);
-	COMMENT ON FUNCTION crm.record_create(jsonb) IS 'Generated by crm.refresh_dispatch(): creates a record with its type''s save function; returns its JSON.';
+	COMMENT ON FUNCTION crm.record_create(jsonb) IS 'Generated by crm.refresh_dispatch(): creates a record of the type whose key the JSON holds (crm.record_save); returns its JSON.';
 
+	-- What every type's save shares is here once: the fields to clear,
+	-- the external id, the update scope, version and deletion (refused by
+	-- crm.record_refuse), tags, custom values and the JSON from the view;
+	-- the type's save function validates and writes its own columns.
 	EXECUTE format($f$
 CREATE OR REPLACE FUNCTION crm.record_save(p_type text, p_id bigint, p_version bigint, d jsonb, clr text[])
  RETURNS jsonb
  LANGUAGE plpgsql
 AS $g$
+DECLARE
+	id_ bigint;
+	claimed boolean := false;
 BEGIN
-%sPERFORM crm.business_table(p_type);
-	RETURN NULL;
+	PERFORM crm.business_table(p_type);
+	PERFORM crm.check_clear(p_type, clr);
+	d := crm.check_external_id(p_type, p_id, d);
+	IF p_id IS NOT NULL THEN
+%s		IF NOT claimed THEN
+			PERFORM crm.record_refuse(p_type, p_id, p_version, 'update');
+		END IF;
+	END IF;
+%s	PERFORM crm.save_tags(p_type, id_, d, clr, p_id IS NULL);
+	PERFORM crm.save_custom(p_type, id_, d, clr, p_id IS NULL);
+	RETURN crm.record_get(p_type, id_);
 END
-$g$$f$, b_save || E'\t');
-	COMMENT ON FUNCTION crm.record_save(text,bigint,bigint,jsonb,text[]) IS 'Generated by crm.refresh_dispatch(): the type''s save function (crm.record_types.save_function): creates (p_id NULL) or updates a record from its JSON d, clearing clr.';
+$g$$f$, b_claim, b_save);
+	COMMENT ON FUNCTION crm.record_save(text,bigint,bigint,jsonb,text[]) IS 'Generated by crm.refresh_dispatch(): creates (p_id NULL) or updates a record from its JSON d, clearing clr: checks the fields to clear and the external id, on update tests the update scope, version and deletion (crm.record_refuse) and locks the row, calls the type''s save function (crm.record_types.save_function) for its own columns, then saves tags and custom values; returns the record''s JSON.';
 
 	EXECUTE format($f$
 CREATE OR REPLACE FUNCTION crm.record_get(p_type text, p_id bigint)
@@ -1884,63 +1914,52 @@ END
 $g$$f$, CASE WHEN types = '' THEN 'NULL' ELSE types END, b_refs, b_erase);
 	COMMENT ON FUNCTION crm.record_erase(text,bigint) IS 'Generated by crm.refresh_dispatch(): deletes a record''s rows in every table that references crm.records (side rows, shares; not the audit trail) and its business row, with no check of its own: for crm.purge_record only.';
 
+	-- Privileges of what it generates (a function it creates the first
+	-- time has none): crm_app calls all but record_erase, which only
+	-- crm.purge_record (SECURITY DEFINER) does.
+	EXECUTE format('REVOKE ALL ON FUNCTION %s, crm.record_erase(text,bigint) FROM PUBLIC, crm_app, crm_auth', granted);
+	EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO crm_app', granted);
+
 	PERFORM crm.refresh_side_rls();
 END
 $function$;
-COMMENT ON FUNCTION crm.refresh_dispatch() IS 'Generates the per-type dispatchers (business_table, record_kind, record_create, record_save, record_get, record_lock, record_bump, record_name, record_editable, record_state, record_exists, record_mark_deleted, record_move, record_erase) from crm.record_types as static functions, keeps crm.records'' owner, team and deleted_at in step, and regenerates the side tables'' policies. Run by sql/modules/50_records.sql.';
-
--- Generates the dispatchers and the row-level security of crm.records and
--- the side tables (crm_meta.side_tables lists them) from crm.record_types.
-SELECT crm.refresh_dispatch();
+COMMENT ON FUNCTION crm.refresh_dispatch() IS 'Generates the per-type dispatchers (business_table, record_kind, record_create, record_save, record_get, record_lock, record_bump, record_name, record_editable, record_state, record_exists, record_mark_deleted, record_move, record_erase) from crm.record_types as static functions with their privileges, keeps crm.records'' owner, team and deleted_at in step, and regenerates the side tables'' policies. Run by crm.refresh_generated() (99_generated.sql).';
 
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
 	crm.scope_all_types(text),
-	crm.record_state(text,bigint),
-	crm.record_exists(text,bigint),
-	crm.record_mark_deleted(text,bigint,boolean),
-	crm.record_move(text,bigint,bigint,bigint),
-	crm.record_erase(text,bigint),
 	crm.register_record(),
 	crm.sync_record(),
 	crm.attach_record(regclass,text,text[]),
 	crm.scope_test(text,text),
 	crm.refresh_dispatch(),
-	crm.record_kind(jsonb),
-	crm.record_save(text,bigint,bigint,jsonb,text[]),
-	crm.record_lock(text,bigint),
-	crm.record_bump(text,bigint),
-	crm.record_editable(text,bigint),
 	crm.side_visible(text,text),
 	crm.refresh_side_rls(),
 	crm.record_updatable(text,bigint),
 	crm.record_visible(text,bigint),
 	crm.create_record_view(text,regclass,text),
 	crm.check_external_id(text,bigint,jsonb),
+	crm.check_clear(text,text[]),
 	crm.account_parent_loops(bigint,bigint),
 	crm.name_order_of(text,text),
 	crm.save_contact_lists(bigint,jsonb,text[],boolean),
 	crm.set_primary_account(bigint,bigint),
-	crm.business_table(text),
-	crm.record_create(jsonb),
-	crm.record_get(text,bigint),
 	crm.scope_cond(text,text),
 	crm.record_set_deleted(text,bigint,boolean),
 	crm.record_purge(text,bigint),
 	crm.record_list(text,jsonb,jsonb,text,integer,boolean,boolean),
 	crm.record_count(text,jsonb,boolean,boolean),
-	crm.record_name(text,bigint),
 	crm.touch_record(),
 	crm.record_refuse(text,bigint,bigint,text),
 	crm.check_parent(bigint,bigint),
-	crm.account_save(bigint,bigint,jsonb,text[]),
+	crm.account_save(bigint,jsonb,text[]),
 	crm.save_tags(text,bigint,jsonb,text[],boolean),
 	crm.check_birthday(jsonb),
 	crm.check_preferences(jsonb),
 	crm.edit_contact_list(bigint,text,jsonb),
-	crm.contact_save(bigint,bigint,jsonb,text[]),
+	crm.contact_save(bigint,jsonb,text[]),
 	crm.record_content(jsonb),
 	crm.record_sides(text,bigint,jsonb,text[]),
 	crm.apply_edits(text,bigint,jsonb,jsonb),
@@ -1953,39 +1972,27 @@ REVOKE ALL ON FUNCTION
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.scope_all_types(text),
-	crm.record_state(text,bigint),
-	crm.record_exists(text,bigint),
-	crm.record_mark_deleted(text,bigint,boolean),
-	crm.record_move(text,bigint,bigint,bigint),
-	crm.record_kind(jsonb),
-	crm.record_save(text,bigint,bigint,jsonb,text[]),
-	crm.record_lock(text,bigint),
-	crm.record_bump(text,bigint),
-	crm.record_editable(text,bigint),
 	crm.record_updatable(text,bigint),
 	crm.record_visible(text,bigint),
 	crm.check_external_id(text,bigint,jsonb),
+	crm.check_clear(text,text[]),
 	crm.account_parent_loops(bigint,bigint),
 	crm.name_order_of(text,text),
 	crm.save_contact_lists(bigint,jsonb,text[],boolean),
 	crm.set_primary_account(bigint,bigint),
-	crm.business_table(text),
-	crm.record_create(jsonb),
-	crm.record_get(text,bigint),
 	crm.scope_cond(text,text),
 	crm.record_set_deleted(text,bigint,boolean),
 	crm.record_purge(text,bigint),
 	crm.record_list(text,jsonb,jsonb,text,integer,boolean,boolean),
 	crm.record_count(text,jsonb,boolean,boolean),
-	crm.record_name(text,bigint),
 	crm.record_refuse(text,bigint,bigint,text),
 	crm.check_parent(bigint,bigint),
-	crm.account_save(bigint,bigint,jsonb,text[]),
+	crm.account_save(bigint,jsonb,text[]),
 	crm.save_tags(text,bigint,jsonb,text[],boolean),
 	crm.check_birthday(jsonb),
 	crm.check_preferences(jsonb),
 	crm.edit_contact_list(bigint,text,jsonb),
-	crm.contact_save(bigint,bigint,jsonb,text[]),
+	crm.contact_save(bigint,jsonb,text[]),
 	crm.record_content(jsonb),
 	crm.record_sides(text,bigint,jsonb,text[]),
 	crm.apply_edits(text,bigint,jsonb,jsonb),

@@ -295,8 +295,10 @@ $function$;
 -- Attaches crm.audit_follow to a business table (named after the "audit"
 -- trigger, so it runs after the row that trigger writes, and before
 -- sync_record brings crm.records in step). Can run again (CREATE OR
--- REPLACE TRIGGER): crm.attach_record calls it for a new type, and this
--- module for every type of the registry.
+-- REPLACE TRIGGER): crm.attach_record calls it for a new type, and
+-- crm.refresh_generated() (99_generated.sql) for every business table of
+-- the registry, so that a type a migration added on a fresh database
+-- (where crm.attach_record still has 0004's body) has them too.
 CREATE OR REPLACE FUNCTION crm.attach_audit_follow(p_table regclass, p_type text)
  RETURNS void
  LANGUAGE plpgsql
@@ -791,14 +793,6 @@ CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON crm.audit
 
 CREATE OR REPLACE TRIGGER audit_subject BEFORE INSERT ON crm.audit
 	FOR EACH ROW EXECUTE FUNCTION crm.audit_subject();
-
--- The tables whose audit rows follow their record's owner and team: every
--- business table of the registry (crm.record_types.table_name), read when
--- this module runs. A type added later gets its triggers from
--- crm.attach_record, which its migration calls; on a fresh database this
--- statement, run after every migration, attaches them.
-SELECT crm.attach_audit_follow(t.table_name::regclass, t.name)
-FROM crm.record_types t WHERE t.table_name IS NOT NULL ORDER BY t.name;
 
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT

@@ -2,11 +2,11 @@
 --
 -- A repeatable module (sql/README.md). crm.refresh_reporting() (re)creates
 -- one view reporting.<table> per record type of crm.record_types that has a
--- table, from the catalog and the registry; the module ends by calling it,
--- and a versioned migration that adds a record type, or a column to a
--- type's table, comes with a change to this module so that it runs again
--- (unchanged modules do not run). Last such change: 0016 (notes served by
--- the record requests; 0014 gave every type's table external_id).
+-- table, from the catalog and the registry. crm.refresh_generated()
+-- (99_generated.sql) calls it, and crmd migrate runs that after the
+-- modules whenever it applied a migration or a module or what the
+-- generators read changed: a migration that adds a record type, or a
+-- column to a type's table, changes no line here.
 --
 -- The views only ever gain columns: CREATE OR REPLACE VIEW, never DROP.
 -- A view's existing columns keep their place, name and type; what is new
@@ -159,5 +159,3 @@ END
 $function$;
 
 REVOKE ALL ON FUNCTION crm.refresh_reporting() FROM PUBLIC, crm_app, crm_auth;
-
-SELECT crm.refresh_reporting();

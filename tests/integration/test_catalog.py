@@ -19,7 +19,7 @@ from identity import su_sql
 ALLOW = """
 crm_app  | crm.account_out | SELECT
 crm_app  | crm.account_parent_loops(bigint,bigint) | EXECUTE
-crm_app  | crm.account_save(bigint,bigint,jsonb,text[]) | EXECUTE
+crm_app  | crm.account_save(bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.accounts | DELETE INSERT SELECT UPDATE
 crm_app  | crm.acting_session() | EXECUTE
 crm_app  | crm.acting_user() | EXECUTE
@@ -39,6 +39,7 @@ crm_app  | crm.business_table(text) | EXECUTE
 crm_app  | crm.char_name(text) | EXECUTE
 crm_app  | crm.check_birthday(jsonb) | EXECUTE
 crm_app  | crm.check_bool(text,text) | EXECUTE
+crm_app  | crm.check_clear(text,text[]) | EXECUTE
 crm_app  | crm.check_country(text,text) | EXECUTE
 crm_app  | crm.check_date(text,text) | EXECUTE
 crm_app  | crm.check_email(text,text) | EXECUTE
@@ -59,7 +60,7 @@ crm_app  | crm.clean_text(jsonb,text[],text,integer,boolean,boolean) | EXECUTE
 crm_app  | crm.contact_emails | DELETE INSERT SELECT UPDATE
 crm_app  | crm.contact_out | SELECT
 crm_app  | crm.contact_phones | DELETE INSERT SELECT UPDATE
-crm_app  | crm.contact_save(bigint,bigint,jsonb,text[]) | EXECUTE
+crm_app  | crm.contact_save(bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.contacts | DELETE INSERT SELECT UPDATE
 crm_app  | crm.context_shared(text,boolean) | EXECUTE
 crm_app  | crm.countries | SELECT
@@ -78,7 +79,7 @@ crm_app  | crm.idempotency_keys | DELETE INSERT SELECT UPDATE
 crm_app  | crm.idempotency_purge() | EXECUTE
 crm_app  | crm.name_order_of(text,text) | EXECUTE
 crm_app  | crm.note_out | SELECT
-crm_app  | crm.note_save(bigint,bigint,jsonb,text[]) | EXECUTE
+crm_app  | crm.note_save(bigint,jsonb,text[]) | EXECUTE
 crm_app  | crm.notes | DELETE INSERT SELECT UPDATE
 crm_app  | crm.permission_list(text,text) | EXECUTE
 crm_app  | crm.permission_set(text,text,text,text) | EXECUTE

@@ -109,7 +109,8 @@ def test_report_role_reads_nothing_else(world):
 
 
 def test_one_commented_view_per_record_type(env, db):
-    types = su_sql(env, db, "SELECT string_agg(split_part(table_name, '.', 2), ',' ORDER BY 1) "
+    types = su_sql(env, db, "SELECT string_agg(split_part(table_name, '.', 2), ',' "
+                            "ORDER BY split_part(table_name, '.', 2)) "
                             "FROM crm.record_types WHERE table_name IS NOT NULL")
     views = su_sql(env, db, "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c "
                             "JOIN pg_namespace n ON n.oid = c.relnamespace "
