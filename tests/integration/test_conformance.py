@@ -143,9 +143,11 @@ class TypeFacts:
         rec = pb().Record.DESCRIPTOR.fields_by_name.get(rtype)
         self.enum = enum_value(rtype)
         if rec is None or self.enum is None:
-            pytest.skip(f"record type {rtype!r} is in crm.record_types but the protocol has no "
-                        f"Record.{rtype} member or RECORD_TYPE_{rtype.upper()} value: it is not "
-                        f"served by the generic record requests (yet)")
+            # A business type the registry has and the protocol lacks is a
+            # defect (no test data has crm-datagen's synthetic types).
+            pytest.fail(f"record type {rtype!r} is in crm.record_types but the protocol has no "
+                        f"Record.{rtype} member or RECORD_TYPE_{rtype.upper()} value: a record "
+                        f"type the registry has must be in proto/crm.proto")
         self.desc = rec.message_type
         self.table = su_sql(w.env, w.db, f"SELECT table_name FROM crm.record_types"
                                          f" WHERE name = '{rtype}'")
