@@ -116,6 +116,31 @@ def test_a_type_added_as_a_migration_would_is_served_by_generated_dispatchers(wo
     # an update through the generic path (generated record_kind and record_save)
     rc, out, _ = as_app(world, "root", f"""SELECT crm.record_update({w['id']}, 1, '{{"changes": {{"widget": {{"name": "Cog"}}}}}}', '{{}}')::text;""")
     assert json.loads(out)["widget"]["name"] == "Cog"
+    # crm.widget_save tests no scope, version or deletion and knows no
+    # clear list, tags or custom values: crm.record_save does, for it too
+    def update(user, version, changes, clear="{}"):
+        return as_app(world, user, f"""SELECT crm.record_update({w['id']}, {version},"""
+                                   f""" '{{"changes": {{"widget": {json.dumps(changes)}}}}}', '{clear}')::text;""",
+                      check=False)
+    rc, out, err = update("root", 1, {"name": "Stale"})
+    assert rc != 0 and f"widget {w['id']} changed since you read it (version 1, now 2)" in err, err
+    rc, out, err = update("sal", 2, {"name": "Not mine"})
+    assert rc != 0 and f"no widget {w['id']}" in err, err
+    rc, out, err = update("root", 2, {}, "{name}")
+    assert rc != 0 and '"name" is not a widget field that can be cleared (tags, external_id, custom.NAME)' in err, err
+    rc, out, err = update("root", 2, {"external_id": " W-1 ", "tags": ["blue", "green"]})
+    assert rc == 0, err
+    assert json.loads(out)["widget"]["external_id"] == "W-1", out  # trimmed
+    assert json.loads(out)["widget"]["tags"] == ["blue", "green"], out
+    rc, out, err = update("root", 3, {}, "{tags}")
+    assert rc == 0 and "tags" not in json.loads(out)["widget"], (out, err)
+    rc, out, err = update("root", 4, {"tags": ["blue"]})
+    assert rc == 0, err
+    assert su_sql(world.env, world.db, f"SELECT name FROM crm.widgets WHERE id = {w['id']}") == "Cog"
+    owner_sql(world, f"UPDATE crm.widgets SET deleted_at = now() WHERE id = {w['id']}")
+    rc, out, err = update("root", 5, {"name": "Gone"})
+    assert rc != 0 and f"widget {w['id']} is deleted" in err, err
+    owner_sql(world, f"UPDATE crm.widgets SET deleted_at = NULL WHERE id = {w['id']}")
     # crm.records keeps the owner, team and deleted_at (sync trigger)
     owner_sql(world, f"UPDATE crm.widgets SET deleted_at = now(), owner_id = (SELECT id FROM crm.users WHERE username = 'sal') WHERE id = {w['id']}")
     row = su_sql(world.env, world.db, f"SELECT u.username, r.deleted_at IS NOT NULL FROM crm.records r JOIN crm.users u ON u.id = r.owner_id WHERE r.id = {w['id']}")
