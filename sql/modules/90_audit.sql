@@ -322,11 +322,15 @@ $function$;
 -- row's subject_type, as crm.records' own policy does (crm.scope_test);
 -- shares of any type (crm.shared_any: record ids are unique across types).
 -- A relation's rows also need the relation visible (both its ends).
+-- The scope of reading the trail is one initial plan (one definer call a
+-- statement, where scope all and "not none" were two); each other
+-- sub-select is evaluated once a statement, and only if a row needs it.
 DROP POLICY IF EXISTS select_scope ON crm.audit;
 CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
-	USING ((SELECT crm.scope_all('audit', 'read'))
-	       OR ((SELECT crm.scope_of('audit', 'read')) <> 'none'
-		   AND (user_id = (SELECT crm.acting_user())
+	USING (CASE coalesce((SELECT crm.scope_of('audit', 'read')), 'none')
+	       WHEN 'all' THEN true
+	       WHEN 'none' THEN false
+	       ELSE user_id = (SELECT crm.acting_user())
 			OR (subject_type IN ('user', 'session') AND subject_owner = (SELECT crm.acting_user()))
 			OR subject_type = 'public'
 			OR (subject_type NOT IN ('public', 'user', 'session')
@@ -339,7 +343,8 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 					OR subject_team = ANY ((SELECT crm.teams_of_scope('subteams'))::bigint[])
 				 ELSE false END
 				 OR subject_ref = ANY ((SELECT crm.shared_any(false))::bigint[]))
-			    AND (record_type <> 'relation' OR crm.record_visible('relation', record_id))))));
+			    AND (record_type <> 'relation' OR crm.record_visible('relation', record_id)))
+	       END);
 
 -- The view shows a change set (old or new values) as people read it, when
 -- it holds anything shown differently (else old_shown and new_shown are
@@ -404,6 +409,15 @@ LEFT JOIN LATERAL (
 					OFFSET 0) k) cur
 	      WHERE NOT (e.key LIKE '%\_currency'
 			 AND coalesce(jsonb_typeof(v.vals -> left(e.key, -9)) = 'number', false))) x
+	-- Most rows hold none of those keys, of any type: for them nothing
+	-- above runs (a one-time filter; the keys of every type read once a
+	-- statement).
+	WHERE a.old_values ?| (SELECT ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
+					 || coalesce(array_agg(f.name) || array_agg(f.name || '_currency'), '{}')
+				  FROM crm.standard_fields f WHERE f.kind = 'money')
+	   OR a.new_values ?| (SELECT ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
+					 || coalesce(array_agg(f.name) || array_agg(f.name || '_currency'), '{}')
+				  FROM crm.standard_fields f WHERE f.kind = 'money')
 ) sh ON true;
 
 COMMENT ON COLUMN crm.audit_out.audit_id IS 'The audit row''s id (crm.audit.id).';
