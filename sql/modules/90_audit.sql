@@ -397,8 +397,13 @@ LEFT JOIN LATERAL (
 		       OR a.new_values ?| (m.names || m.currencies)) v(side, vals, other)
 	      CROSS JOIN LATERAL jsonb_each(v.vals) e
 	      -- the currency of a number, if it is an amount; OFFSET 0 keeps it
-	      -- computed once per value
-	      CROSS JOIN LATERAL (SELECT k.code, (SELECT c.minor_units FROM crm.currencies c WHERE c.code = k.code) AS minor
+	      -- computed once per value. The minor units: every currency's,
+	      -- read once a statement the first time a value needs them (a
+	      -- lookup per value was a scan of the whole table, which the
+	      -- planner costs below its index: half of a money row's time).
+	      CROSS JOIN LATERAL (SELECT k.code,
+					 ((SELECT jsonb_object_agg(c.code, c.minor_units) FROM crm.currencies c)
+					  ->> k.code)::smallint AS minor
 				  FROM (SELECT CASE WHEN jsonb_typeof(e.value) = 'number' THEN
 						coalesce(v.vals ->> (e.key || '_currency'), v.other ->> (e.key || '_currency'),
 							 CASE WHEN e.key = ANY (m.names) THEN
@@ -408,7 +413,10 @@ LEFT JOIN LATERAL (
 								 ORDER BY h.id DESC LIMIT 1) END) END AS code
 					OFFSET 0) k) cur
 	      WHERE NOT (e.key LIKE '%\_currency'
-			 AND coalesce(jsonb_typeof(v.vals -> left(e.key, -9)) = 'number', false))) x
+			 AND coalesce(jsonb_typeof(v.vals -> left(e.key, -9)) = 'number', false))
+	      -- each value shown once, for the aggregate of its side (without
+	      -- it the expression, and its sub-selects, are planned per side)
+	      OFFSET 0) x
 	-- Most rows hold none of those keys, of any type: for them nothing
 	-- above runs (a one-time filter; the keys of every type read once a
 	-- statement).
