@@ -400,10 +400,12 @@ LEFT JOIN LATERAL (
 	      -- computed once per value. The minor units: every currency's,
 	      -- read once a statement the first time a value needs them (a
 	      -- lookup per value was a scan of the whole table, which the
-	      -- planner costs below its index: half of a money row's time).
+	      -- planner costs below its index: half of a money row's time;
+	      -- jsonb_object of two arrays builds the map in half the time of
+	      -- jsonb_object_agg).
 	      CROSS JOIN LATERAL (SELECT k.code,
-					 ((SELECT jsonb_object_agg(c.code, c.minor_units) FROM crm.currencies c)
-					  ->> k.code)::smallint AS minor
+					 ((SELECT jsonb_object(array_agg(c.code), array_agg(c.minor_units::text))
+					   FROM crm.currencies c) ->> k.code)::smallint AS minor
 				  FROM (SELECT CASE WHEN jsonb_typeof(e.value) = 'number' THEN
 						coalesce(v.vals ->> (e.key || '_currency'), v.other ->> (e.key || '_currency'),
 							 CASE WHEN e.key = ANY (m.names) THEN
