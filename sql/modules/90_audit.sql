@@ -419,9 +419,10 @@ LEFT JOIN LATERAL (
 	      -- each value shown once, for the aggregate of its side (without
 	      -- it the expression, and its sub-selects, are planned per side)
 	      OFFSET 0) x
-	-- Most rows hold none of those keys, of any type: for them nothing
-	-- above runs (a one-time filter; the keys of every type read once a
-	-- statement).
+	-- Most rows hold none of the keys the filter on v above looks for, of
+	-- any type: for them nothing above runs (a one-time filter on the same
+	-- keys with every type's money fields, read once a statement; keep the
+	-- two lists alike).
 	WHERE a.old_values ?| (SELECT ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
 					 || coalesce(array_agg(f.name) || array_agg(f.name || '_currency'), '{}')
 				  FROM crm.standard_fields f WHERE f.kind = 'money')
