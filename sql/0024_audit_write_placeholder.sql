@@ -1,0 +1,39 @@
+-- 0024_audit_write_placeholder: a versioned migration may write audited
+-- tables (crm.permissions, crm.record_types, crm.standard_fields, ...) on a
+-- fresh database too. 0005 dropped crm.audit_write, whose signature
+-- changed, and only modules/90_audit.sql makes it again, after every
+-- migration: on a fresh database the audit triggers of a later migration's
+-- INSERT called a function that did not exist (docs/data.md, "Adding a
+-- record type": a type's migration inserts its crm.permissions rows).
+--
+-- So, when crm.audit_write is missing -- a fresh database, between 0005 and
+-- the modules -- it is made here with the module's exact signature, as a
+-- placeholder that writes nothing: rows a migration writes before the
+-- modules exist (the install itself) are not audited. The module's CREATE
+-- OR REPLACE then replaces the placeholder, in the same `crmd migrate`. On
+-- a database that has the modules already the real function is left
+-- untouched, and a later migration's rows are audited as any others.
+--
+-- (Functions belong in modules; this one is made at run time, by the DO
+-- block, only to stand in for the module's until it runs.)
+
+DO $do$
+BEGIN
+	IF pg_catalog.to_regprocedure('crm.audit_write(text,bigint,text,jsonb,jsonb,bigint,text)') IS NULL THEN
+		CREATE FUNCTION crm.audit_write(p_type text, p_id bigint, p_action text, p_old jsonb,
+						p_new jsonb, p_user bigint DEFAULT NULL::bigint,
+						p_username text DEFAULT NULL::text)
+		RETURNS void
+		LANGUAGE plpgsql
+		SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+		AS $f$
+		BEGIN
+			-- A placeholder until modules/90_audit.sql replaces it: the rows
+			-- migrations write on a fresh database are not audited.
+			NULL;
+		END
+		$f$;
+		REVOKE ALL ON FUNCTION crm.audit_write(text,bigint,text,jsonb,jsonb,bigint,text) FROM PUBLIC;
+	END IF;
+END
+$do$;
