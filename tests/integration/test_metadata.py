@@ -125,6 +125,26 @@ def test_field_facts_of_standard_fields(world):
         assert (f.cli_option if f.HasField("cli_option") else None) == r["cli_option"]
 
 
+def test_field_list_kinds_follow_the_standard_fields_kinds(world):
+    """crm field list's kind of a standard field: number, money, date,
+    boolean and picklist are themselves, every other kind (norm, instant,
+    ref, ...) is text. A date field as a type's migration registers one."""
+    su_sql(world.env, world.db,
+           "INSERT INTO crm.standard_fields (record_type, name, label, kind, col, sort_expr,"
+           " nullable, position) VALUES ('note', 'due_on', 'Due on', 'date',"
+           " '(r.created_at AT TIME ZONE ''UTC'')::date', NULL, true, 99)")
+    K = pb().FieldKind
+    own = {"number": K.FIELD_KIND_NUMBER, "money": K.FIELD_KIND_MONEY, "date": K.FIELD_KIND_DATE,
+           "boolean": K.FIELD_KIND_BOOLEAN, "picklist": K.FIELD_KIND_PICKLIST}
+    rows = su_json(world.env, world.db, "SELECT record_type, name, kind FROM crm.standard_fields"
+                                        f" WHERE record_type IN ({sql_list(record_types())})")
+    got = {t: fields(world, "root", t) for t in record_types()}
+    for r in rows:
+        want = own.get(r["kind"], K.FIELD_KIND_TEXT)
+        assert got[r["record_type"]][r["name"]].kind == want, r
+    assert got["note"]["due_on"].kind == K.FIELD_KIND_DATE
+
+
 def test_custom_fields_have_the_facts_too(world):
     ok(world.do("root", "field_add", field=dict(record_type="account", name="score", kind="number")))
     f = fields(world, "sal", "account")["score"]

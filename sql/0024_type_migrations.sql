@@ -1,4 +1,6 @@
--- 0024_audit_write_placeholder: a versioned migration may write audited
+-- 0024_type_migrations: what a record type's migration relies on.
+--
+-- A versioned migration may write audited
 -- tables (crm.permissions, crm.record_types, crm.standard_fields, ...) on a
 -- fresh database too. 0005 dropped crm.audit_write, whose signature
 -- changed, and only modules/90_audit.sql makes it again, after every
@@ -37,3 +39,12 @@ BEGIN
 	END IF;
 END
 $do$;
+
+-- And the kinds a standard field may have, as crm.record_list filters them
+-- and crm.field_list shows them, name date (a day, YYYY-MM-DD), which a
+-- type's own fields may use.
+COMMENT ON COLUMN crm.standard_fields.kind IS 'How the field filters: text, norm, enum, picklist, number, money, date, instant, boolean, user, team, tags, ref, email, phone, country or none.';
+COMMENT ON TABLE crm.standard_fields IS
+	'Built-in fields per record type, for field lists, filters and sorting. kind: text, norm '
+	'(equality on a normalised column), enum, picklist, number, money, date, instant, boolean, user, '
+	'team, tags, ref, email, phone, country, none.';
