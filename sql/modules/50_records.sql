@@ -1483,7 +1483,7 @@ BEGIN
 		END IF;
 		keys := keys || parts[cardinality(parts)];
 		kinds := kinds || CASE sf.kind WHEN 'instant' THEN 'instant' WHEN 'money' THEN 'float'
-					       WHEN 'number' THEN 'int' ELSE 'text' END;
+					       WHEN 'number' THEN 'int' WHEN 'date' THEN 'date' ELSE 'text' END;
 		vals := vals || CASE sf.kind WHEN 'instant' THEN format('crm.us(%s)', sf.col) ELSE parts[cardinality(parts)] END;
 		descs := descs || coalesce((s ->> 'desc')::boolean, false);
 		nullable := nullable || (sf.nullable AND cardinality(parts) = 1);
@@ -1518,6 +1518,7 @@ BEGIN
 				WHEN 'float' THEN format('($1[%s])::float8', cardinality(params))
 				WHEN 'int' THEN format('($1[%s])::bigint', cardinality(params))
 				WHEN 'bool' THEN format('($1[%s])::boolean', cardinality(params))
+				WHEN 'date' THEN format('($1[%s])::date', cardinality(params))
 				ELSE format('($1[%s])', cardinality(params)) END;
 		END LOOP;
 		IF uniform THEN

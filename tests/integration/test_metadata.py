@@ -145,6 +145,32 @@ def test_field_list_kinds_follow_the_standard_fields_kinds(world):
     assert got["note"]["due_on"].kind == K.FIELD_KIND_DATE
 
 
+def test_a_date_standard_field_filters_and_sorts_page_by_page(world):
+    """A type's own date field (kind date, a sort expression), as a type's
+    migration registers one: filtered by day, and sorted both ways a page
+    at a time (the cursor carries the day)."""
+    su_sql(world.env, world.db,
+           "INSERT INTO crm.standard_fields (record_type, name, label, kind, col, sort_expr,"
+           " nullable, position) VALUES ('account', 'founded_on', 'Founded on', 'date',"
+           " '(r.created_at AT TIME ZONE ''UTC'')::date', '(r.created_at AT TIME ZONE ''UTC'')::date',"
+           " false, 99)")
+    made = [account(world, name=f"Dated {i}").id for i in range(3)]
+    days = ["2021-05-03", "2019-01-20", "2020-11-30"]
+    for rid, day in zip(made, days):
+        su_sql(world.env, world.db, f"UPDATE crm.accounts SET created_at = '{day} 12:00Z'"
+                                    f" WHERE id = {rid}")
+    oldest_first = [made[1], made[2], made[0]]
+    mine = [flt("name", "eq", *[f"Dated {i}" for i in range(3)])]
+    for desc in (False, True):
+        got = list_all(world, "root", "account", mine, [{"field": "founded_on", "desc": desc}],
+                       limit=1)
+        assert got == (oldest_first[::-1] if desc else oldest_first), (desc, got, made)
+    assert list_all(world, "root", "account", mine + [flt("founded_on", "eq", "2020-11-30")]) \
+        == [made[2]]
+    assert list_all(world, "root", "account", mine + [flt("founded_on", "lt", "2021-01-01")],
+                    [{"field": "founded_on"}]) == oldest_first[:2]
+
+
 def test_custom_fields_have_the_facts_too(world):
     ok(world.do("root", "field_add", field=dict(record_type="account", name="score", kind="number")))
     f = fields(world, "sal", "account")["score"]
