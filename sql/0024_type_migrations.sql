@@ -1,15 +1,15 @@
 -- 0024_type_migrations: what a record type's migration relies on.
 --
--- A versioned migration may write audited
--- tables (crm.permissions, crm.record_types, crm.standard_fields, ...) on a
--- fresh database too. 0005 dropped crm.audit_write, whose signature
+-- A versioned migration may write audited tables (crm.permissions,
+-- crm.record_types, crm.standard_fields, ...) on a fresh database too.
+-- 0005 dropped crm.audit_write, whose signature
 -- changed, and only modules/90_audit.sql makes it again, after every
 -- migration: on a fresh database the audit triggers of a later migration's
 -- INSERT called a function that did not exist (docs/data.md, "Adding a
 -- record type": a type's migration inserts its crm.permissions rows).
 --
--- So, when crm.audit_write is missing -- a fresh database, between 0005 and
--- the modules -- it is made here with the module's exact signature, as a
+-- So, when crm.audit_write is missing -- a fresh database, from here until
+-- the modules run -- it is made here with the module's exact signature, as a
 -- placeholder that writes nothing: rows a migration writes before the
 -- modules exist (the install itself) are not audited. The module's CREATE
 -- OR REPLACE then replaces the placeholder, in the same `crmd migrate`. On
