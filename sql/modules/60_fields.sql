@@ -278,6 +278,7 @@ BEGIN
 	RETURN QUERY
 	SELECT jsonb_strip_nulls(jsonb_build_object('record_type', s.record_type, 'name', s.name, 'label', s.label,
 				  'kind', CASE s.kind WHEN 'money' THEN 'money' WHEN 'number' THEN 'number'
+						      WHEN 'date' THEN 'date'
 						      WHEN 'boolean' THEN 'boolean' WHEN 'picklist' THEN 'picklist'
 						      ELSE 'text' END,
 				  'max_length', s.max_length,

@@ -9,6 +9,9 @@ For each type, through crmd:
   spells wrong is silently dropped by crmd's JSON reader from both), then
   each field changed and compared again; the comparison is shown to catch
   a dropped field;
+- each filterable standard field filtered on the record's own value (and
+  EMPTY), each sortable one sorted both ways a page at a time, each
+  clearable field (crm.record_types.clearable) cleared;
 - the lifecycle: list, delete (a deleted record is read with deleted_at,
   listed only among the deleted), restore, purge (then NOT_FOUND);
 - reassign, the audit trail, a custom field added later;
@@ -188,8 +191,11 @@ class Values:
     changes every field; texts name their field, so that two fields
     swapped in the SQL do not compare equal."""
 
-    def __init__(self, w, t, v, refs=True):
-        self.w, self.t, self.v, self.refs = w, t, v, refs
+    def __init__(self, w, t, v, refs=True, share_with=None):
+        """refs=False: only the references a record needs (the type's
+        required ones), each to a record root makes and, when `share_with`
+        names a user, shares with that user to read."""
+        self.w, self.t, self.v, self.refs, self.share_with = w, t, v, refs, share_with
         self.seq = 0
 
     def record(self):
@@ -262,7 +268,7 @@ class Values:
         return f"{f.name} {self.uniq()}".encode()
 
     def reference(self, field):
-        if not self.refs:
+        if not self.refs and self.t.std.get(field, {}).get("nullable", True):
             return None
         target = self.t.refs.get(field)
         assert target, (f"{self.t.name}.{field} is a reference (crm.standard_fields kind ref) but"
@@ -271,7 +277,11 @@ class Values:
         r = ok(self.w.do("root", "record_create",
                          record={target: Values(self.w, tf, self.v, refs=False).record()}),
                f"create a {target} for {self.t.name}.{field}")
-        return getattr(r.record, target).id
+        rid = getattr(r.record, target).id
+        if self.share_with not in (None, "root"):
+            ok(self.w.do("root", "record_share", type=tf.enum, id=rid, user=self.share_with,
+                         access="ACCESS_READ"), f"share the {target} {rid} with {self.share_with}")
+        return rid
 
     def custom(self):
         out = []
@@ -425,6 +435,138 @@ def test_a_custom_field_added_later_round_trips_and_goes_with_its_removal(world,
     got = the(ok(get(w, "root", t, rid)), t)
     assert b"conf_late" not in {c.field for c in got.custom}
     assert b"conf_text" in {c.field for c in got.custom}  # the others stay
+
+
+# --------------------------------------------------------------- filters, sorting, clearing
+
+# How a standard field's value is written in a filter, from its column
+# (crm.standard_fields.col) by kind: the rest as the column's text.
+FILTER_TEXT = {"user": "(SELECT u.username FROM crm.users u WHERE u.id = {col})",
+               "team": "(SELECT x.name FROM crm.teams x WHERE x.id = {col})",
+               "instant": "crm.us({col})::text"}
+
+
+def std_fields(w, t, where):
+    return su_json(w.env, w.db, f"SELECT name, kind, col, sort_expr FROM crm.standard_fields"
+                                f" WHERE record_type = '{t.name}' AND {where} ORDER BY position")
+
+
+def test_filters_on_every_filterable_field(world, rtype, custom_fields):
+    """Each standard field a list filters on (kind other than none): a
+    filter with the record's own value finds it, EMPTY finds it only when
+    the field is empty; the tags and the fields without a column of their
+    own (a contact's e-mails, phones) are filtered as NOT_EMPTY."""
+    w, t = world, custom_fields
+    rid = the(ok(w.do("root", "record_create", record={rtype: Values(w, t, 9).record()})), t).id
+    ok(w.do("root", "record_reassign", type=t.enum, id=rid, owner="sal"))  # a team too
+    fields = std_fields(w, t, "kind <> 'none'")
+    assert fields, f"{rtype}: no filterable standard field"
+    problems = []
+    for f in fields:
+        name = f["name"].encode()
+        if f["col"] is None:
+            value = None
+            found = listed(w, "root", t, [by_id(rid), {"field": name, "op": "FILTER_OP_NOT_EMPTY"}])
+            if rid not in found:
+                problems.append(f"{f['name']} NOT_EMPTY does not find the record")
+            continue
+        expr = FILTER_TEXT.get(f["kind"], "({col})::text").format(col=f["col"])
+        value = su_sql(w.env, w.db, f"SELECT coalesce({expr}, '<empty>') FROM {t.table} r"
+                                    f" WHERE r.id = {rid}")
+        empty = rid in listed(w, "root", t, [by_id(rid), {"field": name, "op": "FILTER_OP_EMPTY"}])
+        if value == "<empty>":
+            if not empty:
+                problems.append(f"{f['name']} is empty but EMPTY does not find the record")
+            continue
+        if empty:
+            problems.append(f"{f['name']} = {value!r} but EMPTY finds the record")
+        eq = {"field": name, "op": "FILTER_OP_EQ", "values": [value.encode()]}
+        if rid not in listed(w, "root", t, [by_id(rid), eq]):
+            problems.append(f"{f['name']} EQ {value!r} (its own value) does not find the record")
+    assert not problems, f"{rtype}:\n  " + "\n  ".join(problems)
+
+
+def test_sorts_on_every_sortable_field(world, rtype, custom_fields):
+    """Each standard field a list sorts by (a sort expression): three
+    records, paged one at a time (the keyset cursor), come in the order of
+    the sort expression's keys and id, and descending in the reverse."""
+    w, t = world, custom_fields
+    tag = f"sort-{os.urandom(3).hex()}".encode()
+    ids = []
+    for v in (1, 5, 9):
+        rec = Values(w, t, v).record()
+        rec["tags"] = [tag]
+        ids.append(the(ok(w.do("root", "record_create", record={rtype: rec})), t).id)
+    flt = {"field": b"tags", "op": "FILTER_OP_EQ", "values": [tag]}
+    fields = std_fields(w, t, "sort_expr IS NOT NULL")
+    assert fields, f"{rtype}: no sortable standard field"
+    problems = []
+    for f in fields:
+        keys = f["sort_expr"].split("|")
+        for desc in (False, True):
+            d = " DESC" if desc else ""
+            want = [int(x) for x in su_sql(
+                w.env, w.db, f"SELECT r.id FROM {t.table} r WHERE r.id IN ({', '.join(map(str, ids))})"
+                             f" ORDER BY {', '.join(k + d for k in keys)}, r.id{d}").split()]
+            got, cursor = [], None
+            for _ in range(10):
+                r = w.do("root", "record_list", type=t.enum, filters=[flt],
+                         sort=[{"field": f["name"].encode(), "desc": desc}],
+                         page={"limit": 1, **({"cursor": cursor} if cursor else {})})
+                if r.status.code != OK:
+                    problems.append(f"sort by {f['name']}{d}: {code_name(r.status.code)}"
+                                    f" {r.status.message!r}")
+                    break
+                got += [getattr(x, rtype).id for x in r.record_list.records]
+                if not r.record_list.HasField("next_cursor"):
+                    break
+                cursor = r.record_list.next_cursor
+            if r.status.code == OK and got != want:
+                problems.append(f"sort by {f['name']}{d}: got {got}, the sort expression gives {want}")
+    assert not problems, f"{rtype}:\n  " + "\n  ".join(problems)
+
+
+def is_clear(msg, path):
+    """Whether the field at `path` (a field, or field.part) holds nothing."""
+    head, _, rest = path.partition(".")
+    f = msg.DESCRIPTOR.fields_by_name[head]
+    if f.label == f.LABEL_REPEATED:
+        return len(getattr(msg, head)) == 0
+    if f.has_presence and not msg.HasField(head):
+        return True
+    if rest:
+        return is_clear(getattr(msg, head), rest)
+    return not f.has_presence and getattr(msg, head) == f.default_value
+
+
+def test_clearing_every_clearable_field(world, rtype, custom_fields):
+    """Each of the type's clearable fields (crm.record_types.clearable),
+    set on a record, is empty once an update clears it, and the others are
+    left as they were."""
+    w, t = world, custom_fields
+    clearable = su_sql(w.env, w.db, f"SELECT array_to_string(clearable, ' ') FROM crm.record_types"
+                                    f" WHERE name = '{rtype}'").split()
+    problems = []
+    for path in clearable:
+        rid = the(ok(w.do("root", "record_create", record={rtype: Values(w, t, 6).record()})), t).id
+        before = the(ok(get(w, "root", t, rid)), t)
+        if is_clear(before, path):
+            problems.append(f"{path}: not set by the values the suite makes, so not tested")
+            continue
+        r = w.do("root", "record_update", id=rid, version=before.version, changes={rtype: {}},
+                 clear=[path])
+        if r.status.code != OK:
+            problems.append(f"{path}: clearing refused: {code_name(r.status.code)}"
+                            f" {r.status.message!r}")
+            continue
+        after = the(ok(get(w, "root", t, rid)), t)
+        if not is_clear(after, path):
+            problems.append(f"{path}: still set after clearing it")
+        for other in clearable:
+            if other != path and not other.startswith(path + ".") \
+                    and not path.startswith(other + ".") and is_clear(after, other):
+                problems.append(f"clearing {path} cleared {other} too")
+    assert not problems, f"{rtype}:\n  " + "\n  ".join(problems)
 
 
 # --------------------------------------------------------------- lifecycle
@@ -639,7 +781,7 @@ def test_row_level_security_as_each_role(world, rtype, role, targets):
         if scope["admin"] == "none":
             expect(f"{pre} purge", w.do(who, "record_purge", type=t.enum, id=rid), False)
     # Creating: owned by the creator.
-    rec = Values(w, t, 8, refs=False).record()
+    rec = Values(w, t, 8, refs=False, share_with=who).record()
     r = w.do(who, "record_create", record={rtype: rec})
     expect(f"{who} ({role}) create {rtype}", r, scope["create"] != "none")
     if r.status.code == OK:

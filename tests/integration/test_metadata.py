@@ -125,6 +125,52 @@ def test_field_facts_of_standard_fields(world):
         assert (f.cli_option if f.HasField("cli_option") else None) == r["cli_option"]
 
 
+def test_field_list_kinds_follow_the_standard_fields_kinds(world):
+    """crm field list's kind of a standard field: number, money, date,
+    boolean and picklist are themselves, every other kind (norm, instant,
+    ref, ...) is text. A date field as a type's migration registers one."""
+    su_sql(world.env, world.db,
+           "INSERT INTO crm.standard_fields (record_type, name, label, kind, col, sort_expr,"
+           " nullable, position) VALUES ('note', 'due_on', 'Due on', 'date',"
+           " '(r.created_at AT TIME ZONE ''UTC'')::date', NULL, true, 99)")
+    K = pb().FieldKind
+    own = {"number": K.FIELD_KIND_NUMBER, "money": K.FIELD_KIND_MONEY, "date": K.FIELD_KIND_DATE,
+           "boolean": K.FIELD_KIND_BOOLEAN, "picklist": K.FIELD_KIND_PICKLIST}
+    rows = su_json(world.env, world.db, "SELECT record_type, name, kind FROM crm.standard_fields"
+                                        f" WHERE record_type IN ({sql_list(record_types())})")
+    got = {t: fields(world, "root", t) for t in record_types()}
+    for r in rows:
+        want = own.get(r["kind"], K.FIELD_KIND_TEXT)
+        assert got[r["record_type"]][r["name"]].kind == want, r
+    assert got["note"]["due_on"].kind == K.FIELD_KIND_DATE
+
+
+def test_a_date_standard_field_filters_and_sorts_page_by_page(world):
+    """A type's own date field (kind date, a sort expression), as a type's
+    migration registers one: filtered by day, and sorted both ways a page
+    at a time (the cursor carries the day)."""
+    su_sql(world.env, world.db,
+           "INSERT INTO crm.standard_fields (record_type, name, label, kind, col, sort_expr,"
+           " nullable, position) VALUES ('account', 'founded_on', 'Founded on', 'date',"
+           " '(r.created_at AT TIME ZONE ''UTC'')::date', '(r.created_at AT TIME ZONE ''UTC'')::date',"
+           " false, 99)")
+    made = [account(world, name=f"Dated {i}").id for i in range(3)]
+    days = ["2021-05-03", "2019-01-20", "2020-11-30"]
+    for rid, day in zip(made, days):
+        su_sql(world.env, world.db, f"UPDATE crm.accounts SET created_at = '{day} 12:00Z'"
+                                    f" WHERE id = {rid}")
+    oldest_first = [made[1], made[2], made[0]]
+    mine = [flt("name", "eq", *[f"Dated {i}" for i in range(3)])]
+    for desc in (False, True):
+        got = list_all(world, "root", "account", mine, [{"field": "founded_on", "desc": desc}],
+                       limit=1)
+        assert got == (oldest_first[::-1] if desc else oldest_first), (desc, got, made)
+    assert list_all(world, "root", "account", mine + [flt("founded_on", "eq", "2020-11-30")]) \
+        == [made[2]]
+    assert list_all(world, "root", "account", mine + [flt("founded_on", "lt", "2021-01-01")],
+                    [{"field": "founded_on"}]) == oldest_first[:2]
+
+
 def test_custom_fields_have_the_facts_too(world):
     ok(world.do("root", "field_add", field=dict(record_type="account", name="score", kind="number")))
     f = fields(world, "sal", "account")["score"]
