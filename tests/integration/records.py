@@ -106,3 +106,24 @@ def index_conds(plan_text):
         if m and cur:
             out[cur].append(m.group(1))
     return out
+
+
+def type_table_sql(table, owner_default=""):
+    """CREATE TABLE for a test record type, as a type's migration writes it
+    (docs/data.md, "Adding a record type"): the bookkeeping columns every
+    business table has, and a name. owner_default: e.g. " DEFAULT
+    crm.acting_user()"."""
+    return f"""CREATE TABLE {table} (
+	id bigint PRIMARY KEY REFERENCES crm.records,
+	owner_id bigint REFERENCES crm.users{owner_default},
+	team_id bigint REFERENCES crm.teams,
+	version bigint NOT NULL DEFAULT 1,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	created_by bigint REFERENCES crm.users,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	updated_by bigint REFERENCES crm.users,
+	deleted_at timestamptz,
+	external_id text,
+	name text NOT NULL
+);
+"""

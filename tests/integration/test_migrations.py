@@ -12,6 +12,7 @@ import threading
 
 import conftest
 from conftest import CRMD, Crmd
+from records import type_table_sql
 
 
 def test_database_newer_than_this_crmd_is_refused(env, db, crmd_factory):
@@ -95,20 +96,7 @@ def _apply_versioned_only(env, db, skip=()):
 # standard fields, its permissions, a relation kind, and a record of it.
 GADGET_MIGRATION = r"""
 INSERT INTO crm.record_types (name, description) VALUES ('gadget', 'Gadgets (a test type)');
-CREATE TABLE crm.gadgets (
-	id bigint PRIMARY KEY REFERENCES crm.records,
-	owner_id bigint REFERENCES crm.users,
-	team_id bigint REFERENCES crm.teams,
-	version bigint NOT NULL DEFAULT 1,
-	created_at timestamptz NOT NULL DEFAULT now(),
-	created_by bigint REFERENCES crm.users,
-	updated_at timestamptz NOT NULL DEFAULT now(),
-	updated_by bigint REFERENCES crm.users,
-	deleted_at timestamptz,
-	external_id text,
-	name text NOT NULL
-);
-SELECT crm.attach_record('crm.gadgets', 'gadget');
+""" + type_table_sql("crm.gadgets") + r"""SELECT crm.attach_record('crm.gadgets', 'gadget');
 INSERT INTO crm.standard_fields (record_type, name, label, kind, col, sort_expr, nullable, position)
 VALUES ('gadget', 'name', 'Name', 'text', 'r.name', 'r.name', false, 1);
 INSERT INTO crm.permissions (role, record_type, action, scope)

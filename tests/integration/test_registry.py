@@ -16,7 +16,7 @@ import pytest
 
 from conftest import INVALID_ARGUMENT, NOT_FOUND
 from identity import app_sql, make_world, ok, session_sql, status, su_sql
-from records import account, contact, flt
+from records import account, contact, flt, type_table_sql
 
 
 @pytest.fixture
@@ -51,20 +51,7 @@ def as_app(w, user, sql, check=True):
 # (the view and the save function, which writes the widget's own columns
 # only: crm.record_save does the rest).
 WIDGET_TYPE = r"""
-CREATE TABLE crm.widgets (
-	id bigint PRIMARY KEY REFERENCES crm.records,
-	owner_id bigint REFERENCES crm.users DEFAULT crm.acting_user(),
-	team_id bigint REFERENCES crm.teams,
-	version bigint NOT NULL DEFAULT 1,
-	created_at timestamptz NOT NULL DEFAULT now(),
-	created_by bigint REFERENCES crm.users,
-	updated_at timestamptz NOT NULL DEFAULT now(),
-	updated_by bigint REFERENCES crm.users,
-	deleted_at timestamptz,
-	external_id text,
-	name text NOT NULL
-);
-GRANT SELECT, INSERT, UPDATE, DELETE ON crm.widgets TO crm_app;
+""" + type_table_sql("crm.widgets", " DEFAULT crm.acting_user()") + r"""GRANT SELECT, INSERT, UPDATE, DELETE ON crm.widgets TO crm_app;
 INSERT INTO crm.record_types (name, description) VALUES ('widget', 'Widgets (a test type)');
 SELECT crm.attach_record('crm.widgets', 'widget');
 INSERT INTO crm.permissions (role, record_type, action, scope)
