@@ -148,8 +148,8 @@ BEGIN
 	END IF;
 	scope := 'all';
 	IF p_type IS NOT NULL THEN
-		scope := coalesce((SELECT p.scope FROM crm.permissions p WHERE p.role = urole
-				   AND p.record_type = p_type AND p.action = p_action), 'none');
+		scope := coalesce((SELECT rs.scopes ->> p_type FROM crm.role_scopes rs
+				   WHERE rs.role = urole AND rs.action = p_action), 'none');
 		IF scope = 'none' THEN
 			RAISE EXCEPTION 'permission denied: role % may not % %', s.role, p_action,
 				CASE p_type WHEN 'permission' THEN 'permissions' ELSE p_type || 's' END
@@ -232,8 +232,10 @@ BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		RETURN 'none';
 	END IF;
-	RETURN coalesce((SELECT p.scope FROM pg_temp.crm_context c
-			 JOIN crm.permissions p ON p.role = c.role AND p.record_type = p_type AND p.action = p_action
+	-- The compiled matrix (crm.role_scopes, below): one probe of a table of
+	-- a row per role and action, whatever the number of types.
+	RETURN coalesce((SELECT s.scopes ->> p_type FROM pg_temp.crm_context c
+			 JOIN crm.role_scopes s ON s.role = c.role AND s.action = p_action
 			 WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL), 'none');
 END
 $function$;
@@ -332,11 +334,96 @@ CREATE OR REPLACE FUNCTION crm.shared_ids(p_type text, p_edit boolean)
  STABLE
 AS $function$ SELECT crm.context_shared(p_type, p_edit) $function$;
 
+-- The permission matrix compiled per role and action (crm.role_scopes,
+-- 0025): for each, the scopes of every record type as {"account": "team",
+-- ...} (types without a cell are absent: none) and whether every business
+-- type's scope is all. Kept in step by triggers on crm.permissions,
+-- crm.roles and crm.record_types, so that readers make one
+-- primary-key probe whatever the number of types.
+--
+-- Only rows whose facts changed are written: a registry change of many
+-- statements (a type's migration, crm-datagen --types) runs the triggers
+-- many times, and rewriting every row each time left the table, which
+-- every request probes, thousands of dead versions.
+--
+-- Concurrent changes: the lock serialises refreshes, and the query after it
+-- takes a new snapshot (READ COMMITTED), which sees the refresh that held
+-- the lock before. Under REPEATABLE READ or SERIALIZABLE the snapshot is
+-- older; but every row goes through the upsert, whose conflict check fails
+-- with a serialization error on a row written after that snapshot, so a
+-- later refresh is never overwritten with older facts.
+CREATE OR REPLACE FUNCTION crm.refresh_role_scopes()
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	LOCK TABLE crm.role_scopes IN SHARE ROW EXCLUSIVE MODE;
+	WITH m AS (
+		SELECT r.name AS role, a.action,
+		       coalesce((SELECT pg_catalog.jsonb_object_agg(p.record_type, p.scope ORDER BY p.record_type)
+				 FROM crm.permissions p WHERE p.role = r.name AND p.action = a.action), '{}') AS scopes,
+		       NOT EXISTS (SELECT 1 FROM crm.record_types t
+				   WHERE t.table_name IS NOT NULL
+				     AND NOT EXISTS (SELECT 1 FROM crm.permissions p
+						     WHERE p.role = r.name AND p.record_type = t.name
+						       AND p.action = a.action AND p.scope = 'all')) AS all_types
+		FROM crm.roles r
+		CROSS JOIN (SELECT DISTINCT p.action FROM crm.permissions p) a
+	), gone AS (
+		DELETE FROM crm.role_scopes s
+		WHERE NOT EXISTS (SELECT 1 FROM m WHERE m.role = s.role AND m.action = s.action)
+	)
+	INSERT INTO crm.role_scopes AS s (role, action, scopes, all_types)
+	SELECT m.role, m.action, m.scopes, m.all_types FROM m
+	ON CONFLICT (role, action) DO UPDATE SET scopes = EXCLUDED.scopes, all_types = EXCLUDED.all_types
+	WHERE s.scopes IS DISTINCT FROM EXCLUDED.scopes OR s.all_types IS DISTINCT FROM EXCLUDED.all_types;
+END
+$function$;
+COMMENT ON FUNCTION crm.refresh_role_scopes() IS 'Rewrites crm.role_scopes from crm.permissions, crm.roles and crm.record_types (run by their statement triggers and by the module).';
+
+CREATE OR REPLACE FUNCTION crm.role_scopes_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	PERFORM crm.refresh_role_scopes();
+	RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION crm.role_scopes_changed() IS 'Trigger of crm.permissions, crm.roles and crm.record_types (deferred, per row; per statement for TRUNCATE): keeps crm.role_scopes in step.';
+
+DROP POLICY IF EXISTS owner_all ON crm.role_scopes;
+CREATE POLICY owner_all ON crm.role_scopes TO crm_owner USING (true) WITH CHECK (true);
+-- Deferred to the end of the transaction: a change of many statements (a
+-- type's migration, crm-datagen --types) is compiled once it is whole,
+-- not once per statement, and writes each changed row once. Within the
+-- changing transaction the compiled matrix is the one from before it.
+-- TRUNCATE has no row trigger: a statement trigger, at once.
+DO $do$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['crm.permissions', 'crm.roles', 'crm.record_types'] LOOP
+		EXECUTE format('DROP TRIGGER IF EXISTS role_scopes ON %s', t);
+		EXECUTE format('CREATE CONSTRAINT TRIGGER role_scopes AFTER INSERT OR UPDATE OR DELETE ON %s '
+			       'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION crm.role_scopes_changed()', t);
+		EXECUTE format('CREATE OR REPLACE TRIGGER role_scopes_truncate AFTER TRUNCATE ON %s '
+			       'FOR EACH STATEMENT EXECUTE FUNCTION crm.role_scopes_changed()', t);
+	END LOOP;
+END
+$do$;
+SELECT crm.refresh_role_scopes();
+
 -- The scopes of one action for every record type, {"account": "team",
--- ...} (types without a cell are absent: none). Policies that test
--- records of several types at once (crm.records, and through it the side
--- tables) read it once per statement, in a scalar sub-select, and look a
--- row's type up in it: one test per row whatever the number of types.
+-- ...} (types without a cell are absent: none), from crm.role_scopes.
+-- Policies that test records of several types at once (crm.records, and
+-- through it the side tables) read it once per statement, in a scalar
+-- sub-select, and look a row's type up in it: one test per row whatever the
+-- number of types.
 CREATE OR REPLACE FUNCTION crm.action_scopes(p_action text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -347,12 +434,32 @@ BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
 		RETURN '{}';
 	END IF;
-	RETURN (SELECT coalesce(pg_catalog.jsonb_object_agg(p.record_type, p.scope), '{}')
-		FROM pg_temp.crm_context c JOIN crm.permissions p ON p.role = c.role AND p.action = p_action
-		WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL);
+	RETURN coalesce((SELECT s.scopes
+			 FROM pg_temp.crm_context c JOIN crm.role_scopes s ON s.role = c.role AND s.action = p_action
+			 WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL), '{}');
 END
 $function$;
 COMMENT ON FUNCTION crm.action_scopes(text) IS 'The acting user''s scope of one action for every record type, as {"type": scope}; {} without a context.';
+
+-- Whether the acting user's scope of an action is all for every business
+-- type (administrators, viewers reading): side tables' policies then skip
+-- the test of each row's record, once per statement (an initplan).
+CREATE OR REPLACE FUNCTION crm.scope_all_types(p_action text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL THEN
+		RETURN false;
+	END IF;
+	RETURN coalesce((SELECT s.all_types
+			 FROM pg_temp.crm_context c JOIN crm.role_scopes s ON s.role = c.role AND s.action = p_action
+			 WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned() AND c.user_id IS NOT NULL), false);
+END
+$function$;
+COMMENT ON FUNCTION crm.scope_all_types(text) IS 'Whether the acting user''s scope of an action is all for every business type; false without a context.';
 
 -- The teams a scope covers (team: the user's team and those they manage;
 -- subteams: also every team below them), whatever the type.
@@ -436,6 +543,9 @@ REVOKE ALL ON FUNCTION
 	crm.context_shared(text,boolean),
 	crm.shared_ids(text,boolean),
 	crm.action_scopes(text),
+	crm.scope_all_types(text),
+	crm.refresh_role_scopes(),
+	crm.role_scopes_changed(),
 	crm.teams_of_scope(text),
 	crm.shared_any(boolean),
 	crm.context_audit_action(text),
@@ -455,6 +565,7 @@ GRANT EXECUTE ON FUNCTION
 	crm.scope_teams(text,text),
 	crm.shared_ids(text,boolean),
 	crm.action_scopes(text),
+	crm.scope_all_types(text),
 	crm.teams_of_scope(text),
 	crm.shared_any(boolean),
 	crm.context_shared(text,boolean)

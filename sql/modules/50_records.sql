@@ -73,23 +73,6 @@ BEGIN
 END
 $function$;
 
--- Whether the acting user's scope of an action is all for every business
--- type (administrators, viewers reading): side tables' policies then skip
--- the test of each row's record, once per statement. The scopes are read
--- once (a sub-select: an initplan), not once per registered type: called
--- per type, a get with 16 types cost twice what it did with 3.
-CREATE OR REPLACE FUNCTION crm.scope_all_types(p_action text)
- RETURNS boolean
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'crm'
-AS $function$
-	SELECT NOT EXISTS (SELECT 1 FROM crm.record_types t
-			   WHERE t.table_name IS NOT NULL
-			     AND (SELECT crm.action_scopes(p_action)) ->> t.name IS DISTINCT FROM 'all')
-$function$;
-COMMENT ON FUNCTION crm.scope_all_types(text) IS 'Whether the acting user''s scope of an action is all for every business type.';
-
 -- The visibility test of a side row's record, as policy text: the record
 -- (p_id_col) of the type p_type_col is visible in crm.records, whose own
 -- policy tests its owner, team and shares against the user's scopes read
@@ -1932,7 +1915,6 @@ COMMENT ON FUNCTION crm.refresh_dispatch() IS 'Generates the per-type dispatcher
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
-	crm.scope_all_types(text),
 	crm.register_record(),
 	crm.sync_record(),
 	crm.attach_record(regclass,text,text[]),
@@ -1974,7 +1956,6 @@ REVOKE ALL ON FUNCTION
 	crm.check_record_type(text,text)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
-	crm.scope_all_types(text),
 	crm.record_updatable(text,bigint),
 	crm.record_visible(text,bigint),
 	crm.check_external_id(text,bigint,jsonb),

@@ -5,7 +5,11 @@ outside the acting user's scope, grant nothing without an acting user,
 keep the audit trail append-only and secrets unreadable. Then a catalog
 test that every table is covered."""
 
+import json
+import os
 import re
+import subprocess
+import time
 
 import pytest
 
@@ -213,6 +217,11 @@ EXEMPT = {
     # policies (only the SECURITY DEFINER login functions touch it); the
     # attempts themselves are audited as login / login_failed.
     "login_throttle": {"policy", "audit"},
+    # The permission matrix compiled per role (sql/0025): written only by
+    # the statement triggers of crm.permissions, crm.roles and
+    # crm.record_types (whose own audit rows record each change), read only
+    # by definer functions; crm_app has neither grants nor policies.
+    "role_scopes": {"policy", "audit"},
     # The trail itself: auditing it would recurse.
     "audit": {"audit"},
     # The record registry: rows written by the register_record trigger
@@ -235,7 +244,7 @@ OWNER_COPIES = {"records"}
 # Tables that are not business records and so carry no owner/team: the
 # identity and access machinery itself. Every other table of schema crm
 # must be a business table (crm.attach_rls policies, owner_id, team_id).
-NOT_BUSINESS = {"users", "teams", "team_managers", "roles", "permissions", "sessions", "shares",
+NOT_BUSINESS = {"users", "teams", "team_managers", "roles", "permissions", "role_scopes", "sessions", "shares",
                 "record_types", "login_throttle", "audit", "idempotency_keys",
                 # the record registry, reference data and administration
                 "records", "currencies", "countries", "standard_fields", "fields", "picklists",
@@ -340,7 +349,8 @@ def test_catalog_app_role_and_functions(env, db):
     for table, privs in (("crm.audit", "INSERT,UPDATE,DELETE,TRUNCATE"),
                          ("crm.record_types", "INSERT,UPDATE,DELETE,TRUNCATE"),
                          ("crm_meta.schema_migrations", "INSERT,UPDATE,DELETE,TRUNCATE"),
-                         ("crm.login_throttle", "SELECT,INSERT,UPDATE,DELETE,TRUNCATE")):
+                         ("crm.login_throttle", "SELECT,INSERT,UPDATE,DELETE,TRUNCATE"),
+                         ("crm.role_scopes", "SELECT,INSERT,UPDATE,DELETE,TRUNCATE")):
         for p in privs.split(","):
             has = su_sql(env, db, f"SELECT has_table_privilege('crm_app', '{table}', '{p}')")
             assert has == "f", f"crm_app has {p} on {table}"
@@ -373,3 +383,107 @@ def test_shares_cannot_widen_ones_own_access(world):
             access=pb().ACCESS_READ))
     out = as_app(w, "sal", f"SELECT count(*) FROM crm.notes WHERE id = {target};").stdout
     assert out.split()[0] == "1", out
+
+
+def _scopes(w, user, action="read"):
+    """(crm.action_scopes, crm.scope_all_types) of `action` as `user`."""
+    out = as_app(w, user, f"SELECT crm.action_scopes('{action}')::text || ' ' ||"
+                          f" crm.scope_all_types('{action}');").stdout.strip().splitlines()[-1]
+    scopes, all_types = out.rsplit(" ", 1)
+    return json.loads(scopes), all_types == "true"
+
+
+def _records_seen(w, user, rtype):
+    out = as_app(w, user, f"SELECT count(*) FROM crm.records WHERE record_type = '{rtype}';").stdout
+    return int(out.split()[-1])
+
+
+def test_compiled_scopes_follow_the_matrix_at_once(world):
+    """crm.records and every side table read the acting user's scopes of
+    all types from crm.role_scopes (sql/0025), which triggers on the matrix
+    keep in step: a change made through crmd holds from the next request, for
+    the records' own policy and for the all-types shortcut side tables
+    take. A cell removed is none."""
+    w = world
+    scopes, all_types = _scopes(w, "vie")
+    assert scopes["note"] == "all" and scopes["account"] == "all" and all_types
+    assert _records_seen(w, "vie", "note") == len(ids_of(w, *w.notes))
+    A, S = pb().Action, pb().Scope
+    ok(w.do("root", "permission_set", role="viewer", record_type="note", action=A.Value("READ"),
+            scope=S.Value("TEAM")))
+    scopes, all_types = _scopes(w, "vie")
+    assert scopes["note"] == "team" and not all_types
+    assert _records_seen(w, "vie", "note") == len(ids_of(w, "sup", "vie"))
+    ok(w.do("root", "permission_set", role="viewer", record_type="note", action=A.Value("READ"),
+            scope=S.Value("ALL")))
+    assert _scopes(w, "vie") == (scopes | {"note": "all"}, True)
+    # a business type without a cell: none, and no longer all types
+    su_sql(w.env, w.db, "DELETE FROM crm.permissions WHERE role = 'viewer' AND record_type = 'contact'"
+                        " AND action = 'read'")
+    scopes, all_types = _scopes(w, "vie")
+    assert "contact" not in scopes and not all_types
+    # what the triggers keep equals a compilation from scratch
+    before = su_sql(w.env, w.db, "SELECT json_agg(s ORDER BY role, action) FROM crm.role_scopes s")
+    su_sql(w.env, w.db, "SELECT crm.refresh_role_scopes()")
+    assert su_sql(w.env, w.db, "SELECT json_agg(s ORDER BY role, action) FROM crm.role_scopes s") == before
+
+
+def _session(w, *lines):
+    """A psql session as the superuser in its own transaction, left open:
+    write more to its stdin; it answers \\echo lines as it reaches them."""
+    pg = w.env.pg
+    p = subprocess.Popen([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                          "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", w.db],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write("".join(l + "\n" for l in lines))
+    p.stdin.flush()
+    return p
+
+
+def _wait_echo(p, word):
+    while True:
+        line = p.stdout.readline()
+        assert line, p.stderr.read()
+        if line.strip() == word:
+            return
+
+
+def _cell(table, role, rtype, scope):
+    return (f"UPDATE crm.{table} SET scope = '{scope}' WHERE role = '{role}' AND record_type = '{rtype}'"
+            f" AND action = 'read';")
+
+
+@pytest.mark.parametrize("isolation", ["READ COMMITTED", "REPEATABLE READ"])
+def test_concurrent_matrix_changes_never_leave_stale_compiled_scopes(world, isolation):
+    """Two transactions change different cells at once. The second one's
+    compilation waits for the first's to commit; under READ COMMITTED it then sees
+    the first's cell and keeps both; under REPEATABLE READ (a snapshot from
+    before the first committed) it fails with a serialization error rather
+    than write back the first's old cell. Either way crm.role_scopes
+    equals the matrix."""
+    w = world
+    # The compilation is deferred to commit; SET CONSTRAINTS makes the
+    # first's happen now, so that it holds the lock while the second commits.
+    first = _session(w, "BEGIN;", _cell("permissions", "viewer", "note", "own"),
+                     "SET CONSTRAINTS crm.role_scopes IMMEDIATE;", "\\echo changed")
+    _wait_echo(first, "changed")
+    second = _session(w, f"BEGIN ISOLATION LEVEL {isolation};", "SELECT 1;",
+                      _cell("permissions", "viewer", "account", "team"), "COMMIT;", "\\echo done")
+    time.sleep(0.5)  # the second waits for the first's lock
+    assert second.poll() is None
+    first.stdin.write("COMMIT;\n\\echo committed\n")
+    first.stdin.flush()
+    _wait_echo(first, "committed")
+    out, err = second.communicate(timeout=30)
+    first.communicate(timeout=30)
+    want_account = "team"
+    if isolation == "READ COMMITTED":
+        assert second.returncode == 0 and "done" in out, err
+    else:
+        assert second.returncode != 0 and "could not serialize access" in err, (out, err)
+        want_account = "all"
+    scopes, _ = _scopes(w, "vie")
+    assert scopes["note"] == "own" and scopes["account"] == want_account, scopes
+    matrix = su_json(w.env, w.db, "SELECT record_type, scope FROM crm.permissions"
+                                  " WHERE role = 'viewer' AND action = 'read'")
+    assert scopes == {r["record_type"]: r["scope"] for r in matrix}
