@@ -341,10 +341,12 @@ AS $function$ SELECT crm.context_shared(p_type, p_edit) $function$;
 -- crm.roles and crm.record_types, so that readers make one
 -- primary-key probe whatever the number of types.
 --
--- Only rows whose facts changed are written: a registry change of many
--- statements (a type's migration, crm-datagen --types) runs the triggers
--- many times, and rewriting every row each time left the table, which
--- every request probes, thousands of dead versions.
+-- Only rows whose facts changed are written. A registry change still
+-- rewrites most rows once per statement that changes the matrix (a new
+-- type's key joins every role's and action's object): a type's migration
+-- leaves some dead versions per role and action, which autovacuum removes
+-- soon after (the table is a row per role and action, its threshold about
+-- 60 dead rows), and crm-datagen --types vacuums it at once.
 --
 -- Concurrent changes: the lock serialises refreshes, and the query after it
 -- takes a new snapshot (READ COMMITTED), which sees the refresh that held
@@ -394,28 +396,19 @@ BEGIN
 	RETURN NULL;
 END
 $function$;
-COMMENT ON FUNCTION crm.role_scopes_changed() IS 'Trigger of crm.permissions, crm.roles and crm.record_types (deferred, per row; per statement for TRUNCATE): keeps crm.role_scopes in step.';
+COMMENT ON FUNCTION crm.role_scopes_changed() IS 'Statement trigger of crm.permissions, crm.roles and crm.record_types: keeps crm.role_scopes in step.';
 
 DROP POLICY IF EXISTS owner_all ON crm.role_scopes;
 CREATE POLICY owner_all ON crm.role_scopes TO crm_owner USING (true) WITH CHECK (true);
--- Deferred to the end of the transaction: a change of many statements (a
--- type's migration, crm-datagen --types) is compiled once it is whole,
--- not once per statement, and writes each changed row once. Within the
--- changing transaction the compiled matrix is the one from before it.
--- TRUNCATE has no row trigger: a statement trigger, at once.
-DO $do$
-DECLARE
-	t text;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['crm.permissions', 'crm.roles', 'crm.record_types'] LOOP
-		EXECUTE format('DROP TRIGGER IF EXISTS role_scopes ON %s', t);
-		EXECUTE format('CREATE CONSTRAINT TRIGGER role_scopes AFTER INSERT OR UPDATE OR DELETE ON %s '
-			       'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION crm.role_scopes_changed()', t);
-		EXECUTE format('CREATE OR REPLACE TRIGGER role_scopes_truncate AFTER TRUNCATE ON %s '
-			       'FOR EACH STATEMENT EXECUTE FUNCTION crm.role_scopes_changed()', t);
-	END LOOP;
-END
-$do$;
+-- Statement triggers, not deferred ones: a deferred (constraint) trigger
+-- with events pending makes ALTER TABLE of its table fail in the same
+-- transaction, which a migration may well do after writing rows.
+CREATE OR REPLACE TRIGGER role_scopes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON crm.permissions
+	FOR EACH STATEMENT EXECUTE FUNCTION crm.role_scopes_changed();
+CREATE OR REPLACE TRIGGER role_scopes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON crm.roles
+	FOR EACH STATEMENT EXECUTE FUNCTION crm.role_scopes_changed();
+CREATE OR REPLACE TRIGGER role_scopes AFTER INSERT OR UPDATE OF table_name OR DELETE OR TRUNCATE ON crm.record_types
+	FOR EACH STATEMENT EXECUTE FUNCTION crm.role_scopes_changed();
 SELECT crm.refresh_role_scopes();
 
 -- The scopes of one action for every record type, {"account": "team",
