@@ -13,10 +13,16 @@
  * the checksum each was last applied with; `migrate` re-applies those that
  * differ and `serve` refuses until it has.
  *
+ * The facts of the standard fields (label, cli_option, help, ...) are
+ * stated once, as options in proto/crm.proto; `migrate` runs the UPDATE
+ * gen_fields.py makes of them (crm_field_facts.sql) after the modules,
+ * which writes only the rows whose facts differ.
+ *
  * What is generated from the registry (dispatchers, policies, triggers,
  * reporting views: crm.refresh_generated() in the last module) is made
  * again after the modules, in their transaction, whenever `migrate`
- * applied a migration or a module or what the generators read changed:
+ * applied a migration or a module or what the generators read changed
+ * (the field facts included: they are set before the check):
  * crm_meta.schema_generated records crm.generated_inputs() as of the last
  * run.
  */
@@ -556,8 +562,27 @@ static bool refresh_generated(PGconn *conn, bool force, bool *ran, crm_err *err)
 }
 
 /*
+ * Sets the facts of the standard fields that differ from crm.proto's
+ * (crm_field_facts.sql, one UPDATE). Sets *rows to the rows it changed.
+ */
+static bool apply_field_facts(PGconn *conn, int *rows, crm_err *err) {
+	const crm_module *f = &crm_field_facts_sql;
+	PGresult *res = PQexec(conn, f->sql);
+
+	if (!command_ok(res)) {
+		file_failed(conn, res, "field facts", f->name, f->sql, f->len, 0, err);
+		PQclear(res);
+		return false;
+	}
+	*rows = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return true;
+}
+
+/*
  * Applies every module whose checksum differs from the recorded one, in
- * file-name order, and records the new checksums; then runs the generators
+ * file-name order, records the new checksums and sets the field facts
+ * (apply_field_facts); then runs the generators
  * (refresh_generated) when `migrated` (this run applied a migration), when
  * it applied a module, or when what they read changed. All of it runs in
  * one transaction: an instance still serving sees either every old body
@@ -571,7 +596,7 @@ static bool apply_modules(PGconn *conn, bool migrated, crm_err *err) {
 	bool *applied = calloc((size_t)crm_modules_count + 1, sizeof(bool));
 	char sum[CHECKSUM_HEX], *names = NULL;
 	const char *params[2];
-	int count = 0;
+	int count = 0, facts = 0;
 	bool generated = false;
 
 	if (applied == NULL)
@@ -630,7 +655,9 @@ static bool apply_modules(PGconn *conn, bool migrated, crm_err *err) {
 		goto rollback;
 	}
 	PQclear(res);
-	if (!refresh_generated(conn, migrated || count > 0, &generated, err))
+	/* Before the generators' check: crm.generated_inputs() reads the facts. */
+	if (!apply_field_facts(conn, &facts, err) ||
+	    !refresh_generated(conn, migrated || count > 0, &generated, err))
 		goto rollback;
 	PQclear(recorded);
 	if (!exec_ok(conn, "COMMIT", "modules", err)) {
@@ -642,6 +669,9 @@ static bool apply_modules(PGconn *conn, bool migrated, crm_err *err) {
 			printf("applied modules/%s\n", crm_modules[i].name);
 	if (count == 0)
 		printf("modules are up to date\n");
+	if (facts > 0)
+		printf("applied %s (%d standard field%s changed)\n", crm_field_facts_sql.name,
+		       facts, facts == 1 ? "" : "s");
 	printf("%s\n", generated ? "ran crm.refresh_generated()" : "generated objects are up to date");
 	fflush(stdout);
 	free(applied);

@@ -12,7 +12,9 @@
  * views, policies, grants on functions), in file-name order, all in one
  * transaction: each module whose SHA-256 differs from the one recorded in
  * crm_meta.schema_modules (or that has none) runs again and its checksum
- * is recorded.
+ * is recorded. In the same transaction it sets the facts of the standard
+ * fields (crm_field_facts.sql, generated from proto/crm.proto's field
+ * options) where they differ, then runs the generators if needed.
  *
  * `crmd serve` calls crm_migrate_check on the app connection and refuses
  * to start on a database that is behind CRM_SCHEMA_MIN, ahead of the
@@ -55,8 +57,13 @@ extern const int crm_migrations_count;
 extern const crm_module crm_modules[];
 extern const int crm_modules_count;
 
-/* Applies pending migrations, then changed modules, using cfg->db_owner.
- * Prints one line per applied migration or module to stdout. */
+/* Generated: proto/gen_fields.py's crm_field_facts.sql, an UPDATE of the
+ * facts of crm.standard_fields' rows that differ from crm.proto's. */
+extern const crm_module crm_field_facts_sql;
+
+/* Applies pending migrations, then changed modules and field facts, using
+ * cfg->db_owner. Prints one line per applied migration or module to
+ * stdout. */
 bool crm_migrate_run(const crm_config *cfg, crm_err *err) CRM_MUSTCHECK;
 
 /* Checks the schema on an open connection (any role that can read

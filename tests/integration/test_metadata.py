@@ -348,23 +348,44 @@ def test_proto_field_options_agree_with_standard_fields(world):
         assert facts[(t, "owner")] == dict(facts[("account", "owner")], record_type=t)
 
 
-def test_generated_standard_fields_sql_changes_nothing(world):
-    """crm_field_facts.sql (for migrations to paste) sets exactly what the
-    database holds: run over it, it updates no row. A fact changed in an
-    option and not in the database would be one row."""
-    path = os.path.join(conftest.BUILD_DIR, "proto", "crm_field_facts.sql")
+def test_crmd_migrate_sets_the_field_facts_crm_proto_states(world):
+    """crmd migrate runs crm_field_facts.sql (crm.proto's field options as
+    an UPDATE of crm.standard_fields, compiled into crmd) after the
+    modules and before it decides whether to run the generators
+    (crm.generated_inputs() reads the facts): a fact that differs from
+    crm.proto's, as after an upgrade to a build whose option changed, is
+    set to crm.proto's, and the generators run. Run again, it writes
+    nothing."""
+    w = world
+    path = os.path.join(conftest.BUILD_DIR, "proto", "crm_field_facts.json")
     with open(path) as f:
-        sql = "\n".join(l for l in f.read().splitlines() if not l.startswith("--")).strip()
-    assert sql.startswith("UPDATE crm.standard_fields") and sql.endswith(";")
-    n = su_sql(world.env, world.db,
-               f"WITH u AS ({sql[:-1]} RETURNING s.name) SELECT count(*) FROM u")
-    assert n.strip() == "0", n
-    # and it would: a changed fact is one updated row
-    changed = sql.replace("'The registered name'", "'Changed'")
-    assert changed != sql
-    n = su_sql(world.env, world.db,
-               f"WITH u AS ({changed[:-1]} RETURNING s.name) SELECT count(*) FROM u")
-    assert n.strip() == "1", n
+        want = next(r["label"] for r in json.load(f)
+                    if (r["record_type"], r["name"]) == ("account", "name"))
+    label = ("SELECT label FROM crm.standard_fields"
+             " WHERE record_type = 'account' AND name = 'name'")
+    assert su_sql(w.env, w.db, label) == want
+    # the database holds another label, with which the generators last ran
+    w.env.pg.sql("UPDATE crm.standard_fields SET label = 'Changed'"
+                 " WHERE record_type = 'account' AND name = 'name';"
+                 " UPDATE crm_meta.schema_generated SET inputs = crm.generated_inputs();",
+                 db=w.db, user="crm_owner")
+    r = w.crmd.migrate()
+    assert r.rc == 0, r
+    assert r.out.splitlines()[1:] == ["modules are up to date",
+                                      "applied crm_field_facts.sql (1 standard field changed)",
+                                      "ran crm.refresh_generated()"], r.out
+    assert su_sql(w.env, w.db, label) == want
+
+    # nothing new: no row written, no audit row, nothing run again
+    state = ("SELECT (SELECT string_agg(xmin::text, ',' ORDER BY record_type, name)"
+             "         FROM crm.standard_fields),"
+             " (SELECT count(*) FROM crm.audit), (SELECT applied_at FROM crm_meta.schema_generated)")
+    before = su_sql(w.env, w.db, state)
+    r = w.crmd.migrate()
+    assert r.rc == 0, r
+    assert r.out.splitlines()[1:] == ["modules are up to date",
+                                      "generated objects are up to date"], r.out
+    assert su_sql(w.env, w.db, state) == before
 
 
 def test_add_help_comes_from_the_field_options(env):
