@@ -164,7 +164,8 @@ BEGIN
 	PERFORM crm.record_erase(p_type, p_id);
 	UPDATE pg_temp.crm_context c SET redacting = true WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
 	UPDATE crm.audit a
-	SET old_values = crm.redact(a.old_values, rt.personal), new_values = crm.redact(a.new_values, rt.personal)
+	SET old_values = crm.redact(a.old_values, rt.personal), new_values = crm.redact(a.new_values, rt.personal),
+	    old_shown = crm.redact(a.old_shown, rt.personal), new_shown = crm.redact(a.new_shown, rt.personal)
 	WHERE a.record_ref = p_id;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	UPDATE pg_temp.crm_context c SET redacting = false WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
@@ -348,20 +349,85 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 			    AND (record_type <> 'relation' OR crm.record_visible('relation', record_id)))
 	       END);
 
--- The view shows a change set (old or new values) as people read it, when
--- it holds anything shown differently (else old_shown and new_shown are
--- NULL and the recorded values are what people read): user
--- and team ids followed by the name ("5 (alice)"), money amounts with
--- their currency to its minor units ("1250000.00 EUR") with the currency
--- key folded into the amount; other values as they are. Money is what the
--- field facts say: a standard field of kind money of the row's type
--- (crm.standard_fields), kept in the columns NAME and NAME_currency, so in
--- the change set under those keys; or any number that comes with a
--- NAME_currency key. The currency is the change set's, the other one's,
--- or, for a change of the amount alone, the one the record's history last
--- recorded before it (the currency the amount was in, even after a later
--- change of it or a purge). Written inline (a LATERAL subquery, planned
--- once with the statement) rather than as a function called twice per row.
+-- A change set (old or new values) as people read it, worked out once,
+-- when its audit row is written (trigger audit_shown below; sql/0026 did
+-- it for the rows before): user and team ids followed by their names then
+-- ("5 (alice)"), money amounts with their currency to its minor units
+-- ("1250000.00 EUR") with the currency key folded into the amount; other
+-- values as they are. Money is what the field facts say when the row is
+-- written: a standard field of kind money of the row's type
+-- (crm.standard_fields, p_money), kept in the columns NAME and
+-- NAME_currency, so in the change set under those keys; or any number that
+-- comes with a NAME_currency key. The currency is the change set's, the
+-- other side's, or, for a change of the amount alone, the one the record's
+-- history last recorded before the row (the currency the amount was in,
+-- even after a later change of it or a purge). NULL for an empty side.
+CREATE OR REPLACE FUNCTION crm.audit_shown(p_type text, p_id bigint, p_row bigint, p_vals jsonb, p_other jsonb, p_money text[])
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+	SELECT jsonb_object_agg(e.key, CASE
+		WHEN jsonb_typeof(e.value) <> 'number' THEN e.value
+		WHEN e.key IN ('owner_id', 'user_id', 'created_by', 'updated_by') THEN
+			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT u.username FROM crm.users u
+									 WHERE u.id = (e.value #>> '{}')::bigint) || ')', ''))
+		WHEN e.key = 'team_id' OR (p_type = 'team' AND e.key = 'parent_id') THEN
+			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT t.name FROM crm.teams t
+									 WHERE t.id = (e.value #>> '{}')::bigint) || ')', ''))
+		WHEN k.code IS NOT NULL THEN
+			to_jsonb(round((e.value #>> '{}')::numeric,
+				       coalesce((SELECT c.minor_units FROM crm.currencies c WHERE c.code = k.code), 2))::text
+				 || ' ' || k.code)
+		ELSE e.value END)
+	FROM jsonb_each(p_vals) e
+	-- the currency of a number, if it is an amount
+	CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.value) = 'number' THEN
+				coalesce(p_vals ->> (e.key || '_currency'), p_other ->> (e.key || '_currency'),
+					 CASE WHEN e.key = ANY (p_money) THEN
+						(SELECT h.new_values ->> (e.key || '_currency') FROM crm.audit h
+						 WHERE h.record_type = p_type AND h.record_id = p_id
+						   AND h.id < p_row AND h.new_values ? (e.key || '_currency')
+						 ORDER BY h.id DESC LIMIT 1) END) END AS code) k
+	-- a currency key beside its amount is folded into it
+	WHERE NOT (e.key LIKE '%\_currency'
+		   AND coalesce(jsonb_typeof(p_vals -> left(e.key, -9)) = 'number', false))
+$function$;
+
+-- BEFORE INSERT on crm.audit: old_shown and new_shown of a new row (both
+-- NULL when the row holds no user, team or money key: the values as
+-- recorded are what people read). Any insert gets them, whoever writes it.
+CREATE OR REPLACE FUNCTION crm.audit_shown_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	money text[];
+	keys text[];
+BEGIN
+	NEW.old_shown := NULL;
+	NEW.new_shown := NULL;
+	IF NEW.old_values IS NULL AND NEW.new_values IS NULL THEN
+		RETURN NEW;
+	END IF;
+	SELECT coalesce(array_agg(f.name), '{}') INTO money
+	FROM crm.standard_fields f WHERE f.record_type = NEW.record_type AND f.kind = 'money';
+	keys := ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
+		|| money || ARRAY(SELECT m || '_currency' FROM unnest(money) m);
+	IF coalesce(NEW.old_values ?| keys, false) OR coalesce(NEW.new_values ?| keys, false) THEN
+		NEW.old_shown := crm.audit_shown(NEW.record_type, NEW.record_id, NEW.id, NEW.old_values, NEW.new_values, money);
+		NEW.new_shown := crm.audit_shown(NEW.record_type, NEW.record_id, NEW.id, NEW.new_values, NEW.old_values, money);
+	END IF;
+	RETURN NEW;
+END
+$function$;
+
+-- What crmd answers: the row, at in microseconds, values as JSON text,
+-- the shown values kept with the row, and the current name of a user or
+-- team a row is about.
 CREATE OR REPLACE VIEW crm.audit_out WITH (security_invoker = true) AS
 SELECT a.id AS audit_id, (extract(epoch FROM a.at) * 1000000)::bigint AS at, a.username, a.request_id,
        a.client_addr, a.record_type, a.record_id, a.action, a.old_values::text AS old_values,
@@ -369,69 +435,8 @@ SELECT a.id AS audit_id, (extract(epoch FROM a.at) * 1000000)::bigint AS at, a.u
        CASE a.record_type
 	       WHEN 'user' THEN (SELECT u.username FROM crm.users u WHERE u.id = a.record_id)
 	       WHEN 'team' THEN (SELECT t.name FROM crm.teams t WHERE t.id = a.record_id) END AS record_name,
-       sh.old_shown::text AS old_shown, sh.new_shown::text AS new_shown
-FROM crm.audit a
-LEFT JOIN LATERAL (
-	SELECT jsonb_object_agg(x.key, x.shown) FILTER (WHERE x.side = 'o') AS old_shown,
-	       jsonb_object_agg(x.key, x.shown) FILTER (WHERE x.side = 'n') AS new_shown
-	FROM (SELECT v.side, e.key, CASE
-		WHEN jsonb_typeof(e.value) <> 'number' THEN e.value
-		WHEN e.key IN ('owner_id', 'user_id', 'created_by', 'updated_by') THEN
-			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT u.username FROM crm.users u
-									 WHERE u.id = (e.value #>> '{}')::bigint) || ')', ''))
-		WHEN e.key = 'team_id' OR (a.record_type = 'team' AND e.key = 'parent_id') THEN
-			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT t.name FROM crm.teams t
-									 WHERE t.id = (e.value #>> '{}')::bigint) || ')', ''))
-		WHEN cur.code IS NOT NULL THEN
-			to_jsonb(round((e.value #>> '{}')::numeric, coalesce(cur.minor, 2))::text || ' ' || cur.code)
-		ELSE e.value END AS shown
-	      -- the type's money fields and their currency keys
-	      FROM (SELECT coalesce(array_agg(f.name), '{}') AS names,
-			   coalesce(array_agg(f.name || '_currency'), '{}') AS currencies
-		    FROM crm.standard_fields f WHERE f.record_type = a.record_type AND f.kind = 'money') m
-	      CROSS JOIN LATERAL (
-		    SELECT * FROM (VALUES ('o', a.old_values, a.new_values), ('n', a.new_values, a.old_values)) w
-		    -- only rows with something to show differently (NULL otherwise:
-		    -- the values as recorded are what people read)
-		    WHERE a.old_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
-		       OR a.new_values ?| ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
-		       OR a.old_values ?| (m.names || m.currencies)
-		       OR a.new_values ?| (m.names || m.currencies)) v(side, vals, other)
-	      CROSS JOIN LATERAL jsonb_each(v.vals) e
-	      -- the currency of a number, if it is an amount; OFFSET 0 keeps it
-	      -- computed once per value. The minor units: every currency's,
-	      -- read once a statement the first time a value needs them (a
-	      -- lookup per value was a scan of the whole table, which the
-	      -- planner costs below its index: half of a money row's time;
-	      -- jsonb_object of two arrays builds the map in half the time of
-	      -- jsonb_object_agg).
-	      CROSS JOIN LATERAL (SELECT k.code,
-					 ((SELECT jsonb_object(array_agg(c.code), array_agg(c.minor_units::text))
-					   FROM crm.currencies c) ->> k.code)::smallint AS minor
-				  FROM (SELECT CASE WHEN jsonb_typeof(e.value) = 'number' THEN
-						coalesce(v.vals ->> (e.key || '_currency'), v.other ->> (e.key || '_currency'),
-							 CASE WHEN e.key = ANY (m.names) THEN
-								(SELECT h.new_values ->> (e.key || '_currency') FROM crm.audit h
-								 WHERE h.record_type = a.record_type AND h.record_id = a.record_id
-								   AND h.id < a.id AND h.new_values ? (e.key || '_currency')
-								 ORDER BY h.id DESC LIMIT 1) END) END AS code
-					OFFSET 0) k) cur
-	      WHERE NOT (e.key LIKE '%\_currency'
-			 AND coalesce(jsonb_typeof(v.vals -> left(e.key, -9)) = 'number', false))
-	      -- each value shown once, for the aggregate of its side (without
-	      -- it the expression, and its sub-selects, are planned per side)
-	      OFFSET 0) x
-	-- Most rows hold none of the keys the filter on v above looks for, of
-	-- any type: for them nothing above runs (a one-time filter on the same
-	-- keys with every type's money fields, read once a statement; keep the
-	-- two lists alike).
-	WHERE a.old_values ?| (SELECT ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
-					 || coalesce(array_agg(f.name) || array_agg(f.name || '_currency'), '{}')
-				  FROM crm.standard_fields f WHERE f.kind = 'money')
-	   OR a.new_values ?| (SELECT ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
-					 || coalesce(array_agg(f.name) || array_agg(f.name || '_currency'), '{}')
-				  FROM crm.standard_fields f WHERE f.kind = 'money')
-) sh ON true;
+       a.old_shown::text AS old_shown, a.new_shown::text AS new_shown
+FROM crm.audit a;
 
 COMMENT ON COLUMN crm.audit_out.audit_id IS 'The audit row''s id (crm.audit.id).';
 COMMENT ON COLUMN crm.audit_out.at IS 'When the change happened (microseconds since 1970).';
@@ -446,7 +451,7 @@ COMMENT ON COLUMN crm.audit_out.new_values IS 'The changed fields'' values after
 COMMENT ON COLUMN crm.audit_out.user_id IS 'Acting user''s id.';
 COMMENT ON COLUMN crm.audit_out.at_ts IS 'at as a timestamp, for filtering.';
 COMMENT ON COLUMN crm.audit_out.record_name IS 'A user''s or team''s current name, for rows about one.';
-COMMENT ON COLUMN crm.audit_out.old_shown IS 'old_values with user and team names beside their ids and money with its currency, as JSON text.';
+COMMENT ON COLUMN crm.audit_out.old_shown IS 'old_values with user and team names beside their ids (the names when the row was written) and money with its currency, as JSON text (crm.audit.old_shown).';
 COMMENT ON COLUMN crm.audit_out.new_shown IS 'new_values shown the same way as old_shown.';
 COMMENT ON VIEW crm.audit_out IS
 	'Audit rows as crmd answers them: at in microseconds, values as JSON text, and for people '
@@ -819,6 +824,9 @@ CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON crm.audit
 CREATE OR REPLACE TRIGGER audit_subject BEFORE INSERT ON crm.audit
 	FOR EACH ROW EXECUTE FUNCTION crm.audit_subject();
 
+CREATE OR REPLACE TRIGGER audit_shown BEFORE INSERT ON crm.audit
+	FOR EACH ROW EXECUTE FUNCTION crm.audit_shown_row();
+
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
@@ -831,6 +839,8 @@ REVOKE ALL ON FUNCTION
 	crm.audit_guard(),
 	crm.audit_owner_of(text,bigint),
 	crm.audit_subject(),
+	crm.audit_shown(text,bigint,bigint,jsonb,jsonb,text[]),
+	crm.audit_shown_row(),
 	crm.audit_follow(),
 	crm.attach_audit_follow(regclass,text),
 	crm.audit_check_type(text),

@@ -233,7 +233,7 @@ def su_json(env, db, query):
 def audit_rows(env, db, where):
     """crm.audit rows matching a WHERE clause, oldest first, as dicts."""
     return su_json(env, db, f"SELECT id, user_id, username, request_id, client_addr, record_type,"
-                            f" record_id, action, old_values, new_values FROM crm.audit"
+                            f" record_id, action, old_values, new_values, old_shown, new_shown FROM crm.audit"
                             f" WHERE {where} ORDER BY id")
 
 

@@ -650,34 +650,75 @@ def test_audit_entries_name_users_and_teams_and_show_money(world):
 
 def test_money_of_any_type_is_shown_as_money_by_its_field_facts(world):
     """Which values are money is the field facts' word (crm.standard_fields,
-    kind money: columns NAME and NAME_currency), whatever the type: a
-    contact given a money field here reads as money in its audit trail,
-    and a change of the amount alone takes the currency its history last
-    recorded."""
+    kind money: columns NAME and NAME_currency) when the change is
+    written, whatever the type: a contact given a money field here reads
+    as money in its audit trail from then on, and a change of the amount
+    alone takes the currency its history last recorded. What a row shows
+    is worked out when it is written: a fact added later does not restyle
+    the rows before it."""
     w = world
     c = contact(w, family_name="Budget")
     su_sql(w.env, w.db, f"""
 ALTER TABLE crm.contacts ADD COLUMN budget numeric, ADD COLUMN budget_currency text;
 UPDATE crm.contacts SET budget = 1500, budget_currency = 'JPY' WHERE id = {c.id};
+INSERT INTO crm.standard_fields (record_type, name, label, kind, position)
+    VALUES ('contact', 'budget', 'Budget', 'money', 99);
 UPDATE crm.contacts SET budget = 2500 WHERE id = {c.id};
 UPDATE crm.contacts SET budget_currency = 'USD', budget = 30.5 WHERE id = {c.id};""")
-
-    def budget_rows():
-        e = entries(w, "root", record_type="contact", record_id=c.id)
-        rows = [x for x in reversed(e) if "budget" in json.loads(x.new_values)]
-        assert len(rows) == 3, [x.new_values for x in e]
-        return [(json.loads(x.old_shown or "null"), json.loads(x.new_shown or "null")) for x in rows]
-
-    # Without the fact, a change of the amount alone is a bare number, as
-    # recorded (nothing shown differently).
-    assert budget_rows()[1] == (None, None)
-    su_sql(w.env, w.db, "INSERT INTO crm.standard_fields (record_type, name, label, kind, position)"
-                        " VALUES ('contact', 'budget', 'Budget', 'money', 99)")
-    assert budget_rows() == [
-        ({"budget": None, "budget_currency": None}, {"budget": "1500 JPY"}),
+    e = entries(w, "root", record_type="contact", record_id=c.id)
+    rows = [x for x in reversed(e) if "budget" in json.loads(x.new_values)]
+    assert len(rows) == 3, [x.new_values for x in e]
+    assert [(json.loads(x.old_shown or "null"), json.loads(x.new_shown or "null")) for x in rows] == [
+        # before the fact: a number and a code, as recorded (nothing shown differently)
+        (None, None),
         ({"budget": "1500 JPY"}, {"budget": "2500 JPY"}),
         ({"budget": "2500 JPY"}, {"budget": "30.50 USD"}),
     ]
+
+
+def test_audit_rows_show_names_as_they_were_when_written(world):
+    """An audit row shows the names of the users and teams it names as they
+    were when it was written (what a field history shows), while
+    record_name is the user's or team's name now."""
+    w = world
+    ok(w.do("root", "team_create", name="Kestrel"))
+    a = account(w, name="Named", owner="sal")
+    ok(w.do("root", "record_reassign", type="account", id=a.id, owner="mgr", team="Kestrel"))
+    ok(w.do("root", "team_update", name="Kestrel", new_name="Falcon 隼"))
+    ok(w.do("root", "user_update", username="mgr", display_name="Renamed"))
+    e = entries(w, "root", record_type="account", record_id=a.id)
+    re_row = [x for x in e if x.action == "reassign"][0]
+    assert re.fullmatch(r"\d+ \(Kestrel\)", json.loads(re_row.new_shown)["team_id"]), re_row.new_shown
+    t = [x for x in entries(w, "root", record_type="team") if x.action == "update"]
+    assert t and t[0].record_name == "Falcon 隼"
+    assert json.loads(t[0].new_values)["name"] == "Falcon 隼"
+
+
+def test_the_migration_shows_rows_written_before_it_as_the_trigger_does(world):
+    """sql/0026 worked out old_shown and new_shown for the rows already in
+    the trail: run again over rows whose columns were cleared, it gives
+    back what the trigger wrote, for every row of this world (names,
+    teams, money of several currencies, a change of the amount alone)."""
+    w = world
+    a = account(w, name="Backfill", owner="sal")
+    for amount, cur in (("1250000", "EUR"), ("99.5", "EUR"), ("7", "JPY")):
+        a = ok(update(w, "root", a.id, a.version, "account",
+                      annual_revenue=dict(amount=amount, currency=cur))).record.account
+    ok(w.do("root", "record_reassign", type="account", id=a.id, owner="mgr"))
+    snap = "SELECT id, old_shown, new_shown FROM crm.audit ORDER BY id"
+    before = su_json(w.env, w.db, snap)
+    assert sum(1 for r in before if r["new_shown"]) >= 10, before
+    su_sql(w.env, w.db, "ALTER TABLE crm.audit DISABLE TRIGGER USER;"
+                        " UPDATE crm.audit SET old_shown = NULL, new_shown = NULL;"
+                        " ALTER TABLE crm.audit ENABLE TRIGGER USER")
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "sql", "0026_audit_shown.sql")
+    with open(path) as f:
+        w.env.pg.sql(f.read(), db=w.db, user="crm_owner")
+    assert su_json(w.env, w.db, snap) == before
+    # and the trail's guard is back on
+    with pytest.raises(Exception):
+        w.env.pg.sql("UPDATE crm.audit SET new_shown = '{}' WHERE id = (SELECT max(id) FROM crm.audit)",
+                     db=w.db, user="crm_owner")
 
 
 # --------------------------------------------------------------- plans
