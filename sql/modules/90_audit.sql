@@ -350,7 +350,7 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 	       END);
 
 -- A change set (old or new values) as people read it, worked out once,
--- when its audit row is written (trigger audit_shown below; sql/0026 did
+-- when its audit row is written (trigger audit_shown; sql/0026 did
 -- it for the rows before): user and team ids followed by their names then
 -- ("5 (alice)"), money amounts with their currency to its minor units
 -- ("1250000.00 EUR") with the currency key folded into the amount; other
@@ -361,43 +361,13 @@ CREATE POLICY select_scope ON crm.audit FOR SELECT TO crm_app
 -- comes with a NAME_currency key. The currency is the change set's, the
 -- other side's, or, for a change of the amount alone, the one the record's
 -- history last recorded before the row (the currency the amount was in,
--- even after a later change of it or a purge). NULL for an empty side.
-CREATE OR REPLACE FUNCTION crm.audit_shown(p_type text, p_id bigint, p_row bigint, p_vals jsonb, p_other jsonb, p_money text[])
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
-AS $function$
-	SELECT jsonb_object_agg(e.key, CASE
-		WHEN jsonb_typeof(e.value) <> 'number' THEN e.value
-		WHEN e.key IN ('owner_id', 'user_id', 'created_by', 'updated_by') THEN
-			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT u.username FROM crm.users u
-									 WHERE u.id = (e.value #>> '{}')::bigint) || ')', ''))
-		WHEN e.key = 'team_id' OR (p_type = 'team' AND e.key = 'parent_id') THEN
-			to_jsonb((e.value #>> '{}') || coalesce(' (' || (SELECT t.name FROM crm.teams t
-									 WHERE t.id = (e.value #>> '{}')::bigint) || ')', ''))
-		WHEN k.code IS NOT NULL THEN
-			to_jsonb(round((e.value #>> '{}')::numeric,
-				       coalesce((SELECT c.minor_units FROM crm.currencies c WHERE c.code = k.code), 2))::text
-				 || ' ' || k.code)
-		ELSE e.value END)
-	FROM jsonb_each(p_vals) e
-	-- the currency of a number, if it is an amount
-	CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.value) = 'number' THEN
-				coalesce(p_vals ->> (e.key || '_currency'), p_other ->> (e.key || '_currency'),
-					 CASE WHEN e.key = ANY (p_money) THEN
-						(SELECT h.new_values ->> (e.key || '_currency') FROM crm.audit h
-						 WHERE h.record_type = p_type AND h.record_id = p_id
-						   AND h.id < p_row AND h.new_values ? (e.key || '_currency')
-						 ORDER BY h.id DESC LIMIT 1) END) END AS code) k
-	-- a currency key beside its amount is folded into it
-	WHERE NOT (e.key LIKE '%\_currency'
-		   AND coalesce(jsonb_typeof(p_vals -> left(e.key, -9)) = 'number', false))
-$function$;
-
--- BEFORE INSERT on crm.audit: old_shown and new_shown of a new row (both
--- NULL when the row holds no user, team or money key: the values as
--- recorded are what people read). Any insert gets them, whoever writes it.
+-- even after a later change of it or a purge): the latest row of the
+-- record that changed the currency or showed an amount with it, so the
+-- look-up stops at the change before instead of reading the record's
+-- whole history back to the currency's last change. NULL for an empty side.
+-- A BEFORE INSERT trigger, so any insert gets them, whoever writes it; both
+-- NULL when the row holds no user, team or money key (the values as
+-- recorded are what people read).
 CREATE OR REPLACE FUNCTION crm.audit_shown_row()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -407,7 +377,19 @@ AS $function$
 DECLARE
 	money text[];
 	keys text[];
+	side int;
+	vals jsonb;
+	other jsonb;
+	shown jsonb;
+	k text;
+	v jsonb;
+	cur text;
+	name text;
+	known jsonb := '{}';  -- currencies looked up in the history, by key
 BEGIN
+	-- PL/pgSQL over the change set's numbers only, each statement a cached
+	-- plan: as a SQL function the same work was planned again in every
+	-- transaction (1.6 ms a write).
 	NEW.old_shown := NULL;
 	NEW.new_shown := NULL;
 	IF NEW.old_values IS NULL AND NEW.new_values IS NULL THEN
@@ -417,10 +399,59 @@ BEGIN
 	FROM crm.standard_fields f WHERE f.record_type = NEW.record_type AND f.kind = 'money';
 	keys := ARRAY['owner_id', 'user_id', 'created_by', 'updated_by', 'team_id', 'parent_id']
 		|| money || ARRAY(SELECT m || '_currency' FROM unnest(money) m);
-	IF coalesce(NEW.old_values ?| keys, false) OR coalesce(NEW.new_values ?| keys, false) THEN
-		NEW.old_shown := crm.audit_shown(NEW.record_type, NEW.record_id, NEW.id, NEW.old_values, NEW.new_values, money);
-		NEW.new_shown := crm.audit_shown(NEW.record_type, NEW.record_id, NEW.id, NEW.new_values, NEW.old_values, money);
+	IF NOT (coalesce(NEW.old_values ?| keys, false) OR coalesce(NEW.new_values ?| keys, false)) THEN
+		RETURN NEW;
 	END IF;
+	FOR side IN 1..2 LOOP
+		vals := CASE side WHEN 1 THEN NEW.old_values ELSE NEW.new_values END;
+		other := CASE side WHEN 1 THEN NEW.new_values ELSE NEW.old_values END;
+		IF vals IS NULL OR jsonb_typeof(vals) <> 'object' OR vals = '{}' THEN
+			CONTINUE;
+		END IF;
+		shown := vals;
+		FOR k, v IN SELECT e.key, e.value FROM jsonb_each(vals) e WHERE jsonb_typeof(e.value) = 'number' LOOP
+			name := NULL;
+			IF k IN ('owner_id', 'user_id', 'created_by', 'updated_by') THEN
+				SELECT u.username INTO name FROM crm.users u WHERE u.id = (v #>> '{}')::bigint;
+				shown := shown || jsonb_build_object(k, (v #>> '{}') || coalesce(' (' || name || ')', ''));
+				CONTINUE;
+			ELSIF k = 'team_id' OR (NEW.record_type = 'team' AND k = 'parent_id') THEN
+				SELECT t.name INTO name FROM crm.teams t WHERE t.id = (v #>> '{}')::bigint;
+				shown := shown || jsonb_build_object(k, (v #>> '{}') || coalesce(' (' || name || ')', ''));
+				CONTINUE;
+			END IF;
+			-- the currency of a number, if it is an amount
+			cur := coalesce(vals ->> (k || '_currency'), other ->> (k || '_currency'));
+			IF cur IS NULL AND k = ANY (money) THEN
+				IF known ? k THEN
+					cur := known ->> k;
+				ELSE
+					SELECT coalesce(h.new_values ->> (k || '_currency'),
+							substring(h.new_shown ->> k FROM ' ([A-Z]{3})$'))
+					INTO cur
+					FROM crm.audit h
+					WHERE h.record_type = NEW.record_type AND h.record_id = NEW.record_id AND h.id < NEW.id
+					  AND (h.new_values ? (k || '_currency')
+					       OR (h.new_values ? k AND h.new_shown ->> k ~ ' [A-Z]{3}$'))
+					ORDER BY h.id DESC LIMIT 1;
+					known := known || jsonb_build_object(k, cur);
+				END IF;
+			END IF;
+			IF cur IS NOT NULL THEN
+				shown := shown || jsonb_build_object(k,
+					round((v #>> '{}')::numeric,
+					      coalesce((SELECT c.minor_units FROM crm.currencies c WHERE c.code = cur), 2))::text
+					|| ' ' || cur);
+			END IF;
+			-- a currency key beside its amount is folded into it
+			shown := shown - (k || '_currency');
+		END LOOP;
+		IF side = 1 THEN
+			NEW.old_shown := shown;
+		ELSE
+			NEW.new_shown := shown;
+		END IF;
+	END LOOP;
 	RETURN NEW;
 END
 $function$;
@@ -839,7 +870,6 @@ REVOKE ALL ON FUNCTION
 	crm.audit_guard(),
 	crm.audit_owner_of(text,bigint),
 	crm.audit_subject(),
-	crm.audit_shown(text,bigint,bigint,jsonb,jsonb,text[]),
 	crm.audit_shown_row(),
 	crm.audit_follow(),
 	crm.attach_audit_follow(regclass,text),
