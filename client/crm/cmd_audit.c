@@ -33,7 +33,7 @@ static void put(struct text *t, const char *s, size_t n) {
 	char *p = realloc(t->p, t->len + n + 1);
 
 	if (p == NULL) {
-		fputs("crm: out of memory\n", stderr);
+		fputs(_("crm: out of memory\n"), stderr);
 		abort();
 	}
 	memcpy(p + t->len, s, n);
@@ -137,7 +137,7 @@ static char *cut_columns(char *t, size_t max) {
 		char *p = realloc(t, keep + sizeof("…"));
 
 		if (p == NULL) {
-			fputs("crm: out of memory\n", stderr);
+			fputs(_("crm: out of memory\n"), stderr);
 			abort();
 		}
 		t = p;
@@ -243,9 +243,9 @@ static bool time_option(struct crm_cli *cli, const char *flag, const char *s, in
 	if (crm_args_time(s, crm_now_us(), out))
 		return true;
 	crm_cli_usage(cli,
-		      "%s takes an RFC 3339 time (2026-11-22T10:00:00Z, or with an offset "
+		      _("%s takes an RFC 3339 time (2026-11-22T10:00:00Z, or with an offset "
 		      "like +01:00), a date (2026-11-22, midnight UTC) or a time back from now "
-		      "(-30m, -1h, -7d), not '%s'",
+		      "(-30m, -1h, -7d), not '%s'"),
 		      flag, s);
 	return false;
 }
@@ -257,8 +257,8 @@ static int audit_option(struct crm_cli *cli, int c, char *arg, Crm__AuditList *a
 	switch (c) {
 	case 'r':
 		if (!crm_args_record(arg, &type, &type_len, &al->record_id))
-			return crm_cli_usage(cli, "--record takes TYPE/ID (note/42) or TYPE, not "
-						  "'%s'",
+			return crm_cli_usage(cli, _("--record takes TYPE/ID (note/42) or TYPE, not "
+						  "'%s'"),
 					     arg);
 		arg[type_len] = '\0'; /* argv is ours to edit: TYPE/ID becomes TYPE */
 		crm_cli_bytes(&al->record_type, &al->has_record_type, type);
@@ -297,9 +297,9 @@ static int parse_list(struct crm_cli *cli, int argc, char **args, Crm__AuditList
 			rc = audit_option(cli, c, arg, al);
 	}
 	if (rc == 0 && crm_cli_optind() != argc)
-		rc = crm_cli_usage(cli, "unexpected argument '%s'", args[crm_cli_optind()]);
+		rc = crm_cli_usage(cli, _("unexpected argument '%s'"), args[crm_cli_optind()]);
 	if (rc == 0 && al->has_since && al->has_until && al->since > al->until)
-		rc = crm_cli_usage(cli, "--since is after --until");
+		rc = crm_cli_usage(cli, _("--since is after --until"));
 	if (rc == 0 && *all && !al->page->has_limit) {
 		al->page->has_limit = true; /* fewer round trips */
 		al->page->limit = CRM_PAGE_MAX;
@@ -337,7 +337,7 @@ int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
 					   .page = &page,
 					   .want = CRM__RESPONSE__BODY_AUDIT_LIST,
 					   .all = all,
-					   .what = "audit entries",
+					   .what = _("audit entries"),
 					   .add = add_entries,
 					   .ctx = &o,
 					   .next_cursor = entries_cursor};

@@ -11,6 +11,7 @@
 #include "cmd_record.h"
 #include "crm_wire.h"
 #include "prompt.h"
+#include "i18n.h"
 
 /* The record inside a reply's Record, or NULL with err set. */
 static const ProtobufCMessage *reply_record(const Crm__ServerFrame *reply, crm_err *err) {
@@ -18,7 +19,7 @@ static const ProtobufCMessage *reply_record(const Crm__ServerFrame *reply, crm_e
 	const ProtobufCMessage *m = rec ? crm_rec_inner(rec) : NULL;
 
 	if (rec != NULL && m == NULL)
-		crm_err_set(err, CRM_INTERNAL, NULL, "the server's reply holds an empty record");
+		crm_err_set(err, CRM_INTERNAL, NULL, _("the server's reply holds an empty record"));
 	return m;
 }
 
@@ -28,7 +29,7 @@ static int id_operand(struct crm_cli *cli, const struct crm_rec_type *t, int arg
 	char what[64];
 	int rc;
 
-	snprintf(what, sizeof(what), "exactly one %s id", t->noun);
+	snprintf(what, sizeof(what), _("exactly one %s id"), t->noun);
 	rc = crm_cli_operands(cli, argc, argv, 1, what);
 	if (rc != 0)
 		return rc;
@@ -42,8 +43,8 @@ static void hint_retry(struct crm_cli *cli, const struct crm_rec_type *t, const 
 		       const char *key) {
 	if ((err->code == CRM_UNAVAILABLE || err->code == CRM_DEADLINE_EXCEEDED) &&
 	    strstr(err->msg, "outcome unknown") != NULL && cli->keyed)
-		crm_cli_hint("it was sent with idempotency key %s; running the same command with "
-			     "--idempotency-key %s is safe: the %s is added at most once",
+		crm_cli_hint(_("it was sent with idempotency key %s; running the same command with "
+			     "--idempotency-key %s is safe: the %s is added at most once"),
 			     key, key, t->noun);
 }
 
@@ -285,7 +286,7 @@ static void progress(const struct crm_rec_pager *p, size_t rows, bool done) {
 	if (done)
 		fputs("\r\033[K", stderr);
 	else
-		fprintf(stderr, "\rcrm: %zu %s so far...", rows, p->what);
+		fputc('\r', stderr), fprintf(stderr, _("crm: %zu %s so far..."), rows, p->what);
 	fflush(stderr);
 }
 
@@ -315,7 +316,7 @@ int crm_rec_page_all(struct crm_cli *cli, struct crm_rec_pager *p) {
 		free(owned);
 		owned = malloc(cur->len);
 		if (owned == NULL) {
-			fputs("crm: out of memory\n", stderr);
+			fputs(_("crm: out of memory\n"), stderr);
 			abort();
 		}
 		memcpy(owned, cur->data, cur->len);
@@ -343,13 +344,13 @@ int crm_rec_page_all(struct crm_cli *cli, struct crm_rec_pager *p) {
 static void hint_conflict(const struct crm_rec_type *t, const struct crm_rec_edit *e,
 			  bool version_given) {
 	if (version_given)
-		crm_cli_hint("%s %lld is no longer at version %lld: see `crm %s show %lld`, then run "
-			     "the command again without --version (or with the current one)",
+		crm_cli_hint(_("%s %lld is no longer at version %lld: see `crm %s show %lld`, then run "
+			     "the command again without --version (or with the current one)"),
 			     t->noun, (long long)e->id, (long long)e->version, t->noun,
 			     (long long)e->id);
 	else
-		crm_cli_hint("%s %lld changed after crm read it at version %lld: run the command "
-			     "again (it reads the current version first)",
+		crm_cli_hint(_("%s %lld changed after crm read it at version %lld: run the command "
+			     "again (it reads the current version first)"),
 			     t->noun, (long long)e->id, (long long)e->version);
 }
 
@@ -363,8 +364,8 @@ static int read_version(struct crm_cli *cli, const struct crm_rec_type *t,
 
 	m = get_record(cli, t, e->id, &read, &rc);
 	if (m != NULL && !crm_rec_get_int(m, "version", &e->version)) {
-		fprintf(stderr, "crm: error: the server did not say which version %s %lld is at; "
-				"give --version N\n",
+		fprintf(stderr, _("crm: error: the server did not say which version %s %lld is at; "
+				"give --version N\n"),
 			t->noun, (long long)e->id);
 		rc = CRM_EXIT_FAILURE;
 	}
@@ -388,7 +389,7 @@ static int item_refused(const struct crm_rec_type *t, const crm_err *err) {
 
 	name = name ? name + 1 : err->field;
 	if (strncmp(name, "primary_", 8) == 0)
-		crm_cli_hint("add it with --add-%s, or name one the %s has", name + 8, t->noun);
+		crm_cli_hint(_("add it with --add-%s, or name one the %s has"), name + 8, t->noun);
 	return CRM_EXIT_USAGE;
 }
 
@@ -482,7 +483,7 @@ static int set_deleted(struct crm_cli *cli, int argc, char **argv, bool deleted)
 		del.id = id;
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_DELETE;
 		req.record_delete = &del;
-		snprintf(done, sizeof(done), "%s %lld deleted (`crm %s restore %lld` brings it back)",
+		snprintf(done, sizeof(done), _("%s %lld deleted (`crm %s restore %lld` brings it back)"),
 			 t->noun, (long long)id, t->noun, (long long)id);
 	} else {
 		res.has_type = res.has_id = true;
@@ -490,7 +491,7 @@ static int set_deleted(struct crm_cli *cli, int argc, char **argv, bool deleted)
 		res.id = id;
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_RESTORE;
 		req.record_restore = &res;
-		snprintf(done, sizeof(done), "%s %lld restored", t->noun, (long long)id);
+		snprintf(done, sizeof(done), _("%s %lld restored"), t->noun, (long long)id);
 	}
 	return call_record(cli, &req, done);
 }
@@ -507,15 +508,15 @@ bool crm_rec_confirm(struct crm_cli *cli, const char *question, int *rc) {
 	char line[16];
 
 	if (!crm_prompt_tty()) {
-		*rc = crm_cli_usage(cli, "this cannot be undone, and standard input is not a "
-					 "terminal to ask on: add --yes to go ahead");
+		*rc = crm_cli_usage(cli, _("this cannot be undone, and standard input is not a "
+					 "terminal to ask on: add --yes to go ahead"));
 		return false;
 	}
 	fprintf(stderr, "%s [y/N] ", question);
 	fflush(stderr);
 	if (fgets(line, sizeof(line), stdin) == NULL ||
 	    (strcmp(line, "y\n") != 0 && strcmp(line, "yes\n") != 0 && strcmp(line, "Y\n") != 0)) {
-		fputs("crm: nothing done\n", stderr);
+		fputs(_("crm: nothing done\n"), stderr);
 		*rc = CRM_EXIT_FAILURE;
 		return false;
 	}
@@ -538,12 +539,12 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 		yes = true;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
+		return crm_cli_usage(cli, _("give exactly one %s id"), t->noun);
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &pu.id))
 		return CRM_EXIT_USAGE;
 	snprintf(question, sizeof(question),
-		 "Purge %s %lld for good? Its tags, custom values, relationships and shares go "
-		 "with it, and its personal data is blanked in the audit trail.",
+		 _("Purge %s %lld for good? Its tags, custom values, relationships and shares go "
+		 "with it, and its personal data is blanked in the audit trail."),
 		 t->noun, (long long)pu.id);
 	if (!yes && !crm_rec_confirm(cli, question, &rc))
 		return rc;
@@ -551,7 +552,7 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 	pu.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_PURGE;
 	req.record_purge = &pu;
-	snprintf(done, sizeof(done), "%s %lld purged", t->noun, (long long)pu.id);
+	snprintf(done, sizeof(done), _("%s %lld purged"), t->noun, (long long)pu.id);
 	return call_record(cli, &req, done);
 }
 
@@ -590,12 +591,12 @@ static void say_outcome(struct crm_cli *cli, const Crm__RecordReassign *ra,
 	if (o == NULL)
 		return;
 	if (o->has_contacts_moved && o->contacts_moved > 0)
-		fprintf(out, "%s%u contact%s moved with it\n", pre, o->contacts_moved,
+		fprintf(out, _("%s%u contact%s moved with it\n"), pre, o->contacts_moved,
 			o->contacts_moved == 1 ? "" : "s");
 	stayed = stayed_text(o, who, sizeof(who));
 	if (stayed > 0)
-		fprintf(out, "%s%u of its contacts stayed with their owners (%s)%s\n", pre, stayed,
-			who, ra->with_contacts ? "" : "; --with-contacts moves them too");
+		fprintf(out, _("%s%u of its contacts stayed with their owners (%s)%s\n"), pre, stayed,
+			who, ra->with_contacts ? "" : _("; --with-contacts moves them too"));
 	fflush(out);
 }
 
@@ -643,15 +644,15 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 		else if (c == 'w' && t->with_contacts)
 			ra.has_with_contacts = ra.with_contacts = true;
 		else if (c == 'w')
-			return crm_cli_usage(cli, "--with-contacts is for accounts: 'crm account "
-						  "reassign ID --owner USER --with-contacts'");
+			return crm_cli_usage(cli, _("--with-contacts is for accounts: 'crm account "
+						  "reassign ID --owner USER --with-contacts'"));
 		else
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
+		return crm_cli_usage(cli, _("give exactly one %s id"), t->noun);
 	if (!ra.has_owner || ra.owner.len == 0)
-		return crm_cli_usage(cli, "--owner USER is required (the user who gets the %s)",
+		return crm_cli_usage(cli, _("--owner USER is required (the user who gets the %s)"),
 				     t->noun);
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &ra.id))
 		return CRM_EXIT_USAGE;
@@ -659,9 +660,9 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 	ra.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_REASSIGN;
 	req.record_reassign = &ra;
-	snprintf(done, sizeof(done), "%s %lld now belongs to %.64s%s%.100s%s", t->noun,
-		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? ", team " : "",
+	snprintf(done, sizeof(done), _("%s %lld now belongs to %.64s%s%.100s%s"), t->noun,
+		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? _(", team ") : "",
 		 ra.has_team ? (const char *)ra.team.data : "",
-		 ra.with_contacts ? ", with its contacts" : "");
+		 ra.with_contacts ? _(", with its contacts") : "");
 	return send_reassign(cli, &req, done);
 }

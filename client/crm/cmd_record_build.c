@@ -14,6 +14,7 @@
 #include "cmd_record.h"
 #include "crm_wire.h"
 #include "strbuf.h"
+#include "i18n.h"
 
 #define AT(m, fd, T) ((T *)((char *)(m) + (fd)->offset))
 #define N_OF(m, fd) ((size_t *)((char *)(m) + (fd)->quantifier_offset))
@@ -26,7 +27,7 @@
 #define CRM_TEXT_OPERAND_MAX 16384
 
 static void bug(const char *what, const char *name) {
-	fprintf(stderr, "crm: bug: %s '%s'\n", what, name);
+	fprintf(stderr, _("crm: bug: %s '%s'\n"), what, name);
 	abort();
 }
 
@@ -125,7 +126,7 @@ bool crm_rec_parse_type(struct crm_cli *cli, const char *s, Crm__RecordType *typ
 	int v;
 
 	if (!crm_args_enum(&crm__record_type__descriptor, "RECORD_TYPE_", s, &v)) {
-		crm_cli_usage(cli, "TYPE is one of %s, not '%s'",
+		crm_cli_usage(cli, _("TYPE is one of %s, not '%s'"),
 			      crm_args_enum_list(&crm__record_type__descriptor, "RECORD_TYPE_", list,
 						 sizeof(list)),
 			      s);
@@ -285,9 +286,9 @@ static const struct crm_rec_flag *row_at(const struct crm_rec_type *t, size_t i)
 
 static int need_value(struct parse *p, const struct crm_rec_flag *f) {
 	if (p->edit && strcmp(f->path, "tags") != 0)
-		return crm_cli_usage(p->cli, "--%s needs a value (--clear %s empties the field)",
+		return crm_cli_usage(p->cli, _("--%s needs a value (--clear %s empties the field)"),
 				     f->flag, f->flag);
-	return crm_cli_usage(p->cli, "--%s needs a value", f->flag);
+	return crm_cli_usage(p->cli, _("--%s needs a value"), f->flag);
 }
 
 static int set_enum(struct parse *p, const struct crm_rec_flag *f, ProtobufCMessage *m,
@@ -299,7 +300,7 @@ static int set_enum(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 	if (!crm_args_enum_prefix(ed, prefix, sizeof(prefix)))
 		bug("enum prefix too long", ed->name);
 	if (!crm_args_enum(ed, prefix, arg, &v))
-		return crm_cli_usage(p->cli, "--%s is one of %s; not '%s'", f->flag,
+		return crm_cli_usage(p->cli, _("--%s is one of %s; not '%s'"), f->flag,
 				     crm_args_enum_list(ed, prefix, list, sizeof(list)), arg);
 	*AT(m, fd, int) = v;
 	set_has(m, fd);
@@ -321,7 +322,7 @@ static int set_int(struct parse *p, const struct crm_rec_flag *f, ProtobufCMessa
 		v = strtoll(arg, &end, 10);
 		if (errno != 0 || end == arg || *end != '\0' || v < 0 || arg[0] == '+' ||
 		    arg[0] == ' ')
-			return crm_cli_usage(p->cli, "%s must be a whole number of 0 or more, not '%s'",
+			return crm_cli_usage(p->cli, _("%s must be a whole number of 0 or more, not '%s'"),
 					     what, arg);
 		*AT(m, fd, int64_t) = v;
 	}
@@ -337,9 +338,9 @@ static int set_money(struct parse *p, const struct crm_rec_flag *f, ProtobufCMes
 
 	if (!crm_args_money(arg, &len, currency))
 		return crm_cli_usage(p->cli,
-				     "--%s takes an amount and a currency code, with a point before "
+				     _("--%s takes an amount and a currency code, with a point before "
 				     "the decimals and no thousands separators: \"1250.50 EUR\"; "
-				     "not '%s'",
+				     "not '%s'"),
 				     f->flag, arg);
 	money = (Crm__Money *)new_message(&p->e->mem, &crm__money__descriptor);
 	money->has_amount = true;
@@ -361,8 +362,8 @@ static int set_date(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 
 	if (!crm_args_date(arg, &y, &mo, &d))
 		return crm_cli_usage(p->cli,
-				     "--%s takes a date that exists, YYYY-MM-DD, or MM-DD without "
-				     "a year; not '%s'",
+				     _("--%s takes a date that exists, YYYY-MM-DD, or MM-DD without "
+				     "a year; not '%s'"),
 				     f->flag, arg);
 	date = (Crm__Date *)new_message(&p->e->mem, &crm__date__descriptor);
 	date->has_year = y != 0;
@@ -379,7 +380,7 @@ static int set_bool(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 	bool v = true;
 
 	if (arg != NULL && !crm_args_yesno(arg, &v))
-		return crm_cli_usage(p->cli, "--%s takes yes or no, not '%s'", f->flag, arg);
+		return crm_cli_usage(p->cli, _("--%s takes yes or no, not '%s'"), f->flag, arg);
 	*AT(m, fd, protobuf_c_boolean) = v;
 	set_has(m, fd);
 	return 0;
@@ -447,10 +448,10 @@ static int set_typed(struct parse *p, const struct crm_rec_flag *f, ProtobufCMes
 					      f->kinds[i]);
 		upper_name(&d->fields[0], what, sizeof(what));
 		if (strcmp(why, "empty") == 0)
-			return crm_cli_usage(p->cli, "--%s needs [KIND:]%s; KIND is one of %s "
-						     "(default %s)",
+			return crm_cli_usage(p->cli, _("--%s needs [KIND:]%s; KIND is one of %s "
+						     "(default %s)"),
 					     f->flag, what, list, f->kinds[0]);
-		return crm_cli_usage(p->cli, "--%s '%s': the kind before ':' is one of %s", f->flag,
+		return crm_cli_usage(p->cli, _("--%s '%s': the kind before ':' is one of %s"), f->flag,
 				     arg, list);
 	}
 	item = append_message(&p->e->mem, p->e->max_items, m, fd);
@@ -471,10 +472,10 @@ static int set_pair(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 
 
 	if (!crm_args_pair(arg, &klen, &value))
-		return crm_cli_usage(p->cli, "--%s takes %s=VALUE%s, not '%s'", f->flag,
+		return crm_cli_usage(p->cli, _("--%s takes %s=VALUE%s, not '%s'"), f->flag,
 				     upper_name(&d->fields[0], what, sizeof(what)),
 				     strcmp(fd->name, "custom") == 0
-					     ? " (an empty VALUE empties the field)"
+					     ? _(" (an empty VALUE empties the field)")
 					     : "",
 				     arg);
 	item = append_message(&p->e->mem, p->e->max_items, m, fd);
@@ -490,7 +491,7 @@ static int list_op(struct parse *p, const struct crm_rec_flag *f, const char *ar
 	ProtobufCMessage *m, *item;
 
 	if (arg[0] == '\0')
-		return crm_cli_usage(p->cli, "--%s needs a value", f->flag);
+		return crm_cli_usage(p->cli, _("--%s needs a value"), f->flag);
 	if (*target == NULL)
 		*target = new_message(&p->e->mem, p->t->desc);
 	m = crm_rec_walk(&p->e->mem, *target, f->path, &fd);
@@ -569,7 +570,7 @@ static int mark_primary(struct parse *p, size_t row) {
 		return 0;
 	}
 	if (n == 0 && want != NULL)
-		return crm_cli_usage(p->cli, "--%s picks one of the --%s values given with it",
+		return crm_cli_usage(p->cli, _("--%s picks one of the --%s values given with it"),
 				     pf->flag, f->flag);
 	if (n == 0)
 		return 0;
@@ -577,7 +578,7 @@ static int mark_primary(struct parse *p, size_t row) {
 		for (pick = 0; pick < n && !item_is(items[pick], want); pick++)
 			;
 		if (pick == n)
-			return crm_cli_usage(p->cli, "--%s '%s' is not one of the --%s values",
+			return crm_cli_usage(p->cli, _("--%s '%s' is not one of the --%s values"),
 					     pf->flag, want, f->flag);
 	}
 	pfd = protobuf_c_message_descriptor_get_field_by_name(items[pick]->descriptor, "primary");
@@ -631,8 +632,8 @@ static int add_clear(struct parse *p, const char *arg) {
 
 	if (path == NULL)
 		return crm_cli_usage(p->cli,
-				     "--clear: '%s' is not a field of %s %s that can be emptied "
-				     "(see 'crm %s edit --help'; custom fields: custom.NAME)",
+				     _("--clear: '%s' is not a field of %s %s that can be emptied "
+				     "(see 'crm %s edit --help'; custom fields: custom.NAME)"),
 				     arg, strchr("aeiou", p->t->noun[0]) ? "an" : "a", p->t->noun,
 				     p->t->noun);
 	p->e->clear[p->e->n_clear++] = (char *)path;
@@ -670,8 +671,8 @@ static int check_list_ops(struct parse *p) {
 			replaced = replaced || strcmp(p->e->clear[j], f->path) == 0;
 		if (replaced)
 			return crm_cli_usage(p->cli,
-					     "--%s and --remove-%s change the %s the %s has; --%s "
-					     "and --clear %s replace them all: give one or the other",
+					     _("--%s and --remove-%s change the %s the %s has; --%s "
+					     "and --clear %s replace them all: give one or the other"),
 					     f->flag, f->flag + 4, f->path, p->t->noun, f->flag + 4,
 					     f->path);
 	}
@@ -692,7 +693,7 @@ static int check_clear(struct parse *p) {
 			continue;
 		m = crm_rec_walk(NULL, p->e->msg, p->e->clear[i], &fd);
 		if (m != NULL && crm_rec_has(m, fd))
-			return crm_cli_usage(p->cli, "%s is both set and cleared: give one or the other",
+			return crm_cli_usage(p->cli, _("%s is both set and cleared: give one or the other"),
 					     p->e->clear[i]);
 	}
 	return 0;
@@ -746,7 +747,7 @@ static int edit_option(struct parse *p, int c, char *arg) {
 		return 0;
 	case OPT_KEY:
 		if (arg[0] == '\0' || strlen(arg) > CRM_IDEMPOTENCY_KEY_MAX)
-			return crm_cli_usage(p->cli, "--idempotency-key must be 1 to %d bytes",
+			return crm_cli_usage(p->cli, _("--idempotency-key must be 1 to %d bytes"),
 					     CRM_IDEMPOTENCY_KEY_MAX);
 		e->idempotency_key = arg;
 		return 0;
@@ -781,7 +782,7 @@ static int check_add(struct parse *p) {
 	if (i == 0)
 		return 0;
 	needs_text(p->t, text, sizeof(text));
-	return crm_cli_usage(p->cli, "%s %s needs %s",
+	return crm_cli_usage(p->cli, _("%s %s needs %s"),
 			     strchr("aeiou", p->t->noun[0]) ? "an" : "a", p->t->noun, text);
 }
 
@@ -791,9 +792,9 @@ static int read_stdin(struct parse *p, size_t max, const char **out) {
 	size_t n = fread(buf, 1, max + 1, stdin);
 
 	if (ferror(stdin))
-		return crm_cli_usage(p->cli, "cannot read the text from standard input");
+		return crm_cli_usage(p->cli, _("cannot read the text from standard input"));
 	if (n > max)
-		return crm_cli_usage(p->cli, "the text is longer than %zu bytes", max);
+		return crm_cli_usage(p->cli, _("the text is longer than %zu bytes"), max);
 	buf[n] = '\0';
 	*out = buf;
 	return 0;
@@ -829,18 +830,18 @@ static int edit_operands(struct parse *p, int argc, char **argv) {
 	if (!p->edit) {
 		if (first < argc)
 			return crm_cli_usage(p->cli,
-					     "unexpected argument '%s': fields are given as options "
-					     "(--%s VALUE, ...)",
+					     _("unexpected argument '%s': fields are given as options "
+					     "(--%s VALUE, ...)"),
 					     argv[first], p->t->flags[0].flag);
 		return check_add(p);
 	}
 	if (first + 1 != argc)
-		return crm_cli_usage(p->cli, "give exactly one %s id", p->t->noun);
+		return crm_cli_usage(p->cli, _("give exactly one %s id"), p->t->noun);
 	if (!crm_cli_parse_id(p->cli, argv[first], "ID", &p->e->id))
 		return CRM_EXIT_USAGE;
 	if (p->e->changes == 0)
-		return crm_cli_usage(p->cli, "nothing to change: give the fields to set, or --clear "
-					     "FIELD");
+		return crm_cli_usage(p->cli, _("nothing to change: give the fields to set, or --clear "
+					     "FIELD"));
 	return check_clear(p);
 }
 
@@ -1022,7 +1023,7 @@ static int add_filter(struct list_parse *lp, const char *field, size_t len, int 
 			f = rl->filters[i];
 	if (f == NULL) {
 		if (rl->n_filters == FILTERS_MAX)
-			return crm_cli_usage(lp->cli, "at most %d filters", FILTERS_MAX);
+			return crm_cli_usage(lp->cli, _("at most %d filters"), FILTERS_MAX);
 		f = crm_rec_alloc(&lp->l->mem, sizeof(*f));
 		crm__filter__init(f);
 		f->has_field = f->has_op = true;
@@ -1035,7 +1036,7 @@ static int add_filter(struct list_parse *lp, const char *field, size_t len, int 
 	if (op == CRM__FILTER_OP__FILTER_OP_EMPTY || op == CRM__FILTER_OP__FILTER_OP_NOT_EMPTY)
 		return 0;
 	if (f->n_values == CRM_REPEATED_MAX)
-		return crm_cli_usage(lp->cli, "at most %d values for one field", CRM_REPEATED_MAX);
+		return crm_cli_usage(lp->cli, _("at most %d values for one field"), CRM_REPEATED_MAX);
 	value = instant_value(lp, field, len, value);
 	f->values[f->n_values].data = (uint8_t *)value;
 	f->values[f->n_values++].len = strlen(value);
@@ -1049,10 +1050,10 @@ static int filter_option(struct list_parse *lp, const char *arg) {
 
 	if (op == 0)
 		return crm_cli_usage(lp->cli,
-				     "--filter takes FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE, "
+				     _("--filter takes FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE, "
 				     "FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE (FIELD= : empty, "
 				     "FIELD!= : not empty), FIELD a field name such as industry "
-				     "or custom.score; not '%s'",
+				     "or custom.score; not '%s'"),
 				     arg);
 	return add_filter(lp, arg, len, op, value);
 }
@@ -1070,12 +1071,12 @@ static int sort_option(struct list_parse *lp, const char *arg) {
 		desc = len > 0 && p[0] == '-';
 		if (!crm_args_field_name(p + desc, len - desc))
 			return crm_cli_usage(lp->cli,
-					     "--sort takes field names separated by commas, each "
+					     _("--sort takes field names separated by commas, each "
 					     "with a leading - for descending (name,-updated_at); "
-					     "not '%s'",
+					     "not '%s'"),
 					     arg);
 		if (rl->n_sort == SORTS_MAX)
-			return crm_cli_usage(lp->cli, "at most %d sort fields", SORTS_MAX);
+			return crm_cli_usage(lp->cli, _("at most %d sort fields"), SORTS_MAX);
 		s = crm_rec_alloc(&lp->l->mem, sizeof(*s));
 		crm__sort__init(s);
 		s->has_field = true;
@@ -1093,7 +1094,7 @@ static int sort_option(struct list_parse *lp, const char *arg) {
 static int eq_filter(struct list_parse *lp, const char *flag, const char *field,
 		     const char *arg) {
 	if (arg[0] == '\0')
-		return crm_cli_usage(lp->cli, "--%s needs a value", flag);
+		return crm_cli_usage(lp->cli, _("--%s needs a value"), flag);
 	return add_filter(lp, field, strlen(field), CRM__FILTER_OP__FILTER_OP_EQ, arg);
 }
 
@@ -1118,9 +1119,9 @@ static int list_option(struct list_parse *lp, int c, char *arg) {
 	case OPT_SINCE:
 		if (!crm_args_time(arg, lp->now_us, &us))
 			return crm_cli_usage(lp->cli,
-					     "--updated-since takes a date (2026-03-01), a time "
+					     _("--updated-since takes a date (2026-03-01), a time "
 					     "(2026-03-01T09:00:00+01:00) or a time back from now "
-					     "(-7d, -12h); not '%s'",
+					     "(-7d, -12h); not '%s'"),
 					     arg);
 		snprintf(buf, sizeof(buf), "%lld", (long long)us);
 		return add_filter(lp, "updated_at", 10, CRM__FILTER_OP__FILTER_OP_GE,
@@ -1174,7 +1175,7 @@ int crm_rec_parse_list(struct crm_cli *cli, const struct crm_rec_type *t, int ar
 	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
 		rc = list_option(&lp, c, arg);
 	if (rc == 0 && crm_cli_optind() != argc)
-		rc = crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+		rc = crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind()]);
 	if (rc == 0 && l->all && !l->page.has_limit) {
 		l->page.has_limit = true; /* fewer round trips */
 		l->page.limit = CRM_PAGE_MAX;

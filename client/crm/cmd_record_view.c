@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cmd_record.h"
 #include "strbuf.h"
+#include "i18n.h"
 
 #define AT(m, fd, T) ((T *)((const char *)(m) + (fd)->offset))
 #define FIELDS_MAX 128 /* fields of one message; more is a bug here */
@@ -35,7 +36,7 @@ size_t crm_rec_fields(const ProtobufCMessageDescriptor *d, const ProtobufCFieldD
 	size_t n = 0;
 
 	if (d->n_fields + (md ? md->n_fields : 0) > FIELDS_MAX) {
-		fprintf(stderr, "crm: bug: %s has more than %d fields\n", d->name, FIELDS_MAX);
+		fprintf(stderr, _("crm: bug: %s has more than %d fields\n"), d->name, FIELDS_MAX);
 		abort();
 	}
 	if (md == NULL)

@@ -12,7 +12,6 @@
 
 #include "cli.h"
 
-#define KNOWN_KEYS "server, ca, cert, key, format, timeout"
 
 char *crm_cli_config_path(void) {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
@@ -23,7 +22,7 @@ char *crm_cli_config_path(void) {
 		if (asprintf(&path, "%s/crm/config", xdg) < 0)
 			path = NULL;
 	} else if (home != NULL && home[0] != '\0') {
-		if (asprintf(&path, "%s/.config/crm/config", home) < 0)
+		if (asprintf(&path, _("%s/.config/crm/config"), home) < 0)
 			path = NULL;
 	}
 	return path;
@@ -50,7 +49,7 @@ static char *resolve_path(const char *value, const char *base) {
 }
 
 static int bad(const char *origin, const char *fmt, const char *arg) {
-	fprintf(stderr, "crm: error: %s: ", origin);
+	fprintf(stderr, _("crm: error: %s: "), origin);
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
 	return CRM_EXIT_USAGE;
@@ -73,28 +72,28 @@ static int apply(struct crm_cli *cli, const char *key, const char *value, const 
 	if (strcmp(key, "format") == 0)
 		return crm_format_parse(value, &cli->format)
 			       ? 0
-			       : bad(origin, "format must be table, json or csv, not '%s'", value);
+			       : bad(origin, _("format must be table, json or csv, not '%s'"), value);
 	if (strcmp(key, "timeout") == 0) {
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (errno != 0 || end == value || *end != '\0' || v <= 0 || v > 86400000)
-			return bad(origin, "timeout must be a number of milliseconds, not '%s'",
+			return bad(origin, _("timeout must be a number of milliseconds, not '%s'"),
 				   value);
 		cli->timeout_ms = (int)v;
 		return 0;
 	}
 	if (strcmp(key, "server") == 0)
-		return replace(&cli->server, strdup(value)) ? 0 : bad(origin, "%s", "out of memory");
+		return replace(&cli->server, strdup(value)) ? 0 : bad(origin, "%s", _("out of memory"));
 	if (is_path_key(key)) {
 		char **slot = strcmp(key, "ca") == 0     ? &cli->ca
 			      : strcmp(key, "cert") == 0 ? &cli->cert
 							 : &cli->key;
 		if (value[0] == '\0')
-			return bad(origin, "%s needs a file name", key);
+			return bad(origin, _("%s needs a file name"), key);
 		return replace(slot, resolve_path(value, base)) ? 0
-								: bad(origin, "%s", "out of memory");
+								: bad(origin, "%s", _("out of memory"));
 	}
-	return bad(origin, "unknown key '%s'; the keys are " KNOWN_KEYS, key);
+	return bad(origin, _("unknown key '%s'; the keys are server, ca, cert, key, format, timeout"), key);
 }
 
 static char *trim(char *s) {
@@ -136,7 +135,7 @@ static int load_file(struct crm_cli *cli, const char *path) {
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL)
-		return errno == ENOENT ? 0 : bad(path, "cannot read it: %s", strerror(errno));
+		return errno == ENOENT ? 0 : bad(path, _("cannot read it: %s"), strerror(errno));
 	base = strdup(path);
 	slash = base ? strrchr(base, '/') : NULL;
 	if (slash != NULL)
