@@ -591,11 +591,16 @@ static void say_outcome(struct crm_cli *cli, const Crm__RecordReassign *ra,
 	if (o == NULL)
 		return;
 	if (o->has_contacts_moved && o->contacts_moved > 0)
-		fprintf(out, _("%s%u contact%s moved with it\n"), pre, o->contacts_moved,
-			o->contacts_moved == 1 ? "" : "s");
+		fprintf(out,
+			crm_ngettext("%s%u contact moved with it\n", "%s%u contacts moved with it\n",
+				     o->contacts_moved),
+			pre, o->contacts_moved);
 	stayed = stayed_text(o, who, sizeof(who));
 	if (stayed > 0)
-		fprintf(out, _("%s%u of its contacts stayed with their owners (%s)%s\n"), pre, stayed,
+		fprintf(out,
+			crm_ngettext("%s%u of its contacts stayed with its owner (%s)%s\n",
+				     "%s%u of its contacts stayed with their owners (%s)%s\n", stayed),
+			pre, stayed,
 			who, ra->with_contacts ? "" : _("; --with-contacts moves them too"));
 	fflush(out);
 }

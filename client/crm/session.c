@@ -27,7 +27,7 @@ char *crm_session_path(void) {
 	else if (xdg != NULL && xdg[0] == '/') /* a relative XDG_CONFIG_HOME is invalid */
 		n = asprintf(&path, "%s/crm/session", xdg);
 	else if (home != NULL && home[0] != '\0')
-		n = asprintf(&path, _("%s/.config/crm/session"), home);
+		n = asprintf(&path, "%s/.config/crm/session", home);
 	return n < 0 ? NULL : path;
 }
 

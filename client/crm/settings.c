@@ -22,7 +22,7 @@ char *crm_cli_config_path(void) {
 		if (asprintf(&path, "%s/crm/config", xdg) < 0)
 			path = NULL;
 	} else if (home != NULL && home[0] != '\0') {
-		if (asprintf(&path, _("%s/.config/crm/config"), home) < 0)
+		if (asprintf(&path, "%s/.config/crm/config", home) < 0)
 			path = NULL;
 	}
 	return path;
