@@ -54,9 +54,10 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 	fputs(_("crm: error: "), stderr);
 	put_safe(stderr, err->msg[0] ? err->msg : _("unknown error"));
 	if (err->field[0]) {
+		/* TRANSLATORS: around the name of the field an error is about */
 		fputs(_(" (field: "), stderr);
 		put_safe(stderr, err->field);
-		fputc(')', stderr);
+		fputs(_(")"), stderr);
 	}
 	fprintf(stderr, " [%s]\n", name ? name : "UNKNOWN");
 	switch (err->code) {
