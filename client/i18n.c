@@ -161,3 +161,14 @@ const char *crm_i18n_lines(const char *text) {
 	}
 	return len > 0 ? buf : text;
 }
+
+const char *crm_i18n_heading(const char *name) {
+	char key[160];
+	const char *t;
+	int n = snprintf(key, sizeof(key), "heading\004%s", name);
+
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return name;
+	t = _(key);
+	return t == key ? name : t;
+}

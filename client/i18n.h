@@ -21,6 +21,9 @@
 #ifndef N_
 #define N_(s) s /* marks text for translation (xgettext -kN_) */
 #endif
+#ifndef NC_
+#define NC_(ctx, s) s /* marks text with a context (xgettext -kNC_:1c,2) */
+#endif
 #define crm_ngettext(one, many, n) dngettext(CRM_TEXT_DOMAIN, one, many, n)
 
 /*
@@ -49,5 +52,12 @@ _Bool crm_i18n_language(const char *profile_locale, char *out, size_t outsz);
  * buffer owned by the module until the next call.
  */
 const char *crm_i18n_lines(const char *text);
+
+/*
+ * The table heading of a column name ("created_at"): its translation in
+ * the context "heading" (client/crm/headings.c marks them), else the name
+ * itself. The result is the catalog's or name.
+ */
+const char *crm_i18n_heading(const char *name);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "json.h"
 #include "strbuf.h"
 #include "textwidth.h"
@@ -552,7 +553,7 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, crm
 	for (row = 0; row < r->rows; row++)
 		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, hidden, n);
 	if (r->rows == 0)
-		crm_sbuf_puts(b, "(no rows)\n");
+		crm_sbuf_puts(b, _("(no rows)\n"));
 	table_text_free(r, &t);
 	free(colw);
 	free(headw);
@@ -717,6 +718,26 @@ static void render_csv(const crm_result *r, const crm_output_opts *o, crm_sbuf *
 
 /* ---------------------------------------------------------------- render */
 
+/* Tables: the headings as o->heading gives them (the user's language),
+ * in a shallow copy of r; JSON and CSV keep the names. */
+static void render_table(const crm_result *r, const crm_output_opts *o, crm_sbuf *b) {
+	crm_result shown = *r;
+	const char **heads = NULL;
+	size_t col;
+
+	if (o->heading != NULL && r->ncols > 0) {
+		heads = xcalloc(r->ncols, sizeof(char *));
+		for (col = 0; col < r->ncols; col++)
+			heads[col] = o->heading(r->names[col]);
+		shown.names = (char **)heads;
+	}
+	if (o->record)
+		render_table_record(&shown, o, b);
+	else
+		render_table_list(&shown, o, b);
+	free(heads);
+}
+
 bool crm_output_render(const crm_result *r, const crm_output_opts *o, FILE *out) {
 	crm_sbuf b = {0};
 	bool ok;
@@ -731,10 +752,7 @@ bool crm_output_render(const crm_result *r, const crm_output_opts *o, FILE *out)
 		break;
 	case CRM_FORMAT_TABLE:
 	default:
-		if (o->record)
-			render_table_record(r, o, &b);
-		else
-			render_table_list(r, o, &b);
+		render_table(r, o, &b);
 		break;
 	}
 	ok = fwrite(b.p, 1, b.len, out) == b.len && fflush(out) == 0;

@@ -119,6 +119,11 @@ typedef struct crm_output_opts {
 	 * Records ("show"), JSON and CSV keep everything.
 	 */
 	size_t max_width;
+	/*
+	 * Tables: the heading shown for a column name (the user's language,
+	 * crm_i18n_heading); NULL shows the names. JSON and CSV keep them.
+	 */
+	const char *(*heading)(const char *name);
 } crm_output_opts;
 
 /* Writes r to out. Returns false when writing failed (errno is set). */

@@ -377,7 +377,8 @@ static size_t terminal_width(void) {
 }
 
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record) {
-	crm_output_opts o = {.format = cli->format, .record = record, .csv_raw = cli->csv_raw};
+	crm_output_opts o = {.format = cli->format, .record = record, .csv_raw = cli->csv_raw,
+			     .heading = crm_i18n_heading};
 
 	if (cli->format == CRM_FORMAT_TABLE && !record)
 		o.max_width = terminal_width();

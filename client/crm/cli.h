@@ -233,6 +233,9 @@ bool crm_cli_session_store(struct crm_cli *cli, const char *username, const char
  * speak the new language. Quiet: a failure only keeps the old one. */
 void crm_cli_session_locale(struct crm_cli *cli, const char *locale);
 
+/* The column names tables show translated (headings.c; NULL-terminated). */
+extern const char *const crm_cli_headings[];
+
 /* Renders r in the chosen format on stdout; returns an exit code. */
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record);
 

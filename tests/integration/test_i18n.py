@@ -30,6 +30,12 @@ def test_help_and_errors_from_the_environment(env):
     assert r.rc == 2, r
     assert "--limit 必须是 1 到 500 之间的数字，而不是 '0'" in r.err, r.err
     assert "试试 'crm account list --help'" in r.err, r.err
+    # libcrmclient's errors too: a server that does not answer
+    r = run_crm("ping", home=env.base, env=lang(LANGUAGE="zh_CN"), server="127.0.0.1:1",
+                ca=env.certs.ca)
+    assert r.rc != 0, r
+    assert "无法连接到 127.0.0.1:1：连接被拒绝；crmd 是否在运行" in r.err, r.err
+    assert "[UNAVAILABLE]" in r.err, r.err  # the status name stays
     # the same in English without a language
     r = run_crm("account", "list", "--limit", "0", home=env.base, env=ENGLISH,
                 server="127.0.0.1:1", ca="/dev/null")
@@ -85,6 +91,13 @@ def test_profile_locale_wins(crmd):
     # the profile wins over an English environment
     r = _crm_as(crmd, home, "account", "list", "--limit", "0", env=lang(LANGUAGE="en"))
     assert "必须是 1 到 500 之间的数字" in r.err, r.err
+    # table headings in Chinese; CSV's header row keeps the names
+    r = _crm_as(crmd, home, "account", "list")
+    assert r.rc == 0, r
+    assert "名称" in r.out and "负责人" in r.out and "更新时间" in r.out, r.out
+    r = _crm_as(crmd, home, "--format", "csv", "account", "list")
+    assert r.rc == 0, r
+    assert r.out.splitlines()[0].startswith("id,name,"), r.out
     # machine output stays: JSON keys and values are not translated
     r = _crm_as(crmd, home, "--format", "json", "whoami")
     assert r.rc == 0, r
