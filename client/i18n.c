@@ -67,14 +67,41 @@ bool crm_i18n_language(const char *profile_locale, char *out, size_t outsz) {
 	return true;
 }
 
+/* The language the environment names (LC_ALL, else LC_MESSAGES, else
+ * LANG) without its codeset: "zh_CN.UTF-8" -> "zh_CN"; false if none. */
+static bool env_locale_language(char *out, size_t outsz) {
+	static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+	const char *v;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		v = getenv(vars[i]);
+		if (v == NULL || v[0] == '\0')
+			continue;
+		n = strcspn(v, ".@");
+		if (n == 0 || n >= outsz || is_c_locale(v) || strncmp(v, "C.", 2) == 0)
+			return false;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return true;
+	}
+	return false;
+}
+
 void crm_i18n_init(const char *profile_locale) {
 	char language[64];
 	const char *env_language = getenv("LANGUAGE");
 
 	/* a locale the machine lacks (LANG=zh_CN.UTF-8 not generated) leaves
-	 * "C": keep UTF-8 then */
-	if (setlocale(LC_ALL, "") == NULL)
+	 * "C": keep UTF-8, and the language it names for messages */
+	if (setlocale(LC_ALL, "") == NULL) {
 		setlocale(LC_ALL, "C.UTF-8");
+		if ((env_language == NULL || env_language[0] == '\0') &&
+		    env_locale_language(language, sizeof(language))) {
+			setenv("LANGUAGE", language, 1);
+			env_language = getenv("LANGUAGE");
+		}
+	}
 	if (profile_locale != NULL && profile_locale[0] != '\0' &&
 	    crm_i18n_language(profile_locale, language, sizeof(language))) {
 		setenv("LANGUAGE", language, 1);
@@ -147,10 +174,13 @@ static const char *longest(const char *text, size_t *used) {
 const char *crm_i18n_lines(const char *text) {
 	static char *buf;
 	static size_t cap;
-	const char *t = _(text), *p, *tr;
+	const char *t, *p, *tr;
 	size_t len = 0, used;
 
-	if (t != text || text[0] == '\0')
+	if (text[0] == '\0') /* _("") is the catalog's header */
+		return text;
+	t = _(text);
+	if (t != text)
 		return t;
 	for (p = text; *p != '\0'; p += used) {
 		tr = longest(p, &used);
