@@ -283,8 +283,6 @@ int crm_cli_settings(struct crm_cli *cli, const struct crm_cli_flags *flags);
  */
 int crm_cli_setting_flag(struct crm_cli *cli, const char *key, const char *value);
 
-/* Where the config file is looked for (malloc'd; NULL without a home). */
-char *crm_cli_config_path(void);
 
 void crm_cli_fini(struct crm_cli *cli);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "crm_wire.h"
 
 static void print_exit_codes(FILE *out) {
@@ -42,7 +43,7 @@ static void print_commands(FILE *out, const char *noun) {
 }
 
 static void print_help(void) {
-	char *config = crm_cli_config_path(), *session = crm_session_path();
+	char *config = crm_config_path(), *session = crm_session_path();
 
 	printf("usage: crm [OPTIONS] COMMAND [ARGS]\n"
 	       "\n"

@@ -13,8 +13,8 @@
  *
  * Not thread-safe (the CLI is single-threaded); no network.
  */
-#ifndef CRM_CLI_SESSION_H
-#define CRM_CLI_SESSION_H
+#ifndef CRM_SESSION_H
+#define CRM_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
