@@ -16,7 +16,7 @@
 /* The record inside a reply's Record, or NULL with err set. */
 static const ProtobufCMessage *reply_record(const Crm__ServerFrame *reply, crm_err *err) {
 	const Crm__Record *rec = crm_cli_body(reply, CRM__RESPONSE__BODY_RECORD, err);
-	const ProtobufCMessage *m = rec ? crm_rec_inner(rec) : NULL;
+	const ProtobufCMessage *m = rec ? crm_recval_inner(rec) : NULL;
 
 	if (rec != NULL && m == NULL)
 		crm_err_set(err, CRM_INTERNAL, NULL, _("the server's reply holds an empty record"));
@@ -130,7 +130,7 @@ static bool has_custom(const ProtobufCMessage *m) {
 
 	/* without mem the walk only reads: the cast does not let it write */
 	m = crm_rec_walk(NULL, (ProtobufCMessage *)m, "custom", &fd);
-	return m != NULL && crm_rec_has(m, fd);
+	return m != NULL && crm_recval_has(m, fd);
 }
 
 int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv) {
@@ -172,7 +172,7 @@ static size_t list_add(void *ctx, const void *body) {
 	size_t i, n = 0;
 
 	for (i = 0; i < l->n_records; i++) {
-		m = crm_rec_inner(l->records[i]);
+		m = crm_recval_inner(l->records[i]);
 		if (m == NULL || m->descriptor != o->t->desc)
 			continue;
 		if (o->people)
@@ -456,7 +456,7 @@ static int call_record(struct crm_cli *cli, Crm__ClientFrame *req, const char *d
 		rc = crm_cli_fail(cli, &err);
 	} else if (cli->format != CRM_FORMAT_TABLE &&
 		   reply->response->body_case == CRM__RESPONSE__BODY_RECORD &&
-		   (m = crm_rec_inner(reply->response->record)) != NULL) {
+		   (m = crm_recval_inner(reply->response->record)) != NULL) {
 		rc = crm_rec_print(cli, m);
 	} else {
 		crm_cli_done(cli, "%s", done);
@@ -620,7 +620,7 @@ static int send_reassign(struct crm_cli *cli, Crm__ClientFrame *req, const char 
 		rc = crm_cli_fail(cli, &err);
 	else if (reply->response->body_case == CRM__RESPONSE__BODY_RECORD)
 		rec = reply->response->record;
-	if (rc == 0 && cli->format != CRM_FORMAT_TABLE && (m = crm_rec_inner(rec)) != NULL)
+	if (rc == 0 && cli->format != CRM_FORMAT_TABLE && (m = crm_recval_inner(rec)) != NULL)
 		rc = crm_rec_print(cli, m);
 	else if (rc == 0)
 		crm_cli_done(cli, "%s", done);

@@ -163,9 +163,9 @@ ProtobufCMessage *crm_rec_walk(struct crm_rec_mem *mem, ProtobufCMessage *m, con
 		memcpy(seg, path, len);
 		seg[len] = '\0';
 		fd = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, seg);
-		if (fd == NULL && crm_rec_meta_field(m->descriptor) != NULL) {
+		if (fd == NULL && crm_recval_meta_field(m->descriptor) != NULL) {
 			/* the shared fields (id, tags, ...) read as the record's own */
-			const ProtobufCFieldDescriptor *mfd = crm_rec_meta_field(m->descriptor);
+			const ProtobufCFieldDescriptor *mfd = crm_recval_meta_field(m->descriptor);
 
 			fd = protobuf_c_message_descriptor_get_field_by_name(mfd->descriptor, seg);
 			sub = AT(m, mfd, ProtobufCMessage *);
@@ -227,32 +227,12 @@ static ProtobufCMessage *append_message(struct crm_rec_mem *mem, size_t max_item
 	return *slot;
 }
 
-const ProtobufCMessage *crm_rec_inner(const Crm__Record *r) {
-	const ProtobufCFieldDescriptor *fd;
-
-	if (r == NULL || r->kind_case == CRM__RECORD__KIND__NOT_SET)
-		return NULL;
-	fd = protobuf_c_message_descriptor_get_field(&crm__record__descriptor,
-						     (unsigned)r->kind_case);
-	return fd ? *AT(r, fd, const ProtobufCMessage *) : NULL;
-}
-
-const ProtobufCFieldDescriptor *crm_rec_meta_field(const ProtobufCMessageDescriptor *d) {
-	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field_by_name(d, "meta");
-
-	return fd != NULL && fd->type == PROTOBUF_C_TYPE_MESSAGE &&
-			       fd->label != PROTOBUF_C_LABEL_REPEATED &&
-			       fd->descriptor == &crm__record_meta__descriptor
-		       ? fd
-		       : NULL;
-}
-
 bool crm_rec_get_int(const ProtobufCMessage *m, const char *name, int64_t *out) {
 	const ProtobufCFieldDescriptor *fd = NULL;
 
 	/* without mem the walk only reads: the cast does not let it write */
 	m = crm_rec_walk(NULL, (ProtobufCMessage *)m, name, &fd);
-	if (m == NULL || fd->type != PROTOBUF_C_TYPE_INT64 || !crm_rec_has(m, fd))
+	if (m == NULL || fd->type != PROTOBUF_C_TYPE_INT64 || !crm_recval_has(m, fd))
 		return false;
 	*out = *AT(m, fd, const int64_t);
 	return true;
@@ -647,10 +627,10 @@ static bool list_ops_on(const struct crm_rec_edit *e, const char *path) {
 	const ProtobufCMessage *m;
 
 	m = crm_rec_walk(NULL, e->adds, path, &fd);
-	if (m != NULL && crm_rec_has(m, fd))
+	if (m != NULL && crm_recval_has(m, fd))
 		return true;
 	m = crm_rec_walk(NULL, e->removes, path, &fd);
-	return m != NULL && crm_rec_has(m, fd);
+	return m != NULL && crm_recval_has(m, fd);
 }
 
 /* --tag replaces the tags, --add-tag changes the ones read: not both. */
@@ -666,7 +646,7 @@ static int check_list_ops(struct parse *p) {
 		if (f->kind != CRM_REC_ADD || !list_ops_on(p->e, f->path))
 			continue;
 		m = crm_rec_walk(NULL, p->e->msg, f->path, &fd);
-		replaced = m != NULL && crm_rec_has(m, fd);
+		replaced = m != NULL && crm_recval_has(m, fd);
 		for (j = 0; j < p->e->n_clear; j++)
 			replaced = replaced || strcmp(p->e->clear[j], f->path) == 0;
 		if (replaced)
@@ -692,7 +672,7 @@ static int check_clear(struct parse *p) {
 		if (strncmp(p->e->clear[i], "custom.", 7) == 0)
 			continue;
 		m = crm_rec_walk(NULL, p->e->msg, p->e->clear[i], &fd);
-		if (m != NULL && crm_rec_has(m, fd))
+		if (m != NULL && crm_recval_has(m, fd))
 			return crm_cli_usage(p->cli, _("%s is both set and cleared: give one or the other"),
 					     p->e->clear[i]);
 	}
@@ -776,7 +756,7 @@ static int check_add(struct parse *p) {
 	for (i = 0; p->t->needs_one_of && p->t->needs_one_of[i] != NULL; i++) {
 		fd = protobuf_c_message_descriptor_get_field_by_name(p->t->desc,
 								     p->t->needs_one_of[i]);
-		if (fd != NULL && crm_rec_has(p->e->msg, fd))
+		if (fd != NULL && crm_recval_has(p->e->msg, fd))
 			return 0;
 	}
 	if (i == 0)
@@ -895,7 +875,7 @@ static size_t items_of(const ProtobufCMessage *m, const char *path,
 		       const ProtobufCFieldDescriptor **fd, const void **arr) {
 	const ProtobufCMessage *owner = crm_rec_walk(NULL, (ProtobufCMessage *)m, path, fd);
 
-	if (owner == NULL || !crm_rec_has(owner, *fd))
+	if (owner == NULL || !crm_recval_has(owner, *fd))
 		return 0;
 	*arr = *AT(owner, *fd, const void *const);
 	return *N_OF(owner, *fd);
@@ -955,7 +935,7 @@ int crm_rec_list_ops(const struct crm_rec_type *t, struct crm_rec_edit *e, Crm__
 			continue;
 		/* NULL: the field's message (a record's meta) is not there */
 		whole = crm_rec_walk(NULL, e->msg, f->path, &fd);
-		if (whole != NULL && crm_rec_has(whole, fd))
+		if (whole != NULL && crm_recval_has(whole, fd))
 			continue; /* given whole: sent as given */
 		list_into(e, e->adds, f->path, up, update_field("add_", f->path, false));
 		list_into(e, e->removes, f->path, up, update_field("remove_", f->path, false));
