@@ -56,19 +56,20 @@ crm_log_level crm_status_log_level(crm_status code) {
 	return CRM_LOG_ERROR;
 }
 
-/* Appends the arguments to err->args; one that does not fit is cut (an
- * argument is never dropped, so %N$s still finds the N-th). */
+/* Appends the arguments to err->args; one that does not fit is cut, room
+ * for the NUL of each later one kept (an argument is never dropped, so
+ * %N$s still finds the N-th). */
 static void put_args(crm_err *err, const char *const *args, unsigned nargs) {
 	size_t used = 0;
 
+	if (nargs > CRM_ERR_ARGS_MAX)
+		nargs = CRM_ERR_ARGS_MAX;
 	err->nargs = 0;
 	err->args[0] = '\0';
-	for (unsigned i = 0; i < nargs && i < CRM_ERR_ARGS_MAX; i++) {
+	for (unsigned i = 0; i < nargs; i++) {
 		const char *a = args[i] ? args[i] : "";
-		size_t room = sizeof(err->args) - used, n = strlen(a);
+		size_t room = sizeof(err->args) - used - (nargs - 1 - i), n = strlen(a);
 
-		if (room == 0)
-			break;
 		if (n >= room)
 			n = room - 1;
 		memcpy(err->args + used, a, n);
