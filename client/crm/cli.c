@@ -48,11 +48,13 @@ static void hint_unauthenticated(struct crm_cli *cli, const crm_err *err) {
 
 int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 	const char *name = crm_status_name(err->code);
+	char text[1024];
 
 	if (cli->reported)
 		return cli->bad_settings ? CRM_EXIT_USAGE : CRM_EXIT_FAILURE;
 	fputs(_("crm: error: "), stderr);
-	put_safe(stderr, err->msg[0] ? err->msg : _("unknown error"));
+	/* the server's error in the user's language when its id is known */
+	put_safe(stderr, err->msg[0] ? crm_err_text(err, text, sizeof(text)) : _("unknown error"));
 	if (err->field[0]) {
 		/* TRANSLATORS: around the name of the field an error is about */
 		fputs(_(" (field: "), stderr);
