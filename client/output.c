@@ -7,11 +7,11 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "json.h"
 #include "strbuf.h"
 #include "textwidth.h"
 
@@ -186,8 +186,18 @@ static void add_json_owned(crm_result *r, char *json, size_t len, const char *di
 	c->len = strlen(c->v.s);
 }
 
+/* True when [s, s+len) is one JSON value as jansson reads it (RFC 8259;
+ * integers past 64 bits read as reals, so they still count as JSON). */
+static bool json_valid(const char *s, size_t len) {
+	json_error_t e;
+	json_t *v = json_loadb(s, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &e);
+
+	json_decref(v);
+	return v != NULL;
+}
+
 void crm_result_add_json(crm_result *r, const char *json, size_t len, const char *display) {
-	if (!crm_json_valid(json, len)) {
+	if (!json_valid(json, len)) {
 		crm_result_add_strn(r, json, len);
 		return;
 	}
@@ -438,20 +448,17 @@ static void put_line(crm_sbuf *b, char *const *text, const size_t *width, const 
 
 /* Cuts *text to at most w columns, the last of them "…". */
 static void cut_cell(char **text, size_t *width, size_t w) {
-	size_t i = 0, used = 0, n, len = strlen(*text);
-	uint32_t cp;
-	int cw;
+	size_t i = 0, used = 0, n, len = strlen(*text), cw;
 	char *out;
 
 	if (*width <= w || w == 0)
 		return;
-	while (i < len) {
-		n = crm_textwidth_decode(*text + i, len - i, &cp);
-		cw = n ? crm_textwidth_cp(cp) : 1;
-		if (used + (size_t)cw > w - 1)
+	while (i < len) { /* whole grapheme clusters only */
+		n = crm_textwidth_next(*text + i, len - i, &cw);
+		if (used + cw > w - 1)
 			break;
-		used += (size_t)cw;
-		i += n ? n : 1;
+		used += cw;
+		i += n;
 	}
 	out = xcalloc(i + sizeof(ELLIPSIS), 1);
 	memcpy(out, *text, i);
