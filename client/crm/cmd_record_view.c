@@ -399,6 +399,29 @@ static void text_field(crm_sbuf *b, const ProtobufCMessage *m,
 
 /* ---------------------------------------------------------------- cells */
 
+/* An integer field that counts something (employees), which tables group
+ * by the locale, rather than an identifier (id, account_id, version). */
+static bool is_count(const ProtobufCFieldDescriptor *fd) {
+	size_t n = strlen(fd->name);
+
+	return strcmp(fd->name, "id") != 0 && strcmp(fd->name, "version") != 0 &&
+	       !(n > 3 && strcmp(fd->name + n - 3, "_id") == 0);
+}
+
+/* A Money field: its JSON, and "1,250,000.00 EUR" in tables. */
+static void add_money(crm_result *r, const ProtobufCMessage *m,
+		      const ProtobufCFieldDescriptor *fd) {
+	const Crm__Money *mo = *AT(m, fd, const Crm__Money *const);
+	crm_sbuf json = {0};
+
+	json_field(&json, m, fd);
+	crm_result_add_money(r, json.p, json.len, (const char *)mo->amount.data,
+			     mo->has_amount ? mo->amount.len : 0,
+			     mo->has_currency ? (const char *)mo->currency.data : NULL,
+			     mo->currency.len);
+	crm_sbuf_fini(&json);
+}
+
 static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufCFieldDescriptor *fd) {
 	const ProtobufCMessage *m = holder(rec, fd);
 	crm_sbuf json = {0}, text = {0};
@@ -411,6 +434,11 @@ static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufC
 	}
 	if (m == NULL || !crm_rec_has(m, fd)) {
 		crm_result_add_null(r);
+		return;
+	}
+	if (fd->label != PROTOBUF_C_LABEL_REPEATED && fd->type == PROTOBUF_C_TYPE_MESSAGE &&
+	    fd->descriptor == &crm__money__descriptor) {
+		add_money(r, m, fd);
 		return;
 	}
 	if (fd->label == PROTOBUF_C_LABEL_REPEATED || fd->type == PROTOBUF_C_TYPE_MESSAGE) {
@@ -441,6 +469,8 @@ static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufC
 	case PROTOBUF_C_TYPE_SFIXED64:
 		if (is_instant(fd))
 			crm_result_add_time(r, *AT(m, fd, const int64_t));
+		else if (is_count(fd))
+			crm_result_add_count(r, *AT(m, fd, const int64_t));
 		else
 			crm_result_add_int(r, *AT(m, fd, const int64_t));
 		return;

@@ -431,6 +431,67 @@ static void test_json_passthrough(void) {
 	crm_sbuf_fini(&want);
 }
 
+/* Tables write counts, decimals and money with the locale's separators;
+ * identifiers stay plain; JSON and CSV stay exact. */
+static void test_numbers(void) {
+	static const char *const cols[] = {"id", "employees", "rtt", "revenue"};
+	static const crm_numfmt en = {".", ",", "\3", ".", ",", "\3\3"};
+	static const crm_numfmt de = {",", ".", "\3", ",", ".", "\3"};
+	static const crm_numfmt in = {".", ",", "\3\2", ".", ",", "\3\2"};
+	const char *money = "{\"amount\":\"1250000.00\",\"currency\":\"EUR\"}";
+	crm_result *r = crm_result_new(4, cols);
+	crm_output_opts o = {.format = CRM_FORMAT_TABLE, .utc = true};
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	crm_result_add_row(r);
+	crm_result_add_int(r, 1250000);
+	crm_result_add_count(r, 1250000);
+	crm_result_add_decimal_unit(r, 1234567891, 3, "ms");
+	crm_result_add_money(r, money, strlen(money), "1250000.00", 10, "EUR", 3);
+	crm_result_add_row(r);
+	crm_result_add_int(r, 7);
+	crm_result_add_count(r, -999);
+	crm_result_add_decimal(r, -5, 3);
+	crm_result_add_money(r, "{\"amount\":\"-1234.5\"}", 20, "-1234.5", 7, NULL, 0);
+	CHECK(strlen("{\"amount\":\"-1234.5\"}") == 20);
+	o.numbers = &en;
+	f = open_memstream(&got, &len);
+	CHECK(f != NULL && crm_output_render(r, &o, f));
+	fclose(f);
+	CHECK(strcmp(got, "     id  employees               rtt  revenue\n"
+			  "-------  ---------  ----------------  ----------------\n"
+			  "1250000  1,250,000  1,234,567.891 ms  1,250,000.00 EUR\n"
+			  "      7       -999            -0.005  -1,234.5\n") == 0);
+	free(got);
+	o.numbers = &de;
+	f = open_memstream(&got, &len);
+	CHECK(f != NULL && crm_output_render(r, &o, f));
+	fclose(f);
+	CHECK(strstr(got, "1250000  1.250.000  1.234.567,891 ms  1.250.000,00 EUR\n") != NULL);
+	free(got);
+	o.numbers = &in;
+	f = open_memstream(&got, &len);
+	CHECK(f != NULL && crm_output_render(r, &o, f));
+	fclose(f);
+	CHECK(strstr(got, "1250000  12,50,000  12,34,567.891 ms  12,50,000.00 EUR\n") != NULL);
+	free(got);
+	expect(r, CRM_FORMAT_JSON, false, false,
+	       "[\n"
+	       "{\"id\":1250000,\"employees\":1250000,\"rtt\":1234567.891,"
+	       "\"revenue\":{\"amount\":\"1250000.00\",\"currency\":\"EUR\"}},\n"
+	       "{\"id\":7,\"employees\":-999,\"rtt\":-0.005,\"revenue\":{\"amount\":\"-1234.5\"}}\n"
+	       "]\n",
+	       __LINE__);
+	expect(r, CRM_FORMAT_CSV, false, false,
+	       "id,employees,rtt,revenue\r\n"
+	       "1250000,1250000,1234567.891,\"{\"\"amount\"\":\"\"1250000.00\"\",\"\"currency\"\":\"\"EUR\"\"}\"\r\n"
+	       "7,-999,-0.005,\"{\"\"amount\"\":\"\"-1234.5\"\"}\"\r\n",
+	       __LINE__);
+	crm_result_free(r);
+}
+
 int main(void) {
 	test_width();
 	test_width_clusters();
@@ -442,6 +503,7 @@ int main(void) {
 	test_record();
 	test_json();
 	test_json_passthrough();
+	test_numbers();
 	test_csv();
 	test_units();
 	test_format_parse();
