@@ -151,6 +151,7 @@ void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase reque
 	case CRM__CLIENT_FRAME__REQUEST_LOGOUT:
 		(void)crm_client_token_replace(c, NULL);
 		c->info.authenticated = false;
+		c->info.time_zone[0] = '\0';
 		c->info.session_id = c->info.expires_at = 0;
 		c->info.max_frame = c->preauth_max_frame;
 		return;
