@@ -413,11 +413,13 @@ static void add_money(crm_result *r, const ProtobufCMessage *m,
 		      const ProtobufCFieldDescriptor *fd) {
 	const Crm__Money *mo = *AT(m, fd, const Crm__Money *const);
 	crm_sbuf json = {0};
+	bool amount = mo->has_amount && mo->amount.data != NULL;
 
 	json_field(&json, m, fd);
-	crm_result_add_money(r, json.p, json.len, (const char *)mo->amount.data,
-			     mo->has_amount ? mo->amount.len : 0,
-			     mo->has_currency ? (const char *)mo->currency.data : NULL,
+	crm_result_add_money(r, json.p, json.len, amount ? (const char *)mo->amount.data : "",
+			     amount ? mo->amount.len : 0,
+			     mo->has_currency && mo->currency.data != NULL ? (const char *)mo->currency.data
+								     : NULL,
 			     mo->currency.len);
 	crm_sbuf_fini(&json);
 }
