@@ -135,6 +135,9 @@ void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase reque
 			c->info.session_id = (int64_t)l->session_id;
 		if (l->has_expires_at)
 			c->info.expires_at = l->expires_at;
+		if (l->user != NULL && l->user->time_zone != NULL &&
+		    strlen(l->user->time_zone) < sizeof(c->info.time_zone))
+			strcpy(c->info.time_zone, l->user->time_zone);
 		if (l->has_max_frame && l->max_frame >= CRM_FRAME_MIN_FLOOR)
 			c->info.max_frame = l->max_frame < CRM_FRAME_MAX_CEILING
 						    ? l->max_frame
@@ -148,6 +151,7 @@ void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase reque
 	case CRM__CLIENT_FRAME__REQUEST_LOGOUT:
 		(void)crm_client_token_replace(c, NULL);
 		c->info.authenticated = false;
+		c->info.time_zone[0] = '\0';
 		c->info.session_id = c->info.expires_at = 0;
 		c->info.max_frame = c->preauth_max_frame;
 		return;

@@ -115,6 +115,9 @@ typedef struct crm_client_server_info {
 	bool authenticated;    /* a Login or Resume succeeded on this connection */
 	int64_t session_id;    /* from that LoginReply; 0 if none */
 	int64_t expires_at;    /* the session's absolute expiry, µs; 0 if unknown */
+	/* the user's profile time zone (an IANA name, crm.users.time_zone)
+	 * from that LoginReply; "" when it carried none */
+	char time_zone[64];
 } crm_client_server_info;
 
 /* Zeroes o and fills in the defaults. */

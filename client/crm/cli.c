@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -378,12 +380,51 @@ static size_t terminal_width(void) {
 	return 0;
 }
 
+/* True when name is a zone this machine's tzdata has: glibc would show
+ * an unknown one as UTC under a made-up abbreviation. */
+static bool zone_installed(const char *name) {
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	struct stat st;
+
+	if (name[0] == '\0' || name[0] == '/' || strstr(name, "..") != NULL)
+		return false;
+	if (snprintf(path, sizeof(path), "%s/%s", dir && dir[0] ? dir : "/usr/share/zoneinfo",
+		     name) >= (int)sizeof(path))
+		return false;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Tables show times in the user's profile time zone, which the Login or
+ * Resume reply carried; without one (no session, or a zone this machine's
+ * tzdata lacks) in the TZ environment's. The CLI is single-threaded, so
+ * setting TZ for the process is safe.
+ */
+static void use_profile_zone(const struct crm_cli *cli) {
+	const crm_client_server_info *info;
+
+	if (cli->client == NULL)
+		return;
+	info = crm_client_server(cli->client);
+	if (!info->authenticated || !zone_installed(info->time_zone))
+		return;
+	if (setenv("TZ", info->time_zone, 1) == 0)
+		tzset();
+}
+
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record) {
 	crm_output_opts o = {.format = cli->format, .record = record, .csv_raw = cli->csv_raw,
 			     .heading = crm_i18n_heading};
+	crm_numfmt nf;
 
 	if (cli->format == CRM_FORMAT_TABLE && !record)
 		o.max_width = terminal_width();
+	if (cli->format == CRM_FORMAT_TABLE) { /* JSON and CSV stay UTC and exact */
+		use_profile_zone(cli);
+		crm_numfmt_from_env(&nf);
+		o.numbers = &nf;
+	}
 
 	if (crm_output_render(r, &o, stdout))
 		return 0;

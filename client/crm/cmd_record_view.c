@@ -25,6 +25,31 @@
  * crm_rec_print_labeled prints (the CLI prints one thing at a time). */
 static const Crm__FieldListReply *labels;
 
+/* An integer field that counts something (employees), which tables group
+ * by the locale, rather than an identifier (id, account_id, version). */
+static bool is_count(const ProtobufCFieldDescriptor *fd) {
+	size_t n = strlen(fd->name);
+
+	return strcmp(fd->name, "id") != 0 && strcmp(fd->name, "version") != 0 &&
+	       !(n > 3 && strcmp(fd->name + n - 3, "_id") == 0);
+}
+
+/* A Money field: its JSON, and "1,250,000.00 EUR" in tables. */
+static void add_money(crm_result *r, const ProtobufCMessage *m,
+		      const ProtobufCFieldDescriptor *fd) {
+	const Crm__Money *mo = *AT(m, fd, const Crm__Money *const);
+	crm_sbuf json = {0};
+	bool amount = mo->has_amount && mo->amount.data != NULL;
+
+	crm_recval_json_field(&json, m, fd);
+	crm_result_add_money(r, json.p, json.len, amount ? (const char *)mo->amount.data : "",
+			     amount ? mo->amount.len : 0,
+			     mo->has_currency && mo->currency.data != NULL ? (const char *)mo->currency.data
+								     : NULL,
+			     mo->currency.len);
+	crm_sbuf_fini(&json);
+}
+
 static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufCFieldDescriptor *fd) {
 	const ProtobufCMessage *m = crm_recval_holder(rec, fd);
 	crm_sbuf json = {0}, text = {0};
@@ -37,6 +62,11 @@ static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufC
 	}
 	if (m == NULL || !crm_recval_has(m, fd)) {
 		crm_result_add_null(r);
+		return;
+	}
+	if (fd->label != PROTOBUF_C_LABEL_REPEATED && fd->type == PROTOBUF_C_TYPE_MESSAGE &&
+	    fd->descriptor == &crm__money__descriptor) {
+		add_money(r, m, fd);
 		return;
 	}
 	if (fd->label == PROTOBUF_C_LABEL_REPEATED || fd->type == PROTOBUF_C_TYPE_MESSAGE) {
@@ -67,6 +97,8 @@ static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufC
 	case PROTOBUF_C_TYPE_SFIXED64:
 		if (crm_recval_is_instant(fd))
 			crm_result_add_time(r, *AT(m, fd, const int64_t));
+		else if (is_count(fd))
+			crm_result_add_count(r, *AT(m, fd, const int64_t));
 		else
 			crm_result_add_int(r, *AT(m, fd, const int64_t));
 		return;

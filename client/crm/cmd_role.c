@@ -147,7 +147,7 @@ static void role_cells(crm_result *r, const Crm__Role *role, bool with_permissio
 	else
 		crm_result_add_null(r);
 	if (role->has_users)
-		crm_result_add_int(r, role->users);
+		crm_result_add_count(r, role->users);
 	else
 		crm_result_add_null(r);
 	if (!with_permissions)

@@ -22,7 +22,7 @@ static void team_cells(crm_result *r, const Crm__Team *t) {
 	crm_result_add_str(r, t->parent);
 	crm_result_add_str(r, t->path);
 	if (t->has_members)
-		crm_result_add_int(r, t->members);
+		crm_result_add_count(r, t->members);
 	else
 		crm_result_add_null(r);
 	crm_result_add_list(r, (const char *const *)t->managers, t->n_managers);
