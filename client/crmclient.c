@@ -35,8 +35,8 @@ static void wait_cb(crm_client *c, Crm__ServerFrame *reply, const crm_err *e, vo
 	st->done = true;
 	st->reply = reply;
 	st->outcome = c->outcome;
-	if (e != NULL)
-		crm_err_set(&st->err, e->code, e->field, "%s", e->msg);
+	if (e != NULL && !crm_err_isset(&st->err))
+		st->err = *e; /* the whole error: its message id and arguments too */
 }
 
 /* Runs the loop until st is done. It always gets done: the request has a
@@ -63,8 +63,15 @@ static void wait_done(crm_client *c, struct wait_state *st) {
 		crm_err_set(&st->err, CRM_INTERNAL, NULL, "connection closed while waiting");
 }
 
+/* Copies src, message id and arguments included, unless dst is set (the
+ * first error wins); returns false like crm_err_set. */
 static bool copy_err(crm_err *dst, const crm_err *src) {
-	return crm_err_set(dst, src->code ? src->code : CRM_INTERNAL, src->field, "%s", src->msg);
+	if (crm_err_isset(dst))
+		return false;
+	*dst = *src;
+	if (dst->code == 0)
+		dst->code = CRM_INTERNAL;
+	return false;
 }
 
 /* ---------------------------------------------------------------- connecting */
