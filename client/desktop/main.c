@@ -4,25 +4,38 @@
  * and runs the app.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
+#include "config.h"
 #include "crm_application.h"
 #include "i18n.h"
 #include "session.h"
 
-/* The language: the profile locale kept in the session file by the last
- * login (crm's or the desktop's), else the environment (docs/i18n.md);
- * the catalogs of the build tree when run from it. */
-static void init_language(void) {
-	char why[CRM_SESSION_WHY_MAX], *path = crm_session_path();
+/* The profile locale a session file keeps (malloc'd), or NULL. */
+static char *session_locale(char *path) {
+	char why[CRM_SESSION_WHY_MAX], *locale = NULL;
 	crm_session s = {0};
 
-	if (path != NULL && crm_session_load(path, &s, why) != CRM_SESSION_OK)
-		crm_session_clear(&s);
-	crm_i18n_init(s.locale);
+	if (path != NULL && crm_session_load(path, &s, why) == CRM_SESSION_OK && s.locale &&
+	    s.locale[0])
+		locale = strdup(s.locale);
 	crm_session_clear(&s);
 	free(path);
+	return locale;
+}
+
+/* The language: the profile locale kept by the last login (the desktop's
+ * session file, else crm's), else the environment (docs/i18n.md); the
+ * catalogs of the build tree when run from it. */
+static void init_language(void) {
+	char *locale = session_locale(crm_config_sibling_path("desktop-session"));
+
+	if (locale == NULL)
+		locale = session_locale(crm_session_path());
+	crm_i18n_init(locale);
+	free(locale);
 }
 
 int main(int argc, char **argv) {
