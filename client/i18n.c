@@ -192,13 +192,16 @@ const char *crm_i18n_lines(const char *text) {
 	return len > 0 ? buf : text;
 }
 
-const char *crm_i18n_heading(const char *name) {
-	char key[160];
+const char *crm_i18n_pgettext(const char *ctx, const char *msgid) {
+	char key[256];
 	const char *t;
-	int n = snprintf(key, sizeof(key), "heading\004%s", name);
+	/* gettext's key for a context: ctx EOT msgid */
+	int n = snprintf(key, sizeof(key), "%s\004%s", ctx, msgid);
 
 	if (n < 0 || (size_t)n >= sizeof(key))
-		return name;
+		return msgid;
 	t = _(key);
-	return t == key ? name : t;
+	return t == key ? msgid : t;
 }
+
+const char *crm_i18n_heading(const char *name) { return crm_i18n_pgettext("heading", name); }

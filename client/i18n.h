@@ -60,4 +60,8 @@ const char *crm_i18n_lines(const char *text);
  */
 const char *crm_i18n_heading(const char *name);
 
+/* msgid translated in the context ctx (marked NC_(ctx, msgid)), else
+ * msgid itself. */
+const char *crm_i18n_pgettext(const char *ctx, const char *msgid);
+
 #endif

@@ -29,8 +29,8 @@ static const struct crm_rec_shortcut shortcuts[] = {
 };
 
 const struct crm_rec_type crm_rec_account = {
-	.noun = "account",
-	.plural = "accounts",
+	.noun = NC_("record type", "account"), /* also the command name */
+	.plural = NC_("record types", "accounts"),
 	.type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT,
 	.desc = &crm__account__descriptor,
 	.needs_one_of = needs,

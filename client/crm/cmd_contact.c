@@ -47,8 +47,8 @@ static const struct crm_cli_command verbs[] = {
 };
 
 const struct crm_rec_type crm_rec_contact = {
-	.noun = "contact",
-	.plural = "contacts",
+	.noun = NC_("record type", "contact"), /* also the command name */
+	.plural = NC_("record types", "contacts"),
 	.type = CRM__RECORD_TYPE__RECORD_TYPE_CONTACT,
 	.desc = &crm__contact__descriptor,
 	.needs_one_of = needs,

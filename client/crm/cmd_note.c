@@ -20,8 +20,8 @@ static const struct crm_rec_col cols[] = {
 };
 
 const struct crm_rec_type crm_rec_note = {
-	.noun = "note",
-	.plural = "notes",
+	.noun = NC_("record type", "note"), /* also the command name */
+	.plural = NC_("record types", "notes"),
 	.type = CRM__RECORD_TYPE__RECORD_TYPE_NOTE,
 	.desc = &crm__note_record__descriptor,
 	.needs_one_of = needs,

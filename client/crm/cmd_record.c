@@ -239,7 +239,8 @@ static int print_list(struct list_out *o) {
 	rc = crm_cli_print(o->cli, o->r, false);
 	if (o->cli->format == CRM_FORMAT_TABLE)
 		crm_cli_done(o->cli, "%s%s %s", num, o->total_capped ? "+" : "",
-			     o->total == 1 && !o->total_capped ? o->t->noun : o->t->plural);
+			     o->total == 1 && !o->total_capped ? crm_rec_noun(o->t)
+								: crm_rec_plural(o->t));
 	else
 		fprintf(stderr, "crm: %s%s %s\n", num, o->total_capped ? "+" : "",
 			o->total == 1 && !o->total_capped ? o->t->noun : o->t->plural);
@@ -346,12 +347,12 @@ static void hint_conflict(const struct crm_rec_type *t, const struct crm_rec_edi
 	if (version_given)
 		crm_cli_hint(_("%s %lld is no longer at version %lld: see `crm %s show %lld`, then run "
 			     "the command again without --version (or with the current one)"),
-			     t->noun, (long long)e->id, (long long)e->version, t->noun,
+			     crm_rec_noun(t), (long long)e->id, (long long)e->version, t->noun,
 			     (long long)e->id);
 	else
 		crm_cli_hint(_("%s %lld changed after crm read it at version %lld: run the command "
 			     "again (it reads the current version first)"),
-			     t->noun, (long long)e->id, (long long)e->version);
+			     crm_rec_noun(t), (long long)e->id, (long long)e->version);
 }
 
 /* Reads the version of the record to edit (the server wants the version
@@ -366,7 +367,7 @@ static int read_version(struct crm_cli *cli, const struct crm_rec_type *t,
 	if (m != NULL && !crm_rec_get_int(m, "version", &e->version)) {
 		fprintf(stderr, _("crm: error: the server did not say which version %s %lld is at; "
 				"give --version N\n"),
-			t->noun, (long long)e->id);
+			crm_rec_noun(t), (long long)e->id);
 		rc = CRM_EXIT_FAILURE;
 	}
 	crm_client_reply_free(read);
@@ -484,14 +485,14 @@ static int set_deleted(struct crm_cli *cli, int argc, char **argv, bool deleted)
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_DELETE;
 		req.record_delete = &del;
 		snprintf(done, sizeof(done), _("%s %lld deleted (`crm %s restore %lld` brings it back)"),
-			 t->noun, (long long)id, t->noun, (long long)id);
+			 crm_rec_noun(t), (long long)id, t->noun, (long long)id);
 	} else {
 		res.has_type = res.has_id = true;
 		res.type = t->type;
 		res.id = id;
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_RESTORE;
 		req.record_restore = &res;
-		snprintf(done, sizeof(done), _("%s %lld restored"), t->noun, (long long)id);
+		snprintf(done, sizeof(done), _("%s %lld restored"), crm_rec_noun(t), (long long)id);
 	}
 	return call_record(cli, &req, done);
 }
@@ -545,14 +546,14 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 	snprintf(question, sizeof(question),
 		 _("Purge %s %lld for good? Its tags, custom values, relationships and shares go "
 		 "with it, and its personal data is blanked in the audit trail."),
-		 t->noun, (long long)pu.id);
+		 crm_rec_noun(t), (long long)pu.id);
 	if (!yes && !crm_rec_confirm(cli, question, &rc))
 		return rc;
 	pu.has_type = pu.has_id = true;
 	pu.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_PURGE;
 	req.record_purge = &pu;
-	snprintf(done, sizeof(done), _("%s %lld purged"), t->noun, (long long)pu.id);
+	snprintf(done, sizeof(done), _("%s %lld purged"), crm_rec_noun(t), (long long)pu.id);
 	return call_record(cli, &req, done);
 }
 
@@ -658,16 +659,24 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 		return crm_cli_usage(cli, _("give exactly one %s id"), t->noun);
 	if (!ra.has_owner || ra.owner.len == 0)
 		return crm_cli_usage(cli, _("--owner USER is required (the user who gets the %s)"),
-				     t->noun);
+				     crm_rec_noun(t));
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &ra.id))
 		return CRM_EXIT_USAGE;
 	ra.has_type = ra.has_id = true;
 	ra.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_REASSIGN;
 	req.record_reassign = &ra;
-	snprintf(done, sizeof(done), _("%s %lld now belongs to %.64s%s%.100s%s"), t->noun,
+	snprintf(done, sizeof(done), _("%s %lld now belongs to %.64s%s%.100s%s"), crm_rec_noun(t),
 		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? _(", team ") : "",
 		 ra.has_team ? (const char *)ra.team.data : "",
 		 ra.with_contacts ? _(", with its contacts") : "");
 	return send_reassign(cli, &req, done);
+}
+
+const char *crm_rec_noun(const struct crm_rec_type *t) {
+	return crm_i18n_pgettext("record type", t->noun);
+}
+
+const char *crm_rec_plural(const struct crm_rec_type *t) {
+	return crm_i18n_pgettext("record types", t->plural);
 }

@@ -285,4 +285,9 @@ int crm_rec_page_all(struct crm_cli *cli, struct crm_rec_pager *p);
  * is no terminal (*rc: a usage error saying to add --yes). */
 bool crm_rec_confirm(struct crm_cli *cli, const char *question, int *rc);
 
+/* The type's noun and plural for sentences, in the user's language (the
+ * command names stay t->noun). */
+const char *crm_rec_noun(const struct crm_rec_type *t);
+const char *crm_rec_plural(const struct crm_rec_type *t);
+
 #endif

@@ -513,7 +513,7 @@ static void help_show(FILE *f, const struct crm_rec_type *t) {
 		 _("Prints every field the %s has, one per line%s. With --format json: one "
 		 "object with every field (null when empty), named as in the README's data "
 		 "reference."),
-		 t->noun, t->show_lead_more ? _(t->show_lead_more) : "");
+		 crm_rec_noun(t), t->show_lead_more ? _(t->show_lead_more) : "");
 }
 
 /* A standard field of the type that is not one of every record's
@@ -557,7 +557,7 @@ static void help_list(FILE *f, const struct crm_rec_type *t) {
 	size_t i, len;
 	FILE *g;
 
-	put_para(f, _("Lists the %s you may read, a page at a time%s."), t->plural,
+	put_para(f, _("Lists the %s you may read, a page at a time%s."), crm_rec_plural(t),
 		 t->list_lead_more ? _(t->list_lead_more) : "");
 	fputc('\n', f);
 	p = filter_fields(t);
@@ -594,7 +594,7 @@ static void help_edit(FILE *f, const struct crm_rec_type *t) {
 	if (t->edit_lead)
 		put_para(f, "%s", _(t->edit_lead));
 	else
-		put_para(f, _("Changes the fields given of %s ID."), t->noun);
+		put_para(f, _("Changes the fields given of %s ID."), crm_rec_noun(t));
 	fputc('\n', f);
 	put_fields(f, t);
 	fputs(crm_i18n_lines(RECORD_EDIT_HELP), f);
@@ -608,7 +608,7 @@ static void help_delete(FILE *f, const struct crm_rec_type *t) {
 }
 
 static void help_restore(FILE *f, const struct crm_rec_type *t) {
-	put_para(f, _("Brings back a deleted %s."), t->noun);
+	put_para(f, _("Brings back a deleted %s."), crm_rec_noun(t));
 }
 
 static void help_purge(FILE *f, const struct crm_rec_type *t) {
@@ -623,7 +623,7 @@ static void help_purge(FILE *f, const struct crm_rec_type *t) {
 static void help_reassign(FILE *f, const struct crm_rec_type *t) {
 	put_para(f, _("Makes USER the %s's owner. It moves to USER's team unless --team names "
 		    "another.%s"),
-		 t->noun, t->reassign_more ? _(t->reassign_more) : "");
+		 crm_rec_noun(t), t->reassign_more ? _(t->reassign_more) : "");
 	if (t->reassign_options) {
 		fputc('\n', f);
 		fputs(crm_i18n_lines(t->reassign_options), f);
@@ -635,7 +635,7 @@ static void help_share(FILE *f, const struct crm_rec_type *t) {
 		 _("Shares the %s with one user or one team, to read or to edit; --revoke takes "
 		 "the share back. The same as 'crm share %s/ID'. Prints the %s's shares after "
 		 "the change."),
-		 t->noun, t->noun, t->noun);
+		 crm_rec_noun(t), t->noun, crm_rec_noun(t));
 }
 
 #define EDIT_ARGS                                                                          \
@@ -693,7 +693,7 @@ static struct crm_cli_command rec_command(const struct rec_verb *v, const struct
 	if (strcmp(v->verb, "list") == 0 && t->list_summary)
 		c.summary = _(t->list_summary);
 	else
-		c.summary = fmt(_(v->summary), a_noun(t), t->noun, t->plural);
+		c.summary = fmt(_(v->summary), a_noun(t), crm_rec_noun(t), crm_rec_plural(t));
 	f = text_open(&buf, &len);
 	v->help(f, t);
 	c.help = text_of(f, &buf);
