@@ -578,7 +578,8 @@ static void help_list(FILE *f, const struct crm_rec_type *t) {
 	fputc('\n', f);
 	g = text_open(&cols, &len);
 	for (i = 0; i < t->n_cols; i++)
-		fprintf(g, "%s%s", i == 0 ? "" : i + 1 == t->n_cols ? " and " : ", ",
+		/* TRANSLATORS: joins the column names of a list: "id, name and owner" */
+		fprintf(g, "%s%s", i == 0 ? "" : i + 1 == t->n_cols ? _(" and ") : _(", "),
 			t->cols[i].header);
 	p = text_of(g, &cols);
 	put_para(f, _("The table shows %s; JSON and CSV every field. On a terminal, long cells "
