@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "crm_test_hooks.h"
 #include "crm_window.h"
 
 struct _CrmApplication {
@@ -30,6 +31,12 @@ static void about_activated(GSimpleAction *a, GVariant *p, gpointer app) {
 			      _("The desktop client for the CRM server"), NULL);
 }
 
+static CrmConn *active_conn(GtkApplication *app) {
+	GtkWindow *win = gtk_application_get_active_window(app);
+
+	return CRM_IS_WINDOW(win) ? crm_window_get_conn(CRM_WINDOW(win)) : NULL;
+}
+
 static const GActionEntry app_actions[] = {
 	{.name = "quit", .activate = quit_activated},
 	{.name = "about", .activate = about_activated},
@@ -50,6 +57,7 @@ static void crm_application_startup(GApplication *app) {
 	G_APPLICATION_CLASS(crm_application_parent_class)->startup(app);
 	g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions),
 					app);
+	crm_test_hooks_add(GTK_APPLICATION(app), active_conn);
 	for (gsize i = 0; i < G_N_ELEMENTS(accels); i++)
 		gtk_application_set_accels_for_action(GTK_APPLICATION(app), accels[i].action,
 						      accels[i].accels);
@@ -74,6 +82,6 @@ static void crm_application_init(CrmApplication *self) {}
 
 CrmApplication *crm_application_new(void) {
 	return g_object_new(CRM_TYPE_APPLICATION, "application-id", CRM_APP_ID, "flags",
-			    G_APPLICATION_NON_UNIQUE, "resource-base-path", "/org/crm/Desktop",
+			    G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", "/org/crm/Desktop",
 			    NULL);
 }

@@ -398,3 +398,5 @@ static void crm_window_init(CrmWindow *self) {
 CrmWindow *crm_window_new(CrmApplication *app) {
 	return g_object_new(CRM_TYPE_WINDOW, "application", app, NULL);
 }
+
+CrmConn *crm_window_get_conn(CrmWindow *self) { return self->conn; }

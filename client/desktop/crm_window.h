@@ -10,6 +10,7 @@
 #define CRM_WINDOW_H
 
 #include "crm_application.h"
+#include "crm_conn.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(CrmWindow, crm_window, CRM, WINDOW, AdwApplicationWindow)
 
 CrmWindow *crm_window_new(CrmApplication *app);
+
+/* The window's connection, or NULL before the server is known. */
+CrmConn *crm_window_get_conn(CrmWindow *self);
 
 G_END_DECLS
 

@@ -69,7 +69,7 @@ def bulk(crmd):
 
 
 def test_paged_model_and_meta(crmd, bulk):
-    exe = os.path.join(fixtures.BUILD_DIR, "tests", "test_desk_views")
+    exe = os.path.join(fixtures.BUILD_DIR, "tests", "desktop", "test_desk_views")
     assert os.path.exists(exe), f"{exe} is not built"
     desc = su(crmd, "SELECT string_agg(name, '|') FROM (SELECT name FROM crm.accounts "
                     "WHERE deleted_at IS NULL ORDER BY name COLLATE crm.names DESC, id DESC "

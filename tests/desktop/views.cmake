@@ -1,4 +1,4 @@
-# crm-desktop's generic views (desk-views), included from tests/CMakeLists.txt:
+# crm-desktop's generic views (desk-views), included from tests/desktop/CMakeLists.txt:
 # test_desk_views, the data side (CrmMeta, CrmPagedModel) against a live
 # crmd without a display, built from the desktop's own sources; run by
 # test_views.py (pytest, the integration fixtures), which also drives the
@@ -27,4 +27,4 @@ add_test(NAME desktop_views
   COMMAND ${DESK_VIEWS_WRAP} ${CRM_PYTHON} -m pytest -q -p no:cacheprovider -o console_output_style=classic
     ${CMAKE_CURRENT_LIST_DIR}/test_views.py)
 set_tests_properties(desktop_views PROPERTIES LABELS "desktop" TIMEOUT 600
-  ENVIRONMENT "CRM_BUILD_DIR=${PROJECT_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1;CRM_ARTIFACTS_DIR=${CMAKE_CURRENT_BINARY_DIR}/desktop/artifacts")
+  ENVIRONMENT "CRM_BUILD_DIR=${PROJECT_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1;CRM_ARTIFACTS_DIR=${CMAKE_CURRENT_BINARY_DIR}/artifacts")
