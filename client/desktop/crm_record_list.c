@@ -548,6 +548,11 @@ static void crm_record_list_dispose(GObject *object) {
 	CrmRecordList *self = CRM_RECORD_LIST(object);
 
 	g_cancellable_cancel(self->cancel);
+	/* the columns going must not ask the server again */
+	if (self->view != NULL)
+		g_signal_handlers_disconnect_by_data(
+			gtk_column_view_get_sorter(GTK_COLUMN_VIEW(self->view)), self);
+	self->view = NULL;
 	g_clear_pointer(&self->stack, gtk_widget_unparent);
 	if (self->model != NULL)
 		g_signal_handlers_disconnect_by_data(self->model, self);
