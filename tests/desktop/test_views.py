@@ -272,6 +272,17 @@ def test_list_sort_filter_record(crmd, bulk, tmp_path):
         # Back: the list as it was
         s.click(s.find("push button", "Back"))
         s.wait_text("3 records")
+
+        # the column choice, remembered per user and type beside the config file
+        s.click(s.find("push button", "Columns"))
+        s.click(s.find("check box", "Legal name", exact=True))
+        views = os.path.join(xdg, "crm", "desktop-views")
+        fixtures.wait_for(lambda: os.path.exists(views), 10, 0.2, "desktop-views")
+        text = open(views).read()
+        assert f"[{fixtures.ADMIN_USER}/account]" in text, text
+        line = [x for x in text.splitlines() if x.startswith("columns=")][0]
+        assert "name;" in line and "legal_name" not in line, text
+        s.raw.pressKey("Escape")
     except BaseException:
         # what the screen had, for the failure's report
         os.makedirs(ARTIFACTS, exist_ok=True)
