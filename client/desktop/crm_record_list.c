@@ -434,7 +434,7 @@ static void filter_action(GtkWidget *widget, const char *name, GVariant *param) 
 	gtk_widget_grab_focus(self->search_entry);
 }
 
-static GtkWidget *menu_button(const char *label, const char *icon, GtkWidget *content) {
+static GtkWidget *menu_button(const char *label, GtkWidget *content) {
 	GtkWidget *b = gtk_menu_button_new(), *pop = gtk_popover_new();
 	GtkWidget *scroll = gtk_scrolled_window_new();
 
@@ -444,8 +444,7 @@ static GtkWidget *menu_button(const char *label, const char *icon, GtkWidget *co
 	gtk_scrolled_window_set_propagate_natural_width(GTK_SCROLLED_WINDOW(scroll), TRUE);
 	gtk_popover_set_child(GTK_POPOVER(pop), scroll);
 	gtk_menu_button_set_popover(GTK_MENU_BUTTON(b), pop);
-	gtk_menu_button_set_icon_name(GTK_MENU_BUTTON(b), icon);
-	gtk_widget_set_tooltip_text(b, label);
+	gtk_menu_button_set_label(GTK_MENU_BUTTON(b), label);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 	return b;
 }
@@ -480,11 +479,9 @@ static GtkWidget *build_toolbar(CrmRecordList *self) {
 	g_object_bind_property(search, "active", self->search_bar, "search-mode-enabled",
 			       G_BINDING_BIDIRECTIONAL);
 	gtk_box_append(GTK_BOX(bar), search);
-	gtk_box_append(GTK_BOX(bar), menu_button(_("Filters"), "funnel-symbolic",
-						 build_filters(self)));
+	gtk_box_append(GTK_BOX(bar), menu_button(_("Filters"), build_filters(self)));
 	self->columns_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
-	gtk_box_append(GTK_BOX(bar), menu_button(_("Columns"), "view-column-symbolic",
-						 self->columns_box));
+	gtk_box_append(GTK_BOX(bar), menu_button(_("Columns"), self->columns_box));
 	self->count = gtk_label_new(NULL);
 	gtk_widget_set_hexpand(self->count, TRUE);
 	gtk_label_set_xalign(GTK_LABEL(self->count), 1);
@@ -551,6 +548,11 @@ static void crm_record_list_dispose(GObject *object) {
 	CrmRecordList *self = CRM_RECORD_LIST(object);
 
 	g_cancellable_cancel(self->cancel);
+	/* the columns going must not ask the server again */
+	if (self->view != NULL)
+		g_signal_handlers_disconnect_by_data(
+			gtk_column_view_get_sorter(GTK_COLUMN_VIEW(self->view)), self);
+	self->view = NULL;
 	g_clear_pointer(&self->stack, gtk_widget_unparent);
 	if (self->model != NULL)
 		g_signal_handlers_disconnect_by_data(self->model, self);

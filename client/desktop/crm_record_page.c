@@ -104,9 +104,10 @@ static void fill_fields(CrmRecordPage *self) {
 		crm_sbuf_puts(&b, "");
 		if (!crm_recval_text(&b, rec, self->type, name, self->fields))
 			crm_sbuf_puts(&b, "—");
-		if (title == NULL && f->kind == CRM__FIELD_KIND__FIELD_KIND_TEXT && b.len > 0 &&
-		    strcmp(b.p, "—") != 0)
-			title = g_strdup(b.p); /* the first text: the record's name */
+		/* the first text people write (not the id): the record's name */
+		if (title == NULL && f->kind == CRM__FIELD_KIND__FIELD_KIND_TEXT && !f->read_only &&
+		    !f->multi_line && b.len > 0 && strcmp(b.p, "—") != 0)
+			title = g_strdup(b.p);
 		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->fields_group),
 					  value_row(label, b.p));
 	}

@@ -1,4 +1,4 @@
-# crm-desktop's generic views (desk-views), included from tests/CMakeLists.txt:
+# crm-desktop's generic views (desk-views), included from tests/desktop/CMakeLists.txt:
 # test_desk_views, the data side (CrmMeta, CrmPagedModel) against a live
 # crmd without a display, built from the desktop's own sources; run by
 # test_views.py (pytest, the integration fixtures), which also drives the
@@ -15,8 +15,16 @@ target_link_libraries(test_desk_views PRIVATE crmclient crmconfig crmoutput
 if(NOT DEFINED CRM_PYTHON)
   set(CRM_PYTHON "/usr/bin/python3")
 endif()
+# under Xvfb with a private D-Bus session (the accessibility bus), when
+# there; else the screen test skips itself
+find_program(XVFB_RUN xvfb-run)
+find_program(DBUS_RUN_SESSION dbus-run-session)
+set(DESK_VIEWS_WRAP)
+if(XVFB_RUN AND DBUS_RUN_SESSION)
+  set(DESK_VIEWS_WRAP ${XVFB_RUN} -a -s "-screen 0 1280x800x24" ${DBUS_RUN_SESSION} --)
+endif()
 add_test(NAME desktop_views
-  COMMAND ${CRM_PYTHON} -m pytest -q -p no:cacheprovider -o console_output_style=classic
+  COMMAND ${DESK_VIEWS_WRAP} ${CRM_PYTHON} -m pytest -q -p no:cacheprovider -o console_output_style=classic
     ${CMAKE_CURRENT_LIST_DIR}/test_views.py)
 set_tests_properties(desktop_views PROPERTIES LABELS "desktop" TIMEOUT 600
-  ENVIRONMENT "CRM_BUILD_DIR=${PROJECT_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1")
+  ENVIRONMENT "CRM_BUILD_DIR=${PROJECT_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1;CRM_ARTIFACTS_DIR=${CMAKE_CURRENT_BINARY_DIR}/artifacts")
