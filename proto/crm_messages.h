@@ -97,7 +97,8 @@
 	X("request.instant_range",                                                                  \
 	  N_("%1$s must be an instant between 0001-01-01 and 9999-12-31 (microseconds since "       \
 	     "1970, or a date such as 2026-03-01)"))                                                \
-	X("request.type_not_served", N_("%1$s a record type this server serves: %2$s"))             \
+	X("request.type_must_be", N_("must be a record type this server serves: %1$s"))            \
+	X("request.type_must_hold", N_("must hold a record type this server serves: %1$s"))         \
 	X("request.share_type_not_served", N_("must be a record type this server serves: %1$s"))    \
 	X("request.diagnostics_off",                                                                \
 	  N_("diagnostic requests are disabled on this server (diagnostics = false)"))              \

@@ -130,15 +130,17 @@ static const record_type *type_by_kind(const Crm__Record *r) {
 	return NULL;
 }
 
-/* The refusal of a type the table does not have, at `field`. */
-static const char *unknown_type(const char *field, const char *what, crm_err *err) {
+/* The refusal of a type the table does not have, at `field` (a Record
+ * that must hold one, or a type that must be one). */
+static const char *unknown_type(const char *field, bool hold, crm_err *err) {
 	char list[CRM_ERR_MSG_MAX / 2] = "";
 	size_t o = 0;
 
 	for (size_t i = 0; i < N_TYPES && o < sizeof(list); i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
 				      record_types[i].name);
-	crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "request.type_not_served", what, list, NULL);
+	crm_err_setid(err, CRM_INVALID_ARGUMENT, field,
+		      hold ? "request.type_must_hold" : "request.type_must_be", list, NULL);
 	return NULL;
 }
 
@@ -146,7 +148,7 @@ static const char *unknown_type(const char *field, const char *what, crm_err *er
 static const char *type_name_at(Crm__RecordType t, const char *field, crm_err *err) {
 	const record_type *rt = type_by_value(t);
 
-	return rt ? rt->name : unknown_type(field, "must be", err);
+	return rt ? rt->name : unknown_type(field, false, err);
 }
 
 /* The SQL name of a type a request's descriptor has checked already
@@ -305,7 +307,7 @@ static const char *record_type_of(const Crm__ClientFrame *f, crm_err *err) {
 		if (type_by_kind(r))
 			return type_by_kind(r)->name;
 		snprintf(path, sizeof(path), "%s.%s", req, fd->name);
-		return unknown_type(path, "must hold", err);
+		return unknown_type(path, true, err);
 	}
 	snprintf(path, sizeof(path), "%s names no record type", req);
 	crm_err_setid(err, CRM_INTERNAL, req, "internal.detail", path, NULL);

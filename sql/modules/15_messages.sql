@@ -191,7 +191,8 @@ AS $function$ SELECT crm.raise(p_code, p_field, p_id, VARIADIC '{}'::text[]) $fu
 COMMENT ON FUNCTION crm.raise(text, text, text) IS 'crm.raise for a message without arguments.';
 
 -- Privileges: exactly the roles named below may call this module's
--- functions (the owner always may).
+-- functions (the owner always may). crm_auth runs no function that raises
+-- as itself (its functions are SECURITY DEFINER), as with crm.fail.
 REVOKE ALL ON FUNCTION
 	crm.messages(),
 	crm.message_template(text),
@@ -203,4 +204,4 @@ GRANT EXECUTE ON FUNCTION
 	crm.message_template(text),
 	crm.raise(text,text,text,text[]),
 	crm.raise(text,text,text)
-TO crm_app, crm_auth;
+TO crm_app;

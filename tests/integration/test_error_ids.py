@@ -291,3 +291,31 @@ def test_every_c_error_sent_to_clients_has_a_known_id():
             elif _arity(mid):
                 bad.append(f"{os.path.relpath(path, ROOT)}:{line}: not-found id {mid} takes arguments")
     assert not bad, "\n".join(bad)
+
+
+def _po(path):
+    """{msgid: msgstr} of a .po file (single-line entries, as written here)."""
+    out, mid = {}, None
+    unq = lambda s: s[1:-1].encode().decode("unicode_escape").encode("latin-1").decode()
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("msgid "):
+            mid = unq(line[6:].strip())
+        elif line.startswith("msgstr ") and mid:
+            out[mid] = unq(line[7:].strip())
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_template_is_translated(lang):
+    """po/errors/LANG.po has every template, nothing else, each
+    translation with the template's placeholders (what msgfmt --check
+    demands of a c-format string); English is the template itself."""
+    po = _po(os.path.join(ROOT, "po", "errors", f"{lang}.po"))
+    want = {t for _, t in C_IDS + SQL_IDS}
+    assert sorted(want - set(po)) == [], "templates without a translation"
+    assert sorted(set(po) - want) == [], "translations of no template"
+    bad = [t for t in want if not po[t]
+           or sorted(set(_placeholders(po[t]))) != sorted(set(_placeholders(t)))]
+    assert not bad, bad
+    if lang == "en":
+        assert all(po[t] == t for t in want)

@@ -89,10 +89,10 @@ def test_profile_locale_wins(crmd):
     assert r.err.startswith("crm：错误："), r.err
     assert "显示你能看到的" in r.err, r.err  # the hint: 'crm account list' shows ...
     # the server's errors from their message ids and arguments, in Chinese
-    assert "没有这个account" in r.err and "[NOT_FOUND]" in r.err, r.err
+    assert "没有这个 account" in r.err and "[NOT_FOUND]" in r.err, r.err
     r = _crm_as(crmd, home, "user", "edit", "li", "--time-zone", "Asia/Shanghai")
     assert r.rc != 0, r
-    assert "权限不足：角色 sales 不能对 users 执行 update" in r.err, r.err
+    assert "权限不足：角色 sales 不能 update users" in r.err, r.err
     # the profile wins over an English environment
     r = _crm_as(crmd, home, "account", "list", "--limit", "0", env=lang(LANGUAGE="en"))
     assert "必须是 1 到 500 之间的数字" in r.err, r.err
