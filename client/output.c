@@ -8,7 +8,6 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
 #include <stdlib.h>
@@ -339,23 +338,38 @@ static void copy_item(char *dst, size_t size, const char *src) {
 	dst[n] = '\0';
 }
 
-void crm_numfmt_from_env(crm_numfmt *f) {
-	locale_t num = newlocale(LC_NUMERIC_MASK, "", (locale_t)0);
-	locale_t mon = newlocale(LC_MONETARY_MASK, "", (locale_t)0);
+/*
+ * The category's locale as the environment names it, read through
+ * localeconv and then set back. Not newlocale: glibc 2.36's newlocale
+ * leaks its copy of LOCPATH on every call.
+ */
+static void read_category(int category, crm_numfmt *f) {
+	const char *now = setlocale(category, NULL);
+	char saved[256];
+	struct lconv *lc;
 
+	if (now == NULL || strlen(now) >= sizeof(saved))
+		return;
+	strcpy(saved, now);
+	if (setlocale(category, "") != NULL) {
+		lc = localeconv();
+		if (category == LC_NUMERIC) {
+			copy_item(f->point, sizeof(f->point), lc->decimal_point);
+			copy_item(f->sep, sizeof(f->sep), lc->thousands_sep);
+			copy_item(f->grouping, sizeof(f->grouping), lc->grouping);
+		} else {
+			copy_item(f->mon_point, sizeof(f->mon_point), lc->mon_decimal_point);
+			copy_item(f->mon_sep, sizeof(f->mon_sep), lc->mon_thousands_sep);
+			copy_item(f->mon_grouping, sizeof(f->mon_grouping), lc->mon_grouping);
+		}
+	}
+	setlocale(category, saved);
+}
+
+void crm_numfmt_from_env(crm_numfmt *f) {
 	memset(f, 0, sizeof(*f));
-	if (num != (locale_t)0) {
-		copy_item(f->point, sizeof(f->point), nl_langinfo_l(RADIXCHAR, num));
-		copy_item(f->sep, sizeof(f->sep), nl_langinfo_l(THOUSEP, num));
-		copy_item(f->grouping, sizeof(f->grouping), nl_langinfo_l(GROUPING, num));
-		freelocale(num);
-	}
-	if (mon != (locale_t)0) {
-		copy_item(f->mon_point, sizeof(f->mon_point), nl_langinfo_l(MON_DECIMAL_POINT, mon));
-		copy_item(f->mon_sep, sizeof(f->mon_sep), nl_langinfo_l(MON_THOUSANDS_SEP, mon));
-		copy_item(f->mon_grouping, sizeof(f->mon_grouping), nl_langinfo_l(MON_GROUPING, mon));
-		freelocale(mon);
-	}
+	read_category(LC_NUMERIC, f);
+	read_category(LC_MONETARY, f);
 }
 
 /* The n digits at d with sep between the groups grouping asks for. */

@@ -126,9 +126,10 @@ typedef struct crm_numfmt {
 } crm_numfmt;
 
 /* f from the locale the environment names for LC_NUMERIC and LC_MONETARY
- * (LC_ALL, LC_NUMERIC / LC_MONETARY, LANG), without changing the
- * program's locale; a category whose locale is not installed writes
- * plainly. Thread-safe. */
+ * (LC_ALL, LC_NUMERIC / LC_MONETARY, LANG); a category whose locale is not
+ * installed writes plainly. The program's locale is the same after the
+ * call, but the two categories switch for a moment: not thread-safe, call
+ * it where nothing else runs (the CLI, or a GUI at start-up). */
 void crm_numfmt_from_env(crm_numfmt *f);
 
 typedef struct crm_output_opts {
