@@ -53,7 +53,7 @@ class Desktop:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
         env.update(XDG_CONFIG_HOME=xdg, HOME=xdg, CRM_DESKTOP_TEST_HOOKS="1",
                    GTK_A11Y="atspi", LANGUAGE="en", LC_ALL="C.UTF-8",
-                   # in an ASan build: GTK's and fontconfig's own leaks only
+                   # in an ASan build: fontconfig's own caches only (lsan.supp)
                    LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0")
         self.err = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([DESKTOP], env=env, stdout=self.err, stderr=self.err)
