@@ -99,9 +99,12 @@ static void connect_error(CrmWindow *self, GError *error) {
 		show_banner(self, error);
 		return;
 	}
+	/* every failed retry comes here: never move the focus of someone
+	 * typing, only go back to the server step from the login step */
 	crm_setup_page_set_busy(self->setup, FALSE);
 	crm_setup_page_set_error(self->setup, text);
-	crm_setup_page_set_step(self->setup, CRM_SETUP_SERVER);
+	if (crm_setup_page_get_step(self->setup) != CRM_SETUP_SERVER)
+		crm_setup_page_set_step(self->setup, CRM_SETUP_SERVER);
 }
 
 static void drop_conn(CrmWindow *self) {

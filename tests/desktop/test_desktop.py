@@ -53,7 +53,7 @@ class Desktop:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
         env.update(XDG_CONFIG_HOME=xdg, HOME=xdg, CRM_DESKTOP_TEST_HOOKS="1",
                    GTK_A11Y="atspi", LANGUAGE="en", LC_ALL="C.UTF-8",
-                   # in an ASan build: GTK's and fontconfig's own leaks only
+                   # in an ASan build: fontconfig's own caches only (lsan.supp)
                    LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0")
         self.err = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([DESKTOP], env=env, stdout=self.err, stderr=self.err)
@@ -252,4 +252,30 @@ def test_first_run_login_types_reconnect(crmd, desktop_env):
     r = crmd.crm("account", "list", "--format", "csv")
     assert r.rc == 0, r
     assert r.out.count("Desk Relogin Co") == 1, r.out
+    desk.quit()
+
+
+def test_connect_failures_say_what_to_do(crmd_factory, env, desktop_env):
+    """A CA that did not sign the server's certificate, a certificate for
+    another name, no server at the address: each message says what to do,
+    and the assistant stays usable for the next try."""
+    other_ca = env.certs.other_ca()[0]
+    other_dir = os.path.dirname(other_ca)
+    cert, key = env.certs.issue("elsewhere", cn="crm.example", san="DNS:crm.example",
+                                ca_dir=other_dir)
+    plain = crmd_factory()                                 # signed by the fixtures' CA
+    elsewhere = crmd_factory(tls_cert=cert, tls_key=key)  # other CA, another name
+    xdg = desktop_env["xdg"]
+    with open(os.path.join(xdg, "crm", "config"), "w") as f:
+        f.write(f"server = localhost:{plain.port}\nca = {other_ca}\n")
+    desk = desktop_env["desk"] = Desktop(xdg, plain)
+
+    desk.wait_text("not signed by the CA file you chose", timeout=20)
+    screenshot("07-wrong-ca")
+    desk.type_into("text", "Server address", f"localhost:{elsewhere.port}", enter=True)
+    desk.wait_text("certificate is for another name", timeout=20)
+    screenshot("08-host-name")
+    desk.type_into("text", "Server address", f"localhost:{fixtures.free_port()}", enter=True)
+    desk.wait_text("server cannot be reached", timeout=20)
+    screenshot("09-unreachable")
     desk.quit()
