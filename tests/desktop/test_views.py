@@ -172,7 +172,16 @@ class Screen:
                                  0.2, f"no text '{part}'")
 
     def click(self, node, double=False):
-        x, y, w, h = node.queryComponent().getExtents(self.pyatspi.DESKTOP_COORDS)
+        # GTK 4.8's AT-SPI sometimes answers late while a long list is
+        # rebuilt: ask again rather than fail on the bus's timeout
+        for attempt in range(3):
+            try:
+                x, y, w, h = node.queryComponent().getExtents(self.pyatspi.DESKTOP_COORDS)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                time.sleep(1)
         (self.raw.doubleClick if double else self.raw.click)(x + w // 2, y + h // 2)
         time.sleep(0.3)
 
