@@ -107,10 +107,9 @@ int crm_config_load(const char *path, crm_config_fn fn, void *userdata,
 	while (rc == 0 && getline(&line, &cap, f) >= 0) {
 		snprintf(origin, sizeof(origin), "%s:%d", path, ++lineno);
 		if (!split(line, &key, &value)) {
-			/* the line may be long: say at most its first 80 bytes */
-			int n = snprintf(why, CRM_CONFIG_WHY_MAX, "%s: expected 'key = value', got '%.80s'",
-					 origin, trim(line));
-			(void)n;
+			/* the line may be long: say its first 80 bytes */
+			snprintf(why, CRM_CONFIG_WHY_MAX, "%s: expected 'key = value', got '%.80s'",
+				 origin, trim(line));
 			rc = -1;
 		} else if (key != NULL) {
 			rc = fn(userdata, key, value, origin, slash ? base : NULL);

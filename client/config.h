@@ -17,7 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CRM_CONFIG_WHY_MAX 512
+/* room for a 511-byte "PATH:LINE" and the message after it */
+#define CRM_CONFIG_WHY_MAX 768
 
 /* The config file's path (malloc'd); NULL when there is no HOME either. */
 char *crm_config_path(void);

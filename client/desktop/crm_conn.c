@@ -70,6 +70,7 @@ struct _CrmConn {
 
 	GQueue waiting; /* Call*, in order */
 	gboolean disposed;
+	gboolean fresh; /* drop the connection after this dispatch: see session_refused */
 };
 
 G_DEFINE_FINAL_TYPE(CrmConn, crm_conn, G_TYPE_OBJECT)
@@ -117,6 +118,7 @@ static void set_state(CrmConn *self, CrmConnState state) {
 CrmConnState crm_conn_get_state(CrmConn *self) { return self->state; }
 const char *crm_conn_username(CrmConn *self) { return self->authenticated ? self->username : NULL; }
 const char *crm_conn_get_server(CrmConn *self) { return self->server; }
+const char *crm_conn_get_login_name(CrmConn *self) { return self->username; }
 
 void crm_conn_set_session_file(CrmConn *self, const char *path) {
 	g_free(self->session_file);
@@ -176,7 +178,12 @@ static gboolean is_transport_error(const crm_err *err) {
 	return err->code == CRM_UNAVAILABLE;
 }
 
+/* crmd refuses a Login on a connection still bound to the refused session
+ * (the session check fails first), so the login goes out on a new
+ * connection without a token: marked here (this may run inside
+ * crm_client_process) and done by fresh_connection after it. */
 static void session_refused(CrmConn *self) {
+	self->fresh = TRUE;
 	self->authenticated = FALSE;
 	forget_token(self);
 	if (self->client != NULL && !crm_client_set_session(self->client, NULL, &(crm_err){0}))
@@ -351,9 +358,11 @@ void crm_conn_login(CrmConn *self, const char *username, const char *password, G
 	login.password.len = strlen(password);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_LOGIN;
 	req.login = &login;
-	g_free(self->username);
-	self->username = g_strdup(username);
 	enqueue(self, &req, TRUE, task);
+	if (username != self->username) { /* a caller may pass crm_conn_get_login_name() */
+		g_free(self->username);
+		self->username = g_strdup(username);
+	}
 	if (self->state == CRM_CONN_DISCONNECTED)
 		crm_conn_start(self);
 }
@@ -390,6 +399,7 @@ static gboolean source_check(GSource *base) {
 }
 
 static void lost(CrmConn *self, const crm_err *err);
+static void fresh_connection(CrmConn *self);
 
 static gboolean source_dispatch(GSource *base, GSourceFunc cb, gpointer data) {
 	ConnSource *s = (ConnSource *)base;
@@ -407,6 +417,8 @@ static gboolean source_dispatch(GSource *base, GSourceFunc cb, gpointer data) {
 	g_object_ref(self);
 	if (!crm_client_process(self->client, revents, &err))
 		lost(self, &err); /* destroys this source */
+	else if (self->fresh)
+		fresh_connection(self); /* so does this */
 	else
 		flush(self);
 	g_object_unref(self);
@@ -435,7 +447,16 @@ static void drop_client(CrmConn *self) {
 	g_clear_pointer(&self->client, crm_client_free);
 }
 
+static void connect_now(CrmConn *self);
+
+static void fresh_connection(CrmConn *self) {
+	self->fresh = FALSE;
+	drop_client(self);
+	connect_now(self);
+}
+
 static void lost(CrmConn *self, const crm_err *err) {
+	self->fresh = FALSE;
 	g_clear_error(&self->last_error);
 	self->last_error = error_from(err);
 	drop_client(self);
@@ -500,6 +521,7 @@ static void connected(GObject *obj, GAsyncResult *res, gpointer data) {
 		return;
 	}
 	self->client = g_steal_pointer(&j->client);
+	self->fresh = FALSE; /* a new connection, without the refused token */
 	g_clear_error(&self->last_error);
 	attach(self);
 	self->authenticated = !j->needs_login;
@@ -573,6 +595,8 @@ void crm_conn_logout(CrmConn *self) {
 	if (self->session_file != NULL && !crm_session_remove(self->session_file, why))
 		g_warning("%s", why);
 	session_refused(self);
+	if (self->client != NULL)
+		fresh_connection(self);
 }
 
 /* ---------------------------------------------------------------- GObject */

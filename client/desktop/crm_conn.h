@@ -96,6 +96,10 @@ const char *crm_conn_get_server(CrmConn *self);
  * failed attempt; retrying goes on with backoff (up to 8 s apart). */
 const GError *crm_conn_get_last_error(CrmConn *self);
 
+/* The user name of the stored or last session, also while NEEDS_LOGIN
+ * (to ask that user for the password again); NULL if none. */
+const char *crm_conn_get_login_name(CrmConn *self);
+
 /* Skips the backoff wait: tries to connect at once (the banner's button). */
 void crm_conn_retry_now(CrmConn *self);
 

@@ -64,3 +64,12 @@ char *crm_error_describe(const GError *error) {
 		}
 	return g_strdup(error->message);
 }
+
+char *crm_error_describe_login(const GError *error) {
+	if (error != NULL && error->domain == CRM_CONN_ERROR && error->code == CRM_UNAUTHENTICATED)
+		return g_strdup_printf("%s\n(%s)",
+				       _("The user name or password is wrong. Check them and try "
+					 "again."),
+				       error->message);
+	return crm_error_describe(error);
+}

@@ -12,4 +12,8 @@
 /* A new string for the user; error is a CRM_CONN_ERROR or any GError. */
 char *crm_error_describe(const GError *error);
 
+/* The same for a failed login, where UNAUTHENTICATED means a wrong user
+ * name or password (not an ended session). */
+char *crm_error_describe_login(const GError *error);
+
 #endif

@@ -54,7 +54,7 @@ gboolean crm_settings_save(const CrmSettings *s, GError **error) {
 
 	if (s->path == NULL || !crm_config_save(s->path, keys, values, 2, why)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    _("The settings could not be saved: %s"), s->path ? why : "no home folder");
+			    _("The settings could not be saved: %s"), s->path ? why : _("there is no home folder"));
 		return FALSE;
 	}
 	return TRUE;

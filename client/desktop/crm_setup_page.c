@@ -65,6 +65,12 @@ void crm_setup_page_set_step(CrmSetupPage *self, CrmSetupStep step) {
 				    : GTK_WIDGET(self->server));
 }
 
+CrmSetupStep crm_setup_page_get_step(CrmSetupPage *self) {
+	return g_strcmp0(gtk_stack_get_visible_child_name(GTK_STACK(self->steps)), "login") == 0
+		       ? CRM_SETUP_LOGIN
+		       : CRM_SETUP_SERVER;
+}
+
 static void connect_clicked(CrmSetupPage *self) {
 	g_autofree char *server = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->server))));
 

@@ -20,7 +20,9 @@ G_DECLARE_FINAL_TYPE(CrmSetupPage, crm_setup_page, CRM, SETUP_PAGE, GtkBox)
 
 typedef enum { CRM_SETUP_SERVER, CRM_SETUP_LOGIN } CrmSetupStep;
 
+/* Shows the step, clears the password and focuses the step's first field. */
 void crm_setup_page_set_step(CrmSetupPage *self, CrmSetupStep step);
+CrmSetupStep crm_setup_page_get_step(CrmSetupPage *self);
 void crm_setup_page_set_server(CrmSetupPage *self, const char *server, const char *ca_file);
 void crm_setup_page_set_username(CrmSetupPage *self, const char *username);
 /* NULL hides the message. */

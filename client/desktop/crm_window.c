@@ -47,7 +47,10 @@ static void show_banner(CrmWindow *self, const GError *error) {
 	}
 	why = crm_error_describe(error);
 	text = g_strdup_printf(_("Connection to the server lost. Reconnecting… %s"), why);
+	/* one line (a wrapping label in a revealer mis-measures in GTK 4.8);
+	 * the whole text in the tooltip and the accessible description */
 	gtk_label_set_text(GTK_LABEL(self->banner_label), text);
+	gtk_widget_set_tooltip_text(self->banner_label, text);
 	gtk_revealer_set_reveal_child(GTK_REVEALER(self->banner), TRUE);
 }
 
@@ -75,7 +78,7 @@ static void state_changed(CrmWindow *self) {
 		if (self->main_shown) {
 			ask_password(self);
 		} else {
-			crm_setup_page_set_username(self->setup, crm_conn_username(self->conn));
+			crm_setup_page_set_username(self->setup, crm_conn_get_login_name(self->conn));
 			crm_setup_page_set_step(self->setup, CRM_SETUP_LOGIN);
 		}
 		break;
@@ -96,15 +99,21 @@ static void connect_error(CrmWindow *self, GError *error) {
 		show_banner(self, error);
 		return;
 	}
+	/* every failed retry comes here: never move the focus of someone
+	 * typing, only go back to the server step from the login step */
 	crm_setup_page_set_busy(self->setup, FALSE);
 	crm_setup_page_set_error(self->setup, text);
-	crm_setup_page_set_step(self->setup, CRM_SETUP_SERVER);
+	if (crm_setup_page_get_step(self->setup) != CRM_SETUP_SERVER)
+		crm_setup_page_set_step(self->setup, CRM_SETUP_SERVER);
 }
 
 static void drop_conn(CrmWindow *self) {
 	if (self->conn == NULL)
 		return;
 	g_signal_handlers_disconnect_by_data(self->conn, self);
+	/* fails what still waits (the calls' tasks hold references to the
+	 * conn, so unref alone would keep it while the server is away) */
+	g_object_run_dispose(G_OBJECT(self->conn));
 	g_clear_object(&self->conn);
 }
 
@@ -143,7 +152,7 @@ static void login_done(GObject *obj, GAsyncResult *res, gpointer data) {
 		g_object_unref(self);
 		return;
 	}
-	text = crm_error_describe(error);
+	text = crm_error_describe_login(error);
 	crm_setup_page_set_busy(self->setup, FALSE);
 	crm_setup_page_set_error(self->setup, text);
 	crm_setup_page_set_step(self->setup, CRM_SETUP_LOGIN);
@@ -165,7 +174,7 @@ static void relogin_done(GObject *obj, GAsyncResult *res, gpointer data) {
 
 	if (!crm_conn_login_finish(CRM_CONN(obj), res, &error) &&
 	    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-		g_autofree char *text = crm_error_describe(error);
+		g_autofree char *text = crm_error_describe_login(error);
 
 		ask_password(self);
 		if (self->relogin != NULL)
@@ -176,13 +185,28 @@ static void relogin_done(GObject *obj, GAsyncResult *res, gpointer data) {
 
 static void relogin_response(AdwMessageDialog *dialog, const char *response, CrmWindow *self) {
 	GtkEditable *entry = GTK_EDITABLE(adw_message_dialog_get_extra_child(dialog));
-	const char *user = crm_conn_username(self->conn);
+	const char *user = self->conn ? crm_conn_get_login_name(self->conn) : NULL;
 
-	if (g_strcmp0(response, "login") == 0 && self->conn != NULL)
-		crm_conn_login(self->conn, user ? user : self->settings.server,
-			       gtk_editable_get_text(entry), self->cancel, relogin_done,
-			       g_object_ref(self));
 	self->relogin = NULL;
+	if (self->conn == NULL)
+		return;
+	if (g_strcmp0(response, "login") == 0 && user != NULL)
+		crm_conn_login(self->conn, user, gtk_editable_get_text(entry), self->cancel,
+			       relogin_done, g_object_ref(self));
+	else
+		gtk_widget_activate_action(GTK_WIDGET(self), "win.logout", NULL);
+}
+
+static gboolean respond_login(gpointer dialog) {
+	adw_message_dialog_response(ADW_MESSAGE_DIALOG(dialog), "login");
+	return G_SOURCE_REMOVE;
+}
+
+/* Enter in the password: the "login" response, from an idle, so the
+ * dialog does not close (and free the entry) inside the entry's own
+ * activate handler. */
+static void password_activated(GtkWidget *entry, AdwMessageDialog *dialog) {
+	g_idle_add_full(G_PRIORITY_DEFAULT, respond_login, g_object_ref(dialog), g_object_unref);
 }
 
 static void ask_password(CrmWindow *self) {
@@ -193,14 +217,15 @@ static void ask_password(CrmWindow *self) {
 		return;
 	body = g_strdup_printf(_("Your session has ended. Enter the password of %s to go on; "
 				 "what you were doing is kept."),
-			       crm_conn_username(self->conn) ? crm_conn_username(self->conn) : "");
+			       crm_conn_get_login_name(self->conn) ? crm_conn_get_login_name(self->conn)
+								      : "");
 	self->relogin = ADW_MESSAGE_DIALOG(adw_message_dialog_new(GTK_WINDOW(self),
 								  _("Log In Again"), body));
 	entry = gtk_password_entry_new();
 	gtk_password_entry_set_show_peek_icon(GTK_PASSWORD_ENTRY(entry), TRUE);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
 				       _("Password"), -1);
-	g_object_set(entry, "activates-default", TRUE, NULL);
+	g_signal_connect(entry, "activate", G_CALLBACK(password_activated), self->relogin);
 	adw_message_dialog_set_extra_child(self->relogin, entry);
 	adw_message_dialog_add_responses(self->relogin, "logout", _("Log _Out"), "login",
 					 _("_Log In"), NULL);
@@ -229,6 +254,8 @@ static void types_loaded(GObject *obj, GAsyncResult *res, gpointer data) {
 	const Crm__RecordTypeListReply *list = reply ? reply->response->record_type_list : NULL;
 	GtkWidget *child;
 
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		goto done; /* the window is going away */
 	gtk_spinner_set_spinning(GTK_SPINNER(self->spinner), FALSE);
 	if (list == NULL) {
 		g_autofree char *text = crm_error_describe(error);
@@ -335,6 +362,10 @@ static void logout_action(GtkWidget *widget, const char *name, GVariant *param) 
 	self->main_shown = FALSE;
 	self->types_loaded = FALSE;
 	crm_conn_logout(self->conn);
+	/* already NEEDS_LOGIN (an ended session) gives no notify: show it here */
+	crm_setup_page_set_username(self->setup, crm_conn_get_login_name(self->conn));
+	crm_setup_page_set_step(self->setup, CRM_SETUP_LOGIN);
+	gtk_stack_set_visible_child_name(GTK_STACK(self->pages), "setup");
 }
 
 /* ---------------------------------------------------------------- GObject */
@@ -393,6 +424,8 @@ static void crm_window_init(CrmWindow *self) {
 	crm_setup_page_set_server(self->setup, self->settings.server, self->settings.ca);
 	if (self->settings.server != NULL)
 		make_conn(self);
+	else
+		crm_setup_page_set_step(self->setup, CRM_SETUP_SERVER);
 }
 
 CrmWindow *crm_window_new(CrmApplication *app) {
