@@ -105,6 +105,7 @@ struct _CrmPagedModel {
 	GArray *pages;     /* Page */
 	guint n_items;
 	gboolean end_known; /* the last page came (no next cursor) */
+	guint end_rows;     /* then: its rows (the page may be dropped since) */
 	gboolean has_total, total_capped;
 	guint64 total;
 
@@ -376,11 +377,10 @@ static void pump(CrmPagedModel *self) {
 /* The model's length from what is known now. */
 static guint length_now(CrmPagedModel *self) {
 	guint known = self->pages->len;
-	Page *last = page_at(self, known - 1);
 	guint64 n;
 
 	if (self->end_known)
-		return (known - 1) * self->page_size + (last->rows ? last->rows->len : 0);
+		return (known - 1) * self->page_size + self->end_rows;
 	n = self->has_total ? (self->total_capped ? MAX(self->total, TOTAL_CAP) : self->total) : 0;
 	/* a known page past the count (rows added since) has rows too */
 	return (guint)MAX(n, (guint64)known * self->page_size);
@@ -396,16 +396,26 @@ static void set_length(CrmPagedModel *self, guint n) {
 		g_list_model_items_changed(G_LIST_MODEL(self), n, old - n, 0);
 }
 
+/* A page on the way to the one the view wants (it would be dropped at
+ * once): only its cursor and count are taken, and no rows are made or
+ * replaced. */
+static gboolean passing(CrmPagedModel *self, guint k) {
+	return distance(k, self->want) > CRM_PAGED_KEEP;
+}
+
 static void take_page(CrmPagedModel *self, guint k, Crm__ServerFrame *frame) {
 	const Crm__RecordListReply *rl = frame->response->record_list;
 	Page *p = page_at(self, k), next = {0};
 	guint first = k * self->page_size, replaced, n_rows = (guint)rl->n_records;
+	gboolean pass = passing(self, k);
 
 	page_drop(p);
 	p->reply = reply_new(frame);
-	p->rows = g_ptr_array_new_full((guint)rl->n_records, g_object_unref);
-	for (size_t i = 0; i < rl->n_records; i++)
-		g_ptr_array_add(p->rows, row_new(p->reply, rl->records[i], first + (guint)i));
+	if (!pass) {
+		p->rows = g_ptr_array_new_full(n_rows, g_object_unref);
+		for (size_t i = 0; i < rl->n_records; i++)
+			g_ptr_array_add(p->rows, row_new(p->reply, rl->records[i], first + (guint)i));
+	}
 	if (k == 0 && rl->has_total) {
 		self->has_total = TRUE;
 		self->total = rl->total;
@@ -420,8 +430,15 @@ static void take_page(CrmPagedModel *self, guint k, Crm__ServerFrame *frame) {
 		}
 	} else {
 		self->end_known = TRUE;
+		self->end_rows = n_rows;
 		/* pages beyond the end (fewer rows now than before) go */
 		g_array_set_size(self->pages, k + 1);
+	}
+	if (pass) {
+		/* its length counts (the last page) before it goes */
+		set_length(self, length_now(self));
+		g_clear_pointer(&p->reply, reply_unref);
+		return;
 	}
 	/* placeholders in the page's range become its rows */
 	replaced = first < self->n_items ? MIN(self->n_items - first, n_rows) : 0;

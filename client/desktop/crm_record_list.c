@@ -35,8 +35,7 @@ struct _CrmRecordList {
 	GtkWidget *columns_box; /* a check button per field */
 	GtkWidget *count, *spinner, *error_revealer, *error_label;
 	GtkWidget *view;
-	GtkSorter *probe_sorter_hit; /* see sort_changed */
-	const char *probe_field;
+	const char *probe_field; /* set by the sorter probed (probe_sort) */
 	char *quick_field; /* the field the quick filter looks at, or NULL */
 };
 
