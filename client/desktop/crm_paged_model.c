@@ -434,10 +434,10 @@ static void take_page(CrmPagedModel *self, guint k, Crm__ServerFrame *frame) {
 		/* pages beyond the end (fewer rows now than before) go */
 		g_array_set_size(self->pages, k + 1);
 	}
+	p = page_at(self, k); /* the array may have moved */
 	if (pass) {
-		/* its length counts (the last page) before it goes */
-		set_length(self, length_now(self));
 		g_clear_pointer(&p->reply, reply_unref);
+		set_length(self, length_now(self));
 		return;
 	}
 	/* placeholders in the page's range become its rows */
