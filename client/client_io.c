@@ -269,8 +269,10 @@ static bool response_status(const Crm__Response *r, crm_err *e) {
 	if (!crm_status_valid((int)s->code))
 		return crm_err_set(e, CRM_INTERNAL, s->field, "the server answered with status %d: %s",
 				   (int)s->code, msg ? msg : "(no message)");
-	return crm_err_set(e, (crm_status)s->code, s->field, "%s",
-			   msg ? msg : crm_status_name((crm_status)s->code));
+	crm_err_set(e, (crm_status)s->code, s->field, "%s",
+		    msg ? msg : crm_status_name((crm_status)s->code));
+	crm_wire_status_ids(s, e);
+	return false;
 }
 
 static bool on_response(crm_client *c, Crm__ServerFrame *f, crm_err *err) {

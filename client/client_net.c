@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "client_internal.h"
+#include "i18n.h"
 
 int64_t crm_client_mono_us(void) {
 	struct timespec ts;
@@ -37,7 +38,7 @@ static bool port_valid(const char *port) {
 
 static bool usage_error(const char *server, const char *why, crm_err *err) {
 	return crm_err_set(err, CRM_INVALID_ARGUMENT, "server",
-			   "bad server address \"%s\": %s; expected HOST:PORT or [IPv6]:PORT", server,
+			   _("bad server address \"%s\": %s; expected HOST:PORT or [IPv6]:PORT"), server,
 			   why);
 }
 
@@ -46,31 +47,31 @@ bool crm_client_net_split(const char *server, char **host, char **port, crm_err 
 
 	if (server == NULL || server[0] == '\0')
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "server",
-				   "no server given; expected HOST:PORT or [IPv6]:PORT");
+				   _("no server given; expected HOST:PORT or [IPv6]:PORT"));
 	if (server[0] == '[') {
 		hstart = server + 1;
 		hend = strchr(hstart, ']');
 		if (hend == NULL || hend[1] != ':')
-			return usage_error(server, "an IPv6 address in [ ] must be followed by :PORT",
+			return usage_error(server, _("an IPv6 address in [ ] must be followed by :PORT"),
 					   err);
 		colon = hend + 1;
 	} else {
 		colon = strrchr(server, ':');
 		if (colon == NULL)
-			return usage_error(server, "the port is missing (crmd listens on 7443 by default)",
+			return usage_error(server, _("the port is missing (crmd listens on 7443 by default)"),
 					   err);
 		hend = colon;
 		if (memchr(server, ':', (size_t)(colon - server)) != NULL)
-			return usage_error(server, "write an IPv6 address in brackets", err);
+			return usage_error(server, _("write an IPv6 address in brackets"), err);
 	}
 	if (hend == hstart)
-		return usage_error(server, "the host is empty", err);
+		return usage_error(server, _("the host is empty"), err);
 	if (!port_valid(colon + 1))
-		return usage_error(server, "the port must be a number from 1 to 65535", err);
+		return usage_error(server, _("the port must be a number from 1 to 65535"), err);
 	*host = strndup(hstart, (size_t)(hend - hstart));
 	*port = strdup(colon + 1);
 	if (*host == NULL || *port == NULL)
-		return crm_err_set(err, CRM_INTERNAL, NULL, "out of memory");
+		return crm_err_set(err, CRM_INTERNAL, NULL, _("out of memory"));
 	return true;
 }
 
@@ -133,22 +134,22 @@ static bool connect_error(const crm_client *c, int e, crm_err *err) {
 	switch (e) {
 	case ECONNREFUSED:
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "cannot connect to %s: connection refused; is crmd running and "
-				   "listening on that address and port?",
+				   _("cannot connect to %s: connection refused; is crmd running and "
+				   "listening on that address and port?"),
 				   c->server);
 	case ETIMEDOUT:
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "cannot connect to %s: timed out after %d ms; check the address, "
-				   "the port and any firewall in between",
+				   _("cannot connect to %s: timed out after %d ms; check the address, "
+				   "the port and any firewall in between"),
 				   c->server, c->opt.connect_timeout_ms);
 	case ENETUNREACH:
 	case EHOSTUNREACH:
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "cannot connect to %s: %s; check the address and this machine's "
-				   "network",
+				   _("cannot connect to %s: %s; check the address and this machine's "
+				   "network"),
 				   c->server, strerror(e));
 	default:
-		return crm_err_set(err, CRM_UNAVAILABLE, "server", "cannot connect to %s: %s",
+		return crm_err_set(err, CRM_UNAVAILABLE, "server", _("cannot connect to %s: %s"),
 				   c->server, strerror(e));
 	}
 }
@@ -162,8 +163,8 @@ bool crm_client_net_connect(crm_client *c, int64_t deadline_us, crm_err *err) {
 	rc = getaddrinfo(c->host, c->port, &hints, &res);
 	if (rc != 0)
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "cannot resolve \"%s\": %s; check the host name in the server "
-				   "address",
+				   _("cannot resolve \"%s\": %s; check the host name in the server "
+				   "address"),
 				   c->host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		c->fd = connect_one(ai, deadline_us);

@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "client_internal.h"
+#include "i18n.h"
 
 /* TLS 1.2 suites: ECDHE only (forward secrecy), AEAD only. TLS 1.3's
  * suites are all AEAD with forward secrecy already. */
@@ -101,7 +102,7 @@ static void cert_names(X509 *cert, char *out, size_t outsz) {
 	if (out[0] == '\0' &&
 	    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, out,
 				      (int)outsz) < 0)
-		snprintf(out, outsz, "no name at all");
+		snprintf(out, outsz, "%s", _("no name at all"));
 }
 
 /* Records the first problem; OpenSSL's decision stands. */
@@ -127,7 +128,7 @@ static int verify_cb(int ok, X509_STORE_CTX *store) {
 static bool file_readable(const char *path, const char *field, const char *what, crm_err *err) {
 	if (access(path, R_OK) == 0)
 		return true;
-	return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "cannot read %s \"%s\": %s", what, path,
+	return crm_err_set(err, CRM_INVALID_ARGUMENT, field, _("cannot read %s \"%s\": %s"), what, path,
 			   strerror(errno));
 }
 
@@ -135,14 +136,14 @@ static bool ctx_trust(SSL_CTX *ctx, const crm_client *c, crm_err *err) {
 	if (c->ca_file == NULL) {
 		if (SSL_CTX_set_default_verify_paths(ctx) != 1)
 			return crm_err_set(err, CRM_INTERNAL, "ca",
-					   "cannot load the system's trusted CAs; pass --ca");
+					   _("cannot load the system's trusted CAs; pass --ca"));
 		return true;
 	}
-	if (!file_readable(c->ca_file, "ca", "CA file", err))
+	if (!file_readable(c->ca_file, "ca", _("CA file"), err))
 		return false;
 	if (SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "ca",
-				   "CA file \"%s\" holds no PEM certificate (%s)", c->ca_file,
+				   _("CA file \"%s\" holds no PEM certificate (%s)"), c->ca_file,
 				   ERR_reason_error_string(ERR_peek_last_error()));
 	return true;
 }
@@ -152,25 +153,25 @@ static bool ctx_identity(SSL_CTX *ctx, const crm_client *c, crm_err *err) {
 
 	if (c->cert_file == NULL)
 		return true;
-	if (!file_readable(c->cert_file, "cert", "client certificate", err) ||
-	    !file_readable(key, "key", "client key", err))
+	if (!file_readable(c->cert_file, "cert", _("client certificate"), err) ||
+	    !file_readable(key, "key", _("client key"), err))
 		return false;
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "cert",
-				   "client certificate \"%s\" is not a PEM certificate (%s)",
+				   _("client certificate \"%s\" is not a PEM certificate (%s)"),
 				   c->cert_file, ERR_reason_error_string(ERR_peek_last_error()));
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 &&
 	    ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "key",
-				   "client key \"%s\" does not belong to certificate \"%s\"", key,
+				   _("client key \"%s\" does not belong to certificate \"%s\""), key,
 				   c->cert_file);
 	if (ERR_peek_last_error() != 0)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "key",
-				   "client key \"%s\" is not a PEM private key (%s)", key,
+				   _("client key \"%s\" is not a PEM private key (%s)"), key,
 				   ERR_reason_error_string(ERR_peek_last_error()));
 	if (SSL_CTX_check_private_key(ctx) != 1)
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "key",
-				   "client key \"%s\" does not belong to certificate \"%s\"", key,
+				   _("client key \"%s\" does not belong to certificate \"%s\""), key,
 				   c->cert_file);
 	return true;
 }
@@ -181,7 +182,7 @@ SSL_CTX *crm_client_tls_ctx_new(const crm_client *c, crm_err *err) {
 	ERR_clear_error();
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx == NULL) {
-		crm_err_set(err, CRM_INTERNAL, NULL, "cannot create a TLS context");
+		crm_err_set(err, CRM_INTERNAL, NULL, _("cannot create a TLS context"));
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -189,7 +190,7 @@ SSL_CTX *crm_client_tls_ctx_new(const crm_client *c, crm_err *err) {
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	if (SSL_CTX_set_cipher_list(ctx, CLIENT_CIPHERS) != 1) {
-		crm_err_set(err, CRM_INTERNAL, NULL, "cannot set the TLS cipher list");
+		crm_err_set(err, CRM_INTERNAL, NULL, _("cannot set the TLS cipher list"));
 		goto fail;
 	}
 	if (!ctx_trust(ctx, c, err) || !ctx_identity(ctx, c, err))
@@ -210,8 +211,8 @@ static bool explain_verify(crm_client *c, crm_err *err) {
 	case X509_V_ERR_HOSTNAME_MISMATCH:
 	case X509_V_ERR_IP_ADDRESS_MISMATCH:
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "host name mismatch: certificate is for %s, you connected to %s; "
-				   "use a name the certificate lists or have it reissued",
+				   _("host name mismatch: certificate is for %s, you connected to %s; "
+				   "use a name the certificate lists or have it reissued"),
 				   c->verify.names, c->host);
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
@@ -220,18 +221,18 @@ static bool explain_verify(crm_client *c, crm_err *err) {
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 	case X509_V_ERR_CERT_UNTRUSTED:
 		return crm_err_set(err, CRM_UNAVAILABLE, "ca",
-				   "certificate verify failed: %s; pass --ca with the CA that signed "
-				   "the server's certificate (issuer: %s)",
+				   _("certificate verify failed: %s; pass --ca with the CA that signed "
+				   "the server's certificate (issuer: %s)"),
 				   what, c->verify.issuer);
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "certificate verify failed: %s (%s); renew the certificate or "
-				   "check this machine's clock",
+				   _("certificate verify failed: %s (%s); renew the certificate or "
+				   "check this machine's clock"),
 				   what, c->verify.subject);
 	default:
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "certificate verify failed: %s (certificate %s)", what,
+				   _("certificate verify failed: %s (certificate %s)"), what,
 				   c->verify.subject);
 	}
 }
@@ -243,36 +244,36 @@ static const struct {
 	const char *advice;
 } reasons[] = {
 	{SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED, "cert",
-	 "the server requires a client certificate; pass --cert and --key"},
+	 N_("the server requires a client certificate; pass --cert and --key")},
 	{SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, "cert",
-	 "the server rejected the client certificate; use one signed by a CA the server trusts"},
+	 N_("the server rejected the client certificate; use one signed by a CA the server trusts")},
 	{SSL_R_TLSV1_ALERT_UNKNOWN_CA, "cert",
-	 "the server does not trust the client certificate's CA"},
+	 N_("the server does not trust the client certificate's CA")},
 	{SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED, "cert",
-	 "the server says the client certificate has expired"},
+	 N_("the server says the client certificate has expired")},
 	{SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN, "cert",
-	 "the server rejected the client certificate"},
+	 N_("the server rejected the client certificate")},
 	{SSL_R_TLSV1_ALERT_PROTOCOL_VERSION, "server",
-	 "no TLS version in common with the server (this client speaks TLS 1.2 and 1.3)"},
+	 N_("no TLS version in common with the server (this client speaks TLS 1.2 and 1.3)")},
 	{SSL_R_UNSUPPORTED_PROTOCOL, "server",
-	 "no TLS version in common with the server (this client speaks TLS 1.2 and 1.3)"},
+	 N_("no TLS version in common with the server (this client speaks TLS 1.2 and 1.3)")},
 	{SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE, "server",
-	 "the server refused the handshake: no cipher suite in common, or it requires a "
-	 "client certificate (--cert, --key)"},
-	{SSL_R_NO_CIPHERS_AVAILABLE, "server", "no cipher suite in common with the server"},
+	 N_("the server refused the handshake: no cipher suite in common, or it requires a "
+	 "client certificate (--cert, --key)")},
+	{SSL_R_NO_CIPHERS_AVAILABLE, "server", N_("no cipher suite in common with the server")},
 	{SSL_R_WRONG_VERSION_NUMBER, "server",
-	 "the server did not answer with TLS; is this the address and port of crmd?"},
+	 N_("the server did not answer with TLS; is this the address and port of crmd?")},
 	{SSL_R_PACKET_LENGTH_TOO_LONG, "server",
-	 "the server did not answer with TLS; is this the address and port of crmd?"},
+	 N_("the server did not answer with TLS; is this the address and port of crmd?")},
 };
 
 static bool closed(crm_client *c, const char *when, crm_err *err) {
 	if (!c->connected) /* OpenSSL forgets that the handshake was done once it failed */
 		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "%s %s: the server closed the connection during the handshake; "
-				   "is this the address and port of crmd?",
+				   _("%s %s: the server closed the connection during the handshake; "
+				   "is this the address and port of crmd?"),
 				   when, c->server);
-	return crm_err_set(err, CRM_UNAVAILABLE, NULL, "%s %s: the server closed the connection",
+	return crm_err_set(err, CRM_UNAVAILABLE, NULL, _("%s %s: the server closed the connection"),
 			   when, c->server);
 }
 
@@ -288,11 +289,11 @@ static bool explain_ssl(crm_client *c, const char *when, crm_err *err) {
 		return closed(c, when, err);
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (reasons[i].reason == reason)
-			return crm_err_set(err, CRM_UNAVAILABLE, reasons[i].field, "%s %s: %s",
-					   when, c->server, reasons[i].advice);
+			return crm_err_set(err, CRM_UNAVAILABLE, reasons[i].field, _("%s %s: %s"),
+					   when, c->server, _(reasons[i].advice));
 	ERR_error_string_n(e, buf, sizeof(buf));
-	return crm_err_set(err, CRM_UNAVAILABLE, "server", "%s %s: TLS error: %s", when, c->server,
-			   e ? buf : "unknown");
+	return crm_err_set(err, CRM_UNAVAILABLE, "server", _("%s %s: TLS error: %s"), when, c->server,
+			   e ? buf : _("unknown"));
 }
 
 /* when: "TLS handshake with" or "connection to", followed by the server. */
@@ -314,13 +315,13 @@ static bool explain(crm_client *c, int ret, const char *when, crm_err *err) {
 	case SSL_ERROR_SSL:
 		return explain_ssl(c, when, err);
 	default:
-		return crm_err_set(err, CRM_UNAVAILABLE, NULL, "%s %s: TLS error %d", when,
+		return crm_err_set(err, CRM_UNAVAILABLE, NULL, _("%s %s: TLS error %d"), when,
 				   c->server, e);
 	}
 }
 
 void crm_client_tls_io_error(crm_client *c, int ret, crm_err *err) {
-	explain(c, ret, "connection to", err);
+	explain(c, ret, _("connection to"), err);
 }
 
 /* ---------------------------------------------------------------- handshake */
@@ -332,7 +333,7 @@ static bool ssl_setup(crm_client *c, crm_err *err) {
 	bio = nosig_bio(c->fd);
 	if (c->ssl == NULL || bio == NULL) {
 		BIO_free(bio);
-		return crm_err_set(err, CRM_INTERNAL, NULL, "cannot create a TLS connection");
+		return crm_err_set(err, CRM_INTERNAL, NULL, _("cannot create a TLS connection"));
 	}
 	SSL_set_bio(c->ssl, bio, bio);
 	SSL_set_app_data(c->ssl, c);
@@ -343,11 +344,11 @@ static bool ssl_setup(crm_client *c, crm_err *err) {
 		/* SNI carries names only (RFC 6066); an IP is checked against IP SANs */
 		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), c->host) != 1)
 			return crm_err_set(err, CRM_INVALID_ARGUMENT, "server",
-					   "bad IP address \"%s\"", c->host);
+					   _("bad IP address \"%s\""), c->host);
 		return true;
 	}
 	if (SSL_set_tlsext_host_name(c->ssl, c->host) != 1 || SSL_set1_host(c->ssl, c->host) != 1)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "server", "bad host name \"%s\"",
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, "server", _("bad host name \"%s\""),
 				   c->host);
 	return true;
 }
@@ -365,13 +366,13 @@ bool crm_client_tls_handshake(crm_client *c, int64_t deadline_us, crm_err *err) 
 			return true;
 		e = SSL_get_error(c->ssl, ret);
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return explain(c, ret, "TLS handshake with", err);
+			return explain(c, ret, _("TLS handshake with"), err);
 		if (!crm_client_net_wait(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
 					 deadline_us)) {
 			c->tls_failed = true;
 			return crm_err_set(err, CRM_UNAVAILABLE, "server",
-					   "TLS handshake with %s timed out after %d ms; is this the "
-					   "address and port of crmd?",
+					   _("TLS handshake with %s timed out after %d ms; is this the "
+					   "address and port of crmd?"),
 					   c->server, c->opt.connect_timeout_ms);
 		}
 	}

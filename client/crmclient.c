@@ -35,8 +35,8 @@ static void wait_cb(crm_client *c, Crm__ServerFrame *reply, const crm_err *e, vo
 	st->done = true;
 	st->reply = reply;
 	st->outcome = c->outcome;
-	if (e != NULL)
-		crm_err_set(&st->err, e->code, e->field, "%s", e->msg);
+	if (e != NULL && !crm_err_isset(&st->err))
+		st->err = *e; /* the whole error: its message id and arguments too */
 }
 
 /* Runs the loop until st is done. It always gets done: the request has a
@@ -63,8 +63,15 @@ static void wait_done(crm_client *c, struct wait_state *st) {
 		crm_err_set(&st->err, CRM_INTERNAL, NULL, "connection closed while waiting");
 }
 
+/* Copies src, message id and arguments included, unless dst is set (the
+ * first error wins); returns false like crm_err_set. */
 static bool copy_err(crm_err *dst, const crm_err *src) {
-	return crm_err_set(dst, src->code ? src->code : CRM_INTERNAL, src->field, "%s", src->msg);
+	if (crm_err_isset(dst))
+		return false;
+	*dst = *src;
+	if (dst->code == 0)
+		dst->code = CRM_INTERNAL;
+	return false;
 }
 
 /* ---------------------------------------------------------------- connecting */
@@ -135,6 +142,9 @@ void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase reque
 			c->info.session_id = (int64_t)l->session_id;
 		if (l->has_expires_at)
 			c->info.expires_at = l->expires_at;
+		if (l->user != NULL && l->user->time_zone != NULL &&
+		    strlen(l->user->time_zone) < sizeof(c->info.time_zone))
+			strcpy(c->info.time_zone, l->user->time_zone);
 		if (l->has_max_frame && l->max_frame >= CRM_FRAME_MIN_FLOOR)
 			c->info.max_frame = l->max_frame < CRM_FRAME_MAX_CEILING
 						    ? l->max_frame
@@ -148,6 +158,7 @@ void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase reque
 	case CRM__CLIENT_FRAME__REQUEST_LOGOUT:
 		(void)crm_client_token_replace(c, NULL);
 		c->info.authenticated = false;
+		c->info.time_zone[0] = '\0';
 		c->info.session_id = c->info.expires_at = 0;
 		c->info.max_frame = c->preauth_max_frame;
 		return;

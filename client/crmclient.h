@@ -55,6 +55,18 @@
 
 typedef struct crm_client crm_client;
 
+/*
+ * The text of an error in the user's language, for the CLI and the
+ * desktop alike: the template of err's message id (proto/crm_messages.h,
+ * sql/modules/15_messages.sql) translated in the "crm" text domain
+ * (gettext; the program binds it and sets the locale) and filled with
+ * err's arguments. Without an id, with an id this client does not know
+ * (a newer server) or without a translation, the English text err->msg.
+ * Writes into buf (always NUL-terminated, cut to size) and returns it.
+ * Any thread (uses only err and buf).
+ */
+const char *crm_err_text(const crm_err *err, char *buf, size_t size);
+
 typedef struct crm_client_options {
 	/* "HOST:PORT", "[IPv6]:PORT" or "IPv4:PORT". Required. The host name
 	 * is what the server certificate must name (DNS or IP SAN). */
@@ -103,6 +115,9 @@ typedef struct crm_client_server_info {
 	bool authenticated;    /* a Login or Resume succeeded on this connection */
 	int64_t session_id;    /* from that LoginReply; 0 if none */
 	int64_t expires_at;    /* the session's absolute expiry, µs; 0 if unknown */
+	/* the user's profile time zone (an IANA name, crm.users.time_zone)
+	 * from that LoginReply; "" when it carried none */
+	char time_zone[64];
 } crm_client_server_info;
 
 /* Zeroes o and fills in the defaults. */

@@ -7,11 +7,14 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "json.h"
+#include "i18n.h"
 #include "strbuf.h"
 #include "textwidth.h"
 
@@ -19,6 +22,8 @@ struct cell {
 	crm_cell_type type;
 	unsigned scale;   /* DECIMAL */
 	const char *unit; /* DECIMAL, shown in tables; static */
+	bool count;       /* INT: a quantity, grouped in tables (else an identifier) */
+	size_t amount_len; /* JSON money: v.s starts with an amount this long */
 	size_t len;     /* STRING, JSON: of v.s */
 	char *json;     /* JSON: the JSON text (v.s is the table text) */
 	size_t json_len;
@@ -152,6 +157,13 @@ void crm_result_add_str(crm_result *r, const char *s) {
 
 void crm_result_add_int(crm_result *r, int64_t v) { next_cell(r, CRM_CELL_INT)->v.i = v; }
 
+void crm_result_add_count(crm_result *r, int64_t v) {
+	struct cell *c = next_cell(r, CRM_CELL_INT);
+
+	c->v.i = v;
+	c->count = true;
+}
+
 void crm_result_add_bool(crm_result *r, bool v) { next_cell(r, CRM_CELL_BOOL)->v.b = v; }
 
 void crm_result_add_decimal(crm_result *r, int64_t units, unsigned scale) {
@@ -186,12 +198,39 @@ static void add_json_owned(crm_result *r, char *json, size_t len, const char *di
 	c->len = strlen(c->v.s);
 }
 
+/* True when [s, s+len) is one JSON value as jansson reads it (RFC 8259;
+ * integers past 64 bits read as reals, so they still count as JSON). */
+static bool json_valid(const char *s, size_t len) {
+	json_error_t e;
+	json_t *v = json_loadb(s, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &e);
+
+	json_decref(v);
+	return v != NULL;
+}
+
 void crm_result_add_json(crm_result *r, const char *json, size_t len, const char *display) {
-	if (!crm_json_valid(json, len)) {
+	if (!json_valid(json, len)) {
 		crm_result_add_strn(r, json, len);
 		return;
 	}
 	add_json_owned(r, xstrndup(json, len), len, display);
+}
+
+void crm_result_add_money(crm_result *r, const char *json, size_t len, const char *amount,
+			  size_t amount_len, const char *currency, size_t currency_len) {
+	crm_sbuf text = {0};
+	struct cell *c;
+
+	crm_sbuf_put(&text, amount, amount_len);
+	if (currency != NULL) {
+		crm_sbuf_putc(&text, ' ');
+		crm_sbuf_put(&text, currency, currency_len);
+	}
+	crm_result_add_json(r, json, len, text.p);
+	c = &r->cells[(r->rows - 1) * r->ncols + r->next_col - 1];
+	if (c->type == CRM_CELL_JSON)
+		c->amount_len = amount_len;
+	crm_sbuf_fini(&text);
 }
 
 static void put_json_object(crm_sbuf *b, const crm_result *r, size_t row);
@@ -288,8 +327,131 @@ static void put_time(crm_sbuf *b, int64_t us, bool people, bool utc) {
 	crm_sbuf_puts(b, tmp);
 }
 
-/* Non-string cells as text; strings are handled by each format. */
-static void put_scalar(crm_sbuf *b, const struct cell *c, bool people, bool utc) {
+/* ---------------------------------------------------------------- the locale's numbers */
+
+static void copy_item(char *dst, size_t size, const char *src) {
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= size) /* longer than any locale has: write plainly */
+		n = 0;
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
+/*
+ * The category's locale as the environment names it, read through
+ * localeconv and then set back. Not newlocale: glibc 2.36's newlocale
+ * leaks its copy of LOCPATH on every call.
+ */
+static void read_category(int category, crm_numfmt *f) {
+	const char *now = setlocale(category, NULL);
+	char saved[256];
+	struct lconv *lc;
+
+	if (now == NULL || strlen(now) >= sizeof(saved))
+		return;
+	strcpy(saved, now);
+	if (setlocale(category, "") != NULL) {
+		lc = localeconv();
+		if (category == LC_NUMERIC) {
+			copy_item(f->point, sizeof(f->point), lc->decimal_point);
+			copy_item(f->sep, sizeof(f->sep), lc->thousands_sep);
+			copy_item(f->grouping, sizeof(f->grouping), lc->grouping);
+		} else {
+			copy_item(f->mon_point, sizeof(f->mon_point), lc->mon_decimal_point);
+			copy_item(f->mon_sep, sizeof(f->mon_sep), lc->mon_thousands_sep);
+			copy_item(f->mon_grouping, sizeof(f->mon_grouping), lc->mon_grouping);
+		}
+	}
+	setlocale(category, saved);
+}
+
+void crm_numfmt_from_env(crm_numfmt *f) {
+	memset(f, 0, sizeof(*f));
+	read_category(LC_NUMERIC, f);
+	read_category(LC_MONETARY, f);
+}
+
+/* The n digits at d with sep between the groups grouping asks for. */
+static void put_grouped(crm_sbuf *b, const char *d, size_t n, const char *sep,
+			const char *grouping) {
+	bool cut[32] = {false}; /* cut[i]: a separator before the i-th digit from the right */
+	size_t at = 0, i, g = 0, size = 0;
+
+	while (sep[0] != '\0' && n <= sizeof(cut) / sizeof(cut[0])) {
+		if (grouping[g] != '\0') /* else the last size repeats */
+			size = (unsigned char)grouping[g++];
+		if (size == 0 || size == CHAR_MAX || at + size >= n)
+			break;
+		at += size;
+		cut[at] = true;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0 && n - i < sizeof(cut) / sizeof(cut[0]) && cut[n - i])
+			crm_sbuf_puts(b, sep);
+		crm_sbuf_putc(b, d[i]);
+	}
+}
+
+static size_t digits_at(const char *s, size_t len) {
+	size_t n = 0;
+
+	while (n < len && s[n] >= '0' && s[n] <= '9')
+		n++;
+	return n;
+}
+
+/* A decimal text ("-1234.50": sign, digits, point, digits) with the
+ * locale's point and grouping; anything else as it is. */
+static void put_number(crm_sbuf *b, const char *s, size_t len, const char *point,
+		       const char *sep, const char *grouping) {
+	size_t i = s[0] == '-' || s[0] == '+' ? 1 : 0, whole = digits_at(s + i, len - i), frac;
+
+	frac = i + whole < len ? len - i - whole - 1 : 0;
+	if (whole == 0 || (i + whole < len && (s[i + whole] != '.' ||
+					       digits_at(s + i + whole + 1, frac) != frac))) {
+		crm_sbuf_put(b, s, len);
+		return;
+	}
+	crm_sbuf_put(b, s, i);
+	put_grouped(b, s + i, whole, sep, grouping);
+	if (i + whole < len) {
+		crm_sbuf_puts(b, point[0] != '\0' ? point : ".");
+		crm_sbuf_put(b, s + i + whole + 1, frac);
+	}
+}
+
+/* Cells that tables localise (counts, decimals, money), in b. */
+static bool put_localised(crm_sbuf *b, const struct cell *c, const crm_numfmt *nf) {
+	crm_sbuf plain = {0};
+
+	if (nf == NULL || !((c->type == CRM_CELL_INT && c->count) || c->type == CRM_CELL_DECIMAL ||
+			    (c->type == CRM_CELL_JSON && c->amount_len > 0)))
+		return false;
+	if (c->type == CRM_CELL_JSON) {
+		put_number(b, c->v.s, c->amount_len, nf->mon_point, nf->mon_sep, nf->mon_grouping);
+		crm_sbuf_put(b, c->v.s + c->amount_len, c->len - c->amount_len);
+		return true;
+	}
+	if (c->type == CRM_CELL_INT)
+		crm_sbuf_printf(&plain, "%" PRId64, c->v.i);
+	else
+		put_decimal(&plain, c->v.i, c->scale);
+	put_number(b, plain.p, plain.len, nf->point, nf->sep, nf->grouping);
+	crm_sbuf_fini(&plain);
+	if (c->type == CRM_CELL_DECIMAL && c->unit != NULL) {
+		crm_sbuf_putc(b, ' ');
+		crm_sbuf_puts(b, c->unit);
+	}
+	return true;
+}
+
+/* Non-string cells as text; strings are handled by each format. nf: the
+ * locale's separators (people only), or NULL. */
+static void put_scalar(crm_sbuf *b, const struct cell *c, bool people, bool utc,
+		       const crm_numfmt *nf) {
+	if (people && put_localised(b, c, nf))
+		return;
 	switch (c->type) {
 	case CRM_CELL_INT:
 		crm_sbuf_printf(b, "%" PRId64, c->v.i);
@@ -368,7 +530,7 @@ static void table_text_build(const crm_result *r, const crm_output_opts *o, bool
 		plain.len = shown.len = 0;
 		crm_sbuf_puts(&plain, "");
 		crm_sbuf_puts(&shown, "");
-		put_scalar(&plain, &r->cells[i], true, o->utc);
+		put_scalar(&plain, &r->cells[i], true, o->utc, o->numbers);
 		put_terminal_text(&shown, plain.p, plain.len, keep_newlines);
 		t->text[i] = strdup(shown.p);
 		if (t->text[i] == NULL)
@@ -438,20 +600,17 @@ static void put_line(crm_sbuf *b, char *const *text, const size_t *width, const 
 
 /* Cuts *text to at most w columns, the last of them "…". */
 static void cut_cell(char **text, size_t *width, size_t w) {
-	size_t i = 0, used = 0, n, len = strlen(*text);
-	uint32_t cp;
-	int cw;
+	size_t i = 0, used = 0, n, len = strlen(*text), cw;
 	char *out;
 
 	if (*width <= w || w == 0)
 		return;
-	while (i < len) {
-		n = crm_textwidth_decode(*text + i, len - i, &cp);
-		cw = n ? crm_textwidth_cp(cp) : 1;
-		if (used + (size_t)cw > w - 1)
+	while (i < len) { /* whole grapheme clusters only */
+		n = crm_textwidth_next(*text + i, len - i, &cw);
+		if (used + cw > w - 1)
 			break;
-		used += (size_t)cw;
-		i += n ? n : 1;
+		used += cw;
+		i += n;
 	}
 	out = xcalloc(i + sizeof(ELLIPSIS), 1);
 	memcpy(out, *text, i);
@@ -552,7 +711,7 @@ static void render_table_list(const crm_result *r, const crm_output_opts *o, crm
 	for (row = 0; row < r->rows; row++)
 		put_line(b, &t.text[row * n], &t.width[row * n], colw, right, hidden, n);
 	if (r->rows == 0)
-		crm_sbuf_puts(b, "(no rows)\n");
+		crm_sbuf_puts(b, _("(no rows)\n"));
 	table_text_free(r, &t);
 	free(colw);
 	free(headw);
@@ -609,12 +768,12 @@ static void put_json_value(crm_sbuf *b, const struct cell *c) {
 		crm_sbuf_put(b, c->json, c->json_len);
 		return;
 	case CRM_CELL_TIME:
-		put_scalar(&tmp, c, false, true);
+		put_scalar(&tmp, c, false, true, NULL);
 		crm_sbuf_json_string(b, tmp.p, tmp.len);
 		free(tmp.p);
 		return;
 	default:
-		put_scalar(b, c, false, true);
+		put_scalar(b, c, false, true, NULL);
 		return;
 	}
 }
@@ -691,7 +850,7 @@ static void put_csv_cell(crm_sbuf *b, const struct cell *c, bool raw) {
 		put_csv_field(b, c->json, c->json_len, !raw);
 		return;
 	}
-	put_scalar(&tmp, c, false, true);
+	put_scalar(&tmp, c, false, true, NULL);
 	crm_sbuf_put(b, tmp.p, tmp.len);
 	free(tmp.p);
 }
@@ -717,6 +876,26 @@ static void render_csv(const crm_result *r, const crm_output_opts *o, crm_sbuf *
 
 /* ---------------------------------------------------------------- render */
 
+/* Tables: the headings as o->heading gives them (the user's language),
+ * in a shallow copy of r; JSON and CSV keep the names. */
+static void render_table(const crm_result *r, const crm_output_opts *o, crm_sbuf *b) {
+	crm_result shown = *r;
+	const char **heads = NULL;
+	size_t col;
+
+	if (o->heading != NULL && r->ncols > 0) {
+		heads = xcalloc(r->ncols, sizeof(char *));
+		for (col = 0; col < r->ncols; col++)
+			heads[col] = o->heading(r->names[col]);
+		shown.names = (char **)heads;
+	}
+	if (o->record)
+		render_table_record(&shown, o, b);
+	else
+		render_table_list(&shown, o, b);
+	free(heads);
+}
+
 bool crm_output_render(const crm_result *r, const crm_output_opts *o, FILE *out) {
 	crm_sbuf b = {0};
 	bool ok;
@@ -731,10 +910,7 @@ bool crm_output_render(const crm_result *r, const crm_output_opts *o, FILE *out)
 		break;
 	case CRM_FORMAT_TABLE:
 	default:
-		if (o->record)
-			render_table_record(r, o, &b);
-		else
-			render_table_list(r, o, &b);
+		render_table(r, o, &b);
 		break;
 	}
 	ok = fwrite(b.p, 1, b.len, out) == b.len && fflush(out) == 0;

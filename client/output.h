@@ -6,8 +6,10 @@
  *
  * Cells are typed so that each format can be exact: integers and decimals
  * are JSON numbers and right-aligned in tables; times are microseconds
- * since the epoch, shown in local time for people and as RFC 3339 UTC in
- * JSON and CSV; NULL is JSON null and, in CSV, an empty unquoted field
+ * since the epoch, shown in local time (TZ) for people and as RFC 3339 UTC
+ * in JSON and CSV; quantities, decimals and money amounts carry the
+ * locale's separators in tables when crm_output_opts.numbers says so
+ * (identifiers never), and stay exact in JSON and CSV; NULL is JSON null and, in CSV, an empty unquoted field
  * (an empty string is "" so the two stay distinct, as in PostgreSQL COPY).
  * A JSON cell (a list of strings, an object, a nested result) is a JSON
  * value in JSON output, its compact JSON text in CSV and a short text of
@@ -74,6 +76,10 @@ void crm_result_add_decimal(crm_result *r, int64_t units, unsigned scale);
  * CSV get the bare number. unit is not copied: pass a string literal. */
 void crm_result_add_decimal_unit(crm_result *r, int64_t units, unsigned scale, const char *unit);
 void crm_result_add_time(crm_result *r, int64_t us);
+/* An integer that counts something (employees, members, a total): tables
+ * group its digits by the locale (12,500); plain integers are identifiers
+ * and never grouped. JSON and CSV get the bare number either way. */
+void crm_result_add_count(crm_result *r, int64_t v);
 
 /* A JSON array of strings; tables show them joined by ", ". */
 void crm_result_add_list(crm_result *r, const char *const *items, size_t n);
@@ -84,6 +90,14 @@ void crm_result_add_list(crm_result *r, const char *const *items, size_t n);
  * stays valid). Tables show `display`, or the JSON text when it is NULL.
  */
 void crm_result_add_json(crm_result *r, const char *json, size_t len, const char *display);
+
+/*
+ * A money value: JSON text as crm_result_add_json, shown in tables as
+ * amount (a decimal "-1234.50", its digits grouped and its point as the
+ * locale's LC_MONETARY has them) then " " and currency when not NULL.
+ */
+void crm_result_add_money(crm_result *r, const char *json, size_t len, const char *amount,
+			  size_t amount_len, const char *currency, size_t currency_len);
 
 /* sub as a JSON array of objects (one per row); tables show `display`. */
 void crm_result_add_json_result(crm_result *r, const crm_result *sub, const char *display);
@@ -100,6 +114,24 @@ void crm_result_optional(crm_result *r, const char *name);
 
 size_t crm_result_rows(const crm_result *r);
 
+/*
+ * How tables write numbers: decimal point, thousands separator and grouping
+ * (as in localeconv: each byte a group size from the right, the last one
+ * repeating, CHAR_MAX ending the grouping) for numbers (LC_NUMERIC) and for
+ * money amounts (LC_MONETARY). Zeroed, it writes them plainly.
+ */
+typedef struct crm_numfmt {
+	char point[8], sep[8], grouping[8];
+	char mon_point[8], mon_sep[8], mon_grouping[8];
+} crm_numfmt;
+
+/* f from the locale the environment names for LC_NUMERIC and LC_MONETARY
+ * (LC_ALL, LC_NUMERIC / LC_MONETARY, LANG); a category whose locale is not
+ * installed writes plainly. The program's locale is the same after the
+ * call, but the two categories switch for a moment: not thread-safe, call
+ * it where nothing else runs (the CLI, or a GUI at start-up). */
+void crm_numfmt_from_env(crm_numfmt *f);
+
 typedef struct crm_output_opts {
 	crm_format format;
 	/*
@@ -110,6 +142,9 @@ typedef struct crm_output_opts {
 	bool record;
 	bool csv_raw;  /* CSV: do not neutralise formula-like cells */
 	bool utc;      /* table: times in UTC instead of local time */
+	/* table: the locale's separators for counts, decimals and money;
+	 * NULL writes them plainly. Not copied. */
+	const crm_numfmt *numbers;
 	/*
 	 * List tables: at most this many columns wide (the terminal's), 0 for
 	 * no limit. The widest text columns are narrowed, and their long cells
@@ -119,6 +154,11 @@ typedef struct crm_output_opts {
 	 * Records ("show"), JSON and CSV keep everything.
 	 */
 	size_t max_width;
+	/*
+	 * Tables: the heading shown for a column name (the user's language,
+	 * crm_i18n_heading); NULL shows the names. JSON and CSV keep them.
+	 */
+	const char *(*heading)(const char *name);
 } crm_output_opts;
 
 /* Writes r to out. Returns false when writing failed (errno is set). */

@@ -46,21 +46,21 @@ bool crm_text_check(const uint8_t *s, size_t len, size_t min, size_t max, const 
 	size_t i = 0, n;
 
 	if (len < min)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field,
-				   min == 1 ? "must not be empty" : "must be at least %zu bytes", min);
+		return min == 1 ? crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "wire.empty", NULL)
+				: crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "wire.too_short",
+						CRM_NUM(min), NULL);
 	if (len > max)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "must be at most %zu bytes",
-				   max);
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "wire.too_long", CRM_NUM(max),
+				     NULL);
 	while (i < len) {
 		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n')
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, field,
-					   s[i] == 0 ? "contains a NUL byte at offset %zu"
-						     : "contains a control character at offset %zu",
-					   i);
+			return crm_err_setid(err, CRM_INVALID_ARGUMENT, field,
+					     s[i] == 0 ? "wire.nul_byte" : "wire.control_char",
+					     CRM_NUM(i), NULL);
 		n = utf8_seq(s + i, len - i);
 		if (n == 0)
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, field,
-					   "is not valid UTF-8 at offset %zu", i);
+			return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "wire.bad_utf8",
+					     CRM_NUM(i), NULL);
 		i += n;
 	}
 	return true;
@@ -103,8 +103,8 @@ static bool check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescrip
 		vals = *(void *const *)(base + fd->offset);
 		if (count > CRM_REPEATED_MAX) {
 			path_write(at, path, sizeof(path));
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, path,
-					   "has %zu values; at most %d", count, CRM_REPEATED_MAX);
+			return crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.too_many_values",
+					     CRM_NUM(count), CRM_NUM(CRM_REPEATED_MAX), NULL);
 		}
 	} else {
 		if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
@@ -123,7 +123,8 @@ static bool check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescrip
 			int v = ((const int *)vals)[i];
 			if (protobuf_c_enum_descriptor_get_value(fd->descriptor, v) == NULL) {
 				path_write(at, path, sizeof(path));
-				return crm_err_set(err, CRM_INVALID_ARGUMENT, path, "unknown value %d", v);
+				return crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.unknown_enum",
+						     CRM_NUM(v), NULL);
 			}
 			break;
 		}
@@ -198,9 +199,8 @@ static bool malformed(scan_state *s, const scan_path *at, const char *why) {
 
 	path_write(at, path, sizeof(path));
 	*s->malformed = true;
-	return crm_err_set(s->err, CRM_INVALID_ARGUMENT, "frame",
-			   "malformed frame: not a %s message (%s in %s)", s->top->short_name, why,
-			   path[0] ? path : s->top->short_name);
+	return crm_err_setid(s->err, CRM_INVALID_ARGUMENT, "frame", "wire.malformed",
+			     s->top->short_name, why, path[0] ? path : s->top->short_name, NULL);
 }
 
 /* Skips one value of wire type `wt` at p[*pos]; its bytes are [*start, *pos). */
@@ -253,9 +253,8 @@ static bool scan_field(scan_state *s, const ProtobufCMessageDescriptor *d,
 	scan_path here = {at, NULL};
 
 	if (++s->fields > CRM_FRAME_FIELDS_MAX)
-		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, "frame",
-				   "has more than %d fields in all; at most %d", CRM_FRAME_FIELDS_MAX,
-				   CRM_FRAME_FIELDS_MAX);
+		return crm_err_setid(s->err, CRM_INVALID_ARGUMENT, "frame", "wire.too_many_fields",
+				     CRM_NUM(CRM_FRAME_FIELDS_MAX), CRM_NUM(CRM_FRAME_FIELDS_MAX), NULL);
 	if (fd == NULL)
 		return true;
 	idx = (size_t)(fd - d->fields);
@@ -265,18 +264,17 @@ static bool scan_field(scan_state *s, const ProtobufCMessageDescriptor *d,
 		values = packed_count(fd, p, n);
 	if (idx < CRM_SCAN_FIELDS_COUNTED && (counts[idx] += (uint32_t)values) > CRM_REPEATED_MAX) {
 		path_write(&here, path, sizeof(path));
-		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, path,
-				   fd->label == PROTOBUF_C_LABEL_REPEATED
-					   ? "has more than %d values; at most %d"
-					   : "occurs more than %d times; at most %d",
-				   CRM_REPEATED_MAX, CRM_REPEATED_MAX);
+		return crm_err_setid(s->err, CRM_INVALID_ARGUMENT, path,
+				     fd->label == PROTOBUF_C_LABEL_REPEATED ? "wire.repeated_over"
+									    : "wire.occurs_over",
+				     CRM_NUM(CRM_REPEATED_MAX), CRM_NUM(CRM_REPEATED_MAX), NULL);
 	}
 	if (wt != 2 || fd->type != PROTOBUF_C_TYPE_MESSAGE)
 		return true;
 	if (depth >= CRM_NESTING_MAX) {
 		path_write(&here, path, sizeof(path));
-		return crm_err_set(s->err, CRM_INVALID_ARGUMENT, path,
-				   "nests messages more than %d deep", CRM_NESTING_MAX);
+		return crm_err_setid(s->err, CRM_INVALID_ARGUMENT, path, "wire.nesting",
+				     CRM_NUM(CRM_NESTING_MAX), NULL);
 	}
 	return scan_message(s, fd->descriptor, p, n, &here, depth + 1);
 }
@@ -335,9 +333,11 @@ uint64_t crm_wire_peek_id(const uint8_t *buf, size_t len) {
 
 static bool validate_hello(const Crm__Hello *h, crm_err *err) {
 	if (h->protocol == NULL || !h->protocol->has_major)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "hello.protocol.major", "is required");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, "hello.protocol.major", "wire.required",
+				     NULL);
 	if (!h->has_client_name)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "hello.client_name", "is required");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, "hello.client_name", "wire.required",
+				     NULL);
 	return crm_text_check(h->client_name.data, h->client_name.len, 1, CRM_CLIENT_NAME_MAX,
 			      "hello.client_name", err);
 }
@@ -474,14 +474,14 @@ static bool check_rule(const ProtobufCMessage *m, const char *req_name, const fi
 
 	snprintf(path, sizeof(path), "%s.%s", req_name, r->field);
 	if (fd == NULL)
-		return crm_err_set(err, CRM_INTERNAL, path, "validator names an unknown field");
+		return crm_err_setid(err, CRM_INTERNAL, path, "internal.validator", NULL);
 	if (fd->type == PROTOBUF_C_TYPE_MESSAGE)
 		present = *(const void *const *)(base + fd->offset) != NULL;
 	else
 		present = fd->quantifier_offset == 0 ||
 			  *(const protobuf_c_boolean *)(base + fd->quantifier_offset);
 	if (!present)
-		return r->required ? crm_err_set(err, CRM_INVALID_ARGUMENT, path, "is required")
+		return r->required ? crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.required", NULL)
 				   : true;
 	switch (fd->type) {
 	case PROTOBUF_C_TYPE_BYTES: {
@@ -490,17 +490,17 @@ static bool check_rule(const ProtobufCMessage *m, const char *req_name, const fi
 	}
 	case PROTOBUF_C_TYPE_INT64: {
 		int64_t v = *(const int64_t *)(base + fd->offset);
-		return v > 0 || crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be a positive id");
+		return v > 0 || crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.positive_id", NULL);
 	}
 	case PROTOBUF_C_TYPE_UINT32: {
 		uint32_t v = *(const uint32_t *)(base + fd->offset);
 		return (v >= r->min && v <= r->max) ||
-		       crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be between %u and %u",
-				   r->min, r->max);
+		       crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.range", CRM_NUM(r->min),
+				     CRM_NUM(r->max), NULL);
 	}
 	case PROTOBUF_C_TYPE_ENUM: {
 		int v = *(const int *)(base + fd->offset);
-		return v != 0 || crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be set");
+		return v != 0 || crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.must_be_set", NULL);
 	}
 	default:
 		return true;
@@ -520,11 +520,11 @@ static bool validate_page(const ProtobufCMessage *m, const char *req_name, crm_e
 		return true;
 	snprintf(path, sizeof(path), "%s.page.limit", req_name);
 	if (page->has_limit && (page->limit < 1 || page->limit > CRM_PAGE_MAX))
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, path, "must be between 1 and %d",
-				   CRM_PAGE_MAX);
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.page_limit",
+				     CRM_NUM(CRM_PAGE_MAX), NULL);
 	snprintf(path, sizeof(path), "%s.page.cursor", req_name);
 	if (page->has_cursor && page->cursor.len > CRM_CURSOR_MAX)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, path, "is not a cursor this server issued");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "cursor.not_issued", NULL);
 	return true;
 }
 
@@ -549,11 +549,9 @@ static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 
 	if (m == NULL) {
 		if (f->base.n_unknown_fields > 0)
-			return crm_err_set(err, CRM_UNIMPLEMENTED, "request",
-					   "unknown request type (field %u); upgrade the server or "
-					   "the client",
-					   f->base.unknown_fields[0].tag);
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "request", "no request in frame");
+			return crm_err_setid(err, CRM_UNIMPLEMENTED, "request", "wire.unknown_request",
+					     CRM_NUM(f->base.unknown_fields[0].tag), NULL);
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, "request", "wire.no_request", NULL);
 	}
 	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_HELLO)
 		return validate_hello(f->hello, err);
@@ -562,20 +560,18 @@ static bool validate_request(const Crm__ClientFrame *f, crm_err *err) {
 			return false;
 	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_RECORD_SHARE &&
 	    f->record_share->has_user == f->record_share->has_team)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "record_share.user",
-				   "give exactly one of user or team");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, "record_share.user", "wire.user_or_team",
+				     NULL);
 	if (!validate_oneofs(f))
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, record_path(f), "must hold an account, a contact or a note");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, record_path(f), "wire.record_kind", NULL);
 	return validate_page(m, fd->name, err);
 }
 
 bool crm_wire_validate(const Crm__ClientFrame *f, crm_err *err) {
 	if (!f->has_id)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "id", "is required");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, "id", "wire.required", NULL);
 	if (f->id == 0)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, "id",
-				   "must not be 0: 0 is reserved for connection-level errors; use "
-				   "1 or more");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, "id", "wire.id_zero", NULL);
 	if (!crm_wire_check_message(&f->base, NULL, err))
 		return false;
 	if (f->has_idempotency_key) {
@@ -584,8 +580,8 @@ bool crm_wire_validate(const Crm__ClientFrame *f, crm_err *err) {
 			return false;
 		if (f->request_case != CRM__CLIENT_FRAME__REQUEST__NOT_SET &&
 		    !crm_wire_request_mutates(f))
-			return crm_err_set(err, CRM_INVALID_ARGUMENT, "idempotency_key",
-					   "only requests that change data take one");
+			return crm_err_setid(err, CRM_INVALID_ARGUMENT, "idempotency_key",
+					     "wire.idempotency_not_mutating", NULL);
 	}
 	return validate_request(f, err);
 }
@@ -633,4 +629,23 @@ int64_t crm_now_us(void) {
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void crm_wire_status_set(Crm__Status *st, const crm_err *err, char **argv) {
+	st->message = (char *)err->msg;
+	st->field = err->field[0] ? (char *)err->field : NULL;
+	if (err->id[0] == '\0')
+		return;
+	st->message_id = (char *)err->id;
+	for (unsigned i = 0; i < err->nargs && i < CRM_ERR_ARGS_MAX; i++)
+		argv[i] = (char *)crm_err_arg(err, i);
+	st->n_args = err->nargs < CRM_ERR_ARGS_MAX ? err->nargs : CRM_ERR_ARGS_MAX;
+	st->args = st->n_args ? argv : NULL;
+}
+
+void crm_wire_status_ids(const Crm__Status *st, crm_err *err) {
+	if (st == NULL || st->message_id == NULL || st->message_id[0] == '\0')
+		return;
+	crm_err_attach_id(err, st->message_id, (const char *const *)st->args,
+			  st->n_args < CRM_ERR_ARGS_MAX ? (unsigned)st->n_args : CRM_ERR_ARGS_MAX);
 }

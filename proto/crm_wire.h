@@ -103,6 +103,15 @@ uint64_t crm_wire_peek_id(const uint8_t *buf, size_t len);
 bool crm_wire_validate(const Crm__ClientFrame *frame, crm_err *err) CRM_MUSTCHECK;
 
 /* Name of the request type for logs, e.g. "ping"; "unknown" when unset. */
+/* Fills st's message, field, message_id and args from err (code not
+ * touched). st points into err and argv (CRM_ERR_ARGS_MAX slots), which
+ * must outlive st's packing. */
+void crm_wire_status_set(Crm__Status *st, const crm_err *err, char **argv);
+
+/* The message id and arguments of a received status, attached to err
+ * (crm_err_attach_id); a status without an id leaves err as it is. */
+void crm_wire_status_ids(const Crm__Status *st, crm_err *err);
+
 const char *crm_wire_request_name(const Crm__ClientFrame *frame);
 
 /* True for requests that change data and so may carry an idempotency key. */

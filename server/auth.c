@@ -40,10 +40,10 @@ bool crm_auth_verify(const char *hash, const uint8_t *pw, size_t len) {
 bool crm_auth_policy(const uint8_t *pw, size_t len, const char *username, int min_len,
 		     const char *field, crm_err *err) {
 	if (len < (size_t)min_len)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field,
-				   "must be at least %d bytes long", min_len);
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "auth.password_too_short",
+				     CRM_NUM(min_len), NULL);
 	if (username && strlen(username) == len && strncasecmp((const char *)pw, username, len) == 0)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "must not be the username");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "auth.password_is_username", NULL);
 	return true;
 }
 

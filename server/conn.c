@@ -239,12 +239,11 @@ static void reply_status(crm_conn *c, uint64_t id, const char *type, int64_t t0,
 	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
 	Crm__Response resp = CRM__RESPONSE__INIT;
 	Crm__Status st = CRM__STATUS__INIT;
+	char *argv[CRM_ERR_ARGS_MAX];
 
 	st.has_code = true;
 	st.code = (Crm__Code)err->code;
-	st.message = (char *)err->msg;
-	if (err->field[0])
-		st.field = (char *)err->field;
+	crm_wire_status_set(&st, err, argv);
 	resp.has_id = true;
 	resp.id = id;
 	resp.status = &st;
@@ -292,11 +291,10 @@ static void do_hello(crm_conn *c, const Crm__ClientFrame *f, int64_t t0) {
 
 	if (f->hello->protocol->major != CRM_PROTO_MAJOR) {
 		crm_err_clear(&err);
-		crm_err_set(&err, CRM_FAILED_PRECONDITION, "hello.protocol.major",
-			    "protocol version %u is not supported; this server speaks %d.x "
-			    "(supported: %d.%d); upgrade the client or the server",
-			    f->hello->protocol->major, CRM_PROTO_MAJOR, CRM_PROTO_MAJOR,
-			    CRM_PROTO_MINOR);
+		crm_err_setid(&err, CRM_FAILED_PRECONDITION, "hello.protocol.major",
+			      "conn.protocol_version", CRM_NUM(f->hello->protocol->major),
+			      CRM_NUM(CRM_PROTO_MAJOR), CRM_NUM(CRM_PROTO_MAJOR),
+			      CRM_NUM(CRM_PROTO_MINOR), NULL);
 		protocol_error(c, f->id, "hello", t0, &err);
 		return;
 	}
@@ -366,18 +364,15 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 
 	crm_err_clear(&err);
 	if (route == NULL)
-		crm_err_set(&err, CRM_UNIMPLEMENTED, "request", "this server does not serve %s", type);
+		crm_err_setid(&err, CRM_UNIMPLEMENTED, "request", "conn.not_served", type, NULL);
 	else if (!route->anonymous && !c->authenticated)
-		crm_err_set(&err, CRM_UNAUTHENTICATED, NULL, "log in first (crm login USERNAME)");
+		crm_err_setid(&err, CRM_UNAUTHENTICATED, NULL, "conn.login_first", NULL);
 	else if (c->inflight >= cfg()->max_inflight)
-		crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
-			    "too many requests in flight on this connection (max %d); wait for "
-			    "replies before sending more",
-			    cfg()->max_inflight);
+		crm_err_setid(&err, CRM_RESOURCE_EXHAUSTED, NULL, "conn.inflight_cap",
+			      CRM_NUM(cfg()->max_inflight), NULL);
 	else if (id_in_flight(c, f->id))
-		crm_err_set(&err, CRM_INVALID_ARGUMENT, "id",
-			    "request id %llu is already in flight on this connection",
-			    (unsigned long long)f->id);
+		crm_err_setid(&err, CRM_INVALID_ARGUMENT, "id", "conn.id_in_flight", CRM_NUM(f->id),
+			      NULL);
 	else /* sets err for, e.g., a record type this server does not serve */
 		crm_route_check(route, f, &err);
 	if (!crm_err_isset(&err)) {
@@ -400,9 +395,7 @@ static void submit(crm_conn *c, crm_job *job, int64_t t0) {
 			return;
 		c->refs--;
 		c->inflight--;
-		crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
-			    "server busy: all database workers are occupied and the queue is full; "
-			    "retry shortly");
+		crm_err_setid(&err, CRM_RESOURCE_EXHAUSTED, NULL, "conn.busy", NULL);
 	}
 	reply_status(c, f->id, type, t0, &err);
 	crm_job_free(job);
@@ -438,16 +431,15 @@ static void handle_frame(crm_conn *c, const uint8_t *body, uint32_t len) {
 	crm_err_clear(&err);
 	f = crm__client_frame__unpack(&job->arena.pb, len, body);
 	if (f == NULL) {
-		crm_err_set(&err, CRM_INVALID_ARGUMENT, "frame",
-			    "malformed frame: not a ClientFrame message");
+		crm_err_setid(&err, CRM_INVALID_ARGUMENT, "frame", "conn.malformed", NULL);
 		protocol_error(c, 0, "unknown", t0, &err);
 		goto done;
 	}
 	job->frame = f;
 	if (!c->hello_done) {
 		if (f->request_case != CRM__CLIENT_FRAME__REQUEST_HELLO)
-			crm_err_set(&err, CRM_FAILED_PRECONDITION, "request",
-				    "the first request on a connection must be hello");
+			crm_err_setid(&err, CRM_FAILED_PRECONDITION, "request", "conn.hello_first",
+				      NULL);
 		else if (crm_wire_validate(f, &err))
 			do_hello(c, f, t0);
 		if (crm_err_isset(&err))
@@ -459,19 +451,16 @@ static void handle_frame(crm_conn *c, const uint8_t *body, uint32_t len) {
 		goto done;
 	}
 	if (f->request_case == CRM__CLIENT_FRAME__REQUEST_HELLO) {
-		crm_err_set(&err, CRM_FAILED_PRECONDITION, "request",
-			    "hello was already done on this connection");
+		crm_err_setid(&err, CRM_FAILED_PRECONDITION, "request", "conn.hello_again", NULL);
 		reply_status(c, f->id, "hello", t0, &err);
 	} else if (id_in_flight(c, f->id)) {
-		crm_err_set(&err, CRM_INVALID_ARGUMENT, "id",
-			    "request id %llu is already in flight on this connection",
-			    (unsigned long long)f->id);
+		crm_err_setid(&err, CRM_INVALID_ARGUMENT, "id", "conn.id_in_flight", CRM_NUM(f->id),
+			      NULL);
 		reply_status(c, f->id, crm_wire_request_name(f), t0, &err);
 	} else if (f->request_case == CRM__CLIENT_FRAME__REQUEST_PING && !f->ping->deep) {
 		do_ping(c, f, t0);
 	} else if (c->draining) {
-		crm_err_set(&err, CRM_UNAVAILABLE, NULL,
-			    "server is shutting down; reconnect and retry");
+		crm_err_setid(&err, CRM_UNAVAILABLE, NULL, "conn.shutting_down", NULL);
 		reply_status(c, f->id, crm_wire_request_name(f), t0, &err);
 	} else {
 		submit(c, job, t0);
@@ -505,9 +494,8 @@ static void process_input(crm_conn *c) {
 		if (len > frame_limit(c)) {
 			crm_err err;
 			crm_err_clear(&err);
-			crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, "frame",
-				    "frame of %u bytes exceeds this connection's limit of %u bytes",
-				    len, frame_limit(c));
+			crm_err_setid(&err, CRM_RESOURCE_EXHAUSTED, "frame", "conn.frame_too_big",
+				      CRM_NUM(len), CRM_NUM(frame_limit(c)), NULL);
 			protocol_error(c, 0, "unknown", crm_mono_us(), &err);
 			break;
 		}
@@ -557,8 +545,8 @@ static void reject_full(crm_conn *c) {
 	crm_err err;
 
 	crm_err_clear(&err);
-	crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
-		    "too many connections (max %d); try again later", cfg()->max_connections);
+	crm_err_setid(&err, CRM_RESOURCE_EXHAUSTED, NULL, "conn.too_many",
+		      CRM_NUM(cfg()->max_connections), NULL);
 	protocol_error(c, 0, "connect", crm_mono_us(), &err);
 }
 
@@ -568,10 +556,8 @@ static void reject_preauth(crm_conn *c) {
 	log_info("conn=%llu peer=%s refused: over max_preauth_per_address (%d)",
 		 (unsigned long long)c->id, c->peer, cfg()->max_preauth_per_address);
 	crm_err_clear(&err);
-	crm_err_set(&err, CRM_RESOURCE_EXHAUSTED, NULL,
-		    "too many connections from %s that have not logged in (max_preauth_per_address "
-		    "%d); log in on one of them or try again later",
-		    c->client_ip, cfg()->max_preauth_per_address);
+	crm_err_setid(&err, CRM_RESOURCE_EXHAUSTED, NULL, "conn.too_many_preauth", c->client_ip,
+		      CRM_NUM(cfg()->max_preauth_per_address), NULL);
 	protocol_error(c, 0, "connect", crm_mono_us(), &err);
 }
 
@@ -617,6 +603,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
  * here when the last one is answered. */
 static void auth_expire(crm_conn *c) {
 	crm_err err;
+	char secs[32];
 
 	if (c->closing || c->authenticated)
 		return;
@@ -628,10 +615,8 @@ static void auth_expire(crm_conn *c) {
 	log_info("conn=%llu peer=%s dropped: no login within auth_timeout",
 		 (unsigned long long)c->id, c->peer);
 	crm_err_clear(&err);
-	crm_err_set(&err, CRM_UNAUTHENTICATED, "login",
-		    "no login within auth_timeout (%g s) of hello or logout; connect again "
-		    "and log in",
-		    cfg()->auth_timeout / 1000.0);
+	snprintf(secs, sizeof(secs), "%g", cfg()->auth_timeout / 1000.0);
+	crm_err_setid(&err, CRM_UNAUTHENTICATED, "login", "conn.auth_timeout", secs, NULL);
 	protocol_error(c, 0, "auth", crm_mono_us(), &err);
 }
 

@@ -141,21 +141,20 @@ bool crm_cursor_read(crm_arena *a, const ProtobufCBinaryData *in, int64_t user_i
 	char *k;
 
 	if (!b64_decode(in->data, in->len, raw, &n) || n < HEAD_LEN + MAC_LEN)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "is not a cursor this server issued");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "cursor.not_issued", NULL);
 	klen = (size_t)raw[33] << 8 | raw[34];
 	if (raw[0] != VERSION || HEAD_LEN + klen + MAC_LEN != n)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "is not a cursor this server issued");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "cursor.not_issued", NULL);
 	mac(raw, HEAD_LEN + klen, want);
 	if (CRYPTO_memcmp(want, raw + HEAD_LEN + klen, MAC_LEN) != 0)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "has been altered; start the list again");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "cursor.altered", NULL);
 	if ((int64_t)get64(raw + 1) != user_id)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "was issued to another user");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "cursor.other_user", NULL);
 	if (get64(raw + 9) < (uint64_t)time(NULL))
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field, "has expired; start the list again");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "cursor.expired", NULL);
 	filters_hash(filters, fh);
 	if (memcmp(fh, raw + 17, 16) != 0)
-		return crm_err_set(err, CRM_INVALID_ARGUMENT, field,
-				   "belongs to a list with other filters or sort; start the list again");
+		return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "cursor.other_list", NULL);
 	k = crm_arena_alloc(a, klen + 1);
 	memcpy(k, raw + HEAD_LEN, klen);
 	k[klen] = '\0';

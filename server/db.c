@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "log.h"
 
 #define BACKOFF_MIN_US 100000
@@ -283,8 +285,7 @@ bool crm_db_ensure(crm_db *db, crm_err *err) {
 	db_drop(db);
 	now = mono_us();
 	if (now < db->next_attempt)
-		return crm_err_set(err, CRM_UNAVAILABLE, NULL,
-				   "database unavailable; retry in a few seconds");
+		return crm_err_setid(err, CRM_UNAVAILABLE, NULL, "db.unavailable", NULL);
 	if (db_connect(db)) {
 		db->backoff = BACKOFF_MIN_US;
 		db->next_attempt = 0;
@@ -292,8 +293,7 @@ bool crm_db_ensure(crm_db *db, crm_err *err) {
 	}
 	db->next_attempt = mono_us() + db->backoff;
 	db->backoff = db->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : db->backoff * 2;
-	return crm_err_set(err, CRM_UNAVAILABLE, NULL,
-			   "database unavailable; retry in a few seconds");
+	return crm_err_setid(err, CRM_UNAVAILABLE, NULL, "db.unavailable", NULL);
 }
 
 static void read_session(crm_db *db, const PGresult *r) {
@@ -332,6 +332,33 @@ static bool constraint_field(const PGresult *r, char *out, size_t size) {
 	return true;
 }
 
+/*
+ * crm.raise (sql/modules/15_messages.sql) puts the message id and its
+ * arguments in DETAIL as {"id": "...", "args": ["...", ...]}: attach them
+ * to err beside the English text. This is the one place crmd reads them.
+ * A CR error without them (raised some other way) keeps its text alone.
+ */
+static void sql_message_id(const PGresult *r, crm_err *err) {
+	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	const char *args[CRM_ERR_ARGS_MAX];
+	json_t *root, *id, *list;
+	size_t n = 0;
+
+	if (detail == NULL || detail[0] != '{' || (root = json_loads(detail, 0, NULL)) == NULL)
+		return;
+	id = json_object_get(root, "id");
+	list = json_object_get(root, "args");
+	if (json_is_string(id) && (list == NULL || json_is_array(list))) {
+		for (; list && n < json_array_size(list) && n < CRM_ERR_ARGS_MAX; n++) {
+			const json_t *a = json_array_get(list, n);
+
+			args[n] = json_is_string(a) ? json_string_value(a) : "";
+		}
+		crm_err_attach_id(err, json_string_value(id), args, (unsigned)n);
+	}
+	json_decref(root);
+}
+
 /* Records a failed result in err and db->sqlstate. */
 static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -358,20 +385,20 @@ static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 	}
 	switch (code) {
 	case CRM_UNAVAILABLE:
-		crm_err_set(err, code, NULL, state && strncmp(state, "40", 2) == 0
-						 ? "database busy; retry"
-						 : "database connection lost; retry shortly");
+		crm_err_setid(err, code, NULL,
+			      state && strncmp(state, "40", 2) == 0 ? "db.busy" : "db.lost", NULL);
 		break;
 	case CRM_DEADLINE_EXCEEDED:
-		crm_err_set(err, code, NULL, "request took longer than the server allows");
+		crm_err_setid(err, code, NULL, "db.timeout", NULL);
 		break;
 	case CRM_INTERNAL:
-		crm_err_set(err, code, NULL, "internal error; the server log has the details");
+		crm_err_setid(err, code, NULL, "db.internal", NULL);
 		break;
 	default:
 		if (strncmp(state, "CR", 2) == 0) { /* our own message, written for users */
 			crm_err_set(err, code, PQresultErrorField(r, PG_DIAG_COLUMN_NAME), "%s",
 				    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+			sql_message_id(r, err);
 			break;
 		}
 		/* PostgreSQL's own text may name tables and values of records the
@@ -379,15 +406,16 @@ static void result_error(crm_db *db, const PGresult *r, crm_err *err) {
 		log_info("db worker %d: %s %s", db->index, state,
 			 PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
 		if (strcmp(state, "23514") == 0 && constraint_field(r, field, sizeof(field))) {
-			crm_err_set(err, code, field, "is not valid");
+			crm_err_setid(err, code, field, "db.not_valid", NULL);
 			break;
 		}
-		crm_err_set(err, code, PQresultErrorField(r, PG_DIAG_COLUMN_NAME), "%s",
-			    code == CRM_ALREADY_EXISTS    ? "a record with this value already exists"
-			    : code == CRM_NOT_FOUND       ? "a record it refers to does not exist"
-			    : code == CRM_PERMISSION_DENIED ? "permission denied"
-			    : code == CRM_RESOURCE_EXHAUSTED ? "the database is out of resources; retry later"
-							     : "a value is out of range or not valid");
+		crm_err_setid(err, code, PQresultErrorField(r, PG_DIAG_COLUMN_NAME),
+			      code == CRM_ALREADY_EXISTS      ? "db.exists"
+			      : code == CRM_NOT_FOUND         ? "db.missing_reference"
+			      : code == CRM_PERMISSION_DENIED ? "db.denied"
+			      : code == CRM_RESOURCE_EXHAUSTED ? "db.out_of_resources"
+							       : "db.bad_value",
+			      NULL);
 		break;
 	}
 }

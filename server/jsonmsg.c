@@ -222,10 +222,12 @@ char *crm_jsonmsg_encode_array(crm_arena *a, ProtobufCMessage *const *ms, size_t
 
 static bool mismatch(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *fd,
 		     crm_err *err) {
+	char what[CRM_ERR_MSG_MAX];
+
 	/* Names the field only: the value may be personal data. */
-	return crm_err_set(err, CRM_INTERNAL, NULL,
-			   "internal error: malformed data from the database for %s.%s", d->name,
-			   fd->name);
+	snprintf(what, sizeof(what), "malformed data from the database for %s.%s", d->name,
+		 fd->name);
+	return crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", what, NULL);
 }
 
 static bool int_from(const json_t *j, json_int_t lo, json_int_t hi, json_int_t *out) {
@@ -412,15 +414,20 @@ bool crm_jsonmsg_decode(crm_arena *a, const ProtobufCMessageDescriptor *d, const
 
 	*out = NULL;
 	root = json_loadb(json, len, 0, &jerr);
-	if (root == NULL) /* jansson's text may quote the data: position only */
-		return crm_err_set(err, CRM_INTERNAL, NULL,
-				   "internal error: malformed JSON from the database for %s at byte %d",
-				   d->name, jerr.position);
+	if (root == NULL) { /* jansson's text may quote the data: position only */
+		char what[CRM_ERR_MSG_MAX];
+
+		snprintf(what, sizeof(what), "malformed JSON from the database for %s at byte %d",
+			 d->name, jerr.position);
+		return crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", what, NULL);
+	}
 	if (json_is_object(root))
 		ok = msg_from(a, d, root, out, err);
 	else
-		ok = crm_err_set(err, CRM_INTERNAL, NULL,
-				 "internal error: the database sent no JSON object for %s", d->name);
+		ok = crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail",
+				   crm_arena_printf(a, "the database sent no JSON object for %s",
+						    d->name),
+				   NULL);
 	json_decref(root);
 	if (!ok)
 		*out = NULL;

@@ -199,7 +199,7 @@ static int idem_claim(crm_db *db, crm_job *job, Crm__Response **stored, crm_err 
 		return -1;
 	if (PQntuples(r) != 1) { /* purged between the two statements */
 		PQclear(r);
-		crm_err_set(err, CRM_UNAVAILABLE, "idempotency_key", "key changed meanwhile; retry");
+		crm_err_setid(err, CRM_UNAVAILABLE, "idempotency_key", "idempotency.changed", NULL);
 		return -1;
 	}
 	h = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &hlen);
@@ -207,8 +207,7 @@ static int idem_claim(crm_db *db, crm_job *job, Crm__Response **stored, crm_err 
 	PQfreemem(h);
 	if (!same) {
 		PQclear(r);
-		crm_err_set(err, CRM_INVALID_ARGUMENT, "idempotency_key",
-			    "this key was already used for a different request; use a new key");
+		crm_err_setid(err, CRM_INVALID_ARGUMENT, "idempotency_key", "idempotency.reused", NULL);
 		return -1;
 	}
 	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 2), &rlen);
@@ -216,7 +215,7 @@ static int idem_claim(crm_db *db, crm_job *job, Crm__Response **stored, crm_err 
 	PQfreemem(raw);
 	PQclear(r);
 	if (*stored == NULL)
-		return crm_err_set(err, CRM_INTERNAL, NULL, "stored result for this key is unreadable"), -1;
+		return crm_err_setid(err, CRM_INTERNAL, NULL, "idempotency.unreadable", NULL), -1;
 	return 0;
 }
 
@@ -376,8 +375,7 @@ static bool hash_new_password(crm_db *db, crm_job *job, char *hash, const char *
 	if (!crm_auth_policy(pw->data, pw->len, uname, cfg->password_min_length, np.field, err))
 		return false;
 	if (!crm_auth_hash(pw->data, pw->len, hash))
-		return crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
-				   "cannot hash the password now; retry");
+		return crm_err_setid(err, CRM_RESOURCE_EXHAUSTED, NULL, "auth.hash_busy", NULL);
 	*pw_hash = hash;
 	return true;
 }
@@ -406,8 +404,7 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 	int attempt;
 
 	if (remaining_ms(job) <= 0) {
-		crm_err_set(err, CRM_DEADLINE_EXCEEDED, NULL,
-			    "request waited in the queue longer than the server allows; retry");
+		crm_err_setid(err, CRM_DEADLINE_EXCEEDED, NULL, "request.queue_timeout", NULL);
 		return;
 	}
 	if (!hash_new_password(db, job, hash, &pw_hash, err))
@@ -424,9 +421,7 @@ static void run_request(crm_worker *w, crm_job *job, Crm__Response **resp, crm_e
 		}
 		if (db->lost) { /* a write, no key, COMMIT sent: only a human can tell */
 			crm_err_clear(err);
-			crm_err_set(err, CRM_UNAVAILABLE, NULL,
-				    "connection to the database was lost after the change was sent; "
-				    "its outcome is unknown: check before retrying");
+			crm_err_setid(err, CRM_UNAVAILABLE, NULL, "db.outcome_unknown", NULL);
 			break;
 		}
 		if (!crm_db_retryable(db))
@@ -522,13 +517,11 @@ static bool precheck_refused(PGresult *r, crm_err *err) {
 	if (wait <= 0)
 		return false;
 	if (strcmp(PQgetvalue(r, 0, 3), "cap") == 0)
-		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
-			    "too many failed logins for this user from addresses it has not logged in "
-			    "from; try again in %d s or from an address you used before", wait);
+		crm_err_setid(err, CRM_RESOURCE_EXHAUSTED, NULL, "auth.lockout_new_address",
+			      CRM_NUM(wait), NULL);
 	else
-		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL,
-			    "too many failed logins for this user from this address, or from this "
-			    "address; try again in %d s", wait);
+		crm_err_setid(err, CRM_RESOURCE_EXHAUSTED, NULL, "auth.lockout_address", CRM_NUM(wait),
+			      NULL);
 	return true;
 }
 
@@ -612,7 +605,7 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 	if (!ok) {
 		warn_if_capped(job, username, r);
 		PQclear(r);
-		crm_err_set(err, CRM_UNAUTHENTICATED, NULL, "invalid username or password");
+		crm_err_setid(err, CRM_UNAUTHENTICATED, NULL, "auth.invalid_login", NULL);
 		return;
 	}
 	set_new_token(job, token);
@@ -682,15 +675,15 @@ static void run_password_change(crm_worker *w, crm_job *job, Crm__Response **res
 	ok = crm_auth_verify(old, q->old_password.data, q->old_password.len);
 	if (!ok) {
 		record_failure(db, job, job->user, uid, err);
-		crm_err_set(err, CRM_INVALID_ARGUMENT, "password_change.old_password",
-			    "is not your current password");
+		crm_err_setid(err, CRM_INVALID_ARGUMENT, "password_change.old_password",
+			      "auth.wrong_old_password", NULL);
 		return;
 	}
 	if (!crm_auth_policy(q->new_password.data, q->new_password.len, job->user,
 			     cfg->password_min_length, "password_change.new_password", err))
 		return;
 	if (!crm_auth_hash(q->new_password.data, q->new_password.len, newhash)) {
-		crm_err_set(err, CRM_RESOURCE_EXHAUSTED, NULL, "cannot hash the password now; retry");
+		crm_err_setid(err, CRM_RESOURCE_EXHAUSTED, NULL, "auth.hash_busy", NULL);
 		return;
 	}
 	crm_auth_new_token(token, token_hash);
@@ -765,14 +758,14 @@ static void finish_job(crm_job *job, Crm__Response *resp, crm_err *err) {
 	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
 	Crm__Response fallback = CRM__RESPONSE__INIT;
 	Crm__Status st = CRM__STATUS__INIT;
+	char *argv[CRM_ERR_ARGS_MAX];
 
 	if (crm_err_isset(err) || resp == NULL) {
 		if (!crm_err_isset(err))
-			crm_err_set(err, CRM_INTERNAL, NULL, "handler returned no response");
+			crm_err_setid(err, CRM_INTERNAL, NULL, "internal.no_response", NULL);
 		qualify_field(job, err);
 		resp = &fallback;
-		st.message = err->msg;
-		st.field = err->field[0] ? err->field : NULL;
+		crm_wire_status_set(&st, err, argv);
 		job->sets_session = job->clears_session = false;
 	}
 	job->status = crm_err_isset(err) ? err->code : CRM_OK;
@@ -801,7 +794,7 @@ void crm_worker_run(void *state, void *item) {
 	crm_err_clear(&err);
 	memset(&w->db.session, 0, sizeof(w->db.session));
 	if (atomic_load(&crm_srv->io_stopped)) /* nobody is left to answer */
-		crm_err_set(&err, CRM_UNAVAILABLE, NULL, "server is shutting down");
+		crm_err_setid(&err, CRM_UNAVAILABLE, NULL, "request.shutting_down", NULL);
 	else if (job->route->flow == CRM_FLOW_LOGIN)
 		run_login(w, job, &resp, &err);
 	else if (job->route->flow == CRM_FLOW_PASSWORD_CHANGE)

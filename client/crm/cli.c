@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -24,7 +26,7 @@ static void put_safe(FILE *out, const char *s) {
 void crm_cli_hint(const char *fmt, ...) {
 	va_list ap;
 
-	fputs("crm: hint: ", stderr);
+	fputs(_("crm: hint: "), stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -36,39 +38,42 @@ static void hint_unauthenticated(struct crm_cli *cli, const crm_err *err) {
 	bool says_login = strstr(err->msg, "crm login") != NULL;
 
 	if (cli->token_sent && !says_login)
-		crm_cli_hint("session expired or revoked: run `crm login`");
+		crm_cli_hint(_("session expired or revoked: run `crm login`"));
 	else if (cli->session_other_server)
-		crm_cli_hint("your session (%s) is for the server %s, not %s; run `crm login "
-			     "USERNAME` to log in to this one",
+		crm_cli_hint(_("your session (%s) is for the server %s, not %s; run `crm login "
+			     "USERNAME` to log in to this one"),
 			     cli->session_path, cli->session.server, cli->server);
 	else if (!cli->token_sent && !says_login &&
 		 (cli->cmd == NULL || !(cli->cmd->flags & CRM_CMD_NO_SESSION)))
-		crm_cli_hint("not logged in: run `crm login USERNAME`");
+		crm_cli_hint(_("not logged in: run `crm login USERNAME`"));
 }
 
 int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 	const char *name = crm_status_name(err->code);
+	char text[1024];
 
 	if (cli->reported)
 		return cli->bad_settings ? CRM_EXIT_USAGE : CRM_EXIT_FAILURE;
-	fputs("crm: error: ", stderr);
-	put_safe(stderr, err->msg[0] ? err->msg : "unknown error");
+	fputs(_("crm: error: "), stderr);
+	/* the server's error in the user's language when its id is known */
+	put_safe(stderr, err->msg[0] ? crm_err_text(err, text, sizeof(text)) : _("unknown error"));
 	if (err->field[0]) {
-		fputs(" (field: ", stderr);
+		/* TRANSLATORS: around the name of the field an error is about */
+		fputs(_(" (field: "), stderr);
 		put_safe(stderr, err->field);
-		fputc(')', stderr);
+		fputs(_(")"), stderr);
 	}
 	fprintf(stderr, " [%s]\n", name ? name : "UNKNOWN");
 	switch (err->code) {
 	case CRM_DEADLINE_EXCEEDED:
-		crm_cli_hint("the server may be overloaded; try again, or allow more time with "
-			     "--timeout MS");
+		crm_cli_hint(_("the server may be overloaded; try again, or allow more time with "
+			     "--timeout MS"));
 		break;
 	case CRM_RESOURCE_EXHAUSTED:
-		crm_cli_hint("the server is busy; try again in a moment");
+		crm_cli_hint(_("the server is busy; try again in a moment"));
 		break;
 	case CRM_UNIMPLEMENTED:
-		crm_cli_hint("this crm is %s; the server may be older (see 'crm version')",
+		crm_cli_hint(_("this crm is %s; the server may be older (see 'crm version')"),
 			     CRM_VERSION);
 		break;
 	case CRM_UNAUTHENTICATED:
@@ -77,8 +82,8 @@ int crm_cli_fail(struct crm_cli *cli, const crm_err *err) {
 	case CRM_UNAVAILABLE:
 		if (cli->keyed && strstr(err->msg, "outcome unknown") != NULL &&
 		    !(cli->cmd != NULL && (cli->cmd->flags & CRM_CMD_OWN_RETRY_HINT)))
-			crm_cli_hint("check whether the change was made (with a show or list "
-				     "command) before running it again");
+			crm_cli_hint(_("check whether the change was made (with a show or list "
+				     "command) before running it again"));
 		break;
 	default:
 		crm_cli_hint_next(cli, err);
@@ -98,17 +103,17 @@ int crm_cli_usage(struct crm_cli *cli, const char *fmt, ...) {
 	char name[64];
 	va_list ap;
 
-	fputs("crm: error: ", stderr);
+	fputs(_("crm: error: "), stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	if (cli->cmd == NULL) {
-		fputs("Try 'crm --help'.\n", stderr);
+		fputs(_("Try 'crm --help'.\n"), stderr);
 		return CRM_EXIT_USAGE;
 	}
 	command_name(cli->cmd, name, sizeof(name));
-	fprintf(stderr, "usage: %s%s%s\nTry '%s --help'.\n", name, cli->cmd->args[0] ? " " : "",
+	fprintf(stderr, _("usage: %s%s%s\nTry '%s --help'.\n"), name, cli->cmd->args[0] ? " " : "",
 		cli->cmd->args, name);
 	return CRM_EXIT_USAGE;
 }
@@ -129,7 +134,7 @@ static bool load_session(struct crm_cli *cli) {
 	crm_session_clear(&cli->session);
 	cli->session_status = crm_session_load(cli->session_path, &cli->session, why);
 	if (cli->session_status == CRM_SESSION_UNSAFE || cli->session_status == CRM_SESSION_BAD) {
-		fprintf(stderr, "crm: error: %s\n", why);
+		fprintf(stderr, _("crm: error: %s\n"), why);
 		cli->reported = true;
 		return false;
 	}
@@ -145,13 +150,13 @@ bool crm_cli_connect(struct crm_cli *cli, crm_err *err) {
 		return true;
 	if (cli->server == NULL) {
 		/* checked here, not before the command: --server may follow it */
-		crm_cli_usage(cli, "no server given; pass --server HOST:PORT, set CRM_SERVER, or put "
-				   "'server = HOST:PORT' in the config file");
+		crm_cli_usage(cli, _("no server given; pass --server HOST:PORT, set CRM_SERVER, or put "
+				   "'server = HOST:PORT' in the config file"));
 		cli->reported = cli->bad_settings = true;
 		return crm_err_set(err, CRM_INVALID_ARGUMENT, "server", "no server given");
 	}
 	if (!load_session(cli))
-		return crm_err_set(err, CRM_FAILED_PRECONDITION, NULL, "session file refused");
+		return crm_err_set(err, CRM_FAILED_PRECONDITION, NULL, _("session file refused"));
 	crm_client_options_init(&o);
 	o.server = cli->server;
 	o.ca_file = cli->ca;
@@ -167,7 +172,7 @@ bool crm_cli_connect(struct crm_cli *cli, crm_err *err) {
 	if (cli->client == NULL && cli->token_sent && err->code == CRM_UNAUTHENTICATED) {
 		crm_err_clear(err);
 		crm_err_set(err, CRM_UNAUTHENTICATED, NULL,
-			    "session expired or revoked: run `crm login`");
+			    _("session expired or revoked: run `crm login`"));
 	}
 	/* the server judges nothing in a connect but the session: INVALID_ARGUMENT
 	 * elsewhere is about our settings */
@@ -199,14 +204,14 @@ const void *crm_cli_body(const Crm__ServerFrame *reply, Crm__Response__BodyCase 
 
 	if (r == NULL || fd == NULL || r->body_case != want) {
 		crm_err_set(err, CRM_INTERNAL, NULL,
-			    "the server's reply holds no %s; is this crm (%s) too new or too old "
-			    "for the server?",
+			    _("the server's reply holds no %s; is this crm (%s) too new or too old "
+			    "for the server?"),
 			    fd ? fd->name : "body", CRM_VERSION);
 		return NULL;
 	}
 	body = *(const void *const *)((const char *)r + fd->offset);
 	if (body == NULL)
-		crm_err_set(err, CRM_INTERNAL, NULL, "the server's reply holds an empty %s",
+		crm_err_set(err, CRM_INTERNAL, NULL, _("the server's reply holds an empty %s"),
 			    fd->name);
 	return body;
 }
@@ -250,7 +255,7 @@ void crm_cli_next_page(struct crm_cli *cli, bool has_cursor, const ProtobufCBina
 		return;
 	/* the global options given before the command go after it: the line
 	 * reads as people type it, and runs the same */
-	fprintf(stderr, "next page: %s", cli->argv[0]);
+	fprintf(stderr, _("next page: %s"), cli->argv[0]);
 	put_words(cli->argv + 1, cli->argc - 1);
 	put_words(cli->pre_argv, cli->pre_argc);
 	fputs(" --cursor ", stderr);
@@ -266,7 +271,7 @@ bool crm_cli_parse_limit(struct crm_cli *cli, const char *s, Crm__ListPage *page
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > CRM_PAGE_MAX) {
-		crm_cli_usage(cli, "--limit must be a number from 1 to %d, not '%s'", CRM_PAGE_MAX,
+		crm_cli_usage(cli, _("--limit must be a number from 1 to %d, not '%s'"), CRM_PAGE_MAX,
 			      s);
 		return false;
 	}
@@ -281,7 +286,7 @@ bool crm_cli_parse_cursor(struct crm_cli *cli, const char *s, Crm__ListPage *pag
 	free(cli->cursor);
 	cli->cursor = crm_args_cursor_decode(s, &len);
 	if (cli->cursor == NULL || len == 0 || len > CRM_CURSOR_MAX) {
-		crm_cli_usage(cli, "--cursor takes the value a 'next page' line printed");
+		crm_cli_usage(cli, _("--cursor takes the value a 'next page' line printed"));
 		return false;
 	}
 	page->has_cursor = true;
@@ -324,24 +329,36 @@ void crm_cli_bytes(ProtobufCBinaryData *b, protobuf_c_boolean *has, const char *
 }
 
 bool crm_cli_session_store(struct crm_cli *cli, const char *username, const char *token,
-			   int64_t session_id) {
+			   int64_t session_id, const char *locale) {
 	crm_session s = {.server = cli->server,
 			 .username = (char *)username,
 			 .token = (char *)token,
-			 .session_id = session_id};
+			 .session_id = session_id,
+			 .locale = (char *)locale};
 	char why[CRM_SESSION_WHY_MAX];
 
 	if (cli->session_path == NULL && (cli->session_path = crm_session_path()) == NULL) {
-		fputs("crm: error: nowhere to keep the session: set HOME, XDG_CONFIG_HOME or "
-		      "CRM_SESSION_FILE\n",
+		fputs(_("crm: error: nowhere to keep the session: set HOME, XDG_CONFIG_HOME or "
+		      "CRM_SESSION_FILE\n"),
 		      stderr);
 		return false;
 	}
 	if (!crm_session_save(cli->session_path, &s, why)) {
-		fprintf(stderr, "crm: error: %s\n", why);
+		fprintf(stderr, _("crm: error: %s\n"), why);
 		return false;
 	}
 	return true;
+}
+
+void crm_cli_session_locale(struct crm_cli *cli, const char *locale) {
+	crm_session s = cli->session;
+	char why[CRM_SESSION_WHY_MAX];
+
+	if (!cli->token_sent || cli->session_path == NULL || locale == NULL ||
+	    (cli->session.locale != NULL && strcmp(cli->session.locale, locale) == 0))
+		return;
+	s.locale = (char *)locale;
+	(void)crm_session_save(cli->session_path, &s, why);
 }
 
 /* How wide list tables may be: $COLUMNS when set, else the terminal's
@@ -363,15 +380,55 @@ static size_t terminal_width(void) {
 	return 0;
 }
 
+/* True when name is a zone this machine's tzdata has: glibc would show
+ * an unknown one as UTC under a made-up abbreviation. */
+static bool zone_installed(const char *name) {
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	struct stat st;
+
+	if (name[0] == '\0' || name[0] == '/' || strstr(name, "..") != NULL)
+		return false;
+	if (snprintf(path, sizeof(path), "%s/%s", dir && dir[0] ? dir : "/usr/share/zoneinfo",
+		     name) >= (int)sizeof(path))
+		return false;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Tables show times in the user's profile time zone, which the Login or
+ * Resume reply carried; without one (no session, or a zone this machine's
+ * tzdata lacks) in the TZ environment's. The CLI is single-threaded, so
+ * setting TZ for the process is safe.
+ */
+static void use_profile_zone(const struct crm_cli *cli) {
+	const crm_client_server_info *info;
+
+	if (cli->client == NULL)
+		return;
+	info = crm_client_server(cli->client);
+	if (!info->authenticated || !zone_installed(info->time_zone))
+		return;
+	if (setenv("TZ", info->time_zone, 1) == 0)
+		tzset();
+}
+
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record) {
-	crm_output_opts o = {.format = cli->format, .record = record, .csv_raw = cli->csv_raw};
+	crm_output_opts o = {.format = cli->format, .record = record, .csv_raw = cli->csv_raw,
+			     .heading = crm_i18n_heading};
+	crm_numfmt nf;
 
 	if (cli->format == CRM_FORMAT_TABLE && !record)
 		o.max_width = terminal_width();
+	if (cli->format == CRM_FORMAT_TABLE) { /* JSON and CSV stay UTC and exact */
+		use_profile_zone(cli);
+		crm_numfmt_from_env(&nf);
+		o.numbers = &nf;
+	}
 
 	if (crm_output_render(r, &o, stdout))
 		return 0;
-	fprintf(stderr, "crm: error: cannot write the output: %s\n", strerror(errno));
+	fprintf(stderr, _("crm: error: cannot write the output: %s\n"), strerror(errno));
 	return CRM_EXIT_FAILURE;
 }
 
@@ -401,7 +458,7 @@ static const struct option *with_globals(struct crm_cli *cli, const struct optio
 	free(cli->longopts);
 	cli->longopts = calloc(n + N_GLOBALS + 1, sizeof(struct option));
 	if (cli->longopts == NULL) {
-		fputs("crm: out of memory\n", stderr);
+		fputs(_("crm: out of memory\n"), stderr);
 		abort();
 	}
 	memcpy(cli->longopts, own, n * sizeof(struct option));
@@ -471,14 +528,14 @@ int crm_cli_getopt(struct crm_cli *cli, int argc, char **argv, const char *short
 	}
 	*optarg_out = optarg;
 	if (c == ':') {
-		crm_cli_usage(cli, "option '%s' needs a value", argv[optind - 1]);
+		crm_cli_usage(cli, _("option '%s' needs a value"), argv[optind - 1]);
 		return '?';
 	}
 	if (c == '?') {
 		if (optopt != 0)
-			crm_cli_usage(cli, "unknown option '-%c'", optopt);
+			crm_cli_usage(cli, _("unknown option '-%c'"), optopt);
 		else
-			crm_cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			crm_cli_usage(cli, _("unknown option '%s'"), argv[optind - 1]);
 	}
 	return c;
 }
@@ -494,8 +551,8 @@ int crm_cli_operands(struct crm_cli *cli, int argc, char **argv, int want, const
 	if (argc - optind == want)
 		return 0;
 	if (want == 0)
-		return crm_cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	return crm_cli_usage(cli, "give %s", what);
+		return crm_cli_usage(cli, _("unexpected argument '%s'"), argv[optind]);
+	return crm_cli_usage(cli, _("give %s"), what);
 }
 
 bool crm_cli_parse_id(struct crm_cli *cli, const char *s, const char *what, int64_t *out) {
@@ -505,7 +562,7 @@ bool crm_cli_parse_id(struct crm_cli *cli, const char *s, const char *what, int6
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v <= 0) {
-		crm_cli_usage(cli, "%s must be a positive whole number, not '%s'", what, s);
+		crm_cli_usage(cli, _("%s must be a positive whole number, not '%s'"), what, s);
 		return false;
 	}
 	*out = (int64_t)v;

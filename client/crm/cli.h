@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "crmclient.h"
+#include "i18n.h"
 #include "output.h"
 #include "session.h"
 
@@ -222,9 +223,18 @@ extern const char *const crm_cli_user_cols[CRM_CLI_USER_NCOLS];
 void crm_cli_user_cells(crm_result *r, const Crm__User *u);
 void crm_cli_user_hide(crm_result *r);
 
-/* Writes the session file; prints why on failure. */
+/* Writes the session file (locale: the user's profile locale, NULL if
+ * unknown); prints why on failure. */
 bool crm_cli_session_store(struct crm_cli *cli, const char *username, const char *token,
-			   int64_t session_id);
+			   int64_t session_id, const char *locale);
+
+/* After a reply that names the session's user: keeps the user's profile
+ * locale in the session file when it changed, so that the next commands
+ * speak the new language. Quiet: a failure only keeps the old one. */
+void crm_cli_session_locale(struct crm_cli *cli, const char *locale);
+
+/* The column names tables show translated (headings.c; NULL-terminated). */
+extern const char *const crm_cli_headings[];
 
 /* Renders r in the chosen format on stdout; returns an exit code. */
 int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record);
@@ -283,8 +293,6 @@ int crm_cli_settings(struct crm_cli *cli, const struct crm_cli_flags *flags);
  */
 int crm_cli_setting_flag(struct crm_cli *cli, const char *key, const char *value);
 
-/* Where the config file is looked for (malloc'd; NULL without a home). */
-char *crm_cli_config_path(void);
 
 void crm_cli_fini(struct crm_cli *cli);
 

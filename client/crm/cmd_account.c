@@ -7,6 +7,7 @@
 #include "cmd_record.h"
 #include "crm_field_help.h" /* generated: the help of its fields' options */
 #include "crm_rec_flags.h"  /* generated: its flags and needs */
+#include "i18n.h"
 
 static const struct crm_rec_flag flags[] = {CRM_REC_ACCOUNT_FLAGS};
 static const char *const needs[] = {CRM_REC_ACCOUNT_NEEDS};
@@ -28,8 +29,8 @@ static const struct crm_rec_shortcut shortcuts[] = {
 };
 
 const struct crm_rec_type crm_rec_account = {
-	.noun = "account",
-	.plural = "accounts",
+	.noun = NC_("record type", "account"), /* also the command name */
+	.plural = NC_("record types", "accounts"),
 	.type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT,
 	.desc = &crm__account__descriptor,
 	.needs_one_of = needs,
@@ -41,8 +42,8 @@ const struct crm_rec_type crm_rec_account = {
 	.n_shortcuts = sizeof(shortcuts) / sizeof(shortcuts[0]),
 	.with_contacts = true,
 
-	.a_noun = "an account",
-	.summary = "accounts: companies and people you do business with",
+	.a_noun = N_("an account"),
+	.summary = N_("accounts: companies and people you do business with"),
 	/* the addresses' options (cli_prefix) in one block each */
 	.fields_help = CRM_HELP_ACCOUNT_FIELDS
 	N_("  --billing-street TEXT, --billing-city TEXT, --billing-region TEXT,\n"
@@ -50,14 +51,14 @@ const struct crm_rec_type crm_rec_account = {
 	   "                              the billing address (country: ISO 3166 code, DE)\n")
 	N_("  --shipping-street ... --shipping-country\n"
 	   "                              the shipping address, the same way\n"),
-	.show_lead_more = " (addresses, lists and custom values over several lines)",
-	.list_options = "  --type, --industry, --region, --tier, --country VALUE, --parent ID\n"
-			"                   shortcuts for --filter FIELD=VALUE\n",
-	.purge_what = "its tags, custom values, relationships and shares, and blanks its "
-		      "personal data in the audit trail",
-	.reassign_more = " Without --with-contacts the account's contacts keep their owners, "
-			 "and crm says how many stayed with whom.",
-	.reassign_options = "  --with-contacts   move the account's contacts (those whose primary account\n"
+	.show_lead_more = N_(" (addresses, lists and custom values over several lines)"),
+	.list_options = N_("  --type, --industry, --region, --tier, --country VALUE, --parent ID\n"
+			"                   shortcuts for --filter FIELD=VALUE\n"),
+	.purge_what = N_("its tags, custom values, relationships and shares, and blanks its "
+		      "personal data in the audit trail"),
+	.reassign_more = N_(" Without --with-contacts the account's contacts keep their owners, "
+			 "and crm says how many stayed with whom."),
+	.reassign_options = N_("  --with-contacts   move the account's contacts (those whose primary account\n"
 			    "                    it is) to USER in the same step; refused as a whole if\n"
-			    "                    you may not reassign one of them\n",
+			    "                    you may not reassign one of them\n"),
 };

@@ -9,6 +9,7 @@
  * values as JSON objects, CSV as JSON text.
  */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,6 @@
 #include "cli.h"
 #include "cmd_record.h"
 #include "crm_wire.h"
-#include "json.h"
 #include "textwidth.h"
 
 #define VALUE_SHOWN_MAX 40	/* bytes of one value in the changes column */
@@ -33,7 +33,7 @@ static void put(struct text *t, const char *s, size_t n) {
 	char *p = realloc(t->p, t->len + n + 1);
 
 	if (p == NULL) {
-		fputs("crm: out of memory\n", stderr);
+		fputs(_("crm: out of memory\n"), stderr);
 		abort();
 	}
 	memcpy(p + t->len, s, n);
@@ -44,100 +44,116 @@ static void put(struct text *t, const char *s, size_t n) {
 
 static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
 
-/* A value, shortened to about VALUE_SHOWN_MAX bytes at a character edge. */
-static void put_value(struct text *t, const crm_json *v) {
+/* A value, shortened to about VALUE_SHOWN_MAX bytes at a cluster edge:
+ * a string as its text, anything else as compact JSON. */
+static void put_value(struct text *t, const json_t *v) {
 	char *json = NULL;
 	const char *s;
-	size_t len = 0, cut = 0, n;
-	uint32_t cp;
+	size_t len, cut = 0, n, cols;
 
-	if (v->type == CRM_JSON_STRING) {
-		s = v->str;
-		len = v->len;
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		len = json_string_length(v);
 	} else {
-		if (!crm_json_write(v, &json, &len)) {
-			free(json);
+		json = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (json == NULL) {
 			puts_(t, "?");
 			return;
 		}
 		s = json;
+		len = strlen(json);
 	}
-	while (cut < len && cut < VALUE_SHOWN_MAX &&
-	       (n = crm_textwidth_decode(s + cut, len - cut, &cp)) > 0)
+	while (cut < len && cut < VALUE_SHOWN_MAX) { /* whole grapheme clusters */
+		n = crm_textwidth_next(s + cut, len - cut, &cols);
+		if (cut + n > len)
+			break;
 		cut += n;
+	}
 	put(t, s, cut);
 	if (cut < len)
 		puts_(t, "…");
 	free(json);
 }
 
-static void put_key(struct text *t, const crm_json *m, const char *mark) {
+static void put_key(struct text *t, const char *key, const char *mark) {
 	if (t->len > 0)
 		puts_(t, "; ");
 	puts_(t, mark);
-	put(t, m->key, m->key_len);
+	puts_(t, key);
 	puts_(t, ": ");
 }
 
-/* "a: 1 → 2; +b: x; -c: y" from two JSON objects (either may be absent). */
+/* An object read from text, or NULL when text is absent or not a JSON
+ * object; *bad tells the two apart. Integers past 64 bits read as reals. */
+static json_t *object_of(const char *text, bool *bad) {
+	json_t *v;
+
+	if (text == NULL)
+		return NULL;
+	v = json_loads(text, JSON_DECODE_INT_AS_REAL, NULL);
+	if (v != NULL && json_is_object(v))
+		return v;
+	json_decref(v);
+	*bad = true;
+	return NULL;
+}
+
+/* "a: 1 → 2; +b: x; -c: y" from two JSON objects (either may be absent);
+ * members in the order the server wrote them. */
 static char *changes(const char *old_json, const char *new_json) {
-	crm_json *o = old_json ? crm_json_parse(old_json, strlen(old_json), NULL, 0) : NULL;
-	crm_json *n = new_json ? crm_json_parse(new_json, strlen(new_json), NULL, 0) : NULL;
+	bool bad = false;
+	json_t *o = object_of(old_json, &bad), *n = object_of(new_json, &bad);
 	struct text t = {0};
-	const crm_json *m, *other;
+	const char *key;
+	json_t *m, *other;
 
 	puts_(&t, "");
-	if ((old_json && o == NULL) || (new_json && n == NULL) ||
-	    (o && o->type != CRM_JSON_OBJECT) || (n && n->type != CRM_JSON_OBJECT)) {
-		/* not what the server promised: show it as it came */
+	if (bad) { /* not what the server promised: show it as it came */
 		puts_(&t, old_json ? old_json : "");
 		puts_(&t, " → ");
 		puts_(&t, new_json ? new_json : "");
 		goto cleanup;
 	}
-	for (m = n ? n->child : NULL; m != NULL; m = m->next) {
-		other = crm_json_get(o, m->key);
-		put_key(&t, m, other ? "" : "+");
+	json_object_foreach(n, key, m) {
+		other = json_object_get(o, key);
+		put_key(&t, key, other ? "" : "+");
 		if (other) {
 			put_value(&t, other);
 			puts_(&t, " → ");
 		}
 		put_value(&t, m);
 	}
-	for (m = o ? o->child : NULL; m != NULL; m = m->next) {
-		if (crm_json_get(n, m->key) != NULL)
+	json_object_foreach(o, key, m) {
+		if (json_object_get(n, key) != NULL)
 			continue;
-		put_key(&t, m, "-");
+		put_key(&t, key, "-");
 		put_value(&t, m);
 	}
 cleanup:
-	crm_json_free(o);
-	crm_json_free(n);
+	json_decref(o);
+	json_decref(n);
 	return t.p;
 }
 
 /* Cuts t (malloc'd) at max display columns, ending in "…" when anything
  * was cut; returns the string, which may have moved. */
 static char *cut_columns(char *t, size_t max) {
-	size_t len = strlen(t), at = 0, n, cols = 0, keep = 0;
-	uint32_t cp;
-	int w;
+	size_t len = strlen(t), at = 0, n, cols = 0, keep = 0, w;
 
-	while (at < len && (n = crm_textwidth_decode(t + at, len - at, &cp)) > 0) {
-		w = crm_textwidth_cp(cp);
-		w = w < 0 ? 0 : w;
-		if (cols + (size_t)w > max - 1 && keep == 0)
+	while (at < len) { /* whole grapheme clusters only */
+		n = crm_textwidth_next(t + at, len - at, &w);
+		if (cols + w > max - 1 && keep == 0)
 			keep = at; /* where "…" goes if the rest does not fit */
-		if (cols + (size_t)w > max)
+		if (cols + w > max)
 			break;
-		cols += (size_t)w;
+		cols += w;
 		at += n;
 	}
 	if (at < len) {
 		char *p = realloc(t, keep + sizeof("…"));
 
 		if (p == NULL) {
-			fputs("crm: out of memory\n", stderr);
+			fputs(_("crm: out of memory\n"), stderr);
 			abort();
 		}
 		t = p;
@@ -243,9 +259,9 @@ static bool time_option(struct crm_cli *cli, const char *flag, const char *s, in
 	if (crm_args_time(s, crm_now_us(), out))
 		return true;
 	crm_cli_usage(cli,
-		      "%s takes an RFC 3339 time (2026-11-22T10:00:00Z, or with an offset "
+		      _("%s takes an RFC 3339 time (2026-11-22T10:00:00Z, or with an offset "
 		      "like +01:00), a date (2026-11-22, midnight UTC) or a time back from now "
-		      "(-30m, -1h, -7d), not '%s'",
+		      "(-30m, -1h, -7d), not '%s'"),
 		      flag, s);
 	return false;
 }
@@ -257,8 +273,8 @@ static int audit_option(struct crm_cli *cli, int c, char *arg, Crm__AuditList *a
 	switch (c) {
 	case 'r':
 		if (!crm_args_record(arg, &type, &type_len, &al->record_id))
-			return crm_cli_usage(cli, "--record takes TYPE/ID (note/42) or TYPE, not "
-						  "'%s'",
+			return crm_cli_usage(cli, _("--record takes TYPE/ID (note/42) or TYPE, not "
+						  "'%s'"),
 					     arg);
 		arg[type_len] = '\0'; /* argv is ours to edit: TYPE/ID becomes TYPE */
 		crm_cli_bytes(&al->record_type, &al->has_record_type, type);
@@ -297,9 +313,9 @@ static int parse_list(struct crm_cli *cli, int argc, char **args, Crm__AuditList
 			rc = audit_option(cli, c, arg, al);
 	}
 	if (rc == 0 && crm_cli_optind() != argc)
-		rc = crm_cli_usage(cli, "unexpected argument '%s'", args[crm_cli_optind()]);
+		rc = crm_cli_usage(cli, _("unexpected argument '%s'"), args[crm_cli_optind()]);
 	if (rc == 0 && al->has_since && al->has_until && al->since > al->until)
-		rc = crm_cli_usage(cli, "--since is after --until");
+		rc = crm_cli_usage(cli, _("--since is after --until"));
 	if (rc == 0 && *all && !al->page->has_limit) {
 		al->page->has_limit = true; /* fewer round trips */
 		al->page->limit = CRM_PAGE_MAX;
@@ -337,7 +353,7 @@ int crm_cmd_audit_list(struct crm_cli *cli, int argc, char **argv) {
 					   .page = &page,
 					   .want = CRM__RESPONSE__BODY_AUDIT_LIST,
 					   .all = all,
-					   .what = "audit entries",
+					   .what = _("audit entries"),
 					   .add = add_entries,
 					   .ctx = &o,
 					   .next_cursor = entries_cursor};

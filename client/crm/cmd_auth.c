@@ -85,7 +85,7 @@ static void logout_quietly(struct crm_cli *cli) {
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_LOGOUT;
 	req.logout = &lo;
 	if (!crm_cli_call(cli, &req, &reply, &err))
-		crm_cli_hint("the new session could not be ended either: %s", err.msg);
+		crm_cli_hint(_("the new session could not be ended either: %s"), err.msg);
 	crm_client_reply_free(reply);
 }
 
@@ -105,14 +105,15 @@ static int do_login(struct crm_cli *cli, const char *username, char *password) {
 	if (l == NULL)
 		goto cleanup;
 	if (l->token == NULL || l->token[0] == '\0') {
-		fputs("crm: error: the server accepted the login but sent no session token\n",
+		fputs(_("crm: error: the server accepted the login but sent no session token\n"),
 		      stderr);
 		rc = CRM_EXIT_FAILURE;
 		goto cleanup;
 	}
 	if (!crm_cli_session_store(cli, l->user && l->user->username ? l->user->username
 								    : username,
-				   l->token, l->has_session_id ? (int64_t)l->session_id : 0)) {
+				   l->token, l->has_session_id ? (int64_t)l->session_id : 0,
+				   l->user ? l->user->locale : NULL)) {
 		logout_quietly(cli);
 		rc = CRM_EXIT_FAILURE;
 		goto cleanup;
@@ -133,14 +134,14 @@ int crm_cmd_login(struct crm_cli *cli, int argc, char **argv) {
 	if (rc != 0)
 		return rc;
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one USERNAME");
+		return crm_cli_usage(cli, _("give exactly one USERNAME"));
 	username = argv[crm_cli_optind()];
 	if (!from_stdin && !crm_prompt_tty())
-		return crm_cli_usage(cli, "standard input is not a terminal, so crm cannot ask for "
+		return crm_cli_usage(cli, _("standard input is not a terminal, so crm cannot ask for "
 					  "the password: pass it on standard input with "
-					  "--password-stdin");
-	snprintf(prompt, sizeof(prompt), "Password for %.64s: ", username);
-	if (!own_password(cli, from_stdin, prompt, "the password", password, &rc))
+					  "--password-stdin"));
+	snprintf(prompt, sizeof(prompt), _("Password for %.64s: "), username);
+	if (!own_password(cli, from_stdin, prompt, _("the password"), password, &rc))
 		return rc;
 	rc = do_login(cli, username, password);
 	OPENSSL_cleanse(password, sizeof(password));
@@ -153,7 +154,7 @@ static int forget_session(struct crm_cli *cli, const char *done) {
 	char why[CRM_SESSION_WHY_MAX];
 
 	if (!crm_session_remove(cli->session_path, why)) {
-		fprintf(stderr, "crm: error: %s\n", why);
+		fprintf(stderr, _("crm: error: %s\n"), why);
 		return CRM_EXIT_FAILURE;
 	}
 	crm_cli_done(cli, "%s", done);
@@ -175,27 +176,27 @@ int crm_cmd_logout(struct crm_cli *cli, int argc, char **argv) {
 	req.logout = &lo;
 	if (!crm_cli_connect(cli, &err)) {
 		if (cli->token_sent && err.code == CRM_UNAUTHENTICATED)
-			return forget_session(cli, "the session had already ended; logged out");
+			return forget_session(cli, _("the session had already ended; logged out"));
 		return crm_cli_fail(cli, &err);
 	}
 	if (cli->session_other_server) {
 		fprintf(stderr,
-			"crm: error: the session in %s is for the server %s, not %s; run `crm "
-			"--server %s logout` to end it\n",
+			_("crm: error: the session in %s is for the server %s, not %s; run `crm "
+			"--server %s logout` to end it\n"),
 			cli->session_path, cli->session.server, cli->server, cli->session.server);
 		return CRM_EXIT_FAILURE;
 	}
 	if (!cli->token_sent) {
-		crm_cli_done(cli, "not logged in");
+		crm_cli_done(cli, _("not logged in"));
 		return 0;
 	}
 	if (!crm_cli_call(cli, &req, &reply, &err) && err.code != CRM_UNAUTHENTICATED) {
 		rc = crm_cli_fail(cli, &err);
-		crm_cli_hint("the session is still valid; run `crm logout` again once the server "
-			     "answers, or remove %s to forget it here",
+		crm_cli_hint(_("the session is still valid; run `crm logout` again once the server "
+			     "answers, or remove %s to forget it here"),
 			     cli->session_path);
 	} else {
-		rc = forget_session(cli, "logged out");
+		rc = forget_session(cli, _("logged out"));
 	}
 	crm_client_reply_free(reply);
 	return rc;
@@ -222,11 +223,14 @@ int crm_cmd_whoami(struct crm_cli *cli, int argc, char **argv) {
 		goto cleanup;
 	}
 	r = reply->response;
-	if (r->body_case == CRM__RESPONSE__BODY_LOGIN && r->login != NULL)
+	if (r->body_case == CRM__RESPONSE__BODY_LOGIN && r->login != NULL) {
+		if (r->login->user)
+			crm_cli_session_locale(cli, r->login->user->locale);
 		rc = print_login(cli, r->login, r->login->user);
-	else if (r->body_case == CRM__RESPONSE__BODY_USER && r->user != NULL)
+	} else if (r->body_case == CRM__RESPONSE__BODY_USER && r->user != NULL) {
+		crm_cli_session_locale(cli, r->user->locale);
 		rc = print_login(cli, NULL, r->user);
-	else {
+	} else {
 		(void)crm_cli_body(reply, CRM__RESPONSE__BODY_LOGIN, &err); /* says what is amiss */
 		rc = crm_cli_fail(cli, &err);
 	}
@@ -261,12 +265,14 @@ static int do_passwd(struct crm_cli *cli, char *old, char *new_pw) {
 	if (token != NULL && token[0] != '\0') {
 		if (!crm_cli_session_store(cli, cli->session.username, token,
 					   r->login->has_session_id ? (int64_t)r->login->session_id
-								    : 0))
+								    : 0,
+					   r->login->user ? r->login->user->locale
+							  : cli->session.locale))
 			rc = CRM_EXIT_FAILURE;
 		else
-			crm_cli_done(cli, "password changed; other sessions were ended");
+			crm_cli_done(cli, _("password changed; other sessions were ended"));
 	} else {
-		rc = forget_session(cli, "password changed; log in again with `crm login`");
+		rc = forget_session(cli, _("password changed; log in again with `crm login`"));
 	}
 cleanup:
 	crm_client_reply_free(reply);
@@ -284,19 +290,19 @@ int crm_cmd_passwd(struct crm_cli *cli, int argc, char **argv) {
 	if (rc != 0)
 		return rc;
 	if (crm_cli_optind() != argc)
-		return crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+		return crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind()]);
 	if (!from_stdin && !crm_prompt_tty())
-		return crm_cli_usage(cli, "standard input is not a terminal, so crm cannot ask for "
+		return crm_cli_usage(cli, _("standard input is not a terminal, so crm cannot ask for "
 					  "the passwords: give the old and the new one on two "
-					  "lines of standard input with --password-stdin");
+					  "lines of standard input with --password-stdin"));
 	/* the session first: no point typing passwords for a dead session */
 	if (!crm_cli_connect(cli, &err))
 		return crm_cli_fail(cli, &err);
 	if (!cli->token_sent) {
-		crm_err_set(&err, CRM_UNAUTHENTICATED, NULL, "changing your password needs a session");
+		crm_err_set(&err, CRM_UNAUTHENTICATED, NULL, _("changing your password needs a session"));
 		return crm_cli_fail(cli, &err);
 	}
-	if (!own_password(cli, from_stdin, "Current password: ", "the current password", old,
+	if (!own_password(cli, from_stdin, _("Current password: "), _("the current password"), old,
 			  &rc))
 		return rc;
 	if (!crm_prompt_new_password(cli->session.username ? cli->session.username : "you",

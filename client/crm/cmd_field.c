@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "cmd_record.h"
+#include "i18n.h"
 
 /* ---------------------------------------------------------------- field add */
 
@@ -38,15 +39,15 @@ static int check_bound(struct crm_cli *cli, Crm__FieldKind kind, const char *fla
 	case CRM__FIELD_KIND__FIELD_KIND_MONEY:
 		if (crm_args_money(s, &len, currency) && currency[0] == '\0')
 			return 0;
-		return crm_cli_usage(cli, "%s takes a number such as 12.5 (a point before the "
-					  "decimals, no currency), not '%s'",
+		return crm_cli_usage(cli, _("%s takes a number such as 12.5 (a point before the "
+					  "decimals, no currency), not '%s'"),
 				     flag, s);
 	case CRM__FIELD_KIND__FIELD_KIND_DATE:
 		if (crm_args_date(s, &y, &m, &d) && y != 0)
 			return 0;
-		return crm_cli_usage(cli, "%s takes a date, YYYY-MM-DD, not '%s'", flag, s);
+		return crm_cli_usage(cli, _("%s takes a date, YYYY-MM-DD, not '%s'"), flag, s);
 	default:
-		return crm_cli_usage(cli, "%s is for --kind number, money or date", flag);
+		return crm_cli_usage(cli, _("%s is for --kind number, money or date"), flag);
 	}
 }
 
@@ -65,7 +66,7 @@ static int field_option(struct crm_cli *cli, struct field_args *a, int c, char *
 	switch (c) {
 	case OPT_KIND:
 		if (!crm_args_enum(&crm__field_kind__descriptor, "FIELD_KIND_", arg, &kind))
-			return crm_cli_usage(cli, "--kind is one of %s; not '%s'",
+			return crm_cli_usage(cli, _("--kind is one of %s; not '%s'"),
 					     crm_args_enum_list(&crm__field_kind__descriptor,
 								"FIELD_KIND_", list, sizeof(list)),
 					     arg);
@@ -83,7 +84,7 @@ static int field_option(struct crm_cli *cli, struct field_args *a, int c, char *
 		v = strtoul(arg, &end, 10);
 		if (errno != 0 || end == arg || *end != '\0' || v < 1 || v > MAX_LENGTH_MAX ||
 		    arg[0] == '-' || arg[0] == '+')
-			return crm_cli_usage(cli, "--max-length must be a number from 1 to %d, not '%s'",
+			return crm_cli_usage(cli, _("--max-length must be a number from 1 to %d, not '%s'"),
 					     MAX_LENGTH_MAX, arg);
 		fd->has_max_length = true;
 		fd->max_length = (uint32_t)v;
@@ -96,7 +97,7 @@ static int field_option(struct crm_cli *cli, struct field_args *a, int c, char *
 		return 0;
 	case OPT_OPTION:
 		if (arg[0] == '\0')
-			return crm_cli_usage(cli, "--option needs a value");
+			return crm_cli_usage(cli, _("--option needs a value"));
 		fd->options[fd->n_options].data = (uint8_t *)arg;
 		fd->options[fd->n_options++].len = strlen(arg);
 		return 0;
@@ -111,12 +112,12 @@ static int field_check(struct crm_cli *cli, struct field_args *a) {
 	int rc = 0;
 
 	if (!fd->has_kind)
-		return crm_cli_usage(cli, "--kind is required: text, number, money, date, boolean "
-					  "or picklist");
+		return crm_cli_usage(cli, _("--kind is required: text, number, money, date, boolean "
+					  "or picklist"));
 	if (fd->n_options > 0 && fd->kind != CRM__FIELD_KIND__FIELD_KIND_PICKLIST)
-		return crm_cli_usage(cli, "--option is for --kind picklist");
+		return crm_cli_usage(cli, _("--option is for --kind picklist"));
 	if (fd->has_max_length && fd->kind != CRM__FIELD_KIND__FIELD_KIND_TEXT)
-		return crm_cli_usage(cli, "--max-length is for --kind text");
+		return crm_cli_usage(cli, _("--max-length is for --kind text"));
 	if (a->min != NULL && (rc = check_bound(cli, fd->kind, "--min", a->min)) != 0)
 		return rc;
 	if (a->max != NULL && (rc = check_bound(cli, fd->kind, "--max", a->max)) != 0)
@@ -152,7 +153,7 @@ int crm_cmd_field_add(struct crm_cli *cli, int argc, char **argv) {
 		rc = field_option(cli, &a, c, arg);
 	first = crm_cli_optind();
 	if (rc == 0 && first + 2 != argc)
-		rc = crm_cli_usage(cli, "give the record TYPE and the field's NAME");
+		rc = crm_cli_usage(cli, _("give the record TYPE and the field's NAME"));
 	if (rc == 0 && crm_rec_parse_type(cli, argv[first], &a.fd.record_type))
 		a.fd.has_record_type = true;
 	else if (rc == 0)
@@ -185,7 +186,7 @@ int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv) {
 	size_t i;
 	int rc;
 
-	snprintf(what, sizeof(what), "the record TYPE (%s)", crm_rec_type_names());
+	snprintf(what, sizeof(what), _("the record TYPE (%s)"), crm_rec_type_names());
 	rc = crm_cli_operands(cli, argc, argv, 1, what);
 	if (rc != 0)
 		return rc;
@@ -233,13 +234,13 @@ int crm_cmd_field_remove(struct crm_cli *cli, int argc, char **argv) {
 		yes = true;
 	}
 	if (crm_cli_optind() + 2 != argc)
-		return crm_cli_usage(cli, "give the record TYPE and the field's NAME");
+		return crm_cli_usage(cli, _("give the record TYPE and the field's NAME"));
 	if (!crm_rec_parse_type(cli, argv[crm_cli_optind()], &fr.record_type))
 		return CRM_EXIT_USAGE;
 	fr.has_record_type = true;
 	crm_cli_bytes(&fr.name, &fr.has_name, argv[crm_cli_optind() + 1]);
 	snprintf(question, sizeof(question),
-		 "Remove field %s.%s? Its value is deleted from every %s that has one.",
+		 _("Remove field %s.%s? Its value is deleted from every %s that has one."),
 		 argv[crm_cli_optind()], argv[crm_cli_optind() + 1], argv[crm_cli_optind()]);
 	if (!yes && !crm_rec_confirm(cli, question, &rc))
 		return rc;
@@ -248,7 +249,7 @@ int crm_cmd_field_remove(struct crm_cli *cli, int argc, char **argv) {
 	if (!crm_cli_call(cli, &req, &reply, &err))
 		rc = crm_cli_fail(cli, &err);
 	else
-		crm_cli_done(cli, "field %s.%s removed", argv[crm_cli_optind()],
+		crm_cli_done(cli, _("field %s.%s removed"), argv[crm_cli_optind()],
 			     argv[crm_cli_optind() + 1]);
 	crm_client_reply_free(reply);
 	return rc;
@@ -315,7 +316,7 @@ int crm_cmd_picklist_list(struct crm_cli *cli, int argc, char **argv) {
 	if (crm_cli_getopt(cli, argc, argv, "", none, &arg) != -1)
 		return CRM_EXIT_USAGE;
 	if (crm_cli_optind() + 1 < argc)
-		return crm_cli_usage(cli, "give at most one pick list NAME");
+		return crm_cli_usage(cli, _("give at most one pick list NAME"));
 	if (crm_cli_optind() < argc)
 		crm_cli_bytes(&pl.name, &pl.has_name, argv[crm_cli_optind()]);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_PICKLIST_LIST;
@@ -337,7 +338,7 @@ int crm_cmd_picklist_add(struct crm_cli *cli, int argc, char **argv) {
 		crm_cli_bytes(&pa.label, &pa.has_label, arg);
 	}
 	if (crm_cli_optind() + 2 != argc)
-		return crm_cli_usage(cli, "give the pick list's NAME and the VALUE to add");
+		return crm_cli_usage(cli, _("give the pick list's NAME and the VALUE to add"));
 	crm_cli_bytes(&pa.name, &pa.has_name, argv[crm_cli_optind()]);
 	crm_cli_bytes(&pa.value, &pa.has_value, argv[crm_cli_optind() + 1]);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_PICKLIST_ADD;
@@ -350,7 +351,7 @@ int crm_cmd_picklist_remove(struct crm_cli *cli, int argc, char **argv) {
 	Crm__PicklistRemove pr = CRM__PICKLIST_REMOVE__INIT;
 	int rc;
 
-	rc = crm_cli_operands(cli, argc, argv, 2, "the pick list's NAME and the VALUE to retire");
+	rc = crm_cli_operands(cli, argc, argv, 2, _("the pick list's NAME and the VALUE to retire"));
 	if (rc != 0)
 		return rc;
 	crm_cli_bytes(&pr.name, &pr.has_name, argv[crm_cli_optind()]);
@@ -378,9 +379,9 @@ int crm_cmd_picklist_move(struct crm_cli *cli, int argc, char **argv) {
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 2 != argc)
-		return crm_cli_usage(cli, "give the pick list's NAME and the VALUE to move");
+		return crm_cli_usage(cli, _("give the pick list's NAME and the VALUE to move"));
 	if (pm.has_before == pm.has_after)
-		return crm_cli_usage(cli, "give either --before OTHER or --after OTHER");
+		return crm_cli_usage(cli, _("give either --before OTHER or --after OTHER"));
 	crm_cli_bytes(&pm.name, &pm.has_name, argv[crm_cli_optind()]);
 	crm_cli_bytes(&pm.value, &pm.has_value, argv[crm_cli_optind() + 1]);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_PICKLIST_MOVE;

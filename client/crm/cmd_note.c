@@ -20,8 +20,8 @@ static const struct crm_rec_col cols[] = {
 };
 
 const struct crm_rec_type crm_rec_note = {
-	.noun = "note",
-	.plural = "notes",
+	.noun = NC_("record type", "note"), /* also the command name */
+	.plural = NC_("record types", "notes"),
 	.type = CRM__RECORD_TYPE__RECORD_TYPE_NOTE,
 	.desc = &crm__note_record__descriptor,
 	.needs_one_of = needs,
@@ -32,18 +32,18 @@ const struct crm_rec_type crm_rec_note = {
 	.n_cols = sizeof(cols) / sizeof(cols[0]),
 	.help_rank = -1, /* 'crm --help' lists the simple type first */
 
-	.a_noun = "a note",
-	.summary = "short text notes (a simple record type)",
+	.a_noun = N_("a note"),
+	.summary = N_("short text notes (a simple record type)"),
 	.fields_help = CRM_HELP_NOTE_FIELDS,
 	.add_args = "TEXT|--body TEXT [--tag T]... [--set FIELD=VALUE]... [--idempotency-key KEY]",
-	.add_lead = "Adds a note: TEXT (or --body TEXT) is its text, 1 to 4096 characters, "
-		    "several lines allowed; - reads it from standard input.",
+	.add_lead = N_("Adds a note: TEXT (or --body TEXT) is its text, 1 to 4096 characters, "
+		    "several lines allowed; - reads it from standard input."),
 	.edit_args = "ID [TEXT|--body TEXT] [--add-tag T]... [--remove-tag T]... "
 		     "[--set FIELD=VALUE]...\n"
 		     "       [--clear FIELD]... [--version N]",
-	.edit_lead = "Changes the fields given of note ID; TEXT (or --body TEXT) replaces its "
-		     "text; a TEXT of - reads it from standard input.",
-	.list_summary = "list the notes you can see",
-	.list_lead_more = " (newest first unless --sort)",
-	.purge_what = "its tags, custom values and shares, and blanks its text in the audit trail",
+	.edit_lead = N_("Changes the fields given of note ID; TEXT (or --body TEXT) replaces its "
+		     "text; a TEXT of - reads it from standard input."),
+	.list_summary = N_("list the notes you can see"),
+	.list_lead_more = N_(" (newest first unless --sort)"),
+	.purge_what = N_("its tags, custom values and shares, and blanks its text in the audit trail"),
 };

@@ -39,14 +39,14 @@ static int ping_args(struct crm_cli *cli, int argc, char **argv, struct ping_run
 		} else if (c == 'c') {
 			p->count = strtol(arg, &end, 10);
 			if (end == arg || *end != '\0' || p->count < 1 || p->count > PING_COUNT_MAX)
-				return crm_cli_usage(cli, "--count must be a number from 1 to %d",
+				return crm_cli_usage(cli, _("--count must be a number from 1 to %d"),
 						     PING_COUNT_MAX);
 		} else {
 			return CRM_EXIT_USAGE;
 		}
 	}
 	if (crm_cli_optind() < argc)
-		return crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+		return crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind()]);
 	return 0;
 }
 
@@ -69,7 +69,7 @@ static bool ping_once(struct crm_cli *cli, struct ping_run *p, int64_t *rtt_us, 
 	if (ok) {
 		r = reply->response;
 		if (r->body_case != CRM__RESPONSE__BODY_PING || r->ping == NULL)
-			ok = crm_err_set(err, CRM_INTERNAL, NULL, "the server's ping reply is empty");
+			ok = crm_err_set(err, CRM_INTERNAL, NULL, _("the server's ping reply is empty"));
 		else if (r->ping->has_schema_version)
 			p->schema_version = r->ping->schema_version;
 	}

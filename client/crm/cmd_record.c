@@ -11,14 +11,15 @@
 #include "cmd_record.h"
 #include "crm_wire.h"
 #include "prompt.h"
+#include "i18n.h"
 
 /* The record inside a reply's Record, or NULL with err set. */
 static const ProtobufCMessage *reply_record(const Crm__ServerFrame *reply, crm_err *err) {
 	const Crm__Record *rec = crm_cli_body(reply, CRM__RESPONSE__BODY_RECORD, err);
-	const ProtobufCMessage *m = rec ? crm_rec_inner(rec) : NULL;
+	const ProtobufCMessage *m = rec ? crm_recval_inner(rec) : NULL;
 
 	if (rec != NULL && m == NULL)
-		crm_err_set(err, CRM_INTERNAL, NULL, "the server's reply holds an empty record");
+		crm_err_set(err, CRM_INTERNAL, NULL, _("the server's reply holds an empty record"));
 	return m;
 }
 
@@ -28,7 +29,7 @@ static int id_operand(struct crm_cli *cli, const struct crm_rec_type *t, int arg
 	char what[64];
 	int rc;
 
-	snprintf(what, sizeof(what), "exactly one %s id", t->noun);
+	snprintf(what, sizeof(what), _("exactly one %s id"), t->noun);
 	rc = crm_cli_operands(cli, argc, argv, 1, what);
 	if (rc != 0)
 		return rc;
@@ -42,8 +43,8 @@ static void hint_retry(struct crm_cli *cli, const struct crm_rec_type *t, const 
 		       const char *key) {
 	if ((err->code == CRM_UNAVAILABLE || err->code == CRM_DEADLINE_EXCEEDED) &&
 	    strstr(err->msg, "outcome unknown") != NULL && cli->keyed)
-		crm_cli_hint("it was sent with idempotency key %s; running the same command with "
-			     "--idempotency-key %s is safe: the %s is added at most once",
+		crm_cli_hint(_("it was sent with idempotency key %s; running the same command with "
+			     "--idempotency-key %s is safe: the %s is added at most once"),
 			     key, key, t->noun);
 }
 
@@ -129,7 +130,7 @@ static bool has_custom(const ProtobufCMessage *m) {
 
 	/* without mem the walk only reads: the cast does not let it write */
 	m = crm_rec_walk(NULL, (ProtobufCMessage *)m, "custom", &fd);
-	return m != NULL && crm_rec_has(m, fd);
+	return m != NULL && crm_recval_has(m, fd);
 }
 
 int crm_cmd_record_show(struct crm_cli *cli, int argc, char **argv) {
@@ -171,7 +172,7 @@ static size_t list_add(void *ctx, const void *body) {
 	size_t i, n = 0;
 
 	for (i = 0; i < l->n_records; i++) {
-		m = crm_rec_inner(l->records[i]);
+		m = crm_recval_inner(l->records[i]);
 		if (m == NULL || m->descriptor != o->t->desc)
 			continue;
 		if (o->people)
@@ -238,7 +239,8 @@ static int print_list(struct list_out *o) {
 	rc = crm_cli_print(o->cli, o->r, false);
 	if (o->cli->format == CRM_FORMAT_TABLE)
 		crm_cli_done(o->cli, "%s%s %s", num, o->total_capped ? "+" : "",
-			     o->total == 1 && !o->total_capped ? o->t->noun : o->t->plural);
+			     o->total == 1 && !o->total_capped ? crm_rec_noun(o->t)
+								: crm_rec_plural(o->t));
 	else
 		fprintf(stderr, "crm: %s%s %s\n", num, o->total_capped ? "+" : "",
 			o->total == 1 && !o->total_capped ? o->t->noun : o->t->plural);
@@ -285,7 +287,7 @@ static void progress(const struct crm_rec_pager *p, size_t rows, bool done) {
 	if (done)
 		fputs("\r\033[K", stderr);
 	else
-		fprintf(stderr, "\rcrm: %zu %s so far...", rows, p->what);
+		fputc('\r', stderr), fprintf(stderr, _("crm: %zu %s so far..."), rows, p->what);
 	fflush(stderr);
 }
 
@@ -315,7 +317,7 @@ int crm_rec_page_all(struct crm_cli *cli, struct crm_rec_pager *p) {
 		free(owned);
 		owned = malloc(cur->len);
 		if (owned == NULL) {
-			fputs("crm: out of memory\n", stderr);
+			fputs(_("crm: out of memory\n"), stderr);
 			abort();
 		}
 		memcpy(owned, cur->data, cur->len);
@@ -343,14 +345,14 @@ int crm_rec_page_all(struct crm_cli *cli, struct crm_rec_pager *p) {
 static void hint_conflict(const struct crm_rec_type *t, const struct crm_rec_edit *e,
 			  bool version_given) {
 	if (version_given)
-		crm_cli_hint("%s %lld is no longer at version %lld: see `crm %s show %lld`, then run "
-			     "the command again without --version (or with the current one)",
-			     t->noun, (long long)e->id, (long long)e->version, t->noun,
+		crm_cli_hint(_("%s %lld is no longer at version %lld: see `crm %s show %lld`, then run "
+			     "the command again without --version (or with the current one)"),
+			     crm_rec_noun(t), (long long)e->id, (long long)e->version, t->noun,
 			     (long long)e->id);
 	else
-		crm_cli_hint("%s %lld changed after crm read it at version %lld: run the command "
-			     "again (it reads the current version first)",
-			     t->noun, (long long)e->id, (long long)e->version);
+		crm_cli_hint(_("%s %lld changed after crm read it at version %lld: run the command "
+			     "again (it reads the current version first)"),
+			     crm_rec_noun(t), (long long)e->id, (long long)e->version);
 }
 
 /* Reads the version of the record to edit (the server wants the version
@@ -363,9 +365,9 @@ static int read_version(struct crm_cli *cli, const struct crm_rec_type *t,
 
 	m = get_record(cli, t, e->id, &read, &rc);
 	if (m != NULL && !crm_rec_get_int(m, "version", &e->version)) {
-		fprintf(stderr, "crm: error: the server did not say which version %s %lld is at; "
-				"give --version N\n",
-			t->noun, (long long)e->id);
+		fprintf(stderr, _("crm: error: the server did not say which version %s %lld is at; "
+				"give --version N\n"),
+			crm_rec_noun(t), (long long)e->id);
 		rc = CRM_EXIT_FAILURE;
 	}
 	crm_client_reply_free(read);
@@ -388,7 +390,7 @@ static int item_refused(const struct crm_rec_type *t, const crm_err *err) {
 
 	name = name ? name + 1 : err->field;
 	if (strncmp(name, "primary_", 8) == 0)
-		crm_cli_hint("add it with --add-%s, or name one the %s has", name + 8, t->noun);
+		crm_cli_hint(_("add it with --add-%s, or name one the %s has"), name + 8, t->noun);
 	return CRM_EXIT_USAGE;
 }
 
@@ -455,7 +457,7 @@ static int call_record(struct crm_cli *cli, Crm__ClientFrame *req, const char *d
 		rc = crm_cli_fail(cli, &err);
 	} else if (cli->format != CRM_FORMAT_TABLE &&
 		   reply->response->body_case == CRM__RESPONSE__BODY_RECORD &&
-		   (m = crm_rec_inner(reply->response->record)) != NULL) {
+		   (m = crm_recval_inner(reply->response->record)) != NULL) {
 		rc = crm_rec_print(cli, m);
 	} else {
 		crm_cli_done(cli, "%s", done);
@@ -482,15 +484,15 @@ static int set_deleted(struct crm_cli *cli, int argc, char **argv, bool deleted)
 		del.id = id;
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_DELETE;
 		req.record_delete = &del;
-		snprintf(done, sizeof(done), "%s %lld deleted (`crm %s restore %lld` brings it back)",
-			 t->noun, (long long)id, t->noun, (long long)id);
+		snprintf(done, sizeof(done), _("%s %lld deleted (`crm %s restore %lld` brings it back)"),
+			 crm_rec_noun(t), (long long)id, t->noun, (long long)id);
 	} else {
 		res.has_type = res.has_id = true;
 		res.type = t->type;
 		res.id = id;
 		req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_RESTORE;
 		req.record_restore = &res;
-		snprintf(done, sizeof(done), "%s %lld restored", t->noun, (long long)id);
+		snprintf(done, sizeof(done), _("%s %lld restored"), crm_rec_noun(t), (long long)id);
 	}
 	return call_record(cli, &req, done);
 }
@@ -507,15 +509,15 @@ bool crm_rec_confirm(struct crm_cli *cli, const char *question, int *rc) {
 	char line[16];
 
 	if (!crm_prompt_tty()) {
-		*rc = crm_cli_usage(cli, "this cannot be undone, and standard input is not a "
-					 "terminal to ask on: add --yes to go ahead");
+		*rc = crm_cli_usage(cli, _("this cannot be undone, and standard input is not a "
+					 "terminal to ask on: add --yes to go ahead"));
 		return false;
 	}
 	fprintf(stderr, "%s [y/N] ", question);
 	fflush(stderr);
 	if (fgets(line, sizeof(line), stdin) == NULL ||
 	    (strcmp(line, "y\n") != 0 && strcmp(line, "yes\n") != 0 && strcmp(line, "Y\n") != 0)) {
-		fputs("crm: nothing done\n", stderr);
+		fputs(_("crm: nothing done\n"), stderr);
 		*rc = CRM_EXIT_FAILURE;
 		return false;
 	}
@@ -538,20 +540,20 @@ int crm_cmd_record_purge(struct crm_cli *cli, int argc, char **argv) {
 		yes = true;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
+		return crm_cli_usage(cli, _("give exactly one %s id"), t->noun);
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &pu.id))
 		return CRM_EXIT_USAGE;
 	snprintf(question, sizeof(question),
-		 "Purge %s %lld for good? Its tags, custom values, relationships and shares go "
-		 "with it, and its personal data is blanked in the audit trail.",
-		 t->noun, (long long)pu.id);
+		 _("Purge %s %lld for good? Its tags, custom values, relationships and shares go "
+		 "with it, and its personal data is blanked in the audit trail."),
+		 crm_rec_noun(t), (long long)pu.id);
 	if (!yes && !crm_rec_confirm(cli, question, &rc))
 		return rc;
 	pu.has_type = pu.has_id = true;
 	pu.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_PURGE;
 	req.record_purge = &pu;
-	snprintf(done, sizeof(done), "%s %lld purged", t->noun, (long long)pu.id);
+	snprintf(done, sizeof(done), _("%s %lld purged"), crm_rec_noun(t), (long long)pu.id);
 	return call_record(cli, &req, done);
 }
 
@@ -590,12 +592,17 @@ static void say_outcome(struct crm_cli *cli, const Crm__RecordReassign *ra,
 	if (o == NULL)
 		return;
 	if (o->has_contacts_moved && o->contacts_moved > 0)
-		fprintf(out, "%s%u contact%s moved with it\n", pre, o->contacts_moved,
-			o->contacts_moved == 1 ? "" : "s");
+		fprintf(out,
+			crm_ngettext("%s%u contact moved with it\n", "%s%u contacts moved with it\n",
+				     o->contacts_moved),
+			pre, o->contacts_moved);
 	stayed = stayed_text(o, who, sizeof(who));
 	if (stayed > 0)
-		fprintf(out, "%s%u of its contacts stayed with their owners (%s)%s\n", pre, stayed,
-			who, ra->with_contacts ? "" : "; --with-contacts moves them too");
+		fprintf(out,
+			crm_ngettext("%s%u of its contacts stayed with its owner (%s)%s\n",
+				     "%s%u of its contacts stayed with their owners (%s)%s\n", stayed),
+			pre, stayed,
+			who, ra->with_contacts ? "" : _("; --with-contacts moves them too"));
 	fflush(out);
 }
 
@@ -614,7 +621,7 @@ static int send_reassign(struct crm_cli *cli, Crm__ClientFrame *req, const char 
 		rc = crm_cli_fail(cli, &err);
 	else if (reply->response->body_case == CRM__RESPONSE__BODY_RECORD)
 		rec = reply->response->record;
-	if (rc == 0 && cli->format != CRM_FORMAT_TABLE && (m = crm_rec_inner(rec)) != NULL)
+	if (rc == 0 && cli->format != CRM_FORMAT_TABLE && (m = crm_recval_inner(rec)) != NULL)
 		rc = crm_rec_print(cli, m);
 	else if (rc == 0)
 		crm_cli_done(cli, "%s", done);
@@ -643,25 +650,33 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv) {
 		else if (c == 'w' && t->with_contacts)
 			ra.has_with_contacts = ra.with_contacts = true;
 		else if (c == 'w')
-			return crm_cli_usage(cli, "--with-contacts is for accounts: 'crm account "
-						  "reassign ID --owner USER --with-contacts'");
+			return crm_cli_usage(cli, _("--with-contacts is for accounts: 'crm account "
+						  "reassign ID --owner USER --with-contacts'"));
 		else
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one %s id", t->noun);
+		return crm_cli_usage(cli, _("give exactly one %s id"), t->noun);
 	if (!ra.has_owner || ra.owner.len == 0)
-		return crm_cli_usage(cli, "--owner USER is required (the user who gets the %s)",
-				     t->noun);
+		return crm_cli_usage(cli, _("--owner USER is required (the user who gets the %s)"),
+				     crm_rec_noun(t));
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &ra.id))
 		return CRM_EXIT_USAGE;
 	ra.has_type = ra.has_id = true;
 	ra.type = t->type;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_REASSIGN;
 	req.record_reassign = &ra;
-	snprintf(done, sizeof(done), "%s %lld now belongs to %.64s%s%.100s%s", t->noun,
-		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? ", team " : "",
+	snprintf(done, sizeof(done), _("%s %lld now belongs to %.64s%s%.100s%s"), crm_rec_noun(t),
+		 (long long)ra.id, (const char *)ra.owner.data, ra.has_team ? _(", team ") : "",
 		 ra.has_team ? (const char *)ra.team.data : "",
-		 ra.with_contacts ? ", with its contacts" : "");
+		 ra.with_contacts ? _(", with its contacts") : "");
 	return send_reassign(cli, &req, done);
+}
+
+const char *crm_rec_noun(const struct crm_rec_type *t) {
+	return crm_i18n_pgettext("record type", t->noun);
+}
+
+const char *crm_rec_plural(const struct crm_rec_type *t) {
+	return crm_i18n_pgettext("record types", t->plural);
 }

@@ -35,6 +35,7 @@
 
 #include "cli.h"
 #include "crm_record_types.h" /* generated: CRM_RECORD_TYPES, CRM_N_RECORD_TYPES */
+#include "recval.h"           /* a record's values (crm_recval_inner, _fields, _has) */
 
 /* How a flag's argument becomes a field value. */
 enum crm_rec_flag_kind {
@@ -222,35 +223,13 @@ void crm_rec_list_fini(struct crm_rec_list *l);
 ProtobufCMessage *crm_rec_walk(struct crm_rec_mem *mem, ProtobufCMessage *m, const char *path,
 			       const ProtobufCFieldDescriptor **fd_out);
 
-/* The account, contact, ... inside a Record, or NULL when it is empty. */
-const ProtobufCMessage *crm_rec_inner(const Crm__Record *r);
-/* The field `meta` (RecordMeta: id, version, owner, team, times, tags,
- * custom, external_id) of a record type's message d, or NULL for other
- * messages. The CLI speaks of its fields as the record's own: paths
- * ("tags"), JSON keys and columns ("id", "version") do not name meta, as
- * the server's JSON does not (server/jsonmsg.h). */
-const ProtobufCFieldDescriptor *crm_rec_meta_field(const ProtobufCMessageDescriptor *d);
 /* An int64 field of m by name (id, version; meta's too); false when absent. */
 bool crm_rec_get_int(const ProtobufCMessage *m, const char *name, int64_t *out);
 
 /* ---------------------------------------------------------------- viewing */
 
 /*
- * The fields of d in the order people read them: for records (messages
- * with a RecordMeta `meta`), meta's fields in place of meta: the id, the
- * type's own fields, then tags and custom values, then the rest of the
- * shared ones (version, owner, team, times, external_id); other messages
- * in field order. The descriptors of meta's fields are RecordMeta's: the
- * viewers read them from the record's meta. Returns how many were written
- * to out (room for FIELDS_MAX, 128).
- */
-size_t crm_rec_fields(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor **out);
-
-/* True when m has a value for field fd. */
-bool crm_rec_has(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd);
-
-/*
- * A result set with a column per field of d (crm_rec_fields order), for
+ * A result set with a column per field of d (crm_recval_fields order), for
  * JSON and CSV; crm_rec_add_message adds m as a row. Values: enums by
  * their lower-case names ("customer"), instants (int64 *_at) as times,
  * money as {"amount","currency"}, nested messages as JSON objects of their
@@ -305,5 +284,10 @@ int crm_rec_page_all(struct crm_cli *cli, struct crm_rec_pager *p);
  * terminal; false for anything but y/yes (*rc 1), or when standard input
  * is no terminal (*rc: a usage error saying to add --yes). */
 bool crm_rec_confirm(struct crm_cli *cli, const char *question, int *rc);
+
+/* The type's noun and plural for sentences, in the user's language (the
+ * command names stay t->noun). */
+const char *crm_rec_noun(const struct crm_rec_type *t);
+const char *crm_rec_plural(const struct crm_rec_type *t);
 
 #endif

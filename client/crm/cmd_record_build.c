@@ -14,6 +14,7 @@
 #include "cmd_record.h"
 #include "crm_wire.h"
 #include "strbuf.h"
+#include "i18n.h"
 
 #define AT(m, fd, T) ((T *)((char *)(m) + (fd)->offset))
 #define N_OF(m, fd) ((size_t *)((char *)(m) + (fd)->quantifier_offset))
@@ -26,7 +27,7 @@
 #define CRM_TEXT_OPERAND_MAX 16384
 
 static void bug(const char *what, const char *name) {
-	fprintf(stderr, "crm: bug: %s '%s'\n", what, name);
+	fprintf(stderr, _("crm: bug: %s '%s'\n"), what, name);
 	abort();
 }
 
@@ -125,7 +126,7 @@ bool crm_rec_parse_type(struct crm_cli *cli, const char *s, Crm__RecordType *typ
 	int v;
 
 	if (!crm_args_enum(&crm__record_type__descriptor, "RECORD_TYPE_", s, &v)) {
-		crm_cli_usage(cli, "TYPE is one of %s, not '%s'",
+		crm_cli_usage(cli, _("TYPE is one of %s, not '%s'"),
 			      crm_args_enum_list(&crm__record_type__descriptor, "RECORD_TYPE_", list,
 						 sizeof(list)),
 			      s);
@@ -162,9 +163,9 @@ ProtobufCMessage *crm_rec_walk(struct crm_rec_mem *mem, ProtobufCMessage *m, con
 		memcpy(seg, path, len);
 		seg[len] = '\0';
 		fd = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, seg);
-		if (fd == NULL && crm_rec_meta_field(m->descriptor) != NULL) {
+		if (fd == NULL && crm_recval_meta_field(m->descriptor) != NULL) {
 			/* the shared fields (id, tags, ...) read as the record's own */
-			const ProtobufCFieldDescriptor *mfd = crm_rec_meta_field(m->descriptor);
+			const ProtobufCFieldDescriptor *mfd = crm_recval_meta_field(m->descriptor);
 
 			fd = protobuf_c_message_descriptor_get_field_by_name(mfd->descriptor, seg);
 			sub = AT(m, mfd, ProtobufCMessage *);
@@ -226,32 +227,12 @@ static ProtobufCMessage *append_message(struct crm_rec_mem *mem, size_t max_item
 	return *slot;
 }
 
-const ProtobufCMessage *crm_rec_inner(const Crm__Record *r) {
-	const ProtobufCFieldDescriptor *fd;
-
-	if (r == NULL || r->kind_case == CRM__RECORD__KIND__NOT_SET)
-		return NULL;
-	fd = protobuf_c_message_descriptor_get_field(&crm__record__descriptor,
-						     (unsigned)r->kind_case);
-	return fd ? *AT(r, fd, const ProtobufCMessage *) : NULL;
-}
-
-const ProtobufCFieldDescriptor *crm_rec_meta_field(const ProtobufCMessageDescriptor *d) {
-	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field_by_name(d, "meta");
-
-	return fd != NULL && fd->type == PROTOBUF_C_TYPE_MESSAGE &&
-			       fd->label != PROTOBUF_C_LABEL_REPEATED &&
-			       fd->descriptor == &crm__record_meta__descriptor
-		       ? fd
-		       : NULL;
-}
-
 bool crm_rec_get_int(const ProtobufCMessage *m, const char *name, int64_t *out) {
 	const ProtobufCFieldDescriptor *fd = NULL;
 
 	/* without mem the walk only reads: the cast does not let it write */
 	m = crm_rec_walk(NULL, (ProtobufCMessage *)m, name, &fd);
-	if (m == NULL || fd->type != PROTOBUF_C_TYPE_INT64 || !crm_rec_has(m, fd))
+	if (m == NULL || fd->type != PROTOBUF_C_TYPE_INT64 || !crm_recval_has(m, fd))
 		return false;
 	*out = *AT(m, fd, const int64_t);
 	return true;
@@ -285,9 +266,9 @@ static const struct crm_rec_flag *row_at(const struct crm_rec_type *t, size_t i)
 
 static int need_value(struct parse *p, const struct crm_rec_flag *f) {
 	if (p->edit && strcmp(f->path, "tags") != 0)
-		return crm_cli_usage(p->cli, "--%s needs a value (--clear %s empties the field)",
+		return crm_cli_usage(p->cli, _("--%s needs a value (--clear %s empties the field)"),
 				     f->flag, f->flag);
-	return crm_cli_usage(p->cli, "--%s needs a value", f->flag);
+	return crm_cli_usage(p->cli, _("--%s needs a value"), f->flag);
 }
 
 static int set_enum(struct parse *p, const struct crm_rec_flag *f, ProtobufCMessage *m,
@@ -299,7 +280,7 @@ static int set_enum(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 	if (!crm_args_enum_prefix(ed, prefix, sizeof(prefix)))
 		bug("enum prefix too long", ed->name);
 	if (!crm_args_enum(ed, prefix, arg, &v))
-		return crm_cli_usage(p->cli, "--%s is one of %s; not '%s'", f->flag,
+		return crm_cli_usage(p->cli, _("--%s is one of %s; not '%s'"), f->flag,
 				     crm_args_enum_list(ed, prefix, list, sizeof(list)), arg);
 	*AT(m, fd, int) = v;
 	set_has(m, fd);
@@ -321,7 +302,7 @@ static int set_int(struct parse *p, const struct crm_rec_flag *f, ProtobufCMessa
 		v = strtoll(arg, &end, 10);
 		if (errno != 0 || end == arg || *end != '\0' || v < 0 || arg[0] == '+' ||
 		    arg[0] == ' ')
-			return crm_cli_usage(p->cli, "%s must be a whole number of 0 or more, not '%s'",
+			return crm_cli_usage(p->cli, _("%s must be a whole number of 0 or more, not '%s'"),
 					     what, arg);
 		*AT(m, fd, int64_t) = v;
 	}
@@ -337,9 +318,9 @@ static int set_money(struct parse *p, const struct crm_rec_flag *f, ProtobufCMes
 
 	if (!crm_args_money(arg, &len, currency))
 		return crm_cli_usage(p->cli,
-				     "--%s takes an amount and a currency code, with a point before "
+				     _("--%s takes an amount and a currency code, with a point before "
 				     "the decimals and no thousands separators: \"1250.50 EUR\"; "
-				     "not '%s'",
+				     "not '%s'"),
 				     f->flag, arg);
 	money = (Crm__Money *)new_message(&p->e->mem, &crm__money__descriptor);
 	money->has_amount = true;
@@ -361,8 +342,8 @@ static int set_date(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 
 	if (!crm_args_date(arg, &y, &mo, &d))
 		return crm_cli_usage(p->cli,
-				     "--%s takes a date that exists, YYYY-MM-DD, or MM-DD without "
-				     "a year; not '%s'",
+				     _("--%s takes a date that exists, YYYY-MM-DD, or MM-DD without "
+				     "a year; not '%s'"),
 				     f->flag, arg);
 	date = (Crm__Date *)new_message(&p->e->mem, &crm__date__descriptor);
 	date->has_year = y != 0;
@@ -379,7 +360,7 @@ static int set_bool(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 	bool v = true;
 
 	if (arg != NULL && !crm_args_yesno(arg, &v))
-		return crm_cli_usage(p->cli, "--%s takes yes or no, not '%s'", f->flag, arg);
+		return crm_cli_usage(p->cli, _("--%s takes yes or no, not '%s'"), f->flag, arg);
 	*AT(m, fd, protobuf_c_boolean) = v;
 	set_has(m, fd);
 	return 0;
@@ -447,10 +428,10 @@ static int set_typed(struct parse *p, const struct crm_rec_flag *f, ProtobufCMes
 					      f->kinds[i]);
 		upper_name(&d->fields[0], what, sizeof(what));
 		if (strcmp(why, "empty") == 0)
-			return crm_cli_usage(p->cli, "--%s needs [KIND:]%s; KIND is one of %s "
-						     "(default %s)",
+			return crm_cli_usage(p->cli, _("--%s needs [KIND:]%s; KIND is one of %s "
+						     "(default %s)"),
 					     f->flag, what, list, f->kinds[0]);
-		return crm_cli_usage(p->cli, "--%s '%s': the kind before ':' is one of %s", f->flag,
+		return crm_cli_usage(p->cli, _("--%s '%s': the kind before ':' is one of %s"), f->flag,
 				     arg, list);
 	}
 	item = append_message(&p->e->mem, p->e->max_items, m, fd);
@@ -471,10 +452,10 @@ static int set_pair(struct parse *p, const struct crm_rec_flag *f, ProtobufCMess
 
 
 	if (!crm_args_pair(arg, &klen, &value))
-		return crm_cli_usage(p->cli, "--%s takes %s=VALUE%s, not '%s'", f->flag,
+		return crm_cli_usage(p->cli, _("--%s takes %s=VALUE%s, not '%s'"), f->flag,
 				     upper_name(&d->fields[0], what, sizeof(what)),
 				     strcmp(fd->name, "custom") == 0
-					     ? " (an empty VALUE empties the field)"
+					     ? _(" (an empty VALUE empties the field)")
 					     : "",
 				     arg);
 	item = append_message(&p->e->mem, p->e->max_items, m, fd);
@@ -490,7 +471,7 @@ static int list_op(struct parse *p, const struct crm_rec_flag *f, const char *ar
 	ProtobufCMessage *m, *item;
 
 	if (arg[0] == '\0')
-		return crm_cli_usage(p->cli, "--%s needs a value", f->flag);
+		return crm_cli_usage(p->cli, _("--%s needs a value"), f->flag);
 	if (*target == NULL)
 		*target = new_message(&p->e->mem, p->t->desc);
 	m = crm_rec_walk(&p->e->mem, *target, f->path, &fd);
@@ -569,7 +550,7 @@ static int mark_primary(struct parse *p, size_t row) {
 		return 0;
 	}
 	if (n == 0 && want != NULL)
-		return crm_cli_usage(p->cli, "--%s picks one of the --%s values given with it",
+		return crm_cli_usage(p->cli, _("--%s picks one of the --%s values given with it"),
 				     pf->flag, f->flag);
 	if (n == 0)
 		return 0;
@@ -577,7 +558,7 @@ static int mark_primary(struct parse *p, size_t row) {
 		for (pick = 0; pick < n && !item_is(items[pick], want); pick++)
 			;
 		if (pick == n)
-			return crm_cli_usage(p->cli, "--%s '%s' is not one of the --%s values",
+			return crm_cli_usage(p->cli, _("--%s '%s' is not one of the --%s values"),
 					     pf->flag, want, f->flag);
 	}
 	pfd = protobuf_c_message_descriptor_get_field_by_name(items[pick]->descriptor, "primary");
@@ -631,8 +612,8 @@ static int add_clear(struct parse *p, const char *arg) {
 
 	if (path == NULL)
 		return crm_cli_usage(p->cli,
-				     "--clear: '%s' is not a field of %s %s that can be emptied "
-				     "(see 'crm %s edit --help'; custom fields: custom.NAME)",
+				     _("--clear: '%s' is not a field of %s %s that can be emptied "
+				     "(see 'crm %s edit --help'; custom fields: custom.NAME)"),
 				     arg, strchr("aeiou", p->t->noun[0]) ? "an" : "a", p->t->noun,
 				     p->t->noun);
 	p->e->clear[p->e->n_clear++] = (char *)path;
@@ -646,10 +627,10 @@ static bool list_ops_on(const struct crm_rec_edit *e, const char *path) {
 	const ProtobufCMessage *m;
 
 	m = crm_rec_walk(NULL, e->adds, path, &fd);
-	if (m != NULL && crm_rec_has(m, fd))
+	if (m != NULL && crm_recval_has(m, fd))
 		return true;
 	m = crm_rec_walk(NULL, e->removes, path, &fd);
-	return m != NULL && crm_rec_has(m, fd);
+	return m != NULL && crm_recval_has(m, fd);
 }
 
 /* --tag replaces the tags, --add-tag changes the ones read: not both. */
@@ -665,13 +646,13 @@ static int check_list_ops(struct parse *p) {
 		if (f->kind != CRM_REC_ADD || !list_ops_on(p->e, f->path))
 			continue;
 		m = crm_rec_walk(NULL, p->e->msg, f->path, &fd);
-		replaced = m != NULL && crm_rec_has(m, fd);
+		replaced = m != NULL && crm_recval_has(m, fd);
 		for (j = 0; j < p->e->n_clear; j++)
 			replaced = replaced || strcmp(p->e->clear[j], f->path) == 0;
 		if (replaced)
 			return crm_cli_usage(p->cli,
-					     "--%s and --remove-%s change the %s the %s has; --%s "
-					     "and --clear %s replace them all: give one or the other",
+					     _("--%s and --remove-%s change the %s the %s has; --%s "
+					     "and --clear %s replace them all: give one or the other"),
 					     f->flag, f->flag + 4, f->path, p->t->noun, f->flag + 4,
 					     f->path);
 	}
@@ -691,8 +672,8 @@ static int check_clear(struct parse *p) {
 		if (strncmp(p->e->clear[i], "custom.", 7) == 0)
 			continue;
 		m = crm_rec_walk(NULL, p->e->msg, p->e->clear[i], &fd);
-		if (m != NULL && crm_rec_has(m, fd))
-			return crm_cli_usage(p->cli, "%s is both set and cleared: give one or the other",
+		if (m != NULL && crm_recval_has(m, fd))
+			return crm_cli_usage(p->cli, _("%s is both set and cleared: give one or the other"),
 					     p->e->clear[i]);
 	}
 	return 0;
@@ -746,7 +727,7 @@ static int edit_option(struct parse *p, int c, char *arg) {
 		return 0;
 	case OPT_KEY:
 		if (arg[0] == '\0' || strlen(arg) > CRM_IDEMPOTENCY_KEY_MAX)
-			return crm_cli_usage(p->cli, "--idempotency-key must be 1 to %d bytes",
+			return crm_cli_usage(p->cli, _("--idempotency-key must be 1 to %d bytes"),
 					     CRM_IDEMPOTENCY_KEY_MAX);
 		e->idempotency_key = arg;
 		return 0;
@@ -775,13 +756,13 @@ static int check_add(struct parse *p) {
 	for (i = 0; p->t->needs_one_of && p->t->needs_one_of[i] != NULL; i++) {
 		fd = protobuf_c_message_descriptor_get_field_by_name(p->t->desc,
 								     p->t->needs_one_of[i]);
-		if (fd != NULL && crm_rec_has(p->e->msg, fd))
+		if (fd != NULL && crm_recval_has(p->e->msg, fd))
 			return 0;
 	}
 	if (i == 0)
 		return 0;
 	needs_text(p->t, text, sizeof(text));
-	return crm_cli_usage(p->cli, "%s %s needs %s",
+	return crm_cli_usage(p->cli, _("%s %s needs %s"),
 			     strchr("aeiou", p->t->noun[0]) ? "an" : "a", p->t->noun, text);
 }
 
@@ -791,9 +772,9 @@ static int read_stdin(struct parse *p, size_t max, const char **out) {
 	size_t n = fread(buf, 1, max + 1, stdin);
 
 	if (ferror(stdin))
-		return crm_cli_usage(p->cli, "cannot read the text from standard input");
+		return crm_cli_usage(p->cli, _("cannot read the text from standard input"));
 	if (n > max)
-		return crm_cli_usage(p->cli, "the text is longer than %zu bytes", max);
+		return crm_cli_usage(p->cli, _("the text is longer than %zu bytes"), max);
 	buf[n] = '\0';
 	*out = buf;
 	return 0;
@@ -829,18 +810,18 @@ static int edit_operands(struct parse *p, int argc, char **argv) {
 	if (!p->edit) {
 		if (first < argc)
 			return crm_cli_usage(p->cli,
-					     "unexpected argument '%s': fields are given as options "
-					     "(--%s VALUE, ...)",
+					     _("unexpected argument '%s': fields are given as options "
+					     "(--%s VALUE, ...)"),
 					     argv[first], p->t->flags[0].flag);
 		return check_add(p);
 	}
 	if (first + 1 != argc)
-		return crm_cli_usage(p->cli, "give exactly one %s id", p->t->noun);
+		return crm_cli_usage(p->cli, _("give exactly one %s id"), p->t->noun);
 	if (!crm_cli_parse_id(p->cli, argv[first], "ID", &p->e->id))
 		return CRM_EXIT_USAGE;
 	if (p->e->changes == 0)
-		return crm_cli_usage(p->cli, "nothing to change: give the fields to set, or --clear "
-					     "FIELD");
+		return crm_cli_usage(p->cli, _("nothing to change: give the fields to set, or --clear "
+					     "FIELD"));
 	return check_clear(p);
 }
 
@@ -894,7 +875,7 @@ static size_t items_of(const ProtobufCMessage *m, const char *path,
 		       const ProtobufCFieldDescriptor **fd, const void **arr) {
 	const ProtobufCMessage *owner = crm_rec_walk(NULL, (ProtobufCMessage *)m, path, fd);
 
-	if (owner == NULL || !crm_rec_has(owner, *fd))
+	if (owner == NULL || !crm_recval_has(owner, *fd))
 		return 0;
 	*arr = *AT(owner, *fd, const void *const);
 	return *N_OF(owner, *fd);
@@ -954,7 +935,7 @@ int crm_rec_list_ops(const struct crm_rec_type *t, struct crm_rec_edit *e, Crm__
 			continue;
 		/* NULL: the field's message (a record's meta) is not there */
 		whole = crm_rec_walk(NULL, e->msg, f->path, &fd);
-		if (whole != NULL && crm_rec_has(whole, fd))
+		if (whole != NULL && crm_recval_has(whole, fd))
 			continue; /* given whole: sent as given */
 		list_into(e, e->adds, f->path, up, update_field("add_", f->path, false));
 		list_into(e, e->removes, f->path, up, update_field("remove_", f->path, false));
@@ -1022,7 +1003,7 @@ static int add_filter(struct list_parse *lp, const char *field, size_t len, int 
 			f = rl->filters[i];
 	if (f == NULL) {
 		if (rl->n_filters == FILTERS_MAX)
-			return crm_cli_usage(lp->cli, "at most %d filters", FILTERS_MAX);
+			return crm_cli_usage(lp->cli, _("at most %d filters"), FILTERS_MAX);
 		f = crm_rec_alloc(&lp->l->mem, sizeof(*f));
 		crm__filter__init(f);
 		f->has_field = f->has_op = true;
@@ -1035,7 +1016,7 @@ static int add_filter(struct list_parse *lp, const char *field, size_t len, int 
 	if (op == CRM__FILTER_OP__FILTER_OP_EMPTY || op == CRM__FILTER_OP__FILTER_OP_NOT_EMPTY)
 		return 0;
 	if (f->n_values == CRM_REPEATED_MAX)
-		return crm_cli_usage(lp->cli, "at most %d values for one field", CRM_REPEATED_MAX);
+		return crm_cli_usage(lp->cli, _("at most %d values for one field"), CRM_REPEATED_MAX);
 	value = instant_value(lp, field, len, value);
 	f->values[f->n_values].data = (uint8_t *)value;
 	f->values[f->n_values++].len = strlen(value);
@@ -1049,10 +1030,10 @@ static int filter_option(struct list_parse *lp, const char *arg) {
 
 	if (op == 0)
 		return crm_cli_usage(lp->cli,
-				     "--filter takes FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE, "
+				     _("--filter takes FIELD=VALUE, FIELD!=VALUE, FIELD>=VALUE, "
 				     "FIELD<=VALUE, FIELD>VALUE or FIELD<VALUE (FIELD= : empty, "
 				     "FIELD!= : not empty), FIELD a field name such as industry "
-				     "or custom.score; not '%s'",
+				     "or custom.score; not '%s'"),
 				     arg);
 	return add_filter(lp, arg, len, op, value);
 }
@@ -1070,12 +1051,12 @@ static int sort_option(struct list_parse *lp, const char *arg) {
 		desc = len > 0 && p[0] == '-';
 		if (!crm_args_field_name(p + desc, len - desc))
 			return crm_cli_usage(lp->cli,
-					     "--sort takes field names separated by commas, each "
+					     _("--sort takes field names separated by commas, each "
 					     "with a leading - for descending (name,-updated_at); "
-					     "not '%s'",
+					     "not '%s'"),
 					     arg);
 		if (rl->n_sort == SORTS_MAX)
-			return crm_cli_usage(lp->cli, "at most %d sort fields", SORTS_MAX);
+			return crm_cli_usage(lp->cli, _("at most %d sort fields"), SORTS_MAX);
 		s = crm_rec_alloc(&lp->l->mem, sizeof(*s));
 		crm__sort__init(s);
 		s->has_field = true;
@@ -1093,7 +1074,7 @@ static int sort_option(struct list_parse *lp, const char *arg) {
 static int eq_filter(struct list_parse *lp, const char *flag, const char *field,
 		     const char *arg) {
 	if (arg[0] == '\0')
-		return crm_cli_usage(lp->cli, "--%s needs a value", flag);
+		return crm_cli_usage(lp->cli, _("--%s needs a value"), flag);
 	return add_filter(lp, field, strlen(field), CRM__FILTER_OP__FILTER_OP_EQ, arg);
 }
 
@@ -1118,9 +1099,9 @@ static int list_option(struct list_parse *lp, int c, char *arg) {
 	case OPT_SINCE:
 		if (!crm_args_time(arg, lp->now_us, &us))
 			return crm_cli_usage(lp->cli,
-					     "--updated-since takes a date (2026-03-01), a time "
+					     _("--updated-since takes a date (2026-03-01), a time "
 					     "(2026-03-01T09:00:00+01:00) or a time back from now "
-					     "(-7d, -12h); not '%s'",
+					     "(-7d, -12h); not '%s'"),
 					     arg);
 		snprintf(buf, sizeof(buf), "%lld", (long long)us);
 		return add_filter(lp, "updated_at", 10, CRM__FILTER_OP__FILTER_OP_GE,
@@ -1174,7 +1155,7 @@ int crm_rec_parse_list(struct crm_cli *cli, const struct crm_rec_type *t, int ar
 	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
 		rc = list_option(&lp, c, arg);
 	if (rc == 0 && crm_cli_optind() != argc)
-		rc = crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+		rc = crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind()]);
 	if (rc == 0 && l->all && !l->page.has_limit) {
 		l->page.has_limit = true; /* fewer round trips */
 		l->page.limit = CRM_PAGE_MAX;

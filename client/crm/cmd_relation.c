@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd_record.h"
+#include "i18n.h"
 
 /* ---------------------------------------------------------------- add, link */
 
@@ -27,10 +28,10 @@ static int add_args(struct crm_cli *cli, int argc, char **argv, Crm__RelationAdd
 	}
 	first = crm_cli_optind();
 	if (first + 2 != argc)
-		return crm_cli_usage(cli, "give the two record ids, from and to");
+		return crm_cli_usage(cli, _("give the two record ids, from and to"));
 	if (!ra->has_role || ra->role.len == 0)
-		return crm_cli_usage(cli, "--role ROLE is required (the roles allowed are in "
-					  "`crm picklist list`)");
+		return crm_cli_usage(cli, _("--role ROLE is required (the roles allowed are in "
+					  "`crm picklist list`)"));
 	if (!crm_cli_parse_id(cli, argv[first], "FROM", &ra->from_id) ||
 	    !crm_cli_parse_id(cli, argv[first + 1], "TO", &ra->to_id))
 		return CRM_EXIT_USAGE;
@@ -109,7 +110,7 @@ int crm_cmd_relation_list(struct crm_cli *cli, int argc, char **argv) {
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one record id");
+		return crm_cli_usage(cli, _("give exactly one record id"));
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &rl.record_id))
 		return CRM_EXIT_USAGE;
 	rl.has_record_id = true;
@@ -143,8 +144,8 @@ int crm_cmd_relation_remove(struct crm_cli *cli, int argc, char **argv) {
 	int rc;
 
 	crm_err_clear(&err);
-	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one relation id (see `crm relation "
-						  "list ID`)");
+	rc = crm_cli_operands(cli, argc, argv, 1, _("exactly one relation id (see `crm relation "
+						  "list ID`)"));
 	if (rc != 0)
 		return rc;
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "RELATION_ID", &rr.relation_id))
@@ -155,7 +156,7 @@ int crm_cmd_relation_remove(struct crm_cli *cli, int argc, char **argv) {
 	if (!crm_cli_call(cli, &req, &reply, &err))
 		rc = crm_cli_fail(cli, &err);
 	else
-		crm_cli_done(cli, "relation %lld removed", (long long)rr.relation_id);
+		crm_cli_done(cli, _("relation %lld removed"), (long long)rr.relation_id);
 	crm_client_reply_free(reply);
 	return rc;
 }

@@ -66,7 +66,7 @@ int crm_cmd_permission_list(struct crm_cli *cli, int argc, char **argv) {
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() != argc)
-		return crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+		return crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind()]);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_PERMISSION_LIST;
 	req.permission_list = &pl;
 	l = crm_cli_request(cli, &req, CRM__RESPONSE__BODY_PERMISSION_LIST, &reply, &rc);
@@ -86,7 +86,7 @@ static bool enum_operand(struct crm_cli *cli, const ProtobufCEnumDescriptor *d, 
 
 	if (crm_args_enum(d, "", s, out))
 		return true;
-	crm_cli_usage(cli, "unknown %s '%s'; the %ss are: %s", what, s, what,
+	crm_cli_usage(cli, _("unknown %s '%s'; the %ss are: %s"), what, s, what,
 		      crm_args_enum_list(d, "", list, sizeof(list)));
 	return false;
 }
@@ -123,7 +123,7 @@ int crm_cmd_permission_set(struct crm_cli *cli, int argc, char **argv) {
 		rc = crm_cli_print(cli, r, true);
 		crm_result_free(r);
 	} else {
-		crm_cli_done(cli, "%s may now %s %s records: %s", argv[i], argv[i + 2],
+		crm_cli_done(cli, _("%s may now %s %s records: %s"), argv[i], argv[i + 2],
 			     argv[i + 1], argv[i + 3]);
 	}
 	crm_client_reply_free(reply);
@@ -147,7 +147,7 @@ static void role_cells(crm_result *r, const Crm__Role *role, bool with_permissio
 	else
 		crm_result_add_null(r);
 	if (role->has_users)
-		crm_result_add_int(r, role->users);
+		crm_result_add_count(r, role->users);
 	else
 		crm_result_add_null(r);
 	if (!with_permissions)
@@ -272,7 +272,7 @@ int crm_cmd_role_show(struct crm_cli *cli, int argc, char **argv) {
 	const Crm__Role *role;
 	int rc;
 
-	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one ROLE");
+	rc = crm_cli_operands(cli, argc, argv, 1, _("exactly one ROLE"));
 	if (rc != 0)
 		return rc;
 	crm_cli_bytes(&rg.name, &rg.has_name, argv[crm_cli_optind()]);

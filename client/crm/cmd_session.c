@@ -34,9 +34,9 @@ int crm_cmd_session_list(struct crm_cli *cli, int argc, char **argv) {
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() != argc)
-		return crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+		return crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind()]);
 	if (sl.has_username && sl.all)
-		return crm_cli_usage(cli, "give --user USER or --all, not both");
+		return crm_cli_usage(cli, _("give --user USER or --all, not both"));
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_SESSION_LIST;
 	req.session_list = &sl;
 	l = crm_cli_request(cli, &req, CRM__RESPONSE__BODY_SESSION_LIST, &reply, &rc);
@@ -76,7 +76,7 @@ int crm_cmd_session_revoke(struct crm_cli *cli, int argc, char **argv) {
 	int rc;
 
 	crm_err_clear(&err);
-	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one session ID (see `crm session list`)");
+	rc = crm_cli_operands(cli, argc, argv, 1, _("exactly one session ID (see `crm session list`)"));
 	if (rc != 0)
 		return rc;
 	if (!crm_cli_parse_id(cli, argv[crm_cli_optind()], "ID", &sr.session_id))
@@ -93,12 +93,12 @@ int crm_cmd_session_revoke(struct crm_cli *cli, int argc, char **argv) {
 	      ((cli->session.session_id != 0 && cli->session.session_id == sr.session_id) ||
 	       crm_client_server(cli->client)->session_id == sr.session_id);
 	if (own && !crm_session_remove(cli->session_path, why)) {
-		fprintf(stderr, "crm: error: %s\n", why);
+		fprintf(stderr, _("crm: error: %s\n"), why);
 		rc = CRM_EXIT_FAILURE;
 		goto cleanup;
 	}
-	crm_cli_done(cli, "session %lld revoked%s", (long long)sr.session_id,
-		     own ? " (it was this one: you are logged out)" : "");
+	crm_cli_done(cli, _("session %lld revoked%s"), (long long)sr.session_id,
+		     own ? _(" (it was this one: you are logged out)") : "");
 cleanup:
 	crm_client_reply_free(reply);
 	return rc;

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "cmd_record.h"
+#include "i18n.h"
 
 #define TYPE_PREFIX "RECORD_TYPE_"
 
@@ -26,12 +27,12 @@ static bool parse_target(struct crm_cli *cli, char *s, struct share_target *t) {
 	int v;
 
 	if (!crm_args_record(s, &type, &type_len, &t->id) || t->id == 0) {
-		crm_cli_usage(cli, "give the record as TYPE/ID (account/42), not '%s'", s);
+		crm_cli_usage(cli, _("give the record as TYPE/ID (account/42), not '%s'"), s);
 		return false;
 	}
 	s[type_len] = '\0'; /* argv is ours to edit: TYPE/ID becomes TYPE */
 	if (!crm_args_enum(&crm__record_type__descriptor, TYPE_PREFIX, type, &v)) {
-		crm_cli_usage(cli, "TYPE is one of %s, not '%s'",
+		crm_cli_usage(cli, _("TYPE is one of %s, not '%s'"),
 			      crm_args_enum_list(&crm__record_type__descriptor, TYPE_PREFIX, list,
 						 sizeof(list)),
 			      type);
@@ -75,7 +76,7 @@ static int share_list(struct crm_cli *cli, int argc, char **argv, int first) {
 	struct share_target t = {0};
 
 	if (first + 2 != argc)
-		return crm_cli_usage(cli, "give one record: crm share list TYPE/ID");
+		return crm_cli_usage(cli, _("give one record: crm share list TYPE/ID"));
 	if (!parse_target(cli, argv[first + 1], &t))
 		return CRM_EXIT_USAGE;
 	sl.has_type = sl.has_id = true;
@@ -110,7 +111,7 @@ static int share_option(struct crm_cli *cli, int c, const char *arg, struct shar
 		return 0;
 	case 'a':
 		if (!crm_args_enum(&crm__access__descriptor, "ACCESS_", arg, &access))
-			return crm_cli_usage(cli, "--access is one of %s, not '%s'",
+			return crm_cli_usage(cli, _("--access is one of %s, not '%s'"),
 					     crm_args_enum_list(&crm__access__descriptor, "ACCESS_",
 								list, sizeof(list)),
 					     arg);
@@ -143,9 +144,9 @@ static int share_getopt(struct crm_cli *cli, int argc, char **argv, struct share
 /* The rules a share's options follow together; nonzero after a usage error. */
 static int share_check(struct crm_cli *cli, const struct share_opts *o) {
 	if ((o->user != NULL) == (o->team != NULL))
-		return crm_cli_usage(cli, "give exactly one of --user USER or --team TEAM");
+		return crm_cli_usage(cli, _("give exactly one of --user USER or --team TEAM"));
 	if (o->revoke && o->has_access)
-		return crm_cli_usage(cli, "--revoke takes no --access");
+		return crm_cli_usage(cli, _("--revoke takes no --access"));
 	return 0;
 }
 
@@ -178,7 +179,7 @@ int crm_cmd_record_share(struct crm_cli *cli, int argc, char **argv) {
 	if ((rc = share_getopt(cli, argc, argv, &o, &first)) != 0)
 		return rc;
 	if (first + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one %s id", crm_rec_type_of(cli)->noun);
+		return crm_cli_usage(cli, _("give exactly one %s id"), crm_rec_type_of(cli)->noun);
 	if (!crm_cli_parse_id(cli, argv[first], "ID", &t.id))
 		return CRM_EXIT_USAGE;
 	if ((rc = share_check(cli, &o)) != 0)
@@ -195,12 +196,12 @@ int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
 		return rc;
 	if (first < argc && strcmp(argv[first], "list") == 0) {
 		if (o.user || o.team || o.has_access || o.revoke)
-			return crm_cli_usage(cli, "crm share list takes no --user, --team, "
-						  "--access or --revoke");
+			return crm_cli_usage(cli, _("crm share list takes no --user, --team, "
+						  "--access or --revoke"));
 		return share_list(cli, argc, argv, first);
 	}
 	if (first + 1 != argc)
-		return crm_cli_usage(cli, "give one record as TYPE/ID (account/42)");
+		return crm_cli_usage(cli, _("give one record as TYPE/ID (account/42)"));
 	if ((rc = share_check(cli, &o)) != 0)
 		return rc;
 	if (!parse_target(cli, argv[first], &t))

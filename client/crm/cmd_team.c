@@ -22,7 +22,7 @@ static void team_cells(crm_result *r, const Crm__Team *t) {
 	crm_result_add_str(r, t->parent);
 	crm_result_add_str(r, t->path);
 	if (t->has_members)
-		crm_result_add_int(r, t->members);
+		crm_result_add_count(r, t->members);
 	else
 		crm_result_add_null(r);
 	crm_result_add_list(r, (const char *const *)t->managers, t->n_managers);
@@ -60,7 +60,7 @@ int crm_cmd_team_add(struct crm_cli *cli, int argc, char **argv) {
 		crm_cli_bytes(&tc.parent, &tc.has_parent, arg);
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one team NAME (quote it if it has spaces)");
+		return crm_cli_usage(cli, _("give exactly one team NAME (quote it if it has spaces)"));
 	crm_cli_bytes(&tc.name, &tc.has_name, argv[crm_cli_optind()]);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_TEAM_CREATE;
 	req.team_create = &tc;
@@ -99,7 +99,7 @@ int crm_cmd_team_show(struct crm_cli *cli, int argc, char **argv) {
 	Crm__TeamGet tg = CRM__TEAM_GET__INIT;
 	int rc;
 
-	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one team NAME");
+	rc = crm_cli_operands(cli, argc, argv, 1, _("exactly one team NAME"));
 	if (rc != 0)
 		return rc;
 	crm_cli_bytes(&tg.name, &tg.has_name, argv[crm_cli_optind()]);
@@ -122,10 +122,10 @@ int crm_cmd_team_edit(struct crm_cli *cli, int argc, char **argv) {
 		crm_cli_bytes(&tu.new_name, &tu.has_new_name, arg);
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one team NAME");
+		return crm_cli_usage(cli, _("give exactly one team NAME"));
 	if (!tu.has_new_name)
-		return crm_cli_usage(cli, "nothing to change: give --name NEW (to move the team, "
-					  "use `crm team move`)");
+		return crm_cli_usage(cli, _("nothing to change: give --name NEW (to move the team, "
+					  "use `crm team move`)"));
 	crm_cli_bytes(&tu.name, &tu.has_name, argv[crm_cli_optind()]);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_TEAM_UPDATE;
 	req.team_update = &tu;
@@ -152,9 +152,9 @@ int crm_cmd_team_move(struct crm_cli *cli, int argc, char **argv) {
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one team NAME");
+		return crm_cli_usage(cli, _("give exactly one team NAME"));
 	if (root == tu.has_parent)
-		return crm_cli_usage(cli, "give either --parent TEAM or --root");
+		return crm_cli_usage(cli, _("give either --parent TEAM or --root"));
 	if (root) {
 		tu.n_clear = 1;
 		tu.clear = clear_parent;
@@ -171,14 +171,14 @@ int crm_cmd_team_delete(struct crm_cli *cli, int argc, char **argv) {
 	Crm__ServerFrame *reply = NULL;
 	int rc;
 
-	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one team NAME");
+	rc = crm_cli_operands(cli, argc, argv, 1, _("exactly one team NAME"));
 	if (rc != 0)
 		return rc;
 	crm_cli_bytes(&td.name, &td.has_name, argv[crm_cli_optind()]);
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_TEAM_DELETE;
 	req.team_delete = &td;
 	if (crm_cli_request(cli, &req, CRM__RESPONSE__BODY_EMPTY, &reply, &rc) != NULL)
-		crm_cli_done(cli, "team %s deleted", argv[crm_cli_optind()]);
+		crm_cli_done(cli, _("team %s deleted"), argv[crm_cli_optind()]);
 	crm_client_reply_free(reply);
 	return rc;
 }

@@ -143,9 +143,9 @@ int crm_cmd_user_add(struct crm_cli *cli, int argc, char **argv) {
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one USERNAME");
+		return crm_cli_usage(cli, _("give exactly one USERNAME"));
 	if (role == NULL)
-		return crm_cli_usage(cli, "--role is required (see `crm role list`)");
+		return crm_cli_usage(cli, _("--role is required (see `crm role list`)"));
 	username = argv[crm_cli_optind()];
 	rc = add_password(cli, username, from_stdin, password, &have_pw);
 	if (rc != 0)
@@ -163,8 +163,8 @@ int crm_cmd_user_add(struct crm_cli *cli, int argc, char **argv) {
 	rc = call_user(cli, &req);
 	OPENSSL_cleanse(password, sizeof(password));
 	if (rc == 0 && !have_pw)
-		fprintf(stderr, "crm: %s has no password yet: set one with `crm user "
-				"reset-password %s`\n",
+		fprintf(stderr, _("crm: %s has no password yet: set one with `crm user "
+				"reset-password %s`\n"),
 			username, username);
 	return rc;
 }
@@ -198,7 +198,7 @@ int crm_cmd_user_list(struct crm_cli *cli, int argc, char **argv) {
 			return CRM_EXIT_USAGE;
 	}
 	if (crm_cli_optind() != argc)
-		return crm_cli_usage(cli, "unexpected argument '%s'", argv[crm_cli_optind()]);
+		return crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind()]);
 	ul.page = &page;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_USER_LIST;
 	req.user_list = &ul;
@@ -223,7 +223,7 @@ int crm_cmd_user_show(struct crm_cli *cli, int argc, char **argv) {
 	Crm__UserGet ug = CRM__USER_GET__INIT;
 	int rc;
 
-	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one USERNAME");
+	rc = crm_cli_operands(cli, argc, argv, 1, _("exactly one USERNAME"));
 	if (rc != 0)
 		return rc;
 	crm_cli_bytes(&ug.username, &ug.has_username, argv[crm_cli_optind()]);
@@ -277,11 +277,11 @@ static int edit_check(struct crm_cli *cli, struct edit *e) {
 	Crm__UserUpdate *uu = &e->uu;
 
 	if (e->changes == 0)
-		return crm_cli_usage(cli, "nothing to change: give at least one option");
+		return crm_cli_usage(cli, _("nothing to change: give at least one option"));
 	if (e->clear_email && uu->has_email)
-		return crm_cli_usage(cli, "--email and --clear-email contradict each other");
+		return crm_cli_usage(cli, _("--email and --clear-email contradict each other"));
 	if (e->clear_manages && uu->n_manages > 0)
-		return crm_cli_usage(cli, "--manages and --clear-manages contradict each other");
+		return crm_cli_usage(cli, _("--manages and --clear-manages contradict each other"));
 	if (e->clear_email)
 		e->clear[uu->n_clear++] = "email";
 	if (e->clear_manages)
@@ -310,7 +310,7 @@ int crm_cmd_user_edit(struct crm_cli *cli, int argc, char **argv) {
 	while (rc == 0 && (c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
 		rc = edit_option(cli, &e, c, arg);
 	if (rc == 0 && crm_cli_optind() + 1 != argc)
-		rc = crm_cli_usage(cli, "give exactly one USERNAME");
+		rc = crm_cli_usage(cli, _("give exactly one USERNAME"));
 	if (rc == 0)
 		rc = edit_check(cli, &e);
 	if (rc == 0) {
@@ -333,7 +333,7 @@ static int set_active(struct crm_cli *cli, int argc, char **argv, bool active) {
 	int rc;
 
 	crm_err_clear(&err);
-	rc = crm_cli_operands(cli, argc, argv, 1, "exactly one USERNAME");
+	rc = crm_cli_operands(cli, argc, argv, 1, _("exactly one USERNAME"));
 	if (rc != 0)
 		return rc;
 	crm_cli_bytes(&sa.username, &sa.has_username, argv[crm_cli_optind()]);
@@ -380,12 +380,12 @@ int crm_cmd_user_reset_password(struct crm_cli *cli, int argc, char **argv) {
 		from_stdin = true;
 	}
 	if (crm_cli_optind() + 1 != argc)
-		return crm_cli_usage(cli, "give exactly one USERNAME");
+		return crm_cli_usage(cli, _("give exactly one USERNAME"));
 	username = argv[crm_cli_optind()];
 	if (!from_stdin && !crm_prompt_tty())
-		return crm_cli_usage(cli, "standard input is not a terminal, so crm cannot ask for "
+		return crm_cli_usage(cli, _("standard input is not a terminal, so crm cannot ask for "
 					  "the new password: pass it on standard input with "
-					  "--password-stdin");
+					  "--password-stdin"));
 	if (!crm_prompt_new_password(username, from_stdin, false, password, sizeof(password), why,
 				     sizeof(why)))
 		return crm_cli_usage(cli, "%s", why);
@@ -398,7 +398,7 @@ int crm_cmd_user_reset_password(struct crm_cli *cli, int argc, char **argv) {
 	else if (reply->response->body_case == CRM__RESPONSE__BODY_USER && reply->response->user)
 		rc = print_user(cli, reply->response->user);
 	else
-		crm_cli_done(cli, "password of %s reset", username);
+		crm_cli_done(cli, _("password of %s reset"), username);
 	OPENSSL_cleanse(password, sizeof(password));
 	crm_client_reply_free(reply);
 	return rc;

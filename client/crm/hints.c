@@ -19,27 +19,27 @@ static const struct {
 	const char *field;
 	const char *hint;
 } hints[] = {
-	{CRM_INVALID_ARGUMENT, "filters*", "'crm field list %T' shows the fields that filter and sort"},
-	{CRM_INVALID_ARGUMENT, "sort", "'crm field list %T' shows the fields that filter and sort"},
-	{CRM_INVALID_ARGUMENT, "custom*", "'crm field list %T' shows the custom fields, their kinds "
-					  "and limits"},
-	{CRM_INVALID_ARGUMENT, "account.industry", "'crm picklist list industry' shows the values"},
-	{CRM_INVALID_ARGUMENT, "account.region", "'crm picklist list region' shows the values"},
-	{CRM_INVALID_ARGUMENT, "account.tier", "'crm picklist list tier' shows the values"},
-	{CRM_INVALID_ARGUMENT, "role", "'crm picklist list relation.contact.account' (or "
+	{CRM_INVALID_ARGUMENT, "filters*", N_("'crm field list %T' shows the fields that filter and sort")},
+	{CRM_INVALID_ARGUMENT, "sort", N_("'crm field list %T' shows the fields that filter and sort")},
+	{CRM_INVALID_ARGUMENT, "custom*", N_("'crm field list %T' shows the custom fields, their kinds "
+					  "and limits")},
+	{CRM_INVALID_ARGUMENT, "account.industry", N_("'crm picklist list industry' shows the values")},
+	{CRM_INVALID_ARGUMENT, "account.region", N_("'crm picklist list region' shows the values")},
+	{CRM_INVALID_ARGUMENT, "account.tier", N_("'crm picklist list tier' shows the values")},
+	{CRM_INVALID_ARGUMENT, "role", N_("'crm picklist list relation.contact.account' (or "
 				       "relation.contact.contact, relation.account.account) shows "
-				       "the roles"},
-	{CRM_INVALID_ARGUMENT, "page.cursor", "run the list again without --cursor: a cursor "
-					      "belongs to the list that printed it"},
-	{CRM_NOT_FOUND, "id", "'crm %T list' shows the %P you can see ('--deleted': the deleted "
-			      "ones)"},
-	{CRM_NOT_FOUND, "owner", "'crm user list' shows the usernames"},
-	{CRM_NOT_FOUND, "user", "'crm user list' shows the usernames"},
-	{CRM_NOT_FOUND, "team", "'crm team list' shows the teams"},
-	{CRM_NOT_FOUND, "account.parent_id", "'crm account list' shows the accounts you can see"},
-	{CRM_NOT_FOUND, "contact.account_id", "'crm account list' shows the accounts you can see"},
-	{CRM_PERMISSION_DENIED, "*", "'crm whoami' shows your role, 'crm role show ROLE' what it may "
-				     "do; an admin can change that ('crm permission set')"},
+				       "the roles")},
+	{CRM_INVALID_ARGUMENT, "page.cursor", N_("run the list again without --cursor: a cursor "
+					      "belongs to the list that printed it")},
+	{CRM_NOT_FOUND, "id", N_("'crm %T list' shows the %P you can see ('--deleted': the deleted "
+			      "ones)")},
+	{CRM_NOT_FOUND, "owner", N_("'crm user list' shows the usernames")},
+	{CRM_NOT_FOUND, "user", N_("'crm user list' shows the usernames")},
+	{CRM_NOT_FOUND, "team", N_("'crm team list' shows the teams")},
+	{CRM_NOT_FOUND, "account.parent_id", N_("'crm account list' shows the accounts you can see")},
+	{CRM_NOT_FOUND, "contact.account_id", N_("'crm account list' shows the accounts you can see")},
+	{CRM_PERMISSION_DENIED, "*", N_("'crm whoami' shows your role, 'crm role show ROLE' what it may "
+				     "do; an admin can change that ('crm permission set')")},
 };
 
 static bool matches_at(const char *pattern, const char *field) {
@@ -120,7 +120,7 @@ void crm_cli_hint_next(const struct crm_cli *cli, const crm_err *err) {
 		    (type == NULL && (strstr(hints[i].hint, "%T") != NULL ||
 				      strstr(hints[i].hint, "%P") != NULL)))
 			continue;
-		print_hint(hints[i].hint, type);
+		print_hint(_(hints[i].hint), type);
 		return;
 	}
 }

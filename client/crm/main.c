@@ -10,14 +10,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "crm_wire.h"
 
 static void print_exit_codes(FILE *out) {
-	fputs("Exit status:\n"
+	fputs(_("Exit status:\n"
 	      "  0   success\n"
 	      "  1   failure without a status (output could not be written, session\n"
 	      "      file refused or not writable, ...)\n"
-	      "  2   usage error (bad command line or settings)\n",
+	      "  2   usage error (bad command line or settings)\n"),
 	      out);
 #define X(name, wire, exitc, lvl) \
 	if (exitc != 0)           \
@@ -37,14 +38,14 @@ static void print_commands(FILE *out, const char *noun) {
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", c->noun, c->verb ? " " : "",
 			 c->verb ? c->verb : "");
-		fprintf(out, "  %-20s %s\n", name, c->summary);
+		fprintf(out, "  %-20s %s\n", name, _(c->summary));
 	}
 }
 
 static void print_help(void) {
-	char *config = crm_cli_config_path(), *session = crm_session_path();
+	char *config = crm_config_path(), *session = crm_session_path();
 
-	printf("usage: crm [OPTIONS] COMMAND [ARGS]\n"
+	printf(_("usage: crm [OPTIONS] COMMAND [ARGS]\n"
 	       "\n"
 	       "The command-line client of crmd, the CRM server.\n"
 	       "\n"
@@ -64,16 +65,16 @@ static void print_help(void) {
 	       "  -h, --help          show this help; 'crm COMMAND --help' for a command\n"
 	       "  -V, --version       show crm's version\n"
 	       "\n"
-	       "Commands:\n");
+	       "Commands:\n"));
 	print_commands(stdout, NULL);
-	printf("\n"
+	printf(_("\n"
 	       "Settings: flags win over the environment, which wins over the config file\n"
 	       "%s: 'key = value' lines, keys server, ca, cert, key, format and timeout.\n"
 	       "\n"
 	       "Session: 'crm login' keeps the session token in %s\n"
 	       "(mode 0600; CRM_SESSION_FILE names another file). crm refuses a session\n"
 	       "file that other users may read, and sends a token only to its own server.\n"
-	       "\n",
+	       "\n"),
 	       config ? config : "$XDG_CONFIG_HOME/crm/config",
 	       session ? session : "$XDG_CONFIG_HOME/crm/session");
 	print_exit_codes(stdout);
@@ -82,15 +83,16 @@ static void print_help(void) {
 }
 
 static void print_noun_help(FILE *out, const struct crm_cli_noun *n) {
-	fprintf(out, "usage: crm %s COMMAND [ARGS]\n\n%s.\n\nCommands:\n", n->noun, n->summary);
+	fprintf(out, _("usage: crm %s COMMAND [ARGS]\n\n%s.\n\nCommands:\n"), n->noun,
+		_(n->summary));
 	print_commands(out, n->noun);
 }
 
 static void print_command_help(const struct crm_cli_command *c) {
-	printf("usage: crm %s%s%s%s%s\n\n%s\n", c->noun, c->verb ? " " : "", c->verb ? c->verb : "",
-	       c->args[0] ? " " : "", c->args, c->help);
-	printf("Global options (--format, --raw, --timeout, --server, ...) go before or\n"
-	       "after the command; see 'crm --help'.\n");
+	printf(_("usage: crm %s%s%s%s%s\n\n%s\n"), c->noun, c->verb ? " " : "", c->verb ? c->verb : "",
+	       c->args[0] ? " " : "", c->args, crm_i18n_lines(c->help));
+	printf(_("Global options (--format, --raw, --timeout, --server, ...) go before or\n"
+	       "after the command; see 'crm --help'.\n"));
 }
 
 /* Parses the options before the command; returns -1 to go on, or an exit
@@ -171,7 +173,7 @@ static const struct crm_cli_command *lookup(struct crm_cli *cli, int argc, char 
 	const struct crm_cli_command *c;
 
 	if (n == NULL) {
-		*rc = crm_cli_usage(cli, "unknown command '%s'", argv[0]);
+		*rc = crm_cli_usage(cli, _("unknown command '%s'"), argv[0]);
 		return NULL;
 	}
 	if (!noun_has_verbs(n->noun))
@@ -184,9 +186,9 @@ static const struct crm_cli_command *lookup(struct crm_cli *cli, int argc, char 
 	c = argc >= 2 ? find_command(n->noun, argv[1]) : NULL;
 	if (c == NULL) {
 		if (argc < 2)
-			fprintf(stderr, "crm: error: '%s' needs a command\n", n->noun);
+			fprintf(stderr, _("crm: error: '%s' needs a command\n"), n->noun);
 		else
-			fprintf(stderr, "crm: error: unknown command '%s %s'\n", n->noun, argv[1]);
+			fprintf(stderr, _("crm: error: unknown command '%s %s'\n"), n->noun, argv[1]);
 		print_noun_help(stderr, n);
 		*rc = CRM_EXIT_USAGE;
 	}
@@ -229,17 +231,31 @@ static int run(struct crm_cli *cli, const struct crm_cli_flags *fl, int argc, ch
 	return rc;
 }
 
+/* The language: the profile locale of the user logged in (kept in the
+ * session file by `crm login` and `crm whoami`), else the environment. */
+static void init_language(void) {
+	char why[CRM_SESSION_WHY_MAX], *path = crm_session_path();
+	crm_session s = {0};
+
+	if (path != NULL && crm_session_load(path, &s, why) != CRM_SESSION_OK)
+		crm_session_clear(&s);
+	crm_i18n_init(s.locale);
+	crm_session_clear(&s);
+	free(path);
+}
+
 int main(int argc, char **argv) {
 	struct crm_cli cli = {0};
 	struct crm_cli_flags fl = {0};
 	int rc;
 
+	init_language();
 	rc = parse_global(argc, argv, &fl);
 	if (rc >= 0)
 		return rc;
 	if (optind >= argc) {
-		fputs("crm: error: no command given\nusage: crm [OPTIONS] COMMAND [ARGS]\n"
-		      "Try 'crm --help'.\n",
+		fputs(_("crm: error: no command given\nusage: crm [OPTIONS] COMMAND [ARGS]\n"
+		      "Try 'crm --help'.\n"),
 		      stderr);
 		return CRM_EXIT_USAGE;
 	}

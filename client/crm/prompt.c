@@ -3,6 +3,7 @@
  * input for scripts. See prompt.h.
  */
 #include "prompt.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -57,14 +58,14 @@ static int read_line_fd(int fd, char *buf, size_t cap, bool *too_long) {
 static bool line_result(int rc, bool too_long, const char *buf, size_t cap, bool allow_empty,
 			const char *what, char *why, size_t whylen) {
 	if (rc < 0)
-		snprintf(why, whylen, "cannot read %s: %s", what,
+		snprintf(why, whylen, _("cannot read %s: %s"), what,
 			 caught ? "interrupted" : strerror(errno));
 	else if (rc == 0)
-		snprintf(why, whylen, "no %s: standard input ended", what);
+		snprintf(why, whylen, _("no %s: standard input ended"), what);
 	else if (too_long)
-		snprintf(why, whylen, "%s is longer than %zu bytes", what, cap - 1);
+		snprintf(why, whylen, _("%s is longer than %zu bytes"), what, cap - 1);
 	else if (buf[0] == '\0' && !allow_empty)
-		snprintf(why, whylen, "%s is empty", what);
+		snprintf(why, whylen, _("%s is empty"), what);
 	else
 		return true;
 	return false;
@@ -80,7 +81,7 @@ bool crm_prompt_password(const char *prompt, char *buf, size_t cap, bool allow_e
 
 	buf[0] = '\0';
 	if (tcgetattr(STDIN_FILENO, &saved) != 0) {
-		snprintf(why, whylen, "cannot prompt for the password: %s", strerror(errno));
+		snprintf(why, whylen, _("cannot prompt for the password: %s"), strerror(errno));
 		return false;
 	}
 	/* no SA_RESTART: a signal interrupts read(), and we restore echo first */
@@ -107,7 +108,7 @@ bool crm_prompt_password(const char *prompt, char *buf, size_t cap, bool allow_e
 		fputc('\n', stderr);
 		raise(caught); /* with the old handler back: usually the end of us */
 	}
-	ok = line_result(rc, too_long, buf, cap, allow_empty, "the password", why, whylen);
+	ok = line_result(rc, too_long, buf, cap, allow_empty, _("the password"), why, whylen);
 	if (!ok)
 		OPENSSL_cleanse(buf, cap);
 	return ok;
@@ -132,17 +133,17 @@ bool crm_prompt_new_password(const char *whose, bool from_stdin, bool allow_empt
 	bool ok;
 
 	if (from_stdin)
-		return crm_prompt_stdin_line("the new password", buf, cap, why, whylen);
-	snprintf(prompt, sizeof(prompt), "New password for %s%s: ", whose,
+		return crm_prompt_stdin_line(_("the new password"), buf, cap, why, whylen);
+	snprintf(prompt, sizeof(prompt), _("New password for %s%s: "), whose,
 		 allow_empty ? " (empty: none)" : "");
 	if (!crm_prompt_password(prompt, buf, cap, allow_empty, why, whylen))
 		return false;
 	if (buf[0] == '\0')
 		return true;
-	snprintf(prompt, sizeof(prompt), "New password for %s, again: ", whose);
+	snprintf(prompt, sizeof(prompt), _("New password for %s, again: "), whose);
 	ok = crm_prompt_password(prompt, again, sizeof(again), false, why, whylen);
 	if (ok && strcmp(buf, again) != 0) {
-		snprintf(why, whylen, "the two passwords differ; nothing was changed");
+		snprintf(why, whylen, _("the two passwords differ; nothing was changed"));
 		ok = false;
 	}
 	OPENSSL_cleanse(again, sizeof(again));

@@ -36,6 +36,7 @@
 #include <gio/gio.h>
 
 #include "crm.pb-c.h"
+#include "crmclient.h" /* crm_client_reply_free */
 
 G_BEGIN_DECLS
 
@@ -79,6 +80,32 @@ Crm__ServerFrame *crm_conn_call_finish(CrmConn *self, GAsyncResult *res, GError 
 
 /* The field a CRM_CONN_ERROR names ("record_update.name"), or NULL. */
 const char *crm_conn_error_field(const GError *error);
+
+/* ---- additions (desk-core) ---- */
+
+/* The session file (default: crm_config_sibling_path("desktop-session"),
+ * beside the config file `crm` reads); NULL keeps no session. Call before
+ * crm_conn_start. */
+void crm_conn_set_session_file(CrmConn *self, const char *path);
+
+/* "HOST:PORT" as given to crm_conn_new. */
+const char *crm_conn_get_server(CrmConn *self);
+
+/* Why the last connect attempt failed or the connection was lost (NULL
+ * while connected). Signal "connect-error" (GError *) is emitted on each
+ * failed attempt; retrying goes on with backoff (up to 8 s apart). */
+const GError *crm_conn_get_last_error(CrmConn *self);
+
+/* The user name of the stored or last session, also while NEEDS_LOGIN
+ * (to ask that user for the password again); NULL if none. */
+const char *crm_conn_get_login_name(CrmConn *self);
+
+/* Skips the backoff wait: tries to connect at once (the banner's button). */
+void crm_conn_retry_now(CrmConn *self);
+
+/* Forgets the session (removes the session file); state NEEDS_LOGIN.
+ * Signal "logged-in" is emitted after each successful crm_conn_login. */
+void crm_conn_logout(CrmConn *self);
 
 /* The signed-in user's name, locale and time zone from the session (NULL
  * before login). */

@@ -236,22 +236,22 @@ void crm_hctx_body(crm_hctx *h, unsigned body_case, void *msg) {
 }
 
 bool crm_hctx_row(crm_hctx *h, const PGresult *r, const ProtobufCMessageDescriptor *d,
-		  unsigned body_case, const char *nf_field, const char *nf_msg, crm_err *err) {
+		  unsigned body_case, const char *nf_field, const char *nf_id, crm_err *err) {
 	if (PQntuples(r) == 0)
-		return crm_err_set(err, CRM_NOT_FOUND, nf_field, "%s", nf_msg);
+		return crm_err_setid(err, CRM_NOT_FOUND, nf_field, nf_id, NULL);
 	crm_hctx_body(h, body_case, crm_rowmap_new(h->arena, d, r, 0));
 	return true;
 }
 
 bool crm_hctx_one(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
 		  const ProtobufCMessageDescriptor *d, unsigned body_case, bool last,
-		  const char *nf_field, const char *nf_msg, crm_err *err) {
+		  const char *nf_field, const char *nf_id, crm_err *err) {
 	PGresult *r = crm_db_exec(h->db, stmt, n, p, NULL, NULL, last, err);
 	bool ok;
 
 	if (r == NULL)
 		return false;
-	ok = crm_hctx_row(h, r, d, body_case, nf_field, nf_msg, err);
+	ok = crm_hctx_row(h, r, d, body_case, nf_field, nf_id, err);
 	PQclear(r);
 	return ok;
 }
@@ -301,12 +301,12 @@ static bool next_cursor(crm_hctx *h, ProtobufCMessage *reply, const ProtobufCFie
 	const char *key;
 
 	if (col < 0 || PQgetisnull(r, row, col))
-		return crm_err_set(err, CRM_INTERNAL, NULL, "internal error: list row without %s",
-				   key_col);
+		return crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail",
+				     crm_arena_printf(h->arena, "list row without %s", key_col), NULL);
 	key = PQgetvalue(r, row, col);
 	if (strlen(key) > CRM_CURSOR_KEY_MAX)
-		return crm_err_set(err, CRM_INTERNAL, NULL, "internal error: %s too long for a cursor",
-				   key_col);
+		return crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail",
+				     crm_arena_printf(h->arena, "%s too long for a cursor", key_col), NULL);
 	*(ProtobufCBinaryData *)((char *)reply + next->offset) =
 		crm_cursor_make(h->arena, h->db->session.user_id, filters, key);
 	*(protobuf_c_boolean *)((char *)reply + next->quantifier_offset) = 1;

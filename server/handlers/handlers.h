@@ -184,14 +184,15 @@ const char *crm_hctx_text(crm_hctx *h, const ProtobufCBinaryData *b, protobuf_c_
 const char *crm_hctx_array(crm_hctx *h, char **strs, const ProtobufCBinaryData *bins, size_t n);
 /* Sets the response's oneof body to msg (case = the body's field number). */
 void crm_hctx_body(crm_hctx *h, unsigned body_case, void *msg);
-/* The first row of r as the body, or NOT_FOUND on nf_field. */
+/* The first row of r as the body, or NOT_FOUND on nf_field with the message
+ * id nf_id (proto/crm_messages.h; no arguments). */
 bool crm_hctx_row(crm_hctx *h, const PGresult *r, const ProtobufCMessageDescriptor *d,
-		  unsigned body_case, const char *nf_field, const char *nf_msg, crm_err *err) CRM_MUSTCHECK;
+		  unsigned body_case, const char *nf_field, const char *nf_id, crm_err *err) CRM_MUSTCHECK;
 /* Runs stmt; one row becomes the body (a message of type d); no row is
- * NOT_FOUND on nf_field with nf_msg. `last` commits in the same trip. */
+ * NOT_FOUND on nf_field with message id nf_id. `last` commits in the same trip. */
 bool crm_hctx_one(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
 		  const ProtobufCMessageDescriptor *d, unsigned body_case, bool last,
-		  const char *nf_field, const char *nf_msg, crm_err *err) CRM_MUSTCHECK;
+		  const char *nf_field, const char *nf_id, crm_err *err) CRM_MUSTCHECK;
 /* Runs stmt; every row becomes an element of the reply's first (repeated)
  * field; the reply (type reply_d) becomes the body. With key_col != NULL,
  * the statement was asked for limit+1 rows: the extra one is dropped and

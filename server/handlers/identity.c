@@ -94,8 +94,7 @@ static bool resume_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 	Crm__LoginReply *lr = crm_arena_alloc(h->arena, sizeof(*lr));
 
 	if (PQntuples(r) != 1)
-		return crm_err_set(err, CRM_UNAUTHENTICATED, NULL,
-				   "session expired or revoked: log in again");
+		return crm_err_setid(err, CRM_UNAUTHENTICATED, NULL, "auth.session_gone", NULL);
 	crm__login_reply__init(lr);
 	lr->user = crm_rowmap_new(h->arena, &crm__user__descriptor, r, 0);
 	lr->has_session_id = lr->has_expires_at = lr->has_max_frame = true;
@@ -119,7 +118,7 @@ static bool whoami_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params
 }
 
 static bool whoami_finish(crm_hctx *h, PGresult *r, crm_err *err) {
-	return crm_hctx_row(h, r, &crm__user__descriptor, BODY(USER), NULL, "session user not found",
+	return crm_hctx_row(h, r, &crm__user__descriptor, BODY(USER), NULL, "request.session_user_missing",
 			    err);
 }
 
@@ -155,7 +154,7 @@ static bool handle_user_create(crm_hctx *h, crm_err *err) {
 			   h->password_hash};
 
 	return crm_hctx_one(h, STMT(USER_CREATE), 8, p, &crm__user__descriptor, BODY(USER), true,
-			    "username", "user not created", err);
+			    "username", "request.user_not_created", err);
 }
 
 static bool user_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
@@ -170,7 +169,7 @@ static bool user_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **para
 }
 
 static bool user_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
-	return crm_hctx_row(h, r, &crm__user__descriptor, BODY(USER), "username", "no such user",
+	return crm_hctx_row(h, r, &crm__user__descriptor, BODY(USER), "username", "request.no_such_user",
 			    err);
 }
 
@@ -207,7 +206,7 @@ static bool handle_user_update(crm_hctx *h, crm_err *err) {
 			   crm_hctx_array(h, q->clear, NULL, q->n_clear)};
 
 	return crm_hctx_one(h, STMT(USER_UPDATE), 9, p, &crm__user__descriptor, BODY(USER), true,
-			    "username", "no such user", err);
+			    "username", "request.no_such_user", err);
 }
 
 static bool handle_user_set_active(crm_hctx *h, crm_err *err) {
@@ -216,7 +215,7 @@ static bool handle_user_set_active(crm_hctx *h, crm_err *err) {
 			   q->active ? "true" : "false"};
 
 	return crm_hctx_one(h, STMT(USER_SET_ACTIVE), 2, p, &crm__user__descriptor, BODY(USER),
-			    true, "username", "no such user", err);
+			    true, "username", "request.no_such_user", err);
 }
 
 static bool handle_user_reset_password(crm_hctx *h, crm_err *err) {
@@ -230,7 +229,7 @@ static bool handle_user_reset_password(crm_hctx *h, crm_err *err) {
 	PQclear(r);
 	/* Runs as crm_auth (worker.c job_db), which reads users only so. */
 	return crm_hctx_one(h, STMT(USER_OUT_OF), 1, p, &crm__user__descriptor, BODY(USER), true,
-			    "username", "no such user", err);
+			    "username", "request.no_such_user", err);
 }
 
 /* ------------------------------------------------------------ teams */
@@ -241,7 +240,7 @@ static bool handle_team_create(crm_hctx *h, crm_err *err) {
 			   crm_hctx_text(h, &q->parent, q->has_parent)};
 
 	return crm_hctx_one(h, STMT(TEAM_CREATE), 2, p, &crm__team__descriptor, BODY(TEAM), true,
-			    "name", "team not created", err);
+			    "name", "request.team_not_created", err);
 }
 
 static bool team_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **params,
@@ -256,7 +255,7 @@ static bool team_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **para
 }
 
 static bool team_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
-	return crm_hctx_row(h, r, &crm__team__descriptor, BODY(TEAM), "name", "no such team", err);
+	return crm_hctx_row(h, r, &crm__team__descriptor, BODY(TEAM), "name", "request.no_such_team", err);
 }
 
 static const crm_single team_get = {team_get_prep, team_get_finish};
@@ -274,7 +273,7 @@ static bool handle_team_update(crm_hctx *h, crm_err *err) {
 			   crm_hctx_array(h, q->clear, NULL, q->n_clear)};
 
 	return crm_hctx_one(h, STMT(TEAM_UPDATE), 4, p, &crm__team__descriptor, BODY(TEAM), true,
-			    "name", "no such team", err);
+			    "name", "request.no_such_team", err);
 }
 
 static bool handle_team_delete(crm_hctx *h, crm_err *err) {
@@ -307,7 +306,7 @@ static bool handle_role_get(crm_hctx *h, crm_err *err) {
 		return false;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		return crm_err_set(err, CRM_NOT_FOUND, "name", "no such role (see crm role list)");
+		return crm_err_setid(err, CRM_NOT_FOUND, "name", "request.no_such_role", NULL);
 	}
 	role = crm_rowmap_new(h->arena, &crm__role__descriptor, r, 0);
 	PQclear(r);
@@ -348,7 +347,7 @@ static bool handle_permission_set(crm_hctx *h, crm_err *err) {
 			   enum_text(h, &crm__scope__descriptor, q->scope)};
 
 	return crm_hctx_one(h, STMT(PERMISSION_SET), 4, p, &crm__permission__descriptor,
-			    BODY(PERMISSION), true, "role", "permission not set", err);
+			    BODY(PERMISSION), true, "role", "request.permission_not_set", err);
 }
 
 /* ------------------------------------------------------ sessions, audit */
@@ -379,10 +378,8 @@ static bool instant_in_range(bool has, int64_t us, const char *field, crm_err *e
 
 	if (!has || (us >= lo && us <= hi))
 		return true;
-	return crm_err_set(err, CRM_INVALID_ARGUMENT, field,
-			   "%s must be an instant between 0001-01-01 and 9999-12-31 (microseconds "
-			   "since 1970, or a date such as 2026-03-01)",
-			   strrchr(field, '.') + 1);
+	return crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "request.instant_range",
+			     strrchr(field, '.') + 1, NULL);
 }
 
 static bool handle_audit_list(crm_hctx *h, crm_err *err) {

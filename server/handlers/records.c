@@ -130,16 +130,17 @@ static const record_type *type_by_kind(const Crm__Record *r) {
 	return NULL;
 }
 
-/* The refusal of a type the table does not have, at `field`. */
-static const char *unknown_type(const char *field, const char *what, crm_err *err) {
+/* The refusal of a type the table does not have, at `field` (a Record
+ * that must hold one, or a type that must be one). */
+static const char *unknown_type(const char *field, bool hold, crm_err *err) {
 	char list[CRM_ERR_MSG_MAX / 2] = "";
 	size_t o = 0;
 
 	for (size_t i = 0; i < N_TYPES && o < sizeof(list); i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
 				      record_types[i].name);
-	crm_err_set(err, CRM_INVALID_ARGUMENT, field, "%s a record type this server serves: %s",
-		    what, list);
+	crm_err_setid(err, CRM_INVALID_ARGUMENT, field,
+		      hold ? "request.type_must_hold" : "request.type_must_be", list, NULL);
 	return NULL;
 }
 
@@ -147,7 +148,7 @@ static const char *unknown_type(const char *field, const char *what, crm_err *er
 static const char *type_name_at(Crm__RecordType t, const char *field, crm_err *err) {
 	const record_type *rt = type_by_value(t);
 
-	return rt ? rt->name : unknown_type(field, "must be", err);
+	return rt ? rt->name : unknown_type(field, false, err);
 }
 
 /* The SQL name of a type a request's descriptor has checked already
@@ -164,17 +165,13 @@ static const char *kind_name(const Crm__Record *r) {
 	return rt ? rt->name : "unknown";
 }
 
-static const char *no_such(crm_hctx *h, const char *type) {
-	return crm_arena_printf(h->arena, "no such %s", type);
-}
-
 static const char *tf(bool v) { return v ? "true" : "false"; }
 
 /* A request message as a JSON parameter. */
 static bool json_param(crm_hctx *h, const ProtobufCMessage *m, const char **out, crm_err *err) {
 	*out = crm_jsonmsg_encode(h->arena, m);
 	return *out != NULL ||
-	       crm_err_set(err, CRM_INTERNAL, NULL, "internal error: request not encodable as JSON");
+	       crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", "request not encodable as JSON", NULL);
 }
 
 /* Repeated messages as a JSON array parameter ("[]" for none). */
@@ -182,7 +179,7 @@ static bool json_array_param(crm_hctx *h, void *const *ms, size_t n, const char 
 			     crm_err *err) {
 	*out = crm_jsonmsg_encode_array(h->arena, (ProtobufCMessage *const *)ms, n);
 	return *out != NULL ||
-	       crm_err_set(err, CRM_INTERNAL, NULL, "internal error: request not encodable as JSON");
+	       crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", "request not encodable as JSON", NULL);
 }
 
 /* Column "json" of a row as a message of type d; *out NULL when the row is
@@ -193,7 +190,7 @@ static bool row_json(crm_hctx *h, const PGresult *r, int row, const ProtobufCMes
 
 	*out = NULL;
 	if (col < 0)
-		return crm_err_set(err, CRM_INTERNAL, NULL, "internal error: result has no json column");
+		return crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", "result has no json column", NULL);
 	if (row >= PQntuples(r) || PQgetisnull(r, row, col))
 		return true;
 	if (crm_jsonmsg_decode(h->arena, d, PQgetvalue(r, row, col),
@@ -209,39 +206,39 @@ static bool list_row(crm_hctx *h, const PGresult *r, int row, const ProtobufCMes
 	if (!row_json(h, r, row, d, out, err))
 		return false;
 	return *out != NULL ||
-	       crm_err_set(err, CRM_INTERNAL, NULL, "internal error: list row without json");
+	       crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", "list row without json", NULL);
 }
 
 /* The first row's JSON as the body; none (or NULL) is NOT_FOUND on id. */
 static bool json_body(crm_hctx *h, const PGresult *r, const ProtobufCMessageDescriptor *d,
-		      unsigned body, const char *nf_msg, crm_err *err) {
+		      unsigned body, const char *nf_type, crm_err *err) {
 	void *m;
 
 	if (!row_json(h, r, 0, d, &m, err))
 		return false;
 	if (m == NULL)
-		return crm_err_set(err, CRM_NOT_FOUND, "id", "%s", nf_msg);
+		return crm_err_setid(err, CRM_NOT_FOUND, "id", "request.no_such_record", nf_type, NULL);
 	crm_hctx_body(h, body, m);
 	return true;
 }
 
 /* Runs stmt as the transaction's last statement; its JSON is the body. */
 static bool one_json(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
-		     const ProtobufCMessageDescriptor *d, unsigned body, const char *nf_msg,
+		     const ProtobufCMessageDescriptor *d, unsigned body, const char *nf_type,
 		     crm_err *err) {
 	PGresult *r = crm_db_exec(h->db, stmt, n, p, NULL, NULL, true, err);
 	bool ok;
 
 	if (r == NULL)
 		return false;
-	ok = json_body(h, r, d, body, nf_msg, err);
+	ok = json_body(h, r, d, body, nf_type, err);
 	PQclear(r);
 	return ok;
 }
 
 static bool one_record(crm_hctx *h, crm_stmt stmt, int n, const char *const *p, const char *type,
 		       crm_err *err) {
-	return one_json(h, stmt, n, p, RECORD, BODY(RECORD), no_such(h, type), err);
+	return one_json(h, stmt, n, p, RECORD, BODY(RECORD), type, err);
 }
 
 /* Runs stmt as the last statement; the reply is Empty. */
@@ -291,7 +288,7 @@ static const char *record_type_of(const Crm__ClientFrame *f, crm_err *err) {
 	char path[CRM_ERR_FIELD_MAX];
 
 	if (m == NULL) {
-		crm_err_set(err, CRM_INTERNAL, "request", "internal error: no request");
+		crm_err_setid(err, CRM_INTERNAL, "request", "internal.detail", "no request", NULL);
 		return NULL;
 	}
 	fd = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "type");
@@ -310,9 +307,10 @@ static const char *record_type_of(const Crm__ClientFrame *f, crm_err *err) {
 		if (type_by_kind(r))
 			return type_by_kind(r)->name;
 		snprintf(path, sizeof(path), "%s.%s", req, fd->name);
-		return unknown_type(path, "must hold", err);
+		return unknown_type(path, true, err);
 	}
-	crm_err_set(err, CRM_INTERNAL, req, "internal error: %s names no record type", req);
+	snprintf(path, sizeof(path), "%s names no record type", req);
+	crm_err_setid(err, CRM_INTERNAL, req, "internal.detail", path, NULL);
 	return NULL;
 }
 
@@ -369,7 +367,7 @@ static bool record_get_prep(crm_hctx *h, crm_stmt *stmt, int *n, const char **pa
 }
 
 static bool record_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
-	return json_body(h, r, RECORD, BODY(RECORD), no_such(h, type_name(h->req->record_get->type)),
+	return json_body(h, r, RECORD, BODY(RECORD), type_name(h->req->record_get->type),
 			 err);
 }
 

@@ -51,8 +51,7 @@ static const char *unknown_type(const char *field, crm_err *err) {
 		if (type_names[i][0])
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",
 					      type_names[i]);
-	crm_err_set(err, CRM_INVALID_ARGUMENT, field, "must be a record type this server serves: %s",
-		    list);
+	crm_err_setid(err, CRM_INVALID_ARGUMENT, field, "request.share_type_not_served", list, NULL);
 	return NULL;
 }
 

@@ -52,8 +52,8 @@ static bool handle_sleep(crm_hctx *h, crm_err *err) {
 	PGresult *r;
 
 	if (!h->cfg->diagnostics)
-		return crm_err_set(err, CRM_FAILED_PRECONDITION, "sleep",
-				   "diagnostic requests are disabled on this server (diagnostics = false)");
+		return crm_err_setid(err, CRM_FAILED_PRECONDITION, "sleep", "request.diagnostics_off",
+				     NULL);
 	ms = crm_hctx_i64(h, h->req->sleep->ms);
 	r = crm_db_exec(h->db, STMT(SLEEP), 1, &ms, NULL, NULL, true, err);
 	if (r == NULL)

@@ -117,7 +117,7 @@ BEGIN
 		  AND se.expires_at > pg_catalog.now() AND se.last_used_at + se.idle_timeout > pg_catalog.now()
 		  AND u.active;
 		IF NOT FOUND THEN
-			RAISE EXCEPTION 'session expired or revoked: log in again' USING ERRCODE = 'CRA01';
+			PERFORM crm.raise('CRA01', NULL, 'session.expired');
 		END IF;
 		uid := s.user_id;
 		uname := s.username;
@@ -151,9 +151,8 @@ BEGIN
 		scope := coalesce((SELECT rs.scopes ->> p_type FROM crm.role_scopes rs
 				   WHERE rs.role = urole AND rs.action = p_action), 'none');
 		IF scope = 'none' THEN
-			RAISE EXCEPTION 'permission denied: role % may not % %', s.role, p_action,
-				CASE p_type WHEN 'permission' THEN 'permissions' ELSE p_type || 's' END
-				USING ERRCODE = 'CRP01';
+			PERFORM crm.raise('CRP01', NULL, 'access.role_denied', s.role, p_action,
+				CASE p_type WHEN 'permission' THEN 'permissions' ELSE p_type || 's' END);
 		END IF;
 	END IF;
 	user_id := s.user_id;

@@ -23,8 +23,7 @@ BEGIN
 		    OR NEW.team_id = ANY (crm.scope_teams(TG_ARGV[0], 'reassign'))
 		    OR (NEW.owner_id = crm.acting_user() AND NEW.owner_id = OLD.owner_id
 			AND crm.scope_of(TG_ARGV[0], 'reassign') <> 'none')) THEN
-		RAISE EXCEPTION 'permission denied: you may not reassign this %', TG_ARGV[0]
-			USING ERRCODE = 'CRP01', COLUMN = 'owner';
+		PERFORM crm.raise('CRP01', 'owner', 'access.reassign_denied', TG_ARGV[0]);
 	END IF;
 	RETURN NEW;
 END

@@ -20,8 +20,7 @@ BEGIN
 			SELECT t.parent_id FROM crm.teams t JOIN up ON t.id = up.id
 			WHERE t.parent_id IS NOT NULL)
 		SELECT 1 FROM up WHERE id = NEW.id) THEN
-		RAISE EXCEPTION 'team % cannot be placed under its own sub-team', NEW.name
-			USING ERRCODE = 'CRI01', COLUMN = 'parent';
+		PERFORM crm.raise('CRI01', 'parent', 'identity.team_cycle', NEW.name);
 	END IF;
 	NEW.updated_at := now();
 	RETURN NEW;
@@ -38,8 +37,7 @@ BEGIN
 	IF NEW.time_zone <> 'UTC'
 	   AND (TG_OP = 'INSERT' OR NEW.time_zone IS DISTINCT FROM OLD.time_zone)
 	   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = NEW.time_zone) THEN
-		RAISE EXCEPTION 'unknown time zone "%": use an IANA name such as Europe/Paris or UTC', NEW.time_zone
-			USING ERRCODE = 'CRI01', COLUMN = 'time_zone';
+		PERFORM crm.raise('CRI01', 'time_zone', 'identity.unknown_time_zone', NEW.time_zone);
 	END IF;
 	IF TG_OP = 'UPDATE' THEN
 		NEW.updated_at := now();
@@ -62,8 +60,7 @@ BEGIN
 		PERFORM pg_advisory_xact_lock(hashtext('crm.last_admin'));
 		IF NOT EXISTS (SELECT 1 FROM crm.users
 			       WHERE role = 'admin' AND active AND id <> OLD.id) THEN
-			RAISE EXCEPTION 'user % is the last active admin: make another user admin first', OLD.username
-				USING ERRCODE = 'CRF01', COLUMN = 'username';
+			PERFORM crm.raise('CRF01', 'username', 'identity.last_admin', OLD.username);
 		END IF;
 	END IF;
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -160,7 +157,7 @@ BEGIN
 	END IF;
 	SELECT id INTO r FROM crm.teams WHERE lower(name) = lower(p_name);
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', p_field, format('no team named %s', p_name));
+		PERFORM crm.raise('CRN01', p_field, 'identity.no_team_named', p_name::text);
 	END IF;
 	RETURN r;
 END
@@ -176,7 +173,7 @@ DECLARE
 BEGIN
 	SELECT id INTO r FROM crm.users WHERE username = lower(p_name);
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', p_field, format('no user named %s', p_name));
+		PERFORM crm.raise('CRN01', p_field, 'identity.no_user_named', p_name::text);
 	END IF;
 	RETURN r;
 END
@@ -189,7 +186,7 @@ CREATE OR REPLACE FUNCTION crm.check_role(p_role text)
 AS $function$
 BEGIN
 	IF p_role IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.roles WHERE name = p_role) THEN
-		PERFORM crm.fail('CRI01', 'role', format('unknown role %s (see crm role list)', p_role));
+		PERFORM crm.raise('CRI01', 'role', 'identity.unknown_role_see_crm_role', p_role::text);
 	END IF;
 	RETURN p_role;
 END
@@ -204,10 +201,10 @@ DECLARE
 	new_id bigint;
 BEGIN
 	IF p_username !~ '^[A-Za-z0-9._-]{1,64}$' THEN
-		PERFORM crm.fail('CRI01', 'username', 'may contain only letters, digits, dot, underscore and hyphen (1 to 64)');
+		PERFORM crm.raise('CRI01', 'username', 'identity.username_format');
 	END IF;
 	IF EXISTS (SELECT 1 FROM crm.users WHERE username = lower(p_username)) THEN
-		PERFORM crm.fail('CRE01', 'username', format('user %s already exists', lower(p_username)));
+		PERFORM crm.raise('CRE01', 'username', 'identity.user_already_exists', lower(p_username)::text);
 	END IF;
 	INSERT INTO crm.users (username, display_name, email, time_zone, locale, role, team_id,
 			       password_hash, password_changed_at)
@@ -230,7 +227,7 @@ DECLARE
 BEGIN
 	FOREACH c IN ARRAY coalesce(p_clear, '{}') LOOP
 		IF c NOT IN ('email', 'manages', 'team') THEN
-			PERFORM crm.fail('CRI01', 'clear', format('cannot clear %s (only email, team, manages)', c));
+			PERFORM crm.raise('CRI01', 'clear', 'identity.cannot_clear_only_email_team', c::text);
 		END IF;
 	END LOOP;
 	UPDATE crm.users SET
@@ -243,7 +240,7 @@ BEGIN
 			       ELSE coalesce(crm.team_id_of(p_team, 'team'), team_id) END
 	WHERE id = uid;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRP01', NULL, 'permission denied: your role may not update users');
+		PERFORM crm.raise('CRP01', NULL, 'identity.denied_update_users');
 	END IF;
 	IF 'manages' = ANY (p_clear) OR cardinality(p_manages) > 0 THEN
 		DELETE FROM crm.team_managers WHERE user_id = uid;
@@ -263,7 +260,7 @@ DECLARE
 BEGIN
 	UPDATE crm.users SET active = p_active WHERE id = uid;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRP01', NULL, 'permission denied: your role may not update users');
+		PERFORM crm.raise('CRP01', NULL, 'identity.denied_update_users');
 	END IF;
 	RETURN QUERY SELECT * FROM crm.user_out WHERE user_id = uid;
 END
@@ -279,10 +276,10 @@ DECLARE
 BEGIN
 	IF nn IS NOT NULL AND EXISTS (SELECT 1 FROM crm.teams
 			WHERE lower(name) = lower(nn) AND id <> tid) THEN
-		PERFORM crm.fail('CRE01', 'new_name', format('team %s already exists', nn));
+		PERFORM crm.raise('CRE01', 'new_name', 'identity.team_already_exists', nn::text);
 	END IF;
 	IF EXISTS (SELECT 1 FROM unnest(coalesce(p_clear, '{}')) c WHERE c <> 'parent') THEN
-		PERFORM crm.fail('CRI01', 'clear', 'only parent can be cleared');
+		PERFORM crm.raise('CRI01', 'clear', 'identity.only_parent_can_cleared');
 	END IF;
 	UPDATE crm.teams SET
 		name = coalesce(nn, name),
@@ -290,7 +287,7 @@ BEGIN
 				 ELSE coalesce(crm.team_id_of(p_parent, 'parent'), parent_id) END
 	WHERE id = tid;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRP01', NULL, 'permission denied: your role may not update teams');
+		PERFORM crm.raise('CRP01', NULL, 'identity.denied_update_teams');
 	END IF;
 	RETURN QUERY SELECT * FROM crm.team_out WHERE team_id = tid;
 END
@@ -303,16 +300,16 @@ AS $function$
 BEGIN
 	PERFORM crm.check_role(p_role);
 	IF p_role = 'admin' THEN
-		PERFORM crm.fail('CRF01', 'role', 'the admin role''s permissions are fixed, so nobody can lock administrators out');
+		PERFORM crm.raise('CRF01', 'role', 'identity.admin_role_permissions_are_fixed');
 	END IF;
 	IF NOT EXISTS (SELECT 1 FROM crm.record_types WHERE name = p_type) THEN
-		PERFORM crm.fail('CRI01', 'record_type', format('unknown record type %s', p_type));
+		PERFORM crm.raise('CRI01', 'record_type', 'identity.unknown_record_type', p_type::text);
 	END IF;
 	UPDATE crm.permissions p SET scope = p_scope
 	WHERE p.role = p_role AND p.record_type = p_type AND p.action = p_action;
 	IF NOT FOUND THEN
 		IF NOT crm.scope_all('permission', 'update') THEN
-			PERFORM crm.fail('CRP01', NULL, 'permission denied: your role may not change permissions');
+			PERFORM crm.raise('CRP01', NULL, 'identity.denied_change_permissions');
 		END IF;
 		-- A cell that did not exist yet.
 		INSERT INTO crm.permissions (role, record_type, action, scope)
@@ -330,7 +327,7 @@ AS $function$
 BEGIN
 	UPDATE crm.sessions SET revoked_at = now() WHERE id = p_id AND revoked_at IS NULL;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', 'session_id', format('no live session %s of yours', p_id));
+		PERFORM crm.raise('CRN01', 'session_id', 'identity.no_live_session_yours', p_id::text);
 	END IF;
 	RETURN;
 END
@@ -433,7 +430,7 @@ DECLARE
 BEGIN
 	IF pg_catalog.to_regclass('pg_temp.crm_context') IS NULL
 	   OR NOT EXISTS (SELECT 1 FROM pg_temp.crm_context c WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned()) THEN
-		PERFORM crm.fail('CRA01', NULL, 'no request context: call crm.begin_request first');
+		PERFORM crm.raise('CRA01', NULL, 'identity.no_request_context');
 	END IF;
 	capped := false;
 	IF p_ok THEN
@@ -528,14 +525,14 @@ DECLARE
 BEGIN
 	SELECT * INTO target FROM crm.users WHERE username = lower(p_username);
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', 'username', format('no user named %s', p_username));
+		PERFORM crm.raise('CRN01', 'username', 'identity.no_user_named', p_username::text);
 	END IF;
 	IF p_action NOT IN ('password_change', 'password_reset') THEN
-		PERFORM crm.fail('CRI01', 'action', 'is password_change or password_reset');
+		PERFORM crm.raise('CRI01', 'action', 'identity.password_action');
 	END IF;
 	IF NOT (p_action = 'password_change' AND target.id = crm.acting_user())
 	   AND NOT crm.scope_all('user', 'admin') THEN
-		PERFORM crm.fail('CRP01', NULL, 'permission denied: only an administrator may reset another user''s password');
+		PERFORM crm.raise('CRP01', NULL, 'identity.permission_denied_only_administrator_reset');
 	END IF;
 	PERFORM crm.context_audit_action(p_action);
 	UPDATE crm.users SET password_hash = p_hash, password_changed_at = now(), updated_at = now()
@@ -603,7 +600,7 @@ DECLARE
 	n bigint;
 BEGIN
 	IF NOT crm.scope_all('team', 'delete') THEN
-		PERFORM crm.fail('CRP01', NULL, 'permission denied: your role may not delete teams');
+		PERFORM crm.raise('CRP01', NULL, 'identity.denied_delete_teams');
 	END IF;
 	SELECT count(*) INTO members FROM crm.users WHERE team_id = tid;
 	SELECT count(*) INTO subs FROM crm.teams WHERE parent_id = tid;
@@ -615,11 +612,9 @@ BEGIN
 		END IF;
 	END LOOP;
 	IF members > 0 OR subs > 0 OR recs > 0 THEN
-		PERFORM crm.fail('CRF01', 'name', format('team %s still has %s: move them to another team first (crm user edit, crm team edit, crm account reassign …)',
-			(SELECT name FROM crm.teams WHERE id = tid),
-			array_to_string(ARRAY[CASE WHEN members > 0 THEN format('%s member%s', members, CASE WHEN members = 1 THEN '' ELSE 's' END) END,
+		PERFORM crm.raise('CRF01', 'name', 'identity.team_still_has_move_them', ((SELECT name FROM crm.teams WHERE id = tid))::text, array_to_string(ARRAY[CASE WHEN members > 0 THEN format('%s member%s', members, CASE WHEN members = 1 THEN '' ELSE 's' END) END,
 					      CASE WHEN subs > 0 THEN format('%s sub-team%s', subs, CASE WHEN subs = 1 THEN '' ELSE 's' END) END,
-					      CASE WHEN recs > 0 THEN 'records it owns (' || array_to_string(what, ', ') || ')' END], ', ')));
+					      CASE WHEN recs > 0 THEN 'records it owns (' || array_to_string(what, ', ') || ')' END], ', ')::text);
 	END IF;
 	DELETE FROM crm.teams WHERE id = tid;
 END
@@ -641,8 +636,7 @@ BEGIN
 	END IF;
 	IF (p_all OR (p_user IS NOT NULL AND lower(btrim(p_user)) IS DISTINCT FROM me))
 	   AND NOT crm.scope_all('session', 'read') THEN
-		PERFORM crm.fail('CRP01', CASE WHEN p_all THEN 'all' ELSE 'username' END,
-				 'permission denied: your role may list only your own sessions (crm session list without --user or --all)');
+		PERFORM crm.raise('CRP01', CASE WHEN p_all THEN 'all' ELSE 'username' END, 'identity.permission_denied_your_role_list');
 	END IF;
 	RETURN QUERY SELECT * FROM crm.session_out
 	WHERE (p_user IS NULL OR username = lower(btrim(p_user)))
@@ -677,7 +671,7 @@ DECLARE
 	new_id bigint;
 BEGIN
 	IF EXISTS (SELECT 1 FROM crm.teams WHERE lower(name) = lower(nm)) THEN
-		PERFORM crm.fail('CRE01', 'name', format('team %s already exists', nm));
+		PERFORM crm.raise('CRE01', 'name', 'identity.team_already_exists', nm::text);
 	END IF;
 	INSERT INTO crm.teams (name, parent_id) VALUES (nm, crm.team_id_of(btrim(p_parent), 'parent'))
 	RETURNING id INTO new_id;

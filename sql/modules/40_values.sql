@@ -47,11 +47,11 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF length(p_number) > 64 THEN
-		PERFORM crm.fail('CRI01', p_field, 'must be at most 64 characters');
+		PERFORM crm.raise('CRI01', p_field, 'value.phone_too_long');
 	END IF;
 	IF p_number !~* '^\s*\+?[0-9 ().\/-]+((x|ext\.?|#)\s*[0-9]+)?\s*$'
 	   OR length(regexp_replace(crm.phone_norm(p_number), '[^0-9]', '', 'g')) NOT BETWEEN 3 AND 17 THEN
-		PERFORM crm.fail('CRI01', p_field, format('"%s" is not a phone number (digits, spaces, + ( ) . / - and an optional extension "x 12")', p_number));
+		PERFORM crm.raise('CRI01', p_field, 'value.not_phone_number_digits_spaces', p_number::text);
 	END IF;
 	RETURN p_number;
 END
@@ -65,7 +65,7 @@ AS $function$
 BEGIN
 	IF p_address IS NULL OR length(p_address) > 254
 	   OR p_address !~ '^[^@[:space:]]+@[^@[:space:].]+(\.[^@[:space:].]+)+$' THEN
-		PERFORM crm.fail('CRI01', p_field, format('"%s" is not an e-mail address', coalesce(p_address, '')));
+		PERFORM crm.raise('CRI01', p_field, 'value.not_mail_address', coalesce(p_address, '')::text);
 	END IF;
 	RETURN p_address;
 END
@@ -79,7 +79,7 @@ CREATE OR REPLACE FUNCTION crm.check_number(p_text text, p_field text)
 AS $function$
 BEGIN
 	IF p_text IS NULL OR p_text !~ '^-?[0-9]{1,18}(\.[0-9]{1,12})?$' THEN
-		PERFORM crm.fail('CRI01', p_field, format('"%s" is not a number (digits with an optional sign and decimal point, e.g. -1234.5)', coalesce(p_text, '')));
+		PERFORM crm.raise('CRI01', p_field, 'value.not_number_digits_with_optional', coalesce(p_text, '')::text);
 	END IF;
 	RETURN p_text::numeric;
 END
@@ -96,7 +96,7 @@ DECLARE
 BEGIN
 	IF m IS NULL OR m[2]::int NOT BETWEEN 1 AND 12 OR m[3]::int < 1
 	   OR m[3]::int > extract(day FROM make_date(m[1]::int, m[2]::int, 1) + interval '1 month - 1 day') THEN
-		PERFORM crm.fail('CRI01', p_field, format('"%s" is not a date (YYYY-MM-DD)', coalesce(p_text, '')));
+		PERFORM crm.raise('CRI01', p_field, 'value.not_date_yyyy_mm_dd', coalesce(p_text, '')::text);
 	END IF;
 	RETURN make_date(m[1]::int, m[2]::int, m[3]::int);
 END
@@ -113,7 +113,7 @@ BEGIN
 	ELSIF lower(p_text) IN ('false', 'no', 'n', '0', 'off') THEN
 		RETURN false;
 	END IF;
-	PERFORM crm.fail('CRI01', p_field, format('"%s" is not true or false', coalesce(p_text, '')));
+	PERFORM crm.raise('CRI01', p_field, 'value.not_true_false', coalesce(p_text, '')::text);
 END
 $function$;
 
@@ -134,7 +134,7 @@ BEGIN
 			NULL;
 		END;
 	END IF;
-	PERFORM crm.fail('CRI01', p_field, format('"%s" is not an instant (ISO 8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z, or microseconds since 1970)', coalesce(p_text, '')));
+	PERFORM crm.raise('CRI01', p_field, 'value.not_instant_iso_01t09_00z', coalesce(p_text, '')::text);
 END
 $function$;
 
@@ -210,20 +210,17 @@ BEGIN
 	END IF;
 	IF v IS NULL OR v = '' THEN
 		IF p_required THEN
-			PERFORM crm.fail('CRI01', p_field, format('%s is required and may not be blank', crm.subject(p_field)));
+			PERFORM crm.raise('CRI01', p_field, 'value.required_not_blank', crm.subject(p_field)::text);
 		END IF;
 		RETURN NULL;
 	END IF;
 	IF length(v) > p_max THEN
-		PERFORM crm.fail('CRI01', p_field, format('%s must be at most %s characters (it has %s)',
-							  crm.subject(p_field), p_max, length(v)));
+		PERFORM crm.raise('CRI01', p_field, 'value.must_at_most_characters_has', crm.subject(p_field)::text, p_max::text, length(v)::text);
 	END IF;
 	at := crm.bad_char_at(v, p_multiline);
 	IF at > 0 THEN
-		PERFORM crm.fail('CRI01', p_field, format('%s contains %s at character %s; %s', crm.subject(p_field),
-			crm.char_name(substr(v, at, 1)), at,
-			CASE WHEN p_multiline THEN 'text may hold line breaks and tabs but no other control or formatting character'
-			     ELSE 'a single-line field takes no tab, line break, control or formatting character' END));
+		PERFORM crm.raise('CRI01', p_field, 'value.bad_character', crm.subject(p_field)::text, crm.char_name(substr(v, at, 1))::text, at::text, (CASE WHEN p_multiline THEN 'text may hold line breaks and tabs but no other control or formatting character'
+			     ELSE 'a single-line field takes no tab, line break, control or formatting character' END)::text);
 	END IF;
 	RETURN v;
 END
@@ -268,7 +265,7 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF c IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.countries WHERE code = c) THEN
-		PERFORM crm.fail('CRI01', p_field, format('country "%s" is not an ISO 3166 country code (two letters, e.g. DE, CN, US)', p_code));
+		PERFORM crm.raise('CRI01', p_field, 'value.country_not_iso_country_code', p_code::text);
 	END IF;
 	RETURN c;
 END
@@ -286,16 +283,15 @@ DECLARE
 	c text := upper(btrim(p_currency));
 BEGIN
 	IF c IS NULL OR c = '' THEN
-		PERFORM crm.fail('CRI01', p_field || '.currency', format('money needs a currency: an amount and an ISO 4217 code, e.g. "%s EUR"',
-			coalesce(nullif(p_amount, ''), '1200.50')));
+		PERFORM crm.raise('CRI01', p_field || '.currency', 'value.money_needs_currency_amount_iso', coalesce(nullif(p_amount, ''), '1200.50')::text);
 	END IF;
 	SELECT x.minor_units INTO minor FROM crm.currencies x WHERE x.code = c;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRI01', p_field || '.currency', format('currency "%s" is not an ISO 4217 currency code (e.g. EUR, USD, CNY)', p_currency));
+		PERFORM crm.raise('CRI01', p_field || '.currency', 'value.currency_not_iso_currency_code', p_currency::text);
 	END IF;
 	amount := crm.check_number(p_amount, p_field || '.amount');
 	IF scale(amount) > minor THEN
-		PERFORM crm.fail('CRI01', p_field || '.amount', format('amount %s has too many decimals: %s has %s decimal places', p_amount, c, minor));
+		PERFORM crm.raise('CRI01', p_field || '.amount', 'value.amount_has_too_many_decimals', p_amount::text, c::text, minor::text);
 	END IF;
 	currency := c;
 END

@@ -308,9 +308,7 @@ BEGIN
 	EXECUTE format('SELECT EXISTS (SELECT FROM %s x WHERE x.external_id = $1 AND x.id IS DISTINCT FROM $2)', t::regclass)
 	INTO taken USING d ->> 'external_id', p_id;
 	IF taken THEN
-		PERFORM crm.fail('CRE01', p_type || '.external_id',
-			format('another %s already has external id "%s" (external ids are unique per type; a deleted one keeps its id until purged)',
-			       p_type, d ->> 'external_id'));
+		PERFORM crm.raise('CRE01', p_type || '.external_id', 'record.another_already_has_external_id', p_type::text, (d ->> 'external_id')::text);
 	END IF;
 	RETURN d;
 END
@@ -336,9 +334,7 @@ BEGIN
 			own := coalesce((SELECT t.clearable FROM crm.record_types t WHERE t.name = p_type), '{}');
 		END IF;
 		IF c <> ALL (own) THEN
-			PERFORM crm.fail('CRI01', 'clear', format('"%s" is not %s field that can be cleared (%s)', c,
-				CASE WHEN p_type ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || p_type,
-				array_to_string(own || '{tags,external_id,custom.NAME}'::text[], ', ')));
+			PERFORM crm.raise('CRI01', 'clear', 'record.not_field_that_can_cleared', c::text, (CASE WHEN p_type ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END || p_type)::text, array_to_string(own || '{tags,external_id,custom.NAME}'::text[], ', ')::text);
 		END IF;
 	END LOOP;
 END
@@ -393,11 +389,11 @@ BEGIN
 		CONTINUE WHEN NOT crm.given(d, list, clr);
 		e := coalesce(d -> list, '[]');
 		IF jsonb_array_length(e) > 20 THEN
-			PERFORM crm.fail('CRI01', 'contact.' || list, 'at most 20');
+			PERFORM crm.raise('CRI01', 'contact.' || list, 'record.list_at_most_20');
 		END IF;
 		SELECT count(*) FILTER (WHERE (x ->> 'primary')::boolean) INTO prim FROM jsonb_array_elements(e) x;
 		IF prim > 1 THEN
-			PERFORM crm.fail('CRI01', 'contact.' || list, 'only one may be primary');
+			PERFORM crm.raise('CRI01', 'contact.' || list, 'record.only_one_primary');
 		END IF;
 		old := (SELECT v_.json -> 'contact' -> list FROM crm.contact_out v_ WHERE v_.id = p_id);
 		new_ := (SELECT jsonb_agg(CASE WHEN list = 'emails' THEN jsonb_build_object('address', x ->> 'address',
@@ -412,7 +408,7 @@ BEGIN
 			DELETE FROM crm.contact_emails WHERE contact_id = p_id;
 			FOR i IN 0 .. jsonb_array_length(e) - 1 LOOP
 				IF coalesce(e -> i ->> 'kind', 'work') NOT IN ('work', 'home', 'other') THEN
-					PERFORM crm.fail('CRI01', 'contact.emails.kind', format('"%s" is not one of work, home, other', e -> i ->> 'kind'));
+					PERFORM crm.raise('CRI01', 'contact.emails.kind', 'record.not_one_work_home_other', (e -> i ->> 'kind')::text);
 				END IF;
 				INSERT INTO crm.contact_emails (contact_id, position, address, kind, is_primary)
 				VALUES (p_id, i, crm.check_email(e -> i ->> 'address', 'contact.emails.address'),
@@ -423,10 +419,10 @@ BEGIN
 			DELETE FROM crm.contact_phones WHERE contact_id = p_id;
 			FOR i IN 0 .. jsonb_array_length(e) - 1 LOOP
 				IF coalesce(e -> i ->> 'kind', 'work') NOT IN ('work', 'mobile', 'home', 'fax', 'other') THEN
-					PERFORM crm.fail('CRI01', 'contact.phones.kind', format('"%s" is not one of work, mobile, home, fax, other', e -> i ->> 'kind'));
+					PERFORM crm.raise('CRI01', 'contact.phones.kind', 'record.not_one_work_mobile_home', (e -> i ->> 'kind')::text);
 				END IF;
 				IF e -> i ->> 'number' IS NULL THEN
-					PERFORM crm.fail('CRI01', 'contact.phones.number', 'is required');
+					PERFORM crm.raise('CRI01', 'contact.phones.number', 'value.required');
 				END IF;
 				INSERT INTO crm.contact_phones (contact_id, position, number, number_norm, kind, is_primary)
 				VALUES (p_id, i, crm.check_phone(e -> i ->> 'number', 'contact.phones.number'),
@@ -494,7 +490,7 @@ DECLARE
 	t text := crm.business_table(p_type);
 BEGIN
 	IF NOT crm.record_exists(p_type, p_id) THEN
-		PERFORM crm.fail('CRN01', 'id', format('no %s %s', p_type, p_id));
+		PERFORM crm.raise('CRN01', 'id', 'record.not_found', p_type::text, p_id::text);
 	END IF;
 	PERFORM crm.purge_record(p_type, p_id);
 END
@@ -577,27 +573,25 @@ DECLARE
 BEGIN
 	SELECT x.version, x.deleted, x.owner, x.team INTO v, del, own, team FROM crm.record_state(p_type, p_id) x;
 	IF v IS NULL THEN
-		PERFORM crm.fail('CRN01', 'id', format('no %s %s', p_type, p_id));
+		PERFORM crm.raise('CRN01', 'id', 'record.not_found', p_type::text, p_id::text);
 	ELSIF del AND p_action = 'delete' THEN
-		PERFORM crm.fail('CRF01', 'id', format('%s %s is already deleted', p_type, p_id));
+		PERFORM crm.raise('CRF01', 'id', 'record.already_deleted', p_type::text, p_id::text);
 	ELSIF del AND p_action <> 'restore' THEN
-		PERFORM crm.fail('CRF01', 'id', format('%s %s is deleted (crm %s restore %s)', p_type, p_id, p_type, p_id));
+		PERFORM crm.raise('CRF01', 'id', 'record.deleted_crm_restore', p_type::text, p_id::text, p_type::text, p_id::text);
 	ELSIF NOT del AND p_action = 'restore' THEN
-		PERFORM crm.fail('CRF01', 'id', format('%s %s is not deleted', p_type, p_id));
+		PERFORM crm.raise('CRF01', 'id', 'record.not_deleted', p_type::text, p_id::text);
 	ELSIF p_version IS NOT NULL AND p_version > v THEN
-		PERFORM crm.fail('CRC01', 'version', format('%s %s has no version %s: its version is %s', p_type, p_id, p_version, v));
+		PERFORM crm.raise('CRC01', 'version', 'record.version_unknown', p_type::text, p_id::text, p_version::text, v::text);
 	ELSIF p_version IS NOT NULL AND v <> p_version THEN
-		PERFORM crm.fail('CRC01', 'version', format('%s %s changed since you read it (version %s, now %s): reload and retry', p_type, p_id, p_version, v));
+		PERFORM crm.raise('CRC01', 'version', 'record.version_conflict', p_type::text, p_id::text, p_version::text, v::text);
 	END IF;
-	PERFORM crm.fail('CRP01', NULL, format('permission denied: %s %s belongs to %s (team %s); %s',
-		p_type, p_id, coalesce(own, 'nobody'), coalesce(team, 'none'),
-		CASE WHEN sc = 'none' THEN format('your role may not %s %ss', p_action, p_type)
+	PERFORM crm.raise('CRP01', NULL, 'record.denied_scope', p_type::text, p_id::text, coalesce(own, 'nobody')::text, coalesce(team, 'none')::text, (CASE WHEN sc = 'none' THEN format('your role may not %s %ss', p_action, p_type)
 		     ELSE format('your role may %s only %s', p_action,
 				 CASE sc WHEN 'own' THEN 'records you own'
 					 WHEN 'team' THEN 'records of your team and the teams you manage'
 					 WHEN 'subteams' THEN 'records of your teams and the teams below them'
 					 ELSE 'records in its scope' END
-				 || CASE WHEN p_action = 'update' THEN ' and records shared with you for editing' ELSE '' END) END));
+				 || CASE WHEN p_action = 'update' THEN ' and records shared with you for editing' ELSE '' END) END)::text);
 END
 $function$;
 
@@ -611,13 +605,13 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF p_parent = p_id THEN
-		PERFORM crm.fail('CRI01', 'account.parent_id', format('an account cannot be its own parent (account %s)', p_id));
+		PERFORM crm.raise('CRI01', 'account.parent_id', 'record.account_cannot_own_parent_account', p_id::text);
 	END IF;
 	IF NOT EXISTS (SELECT 1 FROM crm.accounts WHERE id = p_parent AND deleted_at IS NULL) THEN
-		PERFORM crm.fail('CRN01', 'account.parent_id', format('no account %s to be the parent', p_parent));
+		PERFORM crm.raise('CRN01', 'account.parent_id', 'record.no_account_parent', p_parent::text);
 	END IF;
 	IF p_id IS NOT NULL AND crm.account_parent_loops(p_id, p_parent) THEN
-		PERFORM crm.fail('CRI01', 'account.parent_id', format('account %s is below account %s: a parent may not be its own descendant', p_parent, p_id));
+		PERFORM crm.raise('CRI01', 'account.parent_id', 'record.account_below_account_parent_not', p_parent::text, p_id::text);
 	END IF;
 	RETURN p_parent;
 END
@@ -665,14 +659,14 @@ BEGIN
 	s := coalesce(d -> 'shipping_address', '{}');
 	PERFORM crm.check_phone(d ->> 'phone', 'account.phone');
 	IF (d ->> 'employees')::numeric NOT BETWEEN 0 AND 100000000 THEN
-		PERFORM crm.fail('CRI01', 'account.employees', format('employees must be between 0 and 100000000 (not %s)', d ->> 'employees'));
+		PERFORM crm.raise('CRI01', 'account.employees', 'record.employees_must_between_not', (d ->> 'employees')::text);
 	END IF;
 	IF d ? 'annual_revenue' THEN
 		SELECT x.amount, x.currency INTO rev, cur
 		FROM crm.check_money(d -> 'annual_revenue' ->> 'amount', d -> 'annual_revenue' ->> 'currency',
 				     'account.annual_revenue') x;
 		IF rev < 0 THEN
-			PERFORM crm.fail('CRI01', 'account.annual_revenue.amount', 'annual revenue must not be negative');
+			PERFORM crm.raise('CRI01', 'account.annual_revenue.amount', 'record.annual_revenue_must_not_negative');
 		END IF;
 	END IF;
 	IF creating THEN
@@ -749,7 +743,7 @@ BEGIN
 		END IF;
 	END LOOP;
 	IF cardinality(want) > 50 THEN
-		PERFORM crm.fail('CRI01', p_type || '.tags', format('a record has at most 50 tags (this would have %s)', cardinality(want)));
+		PERFORM crm.raise('CRI01', p_type || '.tags', 'record.record_has_at_most_tags', cardinality(want)::text);
 	END IF;
 	DELETE FROM crm.record_tags
 	WHERE record_id = p_id AND tag_norm <> ALL (ARRAY(SELECT lower(normalize(x, NFKC)) FROM unnest(want) x));
@@ -774,15 +768,14 @@ BEGIN
 		RETURN;
 	END IF;
 	IF m IS NULL OR m NOT BETWEEN 1 AND 12 THEN
-		PERFORM crm.fail('CRI01', 'contact.birthday.month', format('birthday month must be between 1 and 12 (not %s)', coalesce(m::text, 'missing')));
+		PERFORM crm.raise('CRI01', 'contact.birthday.month', 'record.birthday_month_must_between_not', coalesce(m::text, 'missing')::text);
 	END IF;
 	IF y IS NOT NULL AND y NOT BETWEEN 1850 AND this_year THEN
-		PERFORM crm.fail('CRI01', 'contact.birthday.year', format('birthday year must be between 1850 and %s (not %s)', this_year, y));
+		PERFORM crm.raise('CRI01', 'contact.birthday.year', 'record.birthday_year_must_between_not', this_year::text, y::text);
 	END IF;
 	IF dd IS NULL OR dd < 1 OR dd > 31
 	   OR dd > extract(day FROM make_date(coalesce(y, 2000)::int, m::int, 1) + interval '1 month - 1 day') THEN
-		PERFORM crm.fail('CRI01', 'contact.birthday.day', format('birthday day: %s-%s has no day %s', coalesce(y::text, '----'),
-			lpad(m::text, 2, '0'), coalesce(dd::text, 'missing')));
+		PERFORM crm.raise('CRI01', 'contact.birthday.day', 'record.birthday_day_has_no_day', coalesce(y::text, '----')::text, lpad(m::text, 2, '0')::text, coalesce(dd::text, 'missing')::text);
 	END IF;
 END
 $function$;
@@ -800,12 +793,12 @@ DECLARE
 	k text;
 BEGIN
 	IF jsonb_array_length(p) > 50 THEN
-		PERFORM crm.fail('CRI01', 'contact.preferences', format('a contact has at most 50 preferences (not %s)', jsonb_array_length(p)));
+		PERFORM crm.raise('CRI01', 'contact.preferences', 'record.contact_has_at_most_preferences', jsonb_array_length(p)::text);
 	END IF;
 	FOR e IN SELECT jsonb_array_elements(p) LOOP
 		k := crm.check_text(e ->> 'key', 'contact.preferences.key', 64, true);
 		IF o ? k THEN
-			PERFORM crm.fail('CRI01', 'contact.preferences.key', format('preference "%s" is given twice', k));
+			PERFORM crm.raise('CRI01', 'contact.preferences.key', 'record.preference_given_twice', k::text);
 		END IF;
 		o := o || jsonb_build_object(k, coalesce(crm.check_text(e ->> 'value', 'contact.preferences.value', 1024), ''));
 	END LOOP;
@@ -841,9 +834,7 @@ BEGIN
 		x := (SELECT jsonb_agg(e) FROM jsonb_array_elements(cur) e
 		      WHERE CASE WHEN is_email THEN lower(e ->> k) ELSE crm.phone_norm(e ->> k) END IS DISTINCT FROM want);
 		IF jsonb_array_length(coalesce(x, '[]')) = jsonb_array_length(cur) THEN
-			PERFORM crm.fail('CRI01', 'remove_' || list, format('contact %s has no %s "%s" (it has: %s)',
-				p_id, CASE WHEN is_email THEN 'e-mail address' ELSE 'phone number' END, r,
-				coalesce((SELECT string_agg(e ->> k, ', ') FROM jsonb_array_elements(cur) e), 'none')));
+			PERFORM crm.raise('CRI01', 'remove_' || list, 'record.contact_has_no_has', p_id::text, (CASE WHEN is_email THEN 'e-mail address' ELSE 'phone number' END)::text, r::text, coalesce((SELECT string_agg(e ->> k, ', ') FROM jsonb_array_elements(cur) e), 'none')::text);
 		END IF;
 		cur := coalesce(x, '[]');
 	END LOOP;
@@ -876,10 +867,7 @@ BEGIN
 		want := CASE WHEN is_email THEN lower(btrim(prim)) ELSE crm.phone_norm(prim) END;
 		IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(cur) e
 			       WHERE CASE WHEN is_email THEN lower(e ->> k) ELSE crm.phone_norm(e ->> k) END = want) THEN
-			PERFORM crm.fail('CRI01', CASE WHEN is_email THEN 'primary_email' ELSE 'primary_phone' END,
-				format('contact %s has no %s "%s" to make primary (it has: %s)', p_id,
-				       CASE WHEN is_email THEN 'e-mail address' ELSE 'phone number' END, prim,
-				       coalesce((SELECT string_agg(e ->> k, ', ') FROM jsonb_array_elements(cur) e), 'none')));
+			PERFORM crm.raise('CRI01', CASE WHEN is_email THEN 'primary_email' ELSE 'primary_phone' END, 'record.contact_has_no_make_primary', p_id::text, (CASE WHEN is_email THEN 'e-mail address' ELSE 'phone number' END)::text, prim::text, coalesce((SELECT string_agg(e ->> k, ', ') FROM jsonb_array_elements(cur) e), 'none')::text);
 		END IF;
 		cur := (SELECT jsonb_agg(jsonb_set(e, '{primary}', to_jsonb(CASE WHEN is_email THEN lower(e ->> k) ELSE crm.phone_norm(e ->> k) END = want))
 				ORDER BY o) FROM jsonb_array_elements(cur) WITH ORDINALITY AS t(e, o));
@@ -916,12 +904,11 @@ BEGIN
 	END IF;
 	IF coalesce(crm.pick(d, 'given_name', clr, o.given_name), '') = ''
 	   AND coalesce(crm.pick(d, 'family_name', clr, o.family_name), '') = '' THEN
-		PERFORM crm.fail('CRI01', CASE WHEN d ? 'given_name' OR 'given_name' = ANY (clr) THEN 'contact.given_name' ELSE 'contact.family_name' END,
-				 'a contact needs a given name or a family name (or both)');
+		PERFORM crm.raise('CRI01', CASE WHEN d ? 'given_name' OR 'given_name' = ANY (clr) THEN 'contact.given_name' ELSE 'contact.family_name' END, 'record.contact_needs_given_name_family');
 	END IF;
 	IF d ? 'account_id' AND NOT EXISTS (SELECT 1 FROM crm.accounts
 					   WHERE id = (d ->> 'account_id')::bigint AND deleted_at IS NULL) THEN
-		PERFORM crm.fail('CRN01', 'contact.account_id', format('no account %s', d ->> 'account_id'));
+		PERFORM crm.raise('CRN01', 'contact.account_id', 'record.no_account', (d ->> 'account_id')::text);
 	END IF;
 	IF creating THEN
 		INSERT INTO crm.contacts (owner_id, team_id, created_by, updated_by, given_name, family_name,
@@ -1024,14 +1011,13 @@ DECLARE
 BEGIN
 	IF ops ? 'add_tags' OR ops ? 'remove_tags' THEN
 		IF d ? 'tags' THEN
-			PERFORM crm.fail('CRI01', 'add_tags', 'give the whole tag list (tags) or add_tags / remove_tags, not both');
+			PERFORM crm.raise('CRI01', 'add_tags', 'record.give_whole_tag_list_tags');
 		END IF;
 		cur := ARRAY(SELECT tag FROM crm.record_tags WHERE record_id = p_id ORDER BY tag_norm);
 		FOR x IN SELECT jsonb_array_elements_text(coalesce(ops -> 'remove_tags', '[]')) LOOP
 			want := lower(normalize(btrim(x), NFKC));
 			IF want <> ALL (ARRAY(SELECT lower(normalize(y, NFKC)) FROM unnest(cur) y)) THEN
-				PERFORM crm.fail('CRI01', 'remove_tags', format('%s %s has no tag "%s" (its tags: %s)', t, p_id, x,
-					coalesce(nullif(array_to_string(cur, ', '), ''), 'none')));
+				PERFORM crm.raise('CRI01', 'remove_tags', 'record.has_no_tag_tags', t::text, p_id::text, x::text, coalesce(nullif(array_to_string(cur, ', '), ''), 'none')::text);
 			END IF;
 			cur := ARRAY(SELECT y FROM unnest(cur) y WHERE lower(normalize(y, NFKC)) <> want);
 		END LOOP;
@@ -1042,10 +1028,10 @@ BEGIN
 		CONTINUE WHEN NOT (ops ? ('add_' || l) OR ops ? ('remove_' || l)
 				   OR ops ? CASE l WHEN 'emails' THEN 'primary_email' ELSE 'primary_phone' END);
 		IF t <> 'contact' THEN
-			PERFORM crm.fail('CRI01', 'add_' || l, format('only contacts have %s', l));
+			PERFORM crm.raise('CRI01', 'add_' || l, 'record.only_contacts_have', l::text);
 		END IF;
 		IF d ? l THEN
-			PERFORM crm.fail('CRI01', 'add_' || l, format('give the whole list (%s) or add_%s / remove_%s, not both', l, l, l));
+			PERFORM crm.raise('CRI01', 'add_' || l, 'record.give_whole_list_add__remove_', l::text, l::text, l::text);
 		END IF;
 		d := d || jsonb_build_object(l, crm.edit_contact_list(p_id, l, ops));
 	END LOOP;
@@ -1088,11 +1074,10 @@ BEGIN
 	   AND NOT (p -> kind = '{}' AND cardinality(coalesce(p_clear, '{}')) = 0
 		    AND ops ?| ARRAY['add_tags', 'remove_tags', 'add_emails', 'remove_emails',
 				     'add_phones', 'remove_phones', 'primary_email', 'primary_phone']) THEN
-		PERFORM crm.fail('CRI01', 'version', 'is required (the version you read) unless the update only '
-				 'adds, removes or makes primary list items (add_X, remove_X, primary_X)');
+		PERFORM crm.raise('CRI01', 'version', 'record.version_required');
 	END IF;
 	IF kind IS NULL OR kind IS DISTINCT FROM t THEN
-		PERFORM crm.fail('CRN01', 'id', format('no %s %s', coalesce(kind, 'record'), p_id));
+		PERFORM crm.raise('CRN01', 'id', 'record.not_found', coalesce(kind, 'record')::text, p_id::text);
 	END IF;
 	IF p_version IS NULL THEN
 		-- a concurrent list edit waits here, then reads the lists this one wrote
@@ -1146,25 +1131,23 @@ DECLARE
 BEGIN
 	SELECT id, username, team_id INTO new_owner FROM crm.users WHERE username = lower(btrim(p_owner)) AND active;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', 'owner', format('no active user named %s', p_owner));
+		PERFORM crm.raise('CRN01', 'owner', 'record.no_active_user_named', p_owner::text);
 	END IF;
 	new_team := coalesce(crm.team_id_of(p_team, 'team'), new_owner.team_id);
 	IF NOT ((SELECT crm.scope_all(p_type, 'reassign'))
 		OR new_team = ANY ((SELECT crm.scope_teams(p_type, 'reassign'))::bigint[])
 		OR (new_owner.id = crm.acting_user() AND sc <> 'none')) THEN
-		PERFORM crm.fail('CRP01', 'owner', format('permission denied: %s (team %s) is outside the teams you may reassign to (%s)',
-			new_owner.username, coalesce((SELECT name FROM crm.teams WHERE id = new_team), 'none'),
-			CASE sc WHEN 'none' THEN format('your role may not reassign %ss', p_type)
+		PERFORM crm.raise('CRP01', 'owner', 'record.permission_denied_team_outside_teams', new_owner.username::text, coalesce((SELECT name FROM crm.teams WHERE id = new_team), 'none')::text, (CASE sc WHEN 'none' THEN format('your role may not reassign %ss', p_type)
 				WHEN 'own' THEN 'only yourself'
 				ELSE coalesce((SELECT string_agg(name, ', ' ORDER BY name) FROM crm.teams
-					       WHERE id = ANY (crm.scope_teams(p_type, 'reassign'))), 'none') END));
+					       WHERE id = ANY (crm.scope_teams(p_type, 'reassign'))), 'none') END)::text);
 	END IF;
 	IF crm.record_move(p_type, p_id, new_owner.id, new_team) = 0 THEN
 		PERFORM crm.record_refuse(p_type, p_id, NULL, 'reassign');
 	END IF;
 	IF p_type <> 'account' THEN
 		IF p_with_contacts THEN
-			PERFORM crm.fail('CRI01', 'with_contacts', format('only accounts have contacts to move (this is a %s)', p_type));
+			PERFORM crm.raise('CRI01', 'with_contacts', 'record.only_accounts_have_contacts_move', p_type::text);
 		END IF;
 		RETURN crm.record_get(p_type, p_id);
 	END IF;
@@ -1174,8 +1157,7 @@ BEGIN
 		  AND NOT ((SELECT crm.scope_all('contact', 'reassign')) OR c.owner_id = (SELECT crm.scope_own('contact', 'reassign'))
 			   OR c.team_id = ANY ((SELECT crm.scope_teams('contact', 'reassign'))::bigint[]));
 		IF n > 0 THEN
-			PERFORM crm.fail('CRP01', 'with_contacts', format('permission denied: %s of account %s''s contacts are outside what your role may reassign; '
-				'reassign the account without --with-contacts, or ask an administrator', n, p_id));
+			PERFORM crm.raise('CRP01', 'with_contacts', 'record.permission_denied_account_contacts_are', n::text, p_id::text);
 		END IF;
 		UPDATE crm.contacts SET owner_id = new_owner.id, team_id = new_team
 		WHERE account_id = p_id AND deleted_at IS NULL
@@ -1221,37 +1203,37 @@ DECLARE
 	plist text;
 BEGIN
 	IF fname IS NULL THEN
-		PERFORM crm.fail('CRI01', 'filters.field', 'is required');
+		PERFORM crm.raise('CRI01', 'filters.field', 'value.required');
 	END IF;
 	IF op NOT IN ('eq', 'ne', 'lt', 'le', 'gt', 'ge', 'empty', 'not_empty') THEN
-		PERFORM crm.fail('CRI01', fld, format('unknown operator %s', op));
+		PERFORM crm.raise('CRI01', fld, 'record.unknown_operator', op::text);
 	END IF;
 	IF op IN ('empty', 'not_empty') THEN
 		vals := '{}';
 	ELSIF cardinality(vals) = 0 THEN
-		PERFORM crm.fail('CRI01', fld, 'needs a value');
+		PERFORM crm.raise('CRI01', fld, 'record.needs_value');
 	ELSIF cardinality(vals) > 1 AND op <> 'eq' THEN
-		PERFORM crm.fail('CRI01', fld, 'only equality takes several values');
+		PERFORM crm.raise('CRI01', fld, 'record.only_equality_takes_several_values');
 	ELSIF cardinality(vals) > 100 THEN
-		PERFORM crm.fail('CRI01', fld, 'at most 100 values');
+		PERFORM crm.raise('CRI01', fld, 'record.at_most_values');
 	END IF;
 	IF fname LIKE 'custom.%' THEN
 		SELECT * INTO cf FROM crm.fields WHERE record_type = p_type AND name = substr(fname, 8);
 		IF NOT FOUND THEN
-			PERFORM crm.fail('CRI01', fld, format('%s has no custom field "%s" (crm field list %s)', p_type, substr(fname, 8), p_type));
+			PERFORM crm.raise('CRI01', fld, 'record.has_no_custom_field_crm', p_type::text, substr(fname, 8)::text, p_type::text);
 		END IF;
 		kind := cf.kind;
 	ELSE
 		SELECT * INTO sf FROM crm.standard_fields WHERE record_type = p_type AND name = fname;
 		IF NOT FOUND OR sf.kind = 'none' THEN
-			PERFORM crm.fail('CRI01', fld, format('cannot filter %ss on "%s" (crm field list %s shows which fields can be filtered and sorted)', p_type, fname, p_type));
+			PERFORM crm.raise('CRI01', fld, 'record.cannot_filter_crm_field_list', p_type::text, fname::text, p_type::text);
 		END IF;
 		kind := sf.kind;
 		col := sf.col;
 	END IF;
 	IF kind IN ('norm', 'picklist', 'enum', 'text', 'country', 'tags', 'email', 'user', 'team', 'boolean', 'phone')
 	   AND op IN ('lt', 'le', 'gt', 'ge') AND NOT (kind = 'norm' AND sf.sort_expr IS NOT NULL) THEN
-		PERFORM crm.fail('CRI01', fld, 'takes only =, != and empty / not empty');
+		PERFORM crm.raise('CRI01', fld, 'record.takes_only_empty_not_empty');
 	END IF;
 	-- a custom pick list is named TYPE.FIELD, a standard one as its field
 	plist := CASE WHEN kind <> 'picklist' THEN NULL WHEN cf.id IS NOT NULL THEN p_type || '.' || cf.name ELSE fname END;
@@ -1278,24 +1260,22 @@ BEGIN
 			WHEN kind = 'team' THEN (SELECT id::text FROM crm.teams WHERE name = v)
 			ELSE v END;
 		IF x IS NULL AND kind = 'picklist' THEN
-			PERFORM crm.fail('CRI01', fld, format('"%s" is not a value of pick list %s (it has: %s)', v, plist,
-				coalesce((SELECT string_agg(pv.value, ', ' ORDER BY pv.position, pv.value)
-					  FROM crm.picklist_values pv WHERE pv.picklist = plist), 'none')));
+			PERFORM crm.raise('CRI01', fld, 'record.not_value_pick_list_has', v::text, plist::text, coalesce((SELECT string_agg(pv.value, ', ' ORDER BY pv.position, pv.value)
+					  FROM crm.picklist_values pv WHERE pv.picklist = plist), 'none')::text);
 		ELSIF x IS NULL THEN
-			PERFORM crm.fail('CRI01', fld, format('"%s" is not %s', v,
-				CASE kind WHEN 'ref' THEN 'an id' WHEN 'user' THEN 'a user name (or me)' ELSE 'a team name' END));
+			PERFORM crm.raise('CRI01', fld, 'record.filter_not_kind', v::text, (CASE kind WHEN 'ref' THEN 'an id' WHEN 'user' THEN 'a user name (or me)' ELSE 'a team name' END)::text);
 		END IF;
 		IF kind IN ('number', 'money') THEN
 			m := regexp_match(btrim(v), '^(\S+)(\s+([A-Za-z]{3}))?$');
 			PERFORM crm.check_number(m[1], fld);
 			IF m[3] IS NOT NULL THEN
 				IF kind = 'number' THEN
-					PERFORM crm.fail('CRI01', fld, format('"%s" is not a number', v));
+					PERFORM crm.raise('CRI01', fld, 'record.not_number', v::text);
 				END IF;
 				PERFORM crm.check_money(m[1], m[3], fld);
 			END IF;
 			IF kind = 'number' AND col IS NOT NULL AND m[1] !~ '^-?[0-9]+$' THEN
-				PERFORM crm.fail('CRI01', fld, format('"%s" is not a whole number', v));
+				PERFORM crm.raise('CRI01', fld, 'record.not_whole_number', v::text);
 			END IF;
 			params := params || m[1];
 			refs := refs || format('($1[%s])', cardinality(params));
@@ -1424,7 +1404,7 @@ BEGIN
 					 cardinality(params) - 1, cardinality(params));
 	END IF;
 	IF jsonb_typeof(coalesce(p_filters, '[]')) <> 'array' OR jsonb_array_length(coalesce(p_filters, '[]')) > 20 THEN
-		PERFORM crm.fail('CRI01', 'filters', 'at most 20 filters');
+		PERFORM crm.raise('CRI01', 'filters', 'record.at_most_filters');
 	END IF;
 	FOR i IN 0 .. jsonb_array_length(coalesce(p_filters, '[]')) - 1 LOOP
 		SELECT x.params, x.cond INTO params, c FROM crm.filter_cond(p_type, p_filters -> i, params) x;
@@ -1436,7 +1416,7 @@ BEGIN
 		RETURN;
 	END IF;
 	IF jsonb_array_length(coalesce(p_sort, '[]')) > 3 THEN
-		PERFORM crm.fail('CRI01', 'sort', 'at most 3 sort fields');
+		PERFORM crm.raise('CRI01', 'sort', 'record.at_most_sort_fields');
 	END IF;
 	IF jsonb_array_length(coalesce(p_sort, '[]')) = 0 THEN
 		-- the registry's default, spelled as --sort takes it: "-created_at"
@@ -1447,9 +1427,8 @@ BEGIN
 	FOR s IN SELECT jsonb_array_elements(p_sort) LOOP
 		SELECT * INTO sf FROM crm.standard_fields WHERE record_type = p_type AND name = s ->> 'field';
 		IF NOT FOUND OR sf.sort_expr IS NULL THEN
-			PERFORM crm.fail('CRI01', 'sort', format('cannot sort %ss by "%s"; sortable: %s, id', p_type, s ->> 'field',
-				(SELECT string_agg(name, ', ' ORDER BY position) FROM crm.standard_fields
-				 WHERE record_type = p_type AND sort_expr IS NOT NULL)));
+			PERFORM crm.raise('CRI01', 'sort', 'record.cannot_sort_by_sortable_id', p_type::text, (s ->> 'field')::text, ((SELECT string_agg(name, ', ' ORDER BY position) FROM crm.standard_fields
+				 WHERE record_type = p_type AND sort_expr IS NOT NULL))::text);
 		END IF;
 		parts := string_to_array(sf.sort_expr, '|');
 		IF cardinality(parts) = 2 THEN
@@ -1488,7 +1467,7 @@ BEGIN
 			after := NULL;
 		END;
 		IF jsonb_typeof(after) IS DISTINCT FROM 'array' OR jsonb_array_length(after) <> n THEN
-			PERFORM crm.fail('CRI01', 'page.cursor', 'is not a cursor of this list; start the list again');
+			PERFORM crm.raise('CRI01', 'page.cursor', 'record.not_cursor_this_list_start');
 		END IF;
 		FOR i IN 1 .. n LOOP
 			IF after -> (i - 1) = 'null' THEN
@@ -1531,7 +1510,7 @@ BEGIN
 		END IF;
 	END IF;
 	IF p_limit NOT BETWEEN 1 AND 501 THEN
-		PERFORM crm.fail('CRI01', 'page.limit', 'must be between 1 and 500');
+		PERFORM crm.raise('CRI01', 'page.limit', 'record.page_limit_range');
 	END IF;
 	-- The page's ids are found on the table alone; the JSON (names, tags,
 	-- custom values, each under row-level security) is built for those
@@ -1558,8 +1537,7 @@ CREATE OR REPLACE FUNCTION crm.check_record_type(p_type text, p_field text)
 AS $function$
 BEGIN
 	IF p_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.record_types WHERE name = p_type) THEN
-		PERFORM crm.fail('CRI01', p_field, format('"%s" is not a record type (%s)', p_type,
-			(SELECT string_agg(name, ', ' ORDER BY name) FROM crm.record_types)));
+		PERFORM crm.raise('CRI01', p_field, 'record.not_record_type', p_type::text, ((SELECT string_agg(name, ', ' ORDER BY name) FROM crm.record_types))::text);
 	END IF;
 END
 $function$;
@@ -1705,7 +1683,7 @@ DECLARE
 	t text := CASE p_type WHEN NULL THEN NULL::text%s END;
 BEGIN
 	IF t IS NULL THEN
-		PERFORM crm.fail('CRI01', 'type', format('"%%s" is not a record type (%s)', coalesce(p_type, '')));
+		PERFORM crm.raise('CRI01', 'type', 'record.not_record_type', coalesce(p_type, ''), %L);
 	END IF;
 	RETURN t;
 END
@@ -1726,9 +1704,9 @@ CREATE OR REPLACE FUNCTION crm.record_create(p jsonb)
  LANGUAGE plpgsql
 AS $g$
 BEGIN
-%sPERFORM crm.fail('CRI01', 'record', %L);
+%sPERFORM crm.raise('CRI01', 'record', 'record.must_hold', %L);
 END
-$g$$f$, b_create || E'\t', 'must hold ' || holds);
+$g$$f$, b_create || E'\t', holds);
 	COMMENT ON FUNCTION crm.record_create(jsonb) IS 'Generated by crm.refresh_dispatch(): creates a record of the type whose key the JSON holds (crm.record_save); returns its JSON.';
 
 	-- What every type's save shares is here once: the fields to clear,

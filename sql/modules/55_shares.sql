@@ -31,20 +31,17 @@ DECLARE
 	del boolean;
 BEGIN
 	IF t IS NULL THEN
-		PERFORM crm.fail('CRI01', 'type', format('"%s" is not a record type that can be shared (%s)', p_type,
-			(SELECT string_agg(name, ', ' ORDER BY name) FROM crm.record_types WHERE table_name IS NOT NULL)));
+		PERFORM crm.raise('CRI01', 'type', 'share.not_record_type_that_can', p_type::text, ((SELECT string_agg(name, ', ' ORDER BY name) FROM crm.record_types WHERE table_name IS NOT NULL))::text);
 	END IF;
 	EXECUTE format('SELECT deleted_at IS NOT NULL FROM %s WHERE id = $1', t) INTO del USING p_id;
 	IF del IS NULL THEN
-		PERFORM crm.fail('CRN01', 'id', format('no %s %s', p_type, p_id));
+		PERFORM crm.raise('CRN01', 'id', 'record.not_found', p_type::text, p_id::text);
 	END IF;
 	IF p_action = 'share' AND del THEN
-		PERFORM crm.fail('CRF01', 'id', format('%s %s is deleted (crm %s restore %s)', p_type, p_id, p_type, p_id));
+		PERFORM crm.raise('CRF01', 'id', 'record.deleted_crm_restore', p_type::text, p_id::text, p_type::text, p_id::text);
 	END IF;
 	IF p_action = 'share' AND NOT crm.record_updatable(p_type, p_id) THEN
-		PERFORM crm.fail('CRP01', NULL, format('permission denied: you may not share %s %s: sharing needs '
-			'the update permission on it (its owner, or a role whose update scope covers it; '
-			'a share for editing does not count)', p_type, p_id));
+		PERFORM crm.raise('CRP01', NULL, 'share.permission_denied_you_not_share', p_type::text, p_id::text);
 	END IF;
 	RETURN t;
 END
@@ -66,19 +63,17 @@ DECLARE
 	acc text := coalesce(p_access, 'read');
 BEGIN
 	IF (uid IS NULL) = (tid IS NULL) THEN
-		PERFORM crm.fail('CRI01', 'user', 'give exactly one of user or team');
+		PERFORM crm.raise('CRI01', 'user', 'share.give_exactly_one_user_team');
 	END IF;
 	IF acc NOT IN ('read', 'edit') THEN
-		PERFORM crm.fail('CRI01', 'access', 'must be read or edit');
+		PERFORM crm.raise('CRI01', 'access', 'share.must_read_edit');
 	END IF;
 	IF p_revoke THEN
 		DELETE FROM crm.shares
 		WHERE record_type = p_type AND record_id = p_id
 		  AND user_id IS NOT DISTINCT FROM uid AND team_id IS NOT DISTINCT FROM tid;
 		IF NOT FOUND THEN
-			PERFORM crm.fail('CRN01', CASE WHEN uid IS NOT NULL THEN 'user' ELSE 'team' END,
-				format('%s %s is not shared with %s %s: nothing to revoke', p_type, p_id,
-				       CASE WHEN uid IS NOT NULL THEN 'user' ELSE 'team' END, coalesce(p_user, p_team)));
+			PERFORM crm.raise('CRN01', CASE WHEN uid IS NOT NULL THEN 'user' ELSE 'team' END, 'share.not_shared_with_nothing_revoke', p_type::text, p_id::text, (CASE WHEN uid IS NOT NULL THEN 'user' ELSE 'team' END)::text, coalesce(p_user, p_team)::text);
 		END IF;
 	ELSIF uid IS NOT NULL THEN
 		INSERT INTO crm.shares AS s (record_type, record_id, user_id, access, shared_by)

@@ -21,7 +21,7 @@ BEGIN
 	FOR e IN SELECT jsonb_array_elements(coalesce(d -> 'custom', '[]')) LOOP
 		SELECT * INTO f FROM crm.fields WHERE record_type = p_type AND name = e ->> 'field';
 		IF NOT FOUND THEN
-			PERFORM crm.fail('CRI01', p_type || '.custom', format('%s has no custom field "%s" (crm field list %s)', p_type, e ->> 'field', p_type));
+			PERFORM crm.raise('CRI01', p_type || '.custom', 'record.has_no_custom_field_crm', p_type::text, (e ->> 'field')::text, p_type::text);
 		END IF;
 		PERFORM crm.save_custom_value(p_type, p_id, f, e ->> 'value');
 	END LOOP;
@@ -29,7 +29,7 @@ BEGIN
 		CONTINUE WHEN c NOT LIKE 'custom.%';
 		SELECT * INTO f FROM crm.fields WHERE record_type = p_type AND name = substr(c, 8);
 		IF NOT FOUND THEN
-			PERFORM crm.fail('CRI01', 'clear', format('%s has no custom field "%s"', p_type, substr(c, 8)));
+			PERFORM crm.raise('CRI01', 'clear', 'field.has_no_custom_field', p_type::text, substr(c, 8)::text);
 		END IF;
 		PERFORM crm.save_custom_value(p_type, p_id, f, NULL);
 	END LOOP;
@@ -38,7 +38,7 @@ BEGIN
 		  AND NOT EXISTS (SELECT 1 FROM crm.custom_values v WHERE v.record_id = p_id AND v.field_id = x.id)
 		LIMIT 1;
 		IF FOUND THEN
-			PERFORM crm.fail('CRI01', p_type || '.custom.' || f.name, 'is required');
+			PERFORM crm.raise('CRI01', p_type || '.custom.' || f.name, 'value.required');
 		END IF;
 	END IF;
 END
@@ -56,7 +56,7 @@ BEGIN
 	PERFORM crm.business_table(p_type);
 	SELECT * INTO f FROM crm.fields WHERE record_type = p_type AND name = p_name;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', 'name', format('%s has no custom field %s', p_type, p_name));
+		PERFORM crm.raise('CRN01', 'name', 'field.has_no_custom_field_2', p_type::text, p_name::text);
 	END IF;
 	DELETE FROM crm.custom_values WHERE field_id = f.id;
 	DELETE FROM crm.fields WHERE id = f.id;
@@ -84,7 +84,7 @@ CREATE OR REPLACE FUNCTION crm.picklist_list(p_name text)
 AS $function$
 BEGIN
 	IF p_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.picklists WHERE name = p_name) THEN
-		PERFORM crm.fail('CRN01', 'name', format('no pick list %s (crm picklist list shows them all)', p_name));
+		PERFORM crm.raise('CRN01', 'name', 'field.no_pick_list_crm_picklist', p_name::text);
 	END IF;
 	RETURN QUERY SELECT crm.picklist_json(name)::text FROM crm.picklists
 		     WHERE p_name IS NULL OR name = p_name ORDER BY name;
@@ -111,7 +111,7 @@ BEGIN
 	SELECT value INTO v FROM crm.picklist_values
 	WHERE picklist = p_list AND lower(value) = lower(btrim(p_value)) AND active;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRI01', p_field, format('"%s" is not a value of pick list %s (crm picklist list %s)', p_value, p_list, p_list));
+		PERFORM crm.raise('CRI01', p_field, 'field.not_value_pick_list_crm', p_value::text, p_list::text, p_list::text);
 	END IF;
 	RETURN v;
 END
@@ -132,7 +132,7 @@ DECLARE
 BEGIN
 	IF p_value IS NULL OR btrim(p_value) = '' THEN
 		IF f.required THEN
-			PERFORM crm.fail('CRI01', fld, 'is required');
+			PERFORM crm.raise('CRI01', fld, 'value.required');
 		END IF;
 		DELETE FROM crm.custom_values WHERE record_id = p_id AND field_id = f.id;
 		RETURN;
@@ -147,9 +147,9 @@ BEGIN
 	WHEN 'money' THEN
 		m := regexp_match(btrim(p_value), '^(\S+)\s+([A-Za-z]{3})$');
 		IF m IS NULL AND btrim(p_value) ~ '^-?[0-9.]+$' THEN
-			PERFORM crm.fail('CRI01', fld, format('money needs a currency: an amount and an ISO 4217 code, e.g. "%s EUR"', btrim(p_value)));
+			PERFORM crm.raise('CRI01', fld, 'value.money_needs_currency_amount_iso', btrim(p_value)::text);
 		ELSIF m IS NULL THEN
-			PERFORM crm.fail('CRI01', fld, format('"%s" is not money (an amount and a currency, e.g. "1200.50 EUR")', p_value));
+			PERFORM crm.raise('CRI01', fld, 'field.not_money_amount_currency_eur', p_value::text);
 		END IF;
 		SELECT x.amount, x.currency INTO num, cur FROM crm.check_money(m[1], m[2], fld) x;
 	WHEN 'date' THEN
@@ -159,11 +159,11 @@ BEGIN
 	END CASE;
 	IF num IS NOT NULL AND ((f.min_value IS NOT NULL AND num < f.min_value::numeric)
 				OR (f.max_value IS NOT NULL AND num > f.max_value::numeric)) THEN
-		PERFORM crm.fail('CRI01', fld, format('must be between %s and %s', coalesce(f.min_value, '-∞'), coalesce(f.max_value, '∞')));
+		PERFORM crm.raise('CRI01', fld, 'field.value_range', coalesce(f.min_value, '-∞')::text, coalesce(f.max_value, '∞')::text);
 	END IF;
 	IF dt IS NOT NULL AND ((f.min_value IS NOT NULL AND dt < f.min_value::date)
 			       OR (f.max_value IS NOT NULL AND dt > f.max_value::date)) THEN
-		PERFORM crm.fail('CRI01', fld, format('must be between %s and %s', coalesce(f.min_value, '…'), coalesce(f.max_value, '…')));
+		PERFORM crm.raise('CRI01', fld, 'field.value_range', coalesce(f.min_value, '…')::text, coalesce(f.max_value, '…')::text);
 	END IF;
 	INSERT INTO crm.custom_values (record_id, record_type, field_id, v_text, v_num, v_num_key, v_currency, v_date, v_bool)
 	VALUES (p_id, p_type, f.id, txt, num, num::double precision, cur, dt, b)
@@ -191,20 +191,20 @@ DECLARE
 BEGIN
 	PERFORM crm.business_table(t);
 	IF nm IS NULL OR nm !~ '^[a-z][a-z0-9_]{0,39}$' THEN
-		PERFORM crm.fail('CRI01', 'field.name', 'a field name is 1 to 40 lower-case letters, digits or _, starting with a letter');
+		PERFORM crm.raise('CRI01', 'field.name', 'field.field_name_lower_case_letters');
 	END IF;
 	IF EXISTS (SELECT 1 FROM crm.standard_fields WHERE record_type = t AND name = nm) THEN
-		PERFORM crm.fail('CRE01', 'field.name', format('"%s" is a standard field of %ss; give the custom field another name (crm field list %s)', nm, t, t));
+		PERFORM crm.raise('CRE01', 'field.name', 'field.standard_field_give_custom_field', nm::text, t::text, t::text);
 	END IF;
 	IF k IS NULL OR k NOT IN ('text', 'number', 'money', 'date', 'boolean', 'picklist') THEN
-		PERFORM crm.fail('CRI01', 'field.kind', 'a field''s kind is text, number, money, date, boolean or picklist');
+		PERFORM crm.raise('CRI01', 'field.kind', 'field.field_kind_text_number_money');
 	END IF;
 	lbl := crm.check_text(p ->> 'label', 'field.label', 255);
 	IF p ? 'max_length' AND (k <> 'text' OR (p ->> 'max_length')::int NOT BETWEEN 1 AND 4096) THEN
-		PERFORM crm.fail('CRI01', 'field.max_length', 'only text fields have a maximum length, from 1 to 4096 characters');
+		PERFORM crm.raise('CRI01', 'field.max_length', 'field.only_text_fields_have_maximum');
 	END IF;
 	IF (p ? 'min' OR p ? 'max') AND k NOT IN ('number', 'money', 'date') THEN
-		PERFORM crm.fail('CRI01', 'field.min', 'only number, money and date fields have a range');
+		PERFORM crm.raise('CRI01', 'field.min', 'field.only_number_money_date_fields');
 	END IF;
 	IF k IN ('number', 'money') AND p ? 'min' THEN
 		PERFORM crm.check_number(p ->> 'min', 'field.min');
@@ -219,13 +219,13 @@ BEGIN
 		PERFORM crm.check_date(p ->> 'max', 'field.max');
 	END IF;
 	IF k = 'picklist' AND jsonb_array_length(coalesce(p -> 'options', '[]')) = 0 THEN
-		PERFORM crm.fail('CRI01', 'field.options', 'a pick-list field needs at least one option');
+		PERFORM crm.raise('CRI01', 'field.options', 'field.pick_list_field_needs_at');
 	END IF;
 	IF k <> 'picklist' AND jsonb_array_length(coalesce(p -> 'options', '[]')) > 0 THEN
-		PERFORM crm.fail('CRI01', 'field.options', 'only pick-list fields have options');
+		PERFORM crm.raise('CRI01', 'field.options', 'field.only_pick_list_fields_have');
 	END IF;
 	IF EXISTS (SELECT 1 FROM crm.fields WHERE record_type = t AND name = nm) THEN
-		PERFORM crm.fail('CRE01', 'field.name', format('%s already has a custom field %s', t, nm));
+		PERFORM crm.raise('CRE01', 'field.name', 'field.already_has_custom_field', t::text, nm::text);
 	END IF;
 	INSERT INTO crm.fields (record_type, name, label, kind, required, max_length, min_value, max_value)
 	VALUES (t, nm, coalesce(lbl, initcap(replace(nm, '_', ' '))), k,
@@ -237,7 +237,7 @@ BEGIN
 		FOR o IN SELECT jsonb_array_elements_text(p -> 'options') LOOP
 			o := crm.check_text(o, 'field.options', 255, true);
 			IF lower(o) = ANY (seen) THEN
-				PERFORM crm.fail('CRE01', 'field.options', format('option "%s" is given twice (options are unique ignoring case)', o));
+				PERFORM crm.raise('CRE01', 'field.options', 'field.option_given_twice_options_are', o::text);
 			END IF;
 			seen := seen || lower(o);
 			i := i + 1;
@@ -304,11 +304,11 @@ DECLARE
 	old crm.picklist_values;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM crm.picklists WHERE name = p_name) THEN
-		PERFORM crm.fail('CRN01', 'name', format('no pick list %s (crm picklist list shows them all)', p_name));
+		PERFORM crm.raise('CRN01', 'name', 'field.no_pick_list_crm_picklist', p_name::text);
 	END IF;
 	SELECT * INTO old FROM crm.picklist_values WHERE picklist = p_name AND lower(value) = lower(v);
 	IF FOUND AND old.active THEN
-		PERFORM crm.fail('CRE01', 'value', format('pick list %s already has "%s" (values are unique ignoring case)', p_name, old.value));
+		PERFORM crm.raise('CRE01', 'value', 'field.pick_list_already_has_values', p_name::text, old.value::text);
 	ELSIF FOUND THEN
 		UPDATE crm.picklist_values SET active = true, label = coalesce(l, label) WHERE id = old.id;
 	ELSE
@@ -326,12 +326,12 @@ CREATE OR REPLACE FUNCTION crm.picklist_remove(p_name text, p_value text)
 AS $function$
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM crm.picklists WHERE name = p_name) THEN
-		PERFORM crm.fail('CRN01', 'name', format('no pick list %s (crm picklist list shows them all)', p_name));
+		PERFORM crm.raise('CRN01', 'name', 'field.no_pick_list_crm_picklist', p_name::text);
 	END IF;
 	UPDATE crm.picklist_values SET active = false
 	WHERE picklist = p_name AND lower(value) = lower(btrim(p_value)) AND active;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', 'value', format('pick list %s has no active value "%s"', p_name, p_value));
+		PERFORM crm.raise('CRN01', 'value', 'field.pick_list_has_no_active', p_name::text, p_value::text);
 	END IF;
 	RETURN QUERY SELECT crm.picklist_json(p_name)::text;
 END
@@ -350,24 +350,22 @@ DECLARE
 	i int;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM crm.picklists WHERE name = p_name) THEN
-		PERFORM crm.fail('CRN01', 'name', format('no pick list %s (crm picklist list shows them all)', p_name));
+		PERFORM crm.raise('CRN01', 'name', 'field.no_pick_list_crm_picklist', p_name::text);
 	END IF;
 	IF (p_before IS NULL) = (p_after IS NULL) THEN
-		PERFORM crm.fail('CRI01', 'before', 'give exactly one of before or after: the value to move next to');
+		PERFORM crm.raise('CRI01', 'before', 'field.give_exactly_one_before_after');
 	END IF;
 	SELECT value INTO v FROM crm.picklist_values WHERE picklist = p_name AND lower(value) = lower(btrim(p_value));
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', 'value', format('pick list %s has no value "%s"', p_name, p_value));
+		PERFORM crm.raise('CRN01', 'value', 'field.pick_list_has_no_value', p_name::text, p_value::text);
 	END IF;
 	SELECT value INTO other FROM crm.picklist_values
 	WHERE picklist = p_name AND lower(value) = lower(btrim(coalesce(p_before, p_after)));
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', CASE WHEN p_before IS NOT NULL THEN 'before' ELSE 'after' END,
-				 format('pick list %s has no value "%s"', p_name, coalesce(p_before, p_after)));
+		PERFORM crm.raise('CRN01', CASE WHEN p_before IS NOT NULL THEN 'before' ELSE 'after' END, 'field.pick_list_has_no_value', p_name::text, coalesce(p_before, p_after)::text);
 	END IF;
 	IF other = v THEN
-		PERFORM crm.fail('CRI01', CASE WHEN p_before IS NOT NULL THEN 'before' ELSE 'after' END,
-				 'a value cannot move next to itself');
+		PERFORM crm.raise('CRI01', CASE WHEN p_before IS NOT NULL THEN 'before' ELSE 'after' END, 'field.value_cannot_move_next_itself');
 	END IF;
 	rest := ARRAY(SELECT value FROM crm.picklist_values WHERE picklist = p_name AND value <> v ORDER BY position, value);
 	i := array_position(rest, other);

@@ -27,7 +27,7 @@ DECLARE
 BEGIN
 	SELECT * INTO r FROM crm.relations WHERE id = p_id;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRN01', 'relation_id', format('no relation %s', p_id));
+		PERFORM crm.raise('CRN01', 'relation_id', 'relation.no_relation', p_id::text);
 	END IF;
 	IF NOT crm.record_editable(r.from_type, r.from_id) THEN
 		PERFORM crm.record_refuse(r.from_type, r.from_id, NULL, 'update');
@@ -85,10 +85,10 @@ DECLARE
 BEGIN
 	IF t IS NULL OR NOT EXISTS (SELECT 1 FROM crm.relation_kinds k WHERE t IN (k.from_type, k.to_type))
 	   OR NOT crm.record_visible(t, p_id) THEN
-		PERFORM crm.fail('CRN01', 'record_id', format('no %s %s', crm.relation_types_text(), p_id));
+		PERFORM crm.raise('CRN01', 'record_id', 'record.not_found', crm.relation_types_text()::text, p_id::text);
 	END IF;
 	IF p_after IS NOT NULL AND p_after !~ '^[0-9]{1,18}$' THEN
-		PERFORM crm.fail('CRI01', 'page.cursor', 'is not a cursor of this list; start the list again');
+		PERFORM crm.raise('CRI01', 'page.cursor', 'record.not_cursor_this_list_start');
 	END IF;
 	RETURN QUERY
 	SELECT crm.relation_json(r)::text, r.id::text
@@ -111,47 +111,49 @@ DECLARE
 	st text;
 	msg text;
 	col text;
+	det text;
 BEGIN
 	IF ft IS NULL OR NOT EXISTS (SELECT 1 FROM crm.relation_kinds k WHERE k.from_type = ft)
 	   OR NOT crm.record_visible(ft, p_from) THEN
-		PERFORM crm.fail('CRN01', 'from_id', format('no %s %s', crm.relation_types_text(), p_from));
+		PERFORM crm.raise('CRN01', 'from_id', 'record.not_found', crm.relation_types_text()::text, p_from::text);
 	END IF;
 	IF tt IS NULL OR NOT EXISTS (SELECT 1 FROM crm.relation_kinds k WHERE k.to_type = tt)
 	   OR NOT crm.record_visible(tt, p_to)
 	   OR crm.record_get(tt, p_to) -> tt ? 'deleted_at' THEN
-		PERFORM crm.fail('CRN01', 'to_id', format('no %s %s', crm.relation_types_text(), p_to));
+		PERFORM crm.raise('CRN01', 'to_id', 'record.not_found', crm.relation_types_text()::text, p_to::text);
 	END IF;
 	SELECT * INTO kind FROM crm.relation_kinds k WHERE k.from_type = ft AND k.to_type = tt;
 	IF NOT FOUND THEN
-		PERFORM crm.fail('CRI01', 'to_id', format('a relation goes %s (not from %s to %s)',
-			crm.relation_kinds_text(), crm.with_article(ft), crm.with_article(tt)));
+		PERFORM crm.raise('CRI01', 'to_id', 'relation.relation_goes_not_from', crm.relation_kinds_text()::text, crm.with_article(ft)::text, crm.with_article(tt)::text);
 	END IF;
 	IF p_from = p_to THEN
-		PERFORM crm.fail('CRI01', 'to_id', 'a record cannot be related to itself');
+		PERFORM crm.raise('CRI01', 'to_id', 'relation.record_cannot_related_itself');
 	END IF;
 	IF ft = 'account' AND p_role = 'parent' THEN
-		PERFORM crm.fail('CRI01', 'role', format('an account''s parent is a field: crm account edit %s --parent %s', p_from, p_to));
+		PERFORM crm.raise('CRI01', 'role', 'relation.account_parent_field_crm_account', p_from::text, p_to::text);
 	END IF;
 	IF p_primary AND NOT kind.primary_allowed THEN
-		PERFORM crm.fail('CRI01', 'primary', format('a relation from %s to %s cannot be primary (only: %s)', crm.with_article(ft), crm.with_article(tt),
-			coalesce((SELECT string_agg(k.from_type || ' to ' || k.to_type, ', ' ORDER BY k.from_type, k.to_type)
-				  FROM crm.relation_kinds k WHERE k.primary_allowed), 'none')));
+		PERFORM crm.raise('CRI01', 'primary', 'relation.relation_from_cannot_primary_only', crm.with_article(ft)::text, crm.with_article(tt)::text, coalesce((SELECT string_agg(k.from_type || ' to ' || k.to_type, ', ' ORDER BY k.from_type, k.to_type)
+				  FROM crm.relation_kinds k WHERE k.primary_allowed), 'none')::text);
 	END IF;
 	role_ := crm.check_picklist(kind.picklist, crm.check_text(p_role, 'role', 255, true), 'role');
 	IF crm.record_get(ft, p_from) -> ft ? 'deleted_at' THEN
-		PERFORM crm.fail('CRF01', 'from_id', format('%s %s is deleted (crm %s restore %s)', ft, p_from, ft, p_from));
+		PERFORM crm.raise('CRF01', 'from_id', 'record.deleted_crm_restore', ft::text, p_from::text, ft::text, p_from::text);
 	END IF;
 	IF NOT crm.record_editable(ft, p_from) THEN
 		BEGIN
 			PERFORM crm.record_refuse(ft, p_from, NULL, 'update');
 		EXCEPTION WHEN OTHERS THEN
 			-- record_refuse names the record "id"; here it is from_id
-			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, col = COLUMN_NAME;
-			PERFORM crm.fail(st, CASE WHEN col = 'id' THEN 'from_id' ELSE nullif(col, '') END, msg);
+			-- (the message id and its arguments, in DETAIL, go along unchanged)
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, col = COLUMN_NAME,
+						det = PG_EXCEPTION_DETAIL;
+			RAISE EXCEPTION '%', msg USING ERRCODE = st, DETAIL = det,
+				COLUMN = coalesce(CASE WHEN col = 'id' THEN 'from_id' ELSE nullif(col, '') END, '');
 		END;
 	END IF;
 	IF EXISTS (SELECT 1 FROM crm.relations WHERE from_id = p_from AND to_id = p_to AND role = role_) THEN
-		PERFORM crm.fail('CRE01', 'role', format('%s %s is already related to %s %s as %s', ft, p_from, tt, p_to, role_));
+		PERFORM crm.raise('CRE01', 'role', 'relation.already_related_as', ft::text, p_from::text, tt::text, p_to::text, role_::text);
 	END IF;
 	INSERT INTO crm.relations (from_id, from_type, to_id, to_type, role)
 	VALUES (p_from, ft, p_to, tt, role_) RETURNING id INTO new_id;

@@ -159,7 +159,7 @@ DECLARE
 BEGIN
 	SELECT * INTO rt FROM crm.record_types WHERE name = p_type;
 	IF NOT crm.scope_all(p_type, 'admin') OR rt.table_name IS NULL THEN
-		PERFORM crm.fail('CRP01', NULL, format('permission denied: only administrators purge %ss', p_type));
+		PERFORM crm.raise('CRP01', NULL, 'audit.permission_denied_only_administrators_purge', p_type::text);
 	END IF;
 	PERFORM crm.record_erase(p_type, p_id);
 	UPDATE pg_temp.crm_context c SET redacting = true WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
@@ -205,8 +205,7 @@ BEGIN
 			END IF;
 		END IF;
 	END IF;
-	RAISE EXCEPTION 'the audit trail is append-only (% refused)', TG_OP
-		USING ERRCODE = 'CRP01';
+	PERFORM crm.raise('CRP01', NULL, 'audit.append_only', TG_OP);
 END
 $function$;
 
@@ -500,12 +499,10 @@ AS $function$
 BEGIN
 	IF p_type IS NOT NULL AND p_type NOT IN ('team_manager', 'role', 'share', 'picklist', 'picklist_value')
 	   AND NOT EXISTS (SELECT 1 FROM crm.record_types t WHERE t.name = p_type) THEN
-		PERFORM crm.fail('CRI01', 'record_type',
-				 format('"%s" is not a record type the audit trail records (%s)', p_type,
-					(SELECT string_agg(n, ', ' ORDER BY n)
+		PERFORM crm.raise('CRI01', 'record_type', 'audit.not_record_type_audit_trail', p_type::text, ((SELECT string_agg(n, ', ' ORDER BY n)
 					 FROM (SELECT t.name AS n FROM crm.record_types t
 					       UNION SELECT unnest(ARRAY['team_manager', 'role', 'share', 'picklist',
-									 'picklist_value'])) x)));
+									 'picklist_value'])) x))::text);
 	END IF;
 END
 $function$;
@@ -520,7 +517,7 @@ AS $function$
 BEGIN
 	-- 4713 BC .. 294276 AD is PostgreSQL's range; keep well inside it
 	IF p_us IS NOT NULL AND p_us NOT BETWEEN -62135596800000000 AND 253402300799999999 THEN
-		PERFORM crm.fail('CRI01', p_field, 'must be between 0001-01-01 and 9999-12-31 (UTC)');
+		PERFORM crm.raise('CRI01', p_field, 'audit.must_between_utc');
 	END IF;
 	RETURN timestamptz 'epoch' + (p_us / 1000000) * interval '1 second'
 		+ (p_us % 1000000) * interval '1 microsecond';
@@ -815,7 +812,7 @@ DECLARE
 BEGIN
 	PERFORM crm.audit_check_type(p_type);
 	IF p_id IS NOT NULL AND p_type IS NULL THEN
-		PERFORM crm.fail('CRI01', 'record_type', 'a record id needs its type (note/42)');
+		PERFORM crm.raise('CRI01', 'record_type', 'audit.record_id_needs_type_note');
 	END IF;
 	IF p_user IS NOT NULL THEN
 		uid := crm.user_id_of(p_user, 'username');

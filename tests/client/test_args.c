@@ -1,7 +1,6 @@
 /*
  * Unit test of client/crm/args.c (instants, enum names, cursors, TYPE/ID,
- * shell quoting) and client/json.c (the strict reader behind audit
- * values). No server needed. Exits non-zero if a check failed.
+ * shell quoting). No server needed. Exits non-zero if a check failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +8,6 @@
 
 #include "args.h"
 #include "crm.pb-c.h"
-#include "json.h"
 
 static int failures;
 
@@ -180,56 +178,12 @@ static void test_quoting(void) {
 	expect_quote("$HOME", "'$HOME'");
 }
 
-static bool valid(const char *s) { return crm_json_valid(s, strlen(s)); }
-
-static void test_json(void) {
-	char why[96], *out = NULL;
-	size_t len = 0;
-	crm_json *j;
-
-	CHECK(valid("{}"));
-	CHECK(valid(" {\"a\": 1, \"b\": [true, false, null], \"c\": \"x\\u00e9\\ud83d\\ude00\"} "));
-	CHECK(valid("-0.5e+10"));
-	CHECK(valid("\"\xc3\xa9\""));
-	CHECK(!valid(""));
-	CHECK(!valid("{"));
-	CHECK(!valid("{\"a\" 1}"));
-	CHECK(!valid("[1,]"));
-	CHECK(!valid("01"));
-	CHECK(!valid("1."));
-	CHECK(!valid("\"\\ud800\""));   /* lone surrogate */
-	CHECK(!valid("\"\x01\""));       /* raw control character */
-	CHECK(!valid("\"\xc3\""));       /* bad UTF-8 */
-	CHECK(!valid("\"a\\x\""));
-	CHECK(!valid("{} {}"));
-	CHECK(!valid("nul"));
-	{
-		char deep[200];
-		memset(deep, '[', 100);
-		memset(deep + 100, ']', 100);
-		CHECK(!crm_json_valid(deep, 200)); /* deeper than CRM_JSON_DEPTH_MAX */
-	}
-
-	j = crm_json_parse("{\"a\": 1, \"b\": \"t\\n\", \"a\": 2}", 28, why, sizeof(why));
-	CHECK(j != NULL && j->type == CRM_JSON_OBJECT && j->n_children == 3);
-	CHECK(crm_json_get(j, "a") != NULL && strcmp(crm_json_get(j, "a")->str, "1") == 0);
-	CHECK(crm_json_get(j, "b") != NULL && strcmp(crm_json_get(j, "b")->str, "t\n") == 0);
-	CHECK(crm_json_get(j, "c") == NULL);
-	CHECK(crm_json_write(j, &out, &len) && strcmp(out, "{\"a\":1,\"b\":\"t\\u000a\",\"a\":2}") == 0);
-	crm_json_free(j);
-	free(out);
-
-	j = crm_json_parse("[1, }", 5, why, sizeof(why));
-	CHECK(j == NULL && strstr(why, "byte") != NULL);
-}
-
 int main(void) {
 	test_times();
 	test_enums();
 	test_cursors();
 	test_records();
 	test_quoting();
-	test_json();
 	if (failures > 0) {
 		fprintf(stderr, "test_args: %d check(s) failed\n", failures);
 		return 1;

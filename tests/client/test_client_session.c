@@ -168,6 +168,7 @@ int main(void) {
 	CHECK(crm_client_server(c)->authenticated);
 	CHECK(crm_client_server(c)->session_id > 0);
 	CHECK(crm_client_server(c)->max_frame > preauth);
+	CHECK(strcmp(crm_client_server(c)->time_zone, "UTC") == 0); /* the profile's default */
 	if (!send_big(c, &err)) { /* sent: the server may not like the teams, but got it */
 		CHECK(strstr(err.msg, "accepts at most") == NULL);
 		CHECK(err.code != CRM_RESOURCE_EXHAUSTED && err.code != CRM_UNAVAILABLE);
@@ -187,6 +188,7 @@ int main(void) {
 	/* 4 */
 	c2 = connect_with(token, &err);
 	CHECK(c2 != NULL && whoami(c2, &err));
+	CHECK(c2 != NULL && strcmp(crm_client_server(c2)->time_zone, "UTC") == 0); /* resume */
 	crm_client_free(c2);
 	c2 = connect_with("made-up-token", &err);
 	CHECK(c2 == NULL && err.code == CRM_UNAUTHENTICATED &&
@@ -198,6 +200,7 @@ int main(void) {
 	CHECK(crm_client_session_token(c) == NULL);
 	CHECK(!crm_client_server(c)->authenticated);
 	CHECK(crm_client_server(c)->max_frame == preauth);
+	CHECK(crm_client_server(c)->time_zone[0] == '\0');
 	CHECK(!whoami(c, &err) && err.code == CRM_UNAUTHENTICATED);
 	c2 = connect_with(token, &err);
 	CHECK(c2 == NULL && err.code == CRM_UNAUTHENTICATED);

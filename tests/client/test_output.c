@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "strbuf.h"
 #include "textwidth.h"
 
 static int failures;
@@ -71,6 +72,62 @@ static void test_width(void) {
 	CHECK(crm_textwidth("\xE4\xB8", 2) == 2);           /* truncated sequence */
 	CHECK(crm_textwidth("\xC0\x80", 2) == 2);           /* overlong NUL */
 	CHECK(crm_textwidth("\xED\xA0\x80", 3) == 3);       /* surrogate */
+}
+
+#define WOMAN_OFFICE "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBC" /* U+1F469 ZWJ U+1F4BC */
+
+/* Width by grapheme cluster: what a terminal draws as one picture or one
+ * accented letter counts as such (per code point these were 4, 4, 1 and
+ * 1 columns). */
+static void test_width_clusters(void) {
+	const char *family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D"
+			     "\xF0\x9F\x91\xA7"; /* man ZWJ woman ZWJ girl */
+	size_t cols = 99;
+
+	CHECK(crm_textwidth(WOMAN_OFFICE, strlen(WOMAN_OFFICE)) == 2);
+	CHECK(crm_textwidth(family, strlen(family)) == 2);
+	CHECK(crm_textwidth("\xE2\x9D\xA4\xEF\xB8\x8F", 6) == 2); /* U+2764 U+FE0F: emoji heart */
+	CHECK(crm_textwidth("\xE2\x9D\xA4", 3) == 1);             /* U+2764 as text */
+	CHECK(crm_textwidth("\xF0\x9F\x87\xA8\xF0\x9F\x87\xB3", 8) == 2); /* flag CN */
+	CHECK(crm_textwidth("\xE4\xB8\xAD\xE6\x96\x87", 6) == 4);         /* 中文 */
+	CHECK(crm_textwidth("a\xCC\x81\xCC\xA3", 5) == 1); /* a + two combining marks */
+	CHECK(crm_textwidth("e\xFF\xCC\x81", 4) == 2);     /* an invalid byte splits a cluster */
+	CHECK(crm_textwidth_next(WOMAN_OFFICE "x", strlen(WOMAN_OFFICE) + 1, &cols) ==
+		      strlen(WOMAN_OFFICE) &&
+	      cols == 2);
+	CHECK(crm_textwidth_next("\xFF", 1, &cols) == 1 && cols == 1);
+}
+
+/* A table aligns and cuts by cluster: the emoji sequence takes two
+ * columns and a cut never splits it. */
+static void test_table_clusters(void) {
+	static const char *const cols[] = {"who", "city"};
+	static const char *const cut_cols[] = {"id", "name"};
+	crm_result *r = crm_result_new(2, cols);
+
+	crm_result_add_row(r);
+	crm_result_add_str(r, WOMAN_OFFICE " Ann");
+	crm_result_add_str(r, "Paris");
+	crm_result_add_row(r);
+	crm_result_add_str(r, "Bob");
+	crm_result_add_str(r, "北京");
+	expect(r, CRM_FORMAT_TABLE, false, false,
+	       "who     city\n"
+	       "------  -----\n" WOMAN_OFFICE " Ann  Paris\n"
+	       "Bob     北京\n",
+	       __LINE__);
+	crm_result_free(r);
+
+	r = crm_result_new(2, cut_cols);
+	crm_result_add_row(r);
+	crm_result_add_int(r, 1);
+	crm_result_add_str(r, WOMAN_OFFICE WOMAN_OFFICE WOMAN_OFFICE WOMAN_OFFICE WOMAN_OFFICE);
+	expect_w(r, CRM_FORMAT_TABLE, false, false, 11,
+		 "id  name\n"
+		 "--  -------\n"
+		 " 1  " WOMAN_OFFICE WOMAN_OFFICE WOMAN_OFFICE "\xE2\x80\xA6\n",
+		 __LINE__);
+	crm_result_free(r);
 }
 
 static crm_result *people(void) {
@@ -336,14 +393,117 @@ static void test_format_parse(void) {
 	CHECK(!crm_format_parse("xml", &f));
 }
 
+/* JSON text from the server passes through byte for byte when jansson
+ * reads it as JSON (big numbers and odd spacing included), and becomes a
+ * plain string when it does not, so the output stays valid JSON. */
+static void test_json_passthrough(void) {
+	static const char *const cols[] = {"v"};
+	static const char *const ok[] = {
+		"{\"a\": 1.50, \"a\": [true, null]}", "123456789012345678901234567890",
+		"\"x\\u00e9\\ud83d\\ude00\"", "-0.5e+10"};
+	static const char *const bad[] = {"{", "[1,]", "01", "\"\\ud800\"", "{} {}", "nul",
+					  "\"\xc3\""};
+	crm_sbuf want = {0};
+	crm_result *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		r = crm_result_new(1, cols);
+		crm_result_add_row(r);
+		crm_result_add_json(r, ok[i], strlen(ok[i]), "shown");
+		want.len = 0;
+		crm_sbuf_printf(&want, "{\"v\":%s}\n", ok[i]);
+		expect(r, CRM_FORMAT_JSON, true, false, want.p, __LINE__);
+		expect(r, CRM_FORMAT_TABLE, false, false, "v\n-----\nshown\n", __LINE__);
+		crm_result_free(r);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = crm_result_new(1, cols);
+		crm_result_add_row(r);
+		crm_result_add_json(r, bad[i], strlen(bad[i]), NULL);
+		want.len = 0;
+		crm_sbuf_puts(&want, "{\"v\":");
+		crm_sbuf_json_string(&want, bad[i], strlen(bad[i]));
+		crm_sbuf_puts(&want, "}\n");
+		expect(r, CRM_FORMAT_JSON, true, false, want.p, __LINE__);
+		crm_result_free(r);
+	}
+	crm_sbuf_fini(&want);
+}
+
+/* Tables write counts, decimals and money with the locale's separators;
+ * identifiers stay plain; JSON and CSV stay exact. */
+static void test_numbers(void) {
+	static const char *const cols[] = {"id", "employees", "rtt", "revenue"};
+	static const crm_numfmt en = {".", ",", "\3", ".", ",", "\3\3"};
+	static const crm_numfmt de = {",", ".", "\3", ",", ".", "\3"};
+	static const crm_numfmt in = {".", ",", "\3\2", ".", ",", "\3\2"};
+	const char *money = "{\"amount\":\"1250000.00\",\"currency\":\"EUR\"}";
+	crm_result *r = crm_result_new(4, cols);
+	crm_output_opts o = {.format = CRM_FORMAT_TABLE, .utc = true};
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	crm_result_add_row(r);
+	crm_result_add_int(r, 1250000);
+	crm_result_add_count(r, 1250000);
+	crm_result_add_decimal_unit(r, 1234567891, 3, "ms");
+	crm_result_add_money(r, money, strlen(money), "1250000.00", 10, "EUR", 3);
+	crm_result_add_row(r);
+	crm_result_add_int(r, 7);
+	crm_result_add_count(r, -999);
+	crm_result_add_decimal(r, -5, 3);
+	crm_result_add_money(r, "{\"amount\":\"-1234.5\"}", 20, "-1234.5", 7, NULL, 0);
+	CHECK(strlen("{\"amount\":\"-1234.5\"}") == 20);
+	o.numbers = &en;
+	f = open_memstream(&got, &len);
+	CHECK(f != NULL && crm_output_render(r, &o, f));
+	fclose(f);
+	CHECK(strcmp(got, "     id  employees               rtt  revenue\n"
+			  "-------  ---------  ----------------  ----------------\n"
+			  "1250000  1,250,000  1,234,567.891 ms  1,250,000.00 EUR\n"
+			  "      7       -999            -0.005  -1,234.5\n") == 0);
+	free(got);
+	o.numbers = &de;
+	f = open_memstream(&got, &len);
+	CHECK(f != NULL && crm_output_render(r, &o, f));
+	fclose(f);
+	CHECK(strstr(got, "1250000  1.250.000  1.234.567,891 ms  1.250.000,00 EUR\n") != NULL);
+	free(got);
+	o.numbers = &in;
+	f = open_memstream(&got, &len);
+	CHECK(f != NULL && crm_output_render(r, &o, f));
+	fclose(f);
+	CHECK(strstr(got, "1250000  12,50,000  12,34,567.891 ms  12,50,000.00 EUR\n") != NULL);
+	free(got);
+	expect(r, CRM_FORMAT_JSON, false, false,
+	       "[\n"
+	       "{\"id\":1250000,\"employees\":1250000,\"rtt\":1234567.891,"
+	       "\"revenue\":{\"amount\":\"1250000.00\",\"currency\":\"EUR\"}},\n"
+	       "{\"id\":7,\"employees\":-999,\"rtt\":-0.005,\"revenue\":{\"amount\":\"-1234.5\"}}\n"
+	       "]\n",
+	       __LINE__);
+	expect(r, CRM_FORMAT_CSV, false, false,
+	       "id,employees,rtt,revenue\r\n"
+	       "1250000,1250000,1234567.891,\"{\"\"amount\"\":\"\"1250000.00\"\",\"\"currency\"\":\"\"EUR\"\"}\"\r\n"
+	       "7,-999,-0.005,\"{\"\"amount\"\":\"\"-1234.5\"\"}\"\r\n",
+	       __LINE__);
+	crm_result_free(r);
+}
+
 int main(void) {
 	test_width();
+	test_width_clusters();
+	test_table_clusters();
 	test_table();
 	test_table_fits();
 	test_table_optional();
 	test_table_controls();
 	test_record();
 	test_json();
+	test_json_passthrough();
+	test_numbers();
 	test_csv();
 	test_units();
 	test_format_parse();

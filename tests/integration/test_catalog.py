@@ -79,6 +79,8 @@ crm_app  | crm.filter_cond(text,jsonb,text[]) | EXECUTE
 crm_app  | crm.given(jsonb,text,text[]) | EXECUTE
 crm_app  | crm.idempotency_keys | DELETE INSERT SELECT UPDATE
 crm_app  | crm.idempotency_purge() | EXECUTE
+crm_app  | crm.message_template(text) | EXECUTE
+crm_app  | crm.messages() | EXECUTE
 crm_app  | crm.name_order_of(text,text) | EXECUTE
 crm_app  | crm.permission_list(text,text) | EXECUTE
 crm_app  | crm.permission_set(text,text,text,text) | EXECUTE
@@ -93,6 +95,8 @@ crm_app  | crm.picklist_remove(text,text) | EXECUTE
 crm_app  | crm.picklist_values | DELETE INSERT SELECT UPDATE
 crm_app  | crm.picklists | DELETE INSERT SELECT UPDATE
 crm_app  | crm.purge_record(text,bigint) | EXECUTE
+crm_app  | crm.raise(text,text,text) | EXECUTE
+crm_app  | crm.raise(text,text,text,text[]) | EXECUTE
 crm_app  | crm.record_bump(text,bigint) | EXECUTE
 crm_app  | crm.record_content(jsonb) | EXECUTE
 crm_app  | crm.record_count(text,jsonb,boolean,boolean) | EXECUTE

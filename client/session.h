@@ -7,14 +7,15 @@
  * belongs to, the user, the session id and the token. It is written to a
  * new file created 0600 with O_EXCL (fchmod'ed to exactly 0600 whatever the
  * umask) in a folder created 0700, and renamed into place, so no other
- * user ever sees the token, not even for a moment. It is refused when it
+ * user ever sees the token, not even for a moment. It also keeps the
+ * user's profile locale, so that crm speaks the user's language. It is refused when it
  * is not a regular file owned by the user, or when group or others may
  * read or write it: the error says why and how to fix it.
  *
  * Not thread-safe (the CLI is single-threaded); no network.
  */
-#ifndef CRM_CLI_SESSION_H
-#define CRM_CLI_SESSION_H
+#ifndef CRM_SESSION_H
+#define CRM_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +29,8 @@ typedef struct crm_session {
 	char *username;
 	char *token;    /* wiped by crm_session_clear */
 	int64_t session_id; /* 0 if unknown */
+	char *locale;   /* the user's profile locale ("zh-CN"), NULL if unknown:
+			 * the language crm speaks (docs/i18n.md) */
 } crm_session;
 
 typedef enum {

@@ -3,6 +3,7 @@
  * rules; the comments here say how they are kept.
  */
 #include "session.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@ void crm_session_clear(crm_session *s) {
 	free(s->token);
 	free(s->server);
 	free(s->username);
+	free(s->locale);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -46,9 +48,14 @@ static void describe_mode(mode_t mode, char *out, size_t outsz) {
 	bool r = mode & (S_IRGRP | S_IROTH), w = mode & (S_IWGRP | S_IWOTH);
 	bool g = mode & (S_IRWXG), o = mode & (S_IRWXO);
 
-	snprintf(out, outsz, "%s%s%s by %s%s%s", r ? "readable" : "", r && w ? " and " : "",
-		 w ? "writable" : (r ? "" : "accessible"), g ? "its group" : "",
-		 g && o ? " and " : "", o ? "other users" : "");
+	const char *what = r && w ? _("readable and writable") : r ? _("readable")
+				 : w	  ? _("writable")
+					  : _("accessible");
+	const char *who = g && o ? _("its group and other users") : g ? _("its group")
+								     : _("other users");
+
+	/* TRANSLATORS: "readable by its group": what, then who */
+	snprintf(out, outsz, _("%s by %s"), what, who);
 }
 
 /* The checks on an open file: ours, a regular file, private. */
@@ -57,30 +64,30 @@ static crm_session_status check_file(int fd, const char *path, char *why) {
 	struct stat st;
 
 	if (fstat(fd, &st) != 0) {
-		snprintf(why, CRM_SESSION_WHY_MAX, "cannot check the session file %s: %s", path,
+		snprintf(why, CRM_SESSION_WHY_MAX, _("cannot check the session file %s: %s"), path,
 			 strerror(errno));
 		return CRM_SESSION_BAD;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(why, CRM_SESSION_WHY_MAX,
-			 "the session file %s is not a regular file, so it was not used; remove it "
-			 "and run `crm login`",
+			 _("the session file %s is not a regular file, so it was not used; remove it "
+			 "and run `crm login`"),
 			 path);
 		return CRM_SESSION_UNSAFE;
 	}
 	if (st.st_uid != geteuid()) {
 		snprintf(why, CRM_SESSION_WHY_MAX,
-			 "the session file %s belongs to another user (uid %ld), so it was not "
-			 "used; remove it and run `crm login`",
+			 _("the session file %s belongs to another user (uid %ld), so it was not "
+			 "used; remove it and run `crm login`"),
 			 path, (long)st.st_uid);
 		return CRM_SESSION_UNSAFE;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		describe_mode(st.st_mode, how, sizeof(how));
 		snprintf(why, CRM_SESSION_WHY_MAX,
-			 "the session file %s is %s (mode %04o), so its token was not used: a "
+			 _("the session file %s is %s (mode %04o), so its token was not used: a "
 			 "session token must be private. Fix it with `chmod 600 %s` (or run `crm "
-			 "login` again)",
+			 "login` again)"),
 			 path, how, (unsigned)(st.st_mode & 07777), path);
 		return CRM_SESSION_UNSAFE;
 	}
@@ -101,6 +108,8 @@ static bool set_value(crm_session *s, const char *key, const char *value) {
 		slot = &s->username;
 	else if (strcmp(key, "token") == 0)
 		slot = &s->token;
+	else if (strcmp(key, "locale") == 0)
+		slot = &s->locale;
 	else
 		return true; /* a newer crm may write more: ignore what we do not know */
 	free(*slot);
@@ -154,13 +163,13 @@ crm_session_status crm_session_load(const char *path, crm_session *s,
 		return CRM_SESSION_NONE;
 	if (fd < 0 && errno == ELOOP) {
 		snprintf(why, CRM_SESSION_WHY_MAX,
-			 "the session file %s is a symbolic link, so it was not used; remove it "
-			 "and run `crm login`",
+			 _("the session file %s is a symbolic link, so it was not used; remove it "
+			 "and run `crm login`"),
 			 path);
 		return CRM_SESSION_UNSAFE;
 	}
 	if (fd < 0) {
-		snprintf(why, CRM_SESSION_WHY_MAX, "cannot read the session file %s: %s", path,
+		snprintf(why, CRM_SESSION_WHY_MAX, _("cannot read the session file %s: %s"), path,
 			 strerror(errno));
 		return CRM_SESSION_BAD;
 	}
@@ -170,7 +179,7 @@ crm_session_status crm_session_load(const char *path, crm_session *s,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(why, CRM_SESSION_WHY_MAX, "cannot read the session file %s: %s",
+			snprintf(why, CRM_SESSION_WHY_MAX, _("cannot read the session file %s: %s"),
 				 path, strerror(errno));
 			st = CRM_SESSION_BAD;
 			break;
@@ -182,7 +191,7 @@ crm_session_status crm_session_load(const char *path, crm_session *s,
 		buf[len < sizeof(buf) ? len : sizeof(buf) - 1] = '\0';
 		if (len >= sizeof(buf) || memchr(buf, '\0', len) != NULL || !parse(s, buf)) {
 			snprintf(why, CRM_SESSION_WHY_MAX,
-				 "%s is not a session file crm wrote; remove it and run `crm login`",
+				 _("%s is not a session file crm wrote; remove it and run `crm login`"),
 				 path);
 			crm_session_clear(s);
 			st = CRM_SESSION_BAD;
@@ -200,7 +209,7 @@ static bool make_parents(const char *path, char *why) {
 	bool ok = true;
 
 	if (dir == NULL) {
-		snprintf(why, CRM_SESSION_WHY_MAX, "out of memory");
+		snprintf(why, CRM_SESSION_WHY_MAX, _("out of memory"));
 		return false;
 	}
 	p = strrchr(dir, '/');
@@ -215,7 +224,7 @@ static bool make_parents(const char *path, char *why) {
 		char c = *p;
 		*p = '\0';
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			snprintf(why, CRM_SESSION_WHY_MAX, "cannot create the folder %s: %s", dir,
+			snprintf(why, CRM_SESSION_WHY_MAX, _("cannot create the folder %s: %s"), dir,
 				 strerror(errno));
 			ok = false;
 		}
@@ -251,20 +260,21 @@ bool crm_session_save(const char *path, const crm_session *s, char why[CRM_SESSI
 
 	why[0] = '\0';
 	if (s->server == NULL || s->token == NULL || !one_line(s->server) ||
-	    !one_line(s->username) || !one_line(s->token)) {
-		snprintf(why, CRM_SESSION_WHY_MAX, "the session cannot be stored: bad values");
+	    !one_line(s->username) || !one_line(s->token) || !one_line(s->locale)) {
+		snprintf(why, CRM_SESSION_WHY_MAX, _("the session cannot be stored: bad values"));
 		return false;
 	}
 	n = asprintf(&text,
 		     "# crm session: written by `crm login`; keep it private (mode 0600)\n"
-		     "server = %s\nusername = %s\nsession_id = %" PRId64 "\ntoken = %s\n",
-		     s->server, s->username ? s->username : "", s->session_id, s->token);
+		     "server = %s\nusername = %s\nsession_id = %" PRId64 "\nlocale = %s\ntoken = %s\n",
+		     s->server, s->username ? s->username : "", s->session_id,
+		     s->locale ? s->locale : "", s->token);
 	if (n < 0)
 		text = NULL; /* asprintf leaves it undefined on failure */
 	if (n >= 0 && asprintf(&tmp, "%s.XXXXXX", path) < 0)
 		tmp = NULL;
 	if (text == NULL || tmp == NULL) {
-		snprintf(why, CRM_SESSION_WHY_MAX, "out of memory");
+		snprintf(why, CRM_SESSION_WHY_MAX, _("out of memory"));
 		goto cleanup;
 	}
 	if (!make_parents(path, why))
@@ -274,14 +284,14 @@ bool crm_session_save(const char *path, const crm_session *s, char why[CRM_SESSI
 	created = fd >= 0;
 	if (fd < 0 || fchmod(fd, 0600) != 0 || !write_all(fd, text, (size_t)n) ||
 	    fsync(fd) != 0) {
-		snprintf(why, CRM_SESSION_WHY_MAX, "cannot write the session file %s: %s", path,
+		snprintf(why, CRM_SESSION_WHY_MAX, _("cannot write the session file %s: %s"), path,
 			 strerror(errno));
 		goto cleanup;
 	}
 	n = close(fd);
 	fd = -1;
 	if (n != 0 || rename(tmp, path) != 0) {
-		snprintf(why, CRM_SESSION_WHY_MAX, "cannot write the session file %s: %s", path,
+		snprintf(why, CRM_SESSION_WHY_MAX, _("cannot write the session file %s: %s"), path,
 			 strerror(errno));
 		goto cleanup;
 	}
@@ -302,7 +312,7 @@ bool crm_session_remove(const char *path, char why[CRM_SESSION_WHY_MAX]) {
 	why[0] = '\0';
 	if (unlink(path) == 0 || errno == ENOENT)
 		return true;
-	snprintf(why, CRM_SESSION_WHY_MAX, "cannot remove the session file %s: %s", path,
+	snprintf(why, CRM_SESSION_WHY_MAX, _("cannot remove the session file %s: %s"), path,
 		 strerror(errno));
 	return false;
 }

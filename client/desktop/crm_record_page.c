@@ -1,0 +1,409 @@
+/*
+ * CrmRecordPage: one record, its relationships and its history; see
+ * crm_record_page.h.
+ *
+ * Four requests go out when the page is made (the type's fields through
+ * CrmMeta, RecordGet, RelationList, AuditList); each part is filled in as
+ * its answer comes, in any order (the fields part waits for both the
+ * record and the field list). Made in code: its rows are one per field.
+ */
+#include "crm_record_page.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm_meta.h"
+#include "crm_paged_model.h"
+#include "crmclient.h"
+#include "recval.h"
+
+#define HISTORY_PAGE 50
+
+struct _CrmRecordPage {
+	GtkWidget parent_instance;
+
+	CrmConn *conn;
+	char *type;
+	gint64 id;
+	GCancellable *cancel;
+	const Crm__FieldListReply *fields; /* CrmMeta's */
+	CrmRow *record;                    /* the RecordGet reply */
+
+	GtkWidget *box, *title, *spinner, *error;
+	GtkWidget *fields_group, *relations_group, *history_group;
+	guint waiting; /* answers still to come */
+};
+
+G_DEFINE_FINAL_TYPE(CrmRecordPage, crm_record_page, GTK_TYPE_WIDGET)
+
+enum { SIG_CLOSE, SIG_OPEN_RECORD, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *instant_text(gint64 us) {
+	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
+	g_autoptr(GDateTime) local = utc ? g_date_time_to_local(utc) : NULL;
+
+	return local ? g_date_time_format(local, "%Y-%m-%d %H:%M") : g_strdup("?");
+}
+
+static GtkWidget *value_row(const char *title, const char *value) {
+	GtkWidget *row = adw_action_row_new();
+
+	adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+	adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+	adw_action_row_set_subtitle(ADW_ACTION_ROW(row), value);
+	adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 0);
+	gtk_widget_add_css_class(row, "property");
+	return row;
+}
+
+static void show_error(CrmRecordPage *self, const GError *error) {
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
+	gtk_label_set_text(GTK_LABEL(self->error), error->message);
+	gtk_widget_set_visible(self->error, TRUE);
+}
+
+static void one_done(CrmRecordPage *self) {
+	if (self->waiting > 0 && --self->waiting == 0)
+		gtk_spinner_set_spinning(GTK_SPINNER(self->spinner), FALSE);
+}
+
+/* The reply's body, or NULL with error set (and the reply freed). */
+static Crm__ServerFrame *answer(CrmRecordPage *self, GAsyncResult *res,
+				Crm__Response__BodyCase want, GError **error) {
+	Crm__ServerFrame *f = crm_conn_call_finish(self->conn, res, error);
+
+	if (f != NULL && (f->kind_case != CRM__SERVER_FRAME__KIND_RESPONSE ||
+			  f->response->body_case != want)) {
+		crm_client_reply_free(f);
+		g_set_error(error, CRM_CONN_ERROR, 13, "%s",
+			    _("The server sent an answer of the wrong kind."));
+		return NULL;
+	}
+	return f;
+}
+
+/* ---------------------------------------------------------------- fields */
+
+static void fill_fields(CrmRecordPage *self) {
+	const ProtobufCMessage *rec = crm_row_get_inner(self->record);
+	g_autofree char *title = NULL;
+	crm_sbuf b = {0};
+
+	for (size_t i = 0; i < self->fields->n_fields; i++) {
+		const Crm__FieldDef *f = self->fields->fields[i];
+		g_autofree char *name = crm_meta_field_name(f);
+		g_autofree char *label = crm_meta_field_label(f);
+
+		crm_sbuf_fini(&b);
+		crm_sbuf_puts(&b, "");
+		if (!crm_recval_text(&b, rec, self->type, name, self->fields))
+			crm_sbuf_puts(&b, "—");
+		/* the first text people write (not the id): the record's name */
+		if (title == NULL && f->kind == CRM__FIELD_KIND__FIELD_KIND_TEXT && !f->read_only &&
+		    !f->multi_line && b.len > 0 && strcmp(b.p, "—") != 0)
+			title = g_strdup(b.p);
+		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->fields_group),
+					  value_row(label, b.p));
+	}
+	crm_sbuf_fini(&b);
+	if (title != NULL)
+		gtk_label_set_text(GTK_LABEL(self->title), title);
+}
+
+static void maybe_fill_fields(CrmRecordPage *self) {
+	if (self->fields != NULL && self->record != NULL)
+		fill_fields(self);
+}
+
+static void fields_loaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordPage) self = data;
+	g_autoptr(GError) error = NULL;
+	const Crm__FieldListReply *fields = crm_meta_fields_finish(CRM_META(src), res, &error);
+
+	if (g_cancellable_is_cancelled(self->cancel))
+		return;
+	one_done(self);
+	if (fields == NULL) {
+		show_error(self, error);
+		return;
+	}
+	self->fields = fields;
+	maybe_fill_fields(self);
+}
+
+static void record_loaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordPage) self = data;
+	g_autoptr(GError) error = NULL;
+	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_RECORD, &error);
+
+	if (g_cancellable_is_cancelled(self->cancel)) {
+		if (f != NULL)
+			crm_client_reply_free(f);
+		return;
+	}
+	one_done(self);
+	if (f == NULL) {
+		show_error(self, error);
+		return;
+	}
+	self->record = crm_row_new_for_reply(f, f->response->record);
+	maybe_fill_fields(self);
+}
+
+/* ---------------------------------------------------------------- relationships */
+
+static void relation_activated(AdwActionRow *row, CrmRecordPage *self) {
+	const char *type = g_object_get_data(G_OBJECT(row), "crm-type");
+	gint64 *id = g_object_get_data(G_OBJECT(row), "crm-id");
+
+	g_signal_emit(self, signals[SIG_OPEN_RECORD], 0, type, *id);
+}
+
+static GtkWidget *relation_row(CrmRecordPage *self, const Crm__Relation *r) {
+	gboolean from_me = r->from_id == self->id;
+	const char *name = from_me ? r->to_name : r->from_name;
+	Crm__RecordType t = from_me ? r->to_type : r->from_type;
+	gint64 other = from_me ? r->to_id : r->from_id;
+	g_autofree char *role = g_strndup((const char *)r->role.data, r->role.len);
+	g_autofree char *title = name && name[0] ? g_strdup(name) : g_strdup_printf("#%" G_GINT64_FORMAT, other);
+	g_autofree char *sub = NULL;
+	GtkWidget *row = adw_action_row_new();
+	gint64 *idp = g_new(gint64, 1);
+
+	sub = r->primary ? g_strdup_printf(_("%s (primary), %s"), role, crm_meta_type_name(t))
+			 : g_strdup_printf(_("%s, %s"), role, crm_meta_type_name(t));
+	adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+	adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+	adw_action_row_set_subtitle(ADW_ACTION_ROW(row), sub);
+	adw_action_row_add_suffix(ADW_ACTION_ROW(row), gtk_image_new_from_icon_name("go-next-symbolic"));
+	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), TRUE);
+	*idp = other;
+	g_object_set_data(G_OBJECT(row), "crm-type", (gpointer)crm_meta_type_name(t));
+	g_object_set_data_full(G_OBJECT(row), "crm-id", idp, g_free);
+	g_signal_connect(row, "activated", G_CALLBACK(relation_activated), self);
+	return row;
+}
+
+static void relations_loaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordPage) self = data;
+	g_autoptr(GError) error = NULL;
+	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_RELATION_LIST, &error);
+	const Crm__RelationListReply *rl;
+
+	if (g_cancellable_is_cancelled(self->cancel)) {
+		if (f != NULL)
+			crm_client_reply_free(f);
+		return;
+	}
+	one_done(self);
+	if (f == NULL) {
+		/* a type without relationships answers so: the part stays empty */
+		adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(self->relations_group),
+						      error->message);
+		return;
+	}
+	rl = f->response->relation_list;
+	for (size_t i = 0; i < rl->n_relations; i++)
+		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->relations_group),
+					  relation_row(self, rl->relations[i]));
+	if (rl->n_relations == 0)
+		adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(self->relations_group),
+						      _("No relationships."));
+	crm_client_reply_free(f);
+}
+
+/* ---------------------------------------------------------------- history */
+
+static GtkWidget *history_row(const Crm__AuditEntry *e) {
+	g_autofree char *when = instant_text(e->at);
+	g_autofree char *title = g_strdup_printf(_("%s by %s"), e->action ? e->action : "?",
+						 e->username ? e->username : _("the system"));
+	const char *shown = e->new_shown ? e->new_shown : e->new_values;
+	g_autofree char *sub = shown && shown[0] && strcmp(shown, "{}") != 0
+				       ? g_strdup_printf("%s\n%s", when, shown)
+				       : g_strdup(when);
+
+	return value_row(title, sub);
+}
+
+static void history_loaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordPage) self = data;
+	g_autoptr(GError) error = NULL;
+	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_AUDIT_LIST, &error);
+	const Crm__AuditListReply *al;
+
+	if (g_cancellable_is_cancelled(self->cancel)) {
+		if (f != NULL)
+			crm_client_reply_free(f);
+		return;
+	}
+	one_done(self);
+	if (f == NULL) {
+		adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(self->history_group),
+						      error->message);
+		return;
+	}
+	al = f->response->audit_list;
+	for (size_t i = 0; i < al->n_entries; i++)
+		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->history_group),
+					  history_row(al->entries[i]));
+	crm_client_reply_free(f);
+}
+
+/* ---------------------------------------------------------------- requests */
+
+static void ask(CrmRecordPage *self, Crm__ClientFrame *req, GAsyncReadyCallback cb) {
+	self->waiting++;
+	crm_conn_call(self->conn, req, self->cancel, cb, g_object_ref(self));
+}
+
+static void load(CrmRecordPage *self) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__RecordGet get = CRM__RECORD_GET__INIT;
+	Crm__RelationList rel = CRM__RELATION_LIST__INIT;
+	Crm__AuditList audit = CRM__AUDIT_LIST__INIT;
+	Crm__ListPage page = CRM__LIST_PAGE__INIT;
+
+	gtk_spinner_set_spinning(GTK_SPINNER(self->spinner), TRUE);
+	self->waiting++;
+	crm_meta_fields_async(crm_meta_get(self->conn), self->type, self->cancel, fields_loaded,
+			      g_object_ref(self));
+	get.has_type = get.has_id = TRUE;
+	get.type = crm_meta_type_value(self->type);
+	get.id = self->id;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_GET;
+	req.record_get = &get;
+	ask(self, &req, record_loaded);
+	rel.has_record_id = TRUE;
+	rel.record_id = self->id;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_RELATION_LIST;
+	req.relation_list = &rel;
+	ask(self, &req, relations_loaded);
+	audit.has_record_type = audit.has_record_id = TRUE;
+	audit.record_type.data = (uint8_t *)self->type;
+	audit.record_type.len = strlen(self->type);
+	audit.record_id = self->id;
+	page.has_limit = TRUE;
+	page.limit = HISTORY_PAGE;
+	audit.page = &page;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
+	req.audit_list = &audit;
+	ask(self, &req, history_loaded);
+}
+
+/* ---------------------------------------------------------------- building */
+
+static void close_action(GtkWidget *widget, const char *name, GVariant *param) {
+	g_signal_emit(widget, signals[SIG_CLOSE], 0);
+}
+
+static GtkWidget *group(const char *title) {
+	GtkWidget *g = adw_preferences_group_new();
+
+	adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(g), title);
+	return g;
+}
+
+static GtkWidget *build_header(CrmRecordPage *self) {
+	GtkWidget *bar = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	GtkWidget *back = gtk_button_new_from_icon_name("go-previous-symbolic");
+
+	gtk_widget_add_css_class(bar, "toolbar");
+	gtk_widget_set_tooltip_text(back, _("Back to the list (Escape)"));
+	gtk_accessible_update_property(GTK_ACCESSIBLE(back), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Back"), -1);
+	gtk_actionable_set_action_name(GTK_ACTIONABLE(back), "record.close");
+	self->title = gtk_label_new(NULL);
+	gtk_widget_add_css_class(self->title, "title-2");
+	gtk_label_set_ellipsize(GTK_LABEL(self->title), PANGO_ELLIPSIZE_END);
+	gtk_widget_set_hexpand(self->title, TRUE);
+	gtk_label_set_xalign(GTK_LABEL(self->title), 0);
+	self->spinner = gtk_spinner_new();
+	gtk_accessible_update_property(GTK_ACCESSIBLE(self->spinner), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Loading"), -1);
+	gtk_box_append(GTK_BOX(bar), back);
+	gtk_box_append(GTK_BOX(bar), self->title);
+	gtk_box_append(GTK_BOX(bar), self->spinner);
+	return bar;
+}
+
+static void build(CrmRecordPage *self) {
+	GtkWidget *scroll = gtk_scrolled_window_new();
+	GtkWidget *clamp = adw_clamp_new(), *inner = gtk_box_new(GTK_ORIENTATION_VERTICAL, 24);
+	g_autofree char *title = g_strdup_printf(_("Record %" G_GINT64_FORMAT), self->id);
+
+	self->box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+	gtk_box_append(GTK_BOX(self->box), build_header(self));
+	gtk_label_set_text(GTK_LABEL(self->title), title);
+	self->error = gtk_label_new(NULL);
+	gtk_widget_add_css_class(self->error, "error");
+	gtk_label_set_wrap(GTK_LABEL(self->error), TRUE);
+	gtk_widget_set_visible(self->error, FALSE);
+	self->fields_group = group(_("Fields"));
+	self->relations_group = group(_("Relationships"));
+	self->history_group = group(_("History"));
+	gtk_widget_set_margin_top(inner, 12);
+	gtk_widget_set_margin_bottom(inner, 24);
+	gtk_box_append(GTK_BOX(inner), self->error);
+	gtk_box_append(GTK_BOX(inner), self->fields_group);
+	gtk_box_append(GTK_BOX(inner), self->relations_group);
+	gtk_box_append(GTK_BOX(inner), self->history_group);
+	adw_clamp_set_child(ADW_CLAMP(clamp), inner);
+	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), clamp);
+	gtk_widget_set_vexpand(scroll, TRUE);
+	gtk_box_append(GTK_BOX(self->box), scroll);
+	gtk_widget_set_parent(self->box, GTK_WIDGET(self));
+}
+
+static void crm_record_page_dispose(GObject *object) {
+	CrmRecordPage *self = CRM_RECORD_PAGE(object);
+
+	g_cancellable_cancel(self->cancel);
+	g_clear_pointer(&self->box, gtk_widget_unparent);
+	g_clear_object(&self->record);
+	g_clear_object(&self->cancel);
+	g_clear_object(&self->conn);
+	G_OBJECT_CLASS(crm_record_page_parent_class)->dispose(object);
+}
+
+static void crm_record_page_finalize(GObject *object) {
+	g_free(CRM_RECORD_PAGE(object)->type);
+	G_OBJECT_CLASS(crm_record_page_parent_class)->finalize(object);
+}
+
+static void crm_record_page_class_init(CrmRecordPageClass *klass) {
+	GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->dispose = crm_record_page_dispose;
+	G_OBJECT_CLASS(klass)->finalize = crm_record_page_finalize;
+	gtk_widget_class_set_layout_manager_type(wc, GTK_TYPE_BIN_LAYOUT);
+	gtk_widget_class_install_action(wc, "record.close", NULL, close_action);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "record.close", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_Left, GDK_ALT_MASK, "record.close", NULL);
+	signals[SIG_CLOSE] = g_signal_new("close", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+					  NULL, NULL, NULL, G_TYPE_NONE, 0);
+	signals[SIG_OPEN_RECORD] = g_signal_new("open-record", G_TYPE_FROM_CLASS(klass),
+						G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+						G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
+}
+
+static void crm_record_page_init(CrmRecordPage *self) { self->cancel = g_cancellable_new(); }
+
+GtkWidget *crm_record_page_new(CrmConn *conn, const char *type, gint64 id) {
+	CrmRecordPage *self = g_object_new(CRM_TYPE_RECORD_PAGE, NULL);
+
+	self->conn = g_object_ref(conn);
+	self->type = g_strdup(type);
+	self->id = id;
+	build(self);
+	load(self);
+	return GTK_WIDGET(self);
+}
+
+gint64 crm_record_page_get_id(CrmRecordPage *self) { return self->id; }
