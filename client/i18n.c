@@ -154,6 +154,7 @@ static const char *longest(const char *text, size_t *used) {
 	char *one;
 	size_t n = line_ends(text, ends), k, len;
 
+	*used = 0;
 	for (k = n; k > 0; k--) {
 		len = (size_t)(ends[k - 1] - text);
 		one = strndup(text, len);

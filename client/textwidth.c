@@ -55,14 +55,18 @@ static bool regional_indicator(uint32_t cp) { return cp >= 0x1F1E6 && cp <= 0x1F
 
 /* Columns of the cluster [s, s+len) of valid UTF-8. */
 static size_t cluster_width(const char *s, size_t len) {
-	uint32_t first, cp;
+	uint32_t first = 0, cp = 0;
 	size_t at, n;
 	int w;
 
 	at = crm_textwidth_decode(s, len, &first);
+	if (at == 0) /* not valid UTF-8 after all: one column, as a bad byte */
+		return 1;
 	w = crm_textwidth_cp(first);
 	for (; at < len; at += n) {
 		n = crm_textwidth_decode(s + at, len - at, &cp);
+		if (n == 0)
+			break;
 		if (cp == 0xFE0F || (regional_indicator(first) && regional_indicator(cp)))
 			w = 2;
 	}
@@ -77,7 +81,7 @@ static size_t cluster_width(const char *s, size_t len) {
  */
 static size_t join_zwj(const char *s, size_t avail, size_t len) {
 	const uint8_t *u = (const uint8_t *)s, *end;
-	uint32_t first, next;
+	uint32_t first = 0, next = 0;
 
 	if (crm_textwidth_decode(s, avail, &first) == 0 ||
 	    !uc_is_property_extended_pictographic(first))
