@@ -129,7 +129,7 @@ size_t crm_recval_count(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 }
 
 /* The enum's value prefix from its name: AccountType -> ACCOUNT_TYPE_. */
-static bool enum_prefix(const ProtobufCEnumDescriptor *d, char *buf, size_t bufsz) {
+bool crm_recval_enum_prefix(const ProtobufCEnumDescriptor *d, char *buf, size_t bufsz) {
 	const char *s = d->short_name;
 	size_t n = 0, i;
 
@@ -160,7 +160,7 @@ const char *crm_recval_enum_name(const ProtobufCFieldDescriptor *fd, int v, char
 		return buf;
 	}
 	name = ev->name;
-	if (enum_prefix(fd->descriptor, prefix, sizeof(prefix)) &&
+	if (crm_recval_enum_prefix(fd->descriptor, prefix, sizeof(prefix)) &&
 	    strncmp(name, prefix, strlen(prefix)) == 0 && name[strlen(prefix)] != '\0')
 		name += strlen(prefix);
 	for (i = 0; name[i] != '\0' && i + 1 < bufsz; i++)

@@ -114,4 +114,9 @@ const Crm__CustomValue *crm_recval_custom(const ProtobufCMessage *rec, const cha
 const ProtobufCBinaryData *crm_recval_custom_label(const Crm__FieldListReply *labels,
 						   const char *name, size_t len);
 
+/* The prefix of an enum's value names from the enum's name, with its
+ * trailing underscore: AccountType -> "ACCOUNT_TYPE_". False when it does
+ * not fit in bufsz. */
+bool crm_recval_enum_prefix(const ProtobufCEnumDescriptor *d, char *buf, size_t bufsz);
+
 #endif

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "crm.pb-c.h"
+#include "recval.h"
 
 #define US_PER_SEC INT64_C(1000000)
 
@@ -240,20 +241,7 @@ const char *crm_args_enum_list(const ProtobufCEnumDescriptor *d, const char *pre
 }
 
 bool crm_args_enum_prefix(const ProtobufCEnumDescriptor *d, char *buf, size_t bufsz) {
-	const char *s = d->short_name;
-	size_t n = 0, i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i > 0 && isupper((unsigned char)s[i]) && n < bufsz)
-			buf[n++] = '_';
-		if (n < bufsz)
-			buf[n++] = (char)toupper((unsigned char)s[i]);
-	}
-	if (n + 2 > bufsz)
-		return false;
-	buf[n++] = '_';
-	buf[n] = '\0';
-	return true;
+	return crm_recval_enum_prefix(d, buf, bufsz);
 }
 
 /* ---------------------------------------------------------------- dates, money, words */
