@@ -85,9 +85,13 @@ static void schedule_connect(CrmConn *self);
 
 /* ---------------------------------------------------------------- errors */
 
+/* The message in the user's language (crm_err_text: the server's message
+ * id translated, else its English text). */
 static GError *error_from(const crm_err *err) {
+	char text[sizeof(err->msg) * 2];
+	const char *shown = crm_err_text(err, text, sizeof(text));
 	GError *e = g_error_new_literal(CRM_CONN_ERROR, (int)err->code,
-					err->msg[0] ? err->msg : _("The request failed."));
+					shown[0] ? shown : _("The request failed."));
 	CrmConnErrorPrivate *p = crm_conn_error_get_private(e);
 
 	if (p != NULL)
