@@ -480,6 +480,12 @@ static void make_widget(CrmRecordForm *self, Input *in, guint index, const char 
 	}
 }
 
+/* The names of message parts the form shows (crm.proto's Address), for
+ * the catalog: a part's label is its name, translated. */
+static const char *const part_labels[] G_GNUC_UNUSED = {
+	N_("Street"), N_("City"), N_("Region"), N_("Postal code"), N_("Country"),
+};
+
 /* "Billing address: City" for a part; the field's label otherwise. */
 static char *input_label(const Input *in) {
 	g_autofree char *label = crm_meta_field_label(in->f.def);
@@ -974,6 +980,8 @@ static GtkWidget *build_header(CrmRecordForm *self) {
 	gtk_widget_add_css_class(bar, "toolbar");
 	gtk_widget_set_tooltip_text(cancel, _("Close without saving (Escape)"));
 	gtk_actionable_set_action_name(GTK_ACTIONABLE(cancel), "form.cancel");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(cancel), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Cancel"), -1);
 	self->title = gtk_label_new(NULL);
 	gtk_widget_add_css_class(self->title, "title-2");
 	gtk_label_set_ellipsize(GTK_LABEL(self->title), PANGO_ELLIPSIZE_END);
@@ -986,6 +994,8 @@ static GtkWidget *build_header(CrmRecordForm *self) {
 	gtk_widget_add_css_class(self->save, "suggested-action");
 	gtk_widget_set_tooltip_text(self->save, _("Save (Ctrl+S)"));
 	gtk_actionable_set_action_name(GTK_ACTIONABLE(self->save), "form.save");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(self->save), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Save"), -1);
 	gtk_box_append(GTK_BOX(bar), cancel);
 	gtk_box_append(GTK_BOX(bar), self->title);
 	gtk_box_append(GTK_BOX(bar), self->spinner);
@@ -997,12 +1007,12 @@ static void build(CrmRecordForm *self) {
 	GtkWidget *scroll = gtk_scrolled_window_new();
 	GtkWidget *clamp = adw_clamp_new(), *inner = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
 	g_autofree char *title = NULL;
+	g_autofree char *id_text = g_strdup_printf("%" G_GINT64_FORMAT, self->id);
 
 	if (self->id == 0)
-		/* TRANSLATORS: the form's title; %s is the record type ("account") */
-		title = g_strdup_printf(_("New %s"), self->type);
+		title = g_strdup(_("New record"));
 	else
-		title = g_strdup_printf(_("Edit record %" G_GINT64_FORMAT), self->id);
+		title = g_strdup_printf(_("Edit record %s"), id_text);
 	self->box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	gtk_box_append(GTK_BOX(self->box), build_header(self));
 	gtk_label_set_text(GTK_LABEL(self->title), title);
@@ -1023,6 +1033,21 @@ static void build(CrmRecordForm *self) {
 	gtk_widget_set_vexpand(scroll, TRUE);
 	gtk_box_append(GTK_BOX(self->box), scroll);
 	gtk_widget_set_parent(self->box, GTK_WIDGET(self));
+}
+
+/* A new record's title names its type by the server's label ("New
+ * Account"). */
+static void types_loaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordForm) self = data;
+	const Crm__RecordTypeListReply *types = crm_meta_types_finish(CRM_META(src), res, NULL);
+	const Crm__RecordTypeInfo *info = types ? crm_meta_type_info(types, self->type) : NULL;
+	g_autofree char *title = NULL;
+
+	if (info == NULL || info->label == NULL || g_cancellable_is_cancelled(self->cancel))
+		return;
+	/* TRANSLATORS: the form's title; %s is the record type's label ("Account") */
+	title = g_strdup_printf(_("New %s"), info->label);
+	gtk_label_set_text(GTK_LABEL(self->title), title);
 }
 
 static void crm_record_form_dispose(GObject *object) {
@@ -1077,5 +1102,8 @@ GtkWidget *crm_record_form_new(CrmConn *conn, const char *type, gint64 id) {
 			      g_object_ref(self));
 	if (id != 0)
 		get_record(self, record_loaded);
+	else
+		crm_meta_types_async(crm_meta_get(conn), self->cancel, types_loaded,
+				     g_object_ref(self));
 	return GTK_WIDGET(self);
 }

@@ -334,6 +334,8 @@ static GtkWidget *build_header(CrmRecordPage *self) {
 	edit = gtk_button_new_with_mnemonic(_("_Edit"));
 	gtk_widget_set_tooltip_text(edit, _("Edit the record (Ctrl+E)"));
 	gtk_actionable_set_action_name(GTK_ACTIONABLE(edit), "record.edit");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(edit), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Edit"), -1);
 	gtk_box_append(GTK_BOX(bar), back);
 	gtk_box_append(GTK_BOX(bar), self->title);
 	gtk_box_append(GTK_BOX(bar), self->spinner);
