@@ -443,7 +443,7 @@ void crm_recval_text_field(crm_sbuf *b, const ProtobufCMessage *m,
 
 /* The proto field a standard field name stands for: the facts' field
  * ("email" is a contact's `emails`), else the name itself. */
-static const char *proto_name(const char *type, const char *name) {
+const char *crm_recval_proto_name(const char *type, const char *name) {
 	size_t i;
 
 	for (i = 0; type != NULL && i < CRM_N_FIELD_FACTS; i++)
@@ -482,7 +482,7 @@ const ProtobufCBinaryData *crm_recval_custom_label(const Crm__FieldListReply *la
 bool crm_recval_by_name(const ProtobufCMessage *rec, const char *type, const char *name,
 			struct crm_recval_ref *ref) {
 	const ProtobufCFieldDescriptor *meta, *fd;
-	const char *pname = proto_name(type, name);
+	const char *pname = crm_recval_proto_name(type, name);
 
 	*ref = (struct crm_recval_ref){0};
 	if (rec == NULL)

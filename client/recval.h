@@ -84,6 +84,11 @@ void crm_recval_text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, cons
 
 /* ---------------------------------------------------------------- by the server's field names */
 
+/* The proto field (path) standard field `name` of record type `type`
+ * stands for: "emails" for a contact's "email",
+ * "billing_address.country" for an account's "country"; else name. */
+const char *crm_recval_proto_name(const char *type, const char *name);
+
 /* Where a named field's value is in one record. */
 struct crm_recval_ref {
 	const ProtobufCMessage *holder;      /* NULL: the record has no value */

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "crm_meta.h"
 #include "crm_placeholder.h"
+#include "crm_record_form.h"
 #include "crm_record_page.h"
 #include "recval.h"
 
@@ -405,13 +406,66 @@ static void page_open_record(CrmRecordPage *page, const char *type, gint64 id,
 	open_record(self, type, id);
 }
 
-static void open_record(CrmRecordList *self, const char *type, gint64 id) {
+static void page_edit(CrmRecordPage *page, CrmRecordList *self);
+
+static GtkWidget *record_page(CrmRecordList *self, const char *type, gint64 id) {
 	GtkWidget *page = crm_record_page_new(self->conn, type, id);
 
 	g_signal_connect(page, "close", G_CALLBACK(page_closed), self);
 	g_signal_connect(page, "open-record", G_CALLBACK(page_open_record), self);
+	g_signal_connect(page, "edit", G_CALLBACK(page_edit), self);
+	return page;
+}
+
+static void open_record(CrmRecordList *self, const char *type, gint64 id) {
+	GtkWidget *page = record_page(self, type, id);
+
 	gtk_stack_add_child(GTK_STACK(self->stack), page);
 	gtk_stack_set_visible_child(GTK_STACK(self->stack), page);
+}
+
+/* ---------------------------------------------------------------- forms */
+
+/* A form closed: back to what was under it (the record page or the
+ * list). */
+static void form_closed(CrmRecordForm *form, CrmRecordList *self) {
+	page_closed((CrmRecordPage *)form, self);
+}
+
+/* Saved: an edit shows the record page again, read anew (the page under
+ * the form is replaced); a new record opens its page. The list asks the
+ * server again, so the row shows as it is now. */
+static void form_saved(CrmRecordForm *form, gint64 id, CrmRecordList *self) {
+	GtkWidget *under = gtk_widget_get_prev_sibling(GTK_WIDGET(form));
+	const char *type = g_object_get_data(G_OBJECT(form), "crm-type");
+	GtkWidget *page = record_page(self, type, id);
+
+	gtk_stack_add_child(GTK_STACK(self->stack), page);
+	gtk_stack_set_visible_child(GTK_STACK(self->stack), page);
+	gtk_stack_remove(GTK_STACK(self->stack), GTK_WIDGET(form));
+	if (CRM_IS_RECORD_PAGE(under) && crm_record_page_get_id(CRM_RECORD_PAGE(under)) == id)
+		gtk_stack_remove(GTK_STACK(self->stack), under);
+	crm_paged_model_reload(self->model);
+}
+
+static void open_form(CrmRecordList *self, const char *type, gint64 id) {
+	GtkWidget *form = crm_record_form_new(self->conn, type, id);
+
+	g_object_set_data_full(G_OBJECT(form), "crm-type", g_strdup(type), g_free);
+	g_signal_connect(form, "close", G_CALLBACK(form_closed), self);
+	g_signal_connect(form, "saved", G_CALLBACK(form_saved), self);
+	gtk_stack_add_child(GTK_STACK(self->stack), form);
+	gtk_stack_set_visible_child(GTK_STACK(self->stack), form);
+}
+
+static void page_edit(CrmRecordPage *page, CrmRecordList *self) {
+	open_form(self, crm_record_page_get_type_name(page), crm_record_page_get_id(page));
+}
+
+static void new_action(GtkWidget *widget, const char *name, GVariant *param) {
+	CrmRecordList *self = CRM_RECORD_LIST(widget);
+
+	open_form(self, self->type, 0);
 }
 
 static void row_activated(GtkColumnView *view, guint position, CrmRecordList *self) {
@@ -577,6 +631,7 @@ static void crm_record_list_class_init(CrmRecordListClass *klass) {
 	gtk_widget_class_set_layout_manager_type(wc, GTK_TYPE_BIN_LAYOUT);
 	gtk_widget_class_install_action(wc, "list.filter", NULL, filter_action);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_f, GDK_CONTROL_MASK, "list.filter", NULL);
+	gtk_widget_class_install_action(wc, "list.new", NULL, new_action);
 }
 
 static void crm_record_list_init(CrmRecordList *self) { self->cancel = g_cancellable_new(); }

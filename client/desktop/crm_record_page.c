@@ -38,7 +38,7 @@ struct _CrmRecordPage {
 
 G_DEFINE_FINAL_TYPE(CrmRecordPage, crm_record_page, GTK_TYPE_WIDGET)
 
-enum { SIG_CLOSE, SIG_OPEN_RECORD, N_SIGNALS };
+enum { SIG_CLOSE, SIG_OPEN_RECORD, SIG_EDIT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------- helpers */
@@ -303,6 +303,10 @@ static void close_action(GtkWidget *widget, const char *name, GVariant *param) {
 	g_signal_emit(widget, signals[SIG_CLOSE], 0);
 }
 
+static void edit_action(GtkWidget *widget, const char *name, GVariant *param) {
+	g_signal_emit(widget, signals[SIG_EDIT], 0);
+}
+
 static GtkWidget *group(const char *title) {
 	GtkWidget *g = adw_preferences_group_new();
 
@@ -312,7 +316,7 @@ static GtkWidget *group(const char *title) {
 
 static GtkWidget *build_header(CrmRecordPage *self) {
 	GtkWidget *bar = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-	GtkWidget *back = gtk_button_new_from_icon_name("go-previous-symbolic");
+	GtkWidget *back = gtk_button_new_from_icon_name("go-previous-symbolic"), *edit;
 
 	gtk_widget_add_css_class(bar, "toolbar");
 	gtk_widget_set_tooltip_text(back, _("Back to the list (Escape)"));
@@ -327,9 +331,15 @@ static GtkWidget *build_header(CrmRecordPage *self) {
 	self->spinner = gtk_spinner_new();
 	gtk_accessible_update_property(GTK_ACCESSIBLE(self->spinner), GTK_ACCESSIBLE_PROPERTY_LABEL,
 				       _("Loading"), -1);
+	edit = gtk_button_new_with_mnemonic(_("_Edit"));
+	gtk_widget_set_tooltip_text(edit, _("Edit the record (Ctrl+E)"));
+	gtk_actionable_set_action_name(GTK_ACTIONABLE(edit), "record.edit");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(edit), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Edit"), -1);
 	gtk_box_append(GTK_BOX(bar), back);
 	gtk_box_append(GTK_BOX(bar), self->title);
 	gtk_box_append(GTK_BOX(bar), self->spinner);
+	gtk_box_append(GTK_BOX(bar), edit);
 	return bar;
 }
 
@@ -386,11 +396,15 @@ static void crm_record_page_class_init(CrmRecordPageClass *klass) {
 	gtk_widget_class_install_action(wc, "record.close", NULL, close_action);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "record.close", NULL);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_Left, GDK_ALT_MASK, "record.close", NULL);
+	gtk_widget_class_install_action(wc, "record.edit", NULL, edit_action);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_e, GDK_CONTROL_MASK, "record.edit", NULL);
 	signals[SIG_CLOSE] = g_signal_new("close", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 					  NULL, NULL, NULL, G_TYPE_NONE, 0);
 	signals[SIG_OPEN_RECORD] = g_signal_new("open-record", G_TYPE_FROM_CLASS(klass),
 						G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
 						G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
+	signals[SIG_EDIT] = g_signal_new("edit", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+					 NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void crm_record_page_init(CrmRecordPage *self) { self->cancel = g_cancellable_new(); }
@@ -407,3 +421,5 @@ GtkWidget *crm_record_page_new(CrmConn *conn, const char *type, gint64 id) {
 }
 
 gint64 crm_record_page_get_id(CrmRecordPage *self) { return self->id; }
+
+const char *crm_record_page_get_type_name(CrmRecordPage *self) { return self->type; }

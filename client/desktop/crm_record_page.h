@@ -24,8 +24,10 @@ G_DECLARE_FINAL_TYPE(CrmRecordPage, crm_record_page, CRM, RECORD_PAGE, GtkWidget
 /* type: a record type's name ("account"); id: the record's. */
 GtkWidget *crm_record_page_new(CrmConn *conn, const char *type, gint64 id);
 gint64 crm_record_page_get_id(CrmRecordPage *self);
+const char *crm_record_page_get_type_name(CrmRecordPage *self);
 
-/* Signals: "close" (), "open-record" (const char *type, gint64 id). */
+/* Signals: "close" (), "open-record" (const char *type, gint64 id),
+ * "edit" () (the user asked to edit it: Edit, Ctrl+E). */
 
 G_END_DECLS
 
