@@ -217,6 +217,20 @@ def write_help(rows, out):
                 text.append("\tN_(%s) \\" % c_str(l + "\n"))
         text.append('\t""')
         text.append("")
+    # the labels people see of the standard fields, and of the record types
+    # (as crm.record_types has them by default: the name with a capital,
+    # plural with an s), for the catalog: the clients show the server's
+    # label in the user's language through it
+    labels = sorted({r["label"] for r in rows if r["label"]})
+    types = sorted({r["record_type"] for r in rows})
+    for t in types:
+        cap = t[:1].upper() + t[1:]
+        labels += [cap, cap + "s"]
+    text.append("#define CRM_LABELS \\")
+    for l in sorted(set(labels)):
+        text.append("\tN_(%s) \\" % c_str(l))
+    text.append('\t""')
+    text.append("")
     text += ["#endif", ""]
     with open(out, "w") as f:
         f.write("\n".join(text))

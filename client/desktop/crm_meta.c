@@ -300,10 +300,22 @@ char *crm_meta_field_name(const Crm__FieldDef *f) {
 	return g_strndup((const char *)f->name.data, f->has_name ? f->name.len : 0);
 }
 
+/* A standard field's label is one of the catalog's (CRM_LABELS, made from
+ * crm.proto): shown in the user's language. A custom field's is the
+ * administrator's own words, shown as written. */
 char *crm_meta_field_label(const Crm__FieldDef *f) {
-	if (f->has_label && f->label.len > 0)
-		return g_strndup((const char *)f->label.data, f->label.len);
-	return crm_meta_field_name(f);
+	g_autofree char *label = NULL;
+
+	if (!f->has_label || f->label.len == 0)
+		return crm_meta_field_name(f);
+	label = g_strndup((const char *)f->label.data, f->label.len);
+	return f->standard ? g_strdup(_(label)) : g_steal_pointer(&label);
+}
+
+const char *crm_meta_type_label(const Crm__RecordTypeInfo *t, gboolean plural) {
+	const char *l = plural ? t->plural_label : t->label;
+
+	return l != NULL && l[0] != '\0' ? _(l) : t->name;
 }
 
 const Crm__RecordTypeInfo *crm_meta_type_info(const Crm__RecordTypeListReply *types,

@@ -59,6 +59,9 @@ const Crm__FieldDef *crm_meta_field(const Crm__FieldListReply *fields, const cha
 /* A field's name / label as a new string (g_free). */
 char *crm_meta_field_name(const Crm__FieldDef *f);
 char *crm_meta_field_label(const Crm__FieldDef *f);
+/* The type's label ("Account"; plural: "Accounts") in the user's
+ * language (the catalog's CRM_LABELS), or its name. */
+const char *crm_meta_type_label(const Crm__RecordTypeInfo *t, gboolean plural);
 /* The type's info in types, or NULL. */
 const Crm__RecordTypeInfo *crm_meta_type_info(const Crm__RecordTypeListReply *types,
 					      const char *type);

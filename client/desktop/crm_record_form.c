@@ -1043,10 +1043,10 @@ static void types_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	const Crm__RecordTypeInfo *info = types ? crm_meta_type_info(types, self->type) : NULL;
 	g_autofree char *title = NULL;
 
-	if (info == NULL || info->label == NULL || g_cancellable_is_cancelled(self->cancel))
+	if (info == NULL || g_cancellable_is_cancelled(self->cancel))
 		return;
 	/* TRANSLATORS: the form's title; %s is the record type's label ("Account") */
-	title = g_strdup_printf(_("New %s"), info->label);
+	title = g_strdup_printf(_("New %s"), crm_meta_type_label(info, FALSE));
 	gtk_label_set_text(GTK_LABEL(self->title), title);
 }
 

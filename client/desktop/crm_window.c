@@ -8,6 +8,7 @@
  *   CONNECTED: the main view; the sidebar is loaded once per login.
  */
 #include "crm_window.h"
+#include "crm_meta.h"
 
 #include <glib/gi18n.h>
 
@@ -274,17 +275,16 @@ static void types_loaded(GObject *obj, GAsyncResult *res, gpointer data) {
 
 		if (!may_read(t) || t->name == NULL)
 			continue;
-		label = gtk_label_new(t->plural_label ? t->plural_label : t->name);
+		label = gtk_label_new(crm_meta_type_label(t, TRUE));
 		gtk_label_set_xalign(GTK_LABEL(label), 0);
 		row = gtk_list_box_row_new();
 		gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), label);
 		gtk_widget_set_name(row, t->name);
 		g_object_set_data_full(G_OBJECT(row), "crm-type", g_strdup(t->name), g_free);
 		g_object_set_data_full(G_OBJECT(row), "crm-title",
-				       g_strdup(t->plural_label ? t->plural_label : t->name),
-				       g_free);
+				       g_strdup(crm_meta_type_label(t, TRUE)), g_free);
 		gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-					       t->plural_label ? t->plural_label : t->name, -1);
+					       crm_meta_type_label(t, TRUE), -1);
 		gtk_list_box_append(GTK_LIST_BOX(self->types), row);
 	}
 done:

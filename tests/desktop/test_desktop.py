@@ -46,13 +46,13 @@ def nodes(root, depth=0):
 
 
 class Desktop:
-    def __init__(self, xdg, crmd):
+    def __init__(self, xdg, crmd, language="en"):
         self.xdg = xdg
         self.crmd = crmd
         self.stderr_path = os.path.join(xdg, "desktop.stderr")
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
         env.update(XDG_CONFIG_HOME=xdg, HOME=xdg, CRM_DESKTOP_TEST_HOOKS="1",
-                   GTK_A11Y="atspi", LANGUAGE="en", LC_ALL="C.UTF-8",
+                   GTK_A11Y="atspi", LANGUAGE=language, LC_ALL="C.UTF-8",
                    # in an ASan build: fontconfig's own caches only (lsan.supp)
                    LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0")
         self.err = open(self.stderr_path, "w")
