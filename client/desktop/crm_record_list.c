@@ -364,14 +364,15 @@ static void fields_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 static void update_count(CrmRecordList *self) {
 	gboolean capped;
 	guint64 total = crm_paged_model_get_total(self->model, &capped);
+	/* the number grouped as the locale does; the sentence from the catalog
+	 * (a format macro inside a msgid would keep xgettext from seeing it) */
+	g_autofree char *n = g_strdup_printf("%'" G_GUINT64_FORMAT, total);
 	g_autofree char *text = NULL;
 
 	if (capped)
-		text = g_strdup_printf(_("More than %'" G_GUINT64_FORMAT " records"), total);
+		text = g_strdup_printf(_("More than %s records"), n);
 	else
-		text = g_strdup_printf(ngettext("%'" G_GUINT64_FORMAT " record",
-						"%'" G_GUINT64_FORMAT " records", (gulong)total),
-				       total);
+		text = g_strdup_printf(ngettext("%s record", "%s records", (gulong)total), n);
 	gtk_label_set_text(GTK_LABEL(self->count), text);
 }
 

@@ -214,6 +214,7 @@ def test_main_screens_in_chinese(crmd, desktop_env):
     click(desk.find("list item", "客户"))
     find_exact(desk, "label", "法定名称", timeout=20)   # a column: the field's label
     find_exact(desk, "label", "上海光圈科技有限公司", timeout=20)
+    desk.wait_text("1 条记录")  # the count, from the catalog
     screenshot("zh-02-accounts")
     click(find_exact(desk, "label", "上海光圈科技有限公司"), double=True)
     desk.find("push button", "编辑", timeout=20)
