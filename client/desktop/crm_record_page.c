@@ -346,7 +346,8 @@ static GtkWidget *build_header(CrmRecordPage *self) {
 static void build(CrmRecordPage *self) {
 	GtkWidget *scroll = gtk_scrolled_window_new();
 	GtkWidget *clamp = adw_clamp_new(), *inner = gtk_box_new(GTK_ORIENTATION_VERTICAL, 24);
-	g_autofree char *title = g_strdup_printf(_("Record %" G_GINT64_FORMAT), self->id);
+	g_autofree char *id_text = g_strdup_printf("%" G_GINT64_FORMAT, self->id);
+	g_autofree char *title = g_strdup_printf(_("Record %s"), id_text);
 
 	self->box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	gtk_box_append(GTK_BOX(self->box), build_header(self));
