@@ -17,6 +17,7 @@
 #include "crm_placeholder.h"
 #include "crm_record_form.h"
 #include "crm_record_page.h"
+#include "crm_test_hooks.h"
 #include "recval.h"
 
 #define DEFAULT_COLUMNS 6 /* columns shown before the user chooses */
@@ -650,6 +651,7 @@ GtkWidget *crm_record_list_new(CrmConn *conn, const char *type) {
 	gtk_stack_set_transition_type(GTK_STACK(self->stack), GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT_RIGHT);
 	gtk_stack_add_named(GTK_STACK(self->stack), build_list(self), "list");
 	gtk_widget_set_parent(self->stack, GTK_WIDGET(self));
+	crm_test_hooks_watch_list(self->view, G_LIST_MODEL(self->model));
 	crm_meta_fields_async(crm_meta_get(conn), type, self->cancel, fields_loaded,
 			      g_object_ref(self));
 	return GTK_WIDGET(self);

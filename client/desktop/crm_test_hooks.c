@@ -4,7 +4,10 @@
 #include "crm_test_hooks.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "crm_paged_model.h"
 
 static CrmConn *(*conn_getter)(GtkApplication *app);
 
@@ -43,14 +46,169 @@ static void create_account(GSimpleAction *action, GVariant *param, gpointer app)
 	crm_conn_call(conn, &req, NULL, created, NULL);
 }
 
-void crm_test_hooks_add(GtkApplication *app, CrmConn *(*conn_of)(GtkApplication *app)) {
-	GSimpleAction *a;
+/* ---------------------------------------------------------------- the benchmark's hooks */
 
-	if (g_strcmp0(g_getenv("CRM_DESKTOP_TEST_HOOKS"), "1") != 0)
+static gboolean enabled;
+static GtkWidget *list_view; /* the last list's column view (weak) */
+
+static long rss_kib(void) {
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	if (f != NULL)
+		fclose(f);
+	return kib;
+}
+
+static void first_paint(GdkFrameClock *clock, gpointer data) {
+	g_signal_handlers_disconnect_by_func(clock, first_paint, data);
+	fprintf(stderr, "bench: first-page-drawn rss_kib=%ld\n", rss_kib());
+}
+
+static void watched_items(GListModel *model, guint pos, guint removed, guint added,
+			  GtkWidget *view) {
+	g_autoptr(CrmRow) row = g_list_model_get_n_items(model) > 0 ? g_list_model_get_item(model, 0)
+								    : NULL;
+	GdkFrameClock *clock = gtk_widget_get_frame_clock(view);
+
+	if (row == NULL || crm_row_get_inner(row) == NULL || clock == NULL)
 		return;
-	conn_getter = conn_of;
-	a = g_simple_action_new("test-create-account", G_VARIANT_TYPE_STRING);
-	g_signal_connect(a, "activate", G_CALLBACK(create_account), app);
+	g_signal_handlers_disconnect_by_func(model, watched_items, view);
+	g_signal_connect(clock, "after-paint", G_CALLBACK(first_paint), NULL);
+	gtk_widget_queue_draw(view);
+}
+
+void crm_test_hooks_watch_list(GtkWidget *view, GListModel *model) {
+	if (!enabled)
+		return;
+	if (list_view != NULL)
+		g_object_remove_weak_pointer(G_OBJECT(list_view), (gpointer *)&list_view);
+	list_view = view;
+	g_object_add_weak_pointer(G_OBJECT(view), (gpointer *)&list_view);
+	g_signal_connect_object(model, "items-changed", G_CALLBACK(watched_items), view, 0);
+}
+
+typedef struct {
+	guint target;  /* rows to scroll past */
+	guint idle;    /* frames at the bottom without the list growing */
+	guint last_n;  /* the list's length at the previous frame */
+	double step;   /* pixels a frame */
+	gint64 last;   /* the previous frame's time */
+	GArray *gaps;  /* microseconds between frames */
+} Scroll;
+
+static int cmp_gap(const void *a, const void *b) {
+	gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+static gboolean scroll_tick(GtkWidget *view, GdkFrameClock *clock, gpointer data) {
+	Scroll *s = data;
+	GtkAdjustment *adj = gtk_scrollable_get_vadjustment(GTK_SCROLLABLE(view));
+	GListModel *model = G_LIST_MODEL(gtk_column_view_get_model(GTK_COLUMN_VIEW(view)));
+	guint n = g_list_model_get_n_items(model);
+	double upper = gtk_adjustment_get_upper(adj), value = gtk_adjustment_get_value(adj);
+	gint64 now = gdk_frame_clock_get_frame_time(clock);
+	double row_px = n > 0 ? upper / n : 1;
+
+	if (s->last != 0)
+		g_array_append_val(s->gaps, (gint64){now - s->last});
+	s->last = now;
+	/* at the bottom of a list that grows a page at a time past the
+	 * server's count (10,000): wait for the next page, up to 10 s */
+	s->idle = value + gtk_adjustment_get_page_size(adj) >= upper && n == s->last_n ? s->idle + 1 : 0;
+	s->last_n = n;
+	if (value / row_px >= s->target || s->idle > 600) {
+		gint64 *g = (gint64 *)(void *)s->gaps->data;
+		guint k = s->gaps->len;
+
+		qsort(g, k, sizeof(gint64), cmp_gap);
+		fprintf(stderr,
+			"bench-scroll: rows=%.0f frames=%u p50_us=%" G_GINT64_FORMAT
+			" p99_us=%" G_GINT64_FORMAT " rss_kib=%ld\n",
+			value / row_px, k, k ? g[k / 2] : 0, k ? g[k * 99 / 100] : 0, rss_kib());
+		g_array_unref(s->gaps);
+		g_free(s);
+		return G_SOURCE_REMOVE;
+	}
+	gtk_adjustment_set_value(adj, value + s->step);
+	return G_SOURCE_CONTINUE;
+}
+
+/* app.test-bench-scroll "ROWS STEP": scrolls the list STEP pixels a frame
+ * until ROWS rows are above the view, then prints the frame gaps and the
+ * resident memory. */
+static void bench_scroll(GSimpleAction *action, GVariant *param, gpointer app) {
+	Scroll *s;
+	unsigned rows = 0, step = 0;
+
+	if (list_view == NULL || sscanf(g_variant_get_string(param, NULL), "%u %u", &rows, &step) != 2) {
+		fprintf(stderr, "bench-scroll: error no list or bad argument\n");
+		return;
+	}
+	s = g_new0(Scroll, 1);
+	s->target = rows;
+	s->step = step;
+	s->gaps = g_array_new(FALSE, FALSE, sizeof(gint64));
+	gtk_widget_add_tick_callback(list_view, scroll_tick, s, NULL);
+}
+
+/* app.test-bench-static N: the list's view gets a static model in memory
+ * of N rows (the first loaded page's rows over and over), scrolled to the
+ * top: the same view without the network or paging, to compare with. */
+static void bench_static(GSimpleAction *action, GVariant *param, gpointer app) {
+	GListModel *model;
+	g_autoptr(GListStore) store = g_list_store_new(CRM_TYPE_ROW);
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_object_unref);
+	guint n = (guint)strtoul(g_variant_get_string(param, NULL), NULL, 10);
+
+	if (list_view == NULL) {
+		fprintf(stderr, "bench-static: error no list\n");
+		return;
+	}
+	model = G_LIST_MODEL(gtk_column_view_get_model(GTK_COLUMN_VIEW(list_view)));
+	for (guint i = 0; i < g_list_model_get_n_items(model) && rows->len < CRM_PAGED_PAGE_SIZE; i++) {
+		CrmRow *r = g_list_model_get_item(model, i);
+
+		if (crm_row_get_inner(r) != NULL)
+			g_ptr_array_add(rows, r);
+		else
+			g_object_unref(r);
+	}
+	if (rows->len == 0) {
+		fprintf(stderr, "bench-static: error no loaded rows\n");
+		return;
+	}
+	for (guint i = 0; i < n; i++)
+		g_list_store_append(store, g_ptr_array_index(rows, i % rows->len));
+	gtk_column_view_set_model(GTK_COLUMN_VIEW(list_view),
+				  GTK_SELECTION_MODEL(gtk_single_selection_new(G_LIST_MODEL(g_object_ref(store)))));
+	gtk_adjustment_set_value(gtk_scrollable_get_vadjustment(GTK_SCROLLABLE(list_view)), 0);
+	fprintf(stderr, "bench-static: ok rows=%u\n", n);
+}
+
+static void add(GtkApplication *app, const char *name, const GVariantType *type,
+		GCallback cb) {
+	GSimpleAction *a = g_simple_action_new(name, type);
+
+	g_signal_connect(a, "activate", cb, app);
 	g_action_map_add_action(G_ACTION_MAP(app), G_ACTION(a));
 	g_object_unref(a);
 }
+
+void crm_test_hooks_add(GtkApplication *app, CrmConn *(*conn_of)(GtkApplication *app)) {
+	if (g_strcmp0(g_getenv("CRM_DESKTOP_TEST_HOOKS"), "1") != 0)
+		return;
+	enabled = TRUE;
+	conn_getter = conn_of;
+	add(app, "test-create-account", G_VARIANT_TYPE_STRING, G_CALLBACK(create_account));
+	add(app, "test-bench-scroll", G_VARIANT_TYPE_STRING, G_CALLBACK(bench_scroll));
+	add(app, "test-bench-static", G_VARIANT_TYPE_STRING, G_CALLBACK(bench_static));
+}
+
+gboolean crm_test_hooks_enabled(void) { return enabled; }

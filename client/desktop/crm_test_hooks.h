@@ -9,6 +9,14 @@
  *     prints "test-create-account: ok ID" or "...: error MESSAGE" on
  *     standard error when the reply comes.
  *
+ *   app.test-bench-scroll (s) "ROWS STEP", app.test-bench-static (s) "N":
+ *     the desktop benchmark's (tests/bench/desk_bench.py): scroll the open
+ *     list STEP pixels a frame past ROWS rows and print the frame gaps and
+ *     the resident memory; put a static in-memory model of N rows under
+ *     the same view. The open list prints "bench: first-page-drawn" after
+ *     the frame that first shows a loaded row; CRM_DESKTOP_BENCH_OPEN=TYPE
+ *     opens that type's list once the sidebar is filled.
+ *
  * Activated over D-Bus (org.gtk.Actions on /org/crm/Desktop). Main thread.
  */
 #ifndef CRM_TEST_HOOKS_H
@@ -21,5 +29,9 @@
 /* Adds the hooks to app if the environment asks for them; conn_of gives
  * the active window's connection (or NULL). */
 void crm_test_hooks_add(GtkApplication *app, CrmConn *(*conn_of)(GtkApplication *app));
+/* Whether the hooks are on. */
+gboolean crm_test_hooks_enabled(void);
+/* A list's view and model, for the benchmark's hooks (nothing when off). */
+void crm_test_hooks_watch_list(GtkWidget *view, GListModel *model);
 
 #endif

@@ -46,7 +46,7 @@ def nodes(root, depth=0):
 
 
 class Desktop:
-    def __init__(self, xdg, crmd, language="en"):
+    def __init__(self, xdg, crmd, language="en", **extra_env):
         self.xdg = xdg
         self.crmd = crmd
         self.stderr_path = os.path.join(xdg, "desktop.stderr")
@@ -54,7 +54,8 @@ class Desktop:
         env.update(XDG_CONFIG_HOME=xdg, HOME=xdg, CRM_DESKTOP_TEST_HOOKS="1",
                    GTK_A11Y="atspi", LANGUAGE=language, LC_ALL="C.UTF-8",
                    # in an ASan build: fontconfig's own caches only (lsan.supp)
-                   LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0")
+                   LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0",
+                   **extra_env)
         self.err = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([DESKTOP], env=env, stdout=self.err, stderr=self.err)
         self.app = fixtures.wait_for(self._app, 20, 0.2, "crm-desktop on the a11y bus")
