@@ -115,6 +115,20 @@ def records(raw):
     return out
 
 
+def enum_values(raw, type_name):
+    """The value names of the enum type_name (".crm.AccountType") as the
+    clients show them: lower case, without the enum's prefix (ACCOUNT_TYPE_)
+    and without its zero value (UNSPECIFIED)."""
+    for f in raw.file:
+        for e in f.enum_type:
+            if "." + f.package + "." + e.name != type_name:
+                continue
+            prefix = re.sub(r"(?<!^)([A-Z])", r"_\1", e.name).upper() + "_"
+            return [v.name[len(prefix):].lower() if v.name.startswith(prefix) else v.name.lower()
+                    for v in e.value if v.number != 0]
+    return []
+
+
 def collect(path):
     raw, ext, facts_cls = load(path)
     rows = []
@@ -139,6 +153,8 @@ def collect(path):
                 "filterable": x.filterable,
                 "metavar": x.metavar or None,
                 "shared": shared,
+                "enum_values": enum_values(raw, f.type_name)
+                if f.type == descriptor_pb2.FieldDescriptorProto.TYPE_ENUM else [],
             })
     return rows
 
@@ -220,8 +236,10 @@ def write_help(rows, out):
     # the labels people see of the standard fields, and of the record types
     # (as crm.record_types has them by default: the name with a capital,
     # plural with an s), for the catalog: the clients show the server's
-    # label in the user's language through it
+    # label in the user's language through it; and the names of the values
+    # of enum fields ("prospect"), which the desktop shows the same way
     labels = sorted({r["label"] for r in rows if r["label"]})
+    labels += [v for r in rows for v in r["enum_values"]]
     types = sorted({r["record_type"] for r in rows})
     for t in types:
         cap = t[:1].upper() + t[1:]

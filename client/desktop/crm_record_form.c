@@ -385,6 +385,21 @@ static void picklist_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	}
 }
 
+/* A choice as the drop-down shows it: "—" for none; an enum's value name
+ * in the user's language (a pick list's values are the administrator's
+ * words, shown as they are). The value kept is the string itself. */
+static char *choice_shown(GtkStringObject *item) {
+	const char *s = gtk_string_object_get_string(item);
+
+	return g_strdup(s[0] != '\0' ? s : "—");
+}
+
+static char *choice_shown_translated(GtkStringObject *item) {
+	const char *s = gtk_string_object_get_string(item);
+
+	return g_strdup(s[0] != '\0' ? _(s) : "—");
+}
+
 static void make_widget(CrmRecordForm *self, Input *in, guint index, const char *label) {
 	const Crm__FieldDef *def = in->f.def;
 	guint max = def->has_max_length ? def->max_length : 0;
@@ -422,7 +437,14 @@ static void make_widget(CrmRecordForm *self, Input *in, guint index, const char 
 				gtk_string_list_append(in->choices, s);
 			}
 		}
-		in->widget = gtk_drop_down_new(G_LIST_MODEL(g_object_ref(in->choices)), NULL);
+		in->widget = gtk_drop_down_new(
+			G_LIST_MODEL(g_object_ref(in->choices)),
+			gtk_cclosure_expression_new(
+				G_TYPE_STRING, NULL, 0, NULL,
+				G_CALLBACK(in->f.fd != NULL && in->f.fd->type == PROTOBUF_C_TYPE_ENUM
+						   ? choice_shown_translated
+						   : choice_shown),
+				NULL, NULL));
 		gtk_widget_set_halign(in->widget, GTK_ALIGN_START);
 		gtk_accessible_update_property(GTK_ACCESSIBLE(in->widget),
 					       GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);

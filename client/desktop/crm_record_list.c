@@ -114,7 +114,7 @@ static void cell_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d
 	if (rec == NULL) {
 		gtk_label_set_text(GTK_LABEL(gtk_list_item_get_child(item)), "…");
 	} else {
-		crm_recval_text(&b, rec, self->type, field, self->fields);
+		crm_meta_value_text(&b, rec, self->type, field, self->fields);
 		g_strdelimit(b.p, "\n", ' '); /* one line in a table */
 		gtk_label_set_text(GTK_LABEL(gtk_list_item_get_child(item)), b.p);
 	}

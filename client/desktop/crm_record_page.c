@@ -102,7 +102,7 @@ static void fill_fields(CrmRecordPage *self) {
 
 		crm_sbuf_fini(&b);
 		crm_sbuf_puts(&b, "");
-		if (!crm_recval_text(&b, rec, self->type, name, self->fields))
+		if (!crm_meta_value_text(&b, rec, self->type, name, self->fields))
 			crm_sbuf_puts(&b, "—");
 		/* the first text people write (not the id): the record's name */
 		if (title == NULL && f->kind == CRM__FIELD_KIND__FIELD_KIND_TEXT && !f->read_only &&

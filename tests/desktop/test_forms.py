@@ -215,6 +215,7 @@ def test_main_screens_in_chinese(crmd, desktop_env):
     find_exact(desk, "label", "法定名称", timeout=20)   # a column: the field's label
     find_exact(desk, "label", "上海光圈科技有限公司", timeout=20)
     desk.wait_text("1 条记录")  # the count, from the catalog
+    desk.wait_text("潜在客户")  # the type's enum value "prospect", from the catalog
     screenshot("zh-02-accounts")
     click(find_exact(desk, "label", "上海光圈科技有限公司"), double=True)
     desk.find("push button", "编辑", timeout=20)
