@@ -141,15 +141,25 @@ static void call_done(GObject *src, GAsyncResult *res, gpointer user_data) {
 	g_free(p);
 }
 
+/* The three kinds of metadata; want[kind] is the reply each must be, and
+ * its address the tasks' source tag. */
+typedef enum { META_TYPES, META_FIELDS, META_PICKLIST } Kind;
+
+static const Crm__Response__BodyCase want[] = {
+	[META_TYPES] = CRM__RESPONSE__BODY_RECORD_TYPE_LIST,
+	[META_FIELDS] = CRM__RESPONSE__BODY_FIELD_LIST,
+	[META_PICKLIST] = CRM__RESPONSE__BODY_PICKLIST_LIST,
+};
+
 /* Answers from the cache, or joins the call in flight, or makes one
  * (req: the request to send for key). */
-static void cached_call(CrmMeta *self, const char *key, Crm__ClientFrame *req, gpointer tag,
+static void cached_call(CrmMeta *self, const char *key, Crm__ClientFrame *req, Kind kind,
 			GCancellable *cancel, GAsyncReadyCallback cb, gpointer user_data) {
 	GTask *task = g_task_new(self, cancel, cb, user_data);
 	Entry *e = g_hash_table_lookup(self->entries, key);
 	Pending *p;
 
-	g_task_set_source_tag(task, tag);
+	g_task_set_source_tag(task, (gpointer)&want[kind]);
 	g_task_set_check_cancellable(task, FALSE);
 	if (e != NULL && e->reply != NULL) {
 		g_task_return_pointer(task, e->reply, NULL);
@@ -172,89 +182,103 @@ static void cached_call(CrmMeta *self, const char *key, Crm__ClientFrame *req, g
 	crm_conn_call(self->conn, req, NULL, call_done, p);
 }
 
-static const Crm__ServerFrame *cached_finish(CrmMeta *self, GAsyncResult *res, gpointer tag,
-					     Crm__Response__BodyCase want, GError **error) {
+/* Asks for one kind: arg is the type ("account") or the pick list's name,
+ * NULL for the types. Cached under "types", "fields/account",
+ * "picklist/industry". */
+static void meta_async(CrmMeta *self, Kind kind, const char *arg, GCancellable *cancel,
+		       GAsyncReadyCallback cb, gpointer user_data) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__RecordTypeList tl = CRM__RECORD_TYPE_LIST__INIT;
+	Crm__FieldList fl = CRM__FIELD_LIST__INIT;
+	Crm__PicklistList pl = CRM__PICKLIST_LIST__INIT;
+	g_autofree char *key = NULL;
+
+	switch (kind) {
+	case META_TYPES:
+		req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_TYPE_LIST;
+		req.record_type_list = &tl;
+		key = g_strdup("types");
+		break;
+	case META_FIELDS:
+		fl.has_record_type = TRUE;
+		fl.record_type = crm_meta_type_value(arg);
+		req.request_case = CRM__CLIENT_FRAME__REQUEST_FIELD_LIST;
+		req.field_list = &fl;
+		key = g_strconcat("fields/", arg, NULL);
+		break;
+	case META_PICKLIST:
+		pl.has_name = TRUE;
+		pl.name.data = (uint8_t *)arg;
+		pl.name.len = strlen(arg);
+		req.request_case = CRM__CLIENT_FRAME__REQUEST_PICKLIST_LIST;
+		req.picklist_list = &pl;
+		key = g_strconcat("picklist/", arg, NULL);
+		break;
+	}
+	cached_call(self, key, &req, kind, cancel, cb, user_data);
+}
+
+/* The reply's body for a task of meta_async(kind), or NULL with *error set. */
+static const Crm__Response *meta_finish(CrmMeta *self, GAsyncResult *res, Kind kind,
+					GError **error) {
 	const Crm__ServerFrame *reply;
 
 	g_return_val_if_fail(g_task_is_valid(res, self), NULL);
-	g_return_val_if_fail(g_task_get_source_tag(G_TASK(res)) == tag, NULL);
+	g_return_val_if_fail(g_task_get_source_tag(G_TASK(res)) == &want[kind], NULL);
 	reply = g_task_propagate_pointer(G_TASK(res), error);
 	if (reply == NULL)
 		return NULL;
 	if (reply->kind_case != CRM__SERVER_FRAME__KIND_RESPONSE ||
-	    reply->response->body_case != want) {
+	    reply->response->body_case != want[kind]) {
 		g_set_error(error, CRM_CONN_ERROR, CRM_INTERNAL, "%s",
 			    _("The server sent an answer of the wrong kind."));
 		return NULL;
 	}
-	return reply;
+	return reply->response;
 }
 
-/* ---------------------------------------------------------------- the three kinds */
+/* ---------------------------------------------------------------- the public calls */
 
 void crm_meta_types_async(CrmMeta *self, GCancellable *cancel, GAsyncReadyCallback cb,
 			  gpointer user_data) {
-	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
-	Crm__RecordTypeList tl = CRM__RECORD_TYPE_LIST__INIT;
-
-	req.request_case = CRM__CLIENT_FRAME__REQUEST_RECORD_TYPE_LIST;
-	req.record_type_list = &tl;
-	cached_call(self, "types", &req, crm_meta_types_async, cancel, cb, user_data);
-}
-
-const Crm__RecordTypeListReply *crm_meta_types_finish(CrmMeta *self, GAsyncResult *res,
-						      GError **error) {
-	const Crm__ServerFrame *f = cached_finish(self, res, crm_meta_types_async,
-						  CRM__RESPONSE__BODY_RECORD_TYPE_LIST, error);
-	return f ? f->response->record_type_list : NULL;
+	meta_async(self, META_TYPES, NULL, cancel, cb, user_data);
 }
 
 void crm_meta_fields_async(CrmMeta *self, const char *type, GCancellable *cancel,
 			   GAsyncReadyCallback cb, gpointer user_data) {
-	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
-	Crm__FieldList fl = CRM__FIELD_LIST__INIT;
-	g_autofree char *key = g_strconcat("fields/", type, NULL);
-
-	fl.has_record_type = TRUE;
-	fl.record_type = crm_meta_type_value(type);
-	req.request_case = CRM__CLIENT_FRAME__REQUEST_FIELD_LIST;
-	req.field_list = &fl;
-	cached_call(self, key, &req, crm_meta_fields_async, cancel, cb, user_data);
-}
-
-const Crm__FieldListReply *crm_meta_fields_finish(CrmMeta *self, GAsyncResult *res,
-						  GError **error) {
-	const Crm__ServerFrame *f = cached_finish(self, res, crm_meta_fields_async,
-						  CRM__RESPONSE__BODY_FIELD_LIST, error);
-	return f ? f->response->field_list : NULL;
+	meta_async(self, META_FIELDS, type, cancel, cb, user_data);
 }
 
 void crm_meta_picklist_async(CrmMeta *self, const char *name, GCancellable *cancel,
 			     GAsyncReadyCallback cb, gpointer user_data) {
-	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
-	Crm__PicklistList pl = CRM__PICKLIST_LIST__INIT;
-	g_autofree char *key = g_strconcat("picklist/", name, NULL);
+	meta_async(self, META_PICKLIST, name, cancel, cb, user_data);
+}
 
-	pl.has_name = TRUE;
-	pl.name.data = (uint8_t *)name;
-	pl.name.len = strlen(name);
-	req.request_case = CRM__CLIENT_FRAME__REQUEST_PICKLIST_LIST;
-	req.picklist_list = &pl;
-	cached_call(self, key, &req, crm_meta_picklist_async, cancel, cb, user_data);
+const Crm__RecordTypeListReply *crm_meta_types_finish(CrmMeta *self, GAsyncResult *res,
+						      GError **error) {
+	const Crm__Response *r = meta_finish(self, res, META_TYPES, error);
+
+	return r ? r->record_type_list : NULL;
+}
+
+const Crm__FieldListReply *crm_meta_fields_finish(CrmMeta *self, GAsyncResult *res,
+						  GError **error) {
+	const Crm__Response *r = meta_finish(self, res, META_FIELDS, error);
+
+	return r ? r->field_list : NULL;
 }
 
 const Crm__Picklist *crm_meta_picklist_finish(CrmMeta *self, GAsyncResult *res, GError **error) {
-	const Crm__ServerFrame *f = cached_finish(self, res, crm_meta_picklist_async,
-						  CRM__RESPONSE__BODY_PICKLIST_LIST, error);
+	const Crm__Response *r = meta_finish(self, res, META_PICKLIST, error);
 
-	if (f == NULL)
+	if (r == NULL)
 		return NULL;
-	if (f->response->picklist_list->n_picklists == 0) {
+	if (r->picklist_list->n_picklists == 0) {
 		g_set_error(error, CRM_CONN_ERROR, CRM_NOT_FOUND, "%s",
 			    _("The pick list does not exist."));
 		return NULL;
 	}
-	return f->response->picklist_list->picklists[0];
+	return r->picklist_list->picklists[0];
 }
 
 /* ---------------------------------------------------------------- helpers */

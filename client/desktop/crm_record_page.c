@@ -190,24 +190,34 @@ static GtkWidget *relation_row(CrmRecordPage *self, const Crm__Relation *r) {
 	return row;
 }
 
-static void relations_loaded(GObject *src, GAsyncResult *res, gpointer data) {
-	g_autoptr(CrmRecordPage) self = data;
+/* The reply for a part of the page (relationships, history), or NULL:
+ * the page closed meanwhile, or the request failed (its message then is
+ * the part's description). */
+static Crm__ServerFrame *part_answer(CrmRecordPage *self, GAsyncResult *res,
+				     Crm__Response__BodyCase want, GtkWidget *group) {
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_RELATION_LIST, &error);
-	const Crm__RelationListReply *rl;
+	Crm__ServerFrame *f = answer(self, res, want, &error);
 
 	if (g_cancellable_is_cancelled(self->cancel)) {
 		if (f != NULL)
 			crm_client_reply_free(f);
-		return;
+		return NULL;
 	}
 	one_done(self);
-	if (f == NULL) {
-		/* a type without relationships answers so: the part stays empty */
-		adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(self->relations_group),
-						      error->message);
+	if (f == NULL)
+		adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(group), error->message);
+	return f;
+}
+
+static void relations_loaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordPage) self = data;
+	/* (a type without relationships answers with an error: the part stays empty) */
+	Crm__ServerFrame *f =
+		part_answer(self, res, CRM__RESPONSE__BODY_RELATION_LIST, self->relations_group);
+	const Crm__RelationListReply *rl;
+
+	if (f == NULL)
 		return;
-	}
 	rl = f->response->relation_list;
 	for (size_t i = 0; i < rl->n_relations; i++)
 		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->relations_group),
@@ -234,21 +244,12 @@ static GtkWidget *history_row(const Crm__AuditEntry *e) {
 
 static void history_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordPage) self = data;
-	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_AUDIT_LIST, &error);
+	Crm__ServerFrame *f =
+		part_answer(self, res, CRM__RESPONSE__BODY_AUDIT_LIST, self->history_group);
 	const Crm__AuditListReply *al;
 
-	if (g_cancellable_is_cancelled(self->cancel)) {
-		if (f != NULL)
-			crm_client_reply_free(f);
+	if (f == NULL)
 		return;
-	}
-	one_done(self);
-	if (f == NULL) {
-		adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(self->history_group),
-						      error->message);
-		return;
-	}
 	al = f->response->audit_list;
 	for (size_t i = 0; i < al->n_entries; i++)
 		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->history_group),

@@ -30,12 +30,9 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "desktop"))
 
-from conftest_loader import fixtures  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-env = fixtures.env
-db = fixtures.db
-crmd_factory = fixtures.crmd_factory
-crmd = fixtures.crmd
+from shared_fixtures import crmd, crmd_factory, db, env, fixtures  # noqa: E402,F401
 
 N = 100_000
 FIRST_ID = 5_000_001
@@ -70,7 +67,7 @@ def fields(l):
 
 def test_desktop_figures(crmd, tmp_path):
     pytest.importorskip("pyatspi")
-    from test_desktop import Desktop  # noqa: E402 (needs the display)
+    from desk import Desktop  # noqa: E402 (needs the display)
     bulk(crmd)
     crmd.crm_login()
     walls = []
@@ -85,7 +82,7 @@ def test_desktop_figures(crmd, tmp_path):
     os.makedirs(os.path.join(xdg, "crm"), mode=0o700)
     with open(os.path.join(xdg, "crm", "config"), "w") as f:
         f.write(f"server = localhost:{crmd.port}\nca = {crmd.ca}\n")
-    desk = Desktop(xdg, crmd)           # the first start: log in, keep the session
+    desk = Desktop(xdg, hooks=True)     # the first start: log in, keep the session
     desk.type_into("text", "User name", fixtures.ADMIN_USER)
     desk.type_into("text", "Password", crmd.env.admin_password, enter=True)
     desk.find("list item", "Accounts", timeout=20)
@@ -95,7 +92,7 @@ def test_desktop_figures(crmd, tmp_path):
     starts = []
     for i in range(3):
         t0 = time.monotonic()
-        desk = Desktop(xdg, crmd, CRM_DESKTOP_BENCH_OPEN="account")
+        desk = Desktop(xdg, hooks=True, CRM_DESKTOP_BENCH_OPEN="account")
         line(desk, "bench: first-page-drawn")
         starts.append(time.monotonic() - t0)
         if i < 2:

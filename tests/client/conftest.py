@@ -1,20 +1,9 @@
 """The integration fixtures (throwaway PostgreSQL, certificates, crmd with
-an admin) from tests/integration/conftest.py, for the client's end-to-end
-tests in this folder. Loaded under another module name so that the two
-conftest files do not collide."""
+an admin) for the client's end-to-end tests in this folder: see
+tests/integration/shared_fixtures.py."""
 
-import importlib.util
 import os
 import sys
 
-_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
-                     "conftest.py")
-_spec = importlib.util.spec_from_file_location("crm_integration_fixtures", _PATH)
-fixtures = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = fixtures
-_spec.loader.exec_module(fixtures)
-
-env = fixtures.env
-db = fixtures.db
-crmd_factory = fixtures.crmd_factory
-crmd = fixtures.crmd
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from shared_fixtures import crmd, crmd_factory, db, env, fixtures  # noqa: E402,F401

@@ -8,17 +8,7 @@
 
 #include "args.h"
 #include "crm.pb-c.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "checks.h"
 
 #define NOW INT64_C(1795341600000000) /* 2026-11-22T10:00:00Z */
 #define US INT64_C(1000000)
@@ -184,10 +174,5 @@ int main(void) {
 	test_cursors();
 	test_records();
 	test_quoting();
-	if (failures > 0) {
-		fprintf(stderr, "test_args: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_args: ok\n");
-	return 0;
+	return checks_result("test_args");
 }

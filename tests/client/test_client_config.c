@@ -11,17 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                              \
-			failures++;                                                  \
-		}                                                                    \
-	} while (0)
+#include "checks.h"
 
 static char dir[] = "/tmp/crm-test-config-XXXXXX";
 
@@ -57,20 +47,12 @@ static int collect(void *data, const char *key, const char *value, const char *o
 }
 
 static void test_paths(void) {
-	char *p;
-
 	setenv("XDG_CONFIG_HOME", "/x/cfg", 1);
-	p = crm_config_path();
-	CHECK(p && strcmp(p, "/x/cfg/crm/config") == 0);
-	free(p);
-	p = crm_config_sibling_path("desktop-session");
-	CHECK(p && strcmp(p, "/x/cfg/crm/desktop-session") == 0);
-	free(p);
+	CHECK(freed_is(crm_config_path(), "/x/cfg/crm/config"));
+	CHECK(freed_is(crm_config_sibling_path("desktop-session"), "/x/cfg/crm/desktop-session"));
 	setenv("XDG_CONFIG_HOME", "relative", 1); /* invalid: ignored */
 	setenv("HOME", "/home/u", 1);
-	p = crm_config_path();
-	CHECK(p && strcmp(p, "/home/u/.config/crm/config") == 0);
-	free(p);
+	CHECK(freed_is(crm_config_path(), "/home/u/.config/crm/config"));
 }
 
 static void test_read(void) {
@@ -139,7 +121,5 @@ int main(void) {
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		failures++;
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return checks_result("test_client_config");
 }

@@ -24,17 +24,7 @@
 #include <sys/socket.h>
 
 #include "crmclient.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "checks.h"
 
 static const char *server, *ca, *user, *password;
 
@@ -208,10 +198,5 @@ int main(void) {
 
 	crm_client_free(c);
 	free(token);
-	if (failures > 0) {
-		fprintf(stderr, "test_client_session: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_client_session: ok\n");
-	return 0;
+	return checks_result("test_client_session");
 }

@@ -10,17 +10,7 @@
 #include <string.h>
 
 #include "i18n.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "checks.h"
 
 static void test_language(void) {
 	char out[64];
@@ -72,10 +62,5 @@ int main(void) {
 	crm_i18n_init("zh-CN");
 	CHECK(strcmp(getenv("LANGUAGE"), "zh_CN:zh") == 0);
 	test_chinese();
-	if (failures > 0) {
-		fprintf(stderr, "test_i18n: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_i18n: ok\n");
-	return 0;
+	return checks_result("test_i18n");
 }

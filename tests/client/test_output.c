@@ -10,17 +10,25 @@
 #include "output.h"
 #include "strbuf.h"
 #include "textwidth.h"
+#include "checks.h"
 
-static int failures;
+/* r rendered with o, as a new string (free); NULL if rendering failed. */
+static char *render(const crm_result *r, const crm_output_opts *o) {
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	bool ok;
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+	if (f == NULL)
+		return NULL;
+	ok = crm_output_render(r, o, f);
+	fclose(f);
+	if (!ok) {
+		free(got);
+		return NULL;
+	}
+	return got;
+}
 
 /* Renders r (at most max_width wide, 0: any) and compares with want,
  * showing both on a mismatch. */
@@ -28,16 +36,13 @@ static void expect_w(const crm_result *r, crm_format format, bool record, bool r
 		     size_t max_width, const char *want, int line) {
 	crm_output_opts o = {.format = format, .record = record, .csv_raw = raw, .utc = true,
 			     .max_width = max_width};
-	char *got = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&got, &len);
+	char *got = render(r, &o);
 
-	if (f == NULL || !crm_output_render(r, &o, f)) {
+	if (got == NULL) {
 		fprintf(stderr, "line %d: render failed\n", line);
 		failures++;
 		return;
 	}
-	fclose(f);
 	if (strcmp(got, want) != 0) {
 		fprintf(stderr, "line %d: output differs\n--- want\n%s--- got\n%s---\n", line, want,
 			got);
@@ -441,9 +446,7 @@ static void test_numbers(void) {
 	const char *money = "{\"amount\":\"1250000.00\",\"currency\":\"EUR\"}";
 	crm_result *r = crm_result_new(4, cols);
 	crm_output_opts o = {.format = CRM_FORMAT_TABLE, .utc = true};
-	char *got = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *got;
 
 	crm_result_add_row(r);
 	crm_result_add_int(r, 1250000);
@@ -457,25 +460,21 @@ static void test_numbers(void) {
 	crm_result_add_money(r, "{\"amount\":\"-1234.5\"}", 20, "-1234.5", 7, NULL, 0);
 	CHECK(strlen("{\"amount\":\"-1234.5\"}") == 20);
 	o.numbers = &en;
-	f = open_memstream(&got, &len);
-	CHECK(f != NULL && crm_output_render(r, &o, f));
-	fclose(f);
-	CHECK(strcmp(got, "     id  employees               rtt  revenue\n"
-			  "-------  ---------  ----------------  ----------------\n"
-			  "1250000  1,250,000  1,234,567.891 ms  1,250,000.00 EUR\n"
-			  "      7       -999            -0.005  -1,234.5\n") == 0);
+	got = render(r, &o);
+	CHECK(got != NULL && strcmp(got, "     id  employees               rtt  revenue\n"
+					 "-------  ---------  ----------------  ----------------\n"
+					 "1250000  1,250,000  1,234,567.891 ms  1,250,000.00 EUR\n"
+					 "      7       -999            -0.005  -1,234.5\n") == 0);
 	free(got);
 	o.numbers = &de;
-	f = open_memstream(&got, &len);
-	CHECK(f != NULL && crm_output_render(r, &o, f));
-	fclose(f);
-	CHECK(strstr(got, "1250000  1.250.000  1.234.567,891 ms  1.250.000,00 EUR\n") != NULL);
+	got = render(r, &o);
+	CHECK(got != NULL &&
+	      strstr(got, "1250000  1.250.000  1.234.567,891 ms  1.250.000,00 EUR\n") != NULL);
 	free(got);
 	o.numbers = &in;
-	f = open_memstream(&got, &len);
-	CHECK(f != NULL && crm_output_render(r, &o, f));
-	fclose(f);
-	CHECK(strstr(got, "1250000  12,50,000  12,34,567.891 ms  12,50,000.00 EUR\n") != NULL);
+	got = render(r, &o);
+	CHECK(got != NULL &&
+	      strstr(got, "1250000  12,50,000  12,34,567.891 ms  12,50,000.00 EUR\n") != NULL);
 	free(got);
 	expect(r, CRM_FORMAT_JSON, false, false,
 	       "[\n"
@@ -507,10 +506,5 @@ int main(void) {
 	test_csv();
 	test_units();
 	test_format_parse();
-	if (failures != 0) {
-		fprintf(stderr, "%d failure(s)\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return checks_result("test_output");
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "checks.h"
 #include "cmd_record.h"
 #include "crm_field_facts.h" /* generated from crm.proto's field options */
 #include "crm_rec_flags.h"   /* generated: crm's flag tables */
@@ -23,17 +24,6 @@
 /* The types under test, as the CLI finds them by their noun. */
 #define ACCOUNT crm_rec_type_by_noun("account")
 #define CONTACT crm_rec_type_by_noun("contact")
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 #define NOW INT64_C(1795341600000000) /* 2026-11-22T10:00:00Z */
 
@@ -1003,10 +993,5 @@ int main(void) {
 	test_flags();
 	test_commands();
 	test_types();
-	if (failures > 0) {
-		fprintf(stderr, "test_record: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_record: ok\n");
-	return 0;
+	return checks_result("test_record");
 }

@@ -10,19 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "recset.h"
 #include "recval.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                  \
-			failures++;                                                      \
-		}                                                                        \
-	} while (0)
 
 #define BIN(s) ((ProtobufCBinaryData){strlen(s), (uint8_t *)(s)})
 
@@ -243,10 +233,5 @@ static void test_contact(void) {
 int main(void) {
 	test_account();
 	test_contact();
-	if (failures > 0) {
-		fprintf(stderr, "test_recset: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_recset: ok\n");
-	return 0;
+	return checks_result("test_recset");
 }

@@ -8,17 +8,7 @@
 #include <string.h>
 
 #include "recval.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                \
-			failures++;                                                    \
-		}                                                                      \
-	} while (0)
+#include "checks.h"
 
 #define BIN(s) ((ProtobufCBinaryData){strlen(s), (uint8_t *)(s)})
 
@@ -134,7 +124,5 @@ static void test_contact(void) {
 int main(void) {
 	test_account();
 	test_contact();
-	if (failures)
-		fprintf(stderr, "%d failures\n", failures);
-	return failures ? 1 : 0;
+	return checks_result("test_recval");
 }

@@ -13,17 +13,7 @@
 #include <unistd.h>
 
 #include "session.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "checks.h"
 
 static char dir[] = "/tmp/crm-test-session-XXXXXX";
 
@@ -52,22 +42,14 @@ static void write_file(const char *path, const char *text, mode_t mode) {
 }
 
 static void test_path(void) {
-	char *p;
-
 	setenv("CRM_SESSION_FILE", "/x/y/session", 1);
-	p = crm_session_path();
-	CHECK(p && strcmp(p, "/x/y/session") == 0);
-	free(p);
+	CHECK(freed_is(crm_session_path(), "/x/y/session"));
 	unsetenv("CRM_SESSION_FILE");
 	setenv("XDG_CONFIG_HOME", "/cfg", 1);
-	p = crm_session_path();
-	CHECK(p && strcmp(p, "/cfg/crm/session") == 0);
-	free(p);
+	CHECK(freed_is(crm_session_path(), "/cfg/crm/session"));
 	setenv("XDG_CONFIG_HOME", "relative", 1); /* invalid per the XDG spec: ignored */
 	setenv("HOME", "/home/u", 1);
-	p = crm_session_path();
-	CHECK(p && strcmp(p, "/home/u/.config/crm/session") == 0);
-	free(p);
+	CHECK(freed_is(crm_session_path(), "/home/u/.config/crm/session"));
 	unsetenv("XDG_CONFIG_HOME");
 }
 
@@ -186,10 +168,5 @@ int main(void) {
 	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0 && system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	free(cmd);
-	if (failures > 0) {
-		fprintf(stderr, "test_session: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_session: ok\n");
-	return 0;
+	return checks_result("test_session");
 }

@@ -22,17 +22,7 @@
 #include "crm_meta.h"
 #include "crm_paged_model.h"
 #include "recval.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                \
-			failures++;                                                    \
-		}                                                                      \
-	} while (0)
+#include "checks.h"
 
 static const char *need(const char *name) {
 	const char *v = getenv(name);
@@ -287,7 +277,5 @@ int main(void) {
 	g_object_unref(w.model);
 	g_clear_error(&w.error);
 	g_object_unref(conn);
-	if (failures)
-		fprintf(stderr, "%d failures\n", failures);
-	return failures ? 1 : 0;
+	return checks_result("test_desk_views");
 }

@@ -21,137 +21,10 @@ import time
 import pytest
 
 from conftest import fixtures
+from desk import ARTIFACTS, Desktop, screenshot
 
-pyatspi = pytest.importorskip("pyatspi")
-rawinput = pytest.importorskip("dogtail.rawinput")
-
-DESKTOP = os.path.join(fixtures.BUILD_DIR, "client", "desktop", "crm-desktop")
-SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
-SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
-ARTIFACTS = os.environ.get("CRM_ARTIFACTS_DIR") or os.path.join(
-    fixtures.BUILD_DIR, "tests", "desktop", "artifacts")
-
-
-def nodes(root, depth=0):
-    if depth > 40:
-        return
-    yield root
-    for i in range(root.childCount):
-        try:
-            child = root.getChildAtIndex(i)
-        except Exception:
-            continue
-        if child is not None:
-            yield from nodes(child, depth + 1)
-
-
-class Desktop:
-    def __init__(self, xdg, crmd, language="en", **extra_env):
-        self.xdg = xdg
-        self.crmd = crmd
-        self.stderr_path = os.path.join(xdg, "desktop.stderr")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-        env.update(XDG_CONFIG_HOME=xdg, HOME=xdg, CRM_DESKTOP_TEST_HOOKS="1",
-                   GTK_A11Y="atspi", LANGUAGE=language, LC_ALL="C.UTF-8",
-                   # in an ASan build: fontconfig's own caches only (lsan.supp)
-                   LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0",
-                   **extra_env)
-        self.err = open(self.stderr_path, "w")
-        self.proc = subprocess.Popen([DESKTOP], env=env, stdout=self.err, stderr=self.err)
-        self.app = fixtures.wait_for(self._app, 20, 0.2, "crm-desktop on the a11y bus")
-
-    def _app(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"crm-desktop exited {self.proc.returncode}: {self.stderr()}")
-        for app in pyatspi.Registry.getDesktop(0):
-            if app is not None and app.name == "crm-desktop" and app.childCount > 0:
-                return app
-        return None
-
-    def stderr(self):
-        with open(self.stderr_path) as f:
-            return f.read()
-
-    def find(self, role, name_part, timeout=15, root=None):
-        def look():
-            for n in nodes(root or self.app):
-                try:
-                    if n.getRoleName() == role and name_part in (n.name or ""):
-                        return n
-                except Exception:
-                    pass
-            return None
-        return fixtures.wait_for(look, timeout, 0.2, f"{role} '{name_part}'")
-
-    def has_text(self, part):
-        for n in nodes(self.app):
-            try:
-                if part in (n.name or ""):
-                    return True
-                if n.getRoleName() == "label":
-                    t = n.queryText()
-                    if part in t.getText(0, t.characterCount):
-                        return True
-            except Exception:
-                pass
-        return False
-
-    def wait_text(self, part, timeout=15):
-        return fixtures.wait_for(lambda: self.has_text(part), timeout, 0.2, f"text '{part}'")
-
-    def type_into(self, role, name, text, enter=False, root=None):
-        node = self.find(role, name, root=root)
-        # GTK 4.8's AT-SPI has no grab_focus: click the middle of the field
-        # (which also puts the pointer over its window: without a window
-        # manager, X gives the keys to the window under the pointer). GTK
-        # reports positions relative to the window, and every window here
-        # sits at the screen's top left.
-        x, y, w, h = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
-        rawinput.click(x + w // 2, y + h // 2)
-        time.sleep(0.3)
-        # select what is there, so the text replaces it
-        rawinput.keyCombo("<Control>a")
-        rawinput.typeText(text)
-        if enter:
-            rawinput.pressKey("Return")
-
-    def action(self, name, arg=None):
-        subprocess.run(["gdbus", "call", "--session", "--dest", "org.crm.Desktop",
-                        "--object-path", "/org/crm/Desktop", "--method",
-                        "org.gtk.Actions.Activate", name,
-                        f"[<'{arg}'>]" if arg is not None else "[]", "{}"],
-                       check=True, capture_output=True, timeout=10)
-
-    def quit(self):
-        """app.quit, as Ctrl+Q does: a clean exit, so LeakSanitizer (in an
-        ASan build) checks the desktop's memory; it must exit 0."""
-        self.action("quit")
-        rc = self.proc.wait(30)
-        err = self.stderr()
-        assert rc == 0, f"crm-desktop exited {rc}:\n{err[-3000:]}"
-        assert not [m for m in SANITIZER_MARKERS if m in err], err[-6000:]
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.err.close()
-
-
-def screenshot(name):
-    """Takes the whole screen; fails if it is one flat colour."""
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    path = os.path.join(ARTIFACTS, f"{name}.png")
-    time.sleep(0.5)  # let the last frame be drawn
-    subprocess.run(["import", "-window", "root", path], check=True, timeout=20)
-    colours = subprocess.run(["identify", "-format", "%k", path], check=True,
-                             capture_output=True, text=True, timeout=20).stdout
-    assert int(colours) > 16, f"{path} looks blank ({colours} colours)"
-    return path
+pytest.importorskip("pyatspi")
+pytest.importorskip("dogtail.rawinput")
 
 
 @pytest.fixture
@@ -176,7 +49,7 @@ def test_first_run_login_types_reconnect(crmd, desktop_env):
     # the CLI's keys and comments in a config file survive the desktop's write
     with open(config, "w") as f:
         f.write(f"# mine\nformat = json\nca = {crmd.ca}\n")
-    desk = desktop_env["desk"] = Desktop(xdg, crmd)
+    desk = desktop_env["desk"] = Desktop(xdg, hooks=True)
 
     # first run: the server, then Enter; the config file gets it
     desk.type_into("text", "Server address", f"localhost:{crmd.port}", enter=True)
@@ -246,7 +119,7 @@ def test_first_run_login_types_reconnect(crmd, desktop_env):
     dialog = [w for w in desk.app if w is not None and w.name == "Log In Again"]
     assert dialog, [w.name for w in desk.app]
     desk.type_into("password text", "Password", crmd.env.admin_password, enter=True,
-                   root=dialog[0])
+                   under=dialog[0])
     fixtures.wait_for(lambda: desk.stderr().count("test-create-account: ok") > ok_before, 30,
                       0.2, "the account created after logging in again: " + desk.stderr())
     desk.find("list item", "Accounts")  # the view is still there
@@ -269,7 +142,7 @@ def test_connect_failures_say_what_to_do(crmd_factory, env, desktop_env):
     xdg = desktop_env["xdg"]
     with open(os.path.join(xdg, "crm", "config"), "w") as f:
         f.write(f"server = localhost:{plain.port}\nca = {other_ca}\n")
-    desk = desktop_env["desk"] = Desktop(xdg, plain)
+    desk = desktop_env["desk"] = Desktop(xdg, hooks=True)
 
     desk.wait_text("not signed by the CA file you chose", timeout=20)
     screenshot("07-wrong-ca")

@@ -6,8 +6,7 @@ error line under it) and nothing is written; a change made meanwhile by a
 second client (the CLI) is a conflict, merged keeping the field both
 changed as the user chooses and taking the other side's other change;
 crmd restarted while the form is saving: the edit lands once; Ctrl+N in
-the list creates a record. One desktop start (see test_desktop.py for the
-Desktop driver and screenshots)."""
+the list creates a record. One desktop start (desk.py is the driver)."""
 
 import json
 import os
@@ -16,7 +15,8 @@ import time
 import pytest
 
 from conftest import fixtures
-from test_desktop import Desktop, desktop_env, nodes, screenshot  # noqa: F401 (fixture)
+from desk import Desktop, nodes, screenshot
+from test_desktop import desktop_env  # noqa: F401 (a fixture)
 
 pyatspi = pytest.importorskip("pyatspi")
 rawinput = pytest.importorskip("dogtail.rawinput")
@@ -116,7 +116,7 @@ def test_edit_errors_conflict_restart_create(crmd, desktop_env):
     xdg = desktop_env["xdg"]
     with open(os.path.join(xdg, "crm", "config"), "w") as f:
         f.write(f"server = localhost:{crmd.port}\nca = {crmd.ca}\n")
-    desk = desktop_env["desk"] = Desktop(xdg, crmd)
+    desk = desktop_env["desk"] = Desktop(xdg, hooks=True)
     desk.type_into("text", "User name", fixtures.ADMIN_USER)
     desk.type_into("text", "Password", crmd.env.admin_password, enter=True)
     click(desk.find("list item", "Accounts", timeout=20))
@@ -204,7 +204,7 @@ def test_main_screens_in_chinese(crmd, desktop_env):
     xdg = desktop_env["xdg"]
     with open(os.path.join(xdg, "crm", "config"), "w") as f:
         f.write(f"server = localhost:{crmd.port}\nca = {crmd.ca}\n")
-    desk = desktop_env["desk"] = Desktop(xdg, crmd, language="zh_CN")
+    desk = desktop_env["desk"] = Desktop(xdg, hooks=True, language="zh_CN")
     desk.find("text", "用户名", timeout=20)
     screenshot("zh-01-login")
     desk.type_into("text", "用户名", fixtures.ADMIN_USER)

@@ -7,7 +7,8 @@ pkg_check_modules(DESK_VIEWS_GIO REQUIRED IMPORTED_TARGET gio-2.0>=2.74)
 set(DESK_DIR ${PROJECT_SOURCE_DIR}/client/desktop)
 add_executable(test_desk_views ${CMAKE_CURRENT_LIST_DIR}/test_desk_views.c
   ${DESK_DIR}/crm_conn.c ${DESK_DIR}/crm_meta.c ${DESK_DIR}/crm_paged_model.c)
-target_include_directories(test_desk_views PRIVATE ${DESK_DIR})
+target_include_directories(test_desk_views PRIVATE ${DESK_DIR}
+  ${PROJECT_SOURCE_DIR}/tests/client) # checks.h
 target_compile_definitions(test_desk_views PRIVATE GETTEXT_PACKAGE="crm"
   GLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74)
 target_link_libraries(test_desk_views PRIVATE crmclient crmconfig crmoutput
