@@ -207,6 +207,15 @@ int main(void) {
 	CHECK(crm_conn_username(conn) == NULL);
 	CHECK(crm_session_load(path, &s, why) == CRM_SESSION_NONE);
 	crm_session_clear(&s);
+	/* the next login goes out on the new connection: a wrong password is
+	 * refused there (and the connect thread has ended before the exit) */
+	login = (Wait){0};
+	g_clear_error(&error);
+	crm_conn_login(conn, need("CRM_TEST_USER"), "not-the-password", NULL, got, &login);
+	CHECK(run_until(&login.done));
+	CHECK(login.res != NULL && !crm_conn_login_finish(conn, login.res, &error) &&
+	      error != NULL && error->code == CRM_UNAUTHENTICATED);
+	g_clear_object(&login.res);
 	g_object_run_dispose(G_OBJECT(conn));
 	g_object_unref(conn);
 	fflush(stdout);
