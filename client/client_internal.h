@@ -11,6 +11,8 @@
 #ifndef CRM_CLIENT_INTERNAL_H
 #define CRM_CLIENT_INTERNAL_H
 
+#include <stdio.h>
+
 #include <openssl/ssl.h>
 
 #include "crm_wire.h"
@@ -102,6 +104,17 @@ struct crm_client {
 
 /* client_net.c */
 int64_t crm_client_mono_us(void);
+/* Copies src (message id and arguments included) into dst unless dst is
+ * set: the first error wins. Returns false like crm_err_set. */
+static inline bool crm_client_err_copy(crm_err *dst, const crm_err *src) {
+	if (!crm_err_isset(dst))
+		*dst = *src;
+	return false;
+}
+
+/* A number as text for a message argument. */
+#define CRM_CLIENT_NUM(buf, v) (snprintf((buf), sizeof(buf), "%lld", (long long)(v)), (buf))
+
 bool crm_client_net_split(const char *server, char **host, char **port, crm_err *err)
 	CRM_MUSTCHECK;
 bool crm_client_net_is_ip(const char *host);

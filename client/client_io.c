@@ -179,9 +179,10 @@ static struct crm_client_pending *encode(crm_client *c, Crm__ClientFrame *req, c
 	req->has_id = true;
 	n = crm__client_frame__get_packed_size(req);
 	if (n > c->info.max_frame) {
-		crm_err_set(err, CRM_INVALID_ARGUMENT, NULL,
-			    "the request is %zu bytes; the server accepts at most %u", n,
-			    c->info.max_frame);
+		char a[24], b[24];
+
+		crm_err_setid(err, CRM_INVALID_ARGUMENT, NULL, "client.request_too_big",
+			      CRM_CLIENT_NUM(a, n), CRM_CLIENT_NUM(b, c->info.max_frame), NULL);
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -204,7 +205,7 @@ bool crm_client_io_enqueue(crm_client *c, Crm__ClientFrame *req, crm_client_repl
 	struct crm_client_pending *p;
 
 	if (!c->connected)
-		return crm_err_set(err, CRM_UNAVAILABLE, NULL, "not connected to %s", c->server);
+		return crm_err_setid(err, CRM_UNAVAILABLE, NULL, "client.not_connected", c->server, NULL);
 	p = encode(c, req, err);
 	if (p == NULL)
 		return false;
@@ -262,13 +263,16 @@ static bool response_status(const Crm__Response *r, crm_err *e) {
 	const char *msg;
 
 	if (s == NULL || !s->has_code)
-		return crm_err_set(e, CRM_INTERNAL, NULL, "the server sent a response without a status");
+		return crm_err_setid(e, CRM_INTERNAL, NULL, "client.no_status", NULL);
 	if (s->code == CRM__CODE__OK)
 		return true;
 	msg = s->message && s->message[0] ? s->message : NULL;
-	if (!crm_status_valid((int)s->code))
-		return crm_err_set(e, CRM_INTERNAL, s->field, "the server answered with status %d: %s",
-				   (int)s->code, msg ? msg : "(no message)");
+	if (!crm_status_valid((int)s->code)) {
+		char code[24];
+
+		return crm_err_setid(e, CRM_INTERNAL, s->field, "client.unknown_status",
+				     CRM_CLIENT_NUM(code, s->code), msg ? msg : "", NULL);
+	}
 	crm_err_set(e, (crm_status)s->code, s->field, "%s",
 		    msg ? msg : crm_status_name((crm_status)s->code));
 	crm_wire_status_ids(s, e);
@@ -285,7 +289,7 @@ static bool on_response(crm_client *c, Crm__ServerFrame *f, crm_err *err) {
 	if (p == NULL) {
 		/* not ours: an error about the connection itself, kept to explain a close */
 		if (!response_status(r, &e))
-			crm_err_set(&c->server_said, e.code, e.field, "%s", e.msg);
+			crm_client_err_copy(&c->server_said, &e);
 		crm__server_frame__free_unpacked(f, NULL);
 		return true;
 	}
@@ -330,17 +334,18 @@ static bool parse(crm_client *c, crm_err *err) {
 
 	while (b->len - b->off >= CRM_FRAME_HEADER) {
 		n = crm_frame_get_len(b->p + b->off);
-		if (n > CRM_FRAME_MAX_CEILING)
-			return crm_err_set(err, CRM_UNAVAILABLE, NULL,
-					   "protocol error: the server sent a frame of %u bytes", n);
+		if (n > CRM_FRAME_MAX_CEILING) {
+			char len[24];
+
+			return crm_err_setid(err, CRM_UNAVAILABLE, NULL, "client.frame_too_big",
+					     CRM_CLIENT_NUM(len, n), NULL);
+		}
 		if (b->len - b->off - CRM_FRAME_HEADER < n)
 			break;
 		f = crm__server_frame__unpack(NULL, n, b->p + b->off + CRM_FRAME_HEADER);
 		b->off += CRM_FRAME_HEADER + n;
 		if (f == NULL)
-			return crm_err_set(err, CRM_UNAVAILABLE, NULL,
-					   "protocol error: the server sent a frame that does not "
-					   "decode; are client and server versions compatible?");
+			return crm_err_setid(err, CRM_UNAVAILABLE, NULL, "client.bad_frame", NULL);
 		if (!dispatch(c, f, err))
 			return false;
 	}
@@ -390,10 +395,8 @@ static void expire_inflight(crm_client *c, int64_t now) {
 		p->cb = NULL;
 		c->n_abandoned++;
 		crm_err_clear(&e);
-		crm_err_set(&e, CRM_DEADLINE_EXCEEDED, NULL,
-			    "no reply from %s in time; outcome unknown: the request may or may "
-			    "not have been applied",
-			    c->server);
+		crm_err_setid(&e, CRM_DEADLINE_EXCEEDED, NULL, "client.reply_timeout", c->server,
+			      NULL);
 		c->outcome = CRM_OUTCOME_TIMEOUT;
 		cb(c, NULL, &e, p->userdata);
 	}
@@ -416,11 +419,11 @@ static void expire_waiting(crm_client *c, int64_t now) {
 	for (c->waiting.tail = NULL, p = c->waiting.head; p != NULL; p = p->next)
 		c->waiting.tail = p;
 	while ((p = q_pop(&dead)) != NULL) {
+		char cap[24];
+
 		crm_err_clear(&e);
-		crm_err_set(&e, CRM_DEADLINE_EXCEEDED, NULL,
-			    "request not sent in time: the %u requests %s allows in flight "
-			    "were still unanswered; it was not applied",
-			    max_inflight(c), c->server);
+		crm_err_setid(&e, CRM_DEADLINE_EXCEEDED, NULL, "client.send_timeout",
+			      CRM_CLIENT_NUM(cap, max_inflight(c)), c->server, NULL);
 		c->outcome = CRM_OUTCOME_TIMEOUT;
 		p->cb(c, NULL, &e, p->userdata);
 		pending_free(p);
@@ -452,19 +455,18 @@ void crm_client_io_close(crm_client *c, bool graceful) {
 
 static void notify_lost(crm_client *c, struct crm_client_pending *p, const crm_err *why,
 			bool maybe_sent) {
+	char reason[CRM_ERR_MSG_MAX];
 	crm_err e;
 
+	/* the reason in the user's language, like the sentence around it */
+	crm_err_text(why, reason, sizeof(reason));
 	crm_err_clear(&e);
 	if (maybe_sent) {
 		c->outcome = CRM_OUTCOME_LOST_SENT;
-		crm_err_set(&e, CRM_UNAVAILABLE, NULL,
-			    "connection lost; outcome unknown: the request may or may not have been "
-			    "applied (%s)",
-			    why->msg);
+		crm_err_setid(&e, CRM_UNAVAILABLE, NULL, "client.lost_outcome_unknown", reason, NULL);
 	} else {
 		c->outcome = CRM_OUTCOME_LOST_UNSENT;
-		crm_err_set(&e, CRM_UNAVAILABLE, NULL,
-			    "connection lost before the request was sent (%s)", why->msg);
+		crm_err_setid(&e, CRM_UNAVAILABLE, NULL, "client.lost_unsent", reason, NULL);
 	}
 	p->cb(c, NULL, &e, p->userdata);
 }
@@ -505,19 +507,21 @@ void crm_client_io_free_queues(crm_client *c) {
 
 /* The connection broke: explain why as well as we can, fail everything. */
 static void lost(crm_client *c, const crm_err *e, crm_err *err) {
+	char said[CRM_ERR_MSG_MAX];
 	crm_err why;
 
 	crm_err_clear(&why);
 	if (crm_err_isset(&c->server_said))
-		crm_err_set(&why, c->server_said.code, c->server_said.field,
-			    "the server closed the connection: %s", c->server_said.msg);
+		crm_err_setid(&why, c->server_said.code, c->server_said.field,
+			      "client.server_closed",
+			      crm_err_text(&c->server_said, said, sizeof(said)), NULL);
 	else if (c->server_shutdown)
-		crm_err_set(&why, CRM_UNAVAILABLE, NULL, "the server %s is shutting down",
-			    c->server);
+		crm_err_setid(&why, CRM_UNAVAILABLE, NULL, "client.server_shutting_down", c->server,
+			      NULL);
 	else
-		crm_err_set(&why, e->code, e->field, "%s", e->msg);
+		crm_client_err_copy(&why, e);
 	crm_client_io_fail(c, &why, false);
-	crm_err_set(err, why.code, why.field, "%s", why.msg);
+	crm_client_err_copy(err, &why);
 }
 
 /* ---------------------------------------------------------------- the non-blocking API */
@@ -528,7 +532,7 @@ bool crm_client_process(crm_client *c, short revents, crm_err *err) {
 
 	(void)revents; /* reading and writing are cheap to try; WANT_* says the rest */
 	if (!c->connected)
-		return crm_err_set(err, CRM_UNAVAILABLE, NULL, "not connected to %s", c->server);
+		return crm_err_setid(err, CRM_UNAVAILABLE, NULL, "client.not_connected", c->server, NULL);
 	crm_err_clear(&e);
 	ok = flush(c, &e);
 	if (ok) {

@@ -53,10 +53,11 @@ static void wait_done(crm_client *c, struct wait_state *st) {
 		rc = poll(&pfd, 1, crm_client_next_timeout_ms(c));
 		crm_err_clear(&e);
 		if (rc < 0 && errno != EINTR) {
-			crm_err_set(&e, CRM_UNAVAILABLE, NULL, "poll: %s", strerror(errno));
+			crm_err_setid(&e, CRM_UNAVAILABLE, NULL, "client.poll_failed", strerror(errno),
+				      NULL);
 			crm_client_io_fail(c, &e, false);
 		} else if (!crm_client_process(c, rc > 0 ? pfd.revents : 0, &e)) {
-			crm_err_set(&st->conn_err, e.code, e.field, "%s", e.msg);
+			crm_client_err_copy(&st->conn_err, &e);
 		}
 	}
 	if (!st->done) /* cannot happen; never hang if it does */
@@ -145,6 +146,9 @@ void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase reque
 		if (l->user != NULL && l->user->time_zone != NULL &&
 		    strlen(l->user->time_zone) < sizeof(c->info.time_zone))
 			strcpy(c->info.time_zone, l->user->time_zone);
+		if (l->user != NULL && l->user->locale != NULL &&
+		    strlen(l->user->locale) < sizeof(c->info.locale))
+			strcpy(c->info.locale, l->user->locale);
 		if (l->has_max_frame && l->max_frame >= CRM_FRAME_MIN_FLOOR)
 			c->info.max_frame = l->max_frame < CRM_FRAME_MAX_CEILING
 						    ? l->max_frame
@@ -158,7 +162,7 @@ void crm_client_session_reply(crm_client *c, Crm__ClientFrame__RequestCase reque
 	case CRM__CLIENT_FRAME__REQUEST_LOGOUT:
 		(void)crm_client_token_replace(c, NULL);
 		c->info.authenticated = false;
-		c->info.time_zone[0] = '\0';
+		c->info.time_zone[0] = c->info.locale[0] = '\0';
 		c->info.session_id = c->info.expires_at = 0;
 		c->info.max_frame = c->preauth_max_frame;
 		return;
@@ -178,10 +182,11 @@ bool crm_client_set_session(crm_client *c, const char *token, crm_err *err) {
 }
 
 static bool hello_failed(crm_client *c, const struct wait_state *st, crm_err *err) {
+	char ms[24];
+
 	if (st->outcome == CRM_OUTCOME_TIMEOUT)
-		return crm_err_set(err, CRM_UNAVAILABLE, "server",
-				   "the server %s did not answer the hello within %d ms", c->server,
-				   c->opt.connect_timeout_ms);
+		return crm_err_setid(err, CRM_UNAVAILABLE, "server", "client.hello_timeout", c->server,
+				     CRM_CLIENT_NUM(ms, c->opt.connect_timeout_ms), NULL);
 	if (st->reply == NULL && crm_err_isset(&st->conn_err))
 		return copy_err(err, &st->conn_err);
 	return copy_err(err, &st->err);
@@ -211,8 +216,7 @@ static bool say_hello(crm_client *c, int64_t deadline_us, crm_err *err) {
 		goto cleanup;
 	r = st.reply->response;
 	if (r->body_case != CRM__RESPONSE__BODY_HELLO || r->hello == NULL) {
-		crm_err_set(&st.err, CRM_INTERNAL, NULL, "the server %s did not answer the hello",
-			    c->server);
+		crm_err_setid(&st.err, CRM_INTERNAL, NULL, "client.no_hello", c->server, NULL);
 		goto cleanup;
 	}
 	store_hello(c, r->hello);
@@ -229,6 +233,7 @@ static bool say_resume(crm_client *c, int64_t deadline_us, crm_err *err) {
 	Crm__Resume rs = CRM__RESUME__INIT;
 	Crm__ClientFrame f = CRM__CLIENT_FRAME__INIT;
 	struct wait_state st = {0};
+	char ms[24];
 	bool ok;
 
 	rs.has_token = true;
@@ -243,12 +248,10 @@ static bool say_resume(crm_client *c, int64_t deadline_us, crm_err *err) {
 	if (ok) /* even without a LoginReply body (then the frame limit stays) */
 		c->info.authenticated = true;
 	if (!ok && st.reply != NULL && st.err.code == CRM_UNAUTHENTICATED)
-		crm_err_set(err, CRM_UNAUTHENTICATED, NULL,
-			    "session expired or revoked: log in again");
+		crm_err_setid(err, CRM_UNAUTHENTICATED, NULL, "auth.session_gone", NULL);
 	else if (!ok && st.outcome == CRM_OUTCOME_TIMEOUT)
-		crm_err_set(err, CRM_UNAVAILABLE, "server",
-			    "the server %s did not answer the session resume within %d ms",
-			    c->server, c->opt.connect_timeout_ms);
+		crm_err_setid(err, CRM_UNAVAILABLE, "server", "client.resume_timeout", c->server,
+			      CRM_CLIENT_NUM(ms, c->opt.connect_timeout_ms), NULL);
 	else if (!ok)
 		copy_err(err, st.reply == NULL && crm_err_isset(&st.conn_err) ? &st.conn_err
 									    : &st.err);
@@ -346,7 +349,7 @@ bool crm_client_reconnect(crm_client *c, crm_err *err) {
 
 	if (c->connected) {
 		crm_err_clear(&why);
-		crm_err_set(&why, CRM_UNAVAILABLE, NULL, "the client reconnected");
+		crm_err_setid(&why, CRM_UNAVAILABLE, NULL, "client.reconnected", NULL);
 		crm_client_io_fail(c, &why, true);
 	}
 	return connect_now(c, err);
@@ -358,7 +361,7 @@ void crm_client_free(crm_client *c) {
 	if (c == NULL)
 		return;
 	crm_err_clear(&why);
-	crm_err_set(&why, CRM_UNAVAILABLE, NULL, "the client was closed");
+	crm_err_setid(&why, CRM_UNAVAILABLE, NULL, "client.closed", NULL);
 	crm_client_io_fail(c, &why, true);
 	crm_client_io_free_queues(c);
 	forget_hello(c);
@@ -418,11 +421,11 @@ static void notice_close(crm_client *c) {
 
 /* The final error of a call that got no reply. */
 static bool give_up(crm_err *err, const crm_err *last, bool unknown, bool last_says_unknown) {
+	char why[CRM_ERR_MSG_MAX];
+
 	if (unknown && !last_says_unknown)
-		return crm_err_set(err, CRM_UNAVAILABLE, NULL,
-				   "connection lost; outcome unknown: the request may or may not have "
-				   "been applied (retrying failed: %s)",
-				   last->msg);
+		return crm_err_setid(err, CRM_UNAVAILABLE, NULL, "client.retry_failed",
+				     crm_err_text(last, why, sizeof(why)), NULL);
 	return copy_err(err, last);
 }
 

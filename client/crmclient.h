@@ -118,6 +118,9 @@ typedef struct crm_client_server_info {
 	/* the user's profile time zone (an IANA name, crm.users.time_zone)
 	 * from that LoginReply; "" when it carried none */
 	char time_zone[64];
+	/* the user's profile locale ("zh-CN", crm.users.locale) from that
+	 * LoginReply; "" when it carried none */
+	char locale[36];
 } crm_client_server_info;
 
 /* Zeroes o and fills in the defaults. */

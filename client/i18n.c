@@ -67,6 +67,19 @@ bool crm_i18n_language(const char *profile_locale, char *out, size_t outsz) {
 	return true;
 }
 
+bool crm_i18n_posix_locale(const char *profile_locale, char *out, size_t outsz) {
+	char language[64];
+	size_t n;
+
+	if (!crm_i18n_language(profile_locale, language, sizeof(language)))
+		return false;
+	n = strcspn(language, ":");
+	if (strchr(language, '_') == NULL || n + sizeof(".UTF-8") > outsz)
+		return false; /* a language without a region names no locale */
+	snprintf(out, outsz, "%.*s.UTF-8", (int)n, language);
+	return true;
+}
+
 /* The language the environment names (LC_ALL, else LC_MESSAGES, else
  * LANG) without its codeset: "zh_CN.UTF-8" -> "zh_CN"; false if none. */
 static bool env_locale_language(char *out, size_t outsz) {

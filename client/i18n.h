@@ -45,6 +45,14 @@ void crm_i18n_init(const char *profile_locale);
 _Bool crm_i18n_language(const char *profile_locale, char *out, size_t outsz);
 
 /*
+ * The POSIX locale a profile locale stands for, in UTF-8 ("zh-CN" ->
+ * "zh_CN.UTF-8"; "zh" -> "zh_CN.UTF-8"); false when it names no region
+ * ("en") or does not look like a locale. Whether the machine has it is
+ * for setlocale to say.
+ */
+_Bool crm_i18n_posix_locale(const char *profile_locale, char *out, size_t outsz);
+
+/*
  * Text made of lines whose parts were marked one by one with N_() (help
  * built from macros and generated lines): the whole text if the catalog
  * has it, else from each line on the longest run of whole lines that has a

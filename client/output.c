@@ -339,37 +339,44 @@ static void copy_item(char *dst, size_t size, const char *src) {
 }
 
 /*
- * The category's locale as the environment names it, read through
- * localeconv and then set back. Not newlocale: glibc 2.36's newlocale
- * leaks its copy of LOCPATH on every call.
+ * The category's locale named `name` ("" for the one the environment
+ * names), read through localeconv and then set back; false when this
+ * machine lacks it. Not newlocale: glibc 2.36's newlocale leaks its copy
+ * of LOCPATH on every call.
  */
-static void read_category(int category, crm_numfmt *f) {
+static bool read_category(int category, const char *name, crm_numfmt *f) {
 	const char *now = setlocale(category, NULL);
 	char saved[256];
 	struct lconv *lc;
 
 	if (now == NULL || strlen(now) >= sizeof(saved))
-		return;
+		return false;
 	strcpy(saved, now);
-	if (setlocale(category, "") != NULL) {
-		lc = localeconv();
-		if (category == LC_NUMERIC) {
-			copy_item(f->point, sizeof(f->point), lc->decimal_point);
-			copy_item(f->sep, sizeof(f->sep), lc->thousands_sep);
-			copy_item(f->grouping, sizeof(f->grouping), lc->grouping);
-		} else {
-			copy_item(f->mon_point, sizeof(f->mon_point), lc->mon_decimal_point);
-			copy_item(f->mon_sep, sizeof(f->mon_sep), lc->mon_thousands_sep);
-			copy_item(f->mon_grouping, sizeof(f->mon_grouping), lc->mon_grouping);
-		}
+	if (setlocale(category, name) == NULL)
+		return false;
+	lc = localeconv();
+	if (category == LC_NUMERIC) {
+		copy_item(f->point, sizeof(f->point), lc->decimal_point);
+		copy_item(f->sep, sizeof(f->sep), lc->thousands_sep);
+		copy_item(f->grouping, sizeof(f->grouping), lc->grouping);
+	} else {
+		copy_item(f->mon_point, sizeof(f->mon_point), lc->mon_decimal_point);
+		copy_item(f->mon_sep, sizeof(f->mon_sep), lc->mon_thousands_sep);
+		copy_item(f->mon_grouping, sizeof(f->mon_grouping), lc->mon_grouping);
 	}
 	setlocale(category, saved);
+	return true;
 }
 
-void crm_numfmt_from_env(crm_numfmt *f) {
+void crm_numfmt_from_env(crm_numfmt *f) { crm_numfmt_from_locale(f, NULL); }
+
+void crm_numfmt_from_locale(crm_numfmt *f, const char *name) {
+	static const int categories[] = {LC_NUMERIC, LC_MONETARY};
+
 	memset(f, 0, sizeof(*f));
-	read_category(LC_NUMERIC, f);
-	read_category(LC_MONETARY, f);
+	for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
+		if (name == NULL || name[0] == '\0' || !read_category(categories[i], name, f))
+			(void)read_category(categories[i], "", f);
 }
 
 /* The n digits at d with sep between the groups grouping asks for. */
@@ -419,6 +426,15 @@ static void put_number(crm_sbuf *b, const char *s, size_t len, const char *point
 		crm_sbuf_puts(b, point[0] != '\0' ? point : ".");
 		crm_sbuf_put(b, s + i + whole + 1, frac);
 	}
+}
+
+void crm_numfmt_put(crm_sbuf *b, const char *s, size_t len, const crm_numfmt *f, bool money) {
+	if (f == NULL || len == 0)
+		crm_sbuf_put(b, s, len);
+	else if (money)
+		put_number(b, s, len, f->mon_point, f->mon_sep, f->mon_grouping);
+	else
+		put_number(b, s, len, f->point, f->sep, f->grouping);
 }
 
 /* Cells that tables localise (counts, decimals, money), in b. */

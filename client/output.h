@@ -132,6 +132,19 @@ typedef struct crm_numfmt {
  * it where nothing else runs (the CLI, or a GUI at start-up). */
 void crm_numfmt_from_env(crm_numfmt *f);
 
+/* f from the locale `name` ("zh_CN.UTF-8") for both categories, each one
+ * this machine lacks (or all, name NULL or "") from the environment's as
+ * crm_numfmt_from_env. The same caveat: not thread-safe. */
+void crm_numfmt_from_locale(crm_numfmt *f, const char *name);
+
+struct crm_sbuf;
+/* Appends the decimal text s ("-1234.50": sign, digits, point, digits) with
+ * f's point and grouping, for numbers or (money) for money amounts;
+ * other text, or f NULL, as it is. What tables write for counts and
+ * amounts, for other programs (crm-desktop) to write the same. */
+void crm_numfmt_put(struct crm_sbuf *b, const char *s, size_t len, const crm_numfmt *f,
+		    bool money);
+
 typedef struct crm_output_opts {
 	crm_format format;
 	/*

@@ -273,31 +273,91 @@ static void json_message(crm_sbuf *b, const ProtobufCMessage *m) {
 
 /* ---------------------------------------------------------------- text for people */
 
+/* What the text functions need besides the value: the custom fields'
+ * labels and kinds, and how numbers and instants are written. */
+struct tctx {
+	const Crm__FieldListReply *labels;
+	const crm_recval_style *style; /* NULL: plainly, instants in UTC */
+};
+
+static void text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v,
+		       const struct tctx *t);
+
+static const crm_numfmt *numbers(const struct tctx *t) {
+	return t->style != NULL ? t->style->numbers : NULL;
+}
+
+bool crm_recval_is_count(const ProtobufCFieldDescriptor *fd) {
+	size_t n = strlen(fd->name);
+
+	return !crm_recval_is_instant(fd) && strcmp(fd->name, "id") != 0 &&
+	       strcmp(fd->name, "version") != 0 && !(n > 3 && strcmp(fd->name + n - 3, "_id") == 0);
+}
+
+static void instant(crm_sbuf *b, int64_t us, const struct tctx *t) {
+	if (t->style != NULL && t->style->instant != NULL)
+		t->style->instant(b, us, t->style->data);
+	else
+		crm_sbuf_instant(b, us);
+}
+
+/* The definition of custom field `name` in labels, or NULL. */
+static const Crm__FieldDef *custom_def(const Crm__FieldListReply *labels, const char *name,
+				       size_t len) {
+	for (size_t i = 0; labels != NULL && i < labels->n_fields; i++) {
+		const Crm__FieldDef *f = labels->fields[i];
+
+		if (f->has_name && !f->standard && f->name.len == len &&
+		    memcmp(f->name.data, name, len) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* A custom value as it is, a number or money ("1250.50 EUR") one with the
+ * style's separators. */
+static void custom_value(crm_sbuf *b, const Crm__CustomValue *cv, const struct tctx *t) {
+	const Crm__FieldDef *f = custom_def(t->labels, (const char *)cv->field.data, cv->field.len);
+	const char *v = (const char *)cv->value.data;
+	size_t len = cv->has_value ? cv->value.len : 0, amount;
+
+	if (f == NULL || numbers(t) == NULL ||
+	    (f->kind != CRM__FIELD_KIND__FIELD_KIND_NUMBER &&
+	     f->kind != CRM__FIELD_KIND__FIELD_KIND_MONEY)) {
+		crm_sbuf_put(b, v, len);
+		return;
+	}
+	for (amount = 0; amount < len && v[amount] != ' '; amount++)
+		;
+	crm_numfmt_put(b, v, amount, numbers(t), f->kind == CRM__FIELD_KIND__FIELD_KIND_MONEY);
+	crm_sbuf_put(b, v + amount, len - amount);
+}
 
 /* A custom value "Lead score: 12" under its field's label, when known. */
-static bool text_custom(crm_sbuf *b, const ProtobufCMessage *m, const Crm__FieldListReply *labels) {
+static bool text_custom(crm_sbuf *b, const ProtobufCMessage *m, const struct tctx *t) {
 	const Crm__CustomValue *cv = (const Crm__CustomValue *)m;
 	const ProtobufCBinaryData *label;
 
 	if (m->descriptor != &crm__custom_value__descriptor || !cv->has_field)
 		return false;
-	label = crm_recval_custom_label(labels, (const char *)cv->field.data, cv->field.len);
+	label = crm_recval_custom_label(t->labels, (const char *)cv->field.data, cv->field.len);
 	if (label == NULL)
 		return false;
 	crm_sbuf_put(b, (const char *)label->data, label->len);
 	crm_sbuf_puts(b, ": ");
-	crm_sbuf_put(b, (const char *)cv->value.data, cv->has_value ? cv->value.len : 0);
+	custom_value(b, cv, t);
 	return true;
 }
 
 /* Money "1250.50 EUR"; Date "1990-02-28" or "02-29" (no year). */
-static bool text_special(crm_sbuf *b, const ProtobufCMessage *m) {
+static bool text_special(crm_sbuf *b, const ProtobufCMessage *m, const struct tctx *t) {
 	const Crm__Money *mo;
 	const Crm__Date *d;
 
 	if (m->descriptor == &crm__money__descriptor) {
 		mo = (const Crm__Money *)m;
-		crm_sbuf_put(b, (const char *)mo->amount.data, mo->has_amount ? mo->amount.len : 0);
+		crm_numfmt_put(b, (const char *)mo->amount.data, mo->has_amount ? mo->amount.len : 0,
+			       numbers(t), true);
 		if (mo->has_currency) {
 			crm_sbuf_puts(b, " ");
 			crm_sbuf_put(b, (const char *)mo->currency.data, mo->currency.len);
@@ -316,20 +376,20 @@ static bool text_special(crm_sbuf *b, const ProtobufCMessage *m) {
 
 /* An item of a list: "ada@example.com (work, primary)"; a pair of texts
  * (custom value, preference) "name: value". */
-static void text_item(crm_sbuf *b, const ProtobufCMessage *m, const Crm__FieldListReply *labels) {
+static void text_item(crm_sbuf *b, const ProtobufCMessage *m, const struct tctx *t) {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	const ProtobufCFieldDescriptor *fd;
 	bool shown = false;
 	unsigned i, open = 0;
 
-	if (text_special(b, m) || text_custom(b, m, labels))
+	if (text_special(b, m, t) || text_custom(b, m, t))
 		return;
 	if (d->n_fields == 2 && d->fields[0].type == PROTOBUF_C_TYPE_BYTES &&
 	    d->fields[1].type == PROTOBUF_C_TYPE_BYTES) {
-		crm_recval_text_value(b, &d->fields[0], crm_recval_at(m, &d->fields[0], 0), labels);
+		text_value(b, &d->fields[0], crm_recval_at(m, &d->fields[0], 0), t);
 		crm_sbuf_puts(b, ": ");
 		if (crm_recval_has(m, &d->fields[1]))
-			crm_recval_text_value(b, &d->fields[1], crm_recval_at(m, &d->fields[1], 0), labels);
+			text_value(b, &d->fields[1], crm_recval_at(m, &d->fields[1], 0), t);
 		return;
 	}
 	for (i = 0; i < d->n_fields; i++) {
@@ -343,7 +403,7 @@ static void text_item(crm_sbuf *b, const ProtobufCMessage *m, const Crm__FieldLi
 		if (fd->type == PROTOBUF_C_TYPE_BOOL)
 			crm_sbuf_puts(b, fd->name);
 		else
-			crm_recval_text_value(b, fd, crm_recval_at(m, fd, 0), labels);
+			text_value(b, fd, crm_recval_at(m, fd, 0), t);
 	}
 	if (open)
 		crm_sbuf_puts(b, ")");
@@ -352,12 +412,12 @@ static void text_item(crm_sbuf *b, const ProtobufCMessage *m, const Crm__FieldLi
 /* A value whose later lines (a street over two lines) line up under its
  * first, `indent` columns in. */
 static void indented(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v,
-		     size_t indent, const Crm__FieldListReply *labels) {
+		     size_t indent, const struct tctx *t) {
 	crm_sbuf one = {0};
 	const char *p, *nl;
 
 	crm_sbuf_puts(&one, "");
-	crm_recval_text_value(&one, fd, v, labels);
+	text_value(&one, fd, v, t);
 	for (p = one.p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 		crm_sbuf_put(b, p, (size_t)(nl - p) + 1);
 		crm_sbuf_pad(b, indent);
@@ -367,12 +427,12 @@ static void indented(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void
 }
 
 /* A message on its own (an address): "field: value" lines. */
-static void text_message(crm_sbuf *b, const ProtobufCMessage *m, const Crm__FieldListReply *labels) {
+static void text_message(crm_sbuf *b, const ProtobufCMessage *m, const struct tctx *t) {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	bool first = true;
 	unsigned i;
 
-	if (text_special(b, m))
+	if (text_special(b, m, t))
 		return;
 	for (i = 0; i < d->n_fields; i++) {
 		if (!crm_recval_has(m, &d->fields[i]))
@@ -382,12 +442,32 @@ static void text_message(crm_sbuf *b, const ProtobufCMessage *m, const Crm__Fiel
 		first = false;
 		crm_sbuf_puts(b, d->fields[i].name);
 		crm_sbuf_puts(b, ": ");
-		indented(b, &d->fields[i], crm_recval_at(m, &d->fields[i], 0), strlen(d->fields[i].name) + 2, labels);
+		indented(b, &d->fields[i], crm_recval_at(m, &d->fields[i], 0),
+			 strlen(d->fields[i].name) + 2, t);
 	}
 }
 
-void crm_recval_text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v,
-			   const Crm__FieldListReply *labels) {
+/* A count (employees) with the style's separators; other numbers as their
+ * JSON text. */
+static void text_number(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v,
+			const struct tctx *t) {
+	crm_sbuf plain = {0};
+
+	if (numbers(t) == NULL || !crm_recval_is_count(fd) ||
+	    (fd->type != PROTOBUF_C_TYPE_INT64 && fd->type != PROTOBUF_C_TYPE_SINT64 &&
+	     fd->type != PROTOBUF_C_TYPE_SFIXED64 && fd->type != PROTOBUF_C_TYPE_INT32 &&
+	     fd->type != PROTOBUF_C_TYPE_SINT32 && fd->type != PROTOBUF_C_TYPE_SFIXED32)) {
+		crm_recval_json_value(b, fd, v);
+		return;
+	}
+	crm_sbuf_puts(&plain, "");
+	crm_recval_json_value(&plain, fd, v);
+	crm_numfmt_put(b, plain.p, plain.len, numbers(t), false);
+	crm_sbuf_fini(&plain);
+}
+
+static void text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v,
+		       const struct tctx *t) {
 	const ProtobufCBinaryData *bd;
 	char buf[64];
 
@@ -401,7 +481,7 @@ void crm_recval_text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, cons
 			crm_sbuf_puts(b, *(const char *const *)v);
 		return;
 	case PROTOBUF_C_TYPE_MESSAGE:
-		text_message(b, *(const ProtobufCMessage *const *)v, labels);
+		text_message(b, *(const ProtobufCMessage *const *)v, t);
 		return;
 	case PROTOBUF_C_TYPE_BOOL:
 		crm_sbuf_puts(b, *(const protobuf_c_boolean *)v ? "yes" : "no");
@@ -411,33 +491,42 @@ void crm_recval_text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, cons
 		return;
 	default: /* numbers: their JSON text; instants unquoted */
 		if (crm_recval_is_instant(fd))
-			crm_sbuf_instant(b, *(const int64_t *)v);
+			instant(b, *(const int64_t *)v, t);
 		else
-			crm_recval_json_value(b, fd, v);
+			text_number(b, fd, v, t);
 		return;
 	}
 }
 
 /* A list: tags joined by ", ", items of messages one a line. */
-void crm_recval_text_field(crm_sbuf *b, const ProtobufCMessage *m,
-			   const ProtobufCFieldDescriptor *fd, const Crm__FieldListReply *labels) {
+static void text_field(crm_sbuf *b, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
+		       const struct tctx *t) {
 	bool messages = fd->type == PROTOBUF_C_TYPE_MESSAGE;
 	size_t i, n = crm_recval_count(m, fd);
 
 	if (fd->label != PROTOBUF_C_LABEL_REPEATED) {
-		crm_recval_text_value(b, fd, crm_recval_at(m, fd, 0), labels);
+		text_value(b, fd, crm_recval_at(m, fd, 0), t);
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			crm_sbuf_puts(b, messages ? "\n" : ", ");
 		if (messages)
-			text_item(b, *(const ProtobufCMessage *const *)crm_recval_at(m, fd, i), labels);
+			text_item(b, *(const ProtobufCMessage *const *)crm_recval_at(m, fd, i), t);
 		else
-			crm_recval_text_value(b, fd, crm_recval_at(m, fd, i), labels);
+			text_value(b, fd, crm_recval_at(m, fd, i), t);
 	}
 }
 
+void crm_recval_text_value(crm_sbuf *b, const ProtobufCFieldDescriptor *fd, const void *v,
+			   const Crm__FieldListReply *labels) {
+	text_value(b, fd, v, &(struct tctx){.labels = labels});
+}
+
+void crm_recval_text_field(crm_sbuf *b, const ProtobufCMessage *m,
+			   const ProtobufCFieldDescriptor *fd, const Crm__FieldListReply *labels) {
+	text_field(b, m, fd, &(struct tctx){.labels = labels});
+}
 
 /* ---------------------------------------------------------------- by the server's field names */
 
@@ -502,8 +591,10 @@ bool crm_recval_by_name(const ProtobufCMessage *rec, const char *type, const cha
 	return ref->custom != NULL;
 }
 
-bool crm_recval_text(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
-		     const char *name, const Crm__FieldListReply *labels) {
+bool crm_recval_text_styled(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
+			    const char *name, const Crm__FieldListReply *labels,
+			    const crm_recval_style *style) {
+	const struct tctx t = {.labels = labels, .style = style};
 	struct crm_recval_ref ref;
 
 	if (!crm_recval_by_name(rec, type, name, &ref))
@@ -511,13 +602,18 @@ bool crm_recval_text(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
 	if (ref.custom != NULL) {
 		if (!ref.custom->has_value)
 			return false;
-		crm_sbuf_put(b, (const char *)ref.custom->value.data, ref.custom->value.len);
+		custom_value(b, ref.custom, &t);
 		return true;
 	}
 	if (ref.holder == NULL)
 		return false;
-	crm_recval_text_field(b, ref.holder, ref.fd, labels);
+	text_field(b, ref.holder, ref.fd, &t);
 	return true;
+}
+
+bool crm_recval_text(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
+		     const char *name, const Crm__FieldListReply *labels) {
+	return crm_recval_text_styled(b, rec, type, name, labels, NULL);
 }
 
 bool crm_recval_int(const ProtobufCMessage *rec, const char *type, const char *name,

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "crm.pb-c.h"
+#include "output.h" /* crm_numfmt */
 #include "strbuf.h"
 
 #define CRM_RECVAL_FIELDS_MAX 128 /* fields of one message (with meta's); more is a bug */
@@ -59,6 +60,10 @@ size_t crm_recval_count(const ProtobufCMessage *m, const ProtobufCFieldDescripto
 const void *crm_recval_at(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd, size_t i);
 /* An instant: an int64 field named *_at (microseconds since the epoch). */
 bool crm_recval_is_instant(const ProtobufCFieldDescriptor *fd);
+/* An integer field that counts something (employees), which people read
+ * with the locale's grouping, rather than an identifier (id, account_id,
+ * version) or an instant. */
+bool crm_recval_is_count(const ProtobufCFieldDescriptor *fd);
 /* An enum value's name in lower case without the enum's prefix
  * (ACCOUNT_TYPE_CUSTOMER: "customer"); "unknown(N)" for others. */
 const char *crm_recval_enum_name(const ProtobufCFieldDescriptor *fd, int v, char *buf,
@@ -109,6 +114,23 @@ bool crm_recval_by_name(const ProtobufCMessage *rec, const char *type, const cha
  * text as it is). False (nothing written) when rec has no value for it. */
 bool crm_recval_text(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
 		     const char *name, const Crm__FieldListReply *labels);
+/*
+ * How crm_recval_text_styled writes for people (crm-desktop): counts,
+ * money amounts and custom number and money values with numbers'
+ * separators (NULL: plainly); instants through instant(b, us, data) (NULL:
+ * UTC ISO 8601, as crm_recval_text).
+ */
+typedef struct crm_recval_style {
+	const crm_numfmt *numbers;
+	void (*instant)(crm_sbuf *b, int64_t us, const void *data);
+	const void *data;
+} crm_recval_style;
+
+/* crm_recval_text written in style (NULL: as crm_recval_text). */
+bool crm_recval_text_styled(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
+			    const char *name, const Crm__FieldListReply *labels,
+			    const crm_recval_style *style);
+
 /* An int64 field (id, version, created_at, ...; meta's too) or a whole
  * number; false when absent or of another type. */
 bool crm_recval_int(const ProtobufCMessage *rec, const char *type, const char *name,

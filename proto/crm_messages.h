@@ -131,6 +131,33 @@
 	X("db.denied", N_("permission denied"))                                                     \
 	X("db.out_of_resources", N_("the database is out of resources; retry later"))               \
 	X("db.bad_value", N_("a value is out of range or not valid"))                               \
+	/* libcrmclient's own (client/client_io.c, client/crmclient.c): no server sends them */     \
+	X("client.request_too_big",                                                                 \
+	  N_("the request is %1$s bytes; the server accepts at most %2$s"))                         \
+	X("client.not_connected", N_("not connected to %1$s"))                                      \
+	X("client.no_status", N_("the server sent a response without a status"))                    \
+	X("client.unknown_status", N_("the server answered with status %1$s: %2$s"))                \
+	X("client.frame_too_big", N_("protocol error: the server sent a frame of %1$s bytes"))      \
+	X("client.bad_frame", N_("protocol error: the server sent a frame that does not decode; "   \
+				 "are client and server versions compatible?"))                     \
+	X("client.reply_timeout", N_("no reply from %1$s in time; outcome unknown: the request "    \
+				     "may or may not have been applied"))                           \
+	X("client.send_timeout", N_("request not sent in time: the %1$s requests %2$s allows in "   \
+				    "flight were still unanswered; it was not applied"))            \
+	X("client.lost_outcome_unknown", N_("connection lost; outcome unknown: the request may "    \
+					    "or may not have been applied (%1$s)"))                 \
+	X("client.retry_failed", N_("connection lost; outcome unknown: the request may or may "     \
+				    "not have been applied (retrying failed: %1$s)"))               \
+	X("client.lost_unsent", N_("connection lost before the request was sent (%1$s)"))           \
+	X("client.server_closed", N_("the server closed the connection: %1$s"))                     \
+	X("client.server_shutting_down", N_("the server %1$s is shutting down"))                    \
+	X("client.poll_failed", N_("poll: %1$s"))                                                   \
+	X("client.hello_timeout", N_("the server %1$s did not answer the hello within %2$s ms"))    \
+	X("client.no_hello", N_("the server %1$s did not answer the hello"))                        \
+	X("client.resume_timeout",                                                                  \
+	  N_("the server %1$s did not answer the session resume within %2$s ms"))                   \
+	X("client.reconnected", N_("the client reconnected"))                                       \
+	X("client.closed", N_("the client was closed"))                                             \
 	/* bugs: the text is for the log and the bug report */                                      \
 	X("internal.detail", N_("internal error: %1$s"))                                            \
 	X("internal.no_response", N_("handler returned no response"))                               \

@@ -568,6 +568,10 @@ static void run_login(crm_worker *w, crm_job *job, Crm__Response **resp, crm_err
 	PGresult *r;
 	bool ok, refused;
 
+	/* A login starts a session of its own: the connection's token plays no
+	 * part, so a connection whose session was revoked or expired (the
+	 * desktop asking for the password again) can log in on it. */
+	job->has_token = false;
 	r = tx_one(db, job, CRM_STMT(LOGIN_PRECHECK), 3, pre, NULL, NULL, err);
 	if (r == NULL)
 		return;

@@ -25,15 +25,6 @@
  * crm_rec_print_labeled prints (the CLI prints one thing at a time). */
 static const Crm__FieldListReply *labels;
 
-/* An integer field that counts something (employees), which tables group
- * by the locale, rather than an identifier (id, account_id, version). */
-static bool is_count(const ProtobufCFieldDescriptor *fd) {
-	size_t n = strlen(fd->name);
-
-	return strcmp(fd->name, "id") != 0 && strcmp(fd->name, "version") != 0 &&
-	       !(n > 3 && strcmp(fd->name + n - 3, "_id") == 0);
-}
-
 /* A Money field: its JSON, and "1,250,000.00 EUR" in tables. */
 static void add_money(crm_result *r, const ProtobufCMessage *m,
 		      const ProtobufCFieldDescriptor *fd) {
@@ -97,7 +88,7 @@ static void add_cell(crm_result *r, const ProtobufCMessage *rec, const ProtobufC
 	case PROTOBUF_C_TYPE_SFIXED64:
 		if (crm_recval_is_instant(fd))
 			crm_result_add_time(r, *AT(m, fd, const int64_t));
-		else if (is_count(fd))
+		else if (crm_recval_is_count(fd))
 			crm_result_add_count(r, *AT(m, fd, const int64_t));
 		else
 			crm_result_add_int(r, *AT(m, fd, const int64_t));

@@ -57,6 +57,8 @@ struct _CrmConn {
 
 	char *server, *ca_file, *session_file;
 	char *token, *username;
+	char *time_zone, *locale; /* the user's profile (NULL: unknown) */
+	int64_t session_id;
 	CrmConnState state;
 	gboolean authenticated;
 	GError *last_error;
@@ -70,6 +72,7 @@ struct _CrmConn {
 
 	GQueue waiting; /* Call*, in order */
 	gboolean disposed;
+	gboolean logging_out; /* a Logout is on its way: nothing else goes out */
 	gboolean fresh; /* drop the connection after this dispatch: see session_refused */
 };
 
@@ -123,6 +126,10 @@ CrmConnState crm_conn_get_state(CrmConn *self) { return self->state; }
 const char *crm_conn_username(CrmConn *self) { return self->authenticated ? self->username : NULL; }
 const char *crm_conn_get_server(CrmConn *self) { return self->server; }
 const char *crm_conn_get_login_name(CrmConn *self) { return self->username; }
+const char *crm_conn_get_time_zone(CrmConn *self) {
+	return self->authenticated ? self->time_zone : NULL;
+}
+const char *crm_conn_get_locale(CrmConn *self) { return self->locale; }
 
 void crm_conn_set_session_file(CrmConn *self, const char *path) {
 	g_free(self->session_file);
@@ -148,16 +155,22 @@ static void load_session(CrmConn *self) {
 		self->token = g_strdup(s.token);
 		g_free(self->username);
 		self->username = g_strdup(s.username);
+		g_free(self->locale);
+		self->locale = s.locale && s.locale[0] ? g_strdup(s.locale) : NULL;
+		self->session_id = s.session_id;
 	} else if (why[0]) {
 		g_warning("%s", why);
 	}
 	crm_session_clear(&s);
 }
 
-static void save_session(CrmConn *self, int64_t session_id) {
+/* Keeps the session, with the profile locale (read at the next start for
+ * the language: main.c). */
+static void save_session(CrmConn *self) {
 	char why[CRM_SESSION_WHY_MAX];
 	crm_session s = {.server = self->server, .username = self->username,
-			 .token = self->token, .session_id = session_id};
+			 .token = self->token, .session_id = self->session_id,
+			 .locale = self->locale};
 
 	if (self->session_file != NULL && !crm_session_save(self->session_file, &s, why))
 		g_warning("%s", why);
@@ -182,10 +195,10 @@ static gboolean is_transport_error(const crm_err *err) {
 	return err->code == CRM_UNAVAILABLE;
 }
 
-/* crmd refuses a Login on a connection still bound to the refused session
- * (the session check fails first), so the login goes out on a new
- * connection without a token: marked here (this may run inside
- * crm_client_process) and done by fresh_connection after it. */
+/* The login that follows goes out on a new connection without a token
+ * (crmd before desk-locale refused a Login on a connection still bound to
+ * the refused session; today's accepts it): marked here (this may run
+ * inside crm_client_process) and done by fresh_connection after it. */
 static void session_refused(CrmConn *self) {
 	self->fresh = TRUE;
 	self->authenticated = FALSE;
@@ -193,6 +206,22 @@ static void session_refused(CrmConn *self) {
 	if (self->client != NULL && !crm_client_set_session(self->client, NULL, &(crm_err){0}))
 		g_warning("could not clear the session token");
 	set_state(self, CRM_CONN_NEEDS_LOGIN);
+}
+
+/* The profile a Login or Resume reply carried; the session file follows a
+ * changed locale. */
+static void set_profile(CrmConn *self, const char *time_zone, const char *locale,
+			gboolean save) {
+	gboolean changed = g_strcmp0(locale && locale[0] ? locale : NULL, self->locale) != 0;
+
+	g_free(self->time_zone);
+	self->time_zone = time_zone && time_zone[0] ? g_strdup(time_zone) : NULL;
+	if (changed) {
+		g_free(self->locale);
+		self->locale = locale && locale[0] ? g_strdup(locale) : NULL;
+	}
+	if (save || (changed && self->token != NULL))
+		save_session(self);
 }
 
 static void login_done(CrmConn *self, Crm__ServerFrame *reply) {
@@ -206,7 +235,9 @@ static void login_done(CrmConn *self, Crm__ServerFrame *reply) {
 		self->username = g_strdup(lr->user->username);
 	}
 	self->authenticated = TRUE;
-	save_session(self, lr ? (int64_t)lr->session_id : 0);
+	self->session_id = lr ? (int64_t)lr->session_id : 0;
+	set_profile(self, lr && lr->user ? lr->user->time_zone : NULL,
+		    lr && lr->user ? lr->user->locale : NULL, TRUE);
 	self->backoff_ms = 0;
 	set_state(self, CRM_CONN_CONNECTED);
 	g_signal_emit(self, signals[SIG_LOGGED_IN], 0);
@@ -276,7 +307,7 @@ static gboolean call_send(CrmConn *self, Call *call) {
 static void flush(CrmConn *self) {
 	GList *l, *next;
 
-	if (self->client == NULL || !crm_client_connected(self->client))
+	if (self->client == NULL || !crm_client_connected(self->client) || self->logging_out)
 		return;
 	for (l = self->waiting.head; l != NULL; l = next) {
 		Call *call = l->data;
@@ -533,6 +564,11 @@ static void connected(GObject *obj, GAsyncResult *res, gpointer data) {
 		forget_token(self);
 		set_state(self, CRM_CONN_NEEDS_LOGIN);
 	} else {
+		const crm_client_server_info *info = crm_client_server(self->client);
+
+		if (info->session_id != 0)
+			self->session_id = info->session_id;
+		set_profile(self, info->time_zone, info->locale, FALSE);
 		self->backoff_ms = 0;
 		set_state(self, CRM_CONN_CONNECTED);
 	}
@@ -593,11 +629,49 @@ void crm_conn_retry_now(CrmConn *self) {
 	connect_now(self);
 }
 
+/* The Logout's reply (inside crm_client_process, or crm_client_free):
+ * whatever crmd said, the session is forgotten here, and the connection
+ * is replaced by one without it after this dispatch (session_refused). */
+static void logout_reply(crm_client *c, Crm__ServerFrame *reply, const crm_err *err,
+			 void *userdata) {
+	CrmConn *self = userdata;
+
+	(void)c;
+	crm_client_reply_free(reply);
+	self->logging_out = FALSE;
+	if (err != NULL && err->code != CRM_UNAUTHENTICATED)
+		g_warning("logging out: %s", err->msg); /* the session ends when it expires */
+	if (!self->disposed)
+		session_refused(self);
+}
+
+/* Sends Logout on the connection, so that crmd revokes the session; false
+ * when it cannot go out now (no connection, or not logged in). */
+static gboolean send_logout(CrmConn *self) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__Logout logout = CRM__LOGOUT__INIT;
+	crm_err err = {0};
+
+	if (self->client == NULL || !crm_client_connected(self->client) || !self->authenticated ||
+	    self->logging_out)
+		return FALSE;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_LOGOUT;
+	req.logout = &logout;
+	if (!crm_client_send_async(self->client, &req, logout_reply, self, &err)) {
+		g_warning("logging out: %s", err.msg);
+		return FALSE;
+	}
+	self->logging_out = TRUE;
+	return TRUE;
+}
+
 void crm_conn_logout(CrmConn *self) {
 	char why[CRM_SESSION_WHY_MAX];
 
 	if (self->session_file != NULL && !crm_session_remove(self->session_file, why))
 		g_warning("%s", why);
+	if (send_logout(self))
+		return; /* logout_reply forgets the session */
 	session_refused(self);
 	if (self->client != NULL)
 		fresh_connection(self);
@@ -625,6 +699,8 @@ static void crm_conn_finalize(GObject *obj) {
 
 	forget_token(self);
 	g_free(self->username);
+	g_free(self->time_zone);
+	g_free(self->locale);
 	g_free(self->server);
 	g_free(self->ca_file);
 	g_free(self->session_file);

@@ -111,6 +111,16 @@ void crm_conn_logout(CrmConn *self);
  * before login). */
 const char *crm_conn_username(CrmConn *self);
 
+/* The signed-in user's profile time zone (an IANA name) from the Login or
+ * Resume reply; NULL before login or when the profile has none. */
+const char *crm_conn_get_time_zone(CrmConn *self);
+
+/* The user's profile locale ("zh-CN") from the last Login or Resume reply,
+ * else from the session file; NULL if unknown. The session file keeps it
+ * (`locale = zh-CN`, as crm's does): main.c takes the language from it at
+ * the next start. */
+const char *crm_conn_get_locale(CrmConn *self);
+
 G_END_DECLS
 
 #endif

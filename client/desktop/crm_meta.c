@@ -337,26 +337,6 @@ char *crm_meta_field_label(const Crm__FieldDef *f) {
 	return f->standard ? g_strdup(_(label)) : g_steal_pointer(&label);
 }
 
-/* Values the desktop shows through the catalog besides CRM_LABELS (the
- * enum values'): recval's yes and no. */
-static const char *const shown_values[] G_GNUC_UNUSED = {N_("yes"), N_("no")};
-
-gboolean crm_meta_value_text(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
-			     const char *name, const Crm__FieldListReply *fields) {
-	struct crm_recval_ref ref;
-	crm_sbuf raw = {0};
-
-	if (!crm_recval_by_name(rec, type, name, &ref) || ref.fd == NULL || ref.holder == NULL ||
-	    ref.fd->label == PROTOBUF_C_LABEL_REPEATED ||
-	    (ref.fd->type != PROTOBUF_C_TYPE_ENUM && ref.fd->type != PROTOBUF_C_TYPE_BOOL))
-		return crm_recval_text(b, rec, type, name, fields);
-	crm_sbuf_puts(&raw, "");
-	crm_recval_text_field(&raw, ref.holder, ref.fd, fields);
-	crm_sbuf_puts(b, raw.len > 0 ? _(raw.p) : "");
-	crm_sbuf_fini(&raw);
-	return TRUE;
-}
-
 const char *crm_meta_type_label(const Crm__RecordTypeInfo *t, gboolean plural) {
 	const char *l = plural ? t->plural_label : t->label;
 

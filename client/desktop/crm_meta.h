@@ -60,12 +60,6 @@ const Crm__FieldDef *crm_meta_field(const Crm__FieldListReply *fields, const cha
 /* A field's name / label as a new string (g_free). */
 char *crm_meta_field_name(const Crm__FieldDef *f);
 char *crm_meta_field_label(const Crm__FieldDef *f);
-/* The text of field `name` of rec for people (crm_recval_text), with a
- * standard enum field's value ("prospect") and yes/no in the user's
- * language from the catalog; FALSE (nothing written) when rec has no
- * value. */
-gboolean crm_meta_value_text(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
-			     const char *name, const Crm__FieldListReply *fields);
 /* The type's label ("Account"; plural: "Accounts") in the user's
  * language (the catalog's CRM_LABELS), or its name. */
 const char *crm_meta_type_label(const Crm__RecordTypeInfo *t, gboolean plural);

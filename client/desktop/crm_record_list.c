@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "config.h"
+#include "crm_display.h"
 #include "crm_meta.h"
 #include "crm_placeholder.h"
 #include "crm_record_form.h"
@@ -114,7 +115,7 @@ static void cell_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d
 	if (rec == NULL) {
 		gtk_label_set_text(GTK_LABEL(gtk_list_item_get_child(item)), "…");
 	} else {
-		crm_meta_value_text(&b, rec, self->type, field, self->fields);
+		crm_display_value(&b, rec, self->type, field, self->fields);
 		g_strdelimit(b.p, "\n", ' '); /* one line in a table */
 		gtk_label_set_text(GTK_LABEL(gtk_list_item_get_child(item)), b.p);
 	}

@@ -14,6 +14,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm_display.h"
 #include "crm_meta.h"
 #include "crm_paged_model.h"
 #include "crmclient.h"
@@ -42,13 +43,6 @@ enum { SIG_CLOSE, SIG_OPEN_RECORD, SIG_EDIT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------- helpers */
-
-static char *instant_text(gint64 us) {
-	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
-	g_autoptr(GDateTime) local = utc ? g_date_time_to_local(utc) : NULL;
-
-	return local ? g_date_time_format(local, "%Y-%m-%d %H:%M") : g_strdup("?");
-}
 
 static GtkWidget *value_row(const char *title, const char *value) {
 	GtkWidget *row = adw_action_row_new();
@@ -102,7 +96,7 @@ static void fill_fields(CrmRecordPage *self) {
 
 		crm_sbuf_fini(&b);
 		crm_sbuf_puts(&b, "");
-		if (!crm_meta_value_text(&b, rec, self->type, name, self->fields))
+		if (!crm_display_value(&b, rec, self->type, name, self->fields))
 			crm_sbuf_puts(&b, "—");
 		/* the first text people write (not the id): the record's name */
 		if (title == NULL && f->kind == CRM__FIELD_KIND__FIELD_KIND_TEXT && !f->read_only &&
@@ -231,7 +225,7 @@ static void relations_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 /* ---------------------------------------------------------------- history */
 
 static GtkWidget *history_row(const Crm__AuditEntry *e) {
-	g_autofree char *when = instant_text(e->at);
+	g_autofree char *when = crm_display_instant(e->at);
 	g_autofree char *title = g_strdup_printf(_("%s by %s"), e->action ? e->action : "?",
 						 e->username ? e->username : _("the system"));
 	const char *shown = e->new_shown ? e->new_shown : e->new_values;

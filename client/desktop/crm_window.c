@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "crm_conn.h"
+#include "crm_display.h"
 #include "crm_errors.h"
 #include "crm_placeholder.h"
 #include "crm_settings.h"
@@ -70,6 +71,7 @@ static void state_changed(CrmWindow *self) {
 								     st == CRM_CONN_RECONNECTING);
 	switch (st) {
 	case CRM_CONN_CONNECTED:
+		crm_display_set_time_zone(crm_conn_get_time_zone(self->conn));
 		show_banner(self, NULL);
 		crm_setup_page_set_busy(self->setup, FALSE);
 		show_main(self);

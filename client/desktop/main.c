@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "crm_application.h"
+#include "crm_display.h"
 #include "i18n.h"
 #include "session.h"
 
@@ -26,15 +27,28 @@ static char *session_locale(char *path) {
 	return locale;
 }
 
+/* True when the environment sets var to something. */
+static int env_names(const char *var) {
+	const char *v = getenv(var);
+
+	return v != NULL && v[0] != '\0';
+}
+
 /* The language: the profile locale kept by the last login (the desktop's
- * session file, else crm's), else the environment (docs/i18n.md); the
- * catalogs of the build tree when run from it. */
+ * session file, else crm's), unless the environment names a language for
+ * messages itself (LANGUAGE, LC_ALL, LC_MESSAGES; LANG alone does not);
+ * numbers and money by the same rule (crm_display_init). The catalogs of
+ * the build tree when run from it. See docs/i18n.md. */
 static void init_language(void) {
 	char *locale = session_locale(crm_config_sibling_path("desktop-session"));
 
 	if (locale == NULL)
 		locale = session_locale(crm_session_path());
-	crm_i18n_init(locale);
+	if (env_names("LANGUAGE") || env_names("LC_ALL") || env_names("LC_MESSAGES"))
+		crm_i18n_init(NULL);
+	else
+		crm_i18n_init(locale);
+	crm_display_init(locale);
 	free(locale);
 }
 

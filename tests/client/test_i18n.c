@@ -25,6 +25,13 @@ static void test_language(void) {
 	CHECK(!crm_i18n_language("x", out, sizeof(out)));
 	CHECK(!crm_i18n_language("12-CN", out, sizeof(out)));
 	CHECK(!crm_i18n_language(NULL, out, sizeof(out)));
+	/* the POSIX locale crm-desktop reads separators from */
+	CHECK(crm_i18n_posix_locale("zh-CN", out, sizeof(out)) && strcmp(out, "zh_CN.UTF-8") == 0);
+	CHECK(crm_i18n_posix_locale("zh", out, sizeof(out)) && strcmp(out, "zh_CN.UTF-8") == 0);
+	CHECK(crm_i18n_posix_locale("de-DE", out, sizeof(out)) && strcmp(out, "de_DE.UTF-8") == 0);
+	CHECK(!crm_i18n_posix_locale("de", out, sizeof(out))); /* no region: no locale */
+	CHECK(!crm_i18n_posix_locale("x", out, sizeof(out)));
+	CHECK(!crm_i18n_posix_locale("zh-CN", out, 8)); /* "zh_CN.UTF-8" does not fit */
 }
 
 /* Two marked runs of lines (commands.c's PAGE_HELP and YES_HELP) with a

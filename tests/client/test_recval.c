@@ -97,6 +97,96 @@ static void test_account(void) {
 	CHECK(crm_recval_custom_label(&labels, "tier_score", 10) == NULL);
 }
 
+/* An instant as the desktop might write it: a fixed marker and the µs. */
+static void marked_instant(crm_sbuf *b, int64_t us, const void *data) {
+	crm_sbuf_printf(b, "%s%lld", (const char *)data, (long long)us);
+}
+
+static void expect_styled(const ProtobufCMessage *rec, const char *name,
+			  const Crm__FieldListReply *labels, const crm_recval_style *st,
+			  const char *want, int line) {
+	crm_sbuf b = {0};
+	bool has;
+
+	crm_sbuf_puts(&b, "");
+	has = crm_recval_text_styled(&b, rec, "account", name, labels, st);
+	if (strcmp(has ? b.p : "<none>", want) != 0) {
+		fprintf(stderr, "line %d: %s: got '%s', want '%s'\n", line, name,
+			has ? b.p : "<none>", want);
+		failures++;
+	}
+	crm_sbuf_fini(&b);
+}
+#define EXPECT_STYLED(rec, name, labels, st, want) \
+	expect_styled(rec, name, labels, st, want, __LINE__)
+
+/* crm_recval_text_styled (crm-desktop's cells): counts, money and custom
+ * numbers with the locale's separators, identifiers never, instants
+ * through the style's function; without a style as crm_recval_text. */
+static void test_styled(void) {
+	Crm__Account a = CRM__ACCOUNT__INIT;
+	Crm__RecordMeta meta = CRM__RECORD_META__INIT;
+	Crm__Money rev = CRM__MONEY__INIT;
+	Crm__CustomValue n = CRM__CUSTOM_VALUE__INIT, m = CRM__CUSTOM_VALUE__INIT, t = CRM__CUSTOM_VALUE__INIT;
+	Crm__CustomValue *cvs[] = {&n, &m, &t};
+	Crm__FieldDef dn = CRM__FIELD_DEF__INIT, dm = CRM__FIELD_DEF__INIT, dt = CRM__FIELD_DEF__INIT;
+	Crm__FieldDef *defs[] = {&dn, &dm, &dt};
+	Crm__FieldListReply labels = CRM__FIELD_LIST_REPLY__INIT;
+	/* de_DE's numbers (point ",", groups of three by "."), money in
+	 * groups of three by a space */
+	crm_numfmt nf = {.point = ",", .sep = ".", .grouping = "\3",
+			 .mon_point = ",", .mon_sep = " ", .mon_grouping = "\3"};
+	crm_recval_style st = {.numbers = &nf, .instant = marked_instant, .data = "at:"};
+
+	meta.has_id = meta.has_version = meta.has_created_at = true;
+	meta.id = 1234567;
+	meta.version = 1234;
+	meta.created_at = 1700000000000000;
+	meta.n_custom = 3;
+	meta.custom = cvs;
+	a.meta = &meta;
+	a.has_employees = true;
+	a.employees = 1250000;
+	a.has_parent_id = true;
+	a.parent_id = 7654321;
+	rev.has_amount = rev.has_currency = true;
+	rev.amount = BIN("-1250000.50");
+	rev.currency = BIN("EUR");
+	a.annual_revenue = &rev;
+	n.has_field = n.has_value = m.has_field = m.has_value = t.has_field = t.has_value = true;
+	n.field = BIN("seats");
+	n.value = BIN("25000");
+	m.field = BIN("budget");
+	m.value = BIN("99000.25 USD");
+	t.field = BIN("code");
+	t.value = BIN("12345");
+	dn.has_name = dm.has_name = dt.has_name = dn.has_kind = dm.has_kind = dt.has_kind = true;
+	dn.name = BIN("seats");
+	dn.kind = CRM__FIELD_KIND__FIELD_KIND_NUMBER;
+	dm.name = BIN("budget");
+	dm.kind = CRM__FIELD_KIND__FIELD_KIND_MONEY;
+	dt.name = BIN("code");
+	dt.kind = CRM__FIELD_KIND__FIELD_KIND_TEXT;
+	labels.n_fields = 3;
+	labels.fields = defs;
+
+	EXPECT_STYLED(&a.base, "employees", NULL, &st, "1.250.000");
+	EXPECT_STYLED(&a.base, "annual_revenue", NULL, &st, "-1 250 000,50 EUR");
+	EXPECT_STYLED(&a.base, "id", NULL, &st, "1234567");        /* identifiers never */
+	EXPECT_STYLED(&a.base, "version", NULL, &st, "1234");
+	EXPECT_STYLED(&a.base, "parent_id", NULL, &st, "7654321");
+	EXPECT_STYLED(&a.base, "created_at", NULL, &st, "at:1700000000000000");
+	EXPECT_STYLED(&a.base, "seats", &labels, &st, "25.000");
+	EXPECT_STYLED(&a.base, "budget", &labels, &st, "99 000,25 USD");
+	EXPECT_STYLED(&a.base, "code", &labels, &st, "12345");     /* text stays text */
+	EXPECT_STYLED(&a.base, "seats", NULL, &st, "25000");       /* kind unknown */
+	/* no style: what crm_recval_text writes */
+	EXPECT_STYLED(&a.base, "employees", NULL, NULL, "1250000");
+	EXPECT_STYLED(&a.base, "annual_revenue", NULL, NULL, "-1250000.50 EUR");
+	EXPECT_STYLED(&a.base, "created_at", NULL, NULL, "2023-11-14T22:13:20.000000Z");
+	EXPECT_STYLED(&a.base, "seats", &labels, NULL, "25000");
+}
+
 /* "email" in the field list is the contact's field `emails`. */
 static void test_contact(void) {
 	Crm__Contact c = CRM__CONTACT__INIT;
@@ -124,5 +214,6 @@ static void test_contact(void) {
 int main(void) {
 	test_account();
 	test_contact();
+	test_styled();
 	return checks_result("test_recval");
 }

@@ -120,3 +120,28 @@ def test_profile_locale_wins(crmd):
     assert r.rc == 0, r
     r = _crm_as(crmd, home, "account", "list", "--limit", "0")
     assert "--limit must be a number from 1 to 500" in r.err, r.err
+
+
+def test_fixed_phrases_in_server_error_arguments_are_translated(crmd):
+    """The SQL passes a few English phrases as arguments ("e-mail address",
+    "none"): crm_err_text translates them in the user's language; values
+    stay as they were given."""
+    crmd.crm_login()
+    r = crmd.crm("contact", "add", "--given-name", "Wu", "--family-name", "Lei", "--format",
+                 "json", env=ENGLISH)
+    assert r.rc == 0, r
+    cid = str(json.loads(r.out)["id"])
+    r = crmd.crm("contact", "edit", cid, "--remove-email", "nobody@example.com", env=ENGLISH)
+    assert r.rc != 0, r
+    assert 'has no e-mail address "nobody@example.com" (it has: none)' in r.err, r.err
+    r = crmd.crm("user", "edit", "admin", "--locale", "zh-CN", env=ENGLISH)
+    assert r.rc == 0, r
+    try:
+        assert crmd.crm("whoami", env=ENGLISH).rc == 0  # the session file takes zh-CN
+        r = crmd.crm("contact", "edit", cid, "--remove-email", "nobody@example.com",
+                     env=ENGLISH)
+        assert r.rc != 0, r
+        assert '没有电子邮件地址 "nobody@example.com"（它有：无）' in r.err, r.err
+    finally:
+        assert crmd.crm("user", "edit", "admin", "--locale", "en-US", env=ENGLISH).rc == 0
+        assert crmd.crm("whoami", env=ENGLISH).rc == 0

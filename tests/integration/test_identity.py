@@ -612,3 +612,29 @@ def test_names_follow_the_record_text_rule(world, bad, what):
         in ("Sal Q.", b"Sal Q.")
     assert ok(world.do("root", "team_update", name="Support", new_name=" Help ")).team.name in ("Help", b"Help")
     status(world.do("root", "team_update", name="Help", new_name="   "), INVALID_ARGUMENT, "team_update.new_name")
+
+
+def test_login_again_on_the_connection_of_a_revoked_session(world):
+    """An admin revokes a session; its client (the desktop) asks for the
+    password and logs in again on the same connection: a new session,
+    on that connection, and the old token stays dead."""
+    w = world
+    c = w.connect()
+    old = login(c, "sal", w.pw["sal"])
+    sid_old = ok(resume(w.connect(), old)).login.session_id
+    ok(w.do("root", "session_revoke", session_id=sid_old), "admin revokes the session")
+    assert unauth(c), "the revoked session still works"
+    # wrong password on that connection: still refused, and audited as a failed login
+    status(rq(c, "login", username="sal", password="wrong-" + w.pw["sal"]), UNAUTHENTICATED,
+           what="a wrong password after the revocation")
+    assert unauth(c)
+    r = ok(rq(c, "login", username="sal", password=w.pw["sal"]), "login on the same connection")
+    assert r.login.token and r.login.token != old
+    assert r.login.session_id != sid_old
+    assert ok(rq(c, "whoami")).user.username == "sal"
+    assert not unauth(c), "the new session does not serve the connection"
+    live = su_sql(w.env, w.db, f"SELECT count(*) FROM crm.sessions WHERE id = {r.login.session_id}"
+                               f" AND revoked_at IS NULL")
+    assert live == "1"
+    status(resume(w.connect(), old), UNAUTHENTICATED, what="the revoked token resumed")
+    assert ok(resume(w.connect(), r.login.token)).login.session_id == r.login.session_id
