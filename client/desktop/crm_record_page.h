@@ -7,7 +7,10 @@
  *
  * Everything is fetched asynchronously when the page is made; a spinner
  * shows while it comes, an error is shown on the page. Signal "close":
- * the user pressed Back (or Escape). Main thread only.
+ * the user pressed Back (or Escape). Its header has the record's actions
+ * (CrmRecordActions: delete, restore, reassign, share); signal
+ * "record-changed": one of them changed the record on the server (the
+ * list then reloads and opens the record again). Main thread only.
  */
 #ifndef CRM_RECORD_PAGE_H
 #define CRM_RECORD_PAGE_H
@@ -25,7 +28,8 @@ G_DECLARE_FINAL_TYPE(CrmRecordPage, crm_record_page, CRM, RECORD_PAGE, GtkWidget
 GtkWidget *crm_record_page_new(CrmConn *conn, const char *type, gint64 id);
 gint64 crm_record_page_get_id(CrmRecordPage *self);
 
-/* Signals: "close" (), "open-record" (const char *type, gint64 id). */
+/* Signals: "close" (), "open-record" (const char *type, gint64 id),
+ * "record-changed" (). */
 
 G_END_DECLS
 
