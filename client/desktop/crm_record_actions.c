@@ -34,10 +34,10 @@ struct _CrmRecordActions {
 	char *type;
 	gint64 id;
 	GtkWidget *page; /* not a reference: the page owns this */
-	GCancellable *cancel;
+	GCancellable *cancel; /* cancelled when the page goes: page is gone then */
 	GSimpleActionGroup *group;
 
-	GtkWidget *buttons, *status, *deleted_box, *error;
+	GtkWidget *buttons, *status, *deleted_box, *deleted_label, *error;
 	char *name, *owner;
 	gboolean loaded, deleted, busy;
 	gboolean may_delete, may_reassign, may_update; /* the role's, for the type */
@@ -59,6 +59,11 @@ static void update_state(CrmRecordActions *self) {
 		g_simple_action_set_enabled(
 			G_SIMPLE_ACTION(g_action_map_lookup_action(G_ACTION_MAP(self->group), names[i])),
 			on[i]);
+	/* the words only while shown: screen readers find no hidden text */
+	gtk_label_set_text(GTK_LABEL(self->deleted_label),
+			   self->loaded && self->deleted
+				   ? _("This record is deleted. Restore it to work with it again.")
+				   : "");
 	gtk_widget_set_visible(self->deleted_box, self->loaded && self->deleted);
 }
 
@@ -226,6 +231,10 @@ out:
 
 static void send_change(CrmRecordActions *self, Crm__ClientFrame *req, Change *c) {
 	c->self = g_object_ref(self);
+	if (g_cancellable_is_cancelled(self->cancel)) { /* the page went meanwhile */
+		change_free(c);
+		return;
+	}
 	self->busy = TRUE;
 	update_state(self);
 	show_error(self, NULL);
@@ -487,6 +496,8 @@ out:
 static void share_call(AdwMessageDialog *d, Crm__ClientFrame *req) {
 	Share *s = g_object_get_data(G_OBJECT(d), "crm-share");
 
+	if (g_cancellable_is_cancelled(s->self->cancel))
+		return; /* the page went (and its connection with it) */
 	gtk_widget_set_sensitive(s->add, FALSE);
 	crm_conn_call(s->self->conn, req, s->cancel, shares_loaded, g_object_ref(d));
 }
@@ -655,8 +666,7 @@ static void build_buttons(CrmRecordActions *self) {
 }
 
 static void build_status(CrmRecordActions *self) {
-	GtkWidget *label = gtk_label_new(_("This record is deleted. Restore it to work with it "
-					   "again."));
+	GtkWidget *label = self->deleted_label = gtk_label_new(NULL);
 	GtkWidget *restore = action_button(_("_Restore"), _("Restore"), _("Restore (Ctrl+Z)"),
 					   "rec.restore");
 
@@ -707,9 +717,8 @@ static void add_shortcuts(CrmRecordActions *self) {
 static void crm_record_actions_dispose(GObject *object) {
 	CrmRecordActions *self = CRM_RECORD_ACTIONS(object);
 
-	if (self->cancel != NULL)
-		g_cancellable_cancel(self->cancel);
-	g_clear_object(&self->cancel);
+	/* kept until finalize: an open dialog's response still asks it */
+	g_cancellable_cancel(self->cancel);
 	g_clear_object(&self->buttons);
 	g_clear_object(&self->status);
 	g_clear_object(&self->group);
@@ -720,6 +729,7 @@ static void crm_record_actions_dispose(GObject *object) {
 static void crm_record_actions_finalize(GObject *object) {
 	CrmRecordActions *self = CRM_RECORD_ACTIONS(object);
 
+	g_object_unref(self->cancel);
 	g_free(self->type);
 	g_free(self->name);
 	g_free(self->owner);

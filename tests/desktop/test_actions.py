@@ -57,6 +57,9 @@ class Desk(Desktop):
                           (w.name or "").startswith(heading_start)), None),
             timeout, 0.2, f"the dialog '{heading_start}…'")
 
+    def wait_no_text(self, part, timeout=15):
+        fixtures.wait_for(lambda: not self.has_text(part), timeout, 0.2, f"no text '{part}'")
+
     def no_dialog(self, heading_start, timeout=15):
         fixtures.wait_for(lambda: not [w for w in self.app if w is not None and
                                        (w.name or "").startswith(heading_start)],
@@ -142,6 +145,7 @@ def test_delete_restore_reassign_share(crmd, desktop_env):
     desk.click(desk.find_exact("push button", "Restore"))
     fixtures.wait_for(lambda: deleted(crmd, acc) == "f", 15, 0.2, "deleted_at cleared")
     desk.wait_text("restore by admin")  # the page again, with its history
+    desk.wait_no_text("This record is deleted")
     screenshot("actions-03-restored")
 
     # reassign by the keyboard: an unknown user first (the server's words
@@ -179,8 +183,9 @@ def test_delete_restore_reassign_share(crmd, desktop_env):
     assert su(crmd, f"SELECT count(*) FROM crm.shares WHERE record_id = {acc}") == "1"
     # and removed again
     desk.click(desk.find_exact("push button", "Remove the share of pat", root=d))
-    desk.wait_text("Not shared with anyone")
-    assert su(crmd, f"SELECT count(*) FROM crm.shares WHERE record_id = {acc}") == "0"
+    fixtures.wait_for(lambda: su(crmd, f"SELECT count(*) FROM crm.shares "
+                                       f"WHERE record_id = {acc}") == "0", 15, 0.2, "no share")
+    desk.wait_no_text("Remove the share of pat")
     desk.click(desk.find_exact("push button", "Close", root=d))
     desk.no_dialog("Share “Acme Actions”")
     desk.wait_text("reassign by admin")  # the page, open again
