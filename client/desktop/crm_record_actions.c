@@ -323,8 +323,11 @@ static void reassign_response(AdwMessageDialog *d, const char *response,
 	send_change(self, &req, c);
 }
 
+/* As the response's button does: the response, then the dialog closes
+ * (adw_message_dialog_response alone leaves it open). */
 static gboolean respond_reassign(gpointer dialog) {
 	adw_message_dialog_response(ADW_MESSAGE_DIALOG(dialog), "reassign");
+	gtk_window_close(GTK_WINDOW(dialog));
 	return G_SOURCE_REMOVE;
 }
 

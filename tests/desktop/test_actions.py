@@ -25,25 +25,55 @@ import time
 import pytest
 
 from conftest import fixtures
-from test_desktop import Desktop, desktop_env, nodes, pyatspi, rawinput, screenshot  # noqa: F401
+from test_desktop import (ARTIFACTS, Desktop, desktop_env, nodes, pyatspi,  # noqa: F401
+                          rawinput, screenshot)
 
 PASSWORD = "pw-actions-" + os.urandom(4).hex()
 DENIED = "You are not allowed to do this"
 
 
 class Desk(Desktop):
-    """test_desktop's Desktop, plus exact names and clicks."""
+    """test_desktop's Desktop, plus whole names and clicks."""
 
     def find_exact(self, role, name, timeout=15, root=None):
+        """A control named name, drawn (its size not zero). GTK 4.8 names
+        a button with a label by its accessible label, then the label's
+        text ("Share Share…", "_Delete Delete" in a dialog)."""
+        def named(n):
+            if n.getRoleName() != role:
+                return False
+            got = (n.name or "").replace("_", "")
+            labels = [c for c in n if c is not None and c.getRoleName() == "label"]
+            return got == name or any(got == f"{name} {c.name}" for c in labels)
+
+        def drawn(n):
+            x, y, w, h = n.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            return w > 0 and h > 0
+
         def look():
             for n in nodes(root or self.app):
                 try:
-                    if n.getRoleName() == role and n.name == name:
+                    if named(n) and drawn(n):
                         return n
                 except Exception:
                     pass
             return None
-        return fixtures.wait_for(look, timeout, 0.2, f"{role} named '{name}'")
+        try:
+            return fixtures.wait_for(look, timeout, 0.2, f"{role} named '{name}'")
+        except AssertionError:
+            self.dump()
+            raise
+
+    def dump(self):
+        """The accessibility tree, for a failure's report."""
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        with open(os.path.join(ARTIFACTS, "actions-failed-tree.txt"), "w") as f:
+            for w in self.app:
+                for n in nodes(w):
+                    try:
+                        f.write(f"{n.getRoleName()} {n.name!r}\n")
+                    except Exception:
+                        pass
 
     def click(self, node, double=False):
         x, y, w, h = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
@@ -138,7 +168,7 @@ def test_delete_restore_reassign_share(crmd, desktop_env):
 
     # the list's Deleted toggle: the deleted record, opened and restored
     desk.click(desk.find_exact("push button", "Back"))
-    desk.click(desk.find_exact("toggle button", "Show deleted records"))
+    desk.click(desk.find_exact("push button", "Show deleted records"))
     desk.wait_text("1 record")
     desk.open_record("Acme Actions")
     desk.wait_text("This record is deleted")

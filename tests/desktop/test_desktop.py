@@ -33,7 +33,7 @@ ARTIFACTS = os.environ.get("CRM_ARTIFACTS_DIR") or os.path.join(
 
 
 def nodes(root, depth=0):
-    if depth > 40:
+    if depth > 60:  # the record page is deep
         return
     yield root
     for i in range(root.childCount):
