@@ -157,7 +157,9 @@ static void users_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 								  ul->users[i]->username, -1);
 		gtk_entry_completion_set_model(c, GTK_TREE_MODEL(store));
 		gtk_entry_completion_set_text_column(c, 0);
-		gtk_entry_completion_set_inline_completion(c, TRUE);
+		/* suggestions only: an inline completion racing fast typing
+		 * would add letters after the ones typed */
+		gtk_entry_completion_set_inline_completion(c, FALSE);
 		gtk_entry_set_completion(GTK_ENTRY(entry), c);
 		G_GNUC_END_IGNORE_DEPRECATIONS
 		g_object_unref(c);

@@ -29,6 +29,17 @@ from test_desktop import (ARTIFACTS, Desktop, desktop_env, nodes, pyatspi,  # no
                           rawinput, screenshot)
 
 PASSWORD = "pw-actions-" + os.urandom(4).hex()
+
+
+@pytest.fixture(autouse=True)
+def quick_input():
+    """dogtail waits 1 s after each click and 0.1 s after each key: less
+    here (the test waits for what it expects anyway), restored after."""
+    from dogtail.config import config
+    saved = config.actionDelay, config.typingDelay
+    config.actionDelay, config.typingDelay = 0.2, 0.03
+    yield
+    config.actionDelay, config.typingDelay = saved
 DENIED = "You are not allowed to do this"
 
 
