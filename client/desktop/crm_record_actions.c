@@ -760,12 +760,14 @@ CrmRecordActions *crm_record_actions_new(CrmConn *conn, const char *type, gint64
 		{.name = "share", .activate = share_activated},
 	};
 	CrmRecordActions *self = g_object_new(CRM_TYPE_RECORD_ACTIONS, NULL);
+	g_autofree char *num = g_strdup_printf("%" G_GINT64_FORMAT, id);
 
 	self->conn = g_object_ref(conn);
 	self->type = g_strdup(type);
 	self->id = id;
 	self->page = page;
-	self->name = g_strdup_printf(_("Record %" G_GINT64_FORMAT), id);
+	/* TRANSLATORS: a record without a name yet, by its id */
+	self->name = g_strdup_printf(_("Record %s"), num);
 	self->group = g_simple_action_group_new();
 	g_action_map_add_action_entries(G_ACTION_MAP(self->group), entries, G_N_ELEMENTS(entries),
 					self);

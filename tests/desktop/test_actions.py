@@ -177,8 +177,10 @@ def test_delete_restore_reassign_share(crmd, desktop_env):
     desk.wait_text("This record is deleted")
     screenshot("actions-02-deleted")
 
-    # the list's Deleted toggle: the deleted record, opened and restored
+    # the list, asked again, no longer has it; its Deleted toggle lists
+    # it, to open and restore it
     desk.click(desk.find_exact("push button", "Back"))
+    desk.wait_text("0 records")
     desk.click(desk.find_exact("push button", "Show deleted records"))
     desk.wait_text("1 record")
     desk.open_record("Acme Actions")
