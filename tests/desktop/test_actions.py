@@ -8,8 +8,9 @@ superuser) or the `crm` CLI as another user.
   its page (deleted_at set), finds it under Deleted in the list and
   restores it (deleted_at cleared), reassigns it by the keyboard
   (Ctrl+Shift+O) first to a user who does not exist (the server's words
-  in the dialog, nothing changed) then to a sales rep (the owner in the
-  database and on the page), shares it with another user (the share in
+  in the dialog, nothing changed) then, with its contacts, to a sales rep
+  (the owner of the account and its contact in the database, and on the
+  page), shares it with another user (the share in
   the database; that user can now read it with `crm`) and removes the
   share again;
 - test_delete_denied: a sales rep reads an account shared with her but
@@ -162,6 +163,10 @@ def test_delete_restore_reassign_share(crmd, desktop_env):
     add_user(crmd, "rep")
     add_user(crmd, "pat")
     acc = account(crmd, "Acme Actions")
+    r = crmd.crm("contact", "add", "--given-name", "Ada", "--family-name", "Zed",
+                 "--account", str(acc), "--format", "json")
+    assert r.rc == 0, r
+    ada = json.loads(r.out)["id"]
     r = as_user(crmd, "pat", "account", "show", str(acc))
     assert r.rc != 0, r  # pat's role reads only pat's own accounts
     desk = start(crmd, desktop_env)
@@ -201,10 +206,14 @@ def test_delete_restore_reassign_share(crmd, desktop_env):
     screenshot("actions-04-reassign-unknown")
     assert su(crmd, f"SELECT u.username FROM crm.accounts a JOIN crm.users u "
                     f"ON u.id = a.owner_id WHERE a.id = {acc}") == fixtures.ADMIN_USER
+    # with its contacts (an account's choice)
+    desk.click(desk.find_exact("check box", "Also move its contacts", root=d))
     desk.type_into("text", "New owner", "rep", enter=True, root=d)
     fixtures.wait_for(lambda: su(crmd, f"SELECT u.username FROM crm.accounts a JOIN crm.users u "
                                        f"ON u.id = a.owner_id WHERE a.id = {acc}") == "rep",
                       15, 0.2, "rep owns the account")
+    assert su(crmd, f"SELECT u.username FROM crm.contacts c JOIN crm.users u "
+                    f"ON u.id = c.owner_id WHERE c.id = {ada}") == "rep"
     desk.wait_text("reassign by admin")
     desk.find_exact("label", "rep")  # the Owner row's value
     screenshot("actions-05-reassigned")
