@@ -100,6 +100,7 @@ struct _CrmPagedModel {
 	gboolean sort_desc;
 	CrmPagedFilter *filters;
 	guint n_filters;
+	gboolean deleted; /* the soft-deleted records instead */
 
 	guint page_size;
 	GArray *pages;     /* Page */
@@ -314,6 +315,7 @@ static void fetch(CrmPagedModel *self, guint k) {
 	rl.page = &page;
 	rl.has_total = k == 0;
 	rl.total = k == 0;
+	rl.has_deleted = rl.deleted = self->deleted;
 	if (self->sort_field != NULL) {
 		sort.has_field = sort.has_desc = TRUE;
 		sort.field.data = (uint8_t *)self->sort_field;
@@ -516,6 +518,13 @@ void crm_paged_model_set_query(CrmPagedModel *self, const char *sort_field, gboo
 	}
 	crm_paged_model_reload(self);
 }
+
+void crm_paged_model_set_deleted(CrmPagedModel *self, gboolean deleted) {
+	self->deleted = deleted;
+	crm_paged_model_reload(self);
+}
+
+gboolean crm_paged_model_get_deleted(CrmPagedModel *self) { return self->deleted; }
 
 void crm_paged_model_set_page_size(CrmPagedModel *self, guint rows) {
 	self->page_size = CLAMP(rows, 1, 500);

@@ -71,6 +71,10 @@ typedef struct {
  */
 void crm_paged_model_set_query(CrmPagedModel *self, const char *sort_field, gboolean desc,
 			       const CrmPagedFilter *filters, guint n_filters);
+/* The soft-deleted records of the type (RecordList.deleted) instead of
+ * the others, with the same query; asks again from the first page. */
+void crm_paged_model_set_deleted(CrmPagedModel *self, gboolean deleted);
+gboolean crm_paged_model_get_deleted(CrmPagedModel *self);
 /* Forgets every page and asks again (same query). */
 void crm_paged_model_reload(CrmPagedModel *self);
 /* Rows a page (tests); resets like reload. */

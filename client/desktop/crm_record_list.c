@@ -410,21 +410,42 @@ static void page_open_record(CrmRecordPage *page, const char *type, gint64 id,
 }
 
 static void page_edit(CrmRecordPage *page, CrmRecordList *self);
+static void page_record_changed(CrmRecordPage *page, CrmRecordList *self);
 
-static GtkWidget *record_page(CrmRecordList *self, const char *type, gint64 id) {
+/* A record page, shown. */
+static GtkWidget *open_page(CrmRecordList *self, const char *type, gint64 id) {
 	GtkWidget *page = crm_record_page_new(self->conn, type, id);
 
 	g_signal_connect(page, "close", G_CALLBACK(page_closed), self);
 	g_signal_connect(page, "open-record", G_CALLBACK(page_open_record), self);
 	g_signal_connect(page, "edit", G_CALLBACK(page_edit), self);
+	g_signal_connect(page, "record-changed", G_CALLBACK(page_record_changed), self);
+	g_object_set_data_full(G_OBJECT(page), "crm-type", g_strdup(type), g_free);
+	gtk_stack_add_child(GTK_STACK(self->stack), page);
+	gtk_stack_set_visible_child(GTK_STACK(self->stack), page);
+	/* the page's keys (Escape, Delete, ...) want the focus in it */
+	gtk_widget_child_focus(page, GTK_DIR_TAB_FORWARD);
 	return page;
 }
 
 static void open_record(CrmRecordList *self, const char *type, gint64 id) {
-	GtkWidget *page = record_page(self, type, id);
+	open_page(self, type, id);
+}
 
-	gtk_stack_add_child(GTK_STACK(self->stack), page);
-	gtk_stack_set_visible_child(GTK_STACK(self->stack), page);
+/* Deleted, restored, reassigned or shared: the list asks again, and the
+ * record is shown anew in place of the page that changed it. */
+static void page_record_changed(CrmRecordPage *page, CrmRecordList *self) {
+	GtkStack *stack = GTK_STACK(self->stack);
+	GtkStackTransitionType t = gtk_stack_get_transition_type(stack);
+
+	crm_paged_model_reload(self->model);
+	if (gtk_stack_get_visible_child(stack) != GTK_WIDGET(page))
+		return;
+	gtk_stack_set_transition_type(stack, GTK_STACK_TRANSITION_TYPE_NONE);
+	open_page(self, g_object_get_data(G_OBJECT(page), "crm-type"),
+		  crm_record_page_get_id(page));
+	gtk_stack_remove(stack, GTK_WIDGET(page));
+	gtk_stack_set_transition_type(stack, t);
 }
 
 /* ---------------------------------------------------------------- forms */
@@ -441,10 +462,8 @@ static void form_closed(CrmRecordForm *form, CrmRecordList *self) {
 static void form_saved(CrmRecordForm *form, gint64 id, CrmRecordList *self) {
 	GtkWidget *under = gtk_widget_get_prev_sibling(GTK_WIDGET(form));
 	const char *type = g_object_get_data(G_OBJECT(form), "crm-type");
-	GtkWidget *page = record_page(self, type, id);
 
-	gtk_stack_add_child(GTK_STACK(self->stack), page);
-	gtk_stack_set_visible_child(GTK_STACK(self->stack), page);
+	open_page(self, type, id);
 	gtk_stack_remove(GTK_STACK(self->stack), GTK_WIDGET(form));
 	if (CRM_IS_RECORD_PAGE(under) && crm_record_page_get_id(CRM_RECORD_PAGE(under)) == id)
 		gtk_stack_remove(GTK_STACK(self->stack), under);
@@ -523,6 +542,21 @@ static GtkWidget *build_filters(CrmRecordList *self) {
 	return box;
 }
 
+static void deleted_toggled(GtkToggleButton *b, CrmRecordList *self) {
+	crm_paged_model_set_deleted(self->model, gtk_toggle_button_get_active(b));
+}
+
+/* The type's deleted records instead of the others (to restore one). */
+static GtkWidget *deleted_toggle(CrmRecordList *self) {
+	GtkWidget *b = gtk_toggle_button_new_with_mnemonic(_("_Deleted"));
+
+	gtk_widget_set_tooltip_text(b, _("Show the deleted records, to restore one"));
+	gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Show deleted records"), -1);
+	g_signal_connect(b, "toggled", G_CALLBACK(deleted_toggled), self);
+	return b;
+}
+
 static GtkWidget *build_toolbar(CrmRecordList *self) {
 	GtkWidget *bar = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
 	GtkWidget *search = gtk_toggle_button_new();
@@ -538,6 +572,7 @@ static GtkWidget *build_toolbar(CrmRecordList *self) {
 	gtk_box_append(GTK_BOX(bar), menu_button(_("Filters"), build_filters(self)));
 	self->columns_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
 	gtk_box_append(GTK_BOX(bar), menu_button(_("Columns"), self->columns_box));
+	gtk_box_append(GTK_BOX(bar), deleted_toggle(self));
 	self->count = gtk_label_new(NULL);
 	gtk_widget_set_hexpand(self->count, TRUE);
 	gtk_label_set_xalign(GTK_LABEL(self->count), 1);

@@ -17,6 +17,7 @@
 #include "crm_display.h"
 #include "crm_meta.h"
 #include "crm_paged_model.h"
+#include "crm_record_actions.h"
 #include "crmclient.h"
 #include "recval.h"
 
@@ -31,6 +32,7 @@ struct _CrmRecordPage {
 	GCancellable *cancel;
 	const Crm__FieldListReply *fields; /* CrmMeta's */
 	CrmRow *record;                    /* the RecordGet reply */
+	CrmRecordActions *actions;         /* delete, restore, reassign, share */
 
 	GtkWidget *box, *title, *spinner, *error;
 	GtkWidget *fields_group, *relations_group, *history_group;
@@ -39,7 +41,7 @@ struct _CrmRecordPage {
 
 G_DEFINE_FINAL_TYPE(CrmRecordPage, crm_record_page, GTK_TYPE_WIDGET)
 
-enum { SIG_CLOSE, SIG_OPEN_RECORD, SIG_EDIT, N_SIGNALS };
+enum { SIG_CLOSE, SIG_OPEN_RECORD, SIG_EDIT, SIG_RECORD_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------- helpers */
@@ -108,6 +110,7 @@ static void fill_fields(CrmRecordPage *self) {
 	crm_sbuf_fini(&b);
 	if (title != NULL)
 		gtk_label_set_text(GTK_LABEL(self->title), title);
+	crm_record_actions_set_record(self->actions, rec, title);
 }
 
 static void maybe_fill_fields(CrmRecordPage *self) {
@@ -334,6 +337,7 @@ static GtkWidget *build_header(CrmRecordPage *self) {
 	gtk_box_append(GTK_BOX(bar), back);
 	gtk_box_append(GTK_BOX(bar), self->title);
 	gtk_box_append(GTK_BOX(bar), self->spinner);
+	gtk_box_append(GTK_BOX(bar), crm_record_actions_get_buttons(self->actions));
 	gtk_box_append(GTK_BOX(bar), edit);
 	return bar;
 }
@@ -356,6 +360,7 @@ static void build(CrmRecordPage *self) {
 	self->history_group = group(_("History"));
 	gtk_widget_set_margin_top(inner, 12);
 	gtk_widget_set_margin_bottom(inner, 24);
+	gtk_box_append(GTK_BOX(inner), crm_record_actions_get_status(self->actions));
 	gtk_box_append(GTK_BOX(inner), self->error);
 	gtk_box_append(GTK_BOX(inner), self->fields_group);
 	gtk_box_append(GTK_BOX(inner), self->relations_group);
@@ -372,6 +377,7 @@ static void crm_record_page_dispose(GObject *object) {
 
 	g_cancellable_cancel(self->cancel);
 	g_clear_pointer(&self->box, gtk_widget_unparent);
+	g_clear_object(&self->actions);
 	g_clear_object(&self->record);
 	g_clear_object(&self->cancel);
 	g_clear_object(&self->conn);
@@ -401,6 +407,9 @@ static void crm_record_page_class_init(CrmRecordPageClass *klass) {
 						G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
 	signals[SIG_EDIT] = g_signal_new("edit", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 					 NULL, NULL, NULL, G_TYPE_NONE, 0);
+	signals[SIG_RECORD_CHANGED] = g_signal_new("record-changed", G_TYPE_FROM_CLASS(klass),
+						   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+						   G_TYPE_NONE, 0);
 }
 
 static void crm_record_page_init(CrmRecordPage *self) { self->cancel = g_cancellable_new(); }
@@ -411,6 +420,7 @@ GtkWidget *crm_record_page_new(CrmConn *conn, const char *type, gint64 id) {
 	self->conn = g_object_ref(conn);
 	self->type = g_strdup(type);
 	self->id = id;
+	self->actions = crm_record_actions_new(conn, type, id, GTK_WIDGET(self));
 	build(self);
 	load(self);
 	return GTK_WIDGET(self);

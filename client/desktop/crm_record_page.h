@@ -7,7 +7,10 @@
  *
  * Everything is fetched asynchronously when the page is made; a spinner
  * shows while it comes, an error is shown on the page. Signal "close":
- * the user pressed Back (or Escape). Main thread only.
+ * the user pressed Back (or Escape). Its header has the record's actions
+ * (CrmRecordActions: delete, restore, reassign, share); signal
+ * "record-changed": one of them changed the record on the server (the
+ * list then reloads and opens the record again). Main thread only.
  */
 #ifndef CRM_RECORD_PAGE_H
 #define CRM_RECORD_PAGE_H
@@ -27,7 +30,8 @@ gint64 crm_record_page_get_id(CrmRecordPage *self);
 const char *crm_record_page_get_type_name(CrmRecordPage *self);
 
 /* Signals: "close" (), "open-record" (const char *type, gint64 id),
- * "edit" () (the user asked to edit it: Edit, Ctrl+E). */
+ * "edit" () (the user asked to edit it: Edit, Ctrl+E),
+ * "record-changed" (). */
 
 G_END_DECLS
 

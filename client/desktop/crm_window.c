@@ -203,6 +203,7 @@ static void relogin_response(AdwMessageDialog *dialog, const char *response, Crm
 
 static gboolean respond_login(gpointer dialog) {
 	adw_message_dialog_response(ADW_MESSAGE_DIALOG(dialog), "login");
+	gtk_window_close(GTK_WINDOW(dialog)); /* as its button does; response alone does not */
 	return G_SOURCE_REMOVE;
 }
 
