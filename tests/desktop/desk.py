@@ -64,18 +64,22 @@ class Desktop:
     HOME); hooks: the test actions of client/desktop/crm_test_hooks.c."""
 
     def __init__(self, xdg, hooks=False, language="en", **extra_env):
-        """language: LANGUAGE for the catalogs ("zh_CN"); extra_env: more of
-        the environment (CRM_DESKTOP_BENCH_OPEN for the benchmark)."""
+        """language: LANGUAGE for the catalogs ("zh_CN"), with LC_ALL=C.UTF-8;
+        None: no language settings at all but LANG=C.UTF-8 (the profile's
+        locale then decides); extra_env: more of the environment
+        (CRM_DESKTOP_BENCH_OPEN for the benchmark, TZ, LANGUAGE)."""
         import pyatspi
         from dogtail import rawinput
         self.pyatspi, self.raw = pyatspi, rawinput
         self.stderr_path = os.path.join(xdg, "desktop.stderr")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-        env.update(XDG_CONFIG_HOME=xdg, HOME=xdg, GTK_A11Y="atspi", LANGUAGE=language,
-                   LC_ALL="C.UTF-8",
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("CRM_", "LC_", "LANG"))}
+        env.update(XDG_CONFIG_HOME=xdg, HOME=xdg, GTK_A11Y="atspi", LANG="C.UTF-8",
                    # in an ASan build: fontconfig's own caches only (lsan.supp)
-                   LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0",
-                   **extra_env)
+                   LSAN_OPTIONS=f"suppressions={SUPPRESSIONS}:print_suppressions=0")
+        if language is not None:
+            env.update(LANGUAGE=language, LC_ALL="C.UTF-8")
+        env.update(extra_env)
         if hooks:
             env["CRM_DESKTOP_TEST_HOOKS"] = "1"
         self.err = open(self.stderr_path, "w")
@@ -85,9 +89,15 @@ class Desktop:
     def _app(self):
         if self.proc.poll() is not None:
             raise AssertionError(f"crm-desktop exited {self.proc.returncode}: {self.stderr()}")
+        # this process's: the registry may still list the one started
+        # before it for a moment
         for app in self.pyatspi.Registry.getDesktop(0):
-            if app is not None and app.name == "crm-desktop" and app.childCount > 0:
-                return app
+            try:
+                if (app is not None and app.name == "crm-desktop" and app.childCount > 0
+                        and app.get_process_id() == self.proc.pid):
+                    return app
+            except Exception:
+                pass
         return None
 
     def stderr(self):

@@ -14,30 +14,15 @@ real crmd and PostgreSQL over TLS (the integration fixtures):
   values as above; an explicit LANGUAGE=en still wins.
 """
 
-import importlib.util
 import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
-_NAME = "crm_integration_fixtures"
-if _NAME in sys.modules:
-    fixtures = sys.modules[_NAME]
-else:
-    _PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
-                         "conftest.py")
-    _spec = importlib.util.spec_from_file_location(_NAME, _PATH)
-    fixtures = importlib.util.module_from_spec(_spec)
-    sys.modules[_NAME] = fixtures
-    _spec.loader.exec_module(fixtures)
-
-env = fixtures.env
-db = fixtures.db
-crmd_factory = fixtures.crmd_factory
-crmd = fixtures.crmd
+from conftest import crmd, crmd_factory, db, env, fixtures  # noqa: F401 (fixtures)
+from desk import screenshot
 
 ZONE, LOCALE = "Asia/Shanghai", "zh-CN"
 
@@ -103,45 +88,11 @@ def test_profile_display_and_logout(crmd, profile, tmp_path):
 
 # --------------------------------------------------------------- the next start, on screen
 
-def _views():
-    """test_views.py's Screen (the desktop on the accessibility bus)."""
-    name = "crm_desktop_test_views"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_views.py"))
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-def start(xdg, pyatspi, rawinput, **lang):
-    """The desktop with the environment's language settings given (only
-    LANG=C.UTF-8 unless told): Screen with another environment."""
-    views = _views()
-    s = views.Screen.__new__(views.Screen)
-    s.pyatspi, s.raw = pyatspi, rawinput
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith(("CRM_", "LC_", "LANG"))}
-    e.update(XDG_CONFIG_HOME=xdg, HOME=xdg, GTK_A11Y="atspi", LANG="C.UTF-8", TZ="UTC", **lang)
-    s.err_path = os.path.join(xdg, "desktop.stderr")
-    s.err = open(s.err_path, "a")
-    s.proc = subprocess.Popen([views.DESKTOP], env=e, stdout=s.err, stderr=s.err)
-
-    def this_app():
-        # the one this process shows: the registry may still list the
-        # desktop started before it for a moment
-        assert s.proc.poll() is None, f"crm-desktop exited: {open(s.err_path).read()}"
-        for app in pyatspi.Registry.getDesktop(0):
-            try:
-                if (app is not None and app.name == "crm-desktop" and app.childCount > 0
-                        and app.get_process_id() == s.proc.pid):
-                    return app
-            except Exception:
-                pass
-        return None
-    s.app = fixtures.wait_for(this_app, 20, 0.2, "crm-desktop on the a11y bus")
-    return s
+def start(xdg, **lang):
+    """The desktop with no language settings in its environment but
+    LANG=C.UTF-8 and TZ=UTC, and those given."""
+    from desk import Desktop
+    return Desktop(xdg, language=None, TZ="UTC", **lang)
 
 
 def test_next_start_speaks_the_profile_language(crmd, profile, tmp_path):
@@ -157,7 +108,7 @@ def test_next_start_speaks_the_profile_language(crmd, profile, tmp_path):
     session = os.path.join(xdg, "crm", "desktop-session")
 
     # first start: nothing known of the user yet, English (LANG=C.UTF-8)
-    s = start(xdg, pyatspi, rawinput)
+    s = start(xdg)
     try:
         s.type_into("text", "User name", fixtures.ADMIN_USER)
         s.type_into("text", "Password", crmd.env.admin_password, enter=True)
@@ -169,21 +120,21 @@ def test_next_start_speaks_the_profile_language(crmd, profile, tmp_path):
 
     # the next start: Chinese before the server is asked, values as the
     # profile has them
-    s = start(xdg, pyatspi, rawinput)
+    s = start(xdg)
     try:
         s.wait_text("选择一种记录类型")
         s.find("label", "记录类型")
-        s.click(s.find("list item", "Accounts"))
+        s.click(s.find("list item", "客户"))  # the type's label, from the catalog
         s.click(s.find("label", "Shanghai Trading", exact=True), double=True)
         s.wait_text("12,500")
         s.wait_text("1,250,000.50 EUR")
         s.wait_text(created)
-        _views().screenshot("session-zh-record")
+        screenshot("session-zh-record")
     finally:
         s.close()
 
     # an explicit LANGUAGE wins over the profile
-    s = start(xdg, pyatspi, rawinput, LANGUAGE="en")
+    s = start(xdg, LANGUAGE="en")
     try:
         s.wait_text("Choose a Record Type")
     finally:
