@@ -519,6 +519,22 @@ static void connect_job_free(ConnectJob *j) {
 	g_free(j);
 }
 
+/* Connect threads still running: the program must not exit under them
+ * (OpenSSL's exit handlers would free what they use): main waits for
+ * them with crm_conn_wait_for_threads. */
+static GMutex threads_lock;
+static GCond threads_done;
+static guint threads_running;
+
+void crm_conn_wait_for_threads(guint timeout_ms) {
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	g_mutex_lock(&threads_lock);
+	while (threads_running > 0 && g_cond_wait_until(&threads_done, &threads_lock, end))
+		;
+	g_mutex_unlock(&threads_lock);
+}
+
 /* In a worker thread: everything here may block up to the connect timeout. */
 static void connect_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel) {
 	ConnectJob *j = data;
@@ -538,6 +554,10 @@ static void connect_thread(GTask *task, gpointer source, gpointer data, GCancell
 	}
 	j->needs_login = j->client != NULL && !crm_client_server(j->client)->authenticated;
 	g_task_return_boolean(task, j->client != NULL);
+	g_mutex_lock(&threads_lock);
+	if (--threads_running == 0)
+		g_cond_broadcast(&threads_done);
+	g_mutex_unlock(&threads_lock);
 }
 
 static void connected(GObject *obj, GAsyncResult *res, gpointer data) {
@@ -591,6 +611,9 @@ static void connect_now(CrmConn *self) {
 		set_state(self, CRM_CONN_CONNECTING);
 	task = g_task_new(self, self->connecting, connected, NULL);
 	g_task_set_task_data(task, j, (GDestroyNotify)connect_job_free);
+	g_mutex_lock(&threads_lock);
+	threads_running++;
+	g_mutex_unlock(&threads_lock);
 	g_task_run_in_thread(task, connect_thread);
 	g_object_unref(task);
 }

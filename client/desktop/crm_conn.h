@@ -121,6 +121,10 @@ const char *crm_conn_get_time_zone(CrmConn *self);
  * the next start. */
 const char *crm_conn_get_locale(CrmConn *self);
 
+/* Waits (up to timeout_ms) until no connect thread runs: main calls it
+ * before returning, so that the process does not exit under one. */
+void crm_conn_wait_for_threads(guint timeout_ms);
+
 G_END_DECLS
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "crm_application.h"
+#include "crm_conn.h"
 #include "crm_display.h"
 #include "i18n.h"
 #include "session.h"
@@ -60,5 +61,7 @@ int main(int argc, char **argv) {
 	app = crm_application_new();
 	rc = g_application_run(G_APPLICATION(app), argc, argv);
 	g_object_unref(app);
+	/* a connect (or reconnect) may still be running: not exiting under it */
+	crm_conn_wait_for_threads(30000);
 	return rc;
 }
