@@ -7,7 +7,8 @@
 set(DESK_DIR ${PROJECT_SOURCE_DIR}/client/desktop)
 add_executable(test_desk_session ${CMAKE_CURRENT_LIST_DIR}/test_desk_session.c
   ${DESK_DIR}/crm_conn.c ${DESK_DIR}/crm_display.c)
-target_include_directories(test_desk_session PRIVATE ${DESK_DIR})
+target_include_directories(test_desk_session PRIVATE ${DESK_DIR}
+  ${PROJECT_SOURCE_DIR}/tests/client) # checks.h
 target_compile_definitions(test_desk_session PRIVATE GETTEXT_PACKAGE="crm"
   GLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74)
 target_link_libraries(test_desk_session PRIVATE crmclient crmconfig crmoutput

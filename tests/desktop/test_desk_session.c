@@ -23,21 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "crm_conn.h"
 #include "crm_display.h"
 #include "recval.h"
 #include "session.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                \
-			failures++;                                                    \
-		}                                                                      \
-	} while (0)
 
 #define CHECK_STR(got, want)                                                                \
 	do {                                                                                \
@@ -219,7 +209,5 @@ int main(void) {
 	g_object_run_dispose(G_OBJECT(conn));
 	g_object_unref(conn);
 	fflush(stdout);
-	if (failures)
-		fprintf(stderr, "%d failures\n", failures);
-	return failures ? 1 : 0;
+	return checks_result("test_desk_session");
 }
