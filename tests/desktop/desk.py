@@ -17,23 +17,27 @@ ARTIFACTS = os.environ.get("CRM_ARTIFACTS_DIR") or os.path.join(
     fixtures.BUILD_DIR, "tests", "desktop", "artifacts")
 
 
-def nodes(root, depth=0):
-    """root and everything below it in the accessibility tree."""
+def nodes(root, depth=0, last_first=False):
+    """root and everything below it in the accessibility tree, depth first;
+    last_first: each node's children from the last (a long list's last
+    rows before its first: every node is a few D-Bus calls, and a list
+    view keeps some 200 rows in the tree)."""
     if depth > 60:
         return
     yield root
-    for i in range(root.childCount):
+    n = root.childCount
+    for i in (range(n - 1, -1, -1) if last_first else range(n)):
         try:
             child = root.getChildAtIndex(i)
         except Exception:
             continue
         if child is not None:
-            yield from nodes(child, depth + 1)
+            yield from nodes(child, depth + 1, last_first)
 
 
-def has_text(root, part):
+def has_text(root, part, last_first=False):
     """Whether a name or a label's text below root contains part."""
-    for n in nodes(root):
+    for n in nodes(root, last_first=last_first):
         try:
             if part in (n.name or ""):
                 return True
@@ -48,13 +52,14 @@ def has_text(root, part):
 
 def screenshot(name):
     """Takes the whole screen as ARTIFACTS/name.png; fails if it is (nearly)
-    one flat colour."""
+    one flat colour. (One ImageMagick run captures, writes and counts the
+    colours: half the time of import and identify.)"""
     os.makedirs(ARTIFACTS, exist_ok=True)
     path = os.path.join(ARTIFACTS, f"{name}.png")
     time.sleep(0.5)  # let the last frame be drawn
-    subprocess.run(["import", "-window", "root", path], check=True, timeout=20)
-    colours = subprocess.run(["identify", "-format", "%k", path], check=True,
-                             capture_output=True, text=True, timeout=20).stdout
+    colours = subprocess.run(["convert", "x:root", "-write", path, "-format", "%k", "info:"],
+                             check=True, capture_output=True, text=True, timeout=20).stdout
+    assert os.path.getsize(path) > 0, path
     assert int(colours) > 16, f"{path} looks blank ({colours} colours)"
     return path
 
@@ -118,9 +123,9 @@ class Desktop:
             return None
         return fixtures.wait_for(look, timeout, 0.2, f"{role} '{name}'")
 
-    def wait_text(self, part, timeout=20):
-        return fixtures.wait_for(lambda: has_text(self.app, part), timeout, 0.2,
-                                 f"text '{part}'")
+    def wait_text(self, part, timeout=20, under=None, last_first=False):
+        return fixtures.wait_for(lambda: has_text(under or self.app, part, last_first), timeout,
+                                 0.2, f"text '{part}'")
 
     def wait_no_text(self, part, timeout=20):
         return fixtures.wait_for(lambda: not has_text(self.app, part), timeout, 0.2,

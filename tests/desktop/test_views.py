@@ -118,10 +118,11 @@ def test_list_sort_filter_record(crmd, bulk, tmp_path):
         s.wait_text(f"Bulk {FIRST_ID}")
         screenshot("views-01-accounts")
 
-        # to the 10,000th row: End in the list walks the pages to it
+        # to the 10,000th row: End in the list walks the pages to it (looked
+        # for in the list, its last rows first)
         s.click(s.find("label", f"Bulk {FIRST_ID + 1}", exact=True))
         s.raw.pressKey("End")
-        s.wait_text(f"Bulk {FIRST_ID + 9_999}", timeout=60)
+        s.wait_text(f"Bulk {FIRST_ID + 9_999}", timeout=60, under=table, last_first=True)
         screenshot("views-02-row-10000")
 
         # a sortable header: the server's order by name, descending on the
