@@ -4,6 +4,7 @@ owned, and the redaction of its history), validation of every field with
 the field named, text stored byte for byte, custom fields and pick lists,
 relationships."""
 
+import re
 import pytest
 
 from conftest import (ALREADY_EXISTS, CONFLICT, FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND,
@@ -121,8 +122,9 @@ def test_purge_redacts_personal_fields_in_the_history_and_audits_it(world):
     # or "1906" alone, which a random request id or a timestamp's
     # microseconds hold now and then
     for secret in ("Grace", "Hopper", "Admiral", "Commodore", "grace@navy", "555 0100",
-                   "5550100", ": 1906", ": '1906"):
+                   "5550100"):
         assert secret not in text, f"{secret} survived the purge in the audit trail"
+    assert not re.search(r": '?1906\b", text), "the birthday's year survived the purge"
     actions = [r["action"] for r in rows]
     assert actions[0] == "create" and "purge" in actions and actions[-1] == "redact"
     assert rows[-1]["new_values"]["audit_rows"] >= 3 and rows[-1]["username"] == "root"
