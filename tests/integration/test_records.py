@@ -5,6 +5,7 @@ the field named, text stored byte for byte, custom fields and pick lists,
 relationships."""
 
 import re
+
 import pytest
 
 from conftest import (ALREADY_EXISTS, CONFLICT, FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND,
