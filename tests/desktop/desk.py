@@ -25,7 +25,11 @@ def nodes(root, depth=0, last_first=False):
     if depth > 60:
         return
     yield root
-    n = root.childCount
+    try:
+        n = root.childCount
+    except Exception:
+        # gone meanwhile: a list view recycles its rows as pages arrive
+        return
     for i in (range(n - 1, -1, -1) if last_first else range(n)):
         try:
             child = root.getChildAtIndex(i)
@@ -189,7 +193,12 @@ class Desktop:
                        timeout=20)
 
     def close(self):
-        if self.proc.poll() is None:
+        rc = self.proc.poll()
+        if rc is not None and rc != 0:
+            # died during the test: its last words go in the failure's report
+            print(f"----- crm-desktop exited {rc}; its stderr (tail) -----")
+            print(self.stderr()[-8000:])
+        if rc is None:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
