@@ -55,6 +55,7 @@ static void crm_application_startup(GApplication *app) {
 	};
 
 	G_APPLICATION_CLASS(crm_application_parent_class)->startup(app);
+	crm_test_hooks_mark("startup");
 	g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions),
 					app);
 	crm_test_hooks_add(GTK_APPLICATION(app), active_conn);
@@ -68,7 +69,9 @@ static void crm_application_activate(GApplication *app) {
 
 	if (win == NULL)
 		win = GTK_WINDOW(crm_window_new(CRM_APPLICATION(app)));
+	crm_test_hooks_mark("window-made");
 	gtk_window_present(win);
+	crm_test_hooks_mark("window-presented");
 }
 
 static void crm_application_class_init(CrmApplicationClass *klass) {

@@ -101,6 +101,7 @@ struct _CrmPagedModel {
 	CrmPagedFilter *filters;
 	guint n_filters;
 	gboolean deleted; /* the soft-deleted records instead */
+	gboolean queried; /* set_query ran: a repeat of the same query is a no-op */
 
 	guint page_size;
 	GArray *pages;     /* Page */
@@ -503,8 +504,24 @@ void crm_paged_model_reload(CrmPagedModel *self) {
 	crm_paged_model_want(self, 0);
 }
 
+static gboolean same_query(CrmPagedModel *self, const char *sort_field, gboolean desc,
+			   const CrmPagedFilter *filters, guint n_filters) {
+	if (!self->queried || g_strcmp0(self->sort_field, sort_field) != 0 ||
+	    (sort_field != NULL && !desc != !self->sort_desc) || n_filters != self->n_filters)
+		return FALSE;
+	for (guint i = 0; i < n_filters; i++)
+		if (g_strcmp0(filters[i].field, self->filters[i].field) != 0 ||
+		    filters[i].op != self->filters[i].op ||
+		    g_strcmp0(filters[i].value, self->filters[i].value) != 0)
+			return FALSE;
+	return TRUE;
+}
+
 void crm_paged_model_set_query(CrmPagedModel *self, const char *sort_field, gboolean desc,
 			       const CrmPagedFilter *filters, guint n_filters) {
+	if (same_query(self, sort_field, desc, filters, n_filters))
+		return;
+	self->queried = TRUE;
 	g_free(self->sort_field);
 	self->sort_field = g_strdup(sort_field);
 	self->sort_desc = desc;

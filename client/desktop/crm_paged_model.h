@@ -67,7 +67,10 @@ typedef struct {
 
 /*
  * Sets the query and asks again from the first page: sort_field NULL for
- * the server's order (by id), filters copied (n_filters at most 20).
+ * the server's order (by id), filters copied (n_filters at most 20). The
+ * query the model already has is a no-op (the list asks for its first
+ * page before its columns are known, and again once they are: one
+ * request). reload asks again whatever the query.
  */
 void crm_paged_model_set_query(CrmPagedModel *self, const char *sort_field, gboolean desc,
 			       const CrmPagedFilter *filters, guint n_filters);

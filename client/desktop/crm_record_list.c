@@ -93,6 +93,34 @@ static void save_columns(CrmRecordList *self) {
 			  error ? error->message : g_strerror(errno));
 }
 
+char *crm_record_list_last_type(const char *user) {
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *path = crm_record_list_views_path();
+	g_autofree char *group = g_strdup_printf("window/%s", user != NULL ? user : "");
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL))
+		return NULL;
+	return g_key_file_get_string(kf, group, "last-type", NULL);
+}
+
+void crm_record_list_keep_last_type(const char *user, const char *type) {
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *path = crm_record_list_views_path();
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *group = g_strdup_printf("window/%s", user != NULL ? user : "");
+	g_autofree char *old = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_key_file_load_from_file(kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
+	old = g_key_file_get_string(kf, group, "last-type", NULL);
+	if (g_strcmp0(old, type) == 0)
+		return;
+	g_key_file_set_string(kf, group, "last-type", type);
+	if (g_mkdir_with_parents(dir, 0700) != 0 || !g_key_file_save_to_file(kf, path, &error))
+		g_warning("crm-desktop: cannot keep the list opened last in %s: %s", path,
+			  error ? error->message : g_strerror(errno));
+}
+
 /* ---------------------------------------------------------------- cells */
 
 static void cell_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data) {
@@ -690,6 +718,10 @@ GtkWidget *crm_record_list_new(CrmConn *conn, const char *type) {
 	crm_test_hooks_watch_list(self->view, G_LIST_MODEL(self->model));
 	crm_meta_fields_async(crm_meta_get(conn), type, self->cancel, fields_loaded,
 			      g_object_ref(self));
+	/* the first page in the server's order beside the field list, not
+	 * after it: the query fields_loaded makes when nothing is sorted or
+	 * filtered yet is this one, and asks nothing more */
+	crm_paged_model_set_query(self->model, NULL, FALSE, NULL, 0);
 	return GTK_WIDGET(self);
 }
 

@@ -35,6 +35,12 @@ CrmPagedModel *crm_record_list_get_model(CrmRecordList *self);
 /* The file the column choices are kept in (g_free). */
 char *crm_record_list_views_path(void);
 
+/* The list user had open last (group "window/USER", key "last-type" of
+ * the same file), or NULL (g_free); and keeping it when user opens one.
+ * The window reopens it at the next start. */
+char *crm_record_list_last_type(const char *user);
+void crm_record_list_keep_last_type(const char *user, const char *type);
+
 G_END_DECLS
 
 #endif

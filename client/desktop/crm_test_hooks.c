@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "crm_paged_model.h"
 
@@ -64,32 +66,76 @@ static long rss_kib(void) {
 	return kib;
 }
 
+/* Milliseconds since the process started (its start time in
+ * /proc/self/stat, clock ticks since boot), or -1. */
+static long long ms_since_start(void) {
+	char buf[1024], *p;
+	unsigned long long start = 0;
+	struct timespec now;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n = f != NULL ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f != NULL)
+		fclose(f);
+	buf[n] = '\0';
+	/* after the command's closing parenthesis, p is at the space before
+	 * the line's third field (state); each step goes to the space before
+	 * the next, to the twenty-second (starttime) */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	p++;
+	for (int field = 3; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, "%llu", &start) != 1 ||
+	    clock_gettime(CLOCK_BOOTTIME, &now) != 0)
+		return -1;
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
+	       (long long)(start * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+void crm_test_hooks_mark(const char *what) {
+	static int on = -1;
+
+	if (on < 0)
+		on = g_strcmp0(g_getenv("CRM_DESKTOP_TEST_HOOKS"), "1") == 0;
+	if (on)
+		fprintf(stderr, "bench: mark %s ms=%lld\n", what, ms_since_start());
+}
+
 static void first_paint(GdkFrameClock *clock, gpointer data) {
 	g_signal_handlers_disconnect_by_func(clock, first_paint, data);
+	crm_test_hooks_mark("first-page-drawn");
 	fprintf(stderr, "bench: first-page-drawn rss_kib=%ld\n", rss_kib());
 }
 
-static void watched_items(GListModel *model, guint pos, guint removed, guint added,
-			  GtkWidget *view) {
+/* Each frame of the first list until it has its columns and a loaded
+ * first row (the field list and the first page come in either order):
+ * then the paint after this frame is the first page drawn. */
+static gboolean watch_tick(GtkWidget *view, GdkFrameClock *clock, gpointer model) {
 	g_autoptr(CrmRow) row = g_list_model_get_n_items(model) > 0 ? g_list_model_get_item(model, 0)
 								    : NULL;
-	GdkFrameClock *clock = gtk_widget_get_frame_clock(view);
+	GListModel *cols = gtk_column_view_get_columns(GTK_COLUMN_VIEW(view));
 
-	if (row == NULL || crm_row_get_inner(row) == NULL || clock == NULL)
-		return;
-	g_signal_handlers_disconnect_by_func(model, watched_items, view);
+	if (row == NULL || crm_row_get_inner(row) == NULL || g_list_model_get_n_items(cols) == 0)
+		return G_SOURCE_CONTINUE;
+	crm_test_hooks_mark("first-page-ready");
 	g_signal_connect(clock, "after-paint", G_CALLBACK(first_paint), NULL);
 	gtk_widget_queue_draw(view);
+	return G_SOURCE_REMOVE;
 }
 
 void crm_test_hooks_watch_list(GtkWidget *view, GListModel *model) {
+	static gboolean first = TRUE;
+
 	if (!enabled)
 		return;
 	if (list_view != NULL)
 		g_object_remove_weak_pointer(G_OBJECT(list_view), (gpointer *)&list_view);
 	list_view = view;
 	g_object_add_weak_pointer(G_OBJECT(view), (gpointer *)&list_view);
-	g_signal_connect_object(model, "items-changed", G_CALLBACK(watched_items), view, 0);
+	if (first)
+		gtk_widget_add_tick_callback(view, watch_tick, g_object_ref(model), g_object_unref);
+	first = FALSE;
 }
 
 typedef struct {

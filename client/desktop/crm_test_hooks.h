@@ -13,9 +13,11 @@
  *     the desktop benchmark's (tests/bench/desk_bench.py): scroll the open
  *     list STEP pixels a frame past ROWS rows and print the frame gaps and
  *     the resident memory; put a static in-memory model of N rows under
- *     the same view. The open list prints "bench: first-page-drawn" after
- *     the frame that first shows a loaded row; CRM_DESKTOP_BENCH_OPEN=TYPE
- *     opens that type's list once the sidebar is filled.
+ *     the same view. The first list made prints "bench: first-page-drawn"
+ *     after the frame that first shows its columns and a loaded row.
+ *
+ *   crm_test_hooks_mark: "bench: mark WHAT ms=N" on standard error, N the
+ *     milliseconds since the process started (where start-up time goes).
  *
  * Activated over D-Bus (org.gtk.Actions on /org/crm/Desktop). Main thread.
  */
@@ -33,5 +35,9 @@ void crm_test_hooks_add(GtkApplication *app, CrmConn *(*conn_of)(GtkApplication 
 gboolean crm_test_hooks_enabled(void);
 /* A list's view and model, for the benchmark's hooks (nothing when off). */
 void crm_test_hooks_watch_list(GtkWidget *view, GListModel *model);
+/* A moment of start-up, with the time since the process started (nothing
+ * when CRM_DESKTOP_TEST_HOOKS is not 1; may be called before
+ * crm_test_hooks_add). */
+void crm_test_hooks_mark(const char *what);
 
 #endif

@@ -6,6 +6,10 @@
  *     shown, a password dialog over it (requests wait meanwhile);
  *   RECONNECTING after that: the banner, the view stays;
  *   CONNECTED: the main view; the sidebar is loaded once per login.
+ * With a stored session the list its user had open last is made at once
+ * (open_early), so its requests wait for the connection beside the
+ * sidebar's instead of after it; the sidebar's answer then keeps it (the
+ * type is still readable by the user now signed in) or drops it.
  */
 #include "crm_window.h"
 #include "crm_meta.h"
@@ -17,6 +21,7 @@
 #include "crm_display.h"
 #include "crm_errors.h"
 #include "crm_placeholder.h"
+#include "crm_record_list.h"
 #include "crm_settings.h"
 #include "crm_setup_page.h"
 
@@ -32,6 +37,7 @@ struct _CrmWindow {
 	GCancellable *cancel;
 	gboolean main_shown, types_loaded;
 	AdwMessageDialog *relogin;
+	char *early_type, *early_user; /* the list open_early made, for whom */
 };
 
 G_DEFINE_FINAL_TYPE(CrmWindow, crm_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -71,6 +77,7 @@ static void state_changed(CrmWindow *self) {
 								     st == CRM_CONN_RECONNECTING);
 	switch (st) {
 	case CRM_CONN_CONNECTED:
+		crm_test_hooks_mark("connected");
 		crm_display_set_time_zone(crm_conn_get_time_zone(self->conn));
 		show_banner(self, NULL);
 		crm_setup_page_set_busy(self->setup, FALSE);
@@ -127,6 +134,7 @@ static void make_conn(CrmWindow *self) {
 	g_signal_connect_swapped(self->conn, "notify::state", G_CALLBACK(state_changed), self);
 	g_signal_connect_swapped(self->conn, "connect-error", G_CALLBACK(connect_error), self);
 	crm_setup_page_set_busy(self->setup, TRUE);
+	crm_test_hooks_mark("connecting");
 	crm_conn_start(self->conn);
 }
 
@@ -259,7 +267,7 @@ static void types_loaded(GObject *obj, GAsyncResult *res, gpointer data) {
 	g_autoptr(GError) error = NULL;
 	Crm__ServerFrame *reply = crm_conn_call_finish(CRM_CONN(obj), res, &error);
 	const Crm__RecordTypeListReply *list = reply ? reply->response->record_type_list : NULL;
-	GtkWidget *child, *bench_open = NULL;
+	GtkWidget *child, *early_row = NULL;
 
 	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		goto done; /* the window is going away */
@@ -292,12 +300,27 @@ static void types_loaded(GObject *obj, GAsyncResult *res, gpointer data) {
 		gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
 					       crm_meta_type_label(t, TRUE), -1);
 		gtk_list_box_append(GTK_LIST_BOX(self->types), row);
-		if (crm_test_hooks_enabled() &&
-		    g_strcmp0(g_getenv("CRM_DESKTOP_BENCH_OPEN"), t->name) == 0)
-			bench_open = row;
+		if (g_strcmp0(self->early_type, t->name) == 0)
+			early_row = row;
 	}
-	if (bench_open != NULL)
-		type_selected(self, GTK_LIST_BOX_ROW(bench_open));
+	crm_test_hooks_mark("types-loaded");
+	if (self->early_type != NULL) {
+		GtkWidget *page = gtk_stack_get_child_by_name(GTK_STACK(self->content),
+							      self->early_type);
+
+		/* made for the user of the stored session: another may have
+		 * logged in since, or the type is no longer readable */
+		if (early_row != NULL &&
+		    g_strcmp0(self->early_user, crm_conn_username(self->conn)) == 0) {
+			gtk_list_box_select_row(GTK_LIST_BOX(self->types), GTK_LIST_BOX_ROW(early_row));
+			type_selected(self, GTK_LIST_BOX_ROW(early_row));
+		} else if (page != NULL) {
+			gtk_stack_remove(GTK_STACK(self->content), page);
+			gtk_stack_set_visible_child_name(GTK_STACK(self->content), "empty");
+		}
+		g_clear_pointer(&self->early_type, g_free);
+		g_clear_pointer(&self->early_user, g_free);
+	}
 done:
 	crm_client_reply_free(reply);
 	g_object_unref(self);
@@ -330,6 +353,25 @@ static void type_selected(CrmWindow *self, GtkListBoxRow *row) {
 	gtk_stack_set_visible_child(GTK_STACK(self->content), page);
 	adw_window_title_set_title(self->content_title, title);
 	adw_leaflet_navigate(ADW_LEAFLET(self->leaflet), ADW_NAVIGATION_DIRECTION_FORWARD);
+	crm_record_list_keep_last_type(crm_conn_username(self->conn), type);
+}
+
+/* With a stored session: the list its user had open last, made now (its
+ * field list and first page wait in the connection's queue), shown when
+ * the main view shows. */
+static void open_early(CrmWindow *self) {
+	const char *user = crm_conn_get_login_name(self->conn);
+	g_autofree char *type = NULL;
+	GtkWidget *page;
+
+	if (user == NULL || (type = crm_record_list_last_type(user)) == NULL ||
+	    crm_meta_type_value(type) == 0)
+		return;
+	page = crm_record_list_new(self->conn, type);
+	gtk_stack_add_named(GTK_STACK(self->content), page, type);
+	gtk_stack_set_visible_child(GTK_STACK(self->content), page);
+	self->early_user = g_strdup(user);
+	self->early_type = g_steal_pointer(&type);
 }
 
 static void back_clicked(CrmWindow *self) {
@@ -389,6 +431,8 @@ static void crm_window_dispose(GObject *obj) {
 	g_clear_object(&self->cancel);
 	drop_conn(self);
 	crm_settings_clear(&self->settings);
+	g_clear_pointer(&self->early_type, g_free);
+	g_clear_pointer(&self->early_user, g_free);
 	gtk_widget_dispose_template(GTK_WIDGET(obj), CRM_TYPE_WINDOW);
 	G_OBJECT_CLASS(crm_window_parent_class)->dispose(obj);
 }
@@ -433,9 +477,10 @@ static void crm_window_init(CrmWindow *self) {
 		return;
 	}
 	crm_setup_page_set_server(self->setup, self->settings.server, self->settings.ca);
-	if (self->settings.server != NULL)
+	if (self->settings.server != NULL) {
 		make_conn(self);
-	else
+		open_early(self);
+	} else
 		crm_setup_page_set_step(self->setup, CRM_SETUP_SERVER);
 }
 

@@ -12,6 +12,7 @@
 #include "crm_application.h"
 #include "crm_conn.h"
 #include "crm_display.h"
+#include "crm_test_hooks.h"
 #include "i18n.h"
 #include "session.h"
 
@@ -57,6 +58,7 @@ int main(int argc, char **argv) {
 	CrmApplication *app;
 	int rc;
 
+	crm_test_hooks_mark("main");
 	init_language();
 	app = crm_application_new();
 	rc = g_application_run(G_APPLICATION(app), argc, argv);

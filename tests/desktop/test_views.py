@@ -17,7 +17,7 @@ import time
 import pytest
 
 from conftest import fixtures
-from desk import Desktop, screenshot
+from desk import Desktop, has_text, nodes, screenshot
 
 N_ACCOUNTS = 10_450   # past the server's count (10,000) by two pages and some
 FIRST_ID = 4_000_001
@@ -167,6 +167,37 @@ def test_list_sort_filter_record(crmd, bulk, tmp_path):
         line = [x for x in text.splitlines() if x.startswith("columns=")][0]
         assert line != "columns=name;legal_name;type;individual;industry;region;", text
         s.raw.pressKey("Escape")
+        assert "last-type=account" in text, text
+        s.quit()
+
+        # the next start reopens the list its user had open last, without
+        # a click, with the columns chosen (Name hidden by the toggle above)
+        s = Desktop(xdg)
+        table = s.find("tree table", "Records", exact=True)
+        s.find("label", "Legal name", exact=True, under=table)
+        s.wait_text("prospect", under=table)
+        s.wait_text("More than 10")
+        assert not has_text(table, f"Bulk {FIRST_ID}")
+        screenshot("views-06-reopened")
+        s.quit()
+
+        # a type the user may no longer read is not reopened: the sidebar
+        # without it, no list
+        su(crmd, "UPDATE crm.permissions SET scope = 'none' WHERE role = 'admin' "
+                 "AND record_type = 'account' AND action = 'read'")
+        try:
+            s = Desktop(xdg)
+            s.find("list item", "Contacts")
+            s.wait_no_text("prospect", timeout=10)
+            assert not [n for n in nodes(s.app)
+                        if n.getRoleName() == "list item" and n.name == "Accounts"]
+            assert not [n for n in nodes(s.app)
+                        if n.getRoleName() == "tree table" and n.name == "Records"]
+            screenshot("views-07-unreadable-not-reopened")
+            s.quit()
+        finally:
+            su(crmd, "UPDATE crm.permissions SET scope = 'all' WHERE role = 'admin' "
+                     "AND record_type = 'account' AND action = 'read'")
     except BaseException:
         s.keep_failure("views-failed")
         raise

@@ -17,7 +17,9 @@ Environment:
 import atexit
 import ctypes
 import fcntl
+import hashlib
 import ipaddress
+import json
 import os
 import pwd
 import random
@@ -337,6 +339,20 @@ log_min_messages = warning
                  "CREATE ROLE crm_report NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;"
                  % (self.owner_password, self.app_password, self.auth_password,
                     self.backup_password))
+
+    def init_from(self, golden):
+        """The cluster as a copy of a stopped one (Env's golden copy):
+        its data directory with this cluster's port and socket, its
+        roles' passwords."""
+        os.makedirs(self.sockdir)
+        self._chown(self.sockdir)
+        subprocess.run(["cp", "-a", os.path.join(golden, "data"), self.datadir], check=True)
+        with open(os.path.join(golden, "passwords.json")) as f:
+            for k, v in json.load(f).items():
+                setattr(self, k, v)
+        with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
+            f.write(f"port = {self.port}\nunix_socket_directories = '{self.sockdir}'\n")
+        self.start()
 
     def start(self):
         assert self.proc is None or self.proc.poll() is not None
@@ -861,9 +877,30 @@ def run_crm(*args, env=None, timeout=30, server=None, ca=None, home=None, input=
 
 # --------------------------------------------------------------- fixtures
 
+def _golden_key():
+    """What the migrated cluster depends on: crmd (its compiled-in SQL),
+    the SQL files crmd migrate reads, this file and PostgreSQL's binaries."""
+    h = hashlib.sha256()
+    paths = [CRMD, os.path.abspath(__file__), os.path.join(_pg_bindir(), "postgres")]
+    for root, _, files in sorted(os.walk(os.path.join(SOURCE_DIR, "sql"))):
+        paths += [os.path.join(root, f) for f in sorted(files)]
+    for path in paths:
+        h.update(path.encode() + b"\0")
+        with open(path, "rb") as f:
+            h.update(hashlib.sha256(f.read()).digest())
+    return h.hexdigest()[:24]
+
+
 class Env:
     """Per-process environment: temp dir, certificates, cluster with the
-    migrated template database."""
+    migrated template database.
+
+    initdb, crmd migrate and create-admin take some ten seconds (more under
+    a sanitizer) and were repeated by every test process: the first
+    process of a build makes a golden copy of the stopped cluster in the
+    build tree (tests/pg-golden/KEY, KEY a hash of crmd, the SQL files and
+    this file), the others copy it and start it on their own port. Set
+    CRM_TEST_NO_GOLDEN=1 to make every cluster from scratch."""
 
     def __init__(self):
         self.base = tempfile.mkdtemp(prefix="crm-it-")
@@ -873,6 +910,39 @@ class Env:
             _cleanups.insert(0, lambda: shutil.rmtree(base, ignore_errors=True))
         self.certs = Certs(self.base)
         self.pg = PgCluster(self.base)
+        if os.environ.get("CRM_TEST_NO_GOLDEN") == "1":
+            self._make()
+            return
+        top = os.path.join(BUILD_DIR, "tests", "pg-golden")
+        golden = os.path.join(top, _golden_key())
+        os.makedirs(top, mode=0o700, exist_ok=True)
+        with open(os.path.join(top, ".lock"), "w") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)  # one process makes it, the others wait
+            if not os.path.exists(os.path.join(golden, "passwords.json")):
+                self._make()
+                self.pg.stop()
+                self.pg.proc.wait()
+                for old in os.listdir(top):  # earlier builds' copies
+                    if not old.startswith("."):
+                        shutil.rmtree(os.path.join(top, old), ignore_errors=True)
+                tmp = golden + ".tmp"
+                os.makedirs(tmp, mode=0o700)
+                subprocess.run(["cp", "-a", self.pg.datadir, os.path.join(tmp, "data")],
+                               check=True)
+                with open(os.path.join(tmp, "passwords.json"), "w") as f:
+                    json.dump({k: getattr(self.pg, k) for k in (
+                        "owner_password", "app_password", "auth_password",
+                        "backup_password")} | {"admin_password": self.admin_password}, f)
+                os.rename(tmp, golden)
+                self.pg.start()
+                return
+        self.pg.init_from(golden)
+        with open(os.path.join(golden, "passwords.json")) as f:
+            self.admin_password = json.load(f)["admin_password"]
+
+    def _make(self):
+        """The cluster from scratch: initdb, the template database migrated,
+        its admin."""
         self.pg.init()
         self.pg.sql("CREATE DATABASE crm_template OWNER crm_owner TEMPLATE template0")
         m = Crmd(self, "crm_template")
