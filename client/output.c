@@ -379,6 +379,20 @@ void crm_numfmt_from_locale(crm_numfmt *f, const char *name) {
 			(void)read_category(categories[i], "", f);
 }
 
+static bool env_names(const char *var) {
+	const char *v = getenv(var);
+
+	return v != NULL && v[0] != '\0';
+}
+
+void crm_numfmt_for_user(crm_numfmt *f, const char *name) {
+	if (name != NULL && name[0] != '\0' && !env_names("LC_ALL") && !env_names("LC_NUMERIC") &&
+	    !env_names("LC_MONETARY"))
+		crm_numfmt_from_locale(f, name);
+	else
+		crm_numfmt_from_env(f);
+}
+
 /* The n digits at d with sep between the groups grouping asks for. */
 static void put_grouped(crm_sbuf *b, const char *d, size_t n, const char *sep,
 			const char *grouping) {

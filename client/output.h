@@ -137,6 +137,14 @@ void crm_numfmt_from_env(crm_numfmt *f);
  * crm_numfmt_from_env. The same caveat: not thread-safe. */
 void crm_numfmt_from_locale(crm_numfmt *f, const char *name);
 
+/* f for the user: from the profile's locale `name` ("zh_CN.UTF-8", the
+ * POSIX name of the profile locale: crm_i18n_posix_locale) unless the
+ * environment names one for numbers or money itself (LC_ALL, LC_NUMERIC
+ * or LC_MONETARY set: what the user asked for here wins; LANG alone does
+ * not), else the environment's. crm's tables and crm-desktop choose the
+ * same way. Not thread-safe either. */
+void crm_numfmt_for_user(crm_numfmt *f, const char *name);
+
 struct crm_sbuf;
 /* Appends the decimal text s ("-1234.50": sign, digits, point, digits) with
  * f's point and grouping, for numbers or (money) for money amounts;

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "crm_wire.h"
+#include "i18n.h"
 
 /* Server text on our terminal: no control characters, no escapes. */
 static void put_safe(FILE *out, const char *s) {
@@ -421,8 +422,19 @@ int crm_cli_print(struct crm_cli *cli, const crm_result *r, bool record) {
 	if (cli->format == CRM_FORMAT_TABLE && !record)
 		o.max_width = terminal_width();
 	if (cli->format == CRM_FORMAT_TABLE) { /* JSON and CSV stay UTC and exact */
+		char posix[64];
+		const crm_client_server_info *info =
+			cli->client != NULL ? crm_client_server(cli->client) : NULL;
+		const char *profile = info != NULL && info->authenticated && info->locale[0] != '\0'
+					      ? info->locale
+					      : cli->session.locale;
+
 		use_profile_zone(cli);
-		crm_numfmt_from_env(&nf);
+		/* the profile's separators, as crm-desktop shows them */
+		crm_numfmt_for_user(&nf, profile != NULL && profile[0] != '\0' &&
+						 crm_i18n_posix_locale(profile, posix, sizeof(posix))
+					     ? posix
+					     : NULL);
 		o.numbers = &nf;
 	}
 

@@ -14,21 +14,13 @@
 static crm_numfmt numbers;
 static GTimeZone *zone; /* NULL until set: the environment's */
 
-/* True when the environment sets var to something. */
-static gboolean env_names(const char *var) {
-	const char *v = g_getenv(var);
-
-	return v != NULL && v[0] != '\0';
-}
-
 void crm_display_init(const char *profile_locale) {
 	char posix[64];
 
-	if (profile_locale != NULL && !env_names("LC_ALL") && !env_names("LC_NUMERIC") &&
-	    !env_names("LC_MONETARY") && crm_i18n_posix_locale(profile_locale, posix, sizeof(posix)))
-		crm_numfmt_from_locale(&numbers, posix);
-	else
-		crm_numfmt_from_env(&numbers);
+	crm_numfmt_for_user(&numbers, profile_locale != NULL && crm_i18n_posix_locale(
+						       profile_locale, posix, sizeof(posix))
+					      ? posix
+					      : NULL);
 }
 
 void crm_display_set_time_zone(const char *iana) {

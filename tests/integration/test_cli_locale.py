@@ -122,3 +122,26 @@ def test_numbers_and_money_follow_the_locale(crmd, locpath):
     rows = list(csv.reader(io.StringIO(r.out)))
     assert rows[1][rows[0].index("employees")] == "1250000", r.out
     assert json.loads(rows[1][rows[0].index("annual_revenue")])["amount"] == "1250000.00", r.out
+
+
+def test_numbers_follow_the_profile_locale_unless_the_environment_names_one(crmd, locpath):
+    # the profile's locale (crm.users.locale) gives the separators, as in
+    # crm-desktop; LANG alone does not override it, LC_ALL / LC_NUMERIC /
+    # LC_MONETARY do
+    crmd.crm_login()
+    aid = _add_account(crmd)
+    r = crmd.crm("user", "edit", "admin", "--locale", "de-DE")
+    assert r.rc == 0, r
+    crmd.crm_login()  # the session file keeps the profile locale
+    env = {"LOCPATH": locpath, "LANG": "C.UTF-8", "LC_ALL": None, "LC_NUMERIC": None,
+           "LC_MONETARY": None}
+    r = crmd.crm("account", "show", aid, env=env)
+    assert r.rc == 0, r
+    assert _field(r.out, "employees") == "1.250.000", r.out
+    assert _field(r.out, "annual_revenue") == "1.250.000,00 EUR", r.out
+    r = crmd.crm("account", "show", aid, env=dict(env, LC_NUMERIC="C.UTF-8"))
+    assert _field(r.out, "employees") == "1250000", r.out
+    assert _field(r.out, "annual_revenue") == "1250000.00 EUR", r.out
+    # JSON stays exact
+    doc = json.loads(crmd.crm("--format", "json", "account", "show", aid, env=env).out)
+    assert doc["employees"] == 1250000, doc
