@@ -59,21 +59,21 @@ def load(path):
     return raw, ext, facts_cls
 
 
-def facts_of(field, ext, facts_cls):
-    """The FieldFacts of a FieldDescriptorProto (empty when none)."""
-    out = facts_cls()
-    opts = field.options
-    # The option is an extension unknown to descriptor_pb2's FieldOptions:
-    # it arrives as an unknown field; read it from the serialized options.
+def option_values(opts, number):
+    """The serialized values of option `number` in an options message
+    (FieldOptions, MessageOptions). The project's options are extensions
+    descriptor_pb2 does not know: they arrive as unknown fields, read here
+    from the serialized options."""
     data = opts.SerializeToString()
+    out = []
     pos = 0
     while pos < len(data):
         key, pos = _varint(data, pos)
         num, wt = key >> 3, key & 7
         if wt == 2:
             n, pos = _varint(data, pos)
-            if num == ext.number:
-                out.MergeFromString(data[pos:pos + n])
+            if num == number:
+                out.append(data[pos:pos + n])
             pos += n
         elif wt == 0:
             _, pos = _varint(data, pos)
@@ -82,8 +82,34 @@ def facts_of(field, ext, facts_cls):
         elif wt == 5:
             pos += 4
         else:
-            raise ValueError(f"unexpected wire type {wt} in options of {field.name}")
+            raise ValueError(f"unexpected wire type {wt} in options")
     return out
+
+
+def facts_of(field, ext, facts_cls):
+    """The FieldFacts of a FieldDescriptorProto (empty when none)."""
+    out = facts_cls()
+    for v in option_values(field.options, ext.number):
+        out.MergeFromString(v)
+    return out
+
+
+def filter_facts(raw, facts_cls):
+    """[(type, FieldFacts)] of the (crm.filter) options of the record
+    messages: fields lists filter on that are no field of the message."""
+    msgs = {m.name: m for f in raw.file for m in f.message_type}
+    members = {f.type_name.rsplit(".", 1)[-1]: f.name
+               for f in (msgs["Record"].field if "Record" in msgs else ())}
+    out = []
+    for m in msgs.values():
+        for v in option_values(m.options, FILTER_OPTION) if m.name in members else ():
+            x = facts_cls()
+            x.MergeFromString(v)
+            out.append((members[m.name], x))
+    return out
+
+
+FILTER_OPTION = 50712  # options.proto: extend MessageOptions { filter }
 
 
 def _varint(b, pos):
@@ -156,6 +182,18 @@ def collect(path):
                 "enum_values": enum_values(raw, f.type_name)
                 if f.type == descriptor_pb2.FieldDescriptorProto.TYPE_ENUM else [],
             })
+    # the fields lists filter on that are no field of the message: a
+    # label and its facts (the option that sets it is its message's:
+    # cli_prefix), no C field
+    for rtype, x in sorted(filter_facts(raw, facts_cls), key=lambda t: (t[0], t[1].name)):
+        rows.append({
+            "record_type": rtype, "name": x.name, "field": None, "label": x.label or None,
+            "cli_option": x.cli_option or None, "help": x.help,
+            "max_length": x.max_length or None,
+            "multi_line": False, "references": None, "read_only": False,
+            "personal": x.personal, "sortable": False, "filterable": True, "metavar": None,
+            "shared": False, "enum_values": [], "filter_only": True,
+        })
     return rows
 
 
@@ -177,6 +215,8 @@ def write_h(rows, out):
              "};", "",
              "static const struct crm_field_facts crm_field_facts[] = {"]
     for r in rows:
+        if r.get("filter_only"):
+            continue  # no field of the message: nothing for the client's table
         lines.append("\t{%s, %s, %s, %s, %s, %s, %s, %du, %s, %s, %s, %s, %s}," % (
             c_str(r["record_type"]), c_str(r["name"]), c_str(r["field"]), c_str(r["label"]),
             c_str(r["cli_option"]), c_str(r["help"]), c_str(r["references"]),
@@ -227,8 +267,9 @@ def write_help(rows, out):
     for rtype in sorted({r["record_type"] for r in rows}):
         text.append("#define CRM_HELP_%s_FIELDS \\" % rtype.upper())
         for r in rows:
-            if r["record_type"] != rtype or r["shared"] or not r["cli_option"] or r["read_only"]:
-                continue
+            if (r["record_type"] != rtype or r["shared"] or not r["cli_option"] or r["read_only"]
+                    or r.get("filter_only")):
+                continue  # a filter-only field's option is its message's (cli_prefix)
             for l in help_lines(r):
                 text.append("\tN_(%s) \\" % c_str(l + "\n"))
         text.append('\t""')
