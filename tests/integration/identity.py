@@ -23,6 +23,7 @@ import json
 import re
 import os
 import subprocess
+import time
 
 import conftest
 from conftest import OK, Conn, pb
@@ -253,6 +254,7 @@ class World:
         self.team = {"root": None}
         self.tokens = {}
         self._conns = {}
+        self._used = {}  # user: when its connection was last taken
         self._next_id = 1 << 40
 
     # -- connections
@@ -270,12 +272,19 @@ class World:
     def c(self, user):
         """A cached connection logged in as `user` (one session per user)."""
         conn = self._conns.get(user)
+        # crmd closes a connection idle for its idle_timeout (60 s in the
+        # fixtures): one a module's later test takes up after a slow
+        # stretch is resumed on a new connection instead
+        if conn is not None and time.monotonic() - self._used.get(user, 0) > 30:
+            conn.close()
+            conn = None
         if conn is None or conn.closed:
             conn = self.connect()
             token = self.tokens.get(user)
             if token is None or resume(conn, token).status.code != OK:
                 self.tokens[user] = login(conn, user, self.pw[user])
             self._conns[user] = conn
+        self._used[user] = time.monotonic()
         return conn
 
     def forget(self, user):

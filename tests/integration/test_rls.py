@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import pb
+from conftest import pb, wait_for
 from identity import app_sql, make_world, ok, session_sql, su_json, su_sql
 
 
@@ -464,9 +464,16 @@ def test_concurrent_matrix_changes_never_leave_stale_compiled_scopes(world, isol
     w = world
     first = _session(w, "BEGIN;", _cell("permissions", "viewer", "note", "own"), "\\echo changed")
     _wait_echo(first, "changed")
-    second = _session(w, f"BEGIN ISOLATION LEVEL {isolation};", "SELECT 1;",
+    # the second's snapshot is taken (SELECT 1) before the first commits,
+    # and it is blocked on the first's lock when the first commits (a fixed
+    # sleep was not enough on a loaded machine)
+    second = _session(w, f"BEGIN ISOLATION LEVEL {isolation};", "SELECT 1;", "\\echo snapshot",
                       _cell("permissions", "viewer", "account", "team"), "COMMIT;", "\\echo done")
-    time.sleep(0.5)  # the second waits for the first's lock
+    _wait_echo(second, "snapshot")
+    wait_for(lambda: w.env.pg.sql(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        f" AND datname = '{w.db}' AND query LIKE 'UPDATE crm.permissions%'") == "1",
+        30, 0.05, "the second transaction waiting for the first's lock")
     assert second.poll() is None
     first.stdin.write("COMMIT;\n\\echo committed\n")
     first.stdin.flush()
