@@ -47,6 +47,7 @@ enum crm_rec_flag_kind {
 	CRM_REC_TYPED,   /* repeated message: [KIND:]VALUE into its first field and "kind" */
 	CRM_REC_PRIMARY, /* which item of a TYPED list (same path) is primary */
 	CRM_REC_PAIR,    /* repeated message: KEY=VALUE into its first two fields */
+	CRM_REC_MINUTES, /* int64, a count of minutes: 90, 15m, 1h30m, 2h */
 	/* edit only: one item more or less in a repeated field (a TYPED one:
 	 * [KIND:]VALUE to add, VALUE to remove), sent as RecordUpdate's
 	 * add_X / remove_X: the server changes the list as it is then

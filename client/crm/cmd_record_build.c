@@ -517,6 +517,16 @@ static int apply_flag(struct parse *p, size_t row, const char *arg) {
 		return set_typed(p, f, m, fd, arg);
 	case CRM_REC_PAIR:
 		return set_pair(p, f, m, fd, arg);
+	case CRM_REC_MINUTES:
+		if (arg[0] == '\0')
+			return need_value(p, f);
+		if (!crm_args_minutes(arg, AT(m, fd, int64_t)))
+			return crm_cli_usage(p->cli,
+					     _("--%s takes minutes (90), or hours and minutes (15m, "
+					     "1h30m, 2h); not '%s'"),
+					     f->flag, arg);
+		set_has(m, fd);
+		return 0;
 	default:
 		return set_value(p, f, m, fd, arg);
 	}

@@ -77,7 +77,7 @@ def test_interaction_add_show_list_edit_delete(world):
     ada = contact(w, family_name="Lovelace")
     r = cli(w, "root", "interaction", "add", "--kind", "call", "--subject", "Intro call",
             "--account", str(acme.id), "--contact", str(ada.id), "--direction", "in",
-            "--duration", "15", "--at", "2026-03-01T09:30:00+01:00", "--body", "line one\nline two")
+            "--duration", "15m", "--at", "2026-03-01T09:30:00+01:00", "--body", "line one\nline two")
     assert r.rc == 0, r
     iid = int(r.out.strip())
     i = show(w, "root", "interaction", iid)
@@ -102,6 +102,12 @@ def test_interaction_add_show_list_edit_delete(world):
     assert r.rc == 0, r
     i = show(w, "root", "interaction", iid)
     assert i["outcome"] == "Left message" and i["direction"] is None and i["version"] == 2, i
+    # a duration in hours and minutes
+    r = cli(w, "root", "interaction", "edit", str(iid), "--duration", "1h30m")
+    assert r.rc == 0, r
+    assert show(w, "root", "interaction", iid)["duration"] == 90
+    r = cli(w, "root", "interaction", "edit", str(iid), "--duration", "90s")
+    assert r.rc == USAGE and "--duration" in r.err and "1h30m" in r.err, r
     r = cli(w, "root", "interaction", "edit", str(iid), "--outcome", "Maybe")
     assert r.rc == exit_code(INVALID_ARGUMENT) and "outcome" in r.err, r
     # delete
