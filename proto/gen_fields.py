@@ -316,6 +316,8 @@ def cli_flags(rtype, f, x, forms, msgs, update):
     form = "VALUE" if form == "UNSPECIFIED" else form
     if form == "SWITCH" and (repeated or f.type != f.TYPE_BOOL or not x.metavar.startswith("[=")):
         fail(rtype, f, "a switch is a single bool whose metavar is [=...]")
+    if form == "MINUTES" and (repeated or f.type != f.TYPE_INT64):
+        fail(rtype, f, "minutes is for a single int64")
     if form in ("TYPED", "PAIR") and not (repeated and message):
         fail(rtype, f, form.lower() + " is for a list of messages")
     if (form == "TYPED") != bool(x.kinds):

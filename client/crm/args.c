@@ -171,6 +171,47 @@ bool crm_args_time(const char *s, int64_t now_us, int64_t *out) {
 	return true;
 }
 
+/* ---------------------------------------------------------------- durations */
+
+#define MINUTES_MAX INT64_C(1000000000)
+
+/* Digits at *s (at most 10) into *v; false when there are none. */
+static bool count(const char **s, int64_t *v) {
+	int n = 0;
+
+	*v = 0;
+	for (; isdigit((unsigned char)**s) && n < 11; (*s)++, n++)
+		*v = *v * 10 + (**s - '0');
+	return n > 0 && n <= 10;
+}
+
+bool crm_args_minutes(const char *s, int64_t *out) {
+	int64_t v, total = 0;
+
+	if (!count(&s, &v))
+		return false;
+	if (*s == '\0') { /* a bare number: minutes */
+		*out = v;
+		return v <= MINUTES_MAX;
+	}
+	if (*s == 'h' || *s == 'H') {
+		total = v * 60;
+		if (*++s == '\0')
+			goto done;
+		if (!count(&s, &v))
+			return false;
+	}
+	if (*s != 'm' && *s != 'M')
+		return false;
+	total += v;
+	s++;
+done:
+	if (*s != '\0' || total > MINUTES_MAX)
+		return false;
+	*out = total;
+	return true;
+}
+
 /* ---------------------------------------------------------------- enums */
 
 /* The value's name without prefix, or NULL when it lacks the prefix or is

@@ -30,6 +30,13 @@
 bool crm_args_time(const char *s, int64_t now_us, int64_t *out) __attribute__((warn_unused_result));
 
 /*
+ * A duration in whole minutes: 90 (minutes), or hours and minutes each
+ * with its unit, hours first: 15m, 2h, 1h30m. At most 10^9 minutes; false
+ * for anything else (a sign, a space, 1.5h, 30m1h).
+ */
+bool crm_args_minutes(const char *s, int64_t *out) __attribute__((warn_unused_result));
+
+/*
  * Enum values by their lower-case names without `prefix` (Action READ is
  * "read"; Access ACCESS_EDIT with prefix "ACCESS_" is "edit"). The
  * *_UNSPECIFIED value has no name here. Matching ignores case.

@@ -47,6 +47,7 @@ enum crm_rec_flag_kind {
 	CRM_REC_TYPED,   /* repeated message: [KIND:]VALUE into its first field and "kind" */
 	CRM_REC_PRIMARY, /* which item of a TYPED list (same path) is primary */
 	CRM_REC_PAIR,    /* repeated message: KEY=VALUE into its first two fields */
+	CRM_REC_MINUTES, /* int64, a count of minutes: 90, 15m, 1h30m, 2h */
 	/* edit only: one item more or less in a repeated field (a TYPED one:
 	 * [KIND:]VALUE to add, VALUE to remove), sent as RecordUpdate's
 	 * add_X / remove_X: the server changes the list as it is then
@@ -81,6 +82,21 @@ struct crm_rec_shortcut {
 	const char *field;
 };
 
+/* A list option of a type's own that stands for filters (task list --mine,
+ * --due): apply adds them with crm_rec_list_filter; 0 or an exit status. */
+struct crm_rec_list_parse;
+struct crm_rec_list_option {
+	const char *flag;
+	int has_arg; /* getopt's no_argument or required_argument */
+	int (*apply)(struct crm_cli *cli, struct crm_rec_list_parse *lp, const char *arg);
+};
+
+/* Adds a filter as --filter EXPR would ("assignee=me", "due_at<now"); the
+ * text is copied. 0 or a usage exit status. */
+int crm_rec_list_filter(struct crm_rec_list_parse *lp, const char *expr);
+/* The time the list command started, microseconds since the epoch. */
+int64_t crm_rec_list_now(const struct crm_rec_list_parse *lp);
+
 struct crm_rec_type {
 	const char *noun;   /* "account": the command noun and the type's name */
 	const char *plural; /* "accounts" */
@@ -96,6 +112,8 @@ struct crm_rec_type {
 	size_t n_cols;
 	const struct crm_rec_shortcut *shortcuts; /* besides owner, team, tag */
 	size_t n_shortcuts;
+	const struct crm_rec_list_option *list_own; /* list options that stand for filters */
+	size_t n_list_own;
 	/* its own commands besides the common ones ("contact link"), listed
 	 * after them; their noun is the type's */
 	const struct crm_cli_command *verbs;

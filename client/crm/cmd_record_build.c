@@ -294,7 +294,14 @@ static int set_int(struct parse *p, const struct crm_rec_flag *f, ProtobufCMessa
 	long long v;
 
 	snprintf(what, sizeof(what), "--%s", f->flag);
-	if (n > 3 && strcmp(fd->name + n - 3, "_id") == 0) {
+	if (crm_recval_is_instant(fd)) {
+		/* an instant (occurred_at, due_at): a time as list filters take it */
+		if (!crm_args_time(arg, crm_now_us(), AT(m, fd, int64_t)))
+			return crm_cli_usage(p->cli,
+					     _("%s takes a time (2026-03-01T09:30:00+01:00), a date "
+					     "(2026-03-01), now or a time back from now (-2h); not '%s'"),
+					     what, arg);
+	} else if (n > 3 && strcmp(fd->name + n - 3, "_id") == 0) {
 		if (!crm_cli_parse_id(p->cli, arg, what, AT(m, fd, int64_t)))
 			return CRM_EXIT_USAGE;
 	} else {
@@ -510,6 +517,16 @@ static int apply_flag(struct parse *p, size_t row, const char *arg) {
 		return set_typed(p, f, m, fd, arg);
 	case CRM_REC_PAIR:
 		return set_pair(p, f, m, fd, arg);
+	case CRM_REC_MINUTES:
+		if (arg[0] == '\0')
+			return need_value(p, f);
+		if (!crm_args_minutes(arg, AT(m, fd, int64_t)))
+			return crm_cli_usage(p->cli,
+					     _("--%s takes minutes (90), or hours and minutes (15m, "
+					     "1h30m, 2h); not '%s'"),
+					     f->flag, arg);
+		set_has(m, fd);
+		return 0;
 	default:
 		return set_value(p, f, m, fd, arg);
 	}
@@ -955,7 +972,7 @@ int crm_rec_list_ops(const struct crm_rec_type *t, struct crm_rec_edit *e, Crm__
 
 /* ---------------------------------------------------------------- list */
 
-struct list_parse {
+struct crm_rec_list_parse {
 	struct crm_cli *cli;
 	const struct crm_rec_type *t;
 	struct crm_rec_list *l;
@@ -975,10 +992,11 @@ enum {
 	OPT_TAG,
 	OPT_SINCE,
 	OPT_SHORTCUT = 2000, /* + the index of the type's shortcut */
+	OPT_OWN = 3000,      /* + the index of the type's own list option */
 };
 
 /* An instant for a *_at field: microseconds, so that -7d works too. */
-static const char *instant_value(struct list_parse *lp, const char *field, size_t len,
+static const char *instant_value(struct crm_rec_list_parse *lp, const char *field, size_t len,
 				 const char *value) {
 	char buf[32];
 	int64_t us;
@@ -990,7 +1008,7 @@ static const char *instant_value(struct list_parse *lp, const char *field, size_
 	return crm_rec_strdup(&lp->l->mem, buf, strlen(buf));
 }
 
-static int add_filter(struct list_parse *lp, const char *field, size_t len, int op,
+static int add_filter(struct crm_rec_list_parse *lp, const char *field, size_t len, int op,
 		      const char *value) {
 	Crm__RecordList *rl = &lp->l->rl;
 	Crm__Filter *f = NULL;
@@ -1023,7 +1041,7 @@ static int add_filter(struct list_parse *lp, const char *field, size_t len, int 
 	return 0;
 }
 
-static int filter_option(struct list_parse *lp, const char *arg) {
+static int filter_option(struct crm_rec_list_parse *lp, const char *arg) {
 	const char *value;
 	size_t len;
 	int op = crm_args_filter(arg, &len, &value);
@@ -1038,7 +1056,13 @@ static int filter_option(struct list_parse *lp, const char *arg) {
 	return add_filter(lp, arg, len, op, value);
 }
 
-static int sort_option(struct list_parse *lp, const char *arg) {
+int crm_rec_list_filter(struct crm_rec_list_parse *lp, const char *expr) {
+	return filter_option(lp, crm_rec_strdup(&lp->l->mem, expr, strlen(expr)));
+}
+
+int64_t crm_rec_list_now(const struct crm_rec_list_parse *lp) { return lp->now_us; }
+
+static int sort_option(struct crm_rec_list_parse *lp, const char *arg) {
 	Crm__RecordList *rl = &lp->l->rl;
 	const char *p = arg, *end;
 	Crm__Sort *s;
@@ -1071,14 +1095,14 @@ static int sort_option(struct list_parse *lp, const char *arg) {
 	}
 }
 
-static int eq_filter(struct list_parse *lp, const char *flag, const char *field,
+static int eq_filter(struct crm_rec_list_parse *lp, const char *flag, const char *field,
 		     const char *arg) {
 	if (arg[0] == '\0')
 		return crm_cli_usage(lp->cli, _("--%s needs a value"), flag);
 	return add_filter(lp, field, strlen(field), CRM__FILTER_OP__FILTER_OP_EQ, arg);
 }
 
-static int list_option(struct list_parse *lp, int c, char *arg) {
+static int list_option(struct crm_rec_list_parse *lp, int c, char *arg) {
 	struct crm_rec_list *l = lp->l;
 	int64_t us;
 	char buf[32];
@@ -1086,6 +1110,8 @@ static int list_option(struct list_parse *lp, int c, char *arg) {
 	if (c >= OPT_SHORTCUT && (size_t)(c - OPT_SHORTCUT) < lp->t->n_shortcuts)
 		return eq_filter(lp, lp->t->shortcuts[c - OPT_SHORTCUT].flag,
 				 lp->t->shortcuts[c - OPT_SHORTCUT].field, arg);
+	if (c >= OPT_OWN && (size_t)(c - OPT_OWN) < lp->t->n_list_own)
+		return lp->t->list_own[c - OPT_OWN].apply(lp->cli, lp, arg);
 	switch (c) {
 	case OPT_FILTER: return filter_option(lp, arg);
 	case OPT_SORT: return sort_option(lp, arg);
@@ -1127,18 +1153,23 @@ static struct option *list_options(struct crm_rec_mem *mem, const struct crm_rec
 		CRM_CLI_PAGE_OPTIONS,
 	};
 	size_t nc = sizeof(common) / sizeof(common[0]), i;
-	struct option *o = crm_rec_alloc(mem, (nc + t->n_shortcuts + 1) * sizeof(struct option));
+	size_t ns = t->n_shortcuts;
+	struct option *o =
+		crm_rec_alloc(mem, (nc + ns + t->n_list_own + 1) * sizeof(struct option));
 
 	memcpy(o, common, sizeof(common));
-	for (i = 0; i < t->n_shortcuts; i++)
+	for (i = 0; i < ns; i++)
 		o[nc + i] = (struct option){t->shortcuts[i].flag, required_argument, NULL,
 					    OPT_SHORTCUT + (int)i};
+	for (i = 0; i < t->n_list_own; i++)
+		o[nc + ns + i] = (struct option){t->list_own[i].flag, t->list_own[i].has_arg,
+						 NULL, OPT_OWN + (int)i};
 	return o;
 }
 
 int crm_rec_parse_list(struct crm_cli *cli, const struct crm_rec_type *t, int argc, char **argv,
 		       int64_t now_us, struct crm_rec_list *l) {
-	struct list_parse lp = {.cli = cli, .t = t, .l = l, .now_us = now_us};
+	struct crm_rec_list_parse lp = {.cli = cli, .t = t, .l = l, .now_us = now_us};
 	struct option *longopts;
 	char *arg;
 	int c, rc = 0;

@@ -45,5 +45,12 @@ const char *const crm_cli_headings[] = {
 	NC_("heading", "user"), NC_("heading", "user_id"), NC_("heading", "username"),
 	NC_("heading", "users"), NC_("heading", "value"), NC_("heading", "version"),
 	NC_("heading", "website"),
+	/* interactions and tasks */
+	NC_("heading", "account_name"), NC_("heading", "all_day"), NC_("heading", "assignee"),
+	NC_("heading", "completed_at"), NC_("heading", "contact"), NC_("heading", "contact_id"),
+	NC_("heading", "contact_name"), NC_("heading", "direction"), NC_("heading", "due_at"),
+	NC_("heading", "duration"), NC_("heading", "occurred_at"), NC_("heading", "outcome"),
+	NC_("heading", "priority"), NC_("heading", "remind_at"), NC_("heading", "status"),
+	NC_("heading", "subject"),
 	NULL,
 };

@@ -1446,7 +1446,10 @@ BEGIN
 		keys := keys || parts[cardinality(parts)];
 		kinds := kinds || CASE sf.kind WHEN 'instant' THEN 'instant' WHEN 'money' THEN 'float'
 					       WHEN 'number' THEN 'int' WHEN 'date' THEN 'date' ELSE 'text' END;
-		vals := vals || CASE sf.kind WHEN 'instant' THEN format('crm.us(%s)', sf.col) ELSE parts[cardinality(parts)] END;
+		-- an instant's key in the cursor: the sort expression's (never NULL
+		-- for a nullable one, whose empty values sort last on the key before)
+		vals := vals || CASE sf.kind WHEN 'instant' THEN format('crm.us(%s)', parts[cardinality(parts)])
+					     ELSE parts[cardinality(parts)] END;
 		descs := descs || coalesce((s ->> 'desc')::boolean, false);
 		nullable := nullable || (sf.nullable AND cardinality(parts) = 1);
 	END LOOP;

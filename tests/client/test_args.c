@@ -1,5 +1,5 @@
 /*
- * Unit test of client/crm/args.c (instants, enum names, cursors, TYPE/ID,
+ * Unit test of client/crm/args.c (instants, durations, enum names, cursors, TYPE/ID,
  * shell quoting). No server needed. Exits non-zero if a check failed.
  */
 #include <stdio.h>
@@ -71,6 +71,36 @@ static void test_times(void) {
 	CHECK(refused("+1h"));
 	CHECK(refused("-99999999999999999999d"));
 	CHECK(refused("-9999999999999d"));
+}
+
+static bool minutes(const char *s, int64_t want) {
+	int64_t v = -1;
+
+	return crm_args_minutes(s, &v) && v == want;
+}
+
+static void test_minutes(void) {
+	int64_t v;
+
+	CHECK(minutes("90", 90));
+	CHECK(minutes("0", 0));
+	CHECK(minutes("15m", 15));
+	CHECK(minutes("2h", 120));
+	CHECK(minutes("1h30m", 90));
+	CHECK(minutes("1H5M", 65));
+	CHECK(minutes("1000000000", 1000000000));
+	CHECK(!crm_args_minutes("", &v));
+	CHECK(!crm_args_minutes("-5", &v));
+	CHECK(!crm_args_minutes("+5", &v));
+	CHECK(!crm_args_minutes("1.5h", &v));
+	CHECK(!crm_args_minutes("30m1h", &v));
+	CHECK(!crm_args_minutes("1h 30m", &v));
+	CHECK(!crm_args_minutes("h", &v));
+	CHECK(!crm_args_minutes("1h30", &v));
+	CHECK(!crm_args_minutes("5s", &v));
+	CHECK(!crm_args_minutes("1000000001", &v));
+	CHECK(!crm_args_minutes("99999999999", &v));
+	CHECK(!crm_args_minutes("20000000h", &v));
 }
 
 static void test_enums(void) {
@@ -170,6 +200,7 @@ static void test_quoting(void) {
 
 int main(void) {
 	test_times();
+	test_minutes();
 	test_enums();
 	test_cursors();
 	test_records();

@@ -655,6 +655,9 @@ static bool flag_fits(const struct crm_rec_type *t, const struct crm_rec_flag *f
 	case CRM_REC_SWITCH:
 		ok = ok && fd->type == PROTOBUF_C_TYPE_BOOL && fd->label != PROTOBUF_C_LABEL_REPEATED;
 		break;
+	case CRM_REC_MINUTES:
+		ok = ok && fd->type == PROTOBUF_C_TYPE_INT64 && fd->label != PROTOBUF_C_LABEL_REPEATED;
+		break;
 	case CRM_REC_TYPED:
 		ok = ok && list && f->kinds != NULL && f->kinds[0] != NULL;
 		break;

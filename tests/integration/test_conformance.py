@@ -34,6 +34,7 @@ One crmd and one database serve the whole module."""
 import copy
 import os
 import re
+import time
 
 import pytest
 
@@ -92,7 +93,10 @@ def world(env):
             c.start()
         return c
 
-    w = make_world(env, factory)
+    # One connection per user serves the whole module, several minutes
+    # with every type: a user idle past crmd's idle timeout (60s in
+    # conftest) while other roles' tests run would find it closed.
+    w = make_world(env, factory, idle_timeout="900s")
     w.meta = {}
     yield w
     for c in made:
@@ -208,7 +212,7 @@ class Values:
 
     def uniq(self):
         self.seq += 1
-        return f"{self.v}{self.seq}{os.urandom(2).hex()}"
+        return f"{self.v}{self.seq}{os.urandom(4).hex()}"
 
     def field(self, desc, f, top=False):
         if f.name == "custom":
@@ -244,12 +248,16 @@ class Values:
                 return self.reference(f.name)
             if desc.name == "Date":
                 return {"year": 1960 + v, "month": 1 + v, "day": 10 + v}[f.name]
+            if kind == "instant":  # in the future: a due time, a reminder
+                return (int(time.time()) + 86400 * (30 + v) + 60 * i) * 1_000_000
             return 4200 + 7 * v + i
         # bytes and strings
         if kind == "picklist":
             vals = picklist(self.w, f.name, f"{self.t.name}.{f.name}")
             assert vals, f"{self.t.name}.{f.name}: no pick list {f.name} with active values"
             return vals[v % len(vals)].encode()
+        if kind == "user":  # an active user of the organisation (identity.py)
+            return (b"root", b"mgr", b"sal")[v % 3]
         if kind == "phone" or (desc.name.endswith("Phone") and f.name == "number"):
             return f"+49 30 {5550100 + 10 * v + i}".encode()
         if desc.name.endswith("Email") and f.name == "address":

@@ -1,0 +1,213 @@
+-- sql/modules/82_history.sql: interactions and tasks (issue 13), two
+-- ordinary record types (their tables, registry rows and standard fields
+-- are sql/0027_history_records.sql's): their record views (through
+-- crm.create_record_view) and save functions, which the generic record
+-- requests reach through the generated dispatchers (50_records.sql).
+--
+-- A repeatable module (sql/README.md): crmd migrate applies it, after all
+-- versioned migrations, whenever its checksum differs from the one
+-- recorded in crm_meta.schema_modules. Everything here can run again:
+-- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY, CREATE OR
+-- REPLACE TRIGGER. Signature changes and drops go in a versioned migration.
+
+SELECT crm.create_record_view('interaction', 'crm.interactions', $f$
+	'kind', r.kind, 'direction', r.direction, 'subject', r.subject, 'body', r.body,
+	'occurred_at', crm.us(r.occurred_at), 'duration', r.duration, 'outcome', r.outcome,
+	'account_id', r.account_id,
+	'account_name', (SELECT a.name FROM crm.accounts a WHERE a.id = r.account_id),
+	'contact_id', r.contact_id,
+	'contact_name', (SELECT c.display_name FROM crm.contacts c WHERE c.id = r.contact_id)$f$);
+
+SELECT crm.create_record_view('task', 'crm.tasks', $f$
+	'subject', r.subject, 'description', r.description, 'due_at', crm.us(r.due_at),
+	'all_day', r.all_day, 'priority', r.priority, 'status', r.status,
+	'assignee', (SELECT u.username FROM crm.users u WHERE u.id = r.assignee_id),
+	'account_id', r.account_id,
+	'account_name', (SELECT a.name FROM crm.accounts a WHERE a.id = r.account_id),
+	'contact_id', r.contact_id,
+	'contact_name', (SELECT c.display_name FROM crm.contacts c WHERE c.id = r.contact_id),
+	'remind_at', crm.us(r.remind_at), 'completed_at', crm.us(r.completed_at)$f$);
+
+-- The interaction's save function (crm.record_types.save_function): its
+-- own columns from the change set d (external_id checked by
+-- crm.record_save, which also does the clear list, the update scope,
+-- tags and custom values). Kind and subject are required on create; it
+-- happened now unless occurred_at says when; the duration is 0 to 100000
+-- minutes; the outcome a value of the pick list outcome.
+CREATE OR REPLACE FUNCTION crm.interaction_save(p_id bigint, d jsonb, clr text[])
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	creating boolean := p_id IS NULL;
+	o crm.interactions;
+	at_ timestamptz;
+	id_ bigint := p_id;
+BEGIN
+	IF NOT creating THEN
+		SELECT * INTO o FROM crm.interactions WHERE id = p_id;
+	END IF;
+	IF creating AND d ->> 'kind' IS NULL THEN
+		PERFORM crm.raise('CRI01', 'interaction.kind', 'value.required');
+	END IF;
+	d := crm.clean_text(d, '{subject}', 'interaction.subject', 255, creating OR d ? 'subject');
+	d := crm.clean_text(d, '{body}', 'interaction.body', 32768, false, true);
+	IF d ? 'occurred_at' THEN
+		at_ := crm.check_instant(d ->> 'occurred_at', 'interaction.occurred_at');
+	END IF;
+	IF (d ->> 'duration')::numeric NOT BETWEEN 0 AND 100000 THEN
+		PERFORM crm.raise('CRI01', 'interaction.duration', 'field.value_range', '0', '100000');
+	END IF;
+	IF d ? 'outcome' THEN
+		d := jsonb_set(d, '{outcome}', to_jsonb(crm.check_picklist('outcome', d ->> 'outcome', 'interaction.outcome',
+									    o.outcome)));
+	END IF;
+	-- the account and contact it links to: live and visible to the acting
+	-- user (the function runs as the caller, so row-level security hides
+	-- what the user may not read): else NOT_FOUND, exactly as an id that
+	-- does not exist (as crm.contact_save does for its account)
+	IF d ->> 'account_id' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.accounts
+			WHERE id = (d ->> 'account_id')::bigint AND deleted_at IS NULL) THEN
+		PERFORM crm.raise('CRN01', 'interaction.account_id', 'record.no_account', (d ->> 'account_id')::text);
+	END IF;
+	IF d ->> 'contact_id' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.contacts
+			WHERE id = (d ->> 'contact_id')::bigint AND deleted_at IS NULL) THEN
+		PERFORM crm.raise('CRN01', 'interaction.contact_id', 'record.not_found', 'contact', (d ->> 'contact_id')::text);
+	END IF;
+	IF creating THEN
+		INSERT INTO crm.interactions (owner_id, team_id, created_by, updated_by, kind, direction,
+			subject, body, occurred_at, duration, outcome, account_id, contact_id, external_id)
+		SELECT u.id, u.team_id, u.id, u.id, d ->> 'kind', d ->> 'direction', d ->> 'subject',
+			d ->> 'body', coalesce(at_, now()), (d ->> 'duration')::integer, d ->> 'outcome',
+			(d ->> 'account_id')::bigint, (d ->> 'contact_id')::bigint, d ->> 'external_id'
+		FROM crm.users u WHERE u.id = crm.acting_user()
+		RETURNING id INTO id_;
+	ELSE
+		UPDATE crm.interactions SET
+			kind = coalesce(d ->> 'kind', kind),
+			direction = crm.pick(d, 'direction', clr, direction),
+			subject = coalesce(d ->> 'subject', subject),
+			body = crm.pick(d, 'body', clr, body),
+			occurred_at = coalesce(at_, occurred_at),
+			duration = crm.pick(d, 'duration', clr, duration::text)::integer,
+			outcome = crm.pick(d, 'outcome', clr, outcome),
+			account_id = crm.pick(d, 'account_id', clr, account_id::text)::bigint,
+			contact_id = crm.pick(d, 'contact_id', clr, contact_id::text)::bigint,
+			external_id = crm.pick(d, 'external_id', clr, external_id)
+		WHERE id = p_id;
+	END IF;
+	RETURN id_;
+END
+$function$;
+COMMENT ON FUNCTION crm.interaction_save(bigint,jsonb,text[]) IS 'The interaction''s save function (crm.record_types.save_function): writes an interaction''s own columns from its JSON d, clearing clr, creating it when p_id is NULL; returns its id.';
+
+-- The task's save function (crm.record_types.save_function), as
+-- crm.interaction_save is the interaction's. The subject is required on
+-- create; the assignee is the creator unless given; a due time is not
+-- before the task's creation (an all-day one not before the day before,
+-- so that a date means the same in every time zone; a minute's grace for
+-- clocks); a reminder, when given, not in the past; completed_at follows
+-- the status (set when it becomes done, cleared when it leaves done).
+CREATE OR REPLACE FUNCTION crm.task_save(p_id bigint, d jsonb, clr text[])
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	creating boolean := p_id IS NULL;
+	o crm.tasks;
+	created timestamptz := now();
+	all_day_ boolean;
+	due_ timestamptz;
+	remind_ timestamptz;
+	assignee_ bigint;
+	active_ boolean;
+	id_ bigint := p_id;
+BEGIN
+	IF NOT creating THEN
+		SELECT * INTO o FROM crm.tasks WHERE id = p_id;
+		created := o.created_at;
+	END IF;
+	d := crm.clean_text(d, '{subject}', 'task.subject', 255, creating OR d ? 'subject');
+	d := crm.clean_text(d, '{description}', 'task.description', 32768, false, true);
+	all_day_ := coalesce((d ->> 'all_day')::boolean, o.all_day, false);
+	IF d ->> 'due_at' IS NOT NULL THEN
+		due_ := crm.check_instant(d ->> 'due_at', 'task.due_at');
+		IF due_ < (CASE WHEN all_day_ THEN date_trunc('day', created, 'UTC') - interval '1 day'
+				ELSE created - interval '1 minute' END) THEN
+			PERFORM crm.raise('CRI01', 'task.due_at', 'record.due_before_creation');
+		END IF;
+	END IF;
+	IF d ->> 'remind_at' IS NOT NULL THEN
+		remind_ := crm.check_instant(d ->> 'remind_at', 'task.remind_at');
+		IF remind_ < now() - interval '1 minute' THEN
+			PERFORM crm.raise('CRI01', 'task.remind_at', 'record.reminder_in_past');
+		END IF;
+	END IF;
+	-- the assignee: an active user by name (me: the acting user); crm_app
+	-- reads only the columns of crm.users it is granted
+	IF d ? 'assignee' THEN
+		SELECT u.id, u.active INTO assignee_, active_ FROM crm.users u
+		WHERE u.username = CASE WHEN lower(btrim(d ->> 'assignee')) = 'me'
+					THEN crm.user_name(crm.acting_user())
+					ELSE lower(btrim(d ->> 'assignee')) END;
+		IF assignee_ IS NULL THEN
+			PERFORM crm.raise('CRN01', 'task.assignee', 'identity.no_user_named', (d ->> 'assignee')::text);
+		ELSIF NOT active_ THEN
+			PERFORM crm.raise('CRI01', 'task.assignee', 'record.user_disabled', lower(btrim(d ->> 'assignee'))::text);
+		END IF;
+	END IF;
+	-- the account and contact it links to: live and visible to the acting
+	-- user (the function runs as the caller, so row-level security hides
+	-- what the user may not read): else NOT_FOUND, exactly as an id that
+	-- does not exist (as crm.contact_save does for its account)
+	IF d ->> 'account_id' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.accounts
+			WHERE id = (d ->> 'account_id')::bigint AND deleted_at IS NULL) THEN
+		PERFORM crm.raise('CRN01', 'task.account_id', 'record.no_account', (d ->> 'account_id')::text);
+	END IF;
+	IF d ->> 'contact_id' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm.contacts
+			WHERE id = (d ->> 'contact_id')::bigint AND deleted_at IS NULL) THEN
+		PERFORM crm.raise('CRN01', 'task.contact_id', 'record.not_found', 'contact', (d ->> 'contact_id')::text);
+	END IF;
+	IF creating THEN
+		INSERT INTO crm.tasks (owner_id, team_id, created_by, updated_by, subject, description,
+			due_at, all_day, priority, status, assignee_id, account_id, contact_id, remind_at,
+			completed_at, external_id)
+		SELECT u.id, u.team_id, u.id, u.id, d ->> 'subject', d ->> 'description', due_, all_day_,
+			coalesce(d ->> 'priority', 'normal'), coalesce(d ->> 'status', 'open'),
+			coalesce(assignee_, u.id), (d ->> 'account_id')::bigint, (d ->> 'contact_id')::bigint,
+			remind_, CASE WHEN d ->> 'status' = 'done' THEN now() END, d ->> 'external_id'
+		FROM crm.users u WHERE u.id = crm.acting_user()
+		RETURNING id INTO id_;
+	ELSE
+		UPDATE crm.tasks SET
+			subject = coalesce(d ->> 'subject', subject),
+			description = crm.pick(d, 'description', clr, description),
+			due_at = CASE WHEN crm.given(d, 'due_at', clr) THEN due_ ELSE due_at END,
+			all_day = all_day_,
+			priority = coalesce(d ->> 'priority', priority),
+			status = coalesce(d ->> 'status', status),
+			assignee_id = coalesce(assignee_, assignee_id),
+			account_id = crm.pick(d, 'account_id', clr, account_id::text)::bigint,
+			contact_id = crm.pick(d, 'contact_id', clr, contact_id::text)::bigint,
+			remind_at = CASE WHEN crm.given(d, 'remind_at', clr) THEN remind_ ELSE remind_at END,
+			completed_at = CASE WHEN coalesce(d ->> 'status', status) <> 'done' THEN NULL
+					    WHEN status = 'done' THEN completed_at ELSE now() END,
+			external_id = crm.pick(d, 'external_id', clr, external_id)
+		WHERE id = p_id;
+	END IF;
+	RETURN id_;
+END
+$function$;
+COMMENT ON FUNCTION crm.task_save(bigint,jsonb,text[]) IS 'The task''s save function (crm.record_types.save_function): writes a task''s own columns from its JSON d, clearing clr, creating it when p_id is NULL; returns its id.';
+
+-- Privileges: exactly the roles named below may call this module's
+-- functions (the owner always may); dropping a role from a GRANT
+-- here revokes it on the next crmd migrate.
+REVOKE ALL ON FUNCTION
+	crm.interaction_save(bigint,jsonb,text[]),
+	crm.task_save(bigint,jsonb,text[])
+FROM PUBLIC, crm_app, crm_auth;
+GRANT EXECUTE ON FUNCTION
+	crm.interaction_save(bigint,jsonb,text[]),
+	crm.task_save(bigint,jsonb,text[])
+TO crm_app;
