@@ -78,7 +78,9 @@ class Desktop:
         locale then decides); renderer: GSK_RENDERER, None for GTK's
         default; extra_env: more of the environment (TZ, LANGUAGE).
 
-        The tests render with cairo: GTK's default renderer under Xvfb is GL
+        The tests render with cairo and without GL (GDK_DEBUG=gl-disable:
+        GDK loads the GL driver at start whatever the renderer): GTK's
+        default renderer under Xvfb is GL
         on Mesa's software rasterizer (llvmpipe), which costs the CPU the
         tests share and, under LeakSanitizer, reports a leak of its own at
         exit (swrast_dri.so, Debian 12's Mesa) that is neither GTK's nor
@@ -96,7 +98,8 @@ class Desktop:
             env.update(LANGUAGE=language, LC_ALL="C.UTF-8")
         env.pop("GSK_RENDERER", None)
         if renderer is not None:
-            env["GSK_RENDERER"] = renderer
+            # and no GL at all: GDK opens it at start whatever the renderer
+            env.update(GSK_RENDERER=renderer, GDK_DEBUG="gl-disable")
         env.update(extra_env)
         if hooks:
             env["CRM_DESKTOP_TEST_HOOKS"] = "1"
