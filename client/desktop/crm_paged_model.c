@@ -385,14 +385,6 @@ static guint length_now(CrmPagedModel *self) {
 	if (self->end_known)
 		return (known - 1) * self->page_size + self->end_rows;
 	n = self->has_total ? (self->total_capped ? MAX(self->total, TOTAL_CAP) : self->total) : 0;
-	/* past a capped count the list grows a page ahead of the known
-	 * pages: the view reaches the placeholders of a page whose cursor is
-	 * not known yet (asking for it walks to it) before it reaches the
-	 * end. GTK 4.8's list view, pinned at the very end of its model while
-	 * scrolled fast, did not always ask for the rows appended there, and
-	 * the list stopped growing (the desktop benchmark's scroll) */
-	if (self->total_capped && (guint64)known * self->page_size >= n)
-		return (guint)((guint64)(known + 1) * self->page_size);
 	/* a known page past the count (rows added since) has rows too */
 	return (guint)MAX(n, (guint64)known * self->page_size);
 }

@@ -14,10 +14,8 @@
  * The number of items: the server's total for the query (RecordList.total,
  * asked with the first page) while it is exact; past 10,000 the server
  * stops counting (total_capped), and the model has 10,000 items and grows
- * a page at a time as pages beyond are reached, keeping a page of
- * placeholders beyond the last page whose cursor is known (so the view
- * asks for it before it reaches the end); once the last page came its
- * exact length. A row not loaded yet is a CrmRow without a record (a
+ * a page at a time as pages beyond are reached; once the last page came
+ * its exact length. A row not loaded yet is a CrmRow without a record (a
  * placeholder): the model asks for its page and, when the page comes,
  * replaces the placeholders (items-changed over the page's range).
  *

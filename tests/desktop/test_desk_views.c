@@ -177,8 +177,7 @@ static void test_scroll(Watch *w, guint n_accounts) {
 	CHECK(tenk != NULL && crm_row_get_record(tenk) != NULL);
 	CHECK(crm_paged_model_get_loaded_pages(w->model) <= 2 * CRM_PAGED_KEEP + 1);
 	/* past the count: the model grows a page at a time to the end (a
-	 * known page not fetched yet counts as full until it comes, and a
-	 * page of placeholders is kept beyond it) */
+	 * known page not fetched yet counts as full until it comes) */
 	for (guint i = 0; i < 200 && w->error == NULL; i++) {
 		guint n = g_list_model_get_n_items(G_LIST_MODEL(w->model));
 
