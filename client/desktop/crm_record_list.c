@@ -631,6 +631,27 @@ static GtkWidget *build_error(CrmRecordList *self) {
 	return self->error_revealer;
 }
 
+/* The model grew at its end while the view shows its end (past the
+ * server's count): GTK 4.8's list view, scrolled there by its adjustment,
+ * realises none of the rows appended, so it never asks for them and the
+ * list stops growing. Anchoring it on the last row it had makes it lay
+ * the new ones out. */
+static void grown_at_end(GListModel *model, guint pos, guint removed, guint added,
+			 GtkWidget *view) {
+	GtkWidget *list;
+	GtkAdjustment *adj = gtk_scrollable_get_vadjustment(GTK_SCROLLABLE(view));
+
+	if (removed != 0 || added == 0 || pos == 0 || pos + added != g_list_model_get_n_items(model) ||
+	    adj == NULL ||
+	    gtk_adjustment_get_value(adj) + 2 * gtk_adjustment_get_page_size(adj) <
+		    gtk_adjustment_get_upper(adj))
+		return;
+	for (list = gtk_widget_get_first_child(view); list != NULL;
+	     list = gtk_widget_get_next_sibling(list))
+		if (GTK_IS_LIST_VIEW(list))
+			gtk_widget_activate_action(list, "list.scroll-to-item", "u", pos - 1);
+}
+
 static GtkWidget *build_list(CrmRecordList *self) {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	GtkWidget *scroll = gtk_scrolled_window_new();
@@ -655,6 +676,8 @@ static GtkWidget *build_list(CrmRecordList *self) {
 				       _("Records"), -1);
 	g_signal_connect(self->view, "activate", G_CALLBACK(row_activated), self);
 	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), self->view);
+	g_signal_connect_object(self->model, "items-changed", G_CALLBACK(grown_at_end), self->view,
+				G_CONNECT_AFTER);
 	gtk_widget_set_vexpand(scroll, TRUE);
 	gtk_box_append(GTK_BOX(box), build_toolbar(self));
 	gtk_box_append(GTK_BOX(box), self->search_bar);
