@@ -156,7 +156,8 @@ AS $function$ VALUES
 	('value.not_true_false', '"%1$s" is not true or false'),
 	('value.phone_too_long', 'must be at most 64 characters'),
 	('value.required', 'is required'),
-	('value.required_not_blank', '%1$s is required and may not be blank')
+	('value.required_not_blank', '%1$s is required and may not be blank'),
+	('watch.not_watched', 'you do not watch %1$s %2$s')
 $function$;
 COMMENT ON FUNCTION crm.messages() IS 'The SQL''s error messages: stable id and English template (%1$s .. %9$s are its arguments).';
 

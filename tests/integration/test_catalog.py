@@ -49,6 +49,7 @@ crm_app  | crm.check_country(text,text) | EXECUTE
 crm_app  | crm.check_date(text,text) | EXECUTE
 crm_app  | crm.check_email(text,text) | EXECUTE
 crm_app  | crm.check_external_id(text,bigint,jsonb) | EXECUTE
+crm_app  | crm.check_history_links(text,jsonb) | EXECUTE
 crm_app  | crm.check_instant(text,text) | EXECUTE
 crm_app  | crm.check_money(text,text,text) | EXECUTE
 crm_app  | crm.check_number(text,text) | EXECUTE
@@ -69,6 +70,10 @@ crm_app  | crm.countries | SELECT
 crm_app  | crm.currencies | SELECT
 crm_app  | crm.custom_values | DELETE INSERT SELECT UPDATE
 crm_app  | crm.edit_contact_list(bigint,text,jsonb) | EXECUTE
+crm_app  | crm.event_horizon | SELECT
+crm_app  | crm.events | SELECT
+crm_app  | crm.events_read(xid8,bigint,integer) | EXECUTE
+crm_app  | crm.events_start(xid8,bigint) | EXECUTE
 crm_app  | crm.fail(text,text,text) | EXECUTE
 crm_app  | crm.field_add(jsonb) | EXECUTE
 crm_app  | crm.field_json(crm.fields) | EXECUTE
@@ -79,6 +84,7 @@ crm_app  | crm.filter_cond(text,jsonb,text[]) | EXECUTE
 crm_app  | crm.given(jsonb,text,text[]) | EXECUTE
 crm_app  | crm.idempotency_keys | DELETE INSERT SELECT UPDATE
 crm_app  | crm.idempotency_purge() | EXECUTE
+crm_app  | crm.jobs_run(integer) | EXECUTE
 crm_app  | crm.message_template(text) | EXECUTE
 crm_app  | crm.messages() | EXECUTE
 crm_app  | crm.name_order_of(text,text) | EXECUTE
@@ -163,6 +169,7 @@ crm_app  | crm.shared_ids(text,boolean) | EXECUTE
 crm_app  | crm.shares | DELETE INSERT SELECT UPDATE
 crm_app  | crm.standard_fields | SELECT
 crm_app  | crm.subject(text) | EXECUTE
+crm_app  | crm.task_assignee(text) | EXECUTE
 crm_app  | crm.team_create(text,text) | EXECUTE
 crm_app  | crm.team_delete(text) | EXECUTE
 crm_app  | crm.team_id_of(text,text) | EXECUTE
@@ -179,6 +186,10 @@ crm_app  | crm.user_out | SELECT
 crm_app  | crm.user_set_active(text,boolean) | EXECUTE
 crm_app  | crm.user_update(text,text,text,text,text,text,text,text[],text[]) | EXECUTE
 crm_app  | crm.users | INSERT SELECT(id,username,display_name,email,time_zone,locale,role,team_id,active,password_changed_at,last_login_at,created_at,updated_at) UPDATE(display_name,email,time_zone,locale,role,team_id,active,updated_at)
+crm_app  | crm.watch_add(text,bigint) | EXECUTE
+crm_app  | crm.watch_list() | EXECUTE
+crm_app  | crm.watch_remove(text,bigint) | EXECUTE
+crm_app  | crm.watches | DELETE INSERT SELECT
 crm_app  | crm.with_article(text) | EXECUTE
 crm_app  | crm_meta.schema_migrations | SELECT
 crm_app  | crm_meta.schema_modules | SELECT
