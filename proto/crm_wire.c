@@ -413,6 +413,10 @@ static const field_rule rules[] = {
 	{REQ(RECORD_SHARE), "team", false, 1, TEXT_MAX_},
 	{REQ(SHARE_LIST), "type", true, 0, 0},
 	{REQ(SHARE_LIST), "id", true, 0, 0},
+	{REQ(WATCH_ADD), "type", true, 0, 0},
+	{REQ(WATCH_ADD), "id", true, 0, 0},
+	{REQ(WATCH_REMOVE), "type", true, 0, 0},
+	{REQ(WATCH_REMOVE), "id", true, 0, 0},
 	{REQ(RECORD_CREATE), "record", true, 0, 0},
 	{REQ(RECORD_GET), "type", true, 0, 0},
 	{REQ(RECORD_GET), "id", true, 0, 0},
@@ -618,6 +622,8 @@ bool crm_wire_request_mutates(const Crm__ClientFrame *f) {
 	case CRM__CLIENT_FRAME__REQUEST_FIELD_REMOVE:
 	case CRM__CLIENT_FRAME__REQUEST_PICKLIST_ADD:
 	case CRM__CLIENT_FRAME__REQUEST_PICKLIST_REMOVE:
+	case CRM__CLIENT_FRAME__REQUEST_WATCH_ADD:
+	case CRM__CLIENT_FRAME__REQUEST_WATCH_REMOVE:
 		return true;
 	default:
 		return false;

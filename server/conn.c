@@ -78,6 +78,12 @@ struct crm_conn {
 	bool over_preauth_cap;   /* refuse once TLS is up */
 	bool preauth_counted;    /* holds one count under addr_key */
 	bool auth_expired;       /* auth_timeout passed with a request in flight */
+	/* events (Subscribe): pushed after ev_pos while subscribed; one fetch
+	 * in flight at a time (ev_fetching), another wanted (ev_again); a
+	 * fetch for an older subscription (ev_gen) is dropped */
+	bool subscribed, ev_fetching, ev_again;
+	uint32_t ev_gen;
+	crm_event_pos ev_pos;
 	uint64_t ids[]; /* request ids in flight, cfg.max_inflight of them */
 };
 
@@ -574,8 +580,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
-		if (c->inflight > 0 || c->closing) {
-			bufferevent_enable(bev, EV_READ); /* busy, not idle */
+		if (c->inflight > 0 || c->closing || c->subscribed) {
+			bufferevent_enable(bev, EV_READ); /* busy, or following events */
 			return;
 		}
 		conn_close(c, "idle timeout");
@@ -799,6 +805,108 @@ static void logged_out(crm_conn *c) {
 	}
 }
 
+/* ------------------------------------------------------------ events */
+
+/* Queues a fetch of the connection's new events unless one is in flight
+ * (then one more follows it). A full pool: the next announcement or the
+ * fallback poll tries again. */
+static void events_kick(crm_conn *c) {
+	crm_job *job;
+
+	if (!c->open || c->closing || !c->subscribed || c->draining)
+		return;
+	if (c->ev_fetching) {
+		c->ev_again = true;
+		return;
+	}
+	job = crm_job_new(CRM_JOB_EVENTS);
+	job->rid = crm_request_id_next();
+	job->conn = c;
+	job->io = c->io;
+	job->conn_id = c->id;
+	job->received_us = crm_mono_us();
+	job->token = c->token;
+	job->has_token = true;
+	job->ev_pos = c->ev_pos;
+	job->ev_gen = c->ev_gen;
+	snprintf(job->peer, sizeof(job->peer), "%s", c->peer);
+	snprintf(job->client_ip, sizeof(job->client_ip), "%s", c->client_ip);
+	c->refs++;
+	c->ev_fetching = true;
+	c->ev_again = false;
+	if (crm_pool_submit(crm_srv->pool, job))
+		return;
+	c->refs--;
+	c->ev_fetching = false;
+	crm_job_free(job);
+}
+
+/* The connection is too far behind (its output above the high-water mark
+ * with more events to send): one EventsDropped, then nothing until it
+ * subscribes again. */
+static void events_dropped(crm_conn *c) {
+	Crm__ServerFrame sf = CRM__SERVER_FRAME__INIT;
+	Crm__Event ev = CRM__EVENT__INIT;
+	Crm__EventsDropped ed = CRM__EVENTS_DROPPED__INIT;
+	Crm__EventPosition pos = CRM__EVENT_POSITION__INIT;
+
+	log_info("conn=%llu peer=%s: events dropped (output above %zu bytes); the client must "
+		 "subscribe again", (unsigned long long)c->id, c->peer, c->hwm);
+	c->subscribed = false;
+	pos.has_xid = pos.has_seq = true;
+	pos.xid = c->ev_pos.xid;
+	pos.seq = c->ev_pos.seq;
+	ed.position = &pos;
+	ev.has_at = true;
+	ev.at = crm_now_us();
+	ev.kind_case = CRM__EVENT__KIND_DROPPED;
+	ev.dropped = &ed;
+	sf.kind_case = CRM__SERVER_FRAME__KIND_EVENT;
+	sf.event = &ev;
+	send_frame(c, &sf);
+}
+
+/* A fetch came back: its frames go out and the position moves, or the
+ * subscription ends (session gone, or the client too slow). */
+static void events_delivered(crm_conn *c, crm_job *job) {
+	c->ev_fetching = false;
+	if (!c->open || !c->subscribed)
+		return;
+	if (job->ev_gen != c->ev_gen) { /* for an older subscription */
+		events_kick(c);
+		return;
+	}
+	if (job->status == CRM_UNAUTHENTICATED) {
+		log_info("conn=%llu peer=%s: session ended; no more events",
+			 (unsigned long long)c->id, c->peer);
+		c->subscribed = false;
+		return;
+	}
+	if (job->status != CRM_OK) { /* the database is away: the next poll retries */
+		c->ev_again = false;
+		return;
+	}
+	if (job->out_len > 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) > c->hwm) {
+		events_dropped(c);
+		return;
+	}
+	if (job->out_len > 0 && !queue_reply(c, job)) {
+		log_error("conn=%llu: events could not be queued; closing", (unsigned long long)c->id);
+		close_after_write(c);
+		return;
+	}
+	c->ev_pos = job->ev_pos;
+	check_output(c);
+	if (job->ev_more || c->ev_again)
+		events_kick(c);
+}
+
+void crm_conn_events_all(crm_io *io) {
+	for (crm_conn *c = io->conns; c; c = c->next)
+		if (c->subscribed)
+			events_kick(c);
+}
+
 void crm_conn_deliver(crm_job *job) {
 	crm_conn *c = job->conn;
 
@@ -806,12 +914,25 @@ void crm_conn_deliver(crm_job *job) {
 		crm_job_free(job);
 		return;
 	}
+	if (job->kind == CRM_JOB_EVENTS) {
+		events_delivered(c, job);
+		crm_job_free(job);
+		conn_unref(c);
+		return;
+	}
 	forget_id(c, job->request_id);
+	if (c->open && job->status == CRM_OK && job->subscribes) {
+		c->subscribed = true;
+		c->ev_gen++;
+		c->ev_pos = job->ev_pos;
+		c->ev_again = true; /* the first fetch follows the reply */
+	}
 	if (c->open && job->status == CRM_OK && job->sets_session) {
 		c->token = job->new_token;
 		logged_in(c);
 	} else if (c->open && job->status == CRM_OK && job->clears_session) {
 		memset(&c->token, 0, sizeof(c->token));
+		c->subscribed = false;
 		logged_out(c);
 	}
 	if (c->open) {
@@ -826,6 +947,8 @@ void crm_conn_deliver(crm_job *job) {
 		}
 		if (c->draining && c->inflight == 0)
 			close_after_write(c);
+		if (c->open && c->subscribed && c->ev_again && !c->ev_fetching)
+			events_kick(c);
 		if (c->auth_expired)
 			auth_expire(c);
 		else if (c->inflight == 0)

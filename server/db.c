@@ -52,6 +52,11 @@ const crm_sql crm_core_stmts[CRM_CORE__COUNT] = {
 				 "UPDATE crm.idempotency_keys SET response = $3"
 				 " WHERE principal = coalesce(crm.acting_user()::text, $1) AND key = $2"},
 	[CRM_CORE_IDEM_PURGE] = {"idem_purge", "SELECT crm.idempotency_purge()"},
+	[CRM_CORE_EVENTS_READ] = {"events_read",
+				  "SELECT xid::text, seq, at, 'RECORD_TYPE_' || upper(record_type),"
+				  " record_id, version, kind"
+				  " FROM crm.events_read($1::xid8, $2::bigint, $3::integer)"},
+	[CRM_CORE_JOBS_RUN] = {"jobs_run", "SELECT crm.jobs_run($1::integer)"},
 };
 
 static int64_t mono_us(void) {

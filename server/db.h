@@ -48,6 +48,8 @@ typedef enum {
 	CRM_CORE_IDEM_GET,
 	CRM_CORE_IDEM_STORE,
 	CRM_CORE_IDEM_PURGE,
+	CRM_CORE_EVENTS_READ, /* a subscriber's new events (notify.c, worker.c) */
+	CRM_CORE_JOBS_RUN,    /* the scheduler's poll */
 	CRM_CORE__COUNT
 } crm_core_stmt;
 extern const crm_sql crm_core_stmts[CRM_CORE__COUNT];

@@ -52,7 +52,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
 	crm_io *io = arg;
 	crm_job *done;
 	crm_handoff *fresh;
-	bool drain;
+	bool drain, events;
 
 	(void)fd, (void)what;
 	pthread_mutex_lock(&io->lock);
@@ -61,6 +61,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
 	fresh = io->new_conns;
 	io->new_conns = NULL;
 	io->wake_pending = false;
+	events = io->events_pending;
+	io->events_pending = false;
 	pthread_mutex_unlock(&io->lock);
 	drain = atomic_load(&crm_srv->draining) && !io->drain_seen;
 
@@ -76,6 +78,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
 		done = j->next;
 		crm_conn_deliver(j);
 	}
+	if (events && !io->drain_seen)
+		crm_conn_events_all(io);
 	if (drain)
 		start_drain(io);
 	else
@@ -125,6 +129,13 @@ void crm_io_complete(crm_io *io, crm_job *job) {
 	else
 		io->done_head = job;
 	io->done_tail = job;
+	wake_up(io);
+	pthread_mutex_unlock(&io->lock);
+}
+
+void crm_io_events(crm_io *io) {
+	pthread_mutex_lock(&io->lock);
+	io->events_pending = true;
 	wake_up(io);
 	pthread_mutex_unlock(&io->lock);
 }

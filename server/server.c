@@ -15,6 +15,7 @@
 #include "handlers/handlers.h"
 #include "log.h"
 #include "migrate.h"
+#include "notify.h"
 #include "server_internal.h"
 #include "tls.h"
 
@@ -276,7 +277,7 @@ static bool start(crm_server *srv, crm_err *err) {
 	}
 	if (!listen_all(srv, err))
 		return false;
-	if (!add_events(srv, err))
+	if (!add_events(srv, err) || !crm_notify_start(srv, err))
 		return false;
 	return write_pid_file(srv->cfg.pid_file) ||
 	       crm_err_set(err, CRM_FAILED_PRECONDITION, "pid_file", "cannot write it");
@@ -285,8 +286,10 @@ static bool start(crm_server *srv, crm_err *err) {
 static void stop(crm_server *srv) {
 	struct event *evs[] = {srv->ev_term, srv->ev_int, srv->ev_hup, srv->ev_purge};
 
-	/* I/O threads exit once their connections are gone (or grace ends);
-	 * then the workers finish the queue; then late results are dropped. */
+	/* No more announcements or scheduler polls; I/O threads exit once
+	 * their connections are gone (or grace ends); then the workers finish
+	 * the queue; then late results are dropped. */
+	crm_notify_stop(srv);
 	for (int i = 0; i < srv->n_io; i++)
 		crm_io_join(&srv->ios[i]);
 	/* Whatever still runs has nobody to answer to (the grace period is

@@ -48,6 +48,8 @@ typedef struct crm_server {
 	atomic_uint_fast64_t next_conn_id;
 	crm_pool *auth_pool;       /* password hashing, at most the cores */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_purge;
+	struct crm_notify *notify; /* the LISTEN thread (notify.c) */
+	atomic_bool schedule_busy; /* a scheduler poll is queued or running */
 } crm_server;
 
 extern crm_server *crm_srv;
@@ -72,6 +74,7 @@ struct crm_io {
 	crm_job *done_head, *done_tail;
 	crm_handoff *new_conns;
 	bool wake_pending;
+	bool events_pending;       /* new events announced (notify.c) */
 	bool drain_seen;
 	crm_conn *conns;           /* this thread's connections */
 	int n_conns;
@@ -82,6 +85,9 @@ bool crm_io_start(crm_io *io, int index, crm_err *err) CRM_MUSTCHECK;
 void crm_io_adopt(crm_io *io, crm_handoff *h);
 /* Hands a finished job back to its I/O thread (worker threads). */
 void crm_io_complete(crm_io *io, crm_job *job);
+/* Tells the I/O thread that new events may be in the outbox: its
+ * subscribed connections fetch them (any thread; notify.c). */
+void crm_io_events(crm_io *io);
 /* Asks the I/O thread to drain and exit (main thread). */
 void crm_io_drain(crm_io *io);
 void crm_io_join(crm_io *io);
@@ -100,10 +106,21 @@ void crm_conn_deliver(crm_job *job);
 void crm_conn_drain_all(crm_io *io);
 /* Closes every connection of the thread at once, dropping unsent output. */
 void crm_conn_abort_all(crm_io *io, const char *why);
+/* Every subscribed connection of the thread fetches its new events. */
+void crm_conn_events_all(crm_io *io);
 
 /* ---- jobs (worker.c) */
 
-typedef enum { CRM_JOB_REQUEST, CRM_JOB_PURGE } crm_job_kind;
+/* REQUEST: a client's request. PURGE, SCHEDULE: maintenance (no
+ * connection; the idempotency key purge, the scheduler's poll). EVENTS: a
+ * subscribed connection's fetch of its new events, as its user. */
+typedef enum { CRM_JOB_REQUEST, CRM_JOB_PURGE, CRM_JOB_SCHEDULE, CRM_JOB_EVENTS } crm_job_kind;
+
+/* A position in the outbox (docs/events.md): (transaction id, sequence). */
+typedef struct crm_event_pos {
+	uint64_t xid;
+	uint64_t seq;
+} crm_event_pos;
 
 struct crm_job {
 	crm_arena arena;
@@ -127,7 +144,13 @@ struct crm_job {
 	crm_status status;
 	bool sets_session, clears_session; /* applied to the connection on OK */
 	crm_token new_token;
-	uint8_t *out;              /* packed frame with header, malloc'd */
+	/* events: Subscribe's start (subscribes on OK), or an EVENTS job's
+	 * position before (in) and after (out) the fetch */
+	bool subscribes;
+	bool ev_more;              /* EVENTS: a full batch; fetch again */
+	uint32_t ev_gen;           /* the subscription the fetch is for */
+	crm_event_pos ev_pos;
+	uint8_t *out;              /* packed frame(s) with header, malloc'd */
 	size_t out_len;
 	crm_job *next;
 };

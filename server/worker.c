@@ -29,6 +29,9 @@
 #include "log.h"
 #include "rowmap.h"
 #include "server_internal.h"
+#include "notify.h"
+
+#define CRM_SCHEDULE_BATCH "100" /* due jobs per poll and transaction */
 
 typedef struct crm_worker {
 	crm_db db;   /* as db_app (crm_app) */
@@ -324,6 +327,9 @@ static bool run_once(crm_db *db, crm_job *job, const char *pw_hash, Crm__Respons
 		job->sets_session = h.sets_session;
 		job->clears_session = h.clears_session;
 		job->new_token = h.new_token;
+		job->subscribes = h.subscribes;
+		job->ev_pos.xid = h.ev_xid;
+		job->ev_pos.seq = h.ev_seq;
 	}
 	db->hold_commit = false;
 	if (crm_db_commit(db, err))
@@ -743,6 +749,28 @@ static void run_purge(crm_worker *w) {
 	PQclear(r);
 }
 
+/* The scheduler's poll (crm.jobs_run): due jobs are claimed, performed
+ * and marked done in this one transaction. */
+static void run_schedule(crm_worker *w) {
+	crm_db_ctx ctx = {NULL, 0, "", crm_srv->cfg.request_timeout, NULL, NULL, NULL};
+	const char *v[1] = {CRM_SCHEDULE_BATCH};
+	crm_err err;
+	PGresult *r;
+
+	crm_err_clear(&err);
+	if (!crm_db_ensure(&w->db, &err) || !crm_db_begin(&w->db, &ctx, &err))
+		return;
+	r = crm_db_exec(&w->db, CRM_STMT(JOBS_RUN), 1, v, NULL, NULL, true, &err);
+	if (r == NULL) {
+		crm_db_rollback(&w->db);
+		log_warn("db worker %d: scheduler poll failed: %s", w->index, err.msg);
+		return;
+	}
+	if (atoi(PQgetvalue(r, 0, 0)) > 0)
+		log_info("db worker %d: scheduler ran %s due job(s)", w->index, PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
 /* Names a field the way the client sent it: "record_update.version". */
 static void qualify_field(crm_job *job, crm_err *err) {
 	char buf[CRM_ERR_FIELD_MAX * 2];
@@ -790,9 +818,19 @@ void crm_worker_run(void *state, void *item) {
 	Crm__Response *resp = NULL;
 	crm_err err;
 
-	if (job->kind == CRM_JOB_PURGE) {
-		run_purge(w);
+	if (job->kind == CRM_JOB_PURGE || job->kind == CRM_JOB_SCHEDULE) {
+		if (job->kind == CRM_JOB_PURGE)
+			run_purge(w);
+		else if (!atomic_load(&crm_srv->io_stopped)) /* shutting down: the others poll */
+			run_schedule(w);
+		if (job->kind == CRM_JOB_SCHEDULE)
+			atomic_store(&crm_srv->schedule_busy, false);
 		crm_job_free(job);
+		return;
+	}
+	if (job->kind == CRM_JOB_EVENTS) {
+		crm_events_fetch(&w->db, job);
+		crm_io_complete(job->io, job);
 		return;
 	}
 	crm_err_clear(&err);

@@ -131,6 +131,10 @@ int crm_cmd_relation_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_relation_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_relation_remove(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_share(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_watch_add(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_watch_remove(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_watch_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_watch_follow(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_field_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_field_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_type_list(struct crm_cli *cli, int argc, char **argv);
@@ -268,6 +272,15 @@ int crm_cli_optind(void);
  * ("one note id"). Returns 0 or the exit code of the usage error.
  */
 int crm_cli_operands(struct crm_cli *cli, int argc, char **argv, int want, const char *what);
+
+/* A record named TYPE/ID on the command line (account/42). */
+struct crm_cli_target {
+	Crm__RecordType type;
+	int64_t id;
+};
+/* Parses a TYPE/ID operand (s is edited: the '/' becomes a NUL); false
+ * after printing a usage error. cmd_share.c. */
+bool crm_cli_record_target(struct crm_cli *cli, char *s, struct crm_cli_target *t);
 
 /* Parses a positive int64 (an id) or prints a usage error naming what. */
 bool crm_cli_parse_id(struct crm_cli *cli, const char *s, const char *what, int64_t *out);

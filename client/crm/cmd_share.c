@@ -14,13 +14,7 @@
 
 #define TYPE_PREFIX "RECORD_TYPE_"
 
-struct share_target {
-	Crm__RecordType type;
-	int64_t id;
-};
-
-/* Parses a TYPE/ID operand; false after printing a usage error. */
-static bool parse_target(struct crm_cli *cli, char *s, struct share_target *t) {
+bool crm_cli_record_target(struct crm_cli *cli, char *s, struct crm_cli_target *t) {
 	char list[128];
 	const char *type;
 	size_t type_len;
@@ -73,11 +67,11 @@ static int call_shares(struct crm_cli *cli, Crm__ClientFrame *req) {
 static int share_list(struct crm_cli *cli, int argc, char **argv, int first) {
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__ShareList sl = CRM__SHARE_LIST__INIT;
-	struct share_target t = {0};
+	struct crm_cli_target t = {0};
 
 	if (first + 2 != argc)
 		return crm_cli_usage(cli, _("give one record: crm share list TYPE/ID"));
-	if (!parse_target(cli, argv[first + 1], &t))
+	if (!crm_cli_record_target(cli, argv[first + 1], &t))
 		return CRM_EXIT_USAGE;
 	sl.has_type = sl.has_id = true;
 	sl.type = t.type;
@@ -152,7 +146,7 @@ static int share_check(struct crm_cli *cli, const struct share_opts *o) {
 
 /* Shares t with o's user or team (or revokes it) and prints the shares;
  * o has passed share_check. */
-static int share_record(struct crm_cli *cli, const struct share_target *t,
+static int share_record(struct crm_cli *cli, const struct crm_cli_target *t,
 			const struct share_opts *o) {
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__RecordShare rs = CRM__RECORD_SHARE__INIT;
@@ -173,7 +167,7 @@ static int share_record(struct crm_cli *cli, const struct share_target *t,
 /* crm TYPE share ID (--user U | --team T) [--access A] [--revoke] */
 int crm_cmd_record_share(struct crm_cli *cli, int argc, char **argv) {
 	struct share_opts o = {0};
-	struct share_target t = {.type = crm_rec_type_of(cli)->type};
+	struct crm_cli_target t = {.type = crm_rec_type_of(cli)->type};
 	int rc, first;
 
 	if ((rc = share_getopt(cli, argc, argv, &o, &first)) != 0)
@@ -189,7 +183,7 @@ int crm_cmd_record_share(struct crm_cli *cli, int argc, char **argv) {
 
 int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
 	struct share_opts o = {0};
-	struct share_target t = {0};
+	struct crm_cli_target t = {0};
 	int rc, first;
 
 	if ((rc = share_getopt(cli, argc, argv, &o, &first)) != 0)
@@ -204,7 +198,7 @@ int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
 		return crm_cli_usage(cli, _("give one record as TYPE/ID (account/42)"));
 	if ((rc = share_check(cli, &o)) != 0)
 		return rc;
-	if (!parse_target(cli, argv[first], &t))
+	if (!crm_cli_record_target(cli, argv[first], &t))
 		return CRM_EXIT_USAGE;
 	return share_record(cli, &t, &o);
 }

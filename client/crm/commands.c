@@ -34,6 +34,7 @@ static const struct crm_cli_noun nouns_head[] = {
 static const struct crm_cli_noun nouns_tail[] = {
 	{"relation", N_("relationships between records (contact -> account, ...)")},
 	{"share", N_("share a record with a user or a team; list its shares")},
+	{"watch", N_("follow records: their changes, your tasks and reminders as they happen")},
 	{"type", N_("the record types you may read, their labels and your actions")},
 	{"field", N_("custom fields of a record type (admins add and remove them)")},
 	{"picklist", N_("value lists of pick-list fields and relationship roles")},
@@ -333,6 +334,27 @@ static const struct crm_cli_command tail[] = {
 	 "crm share list TYPE/ID lists a record's shares: user or team, access, when\n"
 	 "and by whom it was shared (the latter unknown for shares made before this\n"
 	 "version). As a table, JSON or CSV (--format). Not yet for notes.\n"), 0},
+
+	/* ---------------------------------------------------------------- watching */
+	{"watch", "add", crm_cmd_watch_add, "TYPE/ID", N_("watch a record"),
+	 N_("Watches record TYPE/ID (account/42): 'crm watch follow' then shows its\n"
+	 "changes as they happen, while you may see it. Watching it again is no error;\n"
+	 "a record you cannot see is 'not found'.\n"), 0},
+	{"watch", "remove", crm_cmd_watch_remove, "TYPE/ID", N_("stop watching a record"),
+	 N_("Stops watching record TYPE/ID (refused, exit 4, when you do not watch it).\n"), 0},
+	{"watch", "list", crm_cmd_watch_list, "", N_("list the records you watch"),
+	 N_("Lists the records you watch and may still see: type, id and since when.\n"
+	 "As a table, JSON or CSV (--format).\n"), 0},
+	{"watch", "follow", crm_cmd_watch_follow, "[--format json]",
+	 N_("print events as they happen, until interrupted"),
+	 N_("Prints one line per event as the server pushes it, until Ctrl+C: a change\n"
+	 "of a record you watch (created, updated, deleted, restored, reassigned,\n"
+	 "purged), a task assigned to you (assigned) and a task's reminder falling due\n"
+	 "(reminder). Only records you may see at that moment; never their values\n"
+	 "('crm TYPE show ID' shows them). With --format json, one JSON object per line\n"
+	 "with the event's position. After a lost connection it reconnects and goes on\n"
+	 "from the last event it printed; when the server no longer holds the events\n"
+	 "missed meanwhile, it says so on standard error.\n"), 0},
 
 	/* ---------------------------------------------------------------- custom fields */
 	{"field", "add", crm_cmd_field_add,

@@ -56,6 +56,9 @@ typedef struct crm_hctx {
 	/* session changes the I/O thread applies to the connection on OK */
 	bool sets_session, clears_session;
 	crm_token new_token;
+	/* Subscribe: the connection starts receiving events after ev_xid/seq */
+	bool subscribes;
+	uint64_t ev_xid, ev_seq;
 } crm_hctx;
 
 typedef bool (*crm_handler_fn)(crm_hctx *h, crm_err *err);
@@ -150,7 +153,7 @@ typedef struct crm_domain {
 } crm_domain;
 
 extern const crm_domain crm_domain_system, crm_domain_identity, crm_domain_records,
-	crm_domain_shares;
+	crm_domain_shares, crm_domain_watches;
 
 /* Indexes the domains' descriptors and registers their statements (db.h);
  * false (err says which descriptor is wrong) when they are inconsistent.

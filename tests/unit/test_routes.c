@@ -19,7 +19,8 @@
 #define R(c) CRM__CLIENT_FRAME__REQUEST_##c
 
 static const crm_domain *const all[] = {&crm_domain_system, &crm_domain_identity,
-					&crm_domain_records, &crm_domain_shares};
+					&crm_domain_records, &crm_domain_shares,
+					&crm_domain_watches};
 #define N_ALL (sizeof(all) / sizeof(all[0]))
 
 static int setup(void **state) {
