@@ -3,7 +3,8 @@ sql/modules/92_events.sql, server/notify.c, docs/events.md), against real
 PostgreSQL and real crmd over TLS: an event for a watched record changed
 by another user; none for a record the follower cannot see, nor after it
 lost access; across two crmd on one database; the gap replayed after a
-reconnect; RESYNC_REQUIRED for a position retention deleted past;
+reconnect; RESYNC_REQUIRED for a position retention deleted past; one
+EventsDropped for a consumer that does not keep up;
 delivery resuming after PostgreSQL restarted; the outbox's order with two
 transactions committing out of sequence order; a due reminder firing once
 with two crmd, also when one is killed."""
@@ -12,6 +13,8 @@ import json
 import os
 import select
 import signal
+import socket
+import struct
 import subprocess
 import time
 
@@ -386,3 +389,64 @@ def test_cli_watch_add_list_remove_and_follow_across_a_crmd_restart(world):
     assert r.returncode == 0, r
     r = crm(e, "watch", "remove", f"account/{a.id}")
     assert r.returncode == exit_code(NOT_FOUND), r
+
+
+def drain(conn, idle):
+    """Every frame the server sent until it stays silent for `idle`
+    seconds: read in large chunks and cut here, for many small frames."""
+    data = bytearray(conn.buf)
+    conn.buf = b""
+    conn.sock.settimeout(idle)
+    while True:
+        try:
+            chunk = conn.sock.recv(1 << 20)
+        except (socket.timeout, TimeoutError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    frames, off = [], 0
+    while off + 4 <= len(data):
+        (n,) = struct.unpack_from(">I", data, off)
+        if off + 4 + n > len(data):
+            break
+        sf = conn.pb.ServerFrame()
+        sf.ParseFromString(bytes(data[off + 4:off + 4 + n]))
+        frames.append(sf)
+        off += 4 + n
+    conn.buf = bytes(data[off:])
+    return frames
+
+
+def test_a_consumer_too_slow_gets_one_events_dropped_then_resubscribes(world):
+    w = world
+    a = account(w, "sal", name="Flood")
+    conn, _ = follower(w, "sal")
+    # a client that reads nothing: its small receive buffer fills at once
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    n = 250000
+    su_sql(w.env, w.db, "INSERT INTO crm.events (record_type, record_id, version, kind, user_id)"
+                        f" SELECT 'account', {a.id}, g, 'updated', {w.uid['sal']}"
+                        f" FROM generate_series(1, {n}) g")
+    w.crmd.wait_log(r"events dropped \(output above \d+ bytes\)", timeout=120)
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # now read it all
+    got, dropped, after, last = 0, None, [], None
+    for sf in drain(conn, 5):
+        k = sf.event.WhichOneof("kind") if sf.WhichOneof("kind") == "event" else None
+        if k == "dropped":
+            assert dropped is None, "a second EventsDropped"
+            dropped = sf.event.dropped.position
+        elif k == "record" and dropped is not None:
+            after.append(sf.event.record)
+        elif k == "record":
+            got += 1
+            last = sf.event.record
+    assert dropped is not None
+    assert not after, "events after EventsDropped"
+    assert 0 < got < n
+    assert (dropped.xid, dropped.seq) == pos(last)
+    # subscribing again from the position given goes on where it stopped
+    sub = subscribe(conn, (dropped.xid, dropped.seq))
+    assert not sub.resync_required
+    (e,) = record_events(conn, 1)
+    assert e.version == got + 1
