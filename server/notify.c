@@ -28,6 +28,8 @@ typedef struct crm_notify {
 	PGconn *conn;          /* the LISTEN connection; this thread only */
 	int backoff_ms;
 	int64_t last_poll_us, last_usage_us, last_tick_us;
+	char head[64];         /* crm.events_head() at the last poll */
+	unsigned polls;
 } crm_notify;
 
 /* ------------------------------------------------------------ LISTEN thread */
@@ -109,6 +111,28 @@ static void check_usage(crm_notify *n) {
 	(void)PQsetnonblocking(n->conn, 1);
 }
 
+/* The fallback poll: the subscribers fetch when the deliverable head of
+ * the outbox moved since the last poll (or when it cannot be read). */
+static void poll_head(crm_notify *n) {
+	PGresult *r;
+	bool moved = true;
+
+	if (n->conn == NULL || PQsetnonblocking(n->conn, 0) != 0) {
+		wake_all();
+		return;
+	}
+	r = PQexec(n->conn, "SELECT crm.events_head()");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		moved = strcmp(n->head, PQgetvalue(r, 0, 0)) != 0;
+		snprintf(n->head, sizeof(n->head), "%s", PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+	(void)PQsetnonblocking(n->conn, 1);
+	/* and now and then anyway: a fetch the full pool refused is retried */
+	if (moved || ++n->polls % CRM_NOTIFY_POLL_ALL == 0)
+		wake_all();
+}
+
 /* Reads what arrived on the LISTEN connection; false when it is lost. */
 static bool consume(crm_notify *n) {
 	PGnotify *note;
@@ -147,7 +171,7 @@ static void on_timers(crm_notify *n) {
 	}
 	if (now - n->last_poll_us >= CRM_NOTIFY_POLL_MS * 1000) {
 		n->last_poll_us = now;
-		wake_all();
+		poll_head(n);
 	}
 	if (n->conn && now - n->last_usage_us >= CRM_NOTIFY_USAGE_MS * 1000) {
 		n->last_usage_us = now;

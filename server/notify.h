@@ -5,9 +5,11 @@
  * that does nothing but LISTEN crm_events: never a worker's, never inside
  * a transaction. It waits in poll() on that connection's socket with a
  * one-second timeout, so the I/O loops never wait on it. On a
- * notification, and every CRM_NOTIFY_POLL_MS anyway (the fallback, and the
- * catch-up after the connection was lost), it tells every I/O thread to
- * let its subscribed connections fetch (crm_io_events). Each second it
+ * notification, after it (re)connected, and every CRM_NOTIFY_POLL_MS when
+ * crm.events_head() moved (the fallback: an event held back by an older
+ * transaction becomes deliverable when that one ends, which may notify
+ * nothing), it tells every I/O thread to let its subscribed connections
+ * fetch (crm_io_events). Each second it
  * queues the scheduler's poll (CRM_JOB_SCHEDULE) unless one is still
  * queued or running, and every CRM_NOTIFY_USAGE_MS it reads
  * pg_notification_queue_usage() and logs it when above
@@ -24,6 +26,7 @@
 
 #define CRM_NOTIFY_CHANNEL "crm_events"
 #define CRM_NOTIFY_POLL_MS 2000
+#define CRM_NOTIFY_POLL_ALL 15 /* every 15th poll wakes everyone anyway */
 #define CRM_NOTIFY_USAGE_MS 30000
 #define CRM_NOTIFY_USAGE_WARN 0.5
 /* Events one fetch reads for one connection: the connection's queue. */

@@ -217,6 +217,25 @@ AS $function$
 $function$;
 COMMENT ON FUNCTION crm.events_read(xid8,bigint,integer) IS 'The acting user''s outbox rows after a position, of finished transactions only, in (xid, seq) order; a last row with kind NULL carries the snapshot''s (xmin, 0).';
 
+-- The newest position readers may deliver now (of the rows of finished
+-- transactions), as "xid/seq", or '' when there is none: crmd's events
+-- thread polls it every 2 seconds and lets its subscribers fetch only when
+-- it moved (an event held back by an older transaction, which may end
+-- without a notification of its own, is found this way). One backward
+-- probe of the primary key. It tells crm_app how far the outbox goes,
+-- nothing of what is in it.
+CREATE OR REPLACE FUNCTION crm.events_head()
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+	SELECT coalesce((SELECT e.xid::text || '/' || e.seq FROM crm.events e
+			 WHERE e.xid < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
+			 ORDER BY e.xid DESC, e.seq DESC LIMIT 1), '')
+$function$;
+COMMENT ON FUNCTION crm.events_head() IS 'The newest deliverable outbox position as xid/seq (empty when none): the events thread''s cheap poll.';
+
 -- ------------------------------------------------------------ the scheduler
 
 -- Deletes at most p_batch outbox rows older than p_keep and moves the
@@ -324,6 +343,7 @@ REVOKE ALL ON FUNCTION
 	crm.watch_list(),
 	crm.events_start(xid8,bigint),
 	crm.events_read(xid8,bigint,integer),
+	crm.events_head(),
 	crm.events_prune(interval,integer),
 	crm.job_perform(crm.jobs),
 	crm.jobs_run(integer)
@@ -334,5 +354,6 @@ GRANT EXECUTE ON FUNCTION
 	crm.watch_list(),
 	crm.events_start(xid8,bigint),
 	crm.events_read(xid8,bigint,integer),
+	crm.events_head(),
 	crm.jobs_run(integer)
 TO crm_app;

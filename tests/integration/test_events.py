@@ -6,7 +6,9 @@ lost access; across two crmd on one database; the gap replayed after a
 reconnect; RESYNC_REQUIRED for a position retention deleted past; one
 EventsDropped for a consumer that does not keep up;
 delivery resuming after PostgreSQL restarted; the outbox's order with two
-transactions committing out of sequence order; a due reminder firing once
+transactions committing out of sequence order; an event held back by an
+older transaction that writes no events (no notification) delivered when
+it ends; a due reminder firing once
 with two crmd, also when one is killed."""
 
 import json
@@ -263,6 +265,28 @@ def test_out_of_order_commits_are_delivered_once_both_are_visible_in_xid_seq_ord
             if t.proc.poll() is None:
                 t.proc.kill()
                 t.proc.wait()
+
+
+def test_an_event_held_back_by_a_transaction_that_writes_none_arrives_when_it_ends(world):
+    w = world
+    a = account(w, "sal", name="Held")
+    conn, _ = follower(w, "sal")
+    t1 = Tx(w.env, w.db, "events_h1")
+    try:
+        t1.send("BEGIN; SELECT pg_current_xact_id();")  # an older transaction, no events
+        wait_for(lambda: t1.state().startswith("idle in transaction:") and t1.state()[-1] != ":",
+                 10, what="t1 has an xid")
+        su_sql(w.env, w.db, "INSERT INTO crm.events (record_type, record_id, version, kind,"
+                            f" user_id) VALUES ('account', {a.id}, 7, 'updated', {w.uid['sal']})")
+        quiet(conn, 3)
+        t1.send("COMMIT;")  # notifies nothing: the events thread's head poll finds it
+        t1.close()
+        (e,) = record_events(conn, 1, timeout=10)
+        assert e.version == 7
+    finally:
+        if t1.proc.poll() is None:
+            t1.proc.kill()
+            t1.proc.wait()
 
 
 # ------------------------------------------------------------ the scheduler
