@@ -119,8 +119,3 @@ VALUES ('event_retention', now(), '{"keep_seconds": 604800, "every_seconds": 60,
 
 ALTER TABLE crm.jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE crm.jobs FORCE ROW LEVEL SECURITY;
-
--- 0027's two table checks of crm.tasks, renamed to <table>_<column>_<rule>
--- (server/db.c names the failing field from the constraint's name).
-ALTER TABLE crm.tasks RENAME CONSTRAINT tasks_due_at_after_created TO tasks_due_at_range;
-ALTER TABLE crm.tasks RENAME CONSTRAINT tasks_completed_at_when_done TO tasks_completed_at_status;

@@ -49,7 +49,6 @@ crm_app  | crm.check_country(text,text) | EXECUTE
 crm_app  | crm.check_date(text,text) | EXECUTE
 crm_app  | crm.check_email(text,text) | EXECUTE
 crm_app  | crm.check_external_id(text,bigint,jsonb) | EXECUTE
-crm_app  | crm.check_history_links(text,jsonb) | EXECUTE
 crm_app  | crm.check_instant(text,text) | EXECUTE
 crm_app  | crm.check_money(text,text,text) | EXECUTE
 crm_app  | crm.check_number(text,text) | EXECUTE
@@ -170,7 +169,6 @@ crm_app  | crm.shared_ids(text,boolean) | EXECUTE
 crm_app  | crm.shares | DELETE INSERT SELECT UPDATE
 crm_app  | crm.standard_fields | SELECT
 crm_app  | crm.subject(text) | EXECUTE
-crm_app  | crm.task_assignee(text) | EXECUTE
 crm_app  | crm.team_create(text,text) | EXECUTE
 crm_app  | crm.team_delete(text) | EXECUTE
 crm_app  | crm.team_id_of(text,text) | EXECUTE
