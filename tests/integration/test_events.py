@@ -454,8 +454,18 @@ def test_a_consumer_too_slow_gets_one_events_dropped_then_resubscribes(world):
                         f" FROM generate_series(1, {n}) g")
     w.crmd.wait_log(r"events dropped \(output above \d+ bytes\)", timeout=120)
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # now read it all
+    # Read until the EventsDropped frame (last of what was queued) is in, or
+    # a minute: a loaded machine may pause the sender longer than one idle
+    # interval; then once more for anything that would follow it.
+    frames, deadline = [], time.monotonic() + 60
+
+    def is_dropped(sf):
+        return sf.WhichOneof("kind") == "event" and sf.event.WhichOneof("kind") == "dropped"
+    while time.monotonic() < deadline and not any(is_dropped(sf) for sf in frames[-1:]):
+        frames += drain(conn, 2)
+    frames += drain(conn, 2)
     got, dropped, after, last = 0, None, [], None
-    for sf in drain(conn, 5):
+    for sf in frames:
         k = sf.event.WhichOneof("kind") if sf.WhichOneof("kind") == "event" else None
         if k == "dropped":
             assert dropped is None, "a second EventsDropped"

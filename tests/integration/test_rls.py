@@ -233,6 +233,18 @@ EXEMPT = {
     "countries": {"rls", "policy", "audit"},
     "standard_fields": {"rls", "policy", "audit"},
     "relation_kinds": {"rls", "policy", "audit"},
+    # The change outbox (sql/0028): filled from the audit trigger itself
+    # (auditing it would recurse); crm_app reads through select_mine only.
+    "events": {"audit"},
+    # Retention's high-water mark, one row written by the scheduler.
+    "event_horizon": {"audit"},
+    # Who follows what: per-user preferences, not records; RLS: each user
+    # reaches only their own rows.
+    "watches": {"audit"},
+    # The due-job queue (reminders, retention): RLS on, but crm_app has
+    # neither grants nor policies (only definer functions claim jobs); what
+    # a job does is audited where it writes.
+    "jobs": {"policy", "audit"},
 }
 
 # Tables that are not business tables but carry a copy of each record's
@@ -252,7 +264,9 @@ NOT_BUSINESS = {"users", "teams", "team_managers", "roles", "permissions", "role
                 # side tables: rows belong to a record and follow its access
                 # (crm.refresh_side_rls, or the contact's for e-mails and
                 # phones); audited as changes of that record (crm.audit_side)
-                "record_tags", "custom_values", "relations", "contact_emails", "contact_phones"}
+                "record_tags", "custom_values", "relations", "contact_emails", "contact_phones",
+                # change events, watches and the due-job queue (sql/0028)
+                "events", "event_horizon", "watches", "jobs"}
 
 CATALOG = """
 SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS force,
