@@ -9,6 +9,11 @@
  * byte, after a reconnect. libcrmclient's reply callbacks only move calls
  * between lists and finish tasks; the client is freed outside them, in
  * the source's dispatch after crm_client_process returns.
+ *
+ * Pushed events (crm_conn_subscribe) arrive inside crm_client_process
+ * too: they are queued there and the signals are emitted by the source's
+ * dispatch once processing is over; a Subscribe that an event or a login
+ * calls for is sent there as well.
  */
 #include "crm_conn.h"
 
@@ -46,6 +51,13 @@ typedef struct {
 	gboolean sent; /* handed to libcrmclient, callback still to come */
 } Call;
 
+/* A pushed RecordEvent, copied out of libcrmclient's frame. */
+typedef struct {
+	Crm__RecordType type;
+	gint64 id, version, changed_at;
+	char kind[16];
+} Event;
+
 typedef struct {
 	GSource base;
 	CrmConn *conn;
@@ -74,13 +86,21 @@ struct _CrmConn {
 	gboolean disposed;
 	gboolean logging_out; /* a Logout is on its way: nothing else goes out */
 	gboolean fresh; /* drop the connection after this dispatch: see session_refused */
+
+	/* change events */
+	gboolean follow;     /* crm_conn_subscribe was called */
+	gboolean has_pos;    /* xid/seq: the last event handled (or where delivery started) */
+	guint64 xid, seq;
+	gboolean resubscribe; /* send Subscribe after this dispatch (a login, EventsDropped) */
+	gboolean resync;      /* emit "resync" after this dispatch */
+	GQueue events;        /* Event*, to emit after this dispatch */
 };
 
 G_DEFINE_FINAL_TYPE(CrmConn, crm_conn, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_STATE, N_PROPS };
 static GParamSpec *props[N_PROPS];
-enum { SIG_CONNECT_ERROR, SIG_LOGGED_IN, N_SIGNALS };
+enum { SIG_CONNECT_ERROR, SIG_LOGGED_IN, SIG_RECORD_EVENT, SIG_RESYNC, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void flush(CrmConn *self);
@@ -239,6 +259,7 @@ static void login_done(CrmConn *self, Crm__ServerFrame *reply) {
 	set_profile(self, lr && lr->user ? lr->user->time_zone : NULL,
 		    lr && lr->user ? lr->user->locale : NULL, TRUE);
 	self->backoff_ms = 0;
+	self->resubscribe = self->follow; /* a new session: its own subscription */
 	set_state(self, CRM_CONN_CONNECTED);
 	g_signal_emit(self, signals[SIG_LOGGED_IN], 0);
 }
@@ -435,6 +456,8 @@ static gboolean source_check(GSource *base) {
 
 static void lost(CrmConn *self, const crm_err *err);
 static void fresh_connection(CrmConn *self);
+static void subscribe(CrmConn *self);
+static void deliver_events(CrmConn *self);
 
 static gboolean source_dispatch(GSource *base, GSourceFunc cb, gpointer data) {
 	ConnSource *s = (ConnSource *)base;
@@ -454,8 +477,12 @@ static gboolean source_dispatch(GSource *base, GSourceFunc cb, gpointer data) {
 		lost(self, &err); /* destroys this source */
 	else if (self->fresh)
 		fresh_connection(self); /* so does this */
-	else
+	else {
+		if (self->resubscribe)
+			subscribe(self);
 		flush(self);
+	}
+	deliver_events(self);
 	g_object_unref(self);
 	return G_SOURCE_CONTINUE;
 }
@@ -463,9 +490,12 @@ static gboolean source_dispatch(GSource *base, GSourceFunc cb, gpointer data) {
 static GSourceFuncs source_funcs = {
 	.prepare = source_prepare, .check = source_check, .dispatch = source_dispatch};
 
+static void on_event(crm_client *c, const Crm__Event *ev, void *userdata);
+
 static void attach(CrmConn *self) {
 	ConnSource *s = (ConnSource *)g_source_new(&source_funcs, sizeof(ConnSource));
 
+	crm_client_set_event_cb(self->client, on_event, self);
 	s->conn = self;
 	s->tag = g_source_add_unix_fd(&s->base, crm_client_fd(self->client), G_IO_IN);
 	g_source_set_name(&s->base, "CrmConn");
@@ -591,6 +621,8 @@ static void connected(GObject *obj, GAsyncResult *res, gpointer data) {
 		set_profile(self, info->time_zone, info->locale, FALSE);
 		self->backoff_ms = 0;
 		set_state(self, CRM_CONN_CONNECTED);
+		if (self->follow)
+			subscribe(self);
 	}
 	flush(self);
 }
@@ -700,6 +732,142 @@ void crm_conn_logout(CrmConn *self) {
 		fresh_connection(self);
 }
 
+/* ---------------------------------------------------------------- change events */
+
+static void set_position(CrmConn *self, const Crm__EventPosition *p) {
+	if (p == NULL)
+		return;
+	self->has_pos = TRUE;
+	self->xid = p->xid;
+	self->seq = p->seq;
+}
+
+/* libcrmclient's event callback, inside crm_client_process: copied and
+ * queued; the signals go out after the processing (deliver_events). */
+static void on_event(crm_client *c, const Crm__Event *ev, void *userdata) {
+	CrmConn *self = userdata;
+	const Crm__RecordEvent *r = ev->record;
+	Event *e;
+
+	(void)c;
+	if (self->disposed)
+		return;
+	if (ev->kind_case == CRM__EVENT__KIND_DROPPED && ev->dropped != NULL) {
+		/* nothing more comes until we subscribe again, from there */
+		set_position(self, ev->dropped->position);
+		self->resubscribe = self->resync = TRUE;
+		return;
+	}
+	if (ev->kind_case != CRM__EVENT__KIND_RECORD || r == NULL)
+		return;
+	set_position(self, r->position);
+	e = g_new0(Event, 1);
+	e->type = r->type;
+	e->id = r->id;
+	e->version = r->has_version ? r->version : 0;
+	e->changed_at = r->changed_at;
+	g_strlcpy(e->kind, r->kind ? r->kind : "", sizeof(e->kind));
+	g_queue_push_tail(&self->events, e);
+}
+
+/* The type's name ("account") for the signal's detail. */
+static const char *type_name(Crm__RecordType t, char *buf, gsize size) {
+	const ProtobufCEnumValue *v =
+		protobuf_c_enum_descriptor_get_value(&crm__record_type__descriptor, (int)t);
+	const char *s = v != NULL ? v->name : "";
+	gsize i;
+
+	if (g_str_has_prefix(s, "RECORD_TYPE_"))
+		s += strlen("RECORD_TYPE_");
+	for (i = 0; s[i] && i + 1 < size; i++)
+		buf[i] = g_ascii_tolower(s[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Emits what the last processing queued: "resync" first (the views ask
+ * again anyway), then each event in order. */
+static void deliver_events(CrmConn *self) {
+	Event *e;
+
+	if (self->resync && !self->disposed) {
+		self->resync = FALSE;
+		g_signal_emit(self, signals[SIG_RESYNC], 0);
+	}
+	while ((e = g_queue_pop_head(&self->events)) != NULL) {
+		char type[32];
+
+		if (!self->disposed)
+			g_signal_emit(self, signals[SIG_RECORD_EVENT],
+				      g_quark_from_string(type_name(e->type, type, sizeof(type))), type,
+				      e->id, e->version, e->kind, e->changed_at);
+		g_free(e);
+	}
+}
+
+/* The SubscribeReply (inside crm_client_process, or crm_client_free). A
+ * lost connection subscribes again when it is back; a session refused,
+ * after the next login. */
+static void subscribed(crm_client *c, Crm__ServerFrame *reply, const crm_err *err,
+		       void *userdata) {
+	CrmConn *self = userdata;
+	const Crm__SubscribeReply *sr =
+		reply != NULL && reply->kind_case == CRM__SERVER_FRAME__KIND_RESPONSE &&
+				reply->response->body_case == CRM__RESPONSE__BODY_SUBSCRIBE
+			? reply->response->subscribe
+			: NULL;
+
+	(void)c;
+	if (err != NULL) {
+		if (!is_transport_error(err) && err->code != CRM_UNAUTHENTICATED)
+			g_warning("crm-desktop: cannot follow changes: %s", err->msg);
+	} else if (sr != NULL && !self->disposed) {
+		set_position(self, sr->position);
+		if (sr->resync_required)
+			self->resync = TRUE; /* emitted after this dispatch */
+	}
+	crm_client_reply_free(reply);
+}
+
+static void subscribe(CrmConn *self) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__Subscribe sub = CRM__SUBSCRIBE__INIT;
+	Crm__EventPosition pos = CRM__EVENT_POSITION__INIT;
+	crm_err err = {0};
+
+	self->resubscribe = FALSE;
+	if (self->client == NULL || !crm_client_connected(self->client) || !self->authenticated ||
+	    self->logging_out)
+		return; /* the next connection or login subscribes */
+	if (self->has_pos) {
+		pos.has_xid = pos.has_seq = TRUE;
+		pos.xid = self->xid;
+		pos.seq = self->seq;
+		sub.after = &pos;
+	}
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_SUBSCRIBE;
+	req.subscribe = &sub;
+	if (!crm_client_send_async(self->client, &req, subscribed, self, &err) &&
+	    !is_transport_error(&err))
+		g_warning("crm-desktop: cannot follow changes: %s", err.msg);
+}
+
+void crm_conn_subscribe(CrmConn *self) {
+	if (self->follow)
+		return;
+	self->follow = TRUE;
+	if (self->client != NULL && self->authenticated && crm_client_connected(self->client))
+		subscribe(self);
+}
+
+gboolean crm_conn_get_event_position(CrmConn *self, guint64 *xid, guint64 *seq) {
+	if (xid != NULL)
+		*xid = self->xid;
+	if (seq != NULL)
+		*seq = self->seq;
+	return self->has_pos;
+}
+
 /* ---------------------------------------------------------------- GObject */
 
 static void crm_conn_dispose(GObject *obj) {
@@ -714,6 +882,7 @@ static void crm_conn_dispose(GObject *obj) {
 	while ((call = g_queue_pop_head(&self->waiting)) != NULL)
 		call_fail(call, g_error_new_literal(CRM_CONN_ERROR, CRM_UNAVAILABLE,
 						    _("The connection was closed.")));
+	g_queue_clear_full(&self->events, g_free);
 	G_OBJECT_CLASS(crm_conn_parent_class)->dispose(obj);
 }
 
@@ -757,9 +926,19 @@ static void crm_conn_class_init(CrmConnClass *klass) {
 	signals[SIG_LOGGED_IN] = g_signal_new("logged-in", G_TYPE_FROM_CLASS(klass),
 					      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
 					      0);
+	/* a pushed RecordEvent; detail: the record type's name */
+	signals[SIG_RECORD_EVENT] = g_signal_new(
+		"record-event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED, 0,
+		NULL, NULL, NULL, G_TYPE_NONE, 5, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64,
+		G_TYPE_STRING, G_TYPE_INT64);
+	signals[SIG_RESYNC] = g_signal_new("resync", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+					   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
-static void crm_conn_init(CrmConn *self) { g_queue_init(&self->waiting); }
+static void crm_conn_init(CrmConn *self) {
+	g_queue_init(&self->waiting);
+	g_queue_init(&self->events);
+}
 
 CrmConn *crm_conn_new(const char *server, const char *ca_file) {
 	CrmConn *self = g_object_new(CRM_TYPE_CONN, NULL);

@@ -121,6 +121,32 @@ const char *crm_conn_get_time_zone(CrmConn *self);
  * the next start. */
 const char *crm_conn_get_locale(CrmConn *self);
 
+/* ---- change events (docs/events.md; docs/desktop.md, "Live updates") ---- */
+
+/*
+ * Follows the server's pushed events from now on: on every connection
+ * whose session is authenticated (at start, after each reconnect and
+ * after each login) CrmConn sends Subscribe with the position of the last
+ * event it handled (none the first time), so the events of the gap are
+ * replayed. Then:
+ *
+ *   signal "record-event" (detailed by the record type's name:
+ *     "record-event::task"): (const char *type, gint64 id, gint64 version
+ *     (0: none, the record is purged), const char *kind (created, updated,
+ *     deleted, restored, reassigned, purged, assigned, reminder), gint64
+ *     changed_at (µs));
+ *   signal "resync" (): events were missed (the position was older than
+ *     what the server keeps: RESYNC_REQUIRED, or the connection fell
+ *     behind: EVENTS_DROPPED, after which CrmConn subscribes again from
+ *     the position given); whatever shows server data asks again.
+ *
+ * Both are emitted from the main loop after libcrmclient's processing,
+ * never from inside it: a handler may make requests or drop the conn.
+ */
+void crm_conn_subscribe(CrmConn *self);
+/* The position of the last event handled (FALSE: none yet). */
+gboolean crm_conn_get_event_position(CrmConn *self, guint64 *xid, guint64 *seq);
+
 /* Waits (up to timeout_ms) until no connect thread runs: main calls it
  * before returning, so that the process does not exit under one. */
 void crm_conn_wait_for_threads(guint timeout_ms);

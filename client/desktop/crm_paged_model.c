@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "crm_meta.h"
 #include "crm_status.h"
 #include "crmclient.h"
 #include "recval.h"
@@ -112,6 +113,8 @@ struct _CrmPagedModel {
 	guint64 total;
 
 	GArray *pending;   /* guint page numbers the view asked for, newest last */
+	GArray *stale;     /* guint pages held whose rows are to be fetched again, ascending */
+	gboolean ask_total; /* the next refresh fetch asks for the count */
 	guint want;        /* the page asked for last */
 	GCancellable *loading; /* set while a fetch runs */
 	guint generation;  /* bumped by a reset: late replies are dropped */
@@ -167,6 +170,7 @@ static void crm_paged_model_finalize(GObject *object) {
 
 	g_array_unref(self->pages);
 	g_array_unref(self->pending);
+	g_array_unref(self->stale);
 	g_free(self->sort_field);
 	filters_free(self->filters, self->n_filters);
 	G_OBJECT_CLASS(crm_paged_model_parent_class)->finalize(object);
@@ -206,6 +210,7 @@ static void crm_paged_model_init(CrmPagedModel *self) {
 	self->pages = g_array_new(FALSE, TRUE, sizeof(Page));
 	g_array_set_clear_func(self->pages, page_clear);
 	self->pending = g_array_new(FALSE, FALSE, sizeof(guint));
+	self->stale = g_array_new(FALSE, FALSE, sizeof(guint));
 }
 
 CrmPagedModel *crm_paged_model_new(CrmConn *conn, Crm__RecordType type) {
@@ -267,6 +272,12 @@ void crm_paged_model_want(CrmPagedModel *self, guint position) {
 
 static guint distance(guint a, guint b) { return a > b ? a - b : b - a; }
 
+static gint cmp_page(gconstpointer a, gconstpointer b) {
+	guint x = *(const guint *)a, y = *(const guint *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* Forgets asked-for pages the view has left, and loaded pages far from it
  * (their cursors stay). */
 static void prune(CrmPagedModel *self) {
@@ -290,11 +301,12 @@ static void set_loading(CrmPagedModel *self, GCancellable *c) {
 typedef struct {
 	CrmPagedModel *self; /* a reference while the call runs */
 	guint page, generation;
+	gboolean refresh; /* a page held, fetched again (crm_paged_model_refresh) */
 } Fetch;
 
 static void fetch_done(GObject *src, GAsyncResult *res, gpointer user_data);
 
-static void fetch(CrmPagedModel *self, guint k) {
+static void fetch(CrmPagedModel *self, guint k, gboolean refresh) {
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__RecordList rl = CRM__RECORD_LIST__INIT;
 	Crm__ListPage page = CRM__LIST_PAGE__INIT;
@@ -314,8 +326,9 @@ static void fetch(CrmPagedModel *self, guint k) {
 		page.cursor.data = (uint8_t *)g_bytes_get_data(p->cursor, &page.cursor.len);
 	}
 	rl.page = &page;
-	rl.has_total = k == 0;
-	rl.total = k == 0;
+	rl.has_total = rl.total = k == 0 || (refresh && self->ask_total);
+	if (refresh)
+		self->ask_total = FALSE;
 	rl.has_deleted = rl.deleted = self->deleted;
 	if (self->sort_field != NULL) {
 		sort.has_field = sort.has_desc = TRUE;
@@ -346,6 +359,7 @@ static void fetch(CrmPagedModel *self, guint k) {
 	f->self = g_object_ref(self);
 	f->page = k;
 	f->generation = self->generation;
+	f->refresh = refresh;
 	set_loading(self, g_cancellable_new());
 	crm_conn_call(self->conn, &req, self->loading, fetch_done, f);
 }
@@ -357,6 +371,15 @@ static void pump(CrmPagedModel *self) {
 
 	if (self->loading != NULL)
 		return;
+	while (self->stale->len > 0) {
+		target = g_array_index(self->stale, guint, 0);
+		g_array_remove_index(self->stale, 0);
+		p = page_at(self, target);
+		if (p != NULL && p->rows != NULL) {
+			fetch(self, target, TRUE);
+			return;
+		}
+	}
 	while (self->pending->len > 0) {
 		target = g_array_index(self->pending, guint, self->pending->len - 1);
 		p = page_at(self, target);
@@ -370,7 +393,7 @@ static void pump(CrmPagedModel *self) {
 			g_array_remove_index(self->pending, self->pending->len - 1);
 			continue;
 		}
-		fetch(self, target < known ? target : known - 1);
+		fetch(self, target < known ? target : known - 1, FALSE);
 		return;
 	}
 }
@@ -406,7 +429,28 @@ static gboolean passing(CrmPagedModel *self, guint k) {
 	return distance(k, self->want) > CRM_PAGED_KEEP;
 }
 
-static void take_page(CrmPagedModel *self, guint k, Crm__ServerFrame *frame) {
+static gboolean stale_has(CrmPagedModel *self, guint k) {
+	for (guint i = 0; i < self->stale->len; i++)
+		if (g_array_index(self->stale, guint, i) == k)
+			return TRUE;
+	return FALSE;
+}
+
+/* A page fetched again brought next, the cursor of page k + 1: when it
+ * moved, that page (if held) is fetched again next. */
+static void next_cursor(CrmPagedModel *self, guint k, const ProtobufCBinaryData *next) {
+	Page *n = page_at(self, k + 1);
+	g_autoptr(GBytes) b = g_bytes_new(next->data, next->len);
+
+	if (n == NULL || (n->cursor != NULL && g_bytes_equal(n->cursor, b)))
+		return;
+	g_clear_pointer(&n->cursor, g_bytes_unref);
+	n->cursor = g_bytes_ref(b);
+	if (n->rows != NULL && !stale_has(self, k + 1))
+		g_array_prepend_val(self->stale, (guint){k + 1});
+}
+
+static void take_page(CrmPagedModel *self, guint k, Crm__ServerFrame *frame, gboolean refresh) {
 	const Crm__RecordListReply *rl = frame->response->record_list;
 	Page *p = page_at(self, k), next = {0};
 	guint first = k * self->page_size, replaced, n_rows = (guint)rl->n_records;
@@ -419,7 +463,7 @@ static void take_page(CrmPagedModel *self, guint k, Crm__ServerFrame *frame) {
 		for (size_t i = 0; i < rl->n_records; i++)
 			g_ptr_array_add(p->rows, row_new(p->reply, rl->records[i], first + (guint)i));
 	}
-	if (k == 0 && rl->has_total) {
+	if (rl->has_total) {
 		self->has_total = TRUE;
 		self->total = rl->total;
 		self->total_capped = rl->has_total_capped && rl->total_capped;
@@ -430,12 +474,17 @@ static void take_page(CrmPagedModel *self, guint k, Crm__ServerFrame *frame) {
 			next.known = TRUE;
 			next.cursor = g_bytes_new(rl->next_cursor.data, rl->next_cursor.len);
 			g_array_append_val(self->pages, next);
-		}
+			self->end_known = FALSE; /* the last page grew past its end */
+		} else if (refresh)
+			next_cursor(self, k, &rl->next_cursor);
 	} else {
 		self->end_known = TRUE;
 		self->end_rows = n_rows;
 		/* pages beyond the end (fewer rows now than before) go */
 		g_array_set_size(self->pages, k + 1);
+		for (guint i = self->stale->len; i-- > 0;)
+			if (g_array_index(self->stale, guint, i) > k)
+				g_array_remove_index(self->stale, i);
 	}
 	p = page_at(self, k); /* the array may have moved */
 	if (pass) {
@@ -476,7 +525,7 @@ static void fetch_done(GObject *src, GAsyncResult *res, gpointer user_data) {
 		g_clear_error(&error);
 		goto out;
 	}
-	take_page(self, f->page, frame);
+	take_page(self, f->page, frame, f->refresh);
 	prune(self);
 	g_signal_emit(self, signals[SIG_PAGE_LOADED], 0, f->page);
 	pump(self);
@@ -497,6 +546,7 @@ void crm_paged_model_reload(CrmPagedModel *self) {
 	g_array_set_size(self->pages, 0);
 	g_array_append_val(self->pages, first);
 	g_array_set_size(self->pending, 0);
+	g_array_set_size(self->stale, 0);
 	self->end_known = self->has_total = self->total_capped = FALSE;
 	self->total = 0;
 	self->want = 0;
@@ -562,4 +612,41 @@ guint crm_paged_model_get_loaded_pages(CrmPagedModel *self) {
 	for (guint k = 0; k < self->pages->len; k++)
 		n += page_at(self, k)->rows != NULL;
 	return n;
+}
+
+void crm_paged_model_refresh(CrmPagedModel *self) {
+	gboolean any = FALSE;
+
+	if (!self->queried && self->pages->len == 1 && page_at(self, 0)->rows == NULL)
+		return; /* nothing asked yet */
+	for (guint k = 0; k < self->pages->len; k++)
+		if (page_at(self, k)->rows != NULL && !stale_has(self, k)) {
+			g_array_append_val(self->stale, k);
+			any = TRUE;
+		}
+	if (!any) { /* nothing held (a failed first page): ask again */
+		crm_paged_model_reload(self);
+		return;
+	}
+	g_array_sort(self->stale, cmp_page);
+	self->ask_total = TRUE;
+	pump(self);
+}
+
+gboolean crm_paged_model_holds(CrmPagedModel *self, gint64 id) {
+	const char *type = crm_meta_type_name(self->type);
+
+	for (guint k = 0; k < self->pages->len; k++) {
+		Page *p = page_at(self, k);
+
+		for (guint i = 0; p->rows != NULL && i < p->rows->len; i++) {
+			int64_t v;
+
+			if (crm_recval_int(crm_row_get_inner(g_ptr_array_index(p->rows, i)), type, "id",
+					   &v) &&
+			    v == id)
+				return TRUE;
+		}
+	}
+	return FALSE;
 }

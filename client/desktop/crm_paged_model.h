@@ -80,6 +80,16 @@ void crm_paged_model_set_deleted(CrmPagedModel *self, gboolean deleted);
 gboolean crm_paged_model_get_deleted(CrmPagedModel *self);
 /* Forgets every page and asks again (same query). */
 void crm_paged_model_reload(CrmPagedModel *self);
+/* Fetches the pages the model holds again, each by its kept cursor, with
+ * the count, and replaces their rows in place: the view keeps its scroll
+ * position (a pushed change: docs/desktop.md, "Live updates"). A page
+ * whose next cursor changed (a row came or went before its end) makes the
+ * next page's rows be fetched again too; the cursors of pages not held
+ * stay as they were (a row may show twice or not at all at such a page's
+ * edge until the list is asked again). One fetch at a time, as always. */
+void crm_paged_model_refresh(CrmPagedModel *self);
+/* Whether a row the model holds now is record id. */
+gboolean crm_paged_model_holds(CrmPagedModel *self, gint64 id);
 /* Rows a page (tests); resets like reload. */
 void crm_paged_model_set_page_size(CrmPagedModel *self, guint rows);
 

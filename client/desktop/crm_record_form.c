@@ -7,6 +7,12 @@
  * texts is all the form needs to know what changed, and what a conflict
  * is: base (as opened), mine (the widgets), theirs (the record as the
  * server has it now).
+ *
+ * A pushed change of the record being edited (CrmConn's "record-event",
+ * a version newer than the one read) never touches the widgets: a notice
+ * above the form says someone else changed it, with Reload (take their
+ * version, discarding the user's changes); saving instead goes through
+ * the conflict dialog as always.
  */
 #include "crm_record_form.h"
 
@@ -47,8 +53,9 @@ struct _CrmRecordForm {
 	Input *inputs;
 	size_t n_inputs;
 	gboolean saving;
+	char *preset_path, *preset_text; /* crm_record_form_new_with_change */
 
-	GtkWidget *box, *title, *spinner, *save, *error, *grid;
+	GtkWidget *box, *title, *spinner, *save, *error, *grid, *notice;
 };
 
 G_DEFINE_FINAL_TYPE(CrmRecordForm, crm_record_form, GTK_TYPE_WIDGET)
@@ -531,6 +538,19 @@ static const char *input_hint(const Input *in) {
 	return _("One a line.");
 }
 
+static void save(CrmRecordForm *self);
+
+/* crm_record_form_new_with_change: the change goes into its widget and
+ * is saved at once (against the version given). */
+static void apply_preset(CrmRecordForm *self) {
+	for (size_t i = 0; i < self->n_inputs; i++)
+		if (strcmp(self->inputs[i].f.path, self->preset_path) == 0)
+			input_set_text(&self->inputs[i], self->preset_text);
+	g_clear_pointer(&self->preset_path, g_free);
+	g_clear_pointer(&self->preset_text, g_free);
+	save(self);
+}
+
 static void build_inputs(CrmRecordForm *self) {
 	const ProtobufCMessageDescriptor *d = NULL;
 	const ProtobufCMessage *rec = self->record ? crm_row_get_inner(self->record) : NULL;
@@ -597,6 +617,8 @@ static void build_inputs(CrmRecordForm *self) {
 	if (self->n_inputs > 0)
 		gtk_widget_grab_focus(self->inputs[0].entry ? self->inputs[0].entry
 							    : self->inputs[0].widget);
+	if (self->preset_path != NULL)
+		apply_preset(self);
 }
 
 /* ---------------------------------------------------------------- loading */
@@ -675,9 +697,92 @@ static void get_record(CrmRecordForm *self, GAsyncReadyCallback cb) {
 	crm_conn_call(self->conn, &req, self->cancel, cb, g_object_ref(self));
 }
 
-/* ---------------------------------------------------------------- saving */
+/* ---------------------------------------------------------------- changed by someone else */
 
-static void save(CrmRecordForm *self);
+static void show_notice(CrmRecordForm *self, gboolean on) {
+	gtk_revealer_set_reveal_child(GTK_REVEALER(self->notice), on);
+}
+
+/* Reload: the record as the server has it now, in every widget. */
+static void reloaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordForm) self = data;
+	g_autoptr(GError) error = NULL;
+	Crm__ServerFrame *f = record_answer(self, res, &error);
+	const ProtobufCMessage *rec;
+
+	if (g_cancellable_is_cancelled(self->cancel)) {
+		if (f != NULL)
+			crm_client_reply_free(f);
+		return;
+	}
+	busy(self, FALSE);
+	if (f == NULL) {
+		form_error(self, error->message);
+		return;
+	}
+	g_clear_object(&self->record);
+	self->record = crm_row_new_for_reply(f, f->response->record);
+	self->version = version_of(self->record, self->type);
+	rec = crm_row_get_inner(self->record);
+	clear_errors(self);
+	for (size_t i = 0; i < self->n_inputs; i++) {
+		Input *in = &self->inputs[i];
+		crm_sbuf b = {0};
+
+		crm_sbuf_puts(&b, "");
+		crm_recset_get(&b, rec, &in->f);
+		g_free(in->base);
+		in->base = g_strdup(b.p);
+		input_set_text(in, in->base);
+		crm_sbuf_fini(&b);
+	}
+	show_notice(self, FALSE);
+}
+
+static void reload_action(GtkWidget *widget, const char *name, GVariant *param) {
+	CrmRecordForm *self = CRM_RECORD_FORM(widget);
+
+	if (self->saving || self->inputs == NULL)
+		return;
+	busy(self, TRUE);
+	get_record(self, reloaded);
+}
+
+/* A pushed change of this type: this record, newer than the version the
+ * form read (not the form's own save, which closes it). */
+static void record_event(CrmConn *conn, const char *type, gint64 id, gint64 version,
+			 const char *kind, gint64 at, CrmRecordForm *self) {
+	if (self->id == 0 || id != self->id || self->saving || self->record == NULL ||
+	    g_strcmp0(kind, "reminder") == 0 || (version != 0 && version <= self->version))
+		return;
+	show_notice(self, TRUE);
+}
+
+static GtkWidget *build_notice(CrmRecordForm *self) {
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+	GtkWidget *label = gtk_label_new(
+		_("Changed by someone else since you opened it. Reload shows their version (your "
+		  "changes are discarded); Save lets you merge."));
+	GtkWidget *reload = gtk_button_new_with_mnemonic(_("_Reload"));
+
+	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+	gtk_label_set_xalign(GTK_LABEL(label), 0);
+	gtk_widget_set_hexpand(label, TRUE);
+	gtk_widget_set_valign(reload, GTK_ALIGN_CENTER);
+	gtk_actionable_set_action_name(GTK_ACTIONABLE(reload), "form.reload");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(reload), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Reload the record"), -1);
+	gtk_widget_add_css_class(box, "crm-banner");
+	gtk_widget_set_margin_start(box, 12);
+	gtk_widget_set_margin_end(box, 12);
+	gtk_box_append(GTK_BOX(box), label);
+	gtk_box_append(GTK_BOX(box), reload);
+	self->notice = gtk_revealer_new();
+	gtk_revealer_set_child(GTK_REVEALER(self->notice), box);
+	return self->notice;
+}
+
+/* ---------------------------------------------------------------- saving */
 
 static void saved(GObject *src, GAsyncResult *res, gpointer data);
 
@@ -1037,6 +1142,7 @@ static void build(CrmRecordForm *self) {
 		title = g_strdup_printf(_("Edit record %s"), id_text);
 	self->box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	gtk_box_append(GTK_BOX(self->box), build_header(self));
+	gtk_box_append(GTK_BOX(self->box), build_notice(self));
 	gtk_label_set_text(GTK_LABEL(self->title), title);
 	self->error = gtk_label_new(NULL);
 	gtk_widget_add_css_class(self->error, "error");
@@ -1076,6 +1182,8 @@ static void crm_record_form_dispose(GObject *object) {
 	CrmRecordForm *self = CRM_RECORD_FORM(object);
 
 	g_cancellable_cancel(self->cancel);
+	if (self->conn != NULL)
+		g_signal_handlers_disconnect_by_data(self->conn, self);
 	g_clear_pointer(&self->box, gtk_widget_unparent);
 	for (size_t i = 0; i < self->n_inputs; i++) {
 		g_clear_pointer(&self->inputs[i].base, g_free);
@@ -1091,6 +1199,8 @@ static void crm_record_form_dispose(GObject *object) {
 
 static void crm_record_form_finalize(GObject *object) {
 	g_free(CRM_RECORD_FORM(object)->type);
+	g_free(CRM_RECORD_FORM(object)->preset_path);
+	g_free(CRM_RECORD_FORM(object)->preset_text);
 	G_OBJECT_CLASS(crm_record_form_parent_class)->finalize(object);
 }
 
@@ -1102,6 +1212,7 @@ static void crm_record_form_class_init(CrmRecordFormClass *klass) {
 	gtk_widget_class_set_layout_manager_type(wc, GTK_TYPE_BIN_LAYOUT);
 	gtk_widget_class_install_action(wc, "form.save", NULL, save_action);
 	gtk_widget_class_install_action(wc, "form.cancel", NULL, cancel_action);
+	gtk_widget_class_install_action(wc, "form.reload", NULL, reload_action);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_s, GDK_CONTROL_MASK, "form.save", NULL);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "form.cancel", NULL);
 	signals[SIG_SAVED] = g_signal_new("saved", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
@@ -1127,5 +1238,32 @@ GtkWidget *crm_record_form_new(CrmConn *conn, const char *type, gint64 id) {
 	else
 		crm_meta_types_async(crm_meta_get(conn), self->cancel, types_loaded,
 				     g_object_ref(self));
+	if (id != 0) {
+		g_autofree char *signal = g_strdup_printf("record-event::%s", type);
+
+		g_signal_connect(conn, signal, G_CALLBACK(record_event), self);
+	}
+	return GTK_WIDGET(self);
+}
+
+GtkWidget *crm_record_form_new_with_change(CrmConn *conn, const char *type, CrmRow *record,
+					   const char *path, const char *text) {
+	CrmRecordForm *self = g_object_new(CRM_TYPE_RECORD_FORM, NULL);
+	int64_t id = 0;
+	g_autofree char *signal = g_strdup_printf("record-event::%s", type);
+
+	crm_recval_int(crm_row_get_inner(record), type, "id", &id);
+	self->conn = g_object_ref(conn);
+	self->type = g_strdup(type);
+	self->id = id;
+	self->record = g_object_ref(record);
+	self->version = version_of(record, type);
+	self->preset_path = g_strdup(path);
+	self->preset_text = g_strdup(text);
+	build(self);
+	busy(self, TRUE);
+	crm_meta_fields_async(crm_meta_get(conn), type, self->cancel, fields_loaded,
+			      g_object_ref(self));
+	g_signal_connect(conn, signal, G_CALLBACK(record_event), self);
 	return GTK_WIDGET(self);
 }

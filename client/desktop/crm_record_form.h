@@ -28,6 +28,7 @@
 #include <gtk/gtk.h>
 
 #include "crm_conn.h"
+#include "crm_paged_model.h" /* CrmRow */
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,13 @@ G_DECLARE_FINAL_TYPE(CrmRecordForm, crm_record_form, CRM, RECORD_FORM, GtkWidget
 /* type: a record type's name ("account"); id: the record to edit, 0 for a
  * new one. */
 GtkWidget *crm_record_form_new(CrmConn *conn, const char *type, gint64 id);
+
+/* An edit of record as the caller read it (its version), with the form
+ * field `path` ("status") set to text ("done") and saved at once: a
+ * version conflict then shows the form's conflict dialog (My Tasks'
+ * Complete when the task changed since it was listed). */
+GtkWidget *crm_record_form_new_with_change(CrmConn *conn, const char *type, CrmRow *record,
+					   const char *path, const char *text);
 
 G_END_DECLS
 

@@ -4,6 +4,13 @@
  * Made in code rather than from a .ui template: its columns, filters and
  * column menu are one per field of the server's field list, known only
  * when that list comes.
+ *
+ * Pushed changes (CrmConn's "record-event" of the list's type): a change
+ * of a record the list holds, or one that adds or removes a row (created,
+ * deleted, restored, purged, assigned), fetches the pages held again in
+ * place (crm_paged_model_refresh: the scroll position stays); a resync
+ * does so whatever the record. Record pages and forms follow their own
+ * record themselves.
  */
 #include "crm_record_list.h"
 
@@ -419,6 +426,21 @@ static void model_error(CrmPagedModel *model, GError *error, CrmRecordList *self
 		show_error(self, error);
 }
 
+/* ---------------------------------------------------------------- pushed changes */
+
+static void list_event(CrmConn *conn, const char *type, gint64 id, gint64 version,
+		       const char *kind, gint64 at, CrmRecordList *self) {
+	static const char *const moves[] = {"created", "deleted", "restored", "purged",
+					    "assigned", NULL};
+
+	if (g_strcmp0(kind, "reminder") == 0)
+		return; /* nothing of the record changed */
+	if (g_strv_contains(moves, kind) || crm_paged_model_holds(self->model, id))
+		crm_paged_model_refresh(self->model);
+}
+
+static void list_resync(CrmRecordList *self) { crm_paged_model_refresh(self->model); }
+
 /* ---------------------------------------------------------------- record pages */
 
 static void open_record(CrmRecordList *self, const char *type, gint64 id);
@@ -458,6 +480,14 @@ static GtkWidget *open_page(CrmRecordList *self, const char *type, gint64 id) {
 
 static void open_record(CrmRecordList *self, const char *type, gint64 id) {
 	open_page(self, type, id);
+}
+
+void crm_record_list_open_record(CrmRecordList *self, gint64 id) {
+	GtkWidget *top = gtk_stack_get_visible_child(GTK_STACK(self->stack));
+
+	if (CRM_IS_RECORD_PAGE(top) && crm_record_page_get_id(CRM_RECORD_PAGE(top)) == id)
+		return; /* open already */
+	open_record(self, self->type, id);
 }
 
 /* Deleted, restored, reassigned or shared: the list asks again, and the
@@ -690,6 +720,8 @@ static void crm_record_list_dispose(GObject *object) {
 	CrmRecordList *self = CRM_RECORD_LIST(object);
 
 	g_cancellable_cancel(self->cancel);
+	if (self->conn != NULL)
+		g_signal_handlers_disconnect_by_data(self->conn, self);
 	/* the columns going must not ask the server again */
 	if (self->view != NULL)
 		g_signal_handlers_disconnect_by_data(
@@ -745,6 +777,12 @@ GtkWidget *crm_record_list_new(CrmConn *conn, const char *type) {
 	 * after it: the query fields_loaded makes when nothing is sorted or
 	 * filtered yet is this one, and asks nothing more */
 	crm_paged_model_set_query(self->model, NULL, FALSE, NULL, 0);
+	{
+		g_autofree char *signal = g_strdup_printf("record-event::%s", type);
+
+		g_signal_connect(conn, signal, G_CALLBACK(list_event), self);
+		g_signal_connect_swapped(conn, "resync", G_CALLBACK(list_resync), self);
+	}
 	return GTK_WIDGET(self);
 }
 

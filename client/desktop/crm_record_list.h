@@ -11,7 +11,9 @@
  *   - filters per filterable field (the Filters menu) and a quick filter
  *     box (action "list.filter", Ctrl+F): names starting with the text;
  *   - activating a row opens its CrmRecordPage; its back button returns
- *     to the list as it was.
+ *     to the list as it was;
+ *   - a pushed change (CrmConn "record-event") of a record it holds
+ *     fetches its pages again in place, keeping the scroll position.
  *
  * Main thread only.
  */
@@ -31,6 +33,9 @@ G_DECLARE_FINAL_TYPE(CrmRecordList, crm_record_list, CRM, RECORD_LIST, GtkWidget
 /* type: a RecordTypeInfo name ("account"). */
 GtkWidget *crm_record_list_new(CrmConn *conn, const char *type);
 CrmPagedModel *crm_record_list_get_model(CrmRecordList *self);
+/* Opens record id's page over what the list shows (unless it shows it
+ * already): a notification's action. */
+void crm_record_list_open_record(CrmRecordList *self, gint64 id);
 
 /* The file the column choices are kept in (g_free). */
 char *crm_record_list_views_path(void);

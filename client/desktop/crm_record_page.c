@@ -6,6 +6,13 @@
  * CrmMeta, RecordGet, RelationList, AuditList); each part is filled in as
  * its answer comes, in any order (the fields part waits for both the
  * record and the field list). Made in code: its rows are one per field.
+ *
+ * A pushed change of the record (CrmConn's "record-event" of its type and
+ * id, with another version than the one shown) or a resync asks the same
+ * again (reload): each part is replaced by a new group when its answer
+ * comes, so the old one stays in view until then and the scroll position
+ * is kept. Watch / Stop Watching (WatchAdd, WatchRemove) in the header;
+ * whether the record is watched comes from WatchList.
  */
 #include "crm_record_page.h"
 
@@ -34,9 +41,10 @@ struct _CrmRecordPage {
 	CrmRow *record;                    /* the RecordGet reply */
 	CrmRecordActions *actions;         /* delete, restore, reassign, share */
 
-	GtkWidget *box, *title, *spinner, *error;
+	GtkWidget *box, *title, *spinner, *error, *inner, *watch;
 	GtkWidget *fields_group, *relations_group, *history_group;
 	guint waiting; /* answers still to come */
+	int watched;   /* -1: not known yet */
 };
 
 G_DEFINE_FINAL_TYPE(CrmRecordPage, crm_record_page, GTK_TYPE_WIDGET)
@@ -55,6 +63,23 @@ static GtkWidget *value_row(const char *title, const char *value) {
 	adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 0);
 	gtk_widget_add_css_class(row, "property");
 	return row;
+}
+
+static GtkWidget *group(const char *title);
+
+/* A new, empty group in place of *slot (the old one goes). */
+static GtkWidget *fresh_group(CrmRecordPage *self, GtkWidget **slot) {
+	GtkWidget *g = group(adw_preferences_group_get_title(ADW_PREFERENCES_GROUP(*slot)));
+
+	gtk_box_insert_child_after(GTK_BOX(self->inner), g, *slot);
+	gtk_box_remove(GTK_BOX(self->inner), *slot);
+	*slot = g;
+	return g;
+}
+
+static gboolean cancelled(CrmRecordPage *self, const GError *error) {
+	return g_cancellable_is_cancelled(self->cancel) ||
+	       g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static void show_error(CrmRecordPage *self, const GError *error) {
@@ -91,6 +116,8 @@ static void fill_fields(CrmRecordPage *self) {
 	g_autofree char *title = NULL;
 	crm_sbuf b = {0};
 
+	fresh_group(self, &self->fields_group);
+	gtk_widget_set_visible(self->error, FALSE);
 	for (size_t i = 0; i < self->fields->n_fields; i++) {
 		const Crm__FieldDef *f = self->fields->fields[i];
 		g_autofree char *name = crm_meta_field_name(f);
@@ -123,7 +150,7 @@ static void fields_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(GError) error = NULL;
 	const Crm__FieldListReply *fields = crm_meta_fields_finish(CRM_META(src), res, &error);
 
-	if (g_cancellable_is_cancelled(self->cancel))
+	if (cancelled(self, error))
 		return;
 	one_done(self);
 	if (fields == NULL) {
@@ -139,7 +166,7 @@ static void record_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(GError) error = NULL;
 	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_RECORD, &error);
 
-	if (g_cancellable_is_cancelled(self->cancel)) {
+	if (cancelled(self, error)) {
 		if (f != NULL)
 			crm_client_reply_free(f);
 		return;
@@ -149,6 +176,7 @@ static void record_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 		show_error(self, error);
 		return;
 	}
+	g_clear_object(&self->record);
 	self->record = crm_row_new_for_reply(f, f->response->record);
 	maybe_fill_fields(self);
 }
@@ -195,7 +223,7 @@ static Crm__ServerFrame *part_answer(CrmRecordPage *self, GAsyncResult *res,
 	g_autoptr(GError) error = NULL;
 	Crm__ServerFrame *f = answer(self, res, want, &error);
 
-	if (g_cancellable_is_cancelled(self->cancel)) {
+	if (cancelled(self, error)) {
 		if (f != NULL)
 			crm_client_reply_free(f);
 		return NULL;
@@ -215,6 +243,7 @@ static void relations_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 
 	if (f == NULL)
 		return;
+	fresh_group(self, &self->relations_group);
 	rl = f->response->relation_list;
 	for (size_t i = 0; i < rl->n_relations; i++)
 		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->relations_group),
@@ -247,11 +276,95 @@ static void history_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 
 	if (f == NULL)
 		return;
+	fresh_group(self, &self->history_group);
 	al = f->response->audit_list;
 	for (size_t i = 0; i < al->n_entries; i++)
 		adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->history_group),
 					  history_row(al->entries[i]));
 	crm_client_reply_free(f);
+}
+
+/* ---------------------------------------------------------------- watching */
+
+static void show_watched(CrmRecordPage *self, gboolean watched) {
+	const char *label = watched ? _("Stop _Watching") : _("_Watch");
+
+	self->watched = watched;
+	gtk_button_set_label(GTK_BUTTON(self->watch), label);
+	gtk_widget_set_tooltip_text(self->watch,
+				    watched ? _("Stop being told when others change this record")
+					    : _("Be told when others change this record"));
+	gtk_accessible_update_property(GTK_ACCESSIBLE(self->watch), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       watched ? _("Stop watching") : _("Watch"), -1);
+	gtk_widget_set_sensitive(self->watch, TRUE);
+}
+
+static void watches_loaded(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordPage) self = data;
+	g_autoptr(GError) error = NULL;
+	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_WATCH_LIST, &error);
+	const Crm__WatchListReply *wl;
+	gboolean watched = FALSE;
+
+	if (cancelled(self, error)) {
+		if (f != NULL)
+			crm_client_reply_free(f);
+		return;
+	}
+	one_done(self);
+	if (f == NULL)
+		return; /* the button stays insensitive */
+	wl = f->response->watch_list;
+	for (size_t i = 0; i < wl->n_watches; i++)
+		if (wl->watches[i]->id == self->id &&
+		    wl->watches[i]->type == crm_meta_type_value(self->type))
+			watched = TRUE;
+	show_watched(self, watched);
+	crm_client_reply_free(f);
+}
+
+static void watch_changed(GObject *src, GAsyncResult *res, gpointer data) {
+	g_autoptr(CrmRecordPage) self = data;
+	g_autoptr(GError) error = NULL;
+	Crm__ServerFrame *f = crm_conn_call_finish(self->conn, res, &error);
+
+	if (cancelled(self, error)) {
+		crm_client_reply_free(f);
+		return;
+	}
+	one_done(self);
+	if (f == NULL) {
+		show_error(self, error);
+		gtk_widget_set_sensitive(self->watch, TRUE);
+		return;
+	}
+	crm_client_reply_free(f);
+	show_watched(self, !self->watched);
+}
+
+/* Watch / Stop Watching: WatchAdd or WatchRemove. */
+static void watch_action(GtkWidget *widget, const char *name, GVariant *param) {
+	CrmRecordPage *self = CRM_RECORD_PAGE(widget);
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__WatchAdd add = CRM__WATCH_ADD__INIT;
+	Crm__WatchRemove rm = CRM__WATCH_REMOVE__INIT;
+
+	if (self->watched < 0)
+		return;
+	add.has_type = add.has_id = rm.has_type = rm.has_id = TRUE;
+	add.type = rm.type = crm_meta_type_value(self->type);
+	add.id = rm.id = self->id;
+	if (self->watched) {
+		req.request_case = CRM__CLIENT_FRAME__REQUEST_WATCH_REMOVE;
+		req.watch_remove = &rm;
+	} else {
+		req.request_case = CRM__CLIENT_FRAME__REQUEST_WATCH_ADD;
+		req.watch_add = &add;
+	}
+	gtk_widget_set_sensitive(self->watch, FALSE);
+	gtk_spinner_set_spinning(GTK_SPINNER(self->spinner), TRUE);
+	self->waiting++;
+	crm_conn_call(self->conn, &req, self->cancel, watch_changed, g_object_ref(self));
 }
 
 /* ---------------------------------------------------------------- requests */
@@ -293,6 +406,43 @@ static void load(CrmRecordPage *self) {
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
 	req.audit_list = &audit;
 	ask(self, &req, history_loaded);
+}
+
+static void load_watched(CrmRecordPage *self) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__WatchList wl = CRM__WATCH_LIST__INIT;
+
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_WATCH_LIST;
+	req.watch_list = &wl;
+	ask(self, &req, watches_loaded);
+}
+
+/* Asks everything again; what is shown stays until the answers come. */
+static void reload(CrmRecordPage *self) {
+	g_cancellable_cancel(self->cancel);
+	g_object_unref(self->cancel);
+	self->cancel = g_cancellable_new();
+	self->waiting = 0;
+	load(self);
+}
+
+static gint64 shown_version(CrmRecordPage *self) {
+	int64_t v = 0;
+
+	if (self->record != NULL)
+		crm_recval_int(crm_row_get_inner(self->record), self->type, "version", &v);
+	return v;
+}
+
+/* A pushed change of this type (detail of the signal): this record, in
+ * another version than the one shown, is read again. */
+static void record_event(CrmConn *conn, const char *type, gint64 id, gint64 version,
+			 const char *kind, gint64 at, CrmRecordPage *self) {
+	if (id != self->id || g_strcmp0(kind, "reminder") == 0)
+		return;
+	if (version != 0 && self->record != NULL && version == shown_version(self))
+		return; /* what is shown already (the user's own save, say) */
+	reload(self);
 }
 
 /* ---------------------------------------------------------------- building */
@@ -337,6 +487,12 @@ static GtkWidget *build_header(CrmRecordPage *self) {
 	gtk_box_append(GTK_BOX(bar), back);
 	gtk_box_append(GTK_BOX(bar), self->title);
 	gtk_box_append(GTK_BOX(bar), self->spinner);
+	self->watch = gtk_button_new_with_mnemonic(_("_Watch"));
+	gtk_actionable_set_action_name(GTK_ACTIONABLE(self->watch), "record.watch");
+	gtk_widget_set_sensitive(self->watch, FALSE); /* until WatchList says */
+	gtk_accessible_update_property(GTK_ACCESSIBLE(self->watch), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       _("Watch"), -1);
+	gtk_box_append(GTK_BOX(bar), self->watch);
 	gtk_box_append(GTK_BOX(bar), crm_record_actions_get_buttons(self->actions));
 	gtk_box_append(GTK_BOX(bar), edit);
 	return bar;
@@ -345,6 +501,8 @@ static GtkWidget *build_header(CrmRecordPage *self) {
 static void build(CrmRecordPage *self) {
 	GtkWidget *scroll = gtk_scrolled_window_new();
 	GtkWidget *clamp = adw_clamp_new(), *inner = gtk_box_new(GTK_ORIENTATION_VERTICAL, 24);
+
+	self->inner = inner;
 	g_autofree char *id_text = g_strdup_printf("%" G_GINT64_FORMAT, self->id);
 	g_autofree char *title = g_strdup_printf(_("Record %s"), id_text);
 
@@ -376,6 +534,8 @@ static void crm_record_page_dispose(GObject *object) {
 	CrmRecordPage *self = CRM_RECORD_PAGE(object);
 
 	g_cancellable_cancel(self->cancel);
+	if (self->conn != NULL)
+		g_signal_handlers_disconnect_by_data(self->conn, self);
 	g_clear_pointer(&self->box, gtk_widget_unparent);
 	g_clear_object(&self->actions);
 	g_clear_object(&self->record);
@@ -399,6 +559,7 @@ static void crm_record_page_class_init(CrmRecordPageClass *klass) {
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "record.close", NULL);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_Left, GDK_ALT_MASK, "record.close", NULL);
 	gtk_widget_class_install_action(wc, "record.edit", NULL, edit_action);
+	gtk_widget_class_install_action(wc, "record.watch", NULL, watch_action);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_e, GDK_CONTROL_MASK, "record.edit", NULL);
 	signals[SIG_CLOSE] = g_signal_new("close", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 					  NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -412,7 +573,10 @@ static void crm_record_page_class_init(CrmRecordPageClass *klass) {
 						   G_TYPE_NONE, 0);
 }
 
-static void crm_record_page_init(CrmRecordPage *self) { self->cancel = g_cancellable_new(); }
+static void crm_record_page_init(CrmRecordPage *self) {
+	self->cancel = g_cancellable_new();
+	self->watched = -1;
+}
 
 GtkWidget *crm_record_page_new(CrmConn *conn, const char *type, gint64 id) {
 	CrmRecordPage *self = g_object_new(CRM_TYPE_RECORD_PAGE, NULL);
@@ -423,6 +587,13 @@ GtkWidget *crm_record_page_new(CrmConn *conn, const char *type, gint64 id) {
 	self->actions = crm_record_actions_new(conn, type, id, GTK_WIDGET(self));
 	build(self);
 	load(self);
+	load_watched(self);
+	{
+		g_autofree char *signal = g_strdup_printf("record-event::%s", type);
+
+		g_signal_connect(conn, signal, G_CALLBACK(record_event), self);
+		g_signal_connect_swapped(conn, "resync", G_CALLBACK(reload), self);
+	}
 	return GTK_WIDGET(self);
 }
 

@@ -135,6 +135,7 @@ static void make_conn(CrmWindow *self) {
 	g_signal_connect_swapped(self->conn, "connect-error", G_CALLBACK(connect_error), self);
 	crm_setup_page_set_busy(self->setup, TRUE);
 	crm_test_hooks_mark("connecting");
+	crm_conn_subscribe(self->conn); /* live updates: once logged in */
 	crm_conn_start(self->conn);
 }
 
