@@ -3,6 +3,8 @@
  */
 #include "crm_application.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "crm_test_hooks.h"
@@ -37,9 +39,30 @@ static CrmConn *active_conn(GtkApplication *app) {
 	return CRM_IS_WINDOW(win) ? crm_window_get_conn(CRM_WINDOW(win)) : NULL;
 }
 
+/* app.open-record "TYPE/ID" (a notification's action): the record's page
+ * in the window, which comes to the front. */
+static void open_record_activated(GSimpleAction *a, GVariant *p, gpointer app) {
+	const char *target = g_variant_get_string(p, NULL);
+	const char *slash = strchr(target, '/');
+	GtkWindow *win = gtk_application_get_active_window(GTK_APPLICATION(app));
+	g_autofree char *type = slash ? g_strndup(target, (gsize)(slash - target)) : NULL;
+	gint64 id = slash ? g_ascii_strtoll(slash + 1, NULL, 10) : 0;
+
+	if (win == NULL) {
+		g_application_activate(G_APPLICATION(app));
+		win = gtk_application_get_active_window(GTK_APPLICATION(app));
+	}
+	if (!CRM_IS_WINDOW(win) || type == NULL || id <= 0)
+		return;
+	gtk_window_present(win);
+	if (!crm_window_open_record(CRM_WINDOW(win), type, id))
+		g_message("crm-desktop: cannot open %s now", target);
+}
+
 static const GActionEntry app_actions[] = {
 	{.name = "quit", .activate = quit_activated},
 	{.name = "about", .activate = about_activated},
+	{.name = "open-record", .activate = open_record_activated, .parameter_type = "s"},
 };
 
 static void crm_application_startup(GApplication *app) {

@@ -67,3 +67,24 @@ gboolean crm_display_value(crm_sbuf *b, const ProtobufCMessage *rec, const char 
 	}
 	return crm_recval_text_styled(b, rec, type, name, labels, &style);
 }
+
+char *crm_display_record_name(const ProtobufCMessage *rec, const char *type,
+			      const Crm__FieldListReply *fields) {
+	char *name = NULL;
+
+	for (size_t i = 0; rec != NULL && fields != NULL && i < fields->n_fields && !name; i++) {
+		const Crm__FieldDef *f = fields->fields[i];
+		g_autofree char *field = NULL;
+		crm_sbuf b = {0};
+
+		if (f->kind != CRM__FIELD_KIND__FIELD_KIND_TEXT || f->read_only || f->multi_line ||
+		    f->name.len == 0)
+			continue;
+		field = g_strndup((const char *)f->name.data, f->name.len);
+		crm_sbuf_puts(&b, "");
+		if (crm_display_value(&b, rec, type, field, fields) && b.len > 0)
+			name = g_strdup(b.p);
+		crm_sbuf_fini(&b);
+	}
+	return name;
+}

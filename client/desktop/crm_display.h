@@ -41,6 +41,13 @@ char *crm_display_instant(gint64 us);
 gboolean crm_display_value(crm_sbuf *b, const ProtobufCMessage *rec, const char *type,
 			   const char *name, const Crm__FieldListReply *labels);
 
+/* The name people know a record by: the first text field they write (not
+ * read-only, one line, not empty) in the order of fields ("Acme", a
+ * task's subject), or NULL (g_free). The record page's title, the
+ * notifications' and My Tasks' rows. */
+char *crm_display_record_name(const ProtobufCMessage *rec, const char *type,
+			      const Crm__FieldListReply *fields);
+
 G_END_DECLS
 
 #endif

@@ -773,8 +773,10 @@ static GtkWidget *build_notice(CrmRecordForm *self) {
 	gtk_accessible_update_property(GTK_ACCESSIBLE(reload), GTK_ACCESSIBLE_PROPERTY_LABEL,
 				       _("Reload the record"), -1);
 	gtk_widget_add_css_class(box, "crm-banner");
-	gtk_widget_set_margin_start(box, 12);
-	gtk_widget_set_margin_end(box, 12);
+	gtk_widget_set_margin_start(label, 12);
+	gtk_widget_set_margin_top(label, 6);
+	gtk_widget_set_margin_bottom(label, 6);
+	gtk_widget_set_margin_end(reload, 12);
 	gtk_box_append(GTK_BOX(box), label);
 	gtk_box_append(GTK_BOX(box), reload);
 	self->notice = gtk_revealer_new();

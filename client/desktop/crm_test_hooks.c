@@ -258,3 +258,34 @@ void crm_test_hooks_add(GtkApplication *app, CrmConn *(*conn_of)(GtkApplication 
 }
 
 gboolean crm_test_hooks_enabled(void) { return enabled; }
+
+/* s as a JSON string (UTF-8 kept as it is). */
+static void json_string(GString *out, const char *s) {
+	g_string_append_c(out, '"');
+	for (; s != NULL && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			g_string_append_printf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			g_string_append_printf(out, "\\u%04x", (unsigned char)*s);
+		else
+			g_string_append_c(out, *s);
+	}
+	g_string_append_c(out, '"');
+}
+
+void crm_test_hooks_notification(const char *id, const char *title, const char *body,
+				 const char *action, const char *target) {
+	const char *keys[] = {"id", "title", "body", "action", "target"};
+	const char *values[] = {id, title, body, action, target};
+	g_autoptr(GString) line = g_string_new("test-notification: {");
+
+	if (!enabled)
+		return;
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_string_append_printf(line, "%s\"%s\":", i ? "," : "", keys[i]);
+		json_string(line, values[i]);
+	}
+	g_string_append(line, "}\n");
+	fputs(line->str, stderr);
+	fflush(stderr);
+}

@@ -16,6 +16,11 @@
  *     the same view. The first list made prints "bench: first-page-drawn"
  *     after the frame that first shows its columns and a loaded row.
  *
+ *   crm_test_hooks_notification: each notification sent, as
+ *     "test-notification: {JSON}" on standard error (id, title, body,
+ *     action, target): what went to g_application_send_notification, for
+ *     tests/desktop/test_live.py (no notification server runs under test).
+ *
  *   crm_test_hooks_mark: "bench: mark WHAT ms=N" on standard error, N the
  *     milliseconds since the process started (where start-up time goes).
  *
@@ -39,5 +44,8 @@ void crm_test_hooks_watch_list(GtkWidget *view, GListModel *model);
  * when CRM_DESKTOP_TEST_HOOKS is not 1; may be called before
  * crm_test_hooks_add). */
 void crm_test_hooks_mark(const char *what);
+/* A notification sent (nothing when the hooks are off). */
+void crm_test_hooks_notification(const char *id, const char *title, const char *body,
+				 const char *action, const char *target);
 
 #endif

@@ -20,6 +20,7 @@
 #include "crm_conn.h"
 #include "crm_display.h"
 #include "crm_errors.h"
+#include "crm_notifier.h"
 #include "crm_placeholder.h"
 #include "crm_record_list.h"
 #include "crm_settings.h"
@@ -34,6 +35,7 @@ struct _CrmWindow {
 
 	CrmSettings settings;
 	CrmConn *conn;
+	CrmNotifier *notifier; /* the conn's events as notifications */
 	GCancellable *cancel;
 	gboolean main_shown, types_loaded;
 	AdwMessageDialog *relogin;
@@ -121,6 +123,9 @@ static void connect_error(CrmWindow *self, GError *error) {
 static void drop_conn(CrmWindow *self) {
 	if (self->conn == NULL)
 		return;
+	if (self->notifier != NULL)
+		g_object_run_dispose(G_OBJECT(self->notifier));
+	g_clear_object(&self->notifier);
 	g_signal_handlers_disconnect_by_data(self->conn, self);
 	/* fails what still waits (the calls' tasks hold references to the
 	 * conn, so unref alone would keep it while the server is away) */
@@ -136,6 +141,8 @@ static void make_conn(CrmWindow *self) {
 	crm_setup_page_set_busy(self->setup, TRUE);
 	crm_test_hooks_mark("connecting");
 	crm_conn_subscribe(self->conn); /* live updates: once logged in */
+	/* (made in init, before the window's "application" is set) */
+	self->notifier = crm_notifier_new(g_application_get_default(), self->conn);
 	crm_conn_start(self->conn);
 }
 
@@ -490,3 +497,27 @@ CrmWindow *crm_window_new(CrmApplication *app) {
 }
 
 CrmConn *crm_window_get_conn(CrmWindow *self) { return self->conn; }
+
+/* The sidebar's row of type, or NULL. */
+static GtkListBoxRow *type_row(CrmWindow *self, const char *type) {
+	for (GtkWidget *row = gtk_widget_get_first_child(self->types); row != NULL;
+	     row = gtk_widget_get_next_sibling(row))
+		if (g_strcmp0(g_object_get_data(G_OBJECT(row), "crm-type"), type) == 0)
+			return GTK_LIST_BOX_ROW(row);
+	return NULL;
+}
+
+gboolean crm_window_open_record(CrmWindow *self, const char *type, gint64 id) {
+	GtkListBoxRow *row = self->main_shown ? type_row(self, type) : NULL;
+	GtkWidget *page;
+
+	if (row == NULL)
+		return FALSE; /* not signed in yet, or a type the user may not read */
+	gtk_list_box_select_row(GTK_LIST_BOX(self->types), row);
+	type_selected(self, row);
+	page = gtk_stack_get_child_by_name(GTK_STACK(self->content), type);
+	if (!CRM_IS_RECORD_LIST(page))
+		return FALSE;
+	crm_record_list_open_record(CRM_RECORD_LIST(page), id);
+	return TRUE;
+}

@@ -21,6 +21,10 @@ CrmWindow *crm_window_new(CrmApplication *app);
 
 /* The window's connection, or NULL before the server is known. */
 CrmConn *crm_window_get_conn(CrmWindow *self);
+/* Shows record TYPE/ID: its type's list in the content, the record's page
+ * over it (a notification's action). FALSE when the window cannot (not
+ * signed in, a type the user may not read). */
+gboolean crm_window_open_record(CrmWindow *self, const char *type, gint64 id);
 
 G_END_DECLS
 
