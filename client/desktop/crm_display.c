@@ -30,6 +30,12 @@ void crm_display_set_time_zone(const char *iana) {
 	zone = tz; /* NULL (unknown here): the environment's */
 }
 
+GDateTime *crm_display_now(void) {
+	g_autoptr(GTimeZone) local = zone == NULL ? g_time_zone_new_local() : NULL;
+
+	return g_date_time_new_now(zone ? zone : local);
+}
+
 char *crm_display_instant(gint64 us) {
 	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
 	g_autoptr(GTimeZone) local = zone == NULL ? g_time_zone_new_local() : NULL;

@@ -31,6 +31,9 @@ void crm_display_init(const char *profile_locale);
  * the system's). */
 void crm_display_set_time_zone(const char *iana);
 
+/* Now in that zone (g_date_time_unref): where the user's days begin. */
+GDateTime *crm_display_now(void);
+
 /* An instant (µs since the epoch) as "2026-12-05 00:47" in that zone
  * (g_free it). */
 char *crm_display_instant(gint64 us);

@@ -80,6 +80,16 @@ CrmRow *crm_row_new_for_reply(Crm__ServerFrame *frame, const Crm__Record *rec) {
 	return row;
 }
 
+GPtrArray *crm_rows_new_for_reply(Crm__ServerFrame *frame, Crm__Record *const *recs, size_t n) {
+	Reply *r = reply_new(frame);
+	GPtrArray *rows = g_ptr_array_new_full((guint)n, g_object_unref);
+
+	for (size_t i = 0; i < n; i++)
+		g_ptr_array_add(rows, row_new(r, recs[i], (guint)i));
+	reply_unref(r);
+	return rows;
+}
+
 const Crm__Record *crm_row_get_record(CrmRow *self) { return self->record; }
 const ProtobufCMessage *crm_row_get_inner(CrmRow *self) { return crm_recval_inner(self->record); }
 guint crm_row_get_position(CrmRow *self) { return self->position; }

@@ -50,6 +50,10 @@ guint crm_row_get_position(CrmRow *self);
  * crm_client_reply_free when the last row holding it goes). For the
  * record page: a record fetched on its own. */
 CrmRow *crm_row_new_for_reply(Crm__ServerFrame *frame, const Crm__Record *rec);
+/* A row per record of recs (n of them, inside frame), sharing frame as
+ * above (freed with the last row; at once when n is 0): a GPtrArray of
+ * CrmRow (unref frees them). */
+GPtrArray *crm_rows_new_for_reply(Crm__ServerFrame *frame, Crm__Record *const *recs, size_t n);
 
 #define CRM_TYPE_PAGED_MODEL (crm_paged_model_get_type())
 G_DECLARE_FINAL_TYPE(CrmPagedModel, crm_paged_model, CRM, PAGED_MODEL, GObject)

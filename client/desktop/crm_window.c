@@ -20,6 +20,7 @@
 #include "crm_conn.h"
 #include "crm_display.h"
 #include "crm_errors.h"
+#include "crm_my_tasks.h"
 #include "crm_notifier.h"
 #include "crm_placeholder.h"
 #include "crm_record_list.h"
@@ -270,6 +271,20 @@ static gboolean may_read(const Crm__RecordTypeInfo *t) {
 
 static void type_selected(CrmWindow *self, GtkListBoxRow *row);
 
+/* A sidebar row opening content page `name` titled label. */
+static GtkWidget *sidebar_row(const char *name, const char *label) {
+	GtkWidget *text = gtk_label_new(label), *row = gtk_list_box_row_new();
+
+	gtk_label_set_xalign(GTK_LABEL(text), 0);
+	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), text);
+	gtk_widget_set_name(row, name);
+	g_object_set_data_full(G_OBJECT(row), "crm-type", g_strdup(name), g_free);
+	g_object_set_data_full(G_OBJECT(row), "crm-title", g_strdup(label), g_free);
+	gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+				       -1);
+	return row;
+}
+
 static void types_loaded(GObject *obj, GAsyncResult *res, gpointer data) {
 	CrmWindow *self = data;
 	g_autoptr(GError) error = NULL;
@@ -293,20 +308,19 @@ static void types_loaded(GObject *obj, GAsyncResult *res, gpointer data) {
 		gtk_list_box_remove(GTK_LIST_BOX(self->types), child);
 	for (size_t i = 0; i < list->n_types; i++) {
 		const Crm__RecordTypeInfo *t = list->types[i];
-		GtkWidget *label, *row;
+
+		/* My Tasks first, when the user may read tasks */
+		if (may_read(t) && g_strcmp0(t->name, "task") == 0)
+			gtk_list_box_append(GTK_LIST_BOX(self->types),
+					    sidebar_row(CRM_MY_TASKS_PAGE, _("My Tasks")));
+	}
+	for (size_t i = 0; i < list->n_types; i++) {
+		const Crm__RecordTypeInfo *t = list->types[i];
+		GtkWidget *row;
 
 		if (!may_read(t) || t->name == NULL)
 			continue;
-		label = gtk_label_new(crm_meta_type_label(t, TRUE));
-		gtk_label_set_xalign(GTK_LABEL(label), 0);
-		row = gtk_list_box_row_new();
-		gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), label);
-		gtk_widget_set_name(row, t->name);
-		g_object_set_data_full(G_OBJECT(row), "crm-type", g_strdup(t->name), g_free);
-		g_object_set_data_full(G_OBJECT(row), "crm-title",
-				       g_strdup(crm_meta_type_label(t, TRUE)), g_free);
-		gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-					       crm_meta_type_label(t, TRUE), -1);
+		row = sidebar_row(t->name, crm_meta_type_label(t, TRUE));
 		gtk_list_box_append(GTK_LIST_BOX(self->types), row);
 		if (g_strcmp0(self->early_type, t->name) == 0)
 			early_row = row;
@@ -354,7 +368,12 @@ static void type_selected(CrmWindow *self, GtkListBoxRow *row) {
 	type = g_object_get_data(G_OBJECT(row), "crm-type");
 	title = g_object_get_data(G_OBJECT(row), "crm-title");
 	page = gtk_stack_get_child_by_name(GTK_STACK(self->content), type);
-	if (page == NULL) {
+	if (page == NULL && g_str_equal(type, CRM_MY_TASKS_PAGE)) {
+		page = crm_my_tasks_new(self->conn);
+		g_signal_connect_swapped(page, "open-record", G_CALLBACK(crm_window_open_record),
+					 self);
+		gtk_stack_add_named(GTK_STACK(self->content), page, type);
+	} else if (page == NULL) {
 		page = crm_record_list_new(self->conn, type);
 		gtk_stack_add_named(GTK_STACK(self->content), page, type);
 	}

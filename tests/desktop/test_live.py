@@ -152,3 +152,73 @@ def test_live_page_list_edit_notification(crmd, desktop_env):
     desk.find_exact("label", "Bystander Co", timeout=20)
     desk.find("label", "Relationships")
     desk.quit()
+
+
+def iso(seconds):
+    """An instant seconds from now, as crm takes it."""
+    from datetime import datetime, timedelta, timezone
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat(
+        timespec="seconds")
+
+
+def task(run, subject, due, assignee="admin", *extra):
+    r = run("task", "add", "--subject", subject, "--due", iso(due), "--assignee", assignee,
+            *extra, "--format", "json")
+    assert r.rc == 0, r
+    return json.loads(r.out)["id"]
+
+
+def status(crmd, tid):
+    return su(crmd, f"SELECT status FROM crm.tasks WHERE id = {tid}")
+
+
+def test_reminder_and_my_tasks(crmd, desktop_env):
+    crmd.crm_login()
+    ops_user(crmd)
+    ops = lambda *a: as_user(crmd, "ops", *a)  # noqa: E731
+    offer = task(ops, "Send the offer", 120)
+    visit = task(ops, "Plan the visit", 3 * 86400)
+    task(ops, "Ops own task", 3600, "ops")
+    done = task(ops, "Already done", 3600, "admin", "--status", "done")
+    desk = start(crmd, desktop_env)
+    desk.find("list item", "My Tasks", timeout=20)
+
+    # a reminder falling due, for a task ops assigns meanwhile: both told
+    call = task(ops, "Call Ada back", 3, "admin", "--remind", iso(3))
+    n = wait_notification(desk, lambda n: n["title"] == "Call Ada back", "of the assignment")
+    assert n["body"] == "Assigned to you by ops", n
+    n = wait_notification(desk, lambda n: n["title"] == "Reminder: Call Ada back",
+                          "of the reminder", timeout=30)
+    assert n["body"].startswith("Due "), n
+    assert n["target"] == f"task/{call}", n
+
+    # My Tasks: overdue, today, this week; not ops' task nor a done one
+    time.sleep(1)  # "Call Ada back" is overdue now
+    desk.click(desk.find("list item", "My Tasks"))
+    for subject in ("Call Ada back", "Send the offer", "Plan the visit"):
+        desk.find_exact("label", subject, timeout=20)
+    for label in ("Overdue", "Today", "This Week"):
+        desk.find_exact("label", label)
+    desk.wait_no_text("Ops own task")
+    desk.wait_no_text("Already done")
+    screenshot("live-04-my-tasks")
+
+    # Complete: the row goes, the server's record says done
+    desk.click(desk.find_exact("push button", "Complete “Send the offer”"))
+    fixtures.wait_for(lambda: status(crmd, offer) == "done", 20, 0.2, "the task done")
+    desk.wait_no_text("Send the offer")
+    assert status(crmd, visit) == "open" and status(crmd, done) == "done"
+
+    # changed by ops since it was listed: the form's conflict dialog; merged
+    r = ops("task", "edit", str(visit), "--priority", "high")
+    assert r.rc == 0, r
+    desk.click(desk.find_exact("push button", "Complete “Plan the visit”"))
+    desk.wait_text("since you opened it", timeout=20)
+    screenshot("live-05-complete-conflict")
+    desk.find("push button", "Merge and save", timeout=20).queryAction().doAction(0)
+    fixtures.wait_for(lambda: status(crmd, visit) == "done", 20, 0.2, "the merged completion")
+    assert su(crmd, f"SELECT priority FROM crm.tasks WHERE id = {visit}") == "high"
+    desk.find_exact("label", "My Tasks", timeout=20)
+    desk.wait_no_text("Plan the visit")
+    desk.find_exact("label", "Call Ada back")
+    desk.quit()
