@@ -60,9 +60,13 @@ static char *subtitle(CrmRecordSection *self, const ProtobufCMessage *rec) {
 
 		crm_sbuf_puts(&b, "");
 		if (label != NULL &&
-		    crm_display_value(&b, rec, self->type, self->details[i], self->fields) && b.len > 0)
+		    crm_display_value(&b, rec, self->type, self->details[i], self->fields) &&
+		    b.len > 0) {
+			if (s->len > 0)
+				g_string_append(s, " · ");
 			/* TRANSLATORS: one detail in a row's subtitle: "Priority: high" */
-			g_string_append_printf(s, _("%s%s: %s"), s->len ? " · " : "", label, b.p);
+			g_string_append_printf(s, _("%s: %s"), label, b.p);
+		}
 		crm_sbuf_fini(&b);
 	}
 	return g_string_free(s, FALSE);
