@@ -53,8 +53,9 @@ def start(crmd, desktop_env, **kw):
     with open(os.path.join(xdg, "crm", "config"), "w") as f:
         f.write(f"server = localhost:{crmd.port}\nca = {crmd.ca}\n")
     desk = desktop_env["desk"] = Desk(xdg, hooks=True, **kw)
-    desk.type_into("text", "User name", fixtures.ADMIN_USER)
-    desk.type_into("text", "Password", crmd.env.admin_password, enter=True)
+    zh = kw.get("language") == "zh_CN"
+    desk.type_into("text", "用户名" if zh else "User name", fixtures.ADMIN_USER)
+    desk.type_into("text", "密码" if zh else "Password", crmd.env.admin_password, enter=True)
     return desk
 
 
@@ -221,4 +222,25 @@ def test_reminder_and_my_tasks(crmd, desktop_env):
     desk.find_exact("label", "My Tasks", timeout=20)
     desk.wait_no_text("Plan the visit")
     desk.find_exact("label", "Call Ada back")
+    desk.quit()
+
+
+def test_my_tasks_and_watch_in_chinese(crmd, desktop_env):
+    """My Tasks and the Watch button in Simplified Chinese (the catalog's
+    texts through the accessibility tree; a screenshot kept)."""
+    crmd.crm_login()
+    task(crmd.crm, "给客户回电话", 600)
+    account(crmd, "上海光圈科技有限公司")
+    desk = start(crmd, desktop_env, language="zh_CN")
+    desk.click(desk.find("list item", "我的任务", timeout=20))
+    desk.find_exact("label", "给客户回电话", timeout=20)
+    desk.find_exact("label", "今天")
+    desk.find_exact("label", "已逾期")
+    desk.find_exact("push button", "完成“给客户回电话”")
+    screenshot("live-zh-01-my-tasks")
+    desk.click(desk.find_exact("list item", "客户"))
+    desk.click(desk.find_exact("label", "上海光圈科技有限公司", timeout=20), double=True)
+    desk.click(desk.find_exact("push button", "关注", timeout=20))
+    desk.find_exact("push button", "停止关注", timeout=15)
+    screenshot("live-zh-02-watching")
     desk.quit()
