@@ -389,3 +389,142 @@ def test_audit_names_size_and_checksum_never_the_bytes(world):
     # staged uploads are not audited
     upload(w, "root", acme.id, b"staged", commit=False)
     assert len(audit_rows(w.env, w.db, f"record_id = {acme.id} AND new_values ? 'attachment'")) == 1
+
+
+# ------------------------------------------------------------ the CLI
+
+def cli(w, user, *args, input=None):
+    """Runs crm as `user` (one config directory per user, logged in once)."""
+    home = os.path.join(w.crmd.dir, "cli-" + user)
+    first = not os.path.exists(home)
+    os.makedirs(home, exist_ok=True)
+    run = lambda *a, **kw: run_crm(*a, server=f"127.0.0.1:{w.crmd.port}", ca=w.crmd.ca, home=home, **kw)
+    if first:
+        r = run("login", user, "--password-stdin", input=w.pw[user] + "\n")
+        assert r.rc == 0, r
+    return run(*args, input=input, timeout=120)
+
+
+def test_cli_round_trip_of_a_multi_megabyte_file(world, tmp_path):
+    w = world
+    acme = account(w)
+    data = os.urandom(5 * MiB + 777)
+    src = tmp_path / "q3 report.pdf"
+    src.write_bytes(data)
+    # options after the command as before it
+    r = cli(w, "root", "attach", "put", f"account/{acme.id}", str(src), "--format", "json")
+    assert r.rc == 0, r
+    a = json.loads(r.out)
+    assert (a["name"], a["content_type"], a["size"], a["sha256"], a["type"], a["record_id"]) == \
+        ("q3 report.pdf", "application/pdf", len(data), sha(data), "account", acme.id), a
+    assert a["chunks"] == 21 and a["created_by"] == "root", a
+    out = tmp_path / "copy.bin"
+    r = cli(w, "root", "attach", "get", str(a["id"]), "--output", str(out))
+    assert r.rc == 0 and r.out == "", r
+    assert sha(out.read_bytes()) == sha(data)
+    # a name and content type given; a type guessed from the name
+    txt = tmp_path / "notes"
+    txt.write_bytes(b"plain words\n")
+    r = cli(w, "root", "--format", "json", "attach", "put", "--name", "Notes.TXT", f"account/{acme.id}", str(txt))
+    assert r.rc == 0 and json.loads(r.out)["content_type"] == "text/plain", r
+    r = cli(w, "root", "--format", "json", "attach", "put", "--content-type", "text/x-memo", f"account/{acme.id}",
+            str(txt))
+    assert r.rc == 0 and json.loads(r.out)["content_type"] == "text/x-memo", r
+    memo = json.loads(r.out)["id"]
+    # list: a table for people, JSON and CSV exact
+    r = cli(w, "root", "attach", "list", f"account/{acme.id}")
+    assert r.rc == 0 and "q3 report.pdf" in r.out and "Notes.TXT" in r.out and sha(data) not in r.out, r
+    r = cli(w, "root", "attach", "list", f"account/{acme.id}", "--format", "json")
+    listed_ = json.loads(r.out)
+    assert [x["name"] for x in listed_] == ["notes", "Notes.TXT", "q3 report.pdf"], listed_
+    assert listed_[2]["sha256"] == sha(data) and listed_[2]["size"] == len(data), listed_
+    r = cli(w, "root", "--format", "csv", "attach", "list", f"account/{acme.id}")
+    lines = r.out.splitlines()
+    assert lines[0].startswith("id,type,record_id,name,content_type,size,sha256"), lines
+    assert len(lines) == 4 and sha(data) in lines[3], lines
+    r = cli(w, "root", "attach", "delete", str(memo))
+    assert r.rc == 0 and f"deleted attachment {memo}" in r.out, r
+    r = cli(w, "root", "attach", "get", str(memo), "--output", str(tmp_path / "gone"))
+    assert r.rc == exit_code(NOT_FOUND) and not (tmp_path / "gone").exists(), r
+    r = cli(w, "root", "attach", "get", str(a["id"]))
+    assert r.rc == 2 and "--output" in r.err, r
+
+
+def test_cli_stdout_and_errors(world, tmp_path):
+    w = world
+    acme = account(w, owner="sal")
+    data = bytes(range(256)) * 2000
+    aid = upload(w, "sal", acme.id, data)
+    out = tmp_path / "via-stdout"
+    import subprocess
+    from conftest import CRM
+    home = os.path.join(w.crmd.dir, "cli-sal")
+    cli(w, "sal", "whoami")
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, "xdg"),
+               CRM_SERVER=f"127.0.0.1:{w.crmd.port}", CRM_CA=w.crmd.ca)
+    with open(out, "wb") as f:
+        p = subprocess.run([CRM, "attach", "get", str(aid), "--output", "-"], stdout=f,
+                           stderr=subprocess.PIPE, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert out.read_bytes() == data
+    # a user who cannot see the record: not found, nothing written
+    target = tmp_path / "nope"
+    r = cli(w, "sal2", "attach", "get", str(aid), "--output", str(target))
+    assert r.rc == exit_code(NOT_FOUND) and f"no attachment {aid}" in r.err and not target.exists(), r
+    r = cli(w, "sal2", "attach", "list", f"account/{acme.id}")
+    assert r.rc == exit_code(NOT_FOUND) and f"no account {acme.id}" in r.err, r
+    r = cli(w, "sal2", "attach", "delete", str(aid))
+    assert r.rc == exit_code(NOT_FOUND), r
+    src = tmp_path / "x.bin"
+    src.write_bytes(b"x")
+    r = cli(w, "sal2", "attach", "put", f"account/{acme.id}", str(src))
+    assert r.rc == exit_code(NOT_FOUND) and f"no account {acme.id}" in r.err, r
+    # a bad content type names the field and says what is accepted
+    r = cli(w, "sal", "attach", "put", "--content-type", "pdf", f"account/{acme.id}", str(src))
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "content_type" in r.err and "type/subtype" in r.err, r
+    r = cli(w, "sal", "attach", "put", f"account/{acme.id}", str(tmp_path / "missing"))
+    assert r.rc == 1 and "missing" in r.err, r
+    assert listed(w, "sal", acme.id) == [aid]
+
+
+def test_cli_output_dir_sanitises_a_hostile_name(world, tmp_path):
+    """A name from the server is only a file name inside DIR: '/' and
+    '..' cannot leave it, control characters (a terminal escape, set in
+    the database as a compromised server would) and a leading dot are
+    replaced, an over-long name is cut, an existing file is not replaced."""
+    w = world
+    acme = account(w)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    (tmp_path / "escape.txt").write_bytes(b"must stay")
+    names = {
+        "../escape.txt": "_._escape.txt",
+        "..": "_.",
+        ".bashrc": "_bashrc",
+        "a/b\\c.txt": "a_b_c.txt",
+    }
+    for name, want in names.items():
+        aid = upload(w, "root", acme.id, name.encode(), name=name)
+        r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir) + "/")
+        assert r.rc == 0, (name, r)
+        assert (outdir / want).read_bytes() == name.encode(), (name, sorted(os.listdir(outdir)))
+    assert (tmp_path / "escape.txt").read_bytes() == b"must stay"
+    # control characters, C1 included, as the server might send them
+    aid = upload(w, "root", acme.id, b"esc", name="plain")
+    su_sql(w.env, w.db, f"UPDATE crm.attachments SET name = E'\\x1b[31mred\\n\\u0085x' WHERE id = {aid}")
+    r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir))
+    assert r.rc == 0, r
+    assert (outdir / "_[31mred__x").read_bytes() == b"esc", sorted(os.listdir(outdir))
+    # an over-long name is cut at 200 bytes, on a character's boundary
+    long_name = "é" * 150
+    aid = upload(w, "root", acme.id, b"long", name=long_name)
+    assert cli(w, "root", "attach", "get", str(aid), "--output", str(outdir) + "/").rc == 0
+    assert ("é" * 100) in os.listdir(outdir), sorted(os.listdir(outdir))
+    # a name already there is not replaced; nothing else is written
+    aid = upload(w, "root", acme.id, b"second", name="plain.txt")
+    (outdir / "plain.txt").write_bytes(b"mine")
+    r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir) + "/")
+    assert r.rc == 1 and "exists" in r.err, r
+    assert (outdir / "plain.txt").read_bytes() == b"mine"
+    assert sorted(os.listdir(outdir)) == sorted(list(names.values()) + ["_[31mred__x", "é" * 100, "plain.txt"])
+    assert sorted(os.listdir(tmp_path)) == ["escape.txt", "out"]
