@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,19 +507,106 @@ static const Crm__AttachReadReply *read_chunk(struct crm_cli *cli, int64_t id, u
 }
 
 /* Writes chunks 1.. of a (chunk 0 is written) and checks the whole file. */
+/*
+ * Reads ahead: up to READ_AHEAD chunk reads in flight (reads are
+ * independent, so crmd's workers serve them side by side), written in
+ * order. A read whose reply did not come (a lost connection) is read
+ * again the blocking way, which reconnects.
+ */
+#define READ_AHEAD 4
+
+struct ahead_slot {
+	bool sent, done;
+	Crm__ServerFrame *reply;
+	crm_err err;
+};
+
+static void on_ahead(crm_client *c, Crm__ServerFrame *reply, const crm_err *err, void *ud) {
+	struct ahead_slot *sl = ud;
+
+	(void)c;
+	sl->done = true;
+	sl->reply = reply;
+	if (err != NULL)
+		sl->err = *err;
+}
+
+static void ahead_send(struct crm_cli *cli, int64_t id, uint32_t i, struct ahead_slot *sl) {
+	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
+	Crm__AttachRead ar = CRM__ATTACH_READ__INIT;
+	crm_err err;
+
+	crm_err_clear(&err);
+	memset(sl, 0, sizeof(*sl));
+	crm_err_clear(&sl->err);
+	ar.has_attachment_id = ar.has_index = true;
+	ar.attachment_id = id;
+	ar.index = i;
+	req.request_case = CRM__CLIENT_FRAME__REQUEST_ATTACH_READ;
+	req.attach_read = &ar;
+	sl->sent = cli->client != NULL && crm_client_send_async(cli->client, &req, on_ahead, sl, &err);
+}
+
+/* Runs the connection until the slot's reply came or the connection broke
+ * (then every read in flight has had its callback). */
+static void ahead_wait(struct crm_cli *cli, struct ahead_slot *sl) {
+	crm_err err;
+
+	while (sl->sent && !sl->done) {
+		struct pollfd p = {.fd = crm_client_fd(cli->client), .events = crm_client_events(cli->client)};
+		int n = poll(&p, 1, 1000);
+
+		crm_err_clear(&err);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (!crm_client_process(cli->client, n > 0 ? p.revents : 0, &err))
+			break;
+	}
+}
+
+/* Chunk i's reply from its slot (or read again); NULL with *rc set. */
+static const Crm__AttachReadReply *ahead_take(struct crm_cli *cli, int64_t id, uint32_t i,
+					      struct ahead_slot *sl, Crm__ServerFrame **reply,
+					      int *rc) {
+	const Crm__AttachReadReply *r;
+	crm_err err;
+
+	ahead_wait(cli, sl);
+	sl->sent = false;
+	if (!sl->done || sl->reply == NULL) /* not sent, or no reply: read it again */
+		return read_chunk(cli, id, i, reply, rc);
+	*reply = sl->reply;
+	if (crm_err_isset(&sl->err)) {
+		*rc = crm_cli_fail(cli, &sl->err);
+		return NULL;
+	}
+	crm_err_clear(&err);
+	r = crm_cli_body(*reply, CRM__RESPONSE__BODY_ATTACH_READ, &err);
+	if (r == NULL)
+		*rc = crm_cli_fail(cli, &err);
+	return r;
+}
+
+/* Writes chunks 1.. of a (chunk 0 is written) and checks the whole file. */
 static int get_rest(struct crm_cli *cli, const Crm__Attachment *a, struct sink *s) {
 	struct progress p = {isatty(STDERR_FILENO) == 1 && !(s->to_stdout && isatty(STDOUT_FILENO)),
 			     _("received"), a->size};
+	struct ahead_slot slots[READ_AHEAD];
 	unsigned char md[32];
 	unsigned int n = 0;
 	char digest[65];
+	uint32_t sent = 1;
 	int rc = 0;
 
+	memset(slots, 0, sizeof(slots));
 	progress_show(&p, a->chunks > 1 ? a->chunk_size : a->size);
 	for (uint32_t i = 1; i < a->chunks && rc == 0; i++) {
 		Crm__ServerFrame *reply = NULL;
-		const Crm__AttachReadReply *r = read_chunk(cli, a->id, i, &reply, &rc);
+		const Crm__AttachReadReply *r;
 
+		for (; sent < a->chunks && sent < i + READ_AHEAD; sent++)
+			ahead_send(cli, a->id, sent, &slots[sent % READ_AHEAD]);
+		r = ahead_take(cli, a->id, i, &slots[i % READ_AHEAD], &reply, &rc);
 		if (r != NULL && !sink_write(s, r->data.data, r->data.len)) {
 			fprintf(stderr, _("crm: error: %s: %s\n"), s->to_stdout ? "-" : s->path,
 				strerror(errno));
@@ -526,6 +614,12 @@ static int get_rest(struct crm_cli *cli, const Crm__Attachment *a, struct sink *
 		}
 		crm_client_reply_free(reply);
 		progress_show(&p, i + 1 == a->chunks ? a->size : (int64_t)(i + 1) * a->chunk_size);
+	}
+	/* after a failure, the reads still in flight are answered and freed */
+	for (uint32_t i = 0; i < READ_AHEAD; i++) {
+		ahead_wait(cli, &slots[i]);
+		if (slots[i].sent)
+			crm_client_reply_free(slots[i].reply);
 	}
 	progress_end(&p);
 	if (rc != 0)

@@ -229,6 +229,27 @@ def test_bad_names_and_content_types(world):
     assert (a.id, a.name, a.content_type) == (aid, "hello.txt", "text/plain; charset=UTF-8"), a
 
 
+def test_chunks_across_two_crmd(world, crmd_factory):
+    """crmd keeps nothing of an upload: begin on one instance, chunks
+    alternating between two, commit on the second, read on the first."""
+    w = world
+    from identity import SMALL
+    other = crmd_factory(**SMALL)
+    acme = account(w)
+    data = os.urandom(700 * 1024)
+    a, b = w.c("root"), w.login_new("root", other)
+    from identity import rq
+    beg = ok(rq(a, "attach_begin", type="account", id=acme.id, name="x.bin", content_type="application/octet-stream",
+                size=len(data), sha256=sha(data))).attach_begin
+    cs = beg.chunk_size
+    for i in range(beg.chunks):
+        part = data[i * cs:(i + 1) * cs]
+        ok(rq(a if i % 2 else b, "attach_chunk", attachment_id=beg.attachment_id, index=i, data=part,
+              sha256=sha(part)), f"chunk {i}")
+    ok(rq(b, "attach_commit", attachment_id=beg.attachment_id))
+    assert download(w, "root", beg.attachment_id) == data
+
+
 # ------------------------------------------------------------ staging, expiry
 
 def test_staged_upload_invisible_until_committed(world):
