@@ -1046,8 +1046,19 @@ int main(int argc, char **argv) {
 		sleep((unsigned)opt.duration_s);
 		return 0;
 	}
-	if (opt.w == W_ATTACH)
-		return run_attach(&ts[0]);
+	if (opt.w == W_ATTACH) {
+		int rc = run_attach(&ts[0]);
+
+		for (int i = 0; i < opt.threads; i++) {
+			for (int j = 0; j < ts[i].n_clients; j++)
+				crm_client_free(ts[i].conns[j].c);
+			free(ts[i].conns);
+			free(ts[i].lat_us);
+		}
+		free(ts);
+		free(token);
+		return rc;
+	}
 	if (opt.w == W_WRITE)
 		prefetch_versions(ts);
 	t_start_us = now_us();
