@@ -549,3 +549,15 @@ def test_cli_output_dir_sanitises_a_hostile_name(world, tmp_path):
     assert (outdir / "plain.txt").read_bytes() == b"mine"
     assert sorted(os.listdir(outdir)) == sorted(list(names.values()) + ["_[31mred__x", "é" * 100, "plain.txt"])
     assert sorted(os.listdir(tmp_path)) == ["escape.txt", "out"]
+
+
+def test_purge_takes_the_attachments_and_redacts_their_names(world):
+    w = world
+    acme = account(w)
+    aid = upload(w, "root", acme.id, os.urandom(300 * 1024), name="passport scan.pdf")
+    staged = ok(begin(w, "root", acme.id, b"half")).attach_begin.attachment_id
+    ok(w.do("root", "record_purge", type="account", id=acme.id))
+    assert rows(w) == 0 and chunk_rows(w, aid) == 0 and chunk_rows(w, staged) == 0
+    trail = su_sql(w.env, w.db, f"SELECT string_agg(coalesce(old_values::text, '') || coalesce(new_values::text, ''), ' ')"
+                                f" FROM crm.audit WHERE record_id = {acme.id}")
+    assert "passport" not in trail and '"attachment": "[redacted]"' in trail, trail
