@@ -561,3 +561,45 @@ def test_purge_takes_the_attachments_and_redacts_their_names(world):
     trail = su_sql(w.env, w.db, f"SELECT string_agg(coalesce(old_values::text, '') || coalesce(new_values::text, ''), ' ')"
                                 f" FROM crm.audit WHERE record_id = {acme.id}")
     assert "passport" not in trail and '"attachment": "[redacted]"' in trail, trail
+
+
+def test_cli_progress_on_a_terminal_only(world, tmp_path):
+    """put and get show their progress on standard error when it is a
+    terminal (a pty here), and not when it is a pipe."""
+    import pty
+    import subprocess
+    from conftest import CRM
+    w = world
+    acme = account(w)
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(2 * MiB))
+    cli(w, "root", "whoami")  # logs in
+    home = os.path.join(w.crmd.dir, "cli-root")
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, "xdg"),
+               CRM_SERVER=f"127.0.0.1:{w.crmd.port}", CRM_CA=w.crmd.ca, LANGUAGE="en", LC_ALL="C.UTF-8")
+
+    def on_pty(*args):
+        master, slave = pty.openpty()
+        p = subprocess.run([CRM, *args], stdout=subprocess.PIPE, stderr=slave, env=env, timeout=60)
+        os.close(slave)
+        err = b""
+        while True:
+            try:
+                chunk_ = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk_:
+                break
+            err += chunk_
+        os.close(master)
+        return p, err.decode()
+
+    p, err = on_pty("--format", "json", "attach", "put", f"account/{acme.id}", str(src))
+    assert p.returncode == 0, err
+    assert "sent" in err and "2.0 / 2.0 MiB (100%)" in err, err
+    aid = json.loads(p.stdout)["id"]
+    p, err = on_pty("attach", "get", str(aid), "--output", str(tmp_path / "copy"))
+    assert p.returncode == 0 and "received" in err and "(100%)" in err, err
+    assert (tmp_path / "copy").read_bytes() == src.read_bytes()
+    r = cli(w, "root", "attach", "get", str(aid), "--output", str(tmp_path / "copy2"))
+    assert r.rc == 0 and r.err == "", r
