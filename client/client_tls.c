@@ -188,6 +188,12 @@ SSL_CTX *crm_client_tls_ctx_new(const crm_client *c, crm_err *err) {
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* A large reply (an attachment's chunk) is many TLS records: read
+	 * ahead into a larger buffer takes several in one read() instead of
+	 * two read()s per record (client_io.c reads until WANT_READ, so no
+	 * record waits in the buffer). */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	if (SSL_CTX_set_cipher_list(ctx, CLIENT_CIPHERS) != 1) {
 		crm_err_set(err, CRM_INTERNAL, NULL, _("cannot set the TLS cipher list"));

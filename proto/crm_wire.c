@@ -89,6 +89,14 @@ static void path_write(const scan_path *at, char *out, size_t size) {
 
 static bool check_msg(const ProtobufCMessage *msg, const scan_path *at, crm_err *err);
 
+/* The bytes fields that carry binary data, not text: a file's chunks.
+ * Every other bytes field is text a user typed and is checked as such. */
+static bool binary_field(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *fd) {
+	return (d == &crm__attach_chunk__descriptor &&
+		fd->id == 3 /* AttachChunk.data */) ||
+	       (d == &crm__attach_read_reply__descriptor && fd->id == 3 /* AttachReadReply.data */);
+}
+
 /* Checks one field of a decoded message. Its path is formatted only for an
  * error: a ClientFrame has a field per request, and all but one are absent. */
 static bool check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd,
@@ -130,6 +138,8 @@ static bool check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescrip
 		}
 		case PROTOBUF_C_TYPE_BYTES: {
 			const ProtobufCBinaryData *b = &((const ProtobufCBinaryData *)vals)[i];
+			if (binary_field(msg->descriptor, fd))
+				break;
 			if (!crm_text_check(b->data, b->len, 0, CRM_TEXT_MAX, NULL, NULL)) {
 				/* again, naming the field (the check is deterministic) */
 				path_write(at, path, sizeof(path));
@@ -417,6 +427,23 @@ static const field_rule rules[] = {
 	{REQ(WATCH_ADD), "id", true, 0, 0},
 	{REQ(WATCH_REMOVE), "type", true, 0, 0},
 	{REQ(WATCH_REMOVE), "id", true, 0, 0},
+	{REQ(ATTACH_BEGIN), "type", true, 0, 0},
+	{REQ(ATTACH_BEGIN), "id", true, 0, 0},
+	{REQ(ATTACH_BEGIN), "name", true, 1, 1024}, /* SQL: 1..255 characters */
+	{REQ(ATTACH_BEGIN), "content_type", true, 1, 255},
+	/* size: 0 is a size (SQL checks it) */
+	{REQ(ATTACH_BEGIN), "sha256", true, 64, 64},
+	{REQ(ATTACH_CHUNK), "attachment_id", true, 0, 0},
+	{REQ(ATTACH_CHUNK), "index", true, 0, UINT32_MAX},
+	{REQ(ATTACH_CHUNK), "data", true, 0, 0}, /* binary: bounded by the frame */
+	{REQ(ATTACH_CHUNK), "sha256", true, 64, 64},
+	{REQ(ATTACH_COMMIT), "attachment_id", true, 0, 0},
+	{REQ(ATTACH_ABORT), "attachment_id", true, 0, 0},
+	{REQ(ATTACH_LIST), "type", true, 0, 0},
+	{REQ(ATTACH_LIST), "id", true, 0, 0},
+	{REQ(ATTACH_READ), "attachment_id", true, 0, 0},
+	{REQ(ATTACH_READ), "index", true, 0, UINT32_MAX},
+	{REQ(ATTACH_DELETE), "attachment_id", true, 0, 0},
 	{REQ(RECORD_CREATE), "record", true, 0, 0},
 	{REQ(RECORD_GET), "type", true, 0, 0},
 	{REQ(RECORD_GET), "id", true, 0, 0},
@@ -487,6 +514,8 @@ static bool check_rule(const ProtobufCMessage *m, const char *req_name, const fi
 	if (!present)
 		return r->required ? crm_err_setid(err, CRM_INVALID_ARGUMENT, path, "wire.required", NULL)
 				   : true;
+	if (binary_field(m->descriptor, fd))
+		return true; /* present is all a rule asks of binary data */
 	switch (fd->type) {
 	case PROTOBUF_C_TYPE_BYTES: {
 		const ProtobufCBinaryData *b = (const ProtobufCBinaryData *)(base + fd->offset);
@@ -624,6 +653,11 @@ bool crm_wire_request_mutates(const Crm__ClientFrame *f) {
 	case CRM__CLIENT_FRAME__REQUEST_PICKLIST_REMOVE:
 	case CRM__CLIENT_FRAME__REQUEST_WATCH_ADD:
 	case CRM__CLIENT_FRAME__REQUEST_WATCH_REMOVE:
+	case CRM__CLIENT_FRAME__REQUEST_ATTACH_BEGIN:
+	case CRM__CLIENT_FRAME__REQUEST_ATTACH_CHUNK:
+	case CRM__CLIENT_FRAME__REQUEST_ATTACH_COMMIT:
+	case CRM__CLIENT_FRAME__REQUEST_ATTACH_ABORT:
+	case CRM__CLIENT_FRAME__REQUEST_ATTACH_DELETE:
 		return true;
 	default:
 		return false;

@@ -45,6 +45,7 @@ typedef enum {
 	K_INT,       /* int, min..max */
 	K_U32,       /* uint32_t, min..max */
 	K_DURATION,  /* int milliseconds, min..max ms; "10s", "500ms", "5min" */
+	K_SIZE,      /* uint32_t bytes, min..max; "1048576", "512KiB", "25MiB" */
 	K_BOOL,      /* bool */
 	K_PATH,      /* char[size]; "" = unset */
 	K_DSN,       /* char[size], libpq conninfo; "" = unset; never echoed */
@@ -105,6 +106,10 @@ static const key_def keys[] = {
 	{"login_max_failures_addr", K_INT, AT(login_max_failures_addr), 1, 100000, "20"},
 	{"login_lockout_max", K_DURATION, AT(login_lockout_max), 1000, 24 * 60 * MINUTE, "15min"},
 	{"login_user_hourly_cap", K_INT, AT(login_user_hourly_cap), 1, 1000000, "100"},
+	/* Commit hashes the whole file in one PostgreSQL backend (in memory
+	 * once or twice over): hence the ceiling (docs/operations.md). */
+	{"attachment_max_size", K_SIZE, AT(attachment_max_size), 0, 256LL * 1024 * 1024, "25MiB"},
+	{"attachment_upload_expiry", K_DURATION, AT(attachment_upload_expiry), SECOND, 7 * 24 * 60 * MINUTE, "1h"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -222,6 +227,59 @@ static bool set_duration(const key_def *k, crm_config *cfg, const char *v, crm_e
 				   "must be between %s and %s, got %s", fmt_duration(k->min, lo),
 				   fmt_duration(k->max, hi), fmt_duration(ms, got));
 	*(int *)field_ptr(cfg, k) = (int)ms;
+	return true;
+}
+
+/* Writes a byte count the way a user would: "25MiB", "512KiB", "1000". */
+static const char *fmt_size(long long n, char out[32]) {
+	if (n != 0 && n % (1024 * 1024) == 0)
+		snprintf(out, 32, "%lldMiB", n / (1024 * 1024));
+	else if (n != 0 && n % 1024 == 0)
+		snprintf(out, 32, "%lldKiB", n / 1024);
+	else
+		snprintf(out, 32, "%lld", n);
+	return out;
+}
+
+/* "<digits>[KiB|MiB|GiB]", bare digits being bytes. */
+static bool parse_size(const char *s, long long *n) {
+	long long v = 0, unit;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return false;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > 1000000000000LL)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p == '\0')
+		unit = 1;
+	else if (strcmp(p, "KiB") == 0)
+		unit = 1024;
+	else if (strcmp(p, "MiB") == 0)
+		unit = 1024 * 1024;
+	else if (strcmp(p, "GiB") == 0)
+		unit = 1024 * 1024 * 1024;
+	else
+		return false;
+	*n = v * unit;
+	return true;
+}
+
+static bool set_size(const key_def *k, crm_config *cfg, const char *v, crm_err *err) {
+	char q[QUOTE_MAX + 4], lo[32], hi[32], got[32];
+	long long n;
+
+	if (!parse_size(v, &n))
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, k->name,
+				   "must be a size in bytes such as 1048576, 512KiB or 25MiB, got \"%s\"",
+				   quote(v, q));
+	if (n < k->min || n > k->max)
+		return crm_err_set(err, CRM_INVALID_ARGUMENT, k->name,
+				   "must be between %s and %s, got %s", fmt_size(k->min, lo),
+				   fmt_size(k->max, hi), fmt_size(n, got));
+	*(uint32_t *)field_ptr(cfg, k) = (uint32_t)n;
 	return true;
 }
 
@@ -510,6 +568,8 @@ static bool set_value(const key_def *k, crm_config *cfg, const char *v, crm_err 
 		return set_int(k, cfg, v, err);
 	case K_DURATION:
 		return set_duration(k, cfg, v, err);
+	case K_SIZE:
+		return set_size(k, cfg, v, err);
 	case K_BOOL:
 		return set_bool(k, cfg, v, err);
 	case K_PATH:

@@ -88,6 +88,10 @@ typedef struct crm_config {
 	int login_max_failures_addr;  /* per client address */
 	int login_lockout_max;        /* ms, ceiling of the doubling lockout */
 	int login_user_hourly_cap;    /* a user's failures an hour, all addresses */
+
+	/* attachments (docs/data.md, "Attachments") */
+	uint32_t attachment_max_size; /* bytes of one file */
+	int attachment_upload_expiry; /* ms a staged upload lives after its last chunk */
 } crm_config;
 
 /* Fills *cfg with every key's default. */

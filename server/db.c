@@ -514,14 +514,15 @@ bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) {
 	return true;
 }
 
-PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
-		      const int *lengths, const int *formats, bool last, crm_err *err) {
+static PGresult *exec_stmt(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
+			   const int *lengths, const int *formats, int result_format, bool last,
+			   crm_err *err) {
 	PGresult *r;
 	int sent;
 
 	last = last && !db->hold_commit;
 	sent = PQsendQueryPrepared(db->conn, stmt->name, nparams, values, lengths, formats,
-				   0);
+				   result_format);
 	if (sent == 1 && last) {
 		db->commit_sent = true;
 		sent = PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
@@ -556,6 +557,16 @@ PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const 
 		db->in_tx = false;
 	}
 	return r;
+}
+
+PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
+		      const int *lengths, const int *formats, bool last, crm_err *err) {
+	return exec_stmt(db, stmt, nparams, values, lengths, formats, 0, last, err);
+}
+
+PGresult *crm_db_exec_binary(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
+			     const int *lengths, const int *formats, bool last, crm_err *err) {
+	return exec_stmt(db, stmt, nparams, values, lengths, formats, 1, last, err);
 }
 
 bool crm_db_prologue(crm_db *db, crm_err *err) {

@@ -144,6 +144,13 @@ bool crm_db_begin(crm_db *db, const crm_db_ctx *ctx, crm_err *err) CRM_MUSTCHECK
 PGresult *crm_db_exec(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
 		      const int *lengths, const int *formats, bool last, crm_err *err);
 
+/* crm_db_exec with the result in binary format: bytea comes as its raw
+ * bytes (a file's chunk, without hex text twice its size), text as its
+ * characters (PQgetvalue still ends it with a NUL); other types in their
+ * binary send format, so cast them to text in the statement. */
+PGresult *crm_db_exec_binary(crm_db *db, crm_stmt stmt, int nparams, const char *const *values,
+			     const int *lengths, const int *formats, bool last, crm_err *err);
+
 /* Sends the queued prologue and reads it, so db->session is known before
  * the first statement (costs a round trip; most handlers need not). */
 bool crm_db_prologue(crm_db *db, crm_err *err) CRM_MUSTCHECK;

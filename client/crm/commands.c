@@ -35,6 +35,7 @@ static const struct crm_cli_noun nouns_tail[] = {
 	{"relation", N_("relationships between records (contact -> account, ...)")},
 	{"share", N_("share a record with a user or a team; list its shares")},
 	{"watch", N_("follow records: their changes, your tasks and reminders as they happen")},
+	{"attach", N_("files attached to records: put, list, get, delete")},
 	{"type", N_("the record types you may read, their labels and your actions")},
 	{"field", N_("custom fields of a record type (admins add and remove them)")},
 	{"picklist", N_("value lists of pick-list fields and relationship roles")},
@@ -355,6 +356,40 @@ static const struct crm_cli_command tail[] = {
 	 "with the event's position. After a lost connection it reconnects and goes on\n"
 	 "from the last event it printed; when the server no longer holds the events\n"
 	 "missed meanwhile, it says so on standard error.\n"), 0},
+
+	/* ---------------------------------------------------------------- attachments */
+	{"attach", "put", crm_cmd_attach_put, "TYPE/ID FILE [--name N] [--content-type T]",
+	 N_("attach a file to a record"),
+	 N_("Uploads FILE and attaches it to record TYPE/ID (account/42), in chunks,\n"
+	 "each with its SHA-256, and the whole file's SHA-256 checked by the server\n"
+	 "before the attachment becomes visible. Prints the attachment. You need the\n"
+	 "right to edit the record; a record you cannot see is 'not found'. The size\n"
+	 "limit is the server's (attachment_max_size, 25 MiB by default). Shows its\n"
+	 "progress on standard error when that is a terminal.\n"
+	 "\n"
+	 "  --name N          the name to record (default: FILE's own name)\n"
+	 "  --content-type T  its MIME type, e.g. application/pdf (default: guessed\n"
+	 "                    from the name's extension, else\n"
+	 "                    application/octet-stream)\n"), 0},
+	{"attach", "list", crm_cmd_attach_list, "TYPE/ID", N_("list a record's attachments"),
+	 N_("Lists the attachments of record TYPE/ID, newest first: id, name, content\n"
+	 "type, size, who attached it and when. As a table, JSON or CSV (--format);\n"
+	 "JSON and CSV also have the SHA-256 and the chunks.\n"), 0},
+	{"attach", "get", crm_cmd_attach_get, "ID --output FILE|DIR/|-", N_("download an attachment"),
+	 N_("Downloads attachment ID and writes it where --output says, and nowhere else:\n"
+	 "\n"
+	 "  --output FILE   to FILE (replaced if it exists)\n"
+	 "  --output DIR/   into directory DIR under the attachment's name, made safe\n"
+	 "                  first ('/', control characters and a leading '.' become\n"
+	 "                  '_', at most 200 bytes); an existing file is not replaced\n"
+	 "  --output -      to standard output\n"
+	 "\n"
+	 "The file is checked against its SHA-256 before it gets its name: a failed\n"
+	 "download leaves nothing behind. Shows its progress on standard error when\n"
+	 "that is a terminal.\n"), 0},
+	{"attach", "delete", crm_cmd_attach_delete, "ID", N_("delete an attachment"),
+	 N_("Deletes attachment ID (you need the right to edit its record). The\n"
+	 "record's audit trail keeps its name, size and SHA-256.\n"), 0},
 
 	/* ---------------------------------------------------------------- custom fields */
 	{"field", "add", crm_cmd_field_add,

@@ -163,9 +163,11 @@ BEGIN
 	END IF;
 	PERFORM crm.record_erase(p_type, p_id);
 	UPDATE pg_temp.crm_context c SET redacting = true WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();
+	-- the names of its attachments are the record's as much as its fields
+	-- (modules/86_attachments.sql audits them under the key attachment)
 	UPDATE crm.audit a
-	SET old_values = crm.redact(a.old_values, rt.personal), new_values = crm.redact(a.new_values, rt.personal),
-	    old_shown = crm.redact(a.old_shown, rt.personal), new_shown = crm.redact(a.new_shown, rt.personal)
+	SET old_values = crm.redact(a.old_values, rt.personal || '{attachment}'), new_values = crm.redact(a.new_values, rt.personal || '{attachment}'),
+	    old_shown = crm.redact(a.old_shown, rt.personal || '{attachment}'), new_shown = crm.redact(a.new_shown, rt.personal || '{attachment}')
 	WHERE a.record_ref = p_id;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	UPDATE pg_temp.crm_context c SET redacting = false WHERE c.xact = pg_catalog.pg_current_xact_id_if_assigned();

@@ -290,10 +290,17 @@ BEGIN
 		VALUES ('event_retention',
 			now() + CASE WHEN n >= coalesce((j.payload ->> 'batch')::integer, 10000) THEN interval '1 second' ELSE every_ END,
 			j.payload);
+	ELSIF j.kind = 'attachment_expiry' THEN
+		-- staged uploads past their expiry (modules/86_attachments.sql)
+		n := crm.attachments_expire(coalesce((j.payload ->> 'batch')::integer, 100));
+		INSERT INTO crm.jobs (kind, due_at, payload)
+		VALUES ('attachment_expiry',
+			now() + CASE WHEN n >= coalesce((j.payload ->> 'batch')::integer, 100) THEN interval '1 second' ELSE every_ END,
+			j.payload);
 	END IF;
 END
 $function$;
-COMMENT ON FUNCTION crm.job_perform(crm.jobs) IS 'Performs one due job: a reminder writes the reminder event for the task''s assignee; event_retention prunes the outbox and schedules itself again.';
+COMMENT ON FUNCTION crm.job_perform(crm.jobs) IS 'Performs one due job: a reminder writes the reminder event for the task''s assignee; event_retention prunes the outbox, attachment_expiry deletes expired staged uploads, each scheduling itself again.';
 
 -- The poll every crmd runs (a worker, every second): claims at most
 -- p_limit due jobs with FOR UPDATE SKIP LOCKED, performs each and marks

@@ -31,6 +31,11 @@
  *   audit       the first page of AuditList (--page-size N, default 50)
  *               as the user logged in: an admin reads the trail newest
  *               first, anyone else the history of what they may see
+ *   attach      a file of --file-size MiB uploaded whole and downloaded
+ *               whole, again and again, to the account --ids FROM names,
+ *               on one connection, --duration each; with --db DSN also the
+ *               same chunks written and read straight through libpq
+ *               (bench_attach.c). Prints MiB/s of each.
  *
  * Closed loop by default: every connection keeps --depth requests in
  * flight. With --rate R the load is open loop: R requests per second in
@@ -52,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_attach.h"
 #include "crmclient.h"
 
 #define MAX_SAMPLES (4u << 20)
@@ -66,11 +72,13 @@ typedef enum {
 	W_GET,
 	W_LIST,
 	W_WRITE,
-	W_AUDIT
+	W_AUDIT,
+	W_ATTACH
 } workload;
 
 static const char *const workload_names[] = {"ping", "deep-ping", "connect", "login", "idle",
-					     "argon2", "get",	    "list",    "write",	"audit"};
+					     "argon2", "get",	    "list",    "write",	"audit",
+					     "attach"};
 
 #define MAX_FILTERS 4
 
@@ -85,7 +93,10 @@ static struct {
 	long long id_min, id_max;
 	const char *filter[MAX_FILTERS], *sort;
 	int n_filters, page, page_size;
-} opt = {.connections = 8, .depth = 1, .threads = 1, .duration_s = 10, .format = "table",
+	/* attach */
+	int file_mib;
+	const char *db;
+} opt = {.file_mib = 8, .connections = 8, .depth = 1, .threads = 1, .duration_s = 10, .format = "table",
 	 .argon2_mem_kib = 19456, .argon2_iter = 2, .type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT,
 	 .page = 1, .page_size = 50};
 
@@ -803,6 +814,8 @@ static void usage(FILE *out) {
 		"  --sort FIELD         list: sort key, -FIELD descending (default name/display_name)\n"
 		"  --page-size N        list: records per page (default 50)\n"
 		"  --page N             list: measure page N (default 1)\n"
+		"  --file-size MIB      attach: the file's size (default 8)\n"
+		"  --db DSN             attach: also the same chunks through libpq on this database\n"
 		"  --format table|json\n");
 }
 
@@ -837,6 +850,7 @@ static void parse_args(int argc, char **argv) {
 		{"format", 1, 0, 'f'},	   {"argon2-memory", 1, 0, 'M'}, {"argon2-iterations", 1, 0, 'I'},
 		{"type", 1, 0, 'T'},	   {"ids", 1, 0, 'i'},	     {"filter", 1, 0, 'F'},
 		{"sort", 1, 0, 'O'},	   {"page-size", 1, 0, 'L'},     {"page", 1, 0, 'P'},
+		{"file-size", 1, 0, 'S'},  {"db", 1, 0, 'B'},
 		{"help", 0, 0, 'h'},	   {0, 0, 0, 0}};
 	int c;
 	bool have_w = false;
@@ -888,6 +902,8 @@ static void parse_args(int argc, char **argv) {
 		case 'O': opt.sort = optarg; break;
 		case 'L': opt.page_size = atoi(optarg); break;
 		case 'P': opt.page = atoi(optarg); break;
+		case 'S': opt.file_mib = atoi(optarg); break;
+		case 'B': opt.db = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -899,7 +915,7 @@ static void parse_args(int argc, char **argv) {
 	}
 	if (opt.threads > opt.connections && opt.w != W_ARGON2)
 		opt.threads = opt.connections;
-	if ((opt.w == W_GET || opt.w == W_WRITE) && opt.id_max == 0) {
+	if ((opt.w == W_GET || opt.w == W_WRITE || opt.w == W_ATTACH) && opt.id_max == 0) {
 		fprintf(stderr, "crm-bench: %s needs --ids FROM-TO\n", workload_names[opt.w]);
 		exit(2);
 	}
@@ -912,6 +928,27 @@ static void parse_args(int argc, char **argv) {
 		fprintf(stderr, "crm-bench: --page must be at least 1, --page-size 1..500\n");
 		exit(2);
 	}
+}
+
+/* The attach workload: its own sequential loop (bench_attach.c). */
+static int run_attach(thread_state *t) {
+	struct bench_attach_result r;
+
+	bench_attach_run(t->conns[0].c, opt.db, opt.id_min, (size_t)opt.file_mib * 1048576,
+			 opt.duration_s, &r);
+	if (strcmp(opt.format, "json") == 0)
+		printf("{\"workload\":\"attach\",\"file_bytes\":%zu,\"put_mib_s\":%.1f,"
+		       "\"get_mib_s\":%.1f,\"pq_put_mib_s\":%.1f,\"pq_get_mib_s\":%.1f,"
+		       "\"errors\":%ld,\"ok\":%d,\"first_error\":\"%s\"}\n",
+		       (size_t)opt.file_mib * 1048576, r.put_mib_s, r.get_mib_s, r.pq_put_mib_s,
+		       r.pq_get_mib_s, r.errors, r.errors == 0, r.errors ? "see stderr" : "");
+	else
+		printf("attach %d MiB: put %.1f MiB/s (libpq %.1f), get %.1f MiB/s (libpq %.1f), "
+		       "errors %ld\n",
+		       opt.file_mib, r.put_mib_s, r.pq_put_mib_s, r.get_mib_s, r.pq_get_mib_s, r.errors);
+	if (r.errors)
+		fprintf(stderr, "crm-bench: attach: %s\n", r.first_error);
+	return r.errors ? 1 : 0;
 }
 
 static void raise_fd_limit(void) {
@@ -1008,6 +1045,19 @@ int main(int argc, char **argv) {
 		fflush(stdout);
 		sleep((unsigned)opt.duration_s);
 		return 0;
+	}
+	if (opt.w == W_ATTACH) {
+		int rc = run_attach(&ts[0]);
+
+		for (int i = 0; i < opt.threads; i++) {
+			for (int j = 0; j < ts[i].n_clients; j++)
+				crm_client_free(ts[i].conns[j].c);
+			free(ts[i].conns);
+			free(ts[i].lat_us);
+		}
+		free(ts);
+		free(token);
+		return rc;
 	}
 	if (opt.w == W_WRITE)
 		prefetch_versions(ts);

@@ -41,6 +41,8 @@ BAD = {
     "login_max_failures": ["0"],
     "login_max_failures_addr": ["0"],
     "login_lockout_max": ["10ms"],
+    "attachment_max_size": ["257MiB", "-1", "25 MiB", "25MB", "1TiB", "lots"],
+    "attachment_upload_expiry": ["500ms", "8d", "1w"],
 }
 
 
@@ -57,6 +59,13 @@ def _cases():
 
 
 def test_valid_config_passes(cfg):
+    r = cfg.check_config()
+    assert r.rc == 0, r
+
+
+@pytest.mark.parametrize("value", ["0", "1048576", "512KiB", "25MiB", "256MiB"])
+def test_attachment_max_size_takes_bytes_and_units(cfg, value):
+    cfg.configure(attachment_max_size=value)
     r = cfg.check_config()
     assert r.rc == 0, r
 

@@ -245,6 +245,13 @@ EXEMPT = {
     # neither grants nor policies (only definer functions claim jobs); what
     # a job does is audited where it writes.
     "jobs": {"policy", "audit"},
+    # Attachments (sql/0030): audited as changes of their record by their
+    # own trigger (crm.attachment_audit, named audit: commit and delete
+    # write name, size, SHA-256 and content type), never row by row, and
+    # nothing of staged uploads; their chunks never (the bytes stay out
+    # of the trail).
+    "attachments": {"audit"},
+    "attachment_chunks": {"audit"},
 }
 
 # Tables that are not business tables but carry a copy of each record's
@@ -266,7 +273,10 @@ NOT_BUSINESS = {"users", "teams", "team_managers", "roles", "permissions", "role
                 # phones); audited as changes of that record (crm.audit_side)
                 "record_tags", "custom_values", "relations", "contact_emails", "contact_phones",
                 # change events, watches and the due-job queue (sql/0028)
-                "events", "event_horizon", "watches", "jobs"}
+                "events", "event_horizon", "watches", "jobs",
+                # attachments and their chunks: rows belong to a record and
+                # follow its visibility (policies of modules/86_attachments.sql)
+                "attachments", "attachment_chunks"}
 
 CATALOG = """
 SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS force,
