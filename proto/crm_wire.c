@@ -417,6 +417,8 @@ static const field_rule rules[] = {
 	{REQ(WATCH_ADD), "id", true, 0, 0},
 	{REQ(WATCH_REMOVE), "type", true, 0, 0},
 	{REQ(WATCH_REMOVE), "id", true, 0, 0},
+	{REQ(TIMELINE_LIST), "type", true, 0, 0},
+	{REQ(TIMELINE_LIST), "id", true, 0, 0},
 	{REQ(RECORD_CREATE), "record", true, 0, 0},
 	{REQ(RECORD_GET), "type", true, 0, 0},
 	{REQ(RECORD_GET), "id", true, 0, 0},

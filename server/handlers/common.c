@@ -17,6 +17,7 @@ static const crm_domain *const domains[] = {
 	&crm_domain_records,
 	&crm_domain_shares,
 	&crm_domain_watches,
+	&crm_domain_timeline,
 };
 
 /* Requests of the ClientFrame that have no descriptor on purpose: hello is
