@@ -15,8 +15,9 @@
 --   skipped columns, as crm.attach_record makes them).
 -- * Indexes: one per way in, each ending in the instant the timeline
 --   sorts by and the id, read backwards (newest first) as far as a page
---   needs: an account's or a contact's interactions per kind (so that
---   --kind is an index range too), their tasks by the task's instant
+--   needs: an account's interactions per kind (so that --kind is an
+--   index range too; a contact's are interactions_contact_idx of 0027),
+--   an account's or a contact's tasks by the task's instant
 --   (done: completed_at; else due_at; else created_at), and a record's
 --   audit rows by time.
 --
@@ -58,10 +59,7 @@ CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON crm.tasks
 
 CREATE INDEX interactions_via_kind_idx ON crm.interactions (via_account_id, kind, occurred_at, id)
 	WHERE via_account_id IS NOT NULL;
-CREATE INDEX interactions_contact_kind_idx ON crm.interactions (contact_id, kind, occurred_at, id)
-	WHERE contact_id IS NOT NULL;
 COMMENT ON INDEX crm.interactions_via_kind_idx IS 'An account''s timeline: its interactions of one kind, newest first (crm.timeline_list reads one range per kind and merges them); purges of the account.';
-COMMENT ON INDEX crm.interactions_contact_kind_idx IS 'A contact''s timeline: its interactions of one kind, newest first.';
 
 -- A task's instant on the timeline: when it was done, else when it is
 -- due, else when it was made (CASE rather than coalesce: an expression

@@ -122,6 +122,7 @@ static void items_first(void *ctx, const void *body) {
  * an object {"total", "total_capped", "items"}, for CSV on standard error. */
 static int print_items(struct crm_cli *cli, struct timeline_out *o) {
 	static const char *const cols[] = {"total", "total_capped", "items"};
+	char num[32];
 	crm_result *w;
 	int rc;
 
@@ -137,12 +138,14 @@ static int print_items(struct crm_cli *cli, struct timeline_out *o) {
 		crm_result_free(w);
 		return rc;
 	}
+	snprintf(num, sizeof(num), "%llu%s", (unsigned long long)o->total, o->total_capped ? "+" : "");
 	rc = crm_cli_print(cli, o->r, false);
 	if (cli->format == CRM_FORMAT_TABLE)
-		crm_cli_done(cli, _("%" PRIu64 "%s items in the timeline"), o->total,
-			     o->total_capped ? "+" : "");
+		crm_cli_done(cli, crm_ngettext("%s item in the timeline", "%s items in the timeline",
+					       o->total_capped ? 2 : (unsigned long)o->total),
+			     num);
 	else
-		fprintf(stderr, "crm: %" PRIu64 "%s items\n", o->total, o->total_capped ? "+" : "");
+		fprintf(stderr, "crm: %s items\n", num);
 	return rc;
 }
 

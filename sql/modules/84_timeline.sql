@@ -111,7 +111,9 @@ COMMENT ON FUNCTION crm.timeline_args(text,bigint,text[],bigint,bigint) IS 'Chec
 -- sources are merged; so a page costs the same whatever the number of
 -- items (docs/data.md, "The timeline"):
 --   an account's interactions  interactions_via_kind_idx, one range per kind
---   a contact's interactions   interactions_contact_kind_idx, one per kind
+--   a contact's interactions   interactions_contact_idx (0027), the kinds
+--                              a filter (a person's history, not an
+--                              account's hundred thousand)
 --   an account's tasks         tasks_via_timeline_idx
 --   a contact's tasks          tasks_contact_timeline_idx
 --   the record's changes       audit_record_at_idx
@@ -182,14 +184,13 @@ BEGIN
 			   AND (i.account_id IS NOT NULL OR EXISTS (SELECT 1 FROM crm.contacts c WHERE c.id = i.contact_id))
 			 ORDER BY i.occurred_at DESC, i.id DESC LIMIT n) x
 		UNION ALL
-		SELECT x.at, x.kind, 2, x.id, 'interaction', x.id, x.subject, NULL, x.owner_id, NULL
-		FROM unnest(a.ikinds) k(kind),
-		LATERAL (SELECT i.occurred_at AS at, i.kind, i.id, i.subject, i.owner_id
-			 FROM crm.interactions i
-			 WHERE p_type = 'contact' AND i.contact_id = p_id AND i.kind = k.kind
-			   AND (i.occurred_at, i.id) < (b2_at, b2_id) AND i.occurred_at >= a.since_ts
-			   AND i.deleted_at IS NULL
-			 ORDER BY i.occurred_at DESC, i.id DESC LIMIT n) x
+		(SELECT i.occurred_at, i.kind, 2, i.id, 'interaction', i.id, i.subject, NULL, i.owner_id, NULL
+		 FROM crm.interactions i
+		 WHERE cardinality(a.ikinds) > 0 AND p_type = 'contact' AND i.contact_id = p_id
+		   AND i.kind = ANY (a.ikinds)
+		   AND (i.occurred_at, i.id) < (b2_at, b2_id) AND i.occurred_at >= a.since_ts
+		   AND i.deleted_at IS NULL
+		 ORDER BY i.occurred_at DESC, i.id DESC LIMIT n)
 		UNION ALL
 		(SELECT CASE WHEN t.completed_at IS NOT NULL THEN t.completed_at WHEN t.due_at IS NOT NULL THEN t.due_at
 			     ELSE t.created_at END, 'task', 2, t.id, 'task', t.id, t.subject, NULL, t.assignee_id, t.status

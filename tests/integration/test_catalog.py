@@ -8,7 +8,8 @@ crm_app or crm_auth may create temporary tables (which could shadow the
 request context or a table a definer function names).
 
 A migration that adds a function or grants a table adds its line here:
-`role | object | privileges` (functions as regprocedure prints them;
+`role | object | privileges`, after a `#` comment saying why the role needs
+it (functions as regprocedure prints them;
 column privileges as PRIV(col,...)). sql/README.md and docs/security.md
 say what each role is for.
 
@@ -178,6 +179,15 @@ crm_app  | crm.team_update(text,text,text,text[]) | EXECUTE
 crm_app  | crm.teams | DELETE INSERT SELECT UPDATE
 crm_app  | crm.teams_of_scope(text) | EXECUTE
 crm_app  | crm.us(timestamp with time zone) | EXECUTE
+# the customer timeline (sql/modules/84_timeline.sql): crmd's TimelineList
+# runs crm.timeline_list and, with a total, crm.timeline_count, as the user
+# under row-level security; both call crm.timeline_args (the request's
+# checks) and crm.timeline_kinds (the kinds an error lists). The trigger
+# function crm.timeline_via is granted to nobody.
+crm_app  | crm.timeline_args(text,bigint,text[],bigint,bigint) | EXECUTE
+crm_app  | crm.timeline_count(text,bigint,text[],bigint,bigint) | EXECUTE
+crm_app  | crm.timeline_kinds() | EXECUTE
+crm_app  | crm.timeline_list(text,bigint,text[],bigint,bigint,text,integer) | EXECUTE
 crm_app  | crm.user_create(text,text,text,text,text,text,text,text) | EXECUTE
 crm_app  | crm.user_id_of(text,text) | EXECUTE
 crm_app  | crm.user_name(bigint) | EXECUTE
@@ -264,6 +274,8 @@ def type_allowed(env, db):
 def allowed(env=None, db=None):
     out = type_allowed(env, db) if env is not None else {}
     for line in ALLOW.strip().splitlines():
+        if line.startswith("#"):  # why the lines below are there
+            continue
         role, obj, privs = (x.strip() for x in line.split(" | "))
         assert (role, obj) not in out, f"allow-list names {role} {obj} twice"
         out[(role, obj)] = privs
