@@ -338,8 +338,8 @@ static const struct crm_cli_command tail[] = {
 
 	/* ---------------------------------------------------------------- timeline */
 	{"timeline", NULL, crm_cmd_timeline,
-	 "TYPE/ID [--kind KIND,...] [--since TIME] [--until TIME] [--total]\n"
-	 "       [--limit N] [--cursor C]",
+	 "TYPE/ID [--kind KIND,...] [--since TIME] [--until TIME]\n"
+	 "       [--total] [--limit N] [--cursor C]",
 	 N_("a record's interactions, tasks and changes, newest first"),
 	 N_("Shows the timeline of record TYPE/ID (account/42): its interactions, its\n"
 	 "tasks and its changes from the audit trail, newest first. An account's\n"
