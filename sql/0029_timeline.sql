@@ -21,8 +21,9 @@
 --   (done: completed_at; else due_at; else created_at), and a record's
 --   audit rows by time.
 --
--- The indexes are built in the migration's transaction (writes to the
--- three tables wait for them: docs/operations.md, "Upgrading").
+-- The backfill and the indexes run in the migration's transaction: writes
+-- to the three tables wait for them (docs/operations.md, "Migrations and
+-- rolling upgrades").
 
 -- ------------------------------------------------------------ the account of each row
 
