@@ -444,6 +444,8 @@ static const field_rule rules[] = {
 	{REQ(ATTACH_READ), "attachment_id", true, 0, 0},
 	{REQ(ATTACH_READ), "index", true, 0, UINT32_MAX},
 	{REQ(ATTACH_DELETE), "attachment_id", true, 0, 0},
+	{REQ(TIMELINE_LIST), "type", true, 0, 0},
+	{REQ(TIMELINE_LIST), "id", true, 0, 0},
 	{REQ(RECORD_CREATE), "record", true, 0, 0},
 	{REQ(RECORD_GET), "type", true, 0, 0},
 	{REQ(RECORD_GET), "id", true, 0, 0},

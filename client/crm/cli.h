@@ -134,6 +134,7 @@ int crm_cmd_share(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_watch_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_watch_remove(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_watch_list(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_timeline(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_watch_follow(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_attach_put(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_attach_list(struct crm_cli *cli, int argc, char **argv);

@@ -36,6 +36,7 @@ static const struct crm_cli_noun nouns_tail[] = {
 	{"share", N_("share a record with a user or a team; list its shares")},
 	{"watch", N_("follow records: their changes, your tasks and reminders as they happen")},
 	{"attach", N_("files attached to records: put, list, get, delete")},
+	{"timeline", N_("a record's interactions, tasks and changes, newest first")},
 	{"type", N_("the record types you may read, their labels and your actions")},
 	{"field", N_("custom fields of a record type (admins add and remove them)")},
 	{"picklist", N_("value lists of pick-list fields and relationship roles")},
@@ -335,6 +336,32 @@ static const struct crm_cli_command tail[] = {
 	 "crm share list TYPE/ID lists a record's shares: user or team, access, when\n"
 	 "and by whom it was shared (the latter unknown for shares made before this\n"
 	 "version). As a table, JSON or CSV (--format). Not yet for notes.\n"), 0},
+
+	/* ---------------------------------------------------------------- timeline */
+	{"timeline", NULL, crm_cmd_timeline,
+	 "TYPE/ID [--kind KIND,...] [--since TIME] [--until TIME]\n"
+	 "       [--total] [--limit N] [--cursor C]",
+	 N_("a record's interactions, tasks and changes, newest first"),
+	 N_("Shows the timeline of record TYPE/ID (account/42): its interactions, its\n"
+	 "tasks and its changes from the audit trail, newest first. An account's\n"
+	 "timeline also has the interactions and tasks of its contacts (those that\n"
+	 "name no account of their own, on the account the contact was with when they\n"
+	 "were recorded). What you may not see is neither shown nor counted.\n"
+	 "\n"
+	 "  --kind KIND,...  only these kinds (repeatable): call, meeting, email,\n"
+	 "                   visit, message, note (interactions), task, change\n"
+	 "  --since TIME     from TIME on\n"
+	 "  --until TIME     before TIME\n"
+	 "  --total          also count the items (exact up to 10,000)\n") PAGE_HELP
+	 N_("\n"
+	 "TIME is RFC 3339 (2026-11-22T10:00:00Z, 2026-11-22T11:00:00+01:00), a date\n"
+	 "(2026-11-22: midnight UTC) or a time back from now: -30m, -1h, -7d, -2w.\n"
+	 "An interaction is at the time it happened; a task when it was done, else\n"
+	 "when it is due, else when it was made; a change when it was made.\n"
+	 "\n"
+	 "Tables show the time in your time zone and a summary: the subject (a task's\n"
+	 "status after it) or a change's action and the fields it changed; JSON and\n"
+	 "CSV give at (UTC), kind, record_type, record_id, summary, who and action.\n"), 0},
 
 	/* ---------------------------------------------------------------- watching */
 	{"watch", "add", crm_cmd_watch_add, "TYPE/ID", N_("watch a record"),

@@ -53,5 +53,7 @@ const char *const crm_cli_headings[] = {
 	NC_("heading", "duration"), NC_("heading", "occurred_at"), NC_("heading", "outcome"),
 	NC_("heading", "priority"), NC_("heading", "remind_at"), NC_("heading", "status"),
 	NC_("heading", "subject"),
+	/* the timeline */
+	NC_("heading", "summary"), NC_("heading", "who"),
 	NULL,
 };

@@ -18,6 +18,7 @@ static const crm_domain *const domains[] = {
 	&crm_domain_shares,
 	&crm_domain_watches,
 	&crm_domain_attachments,
+	&crm_domain_timeline,
 };
 
 /* Requests of the ClientFrame that have no descriptor on purpose: hello is

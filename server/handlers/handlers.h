@@ -153,7 +153,7 @@ typedef struct crm_domain {
 } crm_domain;
 
 extern const crm_domain crm_domain_system, crm_domain_identity, crm_domain_records,
-	crm_domain_shares, crm_domain_watches, crm_domain_attachments;
+	crm_domain_shares, crm_domain_watches, crm_domain_attachments, crm_domain_timeline;
 
 /* Indexes the domains' descriptors and registers their statements (db.h);
  * false (err says which descriptor is wrong) when they are inconsistent.

@@ -156,6 +156,8 @@ AS $function$ VALUES
 	('share.not_record_type_that_can', '"%1$s" is not a record type that can be shared (%2$s)'),
 	('share.not_shared_with_nothing_revoke', '%1$s %2$s is not shared with %3$s %4$s: nothing to revoke'),
 	('share.permission_denied_you_not_share', 'permission denied: you may not share %1$s %2$s: sharing needs the update permission on it (its owner, or a role whose update scope covers it; a share for editing does not count)'),
+	('timeline.unknown_kind', '"%1$s" is not a kind of timeline item (the kinds: %2$s)'),
+	('timeline.until_before_since', 'until (%1$s) is before since (%2$s): give an until at or after the since'),
 	('value.amount_has_too_many_decimals', 'amount %1$s has too many decimals: %2$s has %3$s decimal places'),
 	('value.bad_character', '%1$s contains %2$s at character %3$s; %4$s'),
 	('value.country_not_iso_country_code', 'country "%1$s" is not an ISO 3166 country code (two letters, e.g. DE, CN, US)'),

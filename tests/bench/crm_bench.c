@@ -36,6 +36,9 @@
  *               on one connection, --duration each; with --db DSN also the
  *               same chunks written and read straight through libpq
  *               (bench_attach.c). Prints MiB/s of each.
+ *   timeline    the first page of TimelineList (--page-size N, default 50)
+ *               of one record, --ids ID (--type, default account): its
+ *               interactions, tasks and changes, newest first
  *
  * Closed loop by default: every connection keeps --depth requests in
  * flight. With --rate R the load is open loop: R requests per second in
@@ -73,12 +76,13 @@ typedef enum {
 	W_LIST,
 	W_WRITE,
 	W_AUDIT,
-	W_ATTACH
+	W_ATTACH,
+	W_TIMELINE
 } workload;
 
 static const char *const workload_names[] = {"ping", "deep-ping", "connect", "login", "idle",
 					     "argon2", "get",	    "list",    "write",	"audit",
-					     "attach"};
+					     "attach", "timeline"};
 
 #define MAX_FILTERS 4
 
@@ -214,6 +218,7 @@ static ProtobufCBinaryData list_values[MAX_FILTERS];
 static Crm__Sort list_sort = CRM__SORT__INIT;
 static Crm__Sort *list_sort_ptr = &list_sort;
 static Crm__AuditList audit_req = CRM__AUDIT_LIST__INIT;
+static Crm__TimelineList timeline_req = CRM__TIMELINE_LIST__INIT;
 
 /* write: the version last read of each id in --ids (0: not known yet) and
  * whether a request for it is in flight. Each id belongs to one
@@ -581,6 +586,10 @@ static void send_one(thread_state *t, conn *k, int64_t due) {
 		f.request_case = CRM__CLIENT_FRAME__REQUEST_AUDIT_LIST;
 		f.audit_list = &audit_req;
 		break;
+	case W_TIMELINE:
+		f.request_case = CRM__CLIENT_FRAME__REQUEST_TIMELINE_LIST;
+		f.timeline_list = &timeline_req;
+		break;
 	case W_WRITE:
 		if ((fl->slot = next_slot(k)) < 0) { /* open loop ahead of the server */
 			crm_err e;
@@ -745,7 +754,7 @@ static void report(thread_state *ts, int n) {
 		       (unsigned long long)ok, (unsigned long long)nerr, (double)ok / secs,
 		       pct(all, total, 50), pct(all, total, 95), pct(all, total, 99),
 		       total ? all[total - 1] / 1000.0 : 0.0);
-		if (opt.w == W_LIST || opt.w == W_AUDIT)
+		if (opt.w == W_LIST || opt.w == W_AUDIT || opt.w == W_TIMELINE)
 			printf("\"page\":%d,\"page_size\":%d,", opt.page, opt.page_size);
 		if (opt.w == W_WRITE)
 			printf("\"re_reads\":%llu,", (unsigned long long)prep);
@@ -771,7 +780,7 @@ static void report(thread_state *ts, int n) {
 		       opt.depth, opt.threads, opt.rate > 0 ? ", open loop" : ", closed loop");
 		if (opt.rate > 0)
 			printf("offered       %.0f req/s\n", opt.rate);
-		if (opt.w == W_LIST || opt.w == W_AUDIT)
+		if (opt.w == W_LIST || opt.w == W_AUDIT || opt.w == W_TIMELINE)
 			printf("page          %d of %d records\n", opt.page, opt.page_size);
 		if (opt.w == W_WRITE)
 			printf("re-reads      %llu versions read again after errors (not measured)\n",
@@ -795,7 +804,7 @@ static void report(thread_state *ts, int n) {
 static void usage(FILE *out) {
 	fprintf(out,
 		"usage: crm-bench --workload ping|deep-ping|connect|login|idle|argon2|get|list|write|\n"
-		"                 audit\n"
+		"                 audit|timeline\n"
 		"                 [options]\n"
 		"  --server HOST:PORT   crmd (or CRM_SERVER)\n"
 		"  --ca FILE            CA of crmd's certificate (or CRM_CA)\n"
@@ -808,8 +817,9 @@ static void usage(FILE *out) {
 		"  --rate R             open loop: R requests/s in all\n"
 		"  --duration S         seconds measured (default 10); --warmup S before (default 1)\n"
 		"  --argon2-memory KIB, --argon2-iterations N   parameters for argon2 (19456, 2)\n"
-		"  --type account|contact   record type for get, list, write (default account)\n"
-		"  --ids FROM-TO        record ids for get and write\n"
+		"  --type account|contact   record type for get, list, write, timeline (default\n"
+		"                       account)\n"
+		"  --ids FROM-TO        record ids for get and write; timeline: the record FROM\n"
 		"  --filter FIELD=VALUE list: an equality filter (up to 4)\n"
 		"  --sort FIELD         list: sort key, -FIELD descending (default name/display_name)\n"
 		"  --page-size N        list: records per page (default 50)\n"
@@ -915,7 +925,8 @@ static void parse_args(int argc, char **argv) {
 	}
 	if (opt.threads > opt.connections && opt.w != W_ARGON2)
 		opt.threads = opt.connections;
-	if ((opt.w == W_GET || opt.w == W_WRITE || opt.w == W_ATTACH) && opt.id_max == 0) {
+	if ((opt.w == W_GET || opt.w == W_WRITE || opt.w == W_ATTACH || opt.w == W_TIMELINE) &&
+	    opt.id_max == 0) {
 		fprintf(stderr, "crm-bench: %s needs --ids FROM-TO\n", workload_names[opt.w]);
 		exit(2);
 	}
@@ -1009,6 +1020,14 @@ int main(int argc, char **argv) {
 		list_page.has_limit = true;
 		list_page.limit = (uint32_t)opt.page_size;
 		audit_req.page = &list_page;
+	}
+	if (opt.w == W_TIMELINE) { /* the record is the first of --ids */
+		list_page.has_limit = true;
+		list_page.limit = (uint32_t)opt.page_size;
+		timeline_req.page = &list_page;
+		timeline_req.has_type = timeline_req.has_id = true;
+		timeline_req.type = opt.type;
+		timeline_req.id = opt.id_min;
 	}
 	if (opt.w == W_WRITE) {
 		size_t count = (size_t)(opt.id_max - opt.id_min + 1);

@@ -18,7 +18,13 @@
  * 400,000 tags, and 500,000 audit rows (--audit-rows N for another
  * number): the history of random accounts, 80% of it by the account's
  * owner, newest last, with the subject columns crmd's own trigger would
- * write (sql/0007_audit.sql); run again with --only audit to add more.
+ * write (sql/0007_audit.sql); run again with --only audit to add more;
+ * 5,000,000 interactions over the three years before 2026 and 500,000
+ * tasks (70% done), each with an account and often one of its contacts
+ * (some with the contact only: on the account's timeline through it),
+ * skewed so that the first 5 accounts hold 10% of them (100,000
+ * interactions each at scale 1; at a smaller scale fewer such accounts,
+ * at least one) and the others about 22 each.
  * Industries follow a Zipf-like curve: the most common one
  * holds a third of the accounts, so a list filtered on it has a 1,000th
  * page of 50. --only loads the named generators alone; the
@@ -101,7 +107,8 @@ static bool chance(rng *r, int pct) { return (int)pick(r, 100) < pct; }
 static double unit(rng *r) { return (double)(next(r) >> 11) / 9007199254740992.0; }
 
 /* Independent streams: one per (generator or attribute group, item). */
-enum { S_ACCOUNT = 1, S_CONTACT, S_NAME, S_LINK, S_OWNER, S_EMAIL, S_PHONE, S_TAG, S_CREATED, S_AUDIT };
+enum { S_ACCOUNT = 1, S_CONTACT, S_NAME, S_LINK, S_OWNER, S_EMAIL, S_PHONE, S_TAG, S_CREATED, S_AUDIT,
+       S_INTERACTION, S_TASK };
 
 static const char *const latin_given[] = {"Anna", "Ben", "Carla", "David", "Elena", "Felix",
 					  "Grace", "Hugo", "Ines", "Jonas", "Kofi", "Lena",
@@ -292,6 +299,10 @@ typedef struct ctx {
 	account_ref *accounts;
 	long n_accounts;
 	block acc, con; /* this run's (or, with --only, the earlier run's) records */
+	block inter, task; /* this run's interactions and tasks */
+	/* contacts with a primary account, by account id (interactions, tasks) */
+	long *cpa_acc, *cpa_con;
+	long n_cpa;
 	picklist industry, region, tier, role;
 	double *industry_cdf;
 	int greater_china; /* index in region, -1 if the pick list has none */
@@ -871,6 +882,131 @@ static void audit_row(const ctx *c, long i, out *o) {
 		put(o, "\\N\t\\N\n");
 }
 
+/* ---------------------------------------------------------------- interactions, tasks */
+
+/* The accounts that hold most history: the first HEAVY x scale accounts
+ * loaded (at least one) share HEAVY_PCT percent of the interactions and
+ * tasks, so each holds 100,000 interactions at any scale from 0.2 up (at
+ * scale 1: 5 accounts), fewer below (5,000 at 0.01); the others share the
+ * rest evenly (about 22 each), so the timeline benchmark has its heavy
+ * and its light accounts. */
+#define HEAVY 5
+#define HEAVY_PCT 10
+
+static const char *const interaction_kinds[] = {"call", "call", "call", "email", "email", "email",
+						"meeting", "visit", "message", "note"};
+static const char *const interaction_subjects[] = {
+	"Intro call", "Follow-up", "Quarterly review", "Pricing question", "Demo", "Renewal",
+	"Support escalation", "Contract draft", "季度回顾", "报价跟进", "产品演示", "续约沟通"};
+static const char *const task_subjects[] = {"Send the offer", "Call back", "Prepare the demo",
+					    "Check the contract", "发送报价", "回电"};
+static const char *const priorities[] = {"low", "normal", "normal", "normal", "high", "urgent"};
+
+/* The contacts whose primary account is account id `acc` (indexes into
+ * c->cpa_con: *first, count returned). */
+static long contacts_of(const ctx *c, long acc, long *first) {
+	long lo = 0, hi = c->n_cpa, end;
+
+	while (lo < hi) {
+		long mid = lo + (hi - lo) / 2;
+		if (c->cpa_acc[mid] < acc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < c->n_cpa && c->cpa_acc[end] == acc; end++)
+		;
+	*first = lo;
+	return end - lo;
+}
+
+/* Who it is with: the account (HEAVY_PCT% one of the heavy ones), and a
+ * contact of it or not; an interaction or task with a contact only is
+ * on the account's timeline through that contact (via_account_id). */
+typedef struct hlink {
+	const account_ref *a;
+	long contact; /* 0: none */
+	bool with_account;
+} hlink;
+
+static hlink history_link(const ctx *c, rng *r) {
+	hlink l = {0};
+	long heavy = lround(HEAVY * c->scale), first, n;
+
+	if (heavy < 1)
+		heavy = 1;
+	if (heavy > c->n_accounts)
+		heavy = c->n_accounts;
+
+	l.a = &c->accounts[chance(r, HEAVY_PCT) ? pick(r, (uint64_t)heavy)
+						: pick(r, (uint64_t)c->n_accounts)];
+	n = contacts_of(c, l.a->id, &first);
+	l.with_account = n == 0 || chance(r, 60);
+	if (n > 0 && (!l.with_account || chance(r, 60)))
+		l.contact = c->cpa_con[first + (long)pick(r, (uint64_t)n)];
+	return l;
+}
+
+static void id_col(char *buf, size_t size, bool set, long id) {
+	if (set)
+		snprintf(buf, size, "%ld", id);
+	else
+		snprintf(buf, size, "\\N");
+}
+
+static void interaction_row(const ctx *c, long i, out *o) {
+	rng r = stream(c, S_INTERACTION, i);
+	hlink l;
+	long actor, team, at;
+	char ats[32], cts[32], acc[24], con[24], teams[24];
+
+	if (c->n_accounts == 0)
+		return;
+	l = history_link(c, &r);
+	actor = chance(&r, 80) ? l.a->owner : some_owner(c, &r)->id;
+	team = actor == l.a->owner ? l.a->team : 0;
+	at = T_END - T_SPAN + (long)pick(&r, (uint64_t)T_SPAN);
+	ts(ats, sizeof(ats), at);
+	ts(cts, sizeof(cts), at + (long)pick(&r, 3600));
+	id_col(acc, sizeof(acc), l.with_account, l.a->id);
+	id_col(con, sizeof(con), l.contact != 0, l.contact);
+	team_col(teams, sizeof(teams), team);
+	put(o, "%ld\t%ld\t%s\t%s\t%ld\t%s\t%ld\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%ld\n", c->inter.first + i,
+	    actor, teams, cts, actor, cts, actor, interaction_kinds[pick(&r, N(interaction_kinds))],
+	    chance(&r, 50) ? "out" : "in", interaction_subjects[pick(&r, N(interaction_subjects))], ats,
+	    (int)pick(&r, 90), acc, con, l.a->id);
+}
+
+static void task_row(const ctx *c, long i, out *o) {
+	rng r = stream(c, S_TASK, i);
+	hlink l;
+	long actor, team, made, due;
+	char cts[32], dts[32], done[32], acc[24], con[24], teams[24];
+	const char *status;
+
+	if (c->n_accounts == 0)
+		return;
+	l = history_link(c, &r);
+	actor = chance(&r, 80) ? l.a->owner : some_owner(c, &r)->id;
+	team = actor == l.a->owner ? l.a->team : 0;
+	made = T_END - T_SPAN + (long)pick(&r, (uint64_t)T_SPAN);
+	due = made + (long)pick(&r, 30L * 86400);
+	ts(cts, sizeof(cts), made);
+	ts(dts, sizeof(dts), due);
+	status = chance(&r, 70) ? "done" : chance(&r, 50) ? "open" : chance(&r, 50) ? "in_progress" : "cancelled";
+	if (strcmp(status, "done") == 0)
+		ts(done, sizeof(done), made + (long)pick(&r, (uint64_t)(due - made + 1)));
+	else
+		snprintf(done, sizeof(done), "\\N");
+	id_col(acc, sizeof(acc), l.with_account, l.a->id);
+	id_col(con, sizeof(con), l.contact != 0, l.contact);
+	team_col(teams, sizeof(teams), team);
+	put(o, "%ld\t%ld\t%s\t%s\t%ld\t%s\t%ld\t%s\t%s\t%s\t%s\t%ld\t%s\t%s\t%s\t%ld\n", c->task.first + i,
+	    actor, teams, cts, actor, cts, actor, task_subjects[pick(&r, N(task_subjects))],
+	    chance(&r, 85) ? dts : "\\N", priorities[pick(&r, N(priorities))], status, actor, acc, con,
+	    done, l.a->id);
+}
+
 /* ---------------------------------------------------------------- generators */
 
 enum need {
@@ -878,7 +1014,8 @@ enum need {
 	NEED_ACCOUNTS = 2,
 	NEED_ACC_BLOCK = 4,
 	NEED_CON_BLOCK = 8,
-	NEED_DG_USERS = 16
+	NEED_DG_USERS = 16,
+	NEED_CONTACTS_OF = 32
 };
 
 typedef struct generator {
@@ -926,6 +1063,16 @@ static const generator generators[] = {
 	 "at, user_id, username, record_type, record_id, action, old_values, new_values, record_ref, "
 	 "subject_type, subject_ref, subject_owner, subject_team, old_shown, new_shown",
 	 "audit_subject,audit_shown", NULL, NEED_OWNERS | NEED_ACCOUNTS, audit_row},
+	{"interactions", 5000000, "crm.interactions",
+	 "id, owner_id, team_id, created_at, created_by, updated_at, updated_by, kind, direction, "
+	 "subject, occurred_at, duration, account_id, contact_id, via_account_id",
+	 BIZ_TRIGGERS ",timeline_via", "interaction", NEED_OWNERS | NEED_ACCOUNTS | NEED_CONTACTS_OF,
+	 interaction_row},
+	{"tasks", 500000, "crm.tasks",
+	 "id, owner_id, team_id, created_at, created_by, updated_at, updated_by, subject, due_at, "
+	 "priority, status, assignee_id, account_id, contact_id, completed_at, via_account_id",
+	 BIZ_TRIGGERS ",timeline_via,task_events", "task",
+	 NEED_OWNERS | NEED_ACCOUNTS | NEED_CONTACTS_OF, task_row},
 };
 
 /* ---------------------------------------------------------------- database */
@@ -1154,7 +1301,10 @@ static long items_of(const ctx *c, const generator *g) {
 
 static void load(PGconn *db, ctx *c, const generator *g) {
 	long n = items_of(c, g), first = 0;
-	int kind = g->row == account_row ? S_ACCOUNT : S_CONTACT;
+	int kind = g->row == account_row	? S_ACCOUNT
+		   : g->row == contact_row	? S_CONTACT
+		   : g->row == interaction_row ? S_INTERACTION
+					       : S_TASK;
 	undo u = {0};
 
 	if (n == 0) {
@@ -1165,8 +1315,12 @@ static void load(PGconn *db, ctx *c, const generator *g) {
 		first = reserve_ids(db, n);
 		if (g->row == account_row)
 			c->acc = (block){first, n};
-		else
+		else if (g->row == contact_row)
 			c->con = (block){first, n};
+		else if (g->row == interaction_row)
+			c->inter = (block){first, n};
+		else
+			c->task = (block){first, n};
 		prepare(db, "crm.records", NULL, n, &u);
 		copy_rows(db, c, "records", "crm.records", "id, record_type, created_at", n, NULL,
 			  g->record_type, first, kind);
@@ -1175,7 +1329,38 @@ static void load(PGconn *db, ctx *c, const generator *g) {
 	prepare(db, g->table, g->triggers, n, &u);
 	copy_rows(db, c, g->name, g->table, g->columns, n, g->row, NULL, 0, 0);
 	undo_run(db, &u, g->name);
+	if (g->record_type) {
+		/* the registry's copy of each record's owner and team, which
+		 * the trigger register_record (disabled) would have written and
+		 * crm.records' row-level security tests */
+		char sql[512];
+
+		prepare(db, "crm.records", NULL, 0, &u);
+		snprintf(sql, sizeof(sql),
+			 "UPDATE crm.records r SET owner_id = x.owner_id, team_id = x.team_id FROM %s x"
+			 " WHERE x.id = r.id AND r.id BETWEEN %ld AND %ld",
+			 g->table, first, first + n - 1);
+		exec_ok(db, sql);
+		undo_run(db, &u, "records");
+	}
 	free(u.sql);
+}
+
+/* Contacts with a primary account, sorted by account (history_link). */
+static void read_contacts_of(PGconn *db, ctx *c) {
+	PGresult *r = query(db, "SELECT account_id, id FROM crm.contacts WHERE account_id IS NOT NULL"
+				" AND deleted_at IS NULL ORDER BY account_id, id", 0, NULL);
+
+	free(c->cpa_acc);
+	free(c->cpa_con);
+	c->n_cpa = PQntuples(r);
+	c->cpa_acc = calloc((size_t)c->n_cpa + 1, sizeof(long));
+	c->cpa_con = calloc((size_t)c->n_cpa + 1, sizeof(long));
+	for (long i = 0; i < c->n_cpa; i++) {
+		c->cpa_acc[i] = atol(PQgetvalue(r, (int)i, 0));
+		c->cpa_con[i] = atol(PQgetvalue(r, (int)i, 1));
+	}
+	PQclear(r);
 }
 
 /* ---------------------------------------------------------------- what generators point at */
@@ -1413,7 +1598,7 @@ static void check_only(const char *only) {
 			;
 		if (i == N(generators) && strcmp(tok, "types") != 0)
 			die("--only: unknown type %s (teams, users, sessions, accounts, contacts, relations, "
-			    "emails, phones, tags, audit, types)", tok);
+			    "emails, phones, tags, audit, interactions, tasks, types)", tok);
 	}
 }
 
@@ -1445,7 +1630,8 @@ int main(int argc, char **argv) {
 			printf("usage: crm-datagen --db CONNINFO [--scale S] [--seed N] [--only TYPE[,TYPE...]]\n"
 			       "                   [--audit-rows N] [--types N] [--drop-types]\n"
 			       "  loads, in this order, teams, users, sessions, accounts, contacts, relations,\n"
-			       "  emails, phones, tags, audit as the owner role (see the file header);\n"
+			       "  emails, phones, tags, audit, interactions, tasks as the owner role (see\n"
+			       "  the file header);\n"
 			       "  --types N then adds N synthetic record types (benchmarks only; with\n"
 			       "  --only types, nothing else); --drop-types removes them all and\n"
 			       "  loads nothing\n");
@@ -1496,6 +1682,8 @@ int main(int argc, char **argv) {
 			read_owners(db, &c), owners_ok = true;
 		if (g->needs & NEED_DG_USERS)
 			read_dg_users(db, &c);
+		if (g->needs & NEED_CONTACTS_OF)
+			read_contacts_of(db, &c);
 		if ((g->needs & NEED_ACCOUNTS) && !accounts_ok)
 			read_accounts(db, &c), accounts_ok = true;
 		if ((g->needs & NEED_ACC_BLOCK) && !acc_known)

@@ -8,7 +8,8 @@ crm_app or crm_auth may create temporary tables (which could shadow the
 request context or a table a definer function names).
 
 A migration that adds a function or grants a table adds its line here:
-`role | object | privileges` (functions as regprocedure prints them;
+`role | object | privileges`, after a `#` comment saying why the role needs
+it (functions as regprocedure prints them;
 column privileges as PRIV(col,...)). sql/README.md and docs/security.md
 say what each role is for.
 
@@ -198,6 +199,15 @@ crm_app  | crm.team_update(text,text,text,text[]) | EXECUTE
 crm_app  | crm.teams | DELETE INSERT SELECT UPDATE
 crm_app  | crm.teams_of_scope(text) | EXECUTE
 crm_app  | crm.us(timestamp with time zone) | EXECUTE
+# the customer timeline (sql/modules/84_timeline.sql): crmd's TimelineList
+# runs crm.timeline_list and, with a total, crm.timeline_count, as the user
+# under row-level security; both call crm.timeline_args (the request's
+# checks) and crm.timeline_kinds (the kinds an error lists). The trigger
+# function crm.timeline_via is granted to nobody.
+crm_app  | crm.timeline_args(text,bigint,text[],bigint,bigint) | EXECUTE
+crm_app  | crm.timeline_count(text,bigint,text[],bigint,bigint) | EXECUTE
+crm_app  | crm.timeline_kinds() | EXECUTE
+crm_app  | crm.timeline_list(text,bigint,text[],bigint,bigint,text,integer) | EXECUTE
 crm_app  | crm.user_create(text,text,text,text,text,text,text,text) | EXECUTE
 crm_app  | crm.user_id_of(text,text) | EXECUTE
 crm_app  | crm.user_name(bigint) | EXECUTE

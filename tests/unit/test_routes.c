@@ -20,7 +20,7 @@
 
 static const crm_domain *const all[] = {&crm_domain_system, &crm_domain_identity,
 					&crm_domain_records, &crm_domain_shares,
-					&crm_domain_watches, &crm_domain_attachments};
+					&crm_domain_watches, &crm_domain_attachments, &crm_domain_timeline};
 #define N_ALL (sizeof(all) / sizeof(all[0]))
 
 static int setup(void **state) {
