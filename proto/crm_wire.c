@@ -434,7 +434,7 @@ static const field_rule rules[] = {
 	/* size: 0 is a size (SQL checks it) */
 	{REQ(ATTACH_BEGIN), "sha256", true, 64, 64},
 	{REQ(ATTACH_CHUNK), "attachment_id", true, 0, 0},
-	{REQ(ATTACH_CHUNK), "index", true, 0, UINT32_MAX},
+	{REQ(ATTACH_CHUNK), "index", true, 0, INT32_MAX}, /* SQL: integer */
 	{REQ(ATTACH_CHUNK), "data", true, 0, 0}, /* binary: bounded by the frame */
 	{REQ(ATTACH_CHUNK), "sha256", true, 64, 64},
 	{REQ(ATTACH_COMMIT), "attachment_id", true, 0, 0},
@@ -442,7 +442,7 @@ static const field_rule rules[] = {
 	{REQ(ATTACH_LIST), "type", true, 0, 0},
 	{REQ(ATTACH_LIST), "id", true, 0, 0},
 	{REQ(ATTACH_READ), "attachment_id", true, 0, 0},
-	{REQ(ATTACH_READ), "index", true, 0, UINT32_MAX},
+	{REQ(ATTACH_READ), "index", true, 0, INT32_MAX}, /* SQL: integer */
 	{REQ(ATTACH_DELETE), "attachment_id", true, 0, 0},
 	{REQ(TIMELINE_LIST), "type", true, 0, 0},
 	{REQ(TIMELINE_LIST), "id", true, 0, 0},

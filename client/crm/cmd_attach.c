@@ -29,6 +29,7 @@
 #include "cmd_record.h"
 
 #define HASH_BLOCK (1024 * 1024)
+#define CHUNK_MAX (16 * 1024 * 1024) /* crmd plans 256 KiB at most: far above is a broken plan */
 #define NAME_MAX_BYTES 200 /* a sanitised name; the server allows 255 characters */
 
 /* ---------------------------------------------------------------- helpers */
@@ -258,6 +259,16 @@ static int put_chunks(struct crm_cli *cli, int fd, int64_t size, const Crm__Atta
 	const Crm__Attachment *a;
 	int rc = 0;
 
+	/* The server's plan must cover exactly this file: never a length past
+	 * the file's end or past the buffer. */
+	if (b->chunk_size == 0 || b->chunk_size > CHUNK_MAX ||
+	    (int64_t)b->chunks != (size + b->chunk_size - 1) / b->chunk_size) {
+		free(buf);
+		fprintf(stderr, _("crm: error: the server's upload plan (%u chunks of %u bytes) does "
+				  "not fit a file of %lld bytes; nothing was attached\n"),
+			(unsigned)b->chunks, (unsigned)b->chunk_size, (long long)size);
+		return 1;
+	}
 	if (buf == NULL)
 		return fprintf(stderr, _("crm: error: out of memory\n")), 1;
 	for (uint32_t i = 0; i < b->chunks; i++) {

@@ -13,7 +13,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "crm_record_types.h"
 #include "handlers.h"
 #include "rowmap.h"
 
@@ -49,31 +48,6 @@ static const crm_sql stmts[N_STMTS] = {
 };
 #define STMT(x) (&stmts[Q_##x])
 
-/* The SQL names of the record types, by RecordType value. */
-#define TYPE_ROW(lower, UPPER) [CRM__RECORD_TYPE__RECORD_TYPE_##UPPER] = #lower,
-static const char *const type_names[] = {CRM_RECORD_TYPES(TYPE_ROW)};
-#undef TYPE_ROW
-#define N_NAMES (sizeof(type_names) / sizeof(type_names[0]))
-
-/* The record type begin and list name, for the permission check and the
- * SQL; NULL with INVALID_ARGUMENT for one crmd does not serve. */
-static const char *attach_type_of(const Crm__ClientFrame *f, crm_err *err) {
-	bool begin = f->request_case == CRM__CLIENT_FRAME__REQUEST_ATTACH_BEGIN;
-	Crm__RecordType t = begin ? f->attach_begin->type : f->attach_list->type;
-	char list[CRM_ERR_MSG_MAX / 2] = "";
-	size_t o = 0;
-
-	if (t > 0 && (size_t)t < N_NAMES && type_names[t])
-		return type_names[t];
-	for (size_t i = 1; i < N_NAMES && o < sizeof(list); i++)
-		if (type_names[i])
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",
-					      type_names[i]);
-	crm_err_setid(err, CRM_INVALID_ARGUMENT, begin ? "attach_begin.type" : "attach_list.type",
-		      "request.type_must_be", list, NULL);
-	return NULL;
-}
-
 /* Half the frame limit, in whole 256-byte units, at most CHUNK_MAX: a
  * chunk and its request's other fields always fit in one frame. */
 static uint32_t chunk_size(const crm_config *cfg) {
@@ -89,7 +63,7 @@ static const char *expiry(crm_hctx *h) {
 static bool handle_begin(crm_hctx *h, crm_err *err) {
 	const Crm__AttachBegin *q = h->req->attach_begin;
 	const char *p[9] = {
-		attach_type_of(h->req, err),
+		crm_request_type_of(h->req, err),
 		crm_hctx_i64(h, q->id),
 		crm_hctx_text(h, &q->name, q->has_name),
 		crm_hctx_text(h, &q->content_type, q->has_content_type),
@@ -163,7 +137,7 @@ static bool handle_delete(crm_hctx *h, crm_err *err) {
 }
 
 static bool handle_list(crm_hctx *h, crm_err *err) {
-	const char *p[] = {attach_type_of(h->req, err), crm_hctx_i64(h, h->req->attach_list->id)};
+	const char *p[] = {crm_request_type_of(h->req, err), crm_hctx_i64(h, h->req->attach_list->id)};
 
 	if (p[0] == NULL)
 		return false;
@@ -199,12 +173,12 @@ static const crm_route routes[] = {
 	/* adding needs the right to update the type (the SQL checks the
 	 * record); the rest are checked by the SQL alone, under row-level
 	 * security, from the attachment's record */
-	{.which = R(ATTACH_BEGIN), .fn = handle_begin, .type_of = attach_type_of,
+	{.which = R(ATTACH_BEGIN), .fn = handle_begin, .type_of = crm_request_type_of,
 	 .action = "update", .effect = CRM_MUTATES},
 	{.which = R(ATTACH_CHUNK), .fn = handle_chunk, .effect = CRM_MUTATES},
 	{.which = R(ATTACH_COMMIT), .fn = handle_commit, .effect = CRM_MUTATES},
 	{.which = R(ATTACH_ABORT), .fn = handle_abort, .effect = CRM_MUTATES},
-	{.which = R(ATTACH_LIST), .fn = handle_list, .type_of = attach_type_of, .action = "read"},
+	{.which = R(ATTACH_LIST), .fn = handle_list, .type_of = crm_request_type_of, .action = "read"},
 	{.which = R(ATTACH_READ), .fn = handle_read},
 	{.which = R(ATTACH_DELETE), .fn = handle_delete, .effect = CRM_MUTATES},
 };

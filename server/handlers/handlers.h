@@ -180,6 +180,12 @@ const ProtobufCMessage *crm_route_request(const Crm__ClientFrame *f, const char 
 /* ---- helpers shared by handlers (common.c) */
 
 const char *crm_hctx_i64(crm_hctx *h, int64_t v);
+
+/* The SQL name of the record type a request is about (records.c): its
+ * `type` field, or the kind of the Record it carries; NULL with
+ * INVALID_ARGUMENT naming the field and listing the types crmd serves.
+ * A route's type_of for every request that names a record type. */
+const char *crm_request_type_of(const Crm__ClientFrame *f, crm_err *err);
 /* A text field as an arena C string (validated: no NUL inside), or NULL
  * when absent. */
 const char *crm_hctx_text(crm_hctx *h, const ProtobufCBinaryData *b, protobuf_c_boolean has);

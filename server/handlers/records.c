@@ -281,7 +281,7 @@ static bool json_rows(crm_hctx *h, crm_stmt stmt, int n, const char *const *p,
  * NULL, with INVALID_ARGUMENT naming the field, for a type not in
  * record_types.
  */
-static const char *record_type_of(const Crm__ClientFrame *f, crm_err *err) {
+const char *crm_request_type_of(const Crm__ClientFrame *f, crm_err *err) {
 	const char *req = NULL;
 	const ProtobufCMessage *m = crm_route_request(f, &req);
 	const ProtobufCFieldDescriptor *fd;
@@ -696,8 +696,8 @@ static bool records_self_check(crm_err *err) {
 }
 
 #define R(c) CRM__CLIENT_FRAME__REQUEST_##c
-/* the type comes from the request (record_type_of) */
-#define RECORD_TYPE .type_of = record_type_of
+/* the type comes from the request (crm_request_type_of) */
+#define RECORD_TYPE .type_of = crm_request_type_of
 
 static const crm_route routes[] = {
 	{.which = R(RECORD_CREATE), .fn = handle_record_create, RECORD_TYPE,

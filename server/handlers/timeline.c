@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crm_record_types.h"
 #include "handlers.h"
 #include "rowmap.h"
 
@@ -33,30 +32,6 @@ static const crm_sql stmts[N_STMTS] = {
 			      " $5::bigint) AS total"},
 };
 #define STMT(x) (&stmts[Q_##x])
-
-/* The SQL names of the record types, by RecordType value. */
-#define TYPE_ROW(lower, UPPER) [CRM__RECORD_TYPE__RECORD_TYPE_##UPPER] = #lower,
-static const char *const type_names[] = {CRM_RECORD_TYPES(TYPE_ROW)};
-#undef TYPE_ROW
-#define N_NAMES (sizeof(type_names) / sizeof(type_names[0]))
-
-/* The type a timeline names, for the permission check (read) and the SQL;
- * NULL with INVALID_ARGUMENT listing the types for one crmd does not serve. */
-static const char *timeline_type_of(const Crm__ClientFrame *f, crm_err *err) {
-	Crm__RecordType t = f->timeline_list->type;
-	char list[CRM_ERR_MSG_MAX / 2] = "";
-	size_t o = 0;
-
-	if (t > 0 && (size_t)t < N_NAMES && type_names[t])
-		return type_names[t];
-	for (size_t i = 1; i < N_NAMES && o < sizeof(list); i++)
-		if (type_names[i])
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",
-					      type_names[i]);
-	crm_err_setid(err, CRM_INVALID_ARGUMENT, "timeline_list.type", "request.type_must_be", list,
-		      NULL);
-	return NULL;
-}
 
 /* An instant the database can represent: 0001-01-01 to 9999-12-31. */
 static bool instant_ok(bool has, int64_t us, const char *field, crm_err *err) {
@@ -94,7 +69,7 @@ static bool count_items(crm_hctx *h, const char *const *p, uint64_t *total, bool
 
 static bool handle_timeline_list(crm_hctx *h, crm_err *err) {
 	const Crm__TimelineList *q = h->req->timeline_list;
-	const char *type = timeline_type_of(h->req, err);
+	const char *type = crm_request_type_of(h->req, err);
 	const char *kinds = crm_hctx_array(h, NULL, q->kinds, q->n_kinds);
 	const char *id = crm_hctx_i64(h, q->id);
 	const char *since = q->has_since ? crm_hctx_i64(h, q->since) : NULL;
@@ -140,7 +115,7 @@ static bool handle_timeline_list(crm_hctx *h, crm_err *err) {
 static const crm_route routes[] = {
 	/* reading a timeline needs the right to read the record's type; the
 	 * SQL tests the record and every item as the user */
-	{.which = R(TIMELINE_LIST), .fn = handle_timeline_list, .type_of = timeline_type_of,
+	{.which = R(TIMELINE_LIST), .fn = handle_timeline_list, .type_of = crm_request_type_of,
 	 .action = "read"},
 };
 

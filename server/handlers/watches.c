@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "crm_record_types.h"
 #include "handlers.h"
 
 enum {
@@ -30,33 +29,8 @@ static const crm_sql stmts[N_STMTS] = {
 };
 #define STMT(x) (&stmts[Q_##x])
 
-/* The SQL names of the record types, by RecordType value. */
-#define TYPE_ROW(lower, UPPER) [CRM__RECORD_TYPE__RECORD_TYPE_##UPPER] = #lower,
-static const char *const type_names[] = {CRM_RECORD_TYPES(TYPE_ROW)};
-#undef TYPE_ROW
-#define N_NAMES (sizeof(type_names) / sizeof(type_names[0]))
-
-/* The type a watch request names, for the permission check and the SQL;
- * NULL with INVALID_ARGUMENT for one crmd does not serve. */
-static const char *watch_type_of(const Crm__ClientFrame *f, crm_err *err) {
-	bool add = f->request_case == CRM__CLIENT_FRAME__REQUEST_WATCH_ADD;
-	Crm__RecordType t = add ? f->watch_add->type : f->watch_remove->type;
-	char list[CRM_ERR_MSG_MAX / 2] = "";
-	size_t o = 0;
-
-	if (t > 0 && (size_t)t < N_NAMES && type_names[t])
-		return type_names[t];
-	for (size_t i = 1; i < N_NAMES && o < sizeof(list); i++)
-		if (type_names[i])
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", o ? ", " : "",
-					      type_names[i]);
-	crm_err_setid(err, CRM_INVALID_ARGUMENT, add ? "watch_add.type" : "watch_remove.type",
-		      "request.type_must_be", list, NULL);
-	return NULL;
-}
-
 static bool watch_change(crm_hctx *h, crm_stmt stmt, int64_t id, crm_err *err) {
-	const char *p[] = {watch_type_of(h->req, err), crm_hctx_i64(h, id)};
+	const char *p[] = {crm_request_type_of(h->req, err), crm_hctx_i64(h, id)};
 	PGresult *r;
 
 	if (p[0] == NULL)
@@ -119,9 +93,9 @@ static bool handle_subscribe(crm_hctx *h, crm_err *err) {
 
 static const crm_route routes[] = {
 	/* watching needs the right to read the type; the SQL checks the record */
-	{.which = R(WATCH_ADD), .fn = handle_watch_add, .type_of = watch_type_of,
+	{.which = R(WATCH_ADD), .fn = handle_watch_add, .type_of = crm_request_type_of,
 	 .action = "read", .effect = CRM_MUTATES},
-	{.which = R(WATCH_REMOVE), .fn = handle_watch_remove, .type_of = watch_type_of,
+	{.which = R(WATCH_REMOVE), .fn = handle_watch_remove, .type_of = crm_request_type_of,
 	 .action = "read", .effect = CRM_MUTATES},
 	{.which = R(WATCH_LIST), .fn = handle_watch_list},
 	{.which = R(SUBSCRIBE), .fn = handle_subscribe},

@@ -19,7 +19,10 @@
 -- (via_account_id): its own account, or when it names none the account of
 -- its contact at the moment the link is written. Written on insert and
 -- whenever account_id or contact_id changes, so a contact who later moves
--- to another account leaves their history where it happened. A definer
+-- to another account leaves their history where it happened; any other
+-- update keeps the stored value whatever the statement sets (the trigger
+-- fires on every update: crm_app may update the row's columns, and this
+-- one is derived, never taken from a writer). A definer
 -- function: the account of a contact is stored whether or not the writer
 -- may read that account (the timeline's reader is tested when reading).
 -- An account that is gone (a purge's cascade, still running) is no
@@ -33,6 +36,7 @@ AS $function$
 BEGIN
 	IF TG_OP = 'UPDATE' AND NEW.account_id IS NOT DISTINCT FROM OLD.account_id
 	   AND NEW.contact_id IS NOT DISTINCT FROM OLD.contact_id THEN
+		NEW.via_account_id := OLD.via_account_id;
 		RETURN NEW;
 	END IF;
 	NEW.via_account_id := coalesce(NEW.account_id,
@@ -43,9 +47,9 @@ END
 $function$;
 COMMENT ON FUNCTION crm.timeline_via() IS 'Trigger: sets via_account_id of an interaction or task (its account, else its contact''s account when the link is written).';
 
-CREATE OR REPLACE TRIGGER timeline_via BEFORE INSERT OR UPDATE OF account_id, contact_id ON crm.interactions
+CREATE OR REPLACE TRIGGER timeline_via BEFORE INSERT OR UPDATE ON crm.interactions
 	FOR EACH ROW EXECUTE FUNCTION crm.timeline_via();
-CREATE OR REPLACE TRIGGER timeline_via BEFORE INSERT OR UPDATE OF account_id, contact_id ON crm.tasks
+CREATE OR REPLACE TRIGGER timeline_via BEFORE INSERT OR UPDATE ON crm.tasks
 	FOR EACH ROW EXECUTE FUNCTION crm.timeline_via();
 
 -- The kinds of timeline item, in the order errors list them.

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import INVALID_ARGUMENT, NOT_FOUND, exit_code, pb, run_crm
-from identity import make_world, ok, status, su_sql, su_json
+from identity import app_sql, make_world, ok, session_sql, status, su_sql, su_json
 from records import account, contact
 
 US = 1_000_000
@@ -188,6 +188,24 @@ def test_an_accounts_timeline_keeps_what_happened_while_the_contact_was_there(wo
     # the derived column is not audited
     rows = su_json(w.env, w.db, f"SELECT new_values FROM crm.audit WHERE record_id = {before}")
     assert rows and all("via_account_id" not in (r["new_values"] or {}) for r in rows), rows
+
+
+def test_the_application_role_cannot_move_an_item_to_another_timeline(world):
+    """via_account_id is derived: an UPDATE by crm_app for the item's own
+    owner that sets it (with or without other columns) leaves it as the
+    trigger computed, so nothing is moved onto an account's timeline
+    unseen (the derived column is not audited)."""
+    w = world
+    acme, globex = account(w, "sal", name="Acme"), account(w, "sal", name="Globex")
+    i = interaction(w, "sal", subject="At Acme", account_id=acme.id, occurred_at=T0)
+    for sql in (f"UPDATE crm.interactions SET via_account_id = {globex.id} WHERE id = {i};",
+                f"UPDATE crm.interactions SET via_account_id = {globex.id}, subject = 'Moved'"
+                f" WHERE id = {i};"):
+        r = app_sql(w.env, w.db, session_sql(w, "sal", sql))
+        assert "UPDATE 1" in r.stdout, r
+    assert su_sql(w.env, w.db, f"SELECT via_account_id FROM crm.interactions WHERE id = {i}") == str(acme.id)
+    on = lambda a: [k[1] for k in keys(tl(w, "sal", "account", a, kinds=["call"]))]
+    assert on(acme.id) == [i] and on(globex.id) == []
 
 
 def test_pages_have_no_duplicates_or_gaps_with_ties_on_one_instant(world):
