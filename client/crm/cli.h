@@ -286,6 +286,8 @@ struct crm_cli_target {
 /* Parses a TYPE/ID operand (s is edited: the '/' becomes a NUL); false
  * after printing a usage error. cmd_share.c. */
 bool crm_cli_record_target(struct crm_cli *cli, char *s, struct crm_cli_target *t);
+/* The type's name in lower case ("account") in buf. cmd_share.c. */
+const char *crm_cli_type_name(Crm__RecordType t, char *buf, size_t size);
 
 /* Parses a positive int64 (an id) or prints a usage error naming what. */
 bool crm_cli_parse_id(struct crm_cli *cli, const char *s, const char *what, int64_t *out);

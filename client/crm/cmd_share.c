@@ -202,3 +202,18 @@ int crm_cmd_share(struct crm_cli *cli, int argc, char **argv) {
 		return CRM_EXIT_USAGE;
 	return share_record(cli, &t, &o);
 }
+
+/* The type's name in lower case ("account"), from the RecordType value. */
+const char *crm_cli_type_name(Crm__RecordType t, char *buf, size_t size) {
+	const ProtobufCEnumValue *v =
+		protobuf_c_enum_descriptor_get_value(&crm__record_type__descriptor, (int)t);
+	const char *s = v ? v->name : "?";
+	size_t i, plen = strlen(TYPE_PREFIX);
+
+	if (strncmp(s, TYPE_PREFIX, plen) == 0)
+		s += plen;
+	for (i = 0; s[i] && i + 1 < size; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	buf[i] = '\0';
+	return buf;
+}

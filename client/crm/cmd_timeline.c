@@ -19,27 +19,11 @@
 #include "cmd_record.h"
 #include "crm_wire.h"
 
-#define TYPE_PREFIX "RECORD_TYPE_"
 #define KINDS_MAX 16
 
 static const char *const people_cols[] = {"at", "kind", "record", "summary", "who"};
 static const char *const machine_cols[] = {"at",      "kind", "record_type", "record_id",
 					   "summary", "who",  "action"};
-
-/* The type's name in lower case ("account"), from the RecordType value. */
-static const char *type_name(Crm__RecordType t, char *buf, size_t size) {
-	const ProtobufCEnumValue *v =
-		protobuf_c_enum_descriptor_get_value(&crm__record_type__descriptor, (int)t);
-	const char *s = v ? v->name : "?";
-	size_t i, plen = strlen(TYPE_PREFIX);
-
-	if (strncmp(s, TYPE_PREFIX, plen) == 0)
-		s += plen;
-	for (i = 0; s[i] && i + 1 < size; i++)
-		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
-	buf[i] = '\0';
-	return buf;
-}
 
 /* The summary people read: "subject", "subject (done)", "update: name". */
 static void people_summary(const Crm__TimelineItem *e, char *buf, size_t size) {
@@ -59,7 +43,7 @@ static void people_row(crm_result *r, const Crm__TimelineItem *e) {
 	crm_result_add_row(r);
 	crm_cli_add_opt_time(r, e->has_at, e->at);
 	crm_result_add_str(r, e->kind);
-	snprintf(record, sizeof(record), "%s/%" PRId64, type_name(e->record_type, type, sizeof(type)),
+	snprintf(record, sizeof(record), "%s/%" PRId64, crm_cli_type_name(e->record_type, type, sizeof(type)),
 		 e->record_id);
 	crm_result_add_str(r, record);
 	people_summary(e, summary, sizeof(summary));
@@ -73,7 +57,7 @@ static void machine_row(crm_result *r, const Crm__TimelineItem *e) {
 	crm_result_add_row(r);
 	crm_cli_add_opt_time(r, e->has_at, e->at);
 	crm_result_add_str(r, e->kind);
-	crm_result_add_str(r, type_name(e->record_type, type, sizeof(type)));
+	crm_result_add_str(r, crm_cli_type_name(e->record_type, type, sizeof(type)));
 	if (e->has_record_id)
 		crm_result_add_int(r, e->record_id);
 	else

@@ -17,7 +17,6 @@
 #include "cli.h"
 #include "cmd_record.h"
 
-#define TYPE_PREFIX "RECORD_TYPE_"
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 
@@ -100,28 +99,13 @@ struct follow {
 	bool dropped;         /* the server stopped sending: subscribe again */
 };
 
-/* The type's name in lower case ("account"), from the RecordType value. */
-static const char *type_name(Crm__RecordType t, char *buf, size_t size) {
-	const ProtobufCEnumValue *v =
-		protobuf_c_enum_descriptor_get_value(&crm__record_type__descriptor, (int)t);
-	const char *s = v ? v->name : "?";
-	size_t i, plen = strlen(TYPE_PREFIX);
-
-	if (strncmp(s, TYPE_PREFIX, plen) == 0)
-		s += plen;
-	for (i = 0; s[i] && i + 1 < size; i++)
-		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
-	buf[i] = '\0';
-	return buf;
-}
-
 /* One line per event: JSON for scripts, else time, kind, TYPE/ID, version. */
 static void print_event(struct follow *f, const Crm__RecordEvent *e) {
 	char type[32], when[40] = "";
 	time_t secs = (time_t)(e->changed_at / 1000000);
 	struct tm tm;
 
-	type_name(e->type, type, sizeof(type));
+	crm_cli_type_name(e->type, type, sizeof(type));
 	if (f->cli->format == CRM_FORMAT_JSON) {
 		printf("{\"kind\":\"%s\",\"type\":\"%s\",\"id\":%" PRId64, e->kind ? e->kind : "", type,
 		       e->id);
