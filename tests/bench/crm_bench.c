@@ -39,6 +39,16 @@
  *   timeline    the first page of TimelineList (--page-size N, default 50)
  *               of one record, --ids ID (--type, default account): its
  *               interactions, tasks and changes, newest first
+ *   events      --connections connections subscribe to change events;
+ *               one more, as --user, updates the records of --ids in turn
+ *               at --rate updates/s (default 20); latency from an update
+ *               sent to its event received, over every watcher, and the
+ *               events that never arrived (bench_events.c). Watchers are
+ *               --user's connections, and that user watches every record;
+ *               with --sessions datagen:SEED connection i resumes
+ *               crm-datagen's session i (a user of its own up to 1,000)
+ *               and watches --watch-per records of --ids that its user may
+ *               see
  *
  * Closed loop by default: every connection keeps --depth requests in
  * flight. With --rate R the load is open loop: R requests per second in
@@ -61,6 +71,7 @@
 #include <unistd.h>
 
 #include "bench_attach.h"
+#include "bench_events.h"
 #include "crmclient.h"
 
 #define MAX_SAMPLES (4u << 20)
@@ -77,12 +88,13 @@ typedef enum {
 	W_WRITE,
 	W_AUDIT,
 	W_ATTACH,
-	W_TIMELINE
+	W_TIMELINE,
+	W_EVENTS
 } workload;
 
 static const char *const workload_names[] = {"ping", "deep-ping", "connect", "login", "idle",
 					     "argon2", "get",	    "list",    "write",	"audit",
-					     "attach", "timeline"};
+					     "attach", "timeline", "events"};
 
 #define MAX_FILTERS 4
 
@@ -100,9 +112,12 @@ static struct {
 	/* attach */
 	int file_mib;
 	const char *db;
+	/* events */
+	long long datagen_seed; /* -1: no --sessions */
+	int watch_per;
 } opt = {.file_mib = 8, .connections = 8, .depth = 1, .threads = 1, .duration_s = 10, .format = "table",
 	 .argon2_mem_kib = 19456, .argon2_iter = 2, .type = CRM__RECORD_TYPE__RECORD_TYPE_ACCOUNT,
-	 .page = 1, .page_size = 50};
+	 .page = 1, .page_size = 50, .datagen_seed = -1, .watch_per = 3};
 
 struct thread_state;
 
@@ -804,7 +819,7 @@ static void report(thread_state *ts, int n) {
 static void usage(FILE *out) {
 	fprintf(out,
 		"usage: crm-bench --workload ping|deep-ping|connect|login|idle|argon2|get|list|write|\n"
-		"                 audit|timeline\n"
+		"                 audit|timeline|attach|events\n"
 		"                 [options]\n"
 		"  --server HOST:PORT   crmd (or CRM_SERVER)\n"
 		"  --ca FILE            CA of crmd's certificate (or CRM_CA)\n"
@@ -819,13 +834,16 @@ static void usage(FILE *out) {
 		"  --argon2-memory KIB, --argon2-iterations N   parameters for argon2 (19456, 2)\n"
 		"  --type account|contact   record type for get, list, write, timeline (default\n"
 		"                       account)\n"
-		"  --ids FROM-TO        record ids for get and write; timeline: the record FROM\n"
+		"  --ids FROM-TO        record ids for get, write and events; timeline: the\n"
+		"                       record FROM\n"
 		"  --filter FIELD=VALUE list: an equality filter (up to 4)\n"
 		"  --sort FIELD         list: sort key, -FIELD descending (default name/display_name)\n"
 		"  --page-size N        list: records per page (default 50)\n"
 		"  --page N             list: measure page N (default 1)\n"
 		"  --file-size MIB      attach: the file's size (default 8)\n"
 		"  --db DSN             attach: also the same chunks through libpq on this database\n"
+		"  --sessions datagen:SEED  events: watcher i resumes crm-datagen's session i\n"
+		"  --watch-per K        events with --sessions: records each watcher watches (3)\n"
 		"  --format table|json\n");
 }
 
@@ -861,6 +879,7 @@ static void parse_args(int argc, char **argv) {
 		{"type", 1, 0, 'T'},	   {"ids", 1, 0, 'i'},	     {"filter", 1, 0, 'F'},
 		{"sort", 1, 0, 'O'},	   {"page-size", 1, 0, 'L'},     {"page", 1, 0, 'P'},
 		{"file-size", 1, 0, 'S'},  {"db", 1, 0, 'B'},
+		{"sessions", 1, 0, 'X'},   {"watch-per", 1, 0, 'K'},
 		{"help", 0, 0, 'h'},	   {0, 0, 0, 0}};
 	int c;
 	bool have_w = false;
@@ -914,6 +933,13 @@ static void parse_args(int argc, char **argv) {
 		case 'P': opt.page = atoi(optarg); break;
 		case 'S': opt.file_mib = atoi(optarg); break;
 		case 'B': opt.db = optarg; break;
+		case 'X':
+			if (sscanf(optarg, "datagen:%lld", &opt.datagen_seed) != 1 || opt.datagen_seed < 0) {
+				fprintf(stderr, "crm-bench: --sessions datagen:SEED (crm-datagen's --seed)\n");
+				exit(2);
+			}
+			break;
+		case 'K': opt.watch_per = atoi(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -925,7 +951,8 @@ static void parse_args(int argc, char **argv) {
 	}
 	if (opt.threads > opt.connections && opt.w != W_ARGON2)
 		opt.threads = opt.connections;
-	if ((opt.w == W_GET || opt.w == W_WRITE || opt.w == W_ATTACH || opt.w == W_TIMELINE) &&
+	if ((opt.w == W_GET || opt.w == W_WRITE || opt.w == W_ATTACH || opt.w == W_TIMELINE ||
+	     opt.w == W_EVENTS) &&
 	    opt.id_max == 0) {
 		fprintf(stderr, "crm-bench: %s needs --ids FROM-TO\n", workload_names[opt.w]);
 		exit(2);
@@ -960,6 +987,62 @@ static int run_attach(thread_state *t) {
 	if (r.errors)
 		fprintf(stderr, "crm-bench: attach: %s\n", r.first_error);
 	return r.errors ? 1 : 0;
+}
+
+/* The events workload: watchers and a writer on one thread (bench_events.c). */
+static int run_events(const char *token) {
+	crm_client_options o;
+	struct bench_events_params p = {.conn = &o, .watchers = opt.connections, .type = opt.type,
+					 .id_min = opt.id_min, .id_max = opt.id_max,
+					 .rate = opt.rate > 0 ? opt.rate : 20, .warmup_s = opt.warmup_s,
+					 .duration_s = opt.duration_s, .drain_s = 5};
+	struct bench_events_result r;
+	bool ok;
+
+	char **tokens = NULL;
+
+	options_for(&o, token);
+	if (opt.datagen_seed >= 0) { /* crm-datagen's session tokens (crm_datagen.c) */
+		tokens = calloc((size_t)opt.connections, sizeof(*tokens));
+		for (int i = 0; i < opt.connections; i++) {
+			char text[64];
+			uint8_t h[32];
+
+			snprintf(text, sizeof(text), "datagen:%lld:%d", opt.datagen_seed, i);
+			crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
+			tokens[i] = malloc(65);
+			sodium_bin2hex(tokens[i], 65, h, sizeof(h));
+		}
+		p.tokens = (const char *const *)tokens;
+		p.watch_per = opt.watch_per;
+	}
+	ok = bench_events_run(&p, &r);
+	if (tokens) {
+		for (int i = 0; i < opt.connections; i++)
+			free(tokens[i]);
+		free(tokens);
+	}
+	if (strcmp(opt.format, "json") == 0) {
+		printf("{\"workload\":\"events\",\"connections\":%d,\"rate\":%.1f,\"seconds\":%d,"
+		       "\"watches\":%ld,\"writes\":%ld,\"expected\":%ld,\"received\":%ld,\"missing\":%ld,"
+		       "\"dropped\":%ld,\"errors\":%ld,\"ok\":%ld,\"p50_ms\":%.3f,\"p95_ms\":%.3f,"
+		       "\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+		       opt.connections, p.rate, opt.duration_s, r.watches, r.writes, r.expected, r.received,
+		       r.expected > r.received ? r.expected - r.received : 0, r.dropped,
+		       r.errors + !ok, ok ? r.received : 0, r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms);
+	} else {
+		printf("workload      events\n");
+		printf("load          %d watching connections, %ld watches, %.0f updates/s\n",
+		       opt.connections, r.watches, p.rate);
+		printf("updates       %ld in %d s; events %ld of %ld received, %ld dropped frames\n",
+		       r.writes, opt.duration_s, r.received, r.expected, r.dropped);
+		printf("latency ms    p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", r.p50_ms, r.p95_ms,
+		       r.p99_ms, r.max_ms);
+		printf("errors        %ld\n", r.errors + !ok);
+	}
+	if (r.first_error[0])
+		fprintf(stderr, "crm-bench: events: %s\n", r.first_error);
+	return ok && r.errors == 0 ? 0 : 1;
 }
 
 static void raise_fd_limit(void) {
@@ -1045,6 +1128,14 @@ int main(int argc, char **argv) {
 					  crypto_pwhash_ALG_ARGON2ID13) != 0)
 			return 1;
 		fn = run_argon2;
+	} else if (opt.w == W_EVENTS) {
+		int rc = run_events(token);
+
+		for (int i = 0; i < opt.threads; i++)
+			free(ts[i].lat_us);
+		free(ts);
+		free(token);
+		return rc;
 	} else if (opt.w == W_CONNECT) {
 		opt.token = token;
 		opt.threads = opt.connections;
