@@ -285,6 +285,8 @@ static void on_timers(crm_notify *n) {
 	if (n->conn && now - n->last_usage_us >= CRM_NOTIFY_USAGE_MS * 1000) {
 		n->last_usage_us = now;
 		check_usage(n);
+		if (n->conn && notified(n)) /* read while it waited for its result */
+			route(n);
 	}
 }
 
