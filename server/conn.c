@@ -80,10 +80,17 @@ struct crm_conn {
 	bool auth_expired;       /* auth_timeout passed with a request in flight */
 	/* events (Subscribe): pushed after ev_pos while subscribed; one fetch
 	 * in flight at a time (ev_fetching), another wanted (ev_again); a
-	 * fetch for an older subscription (ev_gen) is dropped */
-	bool subscribed, ev_fetching, ev_again;
+	 * fetch for an older subscription (ev_gen) is dropped. ev_user: the
+	 * session's user (0: not known yet, fetches on every audience). While
+	 * a fetch is in flight, audiences without the user pile up in
+	 * (ev_skip_from, ev_skip_to]: where the fetch ends at or after
+	 * ev_skip_from, the position moves on to ev_skip_to. ev_retry: a fetch
+	 * the pool refused, or that failed, runs again from this timer. */
+	bool subscribed, ev_fetching, ev_again, ev_skip;
 	uint32_t ev_gen;
-	crm_event_pos ev_pos;
+	int64_t ev_user;
+	crm_event_pos ev_pos, ev_skip_from, ev_skip_to;
+	struct event *ev_retry;
 	uint64_t ids[]; /* request ids in flight, cfg.max_inflight of them */
 };
 
@@ -162,7 +169,9 @@ static void conn_close(crm_conn *c, const char *why) {
 		event_free(c->deadline);
 	if (c->proxy_ev)
 		event_free(c->proxy_ev);
-	c->deadline = c->proxy_ev = NULL;
+	if (c->ev_retry)
+		event_free(c->ev_retry);
+	c->deadline = c->proxy_ev = c->ev_retry = NULL;
 	if (c->bev) {
 		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 		if (c->tls_up && ssl) {
@@ -807,9 +816,26 @@ static void logged_out(crm_conn *c) {
 
 /* ------------------------------------------------------------ events */
 
+static void events_kick(crm_conn *c);
+
+static void on_events_retry(evutil_socket_t fd, short what, void *arg) {
+	(void)fd, (void)what;
+	events_kick(arg);
+}
+
+/* Fetches again in ms (a refused or failed fetch is never dropped). */
+static void events_retry(crm_conn *c, int ms) {
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	if (c->ev_retry == NULL)
+		c->ev_retry = evtimer_new(c->io->base, on_events_retry, c);
+	if (c->ev_retry == NULL || evtimer_add(c->ev_retry, &tv) != 0)
+		log_error("conn=%llu: cannot arm the events retry timer; the next events fetch "
+			  "will catch up", (unsigned long long)c->id);
+}
+
 /* Queues a fetch of the connection's new events unless one is in flight
- * (then one more follows it). A full pool: the next announcement or the
- * fallback poll tries again. */
+ * (then one more follows it). A full pool: retried in CRM_EVENTS_RETRY_MS. */
 static void events_kick(crm_conn *c) {
 	crm_job *job;
 
@@ -833,12 +859,19 @@ static void events_kick(crm_conn *c) {
 	snprintf(job->client_ip, sizeof(job->client_ip), "%s", c->client_ip);
 	c->refs++;
 	c->ev_fetching = true;
-	c->ev_again = false;
+	c->ev_again = c->ev_skip = false;
+	if (c->ev_retry)
+		evtimer_del(c->ev_retry);
+	log_debug("conn=%llu user_id=%lld: events fetch after %" PRIu64 "/%" PRIu64,
+		  (unsigned long long)c->id, (long long)c->ev_user, c->ev_pos.xid, c->ev_pos.seq);
 	if (crm_pool_submit(crm_srv->pool, job))
 		return;
 	c->refs--;
 	c->ev_fetching = false;
 	crm_job_free(job);
+	log_debug("conn=%llu user_id=%lld: events fetch refused (queue full); again in %d ms",
+		  (unsigned long long)c->id, (long long)c->ev_user, CRM_EVENTS_RETRY_MS);
+	events_retry(c, CRM_EVENTS_RETRY_MS);
 }
 
 /* The connection is too far behind (its output above the high-water mark
@@ -882,8 +915,12 @@ static void events_delivered(crm_conn *c, crm_job *job) {
 		c->subscribed = false;
 		return;
 	}
-	if (job->status != CRM_OK) { /* the database is away: the next poll retries */
-		c->ev_again = false;
+	if (job->status != CRM_OK) { /* the database is away, or the queue full */
+		log_debug("conn=%llu user_id=%lld: events fetch failed (%s); again shortly",
+			  (unsigned long long)c->id, (long long)c->ev_user, crm_status_name(job->status));
+		c->ev_again = c->ev_skip = false;
+		events_retry(c, job->status == CRM_RESOURCE_EXHAUSTED ? CRM_EVENTS_RETRY_MS
+								    : CRM_EVENTS_RETRY_ERROR_MS);
 		return;
 	}
 	if (job->out_len > 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) > c->hwm) {
@@ -896,6 +933,12 @@ static void events_delivered(crm_conn *c, crm_job *job) {
 		return;
 	}
 	c->ev_pos = job->ev_pos;
+	c->ev_user = job->ev_user;
+	/* audiences that came meanwhile without this user */
+	if (c->ev_skip && crm_event_pos_cmp(c->ev_pos, c->ev_skip_from) >= 0 &&
+	    crm_event_pos_cmp(c->ev_skip_to, c->ev_pos) > 0)
+		c->ev_pos = c->ev_skip_to;
+	c->ev_skip = false;
 	check_output(c);
 	if (job->ev_more || c->ev_again)
 		events_kick(c);
@@ -905,6 +948,46 @@ void crm_conn_events_all(crm_io *io) {
 	for (crm_conn *c = io->conns; c; c = c->next)
 		if (c->subscribed)
 			events_kick(c);
+}
+
+/* A fetch is in flight: an audience without the user extends the range
+ * its result may skip to when it follows on from it; anything else wants
+ * one more fetch after it. */
+static void events_route_busy(crm_conn *c, const crm_audience *a, bool mine) {
+	if (mine || c->ev_user == 0) {
+		c->ev_again = true;
+	} else if (!c->ev_skip) {
+		c->ev_skip = true;
+		c->ev_skip_from = a->from;
+		c->ev_skip_to = a->to;
+	} else if (crm_event_pos_cmp(c->ev_skip_to, a->from) >= 0) {
+		if (crm_event_pos_cmp(a->to, c->ev_skip_to) > 0)
+			c->ev_skip_to = a->to;
+	} else {
+		c->ev_again = true;
+	}
+}
+
+static void events_route(crm_conn *c, const crm_audience *a) {
+	const crm_event_pos *last = c->ev_user ? crm_audience_find(a, c->ev_user) : NULL;
+
+	if (c->ev_fetching) {
+		events_route_busy(c, a, last != NULL);
+	} else if (c->ev_user == 0 || crm_event_pos_cmp(c->ev_pos, a->from) < 0 ||
+		   (last && crm_event_pos_cmp(*last, c->ev_pos) > 0)) {
+		events_kick(c); /* not known, behind, or the user's events */
+	} else if (crm_event_pos_cmp(a->to, c->ev_pos) > 0) {
+		c->ev_pos = a->to; /* none of the user's: no query */
+		log_debug("conn=%llu user_id=%lld: events moved to %" PRIu64 "/%" PRIu64
+			  " without a fetch", (unsigned long long)c->id, (long long)c->ev_user,
+			  c->ev_pos.xid, c->ev_pos.seq);
+	}
+}
+
+void crm_conn_events_route(crm_io *io, const crm_audience *a) {
+	for (crm_conn *c = io->conns; c; c = c->next)
+		if (c->subscribed)
+			events_route(c, a);
 }
 
 void crm_conn_deliver(crm_job *job) {
@@ -925,10 +1008,13 @@ void crm_conn_deliver(crm_job *job) {
 		c->subscribed = true;
 		c->ev_gen++;
 		c->ev_pos = job->ev_pos;
+		c->ev_user = job->ev_user;
+		c->ev_skip = false;
 		c->ev_again = true; /* the first fetch follows the reply */
 	}
 	if (c->open && job->status == CRM_OK && job->sets_session) {
 		c->token = job->new_token;
+		c->ev_user = 0; /* another session: learnt again from its fetch */
 		logged_in(c);
 	} else if (c->open && job->status == CRM_OK && job->clears_session) {
 		memset(&c->token, 0, sizeof(c->token));

@@ -52,6 +52,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
 	crm_io *io = arg;
 	crm_job *done;
 	crm_handoff *fresh;
+	crm_audience **aud;
+	int n_aud;
 	bool drain, events;
 
 	(void)fd, (void)what;
@@ -63,6 +65,10 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
 	io->wake_pending = false;
 	events = io->events_pending;
 	io->events_pending = false;
+	aud = io->aud;
+	n_aud = io->n_aud;
+	io->aud = NULL;
+	io->n_aud = io->cap_aud = 0;
 	pthread_mutex_unlock(&io->lock);
 	drain = atomic_load(&crm_srv->draining) && !io->drain_seen;
 
@@ -80,6 +86,12 @@ static void on_wake(evutil_socket_t fd, short what, void *arg) {
 	}
 	if (events && !io->drain_seen)
 		crm_conn_events_all(io);
+	for (int i = 0; i < n_aud; i++) {
+		if (!io->drain_seen)
+			crm_conn_events_route(io, aud[i]);
+		crm_audience_unref(aud[i]);
+	}
+	free(aud);
 	if (drain)
 		start_drain(io);
 	else
@@ -140,6 +152,27 @@ void crm_io_events(crm_io *io) {
 	pthread_mutex_unlock(&io->lock);
 }
 
+void crm_io_audience(crm_io *io, crm_audience *a) {
+	pthread_mutex_lock(&io->lock);
+	if (io->n_aud == io->cap_aud) {
+		int cap = io->cap_aud ? io->cap_aud * 2 : 8;
+		crm_audience **p = realloc(io->aud, (size_t)cap * sizeof(*p));
+
+		if (p == NULL) { /* everyone fetches instead */
+			io->events_pending = true;
+			wake_up(io);
+			pthread_mutex_unlock(&io->lock);
+			return;
+		}
+		io->aud = p;
+		io->cap_aud = cap;
+	}
+	atomic_fetch_add(&a->refs, 1);
+	io->aud[io->n_aud++] = a;
+	wake_up(io);
+	pthread_mutex_unlock(&io->lock);
+}
+
 void crm_io_drain(crm_io *io) {
 	pthread_mutex_lock(&io->lock);
 	wake_up(io);
@@ -156,6 +189,9 @@ void crm_io_free(crm_io *io) {
 		io->done_head = j->next;
 		crm_conn_deliver(j);
 	}
+	for (int i = 0; i < io->n_aud; i++)
+		crm_audience_unref(io->aud[i]);
+	free(io->aud);
 	if (io->grace)
 		event_free(io->grace);
 	event_free(io->wake);

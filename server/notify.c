@@ -28,9 +28,36 @@ typedef struct crm_notify {
 	PGconn *conn;          /* the LISTEN connection; this thread only */
 	int backoff_ms;
 	int64_t last_poll_us, last_usage_us, last_tick_us;
-	char head[64];         /* crm.events_head() at the last poll */
-	unsigned polls;
+	bool routing;          /* apos is known */
+	crm_event_pos apos;    /* audiences were handed out up to here */
 } crm_notify;
+
+int crm_event_pos_cmp(crm_event_pos a, crm_event_pos b) {
+	if (a.xid != b.xid)
+		return a.xid < b.xid ? -1 : 1;
+	return a.seq < b.seq ? -1 : a.seq > b.seq;
+}
+
+void crm_audience_unref(crm_audience *a) {
+	if (a != NULL && atomic_fetch_sub(&a->refs, 1) == 1)
+		free(a);
+}
+
+const crm_event_pos *crm_audience_find(const crm_audience *a, int64_t user_id) {
+	size_t lo = 0, hi = a->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a->users[mid].user_id == user_id)
+			return &a->users[mid].last;
+		if (a->users[mid].user_id < user_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 /* ------------------------------------------------------------ LISTEN thread */
 
@@ -111,42 +138,123 @@ static void check_usage(crm_notify *n) {
 	(void)PQsetnonblocking(n->conn, 1);
 }
 
-/* The fallback poll: the subscribers fetch when the deliverable head of
- * the outbox moved since the last poll (or when it cannot be read). */
-static void poll_head(crm_notify *n) {
-	PGresult *r;
-	bool moved = true;
+static int cmp_user(const void *a, const void *b) {
+	int64_t x = ((const struct crm_audience_user *)a)->user_id;
+	int64_t y = ((const struct crm_audience_user *)b)->user_id;
 
-	if (n->conn == NULL || PQsetnonblocking(n->conn, 0) != 0) {
-		wake_all();
-		return;
-	}
-	r = PQexec(n->conn, "SELECT crm.events_head()");
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-		moved = strcmp(n->head, PQgetvalue(r, 0, 0)) != 0;
-		snprintf(n->head, sizeof(n->head), "%s", PQgetvalue(r, 0, 0));
-	}
-	PQclear(r);
-	(void)PQsetnonblocking(n->conn, 1);
-	/* and now and then anyway: a fetch the full pool refused is retried */
-	if (moved || ++n->polls % CRM_NOTIFY_POLL_ALL == 0)
-		wake_all();
+	return (x > y) - (x < y);
 }
 
-/* Reads what arrived on the LISTEN connection; false when it is lost. */
-static bool consume(crm_notify *n) {
+/* crm.events_audience's rows as an audience after n->apos: user rows, and
+ * the last row (user NULL) with where the next call starts. NULL when the
+ * query failed or said nothing usable. */
+static crm_audience *audience_of(crm_notify *n, PGresult *r, bool *more) {
+	int rows = PQntuples(r), last = rows - 1;
+	crm_audience *a;
+
+	if (rows < 1 || !PQgetisnull(r, last, 2))
+		return NULL;
+	a = calloc(1, sizeof(*a) + (size_t)last * sizeof(a->users[0]));
+	if (a == NULL)
+		return NULL;
+	atomic_init(&a->refs, 1);
+	a->from = n->apos;
+	a->to.xid = strtoull(PQgetvalue(r, last, 0), NULL, 10);
+	a->to.seq = strtoull(PQgetvalue(r, last, 1), NULL, 10);
+	*more = PQgetvalue(r, last, 3)[0] == 't';
+	for (int i = 0; i < last; i++) {
+		a->users[a->n].user_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		a->users[a->n].last.xid = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+		a->users[a->n].last.seq = strtoull(PQgetvalue(r, i, 1), NULL, 10);
+		a->n++;
+	}
+	qsort(a->users, a->n, sizeof(a->users[0]), cmp_user);
+	return a;
+}
+
+/* One crm.events_audience call after n->apos (or, before the first, the
+ * head to start routing from). NULL: it failed (logged). */
+static crm_audience *read_audience(crm_notify *n, bool *more) {
+	char xid[24], seq[24], limit[16];
+	const char *v[3] = {n->routing ? xid : NULL, n->routing ? seq : NULL, limit};
+	crm_audience *a = NULL;
+	PGresult *r;
+
+	snprintf(xid, sizeof(xid), "%" PRIu64, n->apos.xid);
+	snprintf(seq, sizeof(seq), "%" PRIu64, n->apos.seq);
+	snprintf(limit, sizeof(limit), "%d", CRM_NOTIFY_AUDIENCE_ROWS);
+	r = PQexecParams(n->conn, "SELECT * FROM crm.events_audience($1::xid8, $2::int8, $3::int4)", 3,
+			 NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		a = audience_of(n, r, more);
+	else
+		log_warn("events: crm.events_audience failed: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	return a;
+}
+
+/* Hands a to every I/O thread, unless it is empty. */
+static void hand_out(crm_notify *n, crm_audience *a) {
+	if (crm_event_pos_cmp(a->to, a->from) > 0) {
+		log_debug("events: routing %" PRIu64 "/%" PRIu64 " to %" PRIu64 "/%" PRIu64
+			  ": %zu user(s)", a->from.xid, a->from.seq, a->to.xid, a->to.seq, a->n);
+		for (int i = 0; i < crm_srv->n_io; i++)
+			crm_io_audience(&crm_srv->ios[i], a);
+		n->apos = a->to;
+	}
+	crm_audience_unref(a);
+}
+
+/* True (and drained) when notifications are waiting in libpq's queue:
+ * PQexec reads whatever arrives while it waits for its result. */
+static bool notified(crm_notify *n) {
 	PGnotify *note;
 	bool any = false;
 
-	if (!PQconsumeInput(n->conn))
-		return false;
 	while ((note = PQnotifies(n->conn)) != NULL) {
 		any = true;
 		PQfreemem(note);
 	}
-	if (any)
-		wake_all();
-	return PQstatus(n->conn) == CONNECTION_OK;
+	return any;
+}
+
+/* Reads the audience of the new events and hands it out, until nothing
+ * more is waiting (a bounded number of rounds: the next poll goes on).
+ * When it cannot be read every subscribed connection fetches instead. */
+static void route(crm_notify *n) {
+	for (int round = 0; round < 16; round++) {
+		bool more = false, first = !n->routing;
+		crm_audience *a;
+
+		if (n->conn == NULL || PQsetnonblocking(n->conn, 0) != 0) {
+			wake_all();
+			return;
+		}
+		a = read_audience(n, &more);
+		(void)PQsetnonblocking(n->conn, 1);
+		if (a == NULL) {
+			wake_all();
+			return;
+		}
+		if (first) { /* routing starts at the head; earlier fetches are the connections' */
+			n->apos = a->to;
+			n->routing = true;
+			crm_audience_unref(a);
+		} else {
+			hand_out(n, a);
+		}
+		if (!more && !notified(n))
+			return;
+	}
+}
+
+/* Reads what arrived on the LISTEN connection; false when it is lost. */
+static bool consume(crm_notify *n) {
+	if (!PQconsumeInput(n->conn))
+		return false;
+	if (notified(n))
+		route(n);
+	return n->conn != NULL && PQstatus(n->conn) == CONNECTION_OK;
 }
 
 /* Sleeps up to ms, or until asked to stop, watching the connection's
@@ -160,8 +268,9 @@ static short wait_for(crm_notify *n, int ms) {
 	return p[1].fd >= 0 ? p[1].revents : 0;
 }
 
-/* Timers of the loop: the scheduler's tick, the fallback poll, the queue
- * usage check. */
+/* Timers of the loop: the scheduler's tick, the fallback poll (routing
+ * what became deliverable without a notification), the queue usage
+ * check. */
 static void on_timers(crm_notify *n) {
 	int64_t now = crm_mono_us();
 
@@ -171,11 +280,13 @@ static void on_timers(crm_notify *n) {
 	}
 	if (now - n->last_poll_us >= CRM_NOTIFY_POLL_MS * 1000) {
 		n->last_poll_us = now;
-		poll_head(n);
+		route(n);
 	}
 	if (n->conn && now - n->last_usage_us >= CRM_NOTIFY_USAGE_MS * 1000) {
 		n->last_usage_us = now;
 		check_usage(n);
+		if (n->conn && notified(n)) /* read while it waited for its result */
+			route(n);
 	}
 }
 
@@ -234,12 +345,6 @@ void crm_notify_stop(crm_server *srv) {
 }
 
 /* ------------------------------------------------------------ fetch */
-
-static int cmp_pos(crm_event_pos a, crm_event_pos b) {
-	if (a.xid != b.xid)
-		return a.xid < b.xid ? -1 : 1;
-	return a.seq < b.seq ? -1 : a.seq > b.seq;
-}
 
 /* One row of crm.events_read as an Event frame appended to job->out. */
 static bool pack_event(crm_job *job, PGresult *r, int i, size_t *cap) {
@@ -308,7 +413,7 @@ static void pack_events(crm_job *job, PGresult *r) {
 		events++;
 	}
 	job->ev_more = events >= CRM_EVENTS_BATCH;
-	if (!job->ev_more && cmp_pos(horizon, job->ev_pos) > 0)
+	if (!job->ev_more && crm_event_pos_cmp(horizon, job->ev_pos) > 0)
 		job->ev_pos = horizon;
 	job->status = CRM_OK;
 }
@@ -341,4 +446,5 @@ void crm_events_fetch(crm_db *db, crm_job *job) {
 	pack_events(job, r);
 	PQclear(r);
 	snprintf(job->user, sizeof(job->user), "%s", db->session.username);
+	job->ev_user = db->session.user_id;
 }

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "crm_wire.h"
 #include "db.h"
+#include "notify.h"
 #include "pool.h"
 
 typedef struct crm_io crm_io;
@@ -74,7 +75,9 @@ struct crm_io {
 	crm_job *done_head, *done_tail;
 	crm_handoff *new_conns;
 	bool wake_pending;
-	bool events_pending;       /* new events announced (notify.c) */
+	bool events_pending;       /* everyone fetches (notify.c) */
+	crm_audience **aud;        /* routed events to apply, in order (notify.c) */
+	int n_aud, cap_aud;
 	bool drain_seen;
 	crm_conn *conns;           /* this thread's connections */
 	int n_conns;
@@ -85,9 +88,12 @@ bool crm_io_start(crm_io *io, int index, crm_err *err) CRM_MUSTCHECK;
 void crm_io_adopt(crm_io *io, crm_handoff *h);
 /* Hands a finished job back to its I/O thread (worker threads). */
 void crm_io_complete(crm_io *io, crm_job *job);
-/* Tells the I/O thread that new events may be in the outbox: its
- * subscribed connections fetch them (any thread; notify.c). */
+/* Tells the I/O thread that new events may be in the outbox: all its
+ * subscribed connections fetch (any thread; notify.c). */
 void crm_io_events(crm_io *io);
+/* Hands the I/O thread an audience of new events: the connections of the
+ * users in it fetch, the others move on (any thread; takes a reference). */
+void crm_io_audience(crm_io *io, crm_audience *a);
 /* Asks the I/O thread to drain and exit (main thread). */
 void crm_io_drain(crm_io *io);
 void crm_io_join(crm_io *io);
@@ -108,6 +114,10 @@ void crm_conn_drain_all(crm_io *io);
 void crm_conn_abort_all(crm_io *io, const char *why);
 /* Every subscribed connection of the thread fetches its new events. */
 void crm_conn_events_all(crm_io *io);
+/* Routes an audience (notify.h) to the thread's subscribed connections:
+ * a fetch for those whose user is in it or whose position is before
+ * a->from or unknown; the others' position moves to a->to. */
+void crm_conn_events_route(crm_io *io, const crm_audience *a);
 
 /* ---- jobs (worker.c) */
 
@@ -115,12 +125,6 @@ void crm_conn_events_all(crm_io *io);
  * connection; the idempotency key purge, the scheduler's poll). EVENTS: a
  * subscribed connection's fetch of its new events, as its user. */
 typedef enum { CRM_JOB_REQUEST, CRM_JOB_PURGE, CRM_JOB_SCHEDULE, CRM_JOB_EVENTS } crm_job_kind;
-
-/* A position in the outbox (docs/events.md): (transaction id, sequence). */
-typedef struct crm_event_pos {
-	uint64_t xid;
-	uint64_t seq;
-} crm_event_pos;
 
 struct crm_job {
 	crm_arena arena;
@@ -148,6 +152,7 @@ struct crm_job {
 	 * position before (in) and after (out) the fetch */
 	bool subscribes;
 	bool ev_more;              /* EVENTS: a full batch; fetch again */
+	int64_t ev_user;           /* Subscribe, EVENTS: the session's user id */
 	uint32_t ev_gen;           /* the subscription the fetch is for */
 	crm_event_pos ev_pos;
 	uint8_t *out;              /* packed frame(s) with header, malloc'd */

@@ -330,6 +330,7 @@ static bool run_once(crm_db *db, crm_job *job, const char *pw_hash, Crm__Respons
 		job->subscribes = h.subscribes;
 		job->ev_pos.xid = h.ev_xid;
 		job->ev_pos.seq = h.ev_seq;
+		job->ev_user = db->session.user_id;
 	}
 	db->hold_commit = false;
 	if (crm_db_commit(db, err))

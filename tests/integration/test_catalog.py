@@ -92,6 +92,7 @@ crm_app  | crm.custom_values | DELETE INSERT SELECT UPDATE
 crm_app  | crm.edit_contact_list(bigint,text,jsonb) | EXECUTE
 crm_app  | crm.event_horizon | SELECT
 crm_app  | crm.events | SELECT
+crm_app  | crm.events_audience(xid8,bigint,integer) | EXECUTE
 crm_app  | crm.events_head() | EXECUTE
 crm_app  | crm.events_read(xid8,bigint,integer) | EXECUTE
 crm_app  | crm.events_start(xid8,bigint) | EXECUTE

@@ -8,11 +8,14 @@ EventsDropped for a consumer that does not keep up;
 delivery resuming after PostgreSQL restarted; the outbox's order with two
 transactions committing out of sequence order; an event held back by an
 older transaction that writes no events (no notification) delivered when
-it ends; a due reminder firing once
+it ends; routing: only the connections of the users an event concerns
+fetch (crm.events_audience), the others move on without a query, and a
+fetch the full queue refuses is retried; a due reminder firing once
 with two crmd, also when one is killed."""
 
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -156,6 +159,80 @@ def test_events_cross_crmd_instances(world, crmd_factory):
     a2 = bump(w, "root", a)  # through the first crmd
     (e,) = record_events(conn, 1)
     assert (e.id, e.version) == (a.id, a2.version)
+
+
+# ------------------------------------------------------------ routing
+
+def fetches(crmd, uid, start):
+    """crmd's debug lines (from line `start`) of fetches for user `uid`."""
+    rx = re.compile(rf"user_id={uid}: events fetch after ")
+    return [line for line in crmd.log_lines()[start:] if rx.search(line)]
+
+
+def test_only_the_users_an_event_concerns_fetch_the_others_move_on(world, crmd_factory):
+    w = world
+    d = crmd_factory(log_level="debug", **SMALL)
+    a = account(w, "sal", name="Routed")
+    b = account(w, "root", owner="sup", name="Support's routed")
+    watch(w, "sal", "account", a.id)
+    sal, _ = follower(w, "sal", crmd=d)
+    sup, _ = follower(w, "sup", crmd=d)
+    sal_id, sup_id = w.uid["sal"], w.uid["sup"]
+    # each connection fetched once after Subscribe
+    d.wait_log(rf"user_id={sup_id}: events fetch after ", timeout=10)
+    a = bump(w, "root", a)
+    record_events(sal, 1)
+    time.sleep(0.5)
+    start = len(d.log_lines())
+    a = bump(w, "root", a)
+    a = bump(w, "root", a)
+    got = record_events(sal, 2)
+    assert [e.version for e in got] == [a.version - 1, a.version]
+    # sup's connection moved past both without a query; sal's fetched
+    d.wait_log(rf"user_id={sup_id}: events moved to [0-9]+/[0-9]+ without a fetch",
+               timeout=10, start=start)
+    assert fetches(d, sal_id, start)
+    assert not fetches(d, sup_id, start)
+    quiet(sup, 1)
+    # an event that concerns sup later still reaches sup, and only sup
+    watch(w, "sup", "account", b.id)
+    start = len(d.log_lines())
+    b2 = bump(w, "root", b)
+    (e,) = record_events(sup, 1)
+    assert (e.id, e.version) == (b.id, b2.version)
+    assert fetches(d, sup_id, start)
+    quiet(sal, 1)
+    # sal still watches a but lost access to it: sal's connection is in
+    # the audience and fetches, and row-level security keeps the event out
+    ok(w.do("root", "record_reassign", type="account", id=a.id, owner="sup"), "reassign")
+    a = ok(w.do("root", "record_get", type="account", id=a.id)).record.account
+    start = len(d.log_lines())
+    bump(w, "root", a)
+    wait_for(lambda: fetches(d, sal_id, start), 10, interval=0.1, what="sal's fetch")
+    quiet(sal, 2)
+
+
+def test_a_fetch_the_full_queue_refuses_is_retried(world, crmd_factory):
+    w = world
+    d = crmd_factory(log_level="debug", db_workers="1", queue_length="1", **SMALL)
+    a = account(w, "sal", name="Busy")
+    watch(w, "sal", "account", a.id)
+    conns = []
+    for _ in range(12):
+        c = w.login_new("sal", d)
+        # the first fetches of the others may hold the one queue slot
+        wait_for(lambda: c.request(subscribe=c.pb.Subscribe()).status.code == OK, 10,
+                 interval=0.05, what="subscribed")
+        conns.append(c)
+    time.sleep(0.5)
+    start = len(d.log_lines())
+    a2 = bump(w, "root", a)  # through the other crmd: d's queue holds fetches only
+    for c in conns:
+        (e,) = record_events(c, 1)
+        assert (e.id, e.version) == (a.id, a2.version)
+    d.wait_log(r"events fetch refused \(queue full\); again in 50 ms", start=start)
+    for c in conns:
+        quiet(c, 0.2)
 
 
 def test_a_reconnect_replays_the_gap_and_a_too_old_position_resyncs(world):
