@@ -16,16 +16,18 @@ each refused naming the field with nothing written; `--output DIR/` with
 a hostile name from the server; audit rows with name, size and SHA-256
 and never the bytes."""
 
+import concurrent.futures
 import hashlib
 import json
 import os
+import subprocess
 import time
 
 import pytest
 
 from conftest import (FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, OK, PERMISSION_DENIED,
                       exit_code, run_crm, wait_for)
-from identity import app_sql, audit_rows, make_world, ok, session_sql, status, su_sql
+from identity import app_sql, audit_rows, make_world, ok, rq, session_sql, status, su_sql
 from records import account
 
 MiB = 1024 * 1024
@@ -317,6 +319,39 @@ def test_abandoned_upload_expires(env, crmd_factory):
 
 # ------------------------------------------------------------ access
 
+def test_two_deletes_at_once_one_succeeds_the_other_is_not_found(world):
+    """Two deletes of one attachment at once (the superuser holds its row
+    so that both reach the DELETE before either commits): one succeeds,
+    the other answers NOT_FOUND instead of a second success; a delete
+    after the delete is NOT_FOUND too."""
+    w = world
+    acme = account(w, owner="sal")
+    aid = upload(w, "sal", acme.id, b"once")
+    pg = w.env.pg
+    hold = subprocess.Popen([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                             "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", w.db],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hold.stdin.write(f"BEGIN;\nSELECT 1 FROM crm.attachments WHERE id = {aid} FOR UPDATE;\n\\echo held\n")
+        hold.stdin.flush()
+        assert hold.stdout.readline().strip() == "1" and hold.stdout.readline().strip() == "held"
+        conns = {u: w.c(u) for u in ("sal", "root")}
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            futs = [ex.submit(rq, conns[u], "attach_delete", attachment_id=aid) for u in conns]
+            wait_for(lambda: su_sql(w.env, w.db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type"
+                                                 " = 'Lock' AND query LIKE '%attach_delete%'") == "2",
+                     timeout=20)
+            hold.stdin.write("COMMIT;\n")
+            hold.stdin.close()
+            got = sorted(f.result(timeout=20).status.code for f in futs)
+    finally:
+        hold.wait(timeout=20)
+    assert got == sorted([OK, NOT_FOUND]), got
+    assert rows(w) == 0 and chunk_rows(w, aid) == 0
+    r = status(w.do("sal", "attach_delete", attachment_id=aid), NOT_FOUND, "attach_delete.attachment_id")
+    assert r.status.message == f"no attachment {aid}", r.status
+
+
 def test_record_the_user_cannot_see_is_not_found(world):
     """sal2 cannot see sal's account: put, list, get and delete answer
     exactly as for an account that does not exist."""
@@ -384,11 +419,80 @@ def test_second_layer_chunks_not_readable_by_sql(world):
     b = ok(begin(w, "sal", acme.id, b"abc")).attach_begin
     r = app_sql(w.env, w.db, session_sql(w, "sal2", f"INSERT INTO crm.attachment_chunks VALUES"
                                                     f" ({b.attachment_id}, 0, sha256('abc'), 'abc');"), check=False)
-    assert r.returncode != 0 and "row-level security" in r.stderr, r
+    assert r.returncode != 0 and "permission denied" in r.stderr, r
     r = app_sql(w.env, w.db, session_sql(w, "sal2", f"UPDATE crm.attachments SET committed_at = now(),"
-                                                    f" expires_at = NULL WHERE id = {b.attachment_id};"))
-    assert "UPDATE 0" in r.stdout, r
+                                                    f" expires_at = NULL WHERE id = {b.attachment_id};"), check=False)
+    assert r.returncode != 0 and "permission denied" in r.stderr, r
     assert chunk_rows(w, b.attachment_id) == 0
+
+
+def _as_sal(w, sql):
+    """`sql` as crm_app acting for sal (the uploader): must fail; returns stderr."""
+    r = app_sql(w.env, w.db, session_sql(w, "sal", sql), check=False)
+    assert r.returncode != 0, f"crm_app could run: {sql}\n{r.stdout}"
+    return r.stderr
+
+
+def test_second_layer_writes_only_through_the_definer_functions(world):
+    """crm_app acting for the uploader herself cannot stage, fill, commit or
+    delete an upload but through crm.attach_*: no INSERT with the counters
+    already set, no chunk row of its own, no UPDATE of committed_at, no
+    DELETE; and the functions bound what crm_app passes them (the size
+    limit by the ceiling in crm_meta.settings, which it cannot change) and
+    test the record themselves."""
+    w = world
+    acme = account(w, owner="sal")
+    aid = upload(w, "sal", acme.id, b"kept")
+    b = ok(begin(w, "sal", acme.id, b"abc")).attach_begin
+    sid = b.attachment_id
+    # a committed-looking upload of 3 bytes whose one chunk is not those bytes
+    err = _as_sal(w, "INSERT INTO crm.attachments (record_id, record_type, name, content_type, size, sha256,"
+                     f" chunk_size, chunks, received, received_bytes, created_by, expires_at) VALUES ({acme.id},"
+                     " 'account', 'x.bin', 'application/octet-stream', 3, sha256('abc'), 256, 1, 1, 3,"
+                     " crm.acting_user(), now() + interval '1 hour');")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"INSERT INTO crm.attachment_chunks VALUES ({sid}, 0, sha256('xyz'), 'xyz');")
+    assert "permission denied for table attachment_chunks" in err, err
+    err = _as_sal(w, f"UPDATE crm.attachments SET received = 1, received_bytes = 3 WHERE id = {sid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"UPDATE crm.attachments SET committed_at = now(), expires_at = NULL WHERE id = {sid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"UPDATE crm.attachments SET expires_at = now() + interval '7 days' WHERE id = {sid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"DELETE FROM crm.attachments WHERE id = {aid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"DELETE FROM crm.attachment_chunks WHERE attachment_id = {aid};")
+    assert "permission denied for table attachment_chunks" in err, err
+    err = _as_sal(w, "UPDATE crm_meta.settings SET value = '1099511627776'"
+                     " WHERE name = 'attachment_max_size_ceiling';")
+    assert "permission denied" in err, err
+    # commit with the declared SHA-256 of an upload with no chunk
+    err = _as_sal(w, f"SELECT * FROM crm.attach_commit({sid}, '{sha(b'abc')}');")
+    assert "is incomplete" in err, err
+    # a limit above the ceiling is the ceiling; a chunk size of 1 byte is 256
+    big = 300 * MiB
+    err = _as_sal(w, f"SELECT * FROM crm.attach_begin('account', {acme.id}, 'big.bin', 'application/octet-stream',"
+                     f" {big}, '{'0' * 64}', 1099511627776, 262144, '1 hour');")
+    assert f"the file has {big} bytes: an attachment may have at most 268435456 bytes" in err, err
+    r = app_sql(w.env, w.db, session_sql(w, "sal", f"SELECT chunks FROM crm.attach_begin('account', {acme.id},"
+                                                   f" 'k.bin', 'text/plain', 1024, '{'0' * 64}', 4096, 1,"
+                                                   f" '100 years');"))
+    assert r.stdout.split() == ["4"], r
+    assert su_sql(w.env, w.db, "SELECT chunk_size, expires_at < now() + interval '7 days 1 minute'"
+                               " FROM crm.attachments WHERE name = 'k.bin'") == "256|t"
+    # the functions test the record: sal2 cannot see sal's, vie can see but not edit
+    for who, msg in (("sal2", f"no account {acme.id}"), ("vie", "your role may")):
+        r = app_sql(w.env, w.db, session_sql(w, who, f"SELECT * FROM crm.attach_begin('account', {acme.id}, 'a.txt',"
+                                                     f" 'text/plain', 1, '{sha(b'a')}', 100, 256, '1 hour');"),
+                    check=False)
+        assert r.returncode != 0 and msg in r.stderr, (who, r)
+        r = app_sql(w.env, w.db, session_sql(w, who, f"SELECT crm.attach_delete({aid});"), check=False)
+        assert r.returncode != 0 and (f"no attachment {aid}" if who == "sal2" else msg) in r.stderr, (who, r)
+    # without a session, nothing
+    r = app_sql(w.env, w.db, session_sql(w, None, f"SELECT crm.attach_delete({aid});"), check=False)
+    assert r.returncode != 0 and f"no attachment {aid}" in r.stderr, r
+    assert rows(w, "committed_at IS NOT NULL") == 1 and chunk_rows(w, aid) == 1 and chunk_rows(w, sid) == 0
+    assert listed(w, "sal", acme.id) == [aid]
 
 
 # ------------------------------------------------------------ audit
