@@ -123,6 +123,64 @@ def test_round_trip_over_the_protocol(world):
     status(w.do("root", "attach_delete", attachment_id=aid), NOT_FOUND, "attach_delete.attachment_id")
 
 
+def test_list_pages_newest_first(world):
+    """AttachList pages with a keyset cursor (newest first): every
+    attachment once, more than the old cap of 1000 reachable; a cursor
+    belongs to its record; a bad limit names the field; the CLI takes
+    --limit and --cursor and prints the next page's command line."""
+    import shlex
+    w = world
+    acme = account(w)
+    other = account(w, name="Other")
+    ids = [upload(w, "root", acme.id, bytes([i])) for i in range(5)]
+    seen, cursors = [], []
+    while True:
+        pg = {"limit": 2, "cursor": cursors[-1]} if cursors else {"limit": 2}
+        r = ok(w.do("root", "attach_list", type="account", id=acme.id, page=pg)).attach_list
+        seen += [a.id for a in r.attachments]
+        if not r.next_cursor:
+            break
+        cursors.append(r.next_cursor)
+    assert seen == ids[::-1] and len(cursors) == 2, (seen, cursors)
+    # a cursor of acme's list is refused for another record's
+    status(w.do("root", "attach_list", type="account", id=other.id, page={"cursor": cursors[0]}),
+           INVALID_ARGUMENT, "attach_list.page.cursor")
+    status(w.do("root", "attach_list", type="account", id=acme.id, page={"limit": 501}),
+           INVALID_ARGUMENT, "attach_list.page.limit")
+    # the CLI: --limit, the next page's line, run again as printed
+    r = cli(w, "root", "attach", "list", f"account/{acme.id}", "--limit", "3", "--format", "json")
+    assert r.rc == 0 and [a["id"] for a in json.loads(r.out)] == ids[:1:-1], r
+    (line,) = [x for x in r.err.splitlines() if x.startswith("next page: ")]
+    words = shlex.split(line[len("next page: "):])
+    assert words[:3] == ["crm", "attach", "list"] and "--cursor" in words, words
+    r = cli(w, "root", *words[1:])
+    assert r.rc == 0 and [a["id"] for a in json.loads(r.out)] == ids[1::-1], r
+    assert "next page" not in r.err, r
+    r = cli(w, "root", "attach", "list", f"account/{acme.id}", "--limit", "0")
+    assert r.rc == 2 and "--limit" in r.err, r
+    # the default page is 50; more than 1000 are all reachable (rows made
+    # as the superuser: the list reads them as any committed attachment)
+    su_sql(w.env, w.db, f"INSERT INTO crm.attachments (record_id, record_type, name, content_type, size, sha256,"
+                        f" chunk_size, chunks, created_by, committed_at)"
+                        f" SELECT {acme.id}, 'account', 'bulk-' || g, 'text/plain', 0, sha256(''), 256, 0,"
+                        f" {w.uid['root']}, now() FROM generate_series(1, 1100) g")
+    r = ok(w.do("root", "attach_list", type="account", id=acme.id)).attach_list
+    assert len(r.attachments) == 50 and r.next_cursor, len(r.attachments)
+    got, cursor = [], None
+    while True:
+        pg = {"limit": 500, "cursor": cursor} if cursor else {"limit": 500}
+        r = ok(w.do("root", "attach_list", type="account", id=acme.id, page=pg)).attach_list
+        got += [a.id for a in r.attachments]
+        if not r.next_cursor:
+            break
+        cursor = r.next_cursor
+    assert len(got) == 1105 == len(set(got)) and got == sorted(got, reverse=True) and got[-5:] == ids[::-1]
+    # the page is read through attachments_record_idx
+    plan = su_sql(w.env, w.db, f"SET enable_seqscan = off; EXPLAIN SELECT * FROM crm.attachment_out o"
+                               f" WHERE o.record_id = {acme.id} AND o.id < {got[600]} ORDER BY o.id DESC LIMIT 51")
+    assert "attachments_record_idx" in plan, plan
+
+
 def test_size_limit_at_begin_and_in_the_chunks(env, crmd_factory):
     w = make_world(env, crmd_factory, attachment_max_size="1MiB")
     acme = account(w)
@@ -646,6 +704,12 @@ def test_cli_output_dir_sanitises_a_hostile_name(world, tmp_path):
     r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir))
     assert r.rc == 0, r
     assert (outdir / "_[31mred__x").read_bytes() == b"esc", sorted(os.listdir(outdir))
+    # bidirectional controls: RLO would show "invoice\u202efdp.exe" as "invoiceexe.pdf"
+    aid = upload(w, "root", acme.id, b"bidi", name="plain")
+    su_sql(w.env, w.db, f"UPDATE crm.attachments SET name = E'invoice\\u202efdp.exe\\u2066\\u200f' WHERE id = {aid}")
+    r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir))
+    assert r.rc == 0, r
+    assert (outdir / "invoice_fdp.exe__").read_bytes() == b"bidi", sorted(os.listdir(outdir))
     # an over-long name is cut at 200 bytes, on a character's boundary
     long_name = "é" * 150
     aid = upload(w, "root", acme.id, b"long", name=long_name)
@@ -657,8 +721,89 @@ def test_cli_output_dir_sanitises_a_hostile_name(world, tmp_path):
     r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir) + "/")
     assert r.rc == 1 and "exists" in r.err, r
     assert (outdir / "plain.txt").read_bytes() == b"mine"
-    assert sorted(os.listdir(outdir)) == sorted(list(names.values()) + ["_[31mred__x", "é" * 100, "plain.txt"])
+    assert sorted(os.listdir(outdir)) == sorted(list(names.values()) + ["_[31mred__x", "invoice_fdp.exe__",
+                                                                        "é" * 100, "plain.txt"])
     assert sorted(os.listdir(tmp_path)) == ["escape.txt", "out"]
+
+
+def test_cli_refuses_more_bytes_than_declared(world, tmp_path):
+    """A server whose chunks hold more than the size it declared (set in
+    the database, as a compromised server would) is refused on the byte
+    count, before the hash is checked; nothing is written."""
+    w = world
+    acme = account(w)
+    data = os.urandom(600 * 1024)
+    aid = upload(w, "root", acme.id, data, name="grown.bin")
+    su_sql(w.env, w.db, f"UPDATE crm.attachments SET size = size - 100, received_bytes = received_bytes - 100"
+                        f" WHERE id = {aid}")
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir) + "/")
+    assert r.rc == 1 and f"more than the {len(data) - 100} bytes it declared" in r.err, r
+    assert os.listdir(outdir) == []
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["o_tmpfile", "named_tmp"])
+def test_cli_get_interrupted_leaves_nothing(world, tmp_path, named):
+    """Ctrl-C (SIGINT) or SIGTERM during `crm attach get` leaves no file:
+    the unnamed O_TMPFILE goes with the process, and the named temporary
+    file of the fallback (forced by CRM_TEST_NAMED_TMP) is removed by the
+    signal handler."""
+    import signal
+    from conftest import CRM
+    w = world
+    acme = account(w)
+    aid = upload(w, "root", acme.id, os.urandom(16 * MiB), name="big.bin")
+    cli(w, "root", "whoami")
+    home = os.path.join(w.crmd.dir, "cli-root")
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, "xdg"),
+               CRM_SERVER=f"127.0.0.1:{w.crmd.port}", CRM_CA=w.crmd.ca)
+    env.pop("CRM_TEST_NAMED_TMP", None)
+    if named:
+        env["CRM_TEST_NAMED_TMP"] = "1"
+    def interrupted(outdir, sig):
+        """One get, signalled as soon as it writes: None when it finished
+        first (a fast download: try again), else its return code."""
+        p = subprocess.Popen([CRM, "attach", "get", str(aid), "--output", str(outdir) + "/"], env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+        def writing():
+            if named:
+                return any(n.startswith("big.bin.") for n in os.listdir(outdir))
+            try:
+                fds = os.listdir(f"/proc/{p.pid}/fd")
+            except OSError:
+                return False
+            for fd in fds:
+                try:
+                    if os.readlink(f"/proc/{p.pid}/fd/{fd}").startswith(str(outdir) + "/"):
+                        return True
+                except OSError:
+                    pass
+            return False
+
+        deadline = time.monotonic() + 30
+        while not writing() and p.poll() is None:
+            assert time.monotonic() < deadline, "crm attach get never began writing"
+        p.send_signal(sig)
+        p.wait(timeout=30)
+        err = p.stderr.read()
+        if p.returncode == 0:
+            assert os.listdir(outdir) == ["big.bin"], os.listdir(outdir)
+            (outdir / "big.bin").unlink()
+            return None
+        assert p.returncode == -sig, (p.returncode, err)
+        return p.returncode
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        outdir = tmp_path / f"out-{sig}"
+        outdir.mkdir()
+        for _ in range(20):
+            if interrupted(outdir, sig) is not None:
+                break
+        else:
+            pytest.fail("every download finished before it could be interrupted")
+        assert os.listdir(outdir) == [], os.listdir(outdir)
 
 
 def test_purge_takes_the_attachments_and_redacts_their_names(world):
