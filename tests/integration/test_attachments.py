@@ -266,6 +266,58 @@ def test_whole_file_checksum_checked_at_commit(world):
     assert rows(w) == 0 and chunk_rows(w, b.attachment_id) == 0
 
 
+def _hold(w, *lines):
+    """A superuser psql session in an open transaction that ran `lines`
+    (it answers 'held' once they are done); COMMIT by writing to stdin."""
+    pg = w.env.pg
+    p = subprocess.Popen([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                          "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", w.db],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write("BEGIN;\n" + "".join(l + "\n" for l in lines) + "\\echo held\n")
+    p.stdin.flush()
+    while (line := p.stdout.readline().strip()) != "held":
+        assert line or p.poll() is None, p.stderr.read()
+    return p
+
+
+def test_commit_hashes_the_chunks_before_taking_any_lock(world):
+    """crmd hashes the staged chunks before the short locked step: with the
+    chunks' table locked by someone else and the upload's row too, the
+    commit waits reading the chunks, holding no lock on the upload or the
+    record yet (it used to lock them first and hash the whole file in SQL
+    under those locks). The whole file's SHA-256 is still checked: a chunk
+    altered in storage after it arrived fails the commit."""
+    w = world
+    acme = account(w)
+    data = os.urandom(700 * 1024)
+    aid = upload(w, "root", acme.id, data, commit=False)
+    hold = _hold(w, f"SELECT 1 FROM crm.attachments WHERE id = {aid} FOR UPDATE;",
+                 "LOCK TABLE crm.attachment_chunks IN ACCESS EXCLUSIVE MODE;")
+    try:
+        c = w.c("root")
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(rq, c, "attach_commit", attachment_id=aid)
+            q = "SELECT pid, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'"
+            waiting = wait_for(lambda: su_sql(w.env, w.db, q), timeout=20, what="the commit waiting")
+            query = waiting.split("|", 1)[1]
+            assert "attachment_chunks" in query and "attach_commit" not in query, query
+            # the record is not locked meanwhile: another transaction takes its row at once
+            free = su_sql(w.env, w.db, f"SELECT id FROM crm.records WHERE id = {acme.id} FOR UPDATE NOWAIT")
+            assert free == str(acme.id), free
+            hold.stdin.write("COMMIT;\n")
+            hold.stdin.close()
+            a = ok(fut.result(timeout=20), "commit").attachment
+    finally:
+        hold.wait(timeout=20)
+    assert (a.id, a.sha256) == (aid, sha(data))
+    # a chunk altered after it arrived (same length) fails the commit
+    other = upload(w, "root", acme.id, data, commit=False)
+    su_sql(w.env, w.db, f"UPDATE crm.attachment_chunks SET data = set_byte(data, 0, (get_byte(data, 0) + 1) % 256)"
+                        f" WHERE attachment_id = {other} AND idx = 1")
+    r = status(w.do("root", "attach_commit", attachment_id=other), FAILED_PRECONDITION, "attach_commit.attachment_id")
+    assert r.status.message_id == "attach.file_checksum" and f"not {sha(data)}" in r.status.message, r.status
+
+
 def test_bad_names_and_content_types(world):
     w = world
     acme = account(w)
