@@ -134,7 +134,7 @@ COMMENT ON FUNCTION crm.attach_scope(text,crm.records) IS 'Whether the acting us
 -- SELECT policy: read scope or a share, not purged), locked FOR SHARE so
 -- that a change of its owner, team or deletion waits for the request; NULL
 -- when not visible.
-CREATE OR REPLACE FUNCTION crm.attach_record(p_type text, p_id bigint)
+CREATE OR REPLACE FUNCTION crm.attach_target(p_type text, p_id bigint)
  RETURNS crm.records
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
@@ -151,7 +151,7 @@ BEGIN
 	RETURN x;
 END
 $function$;
-COMMENT ON FUNCTION crm.attach_record(text,bigint) IS 'The crm.records row of a record the acting user may see (read scope or a share), locked FOR SHARE; NULL otherwise. For the definer functions of attachments.';
+COMMENT ON FUNCTION crm.attach_target(text,bigint) IS 'The crm.records row of a record the acting user may see (read scope or a share), locked FOR SHARE; NULL otherwise. For the definer functions of attachments.';
 
 -- The record an attachment is added to or removed from must be visible,
 -- live and editable by the acting user (update, delete or reassign scope,
@@ -165,7 +165,7 @@ CREATE OR REPLACE FUNCTION crm.attach_parent_check(p_type text, p_id bigint)
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
-	x crm.records := crm.attach_record(p_type, p_id);
+	x crm.records := crm.attach_target(p_type, p_id);
 BEGIN
 	IF x.id IS NULL THEN
 		PERFORM crm.raise('CRN01', 'id', 'record.not_found', p_type, p_id::text);
@@ -428,7 +428,7 @@ DECLARE
 	a crm.attachments;
 BEGIN
 	SELECT * INTO a FROM crm.attachments x WHERE x.id = p_id AND x.committed_at IS NOT NULL;
-	IF NOT FOUND OR crm.attach_record(a.record_type, a.record_id) IS NULL THEN
+	IF NOT FOUND OR crm.attach_target(a.record_type, a.record_id) IS NULL THEN
 		PERFORM crm.raise('CRN01', 'attachment_id', 'attach.not_found', p_id::text);
 	END IF;
 	PERFORM crm.attach_parent_check(a.record_type, a.record_id);
@@ -497,7 +497,7 @@ REVOKE ALL ON FUNCTION
 	crm.check_content_type(text,text),
 	crm.check_sha256(text,text),
 	crm.attach_scope(text,crm.records),
-	crm.attach_record(text,bigint),
+	crm.attach_target(text,bigint),
 	crm.attach_parent_check(text,bigint),
 	crm.attach_limit(bigint),
 	crm.attach_staged(bigint),
