@@ -8,8 +8,11 @@
  * and in order, and commits; on a failure it aborts the staged upload.
  * get reads the chunks in order into a temporary file beside the output,
  * checks the whole file's SHA-256 and only then gives it its name, so a
- * failed download leaves nothing behind. A name from the server becomes a
- * path only with --output DIR/, and only after sanitize_name. Both show
+ * failed or interrupted download leaves nothing behind (O_TMPFILE, or a
+ * named temporary file removed on SIGINT/SIGTERM), and a server that
+ * sends more than the size it declared is refused before the hash is
+ * checked. A name from the server becomes a path only with --output
+ * DIR/, and only after crm_args_file_name (args.c). Both show
  * their progress on standard error when it is a terminal.
  */
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 #include "cmd_record.h"
 
@@ -101,42 +106,6 @@ static const char *guess_type(const char *name) {
 			if (strcasecmp(dot + 1, types[i][0]) == 0)
 				return types[i][1];
 	return "application/octet-stream";
-}
-
-/*
- * A name from the server as one path component: no '/' or '\', no
- * control character (C0, DEL, C1), no leading '.' (so never "." or ".."
- * nor a hidden file), at most NAME_MAX_BYTES bytes cut at a character's
- * start; "attachment-ID" when nothing is left.
- */
-static void sanitize_name(const char *in, int64_t id, char *out, size_t size) {
-	size_t o = 0, max = size - 1 < NAME_MAX_BYTES ? size - 1 : NAME_MAX_BYTES;
-	const unsigned char *s = (const unsigned char *)in;
-
-	for (size_t i = 0, n; s[i] != '\0'; i += n) {
-		unsigned char c = s[i];
-
-		/* one character at a time, so a cut never splits one */
-		n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-		for (size_t k = 1; k < n; k++)
-			if (s[i + k] == '\0')
-				n = k;
-		if (c < 0x20 || c == 0x7F || c == '/' || c == '\\' || (o == 0 && c == '.') ||
-		    (c == 0xC2 && n == 2 && s[i + 1] <= 0x9F)) {
-			c = '_'; /* C0, DEL, C1 (U+0080-U+009F), separators, a leading dot */
-			if (o + 1 > max)
-				break;
-			out[o++] = (char)c;
-			continue;
-		}
-		if (o + n > max)
-			break;
-		memcpy(out + o, s + i, n);
-		o += n;
-	}
-	out[o] = '\0';
-	if (o == 0)
-		snprintf(out, size, "attachment-%" PRId64, id);
 }
 
 /* ---------------------------------------------------------------- put */
@@ -353,37 +322,69 @@ int crm_cmd_attach_put(struct crm_cli *cli, int argc, char **argv) {
 
 /* ---------------------------------------------------------------- list, delete */
 
+static size_t add_attachments(void *ctx, const void *body) {
+	const Crm__AttachListReply *l = body;
+
+	for (size_t i = 0; i < l->n_attachments; i++)
+		crm_rec_add_message(ctx, &l->attachments[i]->base);
+	return l->n_attachments;
+}
+
+static const ProtobufCBinaryData *attachments_cursor(const void *body) {
+	const Crm__AttachListReply *l = body;
+
+	return l->has_next_cursor ? &l->next_cursor : NULL;
+}
+
+/* One page (--limit, default 50; --cursor from the "next page:" line). */
 int crm_cmd_attach_list(struct crm_cli *cli, int argc, char **argv) {
+	static const struct option longopts[] = {CRM_CLI_PAGE_OPTIONS, {NULL, 0, NULL, 0}};
+	static const char *const hidden[] = {"type", "record_id", "sha256", "chunk_size", "chunks"};
 	Crm__ClientFrame req = CRM__CLIENT_FRAME__INIT;
 	Crm__AttachList al = CRM__ATTACH_LIST__INIT;
-	Crm__ServerFrame *reply = NULL;
+	Crm__ListPage page = CRM__LIST_PAGE__INIT;
 	struct crm_cli_target t = {0};
-	const Crm__AttachListReply *l;
-	int rc;
+	struct crm_rec_pager p = {0};
+	crm_result *r;
+	char *arg, *op;
+	bool ok;
+	int c, rc;
 
-	if ((rc = crm_cli_operands(cli, argc, argv, 1, _("one record as TYPE/ID"))) != 0)
-		return rc;
-	if (!crm_cli_record_target(cli, argv[crm_cli_optind()], &t))
+	while ((c = crm_cli_getopt(cli, argc, argv, "", longopts, &arg)) != -1)
+		if (c == '?' || crm_cli_page_option(cli, c, arg, &page) != 1)
+			return CRM_EXIT_USAGE;
+	if (argc - crm_cli_optind() > 1)
+		return crm_cli_usage(cli, _("unexpected argument '%s'"), argv[crm_cli_optind() + 1]);
+	if (argc - crm_cli_optind() < 1)
+		return crm_cli_usage(cli, _("give %s"), _("one record as TYPE/ID"));
+	/* parsed from a copy: the operand stays whole for the next-page line */
+	op = strdup(argv[crm_cli_optind()]);
+	if (op == NULL)
+		return fprintf(stderr, _("crm: error: out of memory\n")), 1;
+	ok = crm_cli_record_target(cli, op, &t);
+	free(op);
+	if (!ok)
 		return CRM_EXIT_USAGE;
 	al.has_type = al.has_id = true;
 	al.type = t.type;
 	al.id = t.id;
+	al.page = &page;
 	req.request_case = CRM__CLIENT_FRAME__REQUEST_ATTACH_LIST;
 	req.attach_list = &al;
-	l = crm_cli_request(cli, &req, CRM__RESPONSE__BODY_ATTACH_LIST, &reply, &rc);
-	if (l != NULL) {
-		static const char *const hidden[] = {"type", "record_id", "sha256", "chunk_size",
-						     "chunks"};
-		crm_result *r = crm_rec_result(&crm__attachment__descriptor);
-
-		for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
-			crm_result_hide(r, hidden[i]);
-		for (size_t i = 0; i < l->n_attachments; i++)
-			crm_rec_add_message(r, &l->attachments[i]->base);
+	r = crm_rec_result(&crm__attachment__descriptor);
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		crm_result_hide(r, hidden[i]);
+	p = (struct crm_rec_pager){.req = &req,
+				   .page = &page,
+				   .want = CRM__RESPONSE__BODY_ATTACH_LIST,
+				   .what = _("attachments"),
+				   .add = add_attachments,
+				   .ctx = r,
+				   .next_cursor = attachments_cursor};
+	rc = crm_rec_page_all(cli, &p);
+	if (rc == 0)
 		rc = crm_cli_print(cli, r, false);
-		crm_result_free(r);
-	}
-	crm_client_reply_free(reply);
+	crm_result_free(r);
 	return rc;
 }
 
@@ -410,26 +411,74 @@ int crm_cmd_attach_delete(struct crm_cli *cli, int argc, char **argv) {
 
 /* ---------------------------------------------------------------- get */
 
-/* Where get writes: stdout, or a temporary file beside `path` that gets
- * its name once the file is whole (link, so that a name the server chose
- * never replaces a file; rename for a FILE the user named). */
+/*
+ * Where get writes: stdout, or a file without a name in the directory of
+ * `path` (O_TMPFILE) that gets its name once it is whole (linkat, which
+ * never replaces a file: a name the server chose never overwrites one;
+ * for a FILE the user named, linked beside it and renamed over it). An
+ * interrupted get leaves nothing: the kernel drops a file that never got
+ * a name. Where O_TMPFILE is not supported, a named temporary file
+ * beside it, removed on SIGINT, SIGTERM and SIGHUP as on any failure.
+ */
 struct sink {
 	int fd;
-	bool to_stdout, no_replace;
+	bool to_stdout, no_replace, unnamed;
 	char path[PATH_MAX], tmp[PATH_MAX + 16];
 	EVP_MD_CTX *md;
+	int64_t written, limit; /* bytes so far; the declared size */
 };
 
+/* The named temporary file the signal handler removes ("" when none). */
+static char sig_tmp[PATH_MAX + 16];
+static volatile sig_atomic_t sig_armed;
+
+static void on_signal(int sig) {
+	if (sig_armed)
+		unlink(sig_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void sig_arm(const char *tmp, bool on) {
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? on_signal : SIG_DFL;
+	if (on) {
+		snprintf(sig_tmp, sizeof(sig_tmp), "%s", tmp);
+		sig_armed = 1;
+	} else {
+		sig_armed = 0;
+	}
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Writes len bytes, refusing any past the size the server declared (a
+ * server that sends more gets nothing written past it). */
 static bool sink_write(struct sink *s, const void *data, size_t len) {
 	size_t done = 0;
 
+	if (len > (uint64_t)(s->limit - s->written)) {
+		fprintf(stderr, _("crm: error: the server sent more than the %lld bytes it declared; "
+				  "nothing was written\n"),
+			(long long)s->limit);
+		errno = 0;
+		return false;
+	}
+	s->written += (int64_t)len;
 	EVP_DigestUpdate(s->md, data, len);
 	while (done < len) {
 		ssize_t n = write(s->fd, (const char *)data + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			fprintf(stderr, _("crm: error: %s: %s\n"), s->to_stdout ? "-" : s->path,
+				strerror(errno ? errno : EIO));
 			return false;
+		}
 		done += (size_t)n;
 	}
 	return true;
@@ -443,7 +492,7 @@ static bool sink_path(struct crm_cli *cli, const char *output, const Crm__Attach
 	char name[NAME_MAX_BYTES + 1];
 
 	if (n > 0 && (output[n - 1] == '/' || (stat(output, &st) == 0 && S_ISDIR(st.st_mode)))) {
-		sanitize_name(a->name ? a->name : "", a->id, name, sizeof(name));
+		crm_args_file_name(a->name ? a->name : "", a->id, name, sizeof(name));
 		s->no_replace = true;
 		if (snprintf(s->path, sizeof(s->path), "%s%s%s", output,
 			     output[n - 1] == '/' ? "" : "/", name) >= (int)sizeof(s->path))
@@ -454,8 +503,25 @@ static bool sink_path(struct crm_cli *cli, const char *output, const Crm__Attach
 	return true;
 }
 
+/* An unnamed file in path's directory, or -1 (then a named one is used).
+ * linkat needs /proc/self/fd to give it a name without privileges.
+ * CRM_TEST_NAMED_TMP forces the named fallback (tests). */
+static int open_unnamed(const char *path) {
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (getenv("CRM_TEST_NAMED_TMP") != NULL || access("/proc/self/fd", X_OK) != 0)
+		return -1;
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+}
+
 static bool sink_open(struct crm_cli *cli, const char *output, const Crm__Attachment *a,
 		      struct sink *s) {
+	s->limit = a->size;
 	if (strcmp(output, "-") == 0) {
 		s->to_stdout = true;
 		s->fd = STDOUT_FILENO;
@@ -463,13 +529,42 @@ static bool sink_open(struct crm_cli *cli, const char *output, const Crm__Attach
 	}
 	if (!sink_path(cli, output, a, s))
 		return false;
+	s->fd = open_unnamed(s->path);
+	if (s->fd >= 0) {
+		s->unnamed = true;
+		return true;
+	}
 	snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX", s->path);
+	sig_arm(s->tmp, true); /* before the name exists: no window without the handler */
 	s->fd = mkostemp(s->tmp, O_CLOEXEC);
 	if (s->fd < 0) {
+		sig_arm("", false);
+		s->tmp[0] = '\0';
 		fprintf(stderr, _("crm: error: %s: %s\n"), s->path, strerror(errno));
 		return false;
 	}
+	snprintf(sig_tmp, sizeof(sig_tmp), "%s", s->tmp); /* mkostemp filled in the X's */
 	return true;
+}
+
+/* Names the unnamed file: at path itself when it may not replace one,
+ * else beside it and renamed over it. */
+static int name_unnamed(struct sink *s) {
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
+	if (s->no_replace)
+		return linkat(AT_FDCWD, proc, AT_FDCWD, s->path, AT_SYMLINK_FOLLOW);
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(s->tmp, sizeof(s->tmp), "%s.%06u", s->path, (unsigned)(getpid() + i) % 1000000);
+		sig_arm(s->tmp, true);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, s->tmp, AT_SYMLINK_FOLLOW) == 0)
+			return rename(s->tmp, s->path);
+		if (errno != EEXIST)
+			break;
+	}
+	s->tmp[0] = '\0';
+	return -1;
 }
 
 /* Gives the finished file its name; false (printed) when it cannot. */
@@ -478,20 +573,22 @@ static bool sink_finish(struct sink *s) {
 
 	if (s->to_stdout)
 		return true;
-	if (fsync(s->fd) != 0 || close(s->fd) != 0) {
-		s->fd = -1;
+	if (fsync(s->fd) != 0) {
 		fprintf(stderr, _("crm: error: %s: %s\n"), s->path, strerror(errno));
 		return false;
 	}
-	s->fd = -1;
-	r = s->no_replace ? link(s->tmp, s->path) : rename(s->tmp, s->path);
+	if (s->unnamed)
+		r = name_unnamed(s);
+	else
+		r = s->no_replace ? link(s->tmp, s->path) : rename(s->tmp, s->path);
 	if (r != 0) {
 		fprintf(stderr, _("crm: error: %s: %s\n"), s->path, strerror(errno));
 		return false;
 	}
-	if (s->no_replace)
+	if (s->no_replace && !s->unnamed)
 		unlink(s->tmp);
 	s->tmp[0] = '\0';
+	sig_arm("", false);
 	return true;
 }
 
@@ -500,6 +597,8 @@ static void sink_close(struct sink *s) {
 		close(s->fd);
 	if (!s->to_stdout && s->tmp[0] != '\0')
 		unlink(s->tmp);
+	if (sig_armed)
+		sig_arm("", false);
 	EVP_MD_CTX_free(s->md);
 }
 
@@ -618,11 +717,8 @@ static int get_rest(struct crm_cli *cli, const Crm__Attachment *a, struct sink *
 		for (; sent < a->chunks && sent < i + READ_AHEAD; sent++)
 			ahead_send(cli, a->id, sent, &slots[sent % READ_AHEAD]);
 		r = ahead_take(cli, a->id, i, &slots[i % READ_AHEAD], &reply, &rc);
-		if (r != NULL && !sink_write(s, r->data.data, r->data.len)) {
-			fprintf(stderr, _("crm: error: %s: %s\n"), s->to_stdout ? "-" : s->path,
-				strerror(errno));
+		if (r != NULL && !sink_write(s, r->data.data, r->data.len))
 			rc = 1;
-		}
 		crm_client_reply_free(reply);
 		progress_show(&p, i + 1 == a->chunks ? a->size : (int64_t)(i + 1) * a->chunk_size);
 	}
@@ -637,6 +733,12 @@ static int get_rest(struct crm_cli *cli, const Crm__Attachment *a, struct sink *
 		return rc;
 	EVP_DigestFinal_ex(s->md, md, &n);
 	hex(md, 32, digest);
+	if (s->written != a->size) {
+		fprintf(stderr, _("crm: error: the server sent %lld bytes of the %lld it declared; "
+				  "nothing was written\n"),
+			(long long)s->written, (long long)a->size);
+		return 1;
+	}
 	if (a->sha256 == NULL || strcmp(digest, a->sha256) != 0) {
 		fprintf(stderr, _("crm: error: the file received does not match its SHA-256 (%s, the "
 				  "server says %s): nothing was written\n"),
@@ -662,7 +764,6 @@ static int get_file(struct crm_cli *cli, int64_t id, const char *output) {
 	} else if (r != NULL && !sink_open(cli, output, r->attachment, &s)) {
 		rc = 1;
 	} else if (r != NULL && !sink_write(&s, r->data.data, r->data.len)) {
-		fprintf(stderr, _("crm: error: %s: %s\n"), s.to_stdout ? "-" : s.path, strerror(errno));
 		rc = 1;
 	} else if (r != NULL) {
 		rc = get_rest(cli, r->attachment, &s);

@@ -398,22 +398,25 @@ static const struct crm_cli_command tail[] = {
 	 "  --content-type T  its MIME type, e.g. application/pdf (default: guessed\n"
 	 "                    from the name's extension, else\n"
 	 "                    application/octet-stream)\n"), 0},
-	{"attach", "list", crm_cmd_attach_list, "TYPE/ID", N_("list a record's attachments"),
-	 N_("Lists the attachments of record TYPE/ID, newest first: id, name, content\n"
-	 "type, size, who attached it and when. As a table, JSON or CSV (--format);\n"
-	 "JSON and CSV also have the SHA-256 and the chunks.\n"), 0},
+	{"attach", "list", crm_cmd_attach_list, "TYPE/ID [--limit N] [--cursor C]",
+	 N_("list a record's attachments"),
+	 N_("Lists the attachments of record TYPE/ID, newest first, a page at a time:\n"
+	 "id, name, content type, size, who attached it and when. As a table, JSON\n"
+	 "or CSV (--format); JSON and CSV also have the SHA-256 and the chunks.\n"
+	 "\n") PAGE_HELP, 0},
 	{"attach", "get", crm_cmd_attach_get, "ID --output FILE|DIR/|-", N_("download an attachment"),
 	 N_("Downloads attachment ID and writes it where --output says, and nowhere else:\n"
 	 "\n"
 	 "  --output FILE   to FILE (replaced if it exists)\n"
 	 "  --output DIR/   into directory DIR under the attachment's name, made safe\n"
-	 "                  first ('/', control characters and a leading '.' become\n"
-	 "                  '_', at most 200 bytes); an existing file is not replaced\n"
+	 "                  first ('/', '\\', control characters, bidirectional\n"
+	 "                  controls, invalid UTF-8 and a leading '.' become '_',\n"
+	 "                  at most 200 bytes); an existing file is not replaced\n"
 	 "  --output -      to standard output\n"
 	 "\n"
-	 "The file is checked against its SHA-256 before it gets its name: a failed\n"
-	 "download leaves nothing behind. Shows its progress on standard error when\n"
-	 "that is a terminal.\n"), 0},
+	 "The file is checked against its size and SHA-256 before it gets its name: a\n"
+	 "failed or interrupted (Ctrl-C) download leaves nothing behind. Shows its\n"
+	 "progress on standard error when that is a terminal.\n"), 0},
 	{"attach", "delete", crm_cmd_attach_delete, "ID", N_("delete an attachment"),
 	 N_("Deletes attachment ID (you need the right to edit its record). The\n"
 	 "record's audit trail keeps its name, size and SHA-256.\n"), 0},

@@ -6,12 +6,19 @@
  * PostgreSQL only, so consecutive chunks may reach different crmd. The
  * checks (visibility, order, lengths, checksums, the size limit) are the
  * SQL's (crm.attach_* in sql/modules/86_attachments.sql), which runs as
- * the user under row-level security; this file passes the configured
- * limits and chooses the chunk size, and moves chunks as binary
- * parameters and results (never as hex text).
+ * the user: crm_app only reads the tables, and the writing functions are
+ * SECURITY DEFINER ones that check the acting user's record themselves.
+ * This file passes the configured limits and chooses the chunk size,
+ * moves chunks as binary parameters and results (never as hex text), and
+ * computes the whole file's SHA-256 at commit, reading the chunks in
+ * order before the short locked step (crm.attach_commit) compares it
+ * with the one declared at begin.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include <openssl/evp.h>
 
 #include "handlers.h"
 #include "rowmap.h"
@@ -24,6 +31,7 @@
 enum {
 	Q_BEGIN,
 	Q_CHUNK,
+	Q_HASH,
 	Q_COMMIT,
 	Q_ABORT,
 	Q_LIST,
@@ -39,9 +47,16 @@ static const crm_sql stmts[N_STMTS] = {
 	[Q_CHUNK] = {"attach_chunk",
 		     "SELECT received, expires_at FROM crm.attach_chunk($1::bigint, $2::integer,"
 		     " $3::bytea, $4::text, $5::bigint, $6::interval)"},
-	[Q_COMMIT] = {"attach_commit", "SELECT * FROM crm.attach_commit($1::bigint)"},
+	/* binary result: the staged chunks of one's own upload (row-level
+	 * security), in order, a batch at a time */
+	[Q_HASH] = {"attach_hash",
+		    "SELECT c.idx::text AS idx, c.data FROM crm.attachment_chunks c"
+		    " WHERE c.attachment_id = $1::bigint AND c.idx >= $2::integer"
+		    " ORDER BY c.idx LIMIT $3::integer"},
+	[Q_COMMIT] = {"attach_commit", "SELECT * FROM crm.attach_commit($1::bigint, $2::text)"},
 	[Q_ABORT] = {"attach_abort", "SELECT crm.attach_abort($1::bigint)"},
-	[Q_LIST] = {"attach_list", "SELECT * FROM crm.attach_list($1::text, $2::bigint)"},
+	[Q_LIST] = {"attach_list",
+		    "SELECT * FROM crm.attach_list($1::text, $2::bigint, $3::text, $4::integer)"},
 	/* binary result: every column is text but the chunk's bytea */
 	[Q_READ] = {"attach_read", "SELECT * FROM crm.attach_read($1::bigint, $2::integer)"},
 	[Q_DELETE] = {"attach_delete", "SELECT crm.attach_delete($1::bigint)"},
@@ -107,10 +122,73 @@ static bool handle_chunk(crm_hctx *h, crm_err *err) {
 	return true;
 }
 
-static bool handle_commit(crm_hctx *h, crm_err *err) {
-	const char *p[] = {crm_hctx_i64(h, h->req->attach_commit->attachment_id)};
+/* Chunks read per statement while hashing: 16 of at most 256 KiB. */
+#define HASH_BATCH 16
 
-	return crm_hctx_one(h, STMT(COMMIT), 1, p, &crm__attachment__descriptor,
+/* Feeds one batch of chunks, from index *next on, to the hash; false
+ * with *more false when the batch was the last. */
+static bool hash_batch(crm_hctx *h, int64_t id, EVP_MD_CTX *md, uint32_t *next, bool *more,
+		       crm_err *err) {
+	const char *p[] = {crm_hctx_i64(h, id), crm_arena_printf(h->arena, "%" PRIu32, *next),
+			   crm_arena_printf(h->arena, "%d", HASH_BATCH)};
+	PGresult *r = crm_db_exec_binary(h->db, STMT(HASH), 3, p, NULL, NULL, false, err);
+	int n;
+
+	if (r == NULL)
+		return false;
+	n = PQntuples(r);
+	*more = n == HASH_BATCH;
+	for (int i = 0; i < n; i++) {
+		/* chunks are written strictly in order; a gap ends the hash and
+		 * the commit refuses the upload as incomplete */
+		if (strtoul(PQgetvalue(r, i, 0), NULL, 10) != *next) {
+			*more = false;
+			break;
+		}
+		EVP_DigestUpdate(md, PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
+		(*next)++;
+	}
+	PQclear(r);
+	return true;
+}
+
+/* The SHA-256 of the acting user's staged upload as its chunks stand, in
+ * hex, read in order a batch at a time without locking anything (chunks
+ * are never changed once written). */
+static const char *file_sha256(crm_hctx *h, int64_t id, crm_err *err) {
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	uint32_t next = 0;
+	bool more = true;
+	char *hex = NULL;
+
+	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", "sha256", NULL);
+		goto cleanup;
+	}
+	while (more)
+		if (!hash_batch(h, id, md, &next, &more, err))
+			goto cleanup;
+	if (!EVP_DigestFinal_ex(md, d, &dn)) {
+		crm_err_setid(err, CRM_INTERNAL, NULL, "internal.detail", "sha256", NULL);
+		goto cleanup;
+	}
+	hex = crm_arena_alloc(h->arena, 2 * dn + 1);
+	for (unsigned i = 0; i < dn; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+cleanup:
+	EVP_MD_CTX_free(md);
+	return hex;
+}
+
+static bool handle_commit(crm_hctx *h, crm_err *err) {
+	int64_t id = h->req->attach_commit->attachment_id;
+	const char *p[2] = {crm_hctx_i64(h, id), file_sha256(h, id, err)};
+
+	if (p[1] == NULL)
+		return false;
+	return crm_hctx_one(h, STMT(COMMIT), 2, p, &crm__attachment__descriptor,
 			    CRM__RESPONSE__BODY_ATTACHMENT, true, "attach_commit.attachment_id",
 			    "internal.no_response", err);
 }
@@ -137,12 +215,21 @@ static bool handle_delete(crm_hctx *h, crm_err *err) {
 }
 
 static bool handle_list(crm_hctx *h, crm_err *err) {
-	const char *p[] = {crm_request_type_of(h->req, err), crm_hctx_i64(h, h->req->attach_list->id)};
+	const Crm__AttachList *q = h->req->attach_list;
+	const char *type = crm_request_type_of(h->req, err);
+	const char *id = crm_hctx_i64(h, q->id);
+	const char *filters, *key;
+	uint32_t limit;
 
-	if (p[0] == NULL)
+	if (type == NULL)
 		return false;
-	return crm_hctx_list(h, STMT(LIST), 2, p, &crm__attach_list_reply__descriptor,
-			     CRM__RESPONSE__BODY_ATTACH_LIST, "", UINT32_MAX, NULL, err);
+	/* the cursor belongs to this record */
+	filters = crm_arena_printf(h->arena, "attach|%s|%s", type, id);
+	if (!crm_hctx_page(h, q->page, "attach_list.page.cursor", filters, &limit, &key, err))
+		return false;
+	const char *p[] = {type, id, key, crm_hctx_i64(h, limit)};
+	return crm_hctx_list(h, STMT(LIST), 4, p, &crm__attach_list_reply__descriptor,
+			     CRM__RESPONSE__BODY_ATTACH_LIST, filters, limit, "id", err);
 }
 
 /* One chunk, read in binary (the bytes as stored, no hex decoding), with

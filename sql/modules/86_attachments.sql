@@ -3,13 +3,20 @@
 --
 -- A repeatable module (sql/README.md): everything here can run again.
 --
--- The functions crmd calls run as the caller (crm_app with the acting
--- user's context), so every row they read or write passes the policies
--- below: an attachment is visible exactly when its record is, and its
--- chunks exactly when the attachment is. A staged upload is seen only by
--- its uploader. Each request is one transaction; an upload is several
--- (begin, one per chunk, commit), which is why its state lives in the
--- tables, for whichever crmd the next request reaches.
+-- crm_app only reads the two tables (sql/0031), under the policies below:
+-- an attachment is visible exactly when its record is, and its chunks
+-- exactly when the attachment is; a staged upload is seen only by its
+-- uploader. Reading (attach_list, attach_read) runs as the caller. Every
+-- write goes through a SECURITY DEFINER function (attach_begin,
+-- attach_chunk, attach_commit, attach_abort, attach_delete) that trusts
+-- only crm.acting_user() and the context crm.begin_request wrote: it
+-- checks the record's visibility and editability itself
+-- (crm.attach_parent_check, on crm.records' owner, team, deletion and
+-- shares) and bounds what crmd passes (the size limit by the ceiling in
+-- crm_meta.settings, the chunk size, the expiry). Each request is one
+-- transaction; an upload is several (begin, one per chunk, commit), which
+-- is why its state lives in the tables, for whichever crmd the next
+-- request reaches.
 
 -- ------------------------------------------------------------ access
 
@@ -23,23 +30,12 @@ CREATE POLICY select_scope ON crm.attachments FOR SELECT TO crm_app USING (
 	((SELECT crm.scope_all_types('read'))
 	 OR EXISTS (SELECT 1 FROM crm.records x WHERE x.id = attachments.record_id AND x.record_type = attachments.record_type))
 	AND (committed_at IS NOT NULL OR created_by = (SELECT crm.acting_user())));
--- Uploads begin staged, as the acting user, on a record they may edit.
+-- No write policy for crm_app: it has no INSERT, UPDATE or DELETE on
+-- either table (sql/0031); the definer functions below write as the
+-- owner (owner_all).
 DROP POLICY IF EXISTS insert_scope ON crm.attachments;
-CREATE POLICY insert_scope ON crm.attachments FOR INSERT TO crm_app WITH CHECK (
-	created_by = (SELECT crm.acting_user()) AND committed_at IS NULL
-	AND crm.record_editable(record_type, record_id));
--- Only the uploader moves a staged upload on (chunks, commit).
 DROP POLICY IF EXISTS update_scope ON crm.attachments;
-CREATE POLICY update_scope ON crm.attachments FOR UPDATE TO crm_app
-	USING (committed_at IS NULL AND created_by = (SELECT crm.acting_user())
-	       AND EXISTS (SELECT 1 FROM crm.records x WHERE x.id = attachments.record_id AND x.record_type = attachments.record_type))
-	WITH CHECK (created_by = (SELECT crm.acting_user()));
--- A staged upload by its uploader (abort); a committed one by whoever may
--- edit the record.
 DROP POLICY IF EXISTS delete_scope ON crm.attachments;
-CREATE POLICY delete_scope ON crm.attachments FOR DELETE TO crm_app USING (
-	(committed_at IS NULL AND created_by = (SELECT crm.acting_user()))
-	OR crm.record_editable(record_type, record_id));
 
 DROP POLICY IF EXISTS owner_all ON crm.attachment_chunks;
 CREATE POLICY owner_all ON crm.attachment_chunks TO crm_owner USING (true) WITH CHECK (true);
@@ -50,9 +46,6 @@ DROP POLICY IF EXISTS select_scope ON crm.attachment_chunks;
 CREATE POLICY select_scope ON crm.attachment_chunks FOR SELECT TO crm_app USING (
 	EXISTS (SELECT 1 FROM crm.attachments a WHERE a.id = attachment_chunks.attachment_id));
 DROP POLICY IF EXISTS insert_scope ON crm.attachment_chunks;
-CREATE POLICY insert_scope ON crm.attachment_chunks FOR INSERT TO crm_app WITH CHECK (
-	EXISTS (SELECT 1 FROM crm.attachments a WHERE a.id = attachment_chunks.attachment_id
-		AND a.committed_at IS NULL AND a.created_by = (SELECT crm.acting_user())));
 
 -- ------------------------------------------------------------ the view
 
@@ -118,32 +111,94 @@ END
 $function$;
 COMMENT ON FUNCTION crm.check_sha256(text,text) IS 'A SHA-256 given as 64 hex digits, as bytes, or INVALID_ARGUMENT on p_field.';
 
+-- Whether the acting user's scope of p_action covers a row of
+-- crm.records (its type, owner and team), as crm.scope_test's policy text
+-- does: the definer functions below test records with it, where no
+-- policy of crm_app applies.
+CREATE OR REPLACE FUNCTION crm.attach_scope(p_action text, x crm.records)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+	SELECT coalesce(CASE crm.action_scopes(p_action) ->> x.record_type
+		WHEN 'all' THEN true
+		WHEN 'own' THEN x.owner_id = crm.acting_user()
+		WHEN 'team' THEN x.owner_id = crm.acting_user() OR x.team_id = ANY (crm.teams_of_scope('team'))
+		WHEN 'subteams' THEN x.owner_id = crm.acting_user() OR x.team_id = ANY (crm.teams_of_scope('subteams'))
+		ELSE false END, false)
+$function$;
+COMMENT ON FUNCTION crm.attach_scope(text,crm.records) IS 'Whether the acting user''s scope of an action covers a crm.records row (type, owner, team); shares are not part of it. For the definer functions of attachments.';
+
+-- The record p_type/p_id as the acting user may see it (crm.records'
+-- SELECT policy: read scope or a share, not purged), locked FOR SHARE so
+-- that a change of its owner, team or deletion waits for the request; NULL
+-- when not visible.
+CREATE OR REPLACE FUNCTION crm.attach_target(p_type text, p_id bigint)
+ RETURNS crm.records
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+DECLARE
+	x crm.records;
+BEGIN
+	SELECT * INTO x FROM crm.records r WHERE r.id = p_id AND r.record_type = p_type AND r.purged_at IS NULL
+	FOR SHARE;
+	IF NOT FOUND OR crm.acting_user() IS NULL
+	   OR NOT (crm.attach_scope('read', x) OR x.id = ANY (crm.shared_any(false))) THEN
+		RETURN NULL;
+	END IF;
+	RETURN x;
+END
+$function$;
+COMMENT ON FUNCTION crm.attach_target(text,bigint) IS 'The crm.records row of a record the acting user may see (read scope or a share), locked FOR SHARE; NULL otherwise. For the definer functions of attachments.';
+
 -- The record an attachment is added to or removed from must be visible,
--- live and editable by the acting user; else the error record_refuse
--- gives (NOT_FOUND exactly as for a record that does not exist).
+-- live and editable by the acting user (update, delete or reassign scope,
+-- or shared for editing: what the business tables' UPDATE policy
+-- allows); else NOT_FOUND exactly as for a record that does not exist,
+-- or the refusal crm.record_refuse gives (deleted, not in scope). Tested
+-- here, not through the tables' policies: the callers run as the owner.
 CREATE OR REPLACE FUNCTION crm.attach_parent_check(p_type text, p_id bigint)
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
-	v bigint;
-	del boolean;
+	x crm.records := crm.attach_target(p_type, p_id);
 BEGIN
-	SELECT s.version, s.deleted INTO v, del FROM crm.record_state(p_type, p_id) s;
-	IF v IS NULL OR del OR NOT crm.record_editable(p_type, p_id) THEN
+	IF x.id IS NULL THEN
+		PERFORM crm.raise('CRN01', 'id', 'record.not_found', p_type, p_id::text);
+	END IF;
+	IF x.deleted_at IS NOT NULL
+	   OR NOT (crm.attach_scope('update', x) OR crm.attach_scope('delete', x) OR crm.attach_scope('reassign', x)
+		   OR x.id = ANY (crm.shared_any(true))) THEN
 		PERFORM crm.record_refuse(p_type, p_id, NULL, 'update');
 	END IF;
 END
 $function$;
-COMMENT ON FUNCTION crm.attach_parent_check(text,bigint) IS 'Refuses (NOT_FOUND, FAILED_PRECONDITION, PERMISSION_DENIED) a record the acting user may not attach files to or remove them from: not visible, deleted, not editable.';
+COMMENT ON FUNCTION crm.attach_parent_check(text,bigint) IS 'Refuses (NOT_FOUND, FAILED_PRECONDITION, PERMISSION_DENIED) a record the acting user may not attach files to or remove them from: not visible, deleted, not editable; tests crm.records itself (its callers run as the owner) and locks its row FOR SHARE.';
+
+-- The size limit: the smaller of crmd's attachment_max_size (p_max) and
+-- the ceiling in crm_meta.settings, which crm_app cannot change.
+CREATE OR REPLACE FUNCTION crm.attach_limit(p_max bigint)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+	SELECT least(coalesce(p_max, c), c)
+	FROM (SELECT coalesce((SELECT s.value::bigint FROM crm_meta.settings s
+			       WHERE s.name = 'attachment_max_size_ceiling'), 268435456) AS c) t
+$function$;
+COMMENT ON FUNCTION crm.attach_limit(bigint) IS 'The largest file accepted: crmd''s attachment_max_size, at most the ceiling crm_meta.settings.attachment_max_size_ceiling (256 MiB).';
 
 -- The acting user's staged upload p_id, locked, or NOT_FOUND; an expired
 -- one is FAILED_PRECONDITION (the scheduler deletes it soon).
 CREATE OR REPLACE FUNCTION crm.attach_staged(p_id bigint)
  RETURNS crm.attachments
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
 	a crm.attachments;
@@ -164,37 +219,42 @@ COMMENT ON FUNCTION crm.attach_staged(bigint) IS 'The acting user''s staged uplo
 -- ------------------------------------------------------------ uploading
 
 -- Starts an upload to a record the acting user may edit: checks the name,
--- content type, size (p_max: crmd's attachment_max_size) and SHA-256, and
--- stages it with p_chunk bytes per chunk, expiring after p_expiry without
--- a chunk.
+-- content type, size (p_max: crmd's attachment_max_size, at most the
+-- ceiling) and SHA-256, and stages it with p_chunk bytes per chunk
+-- (256 B to 256 KiB), expiring after p_expiry (1 s to 7 days) without a
+-- chunk.
 CREATE OR REPLACE FUNCTION crm.attach_begin(p_type text, p_id bigint, p_name text, p_content_type text, p_size bigint, p_sha256 text, p_max bigint, p_chunk integer, p_expiry interval)
  RETURNS TABLE (attachment_id bigint, chunks integer, expires_at bigint)
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
 	v_name text := crm.check_text(p_name, 'name', 255, true);
 	v_type text := crm.check_content_type(p_content_type, 'content_type');
 	v_sha bytea := crm.check_sha256(p_sha256, 'sha256');
+	v_max bigint := crm.attach_limit(p_max);
+	v_chunk integer := least(greatest(coalesce(p_chunk, 262144), 256), 262144);
+	v_expiry interval := least(greatest(coalesce(p_expiry, '1 hour'), '1 second'), '7 days');
 	a crm.attachments;
 BEGIN
 	IF p_size IS NULL THEN
 		PERFORM crm.raise('CRI01', 'size', 'value.required');
 	ELSIF p_size < 0 THEN
 		PERFORM crm.raise('CRI01', 'size', 'attach.size_negative', p_size::text);
-	ELSIF p_size > p_max THEN
-		PERFORM crm.raise('CRI01', 'size', 'attach.too_large', p_size::text, p_max::text);
+	ELSIF p_size > v_max THEN
+		PERFORM crm.raise('CRI01', 'size', 'attach.too_large', p_size::text, v_max::text);
 	END IF;
 	PERFORM crm.attach_parent_check(p_type, p_id);
 	INSERT INTO crm.attachments (record_id, record_type, name, content_type, size, sha256, chunk_size, chunks,
 				     created_by, expires_at)
-	VALUES (p_id, p_type, v_name, v_type, p_size, v_sha, p_chunk, ((p_size + p_chunk - 1) / p_chunk)::integer,
-		crm.acting_user(), now() + p_expiry)
+	VALUES (p_id, p_type, v_name, v_type, p_size, v_sha, v_chunk, ((p_size + v_chunk - 1) / v_chunk)::integer,
+		crm.acting_user(), now() + v_expiry)
 	RETURNING * INTO a;
 	RETURN QUERY SELECT a.id, a.chunks, crm.us(a.expires_at);
 END
 $function$;
-COMMENT ON FUNCTION crm.attach_begin(text,bigint,text,text,bigint,text,bigint,integer,interval) IS 'Stages an upload of p_size bytes to a record the acting user may edit; returns its id, its number of chunks and its expiry.';
+COMMENT ON FUNCTION crm.attach_begin(text,bigint,text,text,bigint,text,bigint,integer,interval) IS 'Stages an upload of p_size bytes to a record the acting user may edit (checked here: it runs as the owner); returns its id, its number of chunks and its expiry.';
 
 -- One chunk of the acting user's staged upload, in order: its length
 -- (chunk_size, the last the rest), its SHA-256 (computed here, on what
@@ -204,10 +264,13 @@ COMMENT ON FUNCTION crm.attach_begin(text,bigint,text,text,bigint,text,bigint,in
 CREATE OR REPLACE FUNCTION crm.attach_chunk(p_id bigint, p_idx integer, p_data bytea, p_sha256 text, p_max bigint, p_expiry interval)
  RETURNS TABLE (received integer, expires_at bigint)
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
 	v_sha bytea := crm.check_sha256(p_sha256, 'sha256');
+	v_max bigint := crm.attach_limit(p_max);
+	v_expiry interval := least(greatest(coalesce(p_expiry, '1 hour'), '1 second'), '7 days');
 	a crm.attachments := crm.attach_staged(p_id);
 	want bigint;
 	got bytea;
@@ -216,18 +279,19 @@ BEGIN
 					  WHERE c.attachment_id = p_id AND c.idx = p_idx AND c.sha256 = v_sha) THEN
 		RETURN QUERY SELECT a.received, crm.us(a.expires_at);
 		RETURN;
-	ELSIF p_idx >= a.chunks THEN
-		PERFORM crm.raise('CRI01', 'index', 'attach.chunk_past_end', p_idx::text, a.size::text, a.chunks::text);
+	ELSIF p_idx IS NULL OR p_idx < 0 OR p_idx >= a.chunks THEN
+		PERFORM crm.raise('CRI01', 'index', 'attach.chunk_past_end', coalesce(p_idx::text, ''), a.size::text,
+				  a.chunks::text);
 	ELSIF p_idx <> a.received THEN
 		PERFORM crm.raise('CRI01', 'index', 'attach.chunk_order', p_idx::text, a.received::text);
 	END IF;
-	IF a.received_bytes + length(p_data) > p_max THEN
-		PERFORM crm.raise('CRI01', 'data', 'attach.too_large', (a.received_bytes + length(p_data))::text, p_max::text);
+	IF a.received_bytes + length(p_data) > v_max THEN
+		PERFORM crm.raise('CRI01', 'data', 'attach.too_large', (a.received_bytes + length(p_data))::text, v_max::text);
 	END IF;
 	want := CASE WHEN p_idx < a.chunks - 1 THEN a.chunk_size ELSE a.size - (a.chunks - 1)::bigint * a.chunk_size END;
-	IF length(p_data) <> want THEN
-		PERFORM crm.raise('CRI01', 'data', 'attach.chunk_length', p_idx::text, length(p_data)::text, want::text,
-				  a.chunk_size::text);
+	IF p_data IS NULL OR length(p_data) <> want THEN
+		PERFORM crm.raise('CRI01', 'data', 'attach.chunk_length', p_idx::text, coalesce(length(p_data), 0)::text,
+				  want::text, a.chunk_size::text);
 	END IF;
 	got := sha256(p_data);
 	IF got <> v_sha THEN
@@ -237,48 +301,50 @@ BEGIN
 	INSERT INTO crm.attachment_chunks (attachment_id, idx, sha256, data) VALUES (p_id, p_idx, got, p_data);
 	RETURN QUERY
 	UPDATE crm.attachments x SET received = x.received + 1, received_bytes = x.received_bytes + length(p_data),
-		expires_at = now() + p_expiry
+		expires_at = now() + v_expiry
 	WHERE x.id = p_id
 	RETURNING x.received, crm.us(x.expires_at);
 END
 $function$;
 COMMENT ON FUNCTION crm.attach_chunk(bigint,integer,bytea,text,bigint,interval) IS 'Writes the next chunk of the acting user''s staged upload after checking its order, length, SHA-256 and the size limit; returns the chunks received and the new expiry.';
 
--- Makes the acting user's complete upload visible: every chunk received,
--- the record still editable, and the chunks' SHA-256 in PostgreSQL equal
--- to the one declared at begin. The hash reads the whole file into this
--- backend's memory (attachment_max_size bounds it).
-CREATE OR REPLACE FUNCTION crm.attach_commit(p_id bigint)
+-- Makes the acting user's complete upload visible: every chunk received
+-- (each checked on arrival: order, length, SHA-256 computed here), the
+-- record still editable, and the whole file's SHA-256 (p_sha256, which
+-- crmd computed reading the chunks in order before this call, outside
+-- any lock) equal to the one declared at begin. Short: the upload's row
+-- and the record's are locked only for these checks and the update.
+CREATE OR REPLACE FUNCTION crm.attach_commit(p_id bigint, p_sha256 text)
  RETURNS SETOF crm.attachment_out
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
+	v_sha bytea := crm.check_sha256(p_sha256, 'sha256');
 	a crm.attachments := crm.attach_staged(p_id);
-	got bytea;
 BEGIN
-	IF a.received < a.chunks THEN
+	IF a.received < a.chunks OR a.received_bytes < a.size THEN
 		PERFORM crm.raise('CRF01', 'attachment_id', 'attach.incomplete', p_id::text, a.received::text,
 				  a.chunks::text, a.received_bytes::text, a.size::text);
 	END IF;
 	PERFORM crm.attach_parent_check(a.record_type, a.record_id);
-	SELECT sha256(coalesce(string_agg(c.data, ''::bytea ORDER BY c.idx), ''::bytea)) INTO got
-	FROM crm.attachment_chunks c WHERE c.attachment_id = p_id;
-	IF got <> a.sha256 THEN
-		PERFORM crm.raise('CRF01', 'attachment_id', 'attach.file_checksum', p_id::text, encode(got, 'hex'),
+	IF v_sha <> a.sha256 THEN
+		PERFORM crm.raise('CRF01', 'attachment_id', 'attach.file_checksum', p_id::text, encode(v_sha, 'hex'),
 				  encode(a.sha256, 'hex'));
 	END IF;
 	UPDATE crm.attachments x SET committed_at = now(), expires_at = NULL WHERE x.id = p_id;
 	RETURN QUERY SELECT * FROM crm.attachment_out o WHERE o.id = p_id;
 END
 $function$;
-COMMENT ON FUNCTION crm.attach_commit(bigint) IS 'Commits the acting user''s complete staged upload after checking the whole file''s SHA-256; returns the attachment.';
+COMMENT ON FUNCTION crm.attach_commit(bigint,text) IS 'Commits the acting user''s complete staged upload when the whole file''s SHA-256 crmd computed from its chunks (p_sha256) is the one declared at begin; returns the attachment.';
 
 -- Drops the acting user's staged upload and its chunks.
 CREATE OR REPLACE FUNCTION crm.attach_abort(p_id bigint)
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 BEGIN
 	DELETE FROM crm.attachments x WHERE x.id = p_id AND x.committed_at IS NULL AND x.created_by = crm.acting_user();
@@ -291,9 +357,13 @@ COMMENT ON FUNCTION crm.attach_abort(bigint) IS 'Deletes the acting user''s stag
 
 -- ------------------------------------------------------------ reading, deleting
 
--- A record's attachments, newest first (at most 1000); a record the
--- acting user cannot see is NOT_FOUND, as one that does not exist.
-CREATE OR REPLACE FUNCTION crm.attach_list(p_type text, p_id bigint)
+-- A page of a record's attachments, newest first: p_limit (1-500) of
+-- those older than p_after (the id the cursor carries; NULL: the newest),
+-- plus one more to tell whether another page follows (crmd makes its
+-- cursor from the last it returns). attachments_record_idx (record_id,
+-- id) serves it. A record the acting user cannot see is NOT_FOUND, as
+-- one that does not exist.
+CREATE OR REPLACE FUNCTION crm.attach_list(p_type text, p_id bigint, p_after text, p_limit integer)
  RETURNS SETOF crm.attachment_out
  LANGUAGE plpgsql
  STABLE
@@ -303,10 +373,12 @@ BEGIN
 	IF NOT EXISTS (SELECT 1 FROM crm.records r WHERE r.id = p_id AND r.record_type = p_type) THEN
 		PERFORM crm.raise('CRN01', 'id', 'record.not_found', p_type, p_id::text);
 	END IF;
-	RETURN QUERY SELECT * FROM crm.attachment_out o WHERE o.record_id = p_id ORDER BY o.id DESC LIMIT 1000;
+	RETURN QUERY SELECT * FROM crm.attachment_out o
+		     WHERE o.record_id = p_id AND (p_after IS NULL OR o.id < p_after::bigint)
+		     ORDER BY o.id DESC LIMIT least(greatest(coalesce(p_limit, 50), 1), 500) + 1;
 END
 $function$;
-COMMENT ON FUNCTION crm.attach_list(text,bigint) IS 'The committed attachments of a record the acting user can see, newest first (NOT_FOUND otherwise).';
+COMMENT ON FUNCTION crm.attach_list(text,bigint,text,integer) IS 'A page of the committed attachments of a record the acting user can see, newest first, keyset on the id (p_limit + 1 rows; NOT_FOUND when the record is not visible).';
 
 -- Chunk p_idx of a committed attachment with the attachment's facts, every
 -- column text but the data: crmd reads the row in binary format. An empty
@@ -343,23 +415,30 @@ $function$;
 COMMENT ON FUNCTION crm.attach_read(bigint,integer) IS 'One chunk of a committed attachment the acting user can see, with the attachment''s facts as text (NOT_FOUND otherwise).';
 
 -- Deletes a committed attachment of a record the acting user may edit.
+-- The DELETE itself must find the row: of two deletes at once, the second
+-- waits for the first and then finds nothing, which is NOT_FOUND, not a
+-- second success.
 CREATE OR REPLACE FUNCTION crm.attach_delete(p_id bigint)
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'crm'
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
 DECLARE
 	a crm.attachments;
 BEGIN
 	SELECT * INTO a FROM crm.attachments x WHERE x.id = p_id AND x.committed_at IS NOT NULL;
-	IF NOT FOUND THEN
+	IF NOT FOUND OR crm.attach_target(a.record_type, a.record_id) IS NULL THEN
 		PERFORM crm.raise('CRN01', 'attachment_id', 'attach.not_found', p_id::text);
 	END IF;
 	PERFORM crm.attach_parent_check(a.record_type, a.record_id);
-	DELETE FROM crm.attachments x WHERE x.id = p_id;
+	DELETE FROM crm.attachments x WHERE x.id = p_id AND x.committed_at IS NOT NULL;
+	IF NOT FOUND THEN
+		PERFORM crm.raise('CRN01', 'attachment_id', 'attach.not_found', p_id::text);
+	END IF;
 END
 $function$;
-COMMENT ON FUNCTION crm.attach_delete(bigint) IS 'Deletes a committed attachment (NOT_FOUND when the acting user cannot see it, the record''s refusal when they may not edit the record).';
+COMMENT ON FUNCTION crm.attach_delete(bigint) IS 'Deletes a committed attachment (NOT_FOUND when the acting user cannot see it or it is already gone, the record''s refusal when they may not edit the record).';
 
 -- ------------------------------------------------------------ audit, expiry
 
@@ -417,28 +496,29 @@ COMMENT ON FUNCTION crm.attachments_expire(integer) IS 'Deletes at most p_batch 
 REVOKE ALL ON FUNCTION
 	crm.check_content_type(text,text),
 	crm.check_sha256(text,text),
+	crm.attach_scope(text,crm.records),
+	crm.attach_target(text,bigint),
 	crm.attach_parent_check(text,bigint),
+	crm.attach_limit(bigint),
 	crm.attach_staged(bigint),
 	crm.attach_begin(text,bigint,text,text,bigint,text,bigint,integer,interval),
 	crm.attach_chunk(bigint,integer,bytea,text,bigint,interval),
-	crm.attach_commit(bigint),
+	crm.attach_commit(bigint,text),
 	crm.attach_abort(bigint),
-	crm.attach_list(text,bigint),
+	crm.attach_list(text,bigint,text,integer),
 	crm.attach_read(bigint,integer),
 	crm.attach_delete(bigint),
 	crm.attachment_audit(),
 	crm.attachments_expire(integer)
 FROM PUBLIC, crm_app, crm_auth;
+-- crm_app calls the requests' functions only; the helpers run inside the
+-- definer functions, as the owner.
 GRANT EXECUTE ON FUNCTION
-	crm.check_content_type(text,text),
-	crm.check_sha256(text,text),
-	crm.attach_parent_check(text,bigint),
-	crm.attach_staged(bigint),
 	crm.attach_begin(text,bigint,text,text,bigint,text,bigint,integer,interval),
 	crm.attach_chunk(bigint,integer,bytea,text,bigint,interval),
-	crm.attach_commit(bigint),
+	crm.attach_commit(bigint,text),
 	crm.attach_abort(bigint),
-	crm.attach_list(text,bigint),
+	crm.attach_list(text,bigint,text,integer),
 	crm.attach_read(bigint,integer),
 	crm.attach_delete(bigint)
 TO crm_app;

@@ -1,6 +1,6 @@
 /*
  * Unit test of client/crm/args.c (instants, durations, enum names, cursors, TYPE/ID,
- * shell quoting). No server needed. Exits non-zero if a check failed.
+ * shell quoting, file names from the server). No server needed. Exits non-zero if a check failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +190,51 @@ static void expect_quote(const char *in, const char *want) {
 	free(got);
 }
 
+static void expect_name(const char *in, const char *want) {
+	char got[201];
+
+	crm_args_file_name(in, 7, got, sizeof(got));
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "file name of \"%s\": got \"%s\", want \"%s\"\n", in, got, want);
+		failures++;
+	}
+}
+
+static void test_file_names(void) {
+	char small[8], longer[400];
+
+	expect_name("report.pdf", "report.pdf");
+	expect_name("Übersicht 报告.pdf", "Übersicht 报告.pdf");
+	expect_name("", "attachment-7");
+	expect_name(".", "_");
+	expect_name("..", "_.");
+	expect_name(".bashrc", "_bashrc");
+	expect_name("../../etc/passwd", "_._.._etc_passwd");
+	expect_name("a\\b/c", "a_b_c");
+	expect_name("a\tb\x7f\x1b[31m", "a_b__[31m");
+	/* C1 encoded (U+0085, U+009B) and raw C1 bytes (invalid UTF-8) */
+	expect_name("a\xc2\x85" "b\xc2\x9b" "c", "a_b_c");
+	expect_name("a\x85" "b\x9b[2Jc", "a_b_[2Jc");
+	/* bidi controls: RLO makes "exe.pdf" of "fdp.exe", LRM, RLM, ALM, isolates */
+	expect_name("invoice\xe2\x80\xae" "fdp.exe", "invoice_fdp.exe");
+	expect_name("\xe2\x80\x8e" "a\xe2\x80\x8f" "b\xd8\x9c" "c", "_a_b_c");
+	expect_name("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", "____");
+	expect_name("x\xe2\x81\xa6y\xe2\x81\xa7z\xe2\x81\xa8w\xe2\x81\xa9", "x_y_z_w_");
+	/* invalid UTF-8: overlong '/', a surrogate, past U+10FFFF, cut short */
+	expect_name("a\xc0\xaf" "b", "a__b");
+	expect_name("a\xed\xa0\x80" "b", "a___b");
+	expect_name("a\xf4\x90\x80\x80" "b", "a____b");
+	expect_name("a\xe2\x82", "a__");
+	expect_name("\xff\xfe", "__");
+	/* cut at a character's start, never inside one */
+	crm_args_file_name("ab\xe6\x8a\xa5\xe5\x91\x8a", 1, small, sizeof(small));
+	CHECK(strcmp(small, "ab\xe6\x8a\xa5") == 0);
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	crm_args_file_name(longer, 1, small, sizeof(small));
+	CHECK(strcmp(small, "xxxxxxx") == 0);
+}
+
 static void test_quoting(void) {
 	expect_quote("--limit", "--limit");
 	expect_quote("Sales East", "'Sales East'");
@@ -205,5 +250,6 @@ int main(void) {
 	test_cursors();
 	test_records();
 	test_quoting();
+	test_file_names();
 	return checks_result("test_args");
 }

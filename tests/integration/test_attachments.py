@@ -16,16 +16,18 @@ each refused naming the field with nothing written; `--output DIR/` with
 a hostile name from the server; audit rows with name, size and SHA-256
 and never the bytes."""
 
+import concurrent.futures
 import hashlib
 import json
 import os
+import subprocess
 import time
 
 import pytest
 
 from conftest import (FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, OK, PERMISSION_DENIED,
                       exit_code, run_crm, wait_for)
-from identity import app_sql, audit_rows, make_world, ok, session_sql, status, su_sql
+from identity import app_sql, audit_rows, make_world, ok, rq, session_sql, status, su_sql
 from records import account
 
 MiB = 1024 * 1024
@@ -121,6 +123,64 @@ def test_round_trip_over_the_protocol(world):
     status(w.do("root", "attach_delete", attachment_id=aid), NOT_FOUND, "attach_delete.attachment_id")
 
 
+def test_list_pages_newest_first(world):
+    """AttachList pages with a keyset cursor (newest first): every
+    attachment once, more than the old cap of 1000 reachable; a cursor
+    belongs to its record; a bad limit names the field; the CLI takes
+    --limit and --cursor and prints the next page's command line."""
+    import shlex
+    w = world
+    acme = account(w)
+    other = account(w, name="Other")
+    ids = [upload(w, "root", acme.id, bytes([i])) for i in range(5)]
+    seen, cursors = [], []
+    while True:
+        pg = {"limit": 2, "cursor": cursors[-1]} if cursors else {"limit": 2}
+        r = ok(w.do("root", "attach_list", type="account", id=acme.id, page=pg)).attach_list
+        seen += [a.id for a in r.attachments]
+        if not r.next_cursor:
+            break
+        cursors.append(r.next_cursor)
+    assert seen == ids[::-1] and len(cursors) == 2, (seen, cursors)
+    # a cursor of acme's list is refused for another record's
+    status(w.do("root", "attach_list", type="account", id=other.id, page={"cursor": cursors[0]}),
+           INVALID_ARGUMENT, "attach_list.page.cursor")
+    status(w.do("root", "attach_list", type="account", id=acme.id, page={"limit": 501}),
+           INVALID_ARGUMENT, "attach_list.page.limit")
+    # the CLI: --limit, the next page's line, run again as printed
+    r = cli(w, "root", "attach", "list", f"account/{acme.id}", "--limit", "3", "--format", "json")
+    assert r.rc == 0 and [a["id"] for a in json.loads(r.out)] == ids[:1:-1], r
+    (line,) = [x for x in r.err.splitlines() if x.startswith("next page: ")]
+    words = shlex.split(line[len("next page: "):])
+    assert words[:3] == ["crm", "attach", "list"] and "--cursor" in words, words
+    r = cli(w, "root", *words[1:])
+    assert r.rc == 0 and [a["id"] for a in json.loads(r.out)] == ids[1::-1], r
+    assert "next page" not in r.err, r
+    r = cli(w, "root", "attach", "list", f"account/{acme.id}", "--limit", "0")
+    assert r.rc == 2 and "--limit" in r.err, r
+    # the default page is 50; more than 1000 are all reachable (rows made
+    # as the superuser: the list reads them as any committed attachment)
+    su_sql(w.env, w.db, f"INSERT INTO crm.attachments (record_id, record_type, name, content_type, size, sha256,"
+                        f" chunk_size, chunks, created_by, committed_at)"
+                        f" SELECT {acme.id}, 'account', 'bulk-' || g, 'text/plain', 0, sha256(''), 256, 0,"
+                        f" {w.uid['root']}, now() FROM generate_series(1, 1100) g")
+    r = ok(w.do("root", "attach_list", type="account", id=acme.id)).attach_list
+    assert len(r.attachments) == 50 and r.next_cursor, len(r.attachments)
+    got, cursor = [], None
+    while True:
+        pg = {"limit": 500, "cursor": cursor} if cursor else {"limit": 500}
+        r = ok(w.do("root", "attach_list", type="account", id=acme.id, page=pg)).attach_list
+        got += [a.id for a in r.attachments]
+        if not r.next_cursor:
+            break
+        cursor = r.next_cursor
+    assert len(got) == 1105 == len(set(got)) and got == sorted(got, reverse=True) and got[-5:] == ids[::-1]
+    # the page is read through attachments_record_idx
+    plan = su_sql(w.env, w.db, f"SET enable_seqscan = off; EXPLAIN SELECT * FROM crm.attachment_out o"
+                               f" WHERE o.record_id = {acme.id} AND o.id < {got[600]} ORDER BY o.id DESC LIMIT 51")
+    assert "attachments_record_idx" in plan, plan
+
+
 def test_size_limit_at_begin_and_in_the_chunks(env, crmd_factory):
     w = make_world(env, crmd_factory, attachment_max_size="1MiB")
     acme = account(w)
@@ -204,6 +264,58 @@ def test_whole_file_checksum_checked_at_commit(world):
     assert listed(w, "root", acme.id) == []
     ok(w.do("root", "attach_abort", attachment_id=b.attachment_id))
     assert rows(w) == 0 and chunk_rows(w, b.attachment_id) == 0
+
+
+def _hold(w, *lines):
+    """A superuser psql session in an open transaction that ran `lines`
+    (it answers 'held' once they are done); COMMIT by writing to stdin."""
+    pg = w.env.pg
+    p = subprocess.Popen([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                          "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", w.db],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write("BEGIN;\n" + "".join(l + "\n" for l in lines) + "\\echo held\n")
+    p.stdin.flush()
+    while (line := p.stdout.readline().strip()) != "held":
+        assert line or p.poll() is None, p.stderr.read()
+    return p
+
+
+def test_commit_hashes_the_chunks_before_taking_any_lock(world):
+    """crmd hashes the staged chunks before the short locked step: with the
+    chunks' table locked by someone else and the upload's row too, the
+    commit waits reading the chunks, holding no lock on the upload or the
+    record yet (it used to lock them first and hash the whole file in SQL
+    under those locks). The whole file's SHA-256 is still checked: a chunk
+    altered in storage after it arrived fails the commit."""
+    w = world
+    acme = account(w)
+    data = os.urandom(700 * 1024)
+    aid = upload(w, "root", acme.id, data, commit=False)
+    hold = _hold(w, f"SELECT 1 FROM crm.attachments WHERE id = {aid} FOR UPDATE;",
+                 "LOCK TABLE crm.attachment_chunks IN ACCESS EXCLUSIVE MODE;")
+    try:
+        c = w.c("root")
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(rq, c, "attach_commit", attachment_id=aid)
+            q = "SELECT pid, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'"
+            waiting = wait_for(lambda: su_sql(w.env, w.db, q), timeout=20, what="the commit waiting")
+            query = waiting.split("|", 1)[1]
+            assert "attachment_chunks" in query and "attach_commit" not in query, query
+            # the record is not locked meanwhile: another transaction takes its row at once
+            free = su_sql(w.env, w.db, f"SELECT id FROM crm.records WHERE id = {acme.id} FOR UPDATE NOWAIT")
+            assert free == str(acme.id), free
+            hold.stdin.write("COMMIT;\n")
+            hold.stdin.close()
+            a = ok(fut.result(timeout=20), "commit").attachment
+    finally:
+        hold.wait(timeout=20)
+    assert (a.id, a.sha256) == (aid, sha(data))
+    # a chunk altered after it arrived (same length) fails the commit
+    other = upload(w, "root", acme.id, data, commit=False)
+    su_sql(w.env, w.db, f"UPDATE crm.attachment_chunks SET data = set_byte(data, 0, (get_byte(data, 0) + 1) % 256)"
+                        f" WHERE attachment_id = {other} AND idx = 1")
+    r = status(w.do("root", "attach_commit", attachment_id=other), FAILED_PRECONDITION, "attach_commit.attachment_id")
+    assert r.status.message_id == "attach.file_checksum" and f"not {sha(data)}" in r.status.message, r.status
 
 
 def test_bad_names_and_content_types(world):
@@ -317,6 +429,39 @@ def test_abandoned_upload_expires(env, crmd_factory):
 
 # ------------------------------------------------------------ access
 
+def test_two_deletes_at_once_one_succeeds_the_other_is_not_found(world):
+    """Two deletes of one attachment at once (the superuser holds its row
+    so that both reach the DELETE before either commits): one succeeds,
+    the other answers NOT_FOUND instead of a second success; a delete
+    after the delete is NOT_FOUND too."""
+    w = world
+    acme = account(w, owner="sal")
+    aid = upload(w, "sal", acme.id, b"once")
+    pg = w.env.pg
+    hold = subprocess.Popen([os.path.join(pg.bindir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+                             "-h", pg.sockdir, "-p", str(pg.port), "-U", "postgres", "-d", w.db],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hold.stdin.write(f"BEGIN;\nSELECT 1 FROM crm.attachments WHERE id = {aid} FOR UPDATE;\n\\echo held\n")
+        hold.stdin.flush()
+        assert hold.stdout.readline().strip() == "1" and hold.stdout.readline().strip() == "held"
+        conns = {u: w.c(u) for u in ("sal", "root")}
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            futs = [ex.submit(rq, conns[u], "attach_delete", attachment_id=aid) for u in conns]
+            wait_for(lambda: su_sql(w.env, w.db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type"
+                                                 " = 'Lock' AND query LIKE '%attach_delete%'") == "2",
+                     timeout=20)
+            hold.stdin.write("COMMIT;\n")
+            hold.stdin.close()
+            got = sorted(f.result(timeout=20).status.code for f in futs)
+    finally:
+        hold.wait(timeout=20)
+    assert got == sorted([OK, NOT_FOUND]), got
+    assert rows(w) == 0 and chunk_rows(w, aid) == 0
+    r = status(w.do("sal", "attach_delete", attachment_id=aid), NOT_FOUND, "attach_delete.attachment_id")
+    assert r.status.message == f"no attachment {aid}", r.status
+
+
 def test_record_the_user_cannot_see_is_not_found(world):
     """sal2 cannot see sal's account: put, list, get and delete answer
     exactly as for an account that does not exist."""
@@ -384,11 +529,80 @@ def test_second_layer_chunks_not_readable_by_sql(world):
     b = ok(begin(w, "sal", acme.id, b"abc")).attach_begin
     r = app_sql(w.env, w.db, session_sql(w, "sal2", f"INSERT INTO crm.attachment_chunks VALUES"
                                                     f" ({b.attachment_id}, 0, sha256('abc'), 'abc');"), check=False)
-    assert r.returncode != 0 and "row-level security" in r.stderr, r
+    assert r.returncode != 0 and "permission denied" in r.stderr, r
     r = app_sql(w.env, w.db, session_sql(w, "sal2", f"UPDATE crm.attachments SET committed_at = now(),"
-                                                    f" expires_at = NULL WHERE id = {b.attachment_id};"))
-    assert "UPDATE 0" in r.stdout, r
+                                                    f" expires_at = NULL WHERE id = {b.attachment_id};"), check=False)
+    assert r.returncode != 0 and "permission denied" in r.stderr, r
     assert chunk_rows(w, b.attachment_id) == 0
+
+
+def _as_sal(w, sql):
+    """`sql` as crm_app acting for sal (the uploader): must fail; returns stderr."""
+    r = app_sql(w.env, w.db, session_sql(w, "sal", sql), check=False)
+    assert r.returncode != 0, f"crm_app could run: {sql}\n{r.stdout}"
+    return r.stderr
+
+
+def test_second_layer_writes_only_through_the_definer_functions(world):
+    """crm_app acting for the uploader herself cannot stage, fill, commit or
+    delete an upload but through crm.attach_*: no INSERT with the counters
+    already set, no chunk row of its own, no UPDATE of committed_at, no
+    DELETE; and the functions bound what crm_app passes them (the size
+    limit by the ceiling in crm_meta.settings, which it cannot change) and
+    test the record themselves."""
+    w = world
+    acme = account(w, owner="sal")
+    aid = upload(w, "sal", acme.id, b"kept")
+    b = ok(begin(w, "sal", acme.id, b"abc")).attach_begin
+    sid = b.attachment_id
+    # a committed-looking upload of 3 bytes whose one chunk is not those bytes
+    err = _as_sal(w, "INSERT INTO crm.attachments (record_id, record_type, name, content_type, size, sha256,"
+                     f" chunk_size, chunks, received, received_bytes, created_by, expires_at) VALUES ({acme.id},"
+                     " 'account', 'x.bin', 'application/octet-stream', 3, sha256('abc'), 256, 1, 1, 3,"
+                     " crm.acting_user(), now() + interval '1 hour');")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"INSERT INTO crm.attachment_chunks VALUES ({sid}, 0, sha256('xyz'), 'xyz');")
+    assert "permission denied for table attachment_chunks" in err, err
+    err = _as_sal(w, f"UPDATE crm.attachments SET received = 1, received_bytes = 3 WHERE id = {sid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"UPDATE crm.attachments SET committed_at = now(), expires_at = NULL WHERE id = {sid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"UPDATE crm.attachments SET expires_at = now() + interval '7 days' WHERE id = {sid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"DELETE FROM crm.attachments WHERE id = {aid};")
+    assert "permission denied for table attachments" in err, err
+    err = _as_sal(w, f"DELETE FROM crm.attachment_chunks WHERE attachment_id = {aid};")
+    assert "permission denied for table attachment_chunks" in err, err
+    err = _as_sal(w, "UPDATE crm_meta.settings SET value = '1099511627776'"
+                     " WHERE name = 'attachment_max_size_ceiling';")
+    assert "permission denied" in err, err
+    # commit with the declared SHA-256 of an upload with no chunk
+    err = _as_sal(w, f"SELECT * FROM crm.attach_commit({sid}, '{sha(b'abc')}');")
+    assert "is incomplete" in err, err
+    # a limit above the ceiling is the ceiling; a chunk size of 1 byte is 256
+    big = 300 * MiB
+    err = _as_sal(w, f"SELECT * FROM crm.attach_begin('account', {acme.id}, 'big.bin', 'application/octet-stream',"
+                     f" {big}, '{'0' * 64}', 1099511627776, 262144, '1 hour');")
+    assert f"the file has {big} bytes: an attachment may have at most 268435456 bytes" in err, err
+    r = app_sql(w.env, w.db, session_sql(w, "sal", f"SELECT chunks FROM crm.attach_begin('account', {acme.id},"
+                                                   f" 'k.bin', 'text/plain', 1024, '{'0' * 64}', 4096, 1,"
+                                                   f" '100 years');"))
+    assert r.stdout.split() == ["4"], r
+    assert su_sql(w.env, w.db, "SELECT chunk_size, expires_at < now() + interval '7 days 1 minute'"
+                               " FROM crm.attachments WHERE name = 'k.bin'") == "256|t"
+    # the functions test the record: sal2 cannot see sal's, vie can see but not edit
+    for who, msg in (("sal2", f"no account {acme.id}"), ("vie", "your role may")):
+        r = app_sql(w.env, w.db, session_sql(w, who, f"SELECT * FROM crm.attach_begin('account', {acme.id}, 'a.txt',"
+                                                     f" 'text/plain', 1, '{sha(b'a')}', 100, 256, '1 hour');"),
+                    check=False)
+        assert r.returncode != 0 and msg in r.stderr, (who, r)
+        r = app_sql(w.env, w.db, session_sql(w, who, f"SELECT crm.attach_delete({aid});"), check=False)
+        assert r.returncode != 0 and (f"no attachment {aid}" if who == "sal2" else msg) in r.stderr, (who, r)
+    # without a session, nothing
+    r = app_sql(w.env, w.db, session_sql(w, None, f"SELECT crm.attach_delete({aid});"), check=False)
+    assert r.returncode != 0 and f"no attachment {aid}" in r.stderr, r
+    assert rows(w, "committed_at IS NOT NULL") == 1 and chunk_rows(w, aid) == 1 and chunk_rows(w, sid) == 0
+    assert listed(w, "sal", acme.id) == [aid]
 
 
 # ------------------------------------------------------------ audit
@@ -542,6 +756,12 @@ def test_cli_output_dir_sanitises_a_hostile_name(world, tmp_path):
     r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir))
     assert r.rc == 0, r
     assert (outdir / "_[31mred__x").read_bytes() == b"esc", sorted(os.listdir(outdir))
+    # bidirectional controls: RLO would show "invoice\u202efdp.exe" as "invoiceexe.pdf"
+    aid = upload(w, "root", acme.id, b"bidi", name="plain")
+    su_sql(w.env, w.db, f"UPDATE crm.attachments SET name = E'invoice\\u202efdp.exe\\u2066\\u200f' WHERE id = {aid}")
+    r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir))
+    assert r.rc == 0, r
+    assert (outdir / "invoice_fdp.exe__").read_bytes() == b"bidi", sorted(os.listdir(outdir))
     # an over-long name is cut at 200 bytes, on a character's boundary
     long_name = "é" * 150
     aid = upload(w, "root", acme.id, b"long", name=long_name)
@@ -553,8 +773,89 @@ def test_cli_output_dir_sanitises_a_hostile_name(world, tmp_path):
     r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir) + "/")
     assert r.rc == 1 and "exists" in r.err, r
     assert (outdir / "plain.txt").read_bytes() == b"mine"
-    assert sorted(os.listdir(outdir)) == sorted(list(names.values()) + ["_[31mred__x", "é" * 100, "plain.txt"])
+    assert sorted(os.listdir(outdir)) == sorted(list(names.values()) + ["_[31mred__x", "invoice_fdp.exe__",
+                                                                        "é" * 100, "plain.txt"])
     assert sorted(os.listdir(tmp_path)) == ["escape.txt", "out"]
+
+
+def test_cli_refuses_more_bytes_than_declared(world, tmp_path):
+    """A server whose chunks hold more than the size it declared (set in
+    the database, as a compromised server would) is refused on the byte
+    count, before the hash is checked; nothing is written."""
+    w = world
+    acme = account(w)
+    data = os.urandom(600 * 1024)
+    aid = upload(w, "root", acme.id, data, name="grown.bin")
+    su_sql(w.env, w.db, f"UPDATE crm.attachments SET size = size - 100, received_bytes = received_bytes - 100"
+                        f" WHERE id = {aid}")
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    r = cli(w, "root", "attach", "get", str(aid), "--output", str(outdir) + "/")
+    assert r.rc == 1 and f"more than the {len(data) - 100} bytes it declared" in r.err, r
+    assert os.listdir(outdir) == []
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["o_tmpfile", "named_tmp"])
+def test_cli_get_interrupted_leaves_nothing(world, tmp_path, named):
+    """Ctrl-C (SIGINT) or SIGTERM during `crm attach get` leaves no file:
+    the unnamed O_TMPFILE goes with the process, and the named temporary
+    file of the fallback (forced by CRM_TEST_NAMED_TMP) is removed by the
+    signal handler."""
+    import signal
+    from conftest import CRM
+    w = world
+    acme = account(w)
+    aid = upload(w, "root", acme.id, os.urandom(16 * MiB), name="big.bin")
+    cli(w, "root", "whoami")
+    home = os.path.join(w.crmd.dir, "cli-root")
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, "xdg"),
+               CRM_SERVER=f"127.0.0.1:{w.crmd.port}", CRM_CA=w.crmd.ca)
+    env.pop("CRM_TEST_NAMED_TMP", None)
+    if named:
+        env["CRM_TEST_NAMED_TMP"] = "1"
+    def interrupted(outdir, sig):
+        """One get, signalled as soon as it writes: None when it finished
+        first (a fast download: try again), else its return code."""
+        p = subprocess.Popen([CRM, "attach", "get", str(aid), "--output", str(outdir) + "/"], env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+        def writing():
+            if named:
+                return any(n.startswith("big.bin.") for n in os.listdir(outdir))
+            try:
+                fds = os.listdir(f"/proc/{p.pid}/fd")
+            except OSError:
+                return False
+            for fd in fds:
+                try:
+                    if os.readlink(f"/proc/{p.pid}/fd/{fd}").startswith(str(outdir) + "/"):
+                        return True
+                except OSError:
+                    pass
+            return False
+
+        deadline = time.monotonic() + 30
+        while not writing() and p.poll() is None:
+            assert time.monotonic() < deadline, "crm attach get never began writing"
+        p.send_signal(sig)
+        p.wait(timeout=30)
+        err = p.stderr.read()
+        if p.returncode == 0:
+            assert os.listdir(outdir) == ["big.bin"], os.listdir(outdir)
+            (outdir / "big.bin").unlink()
+            return None
+        assert p.returncode == -sig, (p.returncode, err)
+        return p.returncode
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        outdir = tmp_path / f"out-{sig}"
+        outdir.mkdir()
+        for _ in range(20):
+            if interrupted(outdir, sig) is not None:
+                break
+        else:
+            pytest.fail("every download finished before it could be interrupted")
+        assert os.listdir(outdir) == [], os.listdir(outdir)
 
 
 def test_purge_takes_the_attachments_and_redacts_their_names(world):

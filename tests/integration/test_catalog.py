@@ -33,26 +33,23 @@ crm_app  | crm.action_scopes(text) | EXECUTE
 crm_app  | crm.address_json(text,text,text,text,text) | EXECUTE
 crm_app  | crm.address_part(jsonb,text,text,text[],text) | EXECUTE
 crm_app  | crm.apply_edits(text,bigint,jsonb,jsonb) | EXECUTE
-# attachments (sql/0030, modules/86_attachments.sql): crmd's seven requests run
-# these as the caller, so the tables' policies decide every row (crm_app
-# UPDATEs only the upload's progress and commit columns; chunks are only
-# inserted and read, deleted with their attachment); the checks and
-# helpers they call run as the caller too; attachment_out is the
-# security_invoker view list, commit and read return
+# attachments (sql/0030, 0031, modules/86_attachments.sql): crm_app only
+# reads the two tables, under their SELECT policies; every write goes
+# through the five SECURITY DEFINER requests (begin, chunk, commit, abort,
+# delete), which trust only crm.acting_user() and test the record
+# themselves; list and read run as the caller; the checks and helpers
+# run inside the definer functions and are not crm_app's; attachment_out
+# is the security_invoker view list, commit and read return
 crm_app  | crm.attach_abort(bigint) | EXECUTE
 crm_app  | crm.attach_begin(text,bigint,text,text,bigint,text,bigint,integer,interval) | EXECUTE
 crm_app  | crm.attach_chunk(bigint,integer,bytea,text,bigint,interval) | EXECUTE
-crm_app  | crm.attach_commit(bigint) | EXECUTE
+crm_app  | crm.attach_commit(bigint,text) | EXECUTE
 crm_app  | crm.attach_delete(bigint) | EXECUTE
-crm_app  | crm.attach_list(text,bigint) | EXECUTE
-crm_app  | crm.attach_parent_check(text,bigint) | EXECUTE
+crm_app  | crm.attach_list(text,bigint,text,integer) | EXECUTE
 crm_app  | crm.attach_read(bigint,integer) | EXECUTE
-crm_app  | crm.attach_staged(bigint) | EXECUTE
-crm_app  | crm.attachment_chunks | INSERT SELECT
+crm_app  | crm.attachment_chunks | SELECT
 crm_app  | crm.attachment_out | SELECT
-crm_app  | crm.attachments | DELETE INSERT SELECT UPDATE(received,received_bytes,committed_at,expires_at)
-crm_app  | crm.check_content_type(text,text) | EXECUTE
-crm_app  | crm.check_sha256(text,text) | EXECUTE
+crm_app  | crm.attachments | SELECT
 crm_app  | crm.audit | SELECT
 crm_app  | crm.audit_check_type(text) | EXECUTE
 crm_app  | crm.audit_instant(bigint,text) | EXECUTE
