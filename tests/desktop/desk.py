@@ -5,6 +5,7 @@ XTest input. Screenshots go to $CRM_ARTIFACTS_DIR (default: the build
 tree's tests/desktop/artifacts) and are checked not to be blank."""
 
 import os
+import re
 import subprocess
 import time
 
@@ -64,6 +65,24 @@ def screenshot(name):
     colours = subprocess.run(["convert", "x:root", "-write", path, "-format", "%k", "info:"],
                              check=True, capture_output=True, text=True, timeout=20).stdout
     assert os.path.getsize(path) > 0, path
+    assert int(colours) > 16, f"{path} looks blank ({colours} colours)"
+    return path
+
+
+def screenshot_window(name, title):
+    """Takes the top-level window titled title (a dialog: without a window
+    manager it may be stacked under the main window, out of a screenshot
+    of the screen) as ARTIFACTS/name.png; fails if it is (nearly) blank."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, f"{name}.png")
+    time.sleep(0.5)  # let the last frame be drawn
+    info = subprocess.run(["xwininfo", "-name", title], check=True, capture_output=True,
+                          text=True, timeout=20).stdout
+    wid = re.search(r"Window id: (0x[0-9a-f]+)", info).group(1)
+    subprocess.run(["import", "-window", wid, path], check=True, capture_output=True,
+                   timeout=20)
+    colours = subprocess.run(["identify", "-format", "%k", path], check=True,
+                             capture_output=True, text=True, timeout=20).stdout
     assert int(colours) > 16, f"{path} looks blank ({colours} colours)"
     return path
 

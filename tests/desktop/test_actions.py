@@ -16,6 +16,10 @@ superuser) or the `crm` CLI as another user.
 - test_delete_denied: a sales rep reads an account shared with her but
   may delete only her own: the Delete key and the confirmation give the
   denied message on the page, and the database is unchanged.
+- test_action_dialogs_in_chinese: the same dialogs with LANGUAGE=zh_CN:
+  the delete confirmation, reassign (the server's refusal in Chinese) and
+  share (the share made through the Chinese dialog lands in the
+  database), each found by its Chinese heading and controls.
 
 Screenshots: $CRM_ARTIFACTS_DIR/actions-*.png."""
 
@@ -26,7 +30,7 @@ import time
 import pytest
 
 from conftest import fixtures
-from desk import ARTIFACTS, Desktop, has_text, nodes, screenshot
+from desk import ARTIFACTS, Desktop, has_text, nodes, screenshot, screenshot_window
 from test_desktop import desktop_env  # noqa: F401 (a fixture)
 
 pyatspi = pytest.importorskip("pyatspi")
@@ -148,11 +152,11 @@ def as_user(crmd, user, *args):
     return run(*args)
 
 
-def start(crmd, desktop_env):
+def start(crmd, desktop_env, language="en"):
     xdg = desktop_env["xdg"]
     with open(os.path.join(xdg, "crm", "config"), "w") as f:
         f.write(f"server = localhost:{crmd.port}\nca = {crmd.ca}\n")
-    desk = desktop_env["desk"] = Desk(xdg, hooks=True)
+    desk = desktop_env["desk"] = Desk(xdg, hooks=True, language=language)
     return desk
 
 
@@ -265,4 +269,51 @@ def test_delete_denied(crmd, desktop_env):
     screenshot("actions-07-denied")
     assert deleted(crmd, acc) == "f"
     desk.find_exact("push button", "Back")  # the page stays usable
+    desk.quit()
+
+
+def test_action_dialogs_in_chinese(crmd, desktop_env):
+    crmd.crm_login()
+    assert crmd.crm("team", "add", "Sales").rc == 0
+    add_user(crmd, "rep")
+    acc = account(crmd, "华东贸易 East Trading")
+    desk = start(crmd, desktop_env, language="zh_CN")
+    desk.type_into("text", "用户名", fixtures.ADMIN_USER)
+    desk.type_into("text", "密码", crmd.env.admin_password, enter=True)
+    desk.click(desk.find("list item", "客户", timeout=20))
+    desk.click(desk.find_exact("label", "华东贸易 East Trading", timeout=20), double=True)
+    desk.find("label", "关系")
+
+    # the delete confirmation, in Chinese; Escape keeps the record
+    rawinput.pressKey("Delete")
+    d = desk.dialog("删除“华东贸易 East Trading”")
+    desk.find_exact("push button", "取消(C)", root=d)  # its mnemonic shown
+    screenshot_window("actions-zh-01-delete-confirm", "删除“华东贸易 East Trading”？")
+    rawinput.pressKey("Escape")
+    desk.no_dialog("删除“华东贸易 East Trading”")
+    assert deleted(crmd, acc) == "f"
+
+    # reassign to a user who does not exist: the server's refusal in Chinese
+    rawinput.keyCombo("<Control><Shift>o")
+    d = desk.dialog("转交“华东贸易 East Trading”")
+    desk.type_into("text", "新负责人", "nobody", enter=True, under=d)
+    desk.wait_text("没有名为 nobody 的有效用户")
+    d = desk.dialog("转交“华东贸易 East Trading”")
+    screenshot_window("actions-zh-02-reassign-unknown", "转交“华东贸易 East Trading”")
+    rawinput.pressKey("Escape")
+    desk.no_dialog("转交“华东贸易 East Trading”")
+    assert su(crmd, f"SELECT u.username FROM crm.accounts a JOIN crm.users u "
+                    f"ON u.id = a.owner_id WHERE a.id = {acc}") == fixtures.ADMIN_USER
+
+    # share with rep through the Chinese dialog: the share is in the database
+    desk.click(desk.find_exact("push button", "共享"))
+    d = desk.dialog("共享“华东贸易 East Trading”")
+    desk.wait_text("未与任何人共享")
+    desk.type_into("text", "要共享给的用户或团队", "rep", enter=True, under=d)
+    desk.find_exact("push button", "移除与 rep 的共享", root=d)
+    screenshot_window("actions-zh-03-shared", "共享“华东贸易 East Trading”")
+    assert su(crmd, f"SELECT u.username || ' ' || s.access FROM crm.shares s JOIN crm.users u "
+                    f"ON u.id = s.user_id WHERE s.record_id = {acc}") == "rep read"
+    rawinput.pressKey("Escape")
+    desk.no_dialog("共享“华东贸易 East Trading”")
     desk.quit()
