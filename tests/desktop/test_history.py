@@ -86,7 +86,7 @@ def into_view(desk, node, top=False, back="Back"):
         x, y, w, h = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
         if y < by + bh + 10:
             rawinput.click(bx + 300, by + 250, 4)
-        elif y + h > wy + wh - 20 or (top and y > by + bh + 40 and y != last):
+        elif y + h > wy + wh - 20 or (top and y > by + bh + 200 and y != last):
             rawinput.click(bx + 300, by + 250, 5)
         else:
             break
