@@ -70,10 +70,30 @@ static void row_activated(AdwActionRow *row, CrmTimeline *self) {
 		g_signal_emit(self, signals[SIG_OPEN_RECORD], 0, type, *id);
 }
 
+/* The audit trail's actions in the user's language (an unknown one as it
+ * is); a task's status is an enum value, which the catalog has already. */
+static const char *action_name(const char *kind, const char *action) {
+	static const char *const actions[][2] = {
+		{"create", NC_("audit action", "create")},     {"update", NC_("audit action", "update")},
+		{"delete", NC_("audit action", "delete")},     {"restore", NC_("audit action", "restore")},
+		{"reassign", NC_("audit action", "reassign")}, {"purge", NC_("audit action", "purge")},
+		{"share", NC_("audit action", "share")},
+	};
+
+	if (action == NULL || action[0] == '\0')
+		return "";
+	if (g_strcmp0(kind, "change") != 0)
+		return _(action);
+	for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
+		if (strcmp(actions[i][0], action) == 0)
+			return g_dpgettext2(NULL, "audit action", actions[i][1]);
+	return action;
+}
+
 /* What people read first: the subject ("Call back", "Call back (done)"),
  * a change's action and the fields it changed ("update: name, website"). */
 static char *item_title(const Crm__TimelineItem *e) {
-	const char *s = e->summary ? e->summary : "", *a = e->action ? e->action : "";
+	const char *s = e->summary ? e->summary : "", *a = action_name(e->kind, e->action);
 
 	if (g_strcmp0(e->kind, "change") == 0)
 		return g_strdup_printf("%s%s%s", a, a[0] && s[0] ? ": " : "", s);
