@@ -13,6 +13,10 @@
  * comes, so the old one stays in view until then and the scroll position
  * is kept. Watch / Stop Watching (WatchAdd, WatchRemove) in the header;
  * whether the record is watched comes from WatchList.
+ *
+ * Its attachments (CrmAttachments; files dropped anywhere on the page are
+ * attached) and its timeline (CrmTimeline) are widgets of their own that
+ * ask for themselves; a reload asks them again too.
  */
 #include "crm_record_page.h"
 
@@ -21,10 +25,12 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm_attachments.h"
 #include "crm_display.h"
 #include "crm_meta.h"
 #include "crm_paged_model.h"
 #include "crm_record_actions.h"
+#include "crm_timeline.h"
 #include "crmclient.h"
 #include "recval.h"
 
@@ -43,6 +49,7 @@ struct _CrmRecordPage {
 
 	GtkWidget *box, *title, *spinner, *error, *inner, *watch;
 	GtkWidget *fields_group, *relations_group, *history_group;
+	GtkWidget *attachments, *timeline; /* CrmAttachments, CrmTimeline */
 	guint waiting; /* answers still to come */
 	int watched;   /* -1: not known yet */
 };
@@ -424,6 +431,8 @@ static void reload(CrmRecordPage *self) {
 	self->cancel = g_cancellable_new();
 	self->waiting = 0;
 	load(self);
+	crm_timeline_reload(CRM_TIMELINE(self->timeline));
+	crm_attachments_reload(CRM_ATTACHMENTS(self->attachments));
 }
 
 static gint64 shown_version(CrmRecordPage *self) {
@@ -460,6 +469,11 @@ static GtkWidget *group(const char *title) {
 
 	adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(g), title);
 	return g;
+}
+
+static void timeline_open_record(CrmTimeline *t, const char *type, gint64 id,
+				 CrmRecordPage *self) {
+	g_signal_emit(self, signals[SIG_OPEN_RECORD], 0, type, id);
 }
 
 static GtkWidget *build_header(CrmRecordPage *self) {
@@ -516,11 +530,20 @@ static void build(CrmRecordPage *self) {
 	self->fields_group = group(_("Fields"));
 	self->relations_group = group(_("Relationships"));
 	self->history_group = group(_("History"));
+	self->attachments = crm_attachments_new(self->conn, self->type, self->id);
+	self->timeline = crm_timeline_new(self->conn, self->type, self->id);
+	/* files dropped anywhere on the page are attached */
+	crm_attachments_add_drop_target(CRM_ATTACHMENTS(self->attachments), GTK_WIDGET(self));
+	g_signal_connect_swapped(self->attachments, "changed", G_CALLBACK(crm_timeline_reload),
+				 self->timeline);
+	g_signal_connect(self->timeline, "open-record", G_CALLBACK(timeline_open_record), self);
 	gtk_widget_set_margin_top(inner, 12);
 	gtk_widget_set_margin_bottom(inner, 24);
 	gtk_box_append(GTK_BOX(inner), crm_record_actions_get_status(self->actions));
 	gtk_box_append(GTK_BOX(inner), self->error);
 	gtk_box_append(GTK_BOX(inner), self->fields_group);
+	gtk_box_append(GTK_BOX(inner), self->attachments);
+	gtk_box_append(GTK_BOX(inner), self->timeline);
 	gtk_box_append(GTK_BOX(inner), self->relations_group);
 	gtk_box_append(GTK_BOX(inner), self->history_group);
 	adw_clamp_set_child(ADW_CLAMP(clamp), inner);

@@ -3,12 +3,14 @@
  */
 #include "crm_test_hooks.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "crm_attachments.h"
 #include "crm_paged_model.h"
 
 static CrmConn *(*conn_getter)(GtkApplication *app);
@@ -48,9 +50,71 @@ static void create_account(GSimpleAction *action, GVariant *param, gpointer app)
 	crm_conn_call(conn, &req, NULL, created, NULL);
 }
 
-/* ---------------------------------------------------------------- the benchmark's hooks */
+/* ---------------------------------------------------------------- attachments */
 
 static gboolean enabled;
+static GtkWidget *attachments; /* the last record page's (weak) */
+
+void crm_test_hooks_watch_attachments(GtkWidget *w) {
+	if (!enabled)
+		return;
+	if (attachments != NULL)
+		g_object_remove_weak_pointer(G_OBJECT(attachments), (gpointer *)&attachments);
+	attachments = w;
+	g_object_add_weak_pointer(G_OBJECT(w), (gpointer *)&attachments);
+}
+
+void crm_test_hooks_report(const char *what, const char *format, ...) {
+	va_list ap;
+
+	if (!enabled)
+		return;
+	fprintf(stderr, "test-%s: ", what);
+	va_start(ap, format);
+	vfprintf(stderr, format, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* app.test-drop-files "PATH\nPATH...": what a drop of those files does. */
+static void drop_files(GSimpleAction *action, GVariant *param, gpointer app) {
+	g_auto(GStrv) paths = g_strsplit(g_variant_get_string(param, NULL), "\n", -1);
+	GSList *files = NULL;
+
+	if (attachments == NULL) {
+		crm_test_hooks_report("drop-files", "error no record page");
+		return;
+	}
+	for (guint i = 0; paths[i] != NULL; i++)
+		if (paths[i][0] != '\0')
+			files = g_slist_append(files, g_file_new_for_path(paths[i]));
+	crm_attachments_upload(CRM_ATTACHMENTS(attachments), files);
+	g_slist_free_full(files, g_object_unref);
+	crm_test_hooks_report("drop-files", "ok %u", g_strv_length(paths));
+}
+
+static void saved(const char *path, const GError *error, gpointer data) {
+	if (error != NULL)
+		crm_test_hooks_report("save-attachment", "error %s", error->message);
+	else
+		crm_test_hooks_report("save-attachment", "ok %s", path);
+}
+
+/* app.test-save-attachment "ID PATH": Save As… without the dialog. */
+static void save_attachment(GSimpleAction *action, GVariant *param, gpointer app) {
+	const char *arg = g_variant_get_string(param, NULL), *space = strchr(arg, ' ');
+	gint64 id = g_ascii_strtoll(arg, NULL, 10);
+
+	if (attachments == NULL || space == NULL || id <= 0) {
+		crm_test_hooks_report("save-attachment", "error no record page or bad argument");
+		return;
+	}
+	crm_attachments_save_to(CRM_ATTACHMENTS(attachments), id, space + 1, saved, NULL);
+}
+
+/* ---------------------------------------------------------------- the benchmark's hooks */
+
 static GtkWidget *list_view; /* the last list's column view (weak) */
 
 static long rss_kib(void) {
@@ -255,6 +319,8 @@ void crm_test_hooks_add(GtkApplication *app, CrmConn *(*conn_of)(GtkApplication 
 	add(app, "test-create-account", G_VARIANT_TYPE_STRING, G_CALLBACK(create_account));
 	add(app, "test-bench-scroll", G_VARIANT_TYPE_STRING, G_CALLBACK(bench_scroll));
 	add(app, "test-bench-static", G_VARIANT_TYPE_STRING, G_CALLBACK(bench_static));
+	add(app, "test-drop-files", G_VARIANT_TYPE_STRING, G_CALLBACK(drop_files));
+	add(app, "test-save-attachment", G_VARIANT_TYPE_STRING, G_CALLBACK(save_attachment));
 }
 
 gboolean crm_test_hooks_enabled(void) { return enabled; }

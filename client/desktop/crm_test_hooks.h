@@ -21,6 +21,16 @@
  *     action, target): what went to g_application_send_notification, for
  *     tests/desktop/test_live.py (no notification server runs under test).
  *
+ *   app.test-drop-files (s): the files (paths, one a line) dropped on the
+ *     record page shown last, as a drag and drop does (the same code from
+ *     there on); each upload's end is reported as "test-upload: ok NAME"
+ *     or "test-upload: error NAME: MESSAGE".
+ *
+ *   app.test-save-attachment (s) "ID PATH": Save As… on the record page
+ *     shown last without the file dialog: attachment ID downloaded to
+ *     PATH; "test-save-attachment: ok PATH" or "...: error MESSAGE".
+ *     Open reports the file it wrote: "test-open-attachment: ok PATH".
+ *
  *   crm_test_hooks_mark: "bench: mark WHAT ms=N" on standard error, N the
  *     milliseconds since the process started (where start-up time goes).
  *
@@ -47,5 +57,10 @@ void crm_test_hooks_mark(const char *what);
 /* A notification sent (nothing when the hooks are off). */
 void crm_test_hooks_notification(const char *id, const char *title, const char *body,
 				 const char *action, const char *target);
+
+/* The attachments of the record page made last (weak; nothing when off). */
+void crm_test_hooks_watch_attachments(GtkWidget *attachments);
+/* "test-WHAT: ..." on standard error (nothing when the hooks are off). */
+void crm_test_hooks_report(const char *what, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 #endif
