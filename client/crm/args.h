@@ -126,18 +126,6 @@ uint8_t *crm_args_cursor_decode(const char *s, size_t *len);
 bool crm_args_record(const char *s, const char **type, size_t *type_len, int64_t *id)
 	__attribute__((warn_unused_result));
 
-/*
- * A file name from the server (an attachment's) as one safe path
- * component in out (size bytes, at least 32): the UTF-8 characters of `in`
- * kept, but '_' for each byte of invalid UTF-8 (raw C1 bytes 0x80-0x9F,
- * overlong forms, surrogates, truncated sequences), each control
- * character (C0, DEL, C1 U+0080-U+009F), each bidirectional control
- * (U+200E, U+200F, U+061C, U+202A-U+202E, U+2066-U+2069), '/' and '\',
- * and a leading '.' (never ".", ".." nor a hidden file); cut at a
- * character's start to fit; "attachment-ID" (id) when nothing is left.
- */
-void crm_args_file_name(const char *in, int64_t id, char *out, size_t size);
-
 /* Writes s so that a POSIX shell reads it back as one word. */
 void crm_args_shell_quote(const char *s, FILE *out);
 

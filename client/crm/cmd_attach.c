@@ -12,7 +12,7 @@
  * named temporary file removed on SIGINT/SIGTERM), and a server that
  * sends more than the size it declared is refused before the hash is
  * checked. A name from the server becomes a path only with --output
- * DIR/, and only after crm_args_file_name (args.c). Both show
+ * DIR/, and only after crm_file_name_safe (client/filename.c). Both show
  * their progress on standard error when it is a terminal.
  */
 #include <errno.h>
@@ -32,6 +32,7 @@
 #include "args.h"
 #include "cli.h"
 #include "cmd_record.h"
+#include "filename.h"
 
 #define HASH_BLOCK (1024 * 1024)
 #define CHUNK_MAX (16 * 1024 * 1024) /* crmd plans 256 KiB at most: far above is a broken plan */
@@ -492,7 +493,7 @@ static bool sink_path(struct crm_cli *cli, const char *output, const Crm__Attach
 	char name[NAME_MAX_BYTES + 1];
 
 	if (n > 0 && (output[n - 1] == '/' || (stat(output, &st) == 0 && S_ISDIR(st.st_mode)))) {
-		crm_args_file_name(a->name ? a->name : "", a->id, name, sizeof(name));
+		crm_file_name_safe(a->name ? a->name : "", a->id, name, sizeof(name));
 		s->no_replace = true;
 		if (snprintf(s->path, sizeof(s->path), "%s%s%s", output,
 			     output[n - 1] == '/' ? "" : "/", name) >= (int)sizeof(s->path))

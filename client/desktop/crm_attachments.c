@@ -25,6 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "crm_display.h"
+#include "filename.h"
 #include "crm_meta.h"
 #include "crm_test_hooks.h"
 
@@ -52,32 +53,11 @@ static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------- names */
 
-static gboolean unsafe_char(gunichar c) {
-	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F ||
-	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
-
 char *crm_attachments_sanitize_name(const char *name, gint64 id) {
-	g_autofree char *valid = g_utf8_make_valid(name ? name : "", -1);
-	GString *out = g_string_new(NULL);
+	char out[CRM_ATTACHMENTS_NAME_MAX + 1];
 
-	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-		char buf[6];
-		gint n;
-
-		if (unsafe_char(c))
-			continue; /* dropped: a control has no place in a name */
-		if (c == '/' || c == '\\' || (out->len == 0 && c == '.'))
-			c = '_';
-		n = g_unichar_to_utf8(c, buf);
-		if (out->len + (gsize)n > CRM_ATTACHMENTS_NAME_MAX)
-			break;
-		g_string_append_len(out, buf, n);
-	}
-	if (out->len == 0)
-		g_string_printf(out, "attachment-%" G_GINT64_FORMAT, id);
-	return g_string_free(out, FALSE);
+	crm_file_name_safe(name ? name : "", id, out, sizeof(out));
+	return g_strdup(out);
 }
 
 /* ---------------------------------------------------------------- helpers */

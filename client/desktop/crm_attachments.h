@@ -55,12 +55,11 @@ void crm_attachments_save_to(CrmAttachments *self, gint64 id, const char *path,
 guint crm_attachments_get_count(CrmAttachments *self);
 
 /*
- * A name from the server as one file name component (g_free): valid
- * UTF-8 (invalid bytes become U+FFFD), no C0 or C1 control, DEL or bidi
- * control (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), no
- * '/' or '\' (each becomes '_'), no leading '.' (so never "." or ".."
- * nor a hidden file), at most CRM_ATTACHMENTS_NAME_MAX bytes cut at a
- * character's start; "attachment-ID" when nothing is left.
+ * A name from the server as one file name component (g_free): `crm attach
+ * get`'s rules (crm_file_name_safe, client/filename.h: '_' for invalid
+ * UTF-8, controls, bidi controls, '/', '\' and a leading '.'), at most
+ * CRM_ATTACHMENTS_NAME_MAX bytes cut at a character's start;
+ * "attachment-ID" when nothing is left.
  */
 char *crm_attachments_sanitize_name(const char *name, gint64 id);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "filename.h"
 #include "crm.pb-c.h"
 #include "checks.h"
 
@@ -193,7 +194,7 @@ static void expect_quote(const char *in, const char *want) {
 static void expect_name(const char *in, const char *want) {
 	char got[201];
 
-	crm_args_file_name(in, 7, got, sizeof(got));
+	crm_file_name_safe(in, 7, got, sizeof(got));
 	if (strcmp(got, want) != 0) {
 		fprintf(stderr, "file name of \"%s\": got \"%s\", want \"%s\"\n", in, got, want);
 		failures++;
@@ -227,11 +228,11 @@ static void test_file_names(void) {
 	expect_name("a\xe2\x82", "a__");
 	expect_name("\xff\xfe", "__");
 	/* cut at a character's start, never inside one */
-	crm_args_file_name("ab\xe6\x8a\xa5\xe5\x91\x8a", 1, small, sizeof(small));
+	crm_file_name_safe("ab\xe6\x8a\xa5\xe5\x91\x8a", 1, small, sizeof(small));
 	CHECK(strcmp(small, "ab\xe6\x8a\xa5") == 0);
 	memset(longer, 'x', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
-	crm_args_file_name(longer, 1, small, sizeof(small));
+	crm_file_name_safe(longer, 1, small, sizeof(small));
 	CHECK(strcmp(small, "xxxxxxx") == 0);
 }
 

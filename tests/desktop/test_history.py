@@ -215,7 +215,7 @@ def test_attach_save_delete(crmd, desktop_env, tmp_path):
        f"WHERE id = {evil_id}")
     r = crmd.crm("account", "edit", str(acc), "--website", "https://files.example")
     assert r.rc == 0, r  # a pushed change: the list is asked again
-    shown = "_._.._xtxt.exe"  # the leading dot and the slashes '_', U+202E gone
+    shown = "_._.._x_txt.exe"  # the leading dot, the slashes and U+202E each "_"
     # (find, not find_exact: that one drops underscores, a mnemonic's mark)
     desk.find("label", shown, timeout=20)
     press(desk.find("push button", f"Open “{shown}”"))
