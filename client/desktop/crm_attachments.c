@@ -66,21 +66,6 @@ static char *sha256_hex(const void *data, gsize len) {
 	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
 }
 
-/* The reply's body, or NULL with error set (the reply freed). */
-static Crm__ServerFrame *answer(CrmAttachments *self, GAsyncResult *res,
-				Crm__Response__BodyCase want, GError **error) {
-	Crm__ServerFrame *f = crm_conn_call_finish(self->conn, res, error);
-
-	if (f != NULL && (f->kind_case != CRM__SERVER_FRAME__KIND_RESPONSE ||
-			  f->response->body_case != want)) {
-		crm_client_reply_free(f);
-		g_set_error(error, CRM_CONN_ERROR, 13, "%s",
-			    _("The server sent an answer of the wrong kind."));
-		return NULL;
-	}
-	return f;
-}
-
 static void show_problem(CrmAttachments *self, const char *name, const GError *error) {
 	g_autofree char *text = name ? g_strdup_printf(_("%s: %s"), name, error->message)
 				     : g_strdup(error->message);
@@ -159,7 +144,8 @@ static void clear_rows(CrmAttachments *self) {
 static void list_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmAttachments) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_ATTACH_LIST, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_ATTACH_LIST, &error);
 	const Crm__AttachListReply *l;
 
 	if (f == NULL) {
@@ -337,7 +323,8 @@ static void send_chunk(Upload *u);
 static void committed(GObject *src, GAsyncResult *res, gpointer data) {
 	Upload *u = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(u->self, res, CRM__RESPONSE__BODY_ATTACHMENT, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(u->self->conn, res, CRM__RESPONSE__BODY_ATTACHMENT, &error);
 
 	crm_client_reply_free(f);
 	upload_done(u, f != NULL ? NULL : error);
@@ -346,7 +333,8 @@ static void committed(GObject *src, GAsyncResult *res, gpointer data) {
 static void chunk_sent(GObject *src, GAsyncResult *res, gpointer data) {
 	Upload *u = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(u->self, res, CRM__RESPONSE__BODY_ATTACH_CHUNK, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(u->self->conn, res, CRM__RESPONSE__BODY_ATTACH_CHUNK, &error);
 
 	if (f == NULL)
 		return upload_done(u, error);
@@ -394,7 +382,8 @@ static void send_chunk(Upload *u) {
 static void begun(GObject *src, GAsyncResult *res, gpointer data) {
 	Upload *u = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(u->self, res, CRM__RESPONSE__BODY_ATTACH_BEGIN, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(u->self->conn, res, CRM__RESPONSE__BODY_ATTACH_BEGIN, &error);
 	const Crm__AttachBeginReply *b;
 
 	if (f == NULL)
@@ -674,7 +663,8 @@ static gboolean first_chunk(Download *d, const Crm__AttachReadReply *r, GError *
 static void chunk_came(GObject *src, GAsyncResult *res, gpointer data) {
 	Download *d = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(d->self, res, CRM__RESPONSE__BODY_ATTACH_READ, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(d->self->conn, res, CRM__RESPONSE__BODY_ATTACH_READ, &error);
 	const Crm__AttachReadReply *r;
 
 	if (f == NULL)
@@ -791,7 +781,8 @@ static void attach_clicked(GtkButton *b, CrmAttachments *self) {
 static void deleted(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmAttachments) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_EMPTY, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_EMPTY, &error);
 
 	if (f == NULL)
 		return show_problem(self, NULL, error);

@@ -400,6 +400,20 @@ Crm__ServerFrame *crm_conn_call_finish(CrmConn *self, GAsyncResult *res, GError 
 	return g_task_propagate_pointer(G_TASK(res), error);
 }
 
+Crm__ServerFrame *crm_conn_call_finish_body(CrmConn *self, GAsyncResult *res,
+					    Crm__Response__BodyCase want, GError **error) {
+	Crm__ServerFrame *f = crm_conn_call_finish(self, res, error);
+
+	if (f != NULL && (f->kind_case != CRM__SERVER_FRAME__KIND_RESPONSE ||
+			  f->response->body_case != want)) {
+		crm_client_reply_free(f);
+		g_set_error(error, CRM_CONN_ERROR, CRM_INTERNAL, "%s",
+			    _("The server sent an answer of the wrong kind."));
+		return NULL;
+	}
+	return f;
+}
+
 void crm_conn_login(CrmConn *self, const char *username, const char *password, GCancellable *cancel,
 		    GAsyncReadyCallback cb, gpointer user_data) {
 	GTask *task = g_task_new(self, cancel, cb, user_data);

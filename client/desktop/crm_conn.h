@@ -77,6 +77,10 @@ gboolean crm_conn_login_finish(CrmConn *self, GAsyncResult *res, GError **error)
 void crm_conn_call(CrmConn *self, Crm__ClientFrame *req, GCancellable *cancel, GAsyncReadyCallback cb,
 		   gpointer user_data);
 Crm__ServerFrame *crm_conn_call_finish(CrmConn *self, GAsyncResult *res, GError **error);
+/* crm_conn_call_finish, and a reply whose body is not of the kind want
+ * ("The server sent an answer of the wrong kind.") is an error too. */
+Crm__ServerFrame *crm_conn_call_finish_body(CrmConn *self, GAsyncResult *res,
+					    Crm__Response__BodyCase want, GError **error);
 
 /* The field a CRM_CONN_ERROR names ("record_update.name"), or NULL. */
 const char *crm_conn_error_field(const GError *error);

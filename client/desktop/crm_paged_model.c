@@ -513,7 +513,8 @@ static void fetch_done(GObject *src, GAsyncResult *res, gpointer user_data) {
 	Fetch *f = user_data;
 	CrmPagedModel *self = f->self;
 	GError *error = NULL;
-	Crm__ServerFrame *frame = crm_conn_call_finish(CRM_CONN(src), res, &error);
+	Crm__ServerFrame *frame =
+		crm_conn_call_finish_body(CRM_CONN(src), res, CRM__RESPONSE__BODY_RECORD_LIST, &error);
 
 	if (f->generation != self->generation) { /* reset meanwhile */
 		g_clear_error(&error);
@@ -522,13 +523,6 @@ static void fetch_done(GObject *src, GAsyncResult *res, gpointer user_data) {
 		goto out;
 	}
 	set_loading(self, NULL);
-	if (frame != NULL && (frame->kind_case != CRM__SERVER_FRAME__KIND_RESPONSE ||
-			      frame->response->body_case != CRM__RESPONSE__BODY_RECORD_LIST)) {
-		crm_client_reply_free(frame);
-		frame = NULL;
-		g_set_error(&error, CRM_CONN_ERROR, CRM_INTERNAL, "%s",
-			    _("The server sent an answer of the wrong kind."));
-	}
 	if (frame == NULL) {
 		g_array_set_size(self->pending, 0); /* asking again retries */
 		g_signal_emit(self, signals[SIG_ERROR], 0, error);

@@ -644,20 +644,6 @@ static void fields_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	maybe_build(self);
 }
 
-/* The record of a RecordGet / RecordCreate / RecordUpdate reply, or NULL
- * with error set (the reply freed). */
-static Crm__ServerFrame *record_answer(CrmRecordForm *self, GAsyncResult *res, GError **error) {
-	Crm__ServerFrame *f = crm_conn_call_finish(self->conn, res, error);
-
-	if (f != NULL && f->response->body_case != CRM__RESPONSE__BODY_RECORD) {
-		crm_client_reply_free(f);
-		g_set_error(error, CRM_CONN_ERROR, CRM_INTERNAL, "%s",
-			    _("The server sent an answer of the wrong kind."));
-		return NULL;
-	}
-	return f;
-}
-
 static gint64 version_of(CrmRow *row, const char *type) {
 	int64_t v = 0;
 
@@ -668,7 +654,8 @@ static gint64 version_of(CrmRow *row, const char *type) {
 static void record_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordForm) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = record_answer(self, res, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_RECORD, &error);
 
 	if (g_cancellable_is_cancelled(self->cancel)) {
 		if (f != NULL)
@@ -707,7 +694,8 @@ static void show_notice(CrmRecordForm *self, gboolean on) {
 static void reloaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordForm) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = record_answer(self, res, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_RECORD, &error);
 	const ProtobufCMessage *rec;
 
 	if (g_cancellable_is_cancelled(self->cancel)) {
@@ -856,7 +844,8 @@ static gboolean send(CrmRecordForm *self) {
 static void saved(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordForm) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = record_answer(self, res, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_RECORD, &error);
 	const char *field;
 	int at;
 	int64_t id = self->id;
@@ -985,7 +974,8 @@ static GtkWidget *choice_row(GtkWidget *group, const char *label, const char *mi
 static void conflict_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordForm) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = record_answer(self, res, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_RECORD, &error);
 	Conflict *c;
 	const ProtobufCMessage *rec;
 	AdwMessageDialog *dialog;

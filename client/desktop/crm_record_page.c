@@ -101,21 +101,6 @@ static void one_done(CrmRecordPage *self) {
 		gtk_spinner_set_spinning(GTK_SPINNER(self->spinner), FALSE);
 }
 
-/* The reply's body, or NULL with error set (and the reply freed). */
-static Crm__ServerFrame *answer(CrmRecordPage *self, GAsyncResult *res,
-				Crm__Response__BodyCase want, GError **error) {
-	Crm__ServerFrame *f = crm_conn_call_finish(self->conn, res, error);
-
-	if (f != NULL && (f->kind_case != CRM__SERVER_FRAME__KIND_RESPONSE ||
-			  f->response->body_case != want)) {
-		crm_client_reply_free(f);
-		g_set_error(error, CRM_CONN_ERROR, 13, "%s",
-			    _("The server sent an answer of the wrong kind."));
-		return NULL;
-	}
-	return f;
-}
-
 /* ---------------------------------------------------------------- fields */
 
 static void fill_fields(CrmRecordPage *self) {
@@ -171,7 +156,8 @@ static void fields_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 static void record_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordPage) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_RECORD, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_RECORD, &error);
 
 	if (cancelled(self, error)) {
 		if (f != NULL)
@@ -228,7 +214,7 @@ static GtkWidget *relation_row(CrmRecordPage *self, const Crm__Relation *r) {
 static Crm__ServerFrame *part_answer(CrmRecordPage *self, GAsyncResult *res,
 				     Crm__Response__BodyCase want, GtkWidget *group) {
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(self, res, want, &error);
+	Crm__ServerFrame *f = crm_conn_call_finish_body(self->conn, res, want, &error);
 
 	if (cancelled(self, error)) {
 		if (f != NULL)
@@ -309,7 +295,8 @@ static void show_watched(CrmRecordPage *self, gboolean watched) {
 static void watches_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordPage) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = answer(self, res, CRM__RESPONSE__BODY_WATCH_LIST, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_WATCH_LIST, &error);
 	const Crm__WatchListReply *wl;
 	gboolean watched = FALSE;
 

@@ -162,13 +162,9 @@ static void fields_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 static void listed(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmRecordSection) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = crm_conn_call_finish(CRM_CONN(src), res, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(CRM_CONN(src), res, CRM__RESPONSE__BODY_RECORD_LIST, &error);
 
-	if (f != NULL && f->response->body_case != CRM__RESPONSE__BODY_RECORD_LIST) {
-		g_clear_pointer(&f, crm_client_reply_free);
-		g_set_error(&error, CRM_CONN_ERROR, CRM_INTERNAL, "%s",
-			    _("The server sent an answer of the wrong kind."));
-	}
 	if (self->cancel == NULL || g_cancellable_is_cancelled(self->cancel) ||
 	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
 		crm_client_reply_free(f);

@@ -198,7 +198,8 @@ static void show_page(CrmTimeline *self, const Crm__TimelineListReply *l, gboole
 static void page_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	g_autoptr(CrmTimeline) self = data;
 	g_autoptr(GError) error = NULL;
-	Crm__ServerFrame *f = crm_conn_call_finish(self->conn, res, &error);
+	Crm__ServerFrame *f =
+		crm_conn_call_finish_body(self->conn, res, CRM__RESPONSE__BODY_TIMELINE_LIST, &error);
 	gboolean next;
 
 	if (f == NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -210,13 +211,6 @@ static void page_loaded(GObject *src, GAsyncResult *res, gpointer data) {
 	next = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(self->cancel), "crm-next"));
 	gtk_spinner_set_spinning(GTK_SPINNER(self->spinner), FALSE);
 	gtk_widget_set_sensitive(self->more, TRUE);
-	if (f != NULL && (f->kind_case != CRM__SERVER_FRAME__KIND_RESPONSE ||
-			  f->response->body_case != CRM__RESPONSE__BODY_TIMELINE_LIST)) {
-		crm_client_reply_free(f);
-		f = NULL;
-		g_set_error(&error, CRM_CONN_ERROR, 13, "%s",
-			    _("The server sent an answer of the wrong kind."));
-	}
 	if (f == NULL) {
 		adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(self->group),
 						      error->message);
