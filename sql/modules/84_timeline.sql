@@ -22,26 +22,47 @@
 -- to another account leaves their history where it happened; any other
 -- update keeps the stored value whatever the statement sets (the trigger
 -- fires on every update: crm_app may update the row's columns, and this
--- one is derived, never taken from a writer). A definer
--- function: the account of a contact is stored whether or not the writer
--- may read that account (the timeline's reader is tested when reading).
--- An account that is gone (a purge's cascade, still running) is no
--- account: the join leaves it out.
+-- one is derived, never taken from a writer).
+--
+-- Not a definer function: it reads the contact as the writer, under
+-- row-level security, so a contact the acting user cannot read gives no
+-- account (crm_app could otherwise insert a row naming any contact and
+-- read that contact's account back from the derived column; the save
+-- functions refuse such a contact, and this layer holds without them).
+-- The account itself is not read: a contact the writer may read carries
+-- its account id whether or not the writer may read that account, and the
+-- account's timeline tests its reader when reading. Where row security
+-- does not apply (a purge's cascade, run as the table's owner) the
+-- account may be gone in the same statement: then it is no account; and
+-- the cascade that empties via_account_id itself (its foreign key's ON
+-- DELETE SET NULL) is let through, where any other update of the column
+-- is undone (the row would otherwise keep naming a purged account).
 CREATE OR REPLACE FUNCTION crm.timeline_via()
  RETURNS trigger
  LANGUAGE plpgsql
- SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
+DECLARE
+	acc bigint;
 BEGIN
 	IF TG_OP = 'UPDATE' AND NEW.account_id IS NOT DISTINCT FROM OLD.account_id
 	   AND NEW.contact_id IS NOT DISTINCT FROM OLD.contact_id THEN
+		-- the cascade of the account's purge (ON DELETE SET NULL, as
+		-- the table's owner without row security) empties it
+		IF NEW.via_account_id IS NULL AND NOT row_security_active('crm.accounts') THEN
+			RETURN NEW;
+		END IF;
 		NEW.via_account_id := OLD.via_account_id;
 		RETURN NEW;
 	END IF;
-	NEW.via_account_id := coalesce(NEW.account_id,
-		(SELECT c.account_id FROM crm.contacts c JOIN crm.accounts a ON a.id = c.account_id
-		 WHERE c.id = NEW.contact_id));
+	IF NEW.account_id IS NULL AND NEW.contact_id IS NOT NULL THEN
+		SELECT c.account_id INTO acc FROM crm.contacts c WHERE c.id = NEW.contact_id;
+		IF acc IS NOT NULL AND NOT row_security_active('crm.accounts')
+		   AND NOT EXISTS (SELECT 1 FROM crm.accounts a WHERE a.id = acc) THEN
+			acc := NULL;
+		END IF;
+	END IF;
+	NEW.via_account_id := coalesce(NEW.account_id, acc);
 	RETURN NEW;
 END
 $function$;
