@@ -373,20 +373,37 @@ static bool record_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 
 static const crm_single record_get = {record_get_prep, record_get_finish};
 
-/* The whole RecordUpdate goes to the SQL as JSON: the changes and the
- * edits of repeated fields (add_tags, remove_emails, primary_phone, ...);
- * crm.record_update reads both. The version may be absent (NULL): the SQL
- * takes that only for an update made of list edits alone. */
+/* The member of RecordUpdate a field the SQL named belongs to: "log"
+ * for one of the logged record's type (a task's update logging an
+ * interaction: "interaction.kind"), else "changes". */
+static const char *update_member(const Crm__RecordUpdate *q, const crm_err *err) {
+	const char *k;
+	size_t n;
+
+	if (q->log == NULL || type_by_kind(q->log) == NULL ||
+	    (q->changes != NULL && q->changes->kind_case == q->log->kind_case))
+		return "changes";
+	k = kind_name(q->log);
+	n = strlen(k);
+	return strncmp(err->field, k, n) == 0 && err->field[n] == '.' ? "log" : "changes";
+}
+
+/* The whole RecordUpdate goes to the SQL as JSON: the changes, the
+ * edits of repeated fields (add_tags, remove_emails, primary_phone, ...)
+ * and a task's log; crm.record_update reads them all. The version may be
+ * absent (NULL): the SQL takes that only for an update made of list
+ * edits alone. */
 static bool handle_record_update(crm_hctx *h, crm_err *err) {
 	const Crm__RecordUpdate *q = h->req->record_update;
 	const char *p[4] = {crm_hctx_i64(h, q->id),
 			    q->has_version ? crm_hctx_i64(h, q->version) : NULL, NULL,
 			    crm_hctx_array(h, q->clear, NULL, q->n_clear)};
+	bool ok;
 
 	if (!json_param(h, &q->base, &p[2], err))
 		return false;
-	return under("changes", one_record(h, STMT(RECORD_UPDATE), 4, p, kind_name(q->changes), err),
-		     err);
+	ok = one_record(h, STMT(RECORD_UPDATE), 4, p, kind_name(q->changes), err);
+	return under(ok ? "changes" : update_member(q, err), ok, err);
 }
 
 static bool set_deleted(crm_hctx *h, Crm__RecordType type, int64_t id, bool deleted,

@@ -117,6 +117,8 @@ AS $function$ VALUES
 	('record.needs_value', 'needs a value'),
 	('record.no_account', 'no account %1$s'),
 	('record.no_account_parent', 'no account %1$s to be the parent'),
+	('record.log_not_done', 'an interaction is logged when the task is done: set its status to done in the same update'),
+	('record.log_only_tasks', 'only a task''s update logs an interaction (this is a %1$s)'),
 	('record.no_active_user_named', 'no active user named %1$s'),
 	('record.not_cursor_this_list_start', 'is not a cursor of this list; start the list again'),
 	('record.not_deleted', '%1$s %2$s is not deleted'),

@@ -200,14 +200,57 @@ END
 $function$;
 COMMENT ON FUNCTION crm.task_save(bigint,jsonb,text[]) IS 'The task''s save function (crm.record_types.save_function): writes a task''s own columns from its JSON d, clearing clr, creating it when p_id is NULL; returns its id.';
 
+-- The interaction a task's completion led to (RecordUpdate.log; crm task
+-- done --log): created by crm.record_update after it saved the task, in
+-- the same transaction, so that a log refused (a bad kind, a contact the
+-- user cannot see, no right to create interactions) leaves the task as it
+-- was, and a task update refused logs nothing. Only a task's update logs,
+-- and only one that leaves the task done. The interaction takes the
+-- task's account and contact unless the log names its own; it is made by
+-- crm.record_create as the user (its save function checks every field
+-- and the links, row-level security the create scope). Returns the task's
+-- JSON with the new interaction's id as logged_interaction_id.
+CREATE OR REPLACE FUNCTION crm.interaction_log(p_type text, p_task jsonb, p_log jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	task jsonb := p_task -> 'task';
+	d jsonb;
+	made jsonb;
+BEGIN
+	IF p_type IS DISTINCT FROM 'task' THEN
+		PERFORM crm.raise('CRI01', 'log', 'record.log_only_tasks', coalesce(p_type, 'record')::text);
+	END IF;
+	IF jsonb_typeof(p_log) IS DISTINCT FROM 'object' OR crm.record_kind(p_log) IS DISTINCT FROM 'interaction' THEN
+		PERFORM crm.raise('CRI01', 'log', 'record.must_hold', 'interaction');
+	END IF;
+	IF task ->> 'status' IS DISTINCT FROM 'done' THEN
+		PERFORM crm.raise('CRI01', 'log', 'record.log_not_done');
+	END IF;
+	d := p_log -> 'interaction';
+	IF d ->> 'account_id' IS NULL AND task ->> 'account_id' IS NOT NULL THEN
+		d := d || jsonb_build_object('account_id', (task ->> 'account_id')::bigint);
+	END IF;
+	IF d ->> 'contact_id' IS NULL AND task ->> 'contact_id' IS NOT NULL THEN
+		d := d || jsonb_build_object('contact_id', (task ->> 'contact_id')::bigint);
+	END IF;
+	made := crm.record_create(jsonb_build_object('interaction', d));
+	RETURN jsonb_set(p_task, '{task,logged_interaction_id}', made -> 'interaction' -> 'id');
+END
+$function$;
+COMMENT ON FUNCTION crm.interaction_log(text,jsonb,jsonb) IS 'Creates the interaction a task''s completing update logs (RecordUpdate.log), with the task''s account and contact unless it names its own; returns the task''s JSON with logged_interaction_id.';
+
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
 	crm.interaction_save(bigint,jsonb,text[]),
-	crm.task_save(bigint,jsonb,text[])
+	crm.task_save(bigint,jsonb,text[]),
+	crm.interaction_log(text,jsonb,jsonb)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.interaction_save(bigint,jsonb,text[]),
-	crm.task_save(bigint,jsonb,text[])
+	crm.task_save(bigint,jsonb,text[]),
+	crm.interaction_log(text,jsonb,jsonb)
 TO crm_app;

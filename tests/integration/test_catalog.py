@@ -105,6 +105,10 @@ crm_app  | crm.filter_cond(text,jsonb,text[]) | EXECUTE
 crm_app  | crm.given(jsonb,text,text[]) | EXECUTE
 crm_app  | crm.idempotency_keys | DELETE INSERT SELECT UPDATE
 crm_app  | crm.idempotency_purge() | EXECUTE
+# a task's completing update logs the interaction it led to
+# (RecordUpdate.log): crm.record_update calls crm.interaction_log as the
+# user, under row-level security (sql/modules/82_history.sql).
+crm_app  | crm.interaction_log(text,jsonb,jsonb) | EXECUTE
 crm_app  | crm.jobs_run(integer) | EXECUTE
 crm_app  | crm.message_template(text) | EXECUTE
 crm_app  | crm.messages() | EXECUTE

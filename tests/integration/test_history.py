@@ -6,7 +6,9 @@ negative duration, a reminder in the past, a due time before the task's
 creation, a disabled or unknown assignee); links to records the user
 cannot see refused as NOT_FOUND; records outside the user's scope
 invisible; `crm task list --mine --due overdue`; completed_at follows the
-status; tasks without a due time sort last, page after page."""
+status; tasks without a due time sort last, page after page; `crm task
+done` completing a task and logging the interaction it led to in the same
+transaction (RecordUpdate.log), all or nothing."""
 
 import json
 import os
@@ -14,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import INVALID_ARGUMENT, NOT_FOUND, exit_code, run_crm
+from conftest import CONFLICT, INVALID_ARGUMENT, NOT_FOUND, exit_code, pb, run_crm
 from identity import make_world, ok, status, su_sql
 from records import account, contact, get, ids, page, update
 
@@ -294,3 +296,119 @@ def test_tasks_without_due_time_sort_last_page_after_page(world):
             if not cursor:
                 break
         assert got == want, (desc, got, want)
+
+
+# ------------------------------------------------------------ task done --log
+
+def count_interactions(w):
+    return int(su_sql(w.env, w.db, "SELECT count(*) FROM crm.interactions"))
+
+
+def test_task_done_without_log(world):
+    w = world
+    t = task(w, "sal", subject="Call Ada")
+    r = cli(w, "sal", "task", "done", str(t.meta.id))
+    assert r.rc == 0 and f"task {t.meta.id} done" in r.out and "interaction" not in r.out, r
+    got = show(w, "sal", "task", t.meta.id)
+    assert got["status"] == "done" and got["completed_at"] is not None, got
+    assert count_interactions(w) == 0
+    # the interaction's options without --log are a usage error
+    t2 = task(w, "sal", subject="Other")
+    r = cli(w, "sal", "task", "done", str(t2.meta.id), "--subject", "Called")
+    assert r.rc == USAGE and "--log" in r.err, r
+    r = cli(w, "sal", "task", "done", str(t2.meta.id), "--kind", "call", "--subject", "Called")
+    assert r.rc == USAGE and "--log" in r.err, r
+    assert show(w, "sal", "task", t2.meta.id)["status"] == "open"
+
+
+def test_task_done_with_log_creates_one_interaction_linked_like_the_task(world):
+    w = world
+    acme = account(w, "sal", name="Acme")
+    ada = contact(w, "sal", family_name="Lovelace", account_id=acme.id)
+    t = task(w, "sal", subject="Call Ada", account_id=acme.id, contact_id=ada.id)
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call", "--subject", "Called Ada",
+            "--body", "She agreed", "--duration", "15m", "--direction", "out")
+    assert r.rc == 0, r
+    rows = su_sql(w.env, w.db, "SELECT id || '|' || kind || '|' || subject || '|' || body || '|' || duration"
+                                " || '|' || direction || '|' || account_id || '|' || contact_id || '|' || owner_id"
+                                " FROM crm.interactions")
+    assert rows.count("\n") == 0 and rows, rows
+    iid, *rest = rows.split("|")
+    assert rest == ["call", "Called Ada", "She agreed", "15", "out", str(acme.id), str(ada.id),
+                    str(w.uid["sal"])], rows
+    assert f"interaction {iid} logged" in r.out, r
+    got = show(w, "sal", "task", t.meta.id)
+    assert got["status"] == "done" and got["completed_at"] is not None, got
+    # the protocol: the reply names the interaction; the log's own links win
+    other = account(w, "sal", name="Other")
+    t2 = task(w, "sal", subject="Visit", account_id=acme.id, contact_id=ada.id)
+    r = ok(w.do("sal", "record_update", id=t2.meta.id, version=t2.meta.version,
+                changes={"task": {"status": "TASK_STATUS_DONE"}},
+                log={"interaction": {"kind": "INTERACTION_KIND_VISIT", "subject": b"Visited",
+                                     "account_id": other.id}}))
+    new = r.record.task.logged_interaction_id
+    assert new and r.record.task.status == pb().TASK_STATUS_DONE, r
+    i = ok(get(w, "sal", "interaction", new)).record.interaction
+    assert (i.subject, i.account_id, i.contact_id) == (b"Visited", other.id, ada.id), i
+    assert count_interactions(w) == 2
+    # JSON output: the task with the id
+    t3 = task(w, "sal", subject="Mail")
+    r = cli(w, "sal", "--format", "json", "task", "done", str(t3.meta.id), "--log", "email", "--subject", "Sent")
+    assert r.rc == 0, r
+    out = json.loads(r.out)
+    assert out["status"] == "done" and out["logged_interaction_id"] > new, out
+
+
+def test_a_failing_log_leaves_the_task_not_done(world):
+    """Nothing half-written: a log refused (a bad kind, no subject, a
+    contact the user cannot see) refuses the whole update, naming the
+    log's field; the task stays open at its version."""
+    w = world
+    hidden = contact(w, "root", owner="mgr", family_name="Hidden")
+    t = task(w, "sal", subject="Call")
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "lunch", "--subject", "X")
+    assert r.rc == USAGE and "lunch" in r.err, r
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call")
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "subject" in r.err, r
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call", "--subject", "X",
+            "--contact", str(hidden.id))
+    assert r.rc == exit_code(NOT_FOUND), r
+    # the protocol: the field is the log's
+    r = w.do("sal", "record_update", id=t.meta.id, version=t.meta.version,
+             changes={"task": {"status": "TASK_STATUS_DONE"}}, log={"interaction": {"subject": b"X"}})
+    status(r, INVALID_ARGUMENT, "record_update.log.interaction.kind")
+    r = w.do("sal", "record_update", id=t.meta.id, version=t.meta.version,
+             changes={"task": {"status": "TASK_STATUS_DONE"}},
+             log={"interaction": {"kind": "INTERACTION_KIND_CALL", "subject": b"X", "contact_id": hidden.id}})
+    status(r, NOT_FOUND, "record_update.log.interaction.contact_id")
+    # a log only with a task that the update leaves done; and only a task's
+    r = w.do("sal", "record_update", id=t.meta.id, version=t.meta.version,
+             changes={"task": {"subject": b"Still open"}},
+             log={"interaction": {"kind": "INTERACTION_KIND_CALL", "subject": b"X"}})
+    status(r, INVALID_ARGUMENT, "record_update.log")
+    i = interaction(w, "sal")
+    r = w.do("sal", "record_update", id=i.meta.id, version=i.meta.version,
+             changes={"interaction": {"subject": b"Y"}},
+             log={"interaction": {"kind": "INTERACTION_KIND_CALL", "subject": b"X"}})
+    status(r, INVALID_ARGUMENT, "record_update.log")
+    got = ok(get(w, "sal", "task", t.meta.id)).record.task
+    assert got.status == pb().TASK_STATUS_OPEN and got.meta.version == t.meta.version and got.subject == b"Call", got
+    assert count_interactions(w) == 1  # i only
+    assert su_sql(w.env, w.db, f"SELECT string_agg(action, ',') FROM crm.audit"
+                                f" WHERE record_type = 'task' AND record_id = {t.meta.id}") == "create"
+
+
+def test_task_done_version_conflict(world):
+    w = world
+    t = task(w, "sal", subject="Call")
+    ok(update(w, "sal", t.meta.id, t.meta.version, "task", subject=b"Call Ada"))
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--version", str(t.meta.version),
+            "--log", "call", "--subject", "Called")
+    assert r.rc == exit_code(CONFLICT), r
+    got = ok(get(w, "sal", "task", t.meta.id)).record.task
+    assert got.status == pb().TASK_STATUS_OPEN, got
+    assert count_interactions(w) == 0
+    # with the current version (read by crm when --version is not given) it lands
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call", "--subject", "Called")
+    assert r.rc == 0, r
+    assert count_interactions(w) == 1
