@@ -21,6 +21,7 @@
  * crm_routes_init through crm_db_register). */
 enum {
 	Q_RECORD_CREATE,
+	Q_RECORD_CREATE_LINKED,
 	Q_RECORD_GET,
 	Q_RECORD_UPDATE,
 	Q_RECORD_LIST,
@@ -44,6 +45,8 @@ enum {
 static const crm_sql stmts[N_STMTS] = {
 	[Q_RECORD_CREATE] = {"record_create",
 			     "SELECT crm.record_create($1::jsonb)::text AS json"},
+	[Q_RECORD_CREATE_LINKED] = {"record_create_linked",
+				    "SELECT crm.record_create_linked($1::jsonb)::text AS json"},
 	[Q_RECORD_GET] = {"record_get",
 			  "SELECT crm.record_get($1::text, $2::bigint)::text AS json"},
 	[Q_RECORD_UPDATE] = {"record_update",
@@ -344,10 +347,20 @@ static bool under(const char *member, bool ok, crm_err *err) {
 	return false;
 }
 
+/* A create with links (an interaction's further contacts, participants
+ * and related records) sends the whole RecordCreate: the SQL makes the
+ * record and its links in one statement. */
 static bool handle_record_create(crm_hctx *h, crm_err *err) {
 	const Crm__RecordCreate *q = h->req->record_create;
 	const char *p[1];
 
+	if (q->n_links > 0) {
+		if (!json_param(h, &q->base, &p[0], err))
+			return false;
+		return under("record", one_record(h, STMT(RECORD_CREATE_LINKED), 1, p,
+						  kind_name(q->record), err),
+			     err);
+	}
 	if (!json_param(h, &q->record->base, &p[0], err))
 		return false;
 	return under("record", one_record(h, STMT(RECORD_CREATE), 1, p, kind_name(q->record), err),

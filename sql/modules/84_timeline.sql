@@ -141,6 +141,10 @@ COMMENT ON FUNCTION crm.timeline_args(text,bigint,text[],bigint,bigint) IS 'Chec
 --                              account's hundred thousand)
 --   an account's tasks         tasks_via_timeline_idx
 --   a contact's tasks          tasks_contact_timeline_idx
+--   interactions linked to it  record_links_target_idx (0032): further
+--                              contacts, related accounts; those already
+--                              on the timeline by their own columns are
+--                              left out (shown once)
 --   the record's changes       audit_record_at_idx
 -- The keyset condition is one row comparison per source, (at, id) <
 -- (bound), so it is an index condition: the bound folds in until and the
@@ -217,6 +221,15 @@ BEGIN
 		   AND i.deleted_at IS NULL
 		 ORDER BY i.occurred_at DESC, i.id DESC LIMIT n)
 		UNION ALL
+		(SELECT l.at, i.kind, 2, i.id, 'interaction', i.id, i.subject, NULL, i.owner_id, NULL
+		 FROM crm.record_links l JOIN crm.interactions i ON i.id = l.record_id
+		 WHERE cardinality(a.ikinds) > 0 AND l.target_type = p_type AND l.target_id = p_id
+		   AND (l.at, l.record_id) < (b2_at, b2_id) AND l.at >= a.since_ts
+		   AND i.kind = ANY (a.ikinds) AND i.deleted_at IS NULL
+		   AND NOT (p_type = 'contact' AND i.contact_id IS NOT DISTINCT FROM p_id)
+		   AND NOT (p_type = 'account' AND i.via_account_id IS NOT DISTINCT FROM p_id)
+		 ORDER BY l.at DESC, l.record_id DESC LIMIT n)
+		UNION ALL
 		(SELECT CASE WHEN t.completed_at IS NOT NULL THEN t.completed_at WHEN t.due_at IS NOT NULL THEN t.due_at
 			     ELSE t.created_at END, 'task', 2, t.id, 'task', t.id, t.subject, NULL, t.assignee_id, t.status
 		 FROM crm.tasks t
@@ -288,6 +301,13 @@ BEGIN
 		WHERE cardinality(a.ikinds) > 0 AND p_type = 'contact' AND i.contact_id = p_id
 		  AND i.kind = ANY (a.ikinds) AND i.occurred_at >= a.since_ts AND i.occurred_at < a.until_ts
 		  AND i.deleted_at IS NULL
+		UNION ALL
+		SELECT 1 FROM crm.record_links l JOIN crm.interactions i ON i.id = l.record_id
+		WHERE cardinality(a.ikinds) > 0 AND l.target_type = p_type AND l.target_id = p_id
+		  AND l.at >= a.since_ts AND l.at < a.until_ts
+		  AND i.kind = ANY (a.ikinds) AND i.deleted_at IS NULL
+		  AND NOT (p_type = 'contact' AND i.contact_id IS NOT DISTINCT FROM p_id)
+		  AND NOT (p_type = 'account' AND i.via_account_id IS NOT DISTINCT FROM p_id)
 		LIMIT 10001) x);
 	n := n + (SELECT count(*) FROM (
 		SELECT 1 FROM crm.tasks t

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from conftest import CONFLICT, INVALID_ARGUMENT, NOT_FOUND, exit_code, pb, run_crm
-from identity import make_world, ok, status, su_sql
+from identity import app_sql, make_world, ok, session_sql, status, su_sql
 from records import account, contact, get, ids, page, update
 
 US = 1_000_000
@@ -412,3 +412,109 @@ def test_task_done_version_conflict(world):
     r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call", "--subject", "Called")
     assert r.rc == 0, r
     assert count_interactions(w) == 1
+
+
+# ------------------------------------------------------------ participants and links
+
+def links_of(i):
+    """(kind, target_type, target_id or user) of an Interaction's links."""
+    return sorted((l.kind.decode(), l.target_type.decode(), l.target_id or l.user.decode()) for l in i.links)
+
+
+def test_several_contacts_a_user_participant_and_a_link(world):
+    """crm interaction add --contact A --contact B --participant sal2 --link
+    account/X: the first contact is the interaction's contact, the others
+    and the user participants, the account related; show lists them, and
+    the timeline of the second contact and of the linked account hold the
+    interaction (once, also on the first contact's)."""
+    w = world
+    acme, other = account(w, "sal", name="Acme"), account(w, "sal", name="Other")
+    ada = contact(w, "sal", family_name="Lovelace", account_id=acme.id)
+    bob = contact(w, "sal", family_name="Babbage")
+    r = cli(w, "sal", "interaction", "add", "--kind", "meeting", "--subject", "Kick-off",
+            "--contact", str(ada.id), "--contact", str(bob.id), "--participant", "sal2",
+            f"--link=account/{other.id}")
+    assert r.rc == 0, r
+    iid = int(r.out.strip())
+    i = ok(get(w, "sal", "interaction", iid)).record.interaction
+    assert i.contact_id == ada.id and i.account_id == 0, i
+    assert links_of(i) == [("participant", "contact", bob.id), ("participant", "user", "sal2"),
+                           ("related", "account", other.id)], i.links
+    assert {l.name for l in i.links} == {"Babbage", "", "Other"}, i.links
+    shown = show(w, "sal", "interaction", iid)
+    assert len(shown["links"]) == 3, shown
+    on = lambda t, rid: [x.record_id for x in ok(w.do("sal", "timeline_list", type=t, id=rid,
+                                                      kinds=["meeting"])).timeline_list.items]
+    assert on("contact", bob.id) == [iid] and on("contact", ada.id) == [iid]
+    assert on("account", other.id) == [iid] and on("account", acme.id) == [iid]
+    r = ok(w.do("sal", "timeline_list", type="contact", id=bob.id, kinds=["meeting"], total=True))
+    assert r.timeline_list.total == 1, r
+    # the links follow the interaction's time on the timeline
+    ok(update(w, "sal", iid, i.meta.version, "interaction", occurred_at=now_us() - 86400 * US))
+    assert su_sql(w.env, w.db, f"SELECT count(*) FROM crm.record_links l JOIN crm.interactions i"
+                                f" ON i.id = l.record_id WHERE l.at <> i.occurred_at") == "0"
+    # bad input: no such user, a link without an id
+    r = cli(w, "sal", "interaction", "add", "--kind", "call", "--subject", "X", "--participant", "nobody")
+    assert r.rc == exit_code(NOT_FOUND) and "nobody" in r.err, r
+    r = cli(w, "sal", "interaction", "add", "--kind", "call", "--subject", "X", "--link", "account")
+    assert r.rc == USAGE, r
+
+
+def test_a_link_to_a_record_the_user_cannot_see_is_not_found(world):
+    w = world
+    hidden = contact(w, "root", owner="mgr", family_name="Hidden")
+    hidden_acct = account(w, "root", owner="mgr", name="Hidden")
+    mine = contact(w, "sal", family_name="Mine")
+    before = su_sql(w.env, w.db, "SELECT count(*) FROM crm.records")
+    for link, rid in (({"target_type": b"contact", "target_id": hidden.id}, hidden.id),
+                      ({"target_type": b"account", "target_id": hidden_acct.id}, hidden_acct.id),
+                      ({"target_type": b"account", "target_id": 999999999}, 999999999)):
+        r = w.do("sal", "record_create", record={"interaction": {"kind": "INTERACTION_KIND_CALL",
+                                                                  "subject": b"X", "contact_id": mine.id}},
+                 links=[link])
+        status(r, NOT_FOUND, "record_create.links")
+        assert str(rid) in r.status.message, r.status.message
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.records") == before  # nothing half-written
+    r = cli(w, "sal", "interaction", "add", "--kind", "call", "--subject", "X", "--contact", str(mine.id),
+            "--contact", str(hidden.id))
+    assert r.rc == exit_code(NOT_FOUND), r
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.record_links") == "0"
+    # the second layer: crm_app writing the link itself, for sal
+    iid = interaction(w, "sal", contact_id=mine.id).meta.id
+    r = app_sql(w.env, w.db, session_sql(w, "sal", f"INSERT INTO crm.record_links (record_id, record_type, kind,"
+                                                   f" target_type, target_id, at) VALUES ({iid}, 'interaction',"
+                                                   f" 'participant', 'contact', {hidden.id}, now());"),
+                check=False)
+    assert r.returncode != 0, r
+    # nor a link on an interaction sal may not edit, to a contact sal may read
+    theirs = interaction(w, "root", subject="Root's").meta.id
+    r = app_sql(w.env, w.db, session_sql(w, "sal", f"INSERT INTO crm.record_links (record_id, record_type, kind,"
+                                                   f" target_type, target_id, at) VALUES ({theirs}, 'interaction',"
+                                                   f" 'participant', 'contact', {mine.id}, now());"),
+                check=False)
+    assert r.returncode != 0, r
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.record_links") == "0"
+
+
+def test_a_reader_who_cannot_see_a_linked_contact_does_not_see_that_link(world):
+    w = world
+    ada = contact(w, "sal", family_name="Lovelace")
+    secret = contact(w, "root", family_name="Secret")
+    ok(w.do("root", "record_share", type="contact", id=secret.id, user="sal", access="ACCESS_READ"))
+    r = ok(w.do("sal", "record_create", record={"interaction": {"kind": "INTERACTION_KIND_CALL",
+                                                                 "subject": b"Both", "contact_id": ada.id}},
+                links=[{"target_type": b"contact", "target_id": secret.id}]))
+    iid = r.record.interaction.meta.id
+    assert links_of(r.record.interaction) == [("participant", "contact", secret.id)]
+    # sal2 is shared the interaction and Ada, not the secret contact
+    ok(w.do("sal", "record_share", type="interaction", id=iid, user="sal2", access="ACCESS_READ"))
+    ok(w.do("sal", "record_share", type="contact", id=ada.id, user="sal2", access="ACCESS_READ"))
+    i = ok(get(w, "sal2", "interaction", iid)).record.interaction
+    assert i.subject == b"Both" and list(i.links) == [], i
+    assert ok(get(w, "sal", "interaction", iid)).record.interaction.links[0].target_id == secret.id
+    # the secret contact's timeline: root sees the interaction
+    items = ok(w.do("root", "timeline_list", type="contact", id=secret.id, kinds=["call"])).timeline_list.items
+    assert [x.record_id for x in items] == [iid]
+    # purging the linked contact removes the link
+    ok(w.do("root", "record_purge", type="contact", id=secret.id))
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.record_links") == "0"
