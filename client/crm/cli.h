@@ -127,6 +127,7 @@ int crm_cmd_record_reassign(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_record_share(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_contact_link(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_contact_unlink(struct crm_cli *cli, int argc, char **argv);
+int crm_cmd_task_done(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_relation_add(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_relation_list(struct crm_cli *cli, int argc, char **argv);
 int crm_cmd_relation_remove(struct crm_cli *cli, int argc, char **argv);

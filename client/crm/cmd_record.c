@@ -54,13 +54,17 @@ int crm_cmd_record_add(struct crm_cli *cli, int argc, char **argv) {
 	Crm__RecordCreate create = CRM__RECORD_CREATE__INIT;
 	Crm__ServerFrame *reply = NULL;
 	struct crm_rec_edit e = {0};
+	struct crm_rec_mem own = {0};
 	const ProtobufCMessage *m;
 	int64_t id = 0;
 	crm_err err;
-	int rc;
+	int rc = 0;
 
 	crm_err_clear(&err);
-	rc = crm_rec_parse_edit(cli, t, false, argc, argv, &e);
+	if (t->add_own != NULL)
+		rc = t->add_own(cli, &argc, argv, &own, &create);
+	if (rc == 0)
+		rc = crm_rec_parse_edit(cli, t, false, argc, argv, &e);
 	if (rc != 0)
 		goto cleanup;
 	create.record = &e.record;
@@ -79,6 +83,7 @@ int crm_cmd_record_add(struct crm_cli *cli, int argc, char **argv) {
 cleanup:
 	crm_client_reply_free(reply);
 	crm_rec_edit_fini(&e);
+	crm_rec_mem_free(&own);
 	return rc;
 }
 

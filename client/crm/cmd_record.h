@@ -85,6 +85,7 @@ struct crm_rec_shortcut {
 /* A list option of a type's own that stands for filters (task list --mine,
  * --due): apply adds them with crm_rec_list_filter; 0 or an exit status. */
 struct crm_rec_list_parse;
+struct crm_rec_mem;
 struct crm_rec_list_option {
 	const char *flag;
 	int has_arg; /* getopt's no_argument or required_argument */
@@ -118,6 +119,12 @@ struct crm_rec_type {
 	 * after them; their noun is the type's */
 	const struct crm_cli_command *verbs;
 	size_t n_verbs;
+	/* add: options of its own taken out of argv before the flags are
+	 * parsed (interaction: a second --contact, --participant, --link into
+	 * RecordCreate.links); removes what it takes (*argc shrinks), puts
+	 * what it builds in mem; 0 or the exit code of a printed usage error */
+	int (*add_own)(struct crm_cli *cli, int *argc, char **argv, struct crm_rec_mem *mem,
+		       Crm__RecordCreate *create);
 	/* reassign takes --with-contacts (accounts: their contacts move too) */
 	bool with_contacts;
 	/* the place of its commands in 'crm --help': lower first, equal ones

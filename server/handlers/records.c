@@ -21,6 +21,7 @@
  * crm_routes_init through crm_db_register). */
 enum {
 	Q_RECORD_CREATE,
+	Q_RECORD_CREATE_LINKED,
 	Q_RECORD_GET,
 	Q_RECORD_UPDATE,
 	Q_RECORD_LIST,
@@ -44,6 +45,8 @@ enum {
 static const crm_sql stmts[N_STMTS] = {
 	[Q_RECORD_CREATE] = {"record_create",
 			     "SELECT crm.record_create($1::jsonb)::text AS json"},
+	[Q_RECORD_CREATE_LINKED] = {"record_create_linked",
+				    "SELECT crm.record_create_linked($1::jsonb)::text AS json"},
 	[Q_RECORD_GET] = {"record_get",
 			  "SELECT crm.record_get($1::text, $2::bigint)::text AS json"},
 	[Q_RECORD_UPDATE] = {"record_update",
@@ -344,10 +347,20 @@ static bool under(const char *member, bool ok, crm_err *err) {
 	return false;
 }
 
+/* A create with links (an interaction's further contacts, participants
+ * and related records) sends the whole RecordCreate: the SQL makes the
+ * record and its links in one statement. */
 static bool handle_record_create(crm_hctx *h, crm_err *err) {
 	const Crm__RecordCreate *q = h->req->record_create;
 	const char *p[1];
 
+	if (q->n_links > 0) {
+		if (!json_param(h, &q->base, &p[0], err))
+			return false;
+		return under("record", one_record(h, STMT(RECORD_CREATE_LINKED), 1, p,
+						  kind_name(q->record), err),
+			     err);
+	}
 	if (!json_param(h, &q->record->base, &p[0], err))
 		return false;
 	return under("record", one_record(h, STMT(RECORD_CREATE), 1, p, kind_name(q->record), err),
@@ -373,20 +386,37 @@ static bool record_get_finish(crm_hctx *h, PGresult *r, crm_err *err) {
 
 static const crm_single record_get = {record_get_prep, record_get_finish};
 
-/* The whole RecordUpdate goes to the SQL as JSON: the changes and the
- * edits of repeated fields (add_tags, remove_emails, primary_phone, ...);
- * crm.record_update reads both. The version may be absent (NULL): the SQL
- * takes that only for an update made of list edits alone. */
+/* The member of RecordUpdate a field the SQL named belongs to: "log"
+ * for one of the logged record's type (a task's update logging an
+ * interaction: "interaction.kind"), else "changes". */
+static const char *update_member(const Crm__RecordUpdate *q, const crm_err *err) {
+	const char *k;
+	size_t n;
+
+	if (q->log == NULL || type_by_kind(q->log) == NULL ||
+	    (q->changes != NULL && q->changes->kind_case == q->log->kind_case))
+		return "changes";
+	k = kind_name(q->log);
+	n = strlen(k);
+	return strncmp(err->field, k, n) == 0 && err->field[n] == '.' ? "log" : "changes";
+}
+
+/* The whole RecordUpdate goes to the SQL as JSON: the changes, the
+ * edits of repeated fields (add_tags, remove_emails, primary_phone, ...)
+ * and a task's log; crm.record_update reads them all. The version may be
+ * absent (NULL): the SQL takes that only for an update made of list
+ * edits alone. */
 static bool handle_record_update(crm_hctx *h, crm_err *err) {
 	const Crm__RecordUpdate *q = h->req->record_update;
 	const char *p[4] = {crm_hctx_i64(h, q->id),
 			    q->has_version ? crm_hctx_i64(h, q->version) : NULL, NULL,
 			    crm_hctx_array(h, q->clear, NULL, q->n_clear)};
+	bool ok;
 
 	if (!json_param(h, &q->base, &p[2], err))
 		return false;
-	return under("changes", one_record(h, STMT(RECORD_UPDATE), 4, p, kind_name(q->changes), err),
-		     err);
+	ok = one_record(h, STMT(RECORD_UPDATE), 4, p, kind_name(q->changes), err);
+	return under(ok ? "changes" : update_member(q, err), ok, err);
 }
 
 static bool set_deleted(crm_hctx *h, Crm__RecordType type, int64_t id, bool deleted,

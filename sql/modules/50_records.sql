@@ -1048,7 +1048,9 @@ $function$;
 -- update made of list edits alone (add_X, remove_X, primary_X, no field
 -- set or cleared) may leave it NULL: those apply to the lists as they are
 -- when the update runs, with the record's row locked first so that
--- concurrent ones all land; anything else without it is refused.
+-- concurrent ones all land; anything else without it is refused. A
+-- task's update may carry "log", an interaction to create in the same
+-- transaction (crm.interaction_log, modules/82_history.sql).
 CREATE OR REPLACE FUNCTION crm.record_update(p_id bigint, p_version bigint, p jsonb, p_clear text[])
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1061,6 +1063,7 @@ DECLARE
 	before jsonb;
 	after jsonb;
 	bump boolean;
+	log jsonb;
 BEGIN
 	-- crm.records' row-level security: NULL unless the record is visible
 	-- (what crm.record_visible tests)
@@ -1069,6 +1072,8 @@ BEGIN
 		ops := p - 'changes';
 		p := p -> 'changes';
 	END IF;
+	log := ops -> 'log';
+	ops := ops - 'log';
 	kind := crm.record_kind(p);
 	IF p_version IS NULL
 	   AND NOT (p -> kind = '{}' AND cardinality(coalesce(p_clear, '{}')) = 0
@@ -1105,6 +1110,9 @@ BEGIN
 	IF bump THEN
 		PERFORM crm.record_bump(t, p_id);
 		after := crm.record_get(t, p_id);
+	END IF;
+	IF log IS NOT NULL THEN
+		after := crm.interaction_log(t, after, log);
 	END IF;
 	RETURN after;
 END

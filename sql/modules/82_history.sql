@@ -16,7 +16,13 @@ SELECT crm.create_record_view('interaction', 'crm.interactions', $f$
 	'account_id', r.account_id,
 	'account_name', (SELECT a.name FROM crm.accounts a WHERE a.id = r.account_id),
 	'contact_id', r.contact_id,
-	'contact_name', (SELECT c.display_name FROM crm.contacts c WHERE c.id = r.contact_id)$f$);
+	'contact_name', (SELECT c.display_name FROM crm.contacts c WHERE c.id = r.contact_id),
+	'links', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('id', l.id, 'kind', l.kind,
+			'target_type', l.target_type, 'target_id', l.target_id,
+			'user', (SELECT u.username FROM crm.users u WHERE u.id = l.target_user_id),
+			'name', CASE WHEN l.target_id IS NOT NULL THEN crm.record_name(l.target_type, l.target_id) END))
+			ORDER BY l.id)
+		  FROM crm.record_links l WHERE l.record_id = r.id)$f$);
 
 SELECT crm.create_record_view('task', 'crm.tasks', $f$
 	'subject', r.subject, 'description', r.description, 'due_at', crm.us(r.due_at),
@@ -200,14 +206,240 @@ END
 $function$;
 COMMENT ON FUNCTION crm.task_save(bigint,jsonb,text[]) IS 'The task''s save function (crm.record_types.save_function): writes a task''s own columns from its JSON d, clearing clr, creating it when p_id is NULL; returns its id.';
 
+-- The interaction a task's completion led to (RecordUpdate.log; crm task
+-- done --log): created by crm.record_update after it saved the task, in
+-- the same transaction, so that a log refused (a bad kind, a contact the
+-- user cannot see, no right to create interactions) leaves the task as it
+-- was, and a task update refused logs nothing. Only a task's update logs,
+-- and only one that leaves the task done. The interaction takes the
+-- task's account and contact unless the log names its own; it is made by
+-- crm.record_create as the user (its save function checks every field
+-- and the links, row-level security the create scope). Returns the task's
+-- JSON with the new interaction's id as logged_interaction_id.
+CREATE OR REPLACE FUNCTION crm.interaction_log(p_type text, p_task jsonb, p_log jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	task jsonb := p_task -> 'task';
+	d jsonb;
+	made jsonb;
+BEGIN
+	IF p_type IS DISTINCT FROM 'task' THEN
+		PERFORM crm.raise('CRI01', 'log', 'record.log_only_tasks', coalesce(p_type, 'record')::text);
+	END IF;
+	IF jsonb_typeof(p_log) IS DISTINCT FROM 'object' OR crm.record_kind(p_log) IS DISTINCT FROM 'interaction' THEN
+		PERFORM crm.raise('CRI01', 'log', 'record.must_hold', 'interaction');
+	END IF;
+	IF task ->> 'status' IS DISTINCT FROM 'done' THEN
+		PERFORM crm.raise('CRI01', 'log', 'record.log_not_done');
+	END IF;
+	d := p_log -> 'interaction';
+	IF d ->> 'account_id' IS NULL AND task ->> 'account_id' IS NOT NULL THEN
+		d := d || jsonb_build_object('account_id', (task ->> 'account_id')::bigint);
+	END IF;
+	IF d ->> 'contact_id' IS NULL AND task ->> 'contact_id' IS NOT NULL THEN
+		d := d || jsonb_build_object('contact_id', (task ->> 'contact_id')::bigint);
+	END IF;
+	made := crm.record_create(jsonb_build_object('interaction', d));
+	RETURN jsonb_set(p_task, '{task,logged_interaction_id}', made -> 'interaction' -> 'id');
+END
+$function$;
+COMMENT ON FUNCTION crm.interaction_log(text,jsonb,jsonb) IS 'Creates the interaction a task''s completing update logs (RecordUpdate.log), with the task''s account and contact unless it names its own; returns the task''s JSON with logged_interaction_id.';
+
+-- ------------------------------------------------------------ participants and links
+
+-- crm.record_links (sql/0032_participants.sql): what a row says of itself
+-- is derived here, never taken from the writer (crm_app may insert rows
+-- with SQL of its own): the record's type and the target's from
+-- crm.records as the writer sees them (row-level security: a record the
+-- writer cannot read is NOT_FOUND, as one that does not exist), the
+-- instant from the interaction, who and when. An update (crm_app may
+-- update only at) recomputes at and keeps the rest.
+CREATE OR REPLACE FUNCTION crm.record_link_fill()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		NEW := OLD;
+	ELSE
+		NEW.record_type := (SELECT r.record_type FROM crm.records r WHERE r.id = NEW.record_id);
+		IF NEW.record_type IS DISTINCT FROM 'interaction' THEN
+			PERFORM crm.raise('CRN01', 'id', 'record.not_found', 'interaction', coalesce(NEW.record_id::text, ''));
+		END IF;
+		IF NEW.target_user_id IS NOT NULL THEN
+			NEW.target_type := 'user';
+		ELSE
+			NEW.target_type := (SELECT r.record_type FROM crm.records r WHERE r.id = NEW.target_id);
+			IF NEW.target_type IS NULL THEN
+				PERFORM crm.raise('CRN01', 'links', 'record.not_found', 'record', coalesce(NEW.target_id::text, ''));
+			END IF;
+		END IF;
+		NEW.created_at := now();
+		NEW.created_by := crm.acting_user();
+	END IF;
+	NEW.at := (SELECT i.occurred_at FROM crm.interactions i WHERE i.id = NEW.record_id);
+	IF NEW.at IS NULL THEN
+		PERFORM crm.raise('CRN01', 'id', 'record.not_found', 'interaction', NEW.record_id::text);
+	END IF;
+	RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION crm.record_link_fill() IS 'Trigger: derives a link''s record_type, target_type, at, created_at and created_by (crm.record_links); refuses a record or target the writer cannot read as NOT_FOUND.';
+
+CREATE OR REPLACE TRIGGER record_link_fill BEFORE INSERT OR UPDATE ON crm.record_links
+	FOR EACH ROW EXECUTE FUNCTION crm.record_link_fill();
+
+-- The links of an interaction follow its occurred_at (the timeline of
+-- each target reads them by it). A definer function: every link of the
+-- interaction moves, also those whose target the writer cannot read; it
+-- takes nothing from the writer but the id and instant of the row the
+-- writer was allowed to update (the trigger fires after that update
+-- passed the interaction's row-level security).
+CREATE OR REPLACE FUNCTION crm.record_links_follow()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
+AS $function$
+BEGIN
+	UPDATE crm.record_links SET at = NEW.occurred_at WHERE record_id = NEW.id AND at <> NEW.occurred_at;
+	RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION crm.record_links_follow() IS 'Trigger: keeps crm.record_links.at of an interaction''s links at its occurred_at.';
+
+CREATE OR REPLACE TRIGGER record_links_follow AFTER UPDATE OF occurred_at ON crm.interactions
+	FOR EACH ROW WHEN (NEW.occurred_at IS DISTINCT FROM OLD.occurred_at)
+	EXECUTE FUNCTION crm.record_links_follow();
+
+-- Row-level security of crm.record_links: a link is visible when the
+-- interaction is and its target is (a user is always: usernames are
+-- readable); written by whoever may edit the interaction, to a target
+-- they can read (the second layer under crm.interaction_links, which
+-- checks the same first).
+DO $do$
+DECLARE
+	vis text := crm.side_visible('record_id', 'record_type')
+		|| ' AND (target_user_id IS NOT NULL OR ' || crm.side_visible('target_id', 'target_type') || ')';
+BEGIN
+	DROP POLICY IF EXISTS select_scope ON crm.record_links;
+	DROP POLICY IF EXISTS insert_scope ON crm.record_links;
+	DROP POLICY IF EXISTS update_scope ON crm.record_links;
+	DROP POLICY IF EXISTS delete_scope ON crm.record_links;
+	DROP POLICY IF EXISTS owner_all ON crm.record_links;
+	EXECUTE format('CREATE POLICY select_scope ON crm.record_links FOR SELECT TO crm_app USING (%s)', vis);
+	EXECUTE format('CREATE POLICY insert_scope ON crm.record_links FOR INSERT TO crm_app'
+		       ' WITH CHECK (crm.record_editable(record_type, record_id) AND %s)', vis);
+	CREATE POLICY update_scope ON crm.record_links FOR UPDATE TO crm_app
+		USING (crm.record_editable(record_type, record_id)) WITH CHECK (crm.record_editable(record_type, record_id));
+	CREATE POLICY delete_scope ON crm.record_links FOR DELETE TO crm_app
+		USING (crm.record_editable(record_type, record_id));
+	CREATE POLICY owner_all ON crm.record_links TO crm_owner USING (true) WITH CHECK (true);
+END
+$do$;
+
+-- The links a create of an interaction carries (RecordCreate.links; crm
+-- interaction add --contact ... --participant USER --link TYPE/ID): each
+-- a user who took part (user: an active user's name) or a record
+-- (target_type and target_id: live and visible to the acting user, else
+-- NOT_FOUND exactly as one that does not exist); kind participant (the
+-- default for a contact or a user) or related (the default for anything
+-- else). At most 50; a target named twice, or already the interaction's
+-- account or contact, is linked once. Runs as the caller: the policies of
+-- crm.record_links test the same again.
+CREATE OR REPLACE FUNCTION crm.interaction_links(p_id bigint, p_links jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	l jsonb;
+	uid bigint;
+	tid bigint;
+	ttype text;
+	k text;
+	i crm.interactions;
+BEGIN
+	IF jsonb_typeof(p_links) IS DISTINCT FROM 'array' THEN
+		RETURN;
+	END IF;
+	IF jsonb_array_length(p_links) > 50 THEN
+		PERFORM crm.raise('CRI01', 'links', 'record.links_at_most', jsonb_array_length(p_links)::text);
+	END IF;
+	SELECT * INTO i FROM crm.interactions WHERE id = p_id;
+	FOR l IN SELECT jsonb_array_elements(p_links) LOOP
+		uid := NULL;
+		tid := NULL;
+		IF l ->> 'user' IS NOT NULL THEN
+			SELECT u.id INTO uid FROM crm.users u
+			WHERE u.username = lower(btrim(l ->> 'user')) AND u.active;
+			IF uid IS NULL THEN
+				PERFORM crm.raise('CRN01', 'links', 'record.no_active_user_named', (l ->> 'user')::text);
+			END IF;
+			ttype := 'user';
+		ELSE
+			ttype := l ->> 'target_type';
+			tid := (l ->> 'target_id')::bigint;
+			IF ttype IS NULL OR tid IS NULL OR NOT EXISTS (SELECT 1 FROM crm.records r WHERE r.id = tid
+					AND r.record_type = ttype AND r.deleted_at IS NULL) THEN
+				PERFORM crm.raise('CRN01', 'links', 'record.not_found', coalesce(ttype, 'record')::text,
+						  coalesce(tid::text, ''));
+			END IF;
+		END IF;
+		k := coalesce(nullif(l ->> 'kind', ''), CASE WHEN ttype IN ('user', 'contact') THEN 'participant' ELSE 'related' END);
+		IF k NOT IN ('participant', 'related') OR (uid IS NOT NULL AND k <> 'participant') THEN
+			PERFORM crm.raise('CRI01', 'links', 'record.link_kind', k::text);
+		END IF;
+		CONTINUE WHEN tid IS NOT NULL AND (tid = i.contact_id OR tid = i.account_id);
+		INSERT INTO crm.record_links (record_id, record_type, kind, target_type, target_id, target_user_id, at)
+		VALUES (p_id, 'interaction', k, ttype, tid, uid, i.occurred_at)
+		ON CONFLICT DO NOTHING;
+	END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION crm.interaction_links(bigint,jsonb) IS 'Links an interaction to the users and records of a create''s links (RecordCreate.links), each checked as the caller sees it.';
+
+-- A create that carries links (the whole RecordCreate as JSON, from
+-- crmd's record_create when it has any): the record and its links in one
+-- statement, so in one transaction; only interactions take links now.
+CREATE OR REPLACE FUNCTION crm.record_create_linked(p_create jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+	p jsonb := p_create -> 'record';
+	made jsonb;
+	id_ bigint;
+BEGIN
+	IF crm.record_kind(p) IS DISTINCT FROM 'interaction' THEN
+		PERFORM crm.raise('CRI01', 'links', 'record.links_only_interactions', coalesce(crm.record_kind(p), 'record')::text);
+	END IF;
+	made := crm.record_create(p);
+	id_ := (made -> 'interaction' ->> 'id')::bigint;
+	PERFORM crm.interaction_links(id_, p_create -> 'links');
+	RETURN crm.record_get('interaction', id_);
+END
+$function$;
+COMMENT ON FUNCTION crm.record_create_linked(jsonb) IS 'Creates a record (crm.record_create) with its links (crm.interaction_links) in one statement; returns its JSON.';
+
 -- Privileges: exactly the roles named below may call this module's
 -- functions (the owner always may); dropping a role from a GRANT
 -- here revokes it on the next crmd migrate.
 REVOKE ALL ON FUNCTION
 	crm.interaction_save(bigint,jsonb,text[]),
-	crm.task_save(bigint,jsonb,text[])
+	crm.task_save(bigint,jsonb,text[]),
+	crm.interaction_log(text,jsonb,jsonb),
+	crm.record_link_fill(),
+	crm.record_links_follow(),
+	crm.interaction_links(bigint,jsonb),
+	crm.record_create_linked(jsonb)
 FROM PUBLIC, crm_app, crm_auth;
 GRANT EXECUTE ON FUNCTION
 	crm.interaction_save(bigint,jsonb,text[]),
-	crm.task_save(bigint,jsonb,text[])
+	crm.task_save(bigint,jsonb,text[]),
+	crm.interaction_log(text,jsonb,jsonb),
+	crm.interaction_links(bigint,jsonb),
+	crm.record_create_linked(jsonb)
 TO crm_app;

@@ -22,26 +22,47 @@
 -- to another account leaves their history where it happened; any other
 -- update keeps the stored value whatever the statement sets (the trigger
 -- fires on every update: crm_app may update the row's columns, and this
--- one is derived, never taken from a writer). A definer
--- function: the account of a contact is stored whether or not the writer
--- may read that account (the timeline's reader is tested when reading).
--- An account that is gone (a purge's cascade, still running) is no
--- account: the join leaves it out.
+-- one is derived, never taken from a writer).
+--
+-- Not a definer function: it reads the contact as the writer, under
+-- row-level security, so a contact the acting user cannot read gives no
+-- account (crm_app could otherwise insert a row naming any contact and
+-- read that contact's account back from the derived column; the save
+-- functions refuse such a contact, and this layer holds without them).
+-- The account itself is not read: a contact the writer may read carries
+-- its account id whether or not the writer may read that account, and the
+-- account's timeline tests its reader when reading. Where row security
+-- does not apply (a purge's cascade, run as the table's owner) the
+-- account may be gone in the same statement: then it is no account; and
+-- the cascade that empties via_account_id itself (its foreign key's ON
+-- DELETE SET NULL) is let through, where any other update of the column
+-- is undone (the row would otherwise keep naming a purged account).
 CREATE OR REPLACE FUNCTION crm.timeline_via()
  RETURNS trigger
  LANGUAGE plpgsql
- SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'crm', 'pg_temp'
 AS $function$
+DECLARE
+	acc bigint;
 BEGIN
 	IF TG_OP = 'UPDATE' AND NEW.account_id IS NOT DISTINCT FROM OLD.account_id
 	   AND NEW.contact_id IS NOT DISTINCT FROM OLD.contact_id THEN
+		-- the cascade of the account's purge (ON DELETE SET NULL, as
+		-- the table's owner without row security) empties it
+		IF NEW.via_account_id IS NULL AND NOT row_security_active('crm.accounts') THEN
+			RETURN NEW;
+		END IF;
 		NEW.via_account_id := OLD.via_account_id;
 		RETURN NEW;
 	END IF;
-	NEW.via_account_id := coalesce(NEW.account_id,
-		(SELECT c.account_id FROM crm.contacts c JOIN crm.accounts a ON a.id = c.account_id
-		 WHERE c.id = NEW.contact_id));
+	IF NEW.account_id IS NULL AND NEW.contact_id IS NOT NULL THEN
+		SELECT c.account_id INTO acc FROM crm.contacts c WHERE c.id = NEW.contact_id;
+		IF acc IS NOT NULL AND NOT row_security_active('crm.accounts')
+		   AND NOT EXISTS (SELECT 1 FROM crm.accounts a WHERE a.id = acc) THEN
+			acc := NULL;
+		END IF;
+	END IF;
+	NEW.via_account_id := coalesce(NEW.account_id, acc);
 	RETURN NEW;
 END
 $function$;
@@ -120,6 +141,10 @@ COMMENT ON FUNCTION crm.timeline_args(text,bigint,text[],bigint,bigint) IS 'Chec
 --                              account's hundred thousand)
 --   an account's tasks         tasks_via_timeline_idx
 --   a contact's tasks          tasks_contact_timeline_idx
+--   interactions linked to it  record_links_target_idx (0032): further
+--                              contacts, related accounts; those already
+--                              on the timeline by their own columns are
+--                              left out (shown once)
 --   the record's changes       audit_record_at_idx
 -- The keyset condition is one row comparison per source, (at, id) <
 -- (bound), so it is an index condition: the bound folds in until and the
@@ -196,6 +221,15 @@ BEGIN
 		   AND i.deleted_at IS NULL
 		 ORDER BY i.occurred_at DESC, i.id DESC LIMIT n)
 		UNION ALL
+		(SELECT l.at, i.kind, 2, i.id, 'interaction', i.id, i.subject, NULL, i.owner_id, NULL
+		 FROM crm.record_links l JOIN crm.interactions i ON i.id = l.record_id
+		 WHERE cardinality(a.ikinds) > 0 AND l.target_type = p_type AND l.target_id = p_id
+		   AND (l.at, l.record_id) < (b2_at, b2_id) AND l.at >= a.since_ts
+		   AND i.kind = ANY (a.ikinds) AND i.deleted_at IS NULL
+		   AND NOT (p_type = 'contact' AND i.contact_id IS NOT DISTINCT FROM p_id)
+		   AND NOT (p_type = 'account' AND i.via_account_id IS NOT DISTINCT FROM p_id)
+		 ORDER BY l.at DESC, l.record_id DESC LIMIT n)
+		UNION ALL
 		(SELECT CASE WHEN t.completed_at IS NOT NULL THEN t.completed_at WHEN t.due_at IS NOT NULL THEN t.due_at
 			     ELSE t.created_at END, 'task', 2, t.id, 'task', t.id, t.subject, NULL, t.assignee_id, t.status
 		 FROM crm.tasks t
@@ -267,6 +301,13 @@ BEGIN
 		WHERE cardinality(a.ikinds) > 0 AND p_type = 'contact' AND i.contact_id = p_id
 		  AND i.kind = ANY (a.ikinds) AND i.occurred_at >= a.since_ts AND i.occurred_at < a.until_ts
 		  AND i.deleted_at IS NULL
+		UNION ALL
+		SELECT 1 FROM crm.record_links l JOIN crm.interactions i ON i.id = l.record_id
+		WHERE cardinality(a.ikinds) > 0 AND l.target_type = p_type AND l.target_id = p_id
+		  AND l.at >= a.since_ts AND l.at < a.until_ts
+		  AND i.kind = ANY (a.ikinds) AND i.deleted_at IS NULL
+		  AND NOT (p_type = 'contact' AND i.contact_id IS NOT DISTINCT FROM p_id)
+		  AND NOT (p_type = 'account' AND i.via_account_id IS NOT DISTINCT FROM p_id)
 		LIMIT 10001) x);
 	n := n + (SELECT count(*) FROM (
 		SELECT 1 FROM crm.tasks t

@@ -103,6 +103,16 @@ crm_app  | crm.filter_cond(text,jsonb,text[]) | EXECUTE
 crm_app  | crm.given(jsonb,text,text[]) | EXECUTE
 crm_app  | crm.idempotency_keys | DELETE INSERT SELECT UPDATE
 crm_app  | crm.idempotency_purge() | EXECUTE
+# a task's completing update logs the interaction it led to
+# (RecordUpdate.log): crm.record_update calls crm.interaction_log as the
+# user, under row-level security (sql/modules/82_history.sql).
+crm_app  | crm.interaction_log(text,jsonb,jsonb) | EXECUTE
+# an interaction's participants and links (sql/0032_participants.sql,
+# modules/82_history.sql): a create with links runs
+# crm.record_create_linked, which calls crm.interaction_links, as the user;
+# crm_app writes crm.record_links under its policies, and updates only
+# its derived instant.
+crm_app  | crm.interaction_links(bigint,jsonb) | EXECUTE
 crm_app  | crm.jobs_run(integer) | EXECUTE
 crm_app  | crm.message_template(text) | EXECUTE
 crm_app  | crm.messages() | EXECUTE
@@ -126,11 +136,13 @@ crm_app  | crm.record_bump(text,bigint) | EXECUTE
 crm_app  | crm.record_content(jsonb) | EXECUTE
 crm_app  | crm.record_count(text,jsonb,boolean,boolean) | EXECUTE
 crm_app  | crm.record_create(jsonb) | EXECUTE
+crm_app  | crm.record_create_linked(jsonb) | EXECUTE
 crm_app  | crm.record_editable(text,bigint) | EXECUTE
 crm_app  | crm.record_exists(text,bigint) | EXECUTE
 crm_app  | crm.record_get(text,bigint) | EXECUTE
 crm_app  | crm.record_id_seq | USAGE
 crm_app  | crm.record_kind(jsonb) | EXECUTE
+crm_app  | crm.record_links | DELETE INSERT SELECT UPDATE(at)
 crm_app  | crm.record_list(text,jsonb,jsonb,text,integer,boolean,boolean) | EXECUTE
 crm_app  | crm.record_list_sql(text,jsonb,jsonb,text,integer,boolean,boolean,boolean) | EXECUTE
 crm_app  | crm.record_lock(text,bigint) | EXECUTE

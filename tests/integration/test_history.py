@@ -6,7 +6,9 @@ negative duration, a reminder in the past, a due time before the task's
 creation, a disabled or unknown assignee); links to records the user
 cannot see refused as NOT_FOUND; records outside the user's scope
 invisible; `crm task list --mine --due overdue`; completed_at follows the
-status; tasks without a due time sort last, page after page."""
+status; tasks without a due time sort last, page after page; `crm task
+done` completing a task and logging the interaction it led to in the same
+transaction (RecordUpdate.log), all or nothing."""
 
 import json
 import os
@@ -14,8 +16,8 @@ import time
 
 import pytest
 
-from conftest import INVALID_ARGUMENT, NOT_FOUND, exit_code, run_crm
-from identity import make_world, ok, status, su_sql
+from conftest import CONFLICT, INVALID_ARGUMENT, NOT_FOUND, exit_code, pb, run_crm
+from identity import app_sql, make_world, ok, session_sql, status, su_sql
 from records import account, contact, get, ids, page, update
 
 US = 1_000_000
@@ -294,3 +296,225 @@ def test_tasks_without_due_time_sort_last_page_after_page(world):
             if not cursor:
                 break
         assert got == want, (desc, got, want)
+
+
+# ------------------------------------------------------------ task done --log
+
+def count_interactions(w):
+    return int(su_sql(w.env, w.db, "SELECT count(*) FROM crm.interactions"))
+
+
+def test_task_done_without_log(world):
+    w = world
+    t = task(w, "sal", subject="Call Ada")
+    r = cli(w, "sal", "task", "done", str(t.meta.id))
+    assert r.rc == 0 and f"task {t.meta.id} done" in r.out and "interaction" not in r.out, r
+    got = show(w, "sal", "task", t.meta.id)
+    assert got["status"] == "done" and got["completed_at"] is not None, got
+    assert count_interactions(w) == 0
+    # the interaction's options without --log are a usage error
+    t2 = task(w, "sal", subject="Other")
+    r = cli(w, "sal", "task", "done", str(t2.meta.id), "--subject", "Called")
+    assert r.rc == USAGE and "--log" in r.err, r
+    r = cli(w, "sal", "task", "done", str(t2.meta.id), "--kind", "call", "--subject", "Called")
+    assert r.rc == USAGE and "--log" in r.err, r
+    assert show(w, "sal", "task", t2.meta.id)["status"] == "open"
+
+
+def test_task_done_with_log_creates_one_interaction_linked_like_the_task(world):
+    w = world
+    acme = account(w, "sal", name="Acme")
+    ada = contact(w, "sal", family_name="Lovelace", account_id=acme.id)
+    t = task(w, "sal", subject="Call Ada", account_id=acme.id, contact_id=ada.id)
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call", "--subject", "Called Ada",
+            "--body", "She agreed", "--duration", "15m", "--direction", "out")
+    assert r.rc == 0, r
+    rows = su_sql(w.env, w.db, "SELECT id || '|' || kind || '|' || subject || '|' || body || '|' || duration"
+                                " || '|' || direction || '|' || account_id || '|' || contact_id || '|' || owner_id"
+                                " FROM crm.interactions")
+    assert rows.count("\n") == 0 and rows, rows
+    iid, *rest = rows.split("|")
+    assert rest == ["call", "Called Ada", "She agreed", "15", "out", str(acme.id), str(ada.id),
+                    str(w.uid["sal"])], rows
+    assert f"interaction {iid} logged" in r.out, r
+    got = show(w, "sal", "task", t.meta.id)
+    assert got["status"] == "done" and got["completed_at"] is not None, got
+    # the protocol: the reply names the interaction; the log's own links win
+    other = account(w, "sal", name="Other")
+    t2 = task(w, "sal", subject="Visit", account_id=acme.id, contact_id=ada.id)
+    r = ok(w.do("sal", "record_update", id=t2.meta.id, version=t2.meta.version,
+                changes={"task": {"status": "TASK_STATUS_DONE"}},
+                log={"interaction": {"kind": "INTERACTION_KIND_VISIT", "subject": b"Visited",
+                                     "account_id": other.id}}))
+    new = r.record.task.logged_interaction_id
+    assert new and r.record.task.status == pb().TASK_STATUS_DONE, r
+    i = ok(get(w, "sal", "interaction", new)).record.interaction
+    assert (i.subject, i.account_id, i.contact_id) == (b"Visited", other.id, ada.id), i
+    assert count_interactions(w) == 2
+    # JSON output: the task with the id
+    t3 = task(w, "sal", subject="Mail")
+    r = cli(w, "sal", "--format", "json", "task", "done", str(t3.meta.id), "--log", "email", "--subject", "Sent")
+    assert r.rc == 0, r
+    out = json.loads(r.out)
+    assert out["status"] == "done" and out["logged_interaction_id"] > new, out
+
+
+def test_a_failing_log_leaves_the_task_not_done(world):
+    """Nothing half-written: a log refused (a bad kind, no subject, a
+    contact the user cannot see) refuses the whole update, naming the
+    log's field; the task stays open at its version."""
+    w = world
+    hidden = contact(w, "root", owner="mgr", family_name="Hidden")
+    t = task(w, "sal", subject="Call")
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "lunch", "--subject", "X")
+    assert r.rc == USAGE and "lunch" in r.err, r
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call")
+    assert r.rc == exit_code(INVALID_ARGUMENT) and "subject" in r.err, r
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call", "--subject", "X",
+            "--contact", str(hidden.id))
+    assert r.rc == exit_code(NOT_FOUND), r
+    # the protocol: the field is the log's
+    r = w.do("sal", "record_update", id=t.meta.id, version=t.meta.version,
+             changes={"task": {"status": "TASK_STATUS_DONE"}}, log={"interaction": {"subject": b"X"}})
+    status(r, INVALID_ARGUMENT, "record_update.log.interaction.kind")
+    r = w.do("sal", "record_update", id=t.meta.id, version=t.meta.version,
+             changes={"task": {"status": "TASK_STATUS_DONE"}},
+             log={"interaction": {"kind": "INTERACTION_KIND_CALL", "subject": b"X", "contact_id": hidden.id}})
+    status(r, NOT_FOUND, "record_update.log.interaction.contact_id")
+    # a log only with a task that the update leaves done; and only a task's
+    r = w.do("sal", "record_update", id=t.meta.id, version=t.meta.version,
+             changes={"task": {"subject": b"Still open"}},
+             log={"interaction": {"kind": "INTERACTION_KIND_CALL", "subject": b"X"}})
+    status(r, INVALID_ARGUMENT, "record_update.log")
+    i = interaction(w, "sal")
+    r = w.do("sal", "record_update", id=i.meta.id, version=i.meta.version,
+             changes={"interaction": {"subject": b"Y"}},
+             log={"interaction": {"kind": "INTERACTION_KIND_CALL", "subject": b"X"}})
+    status(r, INVALID_ARGUMENT, "record_update.log")
+    got = ok(get(w, "sal", "task", t.meta.id)).record.task
+    assert got.status == pb().TASK_STATUS_OPEN and got.meta.version == t.meta.version and got.subject == b"Call", got
+    assert count_interactions(w) == 1  # i only
+    assert su_sql(w.env, w.db, f"SELECT string_agg(action, ',') FROM crm.audit"
+                                f" WHERE record_type = 'task' AND record_id = {t.meta.id}") == "create"
+
+
+def test_task_done_version_conflict(world):
+    w = world
+    t = task(w, "sal", subject="Call")
+    ok(update(w, "sal", t.meta.id, t.meta.version, "task", subject=b"Call Ada"))
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--version", str(t.meta.version),
+            "--log", "call", "--subject", "Called")
+    assert r.rc == exit_code(CONFLICT), r
+    got = ok(get(w, "sal", "task", t.meta.id)).record.task
+    assert got.status == pb().TASK_STATUS_OPEN, got
+    assert count_interactions(w) == 0
+    # with the current version (read by crm when --version is not given) it lands
+    r = cli(w, "sal", "task", "done", str(t.meta.id), "--log", "call", "--subject", "Called")
+    assert r.rc == 0, r
+    assert count_interactions(w) == 1
+
+
+# ------------------------------------------------------------ participants and links
+
+def links_of(i):
+    """(kind, target_type, target_id or user) of an Interaction's links."""
+    return sorted((l.kind.decode(), l.target_type.decode(), l.target_id or l.user.decode()) for l in i.links)
+
+
+def test_several_contacts_a_user_participant_and_a_link(world):
+    """crm interaction add --contact A --contact B --participant sal2 --link
+    account/X: the first contact is the interaction's contact, the others
+    and the user participants, the account related; show lists them, and
+    the timeline of the second contact and of the linked account hold the
+    interaction (once, also on the first contact's)."""
+    w = world
+    acme, other = account(w, "sal", name="Acme"), account(w, "sal", name="Other")
+    ada = contact(w, "sal", family_name="Lovelace", account_id=acme.id)
+    bob = contact(w, "sal", family_name="Babbage")
+    r = cli(w, "sal", "interaction", "add", "--kind", "meeting", "--subject", "Kick-off",
+            "--contact", str(ada.id), "--contact", str(bob.id), "--participant", "sal2",
+            f"--link=account/{other.id}")
+    assert r.rc == 0, r
+    iid = int(r.out.strip())
+    i = ok(get(w, "sal", "interaction", iid)).record.interaction
+    assert i.contact_id == ada.id and i.account_id == 0, i
+    assert links_of(i) == [("participant", "contact", bob.id), ("participant", "user", "sal2"),
+                           ("related", "account", other.id)], i.links
+    assert {l.name for l in i.links} == {"Babbage", "", "Other"}, i.links
+    shown = show(w, "sal", "interaction", iid)
+    assert len(shown["links"]) == 3, shown
+    on = lambda t, rid: [x.record_id for x in ok(w.do("sal", "timeline_list", type=t, id=rid,
+                                                      kinds=["meeting"])).timeline_list.items]
+    assert on("contact", bob.id) == [iid] and on("contact", ada.id) == [iid]
+    assert on("account", other.id) == [iid] and on("account", acme.id) == [iid]
+    r = ok(w.do("sal", "timeline_list", type="contact", id=bob.id, kinds=["meeting"], total=True))
+    assert r.timeline_list.total == 1, r
+    # the links follow the interaction's time on the timeline
+    ok(update(w, "sal", iid, i.meta.version, "interaction", occurred_at=now_us() - 86400 * US))
+    assert su_sql(w.env, w.db, f"SELECT count(*) FROM crm.record_links l JOIN crm.interactions i"
+                                f" ON i.id = l.record_id WHERE l.at <> i.occurred_at") == "0"
+    # bad input: no such user, a link without an id
+    r = cli(w, "sal", "interaction", "add", "--kind", "call", "--subject", "X", "--participant", "nobody")
+    assert r.rc == exit_code(NOT_FOUND) and "nobody" in r.err, r
+    r = cli(w, "sal", "interaction", "add", "--kind", "call", "--subject", "X", "--link", "account")
+    assert r.rc == USAGE, r
+
+
+def test_a_link_to_a_record_the_user_cannot_see_is_not_found(world):
+    w = world
+    hidden = contact(w, "root", owner="mgr", family_name="Hidden")
+    hidden_acct = account(w, "root", owner="mgr", name="Hidden")
+    mine = contact(w, "sal", family_name="Mine")
+    before = su_sql(w.env, w.db, "SELECT count(*) FROM crm.records")
+    for link, rid in (({"target_type": b"contact", "target_id": hidden.id}, hidden.id),
+                      ({"target_type": b"account", "target_id": hidden_acct.id}, hidden_acct.id),
+                      ({"target_type": b"account", "target_id": 999999999}, 999999999)):
+        r = w.do("sal", "record_create", record={"interaction": {"kind": "INTERACTION_KIND_CALL",
+                                                                  "subject": b"X", "contact_id": mine.id}},
+                 links=[link])
+        status(r, NOT_FOUND, "record_create.links")
+        assert str(rid) in r.status.message, r.status.message
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.records") == before  # nothing half-written
+    r = cli(w, "sal", "interaction", "add", "--kind", "call", "--subject", "X", "--contact", str(mine.id),
+            "--contact", str(hidden.id))
+    assert r.rc == exit_code(NOT_FOUND), r
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.record_links") == "0"
+    # the second layer: crm_app writing the link itself, for sal
+    iid = interaction(w, "sal", contact_id=mine.id).meta.id
+    r = app_sql(w.env, w.db, session_sql(w, "sal", f"INSERT INTO crm.record_links (record_id, record_type, kind,"
+                                                   f" target_type, target_id, at) VALUES ({iid}, 'interaction',"
+                                                   f" 'participant', 'contact', {hidden.id}, now());"),
+                check=False)
+    assert r.returncode != 0, r
+    # nor a link on an interaction sal may not edit, to a contact sal may read
+    theirs = interaction(w, "root", subject="Root's").meta.id
+    r = app_sql(w.env, w.db, session_sql(w, "sal", f"INSERT INTO crm.record_links (record_id, record_type, kind,"
+                                                   f" target_type, target_id, at) VALUES ({theirs}, 'interaction',"
+                                                   f" 'participant', 'contact', {mine.id}, now());"),
+                check=False)
+    assert r.returncode != 0, r
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.record_links") == "0"
+
+
+def test_a_reader_who_cannot_see_a_linked_contact_does_not_see_that_link(world):
+    w = world
+    ada = contact(w, "sal", family_name="Lovelace")
+    secret = contact(w, "root", family_name="Secret")
+    ok(w.do("root", "record_share", type="contact", id=secret.id, user="sal", access="ACCESS_READ"))
+    r = ok(w.do("sal", "record_create", record={"interaction": {"kind": "INTERACTION_KIND_CALL",
+                                                                 "subject": b"Both", "contact_id": ada.id}},
+                links=[{"target_type": b"contact", "target_id": secret.id}]))
+    iid = r.record.interaction.meta.id
+    assert links_of(r.record.interaction) == [("participant", "contact", secret.id)]
+    # sal2 is shared the interaction and Ada, not the secret contact
+    ok(w.do("sal", "record_share", type="interaction", id=iid, user="sal2", access="ACCESS_READ"))
+    ok(w.do("sal", "record_share", type="contact", id=ada.id, user="sal2", access="ACCESS_READ"))
+    i = ok(get(w, "sal2", "interaction", iid)).record.interaction
+    assert i.subject == b"Both" and list(i.links) == [], i
+    assert ok(get(w, "sal", "interaction", iid)).record.interaction.links[0].target_id == secret.id
+    # the secret contact's timeline: root sees the interaction
+    items = ok(w.do("root", "timeline_list", type="contact", id=secret.id, kinds=["call"])).timeline_list.items
+    assert [x.record_id for x in items] == [iid]
+    # purging the linked contact removes the link
+    ok(w.do("root", "record_purge", type="contact", id=secret.id))
+    assert su_sql(w.env, w.db, "SELECT count(*) FROM crm.record_links") == "0"

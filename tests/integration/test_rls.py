@@ -272,6 +272,9 @@ NOT_BUSINESS = {"users", "teams", "team_managers", "roles", "permissions", "role
                 # (crm.refresh_side_rls, or the contact's for e-mails and
                 # phones); audited as changes of that record (crm.audit_side)
                 "record_tags", "custom_values", "relations", "contact_emails", "contact_phones",
+                # an interaction's participants and links (sql/0032): visible
+                # when both ends are, written by who may edit the interaction
+                "record_links",
                 # change events, watches and the due-job queue (sql/0028)
                 "events", "event_horizon", "watches", "jobs",
                 # attachments and their chunks: rows belong to a record and

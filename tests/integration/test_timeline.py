@@ -208,6 +208,46 @@ def test_the_application_role_cannot_move_an_item_to_another_timeline(world):
     assert on(acme.id) == [i] and on(globex.id) == []
 
 
+def test_the_application_role_cannot_read_a_hidden_contacts_account_through_the_item(world):
+    """The derived via_account_id reads the contact as the writer, under
+    row-level security: crm_app writing for sal an interaction or task
+    that names a contact sal cannot read (straight SQL, no save function
+    to refuse it) gets no account in the column, so the hidden contact's
+    account cannot be read back through it (it was, while the trigger was
+    a definer function). A contact sal can read still gives its account,
+    even one sal cannot read; a purge of the account empties the column
+    (its ON DELETE SET NULL was undone by the trigger, leaving the row
+    naming a purged account)."""
+    w = world
+    secret = account(w, name="Secret")                    # root's: not sal's to see
+    hidden = contact(w, family_name="Hidden", account_id=secret.id)
+    own = account(w, "sal", name="Own")
+    i = interaction(w, "sal", subject="Mine", account_id=own.id, occurred_at=T0)
+    t = task(w, "sal", subject="Mine", account_id=own.id)
+    cols = "owner_id, team_id, created_by, updated_by"
+    sqls = [f"UPDATE crm.interactions SET account_id = NULL, contact_id = {hidden.id} WHERE id = {i}"
+            " RETURNING 'via=' || coalesce(via_account_id::text, 'none');",
+            f"UPDATE crm.tasks SET account_id = NULL, contact_id = {hidden.id} WHERE id = {t}"
+            " RETURNING 'via=' || coalesce(via_account_id::text, 'none');",
+            f"INSERT INTO crm.interactions ({cols}, kind, subject, contact_id)"
+            f" SELECT u.id, u.team_id, u.id, u.id, 'call', 'Probe', {hidden.id} FROM crm.users u"
+            f" WHERE u.id = {w.uid['sal']} RETURNING 'via=' || coalesce(via_account_id::text, 'none');"]
+    for sql in sqls:
+        r = app_sql(w.env, w.db, session_sql(w, "sal", sql))
+        assert "via=none" in r.stdout and str(secret.id) not in r.stdout, (sql, r)
+    assert su_sql(w.env, w.db, f"SELECT count(*) FROM crm.interactions WHERE via_account_id = {secret.id}"
+                                f" OR id = {i} AND via_account_id IS NOT NULL") == "0"
+    # a contact sal may read (shared) gives its account, which sal may not read
+    ok(w.do("root", "record_share", type="contact", id=hidden.id, user="sal", access="ACCESS_READ"), "share")
+    r = app_sql(w.env, w.db, session_sql(w, "sal", sqls[2]))
+    assert f"via={secret.id}" in r.stdout, r
+    probe = su_sql(w.env, w.db, f"SELECT max(id) FROM crm.interactions WHERE subject = 'Probe'")
+    # the account purged (its cascade runs as the table's owner): no account
+    ok(w.do("root", "record_purge", type="account", id=secret.id), "purge")
+    assert su_sql(w.env, w.db, f"SELECT coalesce(via_account_id::text, 'none') FROM crm.interactions"
+                                f" WHERE id = {probe}") == "none"
+
+
 def test_pages_have_no_duplicates_or_gaps_with_ties_on_one_instant(world):
     w = world
     acme = account(w, name="Acme")
