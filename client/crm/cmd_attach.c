@@ -536,15 +536,19 @@ static bool sink_open(struct crm_cli *cli, const char *output, const Crm__Attach
 		return true;
 	}
 	snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX", s->path);
-	sig_arm(s->tmp, true); /* before the name exists: no window without the handler */
-	s->fd = mkostemp(s->tmp, O_CLOEXEC);
+	/* Armed before the file exists, and mkostemp makes the name in the
+	 * handler's own buffer: a signal the moment the file exists removes
+	 * it (a copy made after mkostemp returned left a window where the
+	 * handler removed the template instead). */
+	sig_arm(s->tmp, true);
+	s->fd = mkostemp(sig_tmp, O_CLOEXEC);
 	if (s->fd < 0) {
 		sig_arm("", false);
 		s->tmp[0] = '\0';
 		fprintf(stderr, _("crm: error: %s: %s\n"), s->path, strerror(errno));
 		return false;
 	}
-	snprintf(sig_tmp, sizeof(sig_tmp), "%s", s->tmp); /* mkostemp filled in the X's */
+	snprintf(s->tmp, sizeof(s->tmp), "%s", sig_tmp);
 	return true;
 }
 
